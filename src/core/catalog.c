@@ -1,0 +1,376 @@
+/* Tenants, roles and groups: who may create and change them, and what they may contain. */
+#include <string.h>
+
+#include "core/internal.h"
+#include "core/validate.h"
+
+static gh_err check_name(gh_ctx *ctx, const char *name)
+{
+    if (name[0] == '\0' || !gh_valid_text(name))
+        return gh_fail(ctx, GH_EINVAL, "name", "enter a name without control characters");
+    return GH_OK;
+}
+
+/* The access level needed to manage a tenant of this kind: providers belong to the platform,
+ * accounts to their provider's admins, sub-accounts to their account's admins. */
+static gh_access_level manager_level(const char *kind)
+{
+    if (strcmp(kind, "service_provider") == 0)
+        return GH_ACCESS_PLATFORM;
+    if (strcmp(kind, "platform_account") == 0)
+        return GH_ACCESS_PROVIDER;
+    return GH_ACCESS_ACCOUNT;
+}
+
+/* Whether ctx->who may manage a tenant of kind under `anchor` (the tenant itself or its parent),
+ * i.e. has a level at least manager_level(kind) and sees the anchor. */
+static gh_err check_manage(gh_ctx *ctx, const char *kind, int64_t anchor)
+{
+    if (ctx->who->access.level > manager_level(kind))
+        return gh_fail(ctx, GH_EFORBIDDEN, NULL, "your access level cannot manage this tenant");
+    if (anchor == 0)
+        return GH_OK;
+    bool visible = false;
+    gh_err err = gh_store_tenant_visible(ctx->db, ctx->who, anchor, &visible);
+    if (err == GH_OK && !visible)
+        err = gh_fail(ctx, GH_ENOTFOUND, "parent_id", "no such tenant");
+    return err;
+}
+
+static gh_err tenant_create_tx(gh_ctx *ctx, const gh_tenant *in, gh_tenant *out)
+{
+    gh_tenant t = *in, parent;
+    static const struct {
+        const char *kind, *parent_kind;
+    } rules[] = {{"service_provider", NULL},
+                 {"platform_account", "service_provider"},
+                 {"sub_account", "platform_account"}};
+    size_t k = 0;
+    while (k < 3 && strcmp(rules[k].kind, t.kind) != 0)
+        k++;
+    if (k == 3)
+        return gh_fail(ctx, GH_EINVAL, "kind",
+                       "use service_provider, platform_account or sub_account");
+    gh_err err = check_name(ctx, t.name);
+    if (err != GH_OK)
+        return err;
+    if (rules[k].parent_kind == NULL && t.parent_id != 0)
+        return gh_fail(ctx, GH_EINVAL, "parent_id", "a service provider has no parent");
+    if (rules[k].parent_kind != NULL) {
+        if (t.parent_id == 0)
+            return gh_fail(ctx, GH_EINVAL, "parent_id", "choose the parent tenant");
+        if ((err = check_manage(ctx, t.kind, t.parent_id)) != GH_OK)
+            return err;
+        err = gh_store_tenant_get(ctx->db, ctx->a, t.parent_id, &parent);
+        if (err == GH_OK && strcmp(parent.kind, rules[k].parent_kind) != 0)
+            return gh_fail(ctx, GH_EINVAL, "parent_id",
+                           k == 1 ? "the parent must be a service provider"
+                                  : "the parent must be a platform account");
+        if (err != GH_OK)
+            return err;
+        t.provider_id = k == 1 ? parent.id : parent.provider_id;
+    } else if ((err = check_manage(ctx, t.kind, 0)) != GH_OK) {
+        return err;
+    }
+    t.created_at = ctx->now;
+    err = gh_store_tenant_insert(ctx->db, &t, &t.id);
+    if (err == GH_ECONFLICT)
+        return gh_fail(ctx, err, "name", "a tenant with this name already exists here");
+    if (err == GH_OK)
+        err = gh_store_tenant_get(ctx->db, ctx->a, t.id, out);
+    if (err == GH_OK)
+        err = gh_core_audit(ctx, "tenant.create", "tenant", t.id, 0,
+                            t.provider_id ? t.provider_id : t.id, NULL,
+                            gh_json_text(ctx->a, gh_json_tenant(out)));
+    return err;
+}
+
+gh_err gh_core_tenant_create(gh_ctx *ctx, const gh_tenant *in, gh_tenant *out)
+{
+    gh_err err = gh_db_begin(ctx->db);
+    return err != GH_OK ? err : gh_core_finish(ctx, tenant_create_tx(ctx, in, out));
+}
+
+gh_err gh_core_tenant_get(gh_ctx *ctx, int64_t id, gh_tenant *out)
+{
+    bool visible = false;
+    gh_err err = gh_store_tenant_visible(ctx->db, ctx->who, id, &visible);
+    if (err == GH_OK && !visible)
+        return gh_fail(ctx, GH_ENOTFOUND, NULL, "no such tenant");
+    return err == GH_OK ? gh_store_tenant_get(ctx->db, ctx->a, id, out) : err;
+}
+
+static gh_err tenant_change_tx(gh_ctx *ctx, int64_t id, const char *name, int64_t expect_version,
+                               gh_tenant *out)
+{
+    gh_tenant cur;
+    gh_err err = gh_core_tenant_get(ctx, id, &cur);
+    if (err == GH_OK)
+        err = check_manage(ctx, cur.kind, 0);
+    if (err != GH_OK)
+        return err;
+    if (expect_version != 0 && expect_version != cur.version)
+        return gh_fail(ctx, GH_EPRECOND, NULL, "the tenant was changed by someone else");
+    int64_t provider = cur.provider_id ? cur.provider_id : cur.id;
+    if (name == NULL) {
+        bool in_use = false;
+        err = gh_store_tenant_in_use(ctx->db, id, &in_use);
+        if (err == GH_OK && in_use)
+            return gh_fail(ctx, GH_ECONFLICT, NULL,
+                           "the tenant still has accounts, users, roles or groups");
+        if (err == GH_OK)
+            err = gh_store_tenant_delete(ctx->db, id);
+        return err != GH_OK ? err
+                            : gh_core_audit(ctx, "tenant.delete", "tenant", id, 0, provider,
+                                            gh_json_text(ctx->a, gh_json_tenant(&cur)), NULL);
+    }
+    if ((err = check_name(ctx, name)) != GH_OK)
+        return err;
+    err = gh_store_tenant_rename(ctx->db, id, name, ctx->now);
+    if (err == GH_ECONFLICT)
+        return gh_fail(ctx, err, "name", "a tenant with this name already exists here");
+    if (err == GH_OK)
+        err = gh_store_tenant_get(ctx->db, ctx->a, id, out);
+    if (err == GH_OK)
+        err = gh_core_audit(ctx, "tenant.update", "tenant", id, 0, provider,
+                            gh_json_text(ctx->a, gh_json_tenant(&cur)),
+                            gh_json_text(ctx->a, gh_json_tenant(out)));
+    return err;
+}
+
+gh_err gh_core_tenant_rename(gh_ctx *ctx, int64_t id, const char *name, int64_t expect_version,
+                             gh_tenant *out)
+{
+    gh_err err = gh_db_begin(ctx->db);
+    return err != GH_OK ? err
+                        : gh_core_finish(ctx, tenant_change_tx(ctx, id, name, expect_version, out));
+}
+
+gh_err gh_core_tenant_delete(gh_ctx *ctx, int64_t id)
+{
+    gh_err err = gh_db_begin(ctx->db);
+    return err != GH_OK ? err : gh_core_finish(ctx, tenant_change_tx(ctx, id, NULL, 0, NULL));
+}
+
+static const char *const role_kinds[] = {"service_provider", "platform_account", "platform_user"};
+
+static gh_err check_role(gh_ctx *ctx, const gh_role *r)
+{
+    gh_err err = check_name(ctx, r->name);
+    if (err != GH_OK)
+        return err;
+    if (!gh_valid_text(r->description))
+        return gh_fail(ctx, GH_EINVAL, "description", "control characters are not allowed");
+    bool kind_ok = false;
+    for (size_t i = 0; i < 3; i++)
+        kind_ok |= strcmp(r->kind, role_kinds[i]) == 0;
+    if (!kind_ok)
+        return gh_fail(ctx, GH_EINVAL, "kind",
+                       "use service_provider, platform_account or platform_user");
+    if (!gh_core_manages_provider(ctx->who, r->provider_id))
+        return gh_fail(ctx, GH_EFORBIDDEN, "provider_id",
+                       "you can only manage roles of your own service provider");
+    if (r->provider_id != 0) {
+        gh_tenant t;
+        err = gh_store_tenant_get(ctx->db, ctx->a, r->provider_id, &t);
+        if (err == GH_ENOTFOUND || (err == GH_OK && strcmp(t.kind, "service_provider") != 0))
+            return gh_fail(ctx, GH_EINVAL, "provider_id", "no such service provider");
+        if (err != GH_OK)
+            return err;
+    }
+    return gh_core_check_grant(ctx, r->permissions, "permissions");
+}
+
+static gh_err role_write_tx(gh_ctx *ctx, const gh_role *in, int64_t expect_version, gh_role *out)
+{
+    gh_role cur, r = *in;
+    gh_err err = GH_OK;
+    bool create = in->id == 0;
+    if (!create) {
+        if ((err = gh_core_visible_role(ctx, in->id, &cur)) != GH_OK)
+            return gh_fail(ctx, err, NULL, "no such role");
+        if (!gh_core_manages_provider(ctx->who, cur.provider_id))
+            return gh_fail(ctx, GH_EFORBIDDEN, NULL, "you cannot change this role");
+        if (expect_version != 0 && expect_version != cur.version)
+            return gh_fail(ctx, GH_EPRECOND, NULL, "the role was changed by someone else");
+        if (in->provider_id != cur.provider_id)
+            return gh_fail(ctx, GH_EINVAL, "provider_id", "a role's provider cannot change");
+        r.version = cur.version;
+    }
+    if ((err = check_role(ctx, &r)) != GH_OK)
+        return err;
+    r.created_at = r.updated_at = ctx->now;
+    err = create ? gh_store_role_insert(ctx->db, &r, &r.id) : gh_store_role_update(ctx->db, &r);
+    if (err == GH_ECONFLICT)
+        return gh_fail(ctx, err, "name", "a role with this name already exists");
+    if (err == GH_EPRECOND)
+        return gh_fail(ctx, err, NULL, "the role was changed by someone else");
+    if (err == GH_OK)
+        err = gh_store_role_get(ctx->db, ctx->a, r.id, out);
+    if (err == GH_OK)
+        err = gh_core_audit(ctx, create ? "role.create" : "role.update", "role", r.id, 0,
+                            r.provider_id, create ? NULL : gh_json_text(ctx->a, gh_json_role(&cur)),
+                            gh_json_text(ctx->a, gh_json_role(out)));
+    return err;
+}
+
+gh_err gh_core_role_create(gh_ctx *ctx, const gh_role *in, gh_role *out)
+{
+    gh_role r = *in;
+    r.id = 0;
+    gh_err err = gh_db_begin(ctx->db);
+    return err != GH_OK ? err : gh_core_finish(ctx, role_write_tx(ctx, &r, 0, out));
+}
+
+gh_err gh_core_role_update(gh_ctx *ctx, const gh_role *in, int64_t expect_version, gh_role *out)
+{
+    gh_err err = gh_db_begin(ctx->db);
+    return err != GH_OK ? err : gh_core_finish(ctx, role_write_tx(ctx, in, expect_version, out));
+}
+
+gh_err gh_core_role_get(gh_ctx *ctx, int64_t id, gh_role *out)
+{
+    gh_err err = gh_core_visible_role(ctx, id, out);
+    return err == GH_ENOTFOUND ? gh_fail(ctx, err, NULL, "no such role") : err;
+}
+
+static gh_err role_delete_tx(gh_ctx *ctx, int64_t id)
+{
+    gh_role cur;
+    gh_err err = gh_core_role_get(ctx, id, &cur);
+    if (err != GH_OK)
+        return err;
+    if (!gh_core_manages_provider(ctx->who, cur.provider_id))
+        return gh_fail(ctx, GH_EFORBIDDEN, NULL, "you cannot delete this role");
+    bool in_use = false;
+    if ((err = gh_store_role_in_use(ctx->db, id, &in_use)) != GH_OK)
+        return err;
+    if (in_use)
+        return gh_fail(ctx, GH_ECONFLICT, NULL, "the role is still given to users or groups");
+    err = gh_store_role_delete(ctx->db, id);
+    if (err == GH_OK)
+        err = gh_core_audit(ctx, "role.delete", "role", id, 0, cur.provider_id,
+                            gh_json_text(ctx->a, gh_json_role(&cur)), NULL);
+    return err;
+}
+
+gh_err gh_core_role_delete(gh_ctx *ctx, int64_t id)
+{
+    gh_err err = gh_db_begin(ctx->db);
+    return err != GH_OK ? err : gh_core_finish(ctx, role_delete_tx(ctx, id));
+}
+
+static gh_err check_group(gh_ctx *ctx, const gh_group *g)
+{
+    gh_err err = check_name(ctx, g->name);
+    if (err != GH_OK)
+        return err;
+    if (!gh_valid_text(g->description))
+        return gh_fail(ctx, GH_EINVAL, "description", "control characters are not allowed");
+    if (!gh_core_manages_provider(ctx->who, g->provider_id))
+        return gh_fail(ctx, GH_EFORBIDDEN, "provider_id",
+                       "you can only manage groups of your own service provider");
+    for (size_t i = 0; i < g->role_ids.n; i++) {
+        gh_role r;
+        err = gh_core_visible_role(ctx, g->role_ids.v[i], &r);
+        if (err == GH_ENOTFOUND ||
+            (err == GH_OK && r.provider_id != 0 && r.provider_id != g->provider_id))
+            return gh_fail(ctx, GH_EINVAL, "role_ids", "no such role for the group's provider");
+        if (err == GH_OK)
+            err = gh_core_check_grant(ctx, r.permissions, "role_ids");
+        if (err != GH_OK)
+            return err;
+    }
+    return GH_OK;
+}
+
+static gh_err group_visible(gh_ctx *ctx, int64_t id, gh_group *out)
+{
+    gh_err err = gh_store_group_get(ctx->db, ctx->a, id, out);
+    if (err == GH_OK && ctx->who->access.level != GH_ACCESS_PLATFORM && out->provider_id != 0 &&
+        out->provider_id != ctx->who->provider_id)
+        err = GH_ENOTFOUND;
+    return err == GH_ENOTFOUND ? gh_fail(ctx, err, NULL, "no such group") : err;
+}
+
+static gh_err group_write_tx(gh_ctx *ctx, const gh_group *in, int64_t expect_version, gh_group *out)
+{
+    gh_group cur, g = *in;
+    bool create = in->id == 0;
+    gh_err err = GH_OK;
+    if (!create) {
+        if ((err = group_visible(ctx, in->id, &cur)) != GH_OK)
+            return err;
+        if (!gh_core_manages_provider(ctx->who, cur.provider_id))
+            return gh_fail(ctx, GH_EFORBIDDEN, NULL, "you cannot change this group");
+        if (expect_version != 0 && expect_version != cur.version)
+            return gh_fail(ctx, GH_EPRECOND, NULL, "the group was changed by someone else");
+        if (in->provider_id != cur.provider_id)
+            return gh_fail(ctx, GH_EINVAL, "provider_id", "a group's provider cannot change");
+        g.version = cur.version;
+    }
+    if ((err = check_group(ctx, &g)) != GH_OK)
+        return err;
+    if (g.provider_id != 0 && create) {
+        gh_tenant t;
+        err = gh_store_tenant_get(ctx->db, ctx->a, g.provider_id, &t);
+        if (err == GH_ENOTFOUND || (err == GH_OK && strcmp(t.kind, "service_provider") != 0))
+            return gh_fail(ctx, GH_EINVAL, "provider_id", "no such service provider");
+        if (err != GH_OK)
+            return err;
+    }
+    g.created_at = g.updated_at = ctx->now;
+    err = create ? gh_store_group_insert(ctx->db, &g, &g.id) : gh_store_group_update(ctx->db, &g);
+    if (err == GH_ECONFLICT)
+        return gh_fail(ctx, err, "name", "a group with this name already exists");
+    if (err == GH_EPRECOND)
+        return gh_fail(ctx, err, NULL, "the group was changed by someone else");
+    if (err == GH_OK)
+        err = gh_store_group_get(ctx->db, ctx->a, g.id, out);
+    if (err == GH_OK)
+        err =
+            gh_core_audit(ctx, create ? "group.create" : "group.update", "group", g.id, 0,
+                          g.provider_id, create ? NULL : gh_json_text(ctx->a, gh_json_group(&cur)),
+                          gh_json_text(ctx->a, gh_json_group(out)));
+    return err;
+}
+
+gh_err gh_core_group_create(gh_ctx *ctx, const gh_group *in, gh_group *out)
+{
+    gh_group g = *in;
+    g.id = 0;
+    gh_err err = gh_db_begin(ctx->db);
+    return err != GH_OK ? err : gh_core_finish(ctx, group_write_tx(ctx, &g, 0, out));
+}
+
+gh_err gh_core_group_update(gh_ctx *ctx, const gh_group *in, int64_t expect_version, gh_group *out)
+{
+    gh_err err = gh_db_begin(ctx->db);
+    return err != GH_OK ? err : gh_core_finish(ctx, group_write_tx(ctx, in, expect_version, out));
+}
+
+gh_err gh_core_group_get(gh_ctx *ctx, int64_t id, gh_group *out)
+{
+    return group_visible(ctx, id, out);
+}
+
+static gh_err group_delete_tx(gh_ctx *ctx, int64_t id)
+{
+    gh_group cur;
+    gh_err err = group_visible(ctx, id, &cur);
+    if (err != GH_OK)
+        return err;
+    if (!gh_core_manages_provider(ctx->who, cur.provider_id))
+        return gh_fail(ctx, GH_EFORBIDDEN, NULL, "you cannot delete this group");
+    err = gh_store_group_delete(ctx->db, id);
+    if (err == GH_OK)
+        err = gh_core_audit(ctx, "group.delete", "group", id, 0, cur.provider_id,
+                            gh_json_text(ctx->a, gh_json_group(&cur)), NULL);
+    return err;
+}
+
+gh_err gh_core_group_delete(gh_ctx *ctx, int64_t id)
+{
+    gh_err err = gh_db_begin(ctx->db);
+    return err != GH_OK ? err : gh_core_finish(ctx, group_delete_tx(ctx, id));
+}

@@ -1,0 +1,177 @@
+/* Shared core plumbing: failures, transactions, audit rows, the CLI's principal, first
+ * administrators and API tokens. */
+#include <sodium.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "core/internal.h"
+#include "core/validate.h"
+#include "util/log.h"
+
+gh_err gh_fail(gh_ctx *ctx, gh_err err, const char *field, const char *detail)
+{
+    ctx->err_field = field;
+    ctx->err_detail = detail;
+    return err;
+}
+
+gh_principal gh_core_system_principal(void)
+{
+    return (gh_principal){
+        .user_id = 0,
+        .username = "system",
+        .superadmin = true,
+        .perms = GH_PERM_ALL,
+        .access = {.level = GH_ACCESS_PLATFORM},
+    };
+}
+
+gh_err gh_core_finish(gh_ctx *ctx, gh_err err)
+{
+    if (err != GH_OK) {
+        gh_db_rollback(ctx->db);
+        return err;
+    }
+    return gh_db_commit(ctx->db);
+}
+
+bool gh_core_manages_provider(const gh_principal *p, int64_t provider_id)
+{
+    if (p->access.level == GH_ACCESS_PLATFORM)
+        return true;
+    return provider_id != 0 && p->access.level == GH_ACCESS_PROVIDER &&
+           p->provider_id == provider_id;
+}
+
+gh_err gh_core_check_grant(gh_ctx *ctx, uint64_t mask, const char *field)
+{
+    if ((mask & ~gh_perm_effective(ctx->who)) == 0)
+        return GH_OK;
+    return gh_fail(ctx, GH_EFORBIDDEN, field,
+                   "you can only grant permissions that you hold yourself");
+}
+
+gh_err gh_core_visible_role(gh_ctx *ctx, int64_t id, gh_role *out)
+{
+    gh_role r;
+    gh_err err = gh_store_role_get(ctx->db, ctx->a, id, &r);
+    if (err != GH_OK)
+        return err;
+    if (ctx->who->access.level != GH_ACCESS_PLATFORM && r.provider_id != 0 &&
+        r.provider_id != ctx->who->provider_id)
+        return GH_ENOTFOUND;
+    *out = r;
+    return GH_OK;
+}
+
+gh_err gh_core_audit(gh_ctx *ctx, const char *action, const char *target_type, int64_t target_id,
+                     int64_t target_user_id, int64_t provider_id, const char *before,
+                     const char *after)
+{
+    gh_audit_entry e = {
+        .at = ctx->now,
+        .actor_id = ctx->who->user_id,
+        .actor = ctx->who->username,
+        .action = action,
+        .target_type = target_type,
+        .target_id = target_id,
+        .target_user_id = target_user_id,
+        .provider_id = provider_id,
+        .outcome = "success",
+        .ip = ctx->ip,
+        .request_id = ctx->request_id,
+        .before_json = before,
+        .after_json = after,
+    };
+    return gh_audit_record(ctx->db, &e);
+}
+
+void gh_core_audit_denied(gh_ctx *ctx, const char *action)
+{
+    gh_audit_entry e = {
+        .at = ctx->now,
+        .actor_id = ctx->who->user_id,
+        .actor = ctx->who->username,
+        .action = action,
+        .target_type = "request",
+        .provider_id = ctx->who->provider_id,
+        .outcome = "denied",
+        .ip = ctx->ip,
+        .request_id = ctx->request_id,
+    };
+    if (gh_db_begin(ctx->db) != GH_OK)
+        return;
+    if (gh_core_finish(ctx, gh_audit_record(ctx->db, &e)) != GH_OK)
+        gh_log("error", "audit_denied_failed", "action", action, NULL);
+}
+
+gh_err gh_core_admin_create(gh_ctx *ctx, const char *username, const char *email,
+                            const char *password, int64_t *id)
+{
+    const char *reason = NULL;
+    if (!gh_valid_username(username))
+        return gh_fail(ctx, GH_EINVAL, "username",
+                       "use 1-64 letters, digits, '.', '_', '@' or '-', starting with a letter "
+                       "or digit");
+    if (!gh_valid_email(email))
+        return gh_fail(ctx, GH_EINVAL, "email", "not a valid e-mail address");
+    if (gh_password_check(password, &reason) != GH_OK)
+        return gh_fail(ctx, GH_EINVAL, "password", reason);
+    char hash[GH_HASH_BYTES];
+    gh_err err = gh_password_hash(password, hash);
+    if (err != GH_OK)
+        return err;
+    gh_user u = {
+        .username = username,
+        .first_name = "",
+        .last_name = "",
+        .email = email,
+        .phone = "",
+        .language = "en",
+        .timezone = "UTC",
+        .country = "",
+        .status = "active",
+        .login_enabled = true,
+        .is_superadmin = true,
+        .password_hash = hash,
+        .access = {.level = GH_ACCESS_PLATFORM},
+        .created_at = ctx->now,
+    };
+    if ((err = gh_db_begin(ctx->db)) != GH_OK)
+        return err;
+    err = gh_store_user_insert(ctx->db, &u, id);
+    if (err == GH_ECONFLICT)
+        err = gh_fail(ctx, err, "username", "this username is taken");
+    if (err == GH_OK) {
+        u.id = *id;
+        err = gh_core_audit(ctx, "admin.create", "user", *id, *id, 0, NULL,
+                            gh_json_text(ctx->a, gh_json_user(&u)));
+    }
+    return gh_core_finish(ctx, err);
+}
+
+gh_err gh_core_token_create(gh_ctx *ctx, const char *username, const char *name, int64_t expires_in,
+                            char **token)
+{
+    gh_user u;
+    gh_err err = gh_store_user_by_username(ctx->db, ctx->a, username, &u);
+    if (err == GH_ENOTFOUND)
+        return gh_fail(ctx, err, "user", "no such user");
+    if (err != GH_OK)
+        return err;
+    if (strcmp(u.status, "active") != 0)
+        return gh_fail(ctx, GH_ECONFLICT, "user", "the user is not active");
+    char tok[GH_TOKEN_CHARS], hash[GH_TOKEN_HASH_CHARS];
+    gh_token_new(tok, hash);
+    int64_t expires_at = expires_in > 0 ? ctx->now + expires_in : 0;
+    if ((err = gh_db_begin(ctx->db)) != GH_OK)
+        return err;
+    err = gh_store_token_insert(ctx->db, u.id, name, hash, ctx->now, expires_at);
+    if (err == GH_OK)
+        err = gh_core_audit(ctx, "token.create", "user", u.id, u.id, u.provider_id, NULL, NULL);
+    err = gh_core_finish(ctx, err);
+    if (err == GH_OK)
+        *token = gh_arena_strdup(ctx->a, tok);
+    sodium_memzero(tok, sizeof tok);
+    return err;
+}

@@ -1,0 +1,81 @@
+/* The domain: every rule about users, roles, groups and tenants, with permission, scope and
+ * escalation checks. Core never sees HTTP or SQL text; it runs each change and its audit row in
+ * one transaction. On failure the context's err_field/err_detail say what to show the client.
+ * A gh_ctx belongs to one request (one thread). */
+#ifndef GH_CORE_CORE_H
+#define GH_CORE_CORE_H
+
+#include "store/store.h"
+
+typedef struct gh_ctx {
+    gh_db *db;
+    gh_arena *a;
+    const gh_principal *who; /* the acting user; for the CLI, a platform superadmin */
+    const char *ip, *request_id;
+    int64_t now;
+    /* set on failure */
+    const char *err_field;
+    const char *err_detail;
+} gh_ctx;
+
+/* Records a failure on ctx and returns err. */
+gh_err gh_fail(gh_ctx *ctx, gh_err err, const char *field, const char *detail);
+
+/* The principal the CLI acts as. */
+gh_principal gh_core_system_principal(void);
+
+/* Users. `in` carries every field (http/ merges a PATCH onto the current record). */
+typedef struct gh_user_create {
+    gh_user user;
+    const char *password; /* NULL: invited (onboarding by e-mail) unless generate */
+    bool generate_password;
+} gh_user_create;
+
+gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
+                           char **generated_password) GH_MUST_USE;
+gh_err gh_core_user_get(gh_ctx *ctx, int64_t id, gh_user *out) GH_MUST_USE;
+/* expect_version 0: no If-Match; otherwise GH_EPRECOND when the record changed meanwhile. */
+gh_err gh_core_user_update(gh_ctx *ctx, const gh_user *in, int64_t expect_version,
+                           gh_user *out) GH_MUST_USE;
+typedef enum { GH_USER_DISABLE, GH_USER_ENABLE, GH_USER_DELETE } gh_user_action;
+gh_err gh_core_user_act(gh_ctx *ctx, int64_t id, gh_user_action action) GH_MUST_USE;
+gh_err gh_core_user_list(gh_ctx *ctx, const gh_user_filter *f, gh_user_page *out) GH_MUST_USE;
+/* The permission an action needs. */
+uint64_t gh_core_user_action_perm(gh_user_action action);
+
+/* Creates a platform administrator holding every permission (the CLI's `admin create`). */
+gh_err gh_core_admin_create(gh_ctx *ctx, const char *username, const char *email,
+                            const char *password, int64_t *id) GH_MUST_USE;
+/* Issues an API token for a user; *token (arena) is shown once, only its hash is kept. */
+gh_err gh_core_token_create(gh_ctx *ctx, const char *username, const char *name, int64_t expires_in,
+                            char **token) GH_MUST_USE;
+
+/* Tenants. */
+gh_err gh_core_tenant_create(gh_ctx *ctx, const gh_tenant *in, gh_tenant *out) GH_MUST_USE;
+gh_err gh_core_tenant_get(gh_ctx *ctx, int64_t id, gh_tenant *out) GH_MUST_USE;
+gh_err gh_core_tenant_rename(gh_ctx *ctx, int64_t id, const char *name, int64_t expect_version,
+                             gh_tenant *out) GH_MUST_USE;
+gh_err gh_core_tenant_delete(gh_ctx *ctx, int64_t id) GH_MUST_USE;
+
+/* Roles. */
+gh_err gh_core_role_create(gh_ctx *ctx, const gh_role *in, gh_role *out) GH_MUST_USE;
+gh_err gh_core_role_get(gh_ctx *ctx, int64_t id, gh_role *out) GH_MUST_USE;
+gh_err gh_core_role_update(gh_ctx *ctx, const gh_role *in, int64_t expect_version,
+                           gh_role *out) GH_MUST_USE;
+gh_err gh_core_role_delete(gh_ctx *ctx, int64_t id) GH_MUST_USE;
+
+/* Groups. */
+gh_err gh_core_group_create(gh_ctx *ctx, const gh_group *in, gh_group *out) GH_MUST_USE;
+gh_err gh_core_group_get(gh_ctx *ctx, int64_t id, gh_group *out) GH_MUST_USE;
+gh_err gh_core_group_update(gh_ctx *ctx, const gh_group *in, int64_t expect_version,
+                            gh_group *out) GH_MUST_USE;
+gh_err gh_core_group_delete(gh_ctx *ctx, int64_t id) GH_MUST_USE;
+
+/* Writes an audit row for a change made in the caller's transaction. */
+gh_err gh_core_audit(gh_ctx *ctx, const char *action, const char *target_type, int64_t target_id,
+                     int64_t target_user_id, int64_t provider_id, const char *before,
+                     const char *after) GH_MUST_USE;
+/* Records a denied authorization in its own transaction (best effort). */
+void gh_core_audit_denied(gh_ctx *ctx, const char *action);
+
+#endif

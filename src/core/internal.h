@@ -1,0 +1,20 @@
+/* Helpers shared by the files of core/. Private to core/. */
+#ifndef GH_CORE_INTERNAL_H
+#define GH_CORE_INTERNAL_H
+
+#include "audit/audit.h"
+#include "core/core.h"
+#include "core/perms.h"
+
+/* Ends the transaction: commits when err is GH_OK (a failed commit is returned), else rolls
+ * back. Returns the final error. */
+gh_err gh_core_finish(gh_ctx *ctx, gh_err err) GH_MUST_USE;
+/* Whether p may manage provider-owned objects (roles, groups) of provider_id: the platform for
+ * any, a provider-level admin for its own; 0 means global (platform only). */
+bool gh_core_manages_provider(const gh_principal *p, int64_t provider_id);
+/* GH_EFORBIDDEN (with field) unless every permission in mask is held by ctx->who. */
+gh_err gh_core_check_grant(gh_ctx *ctx, uint64_t mask, const char *field) GH_MUST_USE;
+/* Loads a role visible to ctx->who; GH_ENOTFOUND otherwise. */
+gh_err gh_core_visible_role(gh_ctx *ctx, int64_t id, gh_role *out) GH_MUST_USE;
+
+#endif

@@ -1,0 +1,330 @@
+/* Back-office users: validation, delegated-administration checks and the lifecycle. */
+#include <sodium.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "core/internal.h"
+#include "core/validate.h"
+
+static bool is_kind(const gh_tenant *t, const char *kind)
+{
+    return strcmp(t->kind, kind) == 0;
+}
+
+static gh_err check_profile(gh_ctx *ctx, const gh_user *u)
+{
+    static const struct {
+        size_t off;
+        const char *field;
+    } texts[] = {
+        {offsetof(gh_user, first_name), "first_name"},
+        {offsetof(gh_user, last_name), "last_name"},
+        {offsetof(gh_user, sso_source), "sso_source"},
+        {offsetof(gh_user, sso_id), "sso_id"},
+    };
+    if (!gh_valid_username(u->username))
+        return gh_fail(ctx, GH_EINVAL, "username",
+                       "use 1-64 letters, digits, '.', '_', '@' or '-', starting with a letter "
+                       "or digit");
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        const char *s = *(const char *const *)((const char *)u + texts[i].off);
+        if (s != NULL && !gh_valid_text(s))
+            return gh_fail(ctx, GH_EINVAL, texts[i].field, "control characters are not allowed");
+    }
+    if (!gh_valid_email(u->email))
+        return gh_fail(ctx, GH_EINVAL, "email", "not a valid e-mail address");
+    if (u->phone[0] != '\0' && !gh_valid_phone(u->phone))
+        return gh_fail(ctx, GH_EINVAL, "phone",
+                       "use the international E.164 form, for example +442071234567");
+    if (!gh_valid_language(u->language))
+        return gh_fail(ctx, GH_EINVAL, "language", "must be \"en\" or \"zh\"");
+    if (!gh_valid_timezone(u->timezone))
+        return gh_fail(ctx, GH_EINVAL, "timezone",
+                       "not an IANA time zone known to this system, for example Europe/London");
+    if (u->country[0] != '\0' && !gh_valid_country(u->country))
+        return gh_fail(ctx, GH_EINVAL, "country",
+                       "not an ISO 3166-1 alpha-2 country code, for example GB");
+    return GH_OK;
+}
+
+/* Loads tenant id and checks its kind (and its parent when parent != 0). */
+static gh_err expect_tenant(gh_ctx *ctx, int64_t id, const char *kind, int64_t parent,
+                            const char *field, const char *detail)
+{
+    gh_tenant t;
+    gh_err err = gh_store_tenant_get(ctx->db, ctx->a, id, &t);
+    if (err == GH_ENOTFOUND ||
+        (err == GH_OK && (!is_kind(&t, kind) || (parent != 0 && t.parent_id != parent))))
+        return gh_fail(ctx, GH_EINVAL, field, detail);
+    return err;
+}
+
+static gh_err check_access(gh_ctx *ctx, const gh_user *u)
+{
+    const gh_access *ac = &u->access;
+    gh_err err = GH_OK;
+    if (u->provider_id == 0)
+        return ac->level == GH_ACCESS_PLATFORM
+                   ? GH_OK
+                   : gh_fail(ctx, GH_EINVAL, "access.level",
+                             "a user without a service provider has platform access");
+    if (ac->level == GH_ACCESS_PLATFORM)
+        return gh_fail(ctx, GH_EINVAL, "access.level",
+                       "platform access is only for users without a service provider");
+    if (ac->level == GH_ACCESS_ACCOUNT && !ac->all && ac->ids.n == 0)
+        return gh_fail(ctx, GH_EINVAL, "access.account_ids",
+                       "select at least one platform account, or \"all\"");
+    for (size_t i = 0; ac->level == GH_ACCESS_ACCOUNT && i < ac->ids.n && err == GH_OK; i++)
+        err = expect_tenant(ctx, ac->ids.v[i], "platform_account", u->provider_id,
+                            "access.account_ids",
+                            "not a platform account of the user's service provider");
+    if (ac->level != GH_ACCESS_SUB_ACCOUNT || err != GH_OK)
+        return err;
+    err =
+        expect_tenant(ctx, ac->account_id, "platform_account", u->provider_id, "access.account_ids",
+                      "not a platform account of the user's service provider");
+    if (err == GH_OK && !ac->all && ac->ids.n == 0)
+        return gh_fail(ctx, GH_EINVAL, "access.sub_account_ids",
+                       "select at least one sub-account, or \"all\"");
+    for (size_t i = 0; i < ac->ids.n && err == GH_OK; i++)
+        err = expect_tenant(ctx, ac->ids.v[i], "sub_account", ac->account_id,
+                            "access.sub_account_ids",
+                            "not a sub-account of the chosen platform account");
+    return err;
+}
+
+/* Roles must be visible, of the user's provider (or global), held by the granter; sub-account
+ * access needs a role of the Platform User kind. */
+static gh_err check_roles(gh_ctx *ctx, const gh_user *u)
+{
+    bool platform_user = false;
+    for (size_t i = 0; i < u->role_ids.n; i++) {
+        gh_role r;
+        gh_err err = gh_core_visible_role(ctx, u->role_ids.v[i], &r);
+        if (err == GH_ENOTFOUND ||
+            (err == GH_OK && r.provider_id != 0 && r.provider_id != u->provider_id))
+            return gh_fail(ctx, GH_EINVAL, "role_ids",
+                           "no such role for the user's service provider");
+        if (err != GH_OK)
+            return err;
+        if ((err = gh_core_check_grant(ctx, r.permissions, "role_ids")) != GH_OK)
+            return err;
+        platform_user |= strcmp(r.kind, "platform_user") == 0;
+    }
+    if (u->access.level == GH_ACCESS_SUB_ACCOUNT && !platform_user)
+        return gh_fail(ctx, GH_EINVAL, "access.sub_account_ids",
+                       "sub-account access needs a role of the Platform User kind");
+    return GH_OK;
+}
+
+static gh_err check_groups(gh_ctx *ctx, const gh_user *u)
+{
+    for (size_t i = 0; i < u->group_ids.n; i++) {
+        gh_group g;
+        gh_err err = gh_store_group_get(ctx->db, ctx->a, u->group_ids.v[i], &g);
+        if (err == GH_ENOTFOUND ||
+            (err == GH_OK && g.provider_id != 0 && g.provider_id != u->provider_id))
+            return gh_fail(ctx, GH_EINVAL, "group_ids",
+                           "no such group for the user's service provider");
+        for (size_t j = 0; err == GH_OK && j < g.role_ids.n; j++) {
+            gh_role r;
+            err = gh_store_role_get(ctx->db, ctx->a, g.role_ids.v[j], &r);
+            if (err == GH_OK)
+                err = gh_core_check_grant(ctx, r.permissions, "group_ids");
+        }
+        if (err != GH_OK)
+            return err;
+    }
+    return GH_OK;
+}
+
+static gh_err check_user(gh_ctx *ctx, const gh_user *u)
+{
+    gh_err err = check_profile(ctx, u);
+    if (err == GH_OK && u->provider_id != 0)
+        err = expect_tenant(ctx, u->provider_id, "service_provider", 0, "provider_id",
+                            "no such service provider");
+    if (err == GH_OK)
+        err = check_access(ctx, u);
+    if (err == GH_OK)
+        err = check_roles(ctx, u);
+    if (err == GH_OK)
+        err = check_groups(ctx, u);
+    return err;
+}
+
+/* After a write: the user must sit inside the actor's own scope (403: scope not held). */
+static gh_err check_scope_held(gh_ctx *ctx, int64_t id)
+{
+    bool visible = false;
+    gh_err err = gh_store_user_visible(ctx->db, ctx->who, id, &visible);
+    if (err == GH_OK && !visible)
+        err = gh_fail(ctx, GH_EFORBIDDEN, "access",
+                      "you can only grant access within your own scope");
+    return err;
+}
+
+/* Loads a live user inside the actor's scope; anything else is GH_ENOTFOUND. */
+static gh_err load_visible(gh_ctx *ctx, int64_t id, gh_user *out)
+{
+    bool visible = false;
+    gh_err err = gh_store_user_visible(ctx->db, ctx->who, id, &visible);
+    if (err == GH_OK && !visible)
+        err = GH_ENOTFOUND;
+    if (err == GH_OK)
+        err = gh_store_user_get(ctx->db, ctx->a, id, out);
+    if (err == GH_OK && strcmp(out->status, "deleted") == 0)
+        err = GH_ENOTFOUND;
+    return err == GH_ENOTFOUND ? gh_fail(ctx, err, NULL, "no such user") : err;
+}
+
+/* An admin acts only on users whose permissions it holds itself (no acting on a more powerful
+ * account: changing its e-mail or disabling it would be an escalation path). */
+static gh_err check_target_power(gh_ctx *ctx, int64_t id)
+{
+    gh_principal target;
+    gh_err err = gh_store_principal_by_user(ctx->db, ctx->a, id, &target);
+    if (err == GH_OK && (gh_perm_effective(&target) & ~gh_perm_effective(ctx->who)) != 0)
+        err = gh_fail(ctx, GH_EFORBIDDEN, NULL, "this user holds permissions that you do not hold");
+    return err;
+}
+
+gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
+                           char **generated_password)
+{
+    char hash[GH_HASH_BYTES], generated[32] = "";
+    const char *pw = in->password, *reason = NULL;
+    gh_user u = in->user;
+    gh_err err = check_profile(ctx, &u);
+    if (err != GH_OK)
+        return err;
+    if (in->generate_password) {
+        gh_password_generate(generated, sizeof generated);
+        pw = generated;
+    }
+    if (pw != NULL && gh_password_check(pw, &reason) != GH_OK)
+        return gh_fail(ctx, GH_EINVAL, "password", reason);
+    if (pw != NULL && (err = gh_password_hash(pw, hash)) != GH_OK)
+        return err;
+    u.password_hash = pw != NULL ? hash : NULL;
+    u.must_change_password = pw != NULL;
+    u.status = pw != NULL ? "active" : "invited";
+    u.created_at = ctx->now;
+    u.created_by = ctx->who->user_id;
+    int64_t id = 0;
+    if ((err = gh_db_begin(ctx->db)) != GH_OK)
+        return err;
+    err = check_user(ctx, &u);
+    if (err == GH_OK)
+        err = gh_store_user_insert(ctx->db, &u, &id);
+    if (err == GH_ECONFLICT)
+        err = gh_fail(ctx, err, "username",
+                      "this username is taken or belonged to a disabled or deleted user");
+    if (err == GH_OK)
+        err = check_scope_held(ctx, id);
+    if (err == GH_OK)
+        err = gh_store_user_get(ctx->db, ctx->a, id, out);
+    if (err == GH_OK)
+        err = gh_core_audit(ctx, "user.create", "user", id, id, u.provider_id, NULL,
+                            gh_json_text(ctx->a, gh_json_user(out)));
+    err = gh_core_finish(ctx, err);
+    if (err == GH_OK && in->generate_password)
+        *generated_password = gh_arena_strdup(ctx->a, generated);
+    sodium_memzero(generated, sizeof generated);
+    return err;
+}
+
+gh_err gh_core_user_get(gh_ctx *ctx, int64_t id, gh_user *out)
+{
+    return load_visible(ctx, id, out);
+}
+
+static gh_err update_in_tx(gh_ctx *ctx, const gh_user *in, int64_t expect_version, gh_user *out)
+{
+    gh_user cur, next = *in;
+    gh_err err = load_visible(ctx, in->id, &cur);
+    if (err != GH_OK)
+        return err;
+    if (expect_version != 0 && cur.version != expect_version)
+        return gh_fail(ctx, GH_EPRECOND, NULL,
+                       "the user was changed by someone else; reload and try again");
+    if (strcmp(in->username, cur.username) != 0)
+        return gh_fail(ctx, GH_EINVAL, "username", "a username cannot be changed");
+    if (in->provider_id != cur.provider_id)
+        return gh_fail(ctx, GH_EINVAL, "provider_id", "the service provider cannot be changed");
+    if ((err = check_target_power(ctx, cur.id)) != GH_OK || (err = check_user(ctx, in)) != GH_OK)
+        return err;
+    next.version = cur.version;
+    next.updated_at = ctx->now;
+    next.updated_by = ctx->who->user_id;
+    err = gh_store_user_update(ctx->db, &next);
+    if (err == GH_EPRECOND)
+        err = gh_fail(ctx, err, NULL, "the user was changed by someone else; reload and retry");
+    if (err == GH_OK)
+        err = check_scope_held(ctx, cur.id);
+    if (err == GH_OK)
+        err = gh_store_user_get(ctx->db, ctx->a, cur.id, out);
+    if (err == GH_OK)
+        err = gh_core_audit(ctx, "user.update", "user", cur.id, cur.id, cur.provider_id,
+                            gh_json_text(ctx->a, gh_json_user(&cur)),
+                            gh_json_text(ctx->a, gh_json_user(out)));
+    return err;
+}
+
+gh_err gh_core_user_update(gh_ctx *ctx, const gh_user *in, int64_t expect_version, gh_user *out)
+{
+    gh_err err = gh_db_begin(ctx->db);
+    if (err != GH_OK)
+        return err;
+    return gh_core_finish(ctx, update_in_tx(ctx, in, expect_version, out));
+}
+
+uint64_t gh_core_user_action_perm(gh_user_action action)
+{
+    return action == GH_USER_DELETE ? GH_PERM(USERS_DELETE) : GH_PERM(USERS_DISABLE);
+}
+
+static gh_err act_in_tx(gh_ctx *ctx, int64_t id, gh_user_action action)
+{
+    static const char *const names[] = {"user.disable", "user.enable", "user.delete"};
+    gh_user cur, after;
+    gh_err err = load_visible(ctx, id, &cur);
+    if (err != GH_OK)
+        return err;
+    if (id == ctx->who->user_id && action != GH_USER_ENABLE)
+        return gh_fail(ctx, GH_ECONFLICT, "id", "you cannot disable or delete your own account");
+    if ((err = check_target_power(ctx, id)) != GH_OK)
+        return err;
+    const char *status = action == GH_USER_DELETE    ? "deleted"
+                         : action == GH_USER_DISABLE ? "disabled"
+                         : cur.has_password          ? "active"
+                                                     : "invited";
+    if (action == GH_USER_ENABLE && strcmp(cur.status, "disabled") != 0)
+        return GH_OK; /* already enabled */
+    if (action == GH_USER_DISABLE && strcmp(cur.status, "disabled") == 0)
+        return GH_OK;
+    err = gh_store_user_set_status(ctx->db, id, status, ctx->now, ctx->who->user_id);
+    if (err == GH_OK)
+        err = gh_store_user_get(ctx->db, ctx->a, id, &after);
+    if (err == GH_OK)
+        err = gh_core_audit(ctx, names[action], "user", id, id, cur.provider_id,
+                            gh_json_text(ctx->a, gh_json_user(&cur)),
+                            gh_json_text(ctx->a, gh_json_user(&after)));
+    return err;
+}
+
+gh_err gh_core_user_act(gh_ctx *ctx, int64_t id, gh_user_action action)
+{
+    gh_err err = gh_db_begin(ctx->db);
+    if (err != GH_OK)
+        return err;
+    return gh_core_finish(ctx, act_in_tx(ctx, id, action));
+}
+
+gh_err gh_core_user_list(gh_ctx *ctx, const gh_user_filter *f, gh_user_page *out)
+{
+    gh_user_filter copy = *f;
+    copy.now = ctx->now;
+    return gh_store_user_list(ctx->db, ctx->a, ctx->who, &copy, out);
+}

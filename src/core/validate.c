@@ -1,0 +1,105 @@
+/* See validate.h. */
+#include "core/validate.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define ZONEINFO_DIR "/usr/share/zoneinfo/"
+
+bool gh_valid_username(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 64 || !isalnum((unsigned char)s[0]))
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("._@-", *p))
+            return false;
+    return true;
+}
+
+bool gh_valid_email(const char *s)
+{
+    const char *at = strchr(s, '@');
+    if (at == NULL || at == s || strchr(at + 1, '@') != NULL || at - s > 64 || strlen(s) > 254)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p <= 0x20 || *p == 0x7f || strchr("<>()[]\\,;:\"", *p))
+            return false;
+    const char *dom = at + 1, *dot = strrchr(dom, '.');
+    if (*dom == '\0' || *dom == '.' || dot == NULL || dot[1] == '\0' || strstr(dom, ".."))
+        return false;
+    return dom[strlen(dom) - 1] != '-';
+}
+
+bool gh_valid_phone(const char *s)
+{
+    if (s[0] != '+' || s[1] < '1' || s[1] > '9')
+        return false;
+    size_t n = 0;
+    for (const char *p = s + 1; *p; p++, n++)
+        if (!isdigit((unsigned char)*p))
+            return false;
+    return n >= 2 && n <= 15;
+}
+
+/* A zone name is letters, digits and "/_-+"; no "..", no leading "/"; and a regular tzfile. */
+bool gh_valid_timezone(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64 || s[0] == '/' || s[0] == '.' || strstr(s, "..") != NULL)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("/_-+", *p))
+            return false;
+    if (strncmp(s, "posix/", 6) == 0 || strncmp(s, "right/", 6) == 0)
+        return false;
+    char path[128];
+    snprintf(path, sizeof path, ZONEINFO_DIR "%s", s);
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return false;
+    FILE *f = fopen(path, "rb");
+    char magic[4] = {0};
+    if (f == NULL)
+        return false;
+    size_t got = fread(magic, 1, 4, f);
+    fclose(f);
+    return got == 4 && memcmp(magic, "TZif", 4) == 0;
+}
+
+/* ISO 3166-1 alpha-2, officially assigned codes. */
+static const char countries[] =
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ "
+    "BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM "
+    "DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS "
+    "GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN "
+    "KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ "
+    "MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM "
+    "PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV "
+    "SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI "
+    "VN VU WF WS YE YT ZA ZM ZW";
+
+bool gh_valid_country(const char *s)
+{
+    if (strlen(s) != 2 || !isupper((unsigned char)s[0]) || !isupper((unsigned char)s[1]))
+        return false;
+    for (const char *p = countries; *p; p += 3)
+        if (p[0] == s[0] && p[1] == s[1])
+            return true;
+    return false;
+}
+
+bool gh_valid_language(const char *s)
+{
+    return strcmp(s, "en") == 0 || strcmp(s, "zh") == 0;
+}
+
+bool gh_valid_text(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return false;
+    return true;
+}

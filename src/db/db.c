@@ -1,0 +1,293 @@
+/* Driver dispatch, the per-connection statement cache and the migration runner. */
+#include "db/db.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/driver.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+#define CACHE_SLOTS 512
+
+struct gh_stmt {
+    gh_db *db;
+    void *raw;
+    char *sql; /* owned copy, the cache key */
+    uint64_t hash;
+    bool busy;   /* between prepare and done */
+    bool cached; /* false: finalised by gh_stmt_done() */
+};
+
+struct gh_db {
+    const gh_db_driver *drv;
+    void *conn;
+    gh_stmt *slots[CACHE_SLOTS];
+    bool in_tx;
+};
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static bool is_postgres_url(const char *url)
+{
+    return strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0;
+}
+
+gh_err gh_db_open(const char *url, gh_db **out)
+{
+    if (is_postgres_url(url)) {
+        gh_log("error", "db_open_failed", "reason", "PostgreSQL support is not built yet", NULL);
+        return GH_EDB;
+    }
+    gh_db *db = calloc(1, sizeof *db);
+    if (db == NULL)
+        return GH_ENOMEM;
+    db->drv = &gh_db_sqlite_driver;
+    gh_err err = db->drv->open(url, &db->conn);
+    if (err != GH_OK) {
+        free(db);
+        return err;
+    }
+    *out = db;
+    return GH_OK;
+}
+
+static void stmt_free(gh_stmt *st)
+{
+    st->db->drv->finalize(st->raw);
+    free(st->sql);
+    free(st);
+}
+
+void gh_db_close(gh_db *db)
+{
+    if (db == NULL)
+        return;
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        if (db->slots[i] != NULL)
+            stmt_free(db->slots[i]);
+    db->drv->close(db->conn);
+    free(db);
+}
+
+gh_db_kind gh_db_kind_of(const gh_db *db)
+{
+    return db->drv->kind;
+}
+
+gh_err gh_db_exec(gh_db *db, const char *sql)
+{
+    return db->drv->exec(db->conn, sql);
+}
+
+gh_err gh_db_begin(gh_db *db)
+{
+    gh_err err = db->drv->exec(db->conn, db->drv->begin_sql);
+    if (err == GH_OK)
+        db->in_tx = true;
+    return err;
+}
+
+gh_err gh_db_commit(gh_db *db)
+{
+    gh_err err = db->drv->exec(db->conn, "COMMIT");
+    if (err != GH_OK) {
+        gh_db_rollback(db);
+        return err;
+    }
+    db->in_tx = false;
+    return GH_OK;
+}
+
+void gh_db_rollback(gh_db *db)
+{
+    if (!db->in_tx)
+        return;
+    db->in_tx = false;
+    (void)db->drv->exec(db->conn, "ROLLBACK");
+}
+
+gh_err gh_db_prepare(gh_db *db, const char *sql, gh_stmt **out)
+{
+    uint64_t h = fnv1a(sql);
+    gh_stmt **slot = &db->slots[h % CACHE_SLOTS];
+    gh_stmt *st = *slot;
+    if (st != NULL && !st->busy && st->hash == h && strcmp(st->sql, sql) == 0) {
+        st->busy = true;
+        *out = st;
+        return GH_OK;
+    }
+    void *raw = NULL;
+    gh_err err = db->drv->prepare(db->conn, sql, &raw);
+    if (err != GH_OK)
+        return err;
+    st = calloc(1, sizeof *st);
+    char *copy = strdup(sql);
+    if (st == NULL || copy == NULL) {
+        free(st);
+        free(copy);
+        db->drv->finalize(raw);
+        return GH_ENOMEM;
+    }
+    *st = (gh_stmt){.db = db, .raw = raw, .sql = copy, .hash = h, .busy = true};
+    if (*slot == NULL || !(*slot)->busy) {
+        if (*slot != NULL)
+            stmt_free(*slot);
+        *slot = st;
+        st->cached = true;
+    }
+    *out = st;
+    return GH_OK;
+}
+
+void gh_stmt_bind_int(gh_stmt *st, int idx, int64_t v)
+{
+    st->db->drv->bind_int(st->raw, idx, v);
+}
+
+void gh_stmt_bind_text(gh_stmt *st, int idx, const char *v)
+{
+    if (v == NULL)
+        st->db->drv->bind_null(st->raw, idx);
+    else
+        st->db->drv->bind_text(st->raw, idx, v);
+}
+
+void gh_stmt_bind_null(gh_stmt *st, int idx)
+{
+    st->db->drv->bind_null(st->raw, idx);
+}
+
+gh_err gh_stmt_step(gh_stmt *st, bool *row)
+{
+    return st->db->drv->step(st->raw, row);
+}
+
+int64_t gh_stmt_int(gh_stmt *st, int col)
+{
+    return st->db->drv->col_int(st->raw, col);
+}
+
+bool gh_stmt_is_null(gh_stmt *st, int col)
+{
+    return st->db->drv->col_null(st->raw, col);
+}
+
+char *gh_stmt_text(gh_stmt *st, int col, gh_arena *a)
+{
+    return gh_arena_strdup(a, st->db->drv->col_text(st->raw, col));
+}
+
+int64_t gh_stmt_changes(gh_stmt *st)
+{
+    return st->db->drv->changes(st->db->conn, st->raw);
+}
+
+void gh_stmt_done(gh_stmt *st)
+{
+    if (st == NULL)
+        return;
+    st->db->drv->reset(st->raw);
+    st->busy = false;
+    if (!st->cached)
+        stmt_free(st);
+}
+
+void gh_db_substring_filter(gh_db *db, gh_arena *a, const char *q, const char **sql,
+                            const char **param)
+{
+    db->drv->substring_filter(a, q, sql, param);
+}
+
+gh_err gh_db_integrity(gh_db *db)
+{
+    return db->drv->integrity(db->conn);
+}
+
+int gh_db_schema_target(const gh_db *db)
+{
+    int v = 0;
+    for (const gh_migration *m = db->drv->migrations; m->sql != NULL; m++)
+        v = m->version;
+    return v;
+}
+
+gh_err gh_db_schema_version(gh_db *db, int *out)
+{
+    gh_err err = gh_db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                                "applied_at INTEGER NOT NULL)");
+    if (err != GH_OK)
+        return err;
+    gh_stmt *st = NULL;
+    err = gh_db_prepare(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &st);
+    if (err != GH_OK)
+        return err;
+    bool row = false;
+    err = gh_stmt_step(st, &row);
+    if (err == GH_OK && row)
+        *out = (int)gh_stmt_int(st, 0);
+    gh_stmt_done(st);
+    return err;
+}
+
+static gh_err apply_one(gh_db *db, const gh_migration *m)
+{
+    gh_err err = gh_db_begin(db);
+    if (err != GH_OK)
+        return err;
+    err = gh_db_exec(db, m->sql);
+    if (err == GH_OK) {
+        gh_stmt *st = NULL;
+        err = gh_db_prepare(db,
+                            "INSERT INTO schema_migrations (version, name, applied_at) "
+                            "VALUES (?, ?, ?)",
+                            &st);
+        if (err == GH_OK) {
+            bool row;
+            gh_stmt_bind_int(st, 1, m->version);
+            gh_stmt_bind_text(st, 2, m->name);
+            gh_stmt_bind_int(st, 3, gh_clock_now());
+            err = gh_stmt_step(st, &row);
+            gh_stmt_done(st);
+        }
+    }
+    if (err == GH_OK)
+        err = gh_db_commit(db);
+    else
+        gh_db_rollback(db);
+    return err;
+}
+
+gh_err gh_db_migrate(gh_db *db, int *applied)
+{
+    int have = 0, count = 0;
+    gh_err err = gh_db_schema_version(db, &have);
+    if (err != GH_OK)
+        return err;
+    if (have > gh_db_schema_target(db)) {
+        gh_log("error", "schema_too_new", "detail",
+               "the database was migrated by a newer gatehouse; refusing to run", NULL);
+        return GH_EDB;
+    }
+    for (const gh_migration *m = db->drv->migrations; m->sql != NULL; m++) {
+        if (m->version <= have)
+            continue;
+        err = apply_one(db, m);
+        if (err != GH_OK) {
+            gh_log("error", "migration_failed", "name", m->name, NULL);
+            return err;
+        }
+        gh_log("info", "migration_applied", "name", m->name, NULL);
+        count++;
+    }
+    if (applied != NULL)
+        *applied = count;
+    return GH_OK;
+}

@@ -1,0 +1,73 @@
+/* The database driver interface: connections, prepared statements, transactions, migrations.
+ * store/ writes its SQL once against this interface in a portable subset (`?` placeholders,
+ * RETURNING, partial and expression indexes); a driver (sqlite.c now, postgres.c later) maps it
+ * onto its engine. Dialect-specific pieces (substring search) come from gh_db_substring_filter().
+ *
+ * A gh_db is one connection and is not thread-safe: each server thread opens its own. Statements
+ * are cached per connection by their SQL text; every gh_db_prepare() must be paired with
+ * gh_stmt_done(), which resets the statement for the next use. */
+#ifndef GH_DB_DB_H
+#define GH_DB_DB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/arena.h"
+#include "util/err.h"
+
+typedef struct gh_db gh_db;
+typedef struct gh_stmt gh_stmt;
+
+typedef enum { GH_DB_SQLITE, GH_DB_POSTGRES } gh_db_kind;
+
+/* Opens a connection: a postgres:// or postgresql:// URL means PostgreSQL, anything else is a
+ * SQLite file path. Applies and verifies the durability settings (WAL + synchronous=FULL for
+ * SQLite); on failure returns GH_EDB and logs why. The caller closes it with gh_db_close(). */
+gh_err gh_db_open(const char *url, gh_db **out) GH_MUST_USE;
+/* Closes the connection and every cached statement; NULL is a no-op. */
+void gh_db_close(gh_db *db);
+gh_db_kind gh_db_kind_of(const gh_db *db);
+
+/* Applies every migration not yet recorded, each in its own transaction. *applied (may be NULL)
+ * receives how many ran. */
+gh_err gh_db_migrate(gh_db *db, int *applied) GH_MUST_USE;
+/* The highest migration version this binary knows, and the one the database has. */
+int gh_db_schema_target(const gh_db *db);
+gh_err gh_db_schema_version(gh_db *db, int *out) GH_MUST_USE;
+
+/* Transactions. gh_db_begin() starts a write transaction (SQLite: BEGIN IMMEDIATE, so writers
+ * queue instead of failing on upgrade). gh_db_rollback() is safe to call when none is open. */
+gh_err gh_db_begin(gh_db *db) GH_MUST_USE;
+gh_err gh_db_commit(gh_db *db) GH_MUST_USE;
+void gh_db_rollback(gh_db *db);
+
+/* Runs SQL without parameters or results (schema, pragmas). */
+gh_err gh_db_exec(gh_db *db, const char *sql) GH_MUST_USE;
+
+/* Prepares (or takes from the cache) a statement; parameters are `?`, numbered from 1. */
+gh_err gh_db_prepare(gh_db *db, const char *sql, gh_stmt **out) GH_MUST_USE;
+void gh_stmt_bind_int(gh_stmt *st, int idx, int64_t v);
+/* A NULL string binds SQL NULL. The string must stay valid until gh_stmt_done(). */
+void gh_stmt_bind_text(gh_stmt *st, int idx, const char *v);
+void gh_stmt_bind_null(gh_stmt *st, int idx);
+/* Advances; *row says whether a row is available. Constraint violations give GH_ECONFLICT,
+ * a busy or unreachable database GH_EDB. */
+gh_err gh_stmt_step(gh_stmt *st, bool *row) GH_MUST_USE;
+int64_t gh_stmt_int(gh_stmt *st, int col);
+bool gh_stmt_is_null(gh_stmt *st, int col);
+/* Text of a column, copied into the arena; NULL for SQL NULL. */
+char *gh_stmt_text(gh_stmt *st, int col, gh_arena *a);
+/* Resets the statement and returns it to the cache (or frees it); NULL is a no-op. */
+void gh_stmt_done(gh_stmt *st);
+/* Rows changed by the last INSERT/UPDATE/DELETE that ran on this statement. */
+int64_t gh_stmt_changes(gh_stmt *st);
+
+/* Substring search over the users' username, names and e-mail, in this dialect: *sql receives a
+ * boolean expression over the alias `u` with exactly one `?`, *param the value to bind to it. */
+void gh_db_substring_filter(gh_db *db, gh_arena *a, const char *q, const char **sql,
+                            const char **param);
+
+/* Integrity check of the whole database (SQLite: PRAGMA integrity_check); GH_OK when sound. */
+gh_err gh_db_integrity(gh_db *db) GH_MUST_USE;
+
+#endif

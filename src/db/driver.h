@@ -1,0 +1,38 @@
+/* What a database driver provides to db.c. Private to db/. */
+#ifndef GH_DB_DRIVER_H
+#define GH_DB_DRIVER_H
+
+#include "db/db.h"
+
+typedef struct gh_migration {
+    int version;
+    const char *name;
+    const char *sql;
+} gh_migration;
+
+typedef struct gh_db_driver {
+    gh_db_kind kind;
+    const gh_migration *migrations; /* ends with an entry whose sql is NULL */
+    gh_err (*open)(const char *url, void **conn);
+    void (*close)(void *conn);
+    gh_err (*exec)(void *conn, const char *sql);
+    gh_err (*prepare)(void *conn, const char *sql, void **st);
+    void (*finalize)(void *st);
+    void (*reset)(void *st);
+    void (*bind_int)(void *st, int idx, int64_t v);
+    void (*bind_text)(void *st, int idx, const char *v);
+    void (*bind_null)(void *st, int idx);
+    gh_err (*step)(void *st, bool *row);
+    int64_t (*col_int)(void *st, int col);
+    bool (*col_null)(void *st, int col);
+    const char *(*col_text)(void *st, int col);
+    int64_t (*changes)(void *conn, void *st);
+    const char *begin_sql;
+    void (*substring_filter)(gh_arena *a, const char *q, const char **sql, const char **param);
+    gh_err (*integrity)(void *conn);
+} gh_db_driver;
+
+extern const gh_db_driver gh_db_sqlite_driver;
+extern const gh_migration gh_migrations_sqlite[];
+
+#endif

@@ -1,0 +1,57 @@
+/* Operations endpoints: liveness, readiness, Prometheus metrics and the OpenAPI document. */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http/http.h"
+
+static atomic_ullong by_class[6]; /* 1xx..5xx */
+
+void gh_metrics_count(int status)
+{
+    int c = status / 100;
+    if (c >= 1 && c <= 5)
+        atomic_fetch_add(&by_class[c], 1);
+}
+
+gh_err gh_h_health(gh_req *r)
+{
+    r->content_type = "text/plain; charset=utf-8";
+    r->text = "ok\n";
+    return GH_OK;
+}
+
+gh_err gh_h_ready(gh_req *r)
+{
+    gh_db *db = gh_http_db();
+    int version = 0;
+    if (db == NULL || gh_db_schema_version(db, &version) != GH_OK ||
+        version != gh_db_schema_target(db))
+        return gh_fail(&r->ctx, GH_EDB, NULL, "the database is unavailable");
+    r->content_type = "text/plain; charset=utf-8";
+    r->text = "ready\n";
+    return GH_OK;
+}
+
+gh_err gh_h_metrics(gh_req *r)
+{
+    char *t =
+        gh_arena_printf(r->a,
+                        "# HELP gatehouse_http_responses_total HTTP responses by status class.\n"
+                        "# TYPE gatehouse_http_responses_total counter\n"
+                        "gatehouse_http_responses_total{class=\"2xx\"} %llu\n"
+                        "gatehouse_http_responses_total{class=\"3xx\"} %llu\n"
+                        "gatehouse_http_responses_total{class=\"4xx\"} %llu\n"
+                        "gatehouse_http_responses_total{class=\"5xx\"} %llu\n",
+                        atomic_load(&by_class[2]), atomic_load(&by_class[3]),
+                        atomic_load(&by_class[4]), atomic_load(&by_class[5]));
+    r->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r->text = t;
+    return GH_OK;
+}
+
+gh_err gh_h_openapi(gh_req *r)
+{
+    r->out = gh_openapi();
+    return GH_OK;
+}

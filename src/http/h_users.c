@@ -1,0 +1,329 @@
+/* /api/v1/users: list and search, create, read, edit, disable/enable/delete, bulk actions. */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "core/perms.h"
+#include "http/http.h"
+#include "http/limits.h"
+
+static gh_err bad(gh_req *r, const char *field, const char *detail)
+{
+    return gh_fail(&r->ctx, GH_EINVAL, field, detail);
+}
+
+static const char *const levels[] = {"platform", "provider", "account", "sub_account"};
+
+/* Reads {level, account_ids, sub_account_ids} (already type-checked) into out. */
+static gh_err parse_access(gh_req *r, const json_t *o, gh_access *out)
+{
+    const char *level = gh_json_str(o, "level");
+    const json_t *acc = json_object_get(o, "account_ids"),
+                 *sub = json_object_get(o, "sub_account_ids");
+    int k = 0;
+    while (k < 4 && strcmp(levels[k], level) != 0)
+        k++;
+    if (k == 4)
+        return bad(r, "access.level", "use platform, provider, account or sub_account");
+    memset(out, 0, sizeof *out);
+    out->level = (gh_access_level)k;
+    if (out->level < GH_ACCESS_ACCOUNT && (acc != NULL || sub != NULL))
+        return bad(r, acc ? "access.account_ids" : "access.sub_account_ids",
+                   "only for account or sub_account access");
+    if (out->level == GH_ACCESS_ACCOUNT) {
+        if (acc == NULL)
+            return bad(r, "access.account_ids", "select platform accounts, or \"all\"");
+        if (sub != NULL)
+            return bad(r, "access.sub_account_ids",
+                       "sub-accounts are chosen only with sub_account access");
+        out->all = json_is_string(acc);
+        if (!out->all)
+            gh_json_ids_in(r->a, acc, &out->ids);
+    }
+    if (out->level == GH_ACCESS_SUB_ACCOUNT) {
+        if (acc == NULL || !json_is_array(acc) || json_array_size(acc) != 1)
+            return bad(r, "access.account_ids",
+                       "sub-accounts can be chosen only when exactly one platform account is");
+        out->account_id = json_integer_value(json_array_get(acc, 0));
+        if (sub == NULL)
+            return bad(r, "access.sub_account_ids", "select sub-accounts, or \"all\"");
+        out->all = json_is_string(sub);
+        if (!out->all)
+            gh_json_ids_in(r->a, sub, &out->ids);
+    }
+    return GH_OK;
+}
+
+/* Copies the present profile fields of the body onto u. */
+static gh_err apply_fields(gh_req *r, const json_t *in, gh_user *u)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } strs[] = {
+        {"email", offsetof(gh_user, email)},         {"first_name", offsetof(gh_user, first_name)},
+        {"last_name", offsetof(gh_user, last_name)}, {"phone", offsetof(gh_user, phone)},
+        {"language", offsetof(gh_user, language)},   {"timezone", offsetof(gh_user, timezone)},
+        {"country", offsetof(gh_user, country)},     {"sso_source", offsetof(gh_user, sso_source)},
+        {"sso_id", offsetof(gh_user, sso_id)},
+    };
+    static const struct {
+        const char *name;
+        size_t off;
+    } bools[] = {
+        {"login_enabled", offsetof(gh_user, login_enabled)},
+        {"enforce_sso", offsetof(gh_user, enforce_sso)},
+        {"mfa_required", offsetof(gh_user, mfa_required)},
+    };
+    for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
+        json_t *v = json_object_get(in, strs[i].name);
+        if (v != NULL)
+            *(const char **)((char *)u + strs[i].off) =
+                json_is_null(v) ? NULL : gh_arena_strdup(r->a, json_string_value(v));
+    }
+    for (size_t i = 0; i < sizeof bools / sizeof *bools; i++) {
+        json_t *v = json_object_get(in, bools[i].name);
+        if (v != NULL)
+            *(bool *)((char *)u + bools[i].off) = json_is_true(v);
+    }
+    json_t *v;
+    if ((v = json_object_get(in, "role_ids")) != NULL)
+        gh_json_ids_in(r->a, v, &u->role_ids);
+    if ((v = json_object_get(in, "group_ids")) != NULL)
+        gh_json_ids_in(r->a, v, &u->group_ids);
+    if ((v = json_object_get(in, "access")) != NULL)
+        return parse_access(r, v, &u->access);
+    return GH_OK;
+}
+
+static void send_user(gh_req *r, const gh_user *u, int status)
+{
+    r->status = status;
+    r->out = gh_json_user(u);
+    r->etag_version = u->version;
+}
+
+gh_err gh_h_users_create(gh_req *r)
+{
+    gh_user_create c = {.user = {
+                            .first_name = "",
+                            .last_name = "",
+                            .phone = "",
+                            .language = "en",
+                            .timezone = "UTC",
+                            .country = "",
+                            .login_enabled = true,
+                        }};
+    gh_user *u = &c.user;
+    u->username = gh_json_str(r->in, "username");
+    u->provider_id = json_integer_value(json_object_get(r->in, "provider_id"));
+    u->access.level = u->provider_id != 0 ? GH_ACCESS_PROVIDER : GH_ACCESS_PLATFORM;
+    c.password = gh_json_str(r->in, "password");
+    c.generate_password = json_is_true(json_object_get(r->in, "generate_password"));
+    if (c.password != NULL && c.generate_password)
+        return bad(r, "generate_password", "send either password or generate_password");
+    gh_err err = apply_fields(r, r->in, u);
+    if (err != GH_OK)
+        return err;
+    gh_user out;
+    char *generated = NULL;
+    if ((err = gh_core_user_create(&r->ctx, &c, &out, &generated)) != GH_OK)
+        return err;
+    send_user(r, &out, 201);
+    if (generated != NULL) {
+        json_object_set_new(r->out, "generated_password", json_string(generated));
+        sodium_memzero(generated, strlen(generated));
+    }
+    return GH_OK;
+}
+
+gh_err gh_h_users_get(gh_req *r)
+{
+    gh_user u;
+    gh_err err = gh_core_user_get(&r->ctx, r->id, &u);
+    if (err == GH_OK)
+        send_user(r, &u, 200);
+    return err;
+}
+
+gh_err gh_h_users_patch(gh_req *r)
+{
+    int64_t version = 0;
+    gh_user cur, out;
+    gh_err err = gh_if_match(r, &version);
+    if (err == GH_OK)
+        err = gh_core_user_get(&r->ctx, r->id, &cur);
+    if (err == GH_OK)
+        err = apply_fields(r, r->in, &cur);
+    if (err == GH_OK)
+        err = gh_core_user_update(&r->ctx, &cur, version, &out);
+    if (err == GH_OK)
+        send_user(r, &out, 200);
+    return err;
+}
+
+static gh_err act(gh_req *r, gh_user_action action)
+{
+    gh_user u;
+    gh_err err = gh_core_user_act(&r->ctx, r->id, action);
+    if (err == GH_OK && action == GH_USER_DELETE) {
+        r->status = 204;
+        return GH_OK;
+    }
+    if (err == GH_OK)
+        err = gh_core_user_get(&r->ctx, r->id, &u);
+    if (err == GH_OK)
+        send_user(r, &u, 200);
+    return err;
+}
+
+gh_err gh_h_users_delete(gh_req *r)
+{
+    return act(r, GH_USER_DELETE);
+}
+
+gh_err gh_h_users_disable(gh_req *r)
+{
+    return act(r, GH_USER_DISABLE);
+}
+
+gh_err gh_h_users_enable(gh_req *r)
+{
+    return act(r, GH_USER_ENABLE);
+}
+
+gh_err gh_h_users_bulk(gh_req *r)
+{
+    static const char *const names[] = {"disable", "enable", "delete"};
+    const char *action = gh_json_str(r->in, "action");
+    int k = 0;
+    while (k < 3 && strcmp(names[k], action) != 0)
+        k++;
+    if (k == 3)
+        return bad(r, "action", "use disable, enable or delete");
+    if (!gh_perm_has(r->ctx.who, gh_core_user_action_perm((gh_user_action)k)))
+        return gh_fail(&r->ctx, GH_EFORBIDDEN, "action", "your roles do not hold users.delete");
+    const json_t *ids = json_object_get(r->in, "ids");
+    if (json_array_size(ids) == 0)
+        return bad(r, "ids", "select at least one user");
+    json_t *results = json_array();
+    size_t i, ok = 0;
+    json_t *v;
+    json_array_foreach(ids, i, v)
+    {
+        r->ctx.err_field = r->ctx.err_detail = NULL;
+        gh_err err = gh_core_user_act(&r->ctx, json_integer_value(v), (gh_user_action)k);
+        json_t *res = json_pack("{s:O, s:i}", "id", v, "status",
+                                err == GH_OK ? (k == 2 ? 204 : 200) : gh_err_http_status(err));
+        if (err != GH_OK)
+            json_object_set_new(res, "detail",
+                                json_string(r->ctx.err_detail && gh_err_http_status(err) < 500
+                                                ? r->ctx.err_detail
+                                                : gh_err_str(err)));
+        ok += err == GH_OK;
+        json_array_append_new(results, res);
+    }
+    r->ctx.err_field = r->ctx.err_detail = NULL;
+    r->out = json_pack("{s:s, s:o, s:I, s:I}", "action", action, "results", results, "succeeded",
+                       (json_int_t)ok, "failed", (json_int_t)(json_array_size(ids) - ok));
+    return GH_OK;
+}
+
+/* ---- list ---- */
+
+static const char *const sort_names[] = {"name", "username", "email", "last_login", "created"};
+
+static gh_err parse_sort(gh_req *r, gh_user_filter *f)
+{
+    const char *s = gh_query(r, "sort");
+    if (s == NULL)
+        return GH_OK;
+    f->desc = s[0] == '-';
+    s += f->desc;
+    for (int i = 0; i < 5; i++)
+        if (strcmp(s, sort_names[i]) == 0) {
+            f->sort = (gh_user_sort)i;
+            return GH_OK;
+        }
+    return bad(r, "sort", "use name, username, email, last_login or created, with - to reverse");
+}
+
+/* Cursors are base64url("<sort>\n<id>\n<key>"): opaque to clients, checked on the way back. */
+static gh_err parse_cursor(gh_req *r, gh_user_filter *f)
+{
+    const char *c = gh_query(r, "cursor");
+    if (c == NULL)
+        return GH_OK;
+    size_t n = strlen(c), len = 0;
+    char *raw = gh_arena_alloc(r->a, n + 1);
+    if (n > GH_MAX_CURSOR || sodium_base642bin((unsigned char *)raw, n, c, n, NULL, &len, NULL,
+                                               sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+        return bad(r, "cursor", "not a cursor this server gave");
+    raw[len] = '\0';
+    char *nl1 = strchr(raw, '\n'), *nl2 = nl1 ? strchr(nl1 + 1, '\n') : NULL;
+    if (nl2 == NULL || (int)strtol(raw, NULL, 10) != (int)f->sort * 2 + f->desc)
+        return bad(r, "cursor", "not a cursor for this sort order");
+    f->has_cursor = true;
+    f->cursor_id = strtoll(nl1 + 1, NULL, 10);
+    f->cursor_key = nl2 + 1;
+    return GH_OK;
+}
+
+static const char *make_cursor(gh_req *r, const gh_user_filter *f, const gh_user_page *p)
+{
+    const char *raw = gh_arena_printf(r->a, "%d\n%lld\n%s", (int)f->sort * 2 + f->desc,
+                                      (long long)p->next_id, p->next_key);
+    size_t n = strlen(raw),
+           cap = sodium_base64_encoded_len(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char *out = gh_arena_alloc(r->a, cap);
+    return sodium_bin2base64(out, cap, (const unsigned char *)raw, n,
+                             sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+gh_err gh_h_users_list(gh_req *r)
+{
+    static const char *const allowed[] = {"q",    "status", "role_id", "group_id", "tenant_id",
+                                          "sort", "limit",  "cursor",  NULL};
+    static const char *const statuses[] = {"active", "invited", "disabled",
+                                           "banned", "deleted", NULL};
+    gh_user_filter f = {.q = gh_query(r, "q"), .status = gh_query(r, "status")};
+    gh_err err = gh_query_only(r, allowed);
+    if (err == GH_OK && f.q != NULL && strlen(f.q) > GH_MAX_QUERY_TEXT)
+        err = bad(r, "q", "at most 100 characters");
+    if (err == GH_OK && f.status != NULL) {
+        const char *const *s = statuses;
+        while (*s != NULL && strcmp(*s, f.status) != 0)
+            s++;
+        if (*s == NULL)
+            err = bad(r, "status", "use active, invited, disabled, banned or deleted");
+    }
+    if (err == GH_OK)
+        err = gh_query_id(r, "role_id", &f.role_id);
+    if (err == GH_OK)
+        err = gh_query_id(r, "group_id", &f.group_id);
+    if (err == GH_OK)
+        err = gh_query_id(r, "tenant_id", &f.tenant_id);
+    if (err == GH_OK)
+        err = gh_query_limit(r, &f.limit);
+    if (err == GH_OK)
+        err = parse_sort(r, &f);
+    if (err == GH_OK)
+        err = parse_cursor(r, &f);
+    gh_user_page page;
+    if (err == GH_OK)
+        err = gh_core_user_list(&r->ctx, &f, &page);
+    if (err != GH_OK)
+        return err;
+    json_t *items = json_array();
+    for (size_t i = 0; i < page.n; i++) {
+        json_t *u = gh_json_user(&page.items[i]);
+        json_object_del(u, "role_ids"); /* not loaded for lists: read the user for them */
+        json_object_del(u, "group_ids");
+        json_object_del(u, "access");
+        json_array_append_new(items, u);
+    }
+    r->out = json_pack("{s:o, s:o}", "items", items, "next_cursor",
+                       page.more ? json_string(make_cursor(r, &f, &page)) : json_null());
+    return GH_OK;
+}

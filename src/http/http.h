@@ -1,0 +1,153 @@
+/* The HTTP front: libmicrohttpd server, router, JSON input checks and the handlers. Handlers
+ * parse and check input, call one core function and write its result. */
+#ifndef GH_HTTP_HTTP_H
+#define GH_HTTP_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+struct MHD_Connection;
+
+typedef struct gh_server_config {
+    const char *listen_host; /* e.g. "127.0.0.1" */
+    int port;                /* 0: any free port */
+    const char *db_url;
+    int threads;
+    int per_ip_limit;
+} gh_server_config;
+
+typedef struct gh_server gh_server;
+
+/* Starts the server; every thread opens its own connection to db_url. The caller stops it with
+ * gh_server_stop(). */
+gh_err gh_server_start(const gh_server_config *cfg, gh_server **out) GH_MUST_USE;
+int gh_server_port(const gh_server *s);
+/* Stops accepting, lets in-flight requests finish (up to GH_SHUTDOWN_GRACE_S) and frees it. */
+void gh_server_stop(gh_server *s);
+
+/* ---- internal to http/ ---- */
+
+typedef enum {
+    GH_T_STRING,      /* string */
+    GH_T_STRING_NULL, /* string or null */
+    GH_T_BOOL,
+    GH_T_ID_NULL,    /* positive integer or null */
+    GH_T_IDS,        /* array of positive integers */
+    GH_T_IDS_OR_ALL, /* array of positive integers or the string "all" */
+    GH_T_STRINGS,    /* array of strings */
+    GH_T_OBJECT,     /* object described by sub */
+} gh_ftype;
+
+typedef struct gh_field {
+    const char *name;
+    gh_ftype type;
+    unsigned max; /* characters for strings, items for arrays */
+    bool required;
+    const struct gh_field *sub; /* GH_T_OBJECT: its fields, ended by {NULL} */
+    const char *desc;
+} gh_field;
+
+typedef struct gh_req {
+    struct MHD_Connection *conn;
+    const char *method, *path;
+    gh_arena *a;
+    char *body;
+    size_t body_len;
+    bool body_too_large;
+    int64_t id, sub_id; /* {id} and {sid} path parameters */
+    json_t *in;         /* parsed body, when the route takes one */
+    gh_principal who;
+    gh_ctx ctx;
+    char request_id[33];
+    char ip[64];
+    /* response */
+    int status;
+    json_t *out;
+    int64_t etag_version; /* >0: send ETag */
+    const char *content_type;
+    char *text; /* non-JSON body (metrics, health) */
+} gh_req;
+
+typedef gh_err (*gh_handler)(gh_req *r);
+
+typedef enum { GH_AUTH_PUBLIC, GH_AUTH_PERM } gh_auth_mode;
+
+typedef struct gh_route {
+    const char *method, *pattern;
+    gh_handler handler;
+    gh_auth_mode auth;
+    uint64_t perm; /* every bit needed (GH_AUTH_PERM); 0 means "any signed-in principal" */
+    const gh_field *body;
+    const char *summary, *tag;
+} gh_route;
+
+extern const gh_route gh_routes[];
+
+/* Finds the route for method and path; fills r->id / r->sub_id. *method_ok false when the path
+ * exists with another method. NULL when nothing matches. */
+const gh_route *gh_route_match(const char *method, const char *path, int64_t *id, int64_t *sub_id,
+                               bool *path_known);
+
+/* Checks a parsed body against fields; on failure fills ctx (field, detail) and returns
+ * GH_EINVAL. */
+gh_err gh_json_check(gh_req *r, const json_t *obj, const gh_field *fields, const char *prefix);
+/* Parses the body strictly: size, depth, duplicate keys, an object at the top. */
+gh_err gh_json_parse_body(gh_req *r, json_t **out);
+/* Reads a query parameter (NULL when absent). */
+const char *gh_query(gh_req *r, const char *name);
+/* GH_EINVAL (naming the parameter) when the query holds a parameter not in allowed (NULL-ended). */
+gh_err gh_query_only(gh_req *r, const char *const *allowed);
+/* Parses a positive id parameter; absent gives 0. */
+gh_err gh_query_id(gh_req *r, const char *name, int64_t *out);
+gh_err gh_query_limit(gh_req *r, int *out);
+/* Parses If-Match into a version (0 when absent). */
+gh_err gh_if_match(gh_req *r, int64_t *version);
+/* Fills ids from a JSON array already checked by gh_json_check. */
+void gh_json_ids_in(gh_arena *a, const json_t *arr, gh_ids *out);
+/* String member or NULL. */
+const char *gh_json_str(const json_t *o, const char *key);
+
+/* The OpenAPI document of gh_routes. */
+json_t *gh_openapi(void);
+
+/* Per-thread database connection. */
+gh_db *gh_http_db(void);
+
+/* Handlers. */
+gh_err gh_h_health(gh_req *r);
+gh_err gh_h_ready(gh_req *r);
+gh_err gh_h_metrics(gh_req *r);
+gh_err gh_h_openapi(gh_req *r);
+gh_err gh_h_permissions(gh_req *r);
+gh_err gh_h_users_list(gh_req *r);
+gh_err gh_h_users_create(gh_req *r);
+gh_err gh_h_users_get(gh_req *r);
+gh_err gh_h_users_patch(gh_req *r);
+gh_err gh_h_users_delete(gh_req *r);
+gh_err gh_h_users_disable(gh_req *r);
+gh_err gh_h_users_enable(gh_req *r);
+gh_err gh_h_users_bulk(gh_req *r);
+gh_err gh_h_tenants_list(gh_req *r);
+gh_err gh_h_tenants_create(gh_req *r);
+gh_err gh_h_tenants_get(gh_req *r);
+gh_err gh_h_tenants_patch(gh_req *r);
+gh_err gh_h_tenants_delete(gh_req *r);
+gh_err gh_h_roles_list(gh_req *r);
+gh_err gh_h_roles_create(gh_req *r);
+gh_err gh_h_roles_get(gh_req *r);
+gh_err gh_h_roles_patch(gh_req *r);
+gh_err gh_h_roles_delete(gh_req *r);
+gh_err gh_h_groups_list(gh_req *r);
+gh_err gh_h_groups_create(gh_req *r);
+gh_err gh_h_groups_get(gh_req *r);
+gh_err gh_h_groups_patch(gh_req *r);
+gh_err gh_h_groups_delete(gh_req *r);
+gh_err gh_h_audit_list(gh_req *r);
+
+/* Metrics counters, updated by the server. */
+void gh_metrics_count(int status);
+
+#endif

@@ -1,0 +1,30 @@
+/* Every input limit in one place. Each is enforced before the input is buffered or used and
+ * each has a test in tests/api/limits.test.mjs. */
+#ifndef GH_HTTP_LIMITS_H
+#define GH_HTTP_LIMITS_H
+
+#define GH_MAX_BODY_BYTES         (64 * 1024) /* request body; larger gets 413 */
+#define GH_MAX_JSON_DEPTH         8           /* nesting of objects and arrays */
+#define GH_MAX_URL_BYTES          2048        /* path and query */
+#define GH_MAX_QUERY_PARAMS       16
+#define GH_MAX_IDS                200  /* ids in one array (role_ids, bulk ids, ...) */
+#define GH_MAX_BULK_IDS           1000 /* ids in one bulk request */
+#define GH_MAX_NAME               100  /* first/last name, role/group/tenant name, sso source */
+#define GH_MAX_USERNAME           64
+#define GH_MAX_EMAIL              254
+#define GH_MAX_PHONE              16
+#define GH_MAX_TIMEZONE           64
+#define GH_MAX_SSO_ID             255
+#define GH_MAX_DESCRIPTION        1000
+#define GH_MAX_PASSWORD_BYTES     1024 /* 256 characters of up to 4 bytes */
+#define GH_MAX_QUERY_TEXT         100  /* q= search text */
+#define GH_MAX_CURSOR             400
+#define GH_PAGE_DEFAULT           50
+#define GH_PAGE_MAX               200
+#define GH_MAX_CONNECTIONS        1024  /* open connections in all */
+#define GH_MAX_CONNECTIONS_PER_IP 64    /* default of --per-ip-connection-limit */
+#define GH_CONNECTION_TIMEOUT_S   30    /* idle or slow client */
+#define GH_CONNECTION_MEMORY      65536 /* per-connection header buffer in libmicrohttpd */
+#define GH_SHUTDOWN_GRACE_S       10    /* in-flight requests get this long after SIGTERM */
+
+#endif

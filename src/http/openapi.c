@@ -1,0 +1,115 @@
+/* The OpenAPI 3.1 document, generated from the route table so that it cannot drift from what
+ * the server does. */
+#include <ctype.h>
+#include <string.h>
+
+#include "core/perms.h"
+#include "http/http.h"
+
+static json_t *field_schema(const gh_field *f);
+
+static json_t *object_schema(const gh_field *fields)
+{
+    json_t *props = json_object(), *req = json_array();
+    for (const gh_field *f = fields; f->name != NULL; f++) {
+        json_object_set_new(props, f->name, field_schema(f));
+        if (f->required)
+            json_array_append_new(req, json_string(f->name));
+    }
+    return json_pack("{s:s, s:o, s:o, s:b}", "type", "object", "properties", props, "required", req,
+                     "additionalProperties", 0);
+}
+
+static json_t *field_schema(const gh_field *f)
+{
+    json_t *ids = json_pack("{s:s, s:{s:s, s:i}, s:i, s:b}", "type", "array", "items", "type",
+                            "integer", "minimum", 1, "maxItems", f->max, "uniqueItems", 1);
+    json_t *s = NULL;
+    switch (f->type) {
+    case GH_T_STRING:
+        s = json_pack("{s:s, s:i}", "type", "string", "maxLength", f->max);
+        break;
+    case GH_T_STRING_NULL:
+        s = json_pack("{s:[s,s], s:i}", "type", "string", "null", "maxLength", f->max);
+        break;
+    case GH_T_BOOL:
+        s = json_pack("{s:s}", "type", "boolean");
+        break;
+    case GH_T_ID_NULL:
+        s = json_pack("{s:[s,s], s:i}", "type", "integer", "null", "minimum", 1);
+        break;
+    case GH_T_IDS:
+        s = json_incref(ids);
+        break;
+    case GH_T_IDS_OR_ALL:
+        s = json_pack("{s:[O, {s:s}]}", "oneOf", ids, "const", "all");
+        break;
+    case GH_T_STRINGS:
+        s = json_pack("{s:s, s:{s:s}, s:i}", "type", "array", "items", "type", "string", "maxItems",
+                      f->max);
+        break;
+    case GH_T_OBJECT:
+        s = object_schema(f->sub);
+        break;
+    }
+    json_decref(ids);
+    if (f->desc != NULL)
+        json_object_set_new(s, "description", json_string(f->desc));
+    return s;
+}
+
+static json_t *operation(const gh_route *r)
+{
+    json_t *op = json_pack("{s:s, s:[s]}", "summary", r->summary, "tags", r->tag);
+    json_t *responses =
+        json_pack("{s:{s:s}}", "default", "description", "application/problem+json error");
+    json_object_set_new(responses,
+                        strcmp(r->method, "POST") == 0 && strchr(r->pattern + 8, '{') == NULL &&
+                                strstr(r->pattern, "bulk") == NULL
+                            ? "201"
+                        : strcmp(r->method, "DELETE") == 0 ? "204"
+                                                           : "200",
+                        json_pack("{s:s}", "description", "success"));
+    json_object_set_new(op, "responses", responses);
+    if (r->body != NULL)
+        json_object_set_new(op, "requestBody",
+                            json_pack("{s:b, s:{s:{s:o}}}", "required", 1, "content",
+                                      "application/json", "schema", object_schema(r->body)));
+    if (strstr(r->pattern, "{id}") != NULL)
+        json_object_set_new(op, "parameters",
+                            json_pack("[{s:s, s:s, s:b, s:{s:s}}]", "name", "id", "in", "path",
+                                      "required", 1, "schema", "type", "integer"));
+    if (r->auth == GH_AUTH_PUBLIC) {
+        json_object_set_new(op, "security", json_array());
+    } else {
+        json_t *perms = json_array();
+        for (int i = 0; i < GH_PERM_COUNT; i++)
+            if (r->perm & ((uint64_t)1 << i))
+                json_array_append_new(perms, json_string(gh_perm_name(i)));
+        json_object_set_new(op, "x-permissions", perms);
+    }
+    return op;
+}
+
+json_t *gh_openapi(void)
+{
+    json_t *paths = json_object();
+    for (const gh_route *r = gh_routes; r->method != NULL; r++) {
+        json_t *item = json_object_get(paths, r->pattern);
+        if (item == NULL) {
+            item = json_object();
+            json_object_set_new(paths, r->pattern, item);
+        }
+        char method[8];
+        size_t i = 0;
+        for (; r->method[i] && i < sizeof method - 1; i++)
+            method[i] = (char)tolower((unsigned char)r->method[i]);
+        method[i] = '\0';
+        json_object_set_new(item, method, operation(r));
+    }
+    return json_pack("{s:s, s:{s:s, s:s, s:s}, s:o, s:{s:{s:{s:s, s:s}}}, s:[{s:[]}]}", "openapi",
+                     "3.1.0", "info", "title", "Gatehouse", "version", "0.1.0", "description",
+                     "Back-office user administration. Errors are application/problem+json.",
+                     "paths", paths, "components", "securitySchemes", "bearer", "type", "http",
+                     "scheme", "bearer", "security", "bearer");
+}

@@ -1,0 +1,222 @@
+/* The route table: every path, its permission (deny by default: a route either names the
+ * permissions it needs or is explicitly public), its body schema and its OpenAPI summary. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/perms.h"
+#include "http/http.h"
+#include "http/limits.h"
+
+#define P(id) GH_PERM(id)
+
+static const gh_field access_fields[] = {
+    {"level", GH_T_STRING, 16, true, NULL, "platform, provider, account or sub_account"},
+    {"account_ids", GH_T_IDS_OR_ALL, GH_MAX_IDS, false, NULL,
+     "platform accounts, or \"all\"; exactly one for sub_account access"},
+    {"sub_account_ids", GH_T_IDS_OR_ALL, GH_MAX_IDS, false, NULL,
+     "sub-accounts of that one account, or \"all\" (Platform User roles only)"},
+    {NULL},
+};
+
+#define USER_PROFILE_FIELDS                                                                        \
+    {"first_name", GH_T_STRING, GH_MAX_NAME, false, NULL, "first name"},                           \
+        {"last_name", GH_T_STRING, GH_MAX_NAME, false, NULL, "last name"},                         \
+        {"phone", GH_T_STRING, GH_MAX_PHONE, false, NULL, "E.164, e.g. +442071234567"},            \
+        {"language", GH_T_STRING, 2, false, NULL, "en or zh"},                                     \
+        {"timezone", GH_T_STRING, GH_MAX_TIMEZONE, false, NULL, "IANA zone, e.g. Asia/Shanghai"},  \
+        {"country", GH_T_STRING, 2, false, NULL, "ISO 3166-1 alpha-2"},                            \
+        {"role_ids", GH_T_IDS, GH_MAX_IDS, false, NULL, "roles"},                                  \
+        {"group_ids", GH_T_IDS, GH_MAX_IDS, false, NULL, "groups"},                                \
+        {"access", GH_T_OBJECT, 0, false, access_fields, "where the user may act"},                \
+        {"login_enabled", GH_T_BOOL, 0, false, NULL, "may sign in"},                               \
+        {"enforce_sso", GH_T_BOOL, 0, false, NULL, "may sign in only through SSO"},                \
+        {"sso_source", GH_T_STRING_NULL, GH_MAX_NAME, false, NULL, "SSO source"},                  \
+        {"sso_id", GH_T_STRING_NULL, GH_MAX_SSO_ID, false, NULL, "SSO ID"},                        \
+    {                                                                                              \
+        "mfa_required", GH_T_BOOL, 0, false, NULL, "two-factor authentication required"            \
+    }
+
+static const gh_field user_create_fields[] = {
+    {"provider_id", GH_T_ID_NULL, 0, false, NULL, "service provider; null: platform staff"},
+    {"username", GH_T_STRING, GH_MAX_USERNAME, true, NULL, "unique for ever"},
+    {"email", GH_T_STRING, GH_MAX_EMAIL, true, NULL, "e-mail address"},
+    {"password", GH_T_STRING, GH_MAX_PASSWORD_BYTES, false, NULL,
+     "initial password (changed at first sign-in); omit to invite by e-mail"},
+    {"generate_password", GH_T_BOOL, 0, false, NULL,
+     "generate an initial password, returned once as generated_password"},
+    USER_PROFILE_FIELDS,
+    {NULL},
+};
+
+static const gh_field user_patch_fields[] = {
+    {"email", GH_T_STRING, GH_MAX_EMAIL, false, NULL, "e-mail address"},
+    USER_PROFILE_FIELDS,
+    {NULL},
+};
+
+static const gh_field bulk_fields[] = {
+    {"action", GH_T_STRING, 16, true, NULL, "disable, enable or delete"},
+    {"ids", GH_T_IDS, GH_MAX_BULK_IDS, true, NULL, "user ids"},
+    {NULL},
+};
+
+static const gh_field tenant_create_fields[] = {
+    {"kind", GH_T_STRING, 32, true, NULL, "service_provider, platform_account or sub_account"},
+    {"parent_id", GH_T_ID_NULL, 0, false, NULL,
+     "the provider of an account, the account of a sub-account"},
+    {"name", GH_T_STRING, GH_MAX_NAME, true, NULL, "name"},
+    {NULL},
+};
+
+static const gh_field tenant_patch_fields[] = {
+    {"name", GH_T_STRING, GH_MAX_NAME, true, NULL, "name"},
+    {NULL},
+};
+
+static const gh_field role_create_fields[] = {
+    {"name", GH_T_STRING, GH_MAX_NAME, true, NULL, "name"},
+    {"description", GH_T_STRING, GH_MAX_DESCRIPTION, false, NULL, "description"},
+    {"provider_id", GH_T_ID_NULL, 0, false, NULL, "service provider; null: global"},
+    {"kind", GH_T_STRING, 32, true, NULL, "service_provider, platform_account or platform_user"},
+    {"permissions", GH_T_STRINGS, 64, true, NULL, "names from /api/v1/permissions"},
+    {NULL},
+};
+
+static const gh_field role_patch_fields[] = {
+    {"name", GH_T_STRING, GH_MAX_NAME, false, NULL, "name"},
+    {"description", GH_T_STRING, GH_MAX_DESCRIPTION, false, NULL, "description"},
+    {"kind", GH_T_STRING, 32, false, NULL, "service_provider, platform_account or platform_user"},
+    {"permissions", GH_T_STRINGS, 64, false, NULL, "names from /api/v1/permissions"},
+    {NULL},
+};
+
+static const gh_field group_create_fields[] = {
+    {"name", GH_T_STRING, GH_MAX_NAME, true, NULL, "name"},
+    {"description", GH_T_STRING, GH_MAX_DESCRIPTION, false, NULL, "description"},
+    {"provider_id", GH_T_ID_NULL, 0, false, NULL, "service provider; null: global"},
+    {"role_ids", GH_T_IDS, GH_MAX_IDS, false, NULL, "roles the members get"},
+    {NULL},
+};
+
+static const gh_field group_patch_fields[] = {
+    {"name", GH_T_STRING, GH_MAX_NAME, false, NULL, "name"},
+    {"description", GH_T_STRING, GH_MAX_DESCRIPTION, false, NULL, "description"},
+    {"role_ids", GH_T_IDS, GH_MAX_IDS, false, NULL, "roles the members get"},
+    {NULL},
+};
+
+const gh_route gh_routes[] = {
+    {"GET", "/healthz", gh_h_health, GH_AUTH_PUBLIC, 0, NULL, "Liveness", "operations"},
+    {"GET", "/readyz", gh_h_ready, GH_AUTH_PUBLIC, 0, NULL, "Readiness: the database answers",
+     "operations"},
+    {"GET", "/metrics", gh_h_metrics, GH_AUTH_PUBLIC, 0, NULL, "Prometheus metrics", "operations"},
+    {"GET", "/api/v1/openapi.json", gh_h_openapi, GH_AUTH_PUBLIC, 0, NULL, "This document",
+     "operations"},
+    {"GET", "/api/v1/permissions", gh_h_permissions, GH_AUTH_PERM, 0, NULL,
+     "The permission catalogue", "roles"},
+    {"GET", "/api/v1/users", gh_h_users_list, GH_AUTH_PERM, P(USERS_READ), NULL,
+     "List and search users (q, status, role_id, group_id, tenant_id, sort, limit, cursor)",
+     "users"},
+    {"POST", "/api/v1/users", gh_h_users_create, GH_AUTH_PERM, P(USERS_CREATE), user_create_fields,
+     "Create a user", "users"},
+    {"POST", "/api/v1/users/bulk", gh_h_users_bulk, GH_AUTH_PERM, P(USERS_DISABLE), bulk_fields,
+     "Disable, enable or delete many users (delete also needs users.delete)", "users"},
+    {"GET", "/api/v1/users/{id}", gh_h_users_get, GH_AUTH_PERM, P(USERS_READ), NULL,
+     "Read a user (ETag)", "users"},
+    {"PATCH", "/api/v1/users/{id}", gh_h_users_patch, GH_AUTH_PERM, P(USERS_UPDATE),
+     user_patch_fields, "Edit a user (If-Match)", "users"},
+    {"DELETE", "/api/v1/users/{id}", gh_h_users_delete, GH_AUTH_PERM, P(USERS_DELETE), NULL,
+     "Delete a user (the username stays reserved)", "users"},
+    {"POST", "/api/v1/users/{id}/disable", gh_h_users_disable, GH_AUTH_PERM, P(USERS_DISABLE), NULL,
+     "Disable a user", "users"},
+    {"POST", "/api/v1/users/{id}/enable", gh_h_users_enable, GH_AUTH_PERM, P(USERS_DISABLE), NULL,
+     "Enable a user", "users"},
+    {"GET", "/api/v1/tenants", gh_h_tenants_list, GH_AUTH_PERM, P(TENANTS_READ), NULL,
+     "List tenants (parent_id, kind, limit, cursor)", "tenants"},
+    {"POST", "/api/v1/tenants", gh_h_tenants_create, GH_AUTH_PERM, P(TENANTS_CREATE),
+     tenant_create_fields, "Create a service provider, platform account or sub-account", "tenants"},
+    {"GET", "/api/v1/tenants/{id}", gh_h_tenants_get, GH_AUTH_PERM, P(TENANTS_READ), NULL,
+     "Read a tenant", "tenants"},
+    {"PATCH", "/api/v1/tenants/{id}", gh_h_tenants_patch, GH_AUTH_PERM, P(TENANTS_UPDATE),
+     tenant_patch_fields, "Rename a tenant", "tenants"},
+    {"DELETE", "/api/v1/tenants/{id}", gh_h_tenants_delete, GH_AUTH_PERM, P(TENANTS_DELETE), NULL,
+     "Remove an empty tenant", "tenants"},
+    {"GET", "/api/v1/roles", gh_h_roles_list, GH_AUTH_PERM, P(ROLES_READ), NULL,
+     "List roles (provider_id, limit, cursor)", "roles"},
+    {"POST", "/api/v1/roles", gh_h_roles_create, GH_AUTH_PERM, P(ROLES_CREATE), role_create_fields,
+     "Create a role", "roles"},
+    {"GET", "/api/v1/roles/{id}", gh_h_roles_get, GH_AUTH_PERM, P(ROLES_READ), NULL, "Read a role",
+     "roles"},
+    {"PATCH", "/api/v1/roles/{id}", gh_h_roles_patch, GH_AUTH_PERM, P(ROLES_UPDATE),
+     role_patch_fields, "Edit a role (If-Match)", "roles"},
+    {"DELETE", "/api/v1/roles/{id}", gh_h_roles_delete, GH_AUTH_PERM, P(ROLES_DELETE), NULL,
+     "Delete an unused role", "roles"},
+    {"GET", "/api/v1/groups", gh_h_groups_list, GH_AUTH_PERM, P(GROUPS_READ), NULL,
+     "List groups (provider_id, limit, cursor)", "groups"},
+    {"POST", "/api/v1/groups", gh_h_groups_create, GH_AUTH_PERM, P(GROUPS_CREATE),
+     group_create_fields, "Create a group", "groups"},
+    {"GET", "/api/v1/groups/{id}", gh_h_groups_get, GH_AUTH_PERM, P(GROUPS_READ), NULL,
+     "Read a group", "groups"},
+    {"PATCH", "/api/v1/groups/{id}", gh_h_groups_patch, GH_AUTH_PERM, P(GROUPS_UPDATE),
+     group_patch_fields, "Edit a group (If-Match)", "groups"},
+    {"DELETE", "/api/v1/groups/{id}", gh_h_groups_delete, GH_AUTH_PERM, P(GROUPS_DELETE), NULL,
+     "Delete a group", "groups"},
+    {"GET", "/api/v1/audit", gh_h_audit_list, GH_AUTH_PERM, P(AUDIT_READ), NULL,
+     "The audit trail (actor_id, target_id, target_type, action, since, until, limit, cursor)",
+     "audit"},
+    {NULL},
+};
+
+/* Matches one path segment pattern; "{id}" and "{sid}" take a positive integer. */
+static bool match_segment(const char *pat, size_t plen, const char *seg, size_t slen, int64_t *val)
+{
+    if (plen >= 2 && pat[0] == '{') {
+        if (slen == 0 || slen > 18 || seg[0] == '0')
+            return false;
+        int64_t v = 0;
+        for (size_t i = 0; i < slen; i++) {
+            if (seg[i] < '0' || seg[i] > '9')
+                return false;
+            v = v * 10 + (seg[i] - '0');
+        }
+        *val = v;
+        return true;
+    }
+    return plen == slen && memcmp(pat, seg, plen) == 0;
+}
+
+static bool match_path(const char *pat, const char *path, int64_t *id, int64_t *sub_id)
+{
+    int params = 0;
+    while (*pat == '/' && *path == '/') {
+        pat++;
+        path++;
+        size_t plen = strcspn(pat, "/"), slen = strcspn(path, "/");
+        int64_t v = 0;
+        if (!match_segment(pat, plen, path, slen, &v))
+            return false;
+        if (pat[0] == '{')
+            *(params++ == 0 ? id : sub_id) = v;
+        pat += plen;
+        path += slen;
+    }
+    return *pat == '\0' && *path == '\0';
+}
+
+const gh_route *gh_route_match(const char *method, const char *path, int64_t *id, int64_t *sub_id,
+                               bool *path_known)
+{
+    *path_known = false;
+    for (const gh_route *r = gh_routes; r->method != NULL; r++) {
+        int64_t a = 0, b = 0;
+        if (!match_path(r->pattern, path, &a, &b))
+            continue;
+        *path_known = true;
+        if (strcmp(r->method, method) == 0) {
+            *id = a;
+            *sub_id = b;
+            return r;
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,341 @@
+/* libmicrohttpd glue: per-request arena and body buffering within limits, authentication,
+ * deny-by-default permission checks, dispatch, problem+json errors, security headers, per-thread
+ * database connections and graceful shutdown. */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth/auth.h"
+#include "core/perms.h"
+#include "http/http.h"
+#include "http/limits.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+#define MAX_THREAD_DBS 64
+
+struct gh_server {
+    struct MHD_Daemon *d;
+    int port;
+};
+
+static const char *db_url;
+static pthread_mutex_t dbs_mu = PTHREAD_MUTEX_INITIALIZER;
+static gh_db *dbs[MAX_THREAD_DBS];
+static int n_dbs;
+static __thread gh_db *thread_db;
+static atomic_int inflight;
+static atomic_bool access_log;
+
+gh_db *gh_http_db(void)
+{
+    if (thread_db != NULL)
+        return thread_db;
+    gh_db *db = NULL;
+    if (gh_db_open(db_url, &db) != GH_OK)
+        return NULL;
+    pthread_mutex_lock(&dbs_mu);
+    if (n_dbs < MAX_THREAD_DBS) {
+        dbs[n_dbs++] = db;
+        thread_db = db;
+    }
+    pthread_mutex_unlock(&dbs_mu);
+    if (thread_db == NULL)
+        gh_db_close(db);
+    return thread_db;
+}
+
+static void req_free(gh_req *r)
+{
+    if (r == NULL)
+        return;
+    json_decref(r->in);
+    json_decref(r->out);
+    if (r->body != NULL)
+        sodium_memzero(r->body, r->body_len); /* may hold a password */
+    free(r->body);
+    gh_arena_free(r->a);
+    free(r);
+}
+
+static void client_ip(struct MHD_Connection *c, char *buf, size_t cap)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(buf, cap, "unknown");
+    if (ci == NULL || ci->client_addr == NULL)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)cap);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)cap);
+}
+
+/* Loads the principal from "Authorization: Bearer <token>". */
+static gh_err authenticate(gh_req *r)
+{
+    const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+    if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || strlen(h + 7) > 128)
+        return gh_fail(&r->ctx, GH_EUNAUTH, NULL, "sign in or send a bearer token");
+    char hash[GH_TOKEN_HASH_CHARS];
+    gh_token_hash(h + 7, hash);
+    gh_err err = gh_store_principal_by_token(r->ctx.db, r->a, hash, r->ctx.now, &r->who);
+    if (err == GH_EUNAUTH || err == GH_ENOTFOUND)
+        return gh_fail(&r->ctx, GH_EUNAUTH, NULL, "the token is not valid");
+    return err;
+}
+
+static gh_err dispatch(gh_req *r)
+{
+    int64_t id = 0, sub = 0;
+    bool path_known = false;
+    if (strlen(r->path) > GH_MAX_URL_BYTES)
+        return gh_fail(&r->ctx, GH_EINVAL, NULL, "the URL is too long");
+    const gh_route *route = gh_route_match(r->method, r->path, &id, &sub, &path_known);
+    if (route == NULL)
+        return path_known ? gh_fail(&r->ctx, GH_EMETHOD, NULL, "method not allowed here")
+                          : gh_fail(&r->ctx, GH_ENOTFOUND, NULL, "no such resource");
+    r->id = id;
+    r->sub_id = sub;
+    if (route->auth != GH_AUTH_PUBLIC) {
+        if ((r->ctx.db = gh_http_db()) == NULL)
+            return gh_fail(&r->ctx, GH_EDB, NULL, "the database is unavailable");
+        gh_err err = authenticate(r);
+        if (err != GH_OK)
+            return err;
+        r->ctx.who = &r->who;
+        if (!gh_perm_has(&r->who, route->perm)) {
+            gh_core_audit_denied(&r->ctx,
+                                 gh_arena_printf(r->a, "%s %s", route->method, route->pattern));
+            return gh_fail(&r->ctx, GH_EFORBIDDEN, NULL,
+                           "your roles do not hold the permission this needs");
+        }
+    }
+    if (route->body != NULL) {
+        gh_err err = gh_json_parse_body(r, &r->in);
+        if (err == GH_OK)
+            err = gh_json_check(r, r->in, route->body, NULL);
+        if (err != GH_OK)
+            return err;
+    } else if (r->body_len > 0 || r->body_too_large) {
+        return gh_fail(&r->ctx, GH_EINVAL, NULL, "this endpoint takes no request body");
+    }
+    return route->handler(r);
+}
+
+static void add_security_headers(struct MHD_Response *resp)
+{
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'self'; script-src 'self'; object-src 'none'; "
+                            "base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+}
+
+static json_t *problem(gh_req *r, gh_err err)
+{
+    static const char *const types[] = {
+#define GH_ERR_TYPE(name, status, text) #name,
+        GH_ERRORS(GH_ERR_TYPE)
+#undef GH_ERR_TYPE
+    };
+    int status = gh_err_http_status(err);
+    const char *detail = r->ctx.err_detail;
+    if (detail == NULL || status >= 500)
+        detail = gh_err_str(err); /* never leak internals on a 5xx */
+    json_t *p =
+        json_pack("{s:s, s:s, s:i, s:s, s:s}", "type",
+                  gh_arena_printf(r->a, "urn:gatehouse:problem:%s", types[err] + 3), "title",
+                  gh_err_str(err), "status", status, "detail", detail, "request_id", r->request_id);
+    if (r->ctx.err_field != NULL && status < 500)
+        json_object_set_new(
+            p, "errors", json_pack("[{s:s, s:s}]", "field", r->ctx.err_field, "message", detail));
+    return p;
+}
+
+static enum MHD_Result respond(gh_req *r, gh_err err)
+{
+    const char *ctype = r->content_type ? r->content_type : "application/json";
+    char *body = NULL;
+    if (err != GH_OK) {
+        r->status = gh_err_http_status(err);
+        json_decref(r->out);
+        r->out = problem(r, err);
+        ctype = "application/problem+json";
+    }
+    if (r->status == 0)
+        r->status = 200;
+    if (r->text != NULL)
+        body = strdup(r->text);
+    else if (r->out != NULL)
+        body = json_dumps(r->out, JSON_COMPACT);
+    size_t len = body != NULL ? strlen(body) : 0;
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        len, body, body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (resp == NULL) {
+        free(body);
+        return MHD_NO;
+    }
+    if (len > 0 || r->status != 204)
+        MHD_add_response_header(resp, "Content-Type", ctype);
+    add_security_headers(resp);
+    MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+    if (r->status == 401)
+        MHD_add_response_header(resp, "WWW-Authenticate", "Bearer");
+    if (r->etag_version > 0 && err == GH_OK) {
+        char etag[32];
+        snprintf(etag, sizeof etag, "\"%lld\"", (long long)r->etag_version);
+        MHD_add_response_header(resp, "ETag", etag);
+    }
+    enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    gh_metrics_count(r->status);
+    if (r->status >= 500 || atomic_load(&access_log)) {
+        char status[8];
+        snprintf(status, sizeof status, "%d", r->status);
+        gh_log(r->status >= 500 ? "error" : "info", "request", "method", r->method, "path", r->path,
+               "status", status, "ip", r->ip, "request_id", r->request_id, NULL);
+    }
+    return ret;
+}
+
+static gh_req *req_new(struct MHD_Connection *c, const char *url, const char *method)
+{
+    gh_req *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return NULL;
+    r->a = gh_arena_new();
+    r->conn = c;
+    r->method = gh_arena_strdup(r->a, method);
+    r->path = gh_arena_strdup(r->a, url);
+    unsigned char rid[16];
+    randombytes_buf(rid, sizeof rid);
+    sodium_bin2hex(r->request_id, sizeof r->request_id, rid, sizeof rid);
+    client_ip(c, r->ip, sizeof r->ip);
+    r->ctx = (gh_ctx){.a = r->a, .ip = r->ip, .request_id = r->request_id, .now = gh_clock_now()};
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    if (cl != NULL && strtoull(cl, NULL, 10) > GH_MAX_BODY_BYTES)
+        r->body_too_large = true;
+    return r;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
+{
+    gh_req *r = *con_cls;
+    if (r == NULL) {
+        if ((r = req_new(c, url, method)) == NULL)
+            return MHD_NO;
+        *con_cls = r;
+        atomic_fetch_add(&inflight, 1);
+        if (r->body_too_large) /* answer before reading a byte of it */
+            return respond(
+                r, gh_fail(&r->ctx, GH_ETOOLARGE, NULL, "the request body is larger than 64 KiB"));
+        return MHD_YES;
+    }
+    if (*upload_size > 0) {
+        if (!r->body_too_large && r->body_len + *upload_size <= GH_MAX_BODY_BYTES) {
+            char *b = realloc(r->body, r->body_len + *upload_size + 1);
+            if (b == NULL)
+                return MHD_NO;
+            memcpy(b + r->body_len, upload_data, *upload_size);
+            r->body = b;
+            r->body_len += *upload_size;
+            r->body[r->body_len] = '\0';
+        } else {
+            r->body_too_large = true;
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (r->status != 0)
+        return MHD_YES; /* already answered (413) */
+    gh_err err = dispatch(r);
+    return respond(r, err);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    if (*con_cls != NULL) {
+        req_free(*con_cls);
+        *con_cls = NULL;
+        atomic_fetch_sub(&inflight, 1);
+    }
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    msg[strcspn(msg, "\n")] = '\0';
+    gh_log("warn", "http", "detail", msg, NULL);
+}
+
+gh_err gh_server_start(const gh_server_config *cfg, gh_server **out)
+{
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
+    if (inet_pton(AF_INET, cfg->listen_host, &addr.sin_addr) != 1) {
+        gh_log("error", "bad_listen_address", "host", cfg->listen_host, NULL);
+        return GH_EINVAL;
+    }
+    db_url = cfg->db_url;
+    atomic_store(&access_log, getenv("GATEHOUSE_ACCESS_LOG") != NULL);
+    gh_server *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return GH_ENOMEM;
+    s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0,
+                            NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)GH_MAX_CONNECTIONS,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip_limit,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)GH_CONNECTION_TIMEOUT_S,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)GH_CONNECTION_MEMORY,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                            MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
+    if (s->d == NULL) {
+        gh_log("error", "listen_failed", "host", cfg->listen_host, NULL);
+        free(s);
+        return GH_EINVAL;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di != NULL ? di->port : cfg->port;
+    *out = s;
+    return GH_OK;
+}
+
+int gh_server_port(const gh_server *s)
+{
+    return s->port;
+}
+
+void gh_server_stop(gh_server *s)
+{
+    if (s == NULL)
+        return;
+    MHD_socket fd = MHD_quiesce_daemon(s->d);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    struct timespec tick = {0, 20 * 1000 * 1000};
+    for (int i = 0; i < GH_SHUTDOWN_GRACE_S * 50 && atomic_load(&inflight) > 0; i++)
+        nanosleep(&tick, NULL);
+    MHD_stop_daemon(s->d);
+    pthread_mutex_lock(&dbs_mu);
+    for (int i = 0; i < n_dbs; i++)
+        gh_db_close(dbs[i]);
+    n_dbs = 0;
+    pthread_mutex_unlock(&dbs_mu);
+    free(s);
+}

@@ -1,0 +1,135 @@
+/* The audit trail: append-only rows, listed newest first within the viewer's scope. */
+#include <string.h>
+
+#include "store/query.h"
+
+gh_err gh_store_audit_insert(gh_db *db, const gh_audit_entry *e)
+{
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(
+        db,
+        "INSERT INTO audit (at, actor_id, actor, action, target_type, target_id, target_user_id, "
+        "provider_id, outcome, ip, request_id, before_json, after_json) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        &st);
+    if (err != GH_OK)
+        return err;
+    const int64_t ids[] = {e->actor_id, e->target_id, e->target_user_id, e->provider_id};
+    const int id_pos[] = {2, 6, 7, 8};
+    gh_stmt_bind_int(st, 1, e->at);
+    for (int i = 0; i < 4; i++) {
+        if (ids[i] != 0)
+            gh_stmt_bind_int(st, id_pos[i], ids[i]);
+        else
+            gh_stmt_bind_null(st, id_pos[i]);
+    }
+    gh_stmt_bind_text(st, 3, e->actor);
+    gh_stmt_bind_text(st, 4, e->action);
+    gh_stmt_bind_text(st, 5, e->target_type);
+    gh_stmt_bind_text(st, 9, e->outcome);
+    gh_stmt_bind_text(st, 10, e->ip ? e->ip : "");
+    gh_stmt_bind_text(st, 11, e->request_id ? e->request_id : "");
+    gh_stmt_bind_text(st, 12, e->before_json);
+    gh_stmt_bind_text(st, 13, e->after_json);
+    bool row;
+    err = gh_stmt_step(st, &row);
+    gh_stmt_done(st);
+    return err;
+}
+
+static void audit_scope(gh_qb *q, const gh_principal *v)
+{
+    switch (v->access.level) {
+    case GH_ACCESS_PLATFORM:
+        return;
+    case GH_ACCESS_PROVIDER:
+        gh_qb_sql(q, " AND a.provider_id = ?");
+        gh_qb_int(q, v->provider_id);
+        return;
+    case GH_ACCESS_ACCOUNT:
+    case GH_ACCESS_SUB_ACCOUNT:
+        gh_qb_sql(q, " AND a.target_user_id IN (SELECT u.id FROM users u WHERE 1 = 1");
+        gh_qb_user_scope(q, v);
+        gh_qb_sql(q, ")");
+        return;
+    }
+}
+
+static void read_entry(gh_stmt *st, gh_arena *a, gh_audit_entry *e)
+{
+    e->id = gh_stmt_int(st, 0);
+    e->at = gh_stmt_int(st, 1);
+    e->actor_id = gh_stmt_int(st, 2);
+    e->actor = gh_stmt_text(st, 3, a);
+    e->action = gh_stmt_text(st, 4, a);
+    e->target_type = gh_stmt_text(st, 5, a);
+    e->target_id = gh_stmt_int(st, 6);
+    e->target_user_id = gh_stmt_int(st, 7);
+    e->provider_id = gh_stmt_int(st, 8);
+    e->outcome = gh_stmt_text(st, 9, a);
+    e->ip = gh_stmt_text(st, 10, a);
+    e->request_id = gh_stmt_text(st, 11, a);
+    e->before_json = gh_stmt_text(st, 12, a);
+    e->after_json = gh_stmt_text(st, 13, a);
+}
+
+static void audit_filters(gh_qb *q, const gh_audit_filter *f)
+{
+    if (f->before_id > 0) {
+        gh_qb_sql(q, " AND a.id < ?");
+        gh_qb_int(q, f->before_id);
+    }
+    if (f->actor_id != 0) {
+        gh_qb_sql(q, " AND a.actor_id = ?");
+        gh_qb_int(q, f->actor_id);
+    }
+    if (f->target_id != 0) {
+        gh_qb_sql(q, " AND a.target_id = ?");
+        gh_qb_int(q, f->target_id);
+    }
+    if (f->target_type != NULL) {
+        gh_qb_sql(q, " AND a.target_type = ?");
+        gh_qb_text(q, f->target_type);
+    }
+    if (f->action != NULL) {
+        gh_qb_sql(q, " AND a.action = ?");
+        gh_qb_text(q, f->action);
+    }
+    if (f->since != 0) {
+        gh_qb_sql(q, " AND a.at >= ?");
+        gh_qb_int(q, f->since);
+    }
+    if (f->until != 0) {
+        gh_qb_sql(q, " AND a.at < ?");
+        gh_qb_int(q, f->until);
+    }
+}
+
+gh_err gh_store_audit_list(gh_db *db, gh_arena *a, const gh_principal *viewer,
+                           const gh_audit_filter *f, gh_audit_entry **items, size_t *n)
+{
+    gh_qb q;
+    gh_qb_init(&q, a);
+    gh_qb_sql(&q, "SELECT a.id, a.at, a.actor_id, a.actor, a.action, a.target_type, a.target_id, "
+                  "a.target_user_id, a.provider_id, a.outcome, a.ip, a.request_id, a.before_json, "
+                  "a.after_json FROM audit a WHERE 1 = 1");
+    audit_scope(&q, viewer);
+    audit_filters(&q, f);
+    gh_qb_sql(&q, " ORDER BY a.id DESC LIMIT ?");
+    gh_qb_int(&q, f->limit);
+    gh_stmt *st = NULL;
+    gh_err err = gh_qb_prepare(&q, db, &st);
+    if (err != GH_OK)
+        return err;
+    gh_audit_entry *v = gh_arena_alloc(a, (size_t)f->limit * sizeof *v);
+    size_t count = 0;
+    bool row = false;
+    while (count < (size_t)f->limit && (err = gh_stmt_step(st, &row)) == GH_OK && row)
+        read_entry(st, a, &v[count++]);
+    gh_stmt_done(st);
+    if (err == GH_OK) {
+        *items = v;
+        *n = count;
+    }
+    return err;
+}

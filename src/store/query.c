@@ -1,0 +1,157 @@
+/* See query.h. */
+#include "store/query.h"
+
+#include <string.h>
+
+void gh_qb_init(gh_qb *q, gh_arena *a)
+{
+    memset(q, 0, sizeof *q);
+    q->a = a;
+    q->cap = 1024;
+    q->sql = gh_arena_alloc(a, q->cap);
+}
+
+void gh_qb_sql(gh_qb *q, const char *frag)
+{
+    size_t n = strlen(frag);
+    if (q->len + n + 1 > q->cap) {
+        size_t cap = (q->len + n + 1) * 2;
+        char *s = gh_arena_alloc(q->a, cap);
+        memcpy(s, q->sql, q->len);
+        q->sql = s;
+        q->cap = cap;
+    }
+    memcpy(q->sql + q->len, frag, n + 1);
+    q->len += n;
+}
+
+void gh_qb_int(gh_qb *q, int64_t v)
+{
+    if (q->n < GH_QB_MAX_PARAMS) {
+        q->p[q->n].is_text = false;
+        q->p[q->n].i = v;
+    }
+    q->n++;
+}
+
+void gh_qb_text(gh_qb *q, const char *v)
+{
+    if (q->n < GH_QB_MAX_PARAMS) {
+        q->p[q->n].is_text = true;
+        q->p[q->n].t = v;
+    }
+    q->n++;
+}
+
+gh_err gh_qb_prepare(gh_qb *q, gh_db *db, gh_stmt **out)
+{
+    if (q->n > GH_QB_MAX_PARAMS)
+        return GH_EINTERNAL;
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(db, q->sql, &st);
+    if (err != GH_OK)
+        return err;
+    for (int i = 0; i < q->n; i++) {
+        if (q->p[i].is_text)
+            gh_stmt_bind_text(st, i + 1, q->p[i].t);
+        else
+            gh_stmt_bind_int(st, i + 1, q->p[i].i);
+    }
+    *out = st;
+    return GH_OK;
+}
+
+/* Ids the viewer's own access lists (its accounts or sub-accounts). */
+#define VIEWER_SET "(SELECT tenant_id FROM user_access WHERE user_id = ?)"
+/* The user u lists no tenant outside the viewer's set. */
+#define SUBSET_OF_VIEWER                                                                           \
+    "NOT EXISTS (SELECT 1 FROM user_access x WHERE x.user_id = u.id AND x.tenant_id NOT "          \
+    "IN " VIEWER_SET ")"
+
+void gh_qb_user_scope(gh_qb *q, const gh_principal *v)
+{
+    const gh_access *ac = &v->access;
+    switch (ac->level) {
+    case GH_ACCESS_PLATFORM:
+        return;
+    case GH_ACCESS_PROVIDER:
+        gh_qb_sql(q, " AND u.provider_id = ?");
+        gh_qb_int(q, v->provider_id);
+        return;
+    case GH_ACCESS_ACCOUNT:
+        gh_qb_sql(q, " AND u.provider_id = ?");
+        gh_qb_int(q, v->provider_id);
+        if (ac->all) {
+            gh_qb_sql(q, " AND u.access_level IN ('account', 'sub_account')");
+            return;
+        }
+        gh_qb_sql(q, " AND ((u.access_level = 'sub_account' AND u.access_account_id IN " VIEWER_SET
+                     ") OR (u.access_level = 'account' AND u.access_all = 0 AND " SUBSET_OF_VIEWER
+                     "))");
+        gh_qb_int(q, v->user_id);
+        gh_qb_int(q, v->user_id);
+        return;
+    case GH_ACCESS_SUB_ACCOUNT:
+        gh_qb_sql(q, " AND u.provider_id = ? AND u.access_level = 'sub_account'"
+                     " AND u.access_account_id = ?");
+        gh_qb_int(q, v->provider_id);
+        gh_qb_int(q, ac->account_id);
+        if (!ac->all) {
+            gh_qb_sql(q, " AND u.access_all = 0 AND " SUBSET_OF_VIEWER);
+            gh_qb_int(q, v->user_id);
+        }
+        return;
+    }
+}
+
+gh_err gh_store_load_ids(gh_db *db, gh_arena *a, const char *sql, int64_t id, gh_ids *out)
+{
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(db, sql, &st);
+    if (err != GH_OK)
+        return err;
+    gh_stmt_bind_int(st, 1, id);
+    size_t cap = 8, n = 0;
+    int64_t *v = gh_arena_alloc(a, cap * sizeof *v);
+    bool row = false;
+    while ((err = gh_stmt_step(st, &row)) == GH_OK && row) {
+        if (n == cap) {
+            int64_t *w = gh_arena_alloc(a, 2 * cap * sizeof *w);
+            memcpy(w, v, n * sizeof *v);
+            v = w;
+            cap *= 2;
+        }
+        v[n++] = gh_stmt_int(st, 0);
+    }
+    gh_stmt_done(st);
+    if (err == GH_OK) {
+        out->v = v;
+        out->n = n;
+    }
+    return err;
+}
+
+gh_err gh_store_exec_ints(gh_db *db, const char *sql, int n, const int64_t *v)
+{
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(db, sql, &st);
+    if (err != GH_OK)
+        return err;
+    for (int i = 0; i < n; i++)
+        gh_stmt_bind_int(st, i + 1, v[i]);
+    bool row;
+    err = gh_stmt_step(st, &row);
+    gh_stmt_done(st);
+    return err;
+}
+
+gh_err gh_store_replace_ids(gh_db *db, const char *del_sql, const char *ins_sql, int64_t owner,
+                            const gh_ids *ids)
+{
+    gh_err err = gh_store_exec_ints(db, del_sql, 1, &owner);
+    for (size_t i = 0; err == GH_OK && i < ids->n; i++) {
+        int64_t pair[2] = {owner, ids->v[i]};
+        err = gh_store_exec_ints(db, ins_sql, 2, pair);
+    }
+    return err;
+}

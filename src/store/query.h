@@ -1,0 +1,42 @@
+/* A small builder for statements whose shape depends on the request (filters, sort, scope).
+ * Every fragment passed in is a string literal from store/; values only ever travel as bound
+ * parameters. Private to store/. */
+#ifndef GH_STORE_QUERY_H
+#define GH_STORE_QUERY_H
+
+#include "store/store.h"
+
+#define GH_QB_MAX_PARAMS 24
+
+typedef struct gh_qb {
+    gh_arena *a;
+    char *sql;
+    size_t len, cap;
+    int n;
+    struct {
+        bool is_text;
+        int64_t i;
+        const char *t;
+    } p[GH_QB_MAX_PARAMS];
+} gh_qb;
+
+void gh_qb_init(gh_qb *q, gh_arena *a);
+void gh_qb_sql(gh_qb *q, const char *frag);
+void gh_qb_int(gh_qb *q, int64_t v);
+void gh_qb_text(gh_qb *q, const char *v);
+/* Prepares the statement and binds every parameter. */
+gh_err gh_qb_prepare(gh_qb *q, gh_db *db, gh_stmt **out) GH_MUST_USE;
+
+/* Appends " AND <users u visible to viewer>" (the single definition of user scope). */
+void gh_qb_user_scope(gh_qb *q, const gh_principal *viewer);
+
+/* Loads one column of ids from a statement with one int parameter. */
+gh_err gh_store_load_ids(gh_db *db, gh_arena *a, const char *sql, int64_t id,
+                         gh_ids *out) GH_MUST_USE;
+/* Replaces the link rows of owner: runs del_sql(owner) then ins_sql(owner, id) for each id. */
+gh_err gh_store_replace_ids(gh_db *db, const char *del_sql, const char *ins_sql, int64_t owner,
+                            const gh_ids *ids) GH_MUST_USE;
+/* Runs a statement whose parameters are all ints (n of them) and that returns no row. */
+gh_err gh_store_exec_ints(gh_db *db, const char *sql, int n, const int64_t *v) GH_MUST_USE;
+
+#endif

@@ -1,0 +1,190 @@
+/* The store: every query Gatehouse runs, written once over the db/ interface. Callers speak in
+ * the typed structs below; strings in results are allocated from the caller's arena. Functions
+ * that change data expect the caller (core/) to hold a transaction (gh_db_begin) so that a change
+ * and its audit row commit together. Not thread-safe beyond the connection's own rules. */
+#ifndef GH_STORE_STORE_H
+#define GH_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/db.h"
+#include "util/arena.h"
+#include "util/err.h"
+
+typedef struct gh_ids {
+    int64_t *v;
+    size_t n;
+} gh_ids;
+
+typedef enum {
+    GH_ACCESS_PLATFORM,
+    GH_ACCESS_PROVIDER,
+    GH_ACCESS_ACCOUNT,
+    GH_ACCESS_SUB_ACCOUNT,
+} gh_access_level;
+
+/* Where a user may act. PLATFORM: the operator's own staff, everything. PROVIDER: all of
+ * provider_id. ACCOUNT: `all` accounts of the provider or the accounts in ids. SUB_ACCOUNT: under
+ * account_id, `all` its sub-accounts or those in ids. */
+typedef struct gh_access {
+    gh_access_level level;
+    bool all;
+    int64_t account_id;
+    gh_ids ids;
+} gh_access;
+
+typedef struct gh_user {
+    int64_t id;
+    int64_t provider_id; /* 0: the platform itself */
+    const char *username, *first_name, *last_name, *email, *phone;
+    const char *language, *timezone, *country, *status;
+    const char *sso_source, *sso_id; /* NULL when unset */
+    bool login_enabled, enforce_sso, mfa_required, mfa_enrolled, is_superadmin;
+    bool must_change_password;
+    bool has_password; /* read only */
+    int64_t banned_until, last_login_at, created_at, updated_at, created_by, updated_by, version;
+    gh_access access;
+    gh_ids role_ids, group_ids;
+    const char *password_hash; /* input to insert only; never read back */
+} gh_user;
+
+typedef struct gh_tenant {
+    int64_t id, parent_id, provider_id; /* 0 when none */
+    const char *kind, *name;
+    int64_t created_at, updated_at, version;
+} gh_tenant;
+
+typedef struct gh_role {
+    int64_t id, provider_id; /* provider 0: global */
+    const char *name, *description, *kind;
+    uint64_t permissions;
+    int64_t created_at, updated_at, version;
+} gh_role;
+
+typedef struct gh_group {
+    int64_t id, provider_id;
+    const char *name, *description;
+    gh_ids role_ids;
+    int64_t member_count, created_at, updated_at, version;
+} gh_group;
+
+typedef struct gh_audit_entry {
+    int64_t id, at, actor_id, target_id, target_user_id, provider_id;
+    const char *actor, *action, *target_type, *outcome, *ip, *request_id;
+    const char *before_json, *after_json; /* NULL when not applicable */
+} gh_audit_entry;
+
+/* Who is acting: loaded from a token or session for every request. */
+typedef struct gh_principal {
+    int64_t user_id;
+    const char *username;
+    int64_t provider_id;
+    bool superadmin;
+    uint64_t perms;
+    gh_access access;
+} gh_principal;
+
+typedef enum {
+    GH_SORT_NAME,
+    GH_SORT_USERNAME,
+    GH_SORT_EMAIL,
+    GH_SORT_LAST_LOGIN,
+    GH_SORT_CREATED,
+} gh_user_sort;
+
+typedef struct gh_user_filter {
+    const char *q;      /* substring of username, names, e-mail; NULL: none */
+    const char *status; /* invited|active|disabled|banned|deleted; NULL: all but deleted */
+    int64_t role_id, group_id, tenant_id;
+    gh_user_sort sort;
+    bool desc;
+    int limit;
+    bool has_cursor;
+    const char *cursor_key; /* sort value of the last row of the previous page */
+    int64_t cursor_id;
+    int64_t now;
+} gh_user_filter;
+
+typedef struct gh_user_page {
+    gh_user *items;
+    size_t n;
+    bool more;            /* another page follows */
+    const char *next_key; /* cursor of the last item, when more */
+    int64_t next_id;
+} gh_user_page;
+
+typedef struct gh_audit_filter {
+    int64_t actor_id, target_id;
+    const char *action, *target_type;
+    int64_t since, until; /* 0: open */
+    int limit;
+    int64_t before_id; /* cursor: rows with id below; 0: first page */
+} gh_audit_filter;
+
+/* Users. Reads return GH_ENOTFOUND for a missing id. Unique violations give GH_ECONFLICT. */
+gh_err gh_store_user_insert(gh_db *db, const gh_user *u, int64_t *id) GH_MUST_USE;
+gh_err gh_store_user_update(gh_db *db, const gh_user *u) GH_MUST_USE;
+gh_err gh_store_user_get(gh_db *db, gh_arena *a, int64_t id, gh_user *out) GH_MUST_USE;
+gh_err gh_store_user_by_username(gh_db *db, gh_arena *a, const char *username,
+                                 gh_user *out) GH_MUST_USE;
+gh_err gh_store_user_set_status(gh_db *db, int64_t id, const char *status, int64_t now,
+                                int64_t by) GH_MUST_USE;
+gh_err gh_store_user_set_password(gh_db *db, int64_t id, const char *hash, bool must_change,
+                                  int64_t now) GH_MUST_USE;
+gh_err gh_store_username_taken(gh_db *db, const char *username, bool *taken) GH_MUST_USE;
+gh_err gh_store_user_count(gh_db *db, int64_t *count) GH_MUST_USE;
+/* Whether the user is inside viewer's scope (the one definition used by lists and reads). */
+gh_err gh_store_user_visible(gh_db *db, const gh_principal *viewer, int64_t user_id,
+                             bool *visible) GH_MUST_USE;
+gh_err gh_store_user_list(gh_db *db, gh_arena *a, const gh_principal *viewer,
+                          const gh_user_filter *f, gh_user_page *out) GH_MUST_USE;
+
+/* Tenants. */
+gh_err gh_store_tenant_insert(gh_db *db, const gh_tenant *t, int64_t *id) GH_MUST_USE;
+gh_err gh_store_tenant_rename(gh_db *db, int64_t id, const char *name, int64_t now) GH_MUST_USE;
+gh_err gh_store_tenant_delete(gh_db *db, int64_t id) GH_MUST_USE;
+gh_err gh_store_tenant_get(gh_db *db, gh_arena *a, int64_t id, gh_tenant *out) GH_MUST_USE;
+gh_err gh_store_tenant_visible(gh_db *db, const gh_principal *viewer, int64_t id,
+                               bool *visible) GH_MUST_USE;
+gh_err gh_store_tenant_list(gh_db *db, gh_arena *a, const gh_principal *viewer, int64_t parent_id,
+                            const char *kind, int limit, int64_t after_id, gh_tenant **items,
+                            size_t *n) GH_MUST_USE;
+/* Whether anything still refers to the tenant (children, users, roles, groups). */
+gh_err gh_store_tenant_in_use(gh_db *db, int64_t id, bool *in_use) GH_MUST_USE;
+
+/* Roles. */
+gh_err gh_store_role_insert(gh_db *db, const gh_role *r, int64_t *id) GH_MUST_USE;
+gh_err gh_store_role_update(gh_db *db, const gh_role *r) GH_MUST_USE;
+gh_err gh_store_role_delete(gh_db *db, int64_t id) GH_MUST_USE;
+gh_err gh_store_role_get(gh_db *db, gh_arena *a, int64_t id, gh_role *out) GH_MUST_USE;
+gh_err gh_store_role_list(gh_db *db, gh_arena *a, const gh_principal *viewer, int64_t provider_id,
+                          int limit, int64_t after_id, gh_role **items, size_t *n) GH_MUST_USE;
+gh_err gh_store_role_in_use(gh_db *db, int64_t id, bool *in_use) GH_MUST_USE;
+
+/* Groups. */
+gh_err gh_store_group_insert(gh_db *db, const gh_group *g, int64_t *id) GH_MUST_USE;
+gh_err gh_store_group_update(gh_db *db, const gh_group *g) GH_MUST_USE;
+gh_err gh_store_group_delete(gh_db *db, int64_t id) GH_MUST_USE;
+gh_err gh_store_group_get(gh_db *db, gh_arena *a, int64_t id, gh_group *out) GH_MUST_USE;
+gh_err gh_store_group_list(gh_db *db, gh_arena *a, const gh_principal *viewer, int64_t provider_id,
+                           int limit, int64_t after_id, gh_group **items, size_t *n) GH_MUST_USE;
+
+/* Audit. */
+gh_err gh_store_audit_insert(gh_db *db, const gh_audit_entry *e) GH_MUST_USE;
+gh_err gh_store_audit_list(gh_db *db, gh_arena *a, const gh_principal *viewer,
+                           const gh_audit_filter *f, gh_audit_entry **items, size_t *n) GH_MUST_USE;
+
+/* API tokens: only the hash is stored. */
+gh_err gh_store_token_insert(gh_db *db, int64_t user_id, const char *name, const char *hash,
+                             int64_t now, int64_t expires_at) GH_MUST_USE;
+/* Loads the principal behind a token hash; GH_EUNAUTH when the token is unknown or expired or the
+ * user cannot act (not active, login disabled, banned). */
+gh_err gh_store_principal_by_token(gh_db *db, gh_arena *a, const char *hash, int64_t now,
+                                   gh_principal *out) GH_MUST_USE;
+/* Loads a user's principal (permissions, scope) whatever its status. */
+gh_err gh_store_principal_by_user(gh_db *db, gh_arena *a, int64_t user_id,
+                                  gh_principal *out) GH_MUST_USE;
+
+#endif

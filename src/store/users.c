@@ -1,0 +1,483 @@
+/* Users: rows, their access lists, roles and groups; the list query with search, filters, sort
+ * and keyset pagination. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/query.h"
+
+#define USER_COLS                                                                                  \
+    "u.id, u.provider_id, u.username, u.first_name, u.last_name, u.email, u.phone, u.language, "   \
+    "u.timezone, u.country, u.status, u.sso_source, u.sso_id, u.login_enabled, u.enforce_sso, "    \
+    "u.mfa_required, u.mfa_enrolled, u.is_superadmin, u.must_change_password, u.banned_until, "    \
+    "u.last_login_at, u.created_at, u.updated_at, u.created_by, u.updated_by, u.version, "         \
+    "u.access_level, u.access_all, u.access_account_id, u.sort_name, u.username_key, "             \
+    "u.password_hash IS NOT NULL"
+
+#define SQL_ACCESS_IDS "SELECT tenant_id FROM user_access WHERE user_id = ? ORDER BY tenant_id"
+#define SQL_ROLE_IDS   "SELECT role_id FROM user_roles WHERE user_id = ? ORDER BY role_id"
+#define SQL_GROUP_IDS  "SELECT group_id FROM user_group_members WHERE user_id = ? ORDER BY group_id"
+
+static const char *const level_names[] = {"platform", "provider", "account", "sub_account"};
+
+static gh_access_level level_from(const char *s)
+{
+    for (int i = 0; i < 4; i++)
+        if (s != NULL && strcmp(s, level_names[i]) == 0)
+            return (gh_access_level)i;
+    return GH_ACCESS_PLATFORM;
+}
+
+/* Reads USER_COLS; *sort_key and *name_key (may be NULL) get the cursor sources. */
+static void read_user(gh_stmt *st, gh_arena *a, gh_user *u, char **sort_name, char **ukey)
+{
+    memset(u, 0, sizeof *u);
+    u->id = gh_stmt_int(st, 0);
+    u->provider_id = gh_stmt_int(st, 1);
+    u->username = gh_stmt_text(st, 2, a);
+    u->first_name = gh_stmt_text(st, 3, a);
+    u->last_name = gh_stmt_text(st, 4, a);
+    u->email = gh_stmt_text(st, 5, a);
+    u->phone = gh_stmt_text(st, 6, a);
+    u->language = gh_stmt_text(st, 7, a);
+    u->timezone = gh_stmt_text(st, 8, a);
+    u->country = gh_stmt_text(st, 9, a);
+    u->status = gh_stmt_text(st, 10, a);
+    u->sso_source = gh_stmt_text(st, 11, a);
+    u->sso_id = gh_stmt_text(st, 12, a);
+    u->login_enabled = gh_stmt_int(st, 13) != 0;
+    u->enforce_sso = gh_stmt_int(st, 14) != 0;
+    u->mfa_required = gh_stmt_int(st, 15) != 0;
+    u->mfa_enrolled = gh_stmt_int(st, 16) != 0;
+    u->is_superadmin = gh_stmt_int(st, 17) != 0;
+    u->must_change_password = gh_stmt_int(st, 18) != 0;
+    u->banned_until = gh_stmt_int(st, 19);
+    u->last_login_at = gh_stmt_int(st, 20);
+    u->created_at = gh_stmt_int(st, 21);
+    u->updated_at = gh_stmt_int(st, 22);
+    u->created_by = gh_stmt_int(st, 23);
+    u->updated_by = gh_stmt_int(st, 24);
+    u->version = gh_stmt_int(st, 25);
+    char *lvl = gh_stmt_text(st, 26, a);
+    u->access.level = level_from(lvl);
+    u->access.all = gh_stmt_int(st, 27) != 0;
+    u->access.account_id = gh_stmt_int(st, 28);
+    if (sort_name != NULL)
+        *sort_name = gh_stmt_text(st, 29, a);
+    if (ukey != NULL)
+        *ukey = gh_stmt_text(st, 30, a);
+    u->has_password = gh_stmt_int(st, 31) != 0;
+}
+
+static char *lower_dup(gh_arena *a, const char *s)
+{
+    char *d = gh_arena_strdup(a, s ? s : "");
+    for (char *p = d; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return d;
+}
+
+static char *sort_name_of(gh_arena *a, const gh_user *u)
+{
+    return lower_dup(a, gh_arena_printf(a, "%s %s", u->first_name, u->last_name));
+}
+
+static gh_err save_links(gh_db *db, int64_t id, const gh_user *u)
+{
+    static const gh_ids none = {NULL, 0};
+    const gh_ids *acc = u->access.all ? &none : &u->access.ids;
+    if (u->access.level == GH_ACCESS_PLATFORM || u->access.level == GH_ACCESS_PROVIDER)
+        acc = &none;
+    gh_err err =
+        gh_store_replace_ids(db, "DELETE FROM user_access WHERE user_id = ?",
+                             "INSERT INTO user_access (user_id, tenant_id) VALUES (?, ?)", id, acc);
+    if (err == GH_OK)
+        err = gh_store_replace_ids(db, "DELETE FROM user_roles WHERE user_id = ?",
+                                   "INSERT INTO user_roles (user_id, role_id) VALUES (?, ?)", id,
+                                   &u->role_ids);
+    if (err == GH_OK)
+        err = gh_store_replace_ids(
+            db, "DELETE FROM user_group_members WHERE user_id = ?",
+            "INSERT INTO user_group_members (user_id, group_id) VALUES (?, ?)", id, &u->group_ids);
+    return err;
+}
+
+static void bind_profile(gh_stmt *st, gh_arena *a, const gh_user *u, int *i)
+{
+    gh_stmt_bind_text(st, (*i)++, u->first_name);
+    gh_stmt_bind_text(st, (*i)++, u->last_name);
+    gh_stmt_bind_text(st, (*i)++, u->email);
+    gh_stmt_bind_text(st, (*i)++, u->phone);
+    gh_stmt_bind_text(st, (*i)++, u->language);
+    gh_stmt_bind_text(st, (*i)++, u->timezone);
+    gh_stmt_bind_text(st, (*i)++, u->country);
+    gh_stmt_bind_text(st, (*i)++, u->sso_source);
+    gh_stmt_bind_text(st, (*i)++, u->sso_id);
+    gh_stmt_bind_int(st, (*i)++, u->login_enabled);
+    gh_stmt_bind_int(st, (*i)++, u->enforce_sso);
+    gh_stmt_bind_int(st, (*i)++, u->mfa_required);
+    gh_stmt_bind_text(st, (*i)++, level_names[u->access.level]);
+    gh_stmt_bind_int(st, (*i)++, u->access.all);
+    if (u->access.level == GH_ACCESS_SUB_ACCOUNT && u->access.account_id != 0)
+        gh_stmt_bind_int(st, (*i)++, u->access.account_id);
+    else
+        gh_stmt_bind_null(st, (*i)++);
+    gh_stmt_bind_text(st, (*i)++, sort_name_of(a, u));
+}
+
+gh_err gh_store_user_insert(gh_db *db, const gh_user *u, int64_t *id)
+{
+    static const char sql[] =
+        "INSERT INTO users (first_name, last_name, email, phone, language, timezone, country, "
+        "sso_source, sso_id, login_enabled, enforce_sso, mfa_required, access_level, access_all, "
+        "access_account_id, sort_name, provider_id, username, username_key, status, "
+        "is_superadmin, password_hash, must_change_password, created_at, updated_at, created_by, "
+        "updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?) RETURNING id";
+    gh_arena *a = gh_arena_new();
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(db, sql, &st);
+    if (err != GH_OK)
+        goto out;
+    int i = 1;
+    bind_profile(st, a, u, &i);
+    if (u->provider_id != 0)
+        gh_stmt_bind_int(st, i++, u->provider_id);
+    else
+        gh_stmt_bind_null(st, i++);
+    gh_stmt_bind_text(st, i++, u->username);
+    gh_stmt_bind_text(st, i++, lower_dup(a, u->username));
+    gh_stmt_bind_text(st, i++, u->status);
+    gh_stmt_bind_int(st, i++, u->is_superadmin);
+    gh_stmt_bind_text(st, i++, u->password_hash);
+    gh_stmt_bind_int(st, i++, u->must_change_password);
+    gh_stmt_bind_int(st, i++, u->created_at);
+    gh_stmt_bind_int(st, i++, u->created_at);
+    gh_stmt_bind_int(st, i++, u->created_by);
+    gh_stmt_bind_int(st, i++, u->created_by);
+    bool row = false;
+    err = gh_stmt_step(st, &row);
+    int64_t new_id = row ? gh_stmt_int(st, 0) : 0;
+    gh_stmt_done(st);
+    if (err == GH_OK && !row)
+        err = GH_EINTERNAL;
+    if (err == GH_OK)
+        err = save_links(db, new_id, u);
+    if (err == GH_OK)
+        *id = new_id;
+out:
+    gh_arena_free(a);
+    return err;
+}
+
+gh_err gh_store_user_update(gh_db *db, const gh_user *u)
+{
+    static const char sql[] =
+        "UPDATE users SET first_name = ?, last_name = ?, email = ?, phone = ?, language = ?, "
+        "timezone = ?, country = ?, sso_source = ?, sso_id = ?, login_enabled = ?, enforce_sso = "
+        "?, "
+        "mfa_required = ?, access_level = ?, access_all = ?, access_account_id = ?, sort_name = ?, "
+        "updated_at = ?, updated_by = ?, version = version + 1 WHERE id = ? AND version = ?";
+    gh_arena *a = gh_arena_new();
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(db, sql, &st);
+    if (err != GH_OK)
+        goto out;
+    int i = 1;
+    bind_profile(st, a, u, &i);
+    gh_stmt_bind_int(st, i++, u->updated_at);
+    gh_stmt_bind_int(st, i++, u->updated_by);
+    gh_stmt_bind_int(st, i++, u->id);
+    gh_stmt_bind_int(st, i++, u->version);
+    bool row;
+    err = gh_stmt_step(st, &row);
+    if (err == GH_OK && gh_stmt_changes(st) != 1)
+        err = GH_EPRECOND;
+    gh_stmt_done(st);
+    if (err == GH_OK)
+        err = save_links(db, u->id, u);
+out:
+    gh_arena_free(a);
+    return err;
+}
+
+static gh_err load_links(gh_db *db, gh_arena *a, gh_user *u)
+{
+    gh_err err = GH_OK;
+    if (u->access.level == GH_ACCESS_ACCOUNT || u->access.level == GH_ACCESS_SUB_ACCOUNT)
+        err = gh_store_load_ids(db, a, SQL_ACCESS_IDS, u->id, &u->access.ids);
+    if (err == GH_OK)
+        err = gh_store_load_ids(db, a, SQL_ROLE_IDS, u->id, &u->role_ids);
+    if (err == GH_OK)
+        err = gh_store_load_ids(db, a, SQL_GROUP_IDS, u->id, &u->group_ids);
+    return err;
+}
+
+static gh_err get_one(gh_db *db, gh_arena *a, const char *sql, int64_t id, const char *name,
+                      gh_user *out)
+{
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(db, sql, &st);
+    if (err != GH_OK)
+        return err;
+    if (name != NULL)
+        gh_stmt_bind_text(st, 1, name);
+    else
+        gh_stmt_bind_int(st, 1, id);
+    bool row = false;
+    gh_user u;
+    err = gh_stmt_step(st, &row);
+    if (err == GH_OK && row)
+        read_user(st, a, &u, NULL, NULL);
+    gh_stmt_done(st);
+    if (err == GH_OK && !row)
+        return GH_ENOTFOUND;
+    if (err == GH_OK)
+        err = load_links(db, a, &u);
+    if (err == GH_OK)
+        *out = u;
+    return err;
+}
+
+gh_err gh_store_user_get(gh_db *db, gh_arena *a, int64_t id, gh_user *out)
+{
+    return get_one(db, a, "SELECT " USER_COLS " FROM users u WHERE u.id = ?", id, NULL, out);
+}
+
+gh_err gh_store_user_by_username(gh_db *db, gh_arena *a, const char *username, gh_user *out)
+{
+    gh_arena *tmp = gh_arena_new();
+    gh_err err = get_one(db, a, "SELECT " USER_COLS " FROM users u WHERE u.username_key = ?", 0,
+                         lower_dup(tmp, username), out);
+    gh_arena_free(tmp);
+    return err;
+}
+
+gh_err gh_store_user_set_status(gh_db *db, int64_t id, const char *status, int64_t now, int64_t by)
+{
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(db,
+                               "UPDATE users SET status = ?, updated_at = ?, updated_by = ?, "
+                               "version = version + 1 WHERE id = ?",
+                               &st);
+    if (err != GH_OK)
+        return err;
+    gh_stmt_bind_text(st, 1, status);
+    gh_stmt_bind_int(st, 2, now);
+    gh_stmt_bind_int(st, 3, by);
+    gh_stmt_bind_int(st, 4, id);
+    bool row;
+    err = gh_stmt_step(st, &row);
+    if (err == GH_OK && gh_stmt_changes(st) != 1)
+        err = GH_ENOTFOUND;
+    gh_stmt_done(st);
+    return err;
+}
+
+gh_err gh_store_user_set_password(gh_db *db, int64_t id, const char *hash, bool must_change,
+                                  int64_t now)
+{
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(db,
+                               "UPDATE users SET password_hash = ?, must_change_password = ?, "
+                               "updated_at = ?, version = version + 1 WHERE id = ?",
+                               &st);
+    if (err != GH_OK)
+        return err;
+    gh_stmt_bind_text(st, 1, hash);
+    gh_stmt_bind_int(st, 2, must_change);
+    gh_stmt_bind_int(st, 3, now);
+    gh_stmt_bind_int(st, 4, id);
+    bool row;
+    err = gh_stmt_step(st, &row);
+    if (err == GH_OK && gh_stmt_changes(st) != 1)
+        err = GH_ENOTFOUND;
+    gh_stmt_done(st);
+    return err;
+}
+
+gh_err gh_store_username_taken(gh_db *db, const char *username, bool *taken)
+{
+    gh_arena *a = gh_arena_new();
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(db, "SELECT 1 FROM users WHERE username_key = ?", &st);
+    if (err == GH_OK) {
+        bool row = false;
+        gh_stmt_bind_text(st, 1, lower_dup(a, username));
+        err = gh_stmt_step(st, &row);
+        gh_stmt_done(st);
+        if (err == GH_OK)
+            *taken = row;
+    }
+    gh_arena_free(a);
+    return err;
+}
+
+gh_err gh_store_user_count(gh_db *db, int64_t *count)
+{
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(db, "SELECT COUNT(*) FROM (SELECT 1 FROM users LIMIT 1) x", &st);
+    if (err != GH_OK)
+        return err;
+    bool row = false;
+    err = gh_stmt_step(st, &row);
+    if (err == GH_OK)
+        *count = row ? gh_stmt_int(st, 0) : 0;
+    gh_stmt_done(st);
+    return err;
+}
+
+gh_err gh_store_user_visible(gh_db *db, const gh_principal *viewer, int64_t user_id, bool *visible)
+{
+    gh_arena *a = gh_arena_new();
+    gh_qb q;
+    gh_qb_init(&q, a);
+    gh_qb_sql(&q, "SELECT 1 FROM users u WHERE u.id = ?");
+    gh_qb_int(&q, user_id);
+    gh_qb_user_scope(&q, viewer);
+    gh_stmt *st = NULL;
+    gh_err err = gh_qb_prepare(&q, db, &st);
+    if (err == GH_OK) {
+        bool row = false;
+        err = gh_stmt_step(st, &row);
+        gh_stmt_done(st);
+        if (err == GH_OK)
+            *visible = row;
+    }
+    gh_arena_free(a);
+    return err;
+}
+
+typedef struct sort_def {
+    const char *col;
+    bool numeric;
+} sort_def;
+
+static const sort_def sorts[] = {
+    [GH_SORT_NAME] = {"u.sort_name", false},    [GH_SORT_USERNAME] = {"u.username_key", false},
+    [GH_SORT_EMAIL] = {"u.email", false},       [GH_SORT_LAST_LOGIN] = {"u.last_login_at", true},
+    [GH_SORT_CREATED] = {"u.created_at", true},
+};
+
+static void add_filters(gh_qb *q, gh_db *db, const gh_user_filter *f)
+{
+    static const struct {
+        const char *name, *sql;
+        bool uses_now;
+    } statuses[] = {
+        {"active", " AND u.status = 'active' AND u.banned_until <= ?", true},
+        {"banned", " AND u.status = 'active' AND u.banned_until > ?", true},
+        {"invited", " AND u.status = 'invited'", false},
+        {"disabled", " AND u.status = 'disabled'", false},
+        {"deleted", " AND u.status = 'deleted'", false},
+    };
+    bool status_done = false;
+    for (size_t i = 0; f->status != NULL && i < sizeof statuses / sizeof *statuses; i++) {
+        if (strcmp(f->status, statuses[i].name) != 0)
+            continue;
+        gh_qb_sql(q, statuses[i].sql);
+        if (statuses[i].uses_now)
+            gh_qb_int(q, f->now);
+        status_done = true;
+    }
+    if (!status_done)
+        gh_qb_sql(q, " AND u.status <> 'deleted'");
+    if (f->q != NULL && f->q[0] != '\0') {
+        const char *sql = NULL, *param = NULL;
+        gh_db_substring_filter(db, q->a, f->q, &sql, &param);
+        gh_qb_sql(q, " AND ");
+        gh_qb_sql(q, sql);
+        gh_qb_text(q, param);
+    }
+    if (f->role_id != 0) {
+        gh_qb_sql(q, " AND u.id IN (SELECT user_id FROM user_roles WHERE role_id = ?)");
+        gh_qb_int(q, f->role_id);
+    }
+    if (f->group_id != 0) {
+        gh_qb_sql(q, " AND u.id IN (SELECT user_id FROM user_group_members WHERE group_id = ?)");
+        gh_qb_int(q, f->group_id);
+    }
+    if (f->tenant_id != 0) {
+        gh_qb_sql(q, " AND (u.provider_id = ? OR u.access_account_id = ? OR u.id IN "
+                     "(SELECT user_id FROM user_access WHERE tenant_id = ?))");
+        gh_qb_int(q, f->tenant_id);
+        gh_qb_int(q, f->tenant_id);
+        gh_qb_int(q, f->tenant_id);
+    }
+}
+
+static void add_cursor_and_order(gh_qb *q, const gh_user_filter *f)
+{
+    const sort_def *s = &sorts[f->sort];
+    if (f->has_cursor) {
+        gh_qb_sql(q, " AND (");
+        gh_qb_sql(q, s->col);
+        gh_qb_sql(q, ", u.id) ");
+        gh_qb_sql(q, f->desc ? "<" : ">");
+        gh_qb_sql(q, " (?, ?)");
+        if (s->numeric)
+            gh_qb_int(q, strtoll(f->cursor_key, NULL, 10));
+        else
+            gh_qb_text(q, f->cursor_key);
+        gh_qb_int(q, f->cursor_id);
+    }
+    gh_qb_sql(q, " ORDER BY ");
+    gh_qb_sql(q, s->col);
+    gh_qb_sql(q, f->desc ? " DESC, u.id DESC LIMIT ?" : ", u.id LIMIT ?");
+    gh_qb_int(q, f->limit + 1);
+}
+
+static const char *cursor_key(gh_arena *a, const gh_user *u, gh_user_sort sort, char *sort_name,
+                              char *ukey)
+{
+    switch (sort) {
+    case GH_SORT_NAME:
+        return sort_name;
+    case GH_SORT_USERNAME:
+        return ukey;
+    case GH_SORT_EMAIL:
+        return u->email;
+    case GH_SORT_LAST_LOGIN:
+        return gh_arena_printf(a, "%lld", (long long)u->last_login_at);
+    case GH_SORT_CREATED:
+        return gh_arena_printf(a, "%lld", (long long)u->created_at);
+    }
+    return "";
+}
+
+gh_err gh_store_user_list(gh_db *db, gh_arena *a, const gh_principal *viewer,
+                          const gh_user_filter *f, gh_user_page *out)
+{
+    gh_qb q;
+    gh_qb_init(&q, a);
+    gh_qb_sql(&q, "SELECT " USER_COLS " FROM users u WHERE 1 = 1");
+    gh_qb_user_scope(&q, viewer);
+    add_filters(&q, db, f);
+    add_cursor_and_order(&q, f);
+    gh_stmt *st = NULL;
+    gh_err err = gh_qb_prepare(&q, db, &st);
+    if (err != GH_OK)
+        return err;
+    gh_user_page page = {.items = gh_arena_alloc(a, (size_t)(f->limit + 1) * sizeof(gh_user))};
+    bool row = false;
+    char *sort_name = NULL, *ukey = NULL;
+    while ((err = gh_stmt_step(st, &row)) == GH_OK && row) {
+        if (page.n == (size_t)f->limit) {
+            page.more = true;
+            break;
+        }
+        read_user(st, a, &page.items[page.n], &sort_name, &ukey);
+        page.n++;
+    }
+    gh_stmt_done(st);
+    if (err != GH_OK)
+        return err;
+    if (page.more && page.n > 0) {
+        gh_user *last = &page.items[page.n - 1];
+        page.next_key = cursor_key(a, last, f->sort, sort_name, ukey);
+        page.next_id = last->id;
+    }
+    *out = page;
+    return GH_OK;
+}
