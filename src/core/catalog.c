@@ -374,3 +374,27 @@ gh_err gh_core_group_delete(gh_ctx *ctx, int64_t id)
     gh_err err = gh_db_begin(ctx->db);
     return err != GH_OK ? err : gh_core_finish(ctx, group_delete_tx(ctx, id));
 }
+
+gh_err gh_core_tenant_list(gh_ctx *ctx, int64_t parent_id, const char *kind, int limit,
+                           int64_t after_id, gh_tenant **items, size_t *n)
+{
+    return gh_store_tenant_list(ctx->db, ctx->a, ctx->who, parent_id, kind, limit, after_id, items,
+                                n);
+}
+
+gh_err gh_core_role_list(gh_ctx *ctx, int64_t provider_id, int limit, int64_t after_id,
+                         gh_role **items, size_t *n)
+{
+    return gh_store_role_list(ctx->db, ctx->a, ctx->who, provider_id, limit, after_id, items, n);
+}
+
+gh_err gh_core_group_list(gh_ctx *ctx, int64_t provider_id, int limit, int64_t after_id,
+                          gh_group **items, size_t *n)
+{
+    return gh_store_group_list(ctx->db, ctx->a, ctx->who, provider_id, limit, after_id, items, n);
+}
+
+gh_err gh_core_audit_list(gh_ctx *ctx, const gh_audit_filter *f, gh_audit_entry **items, size_t *n)
+{
+    return gh_store_audit_list(ctx->db, ctx->a, ctx->who, f, items, n);
+}

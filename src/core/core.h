@@ -71,6 +71,18 @@ gh_err gh_core_group_update(gh_ctx *ctx, const gh_group *in, int64_t expect_vers
                             gh_group *out) GH_MUST_USE;
 gh_err gh_core_group_delete(gh_ctx *ctx, int64_t id) GH_MUST_USE;
 
+/* Lists within ctx->who's scope, paged by id (after_id: the last id of the previous page). A
+ * provider_id of -1 means global rows only, 0 no provider filter. */
+gh_err gh_core_tenant_list(gh_ctx *ctx, int64_t parent_id, const char *kind, int limit,
+                           int64_t after_id, gh_tenant **items, size_t *n) GH_MUST_USE;
+gh_err gh_core_role_list(gh_ctx *ctx, int64_t provider_id, int limit, int64_t after_id,
+                         gh_role **items, size_t *n) GH_MUST_USE;
+gh_err gh_core_group_list(gh_ctx *ctx, int64_t provider_id, int limit, int64_t after_id,
+                          gh_group **items, size_t *n) GH_MUST_USE;
+/* Newest first; f->before_id pages. */
+gh_err gh_core_audit_list(gh_ctx *ctx, const gh_audit_filter *f, gh_audit_entry **items,
+                          size_t *n) GH_MUST_USE;
+
 /* Writes an audit row for a change made in the caller's transaction. */
 gh_err gh_core_audit(gh_ctx *ctx, const char *action, const char *target_type, int64_t target_id,
                      int64_t target_user_id, int64_t provider_id, const char *before,

@@ -56,8 +56,7 @@ gh_err gh_h_tenants_list(gh_req *r)
     gh_tenant *items = NULL;
     size_t n = 0;
     if (err == GH_OK)
-        err = gh_store_tenant_list(r->ctx.db, r->a, r->ctx.who, parent, kind, limit, after, &items,
-                                   &n);
+        err = gh_core_tenant_list(&r->ctx, parent, kind, limit, after, &items, &n);
     if (err != GH_OK)
         return err;
     json_t *arr = json_array();
@@ -147,7 +146,7 @@ gh_err gh_h_roles_list(gh_req *r)
     gh_role *items = NULL;
     size_t n = 0;
     if (err == GH_OK)
-        err = gh_store_role_list(r->ctx.db, r->a, r->ctx.who, provider, limit, after, &items, &n);
+        err = gh_core_role_list(&r->ctx, provider, limit, after, &items, &n);
     if (err != GH_OK)
         return err;
     json_t *arr = json_array();
@@ -238,7 +237,7 @@ gh_err gh_h_groups_list(gh_req *r)
     gh_group *items = NULL;
     size_t n = 0;
     if (err == GH_OK)
-        err = gh_store_group_list(r->ctx.db, r->a, r->ctx.who, provider, limit, after, &items, &n);
+        err = gh_core_group_list(&r->ctx, provider, limit, after, &items, &n);
     if (err != GH_OK)
         return err;
     json_t *arr = json_array();
@@ -336,7 +335,7 @@ gh_err gh_h_audit_list(gh_req *r)
     gh_audit_entry *items = NULL;
     size_t n = 0;
     if (err == GH_OK)
-        err = gh_store_audit_list(r->ctx.db, r->a, r->ctx.who, &f, &items, &n);
+        err = gh_core_audit_list(&r->ctx, &f, &items, &n);
     if (err != GH_OK)
         return err;
     json_t *arr = json_array();

@@ -58,18 +58,21 @@ static json_t *field_schema(const gh_field *f)
     return s;
 }
 
+/* Creating POSTs answer 201, DELETEs 204, everything else 200. */
+static const char *success_status(const gh_route *r)
+{
+    if (strcmp(r->method, "DELETE") == 0)
+        return "204";
+    bool action = strchr(r->pattern, '{') != NULL || strstr(r->pattern, "/bulk") != NULL;
+    return strcmp(r->method, "POST") == 0 && !action ? "201" : "200";
+}
+
 static json_t *operation(const gh_route *r)
 {
     json_t *op = json_pack("{s:s, s:[s]}", "summary", r->summary, "tags", r->tag);
     json_t *responses =
         json_pack("{s:{s:s}}", "default", "description", "application/problem+json error");
-    json_object_set_new(responses,
-                        strcmp(r->method, "POST") == 0 && strchr(r->pattern + 8, '{') == NULL &&
-                                strstr(r->pattern, "bulk") == NULL
-                            ? "201"
-                        : strcmp(r->method, "DELETE") == 0 ? "204"
-                                                           : "200",
-                        json_pack("{s:s}", "description", "success"));
+    json_object_set_new(responses, success_status(r), json_pack("{s:s}", "description", "success"));
     json_object_set_new(op, "responses", responses);
     if (r->body != NULL)
         json_object_set_new(op, "requestBody",

@@ -85,10 +85,8 @@ static gh_err authenticate(gh_req *r)
     const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
     if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || strlen(h + 7) > 128)
         return gh_fail(&r->ctx, GH_EUNAUTH, NULL, "sign in or send a bearer token");
-    char hash[GH_TOKEN_HASH_CHARS];
-    gh_token_hash(h + 7, hash);
-    gh_err err = gh_store_principal_by_token(r->ctx.db, r->a, hash, r->ctx.now, &r->who);
-    if (err == GH_EUNAUTH || err == GH_ENOTFOUND)
+    gh_err err = gh_auth_bearer(r->ctx.db, r->a, h + 7, r->ctx.now, &r->who);
+    if (err == GH_EUNAUTH)
         return gh_fail(&r->ctx, GH_EUNAUTH, NULL, "the token is not valid");
     return err;
 }

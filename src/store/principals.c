@@ -47,48 +47,69 @@ static gh_err load_perms(gh_db *db, int64_t user_id, uint64_t *mask)
     return err;
 }
 
-gh_err gh_store_principal_by_user(gh_db *db, gh_arena *a, int64_t user_id, gh_principal *out)
+#define PRINCIPAL_COLS                                                                             \
+    "u.id, u.username, u.provider_id, u.is_superadmin, u.access_level, u.access_all, "             \
+    "u.access_account_id"
+
+static const char *const level_names[] = {"platform", "provider", "account", "sub_account"};
+
+/* Reads PRINCIPAL_COLS, then the permission masks. The scope queries look the principal's own
+ * access list up by user id, so the ids are not loaded here. */
+static gh_err read_principal(gh_db *db, gh_stmt *st, gh_arena *a, gh_principal *out)
 {
-    gh_user u;
-    gh_err err = gh_store_user_get(db, a, user_id, &u);
-    if (err != GH_OK)
-        return err;
     gh_principal p = {
-        .user_id = u.id,
-        .username = u.username,
-        .provider_id = u.provider_id,
-        .superadmin = u.is_superadmin,
-        .access = u.access,
+        .user_id = gh_stmt_int(st, 0),
+        .username = gh_stmt_text(st, 1, a),
+        .provider_id = gh_stmt_int(st, 2),
+        .superadmin = gh_stmt_int(st, 3) != 0,
     };
-    err = load_perms(db, user_id, &p.perms);
+    char *level = gh_stmt_text(st, 4, a);
+    for (int i = 0; i < 4; i++)
+        if (level != NULL && strcmp(level, level_names[i]) == 0)
+            p.access.level = (gh_access_level)i;
+    p.access.all = gh_stmt_int(st, 5) != 0;
+    p.access.account_id = gh_stmt_int(st, 6);
+    gh_stmt_done(st);
+    gh_err err = load_perms(db, p.user_id, &p.perms);
     if (err == GH_OK)
         *out = p;
     return err;
+}
+
+gh_err gh_store_principal_by_user(gh_db *db, gh_arena *a, int64_t user_id, gh_principal *out)
+{
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(db, "SELECT " PRINCIPAL_COLS " FROM users u WHERE u.id = ?", &st);
+    if (err != GH_OK)
+        return err;
+    gh_stmt_bind_int(st, 1, user_id);
+    bool row = false;
+    if ((err = gh_stmt_step(st, &row)) != GH_OK || !row) {
+        gh_stmt_done(st);
+        return err != GH_OK ? err : GH_ENOTFOUND;
+    }
+    return read_principal(db, st, a, out);
 }
 
 gh_err gh_store_principal_by_token(gh_db *db, gh_arena *a, const char *hash, int64_t now,
                                    gh_principal *out)
 {
     gh_stmt *st = NULL;
-    gh_err err =
-        gh_db_prepare(db,
-                      "SELECT t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id "
-                      "WHERE t.token_hash = ? AND (t.expires_at = 0 OR t.expires_at > ?) "
-                      "AND u.status = 'active' AND u.login_enabled = 1 "
-                      "AND u.banned_until <= ?",
-                      &st);
+    gh_err err = gh_db_prepare(db,
+                               "SELECT " PRINCIPAL_COLS " FROM api_tokens t JOIN users u ON "
+                               "u.id = t.user_id WHERE t.token_hash = ? AND (t.expires_at = 0 OR "
+                               "t.expires_at > ?) AND u.status = 'active' AND u.login_enabled = 1 "
+                               "AND u.banned_until <= ?",
+                               &st);
     if (err != GH_OK)
         return err;
     gh_stmt_bind_text(st, 1, hash);
     gh_stmt_bind_int(st, 2, now);
     gh_stmt_bind_int(st, 3, now);
     bool row = false;
-    err = gh_stmt_step(st, &row);
-    int64_t user_id = row ? gh_stmt_int(st, 0) : 0;
-    gh_stmt_done(st);
-    if (err != GH_OK)
-        return err;
-    if (!row)
-        return GH_EUNAUTH;
-    return gh_store_principal_by_user(db, a, user_id, out);
+    if ((err = gh_stmt_step(st, &row)) != GH_OK || !row) {
+        gh_stmt_done(st);
+        return err != GH_OK ? err : GH_EUNAUTH;
+    }
+    return read_principal(db, st, a, out);
 }
