@@ -9,9 +9,9 @@ JOBS       ?= $(shell nproc)
 
 BUILD_PKGS := cmake gcc make pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev \
               libsqlite3-dev tzdata
-TEST_PKGS  := $(BUILD_PKGS) libcmocka-dev nodejs sqlite3
+TEST_PKGS  := $(BUILD_PKGS) libcmocka-dev nodejs sqlite3 sqlmap curl
 
-.PHONY: all build run test deps test-deps unit api asan bench format clean
+.PHONY: all build run test deps test-deps unit api asan sqlmap bench format clean
 
 all: build
 
@@ -44,7 +44,10 @@ asan: test-deps
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		GATEHOUSE_BIN=$(CURDIR)/$(ASAN_BUILD)/gatehouse node --test tests/api/
 
-test: api asan
+sqlmap: unit
+	GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/gatehouse tests/sqlmap/run.sh
+
+test: api asan sqlmap
 	@scripts/check-format
 
 bench: build

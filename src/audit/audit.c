@@ -45,6 +45,7 @@ static json_t *access_json(const gh_access *ac)
         json_object_set_new(o, "account_ids", json_pack("[I]", (json_int_t)ac->account_id));
         json_object_set_new(o, "sub_account_ids",
                             ac->all ? json_string("all") : gh_json_ids(&ac->ids));
+        json_object_set_new(o, "sub_account_count", json_integer(ac->sub_account_count));
     }
     return o;
 }

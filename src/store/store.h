@@ -33,6 +33,7 @@ typedef struct gh_access {
     bool all;
     int64_t account_id;
     gh_ids ids;
+    int64_t sub_account_count; /* read only: sub-accounts reachable at SUB_ACCOUNT level */
 } gh_access;
 
 typedef struct gh_user {

@@ -202,11 +202,33 @@ out:
     return err;
 }
 
+/* "All" is dynamic: it counts the sub-accounts the account has now. */
+static gh_err count_sub_accounts(gh_db *db, gh_access *ac)
+{
+    if (!ac->all) {
+        ac->sub_account_count = (int64_t)ac->ids.n;
+        return GH_OK;
+    }
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(db, "SELECT COUNT(*) FROM tenants WHERE parent_id = ?", &st);
+    if (err != GH_OK)
+        return err;
+    gh_stmt_bind_int(st, 1, ac->account_id);
+    bool row = false;
+    err = gh_stmt_step(st, &row);
+    if (err == GH_OK && row)
+        ac->sub_account_count = gh_stmt_int(st, 0);
+    gh_stmt_done(st);
+    return err;
+}
+
 static gh_err load_links(gh_db *db, gh_arena *a, gh_user *u)
 {
     gh_err err = GH_OK;
     if (u->access.level == GH_ACCESS_ACCOUNT || u->access.level == GH_ACCESS_SUB_ACCOUNT)
         err = gh_store_load_ids(db, a, SQL_ACCESS_IDS, u->id, &u->access.ids);
+    if (err == GH_OK && u->access.level == GH_ACCESS_SUB_ACCOUNT)
+        err = count_sub_accounts(db, &u->access);
     if (err == GH_OK)
         err = gh_store_load_ids(db, a, SQL_ROLE_IDS, u->id, &u->role_ids);
     if (err == GH_OK)
