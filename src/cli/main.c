@@ -16,7 +16,8 @@
 #include "util/log.h"
 
 typedef struct opts {
-    const char *db, *listen, *username, *email, *user, *name, *expires_in, *q, *status;
+    const char *db, *listen, *trusted_proxy, *username, *email, *user, *name, *expires_in, *q,
+        *status;
     int threads, per_ip, limit;
     bool password_stdin;
 } opts;
@@ -32,6 +33,7 @@ static const opt_def opt_defs[] = {
     {"--listen", "GATEHOUSE_LISTEN", offsetof(opts, listen), 's'},
     {"--threads", "GATEHOUSE_THREADS", offsetof(opts, threads), 'i'},
     {"--per-ip-connection-limit", "GATEHOUSE_PER_IP_CONNECTION_LIMIT", offsetof(opts, per_ip), 'i'},
+    {"--trusted-proxy", "GATEHOUSE_TRUSTED_PROXY", offsetof(opts, trusted_proxy), 's'},
     {"--username", NULL, offsetof(opts, username), 's'},
     {"--email", NULL, offsetof(opts, email), 's'},
     {"--user", NULL, offsetof(opts, user), 's'},
@@ -47,7 +49,7 @@ static int usage(void)
 {
     fputs("usage: gatehouse COMMAND [options]\n"
           "  serve     [--listen 127.0.0.1:8080] [--db gatehouse.db] [--threads N]\n"
-          "            [--per-ip-connection-limit N]\n"
+          "            [--per-ip-connection-limit N] [--trusted-proxy ADDR[,ADDR...]]\n"
           "  migrate   [--db gatehouse.db]\n"
           "  admin create --username U --email E [--password-stdin]\n"
           "  token create --user U [--name N] [--expires-in 30d|12h|3600]\n"
@@ -318,7 +320,8 @@ static int cmd_serve(const opts *o)
                             .port = atoi(colon + 1),
                             .db_url = o->db,
                             .threads = o->threads > 0 ? o->threads : 2,
-                            .per_ip_limit = o->per_ip > 0 ? o->per_ip : GH_MAX_CONNECTIONS_PER_IP};
+                            .per_ip_limit = o->per_ip > 0 ? o->per_ip : GH_MAX_CONNECTIONS_PER_IP,
+                            .trusted_proxies = o->trusted_proxy};
     gh_server *s = NULL;
     if (gh_server_start(&cfg, &s) != GH_OK)
         return 1;

@@ -17,6 +17,7 @@ typedef struct gh_server_config {
     const char *db_url;
     int threads;
     int per_ip_limit;
+    const char *trusted_proxies; /* comma-separated addresses whose X-Forwarded-For is believed */
 } gh_server_config;
 
 typedef struct gh_server gh_server;

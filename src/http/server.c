@@ -33,6 +33,7 @@ static int n_dbs;
 static __thread gh_db *thread_db;
 static atomic_int inflight;
 static atomic_bool access_log;
+static char trusted_proxies[512]; /* ",a,b," for whole-word search; set before the daemon starts */
 
 gh_db *gh_http_db(void)
 {
@@ -65,6 +66,32 @@ static void req_free(gh_req *r)
     free(r);
 }
 
+static bool is_trusted_proxy(const char *ip)
+{
+    char needle[72];
+    snprintf(needle, sizeof needle, ",%s,", ip);
+    return trusted_proxies[0] != '\0' && strstr(trusted_proxies, needle) != NULL;
+}
+
+/* Behind a trusted proxy, the client is the last address in X-Forwarded-For (the one that proxy
+ * added); anything else in the header could be forged by the client. */
+static void forwarded_ip(struct MHD_Connection *c, char *buf, size_t cap)
+{
+    const char *xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
+    if (xff == NULL || !is_trusted_proxy(buf))
+        return;
+    const char *last = strrchr(xff, ',');
+    last = last ? last + 1 : xff;
+    while (*last == ' ')
+        last++;
+    char cand[64];
+    snprintf(cand, sizeof cand, "%s", last);
+    cand[strcspn(cand, " ")] = '\0';
+    unsigned char addr[16];
+    if (inet_pton(AF_INET, cand, addr) == 1 || inet_pton(AF_INET6, cand, addr) == 1)
+        snprintf(buf, cap, "%s", cand);
+}
+
 static void client_ip(struct MHD_Connection *c, char *buf, size_t cap)
 {
     const union MHD_ConnectionInfo *ci =
@@ -77,6 +104,7 @@ static void client_ip(struct MHD_Connection *c, char *buf, size_t cap)
         inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)cap);
     else if (sa->sa_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)cap);
+    forwarded_ip(c, buf, cap);
 }
 
 /* Loads the principal from "Authorization: Bearer <token>". */
@@ -290,6 +318,11 @@ gh_err gh_server_start(const gh_server_config *cfg, gh_server **out)
     }
     db_url = cfg->db_url;
     atomic_store(&access_log, getenv("GATEHOUSE_ACCESS_LOG") != NULL);
+    snprintf(trusted_proxies, sizeof trusted_proxies, ",%s,",
+             cfg->trusted_proxies ? cfg->trusted_proxies : "");
+    for (char *p = trusted_proxies; *p; p++)
+        if (*p == ' ')
+            *p = ',';
     gh_server *s = calloc(1, sizeof *s);
     if (s == NULL)
         return GH_ENOMEM;
