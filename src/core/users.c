@@ -168,12 +168,7 @@ static gh_err check_scope_held(gh_ctx *ctx, int64_t id)
 /* Loads a live user inside the actor's scope; anything else is GH_ENOTFOUND. */
 static gh_err load_visible(gh_ctx *ctx, int64_t id, gh_user *out)
 {
-    bool visible = false;
-    gh_err err = gh_store_user_visible(ctx->db, ctx->who, id, &visible);
-    if (err == GH_OK && !visible)
-        err = GH_ENOTFOUND;
-    if (err == GH_OK)
-        err = gh_store_user_get(ctx->db, ctx->a, id, out);
+    gh_err err = gh_store_user_get_visible(ctx->db, ctx->a, ctx->who, id, out);
     if (err == GH_OK && strcmp(out->status, "deleted") == 0)
         err = GH_ENOTFOUND;
     return err == GH_ENOTFOUND ? gh_fail(ctx, err, NULL, "no such user") : err;
@@ -196,6 +191,7 @@ gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
     char hash[GH_HASH_BYTES], generated[32] = "";
     const char *pw = in->password, *reason = NULL;
     gh_user u = in->user;
+    u.is_superadmin = false; /* only `gatehouse admin create` makes superadmins */
     gh_err err = check_profile(ctx, &u);
     if (err != GH_OK)
         return err;

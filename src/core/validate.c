@@ -48,7 +48,8 @@ bool gh_valid_phone(const char *s)
 bool gh_valid_timezone(const char *s)
 {
     size_t n = strlen(s);
-    if (n == 0 || n > 64 || s[0] == '/' || s[0] == '.' || strstr(s, "..") != NULL)
+    if (n == 0 || n > 64 || s[0] == '/' || s[n - 1] == '/' || s[0] == '.' ||
+        strstr(s, "..") != NULL || strstr(s, "//") != NULL)
         return false;
     for (const char *p = s; *p; p++)
         if (!isalnum((unsigned char)*p) && !strchr("/_-+", *p))
@@ -85,8 +86,9 @@ bool gh_valid_country(const char *s)
 {
     if (strlen(s) != 2 || !isupper((unsigned char)s[0]) || !isupper((unsigned char)s[1]))
         return false;
-    for (const char *p = countries; *p; p += 3)
-        if (p[0] == s[0] && p[1] == s[1])
+    /* codes sit every 3 bytes; the last has no space after it, so stop by size, not at NUL */
+    for (size_t i = 0; i + 2 < sizeof countries; i += 3)
+        if (countries[i] == s[0] && countries[i + 1] == s[1])
             return true;
     return false;
 }

@@ -94,6 +94,14 @@ gh_err gh_db_begin(gh_db *db)
     return err;
 }
 
+gh_err gh_db_begin_read(gh_db *db)
+{
+    gh_err err = db->drv->exec(db->conn, db->drv->begin_read_sql);
+    if (err == GH_OK)
+        db->in_tx = true;
+    return err;
+}
+
 gh_err gh_db_commit(gh_db *db)
 {
     gh_err err = db->drv->exec(db->conn, "COMMIT");
@@ -199,10 +207,9 @@ void gh_stmt_done(gh_stmt *st)
         stmt_free(st);
 }
 
-void gh_db_substring_filter(gh_db *db, gh_arena *a, const char *q, const char **sql,
-                            const char **param)
+void gh_db_substring_search(gh_db *db, gh_arena *a, const char *q, gh_db_search *out)
 {
-    db->drv->substring_filter(a, q, sql, param);
+    db->drv->substring_search(a, q, out);
 }
 
 gh_err gh_db_integrity(gh_db *db)

@@ -35,6 +35,10 @@ gh_err gh_db_migrate(gh_db *db, int *applied) GH_MUST_USE;
 int gh_db_schema_target(const gh_db *db);
 gh_err gh_db_schema_version(gh_db *db, int *out) GH_MUST_USE;
 
+/* A read transaction: one consistent snapshot (and one lock) for several reads; end it with
+ * gh_db_commit(). Nothing may write inside it. */
+gh_err gh_db_begin_read(gh_db *db) GH_MUST_USE;
+
 /* Transactions. gh_db_begin() starts a write transaction (SQLite: BEGIN IMMEDIATE, so writers
  * queue instead of failing on upgrade). gh_db_rollback() is safe to call when none is open. */
 gh_err gh_db_begin(gh_db *db) GH_MUST_USE;
@@ -62,10 +66,14 @@ void gh_stmt_done(gh_stmt *st);
 /* Rows changed by the last INSERT/UPDATE/DELETE that ran on this statement. */
 int64_t gh_stmt_changes(gh_stmt *st);
 
-/* Substring search over the users' username, names and e-mail, in this dialect: *sql receives a
- * boolean expression over the alias `u` with exactly one `?`, *param the value to bind to it. */
-void gh_db_substring_filter(gh_db *db, gh_arena *a, const char *q, const char **sql,
-                            const char **param);
+/* Substring search over the users' username, names and e-mail, in this dialect. The pieces go
+ * into a query over `users u`: `join` after the FROM (may be ""), `where` a boolean expression
+ * with exactly one `?` bound to `param`, and `id_col` a column equal to u.id whose ascending
+ * order the search index can stream (so that "first N matches by id" stops after N). */
+typedef struct gh_db_search {
+    const char *join, *where, *param, *id_col;
+} gh_db_search;
+void gh_db_substring_search(gh_db *db, gh_arena *a, const char *q, gh_db_search *out);
 
 /* Integrity check of the whole database (SQLite: PRAGMA integrity_check); GH_OK when sound. */
 gh_err gh_db_integrity(gh_db *db) GH_MUST_USE;

@@ -27,8 +27,8 @@ typedef struct gh_db_driver {
     bool (*col_null)(void *st, int col);
     const char *(*col_text)(void *st, int col);
     int64_t (*changes)(void *conn, void *st);
-    const char *begin_sql;
-    void (*substring_filter)(gh_arena *a, const char *q, const char **sql, const char **param);
+    const char *begin_sql, *begin_read_sql;
+    void (*substring_search)(gh_arena *a, const char *q, gh_db_search *out);
     gh_err (*integrity)(void *conn);
 } gh_db_driver;
 

@@ -1,5 +1,6 @@
 /* The SQLite driver: WAL, synchronous=FULL (checked, D1), foreign keys, a busy timeout so that
  * writers queue, and FTS5 trigram search for substrings. */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -73,8 +74,16 @@ static gh_err check_durability(sqlite3 *conn, const char *path)
     return GH_OK;
 }
 
+/* No global memory statistics: they take a process-wide mutex on every allocation. */
+static void configure_once(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static gh_err s_open(const char *path, void **out)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, configure_once);
     sqlite3 *conn = NULL;
     int rc = sqlite3_open_v2(
         path, &conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -87,7 +96,8 @@ static gh_err s_open(const char *path, void **out)
     sqlite3_busy_timeout(conn, BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(conn, 1);
     gh_err err = s_exec(conn, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                              "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY");
+                              "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; "
+                              "PRAGMA cache_size=-16384");
     if (err == GH_OK)
         err = check_durability(conn, path);
     if (err != GH_OK) {
@@ -171,8 +181,9 @@ static int64_t s_changes(void *conn, void *st)
     return sqlite3_changes64(conn);
 }
 
-/* FTS5 trigram needs three characters; shorter queries scan with LIKE. */
-static void s_substring_filter(gh_arena *a, const char *q, const char **sql, const char **param)
+/* FTS5 trigram needs three characters and streams matches in rowid order; shorter queries scan
+ * with LIKE. */
+static void s_substring_search(gh_arena *a, const char *q, gh_db_search *out)
 {
     size_t n = strlen(q);
     if (n >= 3) {
@@ -184,8 +195,10 @@ static void s_substring_filter(gh_arena *a, const char *q, const char **sql, con
             *p++ = *c;
         }
         *p++ = '"';
-        *sql = "u.id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?)";
-        *param = phrase;
+        *out = (gh_db_search){.join = " JOIN users_fts ON users_fts.rowid = u.id",
+                              .where = "users_fts MATCH ?",
+                              .param = phrase,
+                              .id_col = "users_fts.rowid"};
         return;
     }
     char *like = gh_arena_alloc(a, 2 * n + 3), *p = like;
@@ -196,8 +209,8 @@ static void s_substring_filter(gh_arena *a, const char *q, const char **sql, con
         *p++ = *c;
     }
     *p++ = '%';
-    *sql = "u.search_text LIKE ? ESCAPE '\\'";
-    *param = like;
+    *out = (gh_db_search){
+        .join = "", .where = "u.search_text LIKE ? ESCAPE '\\'", .param = like, .id_col = "u.id"};
 }
 
 static gh_err s_integrity(void *conn)
@@ -226,6 +239,7 @@ const gh_db_driver gh_db_sqlite_driver = {
     .col_text = s_col_text,
     .changes = s_changes,
     .begin_sql = "BEGIN IMMEDIATE",
-    .substring_filter = s_substring_filter,
+    .begin_read_sql = "BEGIN",
+    .substring_search = s_substring_search,
     .integrity = s_integrity,
 };

@@ -232,21 +232,27 @@ gh_err gh_h_users_bulk(gh_req *r)
 
 /* ---- list ---- */
 
-static const char *const sort_names[] = {"name", "username", "email", "last_login", "created"};
+static const char *const sort_names[] = {"name",       "username", "email",
+                                         "last_login", "created",  "id"};
 
+/* Without sort=, a search lists matches in id order (the search index streams it, so a common
+ * term costs no more than a rare one); a plain list sorts by name. */
 static gh_err parse_sort(gh_req *r, gh_user_filter *f)
 {
     const char *s = gh_query(r, "sort");
-    if (s == NULL)
+    if (s == NULL) {
+        f->sort = f->q != NULL && f->q[0] != '\0' ? GH_SORT_ID : GH_SORT_NAME;
         return GH_OK;
+    }
     f->desc = s[0] == '-';
     s += f->desc;
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 6; i++)
         if (strcmp(s, sort_names[i]) == 0) {
             f->sort = (gh_user_sort)i;
             return GH_OK;
         }
-    return bad(r, "sort", "use name, username, email, last_login or created, with - to reverse");
+    return bad(r, "sort",
+               "use name, username, email, last_login, created or id, with - to reverse");
 }
 
 /* Cursors are base64url("<sort>\n<id>\n<key>"): opaque to clients, checked on the way back. */

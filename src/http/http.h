@@ -57,6 +57,7 @@ typedef struct gh_req {
     gh_arena *a;
     char *body;
     size_t body_len;
+    size_t dropped; /* bytes of an oversized body read and thrown away */
     bool body_too_large;
     int64_t id, sub_id; /* {id} and {sid} path parameters */
     json_t *in;         /* parsed body, when the route takes one */
@@ -99,6 +100,9 @@ gh_err gh_json_check(gh_req *r, const json_t *obj, const gh_field *fields, const
 gh_err gh_json_parse_body(gh_req *r, json_t **out);
 /* Reads a query parameter (NULL when absent). */
 const char *gh_query(gh_req *r, const char *name);
+/* GH_EINVAL when the URL with its query exceeds GH_MAX_URL_BYTES or holds more than
+ * GH_MAX_QUERY_PARAMS parameters; checked for every request. */
+gh_err gh_query_limits(gh_req *r);
 /* GH_EINVAL (naming the parameter) when the query holds a parameter not in allowed (NULL-ended). */
 gh_err gh_query_only(gh_req *r, const char *const *allowed);
 /* Parses a positive id parameter; absent gives 0. */

@@ -1,6 +1,7 @@
 /* Strict input: the body parser (size, depth, duplicate keys), the per-route field checks
  * (types, lengths, unknown fields) and query parameters. */
 #include <microhttpd.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,16 +43,25 @@ gh_err gh_json_parse_body(gh_req *r, json_t **out)
     if (r->body_too_large)
         return gh_fail(&r->ctx, GH_ETOOLARGE, NULL, "the request body is larger than 64 KiB");
     const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
-    if (ct == NULL || strncmp(ct, "application/json", 16) != 0 || (ct[16] != '\0' && ct[16] != ';'))
+    if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 ||
+        (ct[16] != '\0' && ct[16] != ';'))
         return gh_fail(&r->ctx, GH_EMEDIA, NULL, "send the body as application/json");
     if (r->body_len == 0)
         return bad(r, NULL, "the request body is empty");
     if (json_depth(r->body, r->body_len) > GH_MAX_JSON_DEPTH)
         return bad(r, NULL, "the JSON is nested too deeply");
     json_error_t e;
-    json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &e);
-    if (j == NULL)
-        return bad(r, NULL, gh_arena_printf(r->a, "malformed JSON: %s", e.text));
+    /* NUL is accepted here so that the field check can name the field that holds it */
+    json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &e);
+    if (j == NULL) {
+        /* jansson's text ends with " near '<token>'", which may quote a password: cut it */
+        char *text = gh_arena_strdup(r->a, e.text), *near = strstr(text, " near ");
+        if (near != NULL)
+            *near = '\0';
+        return bad(r, NULL,
+                   gh_arena_printf(r->a, "malformed JSON at line %d, column %d: %s", e.line,
+                                   e.column, text));
+    }
     if (!json_is_object(j)) {
         json_decref(j);
         return bad(r, NULL, "the body must be a JSON object");
@@ -183,6 +193,7 @@ typedef struct query_scan {
     const char *const *allowed;
     const char *unknown;
     int count;
+    size_t bytes;
 } query_scan;
 
 static enum MHD_Result scan_arg(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -190,6 +201,9 @@ static enum MHD_Result scan_arg(void *cls, enum MHD_ValueKind kind, const char *
 {
     query_scan *qs = cls;
     qs->count++;
+    qs->bytes += strlen(key) + (value ? strlen(value) : 0) + 2;
+    if (qs->allowed == NULL)
+        return MHD_YES;
     for (const char *const *a = qs->allowed; *a != NULL; a++)
         if (strcmp(*a, key) == 0)
             return MHD_YES;
@@ -198,9 +212,20 @@ static enum MHD_Result scan_arg(void *cls, enum MHD_ValueKind kind, const char *
     return MHD_YES;
 }
 
+gh_err gh_query_limits(gh_req *r)
+{
+    query_scan qs = {NULL, NULL, 0, 0};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, scan_arg, &qs);
+    if (strlen(r->path) + qs.bytes > GH_MAX_URL_BYTES)
+        return bad(r, NULL, "the URL is longer than 2048 bytes");
+    if (qs.count > GH_MAX_QUERY_PARAMS)
+        return bad(r, NULL, "too many query parameters");
+    return GH_OK;
+}
+
 gh_err gh_query_only(gh_req *r, const char *const *allowed)
 {
-    query_scan qs = {allowed, NULL, 0};
+    query_scan qs = {allowed, NULL, 0, 0};
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, scan_arg, &qs);
     if (qs.count > GH_MAX_QUERY_PARAMS)
         return bad(r, NULL, "too many query parameters");

@@ -3,6 +3,9 @@
 #ifndef GH_HTTP_LIMITS_H
 #define GH_HTTP_LIMITS_H
 
+#define GH_MAX_DRAIN_BYTES                                                                         \
+    (1024 * 1024)                             /* an oversized body up to this is read and dropped  \
+                                               before the 413, so the client sees the answer */
 #define GH_MAX_BODY_BYTES         (64 * 1024) /* request body; larger gets 413 */
 #define GH_MAX_JSON_DEPTH         8           /* nesting of objects and arrays */
 #define GH_MAX_URL_BYTES          2048        /* path and query */
@@ -21,10 +24,13 @@
 #define GH_MAX_CURSOR             400
 #define GH_PAGE_DEFAULT           50
 #define GH_PAGE_MAX               200
-#define GH_MAX_CONNECTIONS        1024  /* open connections in all */
-#define GH_MAX_CONNECTIONS_PER_IP 64    /* default of --per-ip-connection-limit */
-#define GH_CONNECTION_TIMEOUT_S   30    /* idle or slow client */
-#define GH_CONNECTION_MEMORY      65536 /* per-connection header buffer in libmicrohttpd */
-#define GH_SHUTDOWN_GRACE_S       10    /* in-flight requests get this long after SIGTERM */
+#define GH_MAX_CONNECTIONS        1024 /* open connections in all */
+#define GH_MAX_CONNECTIONS_PER_IP 64   /* default of --per-ip-connection-limit */
+#define GH_CONNECTION_TIMEOUT_S   30   /* idle or slow client */
+/* Per-connection pool of libmicrohttpd (request line, headers, arguments). libmicrohttpd zeroes
+ * it for every request, so it is kept small; a request that does not fit is refused by
+ * libmicrohttpd (414 or a closed connection) before any handler runs. */
+#define GH_CONNECTION_MEMORY 32768
+#define GH_SHUTDOWN_GRACE_S  10 /* in-flight requests get this long after SIGTERM */
 
 #endif

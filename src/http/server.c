@@ -119,42 +119,69 @@ static gh_err authenticate(gh_req *r)
     return err;
 }
 
+/* Authentication and the route's permission (deny by default). */
+static gh_err authorize(gh_req *r, const gh_route *route)
+{
+    gh_err err = authenticate(r);
+    if (err != GH_OK)
+        return err;
+    r->ctx.who = &r->who;
+    return gh_perm_has(&r->who, route->perm) ? GH_OK : GH_EFORBIDDEN;
+}
+
+static gh_err read_body(gh_req *r, const gh_route *route)
+{
+    if (route->body == NULL)
+        return r->body_len > 0 || r->body_too_large
+                   ? gh_fail(&r->ctx, GH_EINVAL, NULL, "this endpoint takes no request body")
+                   : GH_OK;
+    gh_err err = gh_json_parse_body(r, &r->in);
+    return err == GH_OK ? gh_json_check(r, r->in, route->body, NULL) : err;
+}
+
+/* Runs an authenticated route. A GET runs inside one read transaction: one snapshot and one
+ * lock for all of its queries instead of one per statement. */
+static gh_err run_authenticated(gh_req *r, const gh_route *route)
+{
+    bool read_only = strcmp(r->method, "GET") == 0;
+    if ((r->ctx.db = gh_http_db()) == NULL)
+        return gh_fail(&r->ctx, GH_EDB, NULL, "the database is unavailable");
+    gh_err err = read_only ? gh_db_begin_read(r->ctx.db) : GH_OK;
+    if (err == GH_OK)
+        err = authorize(r, route);
+    if (err == GH_OK && (err = read_body(r, route)) == GH_OK)
+        err = route->handler(r);
+    if (read_only && err != GH_OK)
+        gh_db_rollback(r->ctx.db);
+    else if (read_only && (err = gh_db_commit(r->ctx.db)) != GH_OK)
+        return err;
+    if (err == GH_EFORBIDDEN && r->ctx.err_detail == NULL) {
+        gh_core_audit_denied(&r->ctx,
+                             gh_arena_printf(r->a, "%s %s", route->method, route->pattern));
+        return gh_fail(&r->ctx, GH_EFORBIDDEN, NULL,
+                       "your roles do not hold the permission this needs");
+    }
+    return err;
+}
+
 static gh_err dispatch(gh_req *r)
 {
     int64_t id = 0, sub = 0;
     bool path_known = false;
-    if (strlen(r->path) > GH_MAX_URL_BYTES)
-        return gh_fail(&r->ctx, GH_EINVAL, NULL, "the URL is too long");
+    gh_err err = gh_query_limits(r);
+    if (err != GH_OK)
+        return err;
     const gh_route *route = gh_route_match(r->method, r->path, &id, &sub, &path_known);
     if (route == NULL)
         return path_known ? gh_fail(&r->ctx, GH_EMETHOD, NULL, "method not allowed here")
                           : gh_fail(&r->ctx, GH_ENOTFOUND, NULL, "no such resource");
     r->id = id;
     r->sub_id = sub;
-    if (route->auth != GH_AUTH_PUBLIC) {
-        if ((r->ctx.db = gh_http_db()) == NULL)
-            return gh_fail(&r->ctx, GH_EDB, NULL, "the database is unavailable");
-        gh_err err = authenticate(r);
-        if (err != GH_OK)
-            return err;
-        r->ctx.who = &r->who;
-        if (!gh_perm_has(&r->who, route->perm)) {
-            gh_core_audit_denied(&r->ctx,
-                                 gh_arena_printf(r->a, "%s %s", route->method, route->pattern));
-            return gh_fail(&r->ctx, GH_EFORBIDDEN, NULL,
-                           "your roles do not hold the permission this needs");
-        }
+    if (route->auth == GH_AUTH_PUBLIC) {
+        err = read_body(r, route);
+        return err == GH_OK ? route->handler(r) : err;
     }
-    if (route->body != NULL) {
-        gh_err err = gh_json_parse_body(r, &r->in);
-        if (err == GH_OK)
-            err = gh_json_check(r, r->in, route->body, NULL);
-        if (err != GH_OK)
-            return err;
-    } else if (r->body_len > 0 || r->body_too_large) {
-        return gh_fail(&r->ctx, GH_EINVAL, NULL, "this endpoint takes no request body");
-    }
-    return route->handler(r);
+    return run_authenticated(r, route);
 }
 
 static void add_security_headers(struct MHD_Response *resp)
@@ -250,8 +277,9 @@ static gh_req *req_new(struct MHD_Connection *c, const char *url, const char *me
     client_ip(c, r->ip, sizeof r->ip);
     r->ctx = (gh_ctx){.a = r->a, .ip = r->ip, .request_id = r->request_id, .now = gh_clock_now()};
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-    if (cl != NULL && strtoull(cl, NULL, 10) > GH_MAX_BODY_BYTES)
-        r->body_too_large = true;
+    unsigned long long announced = cl != NULL ? strtoull(cl, NULL, 10) : 0;
+    r->body_too_large = announced > GH_MAX_BODY_BYTES;
+    r->dropped = announced > GH_MAX_DRAIN_BYTES ? GH_MAX_DRAIN_BYTES + 1 : 0;
     return r;
 }
 
@@ -265,9 +293,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_NO;
         *con_cls = r;
         atomic_fetch_add(&inflight, 1);
-        if (r->body_too_large) /* answer before reading a byte of it */
+        if (r->dropped > GH_MAX_DRAIN_BYTES) /* far too large: answer before reading any */
             return respond(
                 r, gh_fail(&r->ctx, GH_ETOOLARGE, NULL, "the request body is larger than 64 KiB"));
+        return MHD_YES;
+    }
+    if (r->status != 0) { /* answered already: drop whatever still arrives */
+        *upload_size = 0;
         return MHD_YES;
     }
     if (*upload_size > 0) {
@@ -281,12 +313,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             r->body[r->body_len] = '\0';
         } else {
             r->body_too_large = true;
+            r->dropped += *upload_size;
         }
         *upload_size = 0;
+        if (r->dropped > GH_MAX_DRAIN_BYTES)
+            return respond(
+                r, gh_fail(&r->ctx, GH_ETOOLARGE, NULL, "the request body is larger than 64 KiB"));
         return MHD_YES;
     }
-    if (r->status != 0)
-        return MHD_YES; /* already answered (413) */
     gh_err err = dispatch(r);
     return respond(r, err);
 }

@@ -93,6 +93,7 @@ typedef enum {
     GH_SORT_EMAIL,
     GH_SORT_LAST_LOGIN,
     GH_SORT_CREATED,
+    GH_SORT_ID, /* the order the search index streams: fastest with q */
 } gh_user_sort;
 
 typedef struct gh_user_filter {
@@ -128,6 +129,9 @@ typedef struct gh_audit_filter {
 gh_err gh_store_user_insert(gh_db *db, const gh_user *u, int64_t *id) GH_MUST_USE;
 gh_err gh_store_user_update(gh_db *db, const gh_user *u) GH_MUST_USE;
 gh_err gh_store_user_get(gh_db *db, gh_arena *a, int64_t id, gh_user *out) GH_MUST_USE;
+/* The user if it lies inside viewer's scope, else GH_ENOTFOUND (one query for both). */
+gh_err gh_store_user_get_visible(gh_db *db, gh_arena *a, const gh_principal *viewer, int64_t id,
+                                 gh_user *out) GH_MUST_USE;
 gh_err gh_store_user_by_username(gh_db *db, gh_arena *a, const char *username,
                                  gh_user *out) GH_MUST_USE;
 gh_err gh_store_user_set_status(gh_db *db, int64_t id, const char *status, int64_t now,

@@ -15,9 +15,11 @@
     "u.access_level, u.access_all, u.access_account_id, u.sort_name, u.username_key, "             \
     "u.password_hash IS NOT NULL"
 
-#define SQL_ACCESS_IDS "SELECT tenant_id FROM user_access WHERE user_id = ? ORDER BY tenant_id"
-#define SQL_ROLE_IDS   "SELECT role_id FROM user_roles WHERE user_id = ? ORDER BY role_id"
-#define SQL_GROUP_IDS  "SELECT group_id FROM user_group_members WHERE user_id = ? ORDER BY group_id"
+/* A user's three link lists in one round: (0, access tenant), (1, role), (2, group). */
+#define SQL_LINKS                                                                                  \
+    "SELECT 0, tenant_id FROM user_access WHERE user_id = ? UNION ALL "                            \
+    "SELECT 1, role_id FROM user_roles WHERE user_id = ? UNION ALL "                               \
+    "SELECT 2, group_id FROM user_group_members WHERE user_id = ? ORDER BY 1, 2"
 
 static const char *const level_names[] = {"platform", "provider", "account", "sub_account"};
 
@@ -222,34 +224,49 @@ static gh_err count_sub_accounts(gh_db *db, gh_access *ac)
     return err;
 }
 
+static void push_id(gh_arena *a, gh_ids *ids, size_t *cap, int64_t v)
+{
+    if (ids->n == *cap) {
+        size_t ncap = *cap ? 2 * *cap : 8;
+        int64_t *w = gh_arena_alloc(a, ncap * sizeof *w);
+        if (ids->n > 0)
+            memcpy(w, ids->v, ids->n * sizeof *w);
+        ids->v = w;
+        *cap = ncap;
+    }
+    ids->v[ids->n++] = v;
+}
+
 static gh_err load_links(gh_db *db, gh_arena *a, gh_user *u)
 {
-    gh_err err = GH_OK;
-    if (u->access.level == GH_ACCESS_ACCOUNT || u->access.level == GH_ACCESS_SUB_ACCOUNT)
-        err = gh_store_load_ids(db, a, SQL_ACCESS_IDS, u->id, &u->access.ids);
+    gh_ids *lists[3] = {&u->access.ids, &u->role_ids, &u->group_ids};
+    size_t caps[3] = {0, 0, 0};
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(db, SQL_LINKS, &st);
+    if (err != GH_OK)
+        return err;
+    for (int i = 1; i <= 3; i++)
+        gh_stmt_bind_int(st, i, u->id);
+    for (int i = 0; i < 3; i++)
+        *lists[i] = (gh_ids){NULL, 0};
+    bool row = false;
+    while ((err = gh_stmt_step(st, &row)) == GH_OK && row) {
+        int64_t kind = gh_stmt_int(st, 0);
+        if (kind >= 0 && kind < 3)
+            push_id(a, lists[kind], &caps[kind], gh_stmt_int(st, 1));
+    }
+    gh_stmt_done(st);
     if (err == GH_OK && u->access.level == GH_ACCESS_SUB_ACCOUNT)
         err = count_sub_accounts(db, &u->access);
-    if (err == GH_OK)
-        err = gh_store_load_ids(db, a, SQL_ROLE_IDS, u->id, &u->role_ids);
-    if (err == GH_OK)
-        err = gh_store_load_ids(db, a, SQL_GROUP_IDS, u->id, &u->group_ids);
     return err;
 }
 
-static gh_err get_one(gh_db *db, gh_arena *a, const char *sql, int64_t id, const char *name,
-                      gh_user *out)
+/* Reads the one row of a prepared, bound statement over USER_COLS, then its links. */
+static gh_err get_one(gh_db *db, gh_arena *a, gh_stmt *st, gh_user *out)
 {
-    gh_stmt *st = NULL;
-    gh_err err = gh_db_prepare(db, sql, &st);
-    if (err != GH_OK)
-        return err;
-    if (name != NULL)
-        gh_stmt_bind_text(st, 1, name);
-    else
-        gh_stmt_bind_int(st, 1, id);
     bool row = false;
     gh_user u;
-    err = gh_stmt_step(st, &row);
+    gh_err err = gh_stmt_step(st, &row);
     if (err == GH_OK && row)
         read_user(st, a, &u, NULL, NULL);
     gh_stmt_done(st);
@@ -264,16 +281,37 @@ static gh_err get_one(gh_db *db, gh_arena *a, const char *sql, int64_t id, const
 
 gh_err gh_store_user_get(gh_db *db, gh_arena *a, int64_t id, gh_user *out)
 {
-    return get_one(db, a, "SELECT " USER_COLS " FROM users u WHERE u.id = ?", id, NULL, out);
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(db, "SELECT " USER_COLS " FROM users u WHERE u.id = ?", &st);
+    if (err != GH_OK)
+        return err;
+    gh_stmt_bind_int(st, 1, id);
+    return get_one(db, a, st, out);
+}
+
+gh_err gh_store_user_get_visible(gh_db *db, gh_arena *a, const gh_principal *viewer, int64_t id,
+                                 gh_user *out)
+{
+    gh_qb q;
+    gh_qb_init(&q, a);
+    gh_qb_sql(&q, "SELECT " USER_COLS " FROM users u WHERE u.id = ?");
+    gh_qb_int(&q, id);
+    gh_qb_user_scope(&q, viewer);
+    gh_stmt *st = NULL;
+    gh_err err = gh_qb_prepare(&q, db, &st);
+    return err == GH_OK ? get_one(db, a, st, out) : err;
 }
 
 gh_err gh_store_user_by_username(gh_db *db, gh_arena *a, const char *username, gh_user *out)
 {
-    gh_arena *tmp = gh_arena_new();
-    gh_err err = get_one(db, a, "SELECT " USER_COLS " FROM users u WHERE u.username_key = ?", 0,
-                         lower_dup(tmp, username), out);
-    gh_arena_free(tmp);
-    return err;
+    gh_stmt *st = NULL;
+    gh_err err =
+        gh_db_prepare(db, "SELECT " USER_COLS " FROM users u WHERE u.username_key = ?", &st);
+    if (err != GH_OK)
+        return err;
+    char *key = lower_dup(a, username);
+    gh_stmt_bind_text(st, 1, key);
+    return get_one(db, a, st, out);
 }
 
 gh_err gh_store_user_set_status(gh_db *db, int64_t id, const char *status, int64_t now, int64_t by)
@@ -379,10 +417,10 @@ typedef struct sort_def {
 static const sort_def sorts[] = {
     [GH_SORT_NAME] = {"u.sort_name", false},    [GH_SORT_USERNAME] = {"u.username_key", false},
     [GH_SORT_EMAIL] = {"u.email", false},       [GH_SORT_LAST_LOGIN] = {"u.last_login_at", true},
-    [GH_SORT_CREATED] = {"u.created_at", true},
+    [GH_SORT_CREATED] = {"u.created_at", true}, [GH_SORT_ID] = {"u.id", true},
 };
 
-static void add_filters(gh_qb *q, gh_db *db, const gh_user_filter *f)
+static void add_filters(gh_qb *q, const gh_user_filter *f)
 {
     static const struct {
         const char *name, *sql;
@@ -405,13 +443,6 @@ static void add_filters(gh_qb *q, gh_db *db, const gh_user_filter *f)
     }
     if (!status_done)
         gh_qb_sql(q, " AND u.status <> 'deleted'");
-    if (f->q != NULL && f->q[0] != '\0') {
-        const char *sql = NULL, *param = NULL;
-        gh_db_substring_filter(db, q->a, f->q, &sql, &param);
-        gh_qb_sql(q, " AND ");
-        gh_qb_sql(q, sql);
-        gh_qb_text(q, param);
-    }
     if (f->role_id != 0) {
         gh_qb_sql(q, " AND u.id IN (SELECT user_id FROM user_roles WHERE role_id = ?)");
         gh_qb_int(q, f->role_id);
@@ -429,9 +460,24 @@ static void add_filters(gh_qb *q, gh_db *db, const gh_user_filter *f)
     }
 }
 
-static void add_cursor_and_order(gh_qb *q, const gh_user_filter *f)
+/* Keyset pagination: rows after the cursor in (sort column, id) order. Sorting by id with a
+ * search uses the index's own id column so that the database can stop after `limit` matches. */
+static void add_cursor_and_order(gh_qb *q, const gh_user_filter *f, const char *id_col)
 {
     const sort_def *s = &sorts[f->sort];
+    if (f->sort == GH_SORT_ID) {
+        if (f->has_cursor) {
+            gh_qb_sql(q, " AND ");
+            gh_qb_sql(q, id_col);
+            gh_qb_sql(q, f->desc ? " < ?" : " > ?");
+            gh_qb_int(q, f->cursor_id);
+        }
+        gh_qb_sql(q, " ORDER BY ");
+        gh_qb_sql(q, id_col);
+        gh_qb_sql(q, f->desc ? " DESC LIMIT ?" : " LIMIT ?");
+        gh_qb_int(q, f->limit + 1);
+        return;
+    }
     if (f->has_cursor) {
         gh_qb_sql(q, " AND (");
         gh_qb_sql(q, s->col);
@@ -464,6 +510,8 @@ static const char *cursor_key(gh_arena *a, const gh_user *u, gh_user_sort sort, 
         return gh_arena_printf(a, "%lld", (long long)u->last_login_at);
     case GH_SORT_CREATED:
         return gh_arena_printf(a, "%lld", (long long)u->created_at);
+    case GH_SORT_ID:
+        return gh_arena_printf(a, "%lld", (long long)u->id);
     }
     return "";
 }
@@ -472,11 +520,22 @@ gh_err gh_store_user_list(gh_db *db, gh_arena *a, const gh_principal *viewer,
                           const gh_user_filter *f, gh_user_page *out)
 {
     gh_qb q;
+    gh_db_search search = {.join = "", .id_col = "u.id"};
+    bool searching = f->q != NULL && f->q[0] != '\0';
+    if (searching)
+        gh_db_substring_search(db, a, f->q, &search);
     gh_qb_init(&q, a);
-    gh_qb_sql(&q, "SELECT " USER_COLS " FROM users u WHERE 1 = 1");
+    gh_qb_sql(&q, "SELECT " USER_COLS " FROM users u");
+    gh_qb_sql(&q, search.join);
+    gh_qb_sql(&q, " WHERE 1 = 1");
+    if (searching) {
+        gh_qb_sql(&q, " AND ");
+        gh_qb_sql(&q, search.where);
+        gh_qb_text(&q, search.param);
+    }
     gh_qb_user_scope(&q, viewer);
-    add_filters(&q, db, f);
-    add_cursor_and_order(&q, f);
+    add_filters(&q, f);
+    add_cursor_and_order(&q, f, search.id_col);
     gh_stmt *st = NULL;
     gh_err err = gh_qb_prepare(&q, db, &st);
     if (err != GH_OK)

@@ -1,7 +1,9 @@
 /* See clock.h. */
 #include "util/clock.h"
 
+#include <ctype.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -26,22 +28,35 @@ void gh_clock_format(int64_t t, char *buf, size_t cap)
     strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Whether s starts with the shape of tmpl: 'd' is a digit, anything else stands for itself.
+ * strptime() alone accepts one-digit fields and leading blanks. */
+static bool shaped(const char *s, const char *tmpl)
+{
+    for (; *tmpl; s++, tmpl++)
+        if (*tmpl == 'd' ? !isdigit((unsigned char)*s) : *s != *tmpl)
+            return false;
+    return true;
+}
+
 int gh_clock_parse(const char *s, int64_t *out)
 {
     struct tm tm;
     memset(&tm, 0, sizeof tm);
+    if (!shaped(s, "dddd-dd-ddTdd:dd:dd"))
+        return -1;
     const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
     if (p == NULL)
         return -1;
     if (*p == '.') {
-        p++;
+        if (!isdigit((unsigned char)*++p))
+            return -1;
         while (*p >= '0' && *p <= '9')
             p++;
     }
     long off = 0;
     if (*p == 'Z' || *p == 'z') {
         p++;
-    } else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+    } else if ((*p == '+' || *p == '-') && strlen(p) == 6 && shaped(p + 1, "dd:dd")) {
         int hh, mm;
         if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2 || hh > 23 || mm > 59)
             return -1;

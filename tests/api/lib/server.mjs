@@ -97,3 +97,68 @@ export async function userWithPerms(srv, permissions, { provider_id = null, acce
   const token = srv.cli(['token', 'create', '--user', name]).trim();
   return { user: user.body, role: role.body, token };
 }
+
+// Like userWithPerms, with the role's kind and an optional password; returns {user, role, token}.
+export async function adminWith(srv, permissions, {
+  provider_id = null, access, kind = 'service_provider', username, role_provider_id = provider_id,
+  password = 'a long enough password for tests',
+} = {}) {
+  const name = username || `a${Math.random().toString(36).slice(2, 10)}`;
+  const role = await srv.api('POST', '/api/v1/roles', {
+    body: { name: `role-${name}`, kind, provider_id: role_provider_id, permissions },
+  });
+  assert.equal(role.status, 201, JSON.stringify(role.body));
+  const body = { username: name, email: `${name}@example.com`, provider_id, role_ids: [role.body.id], password };
+  if (access) body.access = access;
+  const user = await srv.api('POST', '/api/v1/users', { body });
+  assert.equal(user.status, 201, JSON.stringify(user.body));
+  const token = srv.cli(['token', 'create', '--user', name]).trim();
+  return { user: user.body, role: role.body, token };
+}
+
+// Follows next_cursor through every page of a list endpoint; returns all items.
+export async function listAll(srv, path, { token = srv.token, limit = 200 } = {}) {
+  const items = [];
+  let cursor = null;
+  for (let page = 0; page < 1000; page++) {
+    const sep = path.includes('?') ? '&' : '?';
+    const url = `${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const r = await srv.api('GET', url, { token });
+    assert.equal(r.status, 200, `${url}: ${JSON.stringify(r.body)}`);
+    items.push(...r.body.items);
+    cursor = r.body.next_cursor;
+    if (!cursor) return items;
+  }
+  throw new Error(`${path}: more than 1000 pages`);
+}
+
+// Sends raw bytes over one TCP connection and collects what comes back until the server
+// closes it or timeoutMs passes. Returns {data (string), status (number|null), closed, error}.
+export async function rawHttp(port, chunks, { timeoutMs = 3000, gapMs = 0 } = {}) {
+  const { default: net } = await import('node:net');
+  return new Promise((ok) => {
+    const sock = net.connect(port, '127.0.0.1');
+    let data = Buffer.alloc(0);
+    let done = false;
+    const finish = (closed, error) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      const text = data.toString('latin1');
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
+      ok({ data: text, status: m ? Number(m[1]) : null, closed, error });
+    };
+    const timer = setTimeout(() => finish(false, null), timeoutMs);
+    sock.on('data', (d) => { data = Buffer.concat([data, d]); });
+    sock.on('close', () => finish(true, null));
+    sock.on('error', (e) => finish(true, e));
+    sock.on('connect', async () => {
+      for (const c of [].concat(chunks)) {
+        if (done) return;
+        sock.write(c);
+        if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
+      }
+    });
+  });
+}

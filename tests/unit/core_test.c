@@ -1,0 +1,1100 @@
+/* Unit tests of core/: the format checks, the permission catalogue and the domain rules through
+ * gh_ctx, both as the CLI's system principal and as scoped principals loaded from the store.
+ * Every test gets a fresh database holding this world (built through core as the system):
+ *
+ *   P1 (provider) ── A1 (account) ── S11, S12 (sub-accounts)
+ *                 └─ A2 (account) ── S21
+ *   P2 (provider) ── A3 (account)
+ *
+ *   roles: r_admin (P1, service_provider, everything but settings), r_acc (P1, platform_account,
+ *          users.*), r_user (P1, platform_user, users.read), r_p2 (P2), r_power (global,
+ *          settings.update); group g_power (P1) holds r_power.
+ *   users: p1.admin (P1, provider level, r_admin), acc.admin (P1, account A1, r_acc). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "auth/auth.h"
+#include "core/core.h"
+#include "core/perms.h"
+#include "core/validate.h"
+#include "testdb.h"
+
+typedef struct fx {
+    testdb t;
+    gh_db *db;
+    gh_arena *a;
+    gh_principal sys, admin, acc_admin;
+    int64_t p1, p2, a1, a2, a3, s11, s12, s21;
+    int64_t r_admin, r_acc, r_user, r_p2, r_power, g_power;
+    int64_t admin_id, acc_admin_id;
+} fx;
+
+#define ADMIN_PERMS                                                                                \
+    (GH_PERM_USERS_ALL | GH_PERM(ROLES_READ) | GH_PERM(ROLES_CREATE) | GH_PERM(ROLES_UPDATE) |     \
+     GH_PERM(ROLES_DELETE) | GH_PERM(GROUPS_READ) | GH_PERM(GROUPS_CREATE) |                       \
+     GH_PERM(GROUPS_UPDATE) | GH_PERM(GROUPS_DELETE) | GH_PERM(TENANTS_READ) |                     \
+     GH_PERM(TENANTS_CREATE) | GH_PERM(TENANTS_UPDATE) | GH_PERM(TENANTS_DELETE) |                 \
+     GH_PERM(AUDIT_READ))
+
+static gh_ctx ctx_as(fx *x, const gh_principal *who)
+{
+    return (gh_ctx){.db = x->db,
+                    .a = x->a,
+                    .who = who,
+                    .ip = "192.0.2.7",
+                    .request_id = "req-test",
+                    .now = 1000};
+}
+
+/* A valid user as the HTTP handler would start it: provider level, or platform when provider
+ * is 0, invited. */
+static gh_user_create new_user(const char *username, int64_t provider)
+{
+    return (gh_user_create){
+        .user = {
+            .username = username,
+            .provider_id = provider,
+            .first_name = "",
+            .last_name = "",
+            .email = "someone@example.com",
+            .phone = "",
+            .language = "en",
+            .timezone = "UTC",
+            .country = "",
+            .login_enabled = true,
+            .access = {.level = provider != 0 ? GH_ACCESS_PROVIDER : GH_ACCESS_PLATFORM},
+        }};
+}
+
+static gh_ids ids1(gh_arena *a, int64_t v)
+{
+    int64_t *p = gh_arena_alloc(a, sizeof *p);
+    *p = v;
+    return (gh_ids){p, 1};
+}
+
+static gh_ids ids2(gh_arena *a, int64_t v, int64_t w)
+{
+    int64_t *p = gh_arena_alloc(a, 2 * sizeof *p);
+    p[0] = v;
+    p[1] = w;
+    return (gh_ids){p, 2};
+}
+
+static int64_t create_tenant(fx *x, const char *kind, int64_t parent, const char *name)
+{
+    gh_ctx c = ctx_as(x, &x->sys);
+    gh_tenant in = {.kind = kind, .parent_id = parent, .name = name}, out;
+    assert_int_equal(gh_core_tenant_create(&c, &in, &out), GH_OK);
+    return out.id;
+}
+
+static int64_t create_role(fx *x, int64_t provider, const char *name, const char *kind,
+                           uint64_t perms)
+{
+    gh_ctx c = ctx_as(x, &x->sys);
+    gh_role in = {.provider_id = provider,
+                  .name = name,
+                  .description = "",
+                  .kind = kind,
+                  .permissions = perms},
+            out;
+    assert_int_equal(gh_core_role_create(&c, &in, &out), GH_OK);
+    return out.id;
+}
+
+/* Creates a user as who; fails the test unless it works. */
+static int64_t create_user_as(fx *x, const gh_principal *who, const gh_user_create *in)
+{
+    gh_ctx c = ctx_as(x, who);
+    gh_user out;
+    gh_err err = gh_core_user_create(&c, in, &out, NULL);
+    if (err != GH_OK)
+        fail_msg("creating %s: %s (%s: %s)", in->user.username, gh_err_str(err),
+                 c.err_field ? c.err_field : "-", c.err_detail ? c.err_detail : "-");
+    return out.id;
+}
+
+static int setup(void **state)
+{
+    fx *x = calloc(1, sizeof *x);
+    testdb_open(&x->t);
+    x->db = x->t.db;
+    x->a = gh_arena_new();
+    x->sys = gh_core_system_principal();
+    x->p1 = create_tenant(x, "service_provider", 0, "P1");
+    x->p2 = create_tenant(x, "service_provider", 0, "P2");
+    x->a1 = create_tenant(x, "platform_account", x->p1, "A1");
+    x->a2 = create_tenant(x, "platform_account", x->p1, "A2");
+    x->a3 = create_tenant(x, "platform_account", x->p2, "A3");
+    x->s11 = create_tenant(x, "sub_account", x->a1, "S11");
+    x->s12 = create_tenant(x, "sub_account", x->a1, "S12");
+    x->s21 = create_tenant(x, "sub_account", x->a2, "S21");
+    x->r_admin = create_role(x, x->p1, "P1 admin", "service_provider", ADMIN_PERMS);
+    x->r_acc = create_role(x, x->p1, "P1 account admin", "platform_account", GH_PERM_USERS_ALL);
+    x->r_user = create_role(x, x->p1, "P1 user", "platform_user", GH_PERM(USERS_READ));
+    x->r_p2 = create_role(x, x->p2, "P2 user", "platform_user", GH_PERM(USERS_READ));
+    x->r_power = create_role(x, 0, "Settings", "service_provider", GH_PERM(SETTINGS_UPDATE));
+    gh_ctx c = ctx_as(x, &x->sys);
+    gh_group g = {.provider_id = x->p1,
+                  .name = "Power",
+                  .description = "",
+                  .role_ids = ids1(x->a, x->r_power)},
+             gout;
+    assert_int_equal(gh_core_group_create(&c, &g, &gout), GH_OK);
+    x->g_power = gout.id;
+
+    gh_user_create u = new_user("p1.admin", x->p1);
+    u.user.role_ids = ids1(x->a, x->r_admin);
+    x->admin_id = create_user_as(x, &x->sys, &u);
+    assert_int_equal(gh_store_principal_by_user(x->db, x->a, x->admin_id, &x->admin), GH_OK);
+    u = new_user("acc.admin", x->p1);
+    u.user.access = (gh_access){.level = GH_ACCESS_ACCOUNT, .ids = ids1(x->a, x->a1)};
+    u.user.role_ids = ids1(x->a, x->r_acc);
+    x->acc_admin_id = create_user_as(x, &x->sys, &u);
+    assert_int_equal(gh_store_principal_by_user(x->db, x->a, x->acc_admin_id, &x->acc_admin),
+                     GH_OK);
+    *state = x;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *x = *state;
+    gh_arena_free(x->a);
+    testdb_close(&x->t);
+    free(x);
+    return 0;
+}
+
+/* Audit rows with this action and target, newest first. */
+static size_t audit_rows(fx *x, const char *action, int64_t target_id, gh_audit_entry **rows)
+{
+    gh_audit_filter f = {.action = action, .target_id = target_id, .limit = 100};
+    size_t n = 0;
+    assert_int_equal(gh_store_audit_list(x->db, x->a, &x->sys, &f, rows, &n), GH_OK);
+    return n;
+}
+
+static size_t audit_total(fx *x)
+{
+    gh_audit_entry *rows = NULL;
+    return audit_rows(x, NULL, 0, &rows);
+}
+
+static bool taken(fx *x, const char *username)
+{
+    bool t = false;
+    assert_int_equal(gh_store_username_taken(x->db, username, &t), GH_OK);
+    return t;
+}
+
+static const char *status_of(fx *x, int64_t id)
+{
+    gh_user u;
+    assert_int_equal(gh_store_user_get(x->db, x->a, id, &u), GH_OK);
+    return u.status;
+}
+
+/* Whether a failure named the wanted field (want NULL: any field, or none). */
+static bool field_is(const char *got, const char *want)
+{
+    return want == NULL || (got != NULL && strcmp(got, want) == 0);
+}
+
+/* Expects a failure with this error and field (NULL: any field). */
+#define EXPECT_FAIL(call, c, want_err, want_field)                                                 \
+    do {                                                                                           \
+        (c).err_field = NULL;                                                                      \
+        gh_err got_ = (call);                                                                      \
+        if (got_ != (want_err))                                                                    \
+            fail_msg("%s: got %s want %s (field %s: %s)", #call, gh_err_str(got_),                 \
+                     gh_err_str(want_err), (c).err_field ? (c).err_field : "-",                    \
+                     (c).err_detail ? (c).err_detail : "-");                                       \
+        if (!field_is((c).err_field, want_field))                                                  \
+            fail_msg("%s: field %s", #call, (c).err_field ? (c).err_field : "(null)");             \
+    } while (0)
+
+/* ---- validate.h ---- */
+
+static void check_list(bool (*fn)(const char *), const char *const *ok, const char *const *bad,
+                       const char *what)
+{
+    for (const char *const *s = ok; *s != NULL; s++)
+        if (!fn(*s))
+            fail_msg("%s: rejected \"%s\"", what, *s);
+    for (const char *const *s = bad; *s != NULL; s++)
+        if (fn(*s))
+            fail_msg("%s: accepted \"%s\"", what, *s);
+}
+
+static void validate_usernames(void **state)
+{
+    char max[65], over[66];
+    memset(max, 'a', 64);
+    max[64] = '\0';
+    memset(over, 'a', 65);
+    over[65] = '\0';
+    const char *const ok[] = {"a", "alice", "Alice.Smith", "a_b-c@d.e", "9lives", max, NULL};
+    const char *const bad[] = {"",
+                               ".alice",
+                               "-a",
+                               "_a",
+                               "@a",
+                               "al ice",
+                               "al\nice",
+                               "al\tice",
+                               "al/ice",
+                               "al\xc3\xaf"
+                               "ce",
+                               "a:b",
+                               over,
+                               NULL};
+    check_list(gh_valid_username, ok, bad, "username");
+}
+
+static void validate_emails(void **state)
+{
+    char local[80];
+    memset(local, 'a', 65);
+    strcpy(local + 65, "@example.com");
+    const char *const ok[] = {"a@b.co", "first.last+tag@example.com", "x@sub.example.org",
+                              "o'brien@example.ie", NULL};
+    const char *const bad[] = {
+        "",           "plain",     "@example.com", "a@",       "a@b",     "a@@b.com",  "a@b@c.com",
+        "a b@c.com",  "a@b..com",  "a@.b.com",     "a@b.com.", "a@b.co-", "<a>@b.com", "a\"b@c.com",
+        "a@b.c\x01m", "a\n@b.com", "a@b.com\x7f",  local,      NULL};
+    check_list(gh_valid_email, ok, bad, "email");
+}
+
+static void validate_phones(void **state)
+{
+    const char *const ok[] = {"+442071234567", "+12025550123", "+861012345678", "+123456789012345",
+                              NULL};
+    const char *const bad[] = {
+        "",       "442071234567",      "+0123", "+1", "+", "++44", "+44 20 7123", "+44-20-71234",
+        "+4a123", "+1234567890123456", NULL};
+    check_list(gh_valid_phone, ok, bad, "phone");
+}
+
+static void validate_timezones(void **state)
+{
+    const char *const ok[] = {"Europe/London", "UTC",
+                              "Asia/Shanghai", "America/Argentina/Buenos_Aires",
+                              "Etc/GMT+5",     NULL};
+    const char *const bad[] = {"Mars/Base",
+                               "../etc/passwd",
+                               "/etc/passwd",
+                               "Europe/../Europe/London",
+                               "posix/UTC",
+                               "right/UTC",
+                               "Europe",
+                               "Europe/",
+                               "",
+                               "Europe/London\n",
+                               "Europe/London ",
+                               "zone.tab",
+                               "leapseconds", /* a regular file, but not a tzfile */
+                               NULL};
+    check_list(gh_valid_timezone, ok, bad, "timezone");
+}
+
+static void validate_countries_languages_text(void **state)
+{
+    const char *const c_ok[] = {"GB", "CN", "US", "DE", "ZW", "AD", NULL};
+    const char *const c_bad[] = {"XX", "gb", "Gb", "GBR", "", "G", "UK", "EU", "G1", "AA", NULL};
+    check_list(gh_valid_country, c_ok, c_bad, "country");
+    const char *const l_ok[] = {"en", "zh", NULL};
+    const char *const l_bad[] = {"EN", "fr", "", "en-GB", "zh-CN", "e", NULL};
+    check_list(gh_valid_language, l_ok, l_bad, "language");
+    const char *const t_ok[] = {"hello", "", "Zo\xc3\xab \xe4\xb8\xad\xe6\x96\x87", "O'Brien",
+                                NULL};
+    const char *const t_bad[] = {"a\nb", "a\tb", "\x7f", "\x1b[31mred", "a\rb", NULL};
+    check_list(gh_valid_text, t_ok, t_bad, "text");
+}
+
+/* ---- perms.h ---- */
+
+static void perms_catalogue(void **state)
+{
+    assert_int_equal(GH_PERM_COUNT, 24);
+    assert_int_equal(__builtin_popcountll(GH_PERM_ALL), GH_PERM_COUNT);
+    for (int i = 0; i < GH_PERM_COUNT; i++) {
+        const char *name = gh_perm_name(i);
+        assert_non_null(name);
+        assert_non_null(gh_perm_text(i));
+        assert_true(strlen(gh_perm_text(i)) > 0);
+        assert_int_equal(gh_perm_from_name(name), (uint64_t)1 << i);
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(gh_perm_name(j), name);
+        /* users.* is exactly GH_PERM_USERS_ALL */
+        bool is_user = strncmp(name, "users.", 6) == 0;
+        assert_int_equal(is_user, (GH_PERM_USERS_ALL & ((uint64_t)1 << i)) != 0);
+    }
+    assert_null(gh_perm_name(-1));
+    assert_null(gh_perm_name(GH_PERM_COUNT));
+    assert_null(gh_perm_text(GH_PERM_COUNT));
+    assert_int_equal(gh_perm_from_name("users.nope"), 0);
+    assert_int_equal(gh_perm_from_name(""), 0);
+    assert_int_equal(gh_perm_from_name("USERS.READ"), 0);
+    assert_int_equal(gh_perm_from_name("users.read"), GH_PERM(USERS_READ));
+    assert_int_equal(gh_perm_from_name("settings.update"), GH_PERM(SETTINGS_UPDATE));
+}
+
+static void perms_effective(void **state)
+{
+    gh_principal super = {.superadmin = true, .perms = 0};
+    assert_int_equal(gh_perm_effective(&super), GH_PERM_ALL);
+    assert_true(gh_perm_has(&super, GH_PERM_ALL));
+    gh_principal sys = gh_core_system_principal();
+    assert_int_equal(gh_perm_effective(&sys), GH_PERM_ALL);
+    assert_int_equal(sys.access.level, GH_ACCESS_PLATFORM);
+    assert_int_equal(sys.user_id, 0);
+
+    gh_principal p = {.perms = GH_PERM(USERS_READ) | GH_PERM(AUDIT_READ) | ((uint64_t)1 << 63)};
+    assert_int_equal(gh_perm_effective(&p), GH_PERM(USERS_READ) | GH_PERM(AUDIT_READ));
+    assert_true(gh_perm_has(&p, GH_PERM(USERS_READ)));
+    assert_true(gh_perm_has(&p, GH_PERM(USERS_READ) | GH_PERM(AUDIT_READ)));
+    assert_false(gh_perm_has(&p, GH_PERM(USERS_READ) | GH_PERM(USERS_CREATE)));
+    assert_false(gh_perm_has(&p, (uint64_t)1 << 63)); /* bits outside the catalogue count for
+                                                         nothing */
+    assert_true(gh_perm_has(&p, 0));
+    assert_int_equal(gh_core_user_action_perm(GH_USER_DELETE), GH_PERM(USERS_DELETE));
+    assert_int_equal(gh_core_user_action_perm(GH_USER_DISABLE), GH_PERM(USERS_DISABLE));
+    assert_int_equal(gh_core_user_action_perm(GH_USER_ENABLE), GH_PERM(USERS_DISABLE));
+
+    /* the loaded principals of the world carry their roles' masks */
+    fx *x = *state;
+    assert_int_equal(x->admin.perms, ADMIN_PERMS);
+    assert_int_equal(x->admin.access.level, GH_ACCESS_PROVIDER);
+    assert_int_equal(x->admin.provider_id, x->p1);
+    assert_int_equal(x->acc_admin.perms, GH_PERM_USERS_ALL);
+}
+
+/* ---- users ---- */
+
+static void user_create_validates(void **state)
+{
+    fx *x = *state;
+    static const struct {
+        size_t off;
+        const char *value, *field;
+    } cases[] = {
+        {offsetof(gh_user, username), "-bad", "username"},
+        {offsetof(gh_user, username), "", "username"},
+        {offsetof(gh_user, email), "nope", "email"},
+        {offsetof(gh_user, phone), "12345", "phone"},
+        {offsetof(gh_user, language), "fr", "language"},
+        {offsetof(gh_user, timezone), "Mars/Base", "timezone"},
+        {offsetof(gh_user, timezone), "../etc/passwd", "timezone"},
+        {offsetof(gh_user, country), "XX", "country"},
+        {offsetof(gh_user, country), "gb", "country"},
+        {offsetof(gh_user, first_name), "a\nb", "first_name"},
+        {offsetof(gh_user, last_name), "\x1b[2J", "last_name"},
+        {offsetof(gh_user, sso_source), "x\ty", "sso_source"},
+        {offsetof(gh_user, sso_id), "\x7f", "sso_id"},
+    };
+    size_t rows = audit_total(x);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        gh_user_create in = new_user("valid.name", x->p1);
+        *(const char **)((char *)&in.user + cases[i].off) = cases[i].value;
+        gh_ctx c = ctx_as(x, &x->sys);
+        gh_user out;
+        EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EINVAL, cases[i].field);
+        assert_non_null(c.err_detail);
+    }
+    assert_false(taken(x, "valid.name"));
+    assert_int_equal(audit_total(x), rows);
+
+    /* references: provider, access, roles, groups */
+    gh_ctx c = ctx_as(x, &x->sys);
+    gh_user out;
+    gh_user_create in = new_user("valid.name", 99999);
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EINVAL, "provider_id");
+    in = new_user("valid.name", x->a1); /* an account is not a provider */
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EINVAL, "provider_id");
+    in = new_user("valid.name", x->p1);
+    in.user.access.level = GH_ACCESS_PLATFORM;
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EINVAL, "access.level");
+    in = new_user("valid.name", 0);
+    in.user.access.level = GH_ACCESS_PROVIDER;
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EINVAL, "access.level");
+    in = new_user("valid.name", x->p1);
+    in.user.access = (gh_access){.level = GH_ACCESS_ACCOUNT};
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EINVAL, "access.account_ids");
+    in.user.access.ids = ids1(x->a, x->a3); /* P2's account */
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EINVAL, "access.account_ids");
+    in.user.access.ids = ids1(x->a, x->s11); /* not an account */
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EINVAL, "access.account_ids");
+    in = new_user("valid.name", x->p1);
+    in.user.role_ids = ids1(x->a, 99999);
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EINVAL, "role_ids");
+    in.user.role_ids = ids1(x->a, x->r_p2); /* another provider's role */
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EINVAL, "role_ids");
+    in = new_user("valid.name", x->p1);
+    in.user.group_ids = ids1(x->a, 99999);
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EINVAL, "group_ids");
+    in = new_user("valid.name", x->p1);
+    in.password = "too short";
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EINVAL, "password");
+    assert_false(taken(x, "valid.name"));
+    assert_int_equal(audit_total(x), rows);
+}
+
+static void user_create_writes_user_and_audit(void **state)
+{
+    fx *x = *state;
+    gh_ctx c = ctx_as(x, &x->sys);
+    gh_user out, got;
+    gh_user_create in = new_user("Carol", x->p1);
+    in.user.first_name = "Carol";
+    in.user.country = "GB";
+    in.user.phone = "+442071234567";
+    in.user.timezone = "Europe/London";
+    in.user.role_ids = ids1(x->a, x->r_user);
+    assert_int_equal(gh_core_user_create(&c, &in, &out, NULL), GH_OK);
+    assert_true(out.id > 0);
+    assert_string_equal(out.username, "Carol");
+    assert_string_equal(out.status, "invited");
+    assert_false(out.has_password);
+    assert_int_equal(out.created_at, 1000);
+    assert_int_equal(out.created_by, 0);
+    assert_int_equal(out.version, 1);
+    assert_int_equal(gh_core_user_get(&c, out.id, &got), GH_OK);
+    assert_string_equal(got.timezone, "Europe/London");
+    assert_int_equal(got.role_ids.n, 1);
+
+    gh_audit_entry *rows = NULL;
+    assert_int_equal(audit_rows(x, "user.create", out.id, &rows), 1);
+    assert_string_equal(rows[0].actor, "system");
+    assert_int_equal(rows[0].actor_id, 0);
+    assert_string_equal(rows[0].target_type, "user");
+    assert_int_equal(rows[0].target_user_id, out.id);
+    assert_int_equal(rows[0].provider_id, x->p1);
+    assert_string_equal(rows[0].outcome, "success");
+    assert_string_equal(rows[0].ip, "192.0.2.7");
+    assert_string_equal(rows[0].request_id, "req-test");
+    assert_null(rows[0].before_json);
+    assert_non_null(rows[0].after_json);
+    assert_non_null(strstr(rows[0].after_json, "\"username\":\"Carol\""));
+    assert_null(strstr(rows[0].after_json, "password"));
+
+    /* with a password: active, must change it */
+    in = new_user("dave", 0);
+    in.password = "correct horse battery staple";
+    assert_int_equal(gh_core_user_create(&c, &in, &out, NULL), GH_OK);
+    assert_string_equal(out.status, "active");
+    assert_true(out.has_password);
+    assert_true(out.must_change_password);
+    assert_int_equal(audit_rows(x, "user.create", out.id, &rows), 1);
+    assert_null(strstr(rows[0].after_json, "horse"));
+
+    /* generated: returned once */
+    char *generated = NULL;
+    in = new_user("erin", 0);
+    in.generate_password = true;
+    assert_int_equal(gh_core_user_create(&c, &in, &out, &generated), GH_OK);
+    assert_non_null(generated);
+    assert_int_equal(strlen(generated), 20);
+    assert_string_equal(out.status, "active");
+    assert_true(out.has_password);
+
+    /* names are unique case-insensitively */
+    in = new_user("CAROL", x->p1);
+    size_t before = audit_total(x);
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_ECONFLICT, "username");
+    assert_int_equal(audit_total(x), before);
+}
+
+static void user_create_by_scoped_admins(void **state)
+{
+    fx *x = *state;
+    gh_ctx c = ctx_as(x, &x->admin);
+    gh_user out;
+    size_t rows = audit_total(x);
+
+    /* within its provider, with roles it holds: fine, and recorded as its act */
+    gh_user_create in = new_user("p1.user", x->p1);
+    in.user.role_ids = ids1(x->a, x->r_user);
+    assert_int_equal(gh_core_user_create(&c, &in, &out, NULL), GH_OK);
+    assert_int_equal(out.created_by, x->admin_id);
+    gh_audit_entry *audit = NULL;
+    assert_int_equal(audit_rows(x, "user.create", out.id, &audit), 1);
+    assert_int_equal(audit[0].actor_id, x->admin_id);
+    assert_string_equal(audit[0].actor, "p1.admin");
+    rows++;
+
+    /* another provider: refused and nothing left behind */
+    in = new_user("p2.user", x->p2);
+    c.err_field = NULL;
+    gh_err err = gh_core_user_create(&c, &in, &out, NULL);
+    assert_non_null(c.err_field);
+    if (!((err == GH_EFORBIDDEN && strcmp(c.err_field, "access") == 0) ||
+          (err == GH_EINVAL && strcmp(c.err_field, "provider_id") == 0)))
+        fail_msg("cross-provider create: %s field %s", gh_err_str(err), c.err_field);
+    assert_false(taken(x, "p2.user"));
+    /* a platform user */
+    in = new_user("plat.user", 0);
+    c.err_field = NULL;
+    err = gh_core_user_create(&c, &in, &out, NULL);
+    assert_true(err == GH_EFORBIDDEN || err == GH_EINVAL);
+    assert_false(taken(x, "plat.user"));
+
+    /* no granting what it does not hold, directly or through a group */
+    in = new_user("p1.power", x->p1);
+    in.user.role_ids = ids1(x->a, x->r_power);
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EFORBIDDEN, "role_ids");
+    in = new_user("p1.power", x->p1);
+    in.user.group_ids = ids1(x->a, x->g_power);
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EFORBIDDEN, "group_ids");
+    assert_false(taken(x, "p1.power"));
+
+    /* an account admin: only inside its own accounts */
+    gh_ctx ca = ctx_as(x, &x->acc_admin);
+    in = new_user("acc.a1.user", x->p1);
+    in.user.access = (gh_access){.level = GH_ACCESS_ACCOUNT, .ids = ids1(x->a, x->a1)};
+    assert_int_equal(gh_core_user_create(&ca, &in, &out, NULL), GH_OK);
+    rows++;
+    in = new_user("acc.a2.user", x->p1);
+    in.user.access = (gh_access){.level = GH_ACCESS_ACCOUNT, .ids = ids1(x->a, x->a2)};
+    EXPECT_FAIL(gh_core_user_create(&ca, &in, &out, NULL), ca, GH_EFORBIDDEN, "access");
+    in.user.access.ids = ids2(x->a, x->a1, x->a2);
+    EXPECT_FAIL(gh_core_user_create(&ca, &in, &out, NULL), ca, GH_EFORBIDDEN, "access");
+    in = new_user("acc.provider.user", x->p1); /* provider level: above it */
+    EXPECT_FAIL(gh_core_user_create(&ca, &in, &out, NULL), ca, GH_EFORBIDDEN, "access");
+    assert_false(taken(x, "acc.a2.user"));
+    assert_false(taken(x, "acc.provider.user"));
+    in = new_user("acc.roles", x->p1); /* r_admin holds more than users.* */
+    in.user.access = (gh_access){.level = GH_ACCESS_ACCOUNT, .ids = ids1(x->a, x->a1)};
+    in.user.role_ids = ids1(x->a, x->r_admin);
+    EXPECT_FAIL(gh_core_user_create(&ca, &in, &out, NULL), ca, GH_EFORBIDDEN, "role_ids");
+    assert_int_equal(audit_total(x), rows);
+}
+
+static void user_sub_account_rules(void **state)
+{
+    fx *x = *state;
+    gh_ctx c = ctx_as(x, &x->sys);
+    gh_user out;
+    gh_user_create in = new_user("sub.user", x->p1);
+    in.user.access =
+        (gh_access){.level = GH_ACCESS_SUB_ACCOUNT, .account_id = x->a1, .ids = ids1(x->a, x->s11)};
+
+    /* needs a Platform User role */
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EINVAL, "access.sub_account_ids");
+    in.user.role_ids = ids1(x->a, x->r_admin);
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EINVAL, "access.sub_account_ids");
+    in.user.role_ids = ids1(x->a, x->r_user);
+
+    /* the sub-accounts must belong to the chosen account, which must be an account of the
+     * user's provider */
+    in.user.access.ids = ids1(x->a, x->s21);
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EINVAL, "access.sub_account_ids");
+    in.user.access.ids = ids2(x->a, x->s11, x->s21);
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EINVAL, "access.sub_account_ids");
+    in.user.access.ids = ids1(x->a, x->a2);
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EINVAL, "access.sub_account_ids");
+    in.user.access.ids = (gh_ids){0};
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EINVAL, "access.sub_account_ids");
+    in.user.access.ids = ids1(x->a, x->s11);
+    in.user.access.account_id = x->a3;
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EINVAL, "access.account_ids");
+    in.user.access.account_id = x->s12;
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EINVAL, "access.account_ids");
+    assert_false(taken(x, "sub.user"));
+
+    in.user.access.account_id = x->a1;
+    in.user.access.ids = ids2(x->a, x->s12, x->s11);
+    assert_int_equal(gh_core_user_create(&c, &in, &out, NULL), GH_OK);
+    assert_int_equal(out.access.level, GH_ACCESS_SUB_ACCOUNT);
+    assert_int_equal(out.access.account_id, x->a1);
+    assert_int_equal(out.access.ids.n, 2);
+    in = new_user("sub.all", x->p1);
+    in.user.access = (gh_access){.level = GH_ACCESS_SUB_ACCOUNT, .account_id = x->a1, .all = true};
+    in.user.role_ids = ids1(x->a, x->r_user);
+    assert_int_equal(gh_core_user_create(&c, &in, &out, NULL), GH_OK);
+    assert_true(out.access.all);
+
+    /* the account admin of A1 may create it too; not under A2 */
+    gh_ctx ca = ctx_as(x, &x->acc_admin);
+    in = new_user("sub.by.acc", x->p1);
+    in.user.access =
+        (gh_access){.level = GH_ACCESS_SUB_ACCOUNT, .account_id = x->a1, .ids = ids1(x->a, x->s11)};
+    in.user.role_ids = ids1(x->a, x->r_user);
+    assert_int_equal(gh_core_user_create(&ca, &in, &out, NULL), GH_OK);
+    in = new_user("sub.by.acc.a2", x->p1);
+    in.user.access =
+        (gh_access){.level = GH_ACCESS_SUB_ACCOUNT, .account_id = x->a2, .ids = ids1(x->a, x->s21)};
+    in.user.role_ids = ids1(x->a, x->r_user);
+    EXPECT_FAIL(gh_core_user_create(&ca, &in, &out, NULL), ca, GH_EFORBIDDEN, "access");
+}
+
+static void user_update(void **state)
+{
+    fx *x = *state;
+    gh_ctx c = ctx_as(x, &x->sys);
+    gh_user out, cur, got;
+    gh_user_create in = new_user("frank", x->p1);
+    in.user.first_name = "Frank";
+    int64_t id = create_user_as(x, &x->sys, &in);
+    assert_int_equal(gh_core_user_get(&c, id, &cur), GH_OK);
+    assert_int_equal(cur.version, 1);
+
+    gh_user next = cur;
+    next.first_name = "Francis";
+    c.now = 2000;
+    assert_int_equal(gh_core_user_update(&c, &next, 1, &out), GH_OK);
+    assert_string_equal(out.first_name, "Francis");
+    assert_int_equal(out.version, 2);
+    assert_int_equal(out.updated_at, 2000);
+    gh_audit_entry *rows = NULL;
+    assert_int_equal(audit_rows(x, "user.update", id, &rows), 1);
+    assert_non_null(strstr(rows[0].before_json, "\"first_name\":\"Frank\""));
+    assert_non_null(strstr(rows[0].after_json, "\"first_name\":\"Francis\""));
+    assert_int_equal(rows[0].at, 2000);
+
+    /* stale If-Match */
+    next.first_name = "Stale";
+    EXPECT_FAIL(gh_core_user_update(&c, &next, 1, &out), c, GH_EPRECOND, NULL);
+    assert_int_equal(gh_core_user_get(&c, id, &got), GH_OK);
+    assert_string_equal(got.first_name, "Francis");
+    assert_int_equal(audit_rows(x, "user.update", id, &rows), 1);
+    /* no If-Match */
+    next.first_name = "Fran";
+    assert_int_equal(gh_core_user_update(&c, &next, 0, &out), GH_OK);
+    assert_int_equal(out.version, 3);
+
+    /* fixed fields and validation */
+    next = out;
+    next.username = "frankie";
+    EXPECT_FAIL(gh_core_user_update(&c, &next, 0, &out), c, GH_EINVAL, "username");
+    next.username = "frank";
+    next.provider_id = x->p2;
+    EXPECT_FAIL(gh_core_user_update(&c, &next, 0, &out), c, GH_EINVAL, "provider_id");
+    next.provider_id = x->p1;
+    next.email = "not-an-email";
+    EXPECT_FAIL(gh_core_user_update(&c, &next, 0, &out), c, GH_EINVAL, "email");
+    next.email = "frank@example.com";
+    next.role_ids = ids1(x->a, x->r_p2);
+    EXPECT_FAIL(gh_core_user_update(&c, &next, 0, &out), c, GH_EINVAL, "role_ids");
+    assert_int_equal(gh_core_user_get(&c, id, &got), GH_OK);
+    assert_int_equal(got.version, 3);
+    assert_string_equal(got.email, "someone@example.com");
+
+    /* scoped: the provider admin cannot raise powers or touch a more powerful user */
+    gh_ctx ca = ctx_as(x, &x->admin);
+    assert_int_equal(gh_core_user_get(&ca, id, &cur), GH_OK);
+    next = cur;
+    next.role_ids = ids1(x->a, x->r_power);
+    EXPECT_FAIL(gh_core_user_update(&ca, &next, 0, &out), ca, GH_EFORBIDDEN, "role_ids");
+    next.role_ids = ids1(x->a, x->r_user);
+    assert_int_equal(gh_core_user_update(&ca, &next, cur.version, &out), GH_OK);
+    in = new_user("powerful", x->p1);
+    in.user.role_ids = ids1(x->a, x->r_power);
+    int64_t powerful = create_user_as(x, &x->sys, &in);
+    assert_int_equal(gh_core_user_get(&ca, powerful, &cur), GH_OK);
+    cur.email = "hijack@example.com";
+    EXPECT_FAIL(gh_core_user_update(&ca, &cur, 0, &out), ca, GH_EFORBIDDEN, NULL);
+    /* another provider's user does not exist for it */
+    in = new_user("p2.person", x->p2);
+    int64_t other = create_user_as(x, &x->sys, &in);
+    EXPECT_FAIL(gh_core_user_get(&ca, other, &cur), ca, GH_ENOTFOUND, NULL);
+    assert_int_equal(gh_core_user_get(&c, other, &cur), GH_OK);
+    EXPECT_FAIL(gh_core_user_update(&ca, &cur, 0, &out), ca, GH_ENOTFOUND, NULL);
+}
+
+static void user_lifecycle(void **state)
+{
+    fx *x = *state;
+    gh_ctx c = ctx_as(x, &x->sys);
+    gh_user got, out;
+    gh_audit_entry *rows = NULL;
+    gh_user_create in = new_user("gina", x->p1);
+    int64_t invited = create_user_as(x, &x->sys, &in);
+    in = new_user("hank", x->p1);
+    in.password = "a long enough password";
+    int64_t active = create_user_as(x, &x->sys, &in);
+
+    /* invited: disable, then enable goes back to invited (never had a password) */
+    assert_int_equal(gh_core_user_act(&c, invited, GH_USER_DISABLE), GH_OK);
+    assert_string_equal(status_of(x, invited), "disabled");
+    assert_int_equal(audit_rows(x, "user.disable", invited, &rows), 1);
+    assert_non_null(strstr(rows[0].before_json, "\"status\":\"invited\""));
+    assert_non_null(strstr(rows[0].after_json, "\"status\":\"disabled\""));
+    assert_int_equal(gh_core_user_act(&c, invited, GH_USER_DISABLE), GH_OK); /* idempotent */
+    assert_int_equal(audit_rows(x, "user.disable", invited, &rows), 1);
+    assert_int_equal(gh_core_user_act(&c, invited, GH_USER_ENABLE), GH_OK);
+    assert_string_equal(status_of(x, invited), "invited");
+    assert_int_equal(audit_rows(x, "user.enable", invited, &rows), 1);
+
+    /* active: back to active */
+    assert_int_equal(gh_core_user_act(&c, active, GH_USER_ENABLE), GH_OK); /* already */
+    assert_int_equal(audit_rows(x, "user.enable", active, &rows), 0);
+    assert_int_equal(gh_core_user_act(&c, active, GH_USER_DISABLE), GH_OK);
+    assert_string_equal(status_of(x, active), "disabled");
+    assert_int_equal(gh_core_user_act(&c, active, GH_USER_ENABLE), GH_OK);
+    assert_string_equal(status_of(x, active), "active");
+
+    /* delete: gone for reads and actions, the name stays taken */
+    assert_int_equal(gh_core_user_act(&c, active, GH_USER_DELETE), GH_OK);
+    assert_string_equal(status_of(x, active), "deleted");
+    assert_int_equal(audit_rows(x, "user.delete", active, &rows), 1);
+    EXPECT_FAIL(gh_core_user_get(&c, active, &got), c, GH_ENOTFOUND, NULL);
+    EXPECT_FAIL(gh_core_user_act(&c, active, GH_USER_ENABLE), c, GH_ENOTFOUND, NULL);
+    EXPECT_FAIL(gh_core_user_act(&c, active, GH_USER_DELETE), c, GH_ENOTFOUND, NULL);
+    assert_int_equal(gh_store_user_get(x->db, x->a, active, &got), GH_OK);
+    got.first_name = "Zombie";
+    EXPECT_FAIL(gh_core_user_update(&c, &got, 0, &out), c, GH_ENOTFOUND, NULL);
+    assert_true(taken(x, "hank"));
+    in = new_user("Hank", 0);
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_ECONFLICT, "username");
+    gh_user_page page;
+    assert_int_equal(gh_core_user_list(&c, &(gh_user_filter){.limit = 50}, &page), GH_OK);
+    for (size_t i = 0; i < page.n; i++)
+        assert_int_not_equal(page.items[i].id, active);
+    EXPECT_FAIL(gh_core_user_act(&c, 99999, GH_USER_DISABLE), c, GH_ENOTFOUND, NULL);
+}
+
+static void user_acts_on_itself_and_others(void **state)
+{
+    fx *x = *state;
+    gh_ctx c = ctx_as(x, &x->admin);
+    size_t rows = audit_total(x);
+    EXPECT_FAIL(gh_core_user_act(&c, x->admin_id, GH_USER_DISABLE), c, GH_ECONFLICT, "id");
+    EXPECT_FAIL(gh_core_user_act(&c, x->admin_id, GH_USER_DELETE), c, GH_ECONFLICT, "id");
+    assert_string_equal(status_of(x, x->admin_id), "invited");
+    assert_int_equal(audit_total(x), rows);
+
+    /* out of scope: not found; more powerful: forbidden */
+    gh_user_create in = new_user("p2.someone", x->p2);
+    int64_t other = create_user_as(x, &x->sys, &in);
+    EXPECT_FAIL(gh_core_user_act(&c, other, GH_USER_DISABLE), c, GH_ENOTFOUND, NULL);
+    assert_string_equal(status_of(x, other), "invited");
+    in = new_user("p1.powerful", x->p1);
+    in.user.group_ids = ids1(x->a, x->g_power);
+    int64_t powerful = create_user_as(x, &x->sys, &in);
+    EXPECT_FAIL(gh_core_user_act(&c, powerful, GH_USER_DISABLE), c, GH_EFORBIDDEN, NULL);
+    assert_string_equal(status_of(x, powerful), "invited");
+    /* the account admin cannot act on the provider admin */
+    gh_ctx ca = ctx_as(x, &x->acc_admin);
+    EXPECT_FAIL(gh_core_user_act(&ca, x->admin_id, GH_USER_DISABLE), ca, GH_ENOTFOUND, NULL);
+    rows += 2; /* the two creations */
+    assert_int_equal(audit_total(x), rows);
+
+    /* but may act on a user within its scope */
+    in = new_user("p1.plain", x->p1);
+    int64_t plain = create_user_as(x, &x->sys, &in);
+    assert_int_equal(gh_core_user_act(&c, plain, GH_USER_DISABLE), GH_OK);
+    gh_audit_entry *audit = NULL;
+    assert_int_equal(audit_rows(x, "user.disable", plain, &audit), 1);
+    assert_int_equal(audit[0].actor_id, x->admin_id);
+}
+
+static void user_list_is_scoped(void **state)
+{
+    fx *x = *state;
+    gh_user_create in = new_user("p2.listed", x->p2);
+    create_user_as(x, &x->sys, &in);
+    gh_ctx c = ctx_as(x, &x->admin);
+    gh_user_page page;
+    assert_int_equal(gh_core_user_list(&c, &(gh_user_filter){.limit = 50}, &page), GH_OK);
+    assert_int_equal(page.n, 2); /* p1.admin and acc.admin */
+    for (size_t i = 0; i < page.n; i++)
+        assert_int_equal(page.items[i].provider_id, x->p1);
+    c = ctx_as(x, &x->sys);
+    assert_int_equal(gh_core_user_list(&c, &(gh_user_filter){.limit = 50}, &page), GH_OK);
+    assert_int_equal(page.n, 3);
+}
+
+/* ---- tenants ---- */
+
+static void tenant_rules(void **state)
+{
+    fx *x = *state;
+    gh_tenant out;
+    gh_ctx c = ctx_as(x, &x->sys);
+    gh_ctx ca = ctx_as(x, &x->admin);
+    gh_ctx cc = ctx_as(x, &x->acc_admin);
+    gh_audit_entry *rows = NULL;
+
+    /* providers: the platform only */
+    gh_tenant in = {.kind = "service_provider", .name = "P3"};
+    assert_int_equal(gh_core_tenant_create(&c, &in, &out), GH_OK);
+    assert_string_equal(out.kind, "service_provider");
+    assert_int_equal(out.parent_id, 0);
+    assert_int_equal(audit_rows(x, "tenant.create", out.id, &rows), 1);
+    assert_int_equal(rows[0].provider_id, out.id);
+    assert_non_null(strstr(rows[0].after_json, "\"name\":\"P3\""));
+    in.name = "P4";
+    EXPECT_FAIL(gh_core_tenant_create(&ca, &in, &out), ca, GH_EFORBIDDEN, NULL);
+    in.parent_id = x->p1;
+    EXPECT_FAIL(gh_core_tenant_create(&c, &in, &out), c, GH_EINVAL, "parent_id");
+
+    /* accounts: under a provider, by the platform or that provider's admin */
+    in = (gh_tenant){.kind = "platform_account", .parent_id = x->p1, .name = "A4"};
+    assert_int_equal(gh_core_tenant_create(&ca, &in, &out), GH_OK);
+    assert_int_equal(out.parent_id, x->p1);
+    assert_int_equal(out.provider_id, x->p1);
+    int64_t a4 = out.id;
+    assert_int_equal(audit_rows(x, "tenant.create", a4, &rows), 1);
+    assert_int_equal(rows[0].actor_id, x->admin_id);
+    assert_int_equal(rows[0].provider_id, x->p1);
+    in.parent_id = x->p2;
+    EXPECT_FAIL(gh_core_tenant_create(&ca, &in, &out), ca, GH_ENOTFOUND, "parent_id");
+    in.parent_id = x->a1; /* wrong parent kind */
+    EXPECT_FAIL(gh_core_tenant_create(&c, &in, &out), c, GH_EINVAL, "parent_id");
+    in.parent_id = 0;
+    EXPECT_FAIL(gh_core_tenant_create(&c, &in, &out), c, GH_EINVAL, "parent_id");
+    in.parent_id = 99999;
+    EXPECT_FAIL(gh_core_tenant_create(&c, &in, &out), c, GH_ENOTFOUND, "parent_id");
+    in.parent_id = x->p1;
+    EXPECT_FAIL(gh_core_tenant_create(&cc, &in, &out), cc, GH_EFORBIDDEN, NULL);
+    in.name = "A1"; /* taken under P1 */
+    EXPECT_FAIL(gh_core_tenant_create(&c, &in, &out), c, GH_ECONFLICT, "name");
+    in.name = "";
+    EXPECT_FAIL(gh_core_tenant_create(&c, &in, &out), c, GH_EINVAL, "name");
+    in.name = "bad\nname";
+    EXPECT_FAIL(gh_core_tenant_create(&c, &in, &out), c, GH_EINVAL, "name");
+    in = (gh_tenant){.kind = "galaxy", .parent_id = x->p1, .name = "G"};
+    EXPECT_FAIL(gh_core_tenant_create(&c, &in, &out), c, GH_EINVAL, "kind");
+
+    /* sub-accounts: under an account, by down to that account's admin */
+    in = (gh_tenant){.kind = "sub_account", .parent_id = x->a1, .name = "S13"};
+    assert_int_equal(gh_core_tenant_create(&cc, &in, &out), GH_OK);
+    assert_int_equal(out.parent_id, x->a1);
+    assert_int_equal(out.provider_id, x->p1);
+    in.parent_id = x->a2;
+    EXPECT_FAIL(gh_core_tenant_create(&cc, &in, &out), cc, GH_ENOTFOUND, "parent_id");
+    in.parent_id = x->p1; /* wrong parent kind */
+    EXPECT_FAIL(gh_core_tenant_create(&c, &in, &out), c, GH_EINVAL, "parent_id");
+    in.parent_id = x->s11;
+    EXPECT_FAIL(gh_core_tenant_create(&c, &in, &out), c, GH_EINVAL, "parent_id");
+
+    /* rename with versions, delete only when empty */
+    gh_tenant got;
+    assert_int_equal(gh_core_tenant_rename(&ca, a4, "A4 renamed", 1, &out), GH_OK);
+    assert_string_equal(out.name, "A4 renamed");
+    assert_int_equal(out.version, 2);
+    assert_int_equal(audit_rows(x, "tenant.update", a4, &rows), 1);
+    EXPECT_FAIL(gh_core_tenant_rename(&ca, a4, "stale", 1, &out), ca, GH_EPRECOND, NULL);
+    EXPECT_FAIL(gh_core_tenant_rename(&ca, x->a3, "not mine", 0, &out), ca, GH_ENOTFOUND, NULL);
+    EXPECT_FAIL(gh_core_tenant_delete(&c, x->a1), c, GH_ECONFLICT, NULL);
+    EXPECT_FAIL(gh_core_tenant_delete(&c, x->p2), c, GH_ECONFLICT, NULL);
+    assert_int_equal(gh_core_tenant_delete(&ca, a4), GH_OK);
+    assert_int_equal(audit_rows(x, "tenant.delete", a4, &rows), 1);
+    EXPECT_FAIL(gh_core_tenant_get(&c, a4, &got), c, GH_ENOTFOUND, NULL);
+}
+
+/* ---- roles and groups ---- */
+
+static void role_rules(void **state)
+{
+    fx *x = *state;
+    gh_role out, got;
+    gh_ctx c = ctx_as(x, &x->sys);
+    gh_ctx ca = ctx_as(x, &x->admin);
+    gh_audit_entry *rows = NULL;
+    gh_role in = {.provider_id = x->p2,
+                  .name = "Reader",
+                  .description = "reads users",
+                  .kind = "platform_user",
+                  .permissions = GH_PERM(USERS_READ)};
+    EXPECT_FAIL(gh_core_role_create(&ca, &in, &out), ca, GH_EFORBIDDEN, "provider_id");
+    in.provider_id = 0; /* global roles belong to the platform */
+    EXPECT_FAIL(gh_core_role_create(&ca, &in, &out), ca, GH_EFORBIDDEN, "provider_id");
+    in.provider_id = x->p1;
+    in.permissions = GH_PERM(USERS_READ) | GH_PERM(SETTINGS_UPDATE);
+    EXPECT_FAIL(gh_core_role_create(&ca, &in, &out), ca, GH_EFORBIDDEN, "permissions");
+    in.permissions = GH_PERM(USERS_READ);
+    in.kind = "superhero";
+    EXPECT_FAIL(gh_core_role_create(&ca, &in, &out), ca, GH_EINVAL, "kind");
+    in.kind = "platform_user";
+    in.name = "P1 user"; /* taken */
+    EXPECT_FAIL(gh_core_role_create(&ca, &in, &out), ca, GH_ECONFLICT, "name");
+    in.name = "Reader";
+    assert_int_equal(gh_core_role_create(&ca, &in, &out), GH_OK);
+    assert_int_equal(out.provider_id, x->p1);
+    assert_int_equal(out.permissions, GH_PERM(USERS_READ));
+    int64_t reader = out.id;
+    assert_int_equal(audit_rows(x, "role.create", reader, &rows), 1);
+    assert_int_equal(rows[0].actor_id, x->admin_id);
+    assert_int_equal(rows[0].provider_id, x->p1);
+    in.provider_id = 99999;
+    EXPECT_FAIL(gh_core_role_create(&c, &in, &out), c, GH_EINVAL, "provider_id");
+    in.provider_id = x->a1;
+    EXPECT_FAIL(gh_core_role_create(&c, &in, &out), c, GH_EINVAL, "provider_id");
+
+    /* update with versions */
+    assert_int_equal(gh_core_role_get(&ca, reader, &got), GH_OK);
+    got.description = "reads and lists users";
+    assert_int_equal(gh_core_role_update(&ca, &got, 1, &out), GH_OK);
+    assert_int_equal(out.version, 2);
+    assert_int_equal(audit_rows(x, "role.update", reader, &rows), 1);
+    EXPECT_FAIL(gh_core_role_update(&ca, &got, 1, &out), ca, GH_EPRECOND, NULL);
+    EXPECT_FAIL(gh_core_role_get(&ca, x->r_p2, &got), ca, GH_ENOTFOUND, NULL);
+    assert_int_equal(gh_core_role_get(&ca, x->r_power, &got), GH_OK); /* global: visible */
+    got.description = "mine now";
+    EXPECT_FAIL(gh_core_role_update(&ca, &got, 0, &out), ca, GH_EFORBIDDEN, NULL);
+
+    /* in use: kept */
+    EXPECT_FAIL(gh_core_role_delete(&c, x->r_admin), c, GH_ECONFLICT, NULL);
+    EXPECT_FAIL(gh_core_role_delete(&c, x->r_power), c, GH_ECONFLICT, NULL); /* via g_power */
+    assert_int_equal(gh_core_role_get(&c, x->r_admin, &got), GH_OK);
+    gh_user_create u = new_user("reader.user", x->p1);
+    u.user.role_ids = ids1(x->a, reader);
+    int64_t uid = create_user_as(x, &x->admin, &u);
+    EXPECT_FAIL(gh_core_role_delete(&ca, reader), ca, GH_ECONFLICT, NULL);
+    assert_int_equal(gh_core_user_act(&ca, uid, GH_USER_DELETE), GH_OK);
+    EXPECT_FAIL(gh_core_role_delete(&ca, reader), ca, GH_ECONFLICT, NULL); /* still linked */
+
+    /* unused: deleted, recorded */
+    in.name = "Temporary";
+    in.provider_id = x->p1;
+    assert_int_equal(gh_core_role_create(&ca, &in, &out), GH_OK);
+    EXPECT_FAIL(gh_core_role_delete(&ca, x->r_p2), ca, GH_ENOTFOUND, NULL);
+    assert_int_equal(gh_core_role_delete(&ca, out.id), GH_OK);
+    assert_int_equal(audit_rows(x, "role.delete", out.id, &rows), 1);
+    assert_non_null(strstr(rows[0].before_json, "\"name\":\"Temporary\""));
+    EXPECT_FAIL(gh_core_role_get(&c, out.id, &got), c, GH_ENOTFOUND, NULL);
+}
+
+static void group_rules(void **state)
+{
+    fx *x = *state;
+    gh_group out, got;
+    gh_ctx c = ctx_as(x, &x->sys);
+    gh_ctx ca = ctx_as(x, &x->admin);
+    gh_audit_entry *rows = NULL;
+    gh_group in = {.provider_id = x->p1,
+                   .name = "Helpdesk",
+                   .description = "",
+                   .role_ids = ids1(x->a, x->r_power)};
+    EXPECT_FAIL(gh_core_group_create(&ca, &in, &out), ca, GH_EFORBIDDEN, "role_ids");
+    in.role_ids = ids1(x->a, x->r_p2);
+    EXPECT_FAIL(gh_core_group_create(&ca, &in, &out), ca, GH_EINVAL, "role_ids");
+    in.role_ids = ids1(x->a, x->r_user);
+    in.provider_id = x->p2;
+    EXPECT_FAIL(gh_core_group_create(&ca, &in, &out), ca, GH_EFORBIDDEN, "provider_id");
+    in.provider_id = x->p1;
+    assert_int_equal(gh_core_group_create(&ca, &in, &out), GH_OK);
+    assert_int_equal(audit_rows(x, "group.create", out.id, &rows), 1);
+    int64_t id = out.id;
+    assert_int_equal(gh_core_group_get(&ca, id, &got), GH_OK);
+    got.name = "Helpdesk 2";
+    assert_int_equal(gh_core_group_update(&ca, &got, 1, &out), GH_OK);
+    assert_int_equal(out.version, 2);
+    EXPECT_FAIL(gh_core_group_update(&ca, &got, 1, &out), ca, GH_EPRECOND, NULL);
+    assert_int_equal(audit_rows(x, "group.update", id, &rows), 1);
+    assert_int_equal(gh_core_group_delete(&ca, id), GH_OK);
+    assert_int_equal(audit_rows(x, "group.delete", id, &rows), 1);
+    EXPECT_FAIL(gh_core_group_get(&c, id, &got), c, GH_ENOTFOUND, NULL);
+}
+
+static void admin_and_token_create(void **state)
+{
+    fx *x = *state;
+    gh_ctx c = ctx_as(x, &x->sys);
+    gh_audit_entry *rows = NULL;
+    int64_t id = 0;
+    EXPECT_FAIL(
+        gh_core_admin_create(&c, "-root", "root@example.com", "a long enough password", &id), c,
+        GH_EINVAL, "username");
+    EXPECT_FAIL(gh_core_admin_create(&c, "root", "root", "a long enough password", &id), c,
+                GH_EINVAL, "email");
+    EXPECT_FAIL(gh_core_admin_create(&c, "root", "root@example.com", "short", &id), c, GH_EINVAL,
+                "password");
+    assert_false(taken(x, "root"));
+    assert_int_equal(
+        gh_core_admin_create(&c, "root", "root@example.com", "a long enough password", &id), GH_OK);
+    gh_principal p;
+    assert_int_equal(gh_store_principal_by_user(x->db, x->a, id, &p), GH_OK);
+    assert_true(p.superadmin);
+    assert_int_equal(p.access.level, GH_ACCESS_PLATFORM);
+    assert_string_equal(status_of(x, id), "active");
+    assert_int_equal(audit_rows(x, "admin.create", id, &rows), 1);
+    assert_null(strstr(rows[0].after_json, "argon2"));
+    EXPECT_FAIL(gh_core_admin_create(&c, "ROOT", "root@example.com", "a long enough password", &id),
+                c, GH_ECONFLICT, "username");
+
+    /* a token: shown once, only its hash kept, recorded */
+    char *token = NULL;
+    assert_int_equal(gh_core_token_create(&c, "Root", "ci", 3600, &token), GH_OK);
+    assert_non_null(token);
+    assert_int_equal(strncmp(token, "gh_", 3), 0);
+    assert_int_equal(audit_rows(x, "token.create", id, &rows), 1);
+    assert_int_equal(gh_auth_bearer(x->db, x->a, token, 1000, &p), GH_OK);
+    assert_int_equal(p.user_id, id);
+    assert_int_equal(gh_auth_bearer(x->db, x->a, token, 1000 + 3600, &p), GH_EUNAUTH);
+    assert_int_equal(gh_auth_bearer(x->db, x->a, "gh_not-a-token", 1000, &p), GH_EUNAUTH);
+    gh_stmt *st = NULL;
+    bool row = false;
+    assert_int_equal(
+        gh_db_prepare(x->db, "SELECT COUNT(*) FROM api_tokens WHERE token_hash = ?", &st), GH_OK);
+    gh_stmt_bind_text(st, 1, token);
+    assert_int_equal(gh_stmt_step(st, &row), GH_OK);
+    assert_int_equal(gh_stmt_int(st, 0), 0); /* the token itself is not stored */
+    gh_stmt_done(st);
+    EXPECT_FAIL(gh_core_token_create(&c, "nobody", "ci", 0, &token), c, GH_ENOTFOUND, "user");
+    EXPECT_FAIL(gh_core_token_create(&c, "p1.admin", "ci", 0, &token), c, GH_ECONFLICT, "user");
+}
+
+static void audit_denied_and_scope(void **state)
+{
+    fx *x = *state;
+    gh_ctx ca = ctx_as(x, &x->admin);
+    gh_core_audit_denied(&ca, "settings.update");
+    gh_audit_entry *rows = NULL;
+    assert_int_equal(audit_rows(x, "settings.update", 0, &rows), 1);
+    assert_string_equal(rows[0].outcome, "denied");
+    assert_int_equal(rows[0].actor_id, x->admin_id);
+    assert_int_equal(rows[0].provider_id, x->p1);
+
+    /* the provider admin reads its provider's trail only */
+    size_t n = 0;
+    gh_audit_filter f = {.limit = 100};
+    assert_int_equal(gh_core_audit_list(&ca, &f, &rows, &n), GH_OK);
+    assert_true(n > 0);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(rows[i].provider_id, x->p1);
+    gh_ctx c = ctx_as(x, &x->sys);
+    size_t all = 0;
+    assert_int_equal(gh_core_audit_list(&c, &f, &rows, &all), GH_OK);
+    assert_true(all > n);
+}
+
+int main(void)
+{
+    if (gh_auth_init() != GH_OK)
+        return 1;
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(validate_usernames),
+        cmocka_unit_test(validate_emails),
+        cmocka_unit_test(validate_phones),
+        cmocka_unit_test(validate_timezones),
+        cmocka_unit_test(validate_countries_languages_text),
+        cmocka_unit_test(perms_catalogue),
+        T(perms_effective),
+        T(user_create_validates),
+        T(user_create_writes_user_and_audit),
+        T(user_create_by_scoped_admins),
+        T(user_sub_account_rules),
+        T(user_update),
+        T(user_lifecycle),
+        T(user_acts_on_itself_and_others),
+        T(user_list_is_scoped),
+        T(tenant_rules),
+        T(role_rules),
+        T(group_rules),
+        T(admin_and_token_create),
+        T(audit_denied_and_scope),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,366 @@
+/* Unit tests of db/: opening with the durability settings (D1), migrations, statements and their
+ * cache, constraint mapping, transactions, integrity and the dialect's substring filter. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "db/db.h"
+#include "testdb.h"
+
+static int setup_raw(void **state)
+{
+    testdb *t = calloc(1, sizeof *t);
+    testdb_open_raw(t);
+    *state = t;
+    return 0;
+}
+
+static int setup_migrated(void **state)
+{
+    testdb *t = calloc(1, sizeof *t);
+    testdb_open(t);
+    *state = t;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    testdb *t = *state;
+    testdb_close(t);
+    free(t);
+    return 0;
+}
+
+/* The single text value of a one-row query. */
+static char *query_text(gh_db *db, gh_arena *a, const char *sql)
+{
+    gh_stmt *st = NULL;
+    bool row = false;
+    assert_int_equal(gh_db_prepare(db, sql, &st), GH_OK);
+    assert_int_equal(gh_stmt_step(st, &row), GH_OK);
+    assert_true(row);
+    char *v = gh_stmt_text(st, 0, a);
+    gh_stmt_done(st);
+    return v;
+}
+
+static int64_t query_int(gh_db *db, const char *sql)
+{
+    gh_stmt *st = NULL;
+    bool row = false;
+    assert_int_equal(gh_db_prepare(db, sql, &st), GH_OK);
+    assert_int_equal(gh_stmt_step(st, &row), GH_OK);
+    assert_true(row);
+    int64_t v = gh_stmt_int(st, 0);
+    gh_stmt_done(st);
+    return v;
+}
+
+static void open_sets_wal_and_full_sync(void **state)
+{
+    testdb *t = *state;
+    gh_arena *a = gh_arena_new();
+    assert_int_equal(gh_db_kind_of(t->db), GH_DB_SQLITE);
+    assert_string_equal(query_text(t->db, a, "PRAGMA journal_mode"), "wal");
+    assert_int_equal(query_int(t->db, "PRAGMA synchronous"), 2);
+    assert_int_equal(query_int(t->db, "PRAGMA foreign_keys"), 1);
+    gh_arena_free(a);
+
+    /* a second connection to the same file gets the same settings */
+    gh_db *db2 = NULL;
+    assert_int_equal(gh_db_open(t->path, &db2), GH_OK);
+    a = gh_arena_new();
+    assert_string_equal(query_text(db2, a, "PRAGMA journal_mode"), "wal");
+    assert_int_equal(query_int(db2, "PRAGMA synchronous"), 2);
+    gh_arena_free(a);
+    gh_db_close(db2);
+}
+
+static void open_failures(void **state)
+{
+    gh_db *db = (gh_db *)0x1;
+    assert_int_equal(gh_db_open("postgres://gatehouse@localhost/gatehouse", &db), GH_EDB);
+    assert_ptr_equal(db, (gh_db *)0x1); /* output untouched */
+    assert_int_equal(gh_db_open("postgresql://localhost/gatehouse", &db), GH_EDB);
+    assert_ptr_equal(db, (gh_db *)0x1);
+    assert_int_equal(gh_db_open("/nonexistent-dir/sub/gatehouse.db", &db), GH_EDB);
+    assert_ptr_equal(db, (gh_db *)0x1);
+    gh_db_close(NULL);
+    gh_stmt_done(NULL);
+}
+
+static void migrate_applies_once(void **state)
+{
+    testdb *t = *state;
+    int version = -1, applied = -1;
+    assert_true(gh_db_schema_target(t->db) >= 1);
+    assert_int_equal(gh_db_schema_version(t->db, &version), GH_OK);
+    assert_int_equal(version, 0);
+    assert_int_equal(gh_db_migrate(t->db, &applied), GH_OK);
+    assert_true(applied >= 1);
+    assert_int_equal(gh_db_schema_version(t->db, &version), GH_OK);
+    assert_int_equal(version, gh_db_schema_target(t->db));
+    assert_int_equal(gh_db_migrate(t->db, &applied), GH_OK);
+    assert_int_equal(applied, 0);
+    assert_int_equal(gh_db_migrate(t->db, NULL), GH_OK);
+    assert_int_equal(gh_db_schema_version(t->db, &version), GH_OK);
+    assert_int_equal(version, gh_db_schema_target(t->db));
+    /* the schema exists */
+    assert_int_equal(query_int(t->db, "SELECT COUNT(*) FROM users"), 0);
+    assert_int_equal(query_int(t->db, "SELECT COUNT(*) FROM schema_migrations"),
+                     gh_db_schema_target(t->db));
+}
+
+static void migrate_refuses_newer_schema(void **state)
+{
+    testdb *t = *state;
+    int64_t v = gh_db_schema_target(t->db) + 1;
+    testdb_exec_ints(t->db,
+                     "INSERT INTO schema_migrations (version, name, applied_at) "
+                     "VALUES (?, 'future', 0)",
+                     1, &v);
+    int applied = -1;
+    assert_int_equal(gh_db_migrate(t->db, &applied), GH_EDB);
+    assert_int_equal(applied, -1);
+}
+
+static void statements(void **state)
+{
+    testdb *t = *state;
+    gh_arena *a = gh_arena_new();
+    gh_stmt *st = NULL;
+    bool row = true;
+    assert_int_equal(gh_db_exec(t->db, "CREATE TABLE kv (id INTEGER PRIMARY KEY, k TEXT NOT NULL "
+                                       "UNIQUE, v INTEGER, note TEXT)"),
+                     GH_OK);
+    static const char ins[] = "INSERT INTO kv (k, v, note) VALUES (?, ?, ?)";
+    const char *keys[] = {"alpha", "beta", "gamma"};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(gh_db_prepare(t->db, ins, &st), GH_OK);
+        gh_stmt_bind_text(st, 1, keys[i]);
+        gh_stmt_bind_int(st, 2, (int64_t)1 << (40 + i));
+        if (i == 1)
+            gh_stmt_bind_null(st, 3);
+        else
+            gh_stmt_bind_text(st, 3, "it's \"quoted\"");
+        assert_int_equal(gh_stmt_step(st, &row), GH_OK);
+        assert_false(row);
+        assert_int_equal(gh_stmt_changes(st), 1);
+        gh_stmt_done(st);
+    }
+    /* a NULL string binds SQL NULL */
+    assert_int_equal(gh_db_prepare(t->db, ins, &st), GH_OK);
+    gh_stmt_bind_text(st, 1, "delta");
+    gh_stmt_bind_int(st, 2, -5);
+    gh_stmt_bind_text(st, 3, NULL);
+    assert_int_equal(gh_stmt_step(st, &row), GH_OK);
+    gh_stmt_done(st);
+
+    assert_int_equal(gh_db_prepare(t->db, "SELECT k, v, note FROM kv WHERE v > ? ORDER BY id", &st),
+                     GH_OK);
+    gh_stmt_bind_int(st, 1, 0);
+    int n = 0;
+    while (gh_stmt_step(st, &row) == GH_OK && row) {
+        assert_string_equal(gh_stmt_text(st, 0, a), keys[n]);
+        assert_int_equal(gh_stmt_int(st, 1), (int64_t)1 << (40 + n));
+        if (n == 1) {
+            assert_true(gh_stmt_is_null(st, 2));
+            assert_null(gh_stmt_text(st, 2, a));
+        } else {
+            assert_false(gh_stmt_is_null(st, 2));
+            assert_string_equal(gh_stmt_text(st, 2, a), "it's \"quoted\"");
+        }
+        n++;
+    }
+    gh_stmt_done(st);
+    assert_int_equal(n, 3);
+    assert_int_equal(query_int(t->db, "SELECT v FROM kv WHERE k = 'delta'"), -5);
+    assert_int_equal(query_int(t->db, "SELECT note IS NULL FROM kv WHERE k = 'delta'"), 1);
+
+    /* gh_stmt_changes counts an UPDATE's rows */
+    assert_int_equal(gh_db_prepare(t->db, "UPDATE kv SET note = 'x' WHERE v > ?", &st), GH_OK);
+    gh_stmt_bind_int(st, 1, 0);
+    assert_int_equal(gh_stmt_step(st, &row), GH_OK);
+    assert_int_equal(gh_stmt_changes(st), 3);
+    gh_stmt_done(st);
+
+    /* a bad statement is an internal error, not a crash */
+    assert_int_equal(gh_db_prepare(t->db, "SELECT nope FROM nowhere", &st), GH_EINTERNAL);
+    gh_arena_free(a);
+}
+
+static void statement_cache(void **state)
+{
+    testdb *t = *state;
+    static const char sql[] = "SELECT ? + 1";
+    gh_stmt *s1 = NULL, *s2 = NULL, *s3 = NULL;
+    bool row = false;
+    assert_int_equal(gh_db_prepare(t->db, sql, &s1), GH_OK);
+    gh_stmt_bind_int(s1, 1, 41);
+    assert_int_equal(gh_stmt_step(s1, &row), GH_OK);
+    assert_int_equal(gh_stmt_int(s1, 0), 42);
+    gh_stmt_done(s1);
+
+    /* after done, the same SQL gives the cached statement back, reset and unbound */
+    assert_int_equal(gh_db_prepare(t->db, sql, &s2), GH_OK);
+    assert_ptr_equal(s1, s2);
+    assert_int_equal(gh_stmt_step(s2, &row), GH_OK);
+    assert_true(row);
+    assert_true(gh_stmt_is_null(s2, 0)); /* bindings were cleared */
+
+    /* while it is busy, the same SQL gives a separate statement that works on its own */
+    assert_int_equal(gh_db_prepare(t->db, sql, &s3), GH_OK);
+    assert_ptr_not_equal(s2, s3);
+    gh_stmt_bind_int(s3, 1, 9);
+    assert_int_equal(gh_stmt_step(s3, &row), GH_OK);
+    assert_int_equal(gh_stmt_int(s3, 0), 10);
+    gh_stmt_done(s3);
+    gh_stmt_done(s2);
+
+    assert_int_equal(gh_db_prepare(t->db, sql, &s3), GH_OK);
+    assert_ptr_equal(s3, s1);
+    gh_stmt_done(s3);
+}
+
+static void unique_violation_is_conflict(void **state)
+{
+    testdb *t = *state;
+    gh_stmt *st = NULL;
+    bool row = false;
+    assert_int_equal(gh_db_exec(t->db, "CREATE TABLE u (k TEXT NOT NULL UNIQUE)"), GH_OK);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(gh_db_prepare(t->db, "INSERT INTO u (k) VALUES (?)", &st), GH_OK);
+        gh_stmt_bind_text(st, 1, "same");
+        assert_int_equal(gh_stmt_step(st, &row), i == 0 ? GH_OK : GH_ECONFLICT);
+        gh_stmt_done(st);
+    }
+    /* the statement is usable again after the failure */
+    assert_int_equal(gh_db_prepare(t->db, "INSERT INTO u (k) VALUES (?)", &st), GH_OK);
+    gh_stmt_bind_text(st, 1, "other");
+    assert_int_equal(gh_stmt_step(st, &row), GH_OK);
+    gh_stmt_done(st);
+    assert_int_equal(query_int(t->db, "SELECT COUNT(*) FROM u"), 2);
+    /* also through the migrated schema: a tenant name is unique under its parent */
+    assert_int_equal(gh_db_exec(t->db, "INSERT INTO tenants (kind, name, created_at, updated_at) "
+                                       "VALUES ('service_provider', 'P', 0, 0)"),
+                     GH_OK);
+    assert_int_equal(gh_db_exec(t->db, "INSERT INTO tenants (kind, name, created_at, updated_at) "
+                                       "VALUES ('service_provider', 'P', 0, 0)"),
+                     GH_ECONFLICT);
+}
+
+static void transactions(void **state)
+{
+    testdb *t = *state;
+    assert_int_equal(gh_db_exec(t->db, "CREATE TABLE n (v INTEGER)"), GH_OK);
+    gh_db_rollback(t->db); /* none open: harmless */
+
+    assert_int_equal(gh_db_begin(t->db), GH_OK);
+    assert_int_equal(gh_db_exec(t->db, "INSERT INTO n VALUES (1)"), GH_OK);
+    assert_int_equal(query_int(t->db, "SELECT COUNT(*) FROM n"), 1);
+    gh_db_rollback(t->db);
+    assert_int_equal(query_int(t->db, "SELECT COUNT(*) FROM n"), 0);
+
+    assert_int_equal(gh_db_begin(t->db), GH_OK);
+    assert_int_equal(gh_db_exec(t->db, "INSERT INTO n VALUES (2)"), GH_OK);
+    assert_int_equal(gh_db_commit(t->db), GH_OK);
+    assert_int_equal(query_int(t->db, "SELECT SUM(v) FROM n"), 2);
+
+    /* a second connection sees only committed data */
+    gh_db *db2 = NULL;
+    assert_int_equal(gh_db_open(t->path, &db2), GH_OK);
+    assert_int_equal(gh_db_begin(t->db), GH_OK);
+    assert_int_equal(gh_db_exec(t->db, "INSERT INTO n VALUES (40)"), GH_OK);
+    assert_int_equal(query_int(db2, "SELECT SUM(v) FROM n"), 2);
+    assert_int_equal(gh_db_commit(t->db), GH_OK);
+    assert_int_equal(query_int(db2, "SELECT SUM(v) FROM n"), 42);
+    gh_db_close(db2);
+}
+
+static void integrity(void **state)
+{
+    testdb *t = *state;
+    assert_int_equal(gh_db_integrity(t->db), GH_OK);
+}
+
+static void substring_search(void **state)
+{
+    testdb *t = *state;
+    gh_arena *a = gh_arena_new();
+    gh_db_search s;
+
+    gh_db_substring_search(t->db, a, "ali", &s);
+    assert_non_null(strstr(s.where, "MATCH ?"));
+    assert_non_null(strstr(s.join, "JOIN"));
+    assert_string_equal(s.param, "\"ali\"");
+    gh_db_substring_search(t->db, a, "o\"brien", &s);
+    assert_non_null(strstr(s.where, "MATCH ?"));
+    assert_string_equal(s.param, "\"o\"\"brien\"");
+
+    gh_db_substring_search(t->db, a, "al", &s);
+    assert_null(strstr(s.where, "MATCH"));
+    assert_string_equal(s.join, "");
+    assert_string_equal(s.id_col, "u.id");
+    assert_non_null(strstr(s.where, "LIKE ?"));
+    assert_string_equal(s.param, "%al%");
+    gh_db_substring_search(t->db, a, "a", &s);
+    assert_non_null(strstr(s.where, "LIKE ?"));
+    assert_string_equal(s.param, "%a%");
+    gh_db_substring_search(t->db, a, "%_", &s);
+    assert_string_equal(s.param, "%\\%\\_%");
+    /* exactly one placeholder */
+    gh_db_substring_search(t->db, a, "xyz", &s);
+    assert_non_null(strchr(s.where, '?'));
+    assert_null(strchr(strchr(s.where, '?') + 1, '?'));
+
+    /* both forms run against the schema and find the row, case-insensitively */
+    assert_int_equal(
+        gh_db_exec(t->db,
+                   "INSERT INTO users (username, username_key, first_name, last_name, email, "
+                   "status, access_level, sort_name, created_at, updated_at) VALUES ('Alice', "
+                   "'alice', 'Alice', 'O\"Brien', 'alice@example.com', 'active', 'platform', "
+                   "'alice o\"brien', 0, 0)"),
+        GH_OK);
+    static const struct {
+        const char *q;
+        int hits;
+    } cases[] = {{"LIC", 1}, {"o\"b", 1}, {"Li", 1}, {"@", 1}, {"%", 0}, {"zzz", 0}, {"zz", 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        gh_db_substring_search(t->db, a, cases[i].q, &s);
+        gh_stmt *st = NULL;
+        bool row = false;
+        assert_int_equal(gh_db_prepare(t->db,
+                                       gh_arena_printf(a, "SELECT COUNT(*) FROM users u%s WHERE %s",
+                                                       s.join, s.where),
+                                       &st),
+                         GH_OK);
+        gh_stmt_bind_text(st, 1, s.param);
+        assert_int_equal(gh_stmt_step(st, &row), GH_OK);
+        if (gh_stmt_int(st, 0) != cases[i].hits)
+            fail_msg("q=%s: %lld hits", cases[i].q, (long long)gh_stmt_int(st, 0));
+        gh_stmt_done(st);
+    }
+    gh_arena_free(a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(open_sets_wal_and_full_sync, setup_raw, teardown),
+        cmocka_unit_test(open_failures),
+        cmocka_unit_test_setup_teardown(migrate_applies_once, setup_raw, teardown),
+        cmocka_unit_test_setup_teardown(migrate_refuses_newer_schema, setup_migrated, teardown),
+        cmocka_unit_test_setup_teardown(statements, setup_raw, teardown),
+        cmocka_unit_test_setup_teardown(statement_cache, setup_raw, teardown),
+        cmocka_unit_test_setup_teardown(unique_violation_is_conflict, setup_migrated, teardown),
+        cmocka_unit_test_setup_teardown(transactions, setup_raw, teardown),
+        cmocka_unit_test_setup_teardown(integrity, setup_migrated, teardown),
+        cmocka_unit_test_setup_teardown(substring_search, setup_migrated, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

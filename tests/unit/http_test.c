@@ -1,0 +1,512 @@
+/* Unit tests of http/ that need no server: the router, the JSON body checks, the route table's
+ * deny-by-default rule and the OpenAPI document generated from it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/perms.h"
+#include "http/http.h"
+#include "http/limits.h"
+
+/* ---- router ---- */
+
+static const gh_route *route_of(const char *method, const char *pattern)
+{
+    for (const gh_route *r = gh_routes; r->method != NULL; r++)
+        if (strcmp(r->method, method) == 0 && strcmp(r->pattern, pattern) == 0)
+            return r;
+    fail_msg("no route %s %s", method, pattern);
+    return NULL;
+}
+
+static void route_match_paths(void **state)
+{
+    int64_t id = -1, sub = -1;
+    bool known = false;
+    const gh_route *r = gh_route_match("GET", "/api/v1/users/42", &id, &sub, &known);
+    assert_ptr_equal(r, route_of("GET", "/api/v1/users/{id}"));
+    assert_true(known);
+    assert_int_equal(id, 42);
+    assert_int_equal(sub, 0);
+
+    r = gh_route_match("POST", "/api/v1/users/9/disable", &id, &sub, &known);
+    assert_ptr_equal(r, route_of("POST", "/api/v1/users/{id}/disable"));
+    assert_int_equal(id, 9);
+    r = gh_route_match("GET", "/api/v1/users", &id, &sub, &known);
+    assert_ptr_equal(r, route_of("GET", "/api/v1/users"));
+    assert_int_equal(id, 0);
+    r = gh_route_match("POST", "/api/v1/users/bulk", &id, &sub, &known);
+    assert_ptr_equal(r, route_of("POST", "/api/v1/users/bulk"));
+    r = gh_route_match("GET", "/healthz", &id, &sub, &known);
+    assert_ptr_equal(r, route_of("GET", "/healthz"));
+    r = gh_route_match("DELETE", "/api/v1/tenants/123456789012345678", &id, &sub, &known);
+    assert_ptr_equal(r, route_of("DELETE", "/api/v1/tenants/{id}"));
+    assert_int_equal(id, 123456789012345678LL);
+
+    /* every route matches its own pattern with a concrete id */
+    for (const gh_route *rt = gh_routes; rt->method != NULL; rt++) {
+        char path[256];
+        const char *brace = strstr(rt->pattern, "{id}");
+        if (brace != NULL)
+            snprintf(path, sizeof path, "%.*s7%s", (int)(brace - rt->pattern), rt->pattern,
+                     brace + 4);
+        else
+            snprintf(path, sizeof path, "%s", rt->pattern);
+        id = -1;
+        if (gh_route_match(rt->method, path, &id, &sub, &known) != rt)
+            fail_msg("%s %s does not match its route", rt->method, path);
+        assert_int_equal(id, brace != NULL ? 7 : 0);
+    }
+}
+
+static void route_match_method_not_allowed(void **state)
+{
+    int64_t id = 0, sub = 0;
+    bool known = false;
+    assert_null(gh_route_match("PUT", "/api/v1/users/42", &id, &sub, &known));
+    assert_true(known);
+    assert_null(gh_route_match("DELETE", "/api/v1/users", &id, &sub, &known));
+    assert_true(known);
+    assert_null(gh_route_match("POST", "/healthz", &id, &sub, &known));
+    assert_true(known);
+    assert_null(gh_route_match("GET", "/api/v1/users/bulk", &id, &sub, &known));
+    assert_true(known);
+    assert_null(gh_route_match("get", "/healthz", &id, &sub, &known)); /* methods are exact */
+    assert_true(known);
+    assert_null(gh_route_match("GET", "/nope", &id, &sub, &known));
+    assert_false(known);
+}
+
+static void route_match_rejects_bad_paths(void **state)
+{
+    static const char *const bad[] = {
+        "/api/v1/users/042",
+        "/api/v1/users/0",
+        "/api/v1/users/-1",
+        "/api/v1/users/+1",
+        "/api/v1/users/4a",
+        "/api/v1/users/a4",
+        "/api/v1/users/1.0",
+        "/api/v1/users/ 1",
+        "/api/v1/users/1234567890123456789", /* 19 digits */
+        "/api/v1/users/99999999999999999999999",
+        "/api/v1/users/",
+        "/api/v1/users//1",
+        "/api/v1/users/1/",
+        "/api/v1/users/1/disable/",
+        "/healthz/",
+        "//healthz",
+        "/healthz/x",
+        "healthz",
+        "",
+        "/",
+        "/api/v1/USERS",
+        "/api/v1/users/1/unknown",
+        "/api/v2/users",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        int64_t id = 77, sub = 77;
+        bool known = true;
+        for (int m = 0; m < 5; m++) {
+            static const char *const methods[] = {"GET", "POST", "PATCH", "DELETE", "PUT"};
+            if (gh_route_match(methods[m], bad[i], &id, &sub, &known) != NULL)
+                fail_msg("%s %s matched", methods[m], bad[i]);
+            if (known)
+                fail_msg("%s %s: path known", methods[m], bad[i]);
+        }
+        assert_int_equal(id, 77); /* untouched without a match */
+    }
+}
+
+/* ---- JSON body checks ---- */
+
+typedef struct jfx {
+    gh_arena *a;
+    gh_req r;
+} jfx;
+
+static int jsetup(void **state)
+{
+    jfx *f = calloc(1, sizeof *f);
+    f->a = gh_arena_new();
+    f->r.a = f->a;
+    f->r.ctx.a = f->a;
+    *state = f;
+    return 0;
+}
+
+static int jteardown(void **state)
+{
+    jfx *f = *state;
+    gh_arena_free(f->a);
+    free(f);
+    return 0;
+}
+
+/* Checks text against fields; returns the error, *field the field named on failure. */
+static gh_err check(jfx *f, const gh_field *fields, const char *text, const char **field)
+{
+    json_error_t e;
+    json_t *j = json_loads(text, JSON_ALLOW_NUL, &e);
+    if (j == NULL)
+        fail_msg("bad test JSON %s: %s", text, e.text);
+    f->r.ctx.err_field = NULL;
+    f->r.ctx.err_detail = NULL;
+    gh_err err = gh_json_check(&f->r, j, fields, NULL);
+    json_decref(j);
+    if (err != GH_OK)
+        assert_non_null(f->r.ctx.err_detail);
+    *field = f->r.ctx.err_field;
+    return err;
+}
+
+static void expect_ok(jfx *f, const gh_field *fields, const char *text)
+{
+    const char *field = NULL;
+    gh_err err = check(f, fields, text, &field);
+    if (err != GH_OK)
+        fail_msg("rejected %s: %s (%s)", text, field ? field : "-", f->r.ctx.err_detail);
+}
+
+static void expect_bad(jfx *f, const gh_field *fields, const char *text, const char *want)
+{
+    const char *field = NULL;
+    gh_err err = check(f, fields, text, &field);
+    if (err != GH_EINVAL)
+        fail_msg("accepted %s", text);
+    if (field == NULL || strcmp(field, want) != 0)
+        fail_msg("%s: field %s, want %s", text, field ? field : "(null)", want);
+}
+
+/* {"<name>": <value>} with a string value of n copies of unit. */
+static char *repeat_json(gh_arena *a, const char *prefix, const char *unit, int n,
+                         const char *suffix)
+{
+    size_t ul = strlen(unit), pl = strlen(prefix), sl = strlen(suffix);
+    char *s = gh_arena_alloc(a, pl + ul * (size_t)n + sl + 1), *p = s;
+    memcpy(p, prefix, pl);
+    p += pl;
+    for (int i = 0; i < n; i++, p += ul)
+        memcpy(p, unit, ul);
+    memcpy(p, suffix, sl + 1);
+    return s;
+}
+
+#define U_BASE "\"username\":\"ann\",\"email\":\"ann@example.com\""
+
+static void json_required_and_unknown(void **state)
+{
+    jfx *f = *state;
+    const gh_field *uc = route_of("POST", "/api/v1/users")->body;
+    assert_non_null(uc);
+    expect_ok(f, uc, "{" U_BASE "}");
+    expect_bad(f, uc, "{\"email\":\"ann@example.com\"}", "username");
+    expect_bad(f, uc, "{\"username\":\"ann\"}", "email");
+    expect_bad(f, uc, "{}", "username");
+    expect_bad(f, uc, "{" U_BASE ",\"is_superadmin\":true}", "is_superadmin");
+    expect_bad(f, uc, "{" U_BASE ",\"status\":\"active\"}", "status");
+    expect_bad(f, uc, "{" U_BASE ",\"Username\":\"x\"}", "Username");
+    expect_bad(f, uc, "{" U_BASE ",\"id\":5}", "id");
+
+    const gh_field *tp = route_of("PATCH", "/api/v1/tenants/{id}")->body;
+    expect_bad(f, tp, "{}", "name");
+    expect_ok(f, tp, "{\"name\":\"x\"}");
+    expect_bad(f, tp, "{\"name\":\"x\",\"kind\":\"sub_account\"}", "kind");
+    const gh_field *up = route_of("PATCH", "/api/v1/users/{id}")->body;
+    expect_ok(f, up, "{}");
+    expect_bad(f, up, "{\"username\":\"renamed\"}", "username");
+    expect_bad(f, up, "{\"provider_id\":3}", "provider_id");
+    expect_bad(f, up, "{\"password\":\"a long enough password\"}", "password");
+}
+
+static void json_types(void **state)
+{
+    jfx *f = *state;
+    const gh_field *uc = route_of("POST", "/api/v1/users")->body;
+    expect_bad(f, uc, "{\"username\":5,\"email\":\"e\"}", "username");
+    expect_bad(f, uc, "{\"username\":null,\"email\":\"e\"}", "username");
+    expect_bad(f, uc, "{\"username\":[\"a\"],\"email\":\"e\"}", "username");
+    expect_bad(f, uc, "{" U_BASE ",\"login_enabled\":\"yes\"}", "login_enabled");
+    expect_bad(f, uc, "{" U_BASE ",\"login_enabled\":1}", "login_enabled");
+    expect_bad(f, uc, "{" U_BASE ",\"login_enabled\":null}", "login_enabled");
+    expect_ok(f, uc, "{" U_BASE ",\"login_enabled\":false,\"mfa_required\":true}");
+    expect_bad(f, uc, "{" U_BASE ",\"provider_id\":0}", "provider_id");
+    expect_bad(f, uc, "{" U_BASE ",\"provider_id\":-1}", "provider_id");
+    expect_bad(f, uc, "{" U_BASE ",\"provider_id\":\"1\"}", "provider_id");
+    expect_bad(f, uc, "{" U_BASE ",\"provider_id\":1.5}", "provider_id");
+    expect_bad(f, uc, "{" U_BASE ",\"provider_id\":true}", "provider_id");
+    expect_ok(f, uc, "{" U_BASE ",\"provider_id\":null}");
+    expect_ok(f, uc, "{" U_BASE ",\"provider_id\":7}");
+    expect_ok(f, uc, "{" U_BASE ",\"sso_source\":null,\"sso_id\":\"abc\"}");
+    expect_bad(f, uc, "{" U_BASE ",\"sso_id\":5}", "sso_id");
+    expect_bad(f, uc, "{" U_BASE ",\"first_name\":null}", "first_name");
+    expect_bad(f, uc, "{" U_BASE ",\"first_name\":\"a\\u0000b\"}", "first_name");
+    expect_bad(f, uc, "{" U_BASE ",\"access\":\"provider\"}", "access");
+    expect_bad(f, uc, "{" U_BASE ",\"access\":null}", "access");
+    expect_bad(f, uc, "{" U_BASE ",\"access\":[]}", "access");
+
+    const gh_field *rc = route_of("POST", "/api/v1/roles")->body;
+    expect_ok(f, rc,
+              "{\"name\":\"r\",\"kind\":\"platform_user\",\"permissions\":[\"users.read\"]}");
+    expect_ok(f, rc, "{\"name\":\"r\",\"kind\":\"platform_user\",\"permissions\":[]}");
+    expect_bad(f, rc, "{\"name\":\"r\",\"kind\":\"platform_user\",\"permissions\":\"users.read\"}",
+               "permissions");
+    expect_bad(f, rc, "{\"name\":\"r\",\"kind\":\"platform_user\",\"permissions\":[1]}",
+               "permissions");
+    expect_bad(f, rc, "{\"name\":\"r\",\"kind\":\"platform_user\"}", "permissions");
+    char *many = repeat_json(f->a, "{\"name\":\"r\",\"kind\":\"k\",\"permissions\":[",
+                             "\"users.read\",", 64, "\"x\"]}");
+    expect_bad(f, rc, many, "permissions"); /* 65 items */
+}
+
+static void json_string_lengths_in_characters(void **state)
+{
+    jfx *f = *state;
+    const gh_field *uc = route_of("POST", "/api/v1/users")->body;
+    expect_ok(f, uc,
+              repeat_json(f->a, "{\"email\":\"e\",\"username\":\"", "a", GH_MAX_USERNAME, "\"}"));
+    expect_bad(
+        f, uc,
+        repeat_json(f->a, "{\"email\":\"e\",\"username\":\"", "a", GH_MAX_USERNAME + 1, "\"}"),
+        "username");
+    /* 2-, 3- and 4-byte characters count once each */
+    static const char *const units[] = {"\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x99\x82", "\\u00e9"};
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
+        expect_ok(f, uc,
+                  repeat_json(f->a, "{" U_BASE ",\"first_name\":\"", units[i], GH_MAX_NAME, "\"}"));
+        expect_bad(
+            f, uc,
+            repeat_json(f->a, "{" U_BASE ",\"first_name\":\"", units[i], GH_MAX_NAME + 1, "\"}"),
+            "first_name");
+    }
+    expect_ok(f, uc, repeat_json(f->a, "{" U_BASE ",\"language\":\"", "z", 2, "\"}"));
+    expect_bad(f, uc, repeat_json(f->a, "{" U_BASE ",\"language\":\"", "z", 3, "\"}"), "language");
+    expect_bad(f, uc, repeat_json(f->a, "{" U_BASE ",\"access\":{\"level\":\"", "x", 17, "\"}}"),
+               "access.level");
+}
+
+static void json_ids(void **state)
+{
+    jfx *f = *state;
+    const gh_field *uc = route_of("POST", "/api/v1/users")->body;
+    expect_ok(f, uc, "{" U_BASE ",\"role_ids\":[1,2,3],\"group_ids\":[]}");
+    expect_bad(f, uc, "{" U_BASE ",\"role_ids\":[1,2,1]}", "role_ids");
+    expect_bad(f, uc, "{" U_BASE ",\"role_ids\":[0]}", "role_ids");
+    expect_bad(f, uc, "{" U_BASE ",\"role_ids\":[-3]}", "role_ids");
+    expect_bad(f, uc, "{" U_BASE ",\"role_ids\":[\"1\"]}", "role_ids");
+    expect_bad(f, uc, "{" U_BASE ",\"role_ids\":[1.5]}", "role_ids");
+    expect_bad(f, uc, "{" U_BASE ",\"role_ids\":[null]}", "role_ids");
+    expect_bad(f, uc, "{" U_BASE ",\"role_ids\":[[1]]}", "role_ids");
+    expect_bad(f, uc, "{" U_BASE ",\"role_ids\":\"all\"}", "role_ids"); /* plain ids only */
+    expect_bad(f, uc, "{" U_BASE ",\"role_ids\":1}", "role_ids");
+    expect_bad(f, uc, "{" U_BASE ",\"role_ids\":{}}", "role_ids");
+    expect_bad(f, uc, "{" U_BASE ",\"group_ids\":[5,5]}", "group_ids");
+
+    /* at most GH_MAX_IDS items */
+    char *ids = gh_arena_alloc(f->a, 16 * (GH_MAX_IDS + 2));
+    size_t len = 0;
+    for (int i = 1; i <= GH_MAX_IDS; i++)
+        len += (size_t)sprintf(ids + len, "%s%d", i > 1 ? "," : "", i);
+    expect_ok(f, uc, gh_arena_printf(f->a, "{" U_BASE ",\"role_ids\":[%s]}", ids));
+    expect_bad(f, uc, gh_arena_printf(f->a, "{" U_BASE ",\"role_ids\":[%s,%d]}", ids, 999),
+               "role_ids");
+
+    const gh_field *bulk = route_of("POST", "/api/v1/users/bulk")->body;
+    expect_ok(f, bulk, "{\"action\":\"disable\",\"ids\":[1,2]}");
+    expect_bad(f, bulk, "{\"action\":\"disable\",\"ids\":[2,2]}", "ids");
+    expect_bad(f, bulk, "{\"action\":\"disable\"}", "ids");
+}
+
+static void json_nested_access(void **state)
+{
+    jfx *f = *state;
+    const gh_field *uc = route_of("POST", "/api/v1/users")->body;
+    expect_ok(f, uc, "{" U_BASE ",\"access\":{\"level\":\"account\",\"account_ids\":\"all\"}}");
+    expect_ok(f, uc, "{" U_BASE ",\"access\":{\"level\":\"account\",\"account_ids\":[4,5]}}");
+    expect_ok(f, uc,
+              "{" U_BASE ",\"access\":{\"level\":\"sub_account\",\"account_ids\":[4],"
+              "\"sub_account_ids\":\"all\"}}");
+    expect_bad(f, uc, "{" U_BASE ",\"access\":{\"account_ids\":\"all\"}}", "access.level");
+    expect_bad(f, uc, "{" U_BASE ",\"access\":{}}", "access.level");
+    expect_bad(f, uc, "{" U_BASE ",\"access\":{\"level\":\"account\",\"account_ids\":\"ALL\"}}",
+               "access.account_ids");
+    expect_bad(f, uc, "{" U_BASE ",\"access\":{\"level\":\"account\",\"account_ids\":\"any\"}}",
+               "access.account_ids");
+    expect_bad(f, uc, "{" U_BASE ",\"access\":{\"level\":\"account\",\"account_ids\":[1,1]}}",
+               "access.account_ids");
+    expect_bad(f, uc, "{" U_BASE ",\"access\":{\"level\":\"account\",\"account_ids\":[0]}}",
+               "access.account_ids");
+    expect_bad(f, uc, "{" U_BASE ",\"access\":{\"level\":\"account\",\"account_ids\":null}}",
+               "access.account_ids");
+    expect_bad(f, uc,
+               "{" U_BASE ",\"access\":{\"level\":\"sub_account\",\"account_ids\":[4],"
+               "\"sub_account_ids\":[-2]}}",
+               "access.sub_account_ids");
+    expect_bad(f, uc, "{" U_BASE ",\"access\":{\"level\":\"provider\",\"foo\":1}}", "access.foo");
+    expect_bad(f, uc, "{" U_BASE ",\"access\":{\"level\":7}}", "access.level");
+
+    /* deeper nesting names the whole path */
+    static const gh_field inner[] = {{"x", GH_T_BOOL, 0, true, NULL, "x"}, {NULL}};
+    static const gh_field middle[] = {{"inner", GH_T_OBJECT, 0, true, inner, "inner"}, {NULL}};
+    static const gh_field outer[] = {{"outer", GH_T_OBJECT, 0, false, middle, "outer"}, {NULL}};
+    expect_ok(f, outer, "{\"outer\":{\"inner\":{\"x\":true}}}");
+    expect_ok(f, outer, "{}");
+    expect_bad(f, outer, "{\"outer\":{\"inner\":{\"x\":1}}}", "outer.inner.x");
+    expect_bad(f, outer, "{\"outer\":{\"inner\":{}}}", "outer.inner.x");
+    expect_bad(f, outer, "{\"outer\":{\"inner\":{\"x\":true,\"y\":1}}}", "outer.inner.y");
+    expect_bad(f, outer, "{\"outer\":{}}", "outer.inner");
+
+    /* the prefix argument names fields of a sub-object checked on its own */
+    json_t *j = json_loads("{\"level\":1}", 0, NULL);
+    assert_int_equal(gh_json_check(&f->r, j, inner, "top"), GH_EINVAL);
+    assert_string_equal(f->r.ctx.err_field, "top.level");
+    json_decref(j);
+}
+
+/* ---- the route table and OpenAPI ---- */
+
+static bool is_public_ok(const gh_route *r)
+{
+    static const char *const allowed[] = {"/healthz", "/readyz", "/metrics", "/api/v1/openapi.json",
+                                          NULL};
+    for (const char *const *p = allowed; *p != NULL; p++)
+        if (strcmp(r->pattern, *p) == 0)
+            return strcmp(r->method, "GET") == 0 && r->body == NULL;
+    return false;
+}
+
+static void routes_deny_by_default(void **state)
+{
+    size_t n = 0, public = 0;
+    for (const gh_route *r = gh_routes; r->method != NULL; r++, n++) {
+        assert_non_null(r->pattern);
+        assert_non_null(r->handler);
+        assert_non_null(r->summary);
+        assert_non_null(r->tag);
+        if (r->auth != GH_AUTH_PUBLIC && r->auth != GH_AUTH_PERM)
+            fail_msg("%s %s: auth mode %d", r->method, r->pattern, (int)r->auth);
+        if (r->auth == GH_AUTH_PUBLIC) {
+            public++;
+            if (!is_public_ok(r))
+                fail_msg("%s %s is public", r->method, r->pattern);
+            assert_int_equal(r->perm, 0);
+            continue;
+        }
+        /* every change needs a named permission; perm 0 (any signed-in user) is read-only */
+        if (strcmp(r->method, "GET") != 0 && r->perm == 0)
+            fail_msg("%s %s changes data without a permission", r->method, r->pattern);
+        if (strncmp(r->pattern, "/api/v1/", 8) != 0)
+            fail_msg("%s %s: protected route outside the API", r->method, r->pattern);
+        assert_int_equal(r->perm & ~GH_PERM_ALL, 0);
+        bool has_body = r->body != NULL;
+        bool writes = strcmp(r->method, "POST") == 0 || strcmp(r->method, "PATCH") == 0;
+        if (has_body && !writes)
+            fail_msg("%s %s takes a body", r->method, r->pattern);
+        for (const gh_route *q = gh_routes; q != r; q++)
+            if (strcmp(q->method, r->method) == 0 && strcmp(q->pattern, r->pattern) == 0)
+                fail_msg("%s %s listed twice", r->method, r->pattern);
+    }
+    assert_int_equal(public, 4);
+    assert_true(n > public);
+    /* spot checks of the permission each route needs */
+    assert_int_equal(route_of("POST", "/api/v1/users")->perm, GH_PERM(USERS_CREATE));
+    assert_int_equal(route_of("DELETE", "/api/v1/users/{id}")->perm, GH_PERM(USERS_DELETE));
+    assert_int_equal(route_of("PATCH", "/api/v1/roles/{id}")->perm, GH_PERM(ROLES_UPDATE));
+    assert_int_equal(route_of("GET", "/api/v1/audit")->perm, GH_PERM(AUDIT_READ));
+    assert_int_equal(route_of("POST", "/api/v1/tenants")->perm, GH_PERM(TENANTS_CREATE));
+}
+
+static size_t fd_count(const gh_field *f)
+{
+    size_t n = 0;
+    while (f[n].name != NULL)
+        n++;
+    return n;
+}
+
+static void openapi_lists_every_route(void **state)
+{
+    json_t *doc = gh_openapi();
+    assert_non_null(doc);
+    assert_string_equal(json_string_value(json_object_get(doc, "openapi")), "3.1.0");
+    json_t *paths = json_object_get(doc, "paths");
+    assert_true(json_is_object(paths));
+    size_t routes = 0;
+    for (const gh_route *r = gh_routes; r->method != NULL; r++, routes++) {
+        json_t *item = json_object_get(paths, r->pattern);
+        if (item == NULL)
+            fail_msg("path %s missing", r->pattern);
+        char method[8];
+        size_t i = 0;
+        for (; r->method[i] != '\0' && i < sizeof method - 1; i++)
+            method[i] = (char)tolower((unsigned char)r->method[i]);
+        method[i] = '\0';
+        json_t *op = json_object_get(item, method);
+        if (op == NULL)
+            fail_msg("%s %s missing", r->method, r->pattern);
+        assert_string_equal(json_string_value(json_object_get(op, "summary")), r->summary);
+        if (r->auth == GH_AUTH_PUBLIC) {
+            json_t *sec = json_object_get(op, "security");
+            assert_true(json_is_array(sec) && json_array_size(sec) == 0);
+        } else {
+            json_t *perms = json_object_get(op, "x-permissions");
+            assert_true(json_is_array(perms));
+            uint64_t mask = 0;
+            size_t k;
+            json_t *v;
+            json_array_foreach(perms, k, v) mask |= gh_perm_from_name(json_string_value(v));
+            assert_int_equal(mask, r->perm);
+            assert_int_equal(json_array_size(perms), (size_t)__builtin_popcountll(r->perm));
+            assert_null(json_object_get(op, "security")); /* the global bearer applies */
+        }
+        json_t *body = json_object_get(op, "requestBody");
+        assert_int_equal(body != NULL, r->body != NULL);
+        if (r->body != NULL) {
+            json_t *schema =
+                json_object_get(json_object_get(json_object_get(json_object_get(body, "content"),
+                                                                "application/json"),
+                                                "schema"),
+                                "properties");
+            for (const gh_field *fd = r->body; fd->name != NULL; fd++)
+                if (json_object_get(schema, fd->name) == NULL)
+                    fail_msg("%s %s: field %s missing", r->method, r->pattern, fd->name);
+            assert_int_equal(json_object_size(schema), fd_count(r->body));
+        }
+        assert_int_equal(json_object_get(op, "parameters") != NULL,
+                         strstr(r->pattern, "{id}") != NULL);
+    }
+    /* nothing else is documented */
+    size_t ops = 0;
+    const char *key;
+    json_t *item;
+    json_object_foreach(paths, key, item) ops += json_object_size(item);
+    assert_int_equal(ops, routes);
+    json_decref(doc);
+}
+
+int main(void)
+{
+#define J(f) cmocka_unit_test_setup_teardown(f, jsetup, jteardown)
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(route_match_paths),
+        cmocka_unit_test(route_match_method_not_allowed),
+        cmocka_unit_test(route_match_rejects_bad_paths),
+        J(json_required_and_unknown),
+        J(json_types),
+        J(json_string_lengths_in_characters),
+        J(json_ids),
+        J(json_nested_access),
+        cmocka_unit_test(routes_deny_by_default),
+        cmocka_unit_test(openapi_lists_every_route),
+    };
+#undef J
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

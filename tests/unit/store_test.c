@@ -1,0 +1,1345 @@
+/* The store conformance suite: every store function over a fresh migrated database per test.
+ * It speaks only store.h, so the same cases apply to any driver (SQLite now, PostgreSQL later). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <string.h>
+
+#include "core/perms.h"
+#include "store/store.h"
+#include "testdb.h"
+
+#define B(k) (1u << (k))
+
+typedef struct fx {
+    testdb t;
+    gh_db *db;
+    gh_arena *a;
+} fx;
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    testdb_open(&f->t);
+    f->db = f->t.db;
+    f->a = gh_arena_new();
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    gh_arena_free(f->a);
+    testdb_close(&f->t);
+    free(f);
+    return 0;
+}
+
+static int64_t mk_tenant(gh_db *db, const char *kind, int64_t parent, int64_t provider,
+                         const char *name)
+{
+    gh_tenant t = {.kind = kind,
+                   .parent_id = parent,
+                   .provider_id = provider,
+                   .name = name,
+                   .created_at = 1000};
+    int64_t id = 0;
+    assert_int_equal(gh_store_tenant_insert(db, &t, &id), GH_OK);
+    assert_true(id > 0);
+    return id;
+}
+
+static int64_t mk_provider(gh_db *db, const char *name)
+{
+    return mk_tenant(db, "service_provider", 0, 0, name);
+}
+
+static int64_t mk_account(gh_db *db, int64_t provider, const char *name)
+{
+    return mk_tenant(db, "platform_account", provider, provider, name);
+}
+
+static int64_t mk_sub(gh_db *db, int64_t provider, int64_t account, const char *name)
+{
+    return mk_tenant(db, "sub_account", account, provider, name);
+}
+
+static int64_t mk_role(gh_db *db, int64_t provider, const char *name, const char *kind,
+                       uint64_t perms)
+{
+    gh_role r = {.provider_id = provider,
+                 .name = name,
+                 .description = "",
+                 .kind = kind,
+                 .permissions = perms,
+                 .created_at = 1000};
+    int64_t id = 0;
+    assert_int_equal(gh_store_role_insert(db, &r, &id), GH_OK);
+    return id;
+}
+
+static int64_t mk_group(gh_db *db, int64_t provider, const char *name, gh_ids roles)
+{
+    gh_group g = {.provider_id = provider,
+                  .name = name,
+                  .description = "",
+                  .role_ids = roles,
+                  .created_at = 1000};
+    int64_t id = 0;
+    assert_int_equal(gh_store_group_insert(db, &g, &id), GH_OK);
+    return id;
+}
+
+/* A valid active user at provider level (platform level when provider is 0). */
+static gh_user user_base(const char *username, int64_t provider)
+{
+    return (gh_user){
+        .username = username,
+        .provider_id = provider,
+        .first_name = "",
+        .last_name = "",
+        .email = "someone@example.com",
+        .phone = "",
+        .language = "en",
+        .timezone = "UTC",
+        .country = "",
+        .status = "active",
+        .login_enabled = true,
+        .access = {.level = provider != 0 ? GH_ACCESS_PROVIDER : GH_ACCESS_PLATFORM},
+        .created_at = 1000,
+    };
+}
+
+static int64_t mk_user(gh_db *db, const gh_user *u)
+{
+    int64_t id = 0;
+    assert_int_equal(gh_store_user_insert(db, u, &id), GH_OK);
+    assert_true(id > 0);
+    return id;
+}
+
+/* Inserts a user with the given access. */
+static int64_t mk_scoped(gh_db *db, const char *username, int64_t provider, gh_access_level level,
+                         bool all, int64_t account, gh_ids ids)
+{
+    gh_user u = user_base(username, provider);
+    u.access = (gh_access){.level = level, .all = all, .account_id = account, .ids = ids};
+    return mk_user(db, &u);
+}
+
+static void set_int(gh_db *db, const char *sql, int64_t v, int64_t id)
+{
+    int64_t p[2] = {v, id};
+    testdb_exec_ints(db, sql, 2, p);
+}
+
+static void assert_ids_equal(gh_ids got, const int64_t *want, size_t n)
+{
+    assert_int_equal(got.n, n);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(got.v[i], want[i]);
+}
+
+/* Lists with f (limit 100) and checks that the result is exactly the users ids[k] for the bits k
+ * of want. */
+static void expect_list(fx *x, const gh_principal *v, gh_user_filter f, const int64_t *ids,
+                        size_t n_ids, unsigned want, const char *what)
+{
+    gh_user_page page;
+    f.limit = 100;
+    assert_int_equal(gh_store_user_list(x->db, x->a, v, &f, &page), GH_OK);
+    assert_false(page.more);
+    unsigned got = 0;
+    for (size_t i = 0; i < page.n; i++) {
+        size_t k = 0;
+        while (k < n_ids && ids[k] != page.items[i].id)
+            k++;
+        if (k == n_ids)
+            fail_msg("%s: unexpected user %lld", what, (long long)page.items[i].id);
+        if (got & B(k))
+            fail_msg("%s: user %lld listed twice", what, (long long)page.items[i].id);
+        got |= B(k);
+    }
+    if (got != want)
+        fail_msg("%s: got users %#x, want %#x", what, got, want);
+}
+
+/* ---- tenants ---- */
+
+static void tenants(void **state)
+{
+    fx *x = *state;
+    gh_tenant t;
+    int64_t p = mk_provider(x->db, "Acme");
+    int64_t acc = mk_account(x->db, p, "Acme EU");
+    int64_t sub = mk_sub(x->db, p, acc, "Acme EU One");
+
+    assert_int_equal(gh_store_tenant_get(x->db, x->a, acc, &t), GH_OK);
+    assert_int_equal(t.id, acc);
+    assert_string_equal(t.kind, "platform_account");
+    assert_int_equal(t.parent_id, p);
+    assert_int_equal(t.provider_id, p);
+    assert_string_equal(t.name, "Acme EU");
+    assert_int_equal(t.created_at, 1000);
+    assert_int_equal(t.updated_at, 1000);
+    assert_int_equal(t.version, 1);
+    assert_int_equal(gh_store_tenant_get(x->db, x->a, p, &t), GH_OK);
+    assert_string_equal(t.kind, "service_provider");
+    assert_int_equal(t.parent_id, 0);
+    assert_int_equal(t.provider_id, 0);
+    assert_int_equal(gh_store_tenant_get(x->db, x->a, 99999, &t), GH_ENOTFOUND);
+
+    /* names are unique among siblings only */
+    int64_t id = 0;
+    gh_tenant dup = {
+        .kind = "platform_account", .parent_id = p, .provider_id = p, .name = "Acme EU"};
+    assert_int_equal(gh_store_tenant_insert(x->db, &dup, &id), GH_ECONFLICT);
+    gh_tenant dup_sp = {.kind = "service_provider", .name = "Acme"};
+    assert_int_equal(gh_store_tenant_insert(x->db, &dup_sp, &id), GH_ECONFLICT);
+    int64_t p2 = mk_provider(x->db, "Other");
+    mk_account(x->db, p2, "Acme EU");
+
+    /* rename */
+    assert_int_equal(gh_store_tenant_rename(x->db, acc, "Acme Europe", 2000), GH_OK);
+    assert_int_equal(gh_store_tenant_get(x->db, x->a, acc, &t), GH_OK);
+    assert_string_equal(t.name, "Acme Europe");
+    assert_int_equal(t.updated_at, 2000);
+    assert_int_equal(t.created_at, 1000);
+    assert_int_equal(t.version, 2);
+    int64_t acc2 = mk_account(x->db, p, "Acme US");
+    assert_int_equal(gh_store_tenant_rename(x->db, acc2, "Acme Europe", 2000), GH_ECONFLICT);
+    assert_int_equal(gh_store_tenant_rename(x->db, 99999, "x", 2000), GH_ENOTFOUND);
+
+    /* in use: children */
+    bool in_use = false;
+    assert_int_equal(gh_store_tenant_in_use(x->db, p, &in_use), GH_OK);
+    assert_true(in_use);
+    assert_int_equal(gh_store_tenant_in_use(x->db, acc, &in_use), GH_OK);
+    assert_true(in_use);
+    assert_int_equal(gh_store_tenant_in_use(x->db, sub, &in_use), GH_OK);
+    assert_false(in_use);
+    assert_int_equal(gh_store_tenant_in_use(x->db, acc2, &in_use), GH_OK);
+    assert_false(in_use);
+    /* a tenant with children cannot be deleted even without the check */
+    assert_int_equal(gh_store_tenant_delete(x->db, acc), GH_ECONFLICT);
+    assert_int_equal(gh_store_tenant_delete(x->db, sub), GH_OK);
+    assert_int_equal(gh_store_tenant_get(x->db, x->a, sub, &t), GH_ENOTFOUND);
+    assert_int_equal(gh_store_tenant_in_use(x->db, acc, &in_use), GH_OK);
+    assert_false(in_use);
+}
+
+static void tenant_in_use_by_references(void **state)
+{
+    fx *x = *state;
+    bool in_use = true;
+    int64_t p = mk_provider(x->db, "P");
+    int64_t acc = mk_account(x->db, p, "A");
+    int64_t acc_b = mk_account(x->db, p, "B");
+    int64_t sub = mk_sub(x->db, p, acc_b, "B1");
+    int64_t lone = mk_provider(x->db, "Lone");
+    assert_int_equal(gh_store_tenant_in_use(x->db, lone, &in_use), GH_OK);
+    assert_false(in_use);
+
+    /* a role or a group of the provider */
+    int64_t r = mk_role(x->db, lone, "r", "service_provider", 1);
+    assert_int_equal(gh_store_tenant_in_use(x->db, lone, &in_use), GH_OK);
+    assert_true(in_use);
+    assert_int_equal(gh_store_role_delete(x->db, r), GH_OK);
+    assert_int_equal(gh_store_tenant_in_use(x->db, lone, &in_use), GH_OK);
+    assert_false(in_use);
+    int64_t g = mk_group(x->db, lone, "g", (gh_ids){0});
+    assert_int_equal(gh_store_tenant_in_use(x->db, lone, &in_use), GH_OK);
+    assert_true(in_use);
+    assert_int_equal(gh_store_group_delete(x->db, g), GH_OK);
+    /* a user of the provider */
+    gh_user u = user_base("lone.user", lone);
+    mk_user(x->db, &u);
+    assert_int_equal(gh_store_tenant_in_use(x->db, lone, &in_use), GH_OK);
+    assert_true(in_use);
+
+    /* an account listed in a user's access, and the account of sub-account access */
+    assert_int_equal(gh_store_tenant_in_use(x->db, acc, &in_use), GH_OK);
+    assert_false(in_use);
+    mk_scoped(x->db, "acc.user", p, GH_ACCESS_ACCOUNT, false, 0, (gh_ids){(int64_t[]){acc}, 1});
+    assert_int_equal(gh_store_tenant_in_use(x->db, acc, &in_use), GH_OK);
+    assert_true(in_use);
+    mk_scoped(x->db, "sub.user", p, GH_ACCESS_SUB_ACCOUNT, true, acc_b, (gh_ids){0});
+    assert_int_equal(gh_store_tenant_in_use(x->db, sub, &in_use), GH_OK);
+    assert_false(in_use);
+    assert_int_equal(gh_store_tenant_delete(x->db, sub), GH_OK);
+    assert_int_equal(gh_store_tenant_in_use(x->db, acc_b, &in_use), GH_OK);
+    assert_true(in_use); /* still the sub-account user's account */
+}
+
+/* ---- roles and groups ---- */
+
+static void roles(void **state)
+{
+    fx *x = *state;
+    gh_role r;
+    int64_t p = mk_provider(x->db, "P");
+    int64_t p2 = mk_provider(x->db, "P2");
+    gh_role in = {.provider_id = p,
+                  .name = "Support",
+                  .description = "first line",
+                  .kind = "platform_account",
+                  .permissions = GH_PERM(USERS_READ) | GH_PERM(SETTINGS_UPDATE),
+                  .created_at = 1000};
+    int64_t id = 0;
+    assert_int_equal(gh_store_role_insert(x->db, &in, &id), GH_OK);
+    assert_int_equal(gh_store_role_get(x->db, x->a, id, &r), GH_OK);
+    assert_int_equal(r.id, id);
+    assert_int_equal(r.provider_id, p);
+    assert_string_equal(r.name, "Support");
+    assert_string_equal(r.description, "first line");
+    assert_string_equal(r.kind, "platform_account");
+    assert_int_equal(r.permissions, GH_PERM(USERS_READ) | GH_PERM(SETTINGS_UPDATE));
+    assert_int_equal(r.created_at, 1000);
+    assert_int_equal(r.updated_at, 1000);
+    assert_int_equal(r.version, 1);
+    assert_int_equal(gh_store_role_get(x->db, x->a, 99999, &r), GH_ENOTFOUND);
+
+    /* update with the version read */
+    gh_role up = in;
+    up.id = id;
+    up.version = 1;
+    up.name = "Support II";
+    up.permissions = GH_PERM_ALL;
+    up.updated_at = 2000;
+    assert_int_equal(gh_store_role_update(x->db, &up), GH_OK);
+    assert_int_equal(gh_store_role_get(x->db, x->a, id, &r), GH_OK);
+    assert_string_equal(r.name, "Support II");
+    assert_int_equal(r.permissions, GH_PERM_ALL);
+    assert_int_equal(r.version, 2);
+    assert_int_equal(r.updated_at, 2000);
+    assert_int_equal(r.created_at, 1000);
+    /* a stale version changes nothing */
+    up.name = "Stale";
+    assert_int_equal(gh_store_role_update(x->db, &up), GH_EPRECOND);
+    assert_int_equal(gh_store_role_get(x->db, x->a, id, &r), GH_OK);
+    assert_string_equal(r.name, "Support II");
+    up.id = 99999;
+    assert_int_equal(gh_store_role_update(x->db, &up), GH_EPRECOND);
+
+    /* names are unique per provider (global counts as one provider) */
+    in.name = "Support II";
+    assert_int_equal(gh_store_role_insert(x->db, &in, &id), GH_ECONFLICT);
+    in.provider_id = p2;
+    int64_t other = 0;
+    assert_int_equal(gh_store_role_insert(x->db, &in, &other), GH_OK);
+    in.provider_id = 0;
+    int64_t global = 0;
+    assert_int_equal(gh_store_role_insert(x->db, &in, &global), GH_OK);
+    assert_int_equal(gh_store_role_get(x->db, x->a, global, &r), GH_OK);
+    assert_int_equal(r.provider_id, 0);
+    assert_int_equal(gh_store_role_insert(x->db, &in, &other), GH_ECONFLICT);
+
+    /* in use through a user */
+    bool in_use = true;
+    assert_int_equal(gh_store_role_in_use(x->db, global, &in_use), GH_OK);
+    assert_false(in_use);
+    gh_user u = user_base("holder", 0);
+    u.role_ids = (gh_ids){(int64_t[]){global}, 1};
+    mk_user(x->db, &u);
+    assert_int_equal(gh_store_role_in_use(x->db, global, &in_use), GH_OK);
+    assert_true(in_use);
+
+    /* delete */
+    assert_int_equal(gh_store_role_delete(x->db, id), GH_OK);
+    assert_int_equal(gh_store_role_get(x->db, x->a, id, &r), GH_ENOTFOUND);
+}
+
+static void role_and_group_lists(void **state)
+{
+    fx *x = *state;
+    int64_t p1 = mk_provider(x->db, "P1"), p2 = mk_provider(x->db, "P2");
+    int64_t rg = mk_role(x->db, 0, "global", "platform_user", 1);
+    int64_t r1 = mk_role(x->db, p1, "p1", "platform_user", 1);
+    int64_t r2 = mk_role(x->db, p2, "p2", "platform_user", 1);
+    int64_t gg = mk_group(x->db, 0, "global", (gh_ids){(int64_t[]){rg}, 1});
+    int64_t g1 = mk_group(x->db, p1, "p1", (gh_ids){(int64_t[]){r1, rg}, 2});
+    int64_t g2 = mk_group(x->db, p2, "p2", (gh_ids){0});
+    gh_principal plat = {.access = {.level = GH_ACCESS_PLATFORM}};
+    gh_principal prov1 = {.user_id = 1, .provider_id = p1, .access = {.level = GH_ACCESS_PROVIDER}};
+    gh_role *roles = NULL;
+    gh_group *groups = NULL;
+    size_t n = 0;
+
+    assert_int_equal(gh_store_role_list(x->db, x->a, &plat, 0, 50, 0, &roles, &n), GH_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(gh_store_role_list(x->db, x->a, &prov1, 0, 50, 0, &roles, &n), GH_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(roles[0].id, rg);
+    assert_int_equal(roles[1].id, r1);
+    assert_int_equal(gh_store_role_list(x->db, x->a, &prov1, p2, 50, 0, &roles, &n), GH_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(gh_store_role_list(x->db, x->a, &plat, -1, 50, 0, &roles, &n), GH_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(roles[0].id, rg);
+    assert_int_equal(gh_store_role_list(x->db, x->a, &plat, p2, 50, 0, &roles, &n), GH_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(roles[0].id, r2);
+    /* paging by id */
+    assert_int_equal(gh_store_role_list(x->db, x->a, &plat, 0, 2, 0, &roles, &n), GH_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(gh_store_role_list(x->db, x->a, &plat, 0, 2, roles[1].id, &roles, &n), GH_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(roles[0].id, r2);
+
+    assert_int_equal(gh_store_group_list(x->db, x->a, &prov1, 0, 50, 0, &groups, &n), GH_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(groups[0].id, gg);
+    assert_int_equal(groups[1].id, g1);
+    assert_ids_equal(groups[1].role_ids, (int64_t[]){rg, r1}, 2);
+    assert_int_equal(gh_store_group_list(x->db, x->a, &plat, 0, 50, g1, &groups, &n), GH_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(groups[0].id, g2);
+}
+
+static void groups(void **state)
+{
+    fx *x = *state;
+    gh_group g;
+    int64_t p = mk_provider(x->db, "P");
+    int64_t r1 = mk_role(x->db, p, "r1", "platform_user", GH_PERM(USERS_READ));
+    int64_t r2 = mk_role(x->db, p, "r2", "platform_user", GH_PERM(AUDIT_READ));
+    gh_group in = {.provider_id = p,
+                   .name = "Ops",
+                   .description = "operations",
+                   .role_ids = {(int64_t[]){r2, r1}, 2},
+                   .created_at = 1000};
+    int64_t id = 0;
+    assert_int_equal(gh_store_group_insert(x->db, &in, &id), GH_OK);
+    assert_int_equal(gh_store_group_get(x->db, x->a, id, &g), GH_OK);
+    assert_int_equal(g.id, id);
+    assert_int_equal(g.provider_id, p);
+    assert_string_equal(g.name, "Ops");
+    assert_string_equal(g.description, "operations");
+    assert_ids_equal(g.role_ids, (int64_t[]){r1, r2}, 2);
+    assert_int_equal(g.member_count, 0);
+    assert_int_equal(g.version, 1);
+    assert_int_equal(g.created_at, 1000);
+    assert_int_equal(gh_store_group_get(x->db, x->a, 99999, &g), GH_ENOTFOUND);
+
+    gh_user u = user_base("member", p);
+    u.group_ids = (gh_ids){(int64_t[]){id}, 1};
+    int64_t uid = mk_user(x->db, &u);
+    assert_int_equal(gh_store_group_get(x->db, x->a, id, &g), GH_OK);
+    assert_int_equal(g.member_count, 1);
+
+    gh_group up = in;
+    up.id = id;
+    up.version = 1;
+    up.name = "Ops 2";
+    up.role_ids = (gh_ids){(int64_t[]){r2}, 1};
+    up.updated_at = 2000;
+    assert_int_equal(gh_store_group_update(x->db, &up), GH_OK);
+    assert_int_equal(gh_store_group_get(x->db, x->a, id, &g), GH_OK);
+    assert_string_equal(g.name, "Ops 2");
+    assert_ids_equal(g.role_ids, (int64_t[]){r2}, 1);
+    assert_int_equal(g.version, 2);
+    assert_int_equal(g.updated_at, 2000);
+    /* a stale version changes neither the row nor its roles */
+    up.name = "Stale";
+    up.role_ids = (gh_ids){(int64_t[]){r1}, 1};
+    assert_int_equal(gh_store_group_update(x->db, &up), GH_EPRECOND);
+    assert_int_equal(gh_store_group_get(x->db, x->a, id, &g), GH_OK);
+    assert_string_equal(g.name, "Ops 2");
+    assert_ids_equal(g.role_ids, (int64_t[]){r2}, 1);
+
+    bool in_use = true;
+    assert_int_equal(gh_store_role_in_use(x->db, r1, &in_use), GH_OK);
+    assert_false(in_use);
+    assert_int_equal(gh_store_role_in_use(x->db, r2, &in_use), GH_OK);
+    assert_true(in_use);
+
+    gh_group dup = in;
+    dup.name = "Ops 2";
+    int64_t dup_id = 0;
+    assert_int_equal(gh_store_group_insert(x->db, &dup, &dup_id), GH_ECONFLICT);
+
+    /* deleting a group drops its memberships and role links */
+    assert_int_equal(gh_store_group_delete(x->db, id), GH_OK);
+    assert_int_equal(gh_store_group_get(x->db, x->a, id, &g), GH_ENOTFOUND);
+    gh_user after;
+    assert_int_equal(gh_store_user_get(x->db, x->a, uid, &after), GH_OK);
+    assert_int_equal(after.group_ids.n, 0);
+    assert_int_equal(gh_store_role_in_use(x->db, r2, &in_use), GH_OK);
+    assert_false(in_use);
+}
+
+/* ---- users ---- */
+
+static void users(void **state)
+{
+    fx *x = *state;
+    gh_user g;
+    int64_t p = mk_provider(x->db, "P");
+    int64_t a1 = mk_account(x->db, p, "A1"), a2 = mk_account(x->db, p, "A2");
+    int64_t r = mk_role(x->db, p, "r", "platform_account", 1);
+    int64_t grp = mk_group(x->db, p, "g", (gh_ids){0});
+    gh_user u = user_base("Alice.Smith", p);
+    u.first_name = "Alice";
+    u.last_name = "Smith";
+    u.email = "alice@example.com";
+    u.phone = "+441234567890";
+    u.language = "zh";
+    u.timezone = "Europe/London";
+    u.country = "GB";
+    u.sso_source = "okta";
+    u.sso_id = "00u1";
+    u.enforce_sso = true;
+    u.mfa_required = true;
+    u.status = "invited";
+    u.must_change_password = true;
+    u.password_hash = "$argon2id$fake";
+    u.access = (gh_access){.level = GH_ACCESS_ACCOUNT, .ids = {(int64_t[]){a2, a1}, 2}};
+    u.role_ids = (gh_ids){(int64_t[]){r}, 1};
+    u.group_ids = (gh_ids){(int64_t[]){grp}, 1};
+    u.created_by = 7;
+    int64_t id = mk_user(x->db, &u);
+
+    assert_int_equal(gh_store_user_get(x->db, x->a, id, &g), GH_OK);
+    assert_int_equal(g.id, id);
+    assert_int_equal(g.provider_id, p);
+    assert_string_equal(g.username, "Alice.Smith");
+    assert_string_equal(g.first_name, "Alice");
+    assert_string_equal(g.last_name, "Smith");
+    assert_string_equal(g.email, "alice@example.com");
+    assert_string_equal(g.phone, "+441234567890");
+    assert_string_equal(g.language, "zh");
+    assert_string_equal(g.timezone, "Europe/London");
+    assert_string_equal(g.country, "GB");
+    assert_string_equal(g.status, "invited");
+    assert_string_equal(g.sso_source, "okta");
+    assert_string_equal(g.sso_id, "00u1");
+    assert_true(g.login_enabled);
+    assert_true(g.enforce_sso);
+    assert_true(g.mfa_required);
+    assert_false(g.mfa_enrolled);
+    assert_false(g.is_superadmin);
+    assert_true(g.must_change_password);
+    assert_true(g.has_password);
+    assert_null(g.password_hash); /* never read back */
+    assert_int_equal(g.banned_until, 0);
+    assert_int_equal(g.last_login_at, 0);
+    assert_int_equal(g.created_at, 1000);
+    assert_int_equal(g.updated_at, 1000);
+    assert_int_equal(g.created_by, 7);
+    assert_int_equal(g.updated_by, 7);
+    assert_int_equal(g.version, 1);
+    assert_int_equal(g.access.level, GH_ACCESS_ACCOUNT);
+    assert_false(g.access.all);
+    assert_ids_equal(g.access.ids, (int64_t[]){a1, a2}, 2);
+    assert_ids_equal(g.role_ids, (int64_t[]){r}, 1);
+    assert_ids_equal(g.group_ids, (int64_t[]){grp}, 1);
+    assert_int_equal(gh_store_user_get(x->db, x->a, 99999, &g), GH_ENOTFOUND);
+
+    /* usernames: found and taken case-insensitively, spelling kept */
+    assert_int_equal(gh_store_user_by_username(x->db, x->a, "ALICE.smith", &g), GH_OK);
+    assert_int_equal(g.id, id);
+    assert_string_equal(g.username, "Alice.Smith");
+    assert_int_equal(gh_store_user_by_username(x->db, x->a, "nobody", &g), GH_ENOTFOUND);
+    bool taken = false;
+    assert_int_equal(gh_store_username_taken(x->db, "aLiCe.sMiTh", &taken), GH_OK);
+    assert_true(taken);
+    assert_int_equal(gh_store_username_taken(x->db, "alice", &taken), GH_OK);
+    assert_false(taken);
+    gh_user clash = user_base("alice.SMITH", 0);
+    int64_t clash_id = 0;
+    assert_int_equal(gh_store_user_insert(x->db, &clash, &clash_id), GH_ECONFLICT);
+
+    /* update */
+    gh_user cur;
+    assert_int_equal(gh_store_user_get(x->db, x->a, id, &cur), GH_OK);
+    cur.first_name = "Alicia";
+    cur.sso_source = NULL;
+    cur.sso_id = NULL;
+    cur.access = (gh_access){.level = GH_ACCESS_ACCOUNT, .all = true};
+    cur.role_ids = (gh_ids){0};
+    cur.updated_at = 2000;
+    cur.updated_by = 8;
+    assert_int_equal(gh_store_user_update(x->db, &cur), GH_OK);
+    assert_int_equal(gh_store_user_get(x->db, x->a, id, &g), GH_OK);
+    assert_string_equal(g.first_name, "Alicia");
+    assert_null(g.sso_source);
+    assert_null(g.sso_id);
+    assert_true(g.access.all);
+    assert_int_equal(g.access.ids.n, 0);
+    assert_int_equal(g.role_ids.n, 0);
+    assert_ids_equal(g.group_ids, (int64_t[]){grp}, 1);
+    assert_int_equal(g.version, 2);
+    assert_int_equal(g.updated_at, 2000);
+    assert_int_equal(g.updated_by, 8);
+    assert_int_equal(g.created_at, 1000);
+    assert_string_equal(g.username, "Alice.Smith");
+    /* stale version: nothing changes */
+    cur.first_name = "Stale";
+    assert_int_equal(gh_store_user_update(x->db, &cur), GH_EPRECOND);
+    assert_int_equal(gh_store_user_get(x->db, x->a, id, &g), GH_OK);
+    assert_string_equal(g.first_name, "Alicia");
+
+    /* status */
+    assert_int_equal(gh_store_user_set_status(x->db, id, "disabled", 3000, 9), GH_OK);
+    assert_int_equal(gh_store_user_get(x->db, x->a, id, &g), GH_OK);
+    assert_string_equal(g.status, "disabled");
+    assert_int_equal(g.version, 3);
+    assert_int_equal(g.updated_at, 3000);
+    assert_int_equal(g.updated_by, 9);
+    assert_int_equal(gh_store_user_set_status(x->db, 99999, "disabled", 3000, 9), GH_ENOTFOUND);
+
+    /* a deleted user's name stays taken */
+    assert_int_equal(gh_store_user_set_status(x->db, id, "deleted", 4000, 9), GH_OK);
+    assert_int_equal(gh_store_username_taken(x->db, "alice.smith", &taken), GH_OK);
+    assert_true(taken);
+    assert_int_equal(gh_store_user_insert(x->db, &clash, &clash_id), GH_ECONFLICT);
+
+    /* password */
+    gh_user bob = user_base("bob", 0);
+    int64_t bob_id = mk_user(x->db, &bob);
+    assert_int_equal(gh_store_user_get(x->db, x->a, bob_id, &g), GH_OK);
+    assert_false(g.has_password);
+    assert_false(g.must_change_password);
+    assert_int_equal(gh_store_user_set_password(x->db, bob_id, "$argon2id$x", true, 5000), GH_OK);
+    assert_int_equal(gh_store_user_get(x->db, x->a, bob_id, &g), GH_OK);
+    assert_true(g.has_password);
+    assert_true(g.must_change_password);
+    assert_int_equal(g.version, 2);
+    assert_int_equal(gh_store_user_set_password(x->db, 99999, "h", false, 5000), GH_ENOTFOUND);
+
+    int64_t count = 0;
+    assert_int_equal(gh_store_user_count(x->db, &count), GH_OK);
+    assert_true(count > 0);
+}
+
+static void user_sub_account_access(void **state)
+{
+    fx *x = *state;
+    gh_user g;
+    int64_t p = mk_provider(x->db, "P");
+    int64_t a1 = mk_account(x->db, p, "A1");
+    int64_t s1 = mk_sub(x->db, p, a1, "S1"), s2 = mk_sub(x->db, p, a1, "S2");
+    mk_sub(x->db, p, a1, "S3");
+    int64_t some = mk_scoped(x->db, "some", p, GH_ACCESS_SUB_ACCOUNT, false, a1,
+                             (gh_ids){(int64_t[]){s2, s1}, 2});
+    int64_t all = mk_scoped(x->db, "all", p, GH_ACCESS_SUB_ACCOUNT, true, a1, (gh_ids){0});
+
+    assert_int_equal(gh_store_user_get(x->db, x->a, some, &g), GH_OK);
+    assert_int_equal(g.access.level, GH_ACCESS_SUB_ACCOUNT);
+    assert_int_equal(g.access.account_id, a1);
+    assert_false(g.access.all);
+    assert_ids_equal(g.access.ids, (int64_t[]){s1, s2}, 2);
+    assert_int_equal(g.access.sub_account_count, 2);
+    assert_int_equal(gh_store_user_get(x->db, x->a, all, &g), GH_OK);
+    assert_int_equal(g.access.account_id, a1);
+    assert_true(g.access.all);
+    assert_int_equal(g.access.ids.n, 0);
+    assert_int_equal(g.access.sub_account_count, 3);
+}
+
+/* ---- user list: search and filters ---- */
+
+static void user_list_search(void **state)
+{
+    fx *x = *state;
+    static const struct {
+        const char *username, *first, *last, *email;
+    } rows[] = {
+        {"jdoe", "John", "Doe", "john.doe@example.com"},
+        {"asmith", "Alice", "Smith", "alice@corp.test"},
+        {"bob_the_builder", "Robert", "Builder", "bob@builders.org"},
+        {"li.wei", "Wei", "Li", "wei@example.cn"},
+        {"x", "Zed", "Q", "zq@q.io"},
+    };
+    int64_t ids[5];
+    for (int i = 0; i < 5; i++) {
+        gh_user u = user_base(rows[i].username, 0);
+        u.first_name = rows[i].first;
+        u.last_name = rows[i].last;
+        u.email = rows[i].email;
+        ids[i] = mk_user(x->db, &u);
+    }
+    gh_principal plat = {.access = {.level = GH_ACCESS_PLATFORM}};
+    static const struct {
+        const char *q;
+        unsigned want;
+    } cases[] = {
+        {"doe", B(0)},
+        {"DOE", B(0)},
+        {"Smith", B(1)},
+        {"alice", B(1)},
+        {"corp.test", B(1)},
+        {"example", B(0) | B(3)},
+        {"bert", B(2)},
+        {"hn d", B(0)}, /* across first and last name */
+        {"li", B(1) | B(3)},
+        {"LI", B(1) | B(3)},
+        {"q", B(4)},
+        {"_", B(2)}, /* a literal underscore, not a wildcard */
+        {"%", 0},
+        {"zz", 0},
+        {"xyz", 0},
+        {"a\"b", 0},
+        {"", B(0) | B(1) | B(2) | B(3) | B(4)},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        gh_user_filter f = {.q = cases[i].q, .now = 1000};
+        expect_list(x, &plat, f, ids, 5, cases[i].want, cases[i].q);
+    }
+
+    /* the index follows updates */
+    gh_user cur;
+    assert_int_equal(gh_store_user_get(x->db, x->a, ids[0], &cur), GH_OK);
+    cur.first_name = "Jonathan";
+    assert_int_equal(gh_store_user_update(x->db, &cur), GH_OK);
+    expect_list(x, &plat, (gh_user_filter){.q = "athan", .now = 1000}, ids, 5, B(0), "athan");
+    expect_list(x, &plat, (gh_user_filter){.q = "hn d", .now = 1000}, ids, 5, 0, "hn d after");
+    expect_list(x, &plat, (gh_user_filter){.q = "jo", .now = 1000}, ids, 5, B(0), "jo");
+}
+
+static void user_list_status(void **state)
+{
+    fx *x = *state;
+    static const char *const statuses[] = {"active",   "active",   "active", "invited",
+                                           "disabled", "disabled", "deleted"};
+    static const int64_t banned[] = {0, 6000, 4000, 0, 0, 6000, 0};
+    int64_t ids[7];
+    for (int i = 0; i < 7; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "user%d", i);
+        gh_user u = user_base(name, 0);
+        u.status = statuses[i];
+        ids[i] = mk_user(x->db, &u);
+        set_int(x->db, "UPDATE users SET banned_until = ? WHERE id = ?", banned[i], ids[i]);
+    }
+    gh_principal plat = {.access = {.level = GH_ACCESS_PLATFORM}};
+    static const struct {
+        const char *status;
+        int64_t now;
+        unsigned want;
+    } cases[] = {
+        {NULL, 5000, B(0) | B(1) | B(2) | B(3) | B(4) | B(5)},
+        {"active", 5000, B(0) | B(2)},
+        {"banned", 5000, B(1)},
+        {"invited", 5000, B(3)},
+        {"disabled", 5000, B(4) | B(5)},
+        {"deleted", 5000, B(6)},
+        {"active", 7000, B(0) | B(1) | B(2)},
+        {"banned", 7000, 0},
+        {"banned", 3000, B(1) | B(2)},
+        {"active", 6000, B(0) | B(1) | B(2)}, /* banned_until is the first free second */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        gh_user_filter f = {.status = cases[i].status, .now = cases[i].now};
+        char what[64];
+        snprintf(what, sizeof what, "%s at %lld", cases[i].status ? cases[i].status : "(none)",
+                 (long long)cases[i].now);
+        expect_list(x, &plat, f, ids, 7, cases[i].want, what);
+    }
+}
+
+static void user_list_filters(void **state)
+{
+    fx *x = *state;
+    int64_t p1 = mk_provider(x->db, "P1"), p2 = mk_provider(x->db, "P2");
+    int64_t a1 = mk_account(x->db, p1, "A1"), a2 = mk_account(x->db, p1, "A2");
+    int64_t s1 = mk_sub(x->db, p1, a1, "S1");
+    int64_t r1 = mk_role(x->db, p1, "r1", "platform_user", 1);
+    int64_t r2 = mk_role(x->db, 0, "r2", "platform_user", 2);
+    int64_t g1 = mk_group(x->db, p1, "g1", (gh_ids){0});
+    int64_t ids[5];
+    gh_user u = user_base("u0", p1);
+    u.role_ids = (gh_ids){(int64_t[]){r1}, 1};
+    ids[0] = mk_user(x->db, &u);
+    u = user_base("u1", p1);
+    u.access = (gh_access){.level = GH_ACCESS_ACCOUNT, .ids = {(int64_t[]){a1}, 1}};
+    u.group_ids = (gh_ids){(int64_t[]){g1}, 1};
+    ids[1] = mk_user(x->db, &u);
+    u = user_base("u2", p1);
+    u.access =
+        (gh_access){.level = GH_ACCESS_SUB_ACCOUNT, .account_id = a1, .ids = {(int64_t[]){s1}, 1}};
+    u.role_ids = (gh_ids){(int64_t[]){r1, r2}, 2};
+    ids[2] = mk_user(x->db, &u);
+    u = user_base("u3", p2);
+    ids[3] = mk_user(x->db, &u);
+    u = user_base("u4", 0);
+    u.role_ids = (gh_ids){(int64_t[]){r2}, 1};
+    ids[4] = mk_user(x->db, &u);
+
+    gh_principal plat = {.access = {.level = GH_ACCESS_PLATFORM}};
+    expect_list(x, &plat, (gh_user_filter){.role_id = r1}, ids, 5, B(0) | B(2), "role r1");
+    expect_list(x, &plat, (gh_user_filter){.role_id = r2}, ids, 5, B(2) | B(4), "role r2");
+    expect_list(x, &plat, (gh_user_filter){.group_id = g1}, ids, 5, B(1), "group g1");
+    expect_list(x, &plat, (gh_user_filter){.tenant_id = p1}, ids, 5, B(0) | B(1) | B(2), "p1");
+    expect_list(x, &plat, (gh_user_filter){.tenant_id = p2}, ids, 5, B(3), "p2");
+    expect_list(x, &plat, (gh_user_filter){.tenant_id = a1}, ids, 5, B(1) | B(2), "a1");
+    expect_list(x, &plat, (gh_user_filter){.tenant_id = a2}, ids, 5, 0, "a2");
+    expect_list(x, &plat, (gh_user_filter){.tenant_id = s1}, ids, 5, B(2), "s1");
+    expect_list(x, &plat, (gh_user_filter){.tenant_id = a1, .role_id = r1}, ids, 5, B(2),
+                "a1 and r1");
+    expect_list(x, &plat, (gh_user_filter){.role_id = r2, .q = "u4"}, ids, 5, B(4), "r2 and q");
+}
+
+/* ---- user list: sort and keyset pagination ---- */
+
+typedef struct sort_row {
+    const char *username, *first, *last, *email;
+    int64_t last_login, created;
+} sort_row;
+
+static const sort_row sort_rows[] = {
+    {"delta", "Ann", "Lee", "same@example.com", 100, 10},
+    {"Alpha", "Ann", "Lee", "b@example.com", 0, 10},
+    {"charlie", "bob", "Kay", "same@example.com", 100, 20},
+    {"Bravo", "Ann", "Lee", "a@example.com", 300, 20},
+    {"echo", "Zoe", "Ames", "Same@example.com", 0, 10},
+    {"foxtrot", "ann", "lee", "c@example.com", 300, 30},
+    {"golf", "\xc3\x89mile", "Zola", "same@example.com", 100, 20},
+};
+#define N_SORT_ROWS (sizeof sort_rows / sizeof *sort_rows)
+
+static char *lowered(gh_arena *a, const char *s)
+{
+    char *d = gh_arena_strdup(a, s);
+    for (char *p = d; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return d;
+}
+
+/* Compares the sort keys of two users as the store defines them. */
+static int key_cmp(gh_arena *a, gh_user_sort sort, const gh_user *l, const gh_user *r)
+{
+    switch (sort) {
+    case GH_SORT_NAME:
+        return strcmp(lowered(a, gh_arena_printf(a, "%s %s", l->first_name, l->last_name)),
+                      lowered(a, gh_arena_printf(a, "%s %s", r->first_name, r->last_name)));
+    case GH_SORT_USERNAME:
+        return strcmp(lowered(a, l->username), lowered(a, r->username));
+    case GH_SORT_EMAIL:
+        return strcmp(l->email, r->email);
+    case GH_SORT_LAST_LOGIN:
+        return (l->last_login_at > r->last_login_at) - (l->last_login_at < r->last_login_at);
+    case GH_SORT_CREATED:
+        return (l->created_at > r->created_at) - (l->created_at < r->created_at);
+    case GH_SORT_ID:
+        return (l->id > r->id) - (l->id < r->id);
+    }
+    return 0;
+}
+
+static void user_list_sort_and_pages(void **state)
+{
+    fx *x = *state;
+    int64_t ids[N_SORT_ROWS];
+    for (size_t i = 0; i < N_SORT_ROWS; i++) {
+        gh_user u = user_base(sort_rows[i].username, 0);
+        u.first_name = sort_rows[i].first;
+        u.last_name = sort_rows[i].last;
+        u.email = sort_rows[i].email;
+        u.created_at = sort_rows[i].created;
+        ids[i] = mk_user(x->db, &u);
+        set_int(x->db, "UPDATE users SET last_login_at = ? WHERE id = ?", sort_rows[i].last_login,
+                ids[i]);
+    }
+    gh_principal plat = {.access = {.level = GH_ACCESS_PLATFORM}};
+    static const gh_user_sort sorts[] = {GH_SORT_NAME,       GH_SORT_USERNAME, GH_SORT_EMAIL,
+                                         GH_SORT_LAST_LOGIN, GH_SORT_CREATED,  GH_SORT_ID};
+    /* every row matches both searches: "example" takes the index, "e" the short-query scan */
+    static const char *const queries[] = {NULL, "example", "e"};
+    for (size_t s = 0; s < 3 * sizeof sorts / sizeof *sorts; s++) {
+        for (int desc = 0; desc <= 1; desc++) {
+            gh_user seen[N_SORT_ROWS + 1];
+            size_t n_seen = 0;
+            gh_user_filter f = {
+                .sort = sorts[s / 3], .desc = desc, .limit = 2, .now = 1000, .q = queries[s % 3]};
+            for (int pages = 0;; pages++) {
+                gh_user_page page;
+                assert_true(pages < 10);
+                assert_int_equal(gh_store_user_list(x->db, x->a, &plat, &f, &page), GH_OK);
+                assert_true(page.n >= 1 && page.n <= 2);
+                for (size_t i = 0; i < page.n; i++) {
+                    assert_true(n_seen < N_SORT_ROWS);
+                    seen[n_seen++] = page.items[i];
+                }
+                if (!page.more)
+                    break;
+                assert_int_equal(page.n, 2);
+                assert_non_null(page.next_key);
+                assert_int_equal(page.next_id, page.items[1].id);
+                f.has_cursor = true;
+                f.cursor_key = page.next_key;
+                f.cursor_id = page.next_id;
+            }
+            /* every row exactly once */
+            assert_int_equal(n_seen, N_SORT_ROWS);
+            for (size_t i = 0; i < N_SORT_ROWS; i++) {
+                int hits = 0;
+                for (size_t j = 0; j < n_seen; j++)
+                    hits += seen[j].id == ids[i];
+                if (hits != 1)
+                    fail_msg("sort %d desc %d: %s seen %d times", (int)sorts[s / 3], desc,
+                             sort_rows[i].username, hits);
+            }
+            /* in order of (key, id), ties broken by id in the same direction */
+            for (size_t j = 1; j < n_seen; j++) {
+                int c = key_cmp(x->a, sorts[s / 3], &seen[j - 1], &seen[j]);
+                if (c == 0)
+                    c = seen[j - 1].id < seen[j].id ? -1 : 1;
+                if (desc ? c < 0 : c > 0)
+                    fail_msg("sort %d desc %d: %s before %s", (int)sorts[s / 3], desc,
+                             seen[j - 1].username, seen[j].username);
+            }
+        }
+    }
+    /* one page holding everything says there is no more */
+    gh_user_page page;
+    gh_user_filter f = {.limit = (int)N_SORT_ROWS, .now = 1000};
+    assert_int_equal(gh_store_user_list(x->db, x->a, &plat, &f, &page), GH_OK);
+    assert_int_equal(page.n, N_SORT_ROWS);
+    assert_false(page.more);
+    f.limit = (int)N_SORT_ROWS - 1;
+    assert_int_equal(gh_store_user_list(x->db, x->a, &plat, &f, &page), GH_OK);
+    assert_int_equal(page.n, N_SORT_ROWS - 1);
+    assert_true(page.more);
+}
+
+/* ---- scope ---- */
+
+enum {
+    U_PLAT,
+    U_P1,
+    U_P2,
+    U_ACC_ALL,
+    U_ACC_A1,
+    U_ACC_A2,
+    U_ACC_A1A2,
+    U_SUB_ALL,
+    U_SUB_S11,
+    U_SUB_S12,
+    U_SUB_S11S12,
+    U_SUB_A2,
+    U_P2_ACC,
+    U_COUNT
+};
+
+typedef struct scope_world {
+    int64_t p1, p2, a1, a2, a3, s11, s12, s21;
+    int64_t ids[U_COUNT];
+    gh_principal who[U_COUNT];
+} scope_world;
+
+static void scope_world_build(gh_db *db, scope_world *w)
+{
+    static const char *const names[U_COUNT] = {
+        "plat",    "p1",      "p2",      "acc.all",    "acc.a1", "acc.a2", "acc.a1a2",
+        "sub.all", "sub.s11", "sub.s12", "sub.s11s12", "sub.a2", "p2.acc"};
+    memset(w, 0, sizeof *w);
+    w->p1 = mk_provider(db, "P1");
+    w->p2 = mk_provider(db, "P2");
+    w->a1 = mk_account(db, w->p1, "A1");
+    w->a2 = mk_account(db, w->p1, "A2");
+    w->a3 = mk_account(db, w->p2, "A3");
+    w->s11 = mk_sub(db, w->p1, w->a1, "S11");
+    w->s12 = mk_sub(db, w->p1, w->a1, "S12");
+    w->s21 = mk_sub(db, w->p1, w->a2, "S21");
+    const struct {
+        int64_t provider;
+        gh_access access;
+    } spec[U_COUNT] = {
+        [U_PLAT] = {0, {.level = GH_ACCESS_PLATFORM}},
+        [U_P1] = {w->p1, {.level = GH_ACCESS_PROVIDER}},
+        [U_P2] = {w->p2, {.level = GH_ACCESS_PROVIDER}},
+        [U_ACC_ALL] = {w->p1, {.level = GH_ACCESS_ACCOUNT, .all = true}},
+        [U_ACC_A1] = {w->p1, {.level = GH_ACCESS_ACCOUNT, .ids = {&w->a1, 1}}},
+        [U_ACC_A2] = {w->p1, {.level = GH_ACCESS_ACCOUNT, .ids = {&w->a2, 1}}},
+        [U_ACC_A1A2] = {w->p1, {.level = GH_ACCESS_ACCOUNT, .ids = {(int64_t[]){w->a1, w->a2}, 2}}},
+        [U_SUB_ALL] = {w->p1, {.level = GH_ACCESS_SUB_ACCOUNT, .all = true, .account_id = w->a1}},
+        [U_SUB_S11] = {w->p1,
+                       {.level = GH_ACCESS_SUB_ACCOUNT, .account_id = w->a1, .ids = {&w->s11, 1}}},
+        [U_SUB_S12] = {w->p1,
+                       {.level = GH_ACCESS_SUB_ACCOUNT, .account_id = w->a1, .ids = {&w->s12, 1}}},
+        [U_SUB_S11S12] = {w->p1,
+                          {.level = GH_ACCESS_SUB_ACCOUNT,
+                           .account_id = w->a1,
+                           .ids = {(int64_t[]){w->s11, w->s12}, 2}}},
+        [U_SUB_A2] = {w->p1,
+                      {.level = GH_ACCESS_SUB_ACCOUNT, .account_id = w->a2, .ids = {&w->s21, 1}}},
+        [U_P2_ACC] = {w->p2, {.level = GH_ACCESS_ACCOUNT, .ids = {&w->a3, 1}}},
+    };
+    for (int i = 0; i < U_COUNT; i++) {
+        gh_user u = user_base(names[i], spec[i].provider);
+        u.access = spec[i].access;
+        w->ids[i] = mk_user(db, &u);
+        /* the principal, built by hand as a token or session would load it */
+        w->who[i] = (gh_principal){.user_id = w->ids[i],
+                                   .username = names[i],
+                                   .provider_id = spec[i].provider,
+                                   .access = {.level = spec[i].access.level,
+                                              .all = spec[i].access.all,
+                                              .account_id = spec[i].access.account_id}};
+    }
+}
+
+#define ALL_P1                                                                                     \
+    (B(U_P1) | B(U_ACC_ALL) | B(U_ACC_A1) | B(U_ACC_A2) | B(U_ACC_A1A2) | B(U_SUB_ALL) |           \
+     B(U_SUB_S11) | B(U_SUB_S12) | B(U_SUB_S11S12) | B(U_SUB_A2))
+#define SUBS_A1 (B(U_SUB_ALL) | B(U_SUB_S11) | B(U_SUB_S12) | B(U_SUB_S11S12))
+
+static void user_scope(void **state)
+{
+    fx *x = *state;
+    scope_world w;
+    scope_world_build(x->db, &w);
+    static const struct {
+        int viewer;
+        unsigned want;
+    } cases[] = {
+        {U_PLAT, B(U_COUNT) - 1},
+        {U_P1, ALL_P1},
+        {U_P2, B(U_P2) | B(U_P2_ACC)},
+        {U_ACC_ALL, ALL_P1 & ~B(U_P1)},
+        {U_ACC_A1, B(U_ACC_A1) | SUBS_A1},
+        {U_ACC_A1A2, B(U_ACC_A1) | B(U_ACC_A2) | B(U_ACC_A1A2) | SUBS_A1 | B(U_SUB_A2)},
+        {U_P2_ACC, B(U_P2_ACC)},
+        {U_SUB_ALL, SUBS_A1},
+        {U_SUB_S11, B(U_SUB_S11)},
+        {U_SUB_S11S12, B(U_SUB_S11) | B(U_SUB_S12) | B(U_SUB_S11S12)},
+        {U_SUB_A2, B(U_SUB_A2)},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        const gh_principal *v = &w.who[cases[c].viewer];
+        for (int u = 0; u < U_COUNT; u++) {
+            bool visible = !(cases[c].want & B(u));
+            assert_int_equal(gh_store_user_visible(x->db, v, w.ids[u], &visible), GH_OK);
+            if (visible != ((cases[c].want & B(u)) != 0))
+                fail_msg("viewer %s: user %s visible=%d", v->username, w.who[u].username, visible);
+        }
+        expect_list(x, v, (gh_user_filter){.now = 1000}, w.ids, U_COUNT, cases[c].want,
+                    v->username);
+    }
+    /* a missing user is not visible to anyone */
+    bool visible = true;
+    assert_int_equal(gh_store_user_visible(x->db, &w.who[U_PLAT], 99999, &visible), GH_OK);
+    assert_false(visible);
+
+    /* the principal loaded from the database scopes the same way */
+    gh_principal loaded;
+    assert_int_equal(gh_store_principal_by_user(x->db, x->a, w.ids[U_ACC_A1], &loaded), GH_OK);
+    assert_int_equal(loaded.access.level, GH_ACCESS_ACCOUNT);
+    assert_int_equal(loaded.provider_id, w.p1);
+    expect_list(x, &loaded, (gh_user_filter){.now = 1000}, w.ids, U_COUNT, B(U_ACC_A1) | SUBS_A1,
+                "loaded acc.a1");
+    assert_int_equal(gh_store_principal_by_user(x->db, x->a, w.ids[U_SUB_S11], &loaded), GH_OK);
+    assert_int_equal(loaded.access.level, GH_ACCESS_SUB_ACCOUNT);
+    assert_int_equal(loaded.access.account_id, w.a1);
+    expect_list(x, &loaded, (gh_user_filter){.now = 1000}, w.ids, U_COUNT, B(U_SUB_S11),
+                "loaded sub.s11");
+}
+
+static void tenant_scope(void **state)
+{
+    fx *x = *state;
+    scope_world w;
+    scope_world_build(x->db, &w);
+    const int64_t tenants[] = {w.p1, w.p2, w.a1, w.a2, w.a3, w.s11, w.s12, w.s21};
+    enum { T_P1, T_P2, T_A1, T_A2, T_A3, T_S11, T_S12, T_S21, T_COUNT };
+    static const struct {
+        int viewer;
+        unsigned want;
+    } cases[] = {
+        {U_PLAT, B(T_COUNT) - 1},
+        {U_P1, B(T_P1) | B(T_A1) | B(T_A2) | B(T_S11) | B(T_S12) | B(T_S21)},
+        {U_ACC_ALL, B(T_A1) | B(T_A2) | B(T_S11) | B(T_S12) | B(T_S21)},
+        {U_ACC_A1, B(T_A1) | B(T_S11) | B(T_S12)},
+        {U_SUB_ALL, B(T_A1) | B(T_S11) | B(T_S12)},
+        {U_SUB_S11, B(T_S11)},
+        {U_P2_ACC, B(T_A3)},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        const gh_principal *v = &w.who[cases[c].viewer];
+        unsigned got = 0;
+        for (int t = 0; t < T_COUNT; t++) {
+            bool visible = false;
+            assert_int_equal(gh_store_tenant_visible(x->db, v, tenants[t], &visible), GH_OK);
+            got |= visible ? B(t) : 0;
+        }
+        if (got != cases[c].want)
+            fail_msg("viewer %s: tenants %#x want %#x", v->username, got, cases[c].want);
+        gh_tenant *items = NULL;
+        size_t n = 0;
+        assert_int_equal(gh_store_tenant_list(x->db, x->a, v, 0, NULL, 50, 0, &items, &n), GH_OK);
+        assert_int_equal(n, (size_t)__builtin_popcount(cases[c].want));
+    }
+    gh_tenant *items = NULL;
+    size_t n = 0;
+    assert_int_equal(
+        gh_store_tenant_list(x->db, x->a, &w.who[U_PLAT], w.a1, "sub_account", 50, 0, &items, &n),
+        GH_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(items[0].id, w.s11);
+    assert_int_equal(items[1].id, w.s12);
+}
+
+/* ---- audit ---- */
+
+static void audit(void **state)
+{
+    fx *x = *state;
+    int64_t p1 = mk_provider(x->db, "P1"), p2 = mk_provider(x->db, "P2");
+    int64_t a1 = mk_account(x->db, p1, "A1");
+    gh_user u = user_base("t.provider", p1);
+    int64_t t_prov = mk_user(x->db, &u);
+    int64_t t_sub = mk_scoped(x->db, "t.sub", p1, GH_ACCESS_SUB_ACCOUNT, true, a1, (gh_ids){0});
+    int64_t viewer =
+        mk_scoped(x->db, "viewer", p1, GH_ACCESS_ACCOUNT, false, 0, (gh_ids){(int64_t[]){a1}, 1});
+    const gh_audit_entry rows[] = {
+        {.at = 100,
+         .actor_id = 1,
+         .actor = "alice",
+         .action = "user.create",
+         .target_type = "user",
+         .target_id = t_prov,
+         .target_user_id = t_prov,
+         .provider_id = p1,
+         .outcome = "success",
+         .ip = "192.0.2.1",
+         .request_id = "req-1",
+         .after_json = "{}"},
+        {.at = 200,
+         .actor_id = 2,
+         .actor = "bob",
+         .action = "user.update",
+         .target_type = "user",
+         .target_id = t_sub,
+         .target_user_id = t_sub,
+         .provider_id = p1,
+         .outcome = "success",
+         .before_json = "{\"a\":1}",
+         .after_json = "{\"a\":2}"},
+        {.at = 300,
+         .actor_id = 1,
+         .actor = "alice",
+         .action = "role.create",
+         .target_type = "role",
+         .target_id = 5,
+         .provider_id = p2,
+         .outcome = "success"},
+        {.at = 400,
+         .actor = "system",
+         .action = "tenant.create",
+         .target_type = "tenant",
+         .target_id = p1,
+         .provider_id = p1,
+         .outcome = "success"},
+        {.at = 500,
+         .actor_id = 2,
+         .actor = "bob",
+         .action = "user.create",
+         .target_type = "user",
+         .target_id = t_sub,
+         .target_user_id = t_sub,
+         .outcome = "denied"},
+    };
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(gh_store_audit_insert(x->db, &rows[i]), GH_OK);
+
+    gh_principal plat = {.access = {.level = GH_ACCESS_PLATFORM}};
+    gh_audit_entry *e = NULL;
+    size_t n = 0;
+    gh_audit_filter f = {.limit = 50};
+    assert_int_equal(gh_store_audit_list(x->db, x->a, &plat, &f, &e, &n), GH_OK);
+    assert_int_equal(n, 5);
+    for (size_t i = 0; i < 5; i++) /* newest first */
+        assert_int_equal(e[i].at, rows[4 - i].at);
+    for (size_t i = 1; i < 5; i++)
+        assert_true(e[i - 1].id > e[i].id);
+    const gh_audit_entry *upd = &e[3];
+    assert_int_equal(upd->actor_id, 2);
+    assert_string_equal(upd->actor, "bob");
+    assert_string_equal(upd->action, "user.update");
+    assert_string_equal(upd->target_type, "user");
+    assert_int_equal(upd->target_id, t_sub);
+    assert_int_equal(upd->target_user_id, t_sub);
+    assert_int_equal(upd->provider_id, p1);
+    assert_string_equal(upd->outcome, "success");
+    assert_string_equal(upd->ip, "");
+    assert_string_equal(upd->request_id, "");
+    assert_string_equal(upd->before_json, "{\"a\":1}");
+    assert_string_equal(upd->after_json, "{\"a\":2}");
+    assert_string_equal(e[4].ip, "192.0.2.1");
+    assert_string_equal(e[4].request_id, "req-1");
+    assert_null(e[4].before_json);
+    assert_int_equal(e[1].actor_id, 0); /* the system */
+    assert_int_equal(e[1].target_user_id, 0);
+    assert_int_equal(e[0].provider_id, 0);
+
+    static const struct {
+        gh_audit_filter f;
+        const char *want; /* ats/100 of the rows, newest first */
+    } cases[] = {
+        {{.actor_id = 1}, "31"},
+        {{.action = "user.create"}, "51"},
+        {{.target_type = "role"}, "3"},
+        {{.target_id = 0, .target_type = "tenant"}, "4"},
+        {{.since = 200, .until = 400}, "32"},
+        {{.since = 450}, "5"},
+        {{.until = 101}, "1"},
+        {{.actor_id = 2, .action = "user.update"}, "2"},
+        {{.action = "nothing"}, ""},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        gh_audit_filter cf = cases[c].f;
+        cf.limit = 50;
+        assert_int_equal(gh_store_audit_list(x->db, x->a, &plat, &cf, &e, &n), GH_OK);
+        char got[8] = "";
+        for (size_t i = 0; i < n && i < sizeof got - 1; i++)
+            got[i] = (char)('0' + e[i].at / 100);
+        if (strcmp(got, cases[c].want) != 0)
+            fail_msg("audit case %zu: got %s want %s", c, got, cases[c].want);
+    }
+    f = (gh_audit_filter){.target_id = t_sub, .limit = 50};
+    assert_int_equal(gh_store_audit_list(x->db, x->a, &plat, &f, &e, &n), GH_OK);
+    assert_int_equal(n, 2);
+
+    /* pages: limit and before_id */
+    f = (gh_audit_filter){.limit = 2};
+    assert_int_equal(gh_store_audit_list(x->db, x->a, &plat, &f, &e, &n), GH_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(e[0].at, 500);
+    assert_int_equal(e[1].at, 400);
+    f.before_id = e[1].id;
+    assert_int_equal(gh_store_audit_list(x->db, x->a, &plat, &f, &e, &n), GH_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(e[0].at, 300);
+    assert_int_equal(e[1].at, 200);
+    f.before_id = e[1].id;
+    assert_int_equal(gh_store_audit_list(x->db, x->a, &plat, &f, &e, &n), GH_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(e[0].at, 100);
+
+    /* scope: a provider sees its provider's rows, an account admin rows about users it sees */
+    gh_principal prov1 = {.user_id = 1, .provider_id = p1, .access = {.level = GH_ACCESS_PROVIDER}};
+    gh_principal prov2 = {.user_id = 1, .provider_id = p2, .access = {.level = GH_ACCESS_PROVIDER}};
+    gh_principal acc = {
+        .user_id = viewer, .provider_id = p1, .access = {.level = GH_ACCESS_ACCOUNT}};
+    f = (gh_audit_filter){.limit = 50};
+    assert_int_equal(gh_store_audit_list(x->db, x->a, &prov1, &f, &e, &n), GH_OK);
+    assert_int_equal(n, 3);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(e[i].provider_id, p1);
+    assert_int_equal(gh_store_audit_list(x->db, x->a, &prov2, &f, &e, &n), GH_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(e[0].at, 300);
+    assert_int_equal(gh_store_audit_list(x->db, x->a, &acc, &f, &e, &n), GH_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(e[0].target_user_id, t_sub);
+    assert_int_equal(e[1].target_user_id, t_sub);
+}
+
+/* ---- tokens and principals ---- */
+
+static void tokens(void **state)
+{
+    fx *x = *state;
+    gh_principal pr;
+    int64_t p = mk_provider(x->db, "P");
+    int64_t r_direct = mk_role(x->db, p, "direct", "service_provider", GH_PERM(USERS_READ));
+    int64_t r_group = mk_role(x->db, p, "via group", "service_provider", GH_PERM(AUDIT_READ));
+    int64_t r_global = mk_role(x->db, 0, "global", "service_provider", GH_PERM(ROLES_READ));
+    mk_role(x->db, p, "unused", "service_provider", GH_PERM(TENANTS_READ));
+    int64_t g = mk_group(x->db, p, "g", (gh_ids){(int64_t[]){r_group, r_global}, 2});
+    gh_user u = user_base("Holder", p);
+    u.role_ids = (gh_ids){(int64_t[]){r_direct}, 1};
+    u.group_ids = (gh_ids){(int64_t[]){g}, 1};
+    int64_t uid = mk_user(x->db, &u);
+    assert_int_equal(gh_store_token_insert(x->db, uid, "ci", "hash-ok", 1000, 0), GH_OK);
+    assert_int_equal(gh_store_token_insert(x->db, uid, "ci", "hash-ok", 1000, 0), GH_ECONFLICT);
+    assert_int_equal(gh_store_token_insert(x->db, uid, "short", "hash-exp", 900, 1000), GH_OK);
+    assert_int_equal(gh_store_token_insert(x->db, uid, "long", "hash-later", 900, 5000), GH_OK);
+
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr), GH_OK);
+    assert_int_equal(pr.user_id, uid);
+    assert_string_equal(pr.username, "Holder");
+    assert_int_equal(pr.provider_id, p);
+    assert_false(pr.superadmin);
+    assert_int_equal(pr.access.level, GH_ACCESS_PROVIDER);
+    assert_int_equal(pr.perms, GH_PERM(USERS_READ) | GH_PERM(AUDIT_READ) | GH_PERM(ROLES_READ));
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-later", 1000, &pr), GH_OK);
+
+    memset(&pr, 0x5a, sizeof pr);
+    gh_principal untouched;
+    memcpy(&untouched, &pr, sizeof pr);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "unknown", 1000, &pr), GH_EUNAUTH);
+    assert_memory_equal(&pr, &untouched, sizeof pr);
+    /* expiry is exclusive: a token is dead from its expires_at on */
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-exp", 999, &pr), GH_OK);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-exp", 1000, &pr), GH_EUNAUTH);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-later", 5000, &pr), GH_EUNAUTH);
+
+    /* the user must be able to act */
+    assert_int_equal(gh_store_user_set_status(x->db, uid, "disabled", 1000, 0), GH_OK);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr), GH_EUNAUTH);
+    assert_int_equal(gh_store_user_set_status(x->db, uid, "invited", 1000, 0), GH_OK);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr), GH_EUNAUTH);
+    assert_int_equal(gh_store_user_set_status(x->db, uid, "deleted", 1000, 0), GH_OK);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr), GH_EUNAUTH);
+    assert_int_equal(gh_store_user_set_status(x->db, uid, "active", 1000, 0), GH_OK);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr), GH_OK);
+    set_int(x->db, "UPDATE users SET banned_until = ? WHERE id = ?", 2000, uid);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr), GH_EUNAUTH);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 2000, &pr), GH_OK);
+    set_int(x->db, "UPDATE users SET banned_until = ? WHERE id = ?", 0, uid);
+
+    gh_user off = user_base("no.login", p);
+    off.login_enabled = false;
+    int64_t off_id = mk_user(x->db, &off);
+    assert_int_equal(gh_store_token_insert(x->db, off_id, "t", "hash-off", 1000, 0), GH_OK);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-off", 1000, &pr), GH_EUNAUTH);
+
+    /* by user: whatever the status */
+    assert_int_equal(gh_store_principal_by_user(x->db, x->a, off_id, &pr), GH_OK);
+    assert_int_equal(pr.user_id, off_id);
+    assert_int_equal(pr.perms, 0);
+    assert_int_equal(gh_store_user_set_status(x->db, uid, "disabled", 1000, 0), GH_OK);
+    assert_int_equal(gh_store_principal_by_user(x->db, x->a, uid, &pr), GH_OK);
+    assert_int_equal(pr.perms, GH_PERM(USERS_READ) | GH_PERM(AUDIT_READ) | GH_PERM(ROLES_READ));
+    assert_int_equal(gh_store_principal_by_user(x->db, x->a, 99999, &pr), GH_ENOTFOUND);
+
+    gh_user admin = user_base("root", 0);
+    admin.is_superadmin = true;
+    int64_t admin_id = mk_user(x->db, &admin);
+    assert_int_equal(gh_store_principal_by_user(x->db, x->a, admin_id, &pr), GH_OK);
+    assert_true(pr.superadmin);
+    assert_int_equal(pr.access.level, GH_ACCESS_PLATFORM);
+    assert_int_equal(pr.provider_id, 0);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(tenants),
+        T(tenant_in_use_by_references),
+        T(roles),
+        T(role_and_group_lists),
+        T(groups),
+        T(users),
+        T(user_sub_account_access),
+        T(user_list_search),
+        T(user_list_status),
+        T(user_list_filters),
+        T(user_list_sort_and_pages),
+        T(user_scope),
+        T(tenant_scope),
+        T(audit),
+        T(tokens),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
