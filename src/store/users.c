@@ -415,9 +415,9 @@ typedef struct sort_def {
 } sort_def;
 
 static const sort_def sorts[] = {
-    [GH_SORT_NAME] = {"u.sort_name", false},    [GH_SORT_USERNAME] = {"u.username_key", false},
-    [GH_SORT_EMAIL] = {"u.email", false},       [GH_SORT_LAST_LOGIN] = {"u.last_login_at", true},
-    [GH_SORT_CREATED] = {"u.created_at", true}, [GH_SORT_ID] = {"u.id", true},
+    [GH_SORT_NAME] = {"u.sort_name", false},     [GH_SORT_USERNAME] = {"u.username_key", false},
+    [GH_SORT_EMAIL] = {"lower(u.email)", false}, [GH_SORT_LAST_LOGIN] = {"u.last_login_at", true},
+    [GH_SORT_CREATED] = {"u.created_at", true},  [GH_SORT_ID] = {"u.id", true},
 };
 
 static void add_filters(gh_qb *q, const gh_user_filter *f)
@@ -505,7 +505,7 @@ static const char *cursor_key(gh_arena *a, const gh_user *u, gh_user_sort sort, 
     case GH_SORT_USERNAME:
         return ukey;
     case GH_SORT_EMAIL:
-        return u->email;
+        return lower_dup(a, u->email);
     case GH_SORT_LAST_LOGIN:
         return gh_arena_printf(a, "%lld", (long long)u->last_login_at);
     case GH_SORT_CREATED:

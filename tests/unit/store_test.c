@@ -822,7 +822,7 @@ static int key_cmp(gh_arena *a, gh_user_sort sort, const gh_user *l, const gh_us
     case GH_SORT_USERNAME:
         return strcmp(lowered(a, l->username), lowered(a, r->username));
     case GH_SORT_EMAIL:
-        return strcmp(l->email, r->email);
+        return strcmp(lowered(a, l->email), lowered(a, r->email));
     case GH_SORT_LAST_LOGIN:
         return (l->last_login_at > r->last_login_at) - (l->last_login_at < r->last_login_at);
     case GH_SORT_CREATED:

@@ -83,7 +83,7 @@ CREATE TABLE users (
     version           INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX users_sort_name ON users (sort_name, id);
-CREATE INDEX users_email ON users (email, id);
+CREATE INDEX users_email ON users (lower(email), id);
 CREATE INDEX users_last_login ON users (last_login_at, id);
 CREATE INDEX users_created ON users (created_at, id);
 CREATE INDEX users_provider_name ON users (provider_id, sort_name, id);
