@@ -8,8 +8,9 @@ LISTEN     ?= 127.0.0.1:8080
 JOBS       ?= $(shell nproc)
 
 BUILD_PKGS := cmake gcc make pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev \
-              libsqlite3-dev tzdata
-TEST_PKGS  := $(BUILD_PKGS) libcmocka-dev nodejs sqlite3 sqlmap curl
+              libsqlite3-dev liboath-dev libqrencode-dev libcrack2-dev cracklib-runtime wamerican \
+              tzdata
+TEST_PKGS  := $(BUILD_PKGS) libcmocka-dev nodejs sqlite3 sqlmap curl oathtool
 
 .PHONY: all build run test deps test-deps unit api asan sqlmap bench format clean
 

@@ -9,15 +9,20 @@
 
 #include "audit/audit.h"
 #include "auth/auth.h"
+#include "auth/hashpool.h"
+#include "auth/policy.h"
+#include "auth/totp.h"
 #include "core/core.h"
+#include "core/signin.h"
 #include "http/http.h"
 #include "http/limits.h"
 #include "util/clock.h"
 #include "util/log.h"
 
 typedef struct opts {
-    const char *db, *listen, *trusted_proxy, *username, *email, *user, *name, *expires_in, *q,
-        *status;
+    const char *db, *listen, *trusted_proxy, *external_url, *secret_key_file, *clock_file;
+    int lockout_threshold, lockout_seconds, session_idle, session_lifetime, password_min;
+    const char *username, *email, *user, *name, *expires_in, *q, *status;
     int threads, per_ip, limit;
     bool password_stdin;
 } opts;
@@ -34,6 +39,15 @@ static const opt_def opt_defs[] = {
     {"--threads", "GATEHOUSE_THREADS", offsetof(opts, threads), 'i'},
     {"--per-ip-connection-limit", "GATEHOUSE_PER_IP_CONNECTION_LIMIT", offsetof(opts, per_ip), 'i'},
     {"--trusted-proxy", "GATEHOUSE_TRUSTED_PROXY", offsetof(opts, trusted_proxy), 's'},
+    {"--external-url", "GATEHOUSE_EXTERNAL_URL", offsetof(opts, external_url), 's'},
+    {"--secret-key-file", "GATEHOUSE_SECRET_KEY_FILE", offsetof(opts, secret_key_file), 's'},
+    {"--lockout-threshold", "GATEHOUSE_LOCKOUT_THRESHOLD", offsetof(opts, lockout_threshold), 'i'},
+    {"--lockout-seconds", "GATEHOUSE_LOCKOUT_SECONDS", offsetof(opts, lockout_seconds), 'i'},
+    {"--session-idle-seconds", "GATEHOUSE_SESSION_IDLE_SECONDS", offsetof(opts, session_idle), 'i'},
+    {"--session-lifetime-seconds", "GATEHOUSE_SESSION_LIFETIME_SECONDS",
+     offsetof(opts, session_lifetime), 'i'},
+    {"--password-min-length", "GATEHOUSE_PASSWORD_MIN_LENGTH", offsetof(opts, password_min), 'i'},
+    {NULL, "GATEHOUSE_TEST_CLOCK_FILE", offsetof(opts, clock_file), 's'},
     {"--username", NULL, offsetof(opts, username), 's'},
     {"--email", NULL, offsetof(opts, email), 's'},
     {"--user", NULL, offsetof(opts, user), 's'},
@@ -50,6 +64,9 @@ static int usage(void)
     fputs("usage: gatehouse COMMAND [options]\n"
           "  serve     [--listen 127.0.0.1:8080] [--db gatehouse.db] [--threads N]\n"
           "            [--per-ip-connection-limit N] [--trusted-proxy ADDR[,ADDR...]]\n"
+          "            [--external-url URL] [--secret-key-file PATH] [--lockout-threshold 5]\n"
+          "            [--lockout-seconds 600] [--session-idle-seconds 1800]\n"
+          "            [--session-lifetime-seconds 43200] [--password-min-length 15]\n"
           "  migrate   [--db gatehouse.db]\n"
           "  admin create --username U --email E [--password-stdin]\n"
           "  token create --user U [--name N] [--expires-in 30d|12h|3600]\n"
@@ -91,7 +108,7 @@ static bool parse_opts(int argc, char **argv, int first, opts *o, const char **p
     for (int i = first; i < argc; i++) {
         const opt_def *d = NULL;
         for (size_t k = 0; k < sizeof opt_defs / sizeof *opt_defs; k++)
-            if (strcmp(argv[i], opt_defs[k].flag) == 0)
+            if (opt_defs[k].flag != NULL && strcmp(argv[i], opt_defs[k].flag) == 0)
                 d = &opt_defs[k];
         if (d == NULL && argv[i][0] != '-' && *pos == NULL) {
             *pos = argv[i];
@@ -244,6 +261,15 @@ static int cmd_user(const char *verb, const char *ref, const opts *o)
         return 1;
     gh_err err = GH_OK;
     gh_user u;
+    static const char *const statuses[] = {"active", "invited", "disabled", "banned", "deleted"};
+    bool status_ok = o->status == NULL;
+    for (size_t i = 0; i < 5 && !status_ok; i++)
+        status_ok = strcmp(o->status, statuses[i]) == 0;
+    if (!status_ok) {
+        fputs("gatehouse: --status takes active, invited, disabled, banned or deleted\n", stderr);
+        close_ctx(&ctx);
+        return 2;
+    }
     if (strcmp(verb, "list") == 0) {
         gh_user_filter f = {.q = o->q,
                             .status = o->status,
@@ -298,6 +324,39 @@ static int bootstrap_admin(const opts *o)
     return rc;
 }
 
+static unsigned char secret_key[GH_SECRET_KEY_BYTES];
+
+/* The secret key (generated on first start next to the database unless --secret-key-file says
+ * otherwise) and the sign-in settings. */
+static int configure_signin(const opts *o)
+{
+    const char *path = o->secret_key_file;
+    if (path == NULL) {
+        static char derived[4096];
+        snprintf(derived, sizeof derived, "%s.key", o->db);
+        path = derived;
+    }
+    if (gh_secret_key_load(path, secret_key) != GH_OK) {
+        fprintf(stderr, "gatehouse: cannot read or create the secret key file %s\n", path);
+        return 1;
+    }
+    if (o->clock_file != NULL)
+        gh_clock_use_file(o->clock_file);
+    gh_signin_config c = {
+        .max_failures = o->lockout_threshold > 0 ? o->lockout_threshold : 5,
+        .ban_seconds = o->lockout_seconds > 0 ? o->lockout_seconds : 600,
+        .idle_seconds = o->session_idle > 0 ? o->session_idle : 1800,
+        .absolute_seconds = o->session_lifetime > 0 ? o->session_lifetime : 43200,
+        .password_min = o->password_min <= 0                  ? GH_PASSWORD_MIN
+                        : o->password_min < GH_PASSWORD_FLOOR ? GH_PASSWORD_FLOOR
+                                                              : o->password_min,
+        .secret_key = secret_key,
+        .issuer = "Gatehouse",
+    };
+    gh_signin_configure(&c);
+    return 0;
+}
+
 static int cmd_serve(const opts *o)
 {
     char host[64];
@@ -308,7 +367,7 @@ static int cmd_serve(const opts *o)
     }
     memcpy(host, o->listen, (size_t)(colon - o->listen));
     host[colon - o->listen] = '\0';
-    if (bootstrap_admin(o) != 0)
+    if (bootstrap_admin(o) != 0 || configure_signin(o) != 0)
         return 1;
     sigset_t set;
     sigemptyset(&set);
@@ -321,9 +380,12 @@ static int cmd_serve(const opts *o)
                             .db_url = o->db,
                             .threads = o->threads > 0 ? o->threads : 2,
                             .per_ip_limit = o->per_ip > 0 ? o->per_ip : GH_MAX_CONNECTIONS_PER_IP,
-                            .trusted_proxies = o->trusted_proxy};
+                            .trusted_proxies = o->trusted_proxy,
+                            .external_url = o->external_url};
     gh_server *s = NULL;
-    if (gh_server_start(&cfg, &s) != GH_OK)
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (gh_hashpool_start(cores > 0 ? (int)cores : 2, 64) != GH_OK ||
+        gh_server_start(&cfg, &s) != GH_OK)
         return 1;
     char port[16];
     snprintf(port, sizeof port, "%d", gh_server_port(s));
@@ -332,6 +394,8 @@ static int cmd_serve(const opts *o)
     sigwait(&set, &sig);
     gh_log("info", "stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
     gh_server_stop(s);
+    gh_hashpool_stop();
+    sodium_memzero(secret_key, sizeof secret_key);
     gh_log("info", "stopped", NULL);
     return 0;
 }

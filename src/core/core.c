@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "auth/auth.h"
+#include "auth/policy.h"
+#include "core/signin.h"
 #include "core/internal.h"
 #include "core/validate.h"
 #include "util/log.h"
@@ -115,7 +117,10 @@ gh_err gh_core_admin_create(gh_ctx *ctx, const char *username, const char *email
                        "or digit");
     if (!gh_valid_email(email))
         return gh_fail(ctx, GH_EINVAL, "email", "not a valid e-mail address");
-    if (gh_password_check(password, &reason) != GH_OK)
+    static const char *const words[] = {"gatehouse", NULL};
+    gh_password_facts facts = {.username = username, .email = email, .words = words};
+    if (gh_password_policy(password, gh_signin_config_get()->password_min, &facts, &reason) !=
+        GH_OK)
         return gh_fail(ctx, GH_EINVAL, "password", reason);
     char hash[GH_HASH_BYTES];
     gh_err err = gh_password_hash(password, hash);

@@ -37,9 +37,20 @@ gh_err gh_core_user_get(gh_ctx *ctx, int64_t id, gh_user *out) GH_MUST_USE;
 /* expect_version 0: no If-Match; otherwise GH_EPRECOND when the record changed meanwhile. */
 gh_err gh_core_user_update(gh_ctx *ctx, const gh_user *in, int64_t expect_version,
                            gh_user *out) GH_MUST_USE;
-typedef enum { GH_USER_DISABLE, GH_USER_ENABLE, GH_USER_DELETE } gh_user_action;
+/* Disable, delete, force-reset and reset-MFA end every session of the user at once (S4). */
+typedef enum {
+    GH_USER_DISABLE,
+    GH_USER_ENABLE,
+    GH_USER_DELETE,
+    GH_USER_UNBAN,
+    GH_USER_FORCE_RESET,
+    GH_USER_RESET_MFA,
+} gh_user_action;
 gh_err gh_core_user_act(gh_ctx *ctx, int64_t id, gh_user_action action) GH_MUST_USE;
 gh_err gh_core_user_list(gh_ctx *ctx, const gh_user_filter *f, gh_user_page *out) GH_MUST_USE;
+/* A user's live sessions, and ending one (sid > 0) or all (sid == 0) of them. */
+gh_err gh_core_user_sessions(gh_ctx *ctx, int64_t id, gh_session **items, size_t *n) GH_MUST_USE;
+gh_err gh_core_user_session_revoke(gh_ctx *ctx, int64_t id, int64_t sid) GH_MUST_USE;
 /* The permission an action needs. */
 uint64_t gh_core_user_action_perm(gh_user_action action);
 

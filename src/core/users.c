@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "auth/auth.h"
+#include "auth/policy.h"
 #include "core/internal.h"
+#include "core/signin.h"
 #include "core/validate.h"
 
 static bool is_kind(const gh_tenant *t, const char *kind)
@@ -199,8 +201,16 @@ gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
         gh_password_generate(generated, sizeof generated);
         pw = generated;
     }
-    if (pw != NULL && gh_password_check(pw, &reason) != GH_OK)
-        return gh_fail(ctx, GH_EINVAL, "password", reason);
+    static const char *const words[] = {"gatehouse", NULL};
+    gh_password_facts facts = {.username = u.username,
+                               .first_name = u.first_name,
+                               .last_name = u.last_name,
+                               .email = u.email,
+                               .words = words};
+    if (pw != NULL &&
+        gh_password_policy(pw, gh_signin_config_get()->password_min, &facts, &reason) != GH_OK)
+        return gh_fail(ctx, GH_EINVAL, in->generate_password ? "generate_password" : "password",
+                       reason);
     if (pw != NULL && (err = gh_password_hash(pw, hash)) != GH_OK)
         return err;
     u.password_hash = pw != NULL ? hash : NULL;
@@ -276,35 +286,73 @@ gh_err gh_core_user_update(gh_ctx *ctx, const gh_user *in, int64_t expect_versio
     return gh_core_finish(ctx, update_in_tx(ctx, in, expect_version, out));
 }
 
+static const struct {
+    const char *audit;
+    uint64_t perm;
+    bool ends_sessions;
+} actions[] = {
+    [GH_USER_DISABLE] = {"user.disable", GH_PERM(USERS_DISABLE), true},
+    [GH_USER_ENABLE] = {"user.enable", GH_PERM(USERS_DISABLE), false},
+    [GH_USER_DELETE] = {"user.delete", GH_PERM(USERS_DELETE), true},
+    [GH_USER_UNBAN] = {"user.unban", GH_PERM(USERS_UNBAN), false},
+    [GH_USER_FORCE_RESET] = {"user.force_password_reset", GH_PERM(USERS_FORCE_RESET), true},
+    [GH_USER_RESET_MFA] = {"user.reset_mfa", GH_PERM(USERS_MFA_RESET), true},
+};
+
 uint64_t gh_core_user_action_perm(gh_user_action action)
 {
-    return action == GH_USER_DELETE ? GH_PERM(USERS_DELETE) : GH_PERM(USERS_DISABLE);
+    return actions[action].perm;
+}
+
+/* The change an action makes; *changed stays false when it is already in effect (no audit row). */
+static gh_err apply_action(gh_ctx *ctx, const gh_user *cur, gh_user_action action, bool *changed)
+{
+    *changed = true;
+    switch (action) {
+    case GH_USER_DISABLE:
+        if (strcmp(cur->status, "disabled") == 0)
+            return *changed = false, GH_OK;
+        return gh_store_user_set_status(ctx->db, cur->id, "disabled", ctx->now, ctx->who->user_id);
+    case GH_USER_ENABLE:
+        if (strcmp(cur->status, "disabled") != 0)
+            return *changed = false, GH_OK;
+        return gh_store_user_set_status(ctx->db, cur->id, cur->has_password ? "active" : "invited",
+                                        ctx->now, ctx->who->user_id);
+    case GH_USER_DELETE: { /* the name stays reserved; roles, groups and access go */
+        gh_err err =
+            gh_store_user_set_status(ctx->db, cur->id, "deleted", ctx->now, ctx->who->user_id);
+        return err == GH_OK ? gh_store_user_unlink(ctx->db, cur->id) : err;
+    }
+    case GH_USER_UNBAN: { /* like enable: unbanning a user who is not banned changes nothing */
+        gh_err err = gh_store_user_unban(ctx->db, cur->id, ctx->now);
+        return err == GH_ENOTFOUND ? (*changed = false, GH_OK) : err;
+    }
+    case GH_USER_FORCE_RESET:
+        return gh_store_set_must_change(ctx->db, cur->id, true);
+    case GH_USER_RESET_MFA:
+        return gh_store_totp_clear(ctx->db, cur->id);
+    }
+    return GH_EINTERNAL;
 }
 
 static gh_err act_in_tx(gh_ctx *ctx, int64_t id, gh_user_action action)
 {
-    static const char *const names[] = {"user.disable", "user.enable", "user.delete"};
     gh_user cur, after;
     gh_err err = load_visible(ctx, id, &cur);
     if (err != GH_OK)
         return err;
-    if (id == ctx->who->user_id && action != GH_USER_ENABLE)
+    if (id == ctx->who->user_id && (action == GH_USER_DISABLE || action == GH_USER_DELETE))
         return gh_fail(ctx, GH_ECONFLICT, "id", "you cannot disable or delete your own account");
-    if ((err = check_target_power(ctx, id)) != GH_OK)
+    bool changed = false;
+    if ((err = check_target_power(ctx, id)) != GH_OK ||
+        (err = apply_action(ctx, &cur, action, &changed)) != GH_OK || !changed)
         return err;
-    const char *status = action == GH_USER_DELETE    ? "deleted"
-                         : action == GH_USER_DISABLE ? "disabled"
-                         : cur.has_password          ? "active"
-                                                     : "invited";
-    if (action == GH_USER_ENABLE && strcmp(cur.status, "disabled") != 0)
-        return GH_OK; /* already enabled */
-    if (action == GH_USER_DISABLE && strcmp(cur.status, "disabled") == 0)
-        return GH_OK;
-    err = gh_store_user_set_status(ctx->db, id, status, ctx->now, ctx->who->user_id);
+    if (actions[action].ends_sessions)
+        err = gh_store_session_delete(ctx->db, id, 0, NULL);
     if (err == GH_OK)
         err = gh_store_user_get(ctx->db, ctx->a, id, &after);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, names[action], "user", id, id, cur.provider_id,
+        err = gh_core_audit(ctx, actions[action].audit, "user", id, id, cur.provider_id,
                             gh_json_text(ctx->a, gh_json_user(&cur)),
                             gh_json_text(ctx->a, gh_json_user(&after)));
     return err;
@@ -316,6 +364,40 @@ gh_err gh_core_user_act(gh_ctx *ctx, int64_t id, gh_user_action action)
     if (err != GH_OK)
         return err;
     return gh_core_finish(ctx, act_in_tx(ctx, id, action));
+}
+
+gh_err gh_core_user_sessions(gh_ctx *ctx, int64_t id, gh_session **items, size_t *n)
+{
+    gh_user u;
+    gh_err err = load_visible(ctx, id, &u);
+    if (err != GH_OK)
+        return err;
+    const gh_signin_config *c = gh_signin_config_get();
+    return gh_store_session_list(ctx->db, ctx->a, id, ctx->now, ctx->now - c->idle_seconds, items,
+                                 n);
+}
+
+static gh_err revoke_in_tx(gh_ctx *ctx, int64_t id, int64_t sid)
+{
+    gh_user u;
+    int64_t count = 0;
+    gh_err err = load_visible(ctx, id, &u);
+    if (err == GH_OK && id != ctx->who->user_id)
+        err = check_target_power(ctx, id);
+    if (err == GH_OK)
+        err = gh_store_session_delete(ctx->db, id, sid, &count);
+    if (err == GH_OK && sid > 0 && count == 0)
+        return gh_fail(ctx, GH_ENOTFOUND, NULL, "no such session");
+    if (err == GH_OK)
+        err = gh_core_audit(ctx, "session.revoke", "user", id, id, u.provider_id, NULL,
+                            gh_arena_printf(ctx->a, "{\"sessions\":%lld}", (long long)count));
+    return err;
+}
+
+gh_err gh_core_user_session_revoke(gh_ctx *ctx, int64_t id, int64_t sid)
+{
+    gh_err err = gh_db_begin(ctx->db);
+    return err != GH_OK ? err : gh_core_finish(ctx, revoke_in_tx(ctx, id, sid));
 }
 
 gh_err gh_core_user_list(gh_ctx *ctx, const gh_user_filter *f, gh_user_page *out)

@@ -24,12 +24,13 @@ static gh_err page_args(gh_req *r, const char *const *allowed, int *limit, int64
     return err;
 }
 
-static void send_list(gh_req *r, json_t *items, size_t n, int limit, int64_t last_id)
+/* Lists fetch one row more than asked: a next cursor only when that row exists. */
+static void send_list(gh_req *r, json_t *items, size_t fetched, int limit, int64_t last_id)
 {
     char next[24];
     snprintf(next, sizeof next, "%lld", (long long)last_id);
     r->out = json_pack("{s:o, s:o}", "items", items, "next_cursor",
-                       n == (size_t)limit ? json_string(next) : json_null());
+                       fetched > (size_t)limit ? json_string(next) : json_null());
 }
 
 static void send_obj(gh_req *r, json_t *o, int64_t version, int status)
@@ -56,13 +57,14 @@ gh_err gh_h_tenants_list(gh_req *r)
     gh_tenant *items = NULL;
     size_t n = 0;
     if (err == GH_OK)
-        err = gh_core_tenant_list(&r->ctx, parent, kind, limit, after, &items, &n);
+        err = gh_core_tenant_list(&r->ctx, parent, kind, limit + 1, after, &items, &n);
     if (err != GH_OK)
         return err;
     json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++)
+    size_t shown = n > (size_t)limit ? (size_t)limit : n;
+    for (size_t i = 0; i < shown; i++)
         json_array_append_new(arr, gh_json_tenant(&items[i]));
-    send_list(r, arr, n, limit, n ? items[n - 1].id : 0);
+    send_list(r, arr, n, limit, shown ? items[shown - 1].id : 0);
     return GH_OK;
 }
 
@@ -146,13 +148,14 @@ gh_err gh_h_roles_list(gh_req *r)
     gh_role *items = NULL;
     size_t n = 0;
     if (err == GH_OK)
-        err = gh_core_role_list(&r->ctx, provider, limit, after, &items, &n);
+        err = gh_core_role_list(&r->ctx, provider, limit + 1, after, &items, &n);
     if (err != GH_OK)
         return err;
     json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++)
+    size_t shown = n > (size_t)limit ? (size_t)limit : n;
+    for (size_t i = 0; i < shown; i++)
         json_array_append_new(arr, gh_json_role(&items[i]));
-    send_list(r, arr, n, limit, n ? items[n - 1].id : 0);
+    send_list(r, arr, n, limit, shown ? items[shown - 1].id : 0);
     return GH_OK;
 }
 
@@ -237,13 +240,14 @@ gh_err gh_h_groups_list(gh_req *r)
     gh_group *items = NULL;
     size_t n = 0;
     if (err == GH_OK)
-        err = gh_core_group_list(&r->ctx, provider, limit, after, &items, &n);
+        err = gh_core_group_list(&r->ctx, provider, limit + 1, after, &items, &n);
     if (err != GH_OK)
         return err;
     json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++)
+    size_t shown = n > (size_t)limit ? (size_t)limit : n;
+    for (size_t i = 0; i < shown; i++)
         json_array_append_new(arr, gh_json_group(&items[i]));
-    send_list(r, arr, n, limit, n ? items[n - 1].id : 0);
+    send_list(r, arr, n, limit, shown ? items[shown - 1].id : 0);
     return GH_OK;
 }
 
@@ -334,13 +338,16 @@ gh_err gh_h_audit_list(gh_req *r)
                   "too long");
     gh_audit_entry *items = NULL;
     size_t n = 0;
+    gh_audit_filter f_more = f;
+    f_more.limit = f.limit + 1;
     if (err == GH_OK)
-        err = gh_core_audit_list(&r->ctx, &f, &items, &n);
+        err = gh_core_audit_list(&r->ctx, &f_more, &items, &n);
     if (err != GH_OK)
         return err;
     json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++)
+    size_t shown = n > (size_t)f.limit ? (size_t)f.limit : n;
+    for (size_t i = 0; i < shown; i++)
         json_array_append_new(arr, gh_json_audit(&items[i]));
-    send_list(r, arr, n, f.limit, n ? items[n - 1].id : 0);
+    send_list(r, arr, n, f.limit, shown ? items[shown - 1].id : 0);
     return GH_OK;
 }

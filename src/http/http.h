@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "auth/hashpool.h"
 #include "core/core.h"
 
 struct MHD_Connection;
@@ -18,6 +19,7 @@ typedef struct gh_server_config {
     int threads;
     int per_ip_limit;
     const char *trusted_proxies; /* comma-separated addresses whose X-Forwarded-For is believed */
+    const char *external_url;    /* https://... turns on Secure, __Host- cookies and HSTS */
 } gh_server_config;
 
 typedef struct gh_server gh_server;
@@ -51,7 +53,10 @@ typedef struct gh_field {
     const char *desc;
 } gh_field;
 
-typedef struct gh_req {
+typedef struct gh_req gh_req;
+typedef gh_err (*gh_handler)(gh_req *r);
+
+struct gh_req {
     struct MHD_Connection *conn;
     const char *method, *path;
     gh_arena *a;
@@ -63,6 +68,15 @@ typedef struct gh_req {
     json_t *in;         /* parsed body, when the route takes one */
     gh_principal who;
     gh_ctx ctx;
+    bool has_session; /* authenticated by the session cookie (else by a bearer token) */
+    gh_session session;
+    /* asynchronous Argon2id: the handler suspends the connection, the job runs on the hash
+     * pool, and `resume` finishes the request on the server thread */
+    gh_hash_job job;
+    gh_handler resume;
+    bool suspended;
+    char *set_cookie; /* Set-Cookie value to send */
+    const char *retry_after;
     char request_id[33];
     char ip[64];
     /* response */
@@ -71,11 +85,11 @@ typedef struct gh_req {
     int64_t etag_version; /* >0: send ETag */
     const char *content_type;
     char *text; /* non-JSON body (metrics, health) */
-} gh_req;
+};
 
-typedef gh_err (*gh_handler)(gh_req *r);
-
-typedef enum { GH_AUTH_PUBLIC, GH_AUTH_PERM } gh_auth_mode;
+/* PUBLIC: anyone. PERM: a bearer token or a session that finished signing in, holding `perm`.
+ * STAGE: a session (not a token) in one of the stages listed in `stage` (space-separated). */
+typedef enum { GH_AUTH_PUBLIC, GH_AUTH_PERM, GH_AUTH_STAGE } gh_auth_mode;
 
 typedef struct gh_route {
     const char *method, *pattern;
@@ -84,6 +98,8 @@ typedef struct gh_route {
     uint64_t perm; /* every bit needed (GH_AUTH_PERM); 0 means "any signed-in principal" */
     const gh_field *body;
     const char *summary, *tag;
+    const char *stage; /* GH_AUTH_STAGE: the session stages allowed */
+    int success;       /* the success status when not the usual one (201 create, 204 delete) */
 } gh_route;
 
 extern const gh_route gh_routes[];
@@ -151,6 +167,31 @@ gh_err gh_h_groups_get(gh_req *r);
 gh_err gh_h_groups_patch(gh_req *r);
 gh_err gh_h_groups_delete(gh_req *r);
 gh_err gh_h_audit_list(gh_req *r);
+gh_err gh_h_session_create(gh_req *r);
+gh_err gh_h_session_get(gh_req *r);
+gh_err gh_h_session_delete(gh_req *r);
+gh_err gh_h_session_totp(gh_req *r);
+gh_err gh_h_session_password(gh_req *r);
+gh_err gh_h_me_sessions(gh_req *r);
+gh_err gh_h_me_session_delete(gh_req *r);
+gh_err gh_h_me_password(gh_req *r);
+gh_err gh_h_me_totp_get(gh_req *r);
+gh_err gh_h_me_totp_start(gh_req *r);
+gh_err gh_h_me_totp_confirm(gh_req *r);
+gh_err gh_h_users_unban(gh_req *r);
+gh_err gh_h_users_force_reset(gh_req *r);
+gh_err gh_h_users_reset_mfa(gh_req *r);
+gh_err gh_h_users_sessions(gh_req *r);
+gh_err gh_h_users_sessions_delete(gh_req *r);
+gh_err gh_h_users_session_delete(gh_req *r);
+
+/* Suspends the request until the hash job finishes, then runs `then` on the server thread.
+ * GH_ERATE (answer 429) when the hash pool is full. */
+gh_err gh_http_hash_async(gh_req *r, gh_handler then);
+/* Session cookie settings, set once at start. */
+void gh_http_cookie_config(bool secure);
+/* The Set-Cookie value for a new session token, or (token NULL) one that clears it. */
+char *gh_http_session_cookie(gh_req *r, const char *token, int64_t max_age);
 
 /* Metrics counters, updated by the server. */
 void gh_metrics_count(int status);

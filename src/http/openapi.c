@@ -61,6 +61,11 @@ static json_t *field_schema(const gh_field *f)
 /* Creating POSTs answer 201, DELETEs 204, everything else 200. */
 static const char *success_status(const gh_route *r)
 {
+    static char explicit[8];
+    if (r->success != 0) { /* the table is constant, so one buffer serves */
+        snprintf(explicit, sizeof explicit, "%d", r->success);
+        return explicit;
+    }
     if (strcmp(r->method, "DELETE") == 0)
         return "204";
     bool action = strchr(r->pattern, '{') != NULL || strstr(r->pattern, "/bulk") != NULL;
@@ -78,12 +83,32 @@ static json_t *operation(const gh_route *r)
         json_object_set_new(op, "requestBody",
                             json_pack("{s:b, s:{s:{s:o}}}", "required", 1, "content",
                                       "application/json", "schema", object_schema(r->body)));
-    if (strstr(r->pattern, "{id}") != NULL)
-        json_object_set_new(op, "parameters",
-                            json_pack("[{s:s, s:s, s:b, s:{s:s}}]", "name", "id", "in", "path",
-                                      "required", 1, "schema", "type", "integer"));
+    json_t *params = json_array();
+    static const char *const names[] = {"id", "sid"};
+    for (size_t i = 0; i < 2; i++) {
+        char brace[8];
+        snprintf(brace, sizeof brace, "{%s}", names[i]);
+        if (strstr(r->pattern, brace) != NULL)
+            json_array_append_new(params,
+                                  json_pack("{s:s, s:s, s:b, s:{s:s}}", "name", names[i], "in",
+                                            "path", "required", 1, "schema", "type", "integer"));
+    }
+    if (json_array_size(params) > 0)
+        json_object_set_new(op, "parameters", params);
+    else
+        json_decref(params);
     if (r->auth == GH_AUTH_PUBLIC) {
         json_object_set_new(op, "security", json_array());
+    } else if (r->auth == GH_AUTH_STAGE) {
+        /* a signed-in session's own routes: the cookie only, in the listed sign-in stages */
+        json_object_set_new(op, "security", json_pack("[{s:[]}]", "session"));
+        json_t *stages = json_array();
+        for (const char *p = r->stage; *p;) {
+            size_t len = strcspn(p, " ");
+            json_array_append_new(stages, json_stringn(p, len));
+            p += len + (p[len] == ' ');
+        }
+        json_object_set_new(op, "x-session-stages", stages);
     } else {
         json_t *perms = json_array();
         for (int i = 0; i < GH_PERM_COUNT; i++)
@@ -110,9 +135,11 @@ json_t *gh_openapi(void)
         method[i] = '\0';
         json_object_set_new(item, method, operation(r));
     }
-    return json_pack("{s:s, s:{s:s, s:s, s:s}, s:o, s:{s:{s:{s:s, s:s}}}, s:[{s:[]}]}", "openapi",
-                     "3.1.0", "info", "title", "Gatehouse", "version", "0.1.0", "description",
-                     "Back-office user administration. Errors are application/problem+json.",
-                     "paths", paths, "components", "securitySchemes", "bearer", "type", "http",
-                     "scheme", "bearer", "security", "bearer");
+    return json_pack(
+        "{s:s, s:{s:s, s:s, s:s}, s:o, s:{s:{s:{s:s, s:s}, s:{s:s, s:s, s:s}}}, "
+        "s:[{s:[]}, {s:[]}]}",
+        "openapi", "3.1.0", "info", "title", "Gatehouse", "version", "0.1.0", "description",
+        "Back-office user administration. Errors are application/problem+json.", "paths", paths,
+        "components", "securitySchemes", "bearer", "type", "http", "scheme", "bearer", "session",
+        "type", "apiKey", "in", "cookie", "name", "gh_session", "security", "bearer", "session");
 }

@@ -105,6 +105,30 @@ static const gh_field group_patch_fields[] = {
     {NULL},
 };
 
+static const gh_field signin_fields[] = {
+    {"username", GH_T_STRING, GH_MAX_USERNAME, true, NULL, "username"},
+    {"password", GH_T_STRING, GH_MAX_PASSWORD_BYTES, true, NULL, "password"},
+    {NULL},
+};
+
+static const gh_field code_fields[] = {
+    {"code", GH_T_STRING, 32, true, NULL, "6-digit TOTP code, or a recovery code"},
+    {NULL},
+};
+
+static const gh_field new_password_fields[] = {
+    {"password", GH_T_STRING, GH_MAX_PASSWORD_BYTES, true, NULL, "the new password"},
+    {NULL},
+};
+
+static const gh_field change_password_fields[] = {
+    {"current_password", GH_T_STRING, GH_MAX_PASSWORD_BYTES, true, NULL, "the current password"},
+    {"password", GH_T_STRING, GH_MAX_PASSWORD_BYTES, true, NULL, "the new password"},
+    {NULL},
+};
+
+#define SESSION_ANY "totp enroll_totp change_password done"
+
 const gh_route gh_routes[] = {
     {"GET", "/healthz", gh_h_health, GH_AUTH_PUBLIC, 0, NULL, "Liveness", "operations"},
     {"GET", "/readyz", gh_h_ready, GH_AUTH_PUBLIC, 0, NULL, "Readiness: the database answers",
@@ -164,6 +188,41 @@ const gh_route gh_routes[] = {
     {"GET", "/api/v1/audit", gh_h_audit_list, GH_AUTH_PERM, P(AUDIT_READ), NULL,
      "The audit trail (actor_id, target_id, target_type, action, since, until, limit, cursor)",
      "audit"},
+    {"POST", "/api/v1/session", gh_h_session_create, GH_AUTH_PUBLIC, 0, signin_fields,
+     "Sign in with username and password; the body's next says what follows", "session", NULL, 200},
+    {"GET", "/api/v1/session", gh_h_session_get, GH_AUTH_STAGE, 0, NULL,
+     "Who am I: user, permissions, scope and the next sign-in step", "session", SESSION_ANY},
+    {"DELETE", "/api/v1/session", gh_h_session_delete, GH_AUTH_STAGE, 0, NULL, "Sign out",
+     "session", SESSION_ANY, 204},
+    {"POST", "/api/v1/session/totp", gh_h_session_totp, GH_AUTH_STAGE, 0, code_fields,
+     "The two-factor step", "session", "totp", 200},
+    {"POST", "/api/v1/session/password", gh_h_session_password, GH_AUTH_STAGE, 0,
+     new_password_fields, "The forced password change", "session", "change_password", 200},
+    {"GET", "/api/v1/me/sessions", gh_h_me_sessions, GH_AUTH_STAGE, 0, NULL, "My sessions", "me",
+     "done"},
+    {"DELETE", "/api/v1/me/sessions/{id}", gh_h_me_session_delete, GH_AUTH_STAGE, 0, NULL,
+     "End one of my sessions", "me", "done"},
+    {"POST", "/api/v1/me/password", gh_h_me_password, GH_AUTH_STAGE, 0, change_password_fields,
+     "Change my password (needs the current one)", "me", "done", 204},
+    {"GET", "/api/v1/me/totp", gh_h_me_totp_get, GH_AUTH_STAGE, 0, NULL, "My two-factor state",
+     "me", "enroll_totp done"},
+    {"POST", "/api/v1/me/totp", gh_h_me_totp_start, GH_AUTH_STAGE, 0, NULL,
+     "Start two-factor enrolment: secret, otpauth URI and QR code (SVG)", "me", "enroll_totp done"},
+    {"POST", "/api/v1/me/totp/confirm", gh_h_me_totp_confirm, GH_AUTH_STAGE, 0, code_fields,
+     "Confirm enrolment with a code; returns ten recovery codes once", "me", "enroll_totp done",
+     200},
+    {"POST", "/api/v1/users/{id}/unban", gh_h_users_unban, GH_AUTH_PERM, P(USERS_UNBAN), NULL,
+     "Lift a lock-out ban", "users"},
+    {"POST", "/api/v1/users/{id}/force-password-reset", gh_h_users_force_reset, GH_AUTH_PERM,
+     P(USERS_FORCE_RESET), NULL, "Make the user set a new password at next sign-in", "users"},
+    {"POST", "/api/v1/users/{id}/reset-mfa", gh_h_users_reset_mfa, GH_AUTH_PERM, P(USERS_MFA_RESET),
+     NULL, "Refresh two-factor: enrol a new device at next sign-in", "users"},
+    {"GET", "/api/v1/users/{id}/sessions", gh_h_users_sessions, GH_AUTH_PERM, P(USERS_READ), NULL,
+     "A user's sessions", "users"},
+    {"DELETE", "/api/v1/users/{id}/sessions", gh_h_users_sessions_delete, GH_AUTH_PERM,
+     P(USERS_UPDATE), NULL, "End all of a user's sessions", "users"},
+    {"DELETE", "/api/v1/users/{id}/sessions/{sid}", gh_h_users_session_delete, GH_AUTH_PERM,
+     P(USERS_UPDATE), NULL, "End one of a user's sessions", "users"},
     {NULL},
 };
 

@@ -14,6 +14,7 @@
 
 #include "auth/auth.h"
 #include "core/perms.h"
+#include "core/signin.h"
 #include "http/http.h"
 #include "http/limits.h"
 #include "util/clock.h"
@@ -107,25 +108,94 @@ static void client_ip(struct MHD_Connection *c, char *buf, size_t cap)
     forwarded_ip(c, buf, cap);
 }
 
-/* Loads the principal from "Authorization: Bearer <token>". */
+static bool cookie_secure;
+static char external_origin[256]; /* scheme://host[:port] of --external-url, or empty */
+
+void gh_http_cookie_config(bool secure)
+{
+    cookie_secure = secure;
+}
+
+/* Behind TLS the cookie is __Host- prefixed and Secure (S6). */
+static const char *cookie_name(void)
+{
+    return cookie_secure ? "__Host-gh_session" : "gh_session";
+}
+
+char *gh_http_session_cookie(gh_req *r, const char *token, int64_t max_age)
+{
+    return gh_arena_printf(r->a, "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
+                           cookie_name(), token ? token : "", token ? (long long)max_age : 0LL,
+                           cookie_secure ? "; Secure" : "");
+}
+
+/* Loads the principal from "Authorization: Bearer <token>" or the session cookie. */
 static gh_err authenticate(gh_req *r)
 {
     const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
-    if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || strlen(h + 7) > 128)
-        return gh_fail(&r->ctx, GH_EUNAUTH, NULL, "sign in or send a bearer token");
-    gh_err err = gh_auth_bearer(r->ctx.db, r->a, h + 7, r->ctx.now, &r->who);
+    const char *cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, cookie_name());
+    gh_err err = GH_EUNAUTH;
+    if (h != NULL && strncmp(h, "Bearer ", 7) == 0 && strlen(h + 7) <= 128) {
+        err = gh_auth_bearer(r->ctx.db, r->a, h + 7, r->ctx.now, &r->who);
+    } else if (h == NULL && cookie != NULL && strlen(cookie) <= 128) {
+        err = gh_session_authenticate(r->ctx.db, r->a, cookie, r->ctx.now, &r->session, &r->who);
+        r->has_session = err == GH_OK;
+    }
     if (err == GH_EUNAUTH)
-        return gh_fail(&r->ctx, GH_EUNAUTH, NULL, "the token is not valid");
+        return gh_fail(&r->ctx, GH_EUNAUTH, NULL,
+                       h != NULL || cookie != NULL ? "the token or session is not valid"
+                                                   : "sign in or send a bearer token");
     return err;
 }
 
-/* Authentication and the route's permission (deny by default). */
+/* S7: a state change carried by the session cookie must come from our own pages: Sec-Fetch-Site
+ * same-origin (or none: typed by the user), or an Origin naming this host. Bearer tokens are not
+ * sent by browsers on their own and need no such check. */
+static bool same_origin(gh_req *r)
+{
+    const char *site = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Sec-Fetch-Site");
+    const char *origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
+    const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
+    if (site != NULL && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
+        return false;
+    if (origin == NULL)
+        return site != NULL;
+    if (external_origin[0] != '\0') /* behind a proxy the Host header may be ours, not theirs */
+        return strcmp(origin, external_origin) == 0;
+    const char *rest = strncmp(origin, "https://", 8) == 0  ? origin + 8
+                       : strncmp(origin, "http://", 7) == 0 ? origin + 7
+                                                            : NULL;
+    return rest != NULL && host != NULL && strcmp(rest, host) == 0;
+}
+
+static bool stage_allowed(const char *list, const char *stage)
+{
+    size_t n = strlen(stage);
+    for (const char *p = list; p != NULL && *p;) {
+        size_t len = strcspn(p, " ");
+        if (len == n && strncmp(p, stage, n) == 0)
+            return true;
+        p += len + (p[len] == ' ');
+    }
+    return false;
+}
+
+/* Authentication, the sign-in stage and the route's permission (deny by default). */
 static gh_err authorize(gh_req *r, const gh_route *route)
 {
     gh_err err = authenticate(r);
     if (err != GH_OK)
         return err;
     r->ctx.who = &r->who;
+    bool state_change = strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0;
+    if (r->has_session && state_change && !same_origin(r))
+        return gh_fail(&r->ctx, GH_EFORBIDDEN, NULL, "cross-site request refused");
+    const char *stage = r->has_session ? r->session.stage : "done";
+    if (route->auth == GH_AUTH_STAGE ? !r->has_session || !stage_allowed(route->stage, stage)
+                                     : strcmp(stage, "done") != 0)
+        return gh_fail(&r->ctx, GH_EFORBIDDEN, NULL,
+                       r->has_session ? "finish signing in first (see next in GET /api/v1/session)"
+                                      : "this needs a signed-in session");
     return gh_perm_has(&r->who, route->perm) ? GH_OK : GH_EFORBIDDEN;
 }
 
@@ -146,22 +216,44 @@ static gh_err run_authenticated(gh_req *r, const gh_route *route)
     bool read_only = strcmp(r->method, "GET") == 0;
     if ((r->ctx.db = gh_http_db()) == NULL)
         return gh_fail(&r->ctx, GH_EDB, NULL, "the database is unavailable");
-    gh_err err = read_only ? gh_db_begin_read(r->ctx.db) : GH_OK;
-    if (err == GH_OK)
-        err = authorize(r, route);
+    gh_err err = authorize(r, route);
+    if (err == GH_OK && read_only)
+        err = gh_db_begin_read(r->ctx.db);
     if (err == GH_OK && (err = read_body(r, route)) == GH_OK)
         err = route->handler(r);
-    if (read_only && err != GH_OK)
+    if (read_only && r->ctx.db != NULL && err != GH_OK)
         gh_db_rollback(r->ctx.db);
-    else if (read_only && (err = gh_db_commit(r->ctx.db)) != GH_OK)
+    else if (read_only && err == GH_OK && (err = gh_db_commit(r->ctx.db)) != GH_OK)
         return err;
-    if (err == GH_EFORBIDDEN && r->ctx.err_detail == NULL) {
+    if (err == GH_EFORBIDDEN && r->ctx.who != NULL) { /* L1: denied authorizations */
         gh_core_audit_denied(&r->ctx,
                              gh_arena_printf(r->a, "%s %s", route->method, route->pattern));
-        return gh_fail(&r->ctx, GH_EFORBIDDEN, NULL,
-                       "your roles do not hold the permission this needs");
+        if (r->ctx.err_detail == NULL)
+            return gh_fail(&r->ctx, GH_EFORBIDDEN, NULL,
+                           "your roles do not hold the permission this needs");
     }
     return err;
+}
+
+static void hash_done(gh_hash_job *job)
+{
+    gh_req *r = job->arg;
+    MHD_resume_connection(r->conn);
+}
+
+gh_err gh_http_hash_async(gh_req *r, gh_handler then)
+{
+    r->job.done = hash_done;
+    r->job.arg = r;
+    if (gh_hashpool_reserve() != GH_OK) {
+        r->retry_after = "1";
+        return gh_fail(&r->ctx, GH_ERATE, NULL, "too many sign-ins at once; retry in a moment");
+    }
+    r->resume = then;
+    r->suspended = true;             /* read and written by the server thread only */
+    MHD_suspend_connection(r->conn); /* before the job can finish and resume it */
+    gh_hashpool_submit_reserved(&r->job);
+    return GH_OK;
 }
 
 static gh_err dispatch(gh_req *r)
@@ -210,9 +302,11 @@ static json_t *problem(gh_req *r, gh_err err)
         json_pack("{s:s, s:s, s:i, s:s, s:s}", "type",
                   gh_arena_printf(r->a, "urn:gatehouse:problem:%s", types[err] + 3), "title",
                   gh_err_str(err), "status", status, "detail", detail, "request_id", r->request_id);
-    if (r->ctx.err_field != NULL && status < 500)
-        json_object_set_new(
-            p, "errors", json_pack("[{s:s, s:s}]", "field", r->ctx.err_field, "message", detail));
+    bool named = r->ctx.err_field != NULL && status < 500;
+    json_object_set_new(
+        p, "errors",
+        named ? json_pack("[{s:s, s:s}]", "field", r->ctx.err_field, "message", detail)
+              : json_array());
     return p;
 }
 
@@ -245,6 +339,12 @@ static enum MHD_Result respond(gh_req *r, gh_err err)
     MHD_add_response_header(resp, "X-Request-Id", r->request_id);
     if (r->status == 401)
         MHD_add_response_header(resp, "WWW-Authenticate", "Bearer");
+    if (r->set_cookie != NULL)
+        MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
+    if (r->retry_after != NULL)
+        MHD_add_response_header(resp, "Retry-After", r->retry_after);
+    if (cookie_secure)
+        MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
     if (r->etag_version > 0 && err == GH_OK) {
         char etag[32];
         snprintf(etag, sizeof etag, "\"%lld\"", (long long)r->etag_version);
@@ -321,7 +421,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 r, gh_fail(&r->ctx, GH_ETOOLARGE, NULL, "the request body is larger than 64 KiB"));
         return MHD_YES;
     }
-    gh_err err = dispatch(r);
+    gh_err err;
+    if (r->suspended) { /* resumed: the hash job is done */
+        gh_handler then = r->resume;
+        r->suspended = false;
+        r->resume = NULL;
+        err = then(r);
+    } else {
+        err = dispatch(r);
+    }
+    if (r->suspended && err == GH_OK)
+        return MHD_YES; /* waits for the hash pool */
     return respond(r, err);
 }
 
@@ -352,6 +462,16 @@ gh_err gh_server_start(const gh_server_config *cfg, gh_server **out)
     }
     db_url = cfg->db_url;
     atomic_store(&access_log, getenv("GATEHOUSE_ACCESS_LOG") != NULL);
+    gh_http_cookie_config(cfg->external_url != NULL &&
+                          strncmp(cfg->external_url, "https://", 8) == 0);
+    external_origin[0] = '\0';
+    if (cfg->external_url != NULL) { /* the origin is the URL up to its path */
+        const char *host = strstr(cfg->external_url, "://");
+        size_t n =
+            host != NULL ? (size_t)(host + 3 - cfg->external_url) + strcspn(host + 3, "/?#") : 0;
+        if (n < sizeof external_origin)
+            snprintf(external_origin, sizeof external_origin, "%.*s", (int)n, cfg->external_url);
+    }
     snprintf(trusted_proxies, sizeof trusted_proxies, ",%s,",
              cfg->trusted_proxies ? cfg->trusted_proxies : "");
     for (char *p = trusted_proxies; *p; p++)
@@ -360,16 +480,16 @@ gh_err gh_server_start(const gh_server_config *cfg, gh_server **out)
     gh_server *s = calloc(1, sizeof *s);
     if (s == NULL)
         return GH_ENOMEM;
-    s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0,
-                            NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)GH_MAX_CONNECTIONS,
-                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip_limit,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)GH_CONNECTION_TIMEOUT_S,
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)GH_CONNECTION_MEMORY,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-                            MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
+    s->d = MHD_start_daemon(
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
+        0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)cfg->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)GH_MAX_CONNECTIONS,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip_limit,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)GH_CONNECTION_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)GH_CONNECTION_MEMORY,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_STRICT_FOR_CLIENT, 1,
+        MHD_OPTION_END);
     if (s->d == NULL) {
         gh_log("error", "listen_failed", "host", cfg->listen_host, NULL);
         free(s);

@@ -138,6 +138,8 @@ gh_err gh_store_user_set_status(gh_db *db, int64_t id, const char *status, int64
                                 int64_t by) GH_MUST_USE;
 gh_err gh_store_user_set_password(gh_db *db, int64_t id, const char *hash, bool must_change,
                                   int64_t now) GH_MUST_USE;
+/* Removes a user's roles, groups and access (for a deleted user). */
+gh_err gh_store_user_unlink(gh_db *db, int64_t id) GH_MUST_USE;
 gh_err gh_store_username_taken(gh_db *db, const char *username, bool *taken) GH_MUST_USE;
 gh_err gh_store_user_count(gh_db *db, int64_t *count) GH_MUST_USE;
 /* Whether the user is inside viewer's scope (the one definition used by lists and reads). */
@@ -191,5 +193,60 @@ gh_err gh_store_principal_by_token(gh_db *db, gh_arena *a, const char *hash, int
 /* Loads a user's principal (permissions, scope) whatever its status. */
 gh_err gh_store_principal_by_user(gh_db *db, gh_arena *a, int64_t user_id,
                                   gh_principal *out) GH_MUST_USE;
+
+/* Sessions: server-side, found by the hash of the cookie's token. */
+typedef struct gh_session {
+    int64_t id, user_id, created_at, last_seen_at, expires_at;
+    const char *stage, *ip, *user_agent;
+} gh_session;
+
+gh_err gh_store_session_insert(gh_db *db, const gh_session *s, const char *hash,
+                               int64_t *id) GH_MUST_USE;
+/* The session behind hash and its user's principal. GH_EUNAUTH when unknown, idle since before
+ * idle_cutoff, past its absolute expiry, or when its user cannot act (not active, login disabled,
+ * banned). */
+gh_err gh_store_session_auth(gh_db *db, gh_arena *a, const char *hash, int64_t now,
+                             int64_t idle_cutoff, gh_session *s, gh_principal *p) GH_MUST_USE;
+gh_err gh_store_session_touch(gh_db *db, int64_t id, int64_t now) GH_MUST_USE;
+gh_err gh_store_session_set_stage(gh_db *db, int64_t id, const char *stage) GH_MUST_USE;
+/* Deletes one session of the user (id > 0), all of them (id == 0) or all but keep_id (id < 0,
+ * keep_id = -id). *count (may be NULL) receives how many went. */
+gh_err gh_store_session_delete(gh_db *db, int64_t user_id, int64_t id, int64_t *count) GH_MUST_USE;
+gh_err gh_store_session_list(gh_db *db, gh_arena *a, int64_t user_id, int64_t now,
+                             int64_t idle_cutoff, gh_session **items, size_t *n) GH_MUST_USE;
+
+/* What sign-in needs about a user. */
+typedef struct gh_credentials {
+    int64_t user_id, provider_id, banned_until, totp_last_step;
+    const char *username, *status, *password_hash, *totp_secret, *totp_pending;
+    bool login_enabled, enforce_sso, mfa_required, mfa_enrolled, must_change_password;
+} gh_credentials;
+
+gh_err gh_store_credentials(gh_db *db, gh_arena *a, const char *username, int64_t user_id,
+                            gh_credentials *out) GH_MUST_USE;
+/* Lock-out, one conditional UPDATE each (A4): a failure counts only while the user is not banned;
+ * the max_failures-th consecutive one bans until now + ban_seconds and restarts the count.
+ * *banned_now says whether this failure imposed the ban. */
+gh_err gh_store_login_failed(gh_db *db, int64_t user_id, int64_t now, int max_failures,
+                             int64_t ban_seconds, bool *banned_now) GH_MUST_USE;
+gh_err gh_store_login_reset(gh_db *db, int64_t user_id) GH_MUST_USE;
+gh_err gh_store_set_last_login(gh_db *db, int64_t user_id, int64_t now) GH_MUST_USE;
+/* GH_ENOTFOUND when the user was not banned at now. */
+gh_err gh_store_user_unban(gh_db *db, int64_t user_id, int64_t now) GH_MUST_USE;
+gh_err gh_store_set_must_change(gh_db *db, int64_t user_id, bool must_change) GH_MUST_USE;
+
+/* Two-factor state. */
+gh_err gh_store_totp_pending(gh_db *db, int64_t user_id, const char *sealed) GH_MUST_USE;
+/* Moves the pending secret to the active one (enrolled), at last_step. */
+gh_err gh_store_totp_confirm(gh_db *db, int64_t user_id, int64_t last_step) GH_MUST_USE;
+/* Compare-and-set of the last accepted step: GH_ECONFLICT when another request used it first. */
+gh_err gh_store_totp_advance(gh_db *db, int64_t user_id, int64_t old_step,
+                             int64_t new_step) GH_MUST_USE;
+/* Forgets the device and the recovery codes (Refresh two-factor). */
+gh_err gh_store_totp_clear(gh_db *db, int64_t user_id) GH_MUST_USE;
+gh_err gh_store_recovery_replace(gh_db *db, int64_t user_id, const char *const *hashes,
+                                 size_t n) GH_MUST_USE;
+/* Marks an unused code used; GH_ENOTFOUND when there is none with that hash. */
+gh_err gh_store_recovery_use(gh_db *db, int64_t user_id, const char *hash, int64_t now) GH_MUST_USE;
 
 #endif

@@ -357,6 +357,19 @@ gh_err gh_store_user_set_password(gh_db *db, int64_t id, const char *hash, bool 
     return err;
 }
 
+gh_err gh_store_user_unlink(gh_db *db, int64_t id)
+{
+    static const gh_ids none = {NULL, 0};
+    gh_err err =
+        gh_store_replace_ids(db, "DELETE FROM user_access WHERE user_id = ?", "", id, &none);
+    if (err == GH_OK)
+        err = gh_store_replace_ids(db, "DELETE FROM user_roles WHERE user_id = ?", "", id, &none);
+    if (err == GH_OK)
+        err = gh_store_replace_ids(db, "DELETE FROM user_group_members WHERE user_id = ?", "", id,
+                                   &none);
+    return err;
+}
+
 gh_err gh_store_username_taken(gh_db *db, const char *username, bool *taken)
 {
     gh_arena *a = gh_arena_new();

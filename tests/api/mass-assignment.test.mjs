@@ -37,7 +37,7 @@ const READ_ONLY = {
 
 before(async () => {
   srv = await startServer();
-  const u = await srv.api('POST', '/api/v1/users', { body: { username: uniq('mass'), email: 'mass@example.com', first_name: 'Original', password: CANARY_PASSWORD } });
+  const u = await srv.api('POST', '/api/v1/users', { body: { username: uniq('mass'), email: 'owner@example.com', first_name: 'Original', password: CANARY_PASSWORD } });
   assert.equal(u.status, 201, JSON.stringify(u.body));
   const t = await srv.api('POST', '/api/v1/tenants', { body: { kind: 'service_provider', name: uniq('Mass provider ') } });
   const a = await srv.api('POST', '/api/v1/tenants', { body: { kind: 'platform_account', name: uniq('Mass account '), parent_id: t.body.id } });

@@ -5,7 +5,7 @@
 // proves the 403 was about the permission and not about the body or the id.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, adminWith } from './lib/server.mjs';
+import { startServer, adminWith, signIn } from './lib/server.mjs';
 
 let srv;
 let routes = [];        // [{method, pattern, perms: [..] | null (public), success}]
@@ -26,6 +26,7 @@ before(async () => {
       routes.push({
         method: method.toUpperCase(), pattern, op, success: Number(ok),
         perms: Array.isArray(op.security) && op.security.length === 0 ? null : op['x-permissions'],
+        stages: op['x-session-stages'],
       });
     }
   }
@@ -53,14 +54,23 @@ async function freshFixtures() {
   assert.equal(r.status, 201, JSON.stringify(r.body));
   const g = await srv.api('POST', '/api/v1/groups', { body: { name: uniq('Group '), provider_id: null } });
   assert.equal(g.status, 201, JSON.stringify(g.body));
-  return { user: u.body.id, tenant: t.body.id, role: r.body.id, group: g.body.id };
+  // a user with a password and an open session, for the session routes
+  const sname = uniq('signer');
+  const password = 'a long enough password for tests';
+  const su = await srv.api('POST', '/api/v1/users', { body: { username: sname, email: `${sname}@example.com`, password } });
+  assert.equal(su.status, 201, JSON.stringify(su.body));
+  const s = await signIn(srv, sname, password);
+  assert.equal(s.status, 200, JSON.stringify(s.body));
+  return { user: u.body.id, tenant: t.body.id, role: r.body.id, group: g.body.id, signer: su.body.id, sid: s.body.session.id };
 }
 
 // A valid request for each known route against the fixtures f: {path, body}.
 function sample(route, f) {
   const collection = route.pattern.split('/')[3]; // users, tenants, roles, groups, ...
-  const id = { users: f.user, tenants: f.tenant, roles: f.role, groups: f.group }[collection];
-  const path = route.pattern.replace('{id}', String(id));
+  const id = { users: f.user, tenants: f.tenant, roles: f.role, groups: f.group }[collection] ?? 1;
+  const path = route.pattern.includes('{sid}')
+    ? route.pattern.replace('{id}', String(f.signer)).replace('{sid}', String(f.sid))
+    : route.pattern.replace('{id}', String(id));
   const key = `${route.method} ${route.pattern}`;
   const bodies = {
     'POST /api/v1/users': { username: uniq('new'), email: `${uniq('n')}@example.com`, first_name: 'Matrix' },
@@ -78,7 +88,9 @@ function sample(route, f) {
     'POST /api/v1/users/{id}/disable', 'POST /api/v1/users/{id}/enable', 'GET /api/v1/tenants',
     'GET /api/v1/tenants/{id}', 'DELETE /api/v1/tenants/{id}', 'GET /api/v1/roles', 'GET /api/v1/roles/{id}',
     'DELETE /api/v1/roles/{id}', 'GET /api/v1/groups', 'GET /api/v1/groups/{id}', 'DELETE /api/v1/groups/{id}',
-    'GET /api/v1/audit', ...Object.keys(bodies),
+    'GET /api/v1/audit', 'POST /api/v1/users/{id}/unban', 'POST /api/v1/users/{id}/force-password-reset',
+    'POST /api/v1/users/{id}/reset-mfa', 'GET /api/v1/users/{id}/sessions', 'DELETE /api/v1/users/{id}/sessions',
+    'DELETE /api/v1/users/{id}/sessions/{sid}', ...Object.keys(bodies),
   ]);
   if (!known.has(key)) {
     // Unknown route: still exercise the permission check with a body shaped by its schema.
@@ -109,12 +121,14 @@ const guarded = () => routes.filter((r) => r.perms && r.perms.length > 0);
 test('the OpenAPI document lists permissions for every non-public route', () => {
   assert.ok(guarded().length >= 20, `only ${guarded().length} guarded routes`);
   for (const r of routes) {
-    assert.ok(r.perms === null || Array.isArray(r.perms), `${r.method} ${r.pattern} says neither public nor x-permissions`);
+    const kinds = [r.perms === null, Array.isArray(r.perms), Array.isArray(r.stages)].filter(Boolean).length;
+    assert.equal(kinds, 1, `${r.method} ${r.pattern} must be exactly one of public, x-permissions or x-session-stages`);
+    if (r.stages) assert.ok(r.pattern.startsWith('/api/v1/session') || r.pattern.startsWith('/api/v1/me/'), `${r.pattern}: session-only route outside session and me`);
     for (const p of r.perms || []) assert.ok(allPerms.includes(p), `${r.method} ${r.pattern}: unknown permission ${p}`);
   }
-  // The only public routes are the operations endpoints.
+  // The only public routes are the operations endpoints and signing in.
   const pub = routes.filter((r) => r.perms === null).map((r) => `${r.method} ${r.pattern}`).sort();
-  assert.deepEqual(pub, ['GET /api/v1/openapi.json', 'GET /healthz', 'GET /metrics', 'GET /readyz']);
+  assert.deepEqual(pub, ['GET /api/v1/openapi.json', 'GET /healthz', 'GET /metrics', 'GET /readyz', 'POST /api/v1/session']);
 });
 
 test('every guarded route has a sample request in this test (keeps the success controls complete)', () => {
@@ -207,9 +221,20 @@ test('a signed-in user without roles gets 403 on every guarded route', async () 
 });
 
 test('public routes answer without a token', async () => {
-  for (const route of routes.filter((x) => x.perms === null)) {
+  for (const route of routes.filter((x) => x.perms === null && x.method === 'GET')) {
     const r = await srv.api(route.method, route.pattern, { token: null });
     assert.equal(r.status, 200, `${route.method} ${route.pattern}`);
+  }
+  // signing in is public: a wrong password is a 401 problem, not a demand for a token
+  const r = await srv.api('POST', '/api/v1/session', { token: null, body: { username: 'nobody', password: 'not the password at all' } });
+  assertProblem(r, 401, 'POST /api/v1/session');
+});
+
+test('a bearer token cannot use the session-only routes (sign-in steps, me)', async () => {
+  for (const route of routes.filter((x) => x.stages)) {
+    const { path, body } = sample(route, fixture);
+    const r = await srv.api(route.method, path, { token: everything.token, body });
+    assertProblem(r, 403, `${route.method} ${path} with a bearer token`);
   }
 });
 

@@ -55,15 +55,22 @@ static void route_match_paths(void **state)
     for (const gh_route *rt = gh_routes; rt->method != NULL; rt++) {
         char path[256];
         const char *brace = strstr(rt->pattern, "{id}");
-        if (brace != NULL)
+        const char *sid = strstr(rt->pattern, "{sid}");
+        if (brace != NULL && sid != NULL)
+            snprintf(path, sizeof path, "%.*s7%.*s11", (int)(brace - rt->pattern), rt->pattern,
+                     (int)(sid - brace - 4), brace + 4);
+        else if (brace != NULL)
             snprintf(path, sizeof path, "%.*s7%s", (int)(brace - rt->pattern), rt->pattern,
                      brace + 4);
         else
             snprintf(path, sizeof path, "%s", rt->pattern);
         id = -1;
+        sub = -1;
         if (gh_route_match(rt->method, path, &id, &sub, &known) != rt)
             fail_msg("%s %s does not match its route", rt->method, path);
         assert_int_equal(id, brace != NULL ? 7 : 0);
+        if (sid != NULL)
+            assert_int_equal(sub, 11);
     }
 }
 
@@ -380,7 +387,9 @@ static bool is_public_ok(const gh_route *r)
     for (const char *const *p = allowed; *p != NULL; p++)
         if (strcmp(r->pattern, *p) == 0)
             return strcmp(r->method, "GET") == 0 && r->body == NULL;
-    return false;
+    /* signing in is the one public change; it takes a body checked field by field */
+    return strcmp(r->method, "POST") == 0 && strcmp(r->pattern, "/api/v1/session") == 0 &&
+           r->body != NULL;
 }
 
 static void routes_deny_by_default(void **state)
@@ -391,8 +400,19 @@ static void routes_deny_by_default(void **state)
         assert_non_null(r->handler);
         assert_non_null(r->summary);
         assert_non_null(r->tag);
-        if (r->auth != GH_AUTH_PUBLIC && r->auth != GH_AUTH_PERM)
+        if (r->auth != GH_AUTH_PUBLIC && r->auth != GH_AUTH_PERM && r->auth != GH_AUTH_STAGE)
             fail_msg("%s %s: auth mode %d", r->method, r->pattern, (int)r->auth);
+        if (r->auth == GH_AUTH_STAGE) {
+            /* a session's own routes (sign-in steps, me): a stage list, never a permission, and
+             * only under /api/v1/session or /api/v1/me */
+            if (r->stage == NULL || r->stage[0] == '\0' || r->perm != 0)
+                fail_msg("%s %s: stage route without stages or with a permission", r->method,
+                         r->pattern);
+            if (strncmp(r->pattern, "/api/v1/session", 15) != 0 &&
+                strncmp(r->pattern, "/api/v1/me/", 11) != 0)
+                fail_msg("%s %s: stage route outside session and me", r->method, r->pattern);
+            continue;
+        }
         if (r->auth == GH_AUTH_PUBLIC) {
             public++;
             if (!is_public_ok(r))
@@ -414,7 +434,7 @@ static void routes_deny_by_default(void **state)
             if (strcmp(q->method, r->method) == 0 && strcmp(q->pattern, r->pattern) == 0)
                 fail_msg("%s %s listed twice", r->method, r->pattern);
     }
-    assert_int_equal(public, 4);
+    assert_int_equal(public, 5);
     assert_true(n > public);
     /* spot checks of the permission each route needs */
     assert_int_equal(route_of("POST", "/api/v1/users")->perm, GH_PERM(USERS_CREATE));
@@ -456,6 +476,13 @@ static void openapi_lists_every_route(void **state)
         if (r->auth == GH_AUTH_PUBLIC) {
             json_t *sec = json_object_get(op, "security");
             assert_true(json_is_array(sec) && json_array_size(sec) == 0);
+        } else if (r->auth == GH_AUTH_STAGE) {
+            json_t *sec = json_object_get(op, "security");
+            assert_true(json_is_array(sec) && json_array_size(sec) == 1);
+            assert_non_null(json_object_get(json_array_get(sec, 0), "session"));
+            json_t *stages = json_object_get(op, "x-session-stages");
+            assert_true(json_is_array(stages) && json_array_size(stages) > 0);
+            assert_null(json_object_get(op, "x-permissions"));
         } else {
             json_t *perms = json_object_get(op, "x-permissions");
             assert_true(json_is_array(perms));

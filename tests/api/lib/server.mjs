@@ -162,3 +162,143 @@ export async function rawHttp(port, chunks, { timeoutMs = 3000, gapMs = 0 } = {}
     });
   });
 }
+
+// ---- Sign-in helpers: cookie sessions, the test clock, TOTP codes from oathtool ----
+import { writeFileSync, renameSync } from 'node:fs';
+
+const rand = (n = 6) => Math.random().toString(36).slice(2, 2 + n).padEnd(n, 'x');
+
+// A password the policy accepts (long, not a dictionary word, no user facts); tag keeps them apart.
+export function strongPassword() {
+  return `Qpw7-zorbel-${rand()}-fentrax`;
+}
+
+// The session cookie a response sets: {name, value, pair ("name=value" for a Cookie header),
+// raw (the whole Set-Cookie line), attrs (lower-cased attribute names -> value or true)}, or null.
+export function sessionCookie(headers) {
+  for (const line of headers.getSetCookie?.() ?? []) {
+    const m = /^((?:__Host-)?gh_session)=([^;]*)/.exec(line);
+    if (!m) continue;
+    const attrs = {};
+    for (const part of line.split(';').slice(1)) {
+      const [k, ...v] = part.trim().split('=');
+      attrs[k.toLowerCase()] = v.length ? v.join('=') : true;
+    }
+    return { name: m[1], value: m[2], pair: `${m[1]}=${m[2]}`, raw: line, attrs };
+  }
+  return null;
+}
+
+// POST /api/v1/session without a bearer token; adds cookie (the "name=value" pair) and token.
+export async function signIn(srv, username, password, { headers = {} } = {}) {
+  const r = await srv.api('POST', '/api/v1/session', { token: null, body: { username, password }, headers });
+  const c = sessionCookie(r.headers);
+  return { ...r, cookie: c?.pair ?? null, token: c?.value ?? null, setCookie: c };
+}
+
+// A request function carried by a session cookie. State changes send a same-origin Origin header
+// unless origin is false (omit it) or another string.
+export function withCookie(srv, cookie) {
+  return (method, path, { body, headers = {}, origin = srv.base, raw } = {}) => {
+    const h = { cookie, ...headers };
+    if (origin) h.origin = origin;
+    return srv.api(method, path, { body, token: null, headers: h, raw });
+  };
+}
+
+// The body of a problem without its request_id, for byte-for-byte comparisons (A6).
+export function sansRequestId(body) {
+  const copy = typeof body === 'string' ? JSON.parse(body) : { ...body };
+  delete copy.request_id;
+  return JSON.stringify(copy);
+}
+
+// Creates a user through the API (root's bearer token) with an initial password; returns
+// {user, username, password}. over adds or replaces fields of the body.
+export async function createUser(srv, over = {}) {
+  const username = over.username || `s${rand(9)}`;
+  const password = over.password === undefined ? 'a long enough password for tests' : over.password;
+  const body = { username, email: `${username}@example.com`, ...over, password };
+  if (password === null) delete body.password;
+  const r = await srv.api('POST', '/api/v1/users', { body });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return { user: r.body, username, password };
+}
+
+// Passes the forced password change of a session in stage change_password.
+export async function changeForced(srv, cookie, password, expectNext = 'done') {
+  const r = await withCookie(srv, cookie)('POST', '/api/v1/session/password', { body: { password } });
+  assert.equal(r.status, 200, `forced change: ${r.status} ${JSON.stringify(r.body)}`);
+  assert.equal(r.body.next, expectNext, JSON.stringify(r.body));
+  return r;
+}
+
+// A user signed all the way in: created (with a role holding permissions when given, through
+// userWithPerms, which also makes a bearer token), signed in, past the forced password change.
+// Returns {user, token, username, password (the current one), cookie, as (withCookie), next}.
+export async function readyUser(srv, { permissions, provider_id = null, expectNext = 'done', ...over } = {}) {
+  let user, token, username, initial;
+  if (permissions) {
+    ({ user, token } = await userWithPerms(srv, permissions, { provider_id }));
+    username = user.username;
+    initial = 'a long enough password for tests';
+  } else {
+    ({ user, username, password: initial } = await createUser(srv, { provider_id, ...over }));
+  }
+  const s = await signIn(srv, username, initial);
+  assert.equal(s.status, 200, JSON.stringify(s.body));
+  assert.equal(s.body.next, 'change_password', JSON.stringify(s.body));
+  const password = strongPassword();
+  await changeForced(srv, s.cookie, password, expectNext);
+  return { user, token, username, password, cookie: s.cookie, as: withCookie(srv, s.cookie), next: expectNext };
+}
+
+// A clock file for GATEHOUSE_TEST_CLOCK_FILE: the server adds its number of seconds to its clock
+// and re-reads it on every use. Only ever moved forward; written atomically (rename).
+export function testClock() {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-clock-'));
+  const file = join(dir, 'offset');
+  let offset = 0;
+  const write = (s) => { writeFileSync(`${file}.tmp`, String(s)); renameSync(`${file}.tmp`, file); };
+  write(0);
+  return {
+    file,
+    env: { GATEHOUSE_TEST_CLOCK_FILE: file },
+    get offset() { return offset; },
+    set(s) { offset = s; write(s); },
+    advance(s) { offset += s; write(offset); },
+    // The server's idea of now, in Unix seconds.
+    now() { return Math.floor(Date.now() / 1000) + offset; },
+    remove() { rmSync(dir, { recursive: true, force: true }); },
+  };
+}
+
+// The TOTP code for a base32 secret at a Unix time, from the real oathtool.
+export function oathtool(secret, at = Math.floor(Date.now() / 1000)) {
+  return execFileSync('oathtool', ['--totp', '--base32', secret, '-N', `@${at}`], { encoding: 'utf8' }).trim();
+}
+
+// Enrols TOTP for a session that may (stage enroll_totp or done): start, then confirm with the
+// code of now on the server's (possibly moved) clock. Returns {secret, recovery_codes, next, start}.
+export async function enrolTotp(srv, as, clock) {
+  const start = await as('POST', '/api/v1/me/totp');
+  assert.equal(start.status, 201, `enrol start: ${JSON.stringify(start.body)}`);
+  const secret = start.body.secret;
+  const code = oathtool(secret, clock ? clock.now() : undefined);
+  const conf = await as('POST', '/api/v1/me/totp/confirm', { body: { code } });
+  assert.equal(conf.status, 200, `enrol confirm: ${JSON.stringify(conf.body)}`);
+  return { secret, recovery_codes: conf.body.recovery_codes, next: conf.body.next, start: start.body, code };
+}
+
+// The audit rows with an action about a target, newest first.
+export async function auditRows(srv, action, targetId) {
+  const q = `/api/v1/audit?action=${encodeURIComponent(action)}${targetId ? `&target_id=${targetId}` : ''}&limit=200`;
+  const r = await srv.api('GET', q);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return r.body.items;
+}
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};

@@ -1,7 +1,7 @@
 -- Gatehouse schema, SQLite dialect. Times are Unix seconds (UTC); 0 means "never".
 
 CREATE TABLE tenants (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT, -- never re-used: audit rows name it
     kind        TEXT NOT NULL CHECK (kind IN ('service_provider', 'platform_account', 'sub_account')),
     parent_id   INTEGER REFERENCES tenants (id),
     provider_id INTEGER REFERENCES tenants (id),
@@ -15,7 +15,7 @@ CREATE INDEX tenants_parent ON tenants (parent_id);
 CREATE INDEX tenants_provider ON tenants (provider_id);
 
 CREATE TABLE roles (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT, -- never re-used: audit rows name it
     provider_id INTEGER REFERENCES tenants (id),
     name        TEXT NOT NULL,
     description TEXT NOT NULL DEFAULT '',
@@ -28,7 +28,7 @@ CREATE TABLE roles (
 CREATE UNIQUE INDEX roles_name ON roles (COALESCE(provider_id, 0), name);
 
 CREATE TABLE user_group (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT, -- never re-used: audit rows name it
     provider_id INTEGER REFERENCES tenants (id),
     name        TEXT NOT NULL,
     description TEXT NOT NULL DEFAULT '',

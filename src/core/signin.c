@@ -1,0 +1,425 @@
+/* See signin.h. */
+#include "core/signin.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "auth/policy.h"
+#include "auth/totp.h"
+#include "core/internal.h"
+#include "util/log.h"
+
+static gh_signin_config config = {
+    .max_failures = 5,
+    .ban_seconds = 600,
+    .idle_seconds = 1800,
+    .absolute_seconds = 43200,
+    .password_min = GH_PASSWORD_MIN,
+    .issuer = "Gatehouse",
+};
+static char dummy_hash[GH_HASH_BYTES];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+void gh_signin_configure(const gh_signin_config *c)
+{
+    config = *c;
+}
+
+const gh_signin_config *gh_signin_config_get(void)
+{
+    return &config;
+}
+
+/* A hash of a random password: unknown users are checked against it so that they cost the same
+ * Argon2id work as known ones (A6). */
+static void make_dummy(void)
+{
+    char pw[32];
+    gh_password_generate(pw, sizeof pw);
+    if (gh_password_hash(pw, dummy_hash) != GH_OK)
+        gh_log("error", "dummy_hash_failed", NULL);
+    sodium_memzero(pw, sizeof pw);
+}
+
+/* The steps of a sign-in in their only order; each applies to some users. */
+static const char *const stages[] = {"password", "totp", "change_password", "enroll_totp", "done"};
+
+static bool stage_applies(const gh_credentials *c, int i)
+{
+    switch (i) {
+    case 1:
+        return c->mfa_enrolled;
+    case 2:
+        return c->must_change_password;
+    case 3:
+        return c->mfa_required && !c->mfa_enrolled;
+    default:
+        return true;
+    }
+}
+
+static const char *next_stage(const gh_credentials *c, const char *passed)
+{
+    int i = 0;
+    while (i < 4 && strcmp(stages[i], passed) != 0)
+        i++;
+    for (i++; i < 4; i++)
+        if (stage_applies(c, i))
+            return stages[i];
+    return "done";
+}
+
+static gh_principal self_of(const gh_credentials *c)
+{
+    return (gh_principal){
+        .user_id = c->user_id, .username = c->username, .provider_id = c->provider_id};
+}
+
+/* Records an audit row in its own transaction, acting as the signing-in user. */
+static void audit_alone(gh_ctx *ctx, const char *action, const gh_credentials *c,
+                        const char *detail_json)
+{
+    gh_principal self = c != NULL ? self_of(c) : (gh_principal){.username = "unknown"};
+    const gh_principal *saved = ctx->who;
+    ctx->who = &self;
+    if (gh_db_begin(ctx->db) == GH_OK &&
+        gh_core_finish(ctx, gh_core_audit(ctx, action, "user", self.user_id, self.user_id,
+                                          self.provider_id, NULL, detail_json)) != GH_OK)
+        gh_log("error", "audit_failed", "action", action, NULL);
+    ctx->who = saved;
+}
+
+gh_err gh_signin_begin(gh_ctx *ctx, const char *username, gh_signin *s)
+{
+    pthread_once(&dummy_once, make_dummy);
+    memset(s, 0, sizeof *s);
+    gh_err err = gh_store_credentials(ctx->db, ctx->a, username, 0, &s->cred);
+    if (err != GH_OK && err != GH_ENOTFOUND)
+        return err;
+    s->found = err == GH_OK && s->cred.password_hash != NULL;
+    s->hash = s->found ? s->cred.password_hash : dummy_hash;
+    return GH_OK;
+}
+
+static gh_err refused(gh_ctx *ctx)
+{
+    return gh_fail(ctx, GH_EUNAUTH, NULL, GH_SIGNIN_REFUSED);
+}
+
+/* A failed step: counts towards the ban (one conditional UPDATE) and records it. */
+static gh_err count_failure(gh_ctx *ctx, const gh_credentials *c, const char *factor)
+{
+    bool banned_now = false;
+    gh_principal self = self_of(c);
+    const gh_principal *saved = ctx->who;
+    ctx->who = &self;
+    gh_err err = gh_db_begin(ctx->db);
+    if (err == GH_OK) {
+        err = gh_store_login_failed(ctx->db, c->user_id, ctx->now, config.max_failures,
+                                    config.ban_seconds, &banned_now);
+        if (err == GH_OK)
+            err =
+                gh_core_audit(ctx, "login.failure", "user", c->user_id, c->user_id, c->provider_id,
+                              NULL, gh_arena_printf(ctx->a, "{\"factor\":\"%s\"}", factor));
+        if (err == GH_OK && banned_now)
+            err = gh_core_audit(ctx, "user.ban", "user", c->user_id, c->user_id, c->provider_id,
+                                NULL, NULL);
+        err = gh_core_finish(ctx, err);
+    }
+    ctx->who = saved;
+    return err != GH_OK ? err : refused(ctx);
+}
+
+static bool can_sign_in(const gh_credentials *c, int64_t now)
+{
+    return strcmp(c->status, "active") == 0 && c->login_enabled && !c->enforce_sso &&
+           c->banned_until <= now;
+}
+
+static gh_err open_session(gh_ctx *ctx, const gh_credentials *c, const char *next,
+                           const char *user_agent, gh_signin_result *out)
+{
+    char token[GH_TOKEN_CHARS], hash[GH_TOKEN_HASH_CHARS];
+    gh_token_new(token, hash);
+    gh_session s = {.user_id = c->user_id,
+                    .stage = next,
+                    .created_at = ctx->now,
+                    .last_seen_at = ctx->now,
+                    .expires_at = ctx->now + config.absolute_seconds,
+                    .ip = ctx->ip,
+                    .user_agent = user_agent};
+    gh_err err = gh_store_session_insert(ctx->db, &s, hash, &s.id);
+    if (err == GH_OK) {
+        out->token = gh_arena_strdup(ctx->a, token);
+        out->session = s;
+        out->next = next;
+    }
+    sodium_memzero(token, sizeof token);
+    return err;
+}
+
+gh_err gh_signin_finish(gh_ctx *ctx, gh_signin *s, bool password_ok, const char *rehash,
+                        const char *user_agent, gh_signin_result *out)
+{
+    gh_credentials *c = &s->cred;
+    if (!s->found) {
+        audit_alone(ctx, "login.failure", NULL, "{\"factor\":\"password\",\"known\":false}");
+        return refused(ctx);
+    }
+    if (c->banned_until > ctx->now) {
+        audit_alone(ctx, "login.failure", c, "{\"factor\":\"password\",\"banned\":true}");
+        return refused(ctx);
+    }
+    if (!password_ok)
+        return count_failure(ctx, c, "password");
+    if (!can_sign_in(c, ctx->now)) {
+        audit_alone(ctx, "login.failure", c, "{\"factor\":\"password\",\"blocked\":true}");
+        return refused(ctx);
+    }
+    gh_principal self = self_of(c);
+    const gh_principal *saved = ctx->who;
+    ctx->who = &self;
+    const char *next = next_stage(c, "password");
+    gh_err err = gh_db_begin(ctx->db);
+    if (err == GH_OK) {
+        /* The count restarts only once every guessable factor passed: were the password step
+         * to reset it, someone holding the password could try four codes per sign-in for ever
+         * (A4, A10). The TOTP step resets it when it passes. */
+        if (strcmp(next, "totp") != 0)
+            err = gh_store_login_reset(ctx->db, c->user_id);
+        if (err == GH_OK && rehash != NULL)
+            err = gh_store_user_set_password(ctx->db, c->user_id, rehash, c->must_change_password,
+                                             ctx->now);
+        if (err == GH_OK)
+            err = open_session(ctx, c, next, user_agent, out);
+        if (err == GH_OK && strcmp(next, "done") == 0)
+            err = gh_store_set_last_login(ctx->db, c->user_id, ctx->now);
+        if (err == GH_OK)
+            err = gh_core_audit(
+                ctx, "login.success", "user", c->user_id, c->user_id, c->provider_id, NULL,
+                gh_arena_printf(ctx->a, "{\"factor\":\"password\",\"next\":\"%s\"}", next));
+        err = gh_core_finish(ctx, err);
+    }
+    ctx->who = saved;
+    return err;
+}
+
+/* Moves the session past a step; the last step records the completed sign-in. */
+static gh_err advance(gh_ctx *ctx, const gh_session *sess, const gh_credentials *c,
+                      const char *passed, const char **next)
+{
+    *next = next_stage(c, passed);
+    gh_err err = gh_store_session_set_stage(ctx->db, sess->id, *next);
+    if (err == GH_OK && strcmp(*next, "done") == 0)
+        err = gh_store_set_last_login(ctx->db, c->user_id, ctx->now);
+    if (err == GH_OK)
+        err = gh_core_audit(
+            ctx, "login.success", "user", c->user_id, c->user_id, c->provider_id, NULL,
+            gh_arena_printf(ctx->a, "{\"factor\":\"%s\",\"next\":\"%s\"}", passed, *next));
+    return err;
+}
+
+static bool is_six_digits(const char *code)
+{
+    for (int i = 0; i < 6; i++)
+        if (code[i] < '0' || code[i] > '9')
+            return false;
+    return code[6] == '\0';
+}
+
+/* Checks a TOTP code against the user's sealed secret; *step gets the step on success. */
+static gh_err check_totp(const char *sealed, const char *code, int64_t now, int64_t last_step,
+                         int64_t *step)
+{
+    unsigned char secret[GH_TOTP_SECRET_BYTES];
+    size_t n = 0;
+    if (sealed == NULL || config.secret_key == NULL ||
+        gh_unseal(config.secret_key, sealed, secret, sizeof secret, &n) != GH_OK ||
+        n != sizeof secret)
+        return GH_EUNAUTH;
+    gh_err err = gh_totp_verify(secret, code, now, last_step, step);
+    sodium_memzero(secret, sizeof secret);
+    return err;
+}
+
+gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code, const char **next)
+{
+    gh_credentials c;
+    gh_err err = gh_store_credentials(ctx->db, ctx->a, NULL, sess->user_id, &c);
+    if (err != GH_OK)
+        return err == GH_ENOTFOUND ? refused(ctx) : err;
+    if (!can_sign_in(&c, ctx->now) || strcmp(sess->stage, "totp") != 0)
+        return refused(ctx);
+    int64_t step = 0;
+    bool totp = is_six_digits(code);
+    if (totp && check_totp(c.totp_secret, code, ctx->now, c.totp_last_step, &step) != GH_OK)
+        return count_failure(ctx, &c, "totp");
+    char hash[65];
+    gh_recovery_code_hash(code, hash);
+    if ((err = gh_db_begin(ctx->db)) != GH_OK)
+        return err;
+    /* the step moves by compare-and-set: of two requests with one code, one wins (A10) */
+    err = totp ? gh_store_totp_advance(ctx->db, c.user_id, c.totp_last_step, step)
+               : gh_store_recovery_use(ctx->db, c.user_id, hash, ctx->now);
+    if (err == GH_ECONFLICT || err == GH_ENOTFOUND) {
+        gh_db_rollback(ctx->db);
+        return count_failure(ctx, &c, totp ? "totp" : "recovery_code");
+    }
+    if (err == GH_OK)
+        err = gh_store_login_reset(ctx->db, c.user_id);
+    if (err == GH_OK)
+        err = advance(ctx, sess, &c, "totp", next);
+    return gh_core_finish(ctx, err);
+}
+
+gh_err gh_signin_password_changed(gh_ctx *ctx, const gh_session *sess, const char *new_hash,
+                                  const char **next)
+{
+    gh_credentials c;
+    gh_err err = gh_store_credentials(ctx->db, ctx->a, NULL, sess->user_id, &c);
+    if (err != GH_OK)
+        return err;
+    if (strcmp(sess->stage, "change_password") != 0)
+        return gh_fail(ctx, GH_EFORBIDDEN, NULL, "no password change is due in this session");
+    if ((err = gh_db_begin(ctx->db)) != GH_OK)
+        return err;
+    err = gh_store_user_set_password(ctx->db, c.user_id, new_hash, false, ctx->now);
+    if (err == GH_OK)
+        err = gh_store_session_delete(ctx->db, c.user_id, -sess->id, NULL);
+    c.must_change_password = false;
+    if (err == GH_OK)
+        err = gh_core_audit(ctx, "user.password_change", "user", c.user_id, c.user_id,
+                            c.provider_id, NULL, NULL);
+    if (err == GH_OK)
+        err = advance(ctx, sess, &c, "change_password", next);
+    return gh_core_finish(ctx, err);
+}
+
+gh_err gh_session_authenticate(gh_db *db, gh_arena *a, const char *token, int64_t now,
+                               gh_session *s, gh_principal *p)
+{
+    char hash[GH_TOKEN_HASH_CHARS];
+    gh_token_hash(token, hash);
+    gh_err err = gh_store_session_auth(db, a, hash, now, now - config.idle_seconds, s, p);
+    if (err == GH_OK && now - s->last_seen_at >= 60 &&
+        (err = gh_store_session_touch(db, s->id, now)) == GH_OK)
+        s->last_seen_at = now;
+    return err == GH_ENOTFOUND ? GH_EUNAUTH : err;
+}
+
+gh_err gh_session_end(gh_ctx *ctx, const gh_session *sess)
+{
+    gh_err err = gh_db_begin(ctx->db);
+    if (err != GH_OK)
+        return err;
+    err = gh_store_session_delete(ctx->db, sess->user_id, sess->id, NULL);
+    if (err == GH_OK)
+        err = gh_core_audit(ctx, "session.end", "session", sess->id, sess->user_id,
+                            ctx->who->provider_id, NULL, NULL);
+    return gh_core_finish(ctx, err);
+}
+
+gh_err gh_totp_enrol_start(gh_ctx *ctx, gh_totp_enrolment *out)
+{
+    if (config.secret_key == NULL)
+        return gh_fail(ctx, GH_EINTERNAL, NULL, "no secret key is configured");
+    unsigned char secret[GH_TOTP_SECRET_BYTES];
+    gh_totp_new_secret(secret);
+    char *sealed = gh_seal(ctx->a, config.secret_key, secret, sizeof secret);
+    out->secret_base32 = gh_totp_base32(ctx->a, secret);
+    out->otpauth_uri = gh_totp_uri(ctx->a, config.issuer, ctx->who->username, secret);
+    out->qr_svg = gh_totp_qr_svg(ctx->a, out->otpauth_uri);
+    sodium_memzero(secret, sizeof secret);
+    gh_err err = gh_db_begin(ctx->db);
+    if (err != GH_OK)
+        return err;
+    err = gh_store_totp_pending(ctx->db, ctx->who->user_id, sealed);
+    if (err == GH_OK)
+        err = gh_core_audit(ctx, "totp.enrol_start", "user", ctx->who->user_id, ctx->who->user_id,
+                            ctx->who->provider_id, NULL, NULL);
+    return gh_core_finish(ctx, err);
+}
+
+gh_err gh_totp_enrol_confirm(gh_ctx *ctx, const gh_session *sess, const char *code,
+                             char ***recovery_codes, const char **next)
+{
+    gh_credentials c;
+    gh_err err = gh_store_credentials(ctx->db, ctx->a, NULL, ctx->who->user_id, &c);
+    if (err != GH_OK)
+        return err;
+    if (c.totp_pending == NULL)
+        return gh_fail(ctx, GH_ECONFLICT, NULL, "start the enrolment first");
+    int64_t step = 0;
+    if (check_totp(c.totp_pending, code, ctx->now, 0, &step) != GH_OK)
+        return gh_fail(ctx, GH_EINVAL, "code", "the code does not match; check the device clock");
+    char codes[GH_RECOVERY_CODES][GH_RECOVERY_CODE_CHARS + 1];
+    char hashes[GH_RECOVERY_CODES][65];
+    const char *hash_ptrs[GH_RECOVERY_CODES];
+    char **shown = gh_arena_alloc(ctx->a, (GH_RECOVERY_CODES + 1) * sizeof *shown);
+    gh_recovery_codes_new(codes);
+    for (int i = 0; i < GH_RECOVERY_CODES; i++) {
+        gh_recovery_code_hash(codes[i], hashes[i]);
+        hash_ptrs[i] = hashes[i];
+        shown[i] = gh_arena_strdup(ctx->a, codes[i]);
+    }
+    sodium_memzero(codes, sizeof codes);
+    if ((err = gh_db_begin(ctx->db)) != GH_OK)
+        return err;
+    err = gh_store_totp_confirm(ctx->db, c.user_id, step);
+    if (err == GH_OK)
+        err = gh_store_recovery_replace(ctx->db, c.user_id, hash_ptrs, GH_RECOVERY_CODES);
+    c.mfa_enrolled = true;
+    *next = sess->stage;
+    if (err == GH_OK && strcmp(sess->stage, "enroll_totp") == 0)
+        err = advance(ctx, sess, &c, "enroll_totp", next);
+    if (err == GH_OK)
+        err = gh_core_audit(ctx, "totp.enrolled", "user", c.user_id, c.user_id, c.provider_id, NULL,
+                            NULL);
+    err = gh_core_finish(ctx, err);
+    if (err == GH_OK)
+        *recovery_codes = shown;
+    return err;
+}
+
+gh_err gh_password_change_own(gh_ctx *ctx, const gh_session *sess, bool current_ok,
+                              const char *new_hash)
+{
+    gh_credentials c;
+    gh_err err = gh_store_credentials(ctx->db, ctx->a, NULL, ctx->who->user_id, &c);
+    if (err != GH_OK)
+        return err;
+    if (current_ok && new_hash == NULL)
+        return GH_EINTERNAL;
+    if (!current_ok)
+        return count_failure(ctx, &c, "current_password") == GH_EUNAUTH
+                   ? gh_fail(ctx, GH_EINVAL, "current_password", "the current password is wrong")
+                   : GH_EDB;
+    if ((err = gh_db_begin(ctx->db)) != GH_OK)
+        return err;
+    err = gh_store_user_set_password(ctx->db, c.user_id, new_hash, false, ctx->now);
+    if (err == GH_OK && sess != NULL) /* other sessions end: whoever had the old one is out */
+        err = gh_store_session_delete(ctx->db, c.user_id, -sess->id, NULL);
+    if (err == GH_OK)
+        err = gh_core_audit(ctx, "user.password_change", "user", c.user_id, c.user_id,
+                            c.provider_id, NULL, NULL);
+    return gh_core_finish(ctx, err);
+}
+
+gh_err gh_signin_password_policy(gh_ctx *ctx, int64_t user_id, const char *password)
+{
+    gh_user u;
+    gh_err err = gh_store_user_get(ctx->db, ctx->a, user_id, &u);
+    if (err != GH_OK)
+        return err;
+    static const char *const words[] = {"gatehouse", NULL};
+    gh_password_facts facts = {.username = u.username,
+                               .first_name = u.first_name,
+                               .last_name = u.last_name,
+                               .email = u.email,
+                               .words = words};
+    const char *reason = NULL;
+    if (gh_password_policy(password, config.password_min, &facts, &reason) != GH_OK)
+        return gh_fail(ctx, GH_EINVAL, "password", reason);
+    return GH_OK;
+}

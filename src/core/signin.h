@@ -1,0 +1,81 @@
+/* Sign-in: the password step, the two-factor step, the forced password change and enrolment, in
+ * that order and no other (A13); lock-out (A4); sessions with idle and absolute expiry (S3). Every
+ * failure of a sign-in step answers GH_EUNAUTH with the same detail, whatever the reason (A6).
+ * Configuration is set once at start; the functions are thread-safe given one gh_ctx per request.
+ */
+#ifndef GH_CORE_SIGNIN_H
+#define GH_CORE_SIGNIN_H
+
+#include "auth/auth.h"
+#include "core/core.h"
+
+typedef struct gh_signin_config {
+    int max_failures;                /* consecutive failures before a ban (5) */
+    int64_t ban_seconds;             /* 600 */
+    int64_t idle_seconds;            /* 1800 */
+    int64_t absolute_seconds;        /* 43200 */
+    int password_min;                /* 15 */
+    const unsigned char *secret_key; /* GH_SECRET_KEY_BYTES, seals TOTP seeds */
+    const char *issuer;              /* shown by authenticator apps */
+} gh_signin_config;
+
+void gh_signin_configure(const gh_signin_config *c);
+const gh_signin_config *gh_signin_config_get(void);
+
+/* The detail of every refused sign-in step. */
+#define GH_SIGNIN_REFUSED                                                                          \
+    "the username, password or code is not correct, or the account cannot sign in"
+
+typedef struct gh_signin {
+    bool found;
+    gh_credentials cred;
+    const char *hash; /* what the password is checked against: the user's or a dummy */
+} gh_signin;
+
+/* Looks the user up; s->hash is set even for an unknown user (a dummy hash, so that the answer
+ * costs one Argon2id check either way). */
+gh_err gh_signin_begin(gh_ctx *ctx, const char *username, gh_signin *s) GH_MUST_USE;
+
+typedef struct gh_signin_result {
+    const char *next; /* totp, enroll_totp, change_password or done */
+    char *token;      /* the new session's token (arena); only its hash is stored */
+    gh_session session;
+} gh_signin_result;
+
+/* After the Argon2id check: applies lock-out and, on success, opens a new session (a new id at
+ * every sign-in: S2). rehash, when not NULL, replaces the stored hash. */
+gh_err gh_signin_finish(gh_ctx *ctx, gh_signin *s, bool password_ok, const char *rehash,
+                        const char *user_agent, gh_signin_result *out) GH_MUST_USE;
+
+/* The session's user passes the TOTP step with a 6-digit code or a recovery code. */
+gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code,
+                      const char **next) GH_MUST_USE;
+/* The forced change: new_hash (already checked and hashed) replaces the password; every other
+ * session of the user ends. */
+gh_err gh_signin_password_changed(gh_ctx *ctx, const gh_session *sess, const char *new_hash,
+                                  const char **next) GH_MUST_USE;
+
+/* The session behind a cookie token; GH_EUNAUTH when it is not valid. Touches last_seen_at at
+ * most once a minute. */
+gh_err gh_session_authenticate(gh_db *db, gh_arena *a, const char *token, int64_t now,
+                               gh_session *s, gh_principal *p) GH_MUST_USE;
+/* Ends the current session (sign out). */
+gh_err gh_session_end(gh_ctx *ctx, const gh_session *sess) GH_MUST_USE;
+
+/* Own two-factor enrolment: a pending secret (base32, otpauth URI and QR SVG returned), then the
+ * confirmation with a code, which returns ten recovery codes (shown once). */
+typedef struct gh_totp_enrolment {
+    const char *secret_base32, *otpauth_uri, *qr_svg;
+} gh_totp_enrolment;
+gh_err gh_totp_enrol_start(gh_ctx *ctx, gh_totp_enrolment *out) GH_MUST_USE;
+gh_err gh_totp_enrol_confirm(gh_ctx *ctx, const gh_session *sess, const char *code,
+                             char ***recovery_codes, const char **next) GH_MUST_USE;
+
+/* Own password change with the current password (A3), after the Argon2id checks ran. */
+gh_err gh_password_change_own(gh_ctx *ctx, const gh_session *sess, bool current_ok,
+                              const char *new_hash) GH_MUST_USE;
+
+/* Checks a new password for a user against the policy (A1, A2); reason set on GH_EINVAL. */
+gh_err gh_signin_password_policy(gh_ctx *ctx, int64_t user_id, const char *password) GH_MUST_USE;
+
+#endif

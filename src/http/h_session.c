@@ -1,0 +1,280 @@
+/* /api/v1/session (sign-in steps, who am I, sign out), /api/v1/me/... (own sessions, password,
+ * two-factor) and the admin's per-user sign-in actions. */
+#include <microhttpd.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "core/perms.h"
+#include "core/signin.h"
+#include "http/http.h"
+#include "http/limits.h"
+#include "util/clock.h"
+
+static json_t *session_json(const gh_session *s)
+{
+    return json_pack("{s:I, s:o, s:o, s:o, s:s, s:s}", "id", (json_int_t)s->id, "created_at",
+                     gh_json_time(s->created_at), "last_seen_at", gh_json_time(s->last_seen_at),
+                     "expires_at", gh_json_time(s->expires_at), "ip", s->ip ? s->ip : "",
+                     "user_agent", s->user_agent ? s->user_agent : "");
+}
+
+static const char *user_agent(gh_req *r)
+{
+    const char *ua = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "User-Agent");
+    return ua != NULL ? gh_arena_strndup(r->a, ua, strnlen(ua, 200)) : "";
+}
+
+/* ---- sign-in ---- */
+
+typedef struct signin_state {
+    gh_signin s;
+} signin_state;
+
+static gh_err signin_finish(gh_req *r)
+{
+    signin_state *st = (signin_state *)r->job.arg2;
+    gh_signin_result res;
+    const char *rehash = r->job.rehashed ? r->job.new_hash : NULL;
+    r->ctx.db = gh_http_db();
+    if (r->ctx.db == NULL)
+        return gh_fail(&r->ctx, GH_EDB, NULL, "the database is unavailable");
+    r->ctx.now = gh_clock_now();
+    gh_err err = gh_signin_finish(&r->ctx, &st->s, r->job.ok, rehash, user_agent(r), &res);
+    sodium_memzero(r->job.new_hash, sizeof r->job.new_hash);
+    if (err != GH_OK)
+        return err;
+    r->set_cookie = gh_http_session_cookie(r, res.token, gh_signin_config_get()->absolute_seconds);
+    r->out = json_pack("{s:s, s:o}", "next", res.next, "session", session_json(&res.session));
+    sodium_memzero(res.token, strlen(res.token));
+    return GH_OK;
+}
+
+gh_err gh_h_session_create(gh_req *r)
+{
+    if ((r->ctx.db = gh_http_db()) == NULL)
+        return gh_fail(&r->ctx, GH_EDB, NULL, "the database is unavailable");
+    signin_state *st = gh_arena_alloc(r->a, sizeof *st);
+    gh_err err = gh_signin_begin(&r->ctx, gh_json_str(r->in, "username"), &st->s);
+    if (err != GH_OK)
+        return err;
+    r->job =
+        (gh_hash_job){.password = gh_json_str(r->in, "password"), .hash = st->s.hash, .arg2 = st};
+    return gh_http_hash_async(r, signin_finish);
+}
+
+static json_t *perms_json(const gh_principal *p)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < GH_PERM_COUNT; i++)
+        if (gh_perm_effective(p) & ((uint64_t)1 << i))
+            json_array_append_new(a, json_string(gh_perm_name(i)));
+    return a;
+}
+
+gh_err gh_h_session_get(gh_req *r)
+{
+    gh_user u;
+    gh_err err = gh_store_user_get(r->ctx.db, r->a, r->who.user_id, &u);
+    if (err != GH_OK)
+        return err;
+    json_t *user = gh_json_user(&u);
+    r->out = json_pack("{s:s, s:o, s:o, s:O, s:o}", "next", r->session.stage, "user", user,
+                       "permissions", perms_json(&r->who), "scope", json_object_get(user, "access"),
+                       "session", session_json(&r->session));
+    return GH_OK;
+}
+
+gh_err gh_h_session_delete(gh_req *r)
+{
+    gh_err err = gh_session_end(&r->ctx, &r->session);
+    if (err == GH_OK) {
+        r->status = 204;
+        r->set_cookie = gh_http_session_cookie(r, NULL, 0);
+    }
+    return err;
+}
+
+gh_err gh_h_session_totp(gh_req *r)
+{
+    const char *next = NULL;
+    gh_err err = gh_signin_totp(&r->ctx, &r->session, gh_json_str(r->in, "code"), &next);
+    if (err == GH_OK)
+        r->out = json_pack("{s:s}", "next", next);
+    return err;
+}
+
+static gh_err forced_change_finish(gh_req *r)
+{
+    const char *next = NULL;
+    r->ctx.now = gh_clock_now();
+    gh_err err = r->job.ok
+                     ? gh_signin_password_changed(&r->ctx, &r->session, r->job.new_hash, &next)
+                     : GH_EINTERNAL;
+    sodium_memzero(r->job.new_hash, sizeof r->job.new_hash);
+    if (err == GH_OK)
+        r->out = json_pack("{s:s}", "next", next);
+    return err;
+}
+
+gh_err gh_h_session_password(gh_req *r)
+{
+    const char *pw = gh_json_str(r->in, "password");
+    gh_err err = gh_signin_password_policy(&r->ctx, r->who.user_id, pw);
+    if (err != GH_OK)
+        return err;
+    r->job = (gh_hash_job){.password = pw};
+    return gh_http_hash_async(r, forced_change_finish);
+}
+
+/* ---- me ---- */
+
+gh_err gh_h_me_sessions(gh_req *r)
+{
+    gh_session *items = NULL;
+    size_t n = 0;
+    gh_err err = gh_core_user_sessions(&r->ctx, r->who.user_id, &items, &n);
+    if (err != GH_OK)
+        return err;
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = session_json(&items[i]);
+        json_object_set_new(s, "current", json_boolean(items[i].id == r->session.id));
+        json_array_append_new(arr, s);
+    }
+    r->out = json_pack("{s:o, s:n}", "items", arr, "next_cursor");
+    return GH_OK;
+}
+
+gh_err gh_h_me_session_delete(gh_req *r)
+{
+    gh_err err = gh_core_user_session_revoke(&r->ctx, r->who.user_id, r->id);
+    if (err == GH_OK)
+        r->status = 204;
+    return err;
+}
+
+static gh_err me_password_finish(gh_req *r)
+{
+    r->ctx.now = gh_clock_now();
+    gh_err err = gh_password_change_own(&r->ctx, r->has_session ? &r->session : NULL, r->job.ok,
+                                        r->job.rehashed ? r->job.new_hash : NULL);
+    sodium_memzero(r->job.new_hash, sizeof r->job.new_hash);
+    if (err == GH_OK)
+        r->status = 204;
+    return err;
+}
+
+gh_err gh_h_me_password(gh_req *r)
+{
+    const char *pw = gh_json_str(r->in, "password");
+    gh_credentials c;
+    gh_err err = gh_signin_password_policy(&r->ctx, r->who.user_id, pw);
+    if (err == GH_OK)
+        err = gh_store_credentials(r->ctx.db, r->a, NULL, r->who.user_id, &c);
+    if (err != GH_OK)
+        return err;
+    if (c.password_hash == NULL)
+        return gh_fail(&r->ctx, GH_ECONFLICT, NULL, "the account has no password yet");
+    r->job = (gh_hash_job){.password = gh_json_str(r->in, "current_password"),
+                           .hash = c.password_hash,
+                           .new_password = pw};
+    return gh_http_hash_async(r, me_password_finish);
+}
+
+gh_err gh_h_me_totp_get(gh_req *r)
+{
+    gh_credentials c;
+    gh_err err = gh_store_credentials(r->ctx.db, r->a, NULL, r->who.user_id, &c);
+    if (err == GH_OK)
+        r->out = json_pack("{s:b, s:b, s:b}", "enrolled", c.mfa_enrolled, "pending",
+                           c.totp_pending != NULL, "required", c.mfa_required);
+    return err;
+}
+
+gh_err gh_h_me_totp_start(gh_req *r)
+{
+    gh_totp_enrolment e;
+    gh_err err = gh_totp_enrol_start(&r->ctx, &e);
+    if (err == GH_OK) {
+        r->status = 201;
+        r->out = json_pack("{s:s, s:s, s:s}", "secret", e.secret_base32, "otpauth_uri",
+                           e.otpauth_uri, "qr_svg", e.qr_svg ? e.qr_svg : "");
+    }
+    return err;
+}
+
+gh_err gh_h_me_totp_confirm(gh_req *r)
+{
+    char **codes = NULL;
+    const char *next = NULL;
+    gh_err err =
+        gh_totp_enrol_confirm(&r->ctx, &r->session, gh_json_str(r->in, "code"), &codes, &next);
+    if (err != GH_OK)
+        return err;
+    json_t *arr = json_array();
+    for (int i = 0; codes[i] != NULL; i++)
+        json_array_append_new(arr, json_string(codes[i]));
+    r->out = json_pack("{s:o, s:s}", "recovery_codes", arr, "next", next != NULL ? next : "done");
+    return GH_OK;
+}
+
+/* ---- admin actions on a user ---- */
+
+static gh_err act_and_show(gh_req *r, gh_user_action action)
+{
+    gh_user u;
+    gh_err err = gh_core_user_act(&r->ctx, r->id, action);
+    if (err == GH_OK)
+        err = gh_core_user_get(&r->ctx, r->id, &u);
+    if (err == GH_OK) {
+        r->out = gh_json_user(&u);
+        r->etag_version = u.version;
+    }
+    return err;
+}
+
+gh_err gh_h_users_unban(gh_req *r)
+{
+    return act_and_show(r, GH_USER_UNBAN);
+}
+
+gh_err gh_h_users_force_reset(gh_req *r)
+{
+    return act_and_show(r, GH_USER_FORCE_RESET);
+}
+
+gh_err gh_h_users_reset_mfa(gh_req *r)
+{
+    return act_and_show(r, GH_USER_RESET_MFA);
+}
+
+gh_err gh_h_users_sessions(gh_req *r)
+{
+    gh_session *items = NULL;
+    size_t n = 0;
+    gh_err err = gh_core_user_sessions(&r->ctx, r->id, &items, &n);
+    if (err != GH_OK)
+        return err;
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, session_json(&items[i]));
+    r->out = json_pack("{s:o, s:n}", "items", arr, "next_cursor");
+    return GH_OK;
+}
+
+gh_err gh_h_users_sessions_delete(gh_req *r)
+{
+    gh_err err = gh_core_user_session_revoke(&r->ctx, r->id, 0);
+    if (err == GH_OK)
+        r->status = 204;
+    return err;
+}
+
+gh_err gh_h_users_session_delete(gh_req *r)
+{
+    gh_err err = gh_core_user_session_revoke(&r->ctx, r->id, r->sub_id);
+    if (err == GH_OK)
+        r->status = 204;
+    return err;
+}
