@@ -3,16 +3,20 @@
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 DB         ?= gatehouse.db
 LISTEN     ?= 127.0.0.1:8080
 JOBS       ?= $(shell nproc)
 
 BUILD_PKGS := cmake gcc make pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev \
               libsqlite3-dev liboath-dev libqrencode-dev libcrack2-dev cracklib-runtime wamerican \
-              tzdata
-TEST_PKGS  := $(BUILD_PKGS) libcmocka-dev nodejs sqlite3 sqlmap curl oathtool
+              tzdata libcurl4-openssl-dev libpq-dev
+TEST_PKGS  := $(BUILD_PKGS) libcmocka-dev nodejs sqlite3 sqlmap curl oathtool python3-aiosmtpd \
+              postgresql postgresql-contrib
 
-.PHONY: all build run test deps test-deps unit api asan sqlmap bench format clean
+.PHONY: all build run test deps test-deps unit api pg asan sqlmap bench bench-signin format clean \
+        fuzz fuzz-smoke fuzz-build
 
 all: build
 
@@ -37,6 +41,15 @@ unit: test-deps
 api: unit
 	GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/gatehouse node --test tests/api/
 
+# The driver and store conformance tests (ctest's *_pg entries) and every API test again on
+# PostgreSQL, in a throwaway cluster on a free loopback port (scripts/pg-test-cluster installs
+# postgresql when missing and removes the cluster afterwards, whatever the outcome).
+pg: unit
+	scripts/pg-test-cluster run sh -c 'rc=0; \
+		(cd $(BUILD) && ctest --output-on-failure -R "_pg$$") || rc=1; \
+		GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/gatehouse node --test tests/api/ || rc=1; \
+		exit $$rc'
+
 asan: test-deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DGH_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
@@ -48,14 +61,32 @@ asan: test-deps
 sqlmap: unit
 	GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/gatehouse tests/sqlmap/run.sh
 
-test: api asan sqlmap
+test: api pg asan sqlmap fuzz-smoke
 	@scripts/check-format
+
+# libFuzzer targets of fuzz/ (SECURITY.md I7), built by clang with ASan and UBSan into
+# $(FUZZ_BUILD): `make fuzz` runs each one for FUZZ_SECONDS, `make fuzz-smoke` for 10 s (40 s in
+# all). fuzz/run.sh says how: seed corpora, dictionaries, crashes saved in fuzz/artifacts/.
+fuzz-build: deps
+	@scripts/apt-ensure clang libclang-rt-14-dev
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DGH_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
+
+fuzz: fuzz-build
+	fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+fuzz-smoke: fuzz-build
+	fuzz/run.sh $(FUZZ_BUILD) 10
 
 bench: build
 	bench/run.sh
+
+bench-signin: build
+	bench/signin.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -50,6 +50,26 @@ static json_t *access_json(const gh_access *ac)
     return o;
 }
 
+/* {state: pending|expired|completed|none, sent_at, expires_at, delivery: {state, error,
+ * attempts}}; the state depends on the clock. */
+static json_t *onboarding_json(const gh_onboarding *o)
+{
+    bool sent = o->sent_at != 0;
+    const char *state = !o->exists                                ? "none"
+                        : o->used_at != 0                         ? "completed"
+                        : o->voided_at != 0                       ? "expired"
+                        : sent && o->expires_at <= gh_clock_now() ? "expired"
+                                                                  : "pending";
+    /* no delivery for a link that was copied rather than e-mailed */
+    json_t *delivery =
+        o->exists && o->delivery != NULL
+            ? json_pack("{s:s, s:o, s:I}", "state", o->delivery, "error", opt_str(o->error),
+                        "attempts", (json_int_t)o->attempts)
+            : json_null();
+    return json_pack("{s:s, s:o, s:o, s:o}", "state", state, "sent_at", gh_json_time(o->sent_at),
+                     "expires_at", gh_json_time(sent ? o->expires_at : 0), "delivery", delivery);
+}
+
 json_t *gh_json_user(const gh_user *u)
 {
     json_t *o = json_pack(
@@ -69,6 +89,7 @@ json_t *gh_json_user(const gh_user *u)
     json_object_set_new(o, "updated_at", gh_json_time(u->updated_at));
     json_object_set_new(o, "created_by", opt_id(u->created_by));
     json_object_set_new(o, "updated_by", opt_id(u->updated_by));
+    json_object_set_new(o, "onboarding", onboarding_json(&u->onboarding));
     return o;
 }
 
@@ -78,10 +99,11 @@ json_t *gh_json_role(const gh_role *r)
     for (int i = 0; i < GH_PERM_COUNT; i++)
         if (r->permissions & ((uint64_t)1 << i))
             json_array_append_new(perms, json_string(gh_perm_name(i)));
-    return json_pack("{s:I, s:o, s:s, s:s, s:s, s:o, s:o, s:o}", "id", (json_int_t)r->id,
+    return json_pack("{s:I, s:o, s:s, s:s, s:s, s:o, s:b, s:o, s:o}", "id", (json_int_t)r->id,
                      "provider_id", opt_id(r->provider_id), "name", r->name, "description",
-                     r->description, "kind", r->kind, "permissions", perms, "created_at",
-                     gh_json_time(r->created_at), "updated_at", gh_json_time(r->updated_at));
+                     r->description, "kind", r->kind, "permissions", perms, "mfa_required",
+                     r->mfa_required, "created_at", gh_json_time(r->created_at), "updated_at",
+                     gh_json_time(r->updated_at));
 }
 
 json_t *gh_json_group(const gh_group *g)

@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,18 @@ static int queued, cap, n_workers;
 static bool stopping;
 static pthread_t workers[MAX_WORKERS];
 
+/* Whether a verified hash is to be replaced: made by another algorithm (Argon2i) or with less
+ * memory or fewer passes than today's parameters (A12). A stronger hash is kept: libsodium's
+ * crypto_pwhash_str_needs_rehash() answers yes for any other parameters, which would turn it
+ * into a weaker one at the next sign-in. */
+static bool weaker_than_today(const char *hash)
+{
+    unsigned version = 0, m_kib = 0, t = 0, p = 0;
+    if (sscanf(hash, "$argon2id$v=%u$m=%u,t=%u,p=%u$", &version, &m_kib, &t, &p) != 4)
+        return true;
+    return m_kib < GH_ARGON2_MEMLIMIT / 1024u || t < GH_ARGON2_OPSLIMIT;
+}
+
 static void run(gh_hash_job *job)
 {
     if (job->hash == NULL) {
@@ -26,10 +39,8 @@ static void run(gh_hash_job *job)
         job->rehashed = job->ok && gh_password_hash(job->new_password, job->new_hash) == GH_OK;
         return;
     }
-    job->rehashed =
-        job->ok &&
-        crypto_pwhash_str_needs_rehash(job->hash, GH_ARGON2_OPSLIMIT, GH_ARGON2_MEMLIMIT) != 0 &&
-        gh_password_hash(job->password, job->new_hash) == GH_OK;
+    job->rehashed = job->ok && weaker_than_today(job->hash) &&
+                    gh_password_hash(job->password, job->new_hash) == GH_OK;
 }
 
 static void *worker(void *unused)

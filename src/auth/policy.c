@@ -58,8 +58,8 @@
 #define R_NAME     "The password must not be based on your name."
 #define R_DISTINCT "The password uses too few different characters; try a few unrelated words."
 #define R_SEQUENCE                                                                                 \
-    "The password is too short once sequences such as \"abcd\", \"1234\" or \"qwerty\" are "       \
-    "left out; add a few unrelated words."
+    "The password is too short once sequences and repeats such as \"abcd\", \"1234\", "            \
+    "\"qwerty\" or \"0000\" are left out; add a few unrelated words."
 #define R_SYSTEMATIC                                                                               \
     "The password follows too regular a pattern of neighbouring letters or digits; try a few "     \
     "unrelated words."
@@ -258,7 +258,8 @@ static uint32_t line_next(const char *line, uint32_t c, int d)
     return (unsigned char)p[d];
 }
 
-/* How many code points of the folded password are in runs along one of seq_lines. */
+/* How many code points of the folded password are in runs along one of seq_lines, or repeat
+ * what came just before them. */
 static size_t sequence_chars(const pw_text *t)
 {
     bool in_run[GH_PASSWORD_MAX] = {false};
@@ -274,6 +275,18 @@ static size_t sequence_chars(const pw_text *t)
                     in_run[k] = true;
             }
     }
+    /* Repeats count as well: a character said a third time and more ("monkey0000000000" keeps
+     * two 0s; "vvv" in random text loses one) and a
+     * stretch that copies the one before it ("passwordpassword" keeps one "password"); copies
+     * of 2-3 characters are left alone, ordinary words hold them ("banana"). */
+    for (size_t p = 1; p <= t->n / 2; p++)
+        for (size_t i = p, j; i < t->n; i = j + 1) {
+            for (j = i; j < t->n && t->folded[j] == t->folded[j - p];)
+                j++;
+            size_t len = j - i, least = p == 1 ? 2 : (p > 4 ? p : 4);
+            for (size_t k = i + (p == 1); len >= least && k < j; k++)
+                in_run[k] = true;
+        }
     for (size_t i = 0; i < t->n; i++)
         count += in_run[i];
     return count;

@@ -32,8 +32,10 @@ typedef struct gh_password_facts {
  *   "JÜRGENS" matches the last name "Jürgens". facts itself may be NULL.
  * - min_len above 256 is treated as 256.
  * - Also refused: fewer than 5 different characters, and passwords that are still shorter than
- *   min_len when the characters in runs of sequences ("abcd", "1234", "qwerty", "!@#") are not
- *   counted. cracklib accepts "qwertyuiopasdfgh"; this rule refuses it.
+ *   min_len when the characters in runs of sequences ("abcd", "1234", "qwerty", "!@#") and
+ *   repeats (the 3rd and later of identical characters in a row, a copy of 4+ characters following
+ *   its original: "passwordpassword") are not counted. cracklib accepts "qwertyuiopasdfgh",
+ *   "monkey0000000000" and "passwordpassword"; this rule refuses them.
  * - cracklib's "too simplistic/systematic" verdict is not followed for a password that has 15
  *   code points outside such runs and is not one plain word; policy.c says why.
  * - GH_EINTERNAL when cracklib cannot load its dictionary (fail closed: nothing is accepted

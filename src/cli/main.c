@@ -11,11 +11,13 @@
 #include "auth/auth.h"
 #include "auth/hashpool.h"
 #include "auth/policy.h"
+#include "auth/throttle.h"
 #include "auth/totp.h"
 #include "core/core.h"
 #include "core/signin.h"
 #include "http/http.h"
 #include "http/limits.h"
+#include "mail/mail.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -23,8 +25,11 @@ typedef struct opts {
     const char *db, *listen, *trusted_proxy, *external_url, *secret_key_file, *clock_file;
     int lockout_threshold, lockout_seconds, session_idle, session_lifetime, password_min;
     const char *username, *email, *user, *name, *expires_in, *q, *status;
-    int threads, per_ip, limit;
+    int threads, per_ip, limit, signin_rate;
     bool password_stdin;
+    const char *smtp_url, *smtp_user, *smtp_password_file, *mail_from, *to; /* mail */
+    int mail_retry_seconds;
+    const char *web_dir; /* serve the console from this folder (developing) */
 } opts;
 
 typedef struct opt_def {
@@ -40,6 +45,7 @@ static const opt_def opt_defs[] = {
     {"--per-ip-connection-limit", "GATEHOUSE_PER_IP_CONNECTION_LIMIT", offsetof(opts, per_ip), 'i'},
     {"--trusted-proxy", "GATEHOUSE_TRUSTED_PROXY", offsetof(opts, trusted_proxy), 's'},
     {"--external-url", "GATEHOUSE_EXTERNAL_URL", offsetof(opts, external_url), 's'},
+    {"--web-dir", "GATEHOUSE_WEB_DIR", offsetof(opts, web_dir), 's'},
     {"--secret-key-file", "GATEHOUSE_SECRET_KEY_FILE", offsetof(opts, secret_key_file), 's'},
     {"--lockout-threshold", "GATEHOUSE_LOCKOUT_THRESHOLD", offsetof(opts, lockout_threshold), 'i'},
     {"--lockout-seconds", "GATEHOUSE_LOCKOUT_SECONDS", offsetof(opts, lockout_seconds), 'i'},
@@ -47,6 +53,16 @@ static const opt_def opt_defs[] = {
     {"--session-lifetime-seconds", "GATEHOUSE_SESSION_LIFETIME_SECONDS",
      offsetof(opts, session_lifetime), 'i'},
     {"--password-min-length", "GATEHOUSE_PASSWORD_MIN_LENGTH", offsetof(opts, password_min), 'i'},
+    {"--signin-rate-per-minute", "GATEHOUSE_SIGNIN_RATE_PER_MINUTE", offsetof(opts, signin_rate),
+     'i'},
+    {"--smtp-url", "GATEHOUSE_SMTP_URL", offsetof(opts, smtp_url), 's'},
+    {"--smtp-user", "GATEHOUSE_SMTP_USER", offsetof(opts, smtp_user), 's'},
+    {"--smtp-password-file", "GATEHOUSE_SMTP_PASSWORD_FILE", offsetof(opts, smtp_password_file),
+     's'},
+    {"--mail-from", "GATEHOUSE_MAIL_FROM", offsetof(opts, mail_from), 's'},
+    {"--mail-retry-seconds", "GATEHOUSE_MAIL_RETRY_SECONDS", offsetof(opts, mail_retry_seconds),
+     'i'},
+    {"--to", NULL, offsetof(opts, to), 's'},
     {NULL, "GATEHOUSE_TEST_CLOCK_FILE", offsetof(opts, clock_file), 's'},
     {"--username", NULL, offsetof(opts, username), 's'},
     {"--email", NULL, offsetof(opts, email), 's'},
@@ -67,10 +83,18 @@ static int usage(void)
           "            [--external-url URL] [--secret-key-file PATH] [--lockout-threshold 5]\n"
           "            [--lockout-seconds 600] [--session-idle-seconds 1800]\n"
           "            [--session-lifetime-seconds 43200] [--password-min-length 15]\n"
+          "            [--signin-rate-per-minute 20]  (failed sign-ins per client address)\n"
+          "            [--smtp-url smtp://HOST:PORT[?starttls=required|try]|smtps://...]\n"
+          "            [--smtp-user U --smtp-password-file PATH] [--mail-from \"Name <ADDR>\"]\n"
+          "            [--mail-retry-seconds 30]  (first retry; then twice as long each time)\n"
+          "            [--web-dir DIR]  (serve the web console from DIR, not the built-in copy)\n"
           "  migrate   [--db gatehouse.db]\n"
           "  admin create --username U --email E [--password-stdin]\n"
           "  token create --user U [--name N] [--expires-in 30d|12h|3600]\n"
-          "  user list [--q TEXT] [--status S] [--limit N] | user show|disable|enable ID|USERNAME\n"
+          "  user list [--q TEXT] [--status S] [--limit N]\n"
+          "  user show|disable|enable|unban ID|USERNAME\n"
+          "  mail test --to ADDRESS [--smtp-url URL] [--smtp-user U --smtp-password-file PATH]\n"
+          "            [--mail-from ADDR]  send a test message and print the SMTP outcome\n"
           "Every option can also come from the environment as GATEHOUSE_<NAME>.\n",
           stderr);
     return 2;
@@ -251,6 +275,46 @@ static gh_err find_user(gh_ctx *ctx, const char *ref, gh_user *out)
     return err == GH_OK ? gh_core_user_get(ctx, out->id, out) : err;
 }
 
+/* The CLI's per-user actions: the same core function as POST /api/v1/users/{id}/<verb>. */
+static const struct user_verb {
+    const char *verb, *done;
+    gh_user_action action;
+} user_verbs[] = {
+    {"disable", "disabled", GH_USER_DISABLE},
+    {"enable", "enabled", GH_USER_ENABLE},
+    {"unban", "unbanned", GH_USER_UNBAN},
+};
+
+static const struct user_verb *user_verb(const char *verb)
+{
+    for (size_t i = 0; i < sizeof user_verbs / sizeof *user_verbs; i++)
+        if (strcmp(verb, user_verbs[i].verb) == 0)
+            return &user_verbs[i];
+    return NULL;
+}
+
+/* Runs the action on a user and says what it did; an unban of a user who is not banned
+ * changes nothing and says so. */
+static gh_err user_act(gh_ctx *ctx, const struct user_verb *v, const char *ref)
+{
+    gh_user u;
+    gh_err err = find_user(ctx, ref, &u);
+    if (err != GH_OK)
+        return err;
+    bool banned = u.banned_until > ctx->now;
+    if ((err = gh_core_user_act(ctx, u.id, v->action)) != GH_OK)
+        return err;
+    char until[32];
+    gh_clock_format(u.banned_until, until, sizeof until);
+    if (v->action == GH_USER_UNBAN && !banned)
+        printf("%s was not banned; nothing changed\n", u.username);
+    else if (v->action == GH_USER_UNBAN)
+        printf("%s unbanned (was banned until %s)\n", u.username, until);
+    else
+        printf("%s %s\n", u.username, v->done);
+    return GH_OK;
+}
+
 static int cmd_user(const char *verb, const char *ref, const opts *o)
 {
     gh_ctx ctx;
@@ -284,11 +348,8 @@ static int cmd_user(const char *verb, const char *ref, const opts *o)
         if ((err = find_user(&ctx, ref, &u)) == GH_OK) {
             printf("%s\n", gh_json_text(ctx.a, gh_json_user(&u)));
         }
-    } else if (strcmp(verb, "disable") == 0 || strcmp(verb, "enable") == 0) {
-        if ((err = find_user(&ctx, ref, &u)) == GH_OK)
-            err = gh_core_user_act(&ctx, u.id, verb[0] == 'd' ? GH_USER_DISABLE : GH_USER_ENABLE);
-        if (err == GH_OK)
-            printf("%s %sd\n", u.username, verb);
+    } else if (user_verb(verb) != NULL) {
+        err = user_act(&ctx, user_verb(verb), ref);
     } else {
         close_ctx(&ctx);
         return usage();
@@ -326,11 +387,35 @@ static int bootstrap_admin(const opts *o)
 
 static unsigned char secret_key[GH_SECRET_KEY_BYTES];
 
+/* The sign-in settings of the command line. Every command applies them: `admin create` checks
+ * passwords against the same minimum as the server. */
+static void configure_policy(const opts *o)
+{
+    gh_signin_config c = {
+        .max_failures = o->lockout_threshold > 0 ? o->lockout_threshold : 5,
+        .ban_seconds = o->lockout_seconds > 0 ? o->lockout_seconds : 600,
+        .idle_seconds = o->session_idle > 0 ? o->session_idle : 1800,
+        .absolute_seconds = o->session_lifetime > 0 ? o->session_lifetime : 43200,
+        .password_min = o->password_min <= 0                  ? GH_PASSWORD_MIN
+                        : o->password_min < GH_PASSWORD_FLOOR ? GH_PASSWORD_FLOOR
+                                                              : o->password_min,
+        .issuer = "Gatehouse",
+    };
+    gh_signin_configure(&c);
+}
+
 /* The secret key (generated on first start next to the database unless --secret-key-file says
- * otherwise) and the sign-in settings. */
+ * otherwise), for serve. */
 static int configure_signin(const opts *o)
 {
     const char *path = o->secret_key_file;
+    if (path == NULL &&
+        (strncmp(o->db, "postgres://", 11) == 0 || strncmp(o->db, "postgresql://", 13) == 0)) {
+        fputs("gatehouse: with PostgreSQL, give --secret-key-file (the same file on every "
+              "instance: it encrypts the TOTP seeds)\n",
+              stderr);
+        return 1;
+    }
     if (path == NULL) {
         static char derived[4096];
         snprintf(derived, sizeof derived, "%s.key", o->db);
@@ -342,18 +427,85 @@ static int configure_signin(const opts *o)
     }
     if (o->clock_file != NULL)
         gh_clock_use_file(o->clock_file);
-    gh_signin_config c = {
-        .max_failures = o->lockout_threshold > 0 ? o->lockout_threshold : 5,
-        .ban_seconds = o->lockout_seconds > 0 ? o->lockout_seconds : 600,
-        .idle_seconds = o->session_idle > 0 ? o->session_idle : 1800,
-        .absolute_seconds = o->session_lifetime > 0 ? o->session_lifetime : 43200,
-        .password_min = o->password_min <= 0                  ? GH_PASSWORD_MIN
-                        : o->password_min < GH_PASSWORD_FLOOR ? GH_PASSWORD_FLOOR
-                                                              : o->password_min,
-        .secret_key = secret_key,
-        .issuer = "Gatehouse",
-    };
+    gh_signin_config c = *gh_signin_config_get();
+    c.secret_key = secret_key;
     gh_signin_configure(&c);
+    return 0;
+}
+
+static char smtp_password[1024];
+
+/* The mail settings of the command line; reads --smtp-password-file (first line). */
+static int mail_config(const opts *o, const char *external_url, gh_mail_config *c)
+{
+    *c = (gh_mail_config){.db_url = o->db,
+                          .smtp = {.url = o->smtp_url, .user = o->smtp_user},
+                          .from = o->mail_from,
+                          .external_url = external_url,
+                          .retry_base_s = o->mail_retry_seconds > 0 ? o->mail_retry_seconds : 0};
+    if (o->smtp_password_file == NULL)
+        return 0;
+    FILE *f = fopen(o->smtp_password_file, "r");
+    if (f == NULL || fgets(smtp_password, sizeof smtp_password, f) == NULL) {
+        fprintf(stderr, "gatehouse: cannot read --smtp-password-file %s\n", o->smtp_password_file);
+        if (f != NULL)
+            fclose(f);
+        return 1;
+    }
+    fclose(f);
+    smtp_password[strcspn(smtp_password, "\r\n")] = '\0';
+    c->smtp.password = smtp_password;
+    return 0;
+}
+
+/* Starts the mail sender, or says that e-mails stay queued without --smtp-url. Links point at
+ * --external-url, by default this server's own address. */
+static int start_mail(const opts *o, const char *host, int port)
+{
+    static char site[300];
+    if (o->external_url != NULL)
+        snprintf(site, sizeof site, "%s", o->external_url);
+    else
+        snprintf(site, sizeof site, "http://%s:%d",
+                 strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host, port);
+    size_t n = strlen(site);
+    while (n > 0 && site[n - 1] == '/')
+        site[--n] = '\0';
+    gh_mail_config c;
+    if (mail_config(o, site, &c) != 0)
+        return 1;
+    gh_mail_set_site(site);
+    if (o->smtp_url == NULL) {
+        gh_log("warn", "mail_not_configured", "detail",
+               "no --smtp-url: e-mails (onboarding, password resets, notices) stay queued and are "
+               "sent once the server runs with one",
+               NULL);
+        return 0;
+    }
+    gh_err err = gh_mail_start(&c); /* it keeps its own copy of the password */
+    sodium_memzero(smtp_password, sizeof smtp_password);
+    return err == GH_OK ? 0 : 1;
+}
+
+static int cmd_mail_test(const opts *o)
+{
+    if (o->to == NULL)
+        return usage();
+    if (o->smtp_url == NULL) {
+        fputs("gatehouse: mail test needs --smtp-url (or GATEHOUSE_SMTP_URL)\n", stderr);
+        return 2;
+    }
+    gh_mail_config c;
+    char result[600];
+    if (mail_config(o, o->external_url ? o->external_url : "gatehouse", &c) != 0)
+        return 1;
+    gh_err err = gh_mail_send_test(&c, o->to, result, sizeof result);
+    sodium_memzero(smtp_password, sizeof smtp_password);
+    if (err != GH_OK) {
+        fprintf(stderr, "gatehouse: sending the test message to %s failed: %s\n", o->to, result);
+        return 1;
+    }
+    printf("test message to %s accepted: %s\n", o->to, result);
     return 0;
 }
 
@@ -367,6 +519,12 @@ static int cmd_serve(const opts *o)
     }
     memcpy(host, o->listen, (size_t)(colon - o->listen));
     host[colon - o->listen] = '\0';
+    if (gh_throttle_start(o->signin_rate != 0 ? o->signin_rate : GH_SIGNIN_RATE_PER_MINUTE,
+                          GH_SIGNIN_THROTTLE_ADDRESSES) != GH_OK) {
+        fprintf(stderr, "gatehouse: --signin-rate-per-minute takes 1 to %d\n",
+                GH_THROTTLE_MAX_RATE);
+        return 2;
+    }
     if (bootstrap_admin(o) != 0 || configure_signin(o) != 0)
         return 1;
     sigset_t set;
@@ -381,20 +539,25 @@ static int cmd_serve(const opts *o)
                             .threads = o->threads > 0 ? o->threads : 2,
                             .per_ip_limit = o->per_ip > 0 ? o->per_ip : GH_MAX_CONNECTIONS_PER_IP,
                             .trusted_proxies = o->trusted_proxy,
-                            .external_url = o->external_url};
+                            .external_url = o->external_url,
+                            .web_dir = o->web_dir};
     gh_server *s = NULL;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     if (gh_hashpool_start(cores > 0 ? (int)cores : 2, 64) != GH_OK ||
-        gh_server_start(&cfg, &s) != GH_OK)
+        gh_server_start(&cfg, &s) != GH_OK || start_mail(o, host, gh_server_port(s)) != 0)
         return 1;
     char port[16];
     snprintf(port, sizeof port, "%d", gh_server_port(s));
-    gh_log("info", "listening", "host", host, "port", port, "db", o->db, NULL);
+    char db[512];
+    gh_db_describe_url(o->db, db, sizeof db); /* no password in the log */
+    gh_log("info", "listening", "host", host, "port", port, "db", db, NULL);
     int sig = 0;
     sigwait(&set, &sig);
     gh_log("info", "stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
     gh_server_stop(s);
+    gh_mail_stop();
     gh_hashpool_stop();
+    gh_throttle_stop();
     sodium_memzero(secret_key, sizeof secret_key);
     gh_log("info", "stopped", NULL);
     return 0;
@@ -407,12 +570,15 @@ int main(int argc, char **argv)
     const char *cmd = argv[1], *sub = argc > 2 ? argv[2] : "";
     const char *pos = NULL;
     opts o;
-    bool two_words =
-        strcmp(cmd, "admin") == 0 || strcmp(cmd, "token") == 0 || strcmp(cmd, "user") == 0;
+    bool two_words = strcmp(cmd, "admin") == 0 || strcmp(cmd, "token") == 0 ||
+                     strcmp(cmd, "user") == 0 || strcmp(cmd, "mail") == 0;
     if (!parse_opts(argc, argv, two_words ? 3 : 2, &o, &pos))
         return usage();
-    if (gh_auth_init() != GH_OK)
+    if (gh_auth_init() != GH_OK || gh_smtp_init() != GH_OK)
         return 1;
+    configure_policy(&o);
+    if (strcmp(cmd, "mail") == 0 && strcmp(sub, "test") == 0)
+        return cmd_mail_test(&o);
     if (strcmp(cmd, "serve") == 0)
         return cmd_serve(&o);
     if (strcmp(cmd, "migrate") == 0) {

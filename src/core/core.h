@@ -16,6 +16,7 @@ typedef struct gh_ctx {
     /* set on failure */
     const char *err_field;
     const char *err_detail;
+    int64_t retry_after; /* with GH_ERATE: seconds until a retry can succeed (0: unknown) */
 } gh_ctx;
 
 /* Records a failure on ctx and returns err. */
@@ -53,6 +54,10 @@ gh_err gh_core_user_sessions(gh_ctx *ctx, int64_t id, gh_session **items, size_t
 gh_err gh_core_user_session_revoke(gh_ctx *ctx, int64_t id, int64_t sid) GH_MUST_USE;
 /* The permission an action needs. */
 uint64_t gh_core_user_action_perm(gh_user_action action);
+/* Sets the signed-in user's own language and/or timezone (NULL: unchanged); needs no
+ * permission, changes nothing else (audit user.update_own). GH_EINVAL naming the field. */
+gh_err gh_core_me_update(gh_ctx *ctx, const char *language, const char *timezone,
+                         gh_user *out) GH_MUST_USE;
 
 /* Creates a platform administrator holding every permission (the CLI's `admin create`). */
 gh_err gh_core_admin_create(gh_ctx *ctx, const char *username, const char *email,

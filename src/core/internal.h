@@ -14,6 +14,11 @@ gh_err gh_core_finish(gh_ctx *ctx, gh_err err) GH_MUST_USE;
 bool gh_core_manages_provider(const gh_principal *p, int64_t provider_id);
 /* GH_EFORBIDDEN (with field) unless every permission in mask is held by ctx->who. */
 gh_err gh_core_check_grant(gh_ctx *ctx, uint64_t mask, const char *field) GH_MUST_USE;
+/* Checks a new password for u against the policy (A1, A2): u's own names, username and e-mail,
+ * the product's and u's service provider's names. GH_EINVAL naming field, with the reason, on
+ * refusal; another error when the check could not run (fail closed). */
+gh_err gh_core_password_policy(gh_ctx *ctx, const gh_user *u, const char *password,
+                               const char *field) GH_MUST_USE;
 /* Loads a role visible to ctx->who; GH_ENOTFOUND otherwise. */
 gh_err gh_core_visible_role(gh_ctx *ctx, int64_t id, gh_role *out) GH_MUST_USE;
 

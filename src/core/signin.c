@@ -181,7 +181,18 @@ gh_err gh_signin_finish(gh_ctx *ctx, gh_signin *s, bool password_ok, const char 
     const gh_principal *saved = ctx->who;
     ctx->who = &self;
     const char *next = next_stage(c, "password");
+    gh_credentials fresh;
     gh_err err = gh_db_begin(ctx->db);
+    /* The Argon2id check took a while: a ban (parallel wrong passwords) or a disable committed
+     * since the read above still holds (A4, A5). Read again inside the write transaction. */
+    if (err == GH_OK &&
+        (err = gh_store_credentials(ctx->db, ctx->a, NULL, c->user_id, &fresh)) == GH_OK &&
+        !can_sign_in(&fresh, ctx->now)) {
+        gh_db_rollback(ctx->db);
+        ctx->who = saved;
+        audit_alone(ctx, "login.failure", c, "{\"factor\":\"password\",\"blocked\":true}");
+        return refused(ctx);
+    }
     if (err == GH_OK) {
         /* The count restarts only once every guessable factor passed: were the password step
          * to reset it, someone holding the password could try four codes per sign-in for ever
@@ -243,14 +254,26 @@ static gh_err check_totp(const char *sealed, const char *code, int64_t now, int6
     return err;
 }
 
+/* A TOTP step of an account that cannot sign in (banned, disabled...): refused like any failure
+ * (A6) and recorded as one (L1), but not counted again. */
+static gh_err totp_blocked(gh_ctx *ctx, const gh_credentials *c)
+{
+    audit_alone(ctx, "login.failure", c,
+                c->banned_until > ctx->now ? "{\"factor\":\"totp\",\"banned\":true}"
+                                           : "{\"factor\":\"totp\",\"blocked\":true}");
+    return refused(ctx);
+}
+
 gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code, const char **next)
 {
-    gh_credentials c;
+    gh_credentials c, fresh;
     gh_err err = gh_store_credentials(ctx->db, ctx->a, NULL, sess->user_id, &c);
     if (err != GH_OK)
         return err == GH_ENOTFOUND ? refused(ctx) : err;
-    if (!can_sign_in(&c, ctx->now) || strcmp(sess->stage, "totp") != 0)
+    if (strcmp(sess->stage, "totp") != 0)
         return refused(ctx);
+    if (!can_sign_in(&c, ctx->now))
+        return totp_blocked(ctx, &c);
     int64_t step = 0;
     bool totp = is_six_digits(code);
     if (totp && check_totp(c.totp_secret, code, ctx->now, c.totp_last_step, &step) != GH_OK)
@@ -259,9 +282,16 @@ gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code, con
     gh_recovery_code_hash(code, hash);
     if ((err = gh_db_begin(ctx->db)) != GH_OK)
         return err;
+    /* A ban by parallel failures committed since the read above still holds (A4, A5). */
+    if ((err = gh_store_credentials(ctx->db, ctx->a, NULL, c.user_id, &fresh)) == GH_OK &&
+        !can_sign_in(&fresh, ctx->now)) {
+        gh_db_rollback(ctx->db);
+        return totp_blocked(ctx, &fresh);
+    }
     /* the step moves by compare-and-set: of two requests with one code, one wins (A10) */
-    err = totp ? gh_store_totp_advance(ctx->db, c.user_id, c.totp_last_step, step)
-               : gh_store_recovery_use(ctx->db, c.user_id, hash, ctx->now);
+    if (err == GH_OK)
+        err = totp ? gh_store_totp_advance(ctx->db, c.user_id, c.totp_last_step, step)
+                   : gh_store_recovery_use(ctx->db, c.user_id, hash, ctx->now);
     if (err == GH_ECONFLICT || err == GH_ENOTFOUND) {
         gh_db_rollback(ctx->db);
         return count_failure(ctx, &c, totp ? "totp" : "recovery_code");
@@ -302,10 +332,17 @@ gh_err gh_session_authenticate(gh_db *db, gh_arena *a, const char *token, int64_
     char hash[GH_TOKEN_HASH_CHARS];
     gh_token_hash(token, hash);
     gh_err err = gh_store_session_auth(db, a, hash, now, now - config.idle_seconds, s, p);
-    if (err == GH_OK && now - s->last_seen_at >= 60 &&
-        (err = gh_store_session_touch(db, s->id, now)) == GH_OK)
-        s->last_seen_at = now;
     return err == GH_ENOTFOUND ? GH_EUNAUTH : err;
+}
+
+gh_err gh_session_touch(gh_db *db, gh_session *s, int64_t now)
+{
+    if (now - s->last_seen_at < 60)
+        return GH_OK;
+    gh_err err = gh_store_session_touch(db, s->id, now);
+    if (err == GH_OK)
+        s->last_seen_at = now;
+    return err;
 }
 
 gh_err gh_session_end(gh_ctx *ctx, const gh_session *sess)
@@ -320,10 +357,24 @@ gh_err gh_session_end(gh_ctx *ctx, const gh_session *sess)
     return gh_core_finish(ctx, err);
 }
 
-gh_err gh_totp_enrol_start(gh_ctx *ctx, gh_totp_enrolment *out)
+/* enroll_totp is due only while no device is enrolled: a password-only session opened before
+ * another one enrolled must neither replace that device nor skip its code (A13). */
+static gh_err enrolment_due(gh_ctx *ctx, const gh_session *sess, const gh_credentials *c)
+{
+    if (strcmp(sess->stage, "enroll_totp") == 0 && c->mfa_enrolled)
+        return gh_fail(ctx, GH_EFORBIDDEN, NULL,
+                       "two-factor is already set up for this account; sign in again");
+    return GH_OK;
+}
+
+gh_err gh_totp_enrol_start(gh_ctx *ctx, const gh_session *sess, gh_totp_enrolment *out)
 {
     if (config.secret_key == NULL)
         return gh_fail(ctx, GH_EINTERNAL, NULL, "no secret key is configured");
+    gh_credentials c;
+    gh_err err = gh_store_credentials(ctx->db, ctx->a, NULL, ctx->who->user_id, &c);
+    if (err != GH_OK || (err = enrolment_due(ctx, sess, &c)) != GH_OK)
+        return err;
     unsigned char secret[GH_TOTP_SECRET_BYTES];
     gh_totp_new_secret(secret);
     char *sealed = gh_seal(ctx->a, config.secret_key, secret, sizeof secret);
@@ -331,8 +382,7 @@ gh_err gh_totp_enrol_start(gh_ctx *ctx, gh_totp_enrolment *out)
     out->otpauth_uri = gh_totp_uri(ctx->a, config.issuer, ctx->who->username, secret);
     out->qr_svg = gh_totp_qr_svg(ctx->a, out->otpauth_uri);
     sodium_memzero(secret, sizeof secret);
-    gh_err err = gh_db_begin(ctx->db);
-    if (err != GH_OK)
+    if ((err = gh_db_begin(ctx->db)) != GH_OK)
         return err;
     err = gh_store_totp_pending(ctx->db, ctx->who->user_id, sealed);
     if (err == GH_OK)
@@ -347,6 +397,8 @@ gh_err gh_totp_enrol_confirm(gh_ctx *ctx, const gh_session *sess, const char *co
     gh_credentials c;
     gh_err err = gh_store_credentials(ctx->db, ctx->a, NULL, ctx->who->user_id, &c);
     if (err != GH_OK)
+        return err;
+    if ((err = enrolment_due(ctx, sess, &c)) != GH_OK)
         return err;
     if (c.totp_pending == NULL)
         return gh_fail(ctx, GH_ECONFLICT, NULL, "start the enrolment first");
@@ -406,20 +458,33 @@ gh_err gh_password_change_own(gh_ctx *ctx, const gh_session *sess, bool current_
     return gh_core_finish(ctx, err);
 }
 
+gh_err gh_core_password_policy(gh_ctx *ctx, const gh_user *u, const char *password,
+                               const char *field)
+{
+    /* the product's name and the name of the user's service provider (A2); an unknown
+     * provider is left to the caller's own checks */
+    const char *words[] = {"gatehouse", NULL, NULL};
+    gh_tenant provider;
+    gh_err err = GH_OK;
+    if (u->provider_id != 0 &&
+        (err = gh_store_tenant_get(ctx->db, ctx->a, u->provider_id, &provider)) == GH_OK)
+        words[1] = provider.name;
+    if (err != GH_OK && err != GH_ENOTFOUND)
+        return err;
+    gh_password_facts facts = {.username = u->username,
+                               .first_name = u->first_name,
+                               .last_name = u->last_name,
+                               .email = u->email,
+                               .words = words};
+    const char *reason = NULL;
+    err = gh_password_policy(password, config.password_min, &facts, &reason);
+    /* another error: the policy could not check (no dictionary): fail closed, as a 5xx */
+    return err == GH_EINVAL ? gh_fail(ctx, GH_EINVAL, field, reason) : err;
+}
+
 gh_err gh_signin_password_policy(gh_ctx *ctx, int64_t user_id, const char *password)
 {
     gh_user u;
     gh_err err = gh_store_user_get(ctx->db, ctx->a, user_id, &u);
-    if (err != GH_OK)
-        return err;
-    static const char *const words[] = {"gatehouse", NULL};
-    gh_password_facts facts = {.username = u.username,
-                               .first_name = u.first_name,
-                               .last_name = u.last_name,
-                               .email = u.email,
-                               .words = words};
-    const char *reason = NULL;
-    if (gh_password_policy(password, config.password_min, &facts, &reason) != GH_OK)
-        return gh_fail(ctx, GH_EINVAL, "password", reason);
-    return GH_OK;
+    return err != GH_OK ? err : gh_core_password_policy(ctx, &u, password, "password");
 }

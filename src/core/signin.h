@@ -55,10 +55,13 @@ gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code,
 gh_err gh_signin_password_changed(gh_ctx *ctx, const gh_session *sess, const char *new_hash,
                                   const char **next) GH_MUST_USE;
 
-/* The session behind a cookie token; GH_EUNAUTH when it is not valid. Touches last_seen_at at
- * most once a minute. */
+/* The session behind a cookie token; GH_EUNAUTH when it is not valid. Only reads, so that it
+ * can run inside the read transaction of a GET; gh_session_touch records the activity. */
 gh_err gh_session_authenticate(gh_db *db, gh_arena *a, const char *token, int64_t now,
                                gh_session *s, gh_principal *p) GH_MUST_USE;
+/* Moves last_seen_at to now, at most once a minute (idle expiry counts from it). Writes: call it
+ * outside a read transaction. */
+gh_err gh_session_touch(gh_db *db, gh_session *s, int64_t now) GH_MUST_USE;
 /* Ends the current session (sign out). */
 gh_err gh_session_end(gh_ctx *ctx, const gh_session *sess) GH_MUST_USE;
 
@@ -67,7 +70,8 @@ gh_err gh_session_end(gh_ctx *ctx, const gh_session *sess) GH_MUST_USE;
 typedef struct gh_totp_enrolment {
     const char *secret_base32, *otpauth_uri, *qr_svg;
 } gh_totp_enrolment;
-gh_err gh_totp_enrol_start(gh_ctx *ctx, gh_totp_enrolment *out) GH_MUST_USE;
+gh_err gh_totp_enrol_start(gh_ctx *ctx, const gh_session *sess,
+                           gh_totp_enrolment *out) GH_MUST_USE;
 gh_err gh_totp_enrol_confirm(gh_ctx *ctx, const gh_session *sess, const char *code,
                              char ***recovery_codes, const char **next) GH_MUST_USE;
 

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "auth/auth.h"
-#include "auth/policy.h"
 #include "core/internal.h"
+#include "core/links.h"
 #include "core/signin.h"
 #include "core/validate.h"
 
@@ -191,7 +191,7 @@ gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
                            char **generated_password)
 {
     char hash[GH_HASH_BYTES], generated[32] = "";
-    const char *pw = in->password, *reason = NULL;
+    const char *pw = in->password;
     gh_user u = in->user;
     u.is_superadmin = false; /* only `gatehouse admin create` makes superadmins */
     gh_err err = check_profile(ctx, &u);
@@ -201,16 +201,11 @@ gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
         gh_password_generate(generated, sizeof generated);
         pw = generated;
     }
-    static const char *const words[] = {"gatehouse", NULL};
-    gh_password_facts facts = {.username = u.username,
-                               .first_name = u.first_name,
-                               .last_name = u.last_name,
-                               .email = u.email,
-                               .words = words};
     if (pw != NULL &&
-        gh_password_policy(pw, gh_signin_config_get()->password_min, &facts, &reason) != GH_OK)
-        return gh_fail(ctx, GH_EINVAL, in->generate_password ? "generate_password" : "password",
-                       reason);
+        (err = gh_core_password_policy(ctx, &u, pw,
+                                       in->generate_password ? "generate_password" : "password")) !=
+            GH_OK)
+        return err;
     if (pw != NULL && (err = gh_password_hash(pw, hash)) != GH_OK)
         return err;
     u.password_hash = pw != NULL ? hash : NULL;
@@ -234,6 +229,10 @@ gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
     if (err == GH_OK)
         err = gh_core_audit(ctx, "user.create", "user", id, id, u.provider_id, NULL,
                             gh_json_text(ctx->a, gh_json_user(out)));
+    if (err == GH_OK && pw == NULL) /* invited: the onboarding e-mail, in this transaction */
+        err = gh_core_onboarding_issue(ctx, out, "create");
+    if (err == GH_OK && pw == NULL)
+        err = gh_store_user_get(ctx->db, ctx->a, id, out);
     err = gh_core_finish(ctx, err);
     if (err == GH_OK && in->generate_password)
         *generated_password = gh_arena_strdup(ctx->a, generated);
@@ -275,6 +274,10 @@ static gh_err update_in_tx(gh_ctx *ctx, const gh_user *in, int64_t expect_versio
         err = gh_core_audit(ctx, "user.update", "user", cur.id, cur.id, cur.provider_id,
                             gh_json_text(ctx->a, gh_json_user(&cur)),
                             gh_json_text(ctx->a, gh_json_user(out)));
+    /* two-factor just became required for an active user without a device: tell them */
+    if (err == GH_OK && !cur.mfa_required && out->mfa_required && !out->mfa_enrolled &&
+        strcmp(out->status, "active") == 0)
+        err = gh_core_mail_queue(ctx, out, "mfa_enrol", NULL);
     return err;
 }
 
@@ -290,13 +293,15 @@ static const struct {
     const char *audit;
     uint64_t perm;
     bool ends_sessions;
+    const char *notice; /* the e-mail that tells the user, if any */
 } actions[] = {
-    [GH_USER_DISABLE] = {"user.disable", GH_PERM(USERS_DISABLE), true},
-    [GH_USER_ENABLE] = {"user.enable", GH_PERM(USERS_DISABLE), false},
-    [GH_USER_DELETE] = {"user.delete", GH_PERM(USERS_DELETE), true},
-    [GH_USER_UNBAN] = {"user.unban", GH_PERM(USERS_UNBAN), false},
-    [GH_USER_FORCE_RESET] = {"user.force_password_reset", GH_PERM(USERS_FORCE_RESET), true},
-    [GH_USER_RESET_MFA] = {"user.reset_mfa", GH_PERM(USERS_MFA_RESET), true},
+    [GH_USER_DISABLE] = {"user.disable", GH_PERM(USERS_DISABLE), true, NULL},
+    [GH_USER_ENABLE] = {"user.enable", GH_PERM(USERS_DISABLE), false, NULL},
+    [GH_USER_DELETE] = {"user.delete", GH_PERM(USERS_DELETE), true, NULL},
+    [GH_USER_UNBAN] = {"user.unban", GH_PERM(USERS_UNBAN), false, NULL},
+    [GH_USER_FORCE_RESET] = {"user.force_password_reset", GH_PERM(USERS_FORCE_RESET), true,
+                             "force_reset"},
+    [GH_USER_RESET_MFA] = {"user.reset_mfa", GH_PERM(USERS_MFA_RESET), true, "mfa_reset"},
 };
 
 uint64_t gh_core_user_action_perm(gh_user_action action)
@@ -329,8 +334,11 @@ static gh_err apply_action(gh_ctx *ctx, const gh_user *cur, gh_user_action actio
     }
     case GH_USER_FORCE_RESET:
         return gh_store_set_must_change(ctx->db, cur->id, true);
-    case GH_USER_RESET_MFA:
-        return gh_store_totp_clear(ctx->db, cur->id);
+    case GH_USER_RESET_MFA: { /* an enrolled user stays on two-factor: a new device is due */
+        gh_err err = gh_store_totp_clear(ctx->db, cur->id);
+        return err == GH_OK && cur->mfa_enrolled ? gh_store_set_mfa_required(ctx->db, cur->id)
+                                                 : err;
+    }
     }
     return GH_EINTERNAL;
 }
@@ -355,6 +363,8 @@ static gh_err act_in_tx(gh_ctx *ctx, int64_t id, gh_user_action action)
         err = gh_core_audit(ctx, actions[action].audit, "user", id, id, cur.provider_id,
                             gh_json_text(ctx->a, gh_json_user(&cur)),
                             gh_json_text(ctx->a, gh_json_user(&after)));
+    if (err == GH_OK && actions[action].notice != NULL && strcmp(after.status, "active") == 0)
+        err = gh_core_mail_queue(ctx, &after, actions[action].notice, NULL);
     return err;
 }
 

@@ -1,6 +1,8 @@
-/* Driver dispatch, the per-connection statement cache and the migration runner. */
+/* Driver dispatch, the per-connection statement cache, reconnection after a lost connection and
+ * the migration runner. */
 #include "db/db.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +24,9 @@ struct gh_stmt {
 struct gh_db {
     const gh_db_driver *drv;
     void *conn;
+    char *url; /* to open the connection again */
     gh_stmt *slots[CACHE_SLOTS];
+    int busy; /* statements between prepare and done */
     bool in_tx;
 };
 
@@ -41,21 +45,43 @@ static bool is_postgres_url(const char *url)
 
 gh_err gh_db_open(const char *url, gh_db **out)
 {
-    if (is_postgres_url(url)) {
-        gh_log("error", "db_open_failed", "reason", "PostgreSQL support is not built yet", NULL);
-        return GH_EDB;
-    }
     gh_db *db = calloc(1, sizeof *db);
-    if (db == NULL)
+    if (db == NULL || (db->url = strdup(url)) == NULL) {
+        free(db);
         return GH_ENOMEM;
-    db->drv = &gh_db_sqlite_driver;
+    }
+    db->drv = is_postgres_url(url) ? &gh_db_postgres_driver : &gh_db_sqlite_driver;
     gh_err err = db->drv->open(url, &db->conn);
     if (err != GH_OK) {
+        free(db->url);
         free(db);
         return err;
     }
     *out = db;
     return GH_OK;
+}
+
+void gh_db_describe_url(const char *url, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", url);
+    if (!is_postgres_url(buf))
+        return;
+    /* scheme://user:password@host...: the password runs from the first ':' after the scheme to
+     * the last '@' of the authority */
+    char *auth = strstr(buf, "://") + 3;
+    char *end = auth + strcspn(auth, "/?");
+    char *at = NULL;
+    for (char *p = auth; p < end; p++)
+        if (*p == '@')
+            at = p;
+    char *colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (colon == NULL)
+        return;
+    size_t tail = strlen(at);
+    if ((size_t)(colon + 1 - buf) + 3 + tail + 1 > cap)
+        return;
+    memmove(colon + 4, at, tail + 1);
+    memcpy(colon + 1, "***", 3);
 }
 
 static void stmt_free(gh_stmt *st)
@@ -65,15 +91,48 @@ static void stmt_free(gh_stmt *st)
     free(st);
 }
 
+/* Finalises every cached statement and closes the connection. */
+static void close_conn(gh_db *db)
+{
+    if (db->drv->forget != NULL)
+        db->drv->forget(db->conn);
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        if (db->slots[i] != NULL)
+            stmt_free(db->slots[i]);
+        db->slots[i] = NULL;
+    }
+    db->drv->close(db->conn);
+    db->conn = NULL;
+}
+
 void gh_db_close(gh_db *db)
 {
     if (db == NULL)
         return;
-    for (int i = 0; i < CACHE_SLOTS; i++)
-        if (db->slots[i] != NULL)
-            stmt_free(db->slots[i]);
-    db->drv->close(db->conn);
+    close_conn(db);
+    free(db->url);
     free(db);
+}
+
+static bool is_broken(gh_db *db)
+{
+    return db->drv->broken != NULL && db->drv->broken(db->conn);
+}
+
+/* Outside a transaction and with no statement in use, replaces a lost connection by a new one
+ * (and its statement cache by an empty one). GH_EDB while the database cannot be reached. */
+static gh_err revive(gh_db *db)
+{
+    if (db->in_tx || db->busy > 0 || !is_broken(db))
+        return GH_OK;
+    void *conn = NULL;
+    gh_err err = db->drv->open(db->url, &conn);
+    if (err != GH_OK)
+        return GH_EDB;
+    close_conn(db);
+    db->conn = conn;
+    gh_log("info", "db_reconnected", NULL);
+    return GH_OK;
 }
 
 gh_db_kind gh_db_kind_of(const gh_db *db)
@@ -83,12 +142,28 @@ gh_db_kind gh_db_kind_of(const gh_db *db)
 
 gh_err gh_db_exec(gh_db *db, const char *sql)
 {
-    return db->drv->exec(db->conn, sql);
+    gh_err err = revive(db);
+    return err != GH_OK ? err : db->drv->exec(db->conn, sql);
+}
+
+/* Transaction control through the statement cache: parsed once per connection, not per request. */
+static gh_err run_cached(gh_db *db, const char *sql)
+{
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(db, sql, &st);
+    if (err != GH_OK)
+        return err;
+    bool row = false;
+    err = gh_stmt_step(st, &row);
+    gh_stmt_done(st);
+    return err;
 }
 
 gh_err gh_db_begin(gh_db *db)
 {
-    gh_err err = db->drv->exec(db->conn, db->drv->begin_sql);
+    gh_err err = revive(db);
+    if (err == GH_OK)
+        err = run_cached(db, db->drv->begin_sql);
     if (err == GH_OK)
         db->in_tx = true;
     return err;
@@ -96,7 +171,9 @@ gh_err gh_db_begin(gh_db *db)
 
 gh_err gh_db_begin_read(gh_db *db)
 {
-    gh_err err = db->drv->exec(db->conn, db->drv->begin_read_sql);
+    gh_err err = revive(db);
+    if (err == GH_OK)
+        err = run_cached(db, db->drv->begin_read_sql);
     if (err == GH_OK)
         db->in_tx = true;
     return err;
@@ -104,7 +181,7 @@ gh_err gh_db_begin_read(gh_db *db)
 
 gh_err gh_db_commit(gh_db *db)
 {
-    gh_err err = db->drv->exec(db->conn, "COMMIT");
+    gh_err err = run_cached(db, "COMMIT");
     if (err != GH_OK) {
         gh_db_rollback(db);
         return err;
@@ -118,21 +195,26 @@ void gh_db_rollback(gh_db *db)
     if (!db->in_tx)
         return;
     db->in_tx = false;
-    (void)db->drv->exec(db->conn, "ROLLBACK");
+    if (!is_broken(db)) /* a lost connection took its transaction with it */
+        (void)run_cached(db, "ROLLBACK");
 }
 
 gh_err gh_db_prepare(gh_db *db, const char *sql, gh_stmt **out)
 {
+    gh_err err = revive(db);
+    if (err != GH_OK)
+        return err;
     uint64_t h = fnv1a(sql);
     gh_stmt **slot = &db->slots[h % CACHE_SLOTS];
     gh_stmt *st = *slot;
     if (st != NULL && !st->busy && st->hash == h && strcmp(st->sql, sql) == 0) {
         st->busy = true;
+        db->busy++;
         *out = st;
         return GH_OK;
     }
     void *raw = NULL;
-    gh_err err = db->drv->prepare(db->conn, sql, &raw);
+    err = db->drv->prepare(db->conn, sql, &raw);
     if (err != GH_OK)
         return err;
     st = calloc(1, sizeof *st);
@@ -150,6 +232,7 @@ gh_err gh_db_prepare(gh_db *db, const char *sql, gh_stmt **out)
         *slot = st;
         st->cached = true;
     }
+    db->busy++;
     *out = st;
     return GH_OK;
 }
@@ -203,6 +286,7 @@ void gh_stmt_done(gh_stmt *st)
         return;
     st->db->drv->reset(st->raw);
     st->busy = false;
+    st->db->busy--;
     if (!st->cached)
         stmt_free(st);
 }
@@ -210,6 +294,11 @@ void gh_stmt_done(gh_stmt *st)
 void gh_db_substring_search(gh_db *db, gh_arena *a, const char *q, gh_db_search *out)
 {
     db->drv->substring_search(a, q, out);
+}
+
+const char *gh_db_skip_locked(const gh_db *db)
+{
+    return db->drv->skip_locked;
 }
 
 gh_err gh_db_integrity(gh_db *db)
@@ -229,7 +318,7 @@ gh_err gh_db_schema_version(gh_db *db, int *out)
 {
     gh_err err = gh_db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
                                 "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-                                "applied_at INTEGER NOT NULL)");
+                                "applied_at BIGINT NOT NULL)");
     if (err != GH_OK)
         return err;
     gh_stmt *st = NULL;
@@ -272,7 +361,7 @@ static gh_err apply_one(gh_db *db, const gh_migration *m)
     return err;
 }
 
-gh_err gh_db_migrate(gh_db *db, int *applied)
+static gh_err migrate_locked(gh_db *db, int *applied)
 {
     int have = 0, count = 0;
     gh_err err = gh_db_schema_version(db, &have);
@@ -297,4 +386,15 @@ gh_err gh_db_migrate(gh_db *db, int *applied)
     if (applied != NULL)
         *applied = count;
     return GH_OK;
+}
+
+gh_err gh_db_migrate(gh_db *db, int *applied)
+{
+    gh_err err = db->drv->lock_sql != NULL ? gh_db_exec(db, db->drv->lock_sql) : GH_OK;
+    if (err != GH_OK)
+        return err;
+    err = migrate_locked(db, applied);
+    if (db->drv->unlock_sql != NULL && gh_db_exec(db, db->drv->unlock_sql) != GH_OK)
+        err = err == GH_OK ? GH_EDB : err;
+    return err;
 }

@@ -1,15 +1,20 @@
 /* The database driver interface: connections, prepared statements, transactions, migrations.
  * store/ writes its SQL once against this interface in a portable subset (`?` placeholders,
- * RETURNING, partial and expression indexes); a driver (sqlite.c now, postgres.c later) maps it
- * onto its engine. Dialect-specific pieces (substring search) come from gh_db_substring_filter().
+ * RETURNING, partial and expression indexes, integers for booleans); a driver (sqlite.c,
+ * postgres.c) maps it onto its engine. The few dialect-specific pieces come from functions here:
+ * gh_db_substring_search() and gh_db_skip_locked().
  *
  * A gh_db is one connection and is not thread-safe: each server thread opens its own. Statements
  * are cached per connection by their SQL text; every gh_db_prepare() must be paired with
- * gh_stmt_done(), which resets the statement for the next use. */
+ * gh_stmt_done(), which resets the statement for the next use. When a PostgreSQL connection is
+ * lost (server restart), the statements that needed it fail with GH_EDB; the next transaction or
+ * statement begun outside a transaction opens a new connection first (and fails with GH_EDB while
+ * the server stays away), so that a long-lived gh_db recovers on its own. */
 #ifndef GH_DB_DB_H
 #define GH_DB_DB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/arena.h"
@@ -20,16 +25,20 @@ typedef struct gh_stmt gh_stmt;
 
 typedef enum { GH_DB_SQLITE, GH_DB_POSTGRES } gh_db_kind;
 
-/* Opens a connection: a postgres:// or postgresql:// URL means PostgreSQL, anything else is a
- * SQLite file path. Applies and verifies the durability settings (WAL + synchronous=FULL for
- * SQLite); on failure returns GH_EDB and logs why. The caller closes it with gh_db_close(). */
+/* Opens a connection: a postgres:// or postgresql:// URL (libpq's syntax) means PostgreSQL,
+ * anything else is a SQLite file path. Applies and verifies the durability settings (WAL +
+ * synchronous=FULL for SQLite, D1; synchronous_commit=on and fsync=on for PostgreSQL, D2); on
+ * failure returns GH_EDB and logs why. The caller closes it with gh_db_close(). */
 gh_err gh_db_open(const char *url, gh_db **out) GH_MUST_USE;
 /* Closes the connection and every cached statement; NULL is a no-op. */
 void gh_db_close(gh_db *db);
 gh_db_kind gh_db_kind_of(const gh_db *db);
+/* Writes url into buf (of cap bytes) fit for logs: a PostgreSQL URL's password becomes "***". */
+void gh_db_describe_url(const char *url, char *buf, size_t cap);
 
 /* Applies every migration not yet recorded, each in its own transaction. *applied (may be NULL)
- * receives how many ran. */
+ * receives how many ran. On PostgreSQL it holds an advisory lock meanwhile, so that instances
+ * starting together migrate one after the other. */
 gh_err gh_db_migrate(gh_db *db, int *applied) GH_MUST_USE;
 /* The highest migration version this binary knows, and the one the database has. */
 int gh_db_schema_target(const gh_db *db);
@@ -75,7 +84,14 @@ typedef struct gh_db_search {
 } gh_db_search;
 void gh_db_substring_search(gh_db *db, gh_arena *a, const char *q, gh_db_search *out);
 
-/* Integrity check of the whole database (SQLite: PRAGMA integrity_check); GH_OK when sound. */
+/* What a SELECT ... LIMIT n that picks queue rows to change appends so that concurrent writers
+ * take different rows: " FOR UPDATE SKIP LOCKED" on PostgreSQL, "" on SQLite, whose write
+ * transactions already exclude each other. Only inside gh_db_begin(). */
+const char *gh_db_skip_locked(const gh_db *db);
+
+/* Integrity check of the whole database (SQLite: PRAGMA integrity_check; PostgreSQL: amcheck's
+ * bt_index_check of every index when the extension is installed, else a read of the main tables);
+ * GH_OK when sound. */
 gh_err gh_db_integrity(gh_db *db) GH_MUST_USE;
 
 #endif

@@ -15,6 +15,10 @@ typedef struct gh_db_driver {
     const gh_migration *migrations; /* ends with an entry whose sql is NULL */
     gh_err (*open)(const char *url, void **conn);
     void (*close)(void *conn);
+    /* Optional. forget: the connection closes next, finalize need not tell the server. broken:
+     * the connection is lost and must be opened again (checked outside transactions only). */
+    void (*forget)(void *conn);
+    bool (*broken)(void *conn);
     gh_err (*exec)(void *conn, const char *sql);
     gh_err (*prepare)(void *conn, const char *sql, void **st);
     void (*finalize)(void *st);
@@ -28,11 +32,16 @@ typedef struct gh_db_driver {
     const char *(*col_text)(void *st, int col);
     int64_t (*changes)(void *conn, void *st);
     const char *begin_sql, *begin_read_sql;
+    /* Held by gh_db_migrate while it checks and applies migrations (NULL: no lock needed). */
+    const char *lock_sql, *unlock_sql;
+    const char *skip_locked; /* see gh_db_skip_locked() */
     void (*substring_search)(gh_arena *a, const char *q, gh_db_search *out);
     gh_err (*integrity)(void *conn);
 } gh_db_driver;
 
 extern const gh_db_driver gh_db_sqlite_driver;
+extern const gh_db_driver gh_db_postgres_driver;
 extern const gh_migration gh_migrations_sqlite[];
+extern const gh_migration gh_migrations_postgres[];
 
 #endif

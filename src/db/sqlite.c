@@ -97,7 +97,7 @@ static gh_err s_open(const char *path, void **out)
     sqlite3_extended_result_codes(conn, 1);
     gh_err err = s_exec(conn, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
                               "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; "
-                              "PRAGMA cache_size=-16384");
+                              "PRAGMA cache_size=-8192");
     if (err == GH_OK)
         err = check_durability(conn, path);
     if (err != GH_OK) {
@@ -240,6 +240,7 @@ const gh_db_driver gh_db_sqlite_driver = {
     .changes = s_changes,
     .begin_sql = "BEGIN IMMEDIATE",
     .begin_read_sql = "BEGIN",
+    .skip_locked = "", /* BEGIN IMMEDIATE already keeps every other writer out */
     .substring_search = s_substring_search,
     .integrity = s_integrity,
 };

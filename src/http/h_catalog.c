@@ -165,6 +165,7 @@ gh_err gh_h_roles_create(gh_req *r)
     gh_role in = {.name = gh_json_str(r->in, "name"),
                   .description = desc ? desc : "",
                   .kind = gh_json_str(r->in, "kind"),
+                  .mfa_required = json_is_true(json_object_get(r->in, "mfa_required")),
                   .provider_id = json_integer_value(json_object_get(r->in, "provider_id"))},
             out;
     gh_err err = parse_perms(r, json_object_get(r->in, "permissions"), &in.permissions);
@@ -200,6 +201,8 @@ gh_err gh_h_roles_patch(gh_req *r)
         cur.description = json_string_value(v);
     if ((v = json_object_get(r->in, "kind")) != NULL)
         cur.kind = json_string_value(v);
+    if ((v = json_object_get(r->in, "mfa_required")) != NULL)
+        cur.mfa_required = json_is_true(v);
     if ((v = json_object_get(r->in, "permissions")) != NULL &&
         (err = parse_perms(r, v, &cur.permissions)) != GH_OK)
         return err;

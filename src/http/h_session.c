@@ -5,11 +5,13 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "auth/throttle.h"
 #include "core/perms.h"
 #include "core/signin.h"
 #include "http/http.h"
 #include "http/limits.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 static json_t *session_json(const gh_session *s)
 {
@@ -23,6 +25,62 @@ static const char *user_agent(gh_req *r)
 {
     const char *ua = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "User-Agent");
     return ua != NULL ? gh_arena_strndup(r->a, ua, strnlen(ua, 200)) : "";
+}
+
+/* ---- per-address throttle of sign-in steps (I8) ---- */
+
+/* The first refusal of an address in a window, as login.throttled with outcome "denied" and the
+ * address (L1, L2): a flood writes one row a minute per address, not one per request. The TOTP
+ * step knows its user; the password step does not (yet). Best effort, in its own transaction. */
+static void audit_throttled(gh_req *r, const char *factor, int64_t retry)
+{
+    const gh_principal *who = r->has_session ? &r->who : NULL;
+    gh_audit_entry e = {
+        .at = r->ctx.now,
+        .actor_id = who != NULL ? who->user_id : 0,
+        .actor = who != NULL ? who->username : "unknown",
+        .action = "login.throttled",
+        .target_type = "user",
+        .target_id = who != NULL ? who->user_id : 0,
+        .target_user_id = who != NULL ? who->user_id : 0,
+        .provider_id = who != NULL ? who->provider_id : 0,
+        .outcome = "denied",
+        .ip = r->ip,
+        .request_id = r->request_id,
+        .after_json = gh_arena_printf(r->a, "{\"factor\":\"%s\",\"retry_after\":%lld}", factor,
+                                      (long long)retry),
+    };
+    gh_db *db = r->ctx.db != NULL ? r->ctx.db : gh_http_db();
+    gh_err err = db != NULL ? gh_db_begin(db) : GH_EDB;
+    if (err == GH_OK && (err = gh_audit_record(db, &e)) == GH_OK)
+        err = gh_db_commit(db);
+    if (err != GH_OK && db != NULL)
+        gh_db_rollback(db);
+    gh_log(err == GH_OK ? "warn" : "error", "signin_throttled", "ip", r->ip, "factor", factor,
+           NULL);
+}
+
+/* Whether the client address has no failed sign-in steps left in its budget: then the request
+ * gets 429 with Retry-After before any Argon2id work (and whatever the account). Otherwise one
+ * attempt is taken, which settle() gives back unless the step fails. */
+static bool throttled(gh_req *r, const char *factor)
+{
+    int64_t retry = 0;
+    bool first = false;
+    if (gh_throttle_take(r->ip, r->ctx.now, &retry, &first) == GH_OK)
+        return false;
+    r->retry_after = gh_arena_printf(r->a, "%lld", (long long)retry);
+    if (first)
+        audit_throttled(r, factor, retry);
+    gh_fail(&r->ctx, GH_ERATE, NULL, "too many failed sign-ins from this address; retry later");
+    return true;
+}
+
+/* Only a failed step (GH_EUNAUTH, whatever the reason: A6) keeps its attempt. */
+static void settle(gh_req *r, gh_err err)
+{
+    if (err != GH_EUNAUTH)
+        gh_throttle_give_back(r->ip, gh_clock_now());
 }
 
 /* ---- sign-in ---- */
@@ -41,6 +99,7 @@ static gh_err signin_finish(gh_req *r)
         return gh_fail(&r->ctx, GH_EDB, NULL, "the database is unavailable");
     r->ctx.now = gh_clock_now();
     gh_err err = gh_signin_finish(&r->ctx, &st->s, r->job.ok, rehash, user_agent(r), &res);
+    settle(r, err);
     sodium_memzero(r->job.new_hash, sizeof r->job.new_hash);
     if (err != GH_OK)
         return err;
@@ -52,6 +111,8 @@ static gh_err signin_finish(gh_req *r)
 
 gh_err gh_h_session_create(gh_req *r)
 {
+    if (throttled(r, "password"))
+        return GH_ERATE;
     if ((r->ctx.db = gh_http_db()) == NULL)
         return gh_fail(&r->ctx, GH_EDB, NULL, "the database is unavailable");
     signin_state *st = gh_arena_alloc(r->a, sizeof *st);
@@ -97,8 +158,11 @@ gh_err gh_h_session_delete(gh_req *r)
 
 gh_err gh_h_session_totp(gh_req *r)
 {
+    if (throttled(r, "totp"))
+        return GH_ERATE;
     const char *next = NULL;
     gh_err err = gh_signin_totp(&r->ctx, &r->session, gh_json_str(r->in, "code"), &next);
+    settle(r, err);
     if (err == GH_OK)
         r->out = json_pack("{s:s}", "next", next);
     return err;
@@ -117,14 +181,31 @@ static gh_err forced_change_finish(gh_req *r)
     return err;
 }
 
+#define R_SAME "The new password must be different from the current one."
+
+/* The forced change, second job: the new password did not verify against the old hash. */
+static gh_err forced_change_hash(gh_req *r)
+{
+    if (r->job.ok)
+        return gh_fail(&r->ctx, GH_EINVAL, "password", R_SAME);
+    r->job = (gh_hash_job){.password = gh_json_str(r->in, "password")};
+    return gh_http_hash_async(r, forced_change_finish);
+}
+
+/* A forced change must really change the password: the new one is first checked against the
+ * current hash (one Argon2id verification), then hashed. */
 gh_err gh_h_session_password(gh_req *r)
 {
     const char *pw = gh_json_str(r->in, "password");
+    gh_credentials c;
     gh_err err = gh_signin_password_policy(&r->ctx, r->who.user_id, pw);
+    if (err == GH_OK)
+        err = gh_store_credentials(r->ctx.db, r->a, NULL, r->who.user_id, &c);
     if (err != GH_OK)
         return err;
-    r->job = (gh_hash_job){.password = pw};
-    return gh_http_hash_async(r, forced_change_finish);
+    r->job = (gh_hash_job){.password = pw, .hash = c.password_hash};
+    return gh_http_hash_async(r,
+                              c.password_hash != NULL ? forced_change_hash : forced_change_finish);
 }
 
 /* ---- me ---- */
@@ -176,6 +257,8 @@ gh_err gh_h_me_password(gh_req *r)
         return err;
     if (c.password_hash == NULL)
         return gh_fail(&r->ctx, GH_ECONFLICT, NULL, "the account has no password yet");
+    if (strcmp(pw, gh_json_str(r->in, "current_password")) == 0)
+        return gh_fail(&r->ctx, GH_EINVAL, "password", R_SAME);
     r->job = (gh_hash_job){.password = gh_json_str(r->in, "current_password"),
                            .hash = c.password_hash,
                            .new_password = pw};
@@ -195,7 +278,7 @@ gh_err gh_h_me_totp_get(gh_req *r)
 gh_err gh_h_me_totp_start(gh_req *r)
 {
     gh_totp_enrolment e;
-    gh_err err = gh_totp_enrol_start(&r->ctx, &e);
+    gh_err err = gh_totp_enrol_start(&r->ctx, &r->session, &e);
     if (err == GH_OK) {
         r->status = 201;
         r->out = json_pack("{s:s, s:s, s:s}", "secret", e.secret_base32, "otpauth_uri",

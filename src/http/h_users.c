@@ -327,6 +327,7 @@ gh_err gh_h_users_list(gh_req *r)
         json_object_del(u, "role_ids"); /* not loaded for lists: read the user for them */
         json_object_del(u, "group_ids");
         json_object_del(u, "access");
+        json_object_del(u, "onboarding");
         json_array_append_new(items, u);
     }
     r->out = json_pack("{s:o, s:o}", "items", items, "next_cursor",

@@ -20,6 +20,7 @@ typedef struct gh_server_config {
     int per_ip_limit;
     const char *trusted_proxies; /* comma-separated addresses whose X-Forwarded-For is believed */
     const char *external_url;    /* https://... turns on Secure, __Host- cookies and HSTS */
+    const char *web_dir;         /* serve the console from this folder, not the embedded files */
 } gh_server_config;
 
 typedef struct gh_server gh_server;
@@ -85,6 +86,9 @@ struct gh_req {
     int64_t etag_version; /* >0: send ETag */
     const char *content_type;
     char *text; /* non-JSON body (metrics, health) */
+    size_t text_len;           /* its length when it is not NUL-terminated text (0: strlen) */
+    const char *cache_control; /* instead of no-store (the console's files) */
+    const char *etag;          /* an ETag header of its own (quoted) */
 };
 
 /* PUBLIC: anyone. PERM: a bearer token or a session that finished signing in, holding `perm`.
@@ -184,6 +188,15 @@ gh_err gh_h_users_reset_mfa(gh_req *r);
 gh_err gh_h_users_sessions(gh_req *r);
 gh_err gh_h_users_sessions_delete(gh_req *r);
 gh_err gh_h_users_session_delete(gh_req *r);
+gh_err gh_h_web(gh_req *r);        /* the web console's files and pages (h_web.c) */
+gh_err gh_h_me_profile(gh_req *r); /* own language and timezone (h_me.c) */
+gh_err gh_h_users_resend_onboarding(gh_req *r);
+gh_err gh_h_users_onboarding_link(gh_req *r);
+gh_err gh_h_onboarding_get(gh_req *r);
+gh_err gh_h_onboarding_complete(gh_req *r);
+gh_err gh_h_password_reset_request(gh_req *r);
+gh_err gh_h_password_reset_get(gh_req *r);
+gh_err gh_h_password_reset_complete(gh_req *r);
 
 /* Suspends the request until the hash job finishes, then runs `then` on the server thread.
  * GH_ERATE (answer 429) when the hash pool is full. */

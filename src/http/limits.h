@@ -22,6 +22,7 @@
 #define GH_MAX_PASSWORD_BYTES     1024 /* 256 characters of up to 4 bytes */
 #define GH_MAX_QUERY_TEXT         100  /* q= search text */
 #define GH_MAX_CURSOR             400
+#define GH_MAX_LINK_TOKEN         64 /* {token} of onboarding and reset links (ours are 46) */
 #define GH_PAGE_DEFAULT           50
 #define GH_PAGE_MAX               200
 #define GH_MAX_CONNECTIONS        1024 /* open connections in all */
@@ -32,5 +33,10 @@
  * libmicrohttpd (414 or a closed connection) before any handler runs. */
 #define GH_CONNECTION_MEMORY 32768
 #define GH_SHUTDOWN_GRACE_S  10 /* in-flight requests get this long after SIGTERM */
+/* Per-address sign-in throttle (auth/throttle.h), tested in tests/api/throttle.test.mjs: failed
+ * sign-in steps (password or TOTP) from one client address in any minute before 429; and how
+ * many addresses it remembers at once (a fixed table of about 170 bytes each). */
+#define GH_SIGNIN_RATE_PER_MINUTE    20 /* default of --signin-rate-per-minute */
+#define GH_SIGNIN_THROTTLE_ADDRESSES 4096
 
 #endif

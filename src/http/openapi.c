@@ -5,6 +5,7 @@
 
 #include "core/perms.h"
 #include "http/http.h"
+#include "http/limits.h"
 
 static json_t *field_schema(const gh_field *f);
 
@@ -93,6 +94,10 @@ static json_t *operation(const gh_route *r)
                                   json_pack("{s:s, s:s, s:b, s:{s:s}}", "name", names[i], "in",
                                             "path", "required", 1, "schema", "type", "integer"));
     }
+    if (strstr(r->pattern, "{token}") != NULL)
+        json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:{s:s, s:i}}", "name", "token",
+                                                "in", "path", "required", 1, "schema", "type",
+                                                "string", "maxLength", GH_MAX_LINK_TOKEN));
     if (json_array_size(params) > 0)
         json_object_set_new(op, "parameters", params);
     else
@@ -123,6 +128,8 @@ json_t *gh_openapi(void)
 {
     json_t *paths = json_object();
     for (const gh_route *r = gh_routes; r->method != NULL; r++) {
+        if (strcmp(r->tag, "console") == 0)
+            continue; /* the web console's pages and files are not part of the API */
         json_t *item = json_object_get(paths, r->pattern);
         if (item == NULL) {
             item = json_object();

@@ -1,5 +1,6 @@
 /* The route table: every path, its permission (deny by default: a route either names the
  * permissions it needs or is explicitly public), its body schema and its OpenAPI summary. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,6 +80,7 @@ static const gh_field role_create_fields[] = {
     {"provider_id", GH_T_ID_NULL, 0, false, NULL, "service provider; null: global"},
     {"kind", GH_T_STRING, 32, true, NULL, "service_provider, platform_account or platform_user"},
     {"permissions", GH_T_STRINGS, 64, true, NULL, "names from /api/v1/permissions"},
+    {"mfa_required", GH_T_BOOL, 0, false, NULL, "its holders must pass two-factor at sign-in"},
     {NULL},
 };
 
@@ -87,6 +89,7 @@ static const gh_field role_patch_fields[] = {
     {"description", GH_T_STRING, GH_MAX_DESCRIPTION, false, NULL, "description"},
     {"kind", GH_T_STRING, 32, false, NULL, "service_provider, platform_account or platform_user"},
     {"permissions", GH_T_STRINGS, 64, false, NULL, "names from /api/v1/permissions"},
+    {"mfa_required", GH_T_BOOL, 0, false, NULL, "its holders must pass two-factor at sign-in"},
     {NULL},
 };
 
@@ -121,11 +124,26 @@ static const gh_field new_password_fields[] = {
     {NULL},
 };
 
+static const gh_field reset_request_fields[] = {
+    {"username", GH_T_STRING, GH_MAX_USERNAME, false, NULL, "the account's username"},
+    {"email", GH_T_STRING, GH_MAX_EMAIL, false, NULL, "or its e-mail address"},
+    {NULL},
+};
+
+static const gh_field me_profile_fields[] = {
+    {"language", GH_T_STRING, 2, false, NULL, "en or zh"},
+    {"timezone", GH_T_STRING, GH_MAX_TIMEZONE, false, NULL, "IANA zone, e.g. Asia/Shanghai"},
+    {NULL},
+};
+
 static const gh_field change_password_fields[] = {
     {"current_password", GH_T_STRING, GH_MAX_PASSWORD_BYTES, true, NULL, "the current password"},
     {"password", GH_T_STRING, GH_MAX_PASSWORD_BYTES, true, NULL, "the new password"},
     {NULL},
 };
+
+/* A page or file of the web console: GET, public, tag "console". */
+#define CONSOLE(path) {"GET", path, gh_h_web, GH_AUTH_PUBLIC, 0, NULL, "Web console", "console"}
 
 #define SESSION_ANY "totp enroll_totp change_password done"
 
@@ -136,6 +154,28 @@ const gh_route gh_routes[] = {
     {"GET", "/metrics", gh_h_metrics, GH_AUTH_PUBLIC, 0, NULL, "Prometheus metrics", "operations"},
     {"GET", "/api/v1/openapi.json", gh_h_openapi, GH_AUTH_PUBLIC, 0, NULL, "This document",
      "operations"},
+    /* the web console (h_web.c): its files, and its pages, which all get index.html; public, as
+     * the app signs in through the API; not in the OpenAPI document */
+    CONSOLE("/"),
+    CONSOLE("/index.html"),
+    CONSOLE("/style.css"),
+    CONSOLE("/favicon.svg"),
+    CONSOLE("/app/*"),
+    CONSOLE("/i18n/*"),
+    CONSOLE("/signin"),
+    CONSOLE("/signin/*"),
+    CONSOLE("/forgot"),
+    CONSOLE("/onboarding/*"),
+    CONSOLE("/reset/*"),
+    CONSOLE("/users"),
+    CONSOLE("/users/*"),
+    CONSOLE("/roles"),
+    CONSOLE("/roles/*"),
+    CONSOLE("/groups"),
+    CONSOLE("/groups/*"),
+    CONSOLE("/tenants"),
+    CONSOLE("/audit"),
+    CONSOLE("/profile"),
     {"GET", "/api/v1/permissions", gh_h_permissions, GH_AUTH_PERM, 0, NULL,
      "The permission catalogue", "roles"},
     {"GET", "/api/v1/users", gh_h_users_list, GH_AUTH_PERM, P(USERS_READ), NULL,
@@ -204,6 +244,8 @@ const gh_route gh_routes[] = {
      "End one of my sessions", "me", "done"},
     {"POST", "/api/v1/me/password", gh_h_me_password, GH_AUTH_STAGE, 0, change_password_fields,
      "Change my password (needs the current one)", "me", "done", 204},
+    {"PATCH", "/api/v1/me/profile", gh_h_me_profile, GH_AUTH_STAGE, 0, me_profile_fields,
+     "Set my own language and timezone", "me", "done"},
     {"GET", "/api/v1/me/totp", gh_h_me_totp_get, GH_AUTH_STAGE, 0, NULL, "My two-factor state",
      "me", "enroll_totp done"},
     {"POST", "/api/v1/me/totp", gh_h_me_totp_start, GH_AUTH_STAGE, 0, NULL,
@@ -223,12 +265,52 @@ const gh_route gh_routes[] = {
      P(USERS_UPDATE), NULL, "End all of a user's sessions", "users"},
     {"DELETE", "/api/v1/users/{id}/sessions/{sid}", gh_h_users_session_delete, GH_AUTH_PERM,
      P(USERS_UPDATE), NULL, "End one of a user's sessions", "users"},
+    {"POST", "/api/v1/users/{id}/resend-onboarding", gh_h_users_resend_onboarding, GH_AUTH_PERM,
+     P(USERS_ONBOARD), NULL,
+     "Re-send the onboarding e-mail with a new link, voiding the old one (needs every users.* "
+     "permission)",
+     "users"},
+    {"POST", "/api/v1/users/{id}/onboarding-link", gh_h_users_onboarding_link, GH_AUTH_PERM,
+     P(USERS_ONBOARD), NULL,
+     "Make a new onboarding link to hand over (shown once), voiding the old one and its e-mail "
+     "(needs every users.* permission)",
+     "users", NULL, 201},
+    {"GET", "/api/v1/onboarding/{token}", gh_h_onboarding_get, GH_AUTH_PUBLIC, 0, NULL,
+     "Whether an onboarding link is pending, expired or used (does not use it)", "onboarding"},
+    {"POST", "/api/v1/onboarding/{token}", gh_h_onboarding_complete, GH_AUTH_PUBLIC, 0,
+     new_password_fields,
+     "Complete onboarding: choose the password (the link works once; sign in afterwards)",
+     "onboarding", NULL, 200},
+    {"POST", "/api/v1/password-reset", gh_h_password_reset_request, GH_AUTH_PUBLIC, 0,
+     reset_request_fields,
+     "Forgot password: e-mail a reset link (always 202, whether or not the account exists)",
+     "onboarding", NULL, 202},
+    {"GET", "/api/v1/password-reset/{token}", gh_h_password_reset_get, GH_AUTH_PUBLIC, 0, NULL,
+     "Whether a password-reset link is pending, expired or used (does not use it)", "onboarding"},
+    {"POST", "/api/v1/password-reset/{token}", gh_h_password_reset_complete, GH_AUTH_PUBLIC, 0,
+     new_password_fields, "Set a new password from a reset link; ends every session", "onboarding",
+     NULL, 200},
     {NULL},
 };
 
-/* Matches one path segment pattern; "{id}" and "{sid}" take a positive integer. */
+/* Whether pat is the "{token}" segment: a link token (handlers read it from the path). */
+static bool is_token_segment(const char *pat, size_t plen)
+{
+    return plen == 7 && memcmp(pat, "{token}", 7) == 0;
+}
+
+/* Matches one path segment pattern; "{id}" and "{sid}" take a positive integer, "{token}" 1 to
+ * GH_MAX_LINK_TOKEN characters of the base64url alphabet. */
 static bool match_segment(const char *pat, size_t plen, const char *seg, size_t slen, int64_t *val)
 {
+    if (is_token_segment(pat, plen)) {
+        if (slen == 0 || slen > GH_MAX_LINK_TOKEN)
+            return false;
+        for (size_t i = 0; i < slen; i++)
+            if (!isalnum((unsigned char)seg[i]) && seg[i] != '_' && seg[i] != '-')
+                return false;
+        return true;
+    }
     if (plen >= 2 && pat[0] == '{') {
         if (slen == 0 || slen > 18 || seg[0] == '0')
             return false;
@@ -250,11 +332,13 @@ static bool match_path(const char *pat, const char *path, int64_t *id, int64_t *
     while (*pat == '/' && *path == '/') {
         pat++;
         path++;
+        if (pat[0] == '*' && pat[1] == '\0') /* a last "*" segment: the rest, not empty */
+            return *path != '\0';
         size_t plen = strcspn(pat, "/"), slen = strcspn(path, "/");
         int64_t v = 0;
         if (!match_segment(pat, plen, path, slen, &v))
             return false;
-        if (pat[0] == '{')
+        if (pat[0] == '{' && !is_token_segment(pat, plen))
             *(params++ == 0 ? id : sub_id) = v;
         pat += plen;
         path += slen;

@@ -17,6 +17,7 @@
 #include "core/signin.h"
 #include "http/http.h"
 #include "http/limits.h"
+#include "http/web.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -216,15 +217,27 @@ static gh_err run_authenticated(gh_req *r, const gh_route *route)
     bool read_only = strcmp(r->method, "GET") == 0;
     if ((r->ctx.db = gh_http_db()) == NULL)
         return gh_fail(&r->ctx, GH_EDB, NULL, "the database is unavailable");
-    gh_err err = authorize(r, route);
-    if (err == GH_OK && read_only)
-        err = gh_db_begin_read(r->ctx.db);
+    /* A GET reads in one transaction, authentication included: one snapshot, one lock. The
+     * session's activity is recorded after it (a write cannot join a read transaction). */
+    gh_err err = read_only ? gh_db_begin_read(r->ctx.db) : GH_OK;
+    if (err == GH_OK)
+        err = authorize(r, route);
+    if (err == GH_OK && !read_only && r->has_session)
+        err = gh_session_touch(r->ctx.db, &r->session, r->ctx.now);
+    gh_session seen = r->session; /* as stored, for the touch after the read transaction */
+    if (err == GH_OK && read_only && r->has_session)
+        r->session.last_seen_at = r->ctx.now; /* what the handler shows is what will be stored */
     if (err == GH_OK && (err = read_body(r, route)) == GH_OK)
         err = route->handler(r);
-    if (read_only && r->ctx.db != NULL && err != GH_OK)
-        gh_db_rollback(r->ctx.db);
-    else if (read_only && err == GH_OK && (err = gh_db_commit(r->ctx.db)) != GH_OK)
-        return err;
+    if (read_only) {
+        if (err != GH_OK)
+            gh_db_rollback(r->ctx.db);
+        else if ((err = gh_db_commit(r->ctx.db)) != GH_OK)
+            return err;
+        if (err == GH_OK && r->has_session &&
+            gh_session_touch(r->ctx.db, &seen, r->ctx.now) != GH_OK)
+            gh_log("error", "session_touch_failed", NULL);
+    }
     if (err == GH_EFORBIDDEN && r->ctx.who != NULL) { /* L1: denied authorizations */
         gh_core_audit_denied(&r->ctx,
                              gh_arena_printf(r->a, "%s %s", route->method, route->pattern));
@@ -276,7 +289,7 @@ static gh_err dispatch(gh_req *r)
     return run_authenticated(r, route);
 }
 
-static void add_security_headers(struct MHD_Response *resp)
+static void add_security_headers(struct MHD_Response *resp, const char *cache_control)
 {
     MHD_add_response_header(resp, "Content-Security-Policy",
                             "default-src 'self'; script-src 'self'; object-src 'none'; "
@@ -284,7 +297,7 @@ static void add_security_headers(struct MHD_Response *resp)
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Cache-Control", cache_control);
 }
 
 static json_t *problem(gh_req *r, gh_err err)
@@ -322,11 +335,17 @@ static enum MHD_Result respond(gh_req *r, gh_err err)
     }
     if (r->status == 0)
         r->status = 200;
-    if (r->text != NULL)
-        body = strdup(r->text);
-    else if (r->out != NULL)
+    size_t len = 0;
+    if (r->text != NULL) { /* text_len: the console's files, not NUL-terminated */
+        len = r->text_len > 0 ? r->text_len : strlen(r->text);
+        if ((body = malloc(len + 1)) != NULL)
+            memcpy(body, r->text, len);
+        else
+            len = 0;
+    } else if (r->out != NULL) {
         body = json_dumps(r->out, JSON_COMPACT);
-    size_t len = body != NULL ? strlen(body) : 0;
+        len = body != NULL ? strlen(body) : 0;
+    }
     struct MHD_Response *resp = MHD_create_response_from_buffer(
         len, body, body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     if (resp == NULL) {
@@ -335,7 +354,10 @@ static enum MHD_Result respond(gh_req *r, gh_err err)
     }
     if (len > 0 || r->status != 204)
         MHD_add_response_header(resp, "Content-Type", ctype);
-    add_security_headers(resp);
+    add_security_headers(resp,
+                         r->cache_control != NULL && err == GH_OK ? r->cache_control : "no-store");
+    if (r->etag != NULL && err == GH_OK)
+        MHD_add_response_header(resp, "ETag", r->etag);
     MHD_add_response_header(resp, "X-Request-Id", r->request_id);
     if (r->status == 401)
         MHD_add_response_header(resp, "WWW-Authenticate", "Bearer");
@@ -396,6 +418,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (r->dropped > GH_MAX_DRAIN_BYTES) /* far too large: answer before reading any */
             return respond(
                 r, gh_fail(&r->ctx, GH_ETOOLARGE, NULL, "the request body is larger than 64 KiB"));
+        /* I6: a body framed two ways is how requests are smuggled past a proxy that reads the
+         * other one; refuse it before reading any (the connection then closes). */
+        if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding") != NULL &&
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length") != NULL)
+            return respond(r, gh_fail(&r->ctx, GH_EINVAL, NULL,
+                                      "Content-Length and Transfer-Encoding together are refused"));
         return MHD_YES;
     }
     if (r->status != 0) { /* answered already: drop whatever still arrives */
@@ -461,6 +489,7 @@ gh_err gh_server_start(const gh_server_config *cfg, gh_server **out)
         return GH_EINVAL;
     }
     db_url = cfg->db_url;
+    gh_web_set_dir(cfg->web_dir);
     atomic_store(&access_log, getenv("GATEHOUSE_ACCESS_LOG") != NULL);
     gh_http_cookie_config(cfg->external_url != NULL &&
                           strncmp(cfg->external_url, "https://", 8) == 0);

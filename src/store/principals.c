@@ -3,10 +3,13 @@
 
 #include "store/query.h"
 
+/* The masks of the user's roles and of its groups' roles (a role met twice ORs in twice). Joins,
+ * not IN lists: those make SQLite build a temporary b-tree at every sign-in check. */
 #define SQL_ROLE_MASKS                                                                             \
-    "SELECT r.permissions FROM roles r WHERE r.id IN (SELECT role_id FROM user_roles WHERE "       \
-    "user_id = ?) OR r.id IN (SELECT gr.role_id FROM user_group_roles gr JOIN user_group_members " \
-    "m ON m.group_id = gr.group_id WHERE m.user_id = ?)"
+    "SELECT r.permissions FROM user_roles ur JOIN roles r ON r.id = ur.role_id "                   \
+    "WHERE ur.user_id = ? UNION ALL SELECT r.permissions FROM user_group_members m "               \
+    "JOIN user_group_roles gr ON gr.group_id = m.group_id JOIN roles r ON r.id = gr.role_id "      \
+    "WHERE m.user_id = ?"
 
 gh_err gh_store_token_insert(gh_db *db, int64_t user_id, const char *name, const char *hash,
                              int64_t now, int64_t expires_at)

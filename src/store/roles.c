@@ -5,7 +5,7 @@
 
 #define ROLE_COLS                                                                                  \
     "r.id, r.provider_id, r.name, r.description, r.kind, r.permissions, r.created_at, "            \
-    "r.updated_at, r.version"
+    "r.updated_at, r.version, r.mfa_required"
 #define GROUP_COLS                                                                                 \
     "g.id, g.provider_id, g.name, g.description, g.created_at, g.updated_at, g.version, (SELECT "  \
     "COUNT(*) FROM user_group_members m WHERE m.group_id = g.id)"
@@ -31,6 +31,7 @@ static void read_role(gh_stmt *st, gh_arena *a, gh_role *r)
     r->created_at = gh_stmt_int(st, 6);
     r->updated_at = gh_stmt_int(st, 7);
     r->version = gh_stmt_int(st, 8);
+    r->mfa_required = gh_stmt_int(st, 9) != 0;
 }
 
 static void read_group(gh_stmt *st, gh_arena *a, gh_group *g)
@@ -73,8 +74,8 @@ gh_err gh_store_role_insert(gh_db *db, const gh_role *r, int64_t *id)
     gh_stmt *st = NULL;
     gh_err err = gh_db_prepare(db,
                                "INSERT INTO roles (provider_id, name, description, kind, "
-                               "permissions, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                               "RETURNING id",
+                               "permissions, created_at, updated_at, mfa_required) VALUES "
+                               "(?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                                &st);
     if (err != GH_OK)
         return err;
@@ -85,6 +86,7 @@ gh_err gh_store_role_insert(gh_db *db, const gh_role *r, int64_t *id)
     gh_stmt_bind_int(st, 5, (int64_t)r->permissions);
     gh_stmt_bind_int(st, 6, r->created_at);
     gh_stmt_bind_int(st, 7, r->created_at);
+    gh_stmt_bind_int(st, 8, r->mfa_required);
     return step_returning(st, id);
 }
 
@@ -93,8 +95,8 @@ gh_err gh_store_role_update(gh_db *db, const gh_role *r)
     gh_stmt *st = NULL;
     gh_err err = gh_db_prepare(db,
                                "UPDATE roles SET name = ?, description = ?, kind = ?, "
-                               "permissions = ?, updated_at = ?, version = version + 1 "
-                               "WHERE id = ? AND version = ?",
+                               "permissions = ?, updated_at = ?, mfa_required = ?, "
+                               "version = version + 1 WHERE id = ? AND version = ?",
                                &st);
     if (err != GH_OK)
         return err;
@@ -103,8 +105,9 @@ gh_err gh_store_role_update(gh_db *db, const gh_role *r)
     gh_stmt_bind_text(st, 3, r->kind);
     gh_stmt_bind_int(st, 4, (int64_t)r->permissions);
     gh_stmt_bind_int(st, 5, r->updated_at);
-    gh_stmt_bind_int(st, 6, r->id);
-    gh_stmt_bind_int(st, 7, r->version);
+    gh_stmt_bind_int(st, 6, r->mfa_required);
+    gh_stmt_bind_int(st, 7, r->id);
+    gh_stmt_bind_int(st, 8, r->version);
     return step_versioned(st);
 }
 

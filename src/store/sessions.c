@@ -162,6 +162,14 @@ gh_err gh_store_session_list(gh_db *db, gh_arena *a, int64_t user_id, int64_t no
     return err;
 }
 
+/* Two-factor is required by the user's own flag or by any role it holds, directly or through a
+ * group. */
+#define SQL_MFA_REQUIRED                                                                           \
+    "(mfa_required = 1 OR EXISTS (SELECT 1 FROM user_roles ur JOIN roles r ON r.id = ur.role_id "  \
+    "WHERE ur.user_id = users.id AND r.mfa_required = 1) OR EXISTS (SELECT 1 FROM "                \
+    "user_group_members m JOIN user_group_roles gr ON gr.group_id = m.group_id JOIN roles r ON "   \
+    "r.id = gr.role_id WHERE m.user_id = users.id AND r.mfa_required = 1))"
+
 gh_err gh_store_credentials(gh_db *db, gh_arena *a, const char *username, int64_t user_id,
                             gh_credentials *out)
 {
@@ -170,10 +178,12 @@ gh_err gh_store_credentials(gh_db *db, gh_arena *a, const char *username, int64_
         db,
         username != NULL
             ? "SELECT id, provider_id, banned_until, totp_last_step, username, status, "
-              "password_hash, totp_secret, totp_pending, login_enabled, enforce_sso, mfa_required, "
+              "password_hash, totp_secret, totp_pending, login_enabled, "
+              "enforce_sso, " SQL_MFA_REQUIRED ", "
               "mfa_enrolled, must_change_password FROM users WHERE username_key = lower(?)"
             : "SELECT id, provider_id, banned_until, totp_last_step, username, status, "
-              "password_hash, totp_secret, totp_pending, login_enabled, enforce_sso, mfa_required, "
+              "password_hash, totp_secret, totp_pending, login_enabled, "
+              "enforce_sso, " SQL_MFA_REQUIRED ", "
               "mfa_enrolled, must_change_password FROM users WHERE id = ?",
         &st);
     if (err != GH_OK)
@@ -316,6 +326,11 @@ gh_err gh_store_totp_clear(gh_db *db, int64_t user_id)
     if (err == GH_OK)
         err = gh_store_exec_ints(db, "DELETE FROM recovery_codes WHERE user_id = ?", 1, &user_id);
     return err;
+}
+
+gh_err gh_store_set_mfa_required(gh_db *db, int64_t user_id)
+{
+    return gh_store_exec_ints(db, "UPDATE users SET mfa_required = 1 WHERE id = ?", 1, &user_id);
 }
 
 gh_err gh_store_recovery_replace(gh_db *db, int64_t user_id, const char *const *hashes, size_t n)

@@ -36,6 +36,15 @@ typedef struct gh_access {
     int64_t sub_account_count; /* read only: sub-accounts reachable at SUB_ACCOUNT level */
 } gh_access;
 
+/* Read only: a user's latest onboarding link and the delivery of its e-mail (exists false when
+ * the user never had one). */
+typedef struct gh_onboarding {
+    bool exists;
+    int64_t sent_at, expires_at, used_at, voided_at, attempts; /* times: 0 when not yet */
+    const char *delivery;                                      /* queued, sent, failed, cancelled */
+    const char *error;                                         /* the last SMTP error, or NULL */
+} gh_onboarding;
+
 typedef struct gh_user {
     int64_t id;
     int64_t provider_id; /* 0: the platform itself */
@@ -49,6 +58,7 @@ typedef struct gh_user {
     gh_access access;
     gh_ids role_ids, group_ids;
     const char *password_hash; /* input to insert only; never read back */
+    gh_onboarding onboarding;  /* read only; loaded by the single-user reads, not by lists */
 } gh_user;
 
 typedef struct gh_tenant {
@@ -61,6 +71,7 @@ typedef struct gh_role {
     int64_t id, provider_id; /* provider 0: global */
     const char *name, *description, *kind;
     uint64_t permissions;
+    bool mfa_required; /* its holders must pass two-factor at sign-in */
     int64_t created_at, updated_at, version;
 } gh_role;
 
@@ -244,9 +255,63 @@ gh_err gh_store_totp_advance(gh_db *db, int64_t user_id, int64_t old_step,
                              int64_t new_step) GH_MUST_USE;
 /* Forgets the device and the recovery codes (Refresh two-factor). */
 gh_err gh_store_totp_clear(gh_db *db, int64_t user_id) GH_MUST_USE;
+/* Turns the user's own two-factor requirement on (after reset-MFA of an enrolled user). */
+gh_err gh_store_set_mfa_required(gh_db *db, int64_t user_id) GH_MUST_USE;
 gh_err gh_store_recovery_replace(gh_db *db, int64_t user_id, const char *const *hashes,
                                  size_t n) GH_MUST_USE;
 /* Marks an unused code used; GH_ENOTFOUND when there is none with that hash. */
 gh_err gh_store_recovery_use(gh_db *db, int64_t user_id, const char *hash, int64_t now) GH_MUST_USE;
+
+/* Mail: the outbox and the single-use links (onboarding, password reset) that messages carry.
+ * A token is minted by the sender when it sends the message; only its hash is stored. */
+typedef struct gh_mail {
+    int64_t id, user_id, provider_id, attempts, next_attempt_at, created_at, sent_at;
+    const char *kind; /* onboarding, password_reset, mfa_enrol, force_reset, mfa_reset */
+    const char *to_addr, *to_name, *username, *language, *state, *last_error;
+    /* read by gh_store_mail_claim: the message's link (link_id 0 when it has none) */
+    int64_t link_id, link_ttl;
+    const char *link_purpose;
+} gh_mail;
+
+typedef struct gh_link {
+    int64_t id, user_id, outbox_id, ttl, created_at, sent_at, expires_at, used_at, voided_at;
+    const char *purpose; /* onboarding, password_reset */
+    const char *origin;  /* create, resend, request */
+} gh_link;
+
+/* Queues a message (state queued, due at m->next_attempt_at). */
+gh_err gh_store_mail_insert(gh_db *db, const gh_mail *m, int64_t *id) GH_MUST_USE;
+/* Claims the oldest due queued message for one attempt: counts the attempt and moves its
+ * next_attempt_at to now + lease so that no other sender takes it meanwhile. GH_ENOTFOUND when
+ * nothing is due. Run it in a write transaction. */
+gh_err gh_store_mail_claim(gh_db *db, gh_arena *a, int64_t now, int64_t lease,
+                           gh_mail *out) GH_MUST_USE;
+/* Records an attempt's outcome: state sent (sent_at now), failed or cancelled, or queued again
+ * until next_attempt_at; error may be NULL. */
+gh_err gh_store_mail_finish(gh_db *db, int64_t id, const char *state, const char *error,
+                            int64_t next_attempt_at, int64_t now) GH_MUST_USE;
+
+gh_err gh_store_link_insert(gh_db *db, const gh_link *l, int64_t *id) GH_MUST_USE;
+/* Voids every live (unused, not voided) link of the user for purpose. */
+gh_err gh_store_link_void(gh_db *db, int64_t user_id, const char *purpose, int64_t now) GH_MUST_USE;
+/* How many links of purpose (and origin, when not NULL) the user got since `since`, and when the
+ * oldest of them was made (0 when none). */
+gh_err gh_store_link_count(gh_db *db, int64_t user_id, const char *purpose, const char *origin,
+                           int64_t since, int64_t *count, int64_t *oldest) GH_MUST_USE;
+/* The link whose token hashes to hash; GH_ENOTFOUND when none. */
+gh_err gh_store_link_by_hash(gh_db *db, gh_arena *a, const char *hash, gh_link *out) GH_MUST_USE;
+/* Marks a live link used at now (compare-and-set: unused, not voided, not expired); GH_ENOTFOUND
+ * when another request used it first or it is no longer live. */
+gh_err gh_store_link_use(gh_db *db, int64_t id, int64_t now) GH_MUST_USE;
+/* Sets a live link's token hash for a delivery attempt at now (expiring at now + ttl); any
+ * earlier token of it stops working. GH_ENOTFOUND when the link is used or voided. */
+gh_err gh_store_link_mint(gh_db *db, int64_t id, const char *hash, int64_t now) GH_MUST_USE;
+/* The message of outbox_id was delivered at now: the link's lifetime runs from now. */
+/* A copied link (no e-mail): its token hash, and sent (handed over) now. */
+gh_err gh_store_link_handed(gh_db *db, int64_t id, const char *hash, int64_t now) GH_MUST_USE;
+gh_err gh_store_link_sent(gh_db *db, int64_t outbox_id, int64_t now) GH_MUST_USE;
+/* Active users with this e-mail address (case-insensitive), at most max of them. */
+gh_err gh_store_users_by_email(gh_db *db, gh_arena *a, const char *email, size_t max,
+                               gh_user **items, size_t *n) GH_MUST_USE;
 
 #endif

@@ -261,6 +261,37 @@ static gh_err load_links(gh_db *db, gh_arena *a, gh_user *u)
     return err;
 }
 
+/* The user's latest onboarding link and the state of its e-mail. */
+static gh_err load_onboarding(gh_db *db, gh_arena *a, gh_user *u)
+{
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(
+        db,
+        "SELECT l.sent_at, l.expires_at, l.used_at, l.voided_at, o.attempts, o.state, "
+        "o.last_error FROM user_links l LEFT JOIN outbox o ON o.id = l.outbox_id "
+        "WHERE l.user_id = ? AND l.purpose = 'onboarding' ORDER BY l.id DESC LIMIT 1",
+        &st);
+    if (err != GH_OK)
+        return err;
+    gh_stmt_bind_int(st, 1, u->id);
+    bool row = false;
+    gh_onboarding o = {0};
+    err = gh_stmt_step(st, &row);
+    if (err == GH_OK && row)
+        o = (gh_onboarding){.exists = true,
+                            .sent_at = gh_stmt_int(st, 0),
+                            .expires_at = gh_stmt_int(st, 1),
+                            .used_at = gh_stmt_int(st, 2),
+                            .voided_at = gh_stmt_int(st, 3),
+                            .attempts = gh_stmt_int(st, 4),
+                            .delivery = gh_stmt_text(st, 5, a),
+                            .error = gh_stmt_text(st, 6, a)};
+    gh_stmt_done(st);
+    if (err == GH_OK)
+        u->onboarding = o;
+    return err;
+}
+
 /* Reads the one row of a prepared, bound statement over USER_COLS, then its links. */
 static gh_err get_one(gh_db *db, gh_arena *a, gh_stmt *st, gh_user *out)
 {
@@ -274,6 +305,8 @@ static gh_err get_one(gh_db *db, gh_arena *a, gh_stmt *st, gh_user *out)
         return GH_ENOTFOUND;
     if (err == GH_OK)
         err = load_links(db, a, &u);
+    if (err == GH_OK)
+        err = load_onboarding(db, a, &u);
     if (err == GH_OK)
         *out = u;
     return err;
@@ -312,6 +345,31 @@ gh_err gh_store_user_by_username(gh_db *db, gh_arena *a, const char *username, g
     char *key = lower_dup(a, username);
     gh_stmt_bind_text(st, 1, key);
     return get_one(db, a, st, out);
+}
+
+gh_err gh_store_users_by_email(gh_db *db, gh_arena *a, const char *email, size_t max,
+                               gh_user **items, size_t *n)
+{
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(db,
+                               "SELECT " USER_COLS " FROM users u WHERE lower(u.email) = ? AND "
+                               "u.status = 'active' ORDER BY u.id LIMIT ?",
+                               &st);
+    if (err != GH_OK)
+        return err;
+    gh_stmt_bind_text(st, 1, lower_dup(a, email));
+    gh_stmt_bind_int(st, 2, (int64_t)max);
+    gh_user *v = gh_arena_alloc(a, (max + 1) * sizeof *v);
+    size_t count = 0;
+    bool row = false;
+    while (count < max && (err = gh_stmt_step(st, &row)) == GH_OK && row)
+        read_user(st, a, &v[count++], NULL, NULL);
+    gh_stmt_done(st);
+    if (err == GH_OK) {
+        *items = v;
+        *n = count;
+    }
+    return err;
 }
 
 gh_err gh_store_user_set_status(gh_db *db, int64_t id, const char *status, int64_t now, int64_t by)

@@ -11,6 +11,7 @@
     X(GH_ENOTFOUND, 404, "not found")                                                              \
     X(GH_EMETHOD, 405, "method not allowed")                                                       \
     X(GH_ECONFLICT, 409, "conflict")                                                               \
+    X(GH_EGONE, 410, "gone")                                                                       \
     X(GH_EPRECOND, 412, "precondition failed")                                                     \
     X(GH_ETOOLARGE, 413, "payload too large")                                                      \
     X(GH_EMEDIA, 415, "unsupported media type")                                                    \

@@ -1,4 +1,4 @@
-// The command line: admin create, token create, user list|show|disable|enable against the database
+// The command line: admin create, token create, user list|show|disable|enable|unban against the database
 // of a running server, migrate, and the first administrator that `serve` creates on an empty database.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -330,4 +330,42 @@ test('serve on a database that already has users creates no admin', async () => 
   }
   assert.doesNotMatch(s.stdout, /password/i);
   assert.notEqual(cliResult(db, ['user', 'show', 'admin']).code, 0, '"admin" was created on a non-empty database');
+});
+
+test('user unban lifts a lock-out ban and says what it did; an unknown user fails with a reason', async () => {
+  const name = uniq('cliban');
+  const u = await srv.api('POST', '/api/v1/users', { body: { username: name, email: `${name}@example.com`, password: PASSWORD } });
+  assert.equal(u.status, 201, JSON.stringify(u.body));
+  const signIn = (password) => srv.api('POST', '/api/v1/session', { token: null, body: { username: name, password } });
+  for (let i = 0; i < 5; i++) assert.equal((await signIn(`not the password, try ${i}`)).status, 401);
+  const banned = await srv.api('GET', `/api/v1/users/${u.body.id}`);
+  assert.ok(banned.body.banned_until, `five wrong sign-ins did not ban: ${JSON.stringify(banned.body)}`);
+  assert.equal((await signIn(PASSWORD)).status, 401, 'banned: the right password is refused');
+  assert.match(run(['user', 'list', '--status', 'banned', '--limit', '1000']).stdout, new RegExp(`\\t${name}\\t`));
+
+  const r = run(['user', 'unban', name]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`^${name} unbanned \\(was banned until ${banned.body.banned_until}\\)$`, 'm'), r.stdout);
+  assert.equal((await srv.api('GET', `/api/v1/users/${u.body.id}`)).body.banned_until, null, 'the server does not see the CLI unban');
+  const ok = await signIn(PASSWORD);
+  assert.equal(ok.status, 200, `the right password after the unban: ${JSON.stringify(ok.body)}`);
+  const audit = await srv.api('GET', `/api/v1/audit?target_id=${u.body.id}&action=user.unban`);
+  assert.equal(audit.body.items.length, 1, JSON.stringify(audit.body));
+  assert.equal(audit.body.items[0].actor, 'system');
+
+  const again = run(['user', 'unban', String(u.body.id)]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /not banned; nothing changed/, again.stdout);
+  assert.equal((await srv.api('GET', `/api/v1/audit?target_id=${u.body.id}&action=user.unban`)).body.items.length, 1,
+    'a no-op unban is not audited');
+
+  for (const args of [['user', 'unban', 'nobody-here'], ['user', 'unban', '999999']]) {
+    const bad = run(args);
+    assert.notEqual(bad.code, 0, `${args.join(' ')}: ${bad.stdout}`);
+    assert.equal(bad.stdout, '', `${args.join(' ')} printed: ${bad.stdout}`);
+    assert.match(bad.stderr, /not found|no such user/, bad.stderr);
+  }
+  const missing = run(['user', 'unban']);
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /user show\|disable\|enable\|unban/, 'the usage text lists unban');
 });

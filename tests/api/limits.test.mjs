@@ -194,3 +194,19 @@ test('more than 16 query parameters give 400 on every other GET route too', asyn
   }
   assert.deepEqual(failures, []);
 });
+
+test('I6: a request framed by both Content-Length and Transfer-Encoding is refused, and nothing smuggled runs', async () => {
+  const smuggled = `GET /api/v1/users?limit=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${srv.token}\r\n\r\n`;
+  const body = `0\r\n\r\n${smuggled}`;
+  for (const method of ['POST', 'GET']) {
+    const r = await rawHttp(srv.port,
+      `${method} /api/v1/tenants HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${srv.token}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nTransfer-Encoding: chunked\r\n\r\n${body}`,
+      { timeoutMs: 3000 });
+    assert.equal(r.status, 400, `${method}: ${r.data.slice(0, 300)}`);
+    // one response only: the bytes after the first body were not taken as a second request
+    assert.equal((r.data.match(/^HTTP\/1\.1 /gm) || []).length, 1, r.data);
+  }
+  const alive = await srv.api('GET', '/healthz', { token: null });
+  assert.equal(alive.status, 200);
+});

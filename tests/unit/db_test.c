@@ -1,5 +1,7 @@
-/* Unit tests of db/: opening with the durability settings (D1), migrations, statements and their
- * cache, constraint mapping, transactions, integrity and the dialect's substring filter. */
+/* Unit tests of db/: opening with the durability settings (D1, D2), migrations (and their lock on
+ * PostgreSQL), statements and their cache, placeholders, constraint mapping, transactions,
+ * reconnection after a lost connection, integrity and the dialect's substring filter. Runs on
+ * SQLite (db_test) and on PostgreSQL (db_test_pg, see testdb.h); a few cases are for one engine. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,9 +9,11 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <string.h>
 
 #include "db/db.h"
+#include "db/driver.h"
 #include "testdb.h"
 
 static int setup_raw(void **state)
@@ -61,9 +65,40 @@ static int64_t query_int(gh_db *db, const char *sql)
     return v;
 }
 
+static bool on_postgres(const testdb *t)
+{
+    return gh_db_kind_of(t->db) == GH_DB_POSTGRES;
+}
+
+/* D2: commits wait for the disk, and a database whose settings would lose them is refused. */
+static void postgres_durability(testdb *t)
+{
+    gh_arena *a = gh_arena_new();
+    assert_string_equal(query_text(t->db, a, "SHOW synchronous_commit"), "on");
+    assert_string_equal(query_text(t->db, a, "SHOW fsync"), "on");
+    char *sql = gh_arena_printf(a, "ALTER DATABASE %s SET synchronous_commit = off", t->pg_name);
+    assert_int_equal(gh_db_exec(t->db, sql), GH_OK);
+    gh_db *db2 = (gh_db *)0x1;
+    assert_int_equal(gh_db_open(t->path, &db2), GH_EDB);
+    assert_ptr_equal(db2, (gh_db *)0x1);
+    sql = gh_arena_printf(a, "ALTER DATABASE %s SET synchronous_commit = local", t->pg_name);
+    assert_int_equal(gh_db_exec(t->db, sql), GH_OK);
+    assert_int_equal(gh_db_open(t->path, &db2), GH_EDB);
+    sql = gh_arena_printf(a, "ALTER DATABASE %s RESET synchronous_commit", t->pg_name);
+    assert_int_equal(gh_db_exec(t->db, sql), GH_OK);
+    assert_int_equal(gh_db_open(t->path, &db2), GH_OK);
+    assert_string_equal(query_text(db2, a, "SHOW synchronous_commit"), "on");
+    gh_db_close(db2);
+    gh_arena_free(a);
+}
+
 static void open_sets_wal_and_full_sync(void **state)
 {
     testdb *t = *state;
+    if (on_postgres(t)) {
+        postgres_durability(t);
+        return;
+    }
     gh_arena *a = gh_arena_new();
     assert_int_equal(gh_db_kind_of(t->db), GH_DB_SQLITE);
     assert_string_equal(query_text(t->db, a, "PRAGMA journal_mode"), "wal");
@@ -84,9 +119,11 @@ static void open_sets_wal_and_full_sync(void **state)
 static void open_failures(void **state)
 {
     gh_db *db = (gh_db *)0x1;
-    assert_int_equal(gh_db_open("postgres://gatehouse@localhost/gatehouse", &db), GH_EDB);
+    /* nothing listens on port 1 */
+    assert_int_equal(gh_db_open("postgres://gatehouse@127.0.0.1:1/gatehouse", &db), GH_EDB);
     assert_ptr_equal(db, (gh_db *)0x1); /* output untouched */
-    assert_int_equal(gh_db_open("postgresql://localhost/gatehouse", &db), GH_EDB);
+    assert_int_equal(gh_db_open("postgresql://127.0.0.1:1/gatehouse?connect_timeout=2", &db),
+                     GH_EDB);
     assert_ptr_equal(db, (gh_db *)0x1);
     assert_int_equal(gh_db_open("/nonexistent-dir/sub/gatehouse.db", &db), GH_EDB);
     assert_ptr_equal(db, (gh_db *)0x1);
@@ -135,9 +172,8 @@ static void statements(void **state)
     gh_arena *a = gh_arena_new();
     gh_stmt *st = NULL;
     bool row = true;
-    assert_int_equal(gh_db_exec(t->db, "CREATE TABLE kv (id INTEGER PRIMARY KEY, k TEXT NOT NULL "
-                                       "UNIQUE, v INTEGER, note TEXT)"),
-                     GH_OK);
+    assert_int_equal(
+        gh_db_exec(t->db, "CREATE TABLE kv (k TEXT NOT NULL UNIQUE, v BIGINT, note TEXT)"), GH_OK);
     static const char ins[] = "INSERT INTO kv (k, v, note) VALUES (?, ?, ?)";
     const char *keys[] = {"alpha", "beta", "gamma"};
     for (int i = 0; i < 3; i++) {
@@ -161,7 +197,7 @@ static void statements(void **state)
     assert_int_equal(gh_stmt_step(st, &row), GH_OK);
     gh_stmt_done(st);
 
-    assert_int_equal(gh_db_prepare(t->db, "SELECT k, v, note FROM kv WHERE v > ? ORDER BY id", &st),
+    assert_int_equal(gh_db_prepare(t->db, "SELECT k, v, note FROM kv WHERE v > ? ORDER BY v", &st),
                      GH_OK);
     gh_stmt_bind_int(st, 1, 0);
     int n = 0;
@@ -294,25 +330,35 @@ static void substring_search(void **state)
     gh_arena *a = gh_arena_new();
     gh_db_search s;
 
-    gh_db_substring_search(t->db, a, "ali", &s);
-    assert_non_null(strstr(s.where, "MATCH ?"));
-    assert_non_null(strstr(s.join, "JOIN"));
-    assert_string_equal(s.param, "\"ali\"");
-    gh_db_substring_search(t->db, a, "o\"brien", &s);
-    assert_non_null(strstr(s.where, "MATCH ?"));
-    assert_string_equal(s.param, "\"o\"\"brien\"");
+    if (on_postgres(t)) { /* pg_trgm serves LIKE at any length; the term is lowered (ASCII) */
+        gh_db_substring_search(t->db, a, "AlI", &s);
+        assert_string_equal(s.join, "");
+        assert_string_equal(s.id_col, "u.id");
+        assert_non_null(strstr(s.where, "LIKE ?"));
+        assert_string_equal(s.param, "%ali%");
+        gh_db_substring_search(t->db, a, "%_\\", &s);
+        assert_string_equal(s.param, "%\\%\\_\\\\%");
+    } else {
+        gh_db_substring_search(t->db, a, "ali", &s);
+        assert_non_null(strstr(s.where, "MATCH ?"));
+        assert_non_null(strstr(s.join, "JOIN"));
+        assert_string_equal(s.param, "\"ali\"");
+        gh_db_substring_search(t->db, a, "o\"brien", &s);
+        assert_non_null(strstr(s.where, "MATCH ?"));
+        assert_string_equal(s.param, "\"o\"\"brien\"");
 
-    gh_db_substring_search(t->db, a, "al", &s);
-    assert_null(strstr(s.where, "MATCH"));
-    assert_string_equal(s.join, "");
-    assert_string_equal(s.id_col, "u.id");
-    assert_non_null(strstr(s.where, "LIKE ?"));
-    assert_string_equal(s.param, "%al%");
-    gh_db_substring_search(t->db, a, "a", &s);
-    assert_non_null(strstr(s.where, "LIKE ?"));
-    assert_string_equal(s.param, "%a%");
-    gh_db_substring_search(t->db, a, "%_", &s);
-    assert_string_equal(s.param, "%\\%\\_%");
+        gh_db_substring_search(t->db, a, "al", &s);
+        assert_null(strstr(s.where, "MATCH"));
+        assert_string_equal(s.join, "");
+        assert_string_equal(s.id_col, "u.id");
+        assert_non_null(strstr(s.where, "LIKE ?"));
+        assert_string_equal(s.param, "%al%");
+        gh_db_substring_search(t->db, a, "a", &s);
+        assert_non_null(strstr(s.where, "LIKE ?"));
+        assert_string_equal(s.param, "%a%");
+        gh_db_substring_search(t->db, a, "%_", &s);
+        assert_string_equal(s.param, "%\\%\\_%");
+    }
     /* exactly one placeholder */
     gh_db_substring_search(t->db, a, "xyz", &s);
     assert_non_null(strchr(s.where, '?'));
@@ -329,7 +375,8 @@ static void substring_search(void **state)
     static const struct {
         const char *q;
         int hits;
-    } cases[] = {{"LIC", 1}, {"o\"b", 1}, {"Li", 1}, {"@", 1}, {"%", 0}, {"zzz", 0}, {"zz", 0}};
+    } cases[] = {{"LIC", 1}, {"o\"b", 1}, {"Li", 1},  {"@", 1},   {"%", 0},
+                 {"zzz", 0}, {"zz", 0},   {"e.c", 1}, {"e_c", 0}, {"'", 0}};
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         gh_db_substring_search(t->db, a, cases[i].q, &s);
         gh_stmt *st = NULL;
@@ -348,6 +395,126 @@ static void substring_search(void **state)
     gh_arena_free(a);
 }
 
+/* A `?` inside a string literal or a comment is not a placeholder (PostgreSQL gets $n). */
+static void placeholders(void **state)
+{
+    testdb *t = *state;
+    gh_arena *a = gh_arena_new();
+    gh_stmt *st = NULL;
+    bool row = false;
+    assert_int_equal(gh_db_prepare(t->db, "SELECT 'it''s ?', ? + 1, ? -- what?\n", &st), GH_OK);
+    gh_stmt_bind_int(st, 1, 41);
+    gh_stmt_bind_text(st, 2, "?");
+    assert_int_equal(gh_stmt_step(st, &row), GH_OK);
+    assert_true(row);
+    assert_string_equal(gh_stmt_text(st, 0, a), "it's ?");
+    assert_int_equal(gh_stmt_int(st, 1), 42);
+    assert_string_equal(gh_stmt_text(st, 2, a), "?");
+    gh_stmt_done(st);
+    /* booleans read as 1 and 0 on both engines */
+    assert_int_equal(query_int(t->db, "SELECT 1 = 1"), 1);
+    assert_int_equal(query_int(t->db, "SELECT 1 = 2"), 0);
+    gh_arena_free(a);
+}
+
+/* Both dialects know the same migrations: a change to the schema is written for each. */
+static void migrations_have_twins(void **state)
+{
+    (void)state;
+    const gh_migration *s = gh_migrations_sqlite, *p = gh_migrations_postgres;
+    for (; s->sql != NULL && p->sql != NULL; s++, p++) {
+        assert_int_equal(s->version, p->version);
+        assert_string_equal(s->name, p->name);
+    }
+    if (s->sql != NULL)
+        fail_msg("src/db/migrations/postgres/ lacks %s.sql", s->name);
+    if (p->sql != NULL)
+        fail_msg("src/db/migrations/sqlite/ lacks %s.sql", p->name);
+}
+
+/* Ends the backend of db (PostgreSQL) from a second connection and waits until it is gone. */
+static void kill_backend(testdb *t, int64_t pid)
+{
+    gh_db *db2 = NULL;
+    assert_int_equal(gh_db_open(t->path, &db2), GH_OK);
+    testdb_exec_ints(db2, "SELECT pg_terminate_backend(?)", 1, &pid);
+    for (int i = 0; i < 100; i++) {
+        gh_stmt *st = NULL;
+        bool row = false;
+        assert_int_equal(
+            gh_db_prepare(db2, "SELECT COUNT(*) FROM pg_stat_activity WHERE pid = ?", &st), GH_OK);
+        gh_stmt_bind_int(st, 1, pid);
+        assert_int_equal(gh_stmt_step(st, &row), GH_OK);
+        int64_t n = gh_stmt_int(st, 0);
+        gh_stmt_done(st);
+        if (n == 0)
+            break;
+        usleep(20000);
+    }
+    gh_db_close(db2);
+}
+
+/* PostgreSQL restarts: a connection lost while idle is replaced before the next statement (no
+ * failed request); one lost inside a transaction fails that transaction with GH_EDB, and the
+ * next one gets a new connection. */
+static void reconnects(void **state)
+{
+    testdb *t = *state;
+    if (!on_postgres(t))
+        skip();
+    assert_int_equal(gh_db_exec(t->db, "CREATE TABLE n (v BIGINT)"), GH_OK);
+    int64_t pid = query_int(t->db, "SELECT pg_backend_pid()");
+    kill_backend(t, pid);
+    assert_int_equal(gh_db_begin(t->db), GH_OK);
+    assert_int_equal(gh_db_exec(t->db, "INSERT INTO n VALUES (1)"), GH_OK);
+    assert_int_equal(gh_db_commit(t->db), GH_OK);
+    int64_t pid2 = query_int(t->db, "SELECT pg_backend_pid()");
+    assert_true(pid2 != pid);
+
+    assert_int_equal(gh_db_begin(t->db), GH_OK);
+    assert_int_equal(gh_db_exec(t->db, "INSERT INTO n VALUES (2)"), GH_OK);
+    kill_backend(t, pid2);
+    gh_stmt *st = NULL;
+    bool row = false;
+    gh_err err = gh_db_prepare(t->db, "SELECT COUNT(*) FROM n", &st);
+    if (err == GH_OK) /* preparing needs the server too: either fails */
+        err = gh_stmt_step(st, &row);
+    gh_stmt_done(st);
+    assert_int_equal(err, GH_EDB);
+    assert_int_equal(gh_db_commit(t->db), GH_EDB);
+    assert_int_equal(gh_db_begin_read(t->db), GH_OK);
+    assert_int_equal(query_int(t->db, "SELECT SUM(v) FROM n"), 1); /* the lost one never was */
+    assert_int_equal(gh_db_commit(t->db), GH_OK);
+}
+
+static void *migrate_thread(void *arg)
+{
+    const testdb *t = arg;
+    gh_db *db = NULL;
+    intptr_t rc = gh_db_open(t->path, &db) == GH_OK && gh_db_migrate(db, NULL) == GH_OK ? 0 : 1;
+    gh_db_close(db);
+    return (void *)rc;
+}
+
+/* Instances starting together: PostgreSQL's migrations run under an advisory lock, so each
+ * applies once and every instance starts. */
+static void concurrent_migrations(void **state)
+{
+    testdb *t = *state;
+    if (!on_postgres(t))
+        skip();
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, migrate_thread, t), 0);
+    for (int i = 0; i < 4; i++) {
+        void *rc = NULL;
+        pthread_join(th[i], &rc);
+        assert_int_equal((intptr_t)rc, 0);
+    }
+    assert_int_equal(query_int(t->db, "SELECT COUNT(*) FROM schema_migrations"),
+                     gh_db_schema_target(t->db));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -361,6 +528,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(transactions, setup_raw, teardown),
         cmocka_unit_test_setup_teardown(integrity, setup_migrated, teardown),
         cmocka_unit_test_setup_teardown(substring_search, setup_migrated, teardown),
+        cmocka_unit_test_setup_teardown(placeholders, setup_raw, teardown),
+        cmocka_unit_test(migrations_have_twins),
+        cmocka_unit_test_setup_teardown(reconnects, setup_raw, teardown),
+        cmocka_unit_test_setup_teardown(concurrent_migrations, setup_raw, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

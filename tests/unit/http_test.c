@@ -15,6 +15,7 @@
 #include "core/perms.h"
 #include "http/http.h"
 #include "http/limits.h"
+#include "http/web.h"
 
 /* ---- router ---- */
 
@@ -64,6 +65,9 @@ static void route_match_paths(void **state)
                      brace + 4);
         else
             snprintf(path, sizeof path, "%s", rt->pattern);
+        char *token = strstr(path, "{token}"); /* a link token: the base64url alphabet */
+        if (token != NULL)
+            memcpy(token, "gh_a-Z_", 7);
         id = -1;
         sub = -1;
         if (gh_route_match(rt->method, path, &id, &sub, &known) != rt)
@@ -71,6 +75,89 @@ static void route_match_paths(void **state)
         assert_int_equal(id, brace != NULL ? 7 : 0);
         if (sid != NULL)
             assert_int_equal(sub, 11);
+    }
+}
+
+/* The console's routes: a last "*" segment takes the rest of the path, never an empty one. */
+static void route_match_console(void **state)
+{
+    int64_t id = -1, sub = -1;
+    bool known = false;
+    static const struct {
+        const char *path, *pattern;
+    } hits[] = {
+        {"/", "/"},
+        {"/app/main.js", "/app/*"},
+        {"/app/pages/users.js", "/app/*"},
+        {"/i18n/zh.json", "/i18n/*"},
+        {"/users", "/users"},
+        {"/users/12", "/users/*"},
+        {"/users/12/edit", "/users/*"},
+        {"/onboarding/gh_abc-DEF", "/onboarding/*"},
+        {"/reset/x", "/reset/*"},
+        {"/signin/totp", "/signin/*"},
+    };
+    for (size_t i = 0; i < sizeof hits / sizeof *hits; i++) {
+        const gh_route *r = gh_route_match("GET", hits[i].path, &id, &sub, &known);
+        if (r == NULL || strcmp(r->pattern, hits[i].pattern) != 0)
+            fail_msg("%s: matched %s", hits[i].path, r ? r->pattern : "nothing");
+        assert_ptr_equal(r->handler, gh_h_web);
+        assert_int_equal(id, 0);
+    }
+    static const char *const misses[] = {"/app/",  "/app",       "/i18n/",    "/users/",
+                                         "/app*",  "/appx/a.js", "/nowhere",  "/favicon.ico",
+                                         "/api/v1/users/12/x"};
+    for (size_t i = 0; i < sizeof misses / sizeof *misses; i++) {
+        const gh_route *r = gh_route_match("GET", misses[i], &id, &sub, &known);
+        if (r != NULL && r->handler == gh_h_web)
+            fail_msg("%s matched the console route %s", misses[i], r->pattern);
+    }
+    /* the API keeps its own routes and its 405s */
+    assert_ptr_equal(gh_route_match("GET", "/api/v1/users/12", &id, &sub, &known),
+                     route_of("GET", "/api/v1/users/{id}"));
+    assert_null(gh_route_match("POST", "/users/12", &id, &sub, &known));
+    assert_true(known);
+}
+
+/* Which file a console path is answered with, and which paths may name a file. */
+static void web_paths(void **state)
+{
+    assert_string_equal(gh_web_file_for("/app/main.js"), "/app/main.js");
+    assert_string_equal(gh_web_file_for("/i18n/en.json"), "/i18n/en.json");
+    assert_string_equal(gh_web_file_for("/style.css"), "/style.css");
+    assert_string_equal(gh_web_file_for("/users/12"), "/index.html");
+    assert_string_equal(gh_web_file_for("/"), "/index.html");
+    assert_string_equal(gh_web_file_for("/onboarding/abc"), "/index.html");
+    static const char *const ok[] = {"/index.html", "/app/pages/users.js", "/i18n/zh.json",
+                                     "/a-b_c.d"};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+        if (!gh_web_path_ok(ok[i]))
+            fail_msg("%s refused", ok[i]);
+    static const char *const bad[] = {"",         "/",          "app/main.js", "/app/../x",
+                                      "/app/./x", "/app//x",    "/.hidden",    "/app/.git/x",
+                                      "/app/",    "/a b",       "/a\\b",       "/a%2fb",
+                                      "/a?b",     "/\xe4\xb8\xad"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (gh_web_path_ok(bad[i]))
+            fail_msg("%s accepted", bad[i]);
+    char longp[260] = "/";
+    memset(longp + 1, 'a', 220);
+    assert_false(gh_web_path_ok(longp));
+    assert_string_equal(gh_web_content_type("/app/x.js"), "text/javascript; charset=utf-8");
+    assert_string_equal(gh_web_content_type("/x.css"), "text/css; charset=utf-8");
+    assert_string_equal(gh_web_content_type("/x.html"), "text/html; charset=utf-8");
+    assert_string_equal(gh_web_content_type("/x"), "application/octet-stream");
+    /* the embedded table holds the console, with the same types */
+    const gh_web_file *f = gh_web_find("/index.html");
+    assert_non_null(f);
+    assert_true(f->len > 0);
+    assert_string_equal(f->content_type, "text/html; charset=utf-8");
+    assert_non_null(gh_web_find("/app/main.js"));
+    assert_null(gh_web_find("/nope.js"));
+    for (const gh_web_file *w = gh_web_files; w->path != NULL; w++) {
+        assert_string_equal(w->content_type, gh_web_content_type(w->path));
+        assert_true(gh_web_path_ok(w->path));
+        assert_int_equal(w->etag[0], '"');
     }
 }
 
@@ -114,9 +201,13 @@ static void route_match_rejects_bad_paths(void **state)
         "/healthz/x",
         "healthz",
         "",
-        "/",
         "/api/v1/USERS",
         "/api/v1/users/1/unknown",
+        "/api/v1/onboarding/",
+        "/api/v1/onboarding/a.b",
+        "/api/v1/onboarding/a%2Fb",
+        "/api/v1/onboarding/gh_x/extra",
+        "/api/v1/password-reset/gh_01234567890123456789012345678901234567890123456789012345678901",
         "/api/v2/users",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -387,6 +478,15 @@ static bool is_public_ok(const gh_route *r)
     for (const char *const *p = allowed; *p != NULL; p++)
         if (strcmp(r->pattern, *p) == 0)
             return strcmp(r->method, "GET") == 0 && r->body == NULL;
+    /* the e-mailed links, whose token is the credential: GET reads a link's state, POST takes
+     * a body checked field by field */
+    static const char *const links[] = {"/api/v1/onboarding/{token}",
+                                        "/api/v1/password-reset/{token}", "/api/v1/password-reset",
+                                        NULL};
+    for (const char *const *p = links; *p != NULL; p++)
+        if (strcmp(r->pattern, *p) == 0)
+            return strcmp(r->method, "GET") == 0 ? r->body == NULL && strchr(*p, '{') != NULL
+                                                 : strcmp(r->method, "POST") == 0 && r->body;
     /* signing in is the one public change; it takes a body checked field by field */
     return strcmp(r->method, "POST") == 0 && strcmp(r->pattern, "/api/v1/session") == 0 &&
            r->body != NULL;
@@ -395,6 +495,7 @@ static bool is_public_ok(const gh_route *r)
 static void routes_deny_by_default(void **state)
 {
     size_t n = 0, public = 0;
+    size_t console = 0;
     for (const gh_route *r = gh_routes; r->method != NULL; r++, n++) {
         assert_non_null(r->pattern);
         assert_non_null(r->handler);
@@ -411,6 +512,14 @@ static void routes_deny_by_default(void **state)
             if (strncmp(r->pattern, "/api/v1/session", 15) != 0 &&
                 strncmp(r->pattern, "/api/v1/me/", 11) != 0)
                 fail_msg("%s %s: stage route outside session and me", r->method, r->pattern);
+            continue;
+        }
+        if (strcmp(r->tag, "console") == 0) { /* the web console: public GETs of h_web.c */
+            console++;
+            if (strcmp(r->method, "GET") != 0 || r->auth != GH_AUTH_PUBLIC || r->body != NULL ||
+                r->handler != gh_h_web || r->perm != 0 || strncmp(r->pattern, "/api/", 5) == 0)
+                fail_msg("%s %s: a console route is a public GET of gh_h_web", r->method,
+                         r->pattern);
             continue;
         }
         if (r->auth == GH_AUTH_PUBLIC) {
@@ -436,6 +545,7 @@ static void routes_deny_by_default(void **state)
     }
     assert_int_equal(public, 5);
     assert_true(n > public);
+    assert_true(console >= 10);
     /* spot checks of the permission each route needs */
     assert_int_equal(route_of("POST", "/api/v1/users")->perm, GH_PERM(USERS_CREATE));
     assert_int_equal(route_of("DELETE", "/api/v1/users/{id}")->perm, GH_PERM(USERS_DELETE));
@@ -461,6 +571,11 @@ static void openapi_lists_every_route(void **state)
     assert_true(json_is_object(paths));
     size_t routes = 0;
     for (const gh_route *r = gh_routes; r->method != NULL; r++, routes++) {
+        if (strcmp(r->tag, "console") == 0) { /* the web console is not part of the API */
+            assert_null(json_object_get(paths, r->pattern));
+            routes--;
+            continue;
+        }
         json_t *item = json_object_get(paths, r->pattern);
         if (item == NULL)
             fail_msg("path %s missing", r->pattern);
@@ -525,6 +640,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(route_match_paths),
         cmocka_unit_test(route_match_method_not_allowed),
+        cmocka_unit_test(route_match_console),
+        cmocka_unit_test(web_paths),
         cmocka_unit_test(route_match_rejects_bad_paths),
         J(json_required_and_unknown),
         J(json_types),

@@ -225,6 +225,13 @@ static void sequences_refused(void **state)
     refused_with("QWERTZUIOP lamp!", 15, &root_facts, "sequences");
     refused_with("abolitionist123", 8, &root_facts, "too regular a pattern"); /* cracklib */
     refused_with("asdfjkl;9876", 8, &root_facts, "sequences");
+    /* repeats: cracklib accepts all three */
+    refused_with("monkey0000000000", 15, &root_facts, "repeats");
+    refused_with("Basketball99999", 15, &root_facts, "repeats");
+    refused_with("passwordpassword", 15, &root_facts, "repeats");
+    refused_with("horse riverhorse river", 15, &root_facts, "repeats");
+    accepted("bananas in pyjamas all day", 15, &root_facts); /* "anana": short copies are words */
+    accepted("correct horse battery staple", 15, &root_facts);
     accepted("asdfjkl;9876 plus river lamps", 15, &root_facts);
 }
 

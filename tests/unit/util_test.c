@@ -328,6 +328,7 @@ static void err_table(void **state)
         {GH_ENOTFOUND, "not found", 404},
         {GH_EMETHOD, "method not allowed", 405},
         {GH_ECONFLICT, "conflict", 409},
+        {GH_EGONE, "gone", 410},
         {GH_EPRECOND, "precondition failed", 412},
         {GH_ETOOLARGE, "payload too large", 413},
         {GH_EMEDIA, "unsupported media type", 415},

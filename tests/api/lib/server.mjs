@@ -1,5 +1,6 @@
-// Starts a Gatehouse server for one test file: a fresh SQLite database in a temporary folder,
-// a platform superadmin "root" with a bearer token, and the server on 127.0.0.1 port 0.
+// Starts a Gatehouse server for one test file: a fresh SQLite database in a temporary folder (or,
+// when GATEHOUSE_TEST_PG_URL is set, a fresh PostgreSQL database in that cluster: see the end of
+// this file), a platform superadmin "root" with a bearer token, and the server on 127.0.0.1 port 0.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,12 +29,25 @@ export function cliResult(db, args, input) {
 
 export async function startServer({ args = [], env = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
-  const db = join(dir, 'gatehouse.db');
+  const db = PG_URL ? pgCreateDatabase() : join(dir, 'gatehouse.db');
   cli(db, ['admin', 'create', '--username', 'root', '--email', 'root@example.com',
     '--password-stdin'], ROOT_PASSWORD + '\n');
   const token = cli(db, ['token', 'create', '--user', 'root']).trim();
+  return spawnServer({ db, dir, token }, { args, env });
+}
+
+// Starts a server again on the database of a previous one (killed or stopped without removing
+// its folder), with new args and env; returns the same kind of object as startServer, with the
+// same root token. Its stop() removes the folder.
+export async function restartServer(prev, { args = [], env = {} } = {}) {
+  return spawnServer(prev, { args, env });
+}
+
+// `gatehouse serve` on db (a SQLite file in dir, or a PostgreSQL URL) on port 0, once it logs that
+// it listens. The object: {base, port, db, dir, token, proc, logs, api, stop, kill, cli}.
+async function spawnServer({ db, dir, token }, { args, env }) {
   const proc = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...engineEnv(dir), ...env },
   });
   const logs = [];
   const port = await new Promise((ok, fail) => {
@@ -75,11 +89,19 @@ export async function startServer({ args = [], env = {} } = {}) {
     proc.kill('SIGTERM');
     const { code, signal } = await exited;
     rmSync(dir, { recursive: true, force: true });
+    pgDropDatabase(db);
     assert.equal(signal, null, `server died of ${signal}:\n${logs.join('\n')}`);
     assert.equal(code, 0, `server exited ${code} (sanitizer report?):\n${logs.join('\n')}`);
   }
 
-  return { base, port, db, dir, token, proc, logs, api, stop, cli: (a, i) => cli(db, a, i) };
+  // Ends the server at once (SIGKILL by default, no clean-up): for crash tests. The database and
+  // its folder stay, for restartServer.
+  async function kill(signal = 'SIGKILL') {
+    proc.kill(signal);
+    return exited;
+  }
+
+  return { base, port, db, dir, token, proc, logs, api, stop, kill, cli: (a, i) => cli(db, a, i) };
 }
 
 // Creates a user with the given permissions (a fresh role) and returns {user, token}.
@@ -302,3 +324,44 @@ export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+
+// ---- PostgreSQL: with GATEHOUSE_TEST_PG_URL (a cluster's URL, set by `make pg` through
+// scripts/pg-test-cluster), every startServer gets a database of its own, CREATE DATABASE gh_<random>,
+// dropped by stop(); the server's secret key file lives in the test's folder. ----
+export const PG_URL = process.env.GATEHOUSE_TEST_PG_URL || '';
+
+// The cluster URL with another database name (libpq URL: scheme://authority/dbname?query).
+export function pgDatabaseUrl(name) {
+  const u = new URL(PG_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+// Runs SQL with psql on a database URL (the cluster's by default); returns psql -At output.
+export function psql(sql, url = PG_URL) {
+  return execFileSync('psql', [url, '-qAtX', '-v', 'ON_ERROR_STOP=1', '-c', sql], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+export function pgCreateDatabase() {
+  const name = `gh_${Math.random().toString(36).slice(2, 12)}`;
+  psql(`CREATE DATABASE ${name}`);
+  return pgDatabaseUrl(name);
+}
+
+function pgDropDatabase(db) {
+  if (!PG_URL || !db.startsWith('postgres')) return;
+  psql(`DROP DATABASE IF EXISTS ${new URL(db).pathname.slice(1)} WITH (FORCE)`);
+}
+
+function engineEnv(dir) {
+  return PG_URL ? { GATEHOUSE_SECRET_KEY_FILE: join(dir, 'secret.key') } : {};
+}
+
+// One query on a test server's database, whichever the engine; returns the rows as text, one per
+// line, columns separated by | (the format of sqlite3 and of psql -At).
+export function dbQuery(srv, sql) {
+  if (srv.db.startsWith('postgres')) return psql(sql, srv.db);
+  return execFileSync('sqlite3', ['-readonly', srv.db, sql], { encoding: 'utf8' });
+}

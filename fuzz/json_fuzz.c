@@ -1,0 +1,144 @@
+/* libFuzzer target: request bodies into the strict JSON parser (gh_json_parse_body: size, depth,
+ * duplicate keys, an object at the top) and every accepted object into gh_json_check against the
+ * field table of every route that takes a body (SECURITY.md I2, I7).
+ *
+ * Besides crashes, leaks and sanitizer reports, it checks what a client would see:
+ *  - malformed input is a 400 (GH_EINVAL), never anything else, and every 400 carries a reason
+ *    and (when it names one) a field that both fit in the problem+json answer (valid UTF-8);
+ *  - an accepted body really is within the limits: nesting at most GH_MAX_JSON_DEPTH, no field
+ *    the table does not list, every required field present, arrays of ids within their maximum.
+ * The input is the body as the server hands it over: at most GH_MAX_BODY_BYTES, no terminator. */
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake_mhd.h"
+#include "http/http.h"
+#include "http/limits.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "json_fuzz: check failed at line %d: %s\n", __LINE__, #cond);          \
+            abort();                                                                               \
+        }                                                                                          \
+    } while (0)
+
+/* Deepest nesting of objects and arrays in the parsed tree (1 for a flat object). */
+static int tree_depth(const json_t *v)
+{
+    int max = 0;
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *item;
+        json_object_foreach((json_t *)v, k, item)
+        {
+            int d = tree_depth(item);
+            max = d > max ? d : max;
+        }
+        return max + 1;
+    }
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(v, i, item)
+        {
+            int d = tree_depth(item);
+            max = d > max ? d : max;
+        }
+        return max + 1;
+    }
+    return 0;
+}
+
+/* What problem() in server.c builds from a failure: both texts must survive json_string(). */
+static void check_problem(gh_req *r, gh_err err)
+{
+    CHECK(err == GH_EINVAL);
+    CHECK(r->ctx.err_detail != NULL && r->ctx.err_detail[0] != '\0');
+    json_t *p = json_pack("{s:s, s:s?}", "detail", r->ctx.err_detail, "field", r->ctx.err_field);
+    CHECK(p != NULL);
+    json_decref(p);
+}
+
+/* An accepted object holds only listed fields, every required one, and ids within limits. */
+static void check_accepted(gh_arena *a, const json_t *obj, const gh_field *fields)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)obj, key, v)
+    {
+        const gh_field *f = fields;
+        while (f->name != NULL && strcmp(f->name, key) != 0)
+            f++;
+        CHECK(f->name != NULL);
+        if (f->type == GH_T_STRING || (f->type == GH_T_STRING_NULL && !json_is_null(v)))
+            CHECK(json_is_string(v) && strlen(json_string_value(v)) == json_string_length(v));
+        if ((f->type == GH_T_IDS || f->type == GH_T_IDS_OR_ALL) && json_is_array(v)) {
+            CHECK(json_array_size(v) <= f->max);
+            gh_ids ids;
+            gh_json_ids_in(a, v, &ids); /* what the handlers do next */
+            for (size_t i = 0; i < ids.n; i++)
+                CHECK(ids.v[i] > 0);
+        }
+        if (f->type == GH_T_OBJECT)
+            check_accepted(a, v, f->sub);
+    }
+    for (const gh_field *f = fields; f->name != NULL; f++)
+        if (f->required)
+            CHECK(json_object_get(obj, f->name) != NULL);
+}
+
+/* Each route's field table once (several routes share one). */
+static void check_routes(gh_req *r, const json_t *obj)
+{
+    for (const gh_route *rt = gh_routes; rt->method != NULL; rt++) {
+        if (rt->body == NULL)
+            continue;
+        bool seen = false;
+        for (const gh_route *q = gh_routes; q < rt && !seen; q++)
+            seen = q->body == rt->body;
+        if (seen)
+            continue;
+        r->ctx.err_field = r->ctx.err_detail = NULL;
+        gh_err err = gh_json_check(r, obj, rt->body, NULL);
+        if (err == GH_OK)
+            check_accepted(r->a, obj, rt->body);
+        else
+            check_problem(r, err);
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > GH_MAX_BODY_BYTES) /* larger bodies get a 413 before they reach the parser */
+        return 0;
+    static struct MHD_Connection conn;
+    gh_fake_reset(&conn);
+    gh_fake_add(&conn, MHD_HEADER_KIND, "Content-Type", "application/json; charset=utf-8");
+    gh_req r = {.conn = &conn, .method = "POST", .path = "/fuzz"};
+    r.a = gh_arena_new();
+    r.ctx.a = r.a;
+    r.body = malloc(size > 0 ? size : 1); /* exactly the input: ASan sees any read past it */
+    memcpy(r.body, data, size);
+    r.body_len = size;
+
+    json_t *obj = NULL;
+    gh_err err = gh_json_parse_body(&r, &obj);
+    if (err != GH_OK) {
+        CHECK(obj == NULL);
+        check_problem(&r, err);
+    } else {
+        CHECK(json_is_object(obj));
+        CHECK(tree_depth(obj) <= GH_MAX_JSON_DEPTH);
+        check_routes(&r, obj);
+    }
+    json_decref(obj);
+    free(r.body);
+    gh_arena_free(r.a);
+    return 0;
+}

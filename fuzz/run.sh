@@ -1,0 +1,38 @@
+#!/bin/sh
+# Runs the libFuzzer targets one after the other, SECONDS each (make fuzz: 60, make fuzz-smoke:
+# 10). Usage: fuzz/run.sh BUILD_DIR SECONDS [TARGET...] with targets among json route cookie http.
+#
+# Each target starts from its seeds (fuzz/corpus/<target>, only read) and from what earlier runs
+# kept (BUILD_DIR/corpus/<target>, where new inputs go), with the dictionary fuzz/dict/<target>.dict.
+# A crash, leak, sanitizer report or failed check is saved as fuzz/artifacts/<target>-crash-<sha1>
+# (replay: BUILD_DIR/fuzz/<target>_fuzz <file>) and fails the run. The targets that run a server
+# get -close_fd_mask=2: its log lines would drown the output (their own reports still show).
+set -eu
+cd "$(dirname "$0")/.."
+[ $# -ge 2 ] || { echo "usage: fuzz/run.sh BUILD_DIR SECONDS [TARGET...]" >&2; exit 2; }
+build=$1
+seconds=$2
+shift 2
+targets=${*:-json route cookie http}
+mkdir -p fuzz/artifacts
+status=0
+for t in $targets; do
+    corpus=$build/corpus/$t
+    log=$build/fuzz-$t.log
+    mkdir -p "$corpus"
+    quiet=
+    case $t in cookie | http) quiet=-close_fd_mask=2 ;; esac
+    if UBSAN_OPTIONS=print_stacktrace=1 "$build/fuzz/${t}_fuzz" "$corpus" "fuzz/corpus/$t" \
+        -dict="fuzz/dict/$t.dict" -max_total_time="$seconds" -timeout=25 -print_final_stats=1 \
+        -artifact_prefix="fuzz/artifacts/$t-" $quiet >"$log" 2>&1; then
+        last=$(grep -a '#[0-9]*.*DONE' "$log" | tail -n 1)
+        echo "fuzz $t: $(grep -a 'stat::average_exec_per_sec' "$log" | awk '{print $2}') exec/s," \
+            "$(echo "$last" | grep -o 'cov: [0-9]*') edges, $(echo "$last" | grep -o 'corp: [^ ]*')" \
+            "inputs/bytes ($log)"
+    else
+        echo "fuzz $t: FAILED (full log: $log; input saved in fuzz/artifacts/)"
+        tail -n 80 "$log"
+        status=1
+    fi
+done
+exit $status

@@ -1,0 +1,370 @@
+/* See links.h. */
+#include "core/links.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "core/internal.h"
+#include "core/validate.h"
+#include "mail/mail.h"
+#include "mail/mime.h"
+#include "util/log.h"
+
+/* Who acts on the public routes: nobody signed in. */
+static const gh_principal anonymous = {.username = "anonymous"};
+
+static const char *purpose_of(const char *kind)
+{
+    if (strcmp(kind, "onboarding") == 0)
+        return "onboarding";
+    if (strcmp(kind, "password_reset") == 0)
+        return "password_reset";
+    return NULL;
+}
+
+static const char *full_name(gh_arena *a, const gh_user *u)
+{
+    const char *f = u->first_name ? u->first_name : "", *l = u->last_name ? u->last_name : "";
+    return gh_arena_printf(a, "%s%s%s", f, f[0] && l[0] ? " " : "", l);
+}
+
+gh_err gh_core_mail_queue(gh_ctx *ctx, const gh_user *u, const char *kind, const char *origin)
+{
+    const char *name = full_name(ctx->a, u), *purpose = purpose_of(kind);
+    if (!gh_mail_address_ok(u->email))
+        return gh_fail(ctx, GH_EINVAL, "email", "this e-mail address cannot be used in a message");
+    if (!gh_mail_header_safe(name))
+        return gh_fail(ctx, GH_EINVAL, "first_name", "line breaks are not allowed in names");
+    gh_mail m = {.kind = kind,
+                 .user_id = u->id,
+                 .provider_id = u->provider_id,
+                 .to_addr = u->email,
+                 .to_name = name,
+                 .username = u->username,
+                 .language = u->language,
+                 .next_attempt_at = ctx->now,
+                 .created_at = ctx->now};
+    int64_t mail_id = 0, link_id = 0;
+    gh_err err = gh_store_mail_insert(ctx->db, &m, &mail_id);
+    if (err == GH_OK && purpose != NULL) {
+        gh_link l = {.user_id = u->id,
+                     .purpose = purpose,
+                     .origin = origin,
+                     .outbox_id = mail_id,
+                     .ttl =
+                         strcmp(purpose, "onboarding") == 0 ? GH_ONBOARDING_TTL_S : GH_RESET_TTL_S,
+                     .created_at = ctx->now};
+        err = gh_store_link_insert(ctx->db, &l, &link_id);
+    }
+    if (err == GH_OK)
+        gh_mail_kick(); /* its claim waits for our commit: it writes too */
+    return err;
+}
+
+gh_err gh_core_onboarding_issue(gh_ctx *ctx, const gh_user *u, const char *origin)
+{
+    gh_err err = gh_store_link_void(ctx->db, u->id, "onboarding", ctx->now);
+    return err == GH_OK ? gh_core_mail_queue(ctx, u, "onboarding", origin) : err;
+}
+
+/* The actor may act on target only when it holds every permission the target holds. */
+static gh_err check_power(gh_ctx *ctx, int64_t id)
+{
+    gh_principal target;
+    gh_err err = gh_store_principal_by_user(ctx->db, ctx->a, id, &target);
+    if (err == GH_OK && (gh_perm_effective(&target) & ~gh_perm_effective(ctx->who)) != 0)
+        err = gh_fail(ctx, GH_EFORBIDDEN, NULL, "this user holds permissions that you do not hold");
+    return err;
+}
+
+/* The rules of a new onboarding link for user id, e-mailed again or copied (origin resend or
+ * copy): inside the actor's scope (404), no more powerful than the actor (403), invited (409),
+ * at most GH_RESEND_PER_HOUR of that origin an hour (429). *cur gets the user. */
+static gh_err onboarding_target(gh_ctx *ctx, int64_t id, const char *origin, gh_user *cur)
+{
+    gh_err err = gh_store_user_get_visible(ctx->db, ctx->a, ctx->who, id, cur);
+    if (err == GH_OK && strcmp(cur->status, "deleted") == 0)
+        err = GH_ENOTFOUND;
+    if (err == GH_ENOTFOUND)
+        return gh_fail(ctx, err, NULL, "no such user");
+    if (err != GH_OK || (err = check_power(ctx, id)) != GH_OK)
+        return err;
+    if (strcmp(cur->status, "invited") != 0)
+        return gh_fail(ctx, GH_ECONFLICT, "status",
+                       gh_arena_printf(ctx->a,
+                                       "only invited users get onboarding links; this user is %s",
+                                       cur->status));
+    int64_t count = 0, oldest = 0;
+    err = gh_store_link_count(ctx->db, id, "onboarding", origin, ctx->now - 3600, &count, &oldest);
+    if (err == GH_OK && count >= GH_RESEND_PER_HOUR) {
+        ctx->retry_after = oldest + 3600 - ctx->now > 0 ? oldest + 3600 - ctx->now : 1;
+        return gh_fail(ctx, GH_ERATE, NULL,
+                       "5 onboarding links were made for this user in the last hour; wait before "
+                       "making another");
+    }
+    return err;
+}
+
+static gh_err resend_in_tx(gh_ctx *ctx, int64_t id, gh_user *out)
+{
+    gh_user cur;
+    gh_err err = onboarding_target(ctx, id, "resend", &cur);
+    if (err == GH_OK)
+        err = gh_core_onboarding_issue(ctx, &cur, "resend");
+    if (err == GH_OK)
+        err = gh_core_audit(ctx, "onboarding.resend", "user", id, id, cur.provider_id, NULL, NULL);
+    if (err == GH_OK)
+        err = gh_store_user_get(ctx->db, ctx->a, id, out);
+    return err;
+}
+
+/* Only admins whose roles hold every users.* permission hand out onboarding links. */
+static gh_err check_full_user_admin(gh_ctx *ctx, const char *what)
+{
+    if (gh_perm_has(ctx->who, GH_PERM_USERS_ALL))
+        return GH_OK;
+    return gh_fail(ctx, GH_EFORBIDDEN, NULL,
+                   gh_arena_printf(ctx->a, "%s needs every users.* permission", what));
+}
+
+gh_err gh_core_onboarding_resend(gh_ctx *ctx, int64_t id, gh_user *out)
+{
+    gh_err err = check_full_user_admin(ctx, "re-sending onboarding e-mails");
+    if (err == GH_OK)
+        err = gh_db_begin(ctx->db);
+    return err != GH_OK ? err : gh_core_finish(ctx, resend_in_tx(ctx, id, out));
+}
+
+static gh_err copy_in_tx(gh_ctx *ctx, int64_t id, char *token, int64_t *link_id)
+{
+    gh_user cur;
+    char hash[GH_TOKEN_HASH_CHARS];
+    gh_err err = onboarding_target(ctx, id, "copy", &cur);
+    if (err == GH_OK) /* voids the e-mailed link too: its queued message is then cancelled */
+        err = gh_store_link_void(ctx->db, id, "onboarding", ctx->now);
+    gh_link l = {.user_id = id,
+                 .purpose = "onboarding",
+                 .origin = "copy",
+                 .ttl = GH_ONBOARDING_TTL_S,
+                 .created_at = ctx->now};
+    if (err == GH_OK)
+        err = gh_store_link_insert(ctx->db, &l, link_id);
+    gh_token_new(token, hash);
+    if (err == GH_OK)
+        err = gh_store_link_handed(ctx->db, *link_id, hash, ctx->now);
+    if (err == GH_OK) /* the audit row names the link, never its token (L3) */
+        err = gh_core_audit(ctx, "onboarding.link_copied", "user", id, id, cur.provider_id, NULL,
+                            gh_arena_printf(ctx->a, "{\"link_id\":%lld}", (long long)*link_id));
+    return err;
+}
+
+gh_err gh_core_onboarding_link(gh_ctx *ctx, int64_t id, char **url, int64_t *expires_at)
+{
+    char token[GH_TOKEN_CHARS];
+    int64_t link_id = 0;
+    gh_err err = check_full_user_admin(ctx, "copying onboarding links");
+    if (err == GH_OK && (err = gh_db_begin(ctx->db)) == GH_OK)
+        err = gh_core_finish(ctx, copy_in_tx(ctx, id, token, &link_id));
+    if (err == GH_OK) {
+        *url = gh_mail_link(ctx->a, "onboarding", token);
+        *expires_at = ctx->now + GH_ONBOARDING_TTL_S;
+    }
+    sodium_memzero(token, sizeof token);
+    return err;
+}
+
+static const char *link_state(const gh_link *l, int64_t now)
+{
+    if (l->used_at != 0)
+        return "used";
+    if (l->voided_at != 0)
+        return "void";
+    return l->expires_at > now ? "pending" : "expired";
+}
+
+/* Loads the link of token (of purpose) and its user. */
+static gh_err load_link(gh_ctx *ctx, const char *purpose, const char *token, gh_link *l, gh_user *u)
+{
+    char hash[GH_TOKEN_HASH_CHARS];
+    gh_token_hash(token, hash);
+    gh_err err = gh_store_link_by_hash(ctx->db, ctx->a, hash, l);
+    if (err == GH_OK && strcmp(l->purpose, purpose) != 0)
+        err = GH_ENOTFOUND;
+    if (err == GH_OK)
+        err = gh_store_user_get(ctx->db, ctx->a, l->user_id, u);
+    if (err == GH_ENOTFOUND)
+        return gh_fail(ctx, err, "token", "this link is not valid; check that it was copied whole");
+    return err;
+}
+
+gh_err gh_core_link_status(gh_ctx *ctx, const char *purpose, const char *token, gh_link_status *out)
+{
+    gh_link l;
+    gh_user u;
+    gh_err err = load_link(ctx, purpose, token, &l, &u);
+    if (err != GH_OK)
+        return err;
+    const char *state = link_state(&l, ctx->now);
+    bool pending = strcmp(state, "pending") == 0;
+    *out = (gh_link_status){.state = state,
+                            .expires_at = l.expires_at,
+                            .user_id = u.id,
+                            .username = pending ? u.username : NULL};
+    return GH_OK;
+}
+
+/* Why an account may not set its password from a link now (A5); NULL when it may. */
+static const char *account_refusal(const char *purpose, const gh_user *u)
+{
+    if (strcmp(u->status, "deleted") == 0 || strcmp(u->status, "disabled") == 0)
+        return "this account is disabled; ask an administrator";
+    if (!u->login_enabled)
+        return "this account may not sign in; ask an administrator";
+    if (strcmp(purpose, "onboarding") == 0)
+        return strcmp(u->status, "invited") == 0 ? NULL : "onboarding is already complete";
+    if (u->enforce_sso)
+        return "this account signs in through single sign-on only";
+    return strcmp(u->status, "active") == 0 ? NULL : "this account has no password to reset yet";
+}
+
+static gh_err check_loaded(gh_ctx *ctx, const char *purpose, const gh_link *l, const gh_user *u)
+{
+    static const struct {
+        const char *state, *detail;
+    } gone[] = {
+        {"used", "this link was already used; each link works once"},
+        {"void", "this link was replaced by a newer one; use the link of the latest e-mail"},
+        {"expired", "this link expired; ask for a new one"},
+    };
+    const char *state = link_state(l, ctx->now);
+    for (size_t i = 0; i < sizeof gone / sizeof *gone; i++)
+        if (strcmp(state, gone[i].state) == 0)
+            return gh_fail(ctx, GH_EGONE, "token", gone[i].detail);
+    const char *refusal = account_refusal(purpose, u);
+    return refusal != NULL ? gh_fail(ctx, GH_EFORBIDDEN, NULL, refusal) : GH_OK;
+}
+
+gh_err gh_core_link_check(gh_ctx *ctx, const char *purpose, const char *token, gh_link_status *out)
+{
+    gh_link l;
+    gh_user u;
+    gh_err err = load_link(ctx, purpose, token, &l, &u);
+    if (err == GH_OK)
+        err = check_loaded(ctx, purpose, &l, &u);
+    if (err == GH_OK)
+        *out = (gh_link_status){.state = "pending",
+                                .expires_at = l.expires_at,
+                                .user_id = u.id,
+                                .username = u.username};
+    return err;
+}
+
+/* The writes of a completion, acting as the link's user. */
+static gh_err complete_writes(gh_ctx *ctx, const char *purpose, const gh_link *l, const gh_user *u,
+                              const char *hash)
+{
+    bool onboarding = strcmp(purpose, "onboarding") == 0;
+    gh_err err = gh_store_link_use(ctx->db, l->id, ctx->now);
+    if (err == GH_ENOTFOUND)
+        return gh_fail(ctx, GH_EGONE, "token", "this link was already used; each link works once");
+    if (err == GH_OK)
+        err = gh_store_user_set_password(ctx->db, u->id, hash, false, ctx->now);
+    if (err == GH_OK && onboarding)
+        err = gh_store_user_set_status(ctx->db, u->id, "active", ctx->now, u->id);
+    if (err == GH_OK)
+        err = gh_store_link_void(ctx->db, u->id, purpose, ctx->now);
+    if (err == GH_OK) /* whoever held the old password is out (S4) */
+        err = gh_store_session_delete(ctx->db, u->id, 0, NULL);
+    if (err == GH_OK)
+        err = gh_core_audit(ctx, onboarding ? "onboarding.completed" : "password_reset.completed",
+                            "user", u->id, u->id, u->provider_id, NULL, NULL);
+    return err;
+}
+
+gh_err gh_core_link_complete(gh_ctx *ctx, const char *purpose, const char *token, const char *hash,
+                             gh_link_status *out)
+{
+    gh_link l;
+    gh_user u;
+    gh_principal self = {0};
+    const gh_principal *saved = ctx->who;
+    gh_err err = gh_db_begin(ctx->db);
+    if (err != GH_OK)
+        return err;
+    err = load_link(ctx, purpose, token, &l, &u);
+    if (err == GH_OK)
+        err = check_loaded(ctx, purpose, &l, &u);
+    if (err == GH_OK) {
+        self =
+            (gh_principal){.user_id = u.id, .username = u.username, .provider_id = u.provider_id};
+        ctx->who = &self;
+        err = complete_writes(ctx, purpose, &l, &u, hash);
+    }
+    err = gh_core_finish(ctx, err);
+    ctx->who = saved;
+    if (err == GH_OK)
+        *out = (gh_link_status){
+            .state = "used", .expires_at = l.expires_at, .user_id = u.id, .username = u.username};
+    return err;
+}
+
+/* One account's reset e-mail, unless it cannot use one or had enough this hour. */
+static gh_err reset_one(gh_ctx *ctx, const gh_user *u)
+{
+    if (strcmp(u->status, "active") != 0 || !u->login_enabled || u->enforce_sso || !u->has_password)
+        return gh_core_audit(ctx, "password_reset.requested", "user", u->id, u->id, u->provider_id,
+                             NULL, "{\"sent\":false,\"reason\":\"ineligible\"}");
+    int64_t count = 0, oldest = 0;
+    gh_err err = gh_store_link_count(ctx->db, u->id, "password_reset", NULL, ctx->now - 3600,
+                                     &count, &oldest);
+    if (err == GH_OK && count >= GH_RESET_PER_HOUR)
+        return gh_core_audit(ctx, "password_reset.requested", "user", u->id, u->id, u->provider_id,
+                             NULL, "{\"sent\":false,\"reason\":\"rate\"}");
+    if (err == GH_OK)
+        err = gh_store_link_void(ctx->db, u->id, "password_reset", ctx->now);
+    if (err == GH_OK)
+        err = gh_core_mail_queue(ctx, u, "password_reset", "request");
+    if (err == GH_OK)
+        err = gh_core_audit(ctx, "password_reset.requested", "user", u->id, u->id, u->provider_id,
+                            NULL, "{\"sent\":true}");
+    return err;
+}
+
+static gh_err reset_in_tx(gh_ctx *ctx, const char *username, const char *email)
+{
+    gh_user one, *users = &one;
+    size_t n = 0;
+    gh_err err = GH_OK;
+    if (username != NULL) {
+        err = gh_store_user_by_username(ctx->db, ctx->a, username, &one);
+        n = err == GH_OK ? 1 : 0;
+        err = err == GH_ENOTFOUND ? GH_OK : err;
+    } else {
+        err = gh_store_users_by_email(ctx->db, ctx->a, email, GH_RESET_MAX_PER_EMAIL, &users, &n);
+    }
+    for (size_t i = 0; err == GH_OK && i < n; i++)
+        err = reset_one(ctx, &users[i]);
+    if (err == GH_OK && n == 0)
+        err = gh_core_audit(ctx, "password_reset.requested", "user", 0, 0, 0, NULL,
+                            "{\"sent\":false,\"reason\":\"unknown\"}");
+    return err;
+}
+
+gh_err gh_core_password_reset_request(gh_ctx *ctx, const char *username, const char *email)
+{
+    if ((username == NULL) == (email == NULL))
+        return gh_fail(ctx, GH_EINVAL, username ? "email" : "username",
+                       "send either username or email");
+    if (username != NULL && !gh_valid_username(username))
+        return gh_fail(ctx, GH_EINVAL, "username", "not a valid username");
+    if (email != NULL && !gh_valid_email(email))
+        return gh_fail(ctx, GH_EINVAL, "email", "not a valid e-mail address");
+    const gh_principal *saved = ctx->who;
+    ctx->who = &anonymous;
+    gh_err err = gh_db_begin(ctx->db);
+    if (err == GH_OK)
+        err = gh_core_finish(ctx, reset_in_tx(ctx, username, email));
+    ctx->who = saved;
+    return err;
+}

@@ -1,0 +1,41 @@
+/* A signed-in user's own preferences: language and timezone (My profile). Needs no users.*
+ * permission: it touches nothing else of the record, so it grants nothing. */
+#include <string.h>
+
+#include "core/internal.h"
+#include "core/validate.h"
+
+static gh_err me_update_in_tx(gh_ctx *ctx, const char *language, const char *timezone,
+                              gh_user *out)
+{
+    gh_user cur, next;
+    gh_err err = gh_store_user_get(ctx->db, ctx->a, ctx->who->user_id, &cur);
+    if (err != GH_OK)
+        return err;
+    if (language != NULL && !gh_valid_language(language))
+        return gh_fail(ctx, GH_EINVAL, "language", "use en or zh");
+    if (timezone != NULL && !gh_valid_timezone(timezone))
+        return gh_fail(ctx, GH_EINVAL, "timezone", "not an IANA timezone, e.g. Asia/Shanghai");
+    next = cur;
+    if (language != NULL)
+        next.language = language;
+    if (timezone != NULL)
+        next.timezone = timezone;
+    next.updated_at = ctx->now;
+    next.updated_by = ctx->who->user_id;
+    if ((err = gh_store_user_update(ctx->db, &next)) != GH_OK)
+        return err;
+    if ((err = gh_store_user_get(ctx->db, ctx->a, cur.id, out)) != GH_OK)
+        return err;
+    return gh_core_audit(ctx, "user.update_own", "user", cur.id, cur.id, cur.provider_id,
+                         gh_json_text(ctx->a, gh_json_user(&cur)),
+                         gh_json_text(ctx->a, gh_json_user(out)));
+}
+
+gh_err gh_core_me_update(gh_ctx *ctx, const char *language, const char *timezone, gh_user *out)
+{
+    gh_err err = gh_db_begin(ctx->db);
+    if (err != GH_OK)
+        return err;
+    return gh_core_finish(ctx, me_update_in_tx(ctx, language, timezone, out));
+}

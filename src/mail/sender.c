@@ -1,0 +1,337 @@
+/* See mail.h. */
+#include "mail/mail.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit/audit.h"
+#include "auth/auth.h"
+#include "mail/mime.h"
+#include "mail/templates.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+#define POLL_MS        1000 /* without a kick, look for due messages this often */
+#define SMTP_ERR_CHARS 512
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t thread;
+    bool running, stopping, kicked;
+    gh_mail_config cfg; /* strings owned (strdup) while running */
+} sender = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+int64_t gh_mail_backoff(int64_t base_s, int64_t attempts)
+{
+    int64_t d = base_s > 0 ? base_s : GH_MAIL_RETRY_BASE_S;
+    for (int64_t i = 1; i < attempts && d < GH_MAIL_RETRY_MAX_S; i++)
+        d *= 2;
+    return d < GH_MAIL_RETRY_MAX_S ? d : GH_MAIL_RETRY_MAX_S;
+}
+
+static const char *link_path(const char *purpose)
+{
+    return strcmp(purpose, "password_reset") == 0 ? "/reset/" : "/onboarding/";
+}
+
+static char site_url[512];
+
+void gh_mail_set_site(const char *external_url)
+{
+    snprintf(site_url, sizeof site_url, "%s", external_url != NULL ? external_url : "");
+}
+
+char *gh_mail_link(gh_arena *a, const char *purpose, const char *token)
+{
+    return gh_arena_printf(a, "%s%s%s", site_url, link_path(purpose), token);
+}
+
+gh_err gh_mail_compose(gh_arena *a, const gh_mail_config *c, const gh_mail *m, const char *token,
+                       int64_t now, char **out)
+{
+    const char *from_name = NULL, *from_addr = NULL;
+    if (gh_mail_parse_mailbox(a, c->from ? c->from : GH_MAIL_DEFAULT_FROM, &from_name,
+                              &from_addr) != GH_OK)
+        return GH_EINVAL;
+    const char *site = c->external_url ? c->external_url : "";
+    gh_mail_vars v = {
+        .name = m->to_name != NULL && m->to_name[0] != '\0' ? m->to_name : m->username,
+        .username = m->username,
+        .link = token != NULL && m->link_purpose != NULL
+                    ? gh_arena_printf(a, "%s%s%s", site, link_path(m->link_purpose), token)
+                    : "",
+        .validity = m->link_ttl > 0 ? gh_mail_validity(a, m->language, m->link_ttl) : "",
+        .site = site,
+    };
+    gh_mail_rendered r;
+    gh_err err = gh_mail_render(a, m->kind, m->language ? m->language : "en", &v, &r);
+    if (err != GH_OK)
+        return err;
+    gh_mime_message msg = {.from_name = from_name,
+                           .from_addr = from_addr,
+                           .to_name = m->to_name,
+                           .to_addr = m->to_addr,
+                           .subject = r.subject,
+                           .text = r.text,
+                           .html = r.html,
+                           .date = now};
+    return gh_mime_build(a, &msg, out);
+}
+
+/* An audit row by the system about a message of user m->user_id. */
+static gh_err audit_mail(gh_db *db, gh_arena *a, const gh_mail *m, const char *action,
+                         const char *error, int64_t now)
+{
+    json_t *after = json_pack("{s:I, s:s, s:I}", "message_id", (json_int_t)m->id, "kind", m->kind,
+                              "attempts", (json_int_t)m->attempts);
+    if (error != NULL)
+        json_object_set_new(after, "error", json_string(error));
+    gh_audit_entry e = {.at = now,
+                        .actor = "system",
+                        .action = action,
+                        .target_type = "user",
+                        .target_id = m->user_id,
+                        .target_user_id = m->user_id,
+                        .provider_id = m->provider_id,
+                        .outcome = strcmp(action, "mail.failed") != 0 ? "success" : "failure",
+                        .ip = "",
+                        .request_id = "mail",
+                        .after_json = gh_json_text(a, after)};
+    return gh_audit_record(db, &e);
+}
+
+/* Claims a due message and, when it carries a link, mints the token for this attempt (into
+ * token). *state gets "cancelled" when the link was voided or used meanwhile. */
+static gh_err claim(gh_db *db, gh_arena *a, int64_t now, gh_mail *m, char *token,
+                    const char **state)
+{
+    char hash[GH_TOKEN_HASH_CHARS];
+    gh_err err = gh_db_begin(db);
+    if (err != GH_OK)
+        return err;
+    err = gh_store_mail_claim(db, a, now, GH_MAIL_LEASE_S, m);
+    if (err == GH_OK && m->link_id != 0) {
+        gh_token_new(token, hash);
+        err = gh_store_link_mint(db, m->link_id, hash, now);
+        if (err == GH_ENOTFOUND) {
+            *state = "cancelled";
+            err =
+                gh_store_mail_finish(db, m->id, "cancelled", "superseded by a newer link", 0, now);
+        }
+    }
+    if (err != GH_OK) {
+        gh_db_rollback(db);
+        return err;
+    }
+    return gh_db_commit(db);
+}
+
+/* Records the outcome of an attempt. */
+static gh_err record(gh_db *db, gh_arena *a, const gh_mail_config *c, const gh_mail *m, bool ok,
+                     bool permanent, const char *error)
+{
+    int64_t now = gh_clock_now();
+    int max = c->max_attempts > 0 ? c->max_attempts : GH_MAIL_MAX_ATTEMPTS;
+    bool failed = !ok && (permanent || m->attempts >= max);
+    gh_err err = gh_db_begin(db);
+    if (err != GH_OK)
+        return err;
+    if (ok) {
+        err = gh_store_mail_finish(db, m->id, "sent", NULL, 0, now);
+        if (err == GH_OK && m->link_id != 0)
+            err = gh_store_link_sent(db, m->id, now);
+        if (err == GH_OK)
+            err = audit_mail(db, a, m, "mail.sent", NULL, now);
+        if (err == GH_OK && strcmp(m->kind, "onboarding") == 0)
+            err = audit_mail(db, a, m, "onboarding.sent", NULL, now);
+    } else if (failed) {
+        err = gh_store_mail_finish(db, m->id, "failed", error, 0, now);
+        if (err == GH_OK)
+            err = audit_mail(db, a, m, "mail.failed", error, now);
+    } else {
+        err = gh_store_mail_finish(db, m->id, "queued", error,
+                                   now + gh_mail_backoff(c->retry_base_s, m->attempts), now);
+    }
+    if (err != GH_OK) {
+        gh_db_rollback(db);
+        return err;
+    }
+    return gh_db_commit(db);
+}
+
+static void log_outcome(const gh_mail *m, gh_arena *a, bool ok, const char *smtp)
+{
+    gh_log(ok ? "info" : "warn", ok ? "mail_sent" : "mail_attempt_failed", "message_id",
+           gh_arena_printf(a, "%lld", (long long)m->id), "kind", m->kind, "attempt",
+           gh_arena_printf(a, "%lld", (long long)m->attempts), "smtp", smtp, NULL);
+}
+
+gh_err gh_mail_deliver_one(gh_db *db, const gh_mail_config *c, bool *did)
+{
+    gh_arena *a = gh_arena_new();
+    char token[GH_TOKEN_CHARS] = "", smtp_err[SMTP_ERR_CHARS] = "";
+    const char *state = NULL, *from_name = NULL, *from_addr = NULL;
+    char *msg = NULL;
+    gh_mail m;
+    bool permanent = false, ok = false;
+    gh_err err = claim(db, a, gh_clock_now(), &m, token, &state);
+    *did = err == GH_OK;
+    if (err == GH_ENOTFOUND)
+        err = GH_OK;
+    if (err != GH_OK || !*did || state != NULL)
+        goto out;
+    if (gh_mail_compose(a, c, &m, token[0] ? token : NULL, gh_clock_now(), &msg) != GH_OK ||
+        gh_mail_parse_mailbox(a, c->from ? c->from : GH_MAIL_DEFAULT_FROM, &from_name,
+                              &from_addr) != GH_OK) {
+        permanent = true; /* I4: a header value with CR/LF is never sent, nor retried */
+        snprintf(smtp_err, sizeof smtp_err, "refused before sending: unsafe header value");
+    } else {
+        ok = gh_smtp_send(&c->smtp, from_addr, m.to_addr, msg, smtp_err, sizeof smtp_err,
+                          &permanent) == GH_OK;
+    }
+    log_outcome(&m, a, ok, smtp_err);
+    err = record(db, a, c, &m, ok, permanent, ok ? NULL : smtp_err);
+out:
+    if (msg != NULL)
+        sodium_memzero(msg, strlen(msg)); /* it holds the link */
+    sodium_memzero(token, sizeof token);
+    gh_arena_free(a);
+    return err;
+}
+
+static void wait_for_work(void)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += POLL_MS / 1000;
+    pthread_mutex_lock(&sender.mu);
+    while (!sender.stopping && !sender.kicked)
+        if (pthread_cond_timedwait(&sender.cv, &sender.mu, &until) != 0)
+            break;
+    sender.kicked = false;
+    pthread_mutex_unlock(&sender.mu);
+}
+
+static bool stopping(void)
+{
+    pthread_mutex_lock(&sender.mu);
+    bool s = sender.stopping;
+    pthread_mutex_unlock(&sender.mu);
+    return s;
+}
+
+static void *run(void *arg)
+{
+    gh_db *db = NULL;
+    while (!stopping()) {
+        bool did = false;
+        if (db == NULL && gh_db_open(sender.cfg.db_url, &db) != GH_OK)
+            db = NULL;
+        gh_err err = db != NULL ? gh_mail_deliver_one(db, &sender.cfg, &did) : GH_EDB;
+        if (err != GH_OK)
+            gh_log("error", "mail_sender_error", "detail", gh_err_str(err), NULL);
+        if (!did || err != GH_OK)
+            wait_for_work();
+    }
+    gh_db_close(db);
+    return NULL;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s != NULL ? strdup(s) : NULL;
+}
+
+static void free_config(gh_mail_config *c)
+{
+    free((char *)c->db_url);
+    free((char *)c->smtp.url);
+    free((char *)c->smtp.user);
+    if (c->smtp.password != NULL)
+        sodium_memzero((char *)c->smtp.password, strlen(c->smtp.password));
+    free((char *)c->smtp.password);
+    free((char *)c->from);
+    free((char *)c->external_url);
+    memset(c, 0, sizeof *c);
+}
+
+gh_err gh_mail_start(const gh_mail_config *c)
+{
+    gh_arena *a = gh_arena_new();
+    const char *name, *addr, *curl_url;
+    gh_smtp_tls tls;
+    gh_err err = GH_EINVAL;
+    if (gh_mail_parse_mailbox(a, c->from ? c->from : GH_MAIL_DEFAULT_FROM, &name, &addr) != GH_OK)
+        gh_log("error", "bad_mail_from", "detail", "--mail-from takes ADDR or \"Name <ADDR>\"",
+               NULL);
+    else if (gh_smtp_url_parse(a, c->smtp.url, &curl_url, &tls) != GH_OK)
+        gh_log("error", "bad_smtp_url", "detail",
+               "--smtp-url takes smtp://HOST:PORT[?starttls=required|try] or smtps://HOST:PORT",
+               NULL);
+    else
+        err = GH_OK;
+    gh_arena_free(a);
+    if (err != GH_OK || sender.running)
+        return err != GH_OK ? err : GH_EINTERNAL;
+    sender.cfg = *c;
+    sender.cfg.db_url = dup_or_null(c->db_url);
+    sender.cfg.smtp.url = dup_or_null(c->smtp.url);
+    sender.cfg.smtp.user = dup_or_null(c->smtp.user);
+    sender.cfg.smtp.password = dup_or_null(c->smtp.password);
+    sender.cfg.from = dup_or_null(c->from);
+    sender.cfg.external_url = dup_or_null(c->external_url);
+    sender.stopping = false;
+    if (pthread_create(&sender.thread, NULL, run, NULL) != 0) {
+        free_config(&sender.cfg);
+        return GH_EINTERNAL;
+    }
+    sender.running = true;
+    return GH_OK;
+}
+
+void gh_mail_stop(void)
+{
+    if (!sender.running)
+        return;
+    pthread_mutex_lock(&sender.mu);
+    sender.stopping = true;
+    pthread_cond_signal(&sender.cv);
+    pthread_mutex_unlock(&sender.mu);
+    pthread_join(sender.thread, NULL);
+    sender.running = false;
+    free_config(&sender.cfg);
+}
+
+void gh_mail_kick(void)
+{
+    pthread_mutex_lock(&sender.mu);
+    sender.kicked = true;
+    pthread_cond_signal(&sender.cv);
+    pthread_mutex_unlock(&sender.mu);
+}
+
+gh_err gh_mail_send_test(const gh_mail_config *c, const char *to, char *result, size_t cap)
+{
+    gh_arena *a = gh_arena_new();
+    const char *from_name = NULL, *from_addr = NULL;
+    char *msg = NULL;
+    bool permanent = false;
+    gh_mail m = {.kind = "test", .to_addr = to, .to_name = "", .username = "", .language = "en"};
+    gh_err err = GH_EINVAL;
+    if (!gh_mail_address_ok(to))
+        snprintf(result, cap, "not a valid e-mail address: refused before sending");
+    else if (gh_mail_parse_mailbox(a, c->from ? c->from : GH_MAIL_DEFAULT_FROM, &from_name,
+                                   &from_addr) != GH_OK)
+        snprintf(result, cap, "--mail-from takes ADDR or \"Name <ADDR>\"");
+    else if (gh_mail_compose(a, c, &m, NULL, gh_clock_now(), &msg) != GH_OK)
+        snprintf(result, cap, "could not build the message");
+    else
+        err = gh_smtp_send(&c->smtp, from_addr, to, msg, result, cap, &permanent);
+    gh_arena_free(a);
+    return err;
+}

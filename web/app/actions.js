@@ -1,0 +1,97 @@
+// The actions on users, shared by the list's Actions menu, each row's context menu and the user's
+// page: confirmation worded like the manuals ("Yes, disable it!"), then the API, then the result
+// of each user. Disable, enable and delete go through POST /api/v1/users/bulk (per-id results);
+// the others are one request per user. Items the admin lacks permission for are left out.
+
+import { t } from './i18n.js';
+import { api } from './api.js';
+import { can, canResend, session } from './session.js';
+import { confirmDialog, resultsDialog, toast } from './ui.js';
+import { isBanned } from './format.js';
+
+const ACTIONS = {
+  disable: { perm: 'users.disable', bulk: 'disable', danger: true, applies: (u) => u.status !== 'disabled' && u.status !== 'deleted' },
+  enable: { perm: 'users.disable', bulk: 'enable', applies: (u) => u.status === 'disabled' },
+  delete: { perm: 'users.delete', bulk: 'delete', danger: true, applies: (u) => u.status !== 'deleted' },
+  reset_mfa: { perm: 'users.mfa_reset', path: 'reset-mfa', applies: (u) => u.status !== 'deleted' },
+  force_reset: { perm: 'users.force_reset', path: 'force-password-reset', applies: (u) => u.status !== 'deleted' && u.status !== 'invited' },
+  resend: { perm: null, path: 'resend-onboarding', applies: (u) => u.status === 'invited' },
+  unban: { perm: 'users.unban', path: 'unban', confirm: false, applies: (u) => isBanned(u) },
+};
+
+const allowed = (kind) => (kind === 'resend' ? canResend() : can(ACTIONS[kind].perm));
+
+// What the API's per-user answer means, in words.
+function resultText(kind, status, detail) {
+  if (status >= 200 && status < 300) return t(`done.${kind}`);
+  if (status === 404) return t('results.not_found');
+  return detail || t('results.failed', { status });
+}
+
+async function perUser(kind, users) {
+  const rows = [];
+  for (const u of users) {
+    try {
+      await api('POST', `/users/${u.id}/${ACTIONS[kind].path}`);
+      rows.push({ name: u.username, ok: true, text: resultText(kind, 200) });
+    } catch (e) {
+      if (e.status === 401) throw e;
+      rows.push({ name: u.username, ok: false, text: e.status === 429 ? t('results.rate', { s: e.retryAfter || 60 }) : resultText(kind, e.status, e.message) });
+    }
+  }
+  return rows;
+}
+
+async function bulk(kind, users) {
+  const ids = users.map((u) => u.id);
+  const { data } = await api('POST', '/users/bulk', { body: { action: ACTIONS[kind].bulk, ids } });
+  const byId = new Map(users.map((u) => [u.id, u]));
+  return data.results.map((r) => ({ name: byId.get(r.id)?.username ?? `#${r.id}`, ok: r.status < 300, text: resultText(kind, r.status, r.detail) }));
+}
+
+// Runs an action on users (after confirming); calls after() when something may have changed.
+export async function runAction(kind, users, after = () => {}) {
+  const a = ACTIONS[kind];
+  const targets = users.filter(a.applies);
+  if (!targets.length) { toast(t('actions.nothing_to_do'), 'error'); return; }
+  if (a.confirm !== false) {
+    const names = targets.map((u) => u.username);
+    const ok = await confirmDialog({
+      title: t(`confirm.${kind}.title`, { n: targets.length }),
+      text: t(`confirm.${kind}.text`, { n: targets.length, name: names[0] }),
+      confirm: t(`confirm.${kind}.yes`),
+      danger: !!a.danger,
+      items: targets.length > 1 ? names : [],
+    });
+    if (!ok) return;
+  }
+  let rows;
+  try {
+    rows = a.bulk ? await bulk(kind, targets) : await perUser(kind, targets);
+  } catch (e) {
+    if (e.status !== 401) toast(e.message, 'error');
+    return;
+  }
+  if (rows.length === 1) toast(`${rows[0].name}: ${rows[0].text}`, rows[0].ok ? 'ok' : 'error');
+  else await resultsDialog(t(`results.title.${kind}`), rows);
+  await after(kind, rows);
+}
+
+// Menu items for users (the selection, or one row). navigate(path, opts) opens the editor.
+export function actionItems(users, { navigate, after, edit = true, withLabelsFor = 'menu' }) {
+  const long = withLabelsFor === 'menu';
+  const any = (kind) => users.some(ACTIONS[kind].applies) && allowed(kind);
+  const item = (kind) => (any(kind) ? { label: t(long ? `actions.${kind}` : `row.${kind}`), danger: ACTIONS[kind].danger, action: () => runAction(kind, users, after) } : null);
+  const items = [];
+  if (edit && can('users.update') && users.some((u) => u.status !== 'deleted')) {
+    const editable = users.filter((u) => u.status !== 'deleted');
+    items.push({ label: t(long ? 'actions.edit' : 'row.edit'), action: () => navigate(`/users/${editable[0].id}/edit`, { state: { queue: editable.slice(1).map((u) => u.id) } }) });
+  }
+  for (const kind of ['disable', 'enable', 'unban', 'reset_mfa', 'force_reset', 'resend', 'delete']) items.push(item(kind));
+  return items.filter(Boolean);
+}
+
+export const mayAct = () => can('users.update') || can('users.disable') || can('users.delete') || can('users.mfa_reset') ||
+  can('users.force_reset') || can('users.unban') || canResend();
+
+export const isSelf = (u) => session.user && u.id === session.user.id;

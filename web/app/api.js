@@ -1,0 +1,61 @@
+// The JSON API under /api/v1, carried by the session cookie. fetch sends Origin and
+// Sec-Fetch-Site on state changes, which the server checks (SECURITY.md S7). Errors are
+// application/problem+json: they become an ApiError whose fields maps errors[].field to its
+// message, so forms can show it next to the field.
+
+export class ApiError extends Error {
+  constructor(status, problem, retryAfter) {
+    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem || {};
+    this.retryAfter = retryAfter;
+    this.fields = {};
+    for (const e of this.problem.errors || []) if (e.field) this.fields[e.field] = e.message || this.message;
+  }
+}
+
+let onSignedOut = null;
+// Called when a request that needed a session gets 401 (the session ended: expiry, sign-out
+// elsewhere, the account disabled).
+export function setSignedOutHandler(fn) { onSignedOut = fn; }
+
+// api('PATCH', '/users/3', {body, etag}) -> {status, data, etag}
+export async function api(method, path, { body, etag, signal, quiet401 = false } = {}) {
+  const headers = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (etag) headers['if-match'] = etag;
+  const res = await fetch(`/api/v1${path}`, {
+    method, headers, signal, credentials: 'same-origin', cache: 'no-store',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const type = res.headers.get('content-type') || '';
+  const data = type.includes('json') ? await res.json().catch(() => null) : null;
+  if (!res.ok) {
+    if (res.status === 401 && !quiet401 && onSignedOut) onSignedOut();
+    throw new ApiError(res.status, data, Number(res.headers.get('retry-after')) || 0);
+  }
+  return { status: res.status, data, etag: res.headers.get('etag') };
+}
+
+export const get = (path, opts) => api('GET', path, opts).then((r) => r.data);
+
+// Follows next_cursor through a small list (roles, groups, tenants of one parent), at most
+// `max` items.
+export async function getAll(path, { max = 2000, signal } = {}) {
+  const items = [];
+  let cursor = null;
+  do {
+    const sep = path.includes('?') ? '&' : '?';
+    const page = await get(`${path}${sep}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { signal });
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor && items.length < max);
+  return items;
+}
+
+export const qs = (params) => {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') p.set(k, v);
+  const s = p.toString();
+  return s ? `?${s}` : '';
+};

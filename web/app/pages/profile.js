@@ -1,0 +1,87 @@
+// /profile: My profile: language and timezone (PATCH /api/v1/me/profile), password (needs the
+// current one), two-factor authentication (register a device, or a new one) and my sessions.
+
+import { h, mount } from '../dom.js';
+import { t } from '../i18n.js';
+import { api, get } from '../api.js';
+import { session } from '../session.js';
+import { field, select, toast, loading, confirmDialog, showFieldErrors } from '../ui.js';
+import { timezones, timeEl } from '../format.js';
+import { refreshSelf } from '../main.js';
+import { enrolment } from './signin.js';
+
+export default async function profilePage(ctx) {
+  ctx.setTitle(t('profile.title'));
+  mount(ctx.main, loading());
+  const me = session.user;
+  const [totp, sessions] = await Promise.all([get('/me/totp', { signal: ctx.signal }), get('/me/sessions', { signal: ctx.signal })]);
+
+  // ---- language and timezone ----
+  const lang = field(t('form.language'), select([{ value: 'en', label: t('form.lang_en') }, { value: 'zh', label: t('form.lang_zh') }], { value: me.language }));
+  const zone = field(t('form.timezone'), select(timezones().map((z) => ({ value: z, label: z })), { value: me.timezone }));
+  const prefs = h('form', { class: 'form', attrs: { 'aria-label': t('profile.prefs') } }, lang.el, zone.el, h('div', {}, h('button', { type: 'submit', class: 'primary', text: t('common.save') })));
+  prefs.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    lang.setError(''); zone.setError('');
+    try {
+      await api('PATCH', '/me/profile', { body: { language: lang.input.value, timezone: zone.input.value } });
+      await refreshSelf();
+      toast(t('profile.prefs_saved'));
+    } catch (err) { const rest = showFieldErrors(err, { language: lang, timezone: zone }); if (rest.length) toast(rest.join(' '), 'error'); }
+  });
+
+  // ---- password ----
+  const cur = field(t('password.current'), h('input', { type: 'password', autocomplete: 'current-password' }), { required: true });
+  const pw = field(t('password.new'), h('input', { type: 'password', autocomplete: 'new-password' }), { required: true, hint: t('password.rules') });
+  const again = field(t('password.again'), h('input', { type: 'password', autocomplete: 'new-password' }), { required: true });
+  const pwForm = h('form', { class: 'form', attrs: { novalidate: true, 'aria-label': t('profile.change_password') } },
+    h('input', { type: 'text', autocomplete: 'username', value: me.username, hidden: true, attrs: { 'aria-hidden': 'true', tabindex: '-1' } }),
+    cur.el, pw.el, again.el, h('div', {}, h('button', { type: 'submit', class: 'primary', text: t('profile.change_password') })));
+  pwForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    for (const f of [cur, pw, again]) f.setError('');
+    if (!cur.input.value) { cur.setError(t('password.required')); cur.input.focus(); return; }
+    if (!pw.input.value) { pw.setError(t('password.required')); pw.input.focus(); return; }
+    if (pw.input.value !== again.input.value) { again.setError(t('password.mismatch')); again.input.focus(); return; }
+    try {
+      await api('POST', '/me/password', { body: { current_password: cur.input.value, password: pw.input.value } });
+      for (const f of [cur, pw, again]) f.input.value = '';
+      toast(t('password.changed'));
+    } catch (err) {
+      if (err.status === 401 && !session.user) return;
+      const rest = showFieldErrors(err, { current_password: cur, password: pw });
+      if (err.status === 401 || err.status === 403) cur.setError(err.message);
+      else if (rest.length) toast(rest.join(' '), 'error');
+    }
+  });
+
+  // ---- two-factor ----
+  const mfaBox = h('div', { class: 'mfa-box' });
+  const drawMfa = (state) => mount(mfaBox,
+    h('p', {}, h('span', { class: `badge ${state.enrolled ? 'badge-active' : 'badge-neutral'}`, text: state.enrolled ? t('profile.mfa_on') : t('profile.mfa_off') }),
+      state.required ? ` ${t('profile.mfa_required')}` : ''),
+    h('button', { type: 'button', text: state.enrolled ? t('profile.mfa_replace') : t('profile.mfa_setup'), on: { click: () => enrolment(mfaBox, { onDone: async () => drawMfa(await get('/me/totp')) }).catch((e) => toast(e.message, 'error')) } }));
+  drawMfa(totp);
+
+  // ---- sessions ----
+  const sessBox = h('div', {});
+  const drawSessions = (items) => mount(sessBox, h('div', { class: 'table-wrap' }, h('table', { class: 'table compact' },
+    h('thead', {}, h('tr', {}, ['session_started', 'session_seen', 'session_ip', 'session_agent'].map((k) => h('th', { scope: 'col', text: t(`detail.${k}`) })), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden', text: t('users.actions') })))),
+    h('tbody', {}, items.map((s) => h('tr', {},
+      h('td', {}, timeEl(h, s.created_at)), h('td', {}, timeEl(h, s.last_seen_at)), h('td', { text: s.ip }), h('td', { text: s.user_agent.slice(0, 60) }),
+      h('td', { class: 'row-buttons' }, s.current ? h('span', { class: 'badge badge-active', text: t('profile.this_session') })
+        : h('button', { type: 'button', class: 'small', text: t('detail.revoke'), on: { click: async () => {
+          if (!await confirmDialog({ title: t('detail.revoke_confirm'), text: t('detail.revoke_confirm_text'), confirm: t('detail.revoke_yes'), danger: true })) return;
+          await api('DELETE', `/me/sessions/${s.id}`).catch((e) => toast(e.message, 'error'));
+          drawSessions((await get('/me/sessions')).items);
+        } } }))))))));
+  drawSessions(sessions.items);
+
+  mount(ctx.main,
+    h('div', { class: 'page-head' }, h('div', {}, h('h1', { text: t('profile.title') }), h('p', { class: 'sub', text: `${me.username} · ${me.email}` }))),
+    h('div', { class: 'grid-2' },
+      h('section', { class: 'panel' }, h('h2', { text: t('profile.prefs') }), prefs),
+      h('section', { class: 'panel' }, h('h2', { text: t('profile.password') }), pwForm),
+      h('section', { class: 'panel' }, h('h2', { text: t('profile.mfa') }), mfaBox),
+      h('section', { class: 'panel' }, h('h2', { text: t('profile.sessions') }), sessBox)));
+}
