@@ -13,9 +13,9 @@ BUILD_PKGS := cmake gcc make pkg-config libmicrohttpd-dev libjansson-dev libsodi
               libsqlite3-dev liboath-dev libqrencode-dev libcrack2-dev cracklib-runtime wamerican \
               tzdata libcurl4-openssl-dev libpq-dev
 TEST_PKGS  := $(BUILD_PKGS) libcmocka-dev nodejs sqlite3 sqlmap curl oathtool python3-aiosmtpd \
-              postgresql postgresql-contrib
+              postgresql postgresql-contrib chromium fonts-wqy-zenhei
 
-.PHONY: all build run test deps test-deps unit api pg asan sqlmap bench bench-signin format clean \
+.PHONY: all build run test deps test-deps unit api e2e pg asan sqlmap bench bench-signin bench-pg format clean \
         fuzz fuzz-smoke fuzz-build
 
 all: build
@@ -41,6 +41,14 @@ unit: test-deps
 api: unit
 	GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/gatehouse node --test tests/api/
 
+# The web console in Debian's chromium, driven by playwright-core (npm ci installs it and axe-core
+# from package-lock.json when node_modules is missing; no browser is downloaded). One file at a
+# time: each starts its own server and browser. Screenshots land in tests/e2e/artifacts/.
+e2e: unit
+	@[ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ] || \
+		{ command -v npm >/dev/null || scripts/apt-ensure npm; npm ci --no-audit --no-fund; }
+	GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/gatehouse node --test --test-concurrency=1 tests/e2e/
+
 # The driver and store conformance tests (ctest's *_pg entries) and every API test again on
 # PostgreSQL, in a throwaway cluster on a free loopback port (scripts/pg-test-cluster installs
 # postgresql when missing and removes the cluster afterwards, whatever the outcome).
@@ -61,7 +69,7 @@ asan: test-deps
 sqlmap: unit
 	GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/gatehouse tests/sqlmap/run.sh
 
-test: api pg asan sqlmap fuzz-smoke
+test: api e2e pg asan sqlmap fuzz-smoke
 	@scripts/check-format
 
 # libFuzzer targets of fuzz/ (SECURITY.md I7), built by clang with ASan and UBSan into
@@ -84,6 +92,9 @@ bench: build
 
 bench-signin: build
 	bench/signin.sh
+
+bench-pg: build
+	bench/pg.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

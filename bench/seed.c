@@ -1,7 +1,9 @@
 /* gh-seed: fills a Gatehouse database with realistic back-office users for benchmarks.
  *
- *   gh-seed --db PATH [--users N] [--providers P] [--batch B] [--seed S]
+ *   gh-seed --db PATH|URL [--users N] [--providers P] [--batch B] [--seed S]
  *
+ * PATH is a SQLite file; a postgresql:// URL seeds PostgreSQL through the same driver (the trigram
+ * index is pg_trgm's there, kept by PostgreSQL itself; the seed ends with VACUUM ANALYZE).
  * Creates or migrates the database (gh_db_open + gh_db_migrate), adds P service providers with
  * platform accounts, sub-accounts and roles, then inserts N users through one prepared INSERT in
  * transactions of B rows. Every column is filled the way store/users.c fills it (username_key is
@@ -841,8 +843,9 @@ int main(int argc, char **argv)
         goto out;
     }
     /* a larger page cache for this connection only: the seven users indexes and the FTS index
-     * are written in random key order */
-    if (gh_db_exec(db, "PRAGMA cache_size = -262144") != GH_OK)
+     * are written in random key order (PostgreSQL: its shared_buffers serve instead) */
+    bool sqlite = gh_db_kind_of(db) == GH_DB_SQLITE;
+    if (sqlite && gh_db_exec(db, "PRAGMA cache_size = -262144") != GH_OK)
         goto out;
     char hash[GH_HASH_BYTES];
     if (gh_password_hash("bench-password-not-for-production", hash) != GH_OK)
@@ -865,9 +868,9 @@ int main(int argc, char **argv)
     if (load_users(db, &cfg, &g) != GH_OK)
         goto out;
     double t = now_s();
-    if (gh_db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)") != GH_OK)
+    if (gh_db_exec(db, sqlite ? "PRAGMA wal_checkpoint(TRUNCATE)" : "VACUUM ANALYZE") != GH_OK)
         goto out;
-    printf("checkpoint: %.1f s\n", now_s() - t);
+    printf("%s: %.1f s\n", sqlite ? "checkpoint" : "vacuum analyze", now_s() - t);
     rc = 0;
 out:
     free(pv);

@@ -5,10 +5,11 @@
  * them and looks the hash up. This target fuzzes that chain as it runs in production: each input
  * is "<Cookie value>[\n<Authorization value>]", sent as GET /api/v1/session to the server of
  * harness.h, where "@SESSION@" and "@TOKEN@" stand for the administrator's valid session cookie
- * value and bearer token (SECURITY.md S1, I7).
+ * value and bearer token, "@SESSION2@" for a valid session at its change_password step
+ * (SECURITY.md S1, I7).
  *
- * Checks besides crashes, leaks and sanitizer reports: never a 500; a 200 (a signed-in session)
- * only when the valid session value is in the Cookie header; a 403 (a valid bearer token, which
+ * Checks besides crashes, leaks and sanitizer reports: never a 500; a 200 (a session) only when
+ * a valid session value is in the Cookie header; a 403 (a valid bearer token, which
  * this session-only route refuses) only when the valid token is in the Authorization header.
  * Anything else that looks like a credential is a 401, whatever its bytes. */
 #include <stdint.h>
@@ -61,7 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     gh_fuzz_exchange(req, len, &rep);
     gh_fuzz_check_reply(req, len, &rep);
-    bool has_session = memmem(in, cookie_len, gh_fuzz_session(), strlen(gh_fuzz_session()));
+    bool has_session = memmem(in, cookie_len, gh_fuzz_session(), strlen(gh_fuzz_session())) ||
+                       memmem(in, cookie_len, gh_fuzz_session2(), strlen(gh_fuzz_session2()));
     bool has_token =
         auth != NULL && memmem(auth, n - cookie_len - 1, gh_fuzz_token(), strlen(gh_fuzz_token()));
     if (rep.status == 200 && !has_session)

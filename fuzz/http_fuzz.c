@@ -4,12 +4,13 @@
  * authentication, handlers, core, store and SQLite) (SECURITY.md I2, I6, I7).
  *
  * "@TOKEN@" and "@SESSION@" in an input become the administrator's bearer token and session
- * cookie value, so that seeds reach the authenticated routes and their handlers.
+ * cookie value, "@SESSION2@" the cookie of a session at its change_password step, so that seeds
+ * reach the authenticated routes and their handlers.
  *
  * Checks besides crashes, leaks and sanitizer reports in any server thread: no response is a
  * 500 or a problem+json without a detail, and the server keeps answering GET /healthz (checked
- * after every input that timed out and every 64 inputs). Every 256 inputs the administrator
- * is checked and made again if an input disabled, deleted or signed it out (harness.h). */
+ * after every input that timed out and every 64 inputs). Every 64 inputs the credentials are
+ * checked and made again if an input disabled, deleted or signed out their users (harness.h). */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -37,9 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     gh_fuzz_exchange(req, n, &rep);
     gh_fuzz_check_reply(req, n, &rep);
     free(req);
-    if (rep.timed_out || ++count % 64 == 0)
+    if (rep.timed_out || ++count % 64 == 0) {
         gh_fuzz_check_alive();
-    if (count % 256 == 0)
         (void)gh_fuzz_refresh();
+    }
     return 0;
 }

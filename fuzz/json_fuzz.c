@@ -6,9 +6,12 @@
  *  - malformed input is a 400 (GH_EINVAL), never anything else, and every 400 carries a reason
  *    and (when it names one) a field that both fit in the problem+json answer (valid UTF-8);
  *  - an accepted body really is within the limits: nesting at most GH_MAX_JSON_DEPTH, no field
- *    the table does not list, every required field present, arrays of ids within their maximum.
+ *    the table does not list, every required field present, and each value as its gh_field says
+ *    (type, no NUL, length in characters, distinct positive ids, array sizes), restated here
+ *    independently of json.c.
  * The input is the body as the server hands it over: at most GH_MAX_BODY_BYTES, no terminator. */
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +68,74 @@ static void check_problem(gh_req *r, gh_err err)
     json_decref(p);
 }
 
-/* An accepted object holds only listed fields, every required one, and ids within limits. */
+static bool is_id(const json_t *v)
+{
+    return json_is_integer(v) && json_integer_value(v) > 0;
+}
+
+/* A string without NUL of at most max characters (UTF-8 sequences count once). */
+static bool short_string(const json_t *v, size_t max)
+{
+    if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+        return false;
+    size_t chars = 0;
+    for (const unsigned char *p = (const unsigned char *)json_string_value(v); *p; p++)
+        chars += (*p & 0xc0) != 0x80;
+    return chars <= max;
+}
+
+static bool distinct_ids(gh_arena *a, const json_t *v, size_t max)
+{
+    if (!json_is_array(v) || json_array_size(v) > max)
+        return false;
+    gh_ids ids;
+    gh_json_ids_in(a, v, &ids); /* what the handlers do next */
+    for (size_t i = 0; i < ids.n; i++) {
+        if (!is_id(json_array_get(v, i)))
+            return false;
+        for (size_t j = 0; j < i; j++)
+            if (ids.v[i] == ids.v[j])
+                return false;
+    }
+    return true;
+}
+
+static void check_accepted(gh_arena *a, const json_t *obj, const gh_field *fields);
+
+/* The field table's promise for one accepted value, restated independently of json.c. */
+static bool conforms(gh_arena *a, const json_t *v, const gh_field *f)
+{
+    size_t i;
+    json_t *item;
+    switch (f->type) {
+    case GH_T_STRING_NULL:
+        return json_is_null(v) || short_string(v, f->max);
+    case GH_T_STRING:
+        return short_string(v, f->max);
+    case GH_T_BOOL:
+        return json_is_boolean(v);
+    case GH_T_ID_NULL:
+        return json_is_null(v) || is_id(v);
+    case GH_T_IDS_OR_ALL:
+        return (json_is_string(v) && strcmp(json_string_value(v), "all") == 0) ||
+               distinct_ids(a, v, f->max);
+    case GH_T_IDS:
+        return distinct_ids(a, v, f->max);
+    case GH_T_STRINGS:
+        if (!json_is_array(v) || json_array_size(v) > f->max)
+            return false;
+        json_array_foreach(v, i, item) if (!short_string(item, GH_MAX_NAME)) return false;
+        return true;
+    case GH_T_OBJECT:
+        if (!json_is_object(v))
+            return false;
+        check_accepted(a, v, f->sub);
+        return true;
+    }
+    return false;
+}
+
+/* An accepted object holds only listed fields, each as its table says, and every required one. */
 static void check_accepted(gh_arena *a, const json_t *obj, const gh_field *fields)
 {
     const char *key;
@@ -76,17 +146,10 @@ static void check_accepted(gh_arena *a, const json_t *obj, const gh_field *field
         while (f->name != NULL && strcmp(f->name, key) != 0)
             f++;
         CHECK(f->name != NULL);
-        if (f->type == GH_T_STRING || (f->type == GH_T_STRING_NULL && !json_is_null(v)))
-            CHECK(json_is_string(v) && strlen(json_string_value(v)) == json_string_length(v));
-        if ((f->type == GH_T_IDS || f->type == GH_T_IDS_OR_ALL) && json_is_array(v)) {
-            CHECK(json_array_size(v) <= f->max);
-            gh_ids ids;
-            gh_json_ids_in(a, v, &ids); /* what the handlers do next */
-            for (size_t i = 0; i < ids.n; i++)
-                CHECK(ids.v[i] > 0);
+        if (!conforms(a, v, f)) {
+            fprintf(stderr, "json_fuzz: field %s accepted but not as its table says\n", key);
+            abort();
         }
-        if (f->type == GH_T_OBJECT)
-            check_accepted(a, v, f->sub);
     }
     for (const gh_field *f = fields; f->name != NULL; f++)
         if (f->required)

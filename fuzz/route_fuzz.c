@@ -1,5 +1,6 @@
-/* libFuzzer target: the router (gh_route_match) and the query and If-Match helpers of json.c
- * (gh_query_limits, gh_query_only, gh_query_id, gh_query_limit, gh_if_match) (SECURITY.md I7).
+/* libFuzzer target: the router (gh_route_match), the web console's path checks (web.h) and the
+ * query and If-Match helpers of json.c (gh_query_limits, gh_query_only, gh_query_id,
+ * gh_query_limit, gh_if_match) (SECURITY.md I7).
  *
  * Input: "<method> <path>[?<query>]\n<If-Match value>". The path reaches the router as
  * libmicrohttpd hands it over (decoded, any byte but NUL); the query is split at '&' and at the
@@ -10,6 +11,7 @@
  *  - a match is the route for that very method, and the path is the route's pattern with its
  *    {id} and {sid} written back in canonical form (no "007", no "+7", no trailing "/");
  *  - no match with path_known set means some route with another method has that path;
+ *  - a console path that gh_web_path_ok accepts has no "..", hidden file or odd byte;
  *  - every refusal is a 400/412 with a reason; accepted ids are positive, limits 1..200. */
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include "fake_mhd.h"
 #include "http/http.h"
 #include "http/limits.h"
+#include "http/web.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -76,6 +79,21 @@ static void check_router(gh_arena *a, const char *method, const char *path)
                 gh_route_match(q->method, path, &i2, &s2, &k2) != NULL;
     }
     CHECK(found);
+}
+
+/* A console path the web handler accepts cannot leave the console's folder (SECURITY.md I5's
+ * cousin for files): 2 to 200 bytes of [A-Za-z0-9._/-], absolute, no "//", no segment starting
+ * with a dot, no trailing "/". */
+static void check_web(const char *path)
+{
+    const char *file = gh_web_file_for(path);
+    CHECK(file != NULL);
+    if (!gh_web_path_ok(file))
+        return;
+    size_t n = strlen(file);
+    CHECK(n >= 2 && n <= 200 && file[0] == '/' && file[n - 1] != '/');
+    CHECK(strstr(file, "//") == NULL && strstr(file, "/.") == NULL);
+    CHECK(strspn(file, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-") == n);
 }
 
 static void check_refusal(gh_req *r, gh_err err)
@@ -149,6 +167,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (qmark != NULL)
         *qmark = '\0';
     check_router(a, method, path);
+    check_web(path);
 
     static struct MHD_Connection conn;
     gh_fake_reset(&conn);

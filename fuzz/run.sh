@@ -6,7 +6,7 @@
 # kept (BUILD_DIR/corpus/<target>, where new inputs go), with the dictionary fuzz/dict/<target>.dict.
 # A crash, leak, sanitizer report or failed check is saved as fuzz/artifacts/<target>-crash-<sha1>
 # (replay: BUILD_DIR/fuzz/<target>_fuzz <file>) and fails the run. The targets that run a server
-# get -close_fd_mask=2: its log lines would drown the output (their own reports still show).
+# get -close_fd_mask=2 (their own reports and the sanitizers' still show).
 set -eu
 cd "$(dirname "$0")/.."
 [ $# -ge 2 ] || { echo "usage: fuzz/run.sh BUILD_DIR SECONDS [TARGET...]" >&2; exit 2; }
@@ -20,11 +20,14 @@ for t in $targets; do
     corpus=$build/corpus/$t
     log=$build/fuzz-$t.log
     mkdir -p "$corpus"
-    quiet=
-    case $t in cookie | http) quiet=-close_fd_mask=2 ;; esac
+    extra=
+    case $t in
+    json) extra=-max_len=65536 ;;               # GH_MAX_BODY_BYTES: bodies up to the limit
+    cookie | http) extra=-close_fd_mask=2 ;;    # the server's log lines would drown the output
+    esac
     if UBSAN_OPTIONS=print_stacktrace=1 "$build/fuzz/${t}_fuzz" "$corpus" "fuzz/corpus/$t" \
         -dict="fuzz/dict/$t.dict" -max_total_time="$seconds" -timeout=25 -print_final_stats=1 \
-        -artifact_prefix="fuzz/artifacts/$t-" $quiet >"$log" 2>&1; then
+        -artifact_prefix="fuzz/artifacts/$t-" $extra >"$log" 2>&1; then
         last=$(grep -a '#[0-9]*.*DONE' "$log" | tail -n 1)
         echo "fuzz $t: $(grep -a 'stat::average_exec_per_sec' "$log" | awk '{print $2}') exec/s," \
             "$(echo "$last" | grep -o 'cov: [0-9]*') edges, $(echo "$last" | grep -o 'corp: [^ ]*')" \

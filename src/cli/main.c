@@ -159,7 +159,9 @@ static int open_ctx(const opts *o, gh_ctx *ctx, gh_principal *sys)
     *ctx = (gh_ctx){
         .a = gh_arena_new(), .who = sys, .ip = "cli", .request_id = "cli", .now = gh_clock_now()};
     if (gh_db_open(o->db, &ctx->db) != GH_OK || gh_db_migrate(ctx->db, NULL) != GH_OK) {
-        fprintf(stderr, "gatehouse: cannot open or migrate the database %s\n", o->db);
+        char where[512];
+        gh_db_describe_url(o->db, where, sizeof where); /* no password on the terminal */
+        fprintf(stderr, "gatehouse: cannot open or migrate the database %s\n", where);
         gh_db_close(ctx->db);
         gh_arena_free(ctx->a);
         return 1;

@@ -64,14 +64,16 @@ gh_err gh_core_visible_role(gh_ctx *ctx, int64_t id, gh_role *out)
     return GH_OK;
 }
 
-/* An event that records a failure (login.failure, mail.failed) has outcome "failure", so that
- * the trail can be filtered on it; every other recorded change succeeded. */
+/* An event that records a failure (login.failure, mail.failed) has outcome "failure", a refusal
+ * before any check (login.throttled) "denied", so that the trail can be filtered on them; every
+ * other recorded change succeeded. */
 static const char *outcome_of(const char *action)
 {
     size_t n = strlen(action);
     bool failed = (n > 8 && strcmp(action + n - 8, ".failure") == 0) ||
                   (n > 7 && strcmp(action + n - 7, ".failed") == 0);
-    return failed ? "failure" : "success";
+    bool refused = n > 10 && strcmp(action + n - 10, ".throttled") == 0;
+    return failed ? "failure" : refused ? "denied" : "success";
 }
 
 gh_err gh_core_audit(gh_ctx *ctx, const char *action, const char *target_type, int64_t target_id,

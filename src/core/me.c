@@ -5,8 +5,7 @@
 #include "core/internal.h"
 #include "core/validate.h"
 
-static gh_err me_update_in_tx(gh_ctx *ctx, const char *language, const char *timezone,
-                              gh_user *out)
+static gh_err me_update_in_tx(gh_ctx *ctx, const char *language, const char *timezone, gh_user *out)
 {
     gh_user cur, next;
     gh_err err = gh_store_user_get(ctx->db, ctx->a, ctx->who->user_id, &cur);

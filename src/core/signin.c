@@ -458,6 +458,20 @@ gh_err gh_password_change_own(gh_ctx *ctx, const gh_session *sess, bool current_
     return gh_core_finish(ctx, err);
 }
 
+void gh_signin_throttled(gh_ctx *ctx, const char *factor, int64_t retry_after)
+{
+    static const gh_principal nobody = {.username = "unknown"};
+    const gh_principal *saved = ctx->who, *who = saved != NULL ? saved : &nobody;
+    ctx->who = who;
+    const char *detail = gh_arena_printf(ctx->a, "{\"factor\":\"%s\",\"retry_after\":%lld}",
+                                         factor, (long long)retry_after);
+    if (gh_db_begin(ctx->db) == GH_OK &&
+        gh_core_finish(ctx, gh_core_audit(ctx, "login.throttled", "user", who->user_id,
+                                          who->user_id, who->provider_id, NULL, detail)) != GH_OK)
+        gh_log("error", "audit_failed", "action", "login.throttled", NULL);
+    ctx->who = saved;
+}
+
 gh_err gh_core_password_policy(gh_ctx *ctx, const gh_user *u, const char *password,
                                const char *field)
 {

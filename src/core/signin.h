@@ -79,6 +79,11 @@ gh_err gh_totp_enrol_confirm(gh_ctx *ctx, const gh_session *sess, const char *co
 gh_err gh_password_change_own(gh_ctx *ctx, const gh_session *sess, bool current_ok,
                               const char *new_hash) GH_MUST_USE;
 
+/* Records that the client address ran out of sign-in attempts (login.throttled, outcome denied,
+ * with the factor and the wait), as ctx->who when a session is known, else as "unknown". Best
+ * effort, in its own transaction. */
+void gh_signin_throttled(gh_ctx *ctx, const char *factor, int64_t retry_after);
+
 /* Checks a new password for a user against the policy (A1, A2); reason set on GH_EINVAL. */
 gh_err gh_signin_password_policy(gh_ctx *ctx, int64_t user_id, const char *password) GH_MUST_USE;
 

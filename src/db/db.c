@@ -61,13 +61,30 @@ gh_err gh_db_open(const char *url, gh_db **out)
     return GH_OK;
 }
 
+/* Replaces [from, to) of the string buf (of cap bytes) by "***", or cuts the string at from when
+ * that does not fit; returns the end of the mask. */
+static char *mask(char *buf, size_t cap, char *from, char *to)
+{
+    size_t tail = strlen(to);
+    if ((size_t)(from - buf) + 3 + tail + 1 > cap) {
+        *from = '\0';
+        return from;
+    }
+    memmove(from + 3, to, tail + 1);
+    memcpy(from, "***", 3);
+    return from + 3;
+}
+
 void gh_db_describe_url(const char *url, char *buf, size_t cap)
 {
     snprintf(buf, cap, "%s", url);
-    if (!is_postgres_url(buf))
+    if (!is_postgres_url(url))
         return;
-    /* scheme://user:password@host...: the password runs from the first ':' after the scheme to
-     * the last '@' of the authority */
+    if (strlen(url) >= cap) { /* cut, it could end inside the password */
+        snprintf(buf, cap, "%s", "postgresql://...");
+        return;
+    }
+    /* scheme://user:password@host...: from the first ':' of the user part to the last '@' */
     char *auth = strstr(buf, "://") + 3;
     char *end = auth + strcspn(auth, "/?");
     char *at = NULL;
@@ -75,13 +92,14 @@ void gh_db_describe_url(const char *url, char *buf, size_t cap)
         if (*p == '@')
             at = p;
     char *colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-    if (colon == NULL)
-        return;
-    size_t tail = strlen(at);
-    if ((size_t)(colon + 1 - buf) + 3 + tail + 1 > cap)
-        return;
-    memmove(colon + 4, at, tail + 1);
-    memcpy(colon + 1, "***", 3);
+    if (colon != NULL)
+        mask(buf, cap, colon + 1, at);
+    /* ...?password=...&... */
+    for (char *q = strchr(buf, '?'); q != NULL; q = strchr(q, '&')) {
+        q++;
+        if (strncmp(q, "password=", 9) == 0)
+            q = mask(buf, cap, q + 9, q + 9 + strcspn(q + 9, "&"));
+    }
 }
 
 static void stmt_free(gh_stmt *st)

@@ -4,7 +4,12 @@
  * (store/ changes contended rows with conditional UPDATEs that PostgreSQL re-checks on the newest
  * row version) and REPEATABLE READ read transactions. Refuses a server that could lose an
  * acknowledged commit (synchronous_commit off or fsync off, D2). A connection that broke
- * (server restart, network) reports it through p_broken() so that db.c opens a new one. */
+ * (server restart, network) reports it through p_broken() so that db.c opens a new one.
+ *
+ * Round trips are what a request waits for, so two are saved per transaction: BEGIN is not sent
+ * on its own but in one pipeline with the transaction's first statement, and the COMMIT of a
+ * read-only transaction is sent without waiting (its answer is read before the connection's next
+ * command; a read-only COMMIT changes nothing, so nothing waits on it). */
 #include <libpq-fe.h>
 #include <poll.h>
 #include <stdio.h>
@@ -19,15 +24,24 @@
 #define INT_CHARS         24
 #define MIGRATION_LOCK_ID "4747732165" /* pg_advisory_lock key of `gatehouse migrate` */
 
+typedef struct pg_stmt pg_stmt;
+
 typedef struct pg_conn {
     PGconn *c;
     unsigned next_name;
-    bool broken;  /* a statement failed for want of the connection */
-    bool closing; /* statements finalised from now on need not be released on the server */
+    bool broken;        /* a statement failed for want of the connection */
+    bool closing;       /* statements finalised from now on need not be released */
+    pg_stmt *begin;     /* a BEGIN to send with the next statement, or NULL */
+    bool read_only;     /* the open transaction began READ ONLY */
+    bool commit_unread; /* a read-only COMMIT was sent; its answer is not read yet */
 } pg_conn;
 
-typedef struct pg_stmt {
+typedef enum { PLAIN, BEGIN_TX, COMMIT_TX, ROLLBACK_TX } stmt_kind;
+
+struct pg_stmt {
     pg_conn *pc;
+    stmt_kind kind;
+    bool read_only; /* a BEGIN ... READ ONLY */
     char name[16];
     int nparams;
     const char **vals;       /* per parameter: the text sent, NULL for SQL NULL */
@@ -36,7 +50,7 @@ typedef struct pg_stmt {
     PGresult *res;           /* of the current execution, NULL before the first step */
     int row, rows;           /* row: the current row, -1 before the first */
     int64_t changes;
-} pg_stmt;
+};
 
 /* Messages the server sends outside a query's result. No NOTICE ("relation already exists,
  * skipping") reaches stderr: the log is JSON lines. A FATAL one while idle is the server ending
@@ -82,19 +96,52 @@ static gh_err map_error(pg_conn *pc, const PGresult *res)
     return GH_EINTERNAL;
 }
 
-/* Runs SQL without parameters (one or several statements). */
-static gh_err run(pg_conn *pc, const char *sql)
+/* Reads the answer of a COMMIT sent without waiting (nothing was changed: a failure is only
+ * logged). */
+static void read_commit(pg_conn *pc)
 {
-    PGresult *res = PQexec(pc->c, sql);
+    if (!pc->commit_unread)
+        return;
+    pc->commit_unread = false;
+    PGresult *res;
+    while ((res = PQgetResult(pc->c)) != NULL) {
+        if (PQresultStatus(res) != PGRES_COMMAND_OK)
+            (void)map_error(pc, res);
+        PQclear(res);
+    }
+}
+
+static gh_err exec_result(pg_conn *pc, PGresult *res)
+{
     ExecStatusType s = PQresultStatus(res);
     gh_err err = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK ? GH_OK : map_error(pc, res);
     PQclear(res);
     return err;
 }
 
+/* Sends a deferred BEGIN on its own, before a command that cannot share its pipeline. */
+static gh_err flush_begin(pg_conn *pc)
+{
+    read_commit(pc);
+    pg_stmt *b = pc->begin;
+    if (b == NULL)
+        return GH_OK;
+    pc->begin = NULL;
+    return exec_result(pc, PQexecPrepared(pc->c, b->name, 0, NULL, NULL, NULL, 0));
+}
+
+/* Runs SQL without parameters (one or several statements). */
+static gh_err run(pg_conn *pc, const char *sql)
+{
+    gh_err err = flush_begin(pc);
+    return err != GH_OK ? err : exec_result(pc, PQexec(pc->c, sql));
+}
+
 /* The single value of a one-row query, copied into buf; -1 when it failed. */
 static int query_text(pg_conn *pc, const char *sql, char *buf, size_t cap)
 {
+    if (flush_begin(pc) != GH_OK)
+        return -1;
     PGresult *res = PQexec(pc->c, sql);
     int ok = -1;
     if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && PQnfields(res) >= 1) {
@@ -186,6 +233,8 @@ static void p_forget(void *conn)
 static bool p_broken(void *conn)
 {
     pg_conn *pc = conn;
+    if (!pc->broken)
+        read_commit(pc);
     if (pc->broken || PQstatus(pc->c) != CONNECTION_OK)
         return true;
     if (PQtransactionStatus(pc->c) != PQTRANS_IDLE)
@@ -271,7 +320,13 @@ static gh_err p_prepare(void *conn, const char *sql, void **out)
     st->pc = pc;
     st->nparams = n;
     st->row = -1;
+    st->kind = strncmp(sql, "BEGIN", 5) == 0  ? BEGIN_TX
+               : strcmp(sql, "COMMIT") == 0   ? COMMIT_TX
+               : strcmp(sql, "ROLLBACK") == 0 ? ROLLBACK_TX
+                                              : PLAIN;
+    st->read_only = st->kind == BEGIN_TX && strstr(sql, "READ ONLY") != NULL;
     snprintf(st->name, sizeof st->name, "gh%u", pc->next_name++);
+    read_commit(pc);
     PGresult *res = PQprepare(pc->c, st->name, text, 0, NULL);
     free(text);
     gh_err err = PQresultStatus(res) == PGRES_COMMAND_OK ? GH_OK : map_error(pc, res);
@@ -308,6 +363,12 @@ static void p_finalize(void *raw)
     pg_stmt *st = raw;
     p_reset(st);
     pg_conn *pc = st->pc;
+    if (pc->begin == st && !pc->closing && !pc->broken && flush_begin(pc) != GH_OK)
+        pc->broken = true; /* never run the transaction's statements without it */
+    if (pc->begin == st)
+        pc->begin = NULL;
+    if (!pc->closing && !pc->broken)
+        read_commit(pc);
     if (!pc->closing && !pc->broken && PQstatus(pc->c) == CONNECTION_OK &&
         PQtransactionStatus(pc->c) == PQTRANS_IDLE) {
         char sql[40];
@@ -390,16 +451,103 @@ static void p_bind_null(void *raw, int idx)
         st->vals[idx - 1] = NULL;
 }
 
+/* Executes st with the deferred BEGIN in one pipeline (one round trip); returns st's result, or
+ * the BEGIN's when that failed (NULL when the connection went). */
+static PGresult *exec_after_begin(pg_stmt *st)
+{
+    pg_conn *pc = st->pc;
+    pg_stmt *b = pc->begin;
+    pc->begin = NULL;
+    if (PQenterPipelineMode(pc->c) != 1 ||
+        PQsendQueryPrepared(pc->c, b->name, 0, NULL, NULL, NULL, 0) != 1 ||
+        PQsendQueryPrepared(pc->c, st->name, st->nparams, st->vals, NULL, NULL, 0) != 1 ||
+        PQpipelineSync(pc->c) != 1) {
+        pc->broken = true; /* only a lost connection refuses to queue */
+        return NULL;
+    }
+    /* BEGIN's result, NULL, st's result (or "aborted"), NULL, then the sync */
+    PGresult *out = NULL, *res;
+    bool first = true, synced = false;
+    int nulls = 0;
+    while (!synced && nulls < 2) {
+        if ((res = PQgetResult(pc->c)) == NULL) {
+            nulls++;
+            continue;
+        }
+        nulls = 0;
+        ExecStatusType s = PQresultStatus(res);
+        if (s == PGRES_PIPELINE_SYNC) {
+            synced = true;
+        } else if (out == NULL && !(first && s == PGRES_COMMAND_OK)) {
+            out = res; /* st's result, or the failed BEGIN's */
+            res = NULL;
+        }
+        first = false;
+        PQclear(res);
+    }
+    if (!synced || PQexitPipelineMode(pc->c) != 1)
+        pc->broken = true;
+    return out;
+}
+
+/* BEGIN waits for the next statement; COMMIT of a read-only transaction does not wait. */
+static bool control(pg_stmt *st, gh_err *err)
+{
+    pg_conn *pc = st->pc;
+    *err = GH_OK;
+    switch (st->kind) {
+    case BEGIN_TX:
+        read_commit(pc);
+        pc->begin = st;
+        pc->read_only = st->read_only;
+        return true;
+    case COMMIT_TX:
+    case ROLLBACK_TX:
+        if (pc->begin != NULL) { /* nothing ran: nothing to end */
+            pc->begin = NULL;
+            return true;
+        }
+        if (st->kind == COMMIT_TX && pc->read_only && !pc->broken) {
+            pc->read_only = false;
+            if (PQsendQueryPrepared(pc->c, st->name, 0, NULL, NULL, NULL, 0) != 1) {
+                pc->broken = true;
+                *err = GH_EDB;
+            }
+            pc->commit_unread = *err == GH_OK;
+            return true;
+        }
+        pc->read_only = false;
+        return false;
+    case PLAIN:
+        return false;
+    }
+    return false;
+}
+
 /* The first step executes the statement and keeps its whole result; later steps walk it. */
 static gh_err p_step(void *raw, bool *row)
 {
     pg_stmt *st = raw;
     *row = false;
+    gh_err err;
+    if (st->res == NULL && control(st, &err)) {
+        st->res = err == GH_OK ? PQmakeEmptyPGresult(st->pc->c, PGRES_COMMAND_OK) : NULL;
+        if (err != GH_OK)
+            gh_log("error", "db_unavailable", "detail", "the connection is lost", NULL);
+        return err;
+    }
+    if (st->res == NULL && st->pc->broken) {
+        gh_log("error", "db_unavailable", "detail", "the connection is lost", NULL);
+        return GH_EDB; /* until db.c opens a new one */
+    }
     if (st->res == NULL) {
-        PGresult *res = PQexecPrepared(st->pc->c, st->name, st->nparams, st->vals, NULL, NULL, 0);
+        read_commit(st->pc);
+        PGresult *res = st->pc->begin != NULL ? exec_after_begin(st)
+                                              : PQexecPrepared(st->pc->c, st->name, st->nparams,
+                                                               st->vals, NULL, NULL, 0);
         ExecStatusType s = PQresultStatus(res);
         if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
-            gh_err err = map_error(st->pc, res);
+            err = map_error(st->pc, res);
             PQclear(res);
             return err;
         }

@@ -29,37 +29,6 @@ static const char *user_agent(gh_req *r)
 
 /* ---- per-address throttle of sign-in steps (I8) ---- */
 
-/* The first refusal of an address in a window, as login.throttled with outcome "denied" and the
- * address (L1, L2): a flood writes one row a minute per address, not one per request. The TOTP
- * step knows its user; the password step does not (yet). Best effort, in its own transaction. */
-static void audit_throttled(gh_req *r, const char *factor, int64_t retry)
-{
-    const gh_principal *who = r->has_session ? &r->who : NULL;
-    gh_audit_entry e = {
-        .at = r->ctx.now,
-        .actor_id = who != NULL ? who->user_id : 0,
-        .actor = who != NULL ? who->username : "unknown",
-        .action = "login.throttled",
-        .target_type = "user",
-        .target_id = who != NULL ? who->user_id : 0,
-        .target_user_id = who != NULL ? who->user_id : 0,
-        .provider_id = who != NULL ? who->provider_id : 0,
-        .outcome = "denied",
-        .ip = r->ip,
-        .request_id = r->request_id,
-        .after_json = gh_arena_printf(r->a, "{\"factor\":\"%s\",\"retry_after\":%lld}", factor,
-                                      (long long)retry),
-    };
-    gh_db *db = r->ctx.db != NULL ? r->ctx.db : gh_http_db();
-    gh_err err = db != NULL ? gh_db_begin(db) : GH_EDB;
-    if (err == GH_OK && (err = gh_audit_record(db, &e)) == GH_OK)
-        err = gh_db_commit(db);
-    if (err != GH_OK && db != NULL)
-        gh_db_rollback(db);
-    gh_log(err == GH_OK ? "warn" : "error", "signin_throttled", "ip", r->ip, "factor", factor,
-           NULL);
-}
-
 /* Whether the client address has no failed sign-in steps left in its budget: then the request
  * gets 429 with Retry-After before any Argon2id work (and whatever the account). Otherwise one
  * attempt is taken, which settle() gives back unless the step fails. */
@@ -70,8 +39,13 @@ static bool throttled(gh_req *r, const char *factor)
     if (gh_throttle_take(r->ip, r->ctx.now, &retry, &first) == GH_OK)
         return false;
     r->retry_after = gh_arena_printf(r->a, "%lld", (long long)retry);
-    if (first)
-        audit_throttled(r, factor, retry);
+    if (first) { /* one audit row per address and window, not one per request */
+        if (r->ctx.db == NULL)
+            r->ctx.db = gh_http_db();
+        if (r->ctx.db != NULL)
+            gh_signin_throttled(&r->ctx, factor, retry);
+        gh_log("warn", "signin_throttled", "ip", r->ip, "factor", factor, NULL);
+    }
     gh_fail(&r->ctx, GH_ERATE, NULL, "too many failed sign-ins from this address; retry later");
     return true;
 }

@@ -104,12 +104,12 @@ static gh_err read_disk(gh_req *r, const char *path, gh_web_file *out)
         got += (size_t)k;
     }
     buf[got] = '\0';
-    *out = (gh_web_file){.path = path,
-                         .content_type = gh_web_content_type(path),
-                         .data = buf,
-                         .len = got,
-                         .etag = gh_arena_printf(r->a, "\"d%llx-%zx\"",
-                                                 (unsigned long long)st.st_mtime, got)};
+    *out = (gh_web_file){
+        .path = path,
+        .content_type = gh_web_content_type(path),
+        .data = buf,
+        .len = got,
+        .etag = gh_arena_printf(r->a, "\"d%llx-%zx\"", (unsigned long long)st.st_mtime, got)};
     err = GH_OK;
 out:
     close(fd);

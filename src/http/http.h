@@ -85,7 +85,7 @@ struct gh_req {
     json_t *out;
     int64_t etag_version; /* >0: send ETag */
     const char *content_type;
-    char *text; /* non-JSON body (metrics, health) */
+    char *text;                /* non-JSON body (metrics, health) */
     size_t text_len;           /* its length when it is not NUL-terminated text (0: strlen) */
     const char *cache_control; /* instead of no-store (the console's files) */
     const char *etag;          /* an ETag header of its own (quoted) */

@@ -133,11 +133,14 @@ static gh_err check_value(gh_req *r, const json_t *v, const gh_field *f, const c
         json_t *item;
         if (!json_is_array(v) || json_array_size(v) > f->max)
             return bad(r, name, "must be an array of strings");
-        json_array_foreach(
-            v, i, item) if (!json_is_string(item) ||
-                            json_string_length(item) >
-                                GH_MAX_NAME) return bad(r, name,
-                                                        "must be an array of short strings");
+        json_array_foreach(v, i, item)
+        {
+            if (!json_is_string(item) || json_string_length(item) > GH_MAX_NAME)
+                return bad(r, name, "must be an array of short strings");
+            /* C code reads each item up to its first NUL: "users.read\u0000x" is not a name */
+            if (strlen(json_string_value(item)) != json_string_length(item))
+                return bad(r, name, "must not contain NUL characters");
+        }
         return GH_OK;
     }
     case GH_T_OBJECT:

@@ -143,7 +143,10 @@ static const gh_field change_password_fields[] = {
 };
 
 /* A page or file of the web console: GET, public, tag "console". */
-#define CONSOLE(path) {"GET", path, gh_h_web, GH_AUTH_PUBLIC, 0, NULL, "Web console", "console"}
+#define CONSOLE(path)                                                                              \
+    {                                                                                              \
+        "GET", path, gh_h_web, GH_AUTH_PUBLIC, 0, NULL, "Web console", "console"                   \
+    }
 
 #define SESSION_ANY "totp enroll_totp change_password done"
 

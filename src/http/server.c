@@ -316,10 +316,10 @@ static json_t *problem(gh_req *r, gh_err err)
                   gh_arena_printf(r->a, "urn:gatehouse:problem:%s", types[err] + 3), "title",
                   gh_err_str(err), "status", status, "detail", detail, "request_id", r->request_id);
     bool named = r->ctx.err_field != NULL && status < 500;
-    json_object_set_new(
-        p, "errors",
-        named ? json_pack("[{s:s, s:s}]", "field", r->ctx.err_field, "message", detail)
-              : json_array());
+    /* NULL when the field is not UTF-8 (a query parameter's name is the client's bytes) */
+    json_t *errors =
+        named ? json_pack("[{s:s, s:s}]", "field", r->ctx.err_field, "message", detail) : NULL;
+    json_object_set_new(p, "errors", errors != NULL ? errors : json_array());
     return p;
 }
 

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { startServer, adminWith, listAll } from './lib/server.mjs';
+import { startServer, adminWith, listAll, PG_URL } from './lib/server.mjs';
 
 let srv;
 let rootId;
@@ -197,7 +197,8 @@ test('cursor paging walks the whole trail newest first, without gaps or repeats'
 // ---- L3 canary ----
 
 function dbDump() {
-  return execFileSync('sqlite3', [srv.db, '.dump'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const [cmd, args] = srv.db.startsWith('postgres') ? ['pg_dump', ['--data-only', srv.db]] : ['sqlite3', [srv.db, '.dump']];
+  return execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 }
 
 test('L3: no password or token in audit rows, the log, or the database in clear', async () => {
@@ -311,7 +312,7 @@ test('L2: the access log and the audit row carry the response\'s request id', as
 
 // ---- D1 ----
 
-test('D1: the SQLite database runs in WAL mode', () => {
+test('D1: the SQLite database runs in WAL mode', { skip: PG_URL ? 'SQLite only (on PostgreSQL, db_test_pg checks D2)' : false }, () => {
   const mode = execFileSync('sqlite3', [srv.db, 'PRAGMA journal_mode'], { encoding: 'utf8' }).trim();
   assert.equal(mode, 'wal');
 });

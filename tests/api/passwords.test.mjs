@@ -15,10 +15,10 @@
 //       hash.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import {
   startServer, signIn, withCookie, createUser, readyUser, strongPassword, cliResult, auditRows,
   listAll, testClock, median, ROOT_PASSWORD,
+  dbQuery,
 } from './lib/server.mjs';
 
 const INITIAL = 'a long enough password for tests'; // createUser's and readyUser's first password
@@ -530,7 +530,7 @@ test('force-password-reset ends the sessions; the next sign-in may only change t
 
 test('A12: hashes are Argon2id at m=19 MiB, t=2, p=1, and a current hash is kept at sign-in', async () => {
   const { user, username, password } = await createUser(srv, { password: pw(20) });
-  const storedOf = (id) => execFileSync('sqlite3', [srv.db, `SELECT password_hash FROM users WHERE id = ${Number(id)}`], { encoding: 'utf8' }).trim();
+  const storedOf = (id) => dbQuery(srv, `SELECT password_hash FROM users WHERE id = ${Number(id)}`).trim();
   const stored = () => storedOf(user.id);
   const first = stored();
   assert.match(first, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);

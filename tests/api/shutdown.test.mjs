@@ -2,8 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { execFileSync } from 'node:child_process';
-import { startServer } from './lib/server.mjs';
+import { startServer, dbQuery } from './lib/server.mjs';
 
 function connect(port) {
   return new Promise((ok, fail) => {
@@ -41,7 +40,7 @@ test('the change acknowledged during shutdown is in the database', async () => {
   const db = srv.db;
   srv.proc.kill('SIGTERM');
   await new Promise((ok) => srv.proc.on('exit', ok));
-  const names = execFileSync('sqlite3', [db, 'SELECT name FROM tenants'], { encoding: 'utf8' });
+  const names = dbQuery({ db }, 'SELECT name FROM tenants');
   assert.match(names, /Durable/);
   await srv.stop();
 });

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import {
   startServer, signIn, withCookie, createUser, changeForced, strongPassword, testClock, oathtool,
   enrolTotp, auditRows, listAll,
+  dbQuery,
 } from './lib/server.mjs';
 
 let srv;
@@ -196,11 +197,12 @@ function assertQrSvg(svg) {
 
 // The bytes of the database and its WAL.
 function dbBytes() {
+  if (srv.db.startsWith('postgres')) return [execFileSync('pg_dump', [srv.db], { maxBuffer: 64 * 1024 * 1024 })];
   const dir = srv.dir;
   return readdirSync(dir).filter((f) => f.startsWith('gatehouse.db')).map((f) => readFileSync(join(dir, f)));
 }
 
-const sql = (query) => execFileSync('sqlite3', ['-readonly', srv.db, query], { encoding: 'utf8' });
+const sql = (query) => dbQuery(srv, query);
 
 test('enrolment: a 160-bit secret, its otpauth URI and a QR code; confirming with oathtool gives ten recovery codes (A11)', async () => {
   const u = await person();

@@ -99,10 +99,10 @@ test('two-factor: first enrolment with the QR code and recovery codes, then the 
   assert.match(secret, /^[A-Z2-7]{32,}$/);
   await axeCheck(page, 'TOTP enrolment');
   await shot(page, 'signin-enrol-totp');
-  await page.getByLabel('Code').fill('000000');
+  await page.getByLabel('Code', { exact: true }).fill('000000');
   await page.getByRole('button', { name: 'Confirm' }).click();
   await page.getByText('That code does not match.').waitFor();
-  await page.getByLabel('Code').fill(oathtool(secret, clock.now()));
+  await page.getByLabel('Code', { exact: true }).fill(oathtool(secret, clock.now()));
   await page.getByRole('button', { name: 'Confirm' }).click();
   await page.getByRole('heading', { name: 'Recovery codes' }).waitFor();
   assert.equal(await page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').count(), 10);
@@ -118,10 +118,10 @@ test('two-factor: first enrolment with the QR code and recovery codes, then the 
   await heading(page, 'Two-Factor Authentication');
   await axeCheck(page, 'TOTP step');
   await shot(page, 'signin-totp-step');
-  await page.getByLabel('Code').fill('123456');
+  await page.getByLabel('Code', { exact: true }).fill('123456');
   await page.getByRole('button', { name: 'Verify' }).click();
   await page.getByText('The code is not correct.').waitFor();
-  await page.getByLabel('Code').fill(oathtool(secret, clock.now()));
+  await page.getByLabel('Code', { exact: true }).fill(oathtool(secret, clock.now()));
   await page.getByRole('button', { name: 'Verify' }).click();
   await page.waitForURL(/\/profile$/);
   await page.getByText('A mobile device is registered.').waitFor();
@@ -136,7 +136,7 @@ test('the console speaks Chinese to a user whose language is zh; the sign-in pag
   await page.getByLabel('Language').selectOption('zh');
   await heading(page, '登录后台');
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-CN');
-  await page.getByLabel('Language').selectOption('en');
+  await page.getByLabel('语言').selectOption('en');
   await heading(page, 'Sign in to the Back-Office');
   await signInUI(page, u.username, u.password);
   await page.waitForURL(/\/signin\/password$/);

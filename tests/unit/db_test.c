@@ -417,6 +417,138 @@ static void placeholders(void **state)
     gh_arena_free(a);
 }
 
+/* Transactions in every shape (PostgreSQL sends BEGIN with the first statement and does not
+ * wait for a read-only COMMIT): empty ones, a failure as the first statement, a write right after
+ * a read transaction, reads inside one snapshot. */
+static void transaction_shapes(void **state)
+{
+    testdb *t = *state;
+    assert_int_equal(gh_db_exec(t->db, "CREATE TABLE u (k TEXT NOT NULL UNIQUE)"), GH_OK);
+    assert_int_equal(gh_db_begin(t->db), GH_OK);
+    assert_int_equal(gh_db_commit(t->db), GH_OK);
+    assert_int_equal(gh_db_begin_read(t->db), GH_OK);
+    gh_db_rollback(t->db);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(gh_db_begin(t->db), GH_OK);
+        assert_int_equal(gh_db_exec(t->db, "INSERT INTO u (k) VALUES ('a')"),
+                         i == 0 ? GH_OK : GH_ECONFLICT);
+        if (i == 0)
+            assert_int_equal(gh_db_commit(t->db), GH_OK);
+        else
+            gh_db_rollback(t->db);
+    }
+    gh_stmt *st = NULL;
+    bool row = false;
+    for (int i = 0; i < 3; i++) { /* the first statement of the transaction fails */
+        assert_int_equal(gh_db_begin(t->db), GH_OK);
+        assert_int_equal(gh_db_prepare(t->db, "INSERT INTO u (k) VALUES (?)", &st), GH_OK);
+        gh_stmt_bind_text(st, 1, "a");
+        assert_int_equal(gh_stmt_step(st, &row), GH_ECONFLICT);
+        gh_stmt_done(st);
+        gh_db_rollback(t->db);
+    }
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(gh_db_begin_read(t->db), GH_OK);
+        assert_int_equal(query_int(t->db, "SELECT COUNT(*) FROM u"), 1 + i);
+        assert_int_equal(query_int(t->db, "SELECT COUNT(*) FROM u WHERE k = 'a'"), 1);
+        assert_int_equal(gh_db_commit(t->db), GH_OK);
+        char sql[64];
+        snprintf(sql, sizeof sql, "INSERT INTO u (k) VALUES ('b%d')", i);
+        assert_int_equal(gh_db_exec(t->db, sql), GH_OK); /* right after the read commit */
+    }
+    /* a read transaction sees one snapshot (SQLite: its read lock; PostgreSQL: REPEATABLE READ) */
+    gh_db *db2 = NULL;
+    assert_int_equal(gh_db_open(t->path, &db2), GH_OK);
+    assert_int_equal(gh_db_begin_read(t->db), GH_OK);
+    assert_int_equal(query_int(t->db, "SELECT COUNT(*) FROM u"), 4);
+    assert_int_equal(gh_db_exec(db2, "INSERT INTO u (k) VALUES ('c')"), GH_OK);
+    assert_int_equal(query_int(t->db, "SELECT COUNT(*) FROM u"), 4);
+    assert_int_equal(gh_db_commit(t->db), GH_OK);
+    assert_int_equal(query_int(t->db, "SELECT COUNT(*) FROM u"), 5);
+    gh_db_close(db2);
+}
+
+static uint64_t fnv1a(const char *s) /* db.c's cache key */
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* A transaction whose BEGIN misses the statement cache (its slot is held by a busy statement)
+ * is still one transaction: a rollback undoes what ran in it. */
+static void begin_outside_the_cache(void **state)
+{
+    testdb *t = *state;
+    const gh_db_driver *drv = on_postgres(t) ? &gh_db_postgres_driver : &gh_db_sqlite_driver;
+    uint64_t want = fnv1a(drv->begin_sql) % 512;
+    char sql[64];
+    for (int i = 0;; i++) {
+        snprintf(sql, sizeof sql, "SELECT %d", i);
+        if (fnv1a(sql) % 512 == want)
+            break;
+    }
+    assert_int_equal(gh_db_exec(t->db, "CREATE TABLE n (v BIGINT)"), GH_OK);
+    gh_stmt *busy = NULL;
+    assert_int_equal(gh_db_prepare(t->db, sql, &busy), GH_OK); /* first in the slot, kept busy */
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(gh_db_begin(t->db), GH_OK);
+        assert_int_equal(gh_db_exec(t->db, "INSERT INTO n VALUES (1)"), GH_OK);
+        gh_db_rollback(t->db);
+    }
+    gh_stmt_done(busy);
+    assert_int_equal(query_int(t->db, "SELECT COUNT(*) FROM n"), 0);
+}
+
+/* Text that is not UTF-8 (a query string, a header) binds without error on both engines;
+ * PostgreSQL, which keeps only UTF-8, gets U+FFFD for each bad byte. */
+static void text_not_utf8(void **state)
+{
+    testdb *t = *state;
+    gh_arena *a = gh_arena_new();
+    gh_stmt *st = NULL;
+    bool row = false;
+    assert_int_equal(gh_db_prepare(t->db, "SELECT ?, ?", &st), GH_OK);
+    gh_stmt_bind_text(st, 1, "a\xff\xc3(b");
+    gh_stmt_bind_text(st, 2, "ok \xe4\xb8\xad");
+    assert_int_equal(gh_stmt_step(st, &row), GH_OK);
+    assert_true(row);
+    assert_string_equal(gh_stmt_text(st, 0, a),
+                        on_postgres(t) ? "a\xef\xbf\xbd\xef\xbf\xbd(b" : "a\xff\xc3(b");
+    assert_string_equal(gh_stmt_text(st, 1, a), "ok \xe4\xb8\xad");
+    gh_stmt_done(st);
+    gh_arena_free(a);
+}
+
+/* Logs and messages name the database without its password. */
+static void url_without_password(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"postgresql://gh:s3cret@db.internal:5432/gatehouse",
+         "postgresql://gh:***@db.internal:5432/gatehouse"},
+        {"postgres://gh:p@ss@db/gh?sslmode=require", "postgres://gh:***@db/gh?sslmode=require"},
+        {"postgresql://gh@db/gh?sslmode=require&password=s3cret&x=1",
+         "postgresql://gh@db/gh?sslmode=require&password=***&x=1"},
+        {"postgresql://db/gh?password=s3cret", "postgresql://db/gh?password=***"},
+        {"postgresql://gh@127.0.0.1:1/gh", "postgresql://gh@127.0.0.1:1/gh"},
+        {"/var/lib/gatehouse/gh:x@y.db", "/var/lib/gatehouse/gh:x@y.db"},
+    };
+    char buf[256];
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        gh_db_describe_url(cases[i][0], buf, sizeof buf);
+        assert_string_equal(buf, cases[i][1]);
+    }
+    for (size_t cap = 1; cap < 40; cap++) { /* too long for the buffer: no piece of the secret */
+        gh_db_describe_url("postgresql://gh:s3cret@db/gh", buf, cap);
+        assert_null(strstr(buf, "s3"));
+        gh_db_describe_url("postgresql://gh:s@db/gh?password=x", buf, cap);
+        assert_null(strstr(buf, ":s"));
+        assert_null(strstr(buf, "=x"));
+    }
+}
+
 /* Both dialects know the same migrations: a change to the schema is written for each. */
 static void migrations_have_twins(void **state)
 {
@@ -530,6 +662,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(substring_search, setup_migrated, teardown),
         cmocka_unit_test_setup_teardown(placeholders, setup_raw, teardown),
         cmocka_unit_test(migrations_have_twins),
+        cmocka_unit_test(url_without_password),
+        cmocka_unit_test_setup_teardown(transaction_shapes, setup_raw, teardown),
+        cmocka_unit_test_setup_teardown(text_not_utf8, setup_raw, teardown),
+        cmocka_unit_test_setup_teardown(begin_outside_the_cache, setup_raw, teardown),
         cmocka_unit_test_setup_teardown(reconnects, setup_raw, teardown),
         cmocka_unit_test_setup_teardown(concurrent_migrations, setup_raw, teardown),
     };

@@ -1,5 +1,6 @@
 /* The store conformance suite: every store function over a fresh migrated database per test.
- * It speaks only store.h, so the same cases apply to any driver (SQLite now, PostgreSQL later). */
+ * It speaks only store.h, so the same cases run on every driver: SQLite (store_test) and
+ * PostgreSQL (store_test_pg, a fresh database per test in GATEHOUSE_TEST_PG_URL's cluster). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

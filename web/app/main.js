@@ -174,6 +174,11 @@ async function render({ focus = false } = {}) {
 document.addEventListener('click', (e) => {
   const a = e.target.closest?.('a[href]');
   if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey || a.target || a.hasAttribute('download')) return;
+  if (a.getAttribute('href').startsWith('#')) { // the skip link: focus the target
+    const target = document.querySelector(a.getAttribute('href'));
+    if (target) { e.preventDefault(); target.focus(); }
+    return;
+  }
   const url = new URL(a.href, location.href);
   if (url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
   e.preventDefault();

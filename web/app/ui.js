@@ -234,6 +234,7 @@ export function multiSelect(legendText, { allowAll = false, allLabel = t('common
     },
     setDisabled(d) {
       fs.disabled = d;
+      if (d) fs.setAttribute('aria-disabled', 'true'); else fs.removeAttribute('aria-disabled');
       fs.classList.toggle('disabled', d);
       sync();
     },

@@ -29,7 +29,7 @@ export async function openPage(browser, base, { timezoneId = 'UTC', locale = 'en
   page.setDefaultTimeout(10000);
   const problems = [];
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/the server responded with a status of (401|403|404|409|410|412|429)/.test(m.text())) problems.push(`console: ${m.text()}`);
+    if (m.type() === 'error' && !/the server responded with a status of (400|401|403|404|409|410|412|429)/.test(m.text())) problems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   await page.addInitScript(() => {

@@ -44,7 +44,7 @@ function node(x, signal) {
   const childKind = CHILD[x.kind];
   const li = h('li', { dataset: { id: String(x.id), kind: x.kind } });
   const name = h('span', { class: 'tree-name', text: x.name });
-  const ul = h('ul', { hidden: true, attrs: { role: 'group' } });
+  const ul = h('ul', { hidden: true });
   let loaded = false;
   const toggle = h('button', { type: 'button', class: ['tree-toggle', !childKind && 'leaf'], attrs: { 'aria-expanded': 'false', 'aria-label': t('tenants.expand', { name: x.name }) } });
   if (!childKind) { toggle.disabled = true; toggle.setAttribute('aria-hidden', 'true'); toggle.tabIndex = -1; }

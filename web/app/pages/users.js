@@ -54,9 +54,10 @@ export default async function usersPage(ctx) {
   let debounce = null;
   search.addEventListener('input', () => {
     clearTimeout(debounce);
+    table.setAttribute('aria-busy', 'true');
     debounce = setTimeout(() => {
       const q = search.value.trim().slice(0, 100);
-      if (q === s.q) return;
+      if (q === s.q) { if (!inflight) table.removeAttribute('aria-busy'); return; }
       if (!s.q && q && s.sort === 'name') s.sort = ''; // a search lists matches fast in index order
       if (s.q && !q && !s.sort) s.sort = 'name';
       s.q = q; s.cursor = ''; s.back = []; refresh();
@@ -90,7 +91,7 @@ export default async function usersPage(ctx) {
     h('div', { class: 'search' }, search), filters,
     h('div', { class: 'toolbar-right' }, selCount, mayAct() ? actionsBtn : null));
 
-  const table = h('table', { class: 'table users-table', attrs: { 'aria-describedby': 'users-caption' } });
+  const table = h('table', { class: 'table users-table', attrs: { 'aria-describedby': 'users-caption', 'aria-busy': 'true' } });
   const pager = h('nav', { class: 'pager', attrs: { 'aria-label': t('pager.label') } });
   const panel = h('div', { id: 'users-panel', attrs: { role: 'tabpanel', 'aria-labelledby': `tab-${s.status}` } },
     toolbar, h('div', { class: 'table-wrap' }, table), pager);
@@ -209,7 +210,7 @@ export default async function usersPage(ctx) {
       if (e.status === 400 && s.cursor) { s.cursor = ''; s.back = []; refresh(); return; } // a stale cursor
       mount(table, h('tbody', {}, h('tr', {}, h('td', {}, errorBox(e)))));
     } finally {
-      if (inflight === ac) table.removeAttribute('aria-busy');
+      if (inflight === ac) { inflight = null; table.removeAttribute('aria-busy'); }
     }
   }
 
