@@ -14,6 +14,7 @@
  * lines, the harness first waits for QUIET_MS of silence, so that the later ones are answered
  * too (a request still unanswered then, e.g. behind a sign-in's Argon2id check, may be cut). */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -49,7 +50,7 @@
 
 static struct MHD_Daemon *daemon_seen;
 static gh_server *server;
-static char dir[64], db_path[96], key_path[96];
+static char dir[96], db_path[128], key_path[128];
 static char admin[64], admin_password[32], token[128], session[128];
 static char session2[128]; /* a user's first sign-in: stage change_password */
 static unsigned char secret_key[GH_SECRET_KEY_BYTES];
@@ -96,12 +97,36 @@ static void cleanup(void)
     gh_throttle_stop();
     static const char *const suffixes[] = {"", "-wal", "-shm", NULL};
     for (const char *const *s = suffixes; *s != NULL; s++) {
-        char p[128];
+        char p[160];
         snprintf(p, sizeof p, "%s%s", db_path, *s);
         unlink(p);
     }
     unlink(key_path);
     rmdir(dir);
+}
+
+/* Removes the folders of earlier runs that died (a crash skips atexit): gh-fuzz-<pid>-* whose
+ * process is gone. */
+static void sweep(const char *base)
+{
+    DIR *d = opendir(base);
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        long pid = 0;
+        char path[512];
+        if (sscanf(e->d_name, "gh-fuzz-%ld-", &pid) != 1 || pid <= 0 || kill((pid_t)pid, 0) == 0 ||
+            errno != ESRCH)
+            continue;
+        static const char *const files[] = {"gh.db", "gh.db-wal", "gh.db-shm", "gh.key", NULL};
+        for (const char *const *f = files; *f != NULL; f++) {
+            snprintf(path, sizeof path, "%s/%s/%s", base, e->d_name, *f);
+            unlink(path);
+        }
+        snprintf(path, sizeof path, "%s/%s", base, e->d_name);
+        rmdir(path);
+    }
+    if (d != NULL)
+        closedir(d);
 }
 
 /* A new administrator and its token, made as `gatehouse admin create` and `token create` make
@@ -234,7 +259,8 @@ void gh_fuzz_server_init(void)
     if (report != NULL)
         setvbuf(report, NULL, _IOLBF, 0);
     const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    snprintf(dir, sizeof dir, "%s/gh-fuzz-XXXXXX", base);
+    sweep(base);
+    snprintf(dir, sizeof dir, "%s/gh-fuzz-%ld-XXXXXX", base, (long)getpid());
     if (mkdtemp(dir) == NULL || gh_auth_init() != GH_OK)
         die("cannot make a temporary folder or start libsodium");
     snprintf(db_path, sizeof db_path, "%s/gh.db", dir);

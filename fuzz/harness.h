@@ -6,10 +6,11 @@
  * and an API token made by the same core functions as `gatehouse admin create` and `gatehouse
  * token create`, the sign-in throttle and the Argon2id pool started, a signed-in session of
  * that administrator, a few rows made through the API for the seeds to use (tenants 1-3, a role,
- * a group, user "ann"), and a user signed in at its first step (change_password). The temporary
- * folder is removed at exit. With GH_FUZZ_VERBOSE set in the environment, each exchange prints one
- * line (sizes and statuses) on stderr. Not thread-safe: libFuzzer runs one input at a time. Any
- * failure of the harness itself aborts with a message. */
+ * a group, user "ann"), and a user signed in at its first step (change_password). 127.0.0.1, the
+ * address the harness connects from, is a trusted proxy, so that X-Forwarded-For is parsed. The
+ * temporary folder is removed at exit (after a crash, by the next run). With GH_FUZZ_VERBOSE set
+ * in the environment, each exchange prints one line (time, sizes, statuses). Not thread-safe:
+ * libFuzzer runs one input at a time. Any failure of the harness itself aborts with a message. */
 #ifndef GH_FUZZ_HARNESS_H
 #define GH_FUZZ_HARNESS_H
 

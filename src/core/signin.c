@@ -186,7 +186,7 @@ gh_err gh_signin_finish(gh_ctx *ctx, gh_signin *s, bool password_ok, const char 
     /* The Argon2id check took a while: a ban (parallel wrong passwords) or a disable committed
      * since the read above still holds (A4, A5). Read again inside the write transaction. */
     if (err == GH_OK &&
-        (err = gh_store_credentials(ctx->db, ctx->a, NULL, c->user_id, &fresh)) == GH_OK &&
+        (err = gh_store_credentials_locked(ctx->db, ctx->a, c->user_id, &fresh)) == GH_OK &&
         !can_sign_in(&fresh, ctx->now)) {
         gh_db_rollback(ctx->db);
         ctx->who = saved;
@@ -283,7 +283,7 @@ gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code, con
     if ((err = gh_db_begin(ctx->db)) != GH_OK)
         return err;
     /* A ban by parallel failures committed since the read above still holds (A4, A5). */
-    if ((err = gh_store_credentials(ctx->db, ctx->a, NULL, c.user_id, &fresh)) == GH_OK &&
+    if ((err = gh_store_credentials_locked(ctx->db, ctx->a, c.user_id, &fresh)) == GH_OK &&
         !can_sign_in(&fresh, ctx->now)) {
         gh_db_rollback(ctx->db);
         return totp_blocked(ctx, &fresh);
@@ -463,8 +463,8 @@ void gh_signin_throttled(gh_ctx *ctx, const char *factor, int64_t retry_after)
     static const gh_principal nobody = {.username = "unknown"};
     const gh_principal *saved = ctx->who, *who = saved != NULL ? saved : &nobody;
     ctx->who = who;
-    const char *detail = gh_arena_printf(ctx->a, "{\"factor\":\"%s\",\"retry_after\":%lld}",
-                                         factor, (long long)retry_after);
+    const char *detail = gh_arena_printf(ctx->a, "{\"factor\":\"%s\",\"retry_after\":%lld}", factor,
+                                         (long long)retry_after);
     if (gh_db_begin(ctx->db) == GH_OK &&
         gh_core_finish(ctx, gh_core_audit(ctx, "login.throttled", "user", who->user_id,
                                           who->user_id, who->provider_id, NULL, detail)) != GH_OK)

@@ -70,8 +70,7 @@ gh_err gh_session_end(gh_ctx *ctx, const gh_session *sess) GH_MUST_USE;
 typedef struct gh_totp_enrolment {
     const char *secret_base32, *otpauth_uri, *qr_svg;
 } gh_totp_enrolment;
-gh_err gh_totp_enrol_start(gh_ctx *ctx, const gh_session *sess,
-                           gh_totp_enrolment *out) GH_MUST_USE;
+gh_err gh_totp_enrol_start(gh_ctx *ctx, const gh_session *sess, gh_totp_enrolment *out) GH_MUST_USE;
 gh_err gh_totp_enrol_confirm(gh_ctx *ctx, const gh_session *sess, const char *code,
                              char ***recovery_codes, const char **next) GH_MUST_USE;
 

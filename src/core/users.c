@@ -202,9 +202,8 @@ gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
         pw = generated;
     }
     if (pw != NULL &&
-        (err = gh_core_password_policy(ctx, &u, pw,
-                                       in->generate_password ? "generate_password" : "password")) !=
-            GH_OK)
+        (err = gh_core_password_policy(
+             ctx, &u, pw, in->generate_password ? "generate_password" : "password")) != GH_OK)
         return err;
     if (pw != NULL && (err = gh_password_hash(pw, hash)) != GH_OK)
         return err;

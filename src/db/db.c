@@ -319,6 +319,11 @@ const char *gh_db_skip_locked(const gh_db *db)
     return db->drv->skip_locked;
 }
 
+const char *gh_db_for_update(const gh_db *db)
+{
+    return db->drv->for_update;
+}
+
 gh_err gh_db_integrity(gh_db *db)
 {
     return db->drv->integrity(db->conn);

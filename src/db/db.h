@@ -89,6 +89,11 @@ void gh_db_substring_search(gh_db *db, gh_arena *a, const char *q, gh_db_search 
  * transactions already exclude each other. Only inside gh_db_begin(). */
 const char *gh_db_skip_locked(const gh_db *db);
 
+/* What a SELECT of one row that the transaction goes on to decide about appends, so that a
+ * concurrent writer's change is waited for and seen: " FOR UPDATE" on PostgreSQL, "" on SQLite.
+ * Only inside gh_db_begin(). */
+const char *gh_db_for_update(const gh_db *db);
+
 /* Integrity check of the whole database (SQLite: PRAGMA integrity_check; PostgreSQL: amcheck's
  * bt_index_check of every index when the extension is installed, else a read of the main tables);
  * GH_OK when sound. */

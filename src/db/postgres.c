@@ -23,6 +23,10 @@
 #define MIN_SERVER        130000 /* trusted pg_trgm, generated columns */
 #define INT_CHARS         24
 #define MIGRATION_LOCK_ID "4747732165" /* pg_advisory_lock key of `gatehouse migrate` */
+/* p_substring_search()'s predicate. A statement holding it is planned for its term at each
+ * execution instead of once: whether the trigram index or the id order finds the first page
+ * sooner depends on how common the term is (the column's statistics say, see migration 001). */
+#define SEARCH_PREDICATE "u.search_text LIKE ?"
 
 typedef struct pg_stmt pg_stmt;
 
@@ -42,6 +46,7 @@ struct pg_stmt {
     pg_conn *pc;
     stmt_kind kind;
     bool read_only; /* a BEGIN ... READ ONLY */
+    char *one_shot; /* SQL sent with each execution (not prepared), or NULL */
     char name[16];
     int nparams;
     const char **vals;       /* per parameter: the text sent, NULL for SQL NULL */
@@ -301,6 +306,7 @@ static void stmt_free(pg_stmt *st)
     free(st->vals);
     free(st->ints);
     free(st->fixed);
+    free(st->one_shot);
     free(st);
 }
 
@@ -326,6 +332,11 @@ static gh_err p_prepare(void *conn, const char *sql, void **out)
                                               : PLAIN;
     st->read_only = st->kind == BEGIN_TX && strstr(sql, "READ ONLY") != NULL;
     snprintf(st->name, sizeof st->name, "gh%u", pc->next_name++);
+    if (strstr(sql, SEARCH_PREDICATE) != NULL) {
+        st->one_shot = text;
+        *out = st;
+        return GH_OK;
+    }
     read_commit(pc);
     PGresult *res = PQprepare(pc->c, st->name, text, 0, NULL);
     free(text);
@@ -369,7 +380,7 @@ static void p_finalize(void *raw)
         pc->begin = NULL;
     if (!pc->closing && !pc->broken)
         read_commit(pc);
-    if (!pc->closing && !pc->broken && PQstatus(pc->c) == CONNECTION_OK &&
+    if (!pc->closing && !pc->broken && st->one_shot == NULL && PQstatus(pc->c) == CONNECTION_OK &&
         PQtransactionStatus(pc->c) == PQTRANS_IDLE) {
         char sql[40];
         snprintf(sql, sizeof sql, "DEALLOCATE %s", st->name);
@@ -451,6 +462,22 @@ static void p_bind_null(void *raw, int idx)
         st->vals[idx - 1] = NULL;
 }
 
+/* Queues st's execution (PQsendQuery*'s result). */
+static int send_stmt(pg_stmt *st)
+{
+    if (st->one_shot != NULL)
+        return PQsendQueryParams(st->pc->c, st->one_shot, st->nparams, NULL, st->vals, NULL, NULL,
+                                 0);
+    return PQsendQueryPrepared(st->pc->c, st->name, st->nparams, st->vals, NULL, NULL, 0);
+}
+
+static PGresult *exec_stmt(pg_stmt *st)
+{
+    if (st->one_shot != NULL)
+        return PQexecParams(st->pc->c, st->one_shot, st->nparams, NULL, st->vals, NULL, NULL, 0);
+    return PQexecPrepared(st->pc->c, st->name, st->nparams, st->vals, NULL, NULL, 0);
+}
+
 /* Executes st with the deferred BEGIN in one pipeline (one round trip); returns st's result, or
  * the BEGIN's when that failed (NULL when the connection went). */
 static PGresult *exec_after_begin(pg_stmt *st)
@@ -459,8 +486,7 @@ static PGresult *exec_after_begin(pg_stmt *st)
     pg_stmt *b = pc->begin;
     pc->begin = NULL;
     if (PQenterPipelineMode(pc->c) != 1 ||
-        PQsendQueryPrepared(pc->c, b->name, 0, NULL, NULL, NULL, 0) != 1 ||
-        PQsendQueryPrepared(pc->c, st->name, st->nparams, st->vals, NULL, NULL, 0) != 1 ||
+        PQsendQueryPrepared(pc->c, b->name, 0, NULL, NULL, NULL, 0) != 1 || send_stmt(st) != 1 ||
         PQpipelineSync(pc->c) != 1) {
         pc->broken = true; /* only a lost connection refuses to queue */
         return NULL;
@@ -542,9 +568,7 @@ static gh_err p_step(void *raw, bool *row)
     }
     if (st->res == NULL) {
         read_commit(st->pc);
-        PGresult *res = st->pc->begin != NULL ? exec_after_begin(st)
-                                              : PQexecPrepared(st->pc->c, st->name, st->nparams,
-                                                               st->vals, NULL, NULL, 0);
+        PGresult *res = st->pc->begin != NULL ? exec_after_begin(st) : exec_stmt(st);
         ExecStatusType s = PQresultStatus(res);
         if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
             err = map_error(st->pc, res);
@@ -612,8 +636,7 @@ static void p_substring_search(gh_arena *a, const char *q, gh_db_search *out)
     }
     *p++ = '%';
     *p = '\0';
-    *out = (gh_db_search){
-        .join = "", .where = "u.search_text LIKE ?", .param = like, .id_col = "u.id"};
+    *out = (gh_db_search){.join = "", .where = SEARCH_PREDICATE, .param = like, .id_col = "u.id"};
 }
 
 /* With amcheck installed, verifies every B-tree index of the schema against its table; without
@@ -663,6 +686,7 @@ const gh_db_driver gh_db_postgres_driver = {
     .lock_sql = "SELECT pg_advisory_lock(" MIGRATION_LOCK_ID ")",
     .unlock_sql = "SELECT pg_advisory_unlock(" MIGRATION_LOCK_ID ")",
     .skip_locked = " FOR UPDATE SKIP LOCKED",
+    .for_update = " FOR UPDATE",
     .substring_search = p_substring_search,
     .integrity = p_integrity,
 };

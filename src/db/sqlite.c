@@ -80,6 +80,25 @@ static void configure_once(void)
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* bit_or(x): the bitwise OR of a group's integers, NULL for none, as PostgreSQL's aggregate of
+ * that name, so that store/ can fold permission masks in SQL written once. */
+static void bit_or_step(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    sqlite3_int64 *acc = sqlite3_aggregate_context(c, sizeof *acc);
+    if (acc != NULL && sqlite3_value_type(argv[0]) != SQLITE_NULL)
+        *acc |= sqlite3_value_int64(argv[0]);
+}
+
+static void bit_or_final(sqlite3_context *c)
+{
+    sqlite3_int64 *acc = sqlite3_aggregate_context(c, 0); /* NULL: no row was seen */
+    if (acc != NULL)
+        sqlite3_result_int64(c, *acc);
+    else
+        sqlite3_result_null(c);
+}
+
 static gh_err s_open(const char *path, void **out)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -94,6 +113,12 @@ static gh_err s_open(const char *path, void **out)
         return GH_EDB;
     }
     sqlite3_busy_timeout(conn, BUSY_TIMEOUT_MS);
+    if (sqlite3_create_function(conn, "bit_or", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL,
+                                bit_or_step, bit_or_final) != SQLITE_OK) {
+        gh_log("error", "db_open_failed", "path", path, "detail", sqlite3_errmsg(conn), NULL);
+        sqlite3_close(conn);
+        return GH_EDB;
+    }
     sqlite3_extended_result_codes(conn, 1);
     gh_err err = s_exec(conn, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
                               "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; "
@@ -241,6 +266,7 @@ const gh_db_driver gh_db_sqlite_driver = {
     .begin_sql = "BEGIN IMMEDIATE",
     .begin_read_sql = "BEGIN",
     .skip_locked = "", /* BEGIN IMMEDIATE already keeps every other writer out */
+    .for_update = "",
     .substring_search = s_substring_search,
     .integrity = s_integrity,
 };

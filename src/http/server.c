@@ -276,6 +276,8 @@ static gh_err dispatch(gh_req *r)
     gh_err err = gh_query_limits(r);
     if (err != GH_OK)
         return err;
+    if (strcmp(r->method, "HEAD") == 0) /* a GET whose body libmicrohttpd leaves out */
+        r->method = "GET";
     const gh_route *route = gh_route_match(r->method, r->path, &id, &sub, &path_known);
     if (route == NULL)
         return path_known ? gh_fail(&r->ctx, GH_EMETHOD, NULL, "method not allowed here")
@@ -473,7 +475,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     }
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);

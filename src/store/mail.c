@@ -284,10 +284,11 @@ gh_err gh_store_link_mint(gh_db *db, int64_t id, const char *hash, int64_t now)
 gh_err gh_store_link_handed(gh_db *db, int64_t id, const char *hash, int64_t now)
 {
     gh_stmt *st = NULL;
-    gh_err err = gh_db_prepare(db,
-                               "UPDATE user_links SET token_hash = ?, sent_at = ?, expires_at = ? + "
-                               "ttl WHERE id = ? AND used_at = 0 AND voided_at = 0",
-                               &st);
+    gh_err err =
+        gh_db_prepare(db,
+                      "UPDATE user_links SET token_hash = ?, sent_at = ?, expires_at = ? + "
+                      "ttl WHERE id = ? AND used_at = 0 AND voided_at = 0",
+                      &st);
     if (err != GH_OK)
         return err;
     gh_stmt_bind_text(st, 1, hash);

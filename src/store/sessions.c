@@ -170,22 +170,34 @@ gh_err gh_store_session_list(gh_db *db, gh_arena *a, int64_t user_id, int64_t no
     "user_group_members m JOIN user_group_roles gr ON gr.group_id = m.group_id JOIN roles r ON "   \
     "r.id = gr.role_id WHERE m.user_id = users.id AND r.mfa_required = 1))"
 
+#define SQL_CREDENTIALS                                                                            \
+    "SELECT id, provider_id, banned_until, totp_last_step, username, status, password_hash, "      \
+    "totp_secret, totp_pending, login_enabled, enforce_sso, " SQL_MFA_REQUIRED ", mfa_enrolled, "  \
+    "must_change_password FROM users "
+
+static gh_err read_credentials(gh_db *db, gh_arena *a, const char *sql, const char *username,
+                               int64_t user_id, gh_credentials *out);
+
 gh_err gh_store_credentials(gh_db *db, gh_arena *a, const char *username, int64_t user_id,
                             gh_credentials *out)
 {
+    return read_credentials(db, a,
+                            username != NULL ? SQL_CREDENTIALS "WHERE username_key = lower(?)"
+                                             : SQL_CREDENTIALS "WHERE id = ?",
+                            username, user_id, out);
+}
+
+gh_err gh_store_credentials_locked(gh_db *db, gh_arena *a, int64_t user_id, gh_credentials *out)
+{
+    const char *sql = gh_arena_printf(a, "%sWHERE id = ?%s", SQL_CREDENTIALS, gh_db_for_update(db));
+    return read_credentials(db, a, sql, NULL, user_id, out);
+}
+
+static gh_err read_credentials(gh_db *db, gh_arena *a, const char *sql, const char *username,
+                               int64_t user_id, gh_credentials *out)
+{
     gh_stmt *st = NULL;
-    gh_err err = gh_db_prepare(
-        db,
-        username != NULL
-            ? "SELECT id, provider_id, banned_until, totp_last_step, username, status, "
-              "password_hash, totp_secret, totp_pending, login_enabled, "
-              "enforce_sso, " SQL_MFA_REQUIRED ", "
-              "mfa_enrolled, must_change_password FROM users WHERE username_key = lower(?)"
-            : "SELECT id, provider_id, banned_until, totp_last_step, username, status, "
-              "password_hash, totp_secret, totp_pending, login_enabled, "
-              "enforce_sso, " SQL_MFA_REQUIRED ", "
-              "mfa_enrolled, must_change_password FROM users WHERE id = ?",
-        &st);
+    gh_err err = gh_db_prepare(db, sql, &st);
     if (err != GH_OK)
         return err;
     if (username != NULL)

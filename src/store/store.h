@@ -235,6 +235,10 @@ typedef struct gh_credentials {
 
 gh_err gh_store_credentials(gh_db *db, gh_arena *a, const char *username, int64_t user_id,
                             gh_credentials *out) GH_MUST_USE;
+/* The same by id inside a write transaction, holding the row until it ends (FOR UPDATE on
+ * PostgreSQL), so that a ban or a disable committed meanwhile by another instance is seen. */
+gh_err gh_store_credentials_locked(gh_db *db, gh_arena *a, int64_t user_id,
+                                   gh_credentials *out) GH_MUST_USE;
 /* Lock-out, one conditional UPDATE each (A4): a failure counts only while the user is not banned;
  * the max_failures-th consecutive one bans until now + ban_seconds and restarts the count.
  * *banned_now says whether this failure imposed the ban. */

@@ -104,3 +104,16 @@ test('S8: HSTS on every response when served behind TLS (--external-url https://
     assert.ok(Number(m[1]) >= 15552000, `${x.what}: HSTS max-age below 180 days: ${hsts}`);
   }
 });
+
+test('HEAD answers like GET without a body, with the same headers and authentication', async () => {
+  const h = await fetch(`${plain.base}/healthz`, { method: 'HEAD' });
+  assert.equal(h.status, 200);
+  assert.equal(await h.text(), '');
+  assert.match(h.headers.get('content-security-policy') || '', /frame-ancestors 'none'/);
+  const anon = await fetch(`${plain.base}/api/v1/users`, { method: 'HEAD' });
+  assert.equal(anon.status, 401, 'HEAD needs the same credentials as GET');
+  const ok = await fetch(`${plain.base}/api/v1/users?limit=1`, { method: 'HEAD', headers: { authorization: `Bearer ${plain.token}` } });
+  assert.equal(ok.status, 200);
+  assert.equal(await ok.text(), '');
+  assert.equal(ok.headers.get('cache-control'), 'no-store');
+});

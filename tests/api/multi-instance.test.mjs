@@ -281,7 +281,7 @@ test('PostgreSQL goes away: 503 meanwhile, both instances recover by themselves,
       execFileSync(CLUSTER, ['up', url]);
       for (const s of [one, two]) {
         let r;
-        for (let i = 0; i < 50; i++) {
+        for (let i = 0; i < 150; i++) { // 15 s: slow under the sanitizers
           r = await s.api('GET', '/api/v1/tenants?limit=1');
           if (r.status === 200) break;
           await new Promise((ok) => setTimeout(ok, 100));
