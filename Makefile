@@ -39,7 +39,7 @@ unit: test-deps
 	cd $(BUILD) && ctest --output-on-failure
 
 api: unit
-	GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/gatehouse node --test tests/api/
+	GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/gatehouse node --test --test-concurrency=2 tests/api/
 
 # The web console in Debian's chromium, driven by playwright-core (npm ci installs it and axe-core
 # from package-lock.json when node_modules is missing; no browser is downloaded). One file at a
@@ -55,7 +55,7 @@ e2e: unit
 pg: unit
 	scripts/pg-test-cluster run sh -c 'rc=0; \
 		(cd $(BUILD) && ctest --output-on-failure -R "_pg$$") || rc=1; \
-		GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/gatehouse node --test tests/api/ || rc=1; \
+		GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/gatehouse node --test --test-concurrency=2 tests/api/ || rc=1; \
 		exit $$rc'
 
 asan: test-deps
@@ -64,7 +64,7 @@ asan: test-deps
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		GATEHOUSE_BIN=$(CURDIR)/$(ASAN_BUILD)/gatehouse node --test tests/api/
+		GATEHOUSE_BIN=$(CURDIR)/$(ASAN_BUILD)/gatehouse node --test --test-concurrency=2 tests/api/
 
 sqlmap: unit
 	GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/gatehouse tests/sqlmap/run.sh

@@ -61,7 +61,7 @@ say "== setting up $USERS users"
 echo "$PASSWORD" | "$GH" admin create --username benchadmin --email benchadmin@example.com \
     --password-stdin --db "$DB" >/dev/null 2>>"$OUT/cli.log"
 TOKEN=$("$GH" token create --user benchadmin --db "$DB" 2>>"$OUT/cli.log")
-start_server --signin-rate-per-minute 1000000
+start_server --signin-rate-per-minute 10000
 n=1
 while [ $n -le "$USERS" ]; do
     curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \

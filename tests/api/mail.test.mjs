@@ -73,11 +73,15 @@ test('crash: an e-mail queued before SIGKILL is delivered after a restart on the
   // 1. the sender points at a closed port: the first attempt fails and is retried later
   const dead = await closedPort();
   const first = await startServer({ args: ['--smtp-url', `smtp://127.0.0.1:${dead}`, '--mail-retry-seconds', '2'] });
+  // should an assertion fail half-way, the servers still running must not keep the file alive
+  const alive = (s) => s.proc.exitCode === null && s.proc.signalCode === null;
+  cleanup.push(async () => { if (alive(first)) await first.kill(); });
   const name = uniq('crash');
   const email = `${name}@example.com`;
   const r = await first.api('POST', '/api/v1/users', { body: { username: name, email, first_name: 'Crash' } });
   assert.equal(r.status, 201, JSON.stringify(r.body));
-  const failed = await userUntil(first, r.body.id, (u) => u.onboarding.delivery.attempts >= 1, 'first attempt');
+  // (the attempt is counted when the sender claims the message, the error once it failed)
+  const failed = await userUntil(first, r.body.id, (u) => u.onboarding.delivery.attempts >= 1 && u.onboarding.delivery.error, 'first attempt');
   assert.equal(failed.onboarding.delivery.state, 'queued', 'a refused connection is retried');
   assert.match(failed.onboarding.delivery.error, /connect/i);
   const { signal } = await first.kill('SIGKILL');
@@ -85,6 +89,7 @@ test('crash: an e-mail queued before SIGKILL is delivered after a restart on the
 
   // 2. a second user created while the sender has no SMTP server at all, then killed too
   const second = await restartServer(first);
+  cleanup.push(async () => { if (alive(second)) await second.kill(); });
   const name2 = uniq('crash');
   const r2 = await second.api('POST', '/api/v1/users', { body: { username: name2, email: `${name2}@example.com` } });
   assert.equal(r2.status, 201, JSON.stringify(r2.body));
