@@ -9,35 +9,6 @@
 #define WORD_BYTES 39 /* raw bytes per encoded word: "Subject: " + word stays within 78 */
 #define LINE_CHARS 76 /* base64 body line length (RFC 2045) */
 
-/* A growing string in an arena. */
-typedef struct sbuf {
-    gh_arena *a;
-    char *s;
-    size_t len, cap;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = gh_arena_alloc(b->a, cap);
-        if (b->len > 0)
-            memcpy(p, b->s, b->len);
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_str(sbuf *b, const char *s)
-{
-    sb_put(b, s, strlen(s));
-}
-
 bool gh_mail_header_safe(const char *s)
 {
     return s != NULL && strpbrk(s, "\r\n") == NULL;
@@ -122,7 +93,7 @@ char *gh_mail_encode_words(gh_arena *a, const char *text, bool phrase)
         return NULL;
     if (!needs_encoding(text, phrase))
         return gh_arena_strdup(a, text);
-    sbuf b = {.a = a};
+    gh_sbuf b = {.a = a};
     const unsigned char *p = (const unsigned char *)text;
     size_t left = strlen(text);
     char b64[sodium_base64_ENCODED_LEN(WORD_BYTES, sodium_base64_VARIANT_ORIGINAL)];
@@ -130,10 +101,10 @@ char *gh_mail_encode_words(gh_arena *a, const char *text, bool phrase)
         size_t k = utf8_prefix(p, left, WORD_BYTES);
         sodium_bin2base64(b64, sizeof b64, p, k, sodium_base64_VARIANT_ORIGINAL);
         if (b.len > 0)
-            sb_str(&b, "\r\n ");
-        sb_str(&b, "=?UTF-8?B?");
-        sb_str(&b, b64);
-        sb_str(&b, "?=");
+            gh_sbuf_str(&b, "\r\n ");
+        gh_sbuf_str(&b, "=?UTF-8?B?");
+        gh_sbuf_str(&b, b64);
+        gh_sbuf_str(&b, "?=");
         p += k;
         left -= k;
     }
@@ -165,13 +136,13 @@ void gh_mail_date(int64_t t, char *buf, size_t cap)
 }
 
 /* Appends text as base64 lines, after turning bare LF line ends into CRLF. */
-static void put_base64_body(sbuf *b, gh_arena *a, const char *text)
+static void put_base64_body(gh_sbuf *b, gh_arena *a, const char *text)
 {
-    sbuf crlf = {.a = a};
+    gh_sbuf crlf = {.a = a};
     for (const char *p = text; *p; p++) {
         if (*p == '\n' && (p == text || p[-1] != '\r'))
-            sb_put(&crlf, "\r", 1);
-        sb_put(&crlf, p, 1);
+            gh_sbuf_put(&crlf, "\r", 1);
+        gh_sbuf_put(&crlf, p, 1);
     }
     size_t n = crlf.len, per_line = LINE_CHARS / 4 * 3;
     char line[LINE_CHARS + 1];
@@ -179,18 +150,19 @@ static void put_base64_body(sbuf *b, gh_arena *a, const char *text)
         size_t k = n - off < per_line ? n - off : per_line;
         sodium_bin2base64(line, sizeof line, (const unsigned char *)crlf.s + off, k,
                           sodium_base64_VARIANT_ORIGINAL);
-        sb_str(b, line);
-        sb_str(b, "\r\n");
+        gh_sbuf_str(b, line);
+        gh_sbuf_str(b, "\r\n");
     }
 }
 
-static void put_part(sbuf *b, gh_arena *a, const char *boundary, const char *type, const char *body)
+static void put_part(gh_sbuf *b, gh_arena *a, const char *boundary, const char *type,
+                     const char *body)
 {
-    sb_str(b, "--");
-    sb_str(b, boundary);
-    sb_str(b, "\r\nContent-Type: ");
-    sb_str(b, type);
-    sb_str(b, "; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+    gh_sbuf_str(b, "--");
+    gh_sbuf_str(b, boundary);
+    gh_sbuf_str(b, "\r\nContent-Type: ");
+    gh_sbuf_str(b, type);
+    gh_sbuf_str(b, "; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n");
     put_base64_body(b, a, body);
 }
 
@@ -217,16 +189,17 @@ gh_err gh_mime_build(gh_arena *a, const gh_mime_message *m, char **out)
     sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
     const char *boundary = gh_arena_printf(a, "=_gh_%s", hex); /* "=_" never occurs in base64 */
     gh_mail_date(m->date, date, sizeof date);
-    sbuf b = {.a = a};
-    sb_str(&b, gh_arena_printf(a,
-                               "Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: %s\r\n"
-                               "Message-ID: %s\r\nMIME-Version: 1.0\r\n"
-                               "Auto-Submitted: auto-generated\r\n"
-                               "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n",
-                               date, from, to, subject, message_id(a, m->from_addr), boundary));
+    gh_sbuf b = {.a = a};
+    gh_sbuf_str(&b,
+                gh_arena_printf(a,
+                                "Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: %s\r\n"
+                                "Message-ID: %s\r\nMIME-Version: 1.0\r\n"
+                                "Auto-Submitted: auto-generated\r\n"
+                                "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n",
+                                date, from, to, subject, message_id(a, m->from_addr), boundary));
     put_part(&b, a, boundary, "text/plain", m->text);
     put_part(&b, a, boundary, "text/html", m->html);
-    sb_str(&b, gh_arena_printf(a, "--%s--\r\n", boundary));
+    gh_sbuf_str(&b, gh_arena_printf(a, "--%s--\r\n", boundary));
     *out = b.s;
     return GH_OK;
 }

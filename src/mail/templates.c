@@ -14,31 +14,7 @@ static const char *find(const char *kind, const char *lang, const char *ext)
     return NULL;
 }
 
-/* A growing string in an arena. */
-typedef struct sbuf {
-    gh_arena *a;
-    char *s;
-    size_t len, cap;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 512;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = gh_arena_alloc(b->a, cap);
-        if (b->len > 0)
-            memcpy(p, b->s, b->len);
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void put_escaped(sbuf *b, const char *s)
+static void put_escaped(gh_sbuf *b, const char *s)
 {
     for (; *s; s++) {
         const char *e = *s == '&'    ? "&amp;"
@@ -48,9 +24,9 @@ static void put_escaped(sbuf *b, const char *s)
                         : *s == '\'' ? "&#39;"
                                      : NULL;
         if (e != NULL)
-            sb_put(b, e, strlen(e));
+            gh_sbuf_put(b, e, strlen(e));
         else
-            sb_put(b, s, 1);
+            gh_sbuf_put(b, s, 1);
     }
 }
 
@@ -77,12 +53,12 @@ static const char *var_value(const gh_mail_vars *v, const char *name, size_t n, 
 /* Replaces every {{variable}} of tmpl; *out is NULL when a variable is unknown. */
 static char *expand(gh_arena *a, const char *tmpl, const gh_mail_vars *v, bool html)
 {
-    sbuf b = {.a = a};
-    sb_put(&b, "", 0);
+    gh_sbuf b = {.a = a};
+    gh_sbuf_put(&b, "", 0);
     for (const char *p = tmpl; *p;) {
         const char *open = strstr(p, "{{");
         if (open == NULL) {
-            sb_put(&b, p, strlen(p));
+            gh_sbuf_put(&b, p, strlen(p));
             break;
         }
         const char *close = strstr(open + 2, "}}");
@@ -92,11 +68,11 @@ static char *expand(gh_arena *a, const char *tmpl, const gh_mail_vars *v, bool h
         const char *val = var_value(v, open + 2, (size_t)(close - open - 2), &known);
         if (!known)
             return NULL;
-        sb_put(&b, p, (size_t)(open - p));
+        gh_sbuf_put(&b, p, (size_t)(open - p));
         if (html)
             put_escaped(&b, val);
         else
-            sb_put(&b, val, strlen(val));
+            gh_sbuf_put(&b, val, strlen(val));
         p = close + 2;
     }
     return b.s;

@@ -102,3 +102,25 @@ char *gh_arena_printf(gh_arena *a, const char *fmt, ...)
     va_end(ap);
     return d;
 }
+
+void gh_sbuf_put(gh_sbuf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = gh_arena_alloc(b->a, cap);
+        if (b->len > 0)
+            memcpy(p, b->s, b->len);
+        b->s = p;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void gh_sbuf_str(gh_sbuf *b, const char *s)
+{
+    gh_sbuf_put(b, s, strlen(s));
+}

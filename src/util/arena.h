@@ -20,4 +20,14 @@ char *gh_arena_strdup(gh_arena *a, const char *s);
 char *gh_arena_strndup(gh_arena *a, const char *s, size_t n);
 char *gh_arena_printf(gh_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A string that grows in an arena: start with {.a = arena}; s is NUL-terminated once anything
+ * was put (NULL before). The old copies stay in the arena until it is freed. */
+typedef struct gh_sbuf {
+    gh_arena *a;
+    char *s;
+    size_t len, cap;
+} gh_sbuf;
+void gh_sbuf_put(gh_sbuf *b, const char *s, size_t n);
+void gh_sbuf_str(gh_sbuf *b, const char *s);
+
 #endif
