@@ -19,31 +19,6 @@ static void bind_opt_id(gh_stmt *st, int idx, int64_t id)
         gh_stmt_bind_null(st, idx);
 }
 
-/* Steps a prepared statement ending in RETURNING id. */
-static gh_err insert_returning(gh_stmt *st, int64_t *id)
-{
-    bool row = false;
-    gh_err err = gh_stmt_step(st, &row);
-    int64_t v = row ? gh_stmt_int(st, 0) : 0;
-    gh_stmt_done(st);
-    if (err == GH_OK && !row)
-        err = GH_EINTERNAL;
-    if (err == GH_OK)
-        *id = v;
-    return err;
-}
-
-/* Runs a prepared statement that returns no row; GH_ENOTFOUND when it changed nothing. */
-static gh_err run_changing(gh_stmt *st)
-{
-    bool row;
-    gh_err err = gh_stmt_step(st, &row);
-    if (err == GH_OK && gh_stmt_changes(st) == 0)
-        err = GH_ENOTFOUND;
-    gh_stmt_done(st);
-    return err;
-}
-
 gh_err gh_store_mail_insert(gh_db *db, const gh_mail *m, int64_t *id)
 {
     gh_stmt *st = NULL;
@@ -63,7 +38,7 @@ gh_err gh_store_mail_insert(gh_db *db, const gh_mail *m, int64_t *id)
     gh_stmt_bind_text(st, 7, m->language ? m->language : "en");
     gh_stmt_bind_int(st, 8, m->next_attempt_at);
     gh_stmt_bind_int(st, 9, m->created_at);
-    return insert_returning(st, id);
+    return gh_store_step_returning(st, id);
 }
 
 static void read_mail(gh_stmt *st, gh_arena *a, gh_mail *m)
@@ -157,7 +132,7 @@ gh_err gh_store_mail_finish(gh_db *db, int64_t id, const char *state, const char
     gh_stmt_bind_text(st, 4, state);
     gh_stmt_bind_int(st, 5, now);
     gh_stmt_bind_int(st, 6, id);
-    return run_changing(st);
+    return gh_store_step_changing(st);
 }
 
 gh_err gh_store_link_insert(gh_db *db, const gh_link *l, int64_t *id)
@@ -178,7 +153,7 @@ gh_err gh_store_link_insert(gh_db *db, const gh_link *l, int64_t *id)
         gh_stmt_bind_null(st, 4); /* a copied link: no e-mail */
     gh_stmt_bind_int(st, 5, l->ttl);
     gh_stmt_bind_int(st, 6, l->created_at);
-    return insert_returning(st, id);
+    return gh_store_step_returning(st, id);
 }
 
 gh_err gh_store_link_void(gh_db *db, int64_t user_id, const char *purpose, int64_t now)
@@ -263,7 +238,7 @@ gh_err gh_store_link_use(gh_db *db, int64_t id, int64_t now)
     gh_stmt_bind_int(st, 1, now);
     gh_stmt_bind_int(st, 2, id);
     gh_stmt_bind_int(st, 3, now);
-    return run_changing(st);
+    return gh_store_step_changing(st);
 }
 
 gh_err gh_store_link_mint(gh_db *db, int64_t id, const char *hash, int64_t now)
@@ -278,7 +253,7 @@ gh_err gh_store_link_mint(gh_db *db, int64_t id, const char *hash, int64_t now)
     gh_stmt_bind_text(st, 1, hash);
     gh_stmt_bind_int(st, 2, now);
     gh_stmt_bind_int(st, 3, id);
-    return run_changing(st);
+    return gh_store_step_changing(st);
 }
 
 gh_err gh_store_link_handed(gh_db *db, int64_t id, const char *hash, int64_t now)
@@ -295,7 +270,7 @@ gh_err gh_store_link_handed(gh_db *db, int64_t id, const char *hash, int64_t now
     gh_stmt_bind_int(st, 2, now);
     gh_stmt_bind_int(st, 3, now);
     gh_stmt_bind_int(st, 4, id);
-    return run_changing(st);
+    return gh_store_step_changing(st);
 }
 
 gh_err gh_store_link_sent(gh_db *db, int64_t outbox_id, int64_t now)

@@ -155,3 +155,26 @@ gh_err gh_store_replace_ids(gh_db *db, const char *del_sql, const char *ins_sql,
     }
     return err;
 }
+
+gh_err gh_store_step_returning(gh_stmt *st, int64_t *id)
+{
+    bool row = false;
+    gh_err err = gh_stmt_step(st, &row);
+    int64_t v = row ? gh_stmt_int(st, 0) : 0;
+    gh_stmt_done(st);
+    if (err == GH_OK && !row)
+        err = GH_EINTERNAL;
+    if (err == GH_OK)
+        *id = v;
+    return err;
+}
+
+gh_err gh_store_step_changing(gh_stmt *st)
+{
+    bool row;
+    gh_err err = gh_stmt_step(st, &row);
+    if (err == GH_OK && gh_stmt_changes(st) == 0)
+        err = GH_ENOTFOUND;
+    gh_stmt_done(st);
+    return err;
+}

@@ -36,6 +36,12 @@ gh_err gh_store_load_ids(gh_db *db, gh_arena *a, const char *sql, int64_t id,
 /* Replaces the link rows of owner: runs del_sql(owner) then ins_sql(owner, id) for each id. */
 gh_err gh_store_replace_ids(gh_db *db, const char *del_sql, const char *ins_sql, int64_t owner,
                             const gh_ids *ids) GH_MUST_USE;
+/* Steps a prepared, bound INSERT ... RETURNING id and finishes it: *id on success, GH_EINTERNAL
+ * when no row came back. */
+gh_err gh_store_step_returning(gh_stmt *st, int64_t *id) GH_MUST_USE;
+/* Steps a prepared, bound statement that returns no row and finishes it; GH_ENOTFOUND when it
+ * changed nothing. */
+gh_err gh_store_step_changing(gh_stmt *st) GH_MUST_USE;
 /* Runs a statement whose parameters are all ints (n of them) and that returns no row. */
 gh_err gh_store_exec_ints(gh_db *db, const char *sql, int n, const int64_t *v) GH_MUST_USE;
 

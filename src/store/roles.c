@@ -47,17 +47,6 @@ static void read_group(gh_stmt *st, gh_arena *a, gh_group *g)
     g->member_count = gh_stmt_int(st, 7);
 }
 
-/* Runs an INSERT ... RETURNING id prepared by the caller. */
-static gh_err step_returning(gh_stmt *st, int64_t *id)
-{
-    bool row = false;
-    gh_err err = gh_stmt_step(st, &row);
-    if (err == GH_OK && row)
-        *id = gh_stmt_int(st, 0);
-    gh_stmt_done(st);
-    return err == GH_OK && !row ? GH_EINTERNAL : err;
-}
-
 /* Runs an UPDATE prepared by the caller; GH_EPRECOND when no row matched its version. */
 static gh_err step_versioned(gh_stmt *st)
 {
@@ -87,7 +76,7 @@ gh_err gh_store_role_insert(gh_db *db, const gh_role *r, int64_t *id)
     gh_stmt_bind_int(st, 6, r->created_at);
     gh_stmt_bind_int(st, 7, r->created_at);
     gh_stmt_bind_int(st, 8, r->mfa_required);
-    return step_returning(st, id);
+    return gh_store_step_returning(st, id);
 }
 
 gh_err gh_store_role_update(gh_db *db, const gh_role *r)
@@ -216,7 +205,7 @@ gh_err gh_store_group_insert(gh_db *db, const gh_group *g, int64_t *id)
     gh_stmt_bind_int(st, 4, g->created_at);
     gh_stmt_bind_int(st, 5, g->created_at);
     int64_t new_id = 0;
-    err = step_returning(st, &new_id);
+    err = gh_store_step_returning(st, &new_id);
     if (err == GH_OK)
         err = save_group_roles(db, new_id, &g->role_ids);
     if (err == GH_OK)

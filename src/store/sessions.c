@@ -19,17 +19,6 @@ static void read_session(gh_stmt *st, gh_arena *a, int col, gh_session *s)
     s->user_agent = gh_stmt_text(st, col + 7, a);
 }
 
-/* Runs a prepared statement that returns no row; GH_ENOTFOUND when it changed nothing. */
-static gh_err run_changing(gh_stmt *st)
-{
-    bool row;
-    gh_err err = gh_stmt_step(st, &row);
-    if (err == GH_OK && gh_stmt_changes(st) == 0)
-        err = GH_ENOTFOUND;
-    gh_stmt_done(st);
-    return err;
-}
-
 gh_err gh_store_session_insert(gh_db *db, const gh_session *s, const char *hash, int64_t *id)
 {
     gh_stmt *st = NULL;
@@ -113,7 +102,7 @@ gh_err gh_store_session_set_stage(gh_db *db, int64_t id, const char *stage)
         return err;
     gh_stmt_bind_text(st, 1, stage);
     gh_stmt_bind_int(st, 2, id);
-    return run_changing(st);
+    return gh_store_step_changing(st);
 }
 
 gh_err gh_store_session_delete(gh_db *db, int64_t user_id, int64_t id, int64_t *count)
@@ -276,7 +265,7 @@ gh_err gh_store_user_unban(gh_db *db, int64_t user_id, int64_t now)
         return err;
     gh_stmt_bind_int(st, 1, user_id);
     gh_stmt_bind_int(st, 2, now);
-    return run_changing(st);
+    return gh_store_step_changing(st);
 }
 
 gh_err gh_store_set_must_change(gh_db *db, int64_t user_id, bool must_change)
@@ -294,7 +283,7 @@ static gh_err set_text_for_user(gh_db *db, const char *sql, const char *text, in
         return err;
     gh_stmt_bind_text(st, 1, text);
     gh_stmt_bind_int(st, 2, user_id);
-    return run_changing(st);
+    return gh_store_step_changing(st);
 }
 
 gh_err gh_store_totp_pending(gh_db *db, int64_t user_id, const char *sealed)
@@ -325,7 +314,7 @@ gh_err gh_store_totp_advance(gh_db *db, int64_t user_id, int64_t old_step, int64
     gh_stmt_bind_int(st, 2, user_id);
     gh_stmt_bind_int(st, 3, old_step);
     gh_stmt_bind_int(st, 4, new_step);
-    err = run_changing(st);
+    err = gh_store_step_changing(st);
     return err == GH_ENOTFOUND ? GH_ECONFLICT : err;
 }
 
@@ -376,5 +365,5 @@ gh_err gh_store_recovery_use(gh_db *db, int64_t user_id, const char *hash, int64
     gh_stmt_bind_int(st, 1, now);
     gh_stmt_bind_int(st, 2, user_id);
     gh_stmt_bind_text(st, 3, hash);
-    return run_changing(st);
+    return gh_store_step_changing(st);
 }
