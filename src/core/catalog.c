@@ -195,6 +195,10 @@ static gh_err role_write_tx(gh_ctx *ctx, const gh_role *in, int64_t expect_versi
             return gh_fail(ctx, GH_EPRECOND, NULL, "the role was changed by someone else");
         if (in->provider_id != cur.provider_id)
             return gh_fail(ctx, GH_EINVAL, "provider_id", "a role's provider cannot change");
+        /* the role's holders lose or gain with it: the editor must hold every permission of
+         * the role as it is (here) and as it will be (check_role) (C7) */
+        if ((err = gh_core_check_grant(ctx, cur.permissions, "permissions")) != GH_OK)
+            return err;
         r.version = cur.version;
     }
     if ((err = check_role(ctx, &r)) != GH_OK)
@@ -242,6 +246,8 @@ static gh_err role_delete_tx(gh_ctx *ctx, int64_t id)
         return err;
     if (!gh_core_manages_provider(ctx->who, cur.provider_id))
         return gh_fail(ctx, GH_EFORBIDDEN, NULL, "you cannot delete this role");
+    if ((err = gh_core_check_grant(ctx, cur.permissions, "permissions")) != GH_OK)
+        return err;
     bool in_use = false;
     if ((err = gh_store_role_in_use(ctx->db, id, &in_use)) != GH_OK)
         return err;
@@ -286,11 +292,22 @@ static gh_err check_group(gh_ctx *ctx, const gh_group *g)
 
 static gh_err group_visible(gh_ctx *ctx, int64_t id, gh_group *out)
 {
-    gh_err err = gh_store_group_get(ctx->db, ctx->a, id, out);
-    if (err == GH_OK && ctx->who->access.level != GH_ACCESS_PLATFORM && out->provider_id != 0 &&
-        out->provider_id != ctx->who->provider_id)
-        err = GH_ENOTFOUND;
+    gh_err err = gh_core_visible_group(ctx, id, out);
     return err == GH_ENOTFOUND ? gh_fail(ctx, err, NULL, "no such group") : err;
+}
+
+/* Changing or deleting a group changes what its members hold: the actor must hold every
+ * permission of the group's current roles (C7), as it must for the roles it gives it. */
+static gh_err check_group_held(gh_ctx *ctx, const gh_group *g)
+{
+    gh_err err = GH_OK;
+    for (size_t i = 0; i < g->role_ids.n && err == GH_OK; i++) {
+        gh_role r;
+        err = gh_store_role_get(ctx->db, ctx->a, g->role_ids.v[i], &r);
+        if (err == GH_OK)
+            err = gh_core_check_grant(ctx, r.permissions, "role_ids");
+    }
+    return err;
 }
 
 static gh_err group_write_tx(gh_ctx *ctx, const gh_group *in, int64_t expect_version, gh_group *out)
@@ -307,6 +324,8 @@ static gh_err group_write_tx(gh_ctx *ctx, const gh_group *in, int64_t expect_ver
             return gh_fail(ctx, GH_EPRECOND, NULL, "the group was changed by someone else");
         if (in->provider_id != cur.provider_id)
             return gh_fail(ctx, GH_EINVAL, "provider_id", "a group's provider cannot change");
+        if ((err = check_group_held(ctx, &cur)) != GH_OK)
+            return err;
         g.version = cur.version;
     }
     if ((err = check_group(ctx, &g)) != GH_OK)
@@ -326,7 +345,7 @@ static gh_err group_write_tx(gh_ctx *ctx, const gh_group *in, int64_t expect_ver
     if (err == GH_EPRECOND)
         return gh_fail(ctx, err, NULL, "the group was changed by someone else");
     if (err == GH_OK)
-        err = gh_store_group_get(ctx->db, ctx->a, g.id, out);
+        err = gh_store_group_get(ctx->db, ctx->a, ctx->who, g.id, out);
     if (err == GH_OK)
         err =
             gh_core_audit(ctx, create ? "group.create" : "group.update", "group", g.id, 0,
@@ -362,6 +381,8 @@ static gh_err group_delete_tx(gh_ctx *ctx, int64_t id)
         return err;
     if (!gh_core_manages_provider(ctx->who, cur.provider_id))
         return gh_fail(ctx, GH_EFORBIDDEN, NULL, "you cannot delete this group");
+    if ((err = check_group_held(ctx, &cur)) != GH_OK)
+        return err;
     err = gh_store_group_delete(ctx->db, id);
     if (err == GH_OK)
         err = gh_core_audit(ctx, "group.delete", "group", id, 0, cur.provider_id,

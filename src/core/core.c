@@ -64,6 +64,19 @@ gh_err gh_core_visible_role(gh_ctx *ctx, int64_t id, gh_role *out)
     return GH_OK;
 }
 
+gh_err gh_core_visible_group(gh_ctx *ctx, int64_t id, gh_group *out)
+{
+    gh_group g;
+    gh_err err = gh_store_group_get(ctx->db, ctx->a, ctx->who, id, &g);
+    if (err != GH_OK)
+        return err;
+    if (ctx->who->access.level != GH_ACCESS_PLATFORM && g.provider_id != 0 &&
+        g.provider_id != ctx->who->provider_id)
+        return GH_ENOTFOUND;
+    *out = g;
+    return GH_OK;
+}
+
 /* An event that records a failure (login.failure, mail.failed) has outcome "failure", a refusal
  * before any check (login.throttled) "denied", so that the trail can be filtered on them; every
  * other recorded change succeeded. */
@@ -153,7 +166,7 @@ gh_err gh_core_admin_create(gh_ctx *ctx, const char *username, const char *email
         return err;
     err = gh_store_user_insert(ctx->db, &u, id);
     if (err == GH_ECONFLICT)
-        err = gh_fail(ctx, err, "username", "this username is taken");
+        err = gh_fail(ctx, err, "username", GH_USERNAME_TAKEN);
     if (err == GH_OK) {
         u.id = *id;
         err = gh_core_audit(ctx, "admin.create", "user", *id, *id, 0, NULL,

@@ -21,5 +21,15 @@ gh_err gh_core_password_policy(gh_ctx *ctx, const gh_user *u, const char *passwo
                                const char *field) GH_MUST_USE;
 /* Loads a role visible to ctx->who; GH_ENOTFOUND otherwise. */
 gh_err gh_core_visible_role(gh_ctx *ctx, int64_t id, gh_role *out) GH_MUST_USE;
+/* Loads a group visible to ctx->who (its member count counts only members ctx->who sees);
+ * GH_ENOTFOUND otherwise. */
+gh_err gh_core_visible_group(gh_ctx *ctx, int64_t id, gh_group *out) GH_MUST_USE;
+
+/* The one answer to a username in use, wherever the user that holds it lives and whatever its
+ * status (C9): usernames are unique across the service and never re-used, and a scoped admin
+ * learns no more than that the name is not available. */
+#define GH_USERNAME_TAKEN                                                                          \
+    "this username is not available (usernames are unique across the whole service and are "       \
+    "never re-used)"
 
 #endif

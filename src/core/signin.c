@@ -367,13 +367,39 @@ static gh_err enrolment_due(gh_ctx *ctx, const gh_session *sess, const gh_creden
     return GH_OK;
 }
 
-gh_err gh_totp_enrol_start(gh_ctx *ctx, const gh_session *sess, gh_totp_enrolment *out)
+/* Replacing an enrolled device needs a fresh proof (S10): the current password or a current
+ * code of that device (its step is then used up, A10). A wrong proof counts as a failed
+ * sign-in step (A4) and is answered like a wrong current password (400, not 401). */
+static gh_err check_reauth(gh_ctx *ctx, const gh_credentials *c, const gh_reauth *re, int64_t *step)
+{
+    if (re == NULL || (!re->password_given && re->code == NULL))
+        return gh_fail(ctx, GH_EFORBIDDEN, "current_password",
+                       "to replace your two-factor device, confirm with your current password or "
+                       "a code from the device");
+    if (re->password_given && re->password_ok)
+        return GH_OK;
+    if (!re->password_given && is_six_digits(re->code) &&
+        check_totp(c->totp_secret, re->code, ctx->now, c->totp_last_step, step) == GH_OK)
+        return GH_OK;
+    const char *field = re->password_given ? "current_password" : "code";
+    if (count_failure(ctx, c, field) != GH_EUNAUTH)
+        return GH_EDB;
+    return gh_fail(ctx, GH_EINVAL, field,
+                   re->password_given ? "the current password is wrong"
+                                      : "the code does not match; check the device clock");
+}
+
+gh_err gh_totp_enrol_start(gh_ctx *ctx, const gh_session *sess, const gh_reauth *re,
+                           gh_totp_enrolment *out)
 {
     if (config.secret_key == NULL)
         return gh_fail(ctx, GH_EINTERNAL, NULL, "no secret key is configured");
     gh_credentials c;
+    int64_t step = 0;
     gh_err err = gh_store_credentials(ctx->db, ctx->a, NULL, ctx->who->user_id, &c);
     if (err != GH_OK || (err = enrolment_due(ctx, sess, &c)) != GH_OK)
+        return err;
+    if (c.mfa_enrolled && (err = check_reauth(ctx, &c, re, &step)) != GH_OK)
         return err;
     unsigned char secret[GH_TOTP_SECRET_BYTES];
     gh_totp_new_secret(secret);
@@ -384,10 +410,18 @@ gh_err gh_totp_enrol_start(gh_ctx *ctx, const gh_session *sess, gh_totp_enrolmen
     sodium_memzero(secret, sizeof secret);
     if ((err = gh_db_begin(ctx->db)) != GH_OK)
         return err;
-    err = gh_store_totp_pending(ctx->db, ctx->who->user_id, sealed);
+    /* a code used as the proof is used up by compare-and-set, like a sign-in code (A10) */
+    if (step > 0 &&
+        (err = gh_store_totp_advance(ctx->db, c.user_id, c.totp_last_step, step)) == GH_ECONFLICT)
+        err = gh_fail(ctx, GH_EINVAL, "code", "this code was used already; wait for the next one");
+    if (err == GH_OK)
+        err = gh_store_totp_pending(ctx->db, ctx->who->user_id, sealed);
+    const char *detail = !c.mfa_enrolled ? NULL
+                         : step > 0      ? "{\"replace\":true,\"proof\":\"code\"}"
+                                         : "{\"replace\":true,\"proof\":\"password\"}";
     if (err == GH_OK)
         err = gh_core_audit(ctx, "totp.enrol_start", "user", ctx->who->user_id, ctx->who->user_id,
-                            ctx->who->provider_id, NULL, NULL);
+                            ctx->who->provider_id, NULL, detail);
     return gh_core_finish(ctx, err);
 }
 
@@ -421,13 +455,14 @@ gh_err gh_totp_enrol_confirm(gh_ctx *ctx, const gh_session *sess, const char *co
     err = gh_store_totp_confirm(ctx->db, c.user_id, step);
     if (err == GH_OK)
         err = gh_store_recovery_replace(ctx->db, c.user_id, hash_ptrs, GH_RECOVERY_CODES);
+    bool replaced = c.mfa_enrolled;
     c.mfa_enrolled = true;
     *next = sess->stage;
     if (err == GH_OK && strcmp(sess->stage, "enroll_totp") == 0)
         err = advance(ctx, sess, &c, "enroll_totp", next);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "totp.enrolled", "user", c.user_id, c.user_id, c.provider_id, NULL,
-                            NULL);
+        err = gh_core_audit(ctx, replaced ? "totp.replaced" : "totp.enrolled", "user", c.user_id,
+                            c.user_id, c.provider_id, NULL, NULL);
     err = gh_core_finish(ctx, err);
     if (err == GH_OK)
         *recovery_codes = shown;

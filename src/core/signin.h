@@ -70,7 +70,16 @@ gh_err gh_session_end(gh_ctx *ctx, const gh_session *sess) GH_MUST_USE;
 typedef struct gh_totp_enrolment {
     const char *secret_base32, *otpauth_uri, *qr_svg;
 } gh_totp_enrolment;
-gh_err gh_totp_enrol_start(gh_ctx *ctx, const gh_session *sess, gh_totp_enrolment *out) GH_MUST_USE;
+/* The proof of a user replacing its enrolled device (S10): its current password, verified by
+ * the caller's Argon2id job (password_given, password_ok), or a current code of the device. */
+typedef struct gh_reauth {
+    bool password_given, password_ok;
+    const char *code;
+} gh_reauth;
+/* re may be NULL while no device is enrolled; once one is, a missing proof is GH_EFORBIDDEN and
+ * a wrong one GH_EINVAL (naming current_password or code) counted as a failed step (A4). */
+gh_err gh_totp_enrol_start(gh_ctx *ctx, const gh_session *sess, const gh_reauth *re,
+                           gh_totp_enrolment *out) GH_MUST_USE;
 gh_err gh_totp_enrol_confirm(gh_ctx *ctx, const gh_session *sess, const char *code,
                              char ***recovery_codes, const char **next) GH_MUST_USE;
 

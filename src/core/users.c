@@ -50,14 +50,28 @@ static gh_err check_profile(gh_ctx *ctx, const gh_user *u)
     return GH_OK;
 }
 
-/* Loads tenant id and checks its kind (and its parent when parent != 0). */
+/* Whether the actor may name tenant t: it sees it, or t is above its scope (its own service
+ * provider, or a sub-account admin's account), which it names without seeing the row. */
+static gh_err tenant_known(gh_ctx *ctx, const gh_tenant *t, bool *known)
+{
+    *known =
+        ctx->who->access.level == GH_ACCESS_PLATFORM || t->id == ctx->who->provider_id ||
+        (ctx->who->access.level == GH_ACCESS_SUB_ACCOUNT && t->id == ctx->who->access.account_id);
+    return *known ? GH_OK : gh_store_tenant_visible(ctx->db, ctx->who, t->id, known);
+}
+
+/* Loads tenant id and checks its kind (and its parent when parent != 0). A tenant outside the
+ * actor's view gives the same answer as one that does not exist (C9). */
 static gh_err expect_tenant(gh_ctx *ctx, int64_t id, const char *kind, int64_t parent,
                             const char *field, const char *detail)
 {
     gh_tenant t;
+    bool known = false;
     gh_err err = gh_store_tenant_get(ctx->db, ctx->a, id, &t);
+    if (err == GH_OK)
+        err = tenant_known(ctx, &t, &known);
     if (err == GH_ENOTFOUND ||
-        (err == GH_OK && (!is_kind(&t, kind) || (parent != 0 && t.parent_id != parent))))
+        (err == GH_OK && (!known || !is_kind(&t, kind) || (parent != 0 && t.parent_id != parent))))
         return gh_fail(ctx, GH_EINVAL, field, detail);
     return err;
 }
@@ -96,11 +110,10 @@ static gh_err check_access(gh_ctx *ctx, const gh_user *u)
     return err;
 }
 
-/* Roles must be visible, of the user's provider (or global), held by the granter; sub-account
- * access needs a role of the Platform User kind. */
-static gh_err check_roles(gh_ctx *ctx, const gh_user *u)
+/* Roles must be visible, of the user's provider (or global), held by the granter. *pu says
+ * whether one of them is of the Platform User kind. */
+static gh_err check_roles(gh_ctx *ctx, const gh_user *u, bool *pu)
 {
-    bool platform_user = false;
     for (size_t i = 0; i < u->role_ids.n; i++) {
         gh_role r;
         gh_err err = gh_core_visible_role(ctx, u->role_ids.v[i], &r);
@@ -112,19 +125,18 @@ static gh_err check_roles(gh_ctx *ctx, const gh_user *u)
             return err;
         if ((err = gh_core_check_grant(ctx, r.permissions, "role_ids")) != GH_OK)
             return err;
-        platform_user |= strcmp(r.kind, "platform_user") == 0;
+        *pu |= strcmp(r.kind, "platform_user") == 0;
     }
-    if (u->access.level == GH_ACCESS_SUB_ACCOUNT && !platform_user)
-        return gh_fail(ctx, GH_EINVAL, "access.sub_account_ids",
-                       "sub-account access needs a role of the Platform User kind");
     return GH_OK;
 }
 
-static gh_err check_groups(gh_ctx *ctx, const gh_user *u)
+/* Groups must be visible, of the user's provider (or global), and their roles held by the
+ * granter; *pu as for check_roles, over the groups' roles. */
+static gh_err check_groups(gh_ctx *ctx, const gh_user *u, bool *pu)
 {
     for (size_t i = 0; i < u->group_ids.n; i++) {
         gh_group g;
-        gh_err err = gh_store_group_get(ctx->db, ctx->a, u->group_ids.v[i], &g);
+        gh_err err = gh_core_visible_group(ctx, u->group_ids.v[i], &g);
         if (err == GH_ENOTFOUND ||
             (err == GH_OK && g.provider_id != 0 && g.provider_id != u->provider_id))
             return gh_fail(ctx, GH_EINVAL, "group_ids",
@@ -134,10 +146,26 @@ static gh_err check_groups(gh_ctx *ctx, const gh_user *u)
             err = gh_store_role_get(ctx->db, ctx->a, g.role_ids.v[j], &r);
             if (err == GH_OK)
                 err = gh_core_check_grant(ctx, r.permissions, "group_ids");
+            *pu |= err == GH_OK && strcmp(r.kind, "platform_user") == 0;
         }
         if (err != GH_OK)
             return err;
     }
+    return GH_OK;
+}
+
+/* A Platform User (a role of that kind, direct or through a group) works in exactly one
+ * platform account, on chosen sub-accounts of it or all of them (C8); sub-account access is
+ * only for Platform Users. check_access has checked the account and the sub-accounts. */
+static gh_err check_kind(gh_ctx *ctx, const gh_user *u, bool pu)
+{
+    if (pu && u->access.level != GH_ACCESS_SUB_ACCOUNT)
+        return gh_fail(ctx, GH_EINVAL, "access.level",
+                       "a Platform User works in one platform account: choose it and its "
+                       "sub-accounts (sub_account access)");
+    if (!pu && u->access.level == GH_ACCESS_SUB_ACCOUNT)
+        return gh_fail(ctx, GH_EINVAL, "access.sub_account_ids",
+                       "sub-account access needs a role of the Platform User kind");
     return GH_OK;
 }
 
@@ -149,22 +177,92 @@ static gh_err check_user(gh_ctx *ctx, const gh_user *u)
                             "no such service provider");
     if (err == GH_OK)
         err = check_access(ctx, u);
+    bool pu = false;
     if (err == GH_OK)
-        err = check_roles(ctx, u);
+        err = check_roles(ctx, u, &pu);
     if (err == GH_OK)
-        err = check_groups(ctx, u);
+        err = check_groups(ctx, u, &pu);
+    if (err == GH_OK)
+        err = check_kind(ctx, u, pu);
     return err;
 }
 
-/* After a write: the user must sit inside the actor's own scope (403: scope not held). */
-static gh_err check_scope_held(gh_ctx *ctx, int64_t id)
+static bool ids_within(const gh_ids *ids, const gh_ids *held)
 {
-    bool visible = false;
-    gh_err err = gh_store_user_visible(ctx->db, ctx->who, id, &visible);
-    if (err == GH_OK && !visible)
+    for (size_t i = 0; i < ids->n; i++) {
+        bool found = false;
+        for (size_t j = 0; j < held->n && !found; j++)
+            found = ids->v[i] == held->v[j];
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+static bool id_in(int64_t id, const gh_ids *held)
+{
+    gh_ids one = {.v = &id, .n = 1};
+    return ids_within(&one, held);
+}
+
+/* Whether principal p, whose own account or sub-account list is held, covers a user placed
+ * at u's provider and access: the rule of gh_qb_user_scope, evaluated on the record about to
+ * be written instead of on stored rows. */
+static bool scope_covers(const gh_principal *p, const gh_ids *held, const gh_user *u)
+{
+    const gh_access *pa = &p->access, *ua = &u->access;
+    if (pa->level == GH_ACCESS_PLATFORM)
+        return true;
+    if (u->provider_id != p->provider_id)
+        return false;
+    switch (pa->level) {
+    case GH_ACCESS_PROVIDER:
+        return true;
+    case GH_ACCESS_ACCOUNT:
+        if (pa->all)
+            return ua->level == GH_ACCESS_ACCOUNT || ua->level == GH_ACCESS_SUB_ACCOUNT;
+        return (ua->level == GH_ACCESS_SUB_ACCOUNT && id_in(ua->account_id, held)) ||
+               (ua->level == GH_ACCESS_ACCOUNT && !ua->all && ids_within(&ua->ids, held));
+    case GH_ACCESS_SUB_ACCOUNT:
+        return ua->level == GH_ACCESS_SUB_ACCOUNT && ua->account_id == pa->account_id &&
+               (pa->all || (!ua->all && ids_within(&ua->ids, held)));
+    default:
+        return false;
+    }
+}
+
+/* Before a write: the user as it will be stored must sit inside the actor's scope as it was
+ * before this request (C6). The actor's own list is read before anything is written, so that
+ * an admin editing its own access is judged by what it held, not by what it just wrote. */
+static gh_err check_scope_held(gh_ctx *ctx, const gh_user *u)
+{
+    gh_ids held = {0};
+    const gh_access *pa = &ctx->who->access;
+    gh_err err = GH_OK;
+    if ((pa->level == GH_ACCESS_ACCOUNT || pa->level == GH_ACCESS_SUB_ACCOUNT) && !pa->all)
+        err = gh_store_user_access_ids(ctx->db, ctx->a, ctx->who->user_id, &held);
+    if (err == GH_OK && !scope_covers(ctx->who, &held, u))
         err = gh_fail(ctx, GH_EFORBIDDEN, "access",
                       "you can only grant access within your own scope");
     return err;
+}
+
+/* An admin editing itself may lower its rights but never lift a restriction on its own sign-in
+ * (C6): two-factor (its own flag or a role's), enforced single sign-on, disabled login. before
+ * and after are its credentials around the write. */
+static gh_err check_own_restrictions(gh_ctx *ctx, const gh_credentials *before,
+                                     const gh_credentials *after)
+{
+    if (before->mfa_required && !after->mfa_required)
+        return gh_fail(ctx, GH_EFORBIDDEN, "mfa_required",
+                       "you cannot remove the two-factor requirement from your own account");
+    if (before->enforce_sso && !after->enforce_sso)
+        return gh_fail(ctx, GH_EFORBIDDEN, "enforce_sso",
+                       "you cannot turn off enforced single sign-on for your own account");
+    if (!before->login_enabled && after->login_enabled)
+        return gh_fail(ctx, GH_EFORBIDDEN, "login_enabled",
+                       "you cannot enable login for your own account");
+    return GH_OK;
 }
 
 /* Loads a live user inside the actor's scope; anything else is GH_ENOTFOUND. */
@@ -217,12 +315,11 @@ gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
         return err;
     err = check_user(ctx, &u);
     if (err == GH_OK)
-        err = gh_store_user_insert(ctx->db, &u, &id);
-    if (err == GH_ECONFLICT)
-        err = gh_fail(ctx, err, "username",
-                      "this username is taken or belonged to a disabled or deleted user");
+        err = check_scope_held(ctx, &u);
     if (err == GH_OK)
-        err = check_scope_held(ctx, id);
+        err = gh_store_user_insert(ctx->db, &u, &id);
+    if (err == GH_ECONFLICT) /* the same answer wherever the name is used (C9) */
+        err = gh_fail(ctx, err, "username", GH_USERNAME_TAKEN);
     if (err == GH_OK)
         err = gh_store_user_get(ctx->db, ctx->a, id, out);
     if (err == GH_OK)
@@ -257,7 +354,12 @@ static gh_err update_in_tx(gh_ctx *ctx, const gh_user *in, int64_t expect_versio
         return gh_fail(ctx, GH_EINVAL, "username", "a username cannot be changed");
     if (in->provider_id != cur.provider_id)
         return gh_fail(ctx, GH_EINVAL, "provider_id", "the service provider cannot be changed");
-    if ((err = check_target_power(ctx, cur.id)) != GH_OK || (err = check_user(ctx, in)) != GH_OK)
+    if ((err = check_target_power(ctx, cur.id)) != GH_OK || (err = check_user(ctx, in)) != GH_OK ||
+        (err = check_scope_held(ctx, in)) != GH_OK)
+        return err;
+    bool self = cur.id == ctx->who->user_id;
+    gh_credentials before, after;
+    if (self && (err = gh_store_credentials(ctx->db, ctx->a, NULL, cur.id, &before)) != GH_OK)
         return err;
     next.version = cur.version;
     next.updated_at = ctx->now;
@@ -265,10 +367,15 @@ static gh_err update_in_tx(gh_ctx *ctx, const gh_user *in, int64_t expect_versio
     err = gh_store_user_update(ctx->db, &next);
     if (err == GH_EPRECOND)
         err = gh_fail(ctx, err, NULL, "the user was changed by someone else; reload and retry");
-    if (err == GH_OK)
-        err = check_scope_held(ctx, cur.id);
+    if (err == GH_OK && self &&
+        (err = gh_store_credentials(ctx->db, ctx->a, NULL, cur.id, &after)) == GH_OK)
+        err = check_own_restrictions(ctx, &before, &after);
     if (err == GH_OK)
         err = gh_store_user_get(ctx->db, ctx->a, cur.id, out);
+    /* enforced single sign-on or disabled login: the password sessions and tokens end now */
+    if (err == GH_OK &&
+        ((!cur.enforce_sso && out->enforce_sso) || (cur.login_enabled && !out->login_enabled)))
+        err = gh_store_session_delete(ctx->db, cur.id, 0, NULL);
     if (err == GH_OK)
         err = gh_core_audit(ctx, "user.update", "user", cur.id, cur.id, cur.provider_id,
                             gh_json_text(ctx->a, gh_json_user(&cur)),

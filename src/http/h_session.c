@@ -107,8 +107,14 @@ static json_t *perms_json(const gh_principal *p)
     return a;
 }
 
+/* Until sign-in is finished the session reads only its next step (S9): no profile, no
+ * permissions, no scope for a session that has passed only the password. */
 gh_err gh_h_session_get(gh_req *r)
 {
+    if (strcmp(r->session.stage, "done") != 0) {
+        r->out = json_pack("{s:s}", "next", r->session.stage);
+        return GH_OK;
+    }
     gh_user u;
     gh_err err = gh_store_user_get(r->ctx.db, r->a, r->who.user_id, &u);
     if (err != GH_OK)
@@ -249,16 +255,41 @@ gh_err gh_h_me_totp_get(gh_req *r)
     return err;
 }
 
-gh_err gh_h_me_totp_start(gh_req *r)
+static gh_err totp_start(gh_req *r, const gh_reauth *re)
 {
     gh_totp_enrolment e;
-    gh_err err = gh_totp_enrol_start(&r->ctx, &r->session, &e);
+    gh_err err = gh_totp_enrol_start(&r->ctx, &r->session, re, &e);
     if (err == GH_OK) {
         r->status = 201;
         r->out = json_pack("{s:s, s:s, s:s}", "secret", e.secret_base32, "otpauth_uri",
                            e.otpauth_uri, "qr_svg", e.qr_svg ? e.qr_svg : "");
     }
     return err;
+}
+
+static gh_err totp_start_verified(gh_req *r)
+{
+    r->ctx.now = gh_clock_now();
+    gh_reauth re = {.password_given = true, .password_ok = r->job.ok};
+    return totp_start(r, &re);
+}
+
+/* Enrolment, or the replacement of an enrolled device with the current password (checked by one
+ * Argon2id job first) or a current code as proof (S10). */
+gh_err gh_h_me_totp_start(gh_req *r)
+{
+    const char *pw = r->in != NULL ? gh_json_str(r->in, "current_password") : NULL;
+    gh_credentials c;
+    gh_err err = gh_store_credentials(r->ctx.db, r->a, NULL, r->who.user_id, &c);
+    if (err != GH_OK)
+        return err;
+    if (pw != NULL && c.mfa_enrolled && c.password_hash != NULL) {
+        r->job = (gh_hash_job){.password = pw, .hash = c.password_hash};
+        return gh_http_hash_async(r, totp_start_verified);
+    }
+    gh_reauth re = {.password_given = pw != NULL,
+                    .code = r->in != NULL ? gh_json_str(r->in, "code") : NULL};
+    return totp_start(r, &re);
 }
 
 gh_err gh_h_me_totp_confirm(gh_req *r)

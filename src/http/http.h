@@ -102,8 +102,9 @@ typedef struct gh_route {
     uint64_t perm; /* every bit needed (GH_AUTH_PERM); 0 means "any signed-in principal" */
     const gh_field *body;
     const char *summary, *tag;
-    const char *stage; /* GH_AUTH_STAGE: the session stages allowed */
-    int success;       /* the success status when not the usual one (201 create, 204 delete) */
+    const char *stage;  /* GH_AUTH_STAGE: the session stages allowed */
+    int success;        /* the success status when not the usual one (201 create, 204 delete) */
+    bool body_optional; /* body: may also be left out (then every field is absent) */
 } gh_route;
 
 extern const gh_route gh_routes[];

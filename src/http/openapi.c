@@ -82,8 +82,9 @@ static json_t *operation(const gh_route *r)
     json_object_set_new(op, "responses", responses);
     if (r->body != NULL)
         json_object_set_new(op, "requestBody",
-                            json_pack("{s:b, s:{s:{s:o}}}", "required", 1, "content",
-                                      "application/json", "schema", object_schema(r->body)));
+                            json_pack("{s:b, s:{s:{s:o}}}", "required", !r->body_optional,
+                                      "content", "application/json", "schema",
+                                      object_schema(r->body)));
     json_t *params = json_array();
     static const char *const names[] = {"id", "sid"};
     for (size_t i = 0; i < 2; i++) {

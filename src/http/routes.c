@@ -119,6 +119,13 @@ static const gh_field code_fields[] = {
     {NULL},
 };
 
+static const gh_field totp_start_fields[] = {
+    {"current_password", GH_T_STRING, GH_MAX_PASSWORD_BYTES, false, NULL,
+     "to replace an enrolled device: the current password"},
+    {"code", GH_T_STRING, 32, false, NULL, "or, instead, a current 6-digit code of that device"},
+    {NULL},
+};
+
 static const gh_field new_password_fields[] = {
     {"password", GH_T_STRING, GH_MAX_PASSWORD_BYTES, true, NULL, "the new password"},
     {NULL},
@@ -251,8 +258,10 @@ const gh_route gh_routes[] = {
      "Set my own language and timezone", "me", "done"},
     {"GET", "/api/v1/me/totp", gh_h_me_totp_get, GH_AUTH_STAGE, 0, NULL, "My two-factor state",
      "me", "enroll_totp done"},
-    {"POST", "/api/v1/me/totp", gh_h_me_totp_start, GH_AUTH_STAGE, 0, NULL,
-     "Start two-factor enrolment: secret, otpauth URI and QR code (SVG)", "me", "enroll_totp done"},
+    {"POST", "/api/v1/me/totp", gh_h_me_totp_start, GH_AUTH_STAGE, 0, totp_start_fields,
+     "Start two-factor enrolment: secret, otpauth URI and QR code (SVG); replacing an enrolled "
+     "device needs current_password or a current code",
+     "me", "enroll_totp done", 201, true},
     {"POST", "/api/v1/me/totp/confirm", gh_h_me_totp_confirm, GH_AUTH_STAGE, 0, code_fields,
      "Confirm enrolment with a code; returns ten recovery codes once", "me", "enroll_totp done",
      200},

@@ -206,6 +206,8 @@ static gh_err read_body(gh_req *r, const gh_route *route)
         return r->body_len > 0 || r->body_too_large
                    ? gh_fail(&r->ctx, GH_EINVAL, NULL, "this endpoint takes no request body")
                    : GH_OK;
+    if (route->body_optional && r->body_len == 0 && !r->body_too_large)
+        return GH_OK; /* r->in stays NULL */
     gh_err err = gh_json_parse_body(r, &r->in);
     return err == GH_OK ? gh_json_check(r, r->in, route->body, NULL) : err;
 }

@@ -7,8 +7,7 @@
     "r.id, r.provider_id, r.name, r.description, r.kind, r.permissions, r.created_at, "            \
     "r.updated_at, r.version, r.mfa_required"
 #define GROUP_COLS                                                                                 \
-    "g.id, g.provider_id, g.name, g.description, g.created_at, g.updated_at, g.version, (SELECT "  \
-    "COUNT(*) FROM user_group_members m WHERE m.group_id = g.id)"
+    "g.id, g.provider_id, g.name, g.description, g.created_at, g.updated_at, g.version"
 #define SQL_GROUP_ROLE_IDS                                                                         \
     "SELECT role_id FROM user_group_roles WHERE group_id = ? ORDER BY role_id"
 
@@ -238,13 +237,32 @@ gh_err gh_store_group_delete(gh_db *db, int64_t id)
     return gh_store_exec_ints(db, "DELETE FROM user_group WHERE id = ?", 1, &id);
 }
 
-gh_err gh_store_group_get(gh_db *db, gh_arena *a, int64_t id, gh_group *out)
+/* Starts "SELECT <group g's columns>, <its member count> FROM user_group g WHERE": the count
+ * covers only the members viewer sees (a global group counts no one outside the scope: C9). */
+static void group_select(gh_qb *q, const gh_principal *viewer)
 {
+    gh_qb_sql(q, "SELECT " GROUP_COLS ", (SELECT COUNT(*) FROM user_group_members m");
+    if (viewer != NULL && viewer->access.level != GH_ACCESS_PLATFORM) {
+        gh_qb_sql(q, " JOIN users u ON u.id = m.user_id WHERE m.group_id = g.id");
+        gh_qb_user_scope(q, viewer);
+    } else {
+        gh_qb_sql(q, " WHERE m.group_id = g.id");
+    }
+    gh_qb_sql(q, ") FROM user_group g WHERE");
+}
+
+gh_err gh_store_group_get(gh_db *db, gh_arena *a, const gh_principal *viewer, int64_t id,
+                          gh_group *out)
+{
+    gh_qb q;
+    gh_qb_init(&q, a);
+    group_select(&q, viewer);
+    gh_qb_sql(&q, " g.id = ?");
+    gh_qb_int(&q, id);
     gh_stmt *st = NULL;
-    gh_err err = gh_db_prepare(db, "SELECT " GROUP_COLS " FROM user_group g WHERE g.id = ?", &st);
+    gh_err err = gh_qb_prepare(&q, db, &st);
     if (err != GH_OK)
         return err;
-    gh_stmt_bind_int(st, 1, id);
     bool row = false;
     gh_group g;
     err = gh_stmt_step(st, &row);
@@ -265,7 +283,8 @@ gh_err gh_store_group_list(gh_db *db, gh_arena *a, const gh_principal *viewer, i
 {
     gh_qb q;
     gh_qb_init(&q, a);
-    gh_qb_sql(&q, "SELECT " GROUP_COLS " FROM user_group g WHERE g.id > ?");
+    group_select(&q, viewer);
+    gh_qb_sql(&q, " g.id > ?");
     gh_qb_int(&q, after_id);
     provider_scope(&q, viewer, provider_id, true);
     gh_qb_sql(&q, " ORDER BY g.id LIMIT ?");

@@ -153,6 +153,8 @@ gh_err gh_store_user_set_password(gh_db *db, int64_t id, const char *hash, bool 
 gh_err gh_store_user_unlink(gh_db *db, int64_t id) GH_MUST_USE;
 gh_err gh_store_username_taken(gh_db *db, const char *username, bool *taken) GH_MUST_USE;
 gh_err gh_store_user_count(gh_db *db, int64_t *count) GH_MUST_USE;
+/* The tenants a user's access lists (its accounts, or its sub-accounts), as stored now. */
+gh_err gh_store_user_access_ids(gh_db *db, gh_arena *a, int64_t user_id, gh_ids *out) GH_MUST_USE;
 /* Whether the user is inside viewer's scope (the one definition used by lists and reads). */
 gh_err gh_store_user_visible(gh_db *db, const gh_principal *viewer, int64_t user_id,
                              bool *visible) GH_MUST_USE;
@@ -185,7 +187,9 @@ gh_err gh_store_role_in_use(gh_db *db, int64_t id, bool *in_use) GH_MUST_USE;
 gh_err gh_store_group_insert(gh_db *db, const gh_group *g, int64_t *id) GH_MUST_USE;
 gh_err gh_store_group_update(gh_db *db, const gh_group *g) GH_MUST_USE;
 gh_err gh_store_group_delete(gh_db *db, int64_t id) GH_MUST_USE;
-gh_err gh_store_group_get(gh_db *db, gh_arena *a, int64_t id, gh_group *out) GH_MUST_USE;
+/* member_count counts only the members viewer sees (viewer NULL: all of them). */
+gh_err gh_store_group_get(gh_db *db, gh_arena *a, const gh_principal *viewer, int64_t id,
+                          gh_group *out) GH_MUST_USE;
 gh_err gh_store_group_list(gh_db *db, gh_arena *a, const gh_principal *viewer, int64_t provider_id,
                            int limit, int64_t after_id, gh_group **items, size_t *n) GH_MUST_USE;
 

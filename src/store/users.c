@@ -459,6 +459,13 @@ gh_err gh_store_user_count(gh_db *db, int64_t *count)
     return err;
 }
 
+gh_err gh_store_user_access_ids(gh_db *db, gh_arena *a, int64_t user_id, gh_ids *out)
+{
+    return gh_store_load_ids(
+        db, a, "SELECT tenant_id FROM user_access WHERE user_id = ? ORDER BY tenant_id", user_id,
+        out);
+}
+
 gh_err gh_store_user_visible(gh_db *db, const gh_principal *viewer, int64_t user_id, bool *visible)
 {
     gh_arena *a = gh_arena_new();

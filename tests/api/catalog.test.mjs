@@ -140,8 +140,10 @@ test('tenants: delete is refused while children, users, roles or groups exist; a
   const u = await post('/api/v1/users', { username: name, email: `${name}@example.com`, provider_id: p.id, role_ids: [role.id],
     access: { level: 'sub_account', account_ids: [a.id], sub_account_ids: [s.id] }, password: PASSWORD });
   assertProblem(await srv.api('DELETE', `/api/v1/tenants/${s.id}`), 409, undefined, 'sub-account a user can access');
-  // Move the user to provider access; the sub-account is then empty.
-  const moved = await srv.api('PATCH', `/api/v1/users/${u.id}`, { body: { access: { level: 'provider' } } });
+  // A Platform User stays in its account (C8); without the role it moves to provider access and
+  // the sub-account is then empty.
+  assertProblem(await srv.api('PATCH', `/api/v1/users/${u.id}`, { body: { access: { level: 'provider' } } }), 400, 'access.level');
+  const moved = await srv.api('PATCH', `/api/v1/users/${u.id}`, { body: { access: { level: 'provider' }, role_ids: [] } });
   assert.equal(moved.status, 200, JSON.stringify(moved.body));
   const ds = await srv.api('DELETE', `/api/v1/tenants/${s.id}`);
   assert.equal(ds.status, 204, JSON.stringify(ds.body));

@@ -188,13 +188,10 @@ test('A13: a new user must change the password first; until then the session can
   assert.ok(s.cookie, 'a partial session has a cookie too');
   const as = withCookie(srv, s.cookie);
 
+  // S9: until the sign-in is finished the session reads its next step and nothing else.
   const me = await as('GET', '/api/v1/session');
   assert.equal(me.status, 200, JSON.stringify(me.body));
-  assert.equal(me.body.next, 'change_password');
-  assert.equal(me.body.user.id, user.id);
-  assert.deepEqual(me.body.permissions, ['users.read']);
-  assert.deepEqual(me.body.scope, me.body.user.access);
-  assert.equal(me.body.session.id, s.body.session.id);
+  assert.deepEqual(me.body, { next: 'change_password' });
   assert.equal((await srv.api('GET', `/api/v1/users/${user.id}`)).body.last_login_at, null,
     'last_login_at waits until the sign-in is done');
 
@@ -212,6 +209,10 @@ test('A13: a new user must change the password first; until then the session can
   await changeForced(srv, s.cookie, strongPassword());
   const after = await as('GET', '/api/v1/session');
   assert.equal(after.body.next, 'done');
+  assert.equal(after.body.user.id, user.id);
+  assert.deepEqual(after.body.permissions, ['users.read']);
+  assert.deepEqual(after.body.scope, after.body.user.access);
+  assert.equal(after.body.session.id, s.body.session.id);
   assert.equal((await as('GET', '/api/v1/users')).status, 200, 'done: the role works through the cookie');
   const u = (await srv.api('GET', `/api/v1/users/${user.id}`)).body;
   assert.match(u.last_login_at || '', RFC3339_UTC, 'last_login_at is set when the sign-in completes');
@@ -259,8 +260,7 @@ test('A14: a failed sign-in never changes the identity of the session the browse
   });
   assertRefused(failed2, 'wrong password for a with b\'s cookie');
   me = await withCookie(srv, sb.cookie)('GET', '/api/v1/session');
-  assert.equal(me.body.user.id, b.user.id);
-  assert.equal(me.body.next, 'change_password', 'still at its own step');
+  assert.deepEqual(me.body, { next: 'change_password' }, 'still at its own step (S9: nothing else)');
   assert.equal((await withCookie(srv, sb.cookie)('GET', '/api/v1/users')).status, 403);
 
   // A successful sign-in as b with a's cookie gives a new session for b; a's stays a's.
@@ -270,8 +270,14 @@ test('A14: a failed sign-in never changes the identity of the session the browse
   assert.equal(ok.status, 200);
   const newCookie = ok.headers.getSetCookie()[0].split(';')[0];
   assert.notEqual(newCookie, a.cookie);
-  assert.equal((await withCookie(srv, newCookie)('GET', '/api/v1/session')).body.user.id, b.user.id);
   assert.equal((await a.as('GET', '/api/v1/session')).body.user.id, a.user.id);
+  // Both partial sessions are b's: finishing the step shows whose they are.
+  await changeForced(srv, sb.cookie, strongPassword());
+  assert.equal((await withCookie(srv, sb.cookie)('GET', '/api/v1/session')).body.user.id, b.user.id);
+  const own = await signIn(srv, b.username, b.password);
+  assert.equal(own.status, 401, 'the forced change ended the password b signed in with');
+  assert.equal((await withCookie(srv, newCookie)('GET', '/api/v1/session')).status, 401,
+    'the forced change ended b\'s other sessions');
 });
 
 test('S7: a state change carried by the cookie needs a same-origin Origin or Sec-Fetch-Site; bearer tokens do not', async () => {

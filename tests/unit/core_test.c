@@ -7,7 +7,8 @@
  *   P2 (provider) ── A3 (account)
  *
  *   roles: r_admin (P1, service_provider, everything but settings), r_acc (P1, platform_account,
- *          users.*), r_user (P1, platform_user, users.read), r_p2 (P2), r_power (global,
+ *          users.*), r_user (P1, platform_user, users.read: sub-account staff), r_staff (P1,
+ *          service_provider, users.read), r_p2 (P2), r_power (global,
  *          settings.update); group g_power (P1) holds r_power.
  *   users: p1.admin (P1, provider level, r_admin), acc.admin (P1, account A1, r_acc). */
 #include <setjmp.h>
@@ -31,7 +32,7 @@ typedef struct fx {
     gh_arena *a;
     gh_principal sys, admin, acc_admin;
     int64_t p1, p2, a1, a2, a3, s11, s12, s21;
-    int64_t r_admin, r_acc, r_user, r_p2, r_power, g_power;
+    int64_t r_admin, r_acc, r_user, r_staff, r_p2, r_power, g_power;
     int64_t admin_id, acc_admin_id;
 } fx;
 
@@ -139,6 +140,7 @@ static int setup(void **state)
     x->r_admin = create_role(x, x->p1, "P1 admin", "service_provider", ADMIN_PERMS);
     x->r_acc = create_role(x, x->p1, "P1 account admin", "platform_account", GH_PERM_USERS_ALL);
     x->r_user = create_role(x, x->p1, "P1 user", "platform_user", GH_PERM(USERS_READ));
+    x->r_staff = create_role(x, x->p1, "P1 staff", "service_provider", GH_PERM(USERS_READ));
     x->r_p2 = create_role(x, x->p2, "P2 user", "platform_user", GH_PERM(USERS_READ));
     x->r_power = create_role(x, 0, "Settings", "service_provider", GH_PERM(SETTINGS_UPDATE));
     gh_ctx c = ctx_as(x, &x->sys);
@@ -457,7 +459,7 @@ static void user_create_writes_user_and_audit(void **state)
     in.user.country = "GB";
     in.user.phone = "+442071234567";
     in.user.timezone = "Europe/London";
-    in.user.role_ids = ids1(x->a, x->r_user);
+    in.user.role_ids = ids1(x->a, x->r_staff);
     assert_int_equal(gh_core_user_create(&c, &in, &out, NULL), GH_OK);
     assert_true(out.id > 0);
     assert_string_equal(out.username, "Carol");
@@ -521,7 +523,7 @@ static void user_create_by_scoped_admins(void **state)
 
     /* within its provider, with roles it holds: fine, and recorded as its act */
     gh_user_create in = new_user("p1.user", x->p1);
-    in.user.role_ids = ids1(x->a, x->r_user);
+    in.user.role_ids = ids1(x->a, x->r_staff);
     assert_int_equal(gh_core_user_create(&c, &in, &out, NULL), GH_OK);
     assert_int_equal(out.created_by, x->admin_id);
     gh_audit_entry *audit = NULL;
@@ -563,8 +565,11 @@ static void user_create_by_scoped_admins(void **state)
     rows++;
     in = new_user("acc.a2.user", x->p1);
     in.user.access = (gh_access){.level = GH_ACCESS_ACCOUNT, .ids = ids1(x->a, x->a2)};
-    EXPECT_FAIL(gh_core_user_create(&ca, &in, &out, NULL), ca, GH_EFORBIDDEN, "access");
+    /* A2 is outside its view: the answer of an account that does not exist (C9) */
+    EXPECT_FAIL(gh_core_user_create(&ca, &in, &out, NULL), ca, GH_EINVAL, "access.account_ids");
     in.user.access.ids = ids2(x->a, x->a1, x->a2);
+    EXPECT_FAIL(gh_core_user_create(&ca, &in, &out, NULL), ca, GH_EINVAL, "access.account_ids");
+    in.user.access = (gh_access){.level = GH_ACCESS_ACCOUNT, .all = true};
     EXPECT_FAIL(gh_core_user_create(&ca, &in, &out, NULL), ca, GH_EFORBIDDEN, "access");
     in = new_user("acc.provider.user", x->p1); /* provider level: above it */
     EXPECT_FAIL(gh_core_user_create(&ca, &in, &out, NULL), ca, GH_EFORBIDDEN, "access");
@@ -632,7 +637,20 @@ static void user_sub_account_rules(void **state)
     in.user.access =
         (gh_access){.level = GH_ACCESS_SUB_ACCOUNT, .account_id = x->a2, .ids = ids1(x->a, x->s21)};
     in.user.role_ids = ids1(x->a, x->r_user);
-    EXPECT_FAIL(gh_core_user_create(&ca, &in, &out, NULL), ca, GH_EFORBIDDEN, "access");
+    /* A2 lies outside its view: answered as an account that does not exist (C9) */
+    EXPECT_FAIL(gh_core_user_create(&ca, &in, &out, NULL), ca, GH_EINVAL, "access.account_ids");
+
+    /* a Platform User works in one account and chosen sub-accounts, nowhere else (C8) */
+    in = new_user("pu.provider", x->p1);
+    in.user.role_ids = ids1(x->a, x->r_user);
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EINVAL, "access.level");
+    in.user.access = (gh_access){.level = GH_ACCESS_ACCOUNT, .all = true};
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EINVAL, "access.level");
+    in.user.access = (gh_access){.level = GH_ACCESS_SUB_ACCOUNT, .account_id = x->a1};
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EINVAL, "access.sub_account_ids");
+    in.user.access = (gh_access){.level = GH_ACCESS_SUB_ACCOUNT, .ids = ids1(x->a, x->s11)};
+    EXPECT_FAIL(gh_core_user_create(&c, &in, &out, NULL), c, GH_EINVAL, "access.account_ids");
+    assert_false(taken(x, "pu.provider"));
 }
 
 static void user_update(void **state)
@@ -693,7 +711,7 @@ static void user_update(void **state)
     next = cur;
     next.role_ids = ids1(x->a, x->r_power);
     EXPECT_FAIL(gh_core_user_update(&ca, &next, 0, &out), ca, GH_EFORBIDDEN, "role_ids");
-    next.role_ids = ids1(x->a, x->r_user);
+    next.role_ids = ids1(x->a, x->r_staff);
     assert_int_equal(gh_core_user_update(&ca, &next, cur.version, &out), GH_OK);
     in = new_user("powerful", x->p1);
     in.user.role_ids = ids1(x->a, x->r_power);
@@ -918,6 +936,7 @@ static void role_rules(void **state)
     in.name = "P1 user"; /* taken */
     EXPECT_FAIL(gh_core_role_create(&ca, &in, &out), ca, GH_ECONFLICT, "name");
     in.name = "Reader";
+    in.kind = "service_provider";
     assert_int_equal(gh_core_role_create(&ca, &in, &out), GH_OK);
     assert_int_equal(out.provider_id, x->p1);
     assert_int_equal(out.permissions, GH_PERM(USERS_READ));

@@ -417,7 +417,7 @@ static void groups(void **state)
                    .created_at = 1000};
     int64_t id = 0;
     assert_int_equal(gh_store_group_insert(x->db, &in, &id), GH_OK);
-    assert_int_equal(gh_store_group_get(x->db, x->a, id, &g), GH_OK);
+    assert_int_equal(gh_store_group_get(x->db, x->a, NULL, id, &g), GH_OK);
     assert_int_equal(g.id, id);
     assert_int_equal(g.provider_id, p);
     assert_string_equal(g.name, "Ops");
@@ -426,12 +426,12 @@ static void groups(void **state)
     assert_int_equal(g.member_count, 0);
     assert_int_equal(g.version, 1);
     assert_int_equal(g.created_at, 1000);
-    assert_int_equal(gh_store_group_get(x->db, x->a, 99999, &g), GH_ENOTFOUND);
+    assert_int_equal(gh_store_group_get(x->db, x->a, NULL, 99999, &g), GH_ENOTFOUND);
 
     gh_user u = user_base("member", p);
     u.group_ids = (gh_ids){(int64_t[]){id}, 1};
     int64_t uid = mk_user(x->db, &u);
-    assert_int_equal(gh_store_group_get(x->db, x->a, id, &g), GH_OK);
+    assert_int_equal(gh_store_group_get(x->db, x->a, NULL, id, &g), GH_OK);
     assert_int_equal(g.member_count, 1);
 
     gh_group up = in;
@@ -441,7 +441,7 @@ static void groups(void **state)
     up.role_ids = (gh_ids){(int64_t[]){r2}, 1};
     up.updated_at = 2000;
     assert_int_equal(gh_store_group_update(x->db, &up), GH_OK);
-    assert_int_equal(gh_store_group_get(x->db, x->a, id, &g), GH_OK);
+    assert_int_equal(gh_store_group_get(x->db, x->a, NULL, id, &g), GH_OK);
     assert_string_equal(g.name, "Ops 2");
     assert_ids_equal(g.role_ids, (int64_t[]){r2}, 1);
     assert_int_equal(g.version, 2);
@@ -450,7 +450,7 @@ static void groups(void **state)
     up.name = "Stale";
     up.role_ids = (gh_ids){(int64_t[]){r1}, 1};
     assert_int_equal(gh_store_group_update(x->db, &up), GH_EPRECOND);
-    assert_int_equal(gh_store_group_get(x->db, x->a, id, &g), GH_OK);
+    assert_int_equal(gh_store_group_get(x->db, x->a, NULL, id, &g), GH_OK);
     assert_string_equal(g.name, "Ops 2");
     assert_ids_equal(g.role_ids, (int64_t[]){r2}, 1);
 
@@ -467,7 +467,7 @@ static void groups(void **state)
 
     /* deleting a group drops its memberships and role links */
     assert_int_equal(gh_store_group_delete(x->db, id), GH_OK);
-    assert_int_equal(gh_store_group_get(x->db, x->a, id, &g), GH_ENOTFOUND);
+    assert_int_equal(gh_store_group_get(x->db, x->a, NULL, id, &g), GH_ENOTFOUND);
     gh_user after;
     assert_int_equal(gh_store_user_get(x->db, x->a, uid, &after), GH_OK);
     assert_int_equal(after.group_ids.n, 0);

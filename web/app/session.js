@@ -9,7 +9,7 @@ export const session = { user: null, permissions: new Set(), next: null, id: nul
 export async function loadSession() {
   try {
     const { data } = await api('GET', '/session', { quiet401: true });
-    session.user = data.user;
+    session.user = data.user ?? null;
     session.permissions = new Set(data.permissions || []);
     session.next = data.next;
     session.id = data.session?.id ?? null;

@@ -60,7 +60,35 @@ export default async function profilePage(ctx) {
   const drawMfa = (state) => mount(mfaBox,
     h('p', {}, h('span', { class: `badge ${state.enrolled ? 'badge-active' : 'badge-neutral'}`, text: state.enrolled ? t('profile.mfa_on') : t('profile.mfa_off') }),
       state.required ? ` ${t('profile.mfa_required')}` : ''),
-    h('button', { type: 'button', text: state.enrolled ? t('profile.mfa_replace') : t('profile.mfa_setup'), on: { click: () => enrolment(mfaBox, { onDone: async () => drawMfa(await get('/me/totp')) }).catch((e) => toast(e.message, 'error')) } }));
+    h('button', { type: 'button', text: state.enrolled ? t('profile.mfa_replace') : t('profile.mfa_setup'), on: { click: () => (state.enrolled ? confirmReplace() : startEnrolment()) } }));
+  const startEnrolment = (proof) => enrolment(mfaBox, { proof, onDone: async () => drawMfa(await get('/me/totp')) });
+  // Replacing a registered device needs the current password, or a code from that device (S10).
+  const confirmReplace = (useCode = false) => {
+    const proof = useCode
+      ? field(t('totp.code'), h('input', { name: 'code', autocomplete: 'one-time-code', inputMode: 'numeric', spellcheck: false, attrs: { maxlength: '6' } }), { required: true })
+      : field(t('password.current'), h('input', { type: 'password', name: 'current_password', autocomplete: 'current-password' }), { required: true });
+    const form = h('form', { class: 'form', attrs: { novalidate: true, 'aria-label': t('profile.mfa_replace') } },
+      h('p', { text: t('profile.mfa_reauth') }), proof.el,
+      h('div', { class: 'row-buttons' },
+        h('button', { type: 'submit', class: 'primary', text: t('common.continue') }),
+        h('button', { type: 'button', text: useCode ? t('profile.mfa_use_password') : t('profile.mfa_use_code'), on: { click: () => confirmReplace(!useCode) } }),
+        h('button', { type: 'button', text: t('common.cancel'), on: { click: async () => drawMfa(await get('/me/totp')) } })));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      proof.setError('');
+      const value = proof.input.value.trim();
+      if (!value) { proof.setError(useCode ? t('totp.code_required') : t('password.required')); proof.input.focus(); return; }
+      try {
+        await startEnrolment(useCode ? { code: value.replace(/\s+/g, '') } : { current_password: proof.input.value });
+      } catch (err) {
+        proof.input.value = '';
+        if (err.status === 400 || err.status === 403) proof.setError(err.message); else toast(err.message, 'error');
+        proof.input.focus();
+      }
+    });
+    mount(mfaBox, form);
+    proof.input.focus();
+  };
   drawMfa(totp);
 
   // ---- sessions ----

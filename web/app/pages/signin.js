@@ -126,8 +126,9 @@ async function totpPage(ctx) {
 
 // The enrolment: shows the QR code and the secret, takes the first code, then shows the
 // recovery codes once. Used by the sign-in step and by My profile (onDone differs).
-export async function enrolment(container, { onDone, signal } = {}) {
-  const { data } = await api('POST', '/me/totp', { signal });
+// proof ({current_password} or {code}) is needed when a device is already registered (S10).
+export async function enrolment(container, { onDone, signal, proof } = {}) {
+  const { data } = await api('POST', '/me/totp', { signal, body: proof });
   const alert = alertBox();
   const qr = data.qr_svg ? svgNode(data.qr_svg) : null;
   qr?.setAttribute('role', 'img');
