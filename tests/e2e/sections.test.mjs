@@ -167,6 +167,25 @@ test('my profile: language and timezone, password, two-factor device', async () 
   await p.getByRole('button', { name: 'Confirm' }).click();
   await p.getByRole('button', { name: 'I have saved them: continue' }).click();
   await p.getByText('A mobile device is registered.').waitFor();
+  // replacing it needs the current password first (S10), then the new device's code
+  const mfa = p.locator('.mfa-box');
+  await p.getByRole('button', { name: 'Register a new mobile device' }).click();
+  await mfa.getByLabel('Current password').fill('not my password at all');
+  await mfa.getByRole('button', { name: 'Continue' }).click();
+  await p.locator('.mfa-box .field-error:not([hidden])').getByText('the current password is wrong').waitFor();
+  await axeCheck(p, 'replace device: re-authentication');
+  await shot(p, 'profile-mfa-reauth-en');
+  await p.getByRole('button', { name: 'Use a code instead' }).click();
+  await mfa.getByLabel('Code', { exact: true }).waitFor();
+  await p.getByRole('button', { name: 'Use my password instead' }).click();
+  await mfa.getByLabel('Current password').fill(next);
+  await mfa.getByRole('button', { name: 'Continue' }).click();
+  const secret2 = (await p.locator('#totp-secret').textContent()).replace(/\s+/g, '');
+  assert.notEqual(secret2, secret);
+  await p.getByLabel('Code', { exact: true }).fill(oathtool(secret2));
+  await p.getByRole('button', { name: 'Confirm' }).click();
+  await p.getByRole('button', { name: 'I have saved them: continue' }).click();
+  await p.getByText('A mobile device is registered.').waitFor();
   // language and timezone: the console switches to Chinese at once
   await p.getByLabel('Timezone', { exact: true }).selectOption('Asia/Shanghai');
   await p.getByLabel('Language', { exact: true }).selectOption('zh');
@@ -176,6 +195,11 @@ test('my profile: language and timezone, password, two-factor device', async () 
   assert.equal(me.language, 'zh');
   assert.equal(me.timezone, 'Asia/Shanghai');
   await shot(p, 'profile-zh-saved');
+  await p.getByRole('button', { name: '登记新的移动设备' }).click();
+  await p.getByText('注册新设备前').waitFor();
+  await shot(p, 'profile-mfa-reauth-zh');
+  await p.setViewportSize({ width: 390, height: 844 });
+  await shot(p, 'profile-mfa-reauth-zh-390');
   p.assertClean();
   await p.context().close();
 });

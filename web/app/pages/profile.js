@@ -69,7 +69,7 @@ export default async function profilePage(ctx) {
       : field(t('password.current'), h('input', { type: 'password', name: 'current_password', autocomplete: 'current-password' }), { required: true });
     const form = h('form', { class: 'form', attrs: { novalidate: true, 'aria-label': t('profile.mfa_replace') } },
       h('p', { text: t('profile.mfa_reauth') }), proof.el,
-      h('div', { class: 'row-buttons' },
+      h('div', { class: 'button-row' },
         h('button', { type: 'submit', class: 'primary', text: t('common.continue') }),
         h('button', { type: 'button', text: useCode ? t('profile.mfa_use_password') : t('profile.mfa_use_code'), on: { click: () => confirmReplace(!useCode) } }),
         h('button', { type: 'button', text: t('common.cancel'), on: { click: async () => drawMfa(await get('/me/totp')) } })));
