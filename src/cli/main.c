@@ -26,6 +26,7 @@ typedef struct opts {
     int lockout_threshold, lockout_seconds, session_idle, session_lifetime, password_min;
     const char *username, *email, *user, *name, *expires_in, *q, *status;
     int threads, per_ip, limit, signin_rate;
+    int header_deadline, body_deadline;
     bool password_stdin;
     const char *smtp_url, *smtp_user, *smtp_password_file, *mail_from, *to; /* mail */
     int mail_retry_seconds;
@@ -62,6 +63,10 @@ static const opt_def opt_defs[] = {
     {"--mail-from", "GATEHOUSE_MAIL_FROM", offsetof(opts, mail_from), 's'},
     {"--mail-retry-seconds", "GATEHOUSE_MAIL_RETRY_SECONDS", offsetof(opts, mail_retry_seconds),
      'i'},
+    {"--header-deadline-seconds", "GATEHOUSE_HEADER_DEADLINE_SECONDS",
+     offsetof(opts, header_deadline), 'i'},
+    {"--body-deadline-seconds", "GATEHOUSE_BODY_DEADLINE_SECONDS", offsetof(opts, body_deadline),
+     'i'},
     {"--to", NULL, offsetof(opts, to), 's'},
     {NULL, "GATEHOUSE_TEST_CLOCK_FILE", offsetof(opts, clock_file), 's'},
     {"--username", NULL, offsetof(opts, username), 's'},
@@ -88,6 +93,8 @@ static int usage(void)
           "            [--smtp-user U --smtp-password-file PATH] [--mail-from \"Name <ADDR>\"]\n"
           "            [--mail-retry-seconds 30]  (first retry; then twice as long each time)\n"
           "            [--web-dir DIR]  (serve the web console from DIR, not the built-in copy)\n"
+          "            [--header-deadline-seconds 10] [--body-deadline-seconds 30]\n"
+          "            (a request's headers, then its body, must arrive whole within these)\n"
           "  migrate   [--db gatehouse.db]\n"
           "  admin create --username U --email E [--password-stdin]\n"
           "  token create --user U [--name N] [--expires-in 30d|12h|3600]\n"
@@ -542,7 +549,9 @@ static int cmd_serve(const opts *o)
                             .per_ip_limit = o->per_ip > 0 ? o->per_ip : GH_MAX_CONNECTIONS_PER_IP,
                             .trusted_proxies = o->trusted_proxy,
                             .external_url = o->external_url,
-                            .web_dir = o->web_dir};
+                            .web_dir = o->web_dir,
+                            .header_deadline_s = o->header_deadline,
+                            .body_deadline_s = o->body_deadline};
     gh_server *s = NULL;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     if (gh_hashpool_start(cores > 0 ? (int)cores : 2, 64) != GH_OK ||

@@ -12,6 +12,7 @@
 #include "http/limits.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/utf8.h"
 
 static json_t *session_json(const gh_session *s)
 {
@@ -21,10 +22,12 @@ static json_t *session_json(const gh_session *s)
                      "user_agent", s->user_agent ? s->user_agent : "");
 }
 
+/* The client's User-Agent as stored with the session (I11): valid UTF-8, at most
+ * GH_MAX_USER_AGENT bytes, cut between characters; jansson could not show it otherwise. */
 static const char *user_agent(gh_req *r)
 {
     const char *ua = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "User-Agent");
-    return ua != NULL ? gh_arena_strndup(r->a, ua, strnlen(ua, 200)) : "";
+    return gh_utf8_clean(r->a, ua, GH_MAX_USER_AGENT);
 }
 
 /* ---- per-address throttle of sign-in steps (I8) ---- */

@@ -21,6 +21,9 @@ typedef struct gh_server_config {
     const char *trusted_proxies; /* comma-separated addresses whose X-Forwarded-For is believed */
     const char *external_url;    /* https://... turns on Secure, __Host- cookies and HSTS */
     const char *web_dir;         /* serve the console from this folder, not the embedded files */
+    /* whole-request deadlines in seconds (I10, limits.h); 0: GH_HEADER_DEADLINE_S and
+     * GH_BODY_DEADLINE_S; 1 to GH_DEADLINE_MAX_S, anything else fails the start */
+    int header_deadline_s, body_deadline_s;
 } gh_server_config;
 
 typedef struct gh_server gh_server;
@@ -59,6 +62,11 @@ typedef gh_err (*gh_handler)(gh_req *r);
 
 struct gh_req {
     struct MHD_Connection *conn;
+    bool started; /* the headers are in and the fields below are set (else only the three next) */
+    const char *raw_target_end; /* where the undecoded request target ended (at its first NUL) */
+    bool bad_target;            /* %00, a control byte or a NUL in the request target */
+    bool close;                 /* answer with Connection: close (framing errors, I9) */
+    const char *allow;          /* the Allow header of a 405 */
     const char *method, *path;
     gh_arena *a;
     char *body;
@@ -113,6 +121,9 @@ extern const gh_route gh_routes[];
  * exists with another method. NULL when nothing matches. */
 const gh_route *gh_route_match(const char *method, const char *path, int64_t *id, int64_t *sub_id,
                                bool *path_known);
+/* Writes into buf (cap bytes, always NUL-terminated) the methods path accepts, for the Allow
+ * header of a 405: "GET, HEAD, PATCH, DELETE"; "" when none. */
+void gh_route_allow(const char *path, char *buf, size_t cap);
 
 /* Checks a parsed body against fields; on failure fills ctx (field, detail) and returns
  * GH_EINVAL. */

@@ -27,10 +27,27 @@
 #define GH_PAGE_MAX               200
 #define GH_MAX_CONNECTIONS        1024 /* open connections in all */
 #define GH_MAX_CONNECTIONS_PER_IP 64   /* default of --per-ip-connection-limit */
-#define GH_CONNECTION_TIMEOUT_S   30   /* idle or slow client */
+#define GH_CONNECTION_TIMEOUT_S   30   /* idle: no byte in either direction for this long */
+/* Whole-request deadlines (SECURITY I10), on top of the idle timeout, which a client resets with
+ * every byte it trickles. The header deadline runs from the connection's accept, or from the end
+ * of the previous request on a kept-alive connection, until the blank line that ends the headers;
+ * the body deadline from there until the last byte of the body. A reaper thread shuts the socket
+ * down when one passes (libmicrohttpd calls us only once the headers are whole, so nothing else
+ * could stop a client that sends one header line every few seconds). Defaults of
+ * --header-deadline-seconds and --body-deadline-seconds; tested in tests/api/framing.test.mjs. */
+#define GH_HEADER_DEADLINE_S 10
+#define GH_BODY_DEADLINE_S   30
+#define GH_DEADLINE_MAX_S    3600 /* the largest either flag takes */
+/* The longest X-Forwarded-For chain read (all its header lines joined), right to left (I11). */
+#define GH_MAX_FORWARDED_HOPS 32
+#define GH_MAX_USER_AGENT     200 /* bytes of User-Agent kept, cut on a character boundary */
 /* Per-connection pool of libmicrohttpd (request line, headers, arguments). libmicrohttpd zeroes
  * it for every request, so it is kept small; a request that does not fit is refused by
- * libmicrohttpd (414 or a closed connection) before any handler runs. */
+ * libmicrohttpd itself before any handler runs: 414 when the request line does not fit, 431 when
+ * the headers do not. libmicrohttpd 0.9.75 builds those pages (and its 400, 413 and 505) inside
+ * connection.c with no hook for the application and before any of our callbacks can run, so no
+ * size of this pool can let us answer first (a longer line always exists); server.c adds the
+ * security headers to them by wrapping MHD_queue_response (see mhd_queue_response there). */
 #define GH_CONNECTION_MEMORY 32768
 #define GH_SHUTDOWN_GRACE_S  10 /* in-flight requests get this long after SIGTERM */
 /* Per-address sign-in throttle (auth/throttle.h), tested in tests/api/throttle.test.mjs: failed

@@ -1,6 +1,7 @@
 /* The route table: every path, its permission (deny by default: a route either names the
  * permissions it needs or is explicitly public), its body schema and its OpenAPI summary. */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -374,4 +375,23 @@ const gh_route *gh_route_match(const char *method, const char *path, int64_t *id
         }
     }
     return NULL;
+}
+
+void gh_route_allow(const char *path, char *buf, size_t cap)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (const gh_route *r = gh_routes; r->method != NULL; r++) {
+        int64_t a = 0, b = 0;
+        if (!match_path(r->pattern, path, &a, &b))
+            continue;
+        /* a GET route answers HEAD too (dispatch turns HEAD into GET) */
+        const char *m = strcmp(r->method, "GET") == 0 ? "GET, HEAD" : r->method;
+        int n = snprintf(buf + len, cap - len, "%s%s", len > 0 ? ", " : "", m);
+        if (n < 0 || (size_t)n >= cap - len) {
+            buf[len] = '\0'; /* what fits, whole methods only */
+            return;
+        }
+        len += (size_t)n;
+    }
 }

@@ -2,6 +2,7 @@
  * deny-by-default permission checks, dispatch, problem+json errors, security headers, per-thread
  * database connections and graceful shutdown. */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -9,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +23,7 @@
 #include "http/web.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/utf8.h"
 
 #define MAX_THREAD_DBS 64
 
@@ -75,23 +79,63 @@ static bool is_trusted_proxy(const char *ip)
     return trusted_proxies[0] != '\0' && strstr(trusted_proxies, needle) != NULL;
 }
 
-/* Behind a trusted proxy, the client is the last address in X-Forwarded-For (the one that proxy
- * added); anything else in the header could be forged by the client. */
+static bool is_ip(const char *s)
+{
+    unsigned char addr[16];
+    return inet_pton(AF_INET, s, addr) == 1 || inet_pton(AF_INET6, s, addr) == 1;
+}
+
+/* The hops of every X-Forwarded-For line, in order (as if the lines were joined with commas);
+ * only the right-most GH_MAX_FORWARDED_HOPS are kept, as only those are read. A hop too long to
+ * be an address is kept as "" (not an address). */
+typedef struct forwarded {
+    char hop[GH_MAX_FORWARDED_HOPS][64];
+    int n;
+} forwarded;
+
+static enum MHD_Result collect_forwarded(void *cls, enum MHD_ValueKind kind, const char *key,
+                                         size_t key_size, const char *value, size_t value_size)
+{
+    forwarded *f = cls;
+    if (strcasecmp(key, "X-Forwarded-For") != 0)
+        return MHD_YES;
+    for (const char *p = value; *p != '\0';) {
+        size_t len = strcspn(p, ",");
+        const char *b = p, *e = p + len;
+        while (b < e && (*b == ' ' || *b == '\t'))
+            b++;
+        while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        if (f->n == GH_MAX_FORWARDED_HOPS) { /* keep the right-most ones */
+            memmove(f->hop[0], f->hop[1], sizeof f->hop - sizeof f->hop[0]);
+            f->n--;
+        }
+        size_t n = (size_t)(e - b) < sizeof f->hop[0] ? (size_t)(e - b) : 0;
+        memcpy(f->hop[f->n], b, n);
+        f->hop[f->n++][n] = '\0';
+        p += len + (p[len] == ',');
+    }
+    return MHD_YES;
+}
+
+/* I11: behind a trusted proxy, X-Forwarded-For (all its lines, in order) is read from the right:
+ * each trusted proxy appended the address it saw, so the client is the right-most address that
+ * is not a trusted proxy; anything left of it could be forged by the client. A hop that is not
+ * an address stops the walk at the last address known good (the peer to begin with). */
 static void forwarded_ip(struct MHD_Connection *c, char *buf, size_t cap)
 {
-    const char *xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
-    if (xff == NULL || !is_trusted_proxy(buf))
+    if (!is_trusted_proxy(buf))
         return;
-    const char *last = strrchr(xff, ',');
-    last = last ? last + 1 : xff;
-    while (*last == ' ')
-        last++;
-    char cand[64];
-    snprintf(cand, sizeof cand, "%s", last);
-    cand[strcspn(cand, " ")] = '\0';
-    unsigned char addr[16];
-    if (inet_pton(AF_INET, cand, addr) == 1 || inet_pton(AF_INET6, cand, addr) == 1)
-        snprintf(buf, cap, "%s", cand);
+    forwarded *f = calloc(1, sizeof *f);
+    if (f == NULL)
+        return;
+    MHD_get_connection_values_n(c, MHD_HEADER_KIND, collect_forwarded, f);
+    for (int i = f->n - 1; i >= 0 && is_ip(f->hop[i]); i--) {
+        snprintf(buf, cap, "%s", f->hop[i]);
+        if (!is_trusted_proxy(f->hop[i]))
+            break;
+    }
+    free(f);
 }
 
 static void client_ip(struct MHD_Connection *c, char *buf, size_t cap)
@@ -281,9 +325,14 @@ static gh_err dispatch(gh_req *r)
     if (strcmp(r->method, "HEAD") == 0) /* a GET whose body libmicrohttpd leaves out */
         r->method = "GET";
     const gh_route *route = gh_route_match(r->method, r->path, &id, &sub, &path_known);
+    if (route == NULL && path_known) {
+        char allow[128];
+        gh_route_allow(r->path, allow, sizeof allow);
+        r->allow = gh_arena_strdup(r->a, allow);
+        return gh_fail(&r->ctx, GH_EMETHOD, NULL, "method not allowed here");
+    }
     if (route == NULL)
-        return path_known ? gh_fail(&r->ctx, GH_EMETHOD, NULL, "method not allowed here")
-                          : gh_fail(&r->ctx, GH_ENOTFOUND, NULL, "no such resource");
+        return gh_fail(&r->ctx, GH_ENOTFOUND, NULL, "no such resource");
     r->id = id;
     r->sub_id = sub;
     if (route->auth == GH_AUTH_PUBLIC) {
@@ -302,6 +351,39 @@ static void add_security_headers(struct MHD_Response *resp, const char *cache_co
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     MHD_add_response_header(resp, "Cache-Control", cache_control);
+}
+
+/* S8 on the pages libmicrohttpd makes itself. libmicrohttpd 0.9.75 answers a malformed request
+ * line or header (400), a Content-Length too large to parse (413), a request line or headers that
+ * do not fit its pool (414, 431) and an unsupported HTTP version (505) from inside connection.c
+ * (transmit_error_response_len), before any callback of ours runs and with no option to add
+ * headers. It queues those pages through its exported MHD_queue_response, called through the
+ * PLT, so this definition in our program takes the call first (ELF symbol interposition), adds
+ * the security headers to any response that lacks them and hands it on to libmicrohttpd's own.
+ * Our own responses already carry them (respond). tests/api/framing.test.mjs checks each of
+ * those statuses, so a libmicrohttpd built to bind its calls internally (static, -Bsymbolic)
+ * would fail there instead of silently losing the headers. */
+typedef enum MHD_Result (*queue_fn)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
+static queue_fn real_queue;
+static pthread_once_t real_queue_once = PTHREAD_ONCE_INIT;
+
+static void find_real_queue(void)
+{
+    real_queue = (queue_fn)dlsym(RTLD_NEXT, "MHD_queue_response");
+}
+
+enum MHD_Result MHD_queue_response(struct MHD_Connection *connection, unsigned int status_code,
+                                   struct MHD_Response *response)
+{
+    pthread_once(&real_queue_once, find_real_queue);
+    if (real_queue == NULL)
+        return MHD_NO; /* libmicrohttpd then closes the connection */
+    if (response != NULL && MHD_get_response_header(response, "Content-Security-Policy") == NULL) {
+        add_security_headers(response, "no-store");
+        if (cookie_secure)
+            MHD_add_response_header(response, "Strict-Transport-Security", "max-age=31536000");
+    }
+    return real_queue(connection, status_code, response);
 }
 
 static json_t *problem(gh_req *r, gh_err err)
@@ -327,6 +409,30 @@ static json_t *problem(gh_req *r, gh_err err)
     return p;
 }
 
+/* The body of the response into *body (malloc'd, the caller frees it) and *len. False when there
+ * is none though there must be: JSON that jansson cannot encode (a string that is not UTF-8), a
+ * handler that left no body on a 200-202, or no memory. */
+static bool render_body(gh_req *r, char **body, size_t *len)
+{
+    *body = NULL;
+    *len = 0;
+    if (r->text != NULL) { /* text_len: the console's files, not NUL-terminated */
+        size_t n = r->text_len > 0 ? r->text_len : strlen(r->text);
+        if ((*body = malloc(n + 1)) == NULL)
+            return false;
+        memcpy(*body, r->text, n);
+        *len = n;
+        return true;
+    }
+    if (r->out != NULL) {
+        if ((*body = json_dumps(r->out, JSON_COMPACT)) == NULL)
+            return false;
+        *len = strlen(*body);
+        return true;
+    }
+    return r->status < 200 || r->status > 202;
+}
+
 static enum MHD_Result respond(gh_req *r, gh_err err)
 {
     const char *ctype = r->content_type ? r->content_type : "application/json";
@@ -335,20 +441,17 @@ static enum MHD_Result respond(gh_req *r, gh_err err)
         r->status = gh_err_http_status(err);
         json_decref(r->out);
         r->out = problem(r, err);
+        r->text = NULL;
         ctype = "application/problem+json";
     }
     if (r->status == 0)
         r->status = 200;
     size_t len = 0;
-    if (r->text != NULL) { /* text_len: the console's files, not NUL-terminated */
-        len = r->text_len > 0 ? r->text_len : strlen(r->text);
-        if ((body = malloc(len + 1)) != NULL)
-            memcpy(body, r->text, len);
-        else
-            len = 0;
-    } else if (r->out != NULL) {
-        body = json_dumps(r->out, JSON_COMPACT);
-        len = body != NULL ? strlen(body) : 0;
+    if (!render_body(r, &body, &len) && err == GH_OK) {
+        /* fail closed: never a success without the body it stands for */
+        gh_log("error", "response_not_encodable", "path", r->path, "request_id", r->request_id,
+               NULL);
+        return respond(r, GH_EINTERNAL);
     }
     struct MHD_Response *resp = MHD_create_response_from_buffer(
         len, body, body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
@@ -369,6 +472,10 @@ static enum MHD_Result respond(gh_req *r, gh_err err)
         MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
     if (r->retry_after != NULL)
         MHD_add_response_header(resp, "Retry-After", r->retry_after);
+    if (r->status == 405 && r->allow != NULL)
+        MHD_add_response_header(resp, "Allow", r->allow);
+    if (r->close) /* libmicrohttpd closes the connection once this response is sent */
+        MHD_add_response_header(resp, "Connection", "close");
     if (cookie_secure)
         MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
     if (r->etag_version > 0 && err == GH_OK) {
@@ -388,11 +495,228 @@ static enum MHD_Result respond(gh_req *r, gh_err err)
     return ret;
 }
 
-static gh_req *req_new(struct MHD_Connection *c, const char *url, const char *method)
+/* ---- whole-request deadlines (I10) ----
+ * Every connection is watched from its accept (MHD_OPTION_NOTIFY_CONNECTION) to its close. Its
+ * deadline is the header deadline until the headers are whole, then the body deadline until the
+ * body is, then none while the request is handled and answered; a kept-alive connection starts
+ * the header deadline again when a request completes. The reaper shuts a late connection's
+ * socket down: libmicrohttpd then reads end-of-file and closes it. The fd stays valid while it is
+ * watched, since libmicrohttpd notifies the close before it closes the socket. */
+
+typedef struct conn_watch {
+    struct conn_watch *prev, *next;
+    MHD_socket fd;
+    int64_t deadline_ms; /* CLOCK_MONOTONIC; 0: none */
+} conn_watch;
+
+static pthread_mutex_t watch_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t watch_cv;
+static conn_watch *watches;
+static bool reaper_stop;
+static pthread_t reaper;
+static int64_t header_deadline_ms, body_deadline_ms;
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    conn_watch *w = *socket_context;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (ci == NULL || (w = calloc(1, sizeof *w)) == NULL) {
+            if (ci != NULL) /* unwatched would mean no deadline: refuse it instead */
+                shutdown(ci->connect_fd, SHUT_RDWR);
+            return;
+        }
+        w->fd = ci->connect_fd;
+        w->deadline_ms = mono_ms() + header_deadline_ms;
+        pthread_mutex_lock(&watch_mu);
+        w->next = watches;
+        if (watches != NULL)
+            watches->prev = w;
+        watches = w;
+        pthread_mutex_unlock(&watch_mu);
+        *socket_context = w;
+    } else if (w != NULL) { /* MHD_CONNECTION_NOTIFY_CLOSED */
+        pthread_mutex_lock(&watch_mu);
+        if (w->prev != NULL)
+            w->prev->next = w->next;
+        else
+            watches = w->next;
+        if (w->next != NULL)
+            w->next->prev = w->prev;
+        pthread_mutex_unlock(&watch_mu);
+        free(w);
+        *socket_context = NULL;
+    }
+}
+
+/* Sets the deadline of c's connection: after_ms from now, or none (after_ms 0). */
+static void watch_set(struct MHD_Connection *c, int64_t after_ms)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    conn_watch *w = ci != NULL ? ci->socket_context : NULL;
+    if (w == NULL)
+        return;
+    int64_t deadline = after_ms > 0 ? mono_ms() + after_ms : 0;
+    pthread_mutex_lock(&watch_mu);
+    w->deadline_ms = deadline;
+    pthread_mutex_unlock(&watch_mu);
+}
+
+static void *reap(void *arg)
+{
+    pthread_mutex_lock(&watch_mu);
+    while (!reaper_stop) {
+        int64_t now = mono_ms();
+        for (conn_watch *w = watches; w != NULL; w = w->next) {
+            if (w->deadline_ms == 0 || now < w->deadline_ms)
+                continue;
+            w->deadline_ms = 0;
+            shutdown(w->fd, SHUT_RDWR);
+            gh_log("info", "request_deadline", "detail",
+                   "the request did not arrive whole in time; connection closed", NULL);
+        }
+        struct timespec wake;
+        clock_gettime(CLOCK_MONOTONIC, &wake);
+        wake.tv_nsec += 100 * 1000 * 1000; /* deadlines are whole seconds: 0.1 s is close enough */
+        if (wake.tv_nsec >= 1000000000L) {
+            wake.tv_sec++;
+            wake.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&watch_cv, &watch_mu, &wake);
+    }
+    pthread_mutex_unlock(&watch_mu);
+    return NULL;
+}
+
+static gh_err reaper_start(const gh_server_config *cfg)
+{
+    int h = cfg->header_deadline_s != 0 ? cfg->header_deadline_s : GH_HEADER_DEADLINE_S;
+    int b = cfg->body_deadline_s != 0 ? cfg->body_deadline_s : GH_BODY_DEADLINE_S;
+    if (h < 1 || h > GH_DEADLINE_MAX_S || b < 1 || b > GH_DEADLINE_MAX_S) {
+        gh_log("error", "bad_deadline", "detail", "deadlines take 1 to 3600 seconds", NULL);
+        return GH_EINVAL;
+    }
+    header_deadline_ms = (int64_t)h * 1000;
+    body_deadline_ms = (int64_t)b * 1000;
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&watch_cv, &attr);
+    pthread_condattr_destroy(&attr);
+    reaper_stop = false;
+    if (pthread_create(&reaper, NULL, reap, NULL) != 0) {
+        pthread_cond_destroy(&watch_cv);
+        return GH_ENOMEM;
+    }
+    return GH_OK;
+}
+
+static void reaper_join(void)
+{
+    pthread_mutex_lock(&watch_mu);
+    reaper_stop = true;
+    pthread_cond_signal(&watch_cv);
+    pthread_mutex_unlock(&watch_mu);
+    pthread_join(reaper, NULL);
+    pthread_cond_destroy(&watch_cv);
+}
+
+/* ---- framing (I9) ---- */
+
+/* The request as libmicrohttpd 0.9.75 parsed it, in place, in its read buffer: each CRLF became
+ * two NULs, a bare LF (which it takes as a line end, with no option to refuse it) one NUL, the
+ * colon of each header a NUL, and a NUL sent by the client stays a NUL that ends the string it
+ * is in. So a request whose lines all end in CRLF has, from the end of the HTTP version on: two
+ * NULs, a header name where the next line starts, its NUL, blanks, its value, two NULs, ... and
+ * four NULs that end the block exactly header_size bytes after the method. Any other spacing is
+ * a bare LF, a NUL inside a header value (which hides the rest of the value from us and not
+ * from a proxy) or a folded (obs-fold) header: all refused. */
+typedef struct frame_scan {
+    const char *end; /* where the previous line's text ended */
+    int content_length, transfer_encoding;
+    bool bad_te, bad_bytes, misplaced;
+} frame_scan;
+
+static bool two_nuls_before(const char *end, const char *next)
+{
+    return next == end + 2 && end[0] == '\0' && end[1] == '\0';
+}
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   size_t key_size, const char *value, size_t value_size)
+{
+    frame_scan *f = cls;
+    if (strcasecmp(key, "Content-Length") == 0)
+        f->content_length++;
+    if (strcasecmp(key, "Transfer-Encoding") == 0) {
+        f->transfer_encoding++;
+        f->bad_te |= strcmp(value, "chunked") != 0;
+    }
+    /* a bare CR stays in the text; RFC 9112 section 2.2: refuse it */
+    f->bad_bytes |= memchr(key, '\r', key_size) != NULL || memchr(value, '\r', value_size) != NULL;
+    if (f->misplaced || !two_nuls_before(f->end, key) || value < key + key_size + 1) {
+        f->misplaced = true;
+        return MHD_YES;
+    }
+    for (const char *p = key + key_size + 1; p < value; p++)
+        f->misplaced |= *p != ' ' && *p != '\t';
+    f->end = value + value_size;
+    return MHD_YES;
+}
+
+/* The reason a request is refused for its framing (400 and close), or NULL. method and version
+ * are libmicrohttpd's pointers into the request line. */
+static const char *framing_error(gh_req *r, const char *method, const char *version)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    if (r->bad_target || r->raw_target_end == NULL || r->raw_target_end + 1 != version)
+        return "the request target holds a NUL or a control character";
+    frame_scan f = {.end = version + strlen(version)};
+    MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, scan_header, &f);
+    if (f.content_length > 1)
+        return "more than one Content-Length";
+    if (f.transfer_encoding > 1 || f.bad_te)
+        return "Transfer-Encoding other than chunked";
+    if (f.content_length > 0 && f.transfer_encoding > 0) /* I6 */
+        return "Content-Length and Transfer-Encoding together are refused";
+    if (f.bad_bytes)
+        return "a bare CR in the header block";
+    if (ci == NULL || f.misplaced || f.end + 4 != method + ci->header_size ||
+        memcmp(f.end, "\0\0\0\0", 4) != 0)
+        return "a bare LF, a NUL or a folded line in the header block";
+    return NULL;
+}
+
+/* URI log callback: runs once the request line is read, with the target as sent (before the
+ * query is split and %XX decoded), so that a NUL in it, sent raw or as %00, is seen before
+ * libmicrohttpd cuts the path there. Its result is the request's *con_cls. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
     gh_req *r = calloc(1, sizeof *r);
-    if (r == NULL)
-        return NULL;
+    if (r == NULL || uri == NULL)
+        return r;
+    r->raw_target_end = uri + strlen(uri);
+    r->bad_target = strstr(uri, "%00") != NULL;
+    for (const unsigned char *p = (const unsigned char *)uri; *p != '\0'; p++)
+        r->bad_target |= *p < 0x20 || *p == 0x7f;
+    return r;
+}
+
+/* Fills the request once its headers are in. */
+static void req_start(gh_req *r, struct MHD_Connection *c, const char *url, const char *method)
+{
+    r->started = true;
     r->a = gh_arena_new();
     r->conn = c;
     r->method = gh_arena_strdup(r->a, method);
@@ -406,7 +730,23 @@ static gh_req *req_new(struct MHD_Connection *c, const char *url, const char *me
     unsigned long long announced = cl != NULL ? strtoull(cl, NULL, 10) : 0;
     r->body_too_large = announced > GH_MAX_BODY_BYTES;
     r->dropped = announced > GH_MAX_DRAIN_BYTES ? GH_MAX_DRAIN_BYTES + 1 : 0;
-    return r;
+}
+
+/* The first call, once the headers are in: framing checks, then the body deadline. */
+static enum MHD_Result on_headers(gh_req *r, const char *method, const char *version)
+{
+    atomic_fetch_add(&inflight, 1);
+    watch_set(r->conn, body_deadline_ms);
+    const char *bad = framing_error(r, method, version);
+    if (bad != NULL) { /* refused before any body is read; nothing after it on this connection
+                        * is taken as a request (it could be a smuggled one) */
+        r->close = true;
+        return respond(r, gh_fail(&r->ctx, GH_EINVAL, NULL, bad));
+    }
+    if (r->dropped > GH_MAX_DRAIN_BYTES) /* far too large: answer before reading any */
+        return respond(
+            r, gh_fail(&r->ctx, GH_ETOOLARGE, NULL, "the request body is larger than 64 KiB"));
+    return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -414,21 +754,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   size_t *upload_size, void **con_cls)
 {
     gh_req *r = *con_cls;
-    if (r == NULL) {
-        if ((r = req_new(c, url, method)) == NULL)
-            return MHD_NO;
-        *con_cls = r;
-        atomic_fetch_add(&inflight, 1);
-        if (r->dropped > GH_MAX_DRAIN_BYTES) /* far too large: answer before reading any */
-            return respond(
-                r, gh_fail(&r->ctx, GH_ETOOLARGE, NULL, "the request body is larger than 64 KiB"));
-        /* I6: a body framed two ways is how requests are smuggled past a proxy that reads the
-         * other one; refuse it before reading any (the connection then closes). */
-        if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding") != NULL &&
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length") != NULL)
-            return respond(r, gh_fail(&r->ctx, GH_EINVAL, NULL,
-                                      "Content-Length and Transfer-Encoding together are refused"));
-        return MHD_YES;
+    if (r == NULL)
+        return MHD_NO; /* no memory in on_uri: libmicrohttpd closes the connection */
+    if (!r->started) {
+        req_start(r, c, url, method);
+        return on_headers(r, method, version);
     }
     if (r->status != 0) { /* answered already: drop whatever still arrives */
         *upload_size = 0;
@@ -460,6 +790,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r->resume = NULL;
         err = then(r);
     } else {
+        watch_set(c, 0); /* the request is whole */
         err = dispatch(r);
     }
     if (r->suspended && err == GH_OK)
@@ -470,11 +801,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    if (*con_cls != NULL) {
-        req_free(*con_cls);
+    gh_req *r = *con_cls;
+    if (r != NULL) {
+        if (r->started)
+            atomic_fetch_sub(&inflight, 1);
+        req_free(r);
         *con_cls = NULL;
-        atomic_fetch_sub(&inflight, 1);
     }
+    watch_set(c, header_deadline_ms); /* a kept-alive connection waits for its next request */
 }
 
 __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -513,6 +847,11 @@ gh_err gh_server_start(const gh_server_config *cfg, gh_server **out)
     gh_server *s = calloc(1, sizeof *s);
     if (s == NULL)
         return GH_ENOMEM;
+    gh_err err = reaper_start(cfg);
+    if (err != GH_OK) {
+        free(s);
+        return err;
+    }
     s->d = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
         0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
@@ -521,10 +860,12 @@ gh_err gh_server_start(const gh_server_config *cfg, gh_server **out)
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)GH_CONNECTION_TIMEOUT_S,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)GH_CONNECTION_MEMORY,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_STRICT_FOR_CLIENT, 1,
-        MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, NULL, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+        MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
     if (s->d == NULL) {
         gh_log("error", "listen_failed", "host", cfg->listen_host, NULL);
+        reaper_join();
         free(s);
         return GH_EINVAL;
     }
@@ -550,6 +891,7 @@ void gh_server_stop(gh_server *s)
     for (int i = 0; i < GH_SHUTDOWN_GRACE_S * 50 && atomic_load(&inflight) > 0; i++)
         nanosleep(&tick, NULL);
     MHD_stop_daemon(s->d);
+    reaper_join();
     pthread_mutex_lock(&dbs_mu);
     for (int i = 0; i < n_dbs; i++)
         gh_db_close(dbs[i]);

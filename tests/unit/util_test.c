@@ -1,4 +1,5 @@
-/* Unit tests of util/: the arena, the clock, JSON escaping of the log and the error table. */
+/* Unit tests of util/: the arena, the clock, JSON escaping of the log, the error table and UTF-8
+ * cleaning. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/utf8.h"
 
 /* ---- arena ---- */
 
@@ -347,6 +349,79 @@ static void err_table(void **state)
     assert_int_equal(gh_err_http_status((gh_err)999), 500);
 }
 
+/* ---- UTF-8 cleaning (SECURITY I11) ---- */
+
+static void utf8_clean_keeps_valid_text(void **state)
+{
+    gh_arena *a = gh_arena_new();
+    assert_string_equal(gh_utf8_clean(a, "curl/8.5.0", 200), "curl/8.5.0");
+    assert_string_equal(gh_utf8_clean(a, "caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80", 200),
+                        "caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80");
+    assert_string_equal(gh_utf8_clean(a, "", 200), "");
+    assert_string_equal(gh_utf8_clean(a, NULL, 200), "");
+    gh_arena_free(a);
+}
+
+static void utf8_clean_replaces_invalid_sequences(void **state)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"a\xff"
+         "b",
+         "a\xef\xbf\xbd"
+         "b"}, /* never valid */
+        {"a\x80"
+         "b",
+         "a\xef\xbf\xbd"
+         "b"},                                                    /* stray continuation */
+        {"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"},                 /* overlong '/' */
+        {"\xe0\x80\xaf", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* overlong, 3 bytes */
+        {"\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* surrogate U+D800 */
+        {"\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* > U+10FFFF */
+        {"ab\xe4\xb8", "ab\xef\xbf\xbd\xef\xbf\xbd"}, /* cut inside a character */
+        {"\xe4"
+         "x",
+         "\xef\xbf\xbd"
+         "x"}, /* lead byte without its tail */
+    };
+    gh_arena *a = gh_arena_new();
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        assert_string_equal(gh_utf8_clean(a, cases[i].in, 200), cases[i].out);
+    gh_arena_free(a);
+}
+
+static void utf8_clean_cuts_on_a_character_boundary(void **state)
+{
+    gh_arena *a = gh_arena_new();
+    /* "é" is 2 bytes: 5 bytes hold "ab" and one "é", never half of the second */
+    assert_string_equal(gh_utf8_clean(a, "ab\xc3\xa9\xc3\xa9", 5), "ab\xc3\xa9");
+    assert_string_equal(gh_utf8_clean(a, "ab\xc3\xa9\xc3\xa9", 4), "ab\xc3\xa9");
+    assert_string_equal(gh_utf8_clean(a, "ab\xc3\xa9", 3), "ab");
+    assert_string_equal(gh_utf8_clean(a, "\xf0\x9f\x98\x80", 3), ""); /* 4-byte emoji */
+    assert_string_equal(gh_utf8_clean(a, "a\xff", 3), "a");           /* U+FFFD takes 3 */
+    assert_string_equal(gh_utf8_clean(a, "abcdef", 0), "");
+    char big[1001];
+    memset(big, 'x', 1000);
+    big[1000] = '\0';
+    assert_int_equal(strlen(gh_utf8_clean(a, big, 200)), 200);
+    memset(big, 0xff, 1000); /* 1000 bad bytes, 3000 bytes of U+FFFD before the cut */
+    char *out = gh_utf8_clean(a, big, 200);
+    assert_int_equal(strlen(out), 198);
+    assert_memory_equal(out, "\xef\xbf\xbd", 3);
+    gh_arena_free(a);
+}
+
+static void utf8_seq_lengths(void **state)
+{
+    assert_int_equal(gh_utf8_seq((const unsigned char *)"a"), 1);
+    assert_int_equal(gh_utf8_seq((const unsigned char *)"\xc3\xa9"), 2);
+    assert_int_equal(gh_utf8_seq((const unsigned char *)"\xe4\xb8\xad"), 3);
+    assert_int_equal(gh_utf8_seq((const unsigned char *)"\xf0\x9f\x98\x80"), 4);
+    assert_int_equal(gh_utf8_seq((const unsigned char *)"\xc3"), 0); /* the NUL ends it early */
+    assert_int_equal(gh_utf8_seq((const unsigned char *)"\xf5\x80\x80\x80"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +437,10 @@ int main(void)
         cmocka_unit_test(log_escape_appends_and_truncates),
         cmocka_unit_test(log_writes_one_line),
         cmocka_unit_test(err_table),
+        cmocka_unit_test(utf8_clean_keeps_valid_text),
+        cmocka_unit_test(utf8_clean_replaces_invalid_sequences),
+        cmocka_unit_test(utf8_clean_cuts_on_a_character_boundary),
+        cmocka_unit_test(utf8_seq_lengths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
