@@ -19,7 +19,7 @@ before(async () => {
   // parallel, five per ban), so the per-address throttle (I8, tests/api/throttle.test.mjs) is
   // raised: this file tests the per-account lock-out, which the throttle would otherwise answer
   // first with 429.
-  srv = await startServer({ args: ['--signin-rate-per-minute', '10000'], env: clock.env });
+  srv = await startServer({ args: ['--signin-rate-per-minute', '10000'], clock });
 });
 after(async () => { await srv?.stop(); clock?.remove(); });
 

@@ -14,7 +14,7 @@ const secs = (t) => Date.parse(t) / 1000;
 
 before(async () => {
   clock = testClock();
-  srv = await startServer({ env: clock.env });
+  srv = await startServer({ clock });
 });
 after(async () => { await srv?.stop(); clock?.remove(); });
 
