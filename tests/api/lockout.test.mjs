@@ -186,7 +186,7 @@ test('A4, A10: passing the password step again does not wipe failures of the TOT
 
 test('A4: --lockout-threshold and --lockout-seconds are honoured', async () => {
   const c2 = testClock();
-  const s2 = await startServer({ args: ['--lockout-threshold', '3', '--lockout-seconds', '60'], env: c2.env });
+  const s2 = await startServer({ args: ['--lockout-threshold', '3', '--lockout-seconds', '60'], clock: c2 });
   try {
     const u = await createUser(s2);
     await wrong(s2, u.username, 2);

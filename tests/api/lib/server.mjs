@@ -314,6 +314,8 @@ export function testClock() {
   return {
     file,
     args: ['--test-clock', file],
+    // the GATEHOUSE_TEST_CLOCK_FILE of old moves nothing: fail loudly rather than silently
+    get env() { throw new Error('the test clock needs --test-clock: startServer({ clock }) or clock.args'); },
     get offset() { return offset; },
     set(s) { offset = s; write(s); },
     advance(s) { offset += s; write(offset); },
