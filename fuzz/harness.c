@@ -146,7 +146,7 @@ static void new_admin(void)
     char email[96];
     snprintf(email, sizeof email, "%s@fuzz.example", admin);
     int64_t id = 0;
-    if (gh_core_admin_create(&ctx, admin, email, admin_password, &id) != GH_OK)
+    if (gh_core_admin_create(&ctx, admin, email, admin_password, NULL, &id) != GH_OK)
         die("cannot create the administrator");
     char *t = NULL;
     if (gh_core_token_create(&ctx, admin, "fuzz", 0, &t) != GH_OK || strlen(t) >= sizeof token)

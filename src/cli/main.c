@@ -1,5 +1,6 @@
 /* The gatehouse command: serve, migrate and the operator's commands. Each command calls the same
  * core functions as the HTTP handlers, acting as the platform's system principal. */
+#include <arpa/inet.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "auth/throttle.h"
 #include "auth/totp.h"
 #include "core/core.h"
+#include "core/setup.h"
 #include "core/signin.h"
 #include "http/http.h"
 #include "http/limits.h"
@@ -68,7 +70,9 @@ static const opt_def opt_defs[] = {
     {"--body-deadline-seconds", "GATEHOUSE_BODY_DEADLINE_SECONDS", offsetof(opts, body_deadline),
      'i'},
     {"--to", NULL, offsetof(opts, to), 's'},
-    {NULL, "GATEHOUSE_TEST_CLOCK_FILE", offsetof(opts, clock_file), 's'},
+    /* tests only, and never from the environment: an inherited variable must not move the clock
+     * of a real server */
+    {"--test-clock", NULL, offsetof(opts, clock_file), 's'},
     {"--username", NULL, offsetof(opts, username), 's'},
     {"--email", NULL, offsetof(opts, email), 's'},
     {"--user", NULL, offsetof(opts, user), 's'},
@@ -95,6 +99,8 @@ static int usage(void)
           "            [--web-dir DIR]  (serve the web console from DIR, not the built-in copy)\n"
           "            [--header-deadline-seconds 10] [--body-deadline-seconds 30]\n"
           "            (a request's headers, then its body, must arrive whole within these)\n"
+          "            [--test-clock FILE]  (tests only: adds the seconds written in FILE to the\n"
+          "            clock; refused unless --listen is a loopback address)\n"
           "  migrate   [--db gatehouse.db]\n"
           "  admin create --username U --email E [--password-stdin]\n"
           "  token create --user U [--name N] [--expires-in 30d|12h|3600]\n"
@@ -102,7 +108,7 @@ static int usage(void)
           "  user show|disable|enable|unban ID|USERNAME\n"
           "  mail test --to ADDRESS [--smtp-url URL] [--smtp-user U --smtp-password-file PATH]\n"
           "            [--mail-from ADDR]  send a test message and print the SMTP outcome\n"
-          "Every option can also come from the environment as GATEHOUSE_<NAME>.\n",
+          "Every option but --test-clock can also come from the environment as GATEHOUSE_<NAME>.\n",
           stderr);
     return 2;
 }
@@ -220,7 +226,7 @@ static int cmd_admin_create(const opts *o)
     if (open_ctx(o, &ctx, &sys) != 0)
         return 1;
     int64_t id = 0;
-    gh_err err = gh_core_admin_create(&ctx, o->username, o->email, pw, &id);
+    gh_err err = gh_core_admin_create(&ctx, o->username, o->email, pw, NULL, &id);
     int rc = report(&ctx, err);
     if (rc == 0 && generated)
         printf("Created administrator %s (id %lld). Password, shown once: %s\n", o->username,
@@ -368,29 +374,28 @@ static int cmd_user(const char *verb, const char *ref, const opts *o)
     return rc;
 }
 
-/* On an empty database: the first administrator "admin" with a random password, printed once. */
-static int bootstrap_admin(const opts *o)
+/* While the database holds no account: a new one-time set-up link for the first administrator
+ * (core/setup.h), shown once on the terminal as a plain line for a person, not as a log record
+ * (no token in any log, L3); the log only says that one was printed. Each start voids the links
+ * of earlier starts. */
+static int announce_setup(gh_ctx *ctx)
 {
-    gh_ctx ctx;
-    gh_principal sys;
-    if (open_ctx(o, &ctx, &sys) != 0)
-        return 1;
-    int64_t count = 0;
-    gh_err err = gh_store_user_count(ctx.db, &count);
-    if (err == GH_OK && count == 0) {
-        char pw[32];
-        gh_password_generate(pw, 21);
-        int64_t id;
-        err = gh_core_admin_create(&ctx, "admin", "admin@localhost.localdomain", pw, &id);
-        if (err == GH_OK)
-            printf("\n  First administrator created.\n  username: admin\n  password: %s\n"
-                   "  (shown once; keep it safe)\n\n",
-                   pw);
-        fflush(stdout);
-        sodium_memzero(pw, sizeof pw);
+    char *url = NULL;
+    int64_t expires_at = 0;
+    ctx->now = gh_clock_now();
+    int rc = report(ctx, gh_core_setup_issue(ctx, &url, &expires_at));
+    if (rc == 0 && url != NULL) {
+        char until[32];
+        gh_clock_format(expires_at, until, sizeof until);
+        fprintf(stderr,
+                "\n  Gatehouse has no administrator yet. Open this link to create the first one"
+                "\n  (it works once, until %s; every start prints a new one while there is no"
+                "\n  administrator, and `gatehouse admin create` is the scripted way):\n\n"
+                "    %s\n\n",
+                until, url);
+        gh_log("info", "setup_link_printed", "expires_at", until, NULL);
+        sodium_memzero(url, strlen(url));
     }
-    int rc = report(&ctx, err);
-    close_ctx(&ctx);
     return rc;
 }
 
@@ -434,8 +439,6 @@ static int configure_signin(const opts *o)
         fprintf(stderr, "gatehouse: cannot read or create the secret key file %s\n", path);
         return 1;
     }
-    if (o->clock_file != NULL)
-        gh_clock_use_file(o->clock_file);
     gh_signin_config c = *gh_signin_config_get();
     c.secret_key = secret_key;
     gh_signin_configure(&c);
@@ -518,6 +521,44 @@ static int cmd_mail_test(const opts *o)
     return 0;
 }
 
+/* Whether host (of --listen) is a loopback address: 127.0.0.0/8, ::1 (bracketed or not) or
+ * localhost. */
+static bool is_loopback(const char *host)
+{
+    char bare[64];
+    size_t n = strlen(host);
+    if (n >= 2 && host[0] == '[' && host[n - 1] == ']')
+        snprintf(bare, sizeof bare, "%.*s", (int)(n - 2), host + 1);
+    else
+        snprintf(bare, sizeof bare, "%s", host);
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (strcmp(bare, "localhost") == 0)
+        return true;
+    if (inet_pton(AF_INET, bare, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    return inet_pton(AF_INET6, bare, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+/* The test clock moves time for every rule (sessions, bans, links, TOTP): a server that others
+ * can reach must never run with it, whatever the flags say. */
+static int use_test_clock(const opts *o, const char *host)
+{
+    if (o->clock_file == NULL)
+        return 0;
+    if (!is_loopback(host)) {
+        fprintf(stderr,
+                "gatehouse: --test-clock is for tests only and needs a loopback --listen "
+                "address (127.0.0.0/8, ::1 or localhost), not %s\n",
+                host);
+        return 2;
+    }
+    gh_clock_use_file(o->clock_file);
+    gh_log("warn", "test_clock", "file", o->clock_file, "detail",
+           "the clock adds the seconds written in this file: a test server, not a real one", NULL);
+    return 0;
+}
+
 static int cmd_serve(const opts *o)
 {
     char host[64];
@@ -528,14 +569,23 @@ static int cmd_serve(const opts *o)
     }
     memcpy(host, o->listen, (size_t)(colon - o->listen));
     host[colon - o->listen] = '\0';
+    int rc = use_test_clock(o, host);
+    if (rc != 0)
+        return rc;
     if (gh_throttle_start(o->signin_rate != 0 ? o->signin_rate : GH_SIGNIN_RATE_PER_MINUTE,
                           GH_SIGNIN_THROTTLE_ADDRESSES) != GH_OK) {
         fprintf(stderr, "gatehouse: --signin-rate-per-minute takes 1 to %d\n",
                 GH_THROTTLE_MAX_RATE);
         return 2;
     }
-    if (bootstrap_admin(o) != 0 || configure_signin(o) != 0)
+    gh_ctx ctx; /* the database, migrated before the first request; kept for the set-up link */
+    gh_principal sys;
+    if (open_ctx(o, &ctx, &sys) != 0)
         return 1;
+    if (configure_signin(o) != 0) {
+        close_ctx(&ctx);
+        return 1;
+    }
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -555,8 +605,12 @@ static int cmd_serve(const opts *o)
     gh_server *s = NULL;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     if (gh_hashpool_start(cores > 0 ? (int)cores : 2, 64) != GH_OK ||
-        gh_server_start(&cfg, &s) != GH_OK || start_mail(o, host, gh_server_port(s)) != 0)
+        gh_server_start(&cfg, &s) != GH_OK || start_mail(o, host, gh_server_port(s)) != 0 ||
+        announce_setup(&ctx) != 0) { /* after start_mail: the link points at the site */
+        close_ctx(&ctx);
         return 1;
+    }
+    close_ctx(&ctx);
     char port[16];
     snprintf(port, sizeof port, "%d", gh_server_port(s));
     char db[512];
@@ -591,7 +645,9 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "mail") == 0 && strcmp(sub, "test") == 0)
         return cmd_mail_test(&o);
     if (strcmp(cmd, "serve") == 0)
-        return cmd_serve(&o);
+        return cmd_serve(&o); /* it checks its address before it uses a test clock */
+    if (o.clock_file != NULL) /* the commands a test runs against a server with a test clock */
+        gh_clock_use_file(o.clock_file);
     if (strcmp(cmd, "migrate") == 0) {
         gh_ctx ctx;
         gh_principal sys;

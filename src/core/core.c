@@ -131,7 +131,7 @@ void gh_core_audit_denied(gh_ctx *ctx, const char *action)
 }
 
 gh_err gh_core_admin_create(gh_ctx *ctx, const char *username, const char *email,
-                            const char *password, int64_t *id)
+                            const char *password, const gh_admin_guard *guard, int64_t *id)
 {
     if (!gh_valid_username(username))
         return gh_fail(ctx, GH_EINVAL, "username",
@@ -162,17 +162,27 @@ gh_err gh_core_admin_create(gh_ctx *ctx, const char *username, const char *email
         .access = {.level = GH_ACCESS_PLATFORM},
         .created_at = ctx->now,
     };
-    if ((err = gh_db_begin(ctx->db)) != GH_OK)
+    int64_t new_id = 0;
+    err = gh_db_begin(ctx->db);
+    if (err != GH_OK) {
+        sodium_memzero(hash, sizeof hash);
         return err;
-    err = gh_store_user_insert(ctx->db, &u, id);
+    }
+    err = gh_store_user_insert(ctx->db, &u, &new_id);
+    sodium_memzero(hash, sizeof hash);
     if (err == GH_ECONFLICT)
         err = gh_fail(ctx, err, "username", GH_USERNAME_TAKEN);
     if (err == GH_OK) {
-        u.id = *id;
-        err = gh_core_audit(ctx, "admin.create", "user", *id, *id, 0, NULL,
+        u.id = new_id;
+        u.password_hash = NULL;
+        err = gh_core_audit(ctx, "admin.create", "user", new_id, new_id, 0, NULL,
                             gh_json_text(ctx->a, gh_json_user(&u)));
     }
-    return gh_core_finish(ctx, err);
+    if (err == GH_OK && guard != NULL)
+        err = guard->check(ctx, new_id, guard->arg);
+    if ((err = gh_core_finish(ctx, err)) == GH_OK)
+        *id = new_id;
+    return err;
 }
 
 gh_err gh_core_token_create(gh_ctx *ctx, const char *username, const char *name, int64_t expires_in,

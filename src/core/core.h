@@ -59,9 +59,20 @@ uint64_t gh_core_user_action_perm(gh_user_action action);
 gh_err gh_core_me_update(gh_ctx *ctx, const char *language, const char *timezone,
                          gh_user *out) GH_MUST_USE;
 
-/* Creates a platform administrator holding every permission (the CLI's `admin create`). */
+/* A step that must succeed in the same transaction as an administrator's creation, after the
+ * insert (id: the new user), or nothing is created: the set-up link's compare-and-set. */
+typedef struct gh_admin_guard {
+    gh_err (*check)(gh_ctx *ctx, int64_t id, void *arg);
+    void *arg;
+} gh_admin_guard;
+
+/* Creates a platform administrator holding every permission, for the CLI's `admin create`
+ * (guard NULL) and for the set-up link (core/setup.h): checks username, e-mail and the password
+ * policy (GH_EINVAL naming the field), hashes the password on the calling thread, then inserts
+ * and audits (admin.create) in one transaction with guard's step. *id on success. */
 gh_err gh_core_admin_create(gh_ctx *ctx, const char *username, const char *email,
-                            const char *password, int64_t *id) GH_MUST_USE;
+                            const char *password, const gh_admin_guard *guard,
+                            int64_t *id) GH_MUST_USE;
 /* Issues an API token for a user; *token (arena) is shown once, only its hash is kept. */
 gh_err gh_core_token_create(gh_ctx *ctx, const char *username, const char *name, int64_t expires_in,
                             char **token) GH_MUST_USE;

@@ -1,12 +1,13 @@
-/* E-mailed links and onboarding: /api/v1/onboarding/{token} and /api/v1/password-reset[/{token}]
- * (public: the token is the credential), and /api/v1/users/{id}/resend-onboarding. Every
- * response already carries Referrer-Policy: no-referrer, so the token in the page's URL never
- * leaks to another site (A8). */
+/* Links and onboarding: /api/v1/onboarding/{token}, /api/v1/password-reset[/{token}] and the
+ * first administrator's /api/v1/setup/{token} (public: the token is the credential), and
+ * /api/v1/users/{id}/resend-onboarding. Every response already carries Referrer-Policy:
+ * no-referrer, so the token in the page's URL never leaks to another site (A8). */
 #include <sodium.h>
 #include <string.h>
 
 #include "audit/audit.h"
 #include "core/links.h"
+#include "core/setup.h"
 #include "core/signin.h"
 #include "http/http.h"
 #include "util/clock.h"
@@ -141,5 +142,35 @@ gh_err gh_h_users_resend_onboarding(gh_req *r)
         return err;
     r->out = gh_json_user(&u);
     r->etag_version = u.version;
+    return GH_OK;
+}
+
+gh_err gh_h_setup_get(gh_req *r)
+{
+    gh_setup_status st;
+    gh_err err = open_db(r);
+    if (err == GH_OK)
+        err = gh_core_setup_status(&r->ctx, path_token(r), &st);
+    if (err != GH_OK)
+        return err;
+    r->out = json_pack("{s:s, s:o}", "state", st.state, "expires_at", gh_json_time(st.expires_at));
+    return GH_OK;
+}
+
+/* The token is checked before the password is hashed (on this thread: the link works once, and
+ * a dead or unknown one costs no Argon2id). No session: the administrator signs in afterwards. */
+gh_err gh_h_setup_complete(gh_req *r)
+{
+    int64_t id = 0;
+    const char *username = gh_json_str(r->in, "username");
+    gh_err err = open_db(r);
+    if (err == GH_OK)
+        err = gh_core_setup_complete(&r->ctx, path_token(r), username, gh_json_str(r->in, "email"),
+                                     gh_json_str(r->in, "password"), &id);
+    if (err != GH_OK)
+        return err;
+    r->status = 201;
+    r->out = json_pack("{s:s, s:I, s:s, s:s}", "state", "completed", "id", (json_int_t)id,
+                       "username", username, "next", "sign_in");
     return GH_OK;
 }

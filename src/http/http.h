@@ -206,6 +206,8 @@ gh_err gh_h_users_resend_onboarding(gh_req *r);
 gh_err gh_h_users_onboarding_link(gh_req *r);
 gh_err gh_h_onboarding_get(gh_req *r);
 gh_err gh_h_onboarding_complete(gh_req *r);
+gh_err gh_h_setup_get(gh_req *r);
+gh_err gh_h_setup_complete(gh_req *r);
 gh_err gh_h_password_reset_request(gh_req *r);
 gh_err gh_h_password_reset_get(gh_req *r);
 gh_err gh_h_password_reset_complete(gh_req *r);

@@ -138,6 +138,14 @@ static const gh_field reset_request_fields[] = {
     {NULL},
 };
 
+static const gh_field setup_fields[] = {
+    {"username", GH_T_STRING, GH_MAX_USERNAME, true, NULL, "the first administrator's username"},
+    {"email", GH_T_STRING, GH_MAX_EMAIL, true, NULL, "its e-mail address"},
+    {"password", GH_T_STRING, GH_MAX_PASSWORD_BYTES, true, NULL,
+     "its password (the policy applies)"},
+    {NULL},
+};
+
 static const gh_field me_profile_fields[] = {
     {"language", GH_T_STRING, 2, false, NULL, "en or zh"},
     {"timezone", GH_T_STRING, GH_MAX_TIMEZONE, false, NULL, "IANA zone, e.g. Asia/Shanghai"},
@@ -178,6 +186,7 @@ const gh_route gh_routes[] = {
     CONSOLE("/forgot"),
     CONSOLE("/onboarding/*"),
     CONSOLE("/reset/*"),
+    CONSOLE("/setup/*"),
     CONSOLE("/users"),
     CONSOLE("/users/*"),
     CONSOLE("/roles"),
@@ -303,6 +312,14 @@ const gh_route gh_routes[] = {
     {"POST", "/api/v1/password-reset/{token}", gh_h_password_reset_complete, GH_AUTH_PUBLIC, 0,
      new_password_fields, "Set a new password from a reset link; ends every session", "onboarding",
      NULL, 200},
+    {"GET", "/api/v1/setup/{token}", gh_h_setup_get, GH_AUTH_PUBLIC, 0, NULL,
+     "Whether the set-up link that serve printed is pending, expired, used or void (does not use "
+     "it)",
+     "setup"},
+    {"POST", "/api/v1/setup/{token}", gh_h_setup_complete, GH_AUTH_PUBLIC, 0, setup_fields,
+     "Create the first platform administrator from the set-up link (works once, within 1 hour, "
+     "only while no account exists; sign in afterwards)",
+     "setup", NULL, 201},
     {NULL},
 };
 

@@ -433,6 +433,24 @@ static bool render_body(gh_req *r, char **body, size_t *len)
     return r->status < 200 || r->status > 202;
 }
 
+/* The path as the log may show it: a link's token is a credential, so it never reaches a log
+ * record (L3); the link pages and their API routes are logged with "{token}" instead. */
+static const char *loggable_path(gh_req *r)
+{
+    static const char *const links[] = {"/api/v1/onboarding/",
+                                        "/api/v1/password-reset/",
+                                        "/api/v1/setup/",
+                                        "/onboarding/",
+                                        "/reset/",
+                                        "/setup/"};
+    for (size_t i = 0; i < sizeof links / sizeof *links; i++) {
+        size_t n = strlen(links[i]);
+        if (strncmp(r->path, links[i], n) == 0 && r->path[n] != '\0')
+            return gh_arena_printf(r->a, "%s{token}", links[i]);
+    }
+    return r->path;
+}
+
 static enum MHD_Result respond(gh_req *r, gh_err err)
 {
     const char *ctype = r->content_type ? r->content_type : "application/json";
@@ -449,8 +467,8 @@ static enum MHD_Result respond(gh_req *r, gh_err err)
     size_t len = 0;
     if (!render_body(r, &body, &len) && err == GH_OK) {
         /* fail closed: never a success without the body it stands for */
-        gh_log("error", "response_not_encodable", "path", r->path, "request_id", r->request_id,
-               NULL);
+        gh_log("error", "response_not_encodable", "path", loggable_path(r), "request_id",
+               r->request_id, NULL);
         return respond(r, GH_EINTERNAL);
     }
     struct MHD_Response *resp = MHD_create_response_from_buffer(
@@ -489,8 +507,8 @@ static enum MHD_Result respond(gh_req *r, gh_err err)
     if (r->status >= 500 || atomic_load(&access_log)) {
         char status[8];
         snprintf(status, sizeof status, "%d", r->status);
-        gh_log(r->status >= 500 ? "error" : "info", "request", "method", r->method, "path", r->path,
-               "status", status, "ip", r->ip, "request_id", r->request_id, NULL);
+        gh_log(r->status >= 500 ? "error" : "info", "request", "method", r->method, "path",
+               loggable_path(r), "status", status, "ip", r->ip, "request_id", r->request_id, NULL);
     }
     return ret;
 }

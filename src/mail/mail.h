@@ -37,8 +37,8 @@ void gh_mail_stop(void);
  * sender running: an admin can hand a link over when no e-mail can be sent. Call once at start,
  * before any request. */
 void gh_mail_set_site(const char *external_url);
-/* The link to a token of purpose (onboarding, password_reset): {site}/onboarding/{token}
- * (arena). Thread-safe after gh_mail_set_site. */
+/* The link to a token of purpose (onboarding, password_reset, setup): {site}/onboarding/{token},
+ * {site}/reset/{token}, {site}/setup/{token} (arena). Thread-safe after gh_mail_set_site. */
 char *gh_mail_link(gh_arena *a, const char *purpose, const char *token);
 /* Wakes the sender to look for due messages now (a no-op when none runs). */
 void gh_mail_kick(void);

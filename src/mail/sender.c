@@ -36,6 +36,8 @@ int64_t gh_mail_backoff(int64_t base_s, int64_t attempts)
 
 static const char *link_path(const char *purpose)
 {
+    if (strcmp(purpose, "setup") == 0)
+        return "/setup/";
     return strcmp(purpose, "password_reset") == 0 ? "/reset/" : "/onboarding/";
 }
 

@@ -322,4 +322,22 @@ gh_err gh_store_link_sent(gh_db *db, int64_t outbox_id, int64_t now) GH_MUST_USE
 gh_err gh_store_users_by_email(gh_db *db, gh_arena *a, const char *email, size_t max,
                                gh_user **items, size_t *n) GH_MUST_USE;
 
+/* Set-up links (core/setup.h): while no account exists, the link at which the operator creates
+ * the first administrator. Only the token's hash is stored. */
+typedef struct gh_setup_link {
+    int64_t id, created_at, expires_at, used_at, voided_at; /* times: 0 when not yet */
+    int64_t user_id;                                        /* the administrator it created */
+} gh_setup_link;
+
+/* Voids every live set-up link at now and adds one for the token of hash, expiring at
+ * expires_at; *id gets it. Run it in a transaction. */
+gh_err gh_store_setup_replace(gh_db *db, const char *hash, int64_t now, int64_t expires_at,
+                              int64_t *id) GH_MUST_USE;
+/* The set-up link whose token hashes to hash; GH_ENOTFOUND when none. */
+gh_err gh_store_setup_by_hash(gh_db *db, const char *hash, gh_setup_link *out) GH_MUST_USE;
+/* Uses link id at now for the new administrator user_id, in the transaction that inserted it
+ * (compare-and-set: unused, not voided, not expired, and no account exists but user_id);
+ * GH_ENOTFOUND when any of that fails, e.g. a parallel request used it first. */
+gh_err gh_store_setup_use(gh_db *db, int64_t id, int64_t user_id, int64_t now) GH_MUST_USE;
+
 #endif

@@ -19,7 +19,7 @@ before(async () => {
   // parallel, five per ban), so the per-address throttle (I8, tests/api/throttle.test.mjs) is
   // raised: this file tests the per-account lock-out, which the throttle would otherwise answer
   // first with 429.
-  srv = await startServer({ args: ['--signin-rate-per-minute', '10000'], env: clock.env });
+  srv = await startServer({ args: ['--signin-rate-per-minute', '10000'], clock });
 });
 after(async () => { await srv?.stop(); clock?.remove(); });
 
@@ -186,7 +186,7 @@ test('A4, A10: passing the password step again does not wipe failures of the TOT
 
 test('A4: --lockout-threshold and --lockout-seconds are honoured', async () => {
   const c2 = testClock();
-  const s2 = await startServer({ args: ['--lockout-threshold', '3', '--lockout-seconds', '60'], env: c2.env });
+  const s2 = await startServer({ args: ['--lockout-threshold', '3', '--lockout-seconds', '60'], clock: c2 });
   try {
     const u = await createUser(s2);
     await wrong(s2, u.username, 2);

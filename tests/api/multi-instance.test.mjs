@@ -44,8 +44,8 @@ before(async () => {
   clock = testClock();
   smtp = await startSmtp();
   const args = [...ARGS, '--smtp-url', smtp.url];
-  a = await startServer({ args, env: clock.env });
-  b = await second(a, { args, env: clock.env });
+  a = await startServer({ args, clock });
+  b = await second(a, { args }); // restartServer keeps a's clock
 });
 
 after(async () => {

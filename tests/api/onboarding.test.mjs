@@ -20,7 +20,7 @@ const seenTokens = [];
 before(async () => {
   smtp = await startSmtp();
   clock = testClock();
-  srv = await startServer({ args: ['--smtp-url', smtp.url, '--mail-retry-seconds', '1'], env: clock.env });
+  srv = await startServer({ args: ['--smtp-url', smtp.url, '--mail-retry-seconds', '1'], clock });
 });
 
 after(async () => {

@@ -48,8 +48,8 @@ function recordResponses(s) {
 
 // This file fails many sign-ins on purpose, all from 127.0.0.1: lift the per-address throttle
 // (tests/api/lockout.test.mjs tests it).
-async function start({ args = [], env } = {}) {
-  const s = recordResponses(await startServer({ args: ['--signin-rate-per-minute', '10000', ...args], env }));
+async function start({ args = [], env, clock } = {}) {
+  const s = recordResponses(await startServer({ args: ['--signin-rate-per-minute', '10000', ...args], env, clock }));
   servers.push(s);
   return s;
 }
@@ -60,7 +60,7 @@ before(async () => {
     start(),
     start({ args: ['--password-min-length', '20'] }),
     start({ args: ['--password-min-length', '5'] }),
-    start({ env: clock.env }),
+    start({ clock }),
   ]);
 });
 after(async () => {

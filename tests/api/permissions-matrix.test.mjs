@@ -126,12 +126,13 @@ test('the OpenAPI document lists permissions for every non-public route', () => 
     if (r.stages) assert.ok(r.pattern.startsWith('/api/v1/session') || r.pattern.startsWith('/api/v1/me/'), `${r.pattern}: session-only route outside session and me`);
     for (const p of r.perms || []) assert.ok(allPerms.includes(p), `${r.method} ${r.pattern}: unknown permission ${p}`);
   }
-  // The only public routes are the operations endpoints, signing in and the e-mailed links (whose
-  // token is the credential).
+  // The only public routes are the operations endpoints, signing in, the e-mailed links and the
+  // first administrator's set-up link (whose token is the credential).
   const pub = routes.filter((r) => r.perms === null).map((r) => `${r.method} ${r.pattern}`).sort();
   assert.deepEqual(pub, ['GET /api/v1/openapi.json', 'GET /healthz', 'GET /metrics', 'GET /readyz', 'POST /api/v1/session',
     'GET /api/v1/onboarding/{token}', 'POST /api/v1/onboarding/{token}', 'POST /api/v1/password-reset',
-    'GET /api/v1/password-reset/{token}', 'POST /api/v1/password-reset/{token}'].sort());
+    'GET /api/v1/password-reset/{token}', 'POST /api/v1/password-reset/{token}',
+    'GET /api/v1/setup/{token}', 'POST /api/v1/setup/{token}'].sort());
 });
 
 test('every guarded route has a sample request in this test (keeps the success controls complete)', () => {

@@ -11,7 +11,7 @@ const uniq = (p) => `${p}${Date.now().toString(36)}${(seq++).toString(36)}`;
 
 before(async () => {
   clock = testClock();
-  srv = await startServer({ env: clock.env });
+  srv = await startServer({ clock });
 });
 after(async () => { await srv?.stop(); clock?.remove(); });
 

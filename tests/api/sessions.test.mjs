@@ -14,7 +14,7 @@ const secs = (t) => Date.parse(t) / 1000;
 
 before(async () => {
   clock = testClock();
-  srv = await startServer({ env: clock.env });
+  srv = await startServer({ clock });
 });
 after(async () => { await srv?.stop(); clock?.remove(); });
 
@@ -138,7 +138,7 @@ test('S3: the absolute lifetime (12 h by default) ends a session even while it i
 
 test('S3: --session-idle-seconds and --session-lifetime-seconds are honoured', async () => {
   const c2 = testClock();
-  const s2 = await startServer({ args: ['--session-idle-seconds', '300', '--session-lifetime-seconds', '900'], env: c2.env });
+  const s2 = await startServer({ args: ['--session-idle-seconds', '300', '--session-lifetime-seconds', '900'], clock: c2 });
   try {
     const a = await signIn(s2, 'root', ROOT_PASSWORD);
     const b = await signIn(s2, 'root', ROOT_PASSWORD);

@@ -21,7 +21,7 @@ let clock;
 
 before(async () => {
   clock = testClock();
-  srv = await startServer({ env: clock.env });
+  srv = await startServer({ clock });
 });
 after(async () => { await srv?.stop(); clock?.remove(); });
 

@@ -26,7 +26,7 @@ const canaries = { codes: new Set(), strings: new Set() };
 before(async () => {
   clock = testClock();
   // The per-address throttle (its own test) would turn this file's many refused codes into 429s.
-  srv = await startServer({ env: { ...clock.env, GATEHOUSE_ACCESS_LOG: '1', GATEHOUSE_SIGNIN_RATE_PER_MINUTE: '1000' } });
+  srv = await startServer({ clock, env: { GATEHOUSE_ACCESS_LOG: '1', GATEHOUSE_SIGNIN_RATE_PER_MINUTE: '1000' } });
 });
 after(async () => { await srv?.stop(); clock?.remove(); });
 

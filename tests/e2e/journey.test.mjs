@@ -14,7 +14,7 @@ let srv, smtp, clock, browser;
 before(async () => {
   smtp = await startSmtp();
   clock = testClock();
-  srv = await startServer({ args: ['--smtp-url', smtp.url, '--mail-retry-seconds', '1'], env: clock.env });
+  srv = await startServer({ args: ['--smtp-url', smtp.url, '--mail-retry-seconds', '1'], clock });
   browser = await launch();
 });
 after(async () => { await browser?.close(); await srv?.stop(); await smtp?.stop(); clock?.remove(); });

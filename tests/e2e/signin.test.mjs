@@ -10,7 +10,7 @@ import { launch, openPage, shot, signInUI, heading, axeCheck } from './lib/brows
 let srv, browser, clock;
 before(async () => {
   clock = testClock();
-  srv = await startServer({ env: clock.env });
+  srv = await startServer({ clock });
   browser = await launch();
 });
 after(async () => { await browser?.close(); await srv?.stop(); clock?.remove(); });

@@ -1023,15 +1023,16 @@ static void admin_and_token_create(void **state)
     gh_audit_entry *rows = NULL;
     int64_t id = 0;
     EXPECT_FAIL(
-        gh_core_admin_create(&c, "-root", "root@example.com", "a long enough password", &id), c,
-        GH_EINVAL, "username");
-    EXPECT_FAIL(gh_core_admin_create(&c, "root", "root", "a long enough password", &id), c,
+        gh_core_admin_create(&c, "-root", "root@example.com", "a long enough password", NULL, &id),
+        c, GH_EINVAL, "username");
+    EXPECT_FAIL(gh_core_admin_create(&c, "root", "root", "a long enough password", NULL, &id), c,
                 GH_EINVAL, "email");
-    EXPECT_FAIL(gh_core_admin_create(&c, "root", "root@example.com", "short", &id), c, GH_EINVAL,
-                "password");
+    EXPECT_FAIL(gh_core_admin_create(&c, "root", "root@example.com", "short", NULL, &id), c,
+                GH_EINVAL, "password");
     assert_false(taken(x, "root"));
     assert_int_equal(
-        gh_core_admin_create(&c, "root", "root@example.com", "a long enough password", &id), GH_OK);
+        gh_core_admin_create(&c, "root", "root@example.com", "a long enough password", NULL, &id),
+        GH_OK);
     gh_principal p;
     assert_int_equal(gh_store_principal_by_user(x->db, x->a, id, &p), GH_OK);
     assert_true(p.superadmin);
@@ -1039,8 +1040,9 @@ static void admin_and_token_create(void **state)
     assert_string_equal(status_of(x, id), "active");
     assert_int_equal(audit_rows(x, "admin.create", id, &rows), 1);
     assert_null(strstr(rows[0].after_json, "argon2"));
-    EXPECT_FAIL(gh_core_admin_create(&c, "ROOT", "root@example.com", "a long enough password", &id),
-                c, GH_ECONFLICT, "username");
+    EXPECT_FAIL(
+        gh_core_admin_create(&c, "ROOT", "root@example.com", "a long enough password", NULL, &id),
+        c, GH_ECONFLICT, "username");
 
     /* a token: shown once, only its hash kept, recorded */
     char *token = NULL;

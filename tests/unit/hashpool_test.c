@@ -169,7 +169,7 @@ static void signin_stores_the_new_hash(void **state)
                   .request_id = "req-test",
                   .now = 1000};
     int64_t id = 0;
-    assert_int_equal(gh_core_admin_create(&ctx, "weakling", "weakling@example.com", PW, &id),
+    assert_int_equal(gh_core_admin_create(&ctx, "weakling", "weakling@example.com", PW, NULL, &id),
                      GH_OK);
     char weak[GH_HASH_BYTES];
     hash_with(weak, PW, 1, 8u * 1024u * 1024u, crypto_pwhash_ALG_ARGON2ID13);

@@ -1321,6 +1321,58 @@ static void tokens(void **state)
     assert_int_equal(pr.provider_id, 0);
 }
 
+/* Set-up links: a new one voids the live ones; a use is one compare-and-set that needs a live,
+ * unexpired link and no account but the new administrator. */
+static void setup_links(void **state)
+{
+    fx *x = *state;
+    gh_setup_link l;
+    int64_t first = 0, second = 0;
+    assert_int_equal(gh_store_setup_replace(x->db, "hash-1", 1000, 4600, &first), GH_OK);
+    assert_int_equal(gh_store_setup_replace(x->db, "hash-2", 1100, 4700, &second), GH_OK);
+    assert_int_equal(gh_store_setup_by_hash(x->db, "hash-1", &l), GH_OK);
+    assert_int_equal(l.id, first);
+    assert_int_equal(l.voided_at, 1100);
+    assert_int_equal(gh_store_setup_by_hash(x->db, "hash-2", &l), GH_OK);
+    assert_int_equal(l.voided_at, 0);
+    assert_int_equal(l.expires_at, 4700);
+    memset(&l, 0x5a, sizeof l);
+    gh_setup_link untouched = l;
+    assert_int_equal(gh_store_setup_by_hash(x->db, "unknown", &l), GH_ENOTFOUND);
+    assert_memory_equal(&l, &untouched, sizeof l);
+
+    gh_user u = user_base("first", 0);
+    int64_t uid = mk_user(x->db, &u);
+    assert_int_equal(gh_store_setup_use(x->db, first, uid, 1200), GH_ENOTFOUND);  /* voided */
+    assert_int_equal(gh_store_setup_use(x->db, second, uid, 4700), GH_ENOTFOUND); /* expired */
+    gh_user other = user_base("other", 0);
+    int64_t oid = mk_user(x->db, &other);
+    assert_int_equal(gh_store_setup_use(x->db, second, uid, 1200), GH_ENOTFOUND); /* accounts */
+    assert_int_equal(gh_store_user_set_status(x->db, oid, "deleted", 1200, 0), GH_OK);
+    assert_int_equal(gh_store_setup_use(x->db, second, uid, 1200), GH_ENOTFOUND); /* still one */
+    assert_int_equal(gh_store_setup_use(x->db, second, oid, 1200), GH_ENOTFOUND);
+    (void)second;
+}
+
+static void setup_link_use(void **state)
+{
+    fx *x = *state;
+    gh_setup_link l;
+    int64_t id = 0;
+    assert_int_equal(gh_store_setup_replace(x->db, "hash", 1000, 4600, &id), GH_OK);
+    gh_user u = user_base("first", 0);
+    int64_t uid = mk_user(x->db, &u);
+    assert_int_equal(gh_store_setup_use(x->db, id, uid, 4599), GH_OK);
+    assert_int_equal(gh_store_setup_use(x->db, id, uid, 4599), GH_ENOTFOUND); /* once */
+    assert_int_equal(gh_store_setup_by_hash(x->db, "hash", &l), GH_OK);
+    assert_int_equal(l.used_at, 4599);
+    assert_int_equal(l.user_id, uid);
+    /* a used link is not voided by a later one */
+    assert_int_equal(gh_store_setup_replace(x->db, "hash-later", 5000, 8600, &id), GH_OK);
+    assert_int_equal(gh_store_setup_by_hash(x->db, "hash", &l), GH_OK);
+    assert_int_equal(l.voided_at, 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1340,6 +1392,8 @@ int main(void)
         T(tenant_scope),
         T(audit),
         T(tokens),
+        T(setup_links),
+        T(setup_link_use),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@ const ROUTES = [
   [/^\/forgot$/, 'links.js', false],
   [/^\/onboarding\/([A-Za-z0-9_-]+)$/, 'links.js', false],
   [/^\/reset\/([A-Za-z0-9_-]+)$/, 'links.js', false],
+  [/^\/setup\/([A-Za-z0-9_-]+)$/, 'setup.js', false],
   [/^\/users$/, 'users.js', true, 'users.read'],
   [/^\/users\/new$/, 'userform.js', true, 'users.create'],
   [/^\/users\/(\d+)\/edit$/, 'userform.js', true, 'users.update'],

@@ -27,26 +27,40 @@ export function cliResult(db, args, input) {
   }
 }
 
-export async function startServer({ args = [], env = {} } = {}) {
+// clock (a testClock()) moves the server's time: serve and the CLI commands of the returned
+// object get --test-clock.
+export async function startServer({ args = [], env = {}, clock = null } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
   const db = PG_URL ? pgCreateDatabase() : join(dir, 'gatehouse.db');
+  const clockArgs = clock ? clock.args : [];
   cli(db, ['admin', 'create', '--username', 'root', '--email', 'root@example.com',
-    '--password-stdin'], ROOT_PASSWORD + '\n');
-  const token = cli(db, ['token', 'create', '--user', 'root']).trim();
-  return spawnServer({ db, dir, token }, { args, env });
+    '--password-stdin', ...clockArgs], ROOT_PASSWORD + '\n');
+  const token = cli(db, ['token', 'create', '--user', 'root', ...clockArgs]).trim();
+  return spawnServer({ db, dir, token, clock }, { args, env });
+}
+
+// Like startServer on an empty database: no `admin create`, no token (token is null). serve then
+// prints a set-up link (setupLink() reads the latest from its stderr).
+export async function startEmptyServer({ args = [], env = {}, clock = null } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
+  const db = PG_URL ? pgCreateDatabase() : join(dir, 'gatehouse.db');
+  return spawnServer({ db, dir, token: null, clock }, { args, env });
 }
 
 // Starts a server again on the database of a previous one (killed or stopped without removing
-// its folder), with new args and env; returns the same kind of object as startServer, with the
-// same root token. Its stop() removes the folder.
-export async function restartServer(prev, { args = [], env = {} } = {}) {
-  return spawnServer(prev, { args, env });
+// its folder), with new args and env (and the previous one's clock unless clock is given);
+// returns the same kind of object as startServer, with the same root token. Its stop() removes
+// the folder.
+export async function restartServer(prev, { args = [], env = {}, clock = prev.clock } = {}) {
+  return spawnServer({ ...prev, clock }, { args, env });
 }
 
 // `gatehouse serve` on db (a SQLite file in dir, or a PostgreSQL URL) on port 0, once it logs that
-// it listens. The object: {base, port, db, dir, token, proc, logs, api, stop, kill, cli}.
-async function spawnServer({ db, dir, token }, { args, env }) {
-  const proc = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', ...args], {
+// it listens. The object: {base, port, db, dir, token, clock, proc, logs, api, stop, kill, cli,
+// setupLink}.
+async function spawnServer({ db, dir, token, clock = null }, { args, env }) {
+  const clockArgs = clock ? clock.args : [];
+  const proc = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', ...clockArgs, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...engineEnv(dir), ...env },
   });
   const logs = [];
@@ -101,7 +115,19 @@ async function spawnServer({ db, dir, token }, { args, env }) {
     return exited;
   }
 
-  return { base, port, db, dir, token, proc, logs, api, stop, kill, cli: (a, i) => cli(db, a, i) };
+  // The set-up link of the latest plain (not JSON) line of stderr that holds one, or null.
+  function setupLink() {
+    for (let i = logs.length - 1; i >= 0; i--) {
+      const m = /(https?:\/\/\S+\/setup\/([A-Za-z0-9_-]+))/.exec(logs[i]);
+      if (m && !logs[i].startsWith('{')) return { url: m[1], token: m[2], path: new URL(m[1]).pathname };
+    }
+    return null;
+  }
+
+  return {
+    base, port, db, dir, token, clock, proc, logs, api, stop, kill, setupLink,
+    cli: (a, i) => cli(db, [...a, ...clockArgs], i),
+  };
 }
 
 // Creates a user with the given permissions (a fresh role) and returns {user, token}.
@@ -275,8 +301,10 @@ export async function readyUser(srv, { permissions, provider_id = null, expectNe
   return { user, token, username, password, cookie: s.cookie, as: withCookie(srv, s.cookie), next: expectNext };
 }
 
-// A clock file for GATEHOUSE_TEST_CLOCK_FILE: the server adds its number of seconds to its clock
-// and re-reads it on every use. Only ever moved forward; written atomically (rename).
+// A clock file for `--test-clock FILE` (pass the clock to startServer, or its args to a command):
+// the server adds its number of seconds to its clock and re-reads it on every use. Only the flag
+// sets it (the environment does not), and serve takes it only on a loopback address. Only ever
+// moved forward; written atomically (rename).
 export function testClock() {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-clock-'));
   const file = join(dir, 'offset');
@@ -285,7 +313,9 @@ export function testClock() {
   write(0);
   return {
     file,
-    env: { GATEHOUSE_TEST_CLOCK_FILE: file },
+    args: ['--test-clock', file],
+    // the GATEHOUSE_TEST_CLOCK_FILE of old moves nothing: fail loudly rather than silently
+    get env() { throw new Error('the test clock needs --test-clock: startServer({ clock }) or clock.args'); },
     get offset() { return offset; },
     set(s) { offset = s; write(s); },
     advance(s) { offset += s; write(offset); },
