@@ -68,16 +68,6 @@ gh_err gh_core_onboarding_issue(gh_ctx *ctx, const gh_user *u, const char *origi
     return err == GH_OK ? gh_core_mail_queue(ctx, u, "onboarding", origin) : err;
 }
 
-/* The actor may act on target only when it holds every permission the target holds. */
-static gh_err check_power(gh_ctx *ctx, int64_t id)
-{
-    gh_principal target;
-    gh_err err = gh_store_principal_by_user(ctx->db, ctx->a, id, &target);
-    if (err == GH_OK && (gh_perm_effective(&target) & ~gh_perm_effective(ctx->who)) != 0)
-        err = gh_fail(ctx, GH_EFORBIDDEN, NULL, "this user holds permissions that you do not hold");
-    return err;
-}
-
 /* The rules of a new onboarding link for user id, e-mailed again or copied (origin resend or
  * copy): inside the actor's scope (404), no more powerful than the actor (403), invited (409),
  * at most GH_RESEND_PER_HOUR of that origin an hour (429). *cur gets the user. */
@@ -88,7 +78,7 @@ static gh_err onboarding_target(gh_ctx *ctx, int64_t id, const char *origin, gh_
         err = GH_ENOTFOUND;
     if (err == GH_ENOTFOUND)
         return gh_fail(ctx, err, NULL, "no such user");
-    if (err != GH_OK || (err = check_power(ctx, id)) != GH_OK)
+    if (err != GH_OK || (err = gh_core_check_power(ctx, id)) != GH_OK)
         return err;
     if (strcmp(cur->status, "invited") != 0)
         return gh_fail(ctx, GH_ECONFLICT, "status",
@@ -274,8 +264,8 @@ static gh_err complete_writes(gh_ctx *ctx, const char *purpose, const gh_link *l
         err = gh_store_user_set_status(ctx->db, u->id, "active", ctx->now, u->id);
     if (err == GH_OK)
         err = gh_store_link_void(ctx->db, u->id, purpose, ctx->now);
-    if (err == GH_OK) /* whoever held the old password is out (S4) */
-        err = gh_store_session_delete(ctx->db, u->id, 0, NULL);
+    if (err == GH_OK) /* whoever held the old password is out: sessions, tokens (S4, S11) */
+        err = gh_core_end_credentials(ctx, u->id, 0);
     if (err == GH_OK)
         err = gh_core_audit(ctx, onboarding ? "onboarding.completed" : "password_reset.completed",
                             "user", u->id, u->id, u->provider_id, NULL, NULL);

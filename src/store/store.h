@@ -196,7 +196,24 @@ gh_err gh_store_audit_list(gh_db *db, gh_arena *a, const gh_principal *viewer,
 
 /* API tokens: only the hash is stored. */
 gh_err gh_store_token_insert(gh_db *db, int64_t user_id, const char *name, const char *hash,
-                             int64_t now, int64_t expires_at) GH_MUST_USE;
+                             int64_t now, int64_t expires_at, int64_t *id) GH_MUST_USE;
+/* Deletes the user's expired tokens (they never work again; keeps the table small). */
+gh_err gh_store_token_purge(gh_db *db, int64_t user_id, int64_t now) GH_MUST_USE;
+/* What is shown of an API token: never its value or hash. expires_at 0: never. */
+typedef struct gh_api_token {
+    int64_t id, user_id, created_at, expires_at;
+    const char *username, *name;
+} gh_api_token;
+/* The live (unexpired) tokens of user_id (0: of every user), by id, at most max. */
+gh_err gh_store_token_list(gh_db *db, gh_arena *a, int64_t user_id, int64_t now, size_t max,
+                           gh_api_token **items, size_t *n) GH_MUST_USE;
+/* One live token by id, whoever owns it; GH_ENOTFOUND when none. */
+gh_err gh_store_token_get(gh_db *db, gh_arena *a, int64_t id, int64_t now,
+                          gh_api_token *out) GH_MUST_USE;
+/* Deletes one token of the user (id > 0) or all of them (id == 0), expired ones included;
+ * *count (may be NULL) receives how many live ones went. */
+gh_err gh_store_token_delete(gh_db *db, int64_t user_id, int64_t id, int64_t now,
+                             int64_t *count) GH_MUST_USE;
 /* Loads the principal behind a token hash; GH_EUNAUTH when the token is unknown or expired or the
  * user cannot act (not active, login disabled, banned). */
 gh_err gh_store_principal_by_token(gh_db *db, gh_arena *a, const char *hash, int64_t now,
