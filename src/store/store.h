@@ -145,6 +145,9 @@ gh_err gh_store_user_get_visible(gh_db *db, gh_arena *a, const gh_principal *vie
                                  gh_user *out) GH_MUST_USE;
 gh_err gh_store_user_by_username(gh_db *db, gh_arena *a, const char *username,
                                  gh_user *out) GH_MUST_USE;
+/* The same in one statement: the user's row only (no roles, groups, access ids or onboarding). */
+gh_err gh_store_user_row_by_username(gh_db *db, gh_arena *a, const char *username,
+                                     gh_user *out) GH_MUST_USE;
 gh_err gh_store_user_set_status(gh_db *db, int64_t id, const char *status, int64_t now,
                                 int64_t by) GH_MUST_USE;
 gh_err gh_store_user_set_password(gh_db *db, int64_t id, const char *hash, bool must_change,
@@ -297,10 +300,12 @@ typedef struct gh_mail {
 typedef struct gh_link {
     int64_t id, user_id, outbox_id, ttl, created_at, sent_at, expires_at, used_at, voided_at;
     const char *purpose; /* onboarding, password_reset */
-    const char *origin;  /* create, resend, request */
+    const char *origin;  /* create, resend, request, copy, dropped */
 } gh_link;
 
-/* Queues a message (state queued, due at m->next_attempt_at). */
+/* Queues a message (state m->state, queued when NULL; due at m->next_attempt_at; user_id 0 is
+ * stored as none). A message written cancelled is never claimed: it stands for a request that
+ * must cost what a real one does without sending anything (A6). */
 gh_err gh_store_mail_insert(gh_db *db, const gh_mail *m, int64_t *id) GH_MUST_USE;
 /* Claims the oldest due queued message for one attempt: counts the attempt and moves its
  * next_attempt_at to now + lease so that no other sender takes it meanwhile. GH_ENOTFOUND when
@@ -312,11 +317,12 @@ gh_err gh_store_mail_claim(gh_db *db, gh_arena *a, int64_t now, int64_t lease,
 gh_err gh_store_mail_finish(gh_db *db, int64_t id, const char *state, const char *error,
                             int64_t next_attempt_at, int64_t now) GH_MUST_USE;
 
+/* Inserts a link (void at once when l->voided_at is set; user_id 0 is stored as none). */
 gh_err gh_store_link_insert(gh_db *db, const gh_link *l, int64_t *id) GH_MUST_USE;
 /* Voids every live (unused, not voided) link of the user for purpose. */
 gh_err gh_store_link_void(gh_db *db, int64_t user_id, const char *purpose, int64_t now) GH_MUST_USE;
 /* How many links of purpose (and origin, when not NULL) the user got since `since`, and when the
- * oldest of them was made (0 when none). */
+ * oldest of them was made (0 when none); dropped requests (origin dropped) do not count. */
 gh_err gh_store_link_count(gh_db *db, int64_t user_id, const char *purpose, const char *origin,
                            int64_t since, int64_t *count, int64_t *oldest) GH_MUST_USE;
 /* The link whose token hashes to hash; GH_ENOTFOUND when none. */

@@ -272,6 +272,8 @@ export async function readyUser(srv, { permissions, provider_id = null, expectNe
   assert.equal(s.body.next, 'change_password', JSON.stringify(s.body));
   const password = strongPassword();
   await changeForced(srv, s.cookie, password, expectNext);
+  // the change ended every API token of the user (S11): a new one for the caller
+  if (token) token = srv.cli(['token', 'create', '--user', username]).trim();
   return { user, token, username, password, cookie: s.cookie, as: withCookie(srv, s.cookie), next: expectNext };
 }
 
