@@ -32,7 +32,8 @@ export async function startServer({ args = [], env = {} } = {}) {
   const db = PG_URL ? pgCreateDatabase() : join(dir, 'gatehouse.db');
   cli(db, ['admin', 'create', '--username', 'root', '--email', 'root@example.com',
     '--password-stdin'], ROOT_PASSWORD + '\n');
-  const token = cli(db, ['token', 'create', '--user', 'root']).trim();
+  // root's token outlives any test clock (tokens live 90 days by default)
+  const token = cli(db, ['token', 'create', '--user', 'root', '--expires-in', 'never']).trim();
   return spawnServer({ db, dir, token }, { args, env });
 }
 
