@@ -15,7 +15,7 @@ BUILD_PKGS := cmake gcc make pkg-config libmicrohttpd-dev libjansson-dev libsodi
 TEST_PKGS  := $(BUILD_PKGS) libcmocka-dev nodejs sqlite3 sqlmap curl oathtool python3-aiosmtpd \
               postgresql postgresql-contrib chromium fonts-wqy-zenhei
 
-.PHONY: all build run test deps test-deps unit api e2e pg asan sqlmap bench bench-signin bench-pg format clean \
+.PHONY: all build run test deps test-deps unit api e2e pg asan sqlmap bench bench-signin bench-pg bench-reset format clean \
         fuzz fuzz-smoke fuzz-build
 
 all: build
@@ -95,6 +95,11 @@ bench-signin: build
 
 bench-pg: build
 	bench/pg.sh
+
+# Forgot-password timing for known and unknown names (SECURITY A6): medians and p90 of each.
+bench-reset: build
+	@command -v node >/dev/null || scripts/apt-ensure nodejs python3-aiosmtpd
+	GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/gatehouse node bench/reset_timing.mjs
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

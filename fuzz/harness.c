@@ -149,7 +149,9 @@ static void new_admin(void)
     if (gh_core_admin_create(&ctx, admin, email, admin_password, NULL, &id) != GH_OK)
         die("cannot create the administrator");
     char *t = NULL;
-    if (gh_core_token_create(&ctx, admin, "fuzz", 0, &t) != GH_OK || strlen(t) >= sizeof token)
+    int64_t tid = 0;
+    if (gh_core_token_create(&ctx, admin, "fuzz", GH_TOKEN_NEVER, &t, &tid) != GH_OK ||
+        strlen(t) >= sizeof token)
         die("cannot create the token");
     snprintf(token, sizeof token, "%s", t);
     gh_db_close(ctx.db);

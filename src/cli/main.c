@@ -103,7 +103,9 @@ static int usage(void)
           "            clock; refused unless --listen is a loopback address)\n"
           "  migrate   [--db gatehouse.db]\n"
           "  admin create --username U --email E [--password-stdin]\n"
-          "  token create --user U [--name N] [--expires-in 30d|12h|3600]\n"
+          "  token create --user U [--name N] [--expires-in 30d|12h|3600|never]  (default 90d)\n"
+          "  token list [--user U]\n"
+          "  token revoke ID\n"
           "  user list [--q TEXT] [--status S] [--limit N]\n"
           "  user show|disable|enable|unban ID|USERNAME\n"
           "  mail test --to ADDRESS [--smtp-url URL] [--smtp-user U --smtp-password-file PATH]\n"
@@ -255,13 +257,24 @@ static int64_t parse_duration(const char *s)
     return (int64_t)v * mult;
 }
 
+/* --expires-in: a duration, "never", or (absent) the default lifetime (0); -2 when malformed. */
+static int64_t token_lifetime(const char *s)
+{
+    if (s == NULL)
+        return 0;
+    if (strcmp(s, "never") == 0)
+        return GH_TOKEN_NEVER;
+    int64_t d = parse_duration(s);
+    return d > 0 ? d : -2;
+}
+
 static int cmd_token_create(const opts *o)
 {
     if (o->user == NULL)
         return usage();
-    int64_t expires = o->expires_in ? parse_duration(o->expires_in) : 0;
-    if (expires < 0) {
-        fputs("gatehouse: --expires-in takes 30d, 12h, 45m or seconds\n", stderr);
+    int64_t expires = token_lifetime(o->expires_in);
+    if (expires < GH_TOKEN_NEVER) {
+        fputs("gatehouse: --expires-in takes 30d, 12h, 45m, seconds or never\n", stderr);
         return 2;
     }
     gh_ctx ctx;
@@ -269,12 +282,60 @@ static int cmd_token_create(const opts *o)
     if (open_ctx(o, &ctx, &sys) != 0)
         return 1;
     char *token = NULL;
+    int64_t id = 0;
     int rc = report(
-        &ctx, gh_core_token_create(&ctx, o->user, o->name ? o->name : "cli", expires, &token));
+        &ctx, gh_core_token_create(&ctx, o->user, o->name ? o->name : "cli", expires, &token, &id));
     if (rc == 0) {
         printf("%s\n", token);
         sodium_memzero(token, strlen(token));
     }
+    close_ctx(&ctx);
+    return rc;
+}
+
+/* token list [--user U]: id, user, name, created, expires (never the token). */
+static int cmd_token_list(const opts *o)
+{
+    gh_ctx ctx;
+    gh_principal sys;
+    if (open_ctx(o, &ctx, &sys) != 0)
+        return 1;
+    gh_user u = {0};
+    gh_api_token *items = NULL;
+    size_t n = 0;
+    gh_err err = o->user != NULL ? gh_store_user_by_username(ctx.db, ctx.a, o->user, &u) : GH_OK;
+    if (err == GH_ENOTFOUND)
+        err = gh_fail(&ctx, err, "user", "no such user");
+    if (err == GH_OK)
+        err = gh_core_token_list(&ctx, u.id, &items, &n);
+    if (err == GH_OK)
+        printf("ID\tUSER\tNAME\tCREATED\tEXPIRES\n");
+    for (size_t i = 0; err == GH_OK && i < n; i++) {
+        char created[32], expires[32];
+        gh_clock_format(items[i].created_at, created, sizeof created);
+        gh_clock_format(items[i].expires_at, expires, sizeof expires);
+        printf("%lld\t%s\t%s\t%s\t%s\n", (long long)items[i].id, items[i].username, items[i].name,
+               created, items[i].expires_at != 0 ? expires : "never");
+    }
+    int rc = report(&ctx, err);
+    close_ctx(&ctx);
+    return rc;
+}
+
+/* token revoke ID */
+static int cmd_token_revoke(const char *ref, const opts *o)
+{
+    char *end = NULL;
+    long long id = ref != NULL ? strtoll(ref, &end, 10) : 0;
+    if (ref == NULL || end == ref || *end != '\0' || id <= 0)
+        return usage();
+    gh_ctx ctx;
+    gh_principal sys;
+    if (open_ctx(o, &ctx, &sys) != 0)
+        return 1;
+    int rc = report(&ctx, gh_core_token_revoke(&ctx, 0, id));
+    if (rc == 0)
+        printf("token %lld revoked\n", id);
     close_ctx(&ctx);
     return rc;
 }
@@ -664,6 +725,10 @@ int main(int argc, char **argv)
         return cmd_admin_create(&o);
     if (strcmp(cmd, "token") == 0 && strcmp(sub, "create") == 0)
         return cmd_token_create(&o);
+    if (strcmp(cmd, "token") == 0 && strcmp(sub, "list") == 0)
+        return cmd_token_list(&o);
+    if (strcmp(cmd, "token") == 0 && strcmp(sub, "revoke") == 0)
+        return cmd_token_revoke(pos, &o);
     if (strcmp(cmd, "user") == 0)
         return cmd_user(sub, pos, &o);
     return usage();

@@ -1,5 +1,5 @@
-/* Shared core plumbing: failures, transactions, audit rows, the CLI's principal, first
- * administrators and API tokens. */
+/* Shared core plumbing: failures, transactions, audit rows, the CLI's principal and first
+ * administrators. */
 #include <sodium.h>
 #include <string.h>
 
@@ -185,28 +185,11 @@ gh_err gh_core_admin_create(gh_ctx *ctx, const char *username, const char *email
     return err;
 }
 
-gh_err gh_core_token_create(gh_ctx *ctx, const char *username, const char *name, int64_t expires_in,
-                            char **token)
+gh_err gh_core_check_power(gh_ctx *ctx, int64_t id)
 {
-    gh_user u;
-    gh_err err = gh_store_user_by_username(ctx->db, ctx->a, username, &u);
-    if (err == GH_ENOTFOUND)
-        return gh_fail(ctx, err, "user", "no such user");
-    if (err != GH_OK)
-        return err;
-    if (strcmp(u.status, "active") != 0)
-        return gh_fail(ctx, GH_ECONFLICT, "user", "the user is not active");
-    char tok[GH_TOKEN_CHARS], hash[GH_TOKEN_HASH_CHARS];
-    gh_token_new(tok, hash);
-    int64_t expires_at = expires_in > 0 ? ctx->now + expires_in : 0;
-    if ((err = gh_db_begin(ctx->db)) != GH_OK)
-        return err;
-    err = gh_store_token_insert(ctx->db, u.id, name, hash, ctx->now, expires_at);
-    if (err == GH_OK)
-        err = gh_core_audit(ctx, "token.create", "user", u.id, u.id, u.provider_id, NULL, NULL);
-    err = gh_core_finish(ctx, err);
-    if (err == GH_OK)
-        *token = gh_arena_strdup(ctx->a, tok);
-    sodium_memzero(tok, sizeof tok);
+    gh_principal target;
+    gh_err err = gh_store_principal_by_user(ctx->db, ctx->a, id, &target);
+    if (err == GH_OK && (gh_perm_effective(&target) & ~gh_perm_effective(ctx->who)) != 0)
+        err = gh_fail(ctx, GH_EFORBIDDEN, NULL, "this user holds permissions that you do not hold");
     return err;
 }

@@ -73,9 +73,34 @@ typedef struct gh_admin_guard {
 gh_err gh_core_admin_create(gh_ctx *ctx, const char *username, const char *email,
                             const char *password, const gh_admin_guard *guard,
                             int64_t *id) GH_MUST_USE;
-/* Issues an API token for a user; *token (arena) is shown once, only its hash is kept. */
+/* API tokens (S11). A token lives GH_TOKEN_DEFAULT_TTL_S unless expires_in says otherwise
+ * (seconds > 0, or GH_TOKEN_NEVER); only its hash is kept, and only its id, name and times are
+ * ever shown again. */
+#define GH_TOKEN_DEFAULT_TTL_S (90 * 86400)
+#define GH_TOKEN_NEVER         (-1)
+#define GH_TOKEN_LIST_MAX      200
+/* Issues a token for a user; *token (arena) is shown once and *id names it. expires_in 0: the
+ * default lifetime. */
 gh_err gh_core_token_create(gh_ctx *ctx, const char *username, const char *name, int64_t expires_in,
-                            char **token) GH_MUST_USE;
+                            char **token, int64_t *id) GH_MUST_USE;
+/* The live tokens of user_id: the actor's own (no permission needed), a user inside the actor's
+ * scope (GH_ENOTFOUND otherwise), or, with user_id 0, every user's (platform principals only,
+ * for the CLI). At most GH_TOKEN_LIST_MAX. */
+gh_err gh_core_token_list(gh_ctx *ctx, int64_t user_id, gh_api_token **items,
+                          size_t *n) GH_MUST_USE;
+/* Revokes (deletes) token_id of user_id, audited as token.revoke with the token's id. The rules
+ * of session revoke: own tokens always; another user's inside the actor's scope (404) and only
+ * when the actor holds every permission of that user (403). A token of someone else, an expired
+ * or unknown one is GH_ENOTFOUND. user_id 0: whoever owns it (platform principals only). */
+gh_err gh_core_token_revoke(gh_ctx *ctx, int64_t user_id, int64_t token_id) GH_MUST_USE;
+/* Ends what stands for the user's password in the caller's transaction: every session but
+ * keep_session_id (0: all), every API token, every pending password-reset link. Called wherever
+ * the password changes or the account is disabled, deleted, forced to reset or its two-factor
+ * reset (S4, S11). */
+gh_err gh_core_end_credentials(gh_ctx *ctx, int64_t user_id, int64_t keep_session_id) GH_MUST_USE;
+/* After an edit of a user (in the caller's transaction): turning on enforce_sso or turning off
+ * login_enabled ends the user's credentials as above (S11). */
+gh_err gh_core_user_edited(gh_ctx *ctx, const gh_user *before, const gh_user *after) GH_MUST_USE;
 
 /* Tenants. */
 gh_err gh_core_tenant_create(gh_ctx *ctx, const gh_tenant *in, gh_tenant *out) GH_MUST_USE;

@@ -19,6 +19,8 @@ gh_err gh_core_check_grant(gh_ctx *ctx, uint64_t mask, const char *field) GH_MUS
  * refusal; another error when the check could not run (fail closed). */
 gh_err gh_core_password_policy(gh_ctx *ctx, const gh_user *u, const char *password,
                                const char *field) GH_MUST_USE;
+/* The actor may act on user id only when it holds every permission that user holds (403). */
+gh_err gh_core_check_power(gh_ctx *ctx, int64_t id) GH_MUST_USE;
 /* Loads a role visible to ctx->who; GH_ENOTFOUND otherwise. */
 gh_err gh_core_visible_role(gh_ctx *ctx, int64_t id, gh_role *out) GH_MUST_USE;
 /* Loads a group visible to ctx->who (its member count counts only members ctx->who sees);

@@ -68,16 +68,6 @@ gh_err gh_core_onboarding_issue(gh_ctx *ctx, const gh_user *u, const char *origi
     return err == GH_OK ? gh_core_mail_queue(ctx, u, "onboarding", origin) : err;
 }
 
-/* The actor may act on target only when it holds every permission the target holds. */
-static gh_err check_power(gh_ctx *ctx, int64_t id)
-{
-    gh_principal target;
-    gh_err err = gh_store_principal_by_user(ctx->db, ctx->a, id, &target);
-    if (err == GH_OK && (gh_perm_effective(&target) & ~gh_perm_effective(ctx->who)) != 0)
-        err = gh_fail(ctx, GH_EFORBIDDEN, NULL, "this user holds permissions that you do not hold");
-    return err;
-}
-
 /* The rules of a new onboarding link for user id, e-mailed again or copied (origin resend or
  * copy): inside the actor's scope (404), no more powerful than the actor (403), invited (409),
  * at most GH_RESEND_PER_HOUR of that origin an hour (429). *cur gets the user. */
@@ -88,7 +78,7 @@ static gh_err onboarding_target(gh_ctx *ctx, int64_t id, const char *origin, gh_
         err = GH_ENOTFOUND;
     if (err == GH_ENOTFOUND)
         return gh_fail(ctx, err, NULL, "no such user");
-    if (err != GH_OK || (err = check_power(ctx, id)) != GH_OK)
+    if (err != GH_OK || (err = gh_core_check_power(ctx, id)) != GH_OK)
         return err;
     if (strcmp(cur->status, "invited") != 0)
         return gh_fail(ctx, GH_ECONFLICT, "status",
@@ -274,8 +264,8 @@ static gh_err complete_writes(gh_ctx *ctx, const char *purpose, const gh_link *l
         err = gh_store_user_set_status(ctx->db, u->id, "active", ctx->now, u->id);
     if (err == GH_OK)
         err = gh_store_link_void(ctx->db, u->id, purpose, ctx->now);
-    if (err == GH_OK) /* whoever held the old password is out (S4) */
-        err = gh_store_session_delete(ctx->db, u->id, 0, NULL);
+    if (err == GH_OK) /* whoever held the old password is out: sessions, tokens (S4, S11) */
+        err = gh_core_end_credentials(ctx, u->id, 0);
     if (err == GH_OK)
         err = gh_core_audit(ctx, onboarding ? "onboarding.completed" : "password_reset.completed",
                             "user", u->id, u->id, u->provider_id, NULL, NULL);
@@ -309,45 +299,83 @@ gh_err gh_core_link_complete(gh_ctx *ctx, const char *purpose, const char *token
     return err;
 }
 
-/* One account's reset e-mail, unless it cannot use one or had enough this hour. */
-static gh_err reset_one(gh_ctx *ctx, const gh_user *u)
+/* Why u gets no reset e-mail now (NULL: it gets one): unknown (u NULL), ineligible (cannot use a
+ * password, or its address or name cannot go into a header: I4) or rate (enough this hour). */
+static const char *reset_refusal(const gh_user *u, int64_t count)
 {
-    if (strcmp(u->status, "active") != 0 || !u->login_enabled || u->enforce_sso || !u->has_password)
-        return gh_core_audit(ctx, "password_reset.requested", "user", u->id, u->id, u->provider_id,
-                             NULL, "{\"sent\":false,\"reason\":\"ineligible\"}");
-    int64_t count = 0, oldest = 0;
-    gh_err err = gh_store_link_count(ctx->db, u->id, "password_reset", NULL, ctx->now - 3600,
-                                     &count, &oldest);
-    if (err == GH_OK && count >= GH_RESET_PER_HOUR)
-        return gh_core_audit(ctx, "password_reset.requested", "user", u->id, u->id, u->provider_id,
-                             NULL, "{\"sent\":false,\"reason\":\"rate\"}");
+    if (u == NULL)
+        return "unknown";
+    if (strcmp(u->status, "active") != 0 || !u->login_enabled || u->enforce_sso ||
+        !u->has_password || !gh_mail_address_ok(u->email) ||
+        !gh_mail_header_safe(u->first_name ? u->first_name : "") ||
+        !gh_mail_header_safe(u->last_name ? u->last_name : ""))
+        return "ineligible";
+    return count >= GH_RESET_PER_HOUR ? "rate" : NULL;
+}
+
+/* One slot of a reset request: for account u (NULL: no account) the same statements and writes
+ * whether or not an e-mail goes (A6): the hourly count, the void of the older link, one outbox
+ * row and one link, one audit row. When nothing may be sent, the void touches no row and the
+ * message and link are written dropped (cancelled, void at once, no address): the sender never
+ * claims them. */
+static gh_err reset_slot(gh_ctx *ctx, const gh_user *u)
+{
+    int64_t uid = u != NULL ? u->id : 0, count = 0, oldest = 0, mail_id = 0, link_id = 0;
+    gh_err err =
+        gh_store_link_count(ctx->db, uid, "password_reset", NULL, ctx->now - 3600, &count, &oldest);
+    const char *refusal = reset_refusal(u, count);
+    bool send = refusal == NULL;
     if (err == GH_OK)
-        err = gh_store_link_void(ctx->db, u->id, "password_reset", ctx->now);
+        err = gh_store_link_void(ctx->db, send ? uid : 0, "password_reset", ctx->now);
+    gh_mail m = {.kind = "password_reset",
+                 .user_id = uid,
+                 .provider_id = u != NULL ? u->provider_id : 0,
+                 .to_addr = send ? u->email : "",
+                 .to_name = send ? full_name(ctx->a, u) : "",
+                 .username = send ? u->username : "",
+                 .language = send ? u->language : "en",
+                 .state = send ? "queued" : "cancelled",
+                 .last_error = send ? NULL : "dropped: no reset e-mail for this request",
+                 .next_attempt_at = ctx->now,
+                 .created_at = ctx->now};
     if (err == GH_OK)
-        err = gh_core_mail_queue(ctx, u, "password_reset", "request");
+        err = gh_store_mail_insert(ctx->db, &m, &mail_id);
+    gh_link l = {.user_id = uid,
+                 .purpose = "password_reset",
+                 .origin = send ? "request" : "dropped",
+                 .outbox_id = mail_id,
+                 .ttl = GH_RESET_TTL_S,
+                 .created_at = ctx->now,
+                 .voided_at = send ? 0 : ctx->now};
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "password_reset.requested", "user", u->id, u->id, u->provider_id,
-                            NULL, "{\"sent\":true}");
+        err = gh_store_link_insert(ctx->db, &l, &link_id);
+    if (err == GH_OK)
+        err = gh_core_audit(
+            ctx, "password_reset.requested", "user", uid, uid, m.provider_id, NULL,
+            send ? "{\"sent\":true}"
+                 : gh_arena_printf(ctx->a, "{\"sent\":false,\"reason\":\"%s\"}", refusal));
     return err;
 }
 
+/* A request by username has one slot, by e-mail GH_RESET_MAX_PER_EMAIL (the accounts with that
+ * address, then slots for no account), so that neither the existence nor the number of accounts
+ * shows in the work done. The lookup is one statement either way. */
 static gh_err reset_in_tx(gh_ctx *ctx, const char *username, const char *email)
 {
     gh_user one, *users = &one;
-    size_t n = 0;
+    size_t n = 0, slots = username != NULL ? 1 : GH_RESET_MAX_PER_EMAIL;
     gh_err err = GH_OK;
     if (username != NULL) {
-        err = gh_store_user_by_username(ctx->db, ctx->a, username, &one);
+        err = gh_store_user_row_by_username(ctx->db, ctx->a, username, &one);
         n = err == GH_OK ? 1 : 0;
         err = err == GH_ENOTFOUND ? GH_OK : err;
     } else {
         err = gh_store_users_by_email(ctx->db, ctx->a, email, GH_RESET_MAX_PER_EMAIL, &users, &n);
     }
-    for (size_t i = 0; err == GH_OK && i < n; i++)
-        err = reset_one(ctx, &users[i]);
-    if (err == GH_OK && n == 0)
-        err = gh_core_audit(ctx, "password_reset.requested", "user", 0, 0, 0, NULL,
-                            "{\"sent\":false,\"reason\":\"unknown\"}");
+    for (size_t i = 0; err == GH_OK && i < slots; i++)
+        err = reset_slot(ctx, i < n ? &users[i] : NULL);
+    if (err == GH_OK)
+        gh_mail_kick(); /* whatever was written: its claim waits for our commit */
     return err;
 }
 

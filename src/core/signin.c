@@ -315,8 +315,8 @@ gh_err gh_signin_password_changed(gh_ctx *ctx, const gh_session *sess, const cha
     if ((err = gh_db_begin(ctx->db)) != GH_OK)
         return err;
     err = gh_store_user_set_password(ctx->db, c.user_id, new_hash, false, ctx->now);
-    if (err == GH_OK)
-        err = gh_store_session_delete(ctx->db, c.user_id, -sess->id, NULL);
+    if (err == GH_OK) /* the other sessions, every token and reset link end (S4, S11) */
+        err = gh_core_end_credentials(ctx, c.user_id, sess->id);
     c.must_change_password = false;
     if (err == GH_OK)
         err = gh_core_audit(ctx, "user.password_change", "user", c.user_id, c.user_id,
@@ -485,8 +485,10 @@ gh_err gh_password_change_own(gh_ctx *ctx, const gh_session *sess, bool current_
     if ((err = gh_db_begin(ctx->db)) != GH_OK)
         return err;
     err = gh_store_user_set_password(ctx->db, c.user_id, new_hash, false, ctx->now);
-    if (err == GH_OK && sess != NULL) /* other sessions end: whoever had the old one is out */
-        err = gh_store_session_delete(ctx->db, c.user_id, -sess->id, NULL);
+    /* whoever had the old password is out: every other session, every API token and pending
+     * reset link end; the session that changed it stays (S11) */
+    if (err == GH_OK)
+        err = gh_core_end_credentials(ctx, c.user_id, sess != NULL ? sess->id : 0);
     if (err == GH_OK)
         err = gh_core_audit(ctx, "user.password_change", "user", c.user_id, c.user_id,
                             c.provider_id, NULL, NULL);

@@ -372,14 +372,12 @@ static gh_err update_in_tx(gh_ctx *ctx, const gh_user *in, int64_t expect_versio
         err = check_own_restrictions(ctx, &before, &after);
     if (err == GH_OK)
         err = gh_store_user_get(ctx->db, ctx->a, cur.id, out);
-    /* enforced single sign-on or disabled login: the password sessions and tokens end now */
-    if (err == GH_OK &&
-        ((!cur.enforce_sso && out->enforce_sso) || (cur.login_enabled && !out->login_enabled)))
-        err = gh_store_session_delete(ctx->db, cur.id, 0, NULL);
     if (err == GH_OK)
         err = gh_core_audit(ctx, "user.update", "user", cur.id, cur.id, cur.provider_id,
                             gh_json_text(ctx->a, gh_json_user(&cur)),
                             gh_json_text(ctx->a, gh_json_user(out)));
+    /* enforced single sign-on or disabled login: the password sessions and tokens end now */
+    err = err == GH_OK ? gh_core_user_edited(ctx, &cur, out) : err;
     /* two-factor just became required for an active user without a device: tell them */
     if (err == GH_OK && !cur.mfa_required && out->mfa_required && !out->mfa_enrolled &&
         strcmp(out->status, "active") == 0)
@@ -462,7 +460,7 @@ static gh_err act_in_tx(gh_ctx *ctx, int64_t id, gh_user_action action)
         (err = apply_action(ctx, &cur, action, &changed)) != GH_OK || !changed)
         return err;
     if (actions[action].ends_sessions)
-        err = gh_store_session_delete(ctx->db, id, 0, NULL);
+        err = gh_core_end_credentials(ctx, id, 0);
     if (err == GH_OK)
         err = gh_store_user_get(ctx->db, ctx->a, id, &after);
     if (err == GH_OK)

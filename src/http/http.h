@@ -200,6 +200,10 @@ gh_err gh_h_users_reset_mfa(gh_req *r);
 gh_err gh_h_users_sessions(gh_req *r);
 gh_err gh_h_users_sessions_delete(gh_req *r);
 gh_err gh_h_users_session_delete(gh_req *r);
+gh_err gh_h_me_tokens(gh_req *r); /* API tokens (h_tokens.c) */
+gh_err gh_h_me_token_delete(gh_req *r);
+gh_err gh_h_users_tokens(gh_req *r);
+gh_err gh_h_users_token_delete(gh_req *r);
 gh_err gh_h_web(gh_req *r);        /* the web console's files and pages (h_web.c) */
 gh_err gh_h_me_profile(gh_req *r); /* own language and timezone (h_me.c) */
 gh_err gh_h_users_resend_onboarding(gh_req *r);

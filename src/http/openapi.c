@@ -86,8 +86,8 @@ static json_t *operation(const gh_route *r)
                                       "content", "application/json", "schema",
                                       object_schema(r->body)));
     json_t *params = json_array();
-    static const char *const names[] = {"id", "sid"};
-    for (size_t i = 0; i < 2; i++) {
+    static const char *const names[] = {"id", "sid", "tid"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         char brace[8];
         snprintf(brace, sizeof brace, "{%s}", names[i]);
         if (strstr(r->pattern, brace) != NULL)

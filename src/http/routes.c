@@ -262,6 +262,10 @@ const gh_route gh_routes[] = {
      "done"},
     {"DELETE", "/api/v1/me/sessions/{id}", gh_h_me_session_delete, GH_AUTH_STAGE, 0, NULL,
      "End one of my sessions", "me", "done"},
+    {"GET", "/api/v1/me/tokens", gh_h_me_tokens, GH_AUTH_STAGE, 0, NULL,
+     "My API tokens (id, name, created_at, expires_at; never the token)", "me", "done"},
+    {"DELETE", "/api/v1/me/tokens/{id}", gh_h_me_token_delete, GH_AUTH_STAGE, 0, NULL,
+     "Revoke one of my API tokens", "me", "done"},
     {"POST", "/api/v1/me/password", gh_h_me_password, GH_AUTH_STAGE, 0, change_password_fields,
      "Change my password (needs the current one)", "me", "done", 204},
     {"PATCH", "/api/v1/me/profile", gh_h_me_profile, GH_AUTH_STAGE, 0, me_profile_fields,
@@ -287,6 +291,10 @@ const gh_route gh_routes[] = {
      P(USERS_UPDATE), NULL, "End all of a user's sessions", "users"},
     {"DELETE", "/api/v1/users/{id}/sessions/{sid}", gh_h_users_session_delete, GH_AUTH_PERM,
      P(USERS_UPDATE), NULL, "End one of a user's sessions", "users"},
+    {"GET", "/api/v1/users/{id}/tokens", gh_h_users_tokens, GH_AUTH_PERM, P(USERS_READ), NULL,
+     "A user's API tokens (never the token itself)", "users"},
+    {"DELETE", "/api/v1/users/{id}/tokens/{tid}", gh_h_users_token_delete, GH_AUTH_PERM,
+     P(USERS_UPDATE), NULL, "Revoke one of a user's API tokens", "users"},
     {"POST", "/api/v1/users/{id}/resend-onboarding", gh_h_users_resend_onboarding, GH_AUTH_PERM,
      P(USERS_ONBOARD), NULL,
      "Re-send the onboarding e-mail with a new link, voiding the old one (needs every users.* "
@@ -329,8 +337,8 @@ static bool is_token_segment(const char *pat, size_t plen)
     return plen == 7 && memcmp(pat, "{token}", 7) == 0;
 }
 
-/* Matches one path segment pattern; "{id}" and "{sid}" take a positive integer, "{token}" 1 to
- * GH_MAX_LINK_TOKEN characters of the base64url alphabet. */
+/* Matches one path segment pattern; "{id}", "{sid}" and "{tid}" take a positive integer, "{token}"
+ * 1 to GH_MAX_LINK_TOKEN characters of the base64url alphabet. */
 static bool match_segment(const char *pat, size_t plen, const char *seg, size_t slen, int64_t *val)
 {
     if (is_token_segment(pat, plen)) {

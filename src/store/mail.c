@@ -24,13 +24,13 @@ gh_err gh_store_mail_insert(gh_db *db, const gh_mail *m, int64_t *id)
     gh_stmt *st = NULL;
     gh_err err = gh_db_prepare(db,
                                "INSERT INTO outbox (kind, user_id, provider_id, to_addr, to_name, "
-                               "username, language, next_attempt_at, created_at) VALUES (?, ?, ?, "
-                               "?, ?, ?, ?, ?, ?) RETURNING id",
+                               "username, language, next_attempt_at, created_at, state, "
+                               "last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                                &st);
     if (err != GH_OK)
         return err;
     gh_stmt_bind_text(st, 1, m->kind);
-    gh_stmt_bind_int(st, 2, m->user_id);
+    bind_opt_id(st, 2, m->user_id);
     bind_opt_id(st, 3, m->provider_id);
     gh_stmt_bind_text(st, 4, m->to_addr);
     gh_stmt_bind_text(st, 5, m->to_name ? m->to_name : "");
@@ -38,6 +38,8 @@ gh_err gh_store_mail_insert(gh_db *db, const gh_mail *m, int64_t *id)
     gh_stmt_bind_text(st, 7, m->language ? m->language : "en");
     gh_stmt_bind_int(st, 8, m->next_attempt_at);
     gh_stmt_bind_int(st, 9, m->created_at);
+    gh_stmt_bind_text(st, 10, m->state ? m->state : "queued");
+    gh_stmt_bind_text(st, 11, m->last_error); /* NULL binds NULL */
     return gh_store_step_returning(st, id);
 }
 
@@ -140,19 +142,17 @@ gh_err gh_store_link_insert(gh_db *db, const gh_link *l, int64_t *id)
     gh_stmt *st = NULL;
     gh_err err = gh_db_prepare(db,
                                "INSERT INTO user_links (user_id, purpose, origin, outbox_id, ttl, "
-                               "created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                               "created_at, voided_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                                &st);
     if (err != GH_OK)
         return err;
-    gh_stmt_bind_int(st, 1, l->user_id);
+    bind_opt_id(st, 1, l->user_id);
     gh_stmt_bind_text(st, 2, l->purpose);
     gh_stmt_bind_text(st, 3, l->origin);
-    if (l->outbox_id != 0)
-        gh_stmt_bind_int(st, 4, l->outbox_id);
-    else
-        gh_stmt_bind_null(st, 4); /* a copied link: no e-mail */
+    bind_opt_id(st, 4, l->outbox_id); /* NULL: a copied link, no e-mail */
     gh_stmt_bind_int(st, 5, l->ttl);
     gh_stmt_bind_int(st, 6, l->created_at);
+    gh_stmt_bind_int(st, 7, l->voided_at);
     return gh_store_step_returning(st, id);
 }
 
@@ -181,7 +181,7 @@ gh_err gh_store_link_count(gh_db *db, int64_t user_id, const char *purpose, cons
     gh_err err = gh_db_prepare(db,
                                "SELECT COUNT(*), COALESCE(MIN(created_at), 0) FROM user_links "
                                "WHERE user_id = ? AND purpose = ? AND origin = COALESCE(?, origin) "
-                               "AND created_at > ?",
+                               "AND origin <> 'dropped' AND created_at > ?",
                                &st);
     if (err != GH_OK)
         return err;

@@ -145,6 +145,9 @@ gh_err gh_store_user_get_visible(gh_db *db, gh_arena *a, const gh_principal *vie
                                  gh_user *out) GH_MUST_USE;
 gh_err gh_store_user_by_username(gh_db *db, gh_arena *a, const char *username,
                                  gh_user *out) GH_MUST_USE;
+/* The same in one statement: the user's row only (no roles, groups, access ids or onboarding). */
+gh_err gh_store_user_row_by_username(gh_db *db, gh_arena *a, const char *username,
+                                     gh_user *out) GH_MUST_USE;
 gh_err gh_store_user_set_status(gh_db *db, int64_t id, const char *status, int64_t now,
                                 int64_t by) GH_MUST_USE;
 gh_err gh_store_user_set_password(gh_db *db, int64_t id, const char *hash, bool must_change,
@@ -200,7 +203,24 @@ gh_err gh_store_audit_list(gh_db *db, gh_arena *a, const gh_principal *viewer,
 
 /* API tokens: only the hash is stored. */
 gh_err gh_store_token_insert(gh_db *db, int64_t user_id, const char *name, const char *hash,
-                             int64_t now, int64_t expires_at) GH_MUST_USE;
+                             int64_t now, int64_t expires_at, int64_t *id) GH_MUST_USE;
+/* Deletes the user's expired tokens (they never work again; keeps the table small). */
+gh_err gh_store_token_purge(gh_db *db, int64_t user_id, int64_t now) GH_MUST_USE;
+/* What is shown of an API token: never its value or hash. expires_at 0: never. */
+typedef struct gh_api_token {
+    int64_t id, user_id, created_at, expires_at;
+    const char *username, *name;
+} gh_api_token;
+/* The live (unexpired) tokens of user_id (0: of every user), by id, at most max. */
+gh_err gh_store_token_list(gh_db *db, gh_arena *a, int64_t user_id, int64_t now, size_t max,
+                           gh_api_token **items, size_t *n) GH_MUST_USE;
+/* One live token by id, whoever owns it; GH_ENOTFOUND when none. */
+gh_err gh_store_token_get(gh_db *db, gh_arena *a, int64_t id, int64_t now,
+                          gh_api_token *out) GH_MUST_USE;
+/* Deletes one token of the user (id > 0) or all of them (id == 0), expired ones included;
+ * *count (may be NULL) receives how many live ones went. */
+gh_err gh_store_token_delete(gh_db *db, int64_t user_id, int64_t id, int64_t now,
+                             int64_t *count) GH_MUST_USE;
 /* Loads the principal behind a token hash; GH_EUNAUTH when the token is unknown or expired or the
  * user cannot act (not active, login disabled, banned). */
 gh_err gh_store_principal_by_token(gh_db *db, gh_arena *a, const char *hash, int64_t now,
@@ -284,10 +304,12 @@ typedef struct gh_mail {
 typedef struct gh_link {
     int64_t id, user_id, outbox_id, ttl, created_at, sent_at, expires_at, used_at, voided_at;
     const char *purpose; /* onboarding, password_reset */
-    const char *origin;  /* create, resend, request */
+    const char *origin;  /* create, resend, request, copy, dropped */
 } gh_link;
 
-/* Queues a message (state queued, due at m->next_attempt_at). */
+/* Queues a message (state m->state, queued when NULL; due at m->next_attempt_at; user_id 0 is
+ * stored as none). A message written cancelled is never claimed: it stands for a request that
+ * must cost what a real one does without sending anything (A6). */
 gh_err gh_store_mail_insert(gh_db *db, const gh_mail *m, int64_t *id) GH_MUST_USE;
 /* Claims the oldest due queued message for one attempt: counts the attempt and moves its
  * next_attempt_at to now + lease so that no other sender takes it meanwhile. GH_ENOTFOUND when
@@ -299,11 +321,12 @@ gh_err gh_store_mail_claim(gh_db *db, gh_arena *a, int64_t now, int64_t lease,
 gh_err gh_store_mail_finish(gh_db *db, int64_t id, const char *state, const char *error,
                             int64_t next_attempt_at, int64_t now) GH_MUST_USE;
 
+/* Inserts a link (void at once when l->voided_at is set; user_id 0 is stored as none). */
 gh_err gh_store_link_insert(gh_db *db, const gh_link *l, int64_t *id) GH_MUST_USE;
 /* Voids every live (unused, not voided) link of the user for purpose. */
 gh_err gh_store_link_void(gh_db *db, int64_t user_id, const char *purpose, int64_t now) GH_MUST_USE;
 /* How many links of purpose (and origin, when not NULL) the user got since `since`, and when the
- * oldest of them was made (0 when none). */
+ * oldest of them was made (0 when none); dropped requests (origin dropped) do not count. */
 gh_err gh_store_link_count(gh_db *db, int64_t user_id, const char *purpose, const char *origin,
                            int64_t since, int64_t *count, int64_t *oldest) GH_MUST_USE;
 /* The link whose token hashes to hash; GH_ENOTFOUND when none. */

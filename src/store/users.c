@@ -347,6 +347,27 @@ gh_err gh_store_user_by_username(gh_db *db, gh_arena *a, const char *username, g
     return get_one(db, a, st, out);
 }
 
+gh_err gh_store_user_row_by_username(gh_db *db, gh_arena *a, const char *username, gh_user *out)
+{
+    gh_stmt *st = NULL;
+    gh_err err =
+        gh_db_prepare(db, "SELECT " USER_COLS " FROM users u WHERE u.username_key = ?", &st);
+    if (err != GH_OK)
+        return err;
+    gh_stmt_bind_text(st, 1, lower_dup(a, username));
+    bool row = false;
+    gh_user u;
+    err = gh_stmt_step(st, &row);
+    if (err == GH_OK && row)
+        read_user(st, a, &u, NULL, NULL);
+    gh_stmt_done(st);
+    if (err == GH_OK && !row)
+        return GH_ENOTFOUND;
+    if (err == GH_OK)
+        *out = u;
+    return err;
+}
+
 gh_err gh_store_users_by_email(gh_db *db, gh_arena *a, const char *email, size_t max,
                                gh_user **items, size_t *n)
 {

@@ -186,7 +186,9 @@ test('user list, show, disable and enable work on the database of a running serv
   assert.equal(en.code, 0, en.stderr);
   assert.match(en.stdout, /enabled/);
   assert.equal((await srv.api('GET', `/api/v1/users/${u.body.id}`)).body.status, 'active');
-  assert.equal((await asToken(token)).status, 200, 'the token of a re-enabled user');
+  // disabling ended the user's tokens for good (S11); a new one works again
+  assert.equal((await asToken(token)).status, 401, 'the token of a re-enabled user came back');
+  assert.equal((await asToken(run(['token', 'create', '--user', name]).stdout.trim())).status, 200);
 
   const audit = await srv.api('GET', `/api/v1/audit?target_id=${u.body.id}&action=user.disable`);
   assert.equal(audit.status, 200);

@@ -484,7 +484,7 @@ test('force-password-reset ends the sessions; the next sign-in may only change t
     for (const [method, op] of Object.entries(ops)) {
       const key = `${method.toUpperCase()} ${path}`;
       if (allowed.has(key) || (Array.isArray(op.security) && op.security.length === 0)) continue;
-      const url = path.replace('{id}', String(u.user.id)).replace('{sid}', String(s.body.session.id));
+      const url = path.replace('{id}', String(u.user.id)).replace('{sid}', String(s.body.session.id)).replace('{tid}', '1');
       const r = await as(method.toUpperCase(), url);
       assert.equal(r.status, 403, `${key} in stage change_password: ${r.status} ${JSON.stringify(r.body)}`);
       tried++;

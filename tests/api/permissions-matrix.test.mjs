@@ -61,15 +61,22 @@ async function freshFixtures() {
   assert.equal(su.status, 201, JSON.stringify(su.body));
   const s = await signIn(srv, sname, password);
   assert.equal(s.status, 200, JSON.stringify(s.body));
-  return { user: u.body.id, tenant: t.body.id, role: r.body.id, group: g.body.id, signer: su.body.id, sid: s.body.session.id };
+  // and an API token, for the token routes
+  srv.cli(['token', 'create', '--user', sname]);
+  const toks = await srv.api('GET', `/api/v1/users/${su.body.id}/tokens`);
+  assert.equal(toks.status, 200, JSON.stringify(toks.body));
+  return {
+    user: u.body.id, tenant: t.body.id, role: r.body.id, group: g.body.id, signer: su.body.id, sid: s.body.session.id,
+    tid: toks.body.items[0].id,
+  };
 }
 
 // A valid request for each known route against the fixtures f: {path, body}.
 function sample(route, f) {
   const collection = route.pattern.split('/')[3]; // users, tenants, roles, groups, ...
   const id = { users: f.user, tenants: f.tenant, roles: f.role, groups: f.group }[collection] ?? 1;
-  const path = route.pattern.includes('{sid}')
-    ? route.pattern.replace('{id}', String(f.signer)).replace('{sid}', String(f.sid))
+  const path = route.pattern.includes('{sid}') || route.pattern.includes('{tid}')
+    ? route.pattern.replace('{id}', String(f.signer)).replace('{sid}', String(f.sid)).replace('{tid}', String(f.tid))
     : route.pattern.replace('{id}', String(id));
   const key = `${route.method} ${route.pattern}`;
   const bodies = {
@@ -90,7 +97,8 @@ function sample(route, f) {
     'DELETE /api/v1/roles/{id}', 'GET /api/v1/groups', 'GET /api/v1/groups/{id}', 'DELETE /api/v1/groups/{id}',
     'GET /api/v1/audit', 'POST /api/v1/users/{id}/unban', 'POST /api/v1/users/{id}/force-password-reset',
     'POST /api/v1/users/{id}/reset-mfa', 'GET /api/v1/users/{id}/sessions', 'DELETE /api/v1/users/{id}/sessions',
-    'DELETE /api/v1/users/{id}/sessions/{sid}', 'POST /api/v1/users/{id}/resend-onboarding', 'POST /api/v1/users/{id}/onboarding-link', ...Object.keys(bodies),
+    'DELETE /api/v1/users/{id}/sessions/{sid}', 'GET /api/v1/users/{id}/tokens', 'DELETE /api/v1/users/{id}/tokens/{tid}',
+    'POST /api/v1/users/{id}/resend-onboarding', 'POST /api/v1/users/{id}/onboarding-link', ...Object.keys(bodies),
   ]);
   if (!known.has(key)) {
     // Unknown route: still exercise the permission check with a body shaped by its schema.

@@ -1046,7 +1046,9 @@ static void admin_and_token_create(void **state)
 
     /* a token: shown once, only its hash kept, recorded */
     char *token = NULL;
-    assert_int_equal(gh_core_token_create(&c, "Root", "ci", 3600, &token), GH_OK);
+    int64_t tid = 0;
+    assert_int_equal(gh_core_token_create(&c, "Root", "ci", 3600, &token, &tid), GH_OK);
+    assert_true(tid > 0);
     assert_non_null(token);
     assert_int_equal(strncmp(token, "gh_", 3), 0);
     assert_int_equal(audit_rows(x, "token.create", id, &rows), 1);
@@ -1062,8 +1064,9 @@ static void admin_and_token_create(void **state)
     assert_int_equal(gh_stmt_step(st, &row), GH_OK);
     assert_int_equal(gh_stmt_int(st, 0), 0); /* the token itself is not stored */
     gh_stmt_done(st);
-    EXPECT_FAIL(gh_core_token_create(&c, "nobody", "ci", 0, &token), c, GH_ENOTFOUND, "user");
-    EXPECT_FAIL(gh_core_token_create(&c, "p1.admin", "ci", 0, &token), c, GH_ECONFLICT, "user");
+    EXPECT_FAIL(gh_core_token_create(&c, "nobody", "ci", 0, &token, &tid), c, GH_ENOTFOUND, "user");
+    EXPECT_FAIL(gh_core_token_create(&c, "p1.admin", "ci", 0, &token, &tid), c, GH_ECONFLICT,
+                "user");
 }
 
 static void audit_denied_and_scope(void **state)

@@ -57,6 +57,8 @@ static void route_match_paths(void **state)
         char path[256];
         const char *brace = strstr(rt->pattern, "{id}");
         const char *sid = strstr(rt->pattern, "{sid}");
+        if (sid == NULL)
+            sid = strstr(rt->pattern, "{tid}");
         if (brace != NULL && sid != NULL)
             snprintf(path, sizeof path, "%.*s7%.*s11", (int)(brace - rt->pattern), rt->pattern,
                      (int)(sid - brace - 4), brace + 4);

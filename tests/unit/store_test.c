@@ -1258,11 +1258,16 @@ static void tokens(void **state)
     gh_user u = user_base("Holder", p);
     u.role_ids = (gh_ids){(int64_t[]){r_direct}, 1};
     u.group_ids = (gh_ids){(int64_t[]){g}, 1};
-    int64_t uid = mk_user(x->db, &u);
-    assert_int_equal(gh_store_token_insert(x->db, uid, "ci", "hash-ok", 1000, 0), GH_OK);
-    assert_int_equal(gh_store_token_insert(x->db, uid, "ci", "hash-ok", 1000, 0), GH_ECONFLICT);
-    assert_int_equal(gh_store_token_insert(x->db, uid, "short", "hash-exp", 900, 1000), GH_OK);
-    assert_int_equal(gh_store_token_insert(x->db, uid, "long", "hash-later", 900, 5000), GH_OK);
+    int64_t uid = mk_user(x->db, &u), tid = 0;
+    assert_int_equal(gh_store_token_insert(x->db, uid, "ci", "hash-ok", 1000, 0, &tid), GH_OK);
+    int64_t ok_id = tid;
+    assert_int_equal(gh_store_token_insert(x->db, uid, "ci", "hash-ok", 1000, 0, &tid),
+                     GH_ECONFLICT);
+    assert_int_equal(gh_store_token_insert(x->db, uid, "short", "hash-exp", 900, 1000, &tid),
+                     GH_OK);
+    assert_int_equal(gh_store_token_insert(x->db, uid, "long", "hash-later", 900, 5000, &tid),
+                     GH_OK);
+    int64_t later_id = tid;
 
     assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr), GH_OK);
     assert_int_equal(pr.user_id, uid);
@@ -1283,6 +1288,25 @@ static void tokens(void **state)
     assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-exp", 1000, &pr), GH_EUNAUTH);
     assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-later", 5000, &pr), GH_EUNAUTH);
 
+    /* listed (live ones only, by id), read, deleted; never the hash */
+    gh_api_token *items = NULL, one;
+    size_t n = 0;
+    int64_t count = 0;
+    assert_int_equal(gh_store_token_list(x->db, x->a, uid, 1000, 10, &items, &n), GH_OK);
+    assert_int_equal(n, 2); /* "short" expired at 1000 */
+    assert_int_equal(items[0].id, ok_id);
+    assert_string_equal(items[0].name, "ci");
+    assert_string_equal(items[0].username, "Holder");
+    assert_int_equal(items[1].expires_at, 5000);
+    assert_int_equal(gh_store_token_get(x->db, x->a, later_id, 1000, &one), GH_OK);
+    assert_int_equal(one.user_id, uid);
+    assert_int_equal(gh_store_token_get(x->db, x->a, later_id, 5000, &one), GH_ENOTFOUND);
+    assert_int_equal(gh_store_token_delete(x->db, uid + 1000, later_id, 1000, &count), GH_OK);
+    assert_int_equal(count, 0); /* not that user's */
+    assert_int_equal(gh_store_token_purge(x->db, uid, 1000), GH_OK);
+    assert_int_equal(gh_store_token_list(x->db, x->a, uid, 0, 10, &items, &n), GH_OK);
+    assert_int_equal(n, 2); /* the expired one is gone even as seen from before its expiry */
+
     /* the user must be able to act */
     assert_int_equal(gh_store_user_set_status(x->db, uid, "disabled", 1000, 0), GH_OK);
     assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr), GH_EUNAUTH);
@@ -1300,7 +1324,7 @@ static void tokens(void **state)
     gh_user off = user_base("no.login", p);
     off.login_enabled = false;
     int64_t off_id = mk_user(x->db, &off);
-    assert_int_equal(gh_store_token_insert(x->db, off_id, "t", "hash-off", 1000, 0), GH_OK);
+    assert_int_equal(gh_store_token_insert(x->db, off_id, "t", "hash-off", 1000, 0, &tid), GH_OK);
     assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-off", 1000, &pr), GH_EUNAUTH);
 
     /* by user: whatever the status */

@@ -35,7 +35,8 @@ export async function startServer({ args = [], env = {}, clock = null } = {}) {
   const clockArgs = clock ? clock.args : [];
   cli(db, ['admin', 'create', '--username', 'root', '--email', 'root@example.com',
     '--password-stdin', ...clockArgs], ROOT_PASSWORD + '\n');
-  const token = cli(db, ['token', 'create', '--user', 'root', ...clockArgs]).trim();
+  // root's token outlives any test clock (tokens live 90 days by default)
+  const token = cli(db, ['token', 'create', '--user', 'root', '--expires-in', 'never', ...clockArgs]).trim();
   return spawnServer({ db, dir, token, clock }, { args, env });
 }
 
@@ -298,6 +299,8 @@ export async function readyUser(srv, { permissions, provider_id = null, expectNe
   assert.equal(s.body.next, 'change_password', JSON.stringify(s.body));
   const password = strongPassword();
   await changeForced(srv, s.cookie, password, expectNext);
+  // the change ended every API token of the user (S11): a new one for the caller
+  if (token) token = srv.cli(['token', 'create', '--user', username]).trim();
   return { user, token, username, password, cookie: s.cookie, as: withCookie(srv, s.cookie), next: expectNext };
 }
 

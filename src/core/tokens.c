@@ -1,0 +1,125 @@
+/* API tokens with a lifecycle (S11): issued with a lifetime (90 days unless asked otherwise),
+ * listed and revoked by their owner and by admins inside their scope, and ended together with
+ * the user's sessions and pending reset links whenever the password changes or the account is
+ * disabled, deleted, forced to reset or its two-factor reset. */
+#include <sodium.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "core/internal.h"
+
+gh_err gh_core_token_create(gh_ctx *ctx, const char *username, const char *name, int64_t expires_in,
+                            char **token, int64_t *id)
+{
+    gh_user u;
+    gh_err err = gh_store_user_by_username(ctx->db, ctx->a, username, &u);
+    if (err == GH_ENOTFOUND)
+        return gh_fail(ctx, err, "user", "no such user");
+    if (err != GH_OK)
+        return err;
+    if (strcmp(u.status, "active") != 0)
+        return gh_fail(ctx, GH_ECONFLICT, "user", "the user is not active");
+    if (expires_in < GH_TOKEN_NEVER)
+        return gh_fail(ctx, GH_EINVAL, "expires_in", "a lifetime in seconds, or never");
+    char tok[GH_TOKEN_CHARS], hash[GH_TOKEN_HASH_CHARS];
+    gh_token_new(tok, hash);
+    int64_t ttl = expires_in == 0 ? GH_TOKEN_DEFAULT_TTL_S : expires_in;
+    int64_t expires_at = ttl == GH_TOKEN_NEVER ? 0 : ctx->now + ttl, tid = 0;
+    if ((err = gh_db_begin(ctx->db)) != GH_OK)
+        return err;
+    err = gh_store_token_purge(ctx->db, u.id, ctx->now);
+    if (err == GH_OK)
+        err = gh_store_token_insert(ctx->db, u.id, name, hash, ctx->now, expires_at, &tid);
+    if (err == GH_OK)
+        err = gh_core_audit(ctx, "token.create", "user", u.id, u.id, u.provider_id, NULL,
+                            gh_arena_printf(ctx->a, "{\"token_id\":%lld,\"expires_at\":%lld}",
+                                            (long long)tid, (long long)expires_at));
+    err = gh_core_finish(ctx, err);
+    if (err == GH_OK) {
+        *token = gh_arena_strdup(ctx->a, tok);
+        *id = tid;
+    }
+    sodium_memzero(tok, sizeof tok);
+    return err;
+}
+
+/* A live user inside the actor's scope (its own record always); GH_ENOTFOUND otherwise. */
+static gh_err load_owner(gh_ctx *ctx, int64_t user_id, gh_user *out)
+{
+    gh_err err = user_id == ctx->who->user_id
+                     ? gh_store_user_get(ctx->db, ctx->a, user_id, out)
+                     : gh_store_user_get_visible(ctx->db, ctx->a, ctx->who, user_id, out);
+    if (err == GH_OK && strcmp(out->status, "deleted") == 0)
+        err = GH_ENOTFOUND;
+    return err == GH_ENOTFOUND ? gh_fail(ctx, err, NULL, "no such user") : err;
+}
+
+static gh_err platform_only(gh_ctx *ctx)
+{
+    return ctx->who->access.level == GH_ACCESS_PLATFORM
+               ? GH_OK
+               : gh_fail(ctx, GH_EFORBIDDEN, NULL, "only platform administrators see every token");
+}
+
+gh_err gh_core_token_list(gh_ctx *ctx, int64_t user_id, gh_api_token **items, size_t *n)
+{
+    gh_user u;
+    gh_err err = user_id == 0 ? platform_only(ctx) : load_owner(ctx, user_id, &u);
+    if (err != GH_OK)
+        return err;
+    return gh_store_token_list(ctx->db, ctx->a, user_id, ctx->now, GH_TOKEN_LIST_MAX, items, n);
+}
+
+static gh_err revoke_in_tx(gh_ctx *ctx, int64_t user_id, int64_t token_id)
+{
+    gh_api_token t;
+    gh_user u;
+    int64_t count = 0;
+    gh_err err = gh_store_token_get(ctx->db, ctx->a, token_id, ctx->now, &t);
+    if (err == GH_OK && user_id == 0)
+        user_id = t.user_id; /* the CLI names the token only */
+    if (err == GH_OK || err == GH_ENOTFOUND) {
+        /* the user first: outside the scope nothing is said about its tokens */
+        gh_err uerr = load_owner(ctx, user_id, &u);
+        if (uerr != GH_OK)
+            return uerr;
+    }
+    if (err == GH_ENOTFOUND || (err == GH_OK && t.user_id != user_id))
+        return gh_fail(ctx, GH_ENOTFOUND, NULL, "no such token");
+    if (err == GH_OK && user_id != ctx->who->user_id)
+        err = gh_core_check_power(ctx, user_id);
+    if (err == GH_OK)
+        err = gh_store_token_delete(ctx->db, user_id, token_id, ctx->now, &count);
+    if (err == GH_OK && count == 0)
+        return gh_fail(ctx, GH_ENOTFOUND, NULL, "no such token");
+    if (err == GH_OK) /* the token's id, never its value (L3) */
+        err = gh_core_audit(ctx, "token.revoke", "user", user_id, user_id, u.provider_id, NULL,
+                            gh_arena_printf(ctx->a, "{\"token_id\":%lld}", (long long)token_id));
+    return err;
+}
+
+gh_err gh_core_token_revoke(gh_ctx *ctx, int64_t user_id, int64_t token_id)
+{
+    gh_err err = user_id == 0 ? platform_only(ctx) : GH_OK;
+    if (err == GH_OK)
+        err = gh_db_begin(ctx->db);
+    return err != GH_OK ? err : gh_core_finish(ctx, revoke_in_tx(ctx, user_id, token_id));
+}
+
+gh_err gh_core_end_credentials(gh_ctx *ctx, int64_t user_id, int64_t keep_session_id)
+{
+    gh_err err =
+        gh_store_session_delete(ctx->db, user_id, keep_session_id > 0 ? -keep_session_id : 0, NULL);
+    if (err == GH_OK)
+        err = gh_store_token_delete(ctx->db, user_id, 0, ctx->now, NULL);
+    if (err == GH_OK)
+        err = gh_store_link_void(ctx->db, user_id, "password_reset", ctx->now);
+    return err;
+}
+
+gh_err gh_core_user_edited(gh_ctx *ctx, const gh_user *before, const gh_user *after)
+{
+    bool sso_now = !before->enforce_sso && after->enforce_sso;
+    bool login_off = before->login_enabled && !after->login_enabled;
+    return sso_now || login_off ? gh_core_end_credentials(ctx, after->id, 0) : GH_OK;
+}
