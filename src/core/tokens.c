@@ -32,7 +32,7 @@ gh_err gh_core_token_create(gh_ctx *ctx, const char *username, const char *name,
         err = gh_store_token_insert(ctx->db, u.id, name, hash, ctx->now, expires_at, &tid);
     if (err == GH_OK)
         err = gh_core_audit(ctx, "token.create", "user", u.id, u.id, u.provider_id, NULL,
-                            gh_arena_printf(ctx->a, "{\"token_id\":%lld,\"expires_at\":%lld}",
+                            gh_arena_printf(ctx->a, "{\"id\":%lld,\"expires_at\":%lld}",
                                             (long long)tid, (long long)expires_at));
     err = gh_core_finish(ctx, err);
     if (err == GH_OK) {
@@ -94,7 +94,7 @@ static gh_err revoke_in_tx(gh_ctx *ctx, int64_t user_id, int64_t token_id)
         return gh_fail(ctx, GH_ENOTFOUND, NULL, "no such token");
     if (err == GH_OK) /* the token's id, never its value (L3) */
         err = gh_core_audit(ctx, "token.revoke", "user", user_id, user_id, u.provider_id, NULL,
-                            gh_arena_printf(ctx->a, "{\"token_id\":%lld}", (long long)token_id));
+                            gh_arena_printf(ctx->a, "{\"id\":%lld}", (long long)token_id));
     return err;
 }
 

@@ -103,7 +103,7 @@ test('CLI: 90 days by default, --expires-in never only when asked; token list sh
   assert.notEqual(cliResult(srv.db, ['token', 'revoke', id]).code, 0, 'revoked twice');
   const audit = await auditRows(srv, 'token.revoke', u.user.id);
   assert.equal(audit.length, 1);
-  assert.equal(audit[0].after.token_id, Number(id));
+  assert.equal(audit[0].after.id, Number(id));
   const trail = JSON.stringify((await srv.api('GET', `/api/v1/audit?target_id=${u.user.id}&limit=200`)).body);
   for (const t of [plain, forever, hour]) assert.ok(!trail.includes(t.slice(3)), 'no token in the audit trail (L3)');
 });
@@ -128,7 +128,7 @@ test('GET and DELETE /api/v1/me/tokens: own tokens only, by a signed-in session'
   assert.deepEqual((await me.as('GET', '/api/v1/me/tokens')).body.items, []);
   const audit = await auditRows(srv, 'token.revoke', me.user.id);
   assert.equal(audit[0].actor_id, me.user.id);
-  assert.equal(audit[0].after.token_id, mine.body.items[0].id);
+  assert.equal(audit[0].after.id, mine.body.items[0].id);
 });
 
 test('admins list and revoke tokens of users in their scope only (404 outside, 403 without users.update or the target\'s permissions)', async () => {
@@ -172,7 +172,7 @@ test('admins list and revoke tokens of users in their scope only (404 outside, 4
   assert.equal(await works(inside.token), false, 'refused at once');
   const audit = await auditRows(srv, 'token.revoke', inside.user.id);
   assert.equal(audit[0].actor_id, admin.user.id);
-  assert.equal(audit[0].after.token_id, insideId);
+  assert.equal(audit[0].after.id, insideId);
 });
 
 // ---- a token ends with the user's sessions: one event per test ----
