@@ -653,6 +653,73 @@ static void user_sub_account_rules(void **state)
     assert_false(taken(x, "pu.provider"));
 }
 
+/* C6: the scope a write must stay inside is judged in core on the record about to be written
+ * (the actor's rights before the request), while reads judge stored rows in SQL
+ * (gh_qb_user_scope). The two must agree: for every scoped admin and every placement of a user,
+ * the admin may create a user placed there exactly when a user placed there by the system is
+ * visible to it. */
+static gh_principal scoped_admin(fx *x, const char *name, gh_access access, int64_t role)
+{
+    gh_user_create u = new_user(name, x->p1);
+    u.user.access = access;
+    u.user.role_ids = ids1(x->a, role);
+    int64_t id = create_user_as(x, &x->sys, &u);
+    gh_principal p;
+    assert_int_equal(gh_store_principal_by_user(x->db, x->a, id, &p), GH_OK);
+    return p;
+}
+
+static void scope_rule_matches_visibility(void **state)
+{
+    fx *x = *state;
+    int64_t r_sub = create_role(x, x->p1, "P1 sub admin", "platform_user", GH_PERM_USERS_ALL);
+    const gh_access sub_s11 = {
+        .level = GH_ACCESS_SUB_ACCOUNT, .account_id = x->a1, .ids = ids1(x->a, x->s11)};
+    const gh_access acc_all = {.level = GH_ACCESS_ACCOUNT, .all = true};
+    gh_principal admins[] = {
+        x->admin,
+        x->acc_admin,
+        scoped_admin(x, "acc.all.admin", acc_all, x->r_acc),
+        scoped_admin(x, "sub.admin", sub_s11, r_sub),
+        scoped_admin(x, "sub.all.admin",
+                     (gh_access){.level = GH_ACCESS_SUB_ACCOUNT, .account_id = x->a1, .all = true},
+                     r_sub),
+    };
+    const gh_access places[] = {
+        {.level = GH_ACCESS_PROVIDER},
+        {.level = GH_ACCESS_ACCOUNT, .ids = ids1(x->a, x->a1)},
+        {.level = GH_ACCESS_ACCOUNT, .ids = ids1(x->a, x->a2)},
+        {.level = GH_ACCESS_ACCOUNT, .ids = ids2(x->a, x->a1, x->a2)},
+        acc_all,
+        sub_s11,
+        {.level = GH_ACCESS_SUB_ACCOUNT, .account_id = x->a1, .ids = ids2(x->a, x->s11, x->s12)},
+        {.level = GH_ACCESS_SUB_ACCOUNT, .account_id = x->a1, .all = true},
+        {.level = GH_ACCESS_SUB_ACCOUNT, .account_id = x->a2, .ids = ids1(x->a, x->s21)},
+    };
+    int n = 0;
+    for (size_t p = 0; p < sizeof places / sizeof *places; p++) {
+        bool sub = places[p].level == GH_ACCESS_SUB_ACCOUNT;
+        gh_user_create in = new_user(gh_arena_printf(x->a, "placed.%zu", p), x->p1);
+        in.user.access = places[p];
+        in.user.role_ids = ids1(x->a, sub ? x->r_user : x->r_staff);
+        int64_t placed = create_user_as(x, &x->sys, &in);
+        for (size_t i = 0; i < sizeof admins / sizeof *admins; i++) {
+            bool visible = false;
+            assert_int_equal(gh_store_user_visible(x->db, &admins[i], placed, &visible), GH_OK);
+            gh_ctx c = ctx_as(x, &admins[i]);
+            gh_user out;
+            in.user.username = gh_arena_printf(x->a, "by.%zu.%zu", i, p);
+            gh_err err = gh_core_user_create(&c, &in, &out, NULL);
+            if ((err == GH_OK) != visible)
+                fail_msg("admin %s, placement %zu: visible %d but create %s (%s)",
+                         admins[i].username, p, visible, gh_err_str(err),
+                         c.err_detail ? c.err_detail : "-");
+            n += visible;
+        }
+    }
+    assert_true(n > 10); /* the table is not all refusals */
+}
+
 static void user_update(void **state)
 {
     fx *x = *state;
@@ -1110,6 +1177,7 @@ int main(void)
         T(user_create_writes_user_and_audit),
         T(user_create_by_scoped_admins),
         T(user_sub_account_rules),
+        T(scope_rule_matches_visibility),
         T(user_update),
         T(user_lifecycle),
         T(user_acts_on_itself_and_others),
