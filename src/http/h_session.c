@@ -110,13 +110,17 @@ static json_t *perms_json(const gh_principal *p)
     return a;
 }
 
-/* Until sign-in is finished the session reads only its next step (S9): no profile, no
- * permissions, no scope for a session that has passed only the password. */
+/* Until sign-in is finished the session reads only its next step and what the step's page needs
+ * (S9): the language to speak; no profile, no permissions, no scope for a session that has
+ * passed only the password. */
 gh_err gh_h_session_get(gh_req *r)
 {
     if (strcmp(r->session.stage, "done") != 0) {
-        r->out = json_pack("{s:s}", "next", r->session.stage);
-        return GH_OK;
+        gh_user u;
+        gh_err err = gh_store_user_get(r->ctx.db, r->a, r->who.user_id, &u);
+        if (err == GH_OK)
+            r->out = json_pack("{s:s, s:s}", "next", r->session.stage, "language", u.language);
+        return err;
     }
     gh_user u;
     gh_err err = gh_store_user_get(r->ctx.db, r->a, r->who.user_id, &u);

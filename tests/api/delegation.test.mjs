@@ -220,13 +220,13 @@ test('S4: setting enforce_sso or login_enabled=false ends the user\'s sessions, 
 
 // ---- S9: a partial session reads only its next step ----
 
-test('S9: until sign-in is finished GET /api/v1/session returns only next', async () => {
+test('S9: until sign-in is finished GET /api/v1/session returns only next and the language', async () => {
   const { user, username, password } = await createUser(srv);
   const s = await signIn(srv, username, password);
   assert.equal(s.body.next, 'change_password');
   const me = await withCookie(srv, s.cookie)('GET', '/api/v1/session');
   assert.equal(me.status, 200);
-  assert.deepEqual(me.body, { next: 'change_password' });
+  assert.deepEqual(me.body, { next: 'change_password', language: 'en' });
   assert.ok(!JSON.stringify(me.body).includes(user.email));
 });
 

@@ -188,10 +188,11 @@ test('A13: a new user must change the password first; until then the session can
   assert.ok(s.cookie, 'a partial session has a cookie too');
   const as = withCookie(srv, s.cookie);
 
-  // S9: until the sign-in is finished the session reads its next step and nothing else.
+  // S9: until the sign-in is finished the session reads its next step (and the language its page
+  // speaks) and nothing else.
   const me = await as('GET', '/api/v1/session');
   assert.equal(me.status, 200, JSON.stringify(me.body));
-  assert.deepEqual(me.body, { next: 'change_password' });
+  assert.deepEqual(me.body, { next: 'change_password', language: 'en' });
   assert.equal((await srv.api('GET', `/api/v1/users/${user.id}`)).body.last_login_at, null,
     'last_login_at waits until the sign-in is done');
 
@@ -260,7 +261,7 @@ test('A14: a failed sign-in never changes the identity of the session the browse
   });
   assertRefused(failed2, 'wrong password for a with b\'s cookie');
   me = await withCookie(srv, sb.cookie)('GET', '/api/v1/session');
-  assert.deepEqual(me.body, { next: 'change_password' }, 'still at its own step (S9: nothing else)');
+  assert.deepEqual(me.body, { next: 'change_password', language: 'en' }, 'still at its own step (S9: nothing else)');
   assert.equal((await withCookie(srv, sb.cookie)('GET', '/api/v1/users')).status, 403);
 
   // A successful sign-in as b with a's cookie gives a new session for b; a's stays a's.

@@ -73,7 +73,7 @@ export async function signOut() {
 // After a sign-in step finished: reload who we are, switch language, go on.
 export async function afterSignIn(next) {
   await loadSession();
-  if (session.user) await setLang(session.user.language);
+  if (session.language) await setLang(session.language);
   if (session.next && session.next !== 'done') { navigate(STEP_PATHS[session.next], { replace: true }); return; }
   sessionStorage.removeItem('gh.next');
   startWatch(sessionEnded);
@@ -138,7 +138,7 @@ async function render({ focus = false } = {}) {
   }
   const hit = ROUTES.map((r) => [r, r[0].exec(path)]).find(([, m]) => m);
   if (hit && hit[0][2]) { // needs sign-in
-    if (!session.user) { navigate(`/signin?next=${encodeURIComponent(path + location.search)}`, { replace: true }); return; }
+    if (!session.next) { navigate(`/signin?next=${encodeURIComponent(path + location.search)}`, { replace: true }); return; }
     if (session.next !== 'done') { navigate(STEP_PATHS[session.next] || '/signin', { replace: true }); return; }
   }
   let main;
@@ -190,7 +190,7 @@ addEventListener('popstate', () => render({ focus: true }));
 // Re-draw the frame after a change of the signed-in user's own language or permissions.
 export async function refreshSelf() {
   await loadSession();
-  if (session.user) await setLang(session.user.language);
+  if (session.language) await setLang(session.language);
   frame = null;
   render();
 }
@@ -200,7 +200,7 @@ export { toast };
 async function boot() {
   setSignedOutHandler(sessionEnded);
   await loadSession().catch(() => clearSession());
-  await setLang(session.user ? session.user.language : browserLang());
+  await setLang(session.language || browserLang());
   if (signedIn()) startWatch(sessionEnded);
   await render();
 }

@@ -1,10 +1,11 @@
-// Who is signed in: GET /api/v1/session gives the user, its effective permissions and the
-// sign-in step still due (next: done, totp, enroll_totp, change_password). Controls the user
-// lacks permission for are hidden with can().
+// Who is signed in: GET /api/v1/session gives the sign-in step still due (next: done, totp,
+// enroll_totp, change_password) and, once it is done, the user and its effective permissions (a
+// partial session reads only its language: user stays null). Controls the user lacks
+// permission for are hidden with can().
 
 import { api } from './api.js';
 
-export const session = { user: null, permissions: new Set(), next: null, id: null };
+export const session = { user: null, permissions: new Set(), next: null, id: null, language: null };
 
 export async function loadSession() {
   try {
@@ -12,6 +13,7 @@ export async function loadSession() {
     session.user = data.user ?? null;
     session.permissions = new Set(data.permissions || []);
     session.next = data.next;
+    session.language = data.user?.language ?? data.language ?? null;
     session.id = data.session?.id ?? null;
   } catch (e) {
     if (e.status !== 401 && e.status !== 403) throw e;
@@ -24,6 +26,7 @@ export function clearSession() {
   session.user = null;
   session.permissions = new Set();
   session.next = null;
+  session.language = null;
   session.id = null;
 }
 

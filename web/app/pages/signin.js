@@ -11,6 +11,7 @@ import { field, showFieldErrors } from '../ui.js';
 import { afterSignIn, navigate, signOut, takeNotice, safeNext, home } from '../main.js';
 
 const NEXT_KEY = 'gh.next';
+const USER_KEY = 'gh.username'; // for the password manager's hidden username field
 
 function card(ctx, title, ...body) {
   ctx.setTitle(title);
@@ -67,6 +68,7 @@ async function signinPage(ctx) {
     busy(submit, async () => {
       try {
         await api('POST', '/session', { body: { username: user.input.value, password: pass.input.value }, quiet401: true });
+        sessionStorage.setItem(USER_KEY, user.input.value); // a partial session does not tell its user (S9)
         pass.input.value = '';
         await afterSignIn(sessionStorage.getItem(NEXT_KEY) || undefined);
       } catch (err) {
@@ -85,7 +87,7 @@ async function signinPage(ctx) {
 }
 
 function stepGuard(ctx, stage) {
-  if (!session.user) { navigate('/signin', { replace: true }); return false; }
+  if (!session.next) { navigate('/signin', { replace: true }); return false; } // no session at all
   if (session.next !== stage) { afterSignIn(sessionStorage.getItem(NEXT_KEY) || undefined); return false; }
   return true;
 }
@@ -189,7 +191,7 @@ async function passwordPage(ctx) {
   const pw = field(t('password.new'), h('input', { type: 'password', name: 'new-password', autocomplete: 'new-password', attrs: { autofocus: true } }), { required: true, hint: t('password.rules') });
   const again = field(t('password.again'), h('input', { type: 'password', name: 'new-password-again', autocomplete: 'new-password' }), { required: true });
   const submit = h('button', { type: 'submit', class: 'primary wide', text: t('password.submit') });
-  const form = h('form', { class: 'form', attrs: { novalidate: true } }, alert, h('input', { type: 'text', name: 'username', autocomplete: 'username', value: session.user.username, hidden: true, attrs: { 'aria-hidden': 'true', tabindex: '-1' } }), pw.el, again.el, submit);
+  const form = h('form', { class: 'form', attrs: { novalidate: true } }, alert, h('input', { type: 'text', name: 'username', autocomplete: 'username', value: session.user?.username ?? sessionStorage.getItem(USER_KEY) ?? '', hidden: true, attrs: { 'aria-hidden': 'true', tabindex: '-1' } }), pw.el, again.el, submit);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     pw.setError(''); again.setError(''); showAlert(alert, '');
