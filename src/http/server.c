@@ -525,6 +525,11 @@ typedef struct conn_watch {
     struct conn_watch *prev, *next;
     MHD_socket fd;
     int64_t deadline_ms; /* CLOCK_MONOTONIC; 0: none */
+    /* the request on_uri made and no completion has freed yet: libmicrohttpd answers some bad
+     * requests itself (414, 431, ...) without calling on_request, and then never reports them
+     * completed; such a request is freed here when the next one starts or the connection
+     * closes. Touched only by the connection's own thread. */
+    gh_req *pending;
 } conn_watch;
 
 static pthread_mutex_t watch_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -563,6 +568,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         pthread_mutex_unlock(&watch_mu);
         *socket_context = w;
     } else if (w != NULL) { /* MHD_CONNECTION_NOTIFY_CLOSED */
+        req_free(w->pending);
         pthread_mutex_lock(&watch_mu);
         if (w->prev != NULL)
             w->prev->next = w->next;
@@ -576,12 +582,18 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
     }
 }
 
-/* Sets the deadline of c's connection: after_ms from now, or none (after_ms 0). */
-static void watch_set(struct MHD_Connection *c, int64_t after_ms)
+/* The watch of c's connection (NULL when it has none). */
+static conn_watch *watch_of(struct MHD_Connection *c)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    conn_watch *w = ci != NULL ? ci->socket_context : NULL;
+    return ci != NULL ? ci->socket_context : NULL;
+}
+
+/* Sets the deadline of c's connection: after_ms from now, or none (after_ms 0). */
+static void watch_set(struct MHD_Connection *c, int64_t after_ms)
+{
+    conn_watch *w = watch_of(c);
     if (w == NULL)
         return;
     int64_t deadline = after_ms > 0 ? mono_ms() + after_ms : 0;
@@ -722,6 +734,11 @@ static const char *framing_error(gh_req *r, const char *method, const char *vers
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
     gh_req *r = calloc(1, sizeof *r);
+    conn_watch *w = watch_of(c);
+    if (w != NULL) { /* an earlier request that libmicrohttpd refused itself */
+        req_free(w->pending);
+        w->pending = r;
+    }
     if (r == NULL || uri == NULL)
         return r;
     r->raw_target_end = uri + strlen(uri);
@@ -820,6 +837,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     gh_req *r = *con_cls;
+    conn_watch *w = watch_of(c);
+    if (w != NULL && w->pending == r)
+        w->pending = NULL;
     if (r != NULL) {
         if (r->started)
             atomic_fetch_sub(&inflight, 1);
