@@ -32,13 +32,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
     } while (0)
 
 /* Deepest nesting of objects and arrays in the parsed tree (1 for a flat object). */
-static int tree_depth(const json_t *v)
+static int tree_depth(json_t *v)
 {
     int max = 0;
     if (json_is_object(v)) {
         const char *k;
         json_t *item;
-        json_object_foreach((json_t *)v, k, item)
+        json_object_foreach(v, k, item)
         {
             int d = tree_depth(item);
             max = d > max ? d : max;
@@ -68,13 +68,13 @@ static void check_problem(gh_req *r, gh_err err)
     json_decref(p);
 }
 
-static bool is_id(const json_t *v)
+static bool is_id(json_t *v)
 {
     return json_is_integer(v) && json_integer_value(v) > 0;
 }
 
 /* A string without NUL of at most max characters (UTF-8 sequences count once). */
-static bool short_string(const json_t *v, size_t max)
+static bool short_string(json_t *v, size_t max)
 {
     if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
         return false;
@@ -84,7 +84,7 @@ static bool short_string(const json_t *v, size_t max)
     return chars <= max;
 }
 
-static bool distinct_ids(gh_arena *a, const json_t *v, size_t max)
+static bool distinct_ids(gh_arena *a, json_t *v, size_t max)
 {
     if (!json_is_array(v) || json_array_size(v) > max)
         return false;
@@ -100,10 +100,10 @@ static bool distinct_ids(gh_arena *a, const json_t *v, size_t max)
     return true;
 }
 
-static void check_accepted(gh_arena *a, const json_t *obj, const gh_field *fields);
+static void check_accepted(gh_arena *a, json_t *obj, const gh_field *fields);
 
 /* The field table's promise for one accepted value, restated independently of json.c. */
-static bool conforms(gh_arena *a, const json_t *v, const gh_field *f)
+static bool conforms(gh_arena *a, json_t *v, const gh_field *f)
 {
     size_t i;
     json_t *item;
@@ -136,11 +136,11 @@ static bool conforms(gh_arena *a, const json_t *v, const gh_field *f)
 }
 
 /* An accepted object holds only listed fields, each as its table says, and every required one. */
-static void check_accepted(gh_arena *a, const json_t *obj, const gh_field *fields)
+static void check_accepted(gh_arena *a, json_t *obj, const gh_field *fields)
 {
     const char *key;
     json_t *v;
-    json_object_foreach((json_t *)obj, key, v)
+    json_object_foreach(obj, key, v)
     {
         const gh_field *f = fields;
         while (f->name != NULL && strcmp(f->name, key) != 0)
@@ -157,7 +157,7 @@ static void check_accepted(gh_arena *a, const json_t *obj, const gh_field *field
 }
 
 /* Each route's field table once (several routes share one). */
-static void check_routes(gh_req *r, const json_t *obj)
+static void check_routes(gh_req *r, json_t *obj)
 {
     for (const gh_route *rt = gh_routes; rt->method != NULL; rt++) {
         if (rt->body == NULL)

@@ -9,49 +9,6 @@ gh_err gh_auth_init(void)
     return sodium_init() < 0 ? GH_EINTERNAL : GH_OK;
 }
 
-/* Number of code points, or -1 when s is not valid UTF-8. */
-static long utf8_len(const char *s)
-{
-    long n = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; n++) {
-        int extra = *p < 0x80         ? 0
-                    : (*p >> 5) == 6  ? 1
-                    : (*p >> 4) == 14 ? 2
-                    : (*p >> 3) == 30 ? 3
-                                      : -1;
-        if (extra < 0)
-            return -1;
-        p++;
-        for (int i = 0; i < extra; i++, p++)
-            if ((*p & 0xc0) != 0x80)
-                return -1;
-    }
-    return n;
-}
-
-gh_err gh_password_check(const char *pw, const char **reason)
-{
-    if (strlen(pw) > 4 * GH_PASSWORD_MAX) {
-        *reason = "The password is longer than 256 characters.";
-        return GH_EINVAL;
-    }
-    long n = utf8_len(pw);
-    if (n < 0) {
-        *reason = "The password is not valid UTF-8 text.";
-        return GH_EINVAL;
-    }
-    if (n < GH_PASSWORD_MIN) {
-        *reason = "The password must be at least 15 characters long; a few unrelated words work "
-                  "well.";
-        return GH_EINVAL;
-    }
-    if (n > GH_PASSWORD_MAX) {
-        *reason = "The password is longer than 256 characters.";
-        return GH_EINVAL;
-    }
-    return GH_OK;
-}
-
 gh_err gh_password_hash(const char *pw, char out[GH_HASH_BYTES])
 {
     if (crypto_pwhash_str_alg(out, pw, strlen(pw), GH_ARGON2_OPSLIMIT, GH_ARGON2_MEMLIMIT,

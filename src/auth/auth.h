@@ -21,9 +21,6 @@
 /* Initialises libsodium; GH_EINTERNAL when it cannot. */
 gh_err gh_auth_init(void) GH_MUST_USE;
 
-/* Checks length rules (A1): 15-256 characters counted as code points, valid UTF-8, compared as
- * typed. On failure *reason gets a sentence the user can act on. */
-gh_err gh_password_check(const char *pw, const char **reason) GH_MUST_USE;
 /* Hashes pw into out (GH_HASH_BYTES). */
 gh_err gh_password_hash(const char *pw, char out[GH_HASH_BYTES]) GH_MUST_USE;
 /* A random 20-character password from an unambiguous alphabet, into out (at least 21 bytes). */

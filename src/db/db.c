@@ -309,11 +309,6 @@ void gh_stmt_done(gh_stmt *st)
         stmt_free(st);
 }
 
-void gh_db_substring_search(gh_db *db, gh_arena *a, const char *q, gh_db_search *out)
-{
-    db->drv->substring_search(a, q, out);
-}
-
 const char *gh_db_skip_locked(const gh_db *db)
 {
     return db->drv->skip_locked;

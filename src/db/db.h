@@ -1,8 +1,8 @@
 /* The database driver interface: connections, prepared statements, transactions, migrations.
  * store/ writes its SQL once against this interface in a portable subset (`?` placeholders,
  * RETURNING, partial and expression indexes, integers for booleans); a driver (sqlite.c,
- * postgres.c) maps it onto its engine. The few dialect-specific pieces come from functions here:
- * gh_db_substring_search() and gh_db_skip_locked().
+ * postgres.c) maps it onto its engine. The few dialect-specific pieces come from here:
+ * gh_db_kind_of(), gh_db_skip_locked(), gh_db_for_update() and GH_DB_PLAN_EACH_TIME.
  *
  * A gh_db is one connection and is not thread-safe: each server thread opens its own. Statements
  * are cached per connection by their SQL text; every gh_db_prepare() must be paired with
@@ -75,14 +75,11 @@ void gh_stmt_done(gh_stmt *st);
 /* Rows changed by the last INSERT/UPDATE/DELETE that ran on this statement. */
 int64_t gh_stmt_changes(gh_stmt *st);
 
-/* Substring search over the users' username, names and e-mail, in this dialect. The pieces go
- * into a query over `users u`: `join` after the FROM (may be ""), `where` a boolean expression
- * with exactly one `?` bound to `param`, and `id_col` a column equal to u.id whose ascending
- * order the search index can stream (so that "first N matches by id" stops after N). */
-typedef struct gh_db_search {
-    const char *join, *where, *param, *id_col;
-} gh_db_search;
-void gh_db_substring_search(gh_db *db, gh_arena *a, const char *q, gh_db_search *out);
+/* Written into a statement's SQL (it is an SQL comment), asks for a plan made for the bound values
+ * at each execution rather than one plan for all: PostgreSQL then sends the statement unprepared
+ * each time; SQLite ignores it. For a predicate whose best plan depends on the value, such as how
+ * common a search term is. */
+#define GH_DB_PLAN_EACH_TIME "/* gh:plan-each-time */"
 
 /* What a SELECT ... LIMIT n that picks queue rows to change appends so that concurrent writers
  * take different rows: " FOR UPDATE SKIP LOCKED" on PostgreSQL, "" on SQLite, whose write

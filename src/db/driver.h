@@ -36,7 +36,6 @@ typedef struct gh_db_driver {
     const char *lock_sql, *unlock_sql;
     const char *skip_locked; /* see gh_db_skip_locked() */
     const char *for_update;  /* see gh_db_for_update() */
-    void (*substring_search)(gh_arena *a, const char *q, gh_db_search *out);
     gh_err (*integrity)(void *conn);
 } gh_db_driver;
 

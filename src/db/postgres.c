@@ -23,10 +23,6 @@
 #define MIN_SERVER        130000 /* trusted pg_trgm, generated columns */
 #define INT_CHARS         24
 #define MIGRATION_LOCK_ID "4747732165" /* pg_advisory_lock key of `gatehouse migrate` */
-/* p_substring_search()'s predicate. A statement holding it is planned for its term at each
- * execution instead of once: whether the trigram index or the id order finds the first page
- * sooner depends on how common the term is (the column's statistics say, see migration 001). */
-#define SEARCH_PREDICATE "u.search_text LIKE ?"
 
 typedef struct pg_stmt pg_stmt;
 
@@ -332,7 +328,7 @@ static gh_err p_prepare(void *conn, const char *sql, void **out)
                                               : PLAIN;
     st->read_only = st->kind == BEGIN_TX && strstr(sql, "READ ONLY") != NULL;
     snprintf(st->name, sizeof st->name, "gh%u", pc->next_name++);
-    if (strstr(sql, SEARCH_PREDICATE) != NULL) {
+    if (strstr(sql, GH_DB_PLAN_EACH_TIME) != NULL) { /* sent unprepared at each execution */
         st->one_shot = text;
         *out = st;
         return GH_OK;
@@ -621,24 +617,6 @@ static int64_t p_changes(void *conn, void *raw)
     return ((pg_stmt *)raw)->changes;
 }
 
-/* pg_trgm's GIN index (migration 001) serves LIKE '%q%' for three characters and more; shorter
- * terms scan. search_text is lower-cased in the C collation (ASCII only, as SQLite's lower()),
- * so the term is lowered the same way here. */
-static void p_substring_search(gh_arena *a, const char *q, gh_db_search *out)
-{
-    size_t n = strlen(q);
-    char *like = gh_arena_alloc(a, 2 * n + 3), *p = like;
-    *p++ = '%';
-    for (const char *c = q; *c; c++) {
-        if (*c == '%' || *c == '_' || *c == '\\')
-            *p++ = '\\';
-        *p++ = *c >= 'A' && *c <= 'Z' ? (char)(*c - 'A' + 'a') : *c;
-    }
-    *p++ = '%';
-    *p = '\0';
-    *out = (gh_db_search){.join = "", .where = SEARCH_PREDICATE, .param = like, .id_col = "u.id"};
-}
-
 /* With amcheck installed, verifies every B-tree index of the schema against its table; without
  * it, reads the main tables through. */
 static gh_err p_integrity(void *conn)
@@ -687,6 +665,5 @@ const gh_db_driver gh_db_postgres_driver = {
     .unlock_sql = "SELECT pg_advisory_unlock(" MIGRATION_LOCK_ID ")",
     .skip_locked = " FOR UPDATE SKIP LOCKED",
     .for_update = " FOR UPDATE",
-    .substring_search = p_substring_search,
     .integrity = p_integrity,
 };

@@ -1,5 +1,5 @@
-/* The SQLite driver: WAL, synchronous=FULL (checked, D1), foreign keys, a busy timeout so that
- * writers queue, and FTS5 trigram search for substrings. */
+/* The SQLite driver: WAL, synchronous=FULL (checked, D1), foreign keys and a busy timeout so
+ * that writers queue. (The users' FTS5 trigram search is SQL of store/search.c.) */
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -206,38 +206,6 @@ static int64_t s_changes(void *conn, void *st)
     return sqlite3_changes64(conn);
 }
 
-/* FTS5 trigram needs three characters and streams matches in rowid order; shorter queries scan
- * with LIKE. */
-static void s_substring_search(gh_arena *a, const char *q, gh_db_search *out)
-{
-    size_t n = strlen(q);
-    if (n >= 3) {
-        char *phrase = gh_arena_alloc(a, 2 * n + 3), *p = phrase;
-        *p++ = '"';
-        for (const char *c = q; *c; c++) {
-            if (*c == '"')
-                *p++ = '"';
-            *p++ = *c;
-        }
-        *p++ = '"';
-        *out = (gh_db_search){.join = " JOIN users_fts ON users_fts.rowid = u.id",
-                              .where = "users_fts MATCH ?",
-                              .param = phrase,
-                              .id_col = "users_fts.rowid"};
-        return;
-    }
-    char *like = gh_arena_alloc(a, 2 * n + 3), *p = like;
-    *p++ = '%';
-    for (const char *c = q; *c; c++) {
-        if (*c == '%' || *c == '_' || *c == '\\')
-            *p++ = '\\';
-        *p++ = *c;
-    }
-    *p++ = '%';
-    *out = (gh_db_search){
-        .join = "", .where = "u.search_text LIKE ? ESCAPE '\\'", .param = like, .id_col = "u.id"};
-}
-
 static gh_err s_integrity(void *conn)
 {
     char res[64] = "";
@@ -267,6 +235,5 @@ const gh_db_driver gh_db_sqlite_driver = {
     .begin_read_sql = "BEGIN",
     .skip_locked = "", /* BEGIN IMMEDIATE already keeps every other writer out */
     .for_update = "",
-    .substring_search = s_substring_search,
     .integrity = s_integrity,
 };

@@ -139,7 +139,7 @@ gh_err gh_h_web(gh_req *r)
         r->status = 304;
         return GH_OK;
     }
-    r->text = (char *)f->data;
+    r->text = (const char *)f->data;
     r->text_len = f->len;
     return GH_OK;
 }

@@ -93,7 +93,7 @@ struct gh_req {
     json_t *out;
     int64_t etag_version; /* >0: send ETag */
     const char *content_type;
-    char *text;                /* non-JSON body (metrics, health) */
+    const char *text;          /* non-JSON body (metrics, health) */
     size_t text_len;           /* its length when it is not NUL-terminated text (0: strlen) */
     const char *cache_control; /* instead of no-store (the console's files) */
     const char *etag;          /* an ETag header of its own (quoted) */
@@ -126,8 +126,8 @@ const gh_route *gh_route_match(const char *method, const char *path, int64_t *id
 void gh_route_allow(const char *path, char *buf, size_t cap);
 
 /* Checks a parsed body against fields; on failure fills ctx (field, detail) and returns
- * GH_EINVAL. */
-gh_err gh_json_check(gh_req *r, const json_t *obj, const gh_field *fields, const char *prefix);
+ * GH_EINVAL. obj is not const only because jansson's iteration takes a json_t *. */
+gh_err gh_json_check(gh_req *r, json_t *obj, const gh_field *fields, const char *prefix);
 /* Parses the body strictly: size, depth, duplicate keys, an object at the top. */
 gh_err gh_json_parse_body(gh_req *r, json_t **out);
 /* Reads a query parameter (NULL when absent). */

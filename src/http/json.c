@@ -106,7 +106,7 @@ static gh_err check_string(gh_req *r, const json_t *v, const gh_field *f, const 
     return GH_OK;
 }
 
-static gh_err check_value(gh_req *r, const json_t *v, const gh_field *f, const char *name)
+static gh_err check_value(gh_req *r, json_t *v, const gh_field *f, const char *name)
 {
     switch (f->type) {
     case GH_T_STRING_NULL:
@@ -150,11 +150,11 @@ static gh_err check_value(gh_req *r, const json_t *v, const gh_field *f, const c
     return bad(r, name, "unexpected value");
 }
 
-gh_err gh_json_check(gh_req *r, const json_t *obj, const gh_field *fields, const char *prefix)
+gh_err gh_json_check(gh_req *r, json_t *obj, const gh_field *fields, const char *prefix)
 {
     const char *key;
     json_t *v;
-    json_object_foreach((json_t *)obj, key, v)
+    json_object_foreach(obj, key, v)
     {
         const gh_field *f = fields;
         while (f->name != NULL && strcmp(f->name, key) != 0)

@@ -23,7 +23,10 @@ static struct {
     pthread_cond_t cv;
     pthread_t thread;
     bool running, stopping, kicked;
-    gh_mail_config cfg; /* strings owned (strdup) while running */
+    gh_mail_config cfg; /* its strings point into own while running */
+    struct {
+        char *db_url, *smtp_url, *smtp_user, *smtp_password, *from, *external_url;
+    } own; /* the copies (strdup) the sender owns */
 } sender = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
 int64_t gh_mail_backoff(int64_t base_s, int64_t attempts)
@@ -249,17 +252,18 @@ static char *dup_or_null(const char *s)
     return s != NULL ? strdup(s) : NULL;
 }
 
-static void free_config(gh_mail_config *c)
+static void free_config(void)
 {
-    free((char *)c->db_url);
-    free((char *)c->smtp.url);
-    free((char *)c->smtp.user);
-    if (c->smtp.password != NULL)
-        sodium_memzero((char *)c->smtp.password, strlen(c->smtp.password));
-    free((char *)c->smtp.password);
-    free((char *)c->from);
-    free((char *)c->external_url);
-    memset(c, 0, sizeof *c);
+    if (sender.own.smtp_password != NULL)
+        sodium_memzero(sender.own.smtp_password, strlen(sender.own.smtp_password));
+    free(sender.own.db_url);
+    free(sender.own.smtp_url);
+    free(sender.own.smtp_user);
+    free(sender.own.smtp_password);
+    free(sender.own.from);
+    free(sender.own.external_url);
+    memset(&sender.own, 0, sizeof sender.own);
+    memset(&sender.cfg, 0, sizeof sender.cfg);
 }
 
 gh_err gh_mail_start(const gh_mail_config *c)
@@ -281,15 +285,15 @@ gh_err gh_mail_start(const gh_mail_config *c)
     if (err != GH_OK || sender.running)
         return err != GH_OK ? err : GH_EINTERNAL;
     sender.cfg = *c;
-    sender.cfg.db_url = dup_or_null(c->db_url);
-    sender.cfg.smtp.url = dup_or_null(c->smtp.url);
-    sender.cfg.smtp.user = dup_or_null(c->smtp.user);
-    sender.cfg.smtp.password = dup_or_null(c->smtp.password);
-    sender.cfg.from = dup_or_null(c->from);
-    sender.cfg.external_url = dup_or_null(c->external_url);
+    sender.cfg.db_url = sender.own.db_url = dup_or_null(c->db_url);
+    sender.cfg.smtp.url = sender.own.smtp_url = dup_or_null(c->smtp.url);
+    sender.cfg.smtp.user = sender.own.smtp_user = dup_or_null(c->smtp.user);
+    sender.cfg.smtp.password = sender.own.smtp_password = dup_or_null(c->smtp.password);
+    sender.cfg.from = sender.own.from = dup_or_null(c->from);
+    sender.cfg.external_url = sender.own.external_url = dup_or_null(c->external_url);
     sender.stopping = false;
     if (pthread_create(&sender.thread, NULL, run, NULL) != 0) {
-        free_config(&sender.cfg);
+        free_config();
         return GH_EINTERNAL;
     }
     sender.running = true;
@@ -306,7 +310,7 @@ void gh_mail_stop(void)
     pthread_mutex_unlock(&sender.mu);
     pthread_join(sender.thread, NULL);
     sender.running = false;
-    free_config(&sender.cfg);
+    free_config();
 }
 
 void gh_mail_kick(void)

@@ -30,6 +30,16 @@ gh_err gh_qb_prepare(gh_qb *q, gh_db *db, gh_stmt **out) GH_MUST_USE;
 /* Appends " AND <users u visible to viewer>" (the single definition of user scope). */
 void gh_qb_user_scope(gh_qb *q, const gh_principal *viewer);
 
+/* Substring search over the users' username, names and e-mail in the engine's SQL (search.c).
+ * The pieces go into a query over `users u`: `join` after the FROM (may be ""), `where` a boolean
+ * expression with exactly one `?` bound to `param`, and `id_col` a column equal to u.id whose
+ * ascending order the search index can stream (so that "first N matches by id" stops after N).
+ * The strings are literals or in a. */
+typedef struct gh_store_search {
+    const char *join, *where, *param, *id_col;
+} gh_store_search;
+void gh_store_user_search(gh_db *db, gh_arena *a, const char *q, gh_store_search *out);
+
 /* Loads one column of ids from a statement with one int parameter. */
 gh_err gh_store_load_ids(gh_db *db, gh_arena *a, const char *sql, int64_t id,
                          gh_ids *out) GH_MUST_USE;

@@ -619,10 +619,10 @@ gh_err gh_store_user_list(gh_db *db, gh_arena *a, const gh_principal *viewer,
                           const gh_user_filter *f, gh_user_page *out)
 {
     gh_qb q;
-    gh_db_search search = {.join = "", .id_col = "u.id"};
+    gh_store_search search = {.join = "", .id_col = "u.id"};
     bool searching = f->q != NULL && f->q[0] != '\0';
     if (searching)
-        gh_db_substring_search(db, a, f->q, &search);
+        gh_store_user_search(db, a, f->q, &search);
     gh_qb_init(&q, a);
     gh_qb_sql(&q, "SELECT " USER_COLS " FROM users u");
     gh_qb_sql(&q, search.join);

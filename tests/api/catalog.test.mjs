@@ -425,7 +425,9 @@ test('GET /api/v1/openapi.json lists every route of src/http/routes.c', async ()
   assert.match(doc.openapi, /^3\.1\./);
   assert.equal(typeof doc.info?.title, 'string');
   const src = readFileSync(resolve(here, '../../src/http/routes.c'), 'utf8');
-  const routes = [...src.matchAll(/\{\s*"(GET|POST|PUT|PATCH|DELETE)",\s*"([^"]+)"/g)].map((m) => [m[1].toLowerCase(), m[2]]);
+  // a row of gh_routes[]: {.method = "GET", .pattern = "/path", ...} (or the older positional form)
+  const row = /\{\s*(?:\.method\s*=\s*)?"(GET|POST|PUT|PATCH|DELETE)",\s*(?:\.pattern\s*=\s*)?"([^"]+)"/g;
+  const routes = [...src.matchAll(row)].map((m) => [m[1].toLowerCase(), m[2]]);
   assert.ok(routes.length >= 25, `only ${routes.length} routes parsed`);
   for (const [method, path] of routes) {
     assert.ok(doc.paths[path], `path ${path} missing`);

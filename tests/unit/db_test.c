@@ -1,7 +1,7 @@
 /* Unit tests of db/: opening with the durability settings (D1, D2), migrations (and their lock on
  * PostgreSQL), statements and their cache, placeholders, constraint mapping, transactions,
- * reconnection after a lost connection, integrity and the dialect's substring filter. Runs on
- * SQLite (db_test) and on PostgreSQL (db_test_pg, see testdb.h); a few cases are for one engine. */
+ * reconnection after a lost connection and integrity. Runs on SQLite (db_test) and on
+ * PostgreSQL (db_test_pg, see testdb.h); a few cases are for one engine. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -324,77 +324,6 @@ static void integrity(void **state)
     assert_int_equal(gh_db_integrity(t->db), GH_OK);
 }
 
-static void substring_search(void **state)
-{
-    testdb *t = *state;
-    gh_arena *a = gh_arena_new();
-    gh_db_search s;
-
-    if (on_postgres(t)) { /* pg_trgm serves LIKE at any length; the term is lowered (ASCII) */
-        gh_db_substring_search(t->db, a, "AlI", &s);
-        assert_string_equal(s.join, "");
-        assert_string_equal(s.id_col, "u.id");
-        assert_non_null(strstr(s.where, "LIKE ?"));
-        assert_string_equal(s.param, "%ali%");
-        gh_db_substring_search(t->db, a, "%_\\", &s);
-        assert_string_equal(s.param, "%\\%\\_\\\\%");
-    } else {
-        gh_db_substring_search(t->db, a, "ali", &s);
-        assert_non_null(strstr(s.where, "MATCH ?"));
-        assert_non_null(strstr(s.join, "JOIN"));
-        assert_string_equal(s.param, "\"ali\"");
-        gh_db_substring_search(t->db, a, "o\"brien", &s);
-        assert_non_null(strstr(s.where, "MATCH ?"));
-        assert_string_equal(s.param, "\"o\"\"brien\"");
-
-        gh_db_substring_search(t->db, a, "al", &s);
-        assert_null(strstr(s.where, "MATCH"));
-        assert_string_equal(s.join, "");
-        assert_string_equal(s.id_col, "u.id");
-        assert_non_null(strstr(s.where, "LIKE ?"));
-        assert_string_equal(s.param, "%al%");
-        gh_db_substring_search(t->db, a, "a", &s);
-        assert_non_null(strstr(s.where, "LIKE ?"));
-        assert_string_equal(s.param, "%a%");
-        gh_db_substring_search(t->db, a, "%_", &s);
-        assert_string_equal(s.param, "%\\%\\_%");
-    }
-    /* exactly one placeholder */
-    gh_db_substring_search(t->db, a, "xyz", &s);
-    assert_non_null(strchr(s.where, '?'));
-    assert_null(strchr(strchr(s.where, '?') + 1, '?'));
-
-    /* both forms run against the schema and find the row, case-insensitively */
-    assert_int_equal(
-        gh_db_exec(t->db,
-                   "INSERT INTO users (username, username_key, first_name, last_name, email, "
-                   "status, access_level, sort_name, created_at, updated_at) VALUES ('Alice', "
-                   "'alice', 'Alice', 'O\"Brien', 'alice@example.com', 'active', 'platform', "
-                   "'alice o\"brien', 0, 0)"),
-        GH_OK);
-    static const struct {
-        const char *q;
-        int hits;
-    } cases[] = {{"LIC", 1}, {"o\"b", 1}, {"Li", 1},  {"@", 1},   {"%", 0},
-                 {"zzz", 0}, {"zz", 0},   {"e.c", 1}, {"e_c", 0}, {"'", 0}};
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        gh_db_substring_search(t->db, a, cases[i].q, &s);
-        gh_stmt *st = NULL;
-        bool row = false;
-        assert_int_equal(gh_db_prepare(t->db,
-                                       gh_arena_printf(a, "SELECT COUNT(*) FROM users u%s WHERE %s",
-                                                       s.join, s.where),
-                                       &st),
-                         GH_OK);
-        gh_stmt_bind_text(st, 1, s.param);
-        assert_int_equal(gh_stmt_step(st, &row), GH_OK);
-        if (gh_stmt_int(st, 0) != cases[i].hits)
-            fail_msg("q=%s: %lld hits", cases[i].q, (long long)gh_stmt_int(st, 0));
-        gh_stmt_done(st);
-    }
-    gh_arena_free(a);
-}
-
 /* A `?` inside a string literal or a comment is not a placeholder (PostgreSQL gets $n). */
 static void placeholders(void **state)
 {
@@ -659,7 +588,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(unique_violation_is_conflict, setup_migrated, teardown),
         cmocka_unit_test_setup_teardown(transactions, setup_raw, teardown),
         cmocka_unit_test_setup_teardown(integrity, setup_migrated, teardown),
-        cmocka_unit_test_setup_teardown(substring_search, setup_migrated, teardown),
         cmocka_unit_test_setup_teardown(placeholders, setup_raw, teardown),
         cmocka_unit_test(migrations_have_twins),
         cmocka_unit_test(url_without_password),

@@ -300,7 +300,8 @@ static void mime_build_refuses_header_injection(void **state)
             m.to_addr = "wei@example.cn, evil@example.com";
             break;
         }
-        char *out = "untouched";
+        char untouched[] = "untouched";
+        char *out = untouched;
         assert_int_equal(gh_mime_build(a, &m, &out), GH_EINVAL);
         assert_string_equal(out, "untouched");
     }
@@ -588,7 +589,8 @@ static void compose_puts_the_link_in_the_message(void **state)
     assert_non_null(strstr(part_body(a, msg, "text/plain"), "https://gh.example/reset/gh_TOKEN"));
     assert_non_null(strstr(part_body(a, msg, "text/plain"), "expires 1 hour after"));
     m.to_addr = "ada@example.com\r\nBcc: evil@example.com";
-    msg = "untouched";
+    char untouched[] = "untouched";
+    msg = untouched;
     assert_int_equal(gh_mail_compose(a, &c, &m, "gh_TOKEN", 0, &msg), GH_EINVAL);
     assert_string_equal(msg, "untouched");
     gh_arena_free(a);
