@@ -4,10 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/perms.h"
+#include "core/model.h"
 #include "util/clock.h"
-
-static const char *const level_names[] = {"platform", "provider", "account", "sub_account"};
 
 json_t *gh_json_time(int64_t t)
 {
@@ -38,7 +36,7 @@ static json_t *opt_str(const char *s)
 
 static json_t *access_json(const gh_access *ac)
 {
-    json_t *o = json_pack("{s:s}", "level", level_names[ac->level]);
+    json_t *o = json_pack("{s:s}", "level", gh_access_level_name(ac->level));
     if (ac->level == GH_ACCESS_ACCOUNT)
         json_object_set_new(o, "account_ids", ac->all ? json_string("all") : gh_json_ids(&ac->ids));
     if (ac->level == GH_ACCESS_SUB_ACCOUNT) {

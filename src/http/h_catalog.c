@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "audit/audit.h"
-#include "core/perms.h"
+#include "core/model.h"
 #include "http/http.h"
 #include "http/limits.h"
 #include "util/clock.h"

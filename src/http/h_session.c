@@ -6,7 +6,7 @@
 
 #include "audit/audit.h"
 #include "auth/throttle.h"
-#include "core/perms.h"
+#include "core/model.h"
 #include "core/signin.h"
 #include "http/http.h"
 #include "http/limits.h"

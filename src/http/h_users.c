@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "audit/audit.h"
-#include "core/perms.h"
+#include "core/model.h"
 #include "http/http.h"
 #include "http/limits.h"
 
@@ -13,21 +13,17 @@ static gh_err bad(gh_req *r, const char *field, const char *detail)
     return gh_fail(&r->ctx, GH_EINVAL, field, detail);
 }
 
-static const char *const levels[] = {"platform", "provider", "account", "sub_account"};
-
 /* Reads {level, account_ids, sub_account_ids} (already type-checked) into out. */
 static gh_err parse_access(gh_req *r, const json_t *o, gh_access *out)
 {
     const char *level = gh_json_str(o, "level");
     const json_t *acc = json_object_get(o, "account_ids"),
                  *sub = json_object_get(o, "sub_account_ids");
-    int k = 0;
-    while (k < 4 && strcmp(levels[k], level) != 0)
-        k++;
-    if (k == 4)
+    gh_access_level lv;
+    if (!gh_access_level_parse(level, &lv))
         return bad(r, "access.level", "use platform, provider, account or sub_account");
     memset(out, 0, sizeof *out);
-    out->level = (gh_access_level)k;
+    out->level = lv;
     if (out->level < GH_ACCESS_ACCOUNT && (acc != NULL || sub != NULL))
         return bad(r, acc ? "access.account_ids" : "access.sub_account_ids",
                    "only for account or sub_account access");

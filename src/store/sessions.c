@@ -5,7 +5,6 @@
 
 #define SESSION_COLS                                                                               \
     "s.id, s.user_id, s.stage, s.created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent"
-static const char *const level_names[] = {"platform", "provider", "account", "sub_account"};
 
 static void read_session(gh_stmt *st, gh_arena *a, int col, gh_session *s)
 {
@@ -73,9 +72,8 @@ gh_err gh_store_session_auth(gh_db *db, gh_arena *a, const char *hash, int64_t n
                        .provider_id = gh_stmt_int(st, 9),
                        .superadmin = gh_stmt_int(st, 10) != 0};
     char *level = gh_stmt_text(st, 11, a);
-    for (int i = 0; i < 4; i++)
-        if (level != NULL && strcmp(level, level_names[i]) == 0)
-            pr.access.level = (gh_access_level)i;
+    if (!gh_access_level_parse(level, &pr.access.level))
+        pr.access.level = GH_ACCESS_PLATFORM;
     pr.access.all = gh_stmt_int(st, 12) != 0;
     pr.access.account_id = gh_stmt_int(st, 13);
     gh_stmt_done(st);

@@ -21,14 +21,10 @@
     "SELECT 1, role_id FROM user_roles WHERE user_id = ? UNION ALL "                               \
     "SELECT 2, group_id FROM user_group_members WHERE user_id = ? ORDER BY 1, 2"
 
-static const char *const level_names[] = {"platform", "provider", "account", "sub_account"};
-
 static gh_access_level level_from(const char *s)
 {
-    for (int i = 0; i < 4; i++)
-        if (s != NULL && strcmp(s, level_names[i]) == 0)
-            return (gh_access_level)i;
-    return GH_ACCESS_PLATFORM;
+    gh_access_level level = GH_ACCESS_PLATFORM;
+    return gh_access_level_parse(s, &level) ? level : GH_ACCESS_PLATFORM;
 }
 
 /* Reads USER_COLS; *sort_key and *name_key (may be NULL) get the cursor sources. */
@@ -119,7 +115,7 @@ static void bind_profile(gh_stmt *st, gh_arena *a, const gh_user *u, int *i)
     gh_stmt_bind_int(st, (*i)++, u->login_enabled);
     gh_stmt_bind_int(st, (*i)++, u->enforce_sso);
     gh_stmt_bind_int(st, (*i)++, u->mfa_required);
-    gh_stmt_bind_text(st, (*i)++, level_names[u->access.level]);
+    gh_stmt_bind_text(st, (*i)++, gh_access_level_name(u->access.level));
     gh_stmt_bind_int(st, (*i)++, u->access.all);
     if (u->access.level == GH_ACCESS_SUB_ACCOUNT && u->access.account_id != 0)
         gh_stmt_bind_int(st, (*i)++, u->access.account_id);

@@ -22,7 +22,7 @@
 
 #include "auth/auth.h"
 #include "core/core.h"
-#include "core/perms.h"
+#include "core/model.h"
 #include "core/validate.h"
 #include "testdb.h"
 
@@ -321,7 +321,45 @@ static void validate_countries_languages_text(void **state)
     check_list(gh_valid_text, t_ok, t_bad, "text");
 }
 
-/* ---- perms.h ---- */
+/* ---- model.h: the state names ---- */
+
+/* Every state name parses back to its value, and nothing else parses. */
+static void model_state_names(void **state)
+{
+#define ROUND_TRIP(type, list)                                                                     \
+    do {                                                                                           \
+        int n = 0;                                                                                 \
+        list(COUNT_ONE);                                                                           \
+        for (int i = 0; i < n; i++) {                                                              \
+            type v = (type)(n - 1 - i);                                                            \
+            assert_true(type##_parse(type##_name((type)i), &v));                                   \
+            assert_int_equal(v, i);                                                                \
+        }                                                                                          \
+        type keep = (type)0;                                                                       \
+        assert_false(type##_parse(NULL, &keep));                                                   \
+        assert_false(type##_parse("", &keep));                                                     \
+        assert_false(type##_parse("banned", &keep));                                               \
+        assert_false(type##_parse("DONE", &keep));                                                 \
+        assert_int_equal(keep, 0);                                                                 \
+        assert_string_equal(type##_name((type)n), "?");                                            \
+    } while (0)
+#define COUNT_ONE(id, name) n++;
+    ROUND_TRIP(gh_access_level, GH_ACCESS_LEVELS);
+    ROUND_TRIP(gh_user_status, GH_USER_STATUSES);
+    ROUND_TRIP(gh_signin_stage, GH_SIGNIN_STAGES);
+    ROUND_TRIP(gh_tenant_kind, GH_TENANT_KINDS);
+    ROUND_TRIP(gh_role_kind, GH_ROLE_KINDS);
+#undef COUNT_ONE
+#undef ROUND_TRIP
+    /* the names the database and the API carry */
+    assert_string_equal(gh_access_level_name(GH_ACCESS_SUB_ACCOUNT), "sub_account");
+    assert_string_equal(gh_user_status_name(GH_STATUS_DISABLED), "disabled");
+    assert_string_equal(gh_signin_stage_name(GH_STAGE_ENROLL_TOTP), "enroll_totp");
+    assert_string_equal(gh_tenant_kind_name(GH_TENANT_PLATFORM_ACCOUNT), "platform_account");
+    assert_string_equal(gh_role_kind_name(GH_ROLE_PLATFORM_USER), "platform_user");
+}
+
+/* ---- model.h: the permission catalogue ---- */
 
 static void perms_catalogue(void **state)
 {
@@ -1166,6 +1204,7 @@ int main(void)
         return 1;
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(model_state_names),
         cmocka_unit_test(validate_usernames),
         cmocka_unit_test(validate_emails),
         cmocka_unit_test(validate_phones),
