@@ -74,9 +74,9 @@ json_t *gh_json_user(const gh_user *u)
         "id", (json_int_t)u->id, "provider_id", opt_id(u->provider_id), "username", u->username,
         "first_name", u->first_name, "last_name", u->last_name, "email", u->email, "phone",
         u->phone, "language", u->language, "timezone", u->timezone, "country", u->country, "status",
-        u->status, "login_enabled", u->login_enabled, "enforce_sso", u->enforce_sso, "sso_source",
-        opt_str(u->sso_source), "sso_id", opt_str(u->sso_id), "mfa_required", u->mfa_required,
-        "mfa_enrolled", u->mfa_enrolled);
+        gh_user_status_name(u->status), "login_enabled", u->login_enabled, "enforce_sso",
+        u->enforce_sso, "sso_source", opt_str(u->sso_source), "sso_id", opt_str(u->sso_id),
+        "mfa_required", u->mfa_required, "mfa_enrolled", u->mfa_enrolled);
     json_object_set_new(o, "banned_until", gh_json_time(u->banned_until));
     json_object_set_new(o, "role_ids", gh_json_ids(&u->role_ids));
     json_object_set_new(o, "group_ids", gh_json_ids(&u->group_ids));

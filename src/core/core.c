@@ -155,7 +155,7 @@ gh_err gh_core_admin_create(gh_ctx *ctx, const char *username, const char *email
         .language = "en",
         .timezone = "UTC",
         .country = "",
-        .status = "active",
+        .status = GH_STATUS_ACTIVE,
         .login_enabled = true,
         .is_superadmin = true,
         .password_hash = hash,

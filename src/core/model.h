@@ -78,7 +78,6 @@ typedef struct gh_ids {
     size_t n;
 } gh_ids;
 
-
 /* Where a user may act. PLATFORM: the operator's own staff, everything. PROVIDER: all of
  * provider_id. ACCOUNT: `all` accounts of the provider or the accounts in ids. SUB_ACCOUNT: under
  * account_id, `all` its sub-accounts or those in ids. */
@@ -103,7 +102,8 @@ typedef struct gh_user {
     int64_t id;
     int64_t provider_id; /* 0: the platform itself */
     const char *username, *first_name, *last_name, *email, *phone;
-    const char *language, *timezone, *country, *status;
+    const char *language, *timezone, *country;
+    gh_user_status status;
     const char *sso_source, *sso_id; /* NULL when unset */
     bool login_enabled, enforce_sso, mfa_required, mfa_enrolled, is_superadmin;
     bool must_change_password;
@@ -146,7 +146,6 @@ typedef struct gh_principal {
     gh_access access;
 } gh_principal;
 
-
 /* What is shown of an API token: never its value or hash. expires_at 0: never. */
 typedef struct gh_api_token {
     int64_t id, user_id, created_at, expires_at;
@@ -162,7 +161,8 @@ typedef struct gh_session {
 /* What sign-in needs about a user. */
 typedef struct gh_credentials {
     int64_t user_id, provider_id, banned_until, totp_last_step;
-    const char *username, *status, *password_hash, *totp_secret, *totp_pending;
+    gh_user_status status;
+    const char *username, *password_hash, *totp_secret, *totp_pending;
     bool login_enabled, enforce_sso, mfa_required, mfa_enrolled, must_change_password;
 } gh_credentials;
 

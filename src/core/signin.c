@@ -133,7 +133,7 @@ static gh_err count_failure(gh_ctx *ctx, const gh_credentials *c, const char *fa
 
 static bool can_sign_in(const gh_credentials *c, int64_t now)
 {
-    return strcmp(c->status, "active") == 0 && c->login_enabled && !c->enforce_sso &&
+    return c->status == GH_STATUS_ACTIVE && c->login_enabled && !c->enforce_sso &&
            c->banned_until <= now;
 }
 

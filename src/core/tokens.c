@@ -17,7 +17,7 @@ gh_err gh_core_token_create(gh_ctx *ctx, const char *username, const char *name,
         return gh_fail(ctx, err, "user", "no such user");
     if (err != GH_OK)
         return err;
-    if (strcmp(u.status, "active") != 0)
+    if (u.status != GH_STATUS_ACTIVE)
         return gh_fail(ctx, GH_ECONFLICT, "user", "the user is not active");
     if (expires_in < GH_TOKEN_NEVER)
         return gh_fail(ctx, GH_EINVAL, "expires_in", "a lifetime in seconds, or never");
@@ -49,7 +49,7 @@ static gh_err load_owner(gh_ctx *ctx, int64_t user_id, gh_user *out)
     gh_err err = user_id == ctx->who->user_id
                      ? gh_store_user_get(ctx->db, ctx->a, user_id, out)
                      : gh_store_user_get_visible(ctx->db, ctx->a, ctx->who, user_id, out);
-    if (err == GH_OK && strcmp(out->status, "deleted") == 0)
+    if (err == GH_OK && out->status == GH_STATUS_DELETED)
         err = GH_ENOTFOUND;
     return err == GH_ENOTFOUND ? gh_fail(ctx, err, NULL, "no such user") : err;
 }

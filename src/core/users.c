@@ -269,7 +269,7 @@ static gh_err check_own_restrictions(gh_ctx *ctx, const gh_credentials *before,
 static gh_err load_visible(gh_ctx *ctx, int64_t id, gh_user *out)
 {
     gh_err err = gh_store_user_get_visible(ctx->db, ctx->a, ctx->who, id, out);
-    if (err == GH_OK && strcmp(out->status, "deleted") == 0)
+    if (err == GH_OK && out->status == GH_STATUS_DELETED)
         err = GH_ENOTFOUND;
     return err == GH_ENOTFOUND ? gh_fail(ctx, err, NULL, "no such user") : err;
 }
@@ -307,7 +307,7 @@ gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
         return err;
     u.password_hash = pw != NULL ? hash : NULL;
     u.must_change_password = pw != NULL;
-    u.status = pw != NULL ? "active" : "invited";
+    u.status = pw != NULL ? GH_STATUS_ACTIVE : GH_STATUS_INVITED;
     u.created_at = ctx->now;
     u.created_by = ctx->who->user_id;
     int64_t id = 0;
@@ -380,7 +380,7 @@ static gh_err update_in_tx(gh_ctx *ctx, const gh_user *in, int64_t expect_versio
     err = err == GH_OK ? gh_core_user_edited(ctx, &cur, out) : err;
     /* two-factor just became required for an active user without a device: tell them */
     if (err == GH_OK && !cur.mfa_required && out->mfa_required && !out->mfa_enrolled &&
-        strcmp(out->status, "active") == 0)
+        out->status == GH_STATUS_ACTIVE)
         err = gh_core_mail_queue(ctx, out, "mfa_enrol", NULL);
     return err;
 }
@@ -419,17 +419,19 @@ static gh_err apply_action(gh_ctx *ctx, const gh_user *cur, gh_user_action actio
     *changed = true;
     switch (action) {
     case GH_USER_DISABLE:
-        if (strcmp(cur->status, "disabled") == 0)
+        if (cur->status == GH_STATUS_DISABLED)
             return *changed = false, GH_OK;
-        return gh_store_user_set_status(ctx->db, cur->id, "disabled", ctx->now, ctx->who->user_id);
+        return gh_store_user_set_status(ctx->db, cur->id, GH_STATUS_DISABLED, ctx->now,
+                                        ctx->who->user_id);
     case GH_USER_ENABLE:
-        if (strcmp(cur->status, "disabled") != 0)
+        if (cur->status != GH_STATUS_DISABLED)
             return *changed = false, GH_OK;
-        return gh_store_user_set_status(ctx->db, cur->id, cur->has_password ? "active" : "invited",
+        return gh_store_user_set_status(ctx->db, cur->id,
+                                        cur->has_password ? GH_STATUS_ACTIVE : GH_STATUS_INVITED,
                                         ctx->now, ctx->who->user_id);
     case GH_USER_DELETE: { /* the name stays reserved; roles, groups and access go */
-        gh_err err =
-            gh_store_user_set_status(ctx->db, cur->id, "deleted", ctx->now, ctx->who->user_id);
+        gh_err err = gh_store_user_set_status(ctx->db, cur->id, GH_STATUS_DELETED, ctx->now,
+                                              ctx->who->user_id);
         return err == GH_OK ? gh_store_user_unlink(ctx->db, cur->id) : err;
     }
     case GH_USER_UNBAN: { /* like enable: unbanning a user who is not banned changes nothing */
@@ -467,7 +469,7 @@ static gh_err act_in_tx(gh_ctx *ctx, int64_t id, gh_user_action action)
         err = gh_core_audit(ctx, actions[action].audit, "user", id, id, cur.provider_id,
                             gh_json_text(ctx->a, gh_json_user(&cur)),
                             gh_json_text(ctx->a, gh_json_user(&after)));
-    if (err == GH_OK && actions[action].notice != NULL && strcmp(after.status, "active") == 0)
+    if (err == GH_OK && actions[action].notice != NULL && after.status == GH_STATUS_ACTIVE)
         err = gh_core_mail_queue(ctx, &after, actions[action].notice, NULL);
     return err;
 }

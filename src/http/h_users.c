@@ -287,19 +287,13 @@ gh_err gh_h_users_list(gh_req *r)
 {
     static const char *const allowed[] = {"q",    "status", "role_id", "group_id", "tenant_id",
                                           "sort", "limit",  "cursor",  NULL};
-    static const char *const statuses[] = {"active", "invited", "disabled",
-                                           "banned", "deleted", NULL};
-    gh_user_filter f = {.q = gh_query(r, "q"), .status = gh_query(r, "status")};
+    const char *status = gh_query(r, "status");
+    gh_user_filter f = {.q = gh_query(r, "q")};
     gh_err err = gh_query_only(r, allowed);
     if (err == GH_OK && f.q != NULL && strlen(f.q) > GH_MAX_QUERY_TEXT)
         err = bad(r, "q", "at most 100 characters");
-    if (err == GH_OK && f.status != NULL) {
-        const char *const *s = statuses;
-        while (*s != NULL && strcmp(*s, f.status) != 0)
-            s++;
-        if (*s == NULL)
-            err = bad(r, "status", "use active, invited, disabled, banned or deleted");
-    }
+    if (err == GH_OK && status != NULL && !gh_user_list_status_parse(status, &f.status))
+        err = bad(r, "status", "use active, invited, disabled, banned or deleted");
     if (err == GH_OK)
         err = gh_query_id(r, "role_id", &f.role_id);
     if (err == GH_OK)

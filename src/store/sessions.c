@@ -72,8 +72,7 @@ gh_err gh_store_session_auth(gh_db *db, gh_arena *a, const char *hash, int64_t n
                        .provider_id = gh_stmt_int(st, 9),
                        .superadmin = gh_stmt_int(st, 10) != 0};
     char *level = gh_stmt_text(st, 11, a);
-    if (!gh_access_level_parse(level, &pr.access.level))
-        pr.access.level = GH_ACCESS_PLATFORM;
+    pr.access.level = gh_store_level_from(level);
     pr.access.all = gh_stmt_int(st, 12) != 0;
     pr.access.account_id = gh_stmt_int(st, 13);
     gh_stmt_done(st);
@@ -200,7 +199,7 @@ static gh_err read_credentials(gh_db *db, gh_arena *a, const char *sql, const ch
             .banned_until = gh_stmt_int(st, 2),
             .totp_last_step = gh_stmt_int(st, 3),
             .username = gh_stmt_text(st, 4, a),
-            .status = gh_stmt_text(st, 5, a),
+            .status = gh_store_status_from(gh_stmt_text(st, 5, a)),
             .password_hash = gh_stmt_text(st, 6, a),
             .totp_secret = gh_stmt_text(st, 7, a),
             .totp_pending = gh_stmt_text(st, 8, a),

@@ -29,9 +29,25 @@ typedef enum {
     GH_SORT_ID, /* the order the search index streams: fastest with q */
 } gh_user_sort;
 
+/* A user list's status filter: every user but the deleted ones (LIVE, the default), one stored
+ * status (ACTIVE then also means not banned), or BANNED: active users whose ban lies ahead, a list
+ * filter value and not a stored status (gh_user_status has no banned). */
+typedef enum {
+    GH_LIST_LIVE,
+    GH_LIST_INVITED,
+    GH_LIST_ACTIVE,
+    GH_LIST_DISABLED,
+    GH_LIST_DELETED,
+    GH_LIST_BANNED,
+} gh_user_list_status;
+
+/* The filter of a status name (invited, active, disabled, deleted or banned): writes *out and
+ * returns true, or returns false for NULL or any other text. Thread-safe (no I/O). */
+bool gh_user_list_status_parse(const char *s, gh_user_list_status *out) GH_MUST_USE;
+
 typedef struct gh_user_filter {
-    const char *q;      /* substring of username, names, e-mail; NULL: none */
-    const char *status; /* invited|active|disabled|banned|deleted; NULL: all but deleted */
+    const char *q; /* substring of username, names, e-mail; NULL: none */
+    gh_user_list_status status;
     int64_t role_id, group_id, tenant_id;
     gh_user_sort sort;
     bool desc;
@@ -70,7 +86,7 @@ gh_err gh_store_user_by_username(gh_db *db, gh_arena *a, const char *username,
 /* The same in one statement: the user's row only (no roles, groups, access ids or onboarding). */
 gh_err gh_store_user_row_by_username(gh_db *db, gh_arena *a, const char *username,
                                      gh_user *out) GH_MUST_USE;
-gh_err gh_store_user_set_status(gh_db *db, int64_t id, const char *status, int64_t now,
+gh_err gh_store_user_set_status(gh_db *db, int64_t id, gh_user_status status, int64_t now,
                                 int64_t by) GH_MUST_USE;
 gh_err gh_store_user_set_password(gh_db *db, int64_t id, const char *hash, bool must_change,
                                   int64_t now) GH_MUST_USE;

@@ -110,7 +110,7 @@ static gh_user user_base(const char *username, int64_t provider)
         .language = "en",
         .timezone = "UTC",
         .country = "",
-        .status = "active",
+        .status = GH_STATUS_ACTIVE,
         .login_enabled = true,
         .access = {.level = provider != 0 ? GH_ACCESS_PROVIDER : GH_ACCESS_PLATFORM},
         .created_at = 1000,
@@ -497,7 +497,7 @@ static void users(void **state)
     u.sso_id = "00u1";
     u.enforce_sso = true;
     u.mfa_required = true;
-    u.status = "invited";
+    u.status = GH_STATUS_INVITED;
     u.must_change_password = true;
     u.password_hash = "$argon2id$fake";
     u.access = (gh_access){.level = GH_ACCESS_ACCOUNT, .ids = {(int64_t[]){a2, a1}, 2}};
@@ -517,7 +517,7 @@ static void users(void **state)
     assert_string_equal(g.language, "zh");
     assert_string_equal(g.timezone, "Europe/London");
     assert_string_equal(g.country, "GB");
-    assert_string_equal(g.status, "invited");
+    assert_int_equal(g.status, GH_STATUS_INVITED);
     assert_string_equal(g.sso_source, "okta");
     assert_string_equal(g.sso_id, "00u1");
     assert_true(g.login_enabled);
@@ -587,16 +587,17 @@ static void users(void **state)
     assert_string_equal(g.first_name, "Alicia");
 
     /* status */
-    assert_int_equal(gh_store_user_set_status(x->db, id, "disabled", 3000, 9), GH_OK);
+    assert_int_equal(gh_store_user_set_status(x->db, id, GH_STATUS_DISABLED, 3000, 9), GH_OK);
     assert_int_equal(gh_store_user_get(x->db, x->a, id, &g), GH_OK);
-    assert_string_equal(g.status, "disabled");
+    assert_int_equal(g.status, GH_STATUS_DISABLED);
     assert_int_equal(g.version, 3);
     assert_int_equal(g.updated_at, 3000);
     assert_int_equal(g.updated_by, 9);
-    assert_int_equal(gh_store_user_set_status(x->db, 99999, "disabled", 3000, 9), GH_ENOTFOUND);
+    assert_int_equal(gh_store_user_set_status(x->db, 99999, GH_STATUS_DISABLED, 3000, 9),
+                     GH_ENOTFOUND);
 
     /* a deleted user's name stays taken */
-    assert_int_equal(gh_store_user_set_status(x->db, id, "deleted", 4000, 9), GH_OK);
+    assert_int_equal(gh_store_user_set_status(x->db, id, GH_STATUS_DELETED, 4000, 9), GH_OK);
     assert_int_equal(gh_store_username_taken(x->db, "alice.smith", &taken), GH_OK);
     assert_true(taken);
     assert_int_equal(gh_store_user_insert(x->db, &clash, &clash_id), GH_ECONFLICT);
@@ -707,8 +708,9 @@ static void user_list_search(void **state)
 static void user_list_status(void **state)
 {
     fx *x = *state;
-    static const char *const statuses[] = {"active",   "active",   "active", "invited",
-                                           "disabled", "disabled", "deleted"};
+    static const gh_user_status statuses[] = {
+        GH_STATUS_ACTIVE,   GH_STATUS_ACTIVE,   GH_STATUS_ACTIVE, GH_STATUS_INVITED,
+        GH_STATUS_DISABLED, GH_STATUS_DISABLED, GH_STATUS_DELETED};
     static const int64_t banned[] = {0, 6000, 4000, 0, 0, 6000, 0};
     int64_t ids[7];
     for (int i = 0; i < 7; i++) {
@@ -736,8 +738,13 @@ static void user_list_status(void **state)
         {"banned", 3000, B(1) | B(2)},
         {"active", 6000, B(0) | B(1) | B(2)}, /* banned_until is the first free second */
     };
+    gh_user_list_status unused = GH_LIST_LIVE;
+    assert_false(gh_user_list_status_parse("locked", &unused));
+    assert_false(gh_user_list_status_parse(NULL, &unused));
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        gh_user_filter f = {.status = cases[i].status, .now = cases[i].now};
+        gh_user_filter f = {.now = cases[i].now};
+        if (cases[i].status != NULL)
+            assert_true(gh_user_list_status_parse(cases[i].status, &f.status));
         char what[64];
         snprintf(what, sizeof what, "%s at %lld", cases[i].status ? cases[i].status : "(none)",
                  (long long)cases[i].now);
@@ -1308,13 +1315,13 @@ static void tokens(void **state)
     assert_int_equal(n, 2); /* the expired one is gone even as seen from before its expiry */
 
     /* the user must be able to act */
-    assert_int_equal(gh_store_user_set_status(x->db, uid, "disabled", 1000, 0), GH_OK);
+    assert_int_equal(gh_store_user_set_status(x->db, uid, GH_STATUS_DISABLED, 1000, 0), GH_OK);
     assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr), GH_EUNAUTH);
-    assert_int_equal(gh_store_user_set_status(x->db, uid, "invited", 1000, 0), GH_OK);
+    assert_int_equal(gh_store_user_set_status(x->db, uid, GH_STATUS_INVITED, 1000, 0), GH_OK);
     assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr), GH_EUNAUTH);
-    assert_int_equal(gh_store_user_set_status(x->db, uid, "deleted", 1000, 0), GH_OK);
+    assert_int_equal(gh_store_user_set_status(x->db, uid, GH_STATUS_DELETED, 1000, 0), GH_OK);
     assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr), GH_EUNAUTH);
-    assert_int_equal(gh_store_user_set_status(x->db, uid, "active", 1000, 0), GH_OK);
+    assert_int_equal(gh_store_user_set_status(x->db, uid, GH_STATUS_ACTIVE, 1000, 0), GH_OK);
     assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr), GH_OK);
     set_int(x->db, "UPDATE users SET banned_until = ? WHERE id = ?", 2000, uid);
     assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr), GH_EUNAUTH);
@@ -1331,7 +1338,7 @@ static void tokens(void **state)
     assert_int_equal(gh_store_principal_by_user(x->db, x->a, off_id, &pr), GH_OK);
     assert_int_equal(pr.user_id, off_id);
     assert_int_equal(pr.perms, 0);
-    assert_int_equal(gh_store_user_set_status(x->db, uid, "disabled", 1000, 0), GH_OK);
+    assert_int_equal(gh_store_user_set_status(x->db, uid, GH_STATUS_DISABLED, 1000, 0), GH_OK);
     assert_int_equal(gh_store_principal_by_user(x->db, x->a, uid, &pr), GH_OK);
     assert_int_equal(pr.perms, GH_PERM(USERS_READ) | GH_PERM(AUDIT_READ) | GH_PERM(ROLES_READ));
     assert_int_equal(gh_store_principal_by_user(x->db, x->a, 99999, &pr), GH_ENOTFOUND);
@@ -1372,7 +1379,7 @@ static void setup_links(void **state)
     gh_user other = user_base("other", 0);
     int64_t oid = mk_user(x->db, &other);
     assert_int_equal(gh_store_setup_use(x->db, second, uid, 1200), GH_ENOTFOUND); /* accounts */
-    assert_int_equal(gh_store_user_set_status(x->db, oid, "deleted", 1200, 0), GH_OK);
+    assert_int_equal(gh_store_user_set_status(x->db, oid, GH_STATUS_DELETED, 1200, 0), GH_OK);
     assert_int_equal(gh_store_setup_use(x->db, second, uid, 1200), GH_ENOTFOUND); /* still one */
     assert_int_equal(gh_store_setup_use(x->db, second, oid, 1200), GH_ENOTFOUND);
     (void)second;
