@@ -155,7 +155,8 @@ typedef struct gh_api_token {
 /* A server-side session, found by the hash of the cookie's token. */
 typedef struct gh_session {
     int64_t id, user_id, created_at, last_seen_at, expires_at;
-    const char *stage, *ip, *user_agent;
+    gh_signin_stage stage;
+    const char *ip, *user_agent;
 } gh_session;
 
 /* What sign-in needs about a user. */

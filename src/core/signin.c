@@ -42,32 +42,28 @@ static void make_dummy(void)
     sodium_memzero(pw, sizeof pw);
 }
 
-/* The steps of a sign-in in their only order; each applies to some users. */
-static const char *const stages[] = {"password", "totp", "change_password", "enroll_totp", "done"};
-
-static bool stage_applies(const gh_credentials *c, int i)
+/* The steps of a sign-in come in their only order (GH_SIGNIN_STAGES); each applies to some
+ * users. */
+static bool stage_applies(const gh_credentials *c, gh_signin_stage stage)
 {
-    switch (i) {
-    case 1:
+    switch (stage) {
+    case GH_STAGE_TOTP:
         return c->mfa_enrolled;
-    case 2:
+    case GH_STAGE_CHANGE_PASSWORD:
         return c->must_change_password;
-    case 3:
+    case GH_STAGE_ENROLL_TOTP:
         return c->mfa_required && !c->mfa_enrolled;
     default:
         return true;
     }
 }
 
-static const char *next_stage(const gh_credentials *c, const char *passed)
+static gh_signin_stage next_stage(const gh_credentials *c, gh_signin_stage passed)
 {
-    int i = 0;
-    while (i < 4 && strcmp(stages[i], passed) != 0)
-        i++;
-    for (i++; i < 4; i++)
-        if (stage_applies(c, i))
-            return stages[i];
-    return "done";
+    for (int i = (int)passed + 1; i < GH_STAGE_DONE; i++)
+        if (stage_applies(c, (gh_signin_stage)i))
+            return (gh_signin_stage)i;
+    return GH_STAGE_DONE;
 }
 
 static gh_principal self_of(const gh_credentials *c)
@@ -137,7 +133,7 @@ static bool can_sign_in(const gh_credentials *c, int64_t now)
            c->banned_until <= now;
 }
 
-static gh_err open_session(gh_ctx *ctx, const gh_credentials *c, const char *next,
+static gh_err open_session(gh_ctx *ctx, const gh_credentials *c, gh_signin_stage next,
                            const char *user_agent, gh_signin_result *out)
 {
     char token[GH_TOKEN_CHARS], hash[GH_TOKEN_HASH_CHARS];
@@ -180,7 +176,7 @@ gh_err gh_signin_finish(gh_ctx *ctx, gh_signin *s, bool password_ok, const char 
     gh_principal self = self_of(c);
     const gh_principal *saved = ctx->who;
     ctx->who = &self;
-    const char *next = next_stage(c, "password");
+    gh_signin_stage next = next_stage(c, GH_STAGE_PASSWORD);
     gh_credentials fresh;
     gh_err err = gh_db_begin(ctx->db);
     /* The Argon2id check took a while: a ban (parallel wrong passwords) or a disable committed
@@ -197,19 +193,20 @@ gh_err gh_signin_finish(gh_ctx *ctx, gh_signin *s, bool password_ok, const char 
         /* The count restarts only once every guessable factor passed: were the password step
          * to reset it, someone holding the password could try four codes per sign-in for ever
          * (A4, A10). The TOTP step resets it when it passes. */
-        if (strcmp(next, "totp") != 0)
+        if (next != GH_STAGE_TOTP)
             err = gh_store_login_reset(ctx->db, c->user_id);
         if (err == GH_OK && rehash != NULL)
             err = gh_store_user_set_password(ctx->db, c->user_id, rehash, c->must_change_password,
                                              ctx->now);
         if (err == GH_OK)
             err = open_session(ctx, c, next, user_agent, out);
-        if (err == GH_OK && strcmp(next, "done") == 0)
+        if (err == GH_OK && next == GH_STAGE_DONE)
             err = gh_store_set_last_login(ctx->db, c->user_id, ctx->now);
         if (err == GH_OK)
-            err = gh_core_audit(
-                ctx, "login.success", "user", c->user_id, c->user_id, c->provider_id, NULL,
-                gh_arena_printf(ctx->a, "{\"factor\":\"password\",\"next\":\"%s\"}", next));
+            err = gh_core_audit(ctx, "login.success", "user", c->user_id, c->user_id,
+                                c->provider_id, NULL,
+                                gh_arena_printf(ctx->a, "{\"factor\":\"password\",\"next\":\"%s\"}",
+                                                gh_signin_stage_name(next)));
         err = gh_core_finish(ctx, err);
     }
     ctx->who = saved;
@@ -218,16 +215,17 @@ gh_err gh_signin_finish(gh_ctx *ctx, gh_signin *s, bool password_ok, const char 
 
 /* Moves the session past a step; the last step records the completed sign-in. */
 static gh_err advance(gh_ctx *ctx, const gh_session *sess, const gh_credentials *c,
-                      const char *passed, const char **next)
+                      gh_signin_stage passed, gh_signin_stage *next)
 {
     *next = next_stage(c, passed);
     gh_err err = gh_store_session_set_stage(ctx->db, sess->id, *next);
-    if (err == GH_OK && strcmp(*next, "done") == 0)
+    if (err == GH_OK && *next == GH_STAGE_DONE)
         err = gh_store_set_last_login(ctx->db, c->user_id, ctx->now);
     if (err == GH_OK)
         err = gh_core_audit(
             ctx, "login.success", "user", c->user_id, c->user_id, c->provider_id, NULL,
-            gh_arena_printf(ctx->a, "{\"factor\":\"%s\",\"next\":\"%s\"}", passed, *next));
+            gh_arena_printf(ctx->a, "{\"factor\":\"%s\",\"next\":\"%s\"}",
+                            gh_signin_stage_name(passed), gh_signin_stage_name(*next)));
     return err;
 }
 
@@ -264,13 +262,13 @@ static gh_err totp_blocked(gh_ctx *ctx, const gh_credentials *c)
     return refused(ctx);
 }
 
-gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code, const char **next)
+gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code, gh_signin_stage *next)
 {
     gh_credentials c, fresh;
     gh_err err = gh_store_credentials(ctx->db, ctx->a, NULL, sess->user_id, &c);
     if (err != GH_OK)
         return err == GH_ENOTFOUND ? refused(ctx) : err;
-    if (strcmp(sess->stage, "totp") != 0)
+    if (sess->stage != GH_STAGE_TOTP)
         return refused(ctx);
     if (!can_sign_in(&c, ctx->now))
         return totp_blocked(ctx, &c);
@@ -299,18 +297,18 @@ gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code, con
     if (err == GH_OK)
         err = gh_store_login_reset(ctx->db, c.user_id);
     if (err == GH_OK)
-        err = advance(ctx, sess, &c, "totp", next);
+        err = advance(ctx, sess, &c, GH_STAGE_TOTP, next);
     return gh_core_finish(ctx, err);
 }
 
 gh_err gh_signin_password_changed(gh_ctx *ctx, const gh_session *sess, const char *new_hash,
-                                  const char **next)
+                                  gh_signin_stage *next)
 {
     gh_credentials c;
     gh_err err = gh_store_credentials(ctx->db, ctx->a, NULL, sess->user_id, &c);
     if (err != GH_OK)
         return err;
-    if (strcmp(sess->stage, "change_password") != 0)
+    if (sess->stage != GH_STAGE_CHANGE_PASSWORD)
         return gh_fail(ctx, GH_EFORBIDDEN, NULL, "no password change is due in this session");
     if ((err = gh_db_begin(ctx->db)) != GH_OK)
         return err;
@@ -322,7 +320,7 @@ gh_err gh_signin_password_changed(gh_ctx *ctx, const gh_session *sess, const cha
         err = gh_core_audit(ctx, "user.password_change", "user", c.user_id, c.user_id,
                             c.provider_id, NULL, NULL);
     if (err == GH_OK)
-        err = advance(ctx, sess, &c, "change_password", next);
+        err = advance(ctx, sess, &c, GH_STAGE_CHANGE_PASSWORD, next);
     return gh_core_finish(ctx, err);
 }
 
@@ -361,7 +359,7 @@ gh_err gh_session_end(gh_ctx *ctx, const gh_session *sess)
  * another one enrolled must neither replace that device nor skip its code (A13). */
 static gh_err enrolment_due(gh_ctx *ctx, const gh_session *sess, const gh_credentials *c)
 {
-    if (strcmp(sess->stage, "enroll_totp") == 0 && c->mfa_enrolled)
+    if (sess->stage == GH_STAGE_ENROLL_TOTP && c->mfa_enrolled)
         return gh_fail(ctx, GH_EFORBIDDEN, NULL,
                        "two-factor is already set up for this account; sign in again");
     return GH_OK;
@@ -426,7 +424,7 @@ gh_err gh_totp_enrol_start(gh_ctx *ctx, const gh_session *sess, const gh_reauth 
 }
 
 gh_err gh_totp_enrol_confirm(gh_ctx *ctx, const gh_session *sess, const char *code,
-                             char ***recovery_codes, const char **next)
+                             char ***recovery_codes, gh_signin_stage *next)
 {
     gh_credentials c;
     gh_err err = gh_store_credentials(ctx->db, ctx->a, NULL, ctx->who->user_id, &c);
@@ -458,8 +456,8 @@ gh_err gh_totp_enrol_confirm(gh_ctx *ctx, const gh_session *sess, const char *co
     bool replaced = c.mfa_enrolled;
     c.mfa_enrolled = true;
     *next = sess->stage;
-    if (err == GH_OK && strcmp(sess->stage, "enroll_totp") == 0)
-        err = advance(ctx, sess, &c, "enroll_totp", next);
+    if (err == GH_OK && sess->stage == GH_STAGE_ENROLL_TOTP)
+        err = advance(ctx, sess, &c, GH_STAGE_ENROLL_TOTP, next);
     if (err == GH_OK)
         err = gh_core_audit(ctx, replaced ? "totp.replaced" : "totp.enrolled", "user", c.user_id,
                             c.user_id, c.provider_id, NULL, NULL);

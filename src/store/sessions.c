@@ -10,7 +10,7 @@ static void read_session(gh_stmt *st, gh_arena *a, int col, gh_session *s)
 {
     s->id = gh_stmt_int(st, col);
     s->user_id = gh_stmt_int(st, col + 1);
-    s->stage = gh_stmt_text(st, col + 2, a);
+    s->stage = gh_store_stage_from(gh_stmt_text(st, col + 2, a));
     s->created_at = gh_stmt_int(st, col + 3);
     s->last_seen_at = gh_stmt_int(st, col + 4);
     s->expires_at = gh_stmt_int(st, col + 5);
@@ -30,7 +30,7 @@ gh_err gh_store_session_insert(gh_db *db, const gh_session *s, const char *hash,
         return err;
     gh_stmt_bind_text(st, 1, hash);
     gh_stmt_bind_int(st, 2, s->user_id);
-    gh_stmt_bind_text(st, 3, s->stage);
+    gh_stmt_bind_text(st, 3, gh_signin_stage_name(s->stage));
     gh_stmt_bind_int(st, 4, s->created_at);
     gh_stmt_bind_int(st, 5, s->created_at);
     gh_stmt_bind_int(st, 6, s->expires_at);
@@ -91,13 +91,13 @@ gh_err gh_store_session_touch(gh_db *db, int64_t id, int64_t now)
     return gh_store_exec_ints(db, "UPDATE sessions SET last_seen_at = ? WHERE id = ?", 2, v);
 }
 
-gh_err gh_store_session_set_stage(gh_db *db, int64_t id, const char *stage)
+gh_err gh_store_session_set_stage(gh_db *db, int64_t id, gh_signin_stage stage)
 {
     gh_stmt *st = NULL;
     gh_err err = gh_db_prepare(db, "UPDATE sessions SET stage = ? WHERE id = ?", &st);
     if (err != GH_OK)
         return err;
-    gh_stmt_bind_text(st, 1, stage);
+    gh_stmt_bind_text(st, 1, gh_signin_stage_name(stage));
     gh_stmt_bind_int(st, 2, id);
     return gh_store_step_changing(st);
 }

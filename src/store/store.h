@@ -171,7 +171,7 @@ gh_err gh_store_session_insert(gh_db *db, const gh_session *s, const char *hash,
 gh_err gh_store_session_auth(gh_db *db, gh_arena *a, const char *hash, int64_t now,
                              int64_t idle_cutoff, gh_session *s, gh_principal *p) GH_MUST_USE;
 gh_err gh_store_session_touch(gh_db *db, int64_t id, int64_t now) GH_MUST_USE;
-gh_err gh_store_session_set_stage(gh_db *db, int64_t id, const char *stage) GH_MUST_USE;
+gh_err gh_store_session_set_stage(gh_db *db, int64_t id, gh_signin_stage stage) GH_MUST_USE;
 /* Deletes one session of the user (id > 0), all of them (id == 0) or all but keep_id (id < 0,
  * keep_id = -id). *count (may be NULL) receives how many went. */
 gh_err gh_store_session_delete(gh_db *db, int64_t user_id, int64_t id, int64_t *count) GH_MUST_USE;
