@@ -98,9 +98,9 @@ json_t *gh_json_role(const gh_role *r)
             json_array_append_new(perms, json_string(gh_perm_name(i)));
     return json_pack("{s:I, s:o, s:s, s:s, s:s, s:o, s:b, s:o, s:o}", "id", (json_int_t)r->id,
                      "provider_id", opt_id(r->provider_id), "name", r->name, "description",
-                     r->description, "kind", r->kind, "permissions", perms, "mfa_required",
-                     r->mfa_required, "created_at", gh_json_time(r->created_at), "updated_at",
-                     gh_json_time(r->updated_at));
+                     r->description, "kind", gh_role_kind_name(r->kind), "permissions", perms,
+                     "mfa_required", r->mfa_required, "created_at", gh_json_time(r->created_at),
+                     "updated_at", gh_json_time(r->updated_at));
 }
 
 json_t *gh_json_group(const gh_group *g)
@@ -115,9 +115,9 @@ json_t *gh_json_group(const gh_group *g)
 json_t *gh_json_tenant(const gh_tenant *t)
 {
     return json_pack("{s:I, s:s, s:o, s:o, s:s, s:o, s:o}", "id", (json_int_t)t->id, "kind",
-                     t->kind, "parent_id", opt_id(t->parent_id), "provider_id",
-                     opt_id(strcmp(t->kind, "service_provider") == 0 ? t->id : t->provider_id),
-                     "name", t->name, "created_at", gh_json_time(t->created_at), "updated_at",
+                     gh_tenant_kind_name(t->kind), "parent_id", opt_id(t->parent_id), "provider_id",
+                     opt_id(t->kind == GH_TENANT_SERVICE_PROVIDER ? t->id : t->provider_id), "name",
+                     t->name, "created_at", gh_json_time(t->created_at), "updated_at",
                      gh_json_time(t->updated_at));
 }
 

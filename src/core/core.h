@@ -124,8 +124,9 @@ gh_err gh_core_group_update(gh_ctx *ctx, const gh_group *in, int64_t expect_vers
 gh_err gh_core_group_delete(gh_ctx *ctx, int64_t id) GH_MUST_USE;
 
 /* Lists within ctx->who's scope, paged by id (after_id: the last id of the previous page). A
- * provider_id of -1 means global rows only, 0 no provider filter. */
-gh_err gh_core_tenant_list(gh_ctx *ctx, int64_t parent_id, const char *kind, int limit,
+ * provider_id of -1 means global rows only, 0 no provider filter; kind NULL: tenants of any kind.
+ */
+gh_err gh_core_tenant_list(gh_ctx *ctx, int64_t parent_id, const gh_tenant_kind *kind, int limit,
                            int64_t after_id, gh_tenant **items, size_t *n) GH_MUST_USE;
 gh_err gh_core_role_list(gh_ctx *ctx, int64_t provider_id, int limit, int64_t after_id,
                          gh_role **items, size_t *n) GH_MUST_USE;

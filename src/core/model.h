@@ -117,13 +117,15 @@ typedef struct gh_user {
 
 typedef struct gh_tenant {
     int64_t id, parent_id, provider_id; /* 0 when none */
-    const char *kind, *name;
+    gh_tenant_kind kind;
+    const char *name;
     int64_t created_at, updated_at, version;
 } gh_tenant;
 
 typedef struct gh_role {
     int64_t id, provider_id; /* provider 0: global */
-    const char *name, *description, *kind;
+    const char *name, *description;
+    gh_role_kind kind;
     uint64_t permissions;
     bool mfa_required; /* its holders must pass two-factor at sign-in */
     int64_t created_at, updated_at, version;

@@ -9,11 +9,6 @@
 #include "core/signin.h"
 #include "core/validate.h"
 
-static bool is_kind(const gh_tenant *t, const char *kind)
-{
-    return strcmp(t->kind, kind) == 0;
-}
-
 static gh_err check_profile(gh_ctx *ctx, const gh_user *u)
 {
     static const struct {
@@ -62,7 +57,7 @@ static gh_err tenant_known(gh_ctx *ctx, const gh_tenant *t, bool *known)
 
 /* Loads tenant id and checks its kind (and its parent when parent != 0). A tenant outside the
  * actor's view gives the same answer as one that does not exist (C9). */
-static gh_err expect_tenant(gh_ctx *ctx, int64_t id, const char *kind, int64_t parent,
+static gh_err expect_tenant(gh_ctx *ctx, int64_t id, gh_tenant_kind kind, int64_t parent,
                             const char *field, const char *detail)
 {
     gh_tenant t;
@@ -71,7 +66,7 @@ static gh_err expect_tenant(gh_ctx *ctx, int64_t id, const char *kind, int64_t p
     if (err == GH_OK)
         err = tenant_known(ctx, &t, &known);
     if (err == GH_ENOTFOUND ||
-        (err == GH_OK && (!known || !is_kind(&t, kind) || (parent != 0 && t.parent_id != parent))))
+        (err == GH_OK && (!known || t.kind != kind || (parent != 0 && t.parent_id != parent))))
         return gh_fail(ctx, GH_EINVAL, field, detail);
     return err;
 }
@@ -92,19 +87,19 @@ static gh_err check_access(gh_ctx *ctx, const gh_user *u)
         return gh_fail(ctx, GH_EINVAL, "access.account_ids",
                        "select at least one platform account, or \"all\"");
     for (size_t i = 0; ac->level == GH_ACCESS_ACCOUNT && i < ac->ids.n && err == GH_OK; i++)
-        err = expect_tenant(ctx, ac->ids.v[i], "platform_account", u->provider_id,
+        err = expect_tenant(ctx, ac->ids.v[i], GH_TENANT_PLATFORM_ACCOUNT, u->provider_id,
                             "access.account_ids",
                             "not a platform account of the user's service provider");
     if (ac->level != GH_ACCESS_SUB_ACCOUNT || err != GH_OK)
         return err;
-    err =
-        expect_tenant(ctx, ac->account_id, "platform_account", u->provider_id, "access.account_ids",
-                      "not a platform account of the user's service provider");
+    err = expect_tenant(ctx, ac->account_id, GH_TENANT_PLATFORM_ACCOUNT, u->provider_id,
+                        "access.account_ids",
+                        "not a platform account of the user's service provider");
     if (err == GH_OK && !ac->all && ac->ids.n == 0)
         return gh_fail(ctx, GH_EINVAL, "access.sub_account_ids",
                        "select at least one sub-account, or \"all\"");
     for (size_t i = 0; i < ac->ids.n && err == GH_OK; i++)
-        err = expect_tenant(ctx, ac->ids.v[i], "sub_account", ac->account_id,
+        err = expect_tenant(ctx, ac->ids.v[i], GH_TENANT_SUB_ACCOUNT, ac->account_id,
                             "access.sub_account_ids",
                             "not a sub-account of the chosen platform account");
     return err;
@@ -125,7 +120,7 @@ static gh_err check_roles(gh_ctx *ctx, const gh_user *u, bool *pu)
             return err;
         if ((err = gh_core_check_grant(ctx, r.permissions, "role_ids")) != GH_OK)
             return err;
-        *pu |= strcmp(r.kind, "platform_user") == 0;
+        *pu |= r.kind == GH_ROLE_PLATFORM_USER;
     }
     return GH_OK;
 }
@@ -146,7 +141,7 @@ static gh_err check_groups(gh_ctx *ctx, const gh_user *u, bool *pu)
             err = gh_store_role_get(ctx->db, ctx->a, g.role_ids.v[j], &r);
             if (err == GH_OK)
                 err = gh_core_check_grant(ctx, r.permissions, "group_ids");
-            *pu |= err == GH_OK && strcmp(r.kind, "platform_user") == 0;
+            *pu |= err == GH_OK && r.kind == GH_ROLE_PLATFORM_USER;
         }
         if (err != GH_OK)
             return err;
@@ -173,7 +168,7 @@ static gh_err check_user(gh_ctx *ctx, const gh_user *u)
 {
     gh_err err = check_profile(ctx, u);
     if (err == GH_OK && u->provider_id != 0)
-        err = expect_tenant(ctx, u->provider_id, "service_provider", 0, "provider_id",
+        err = expect_tenant(ctx, u->provider_id, GH_TENANT_SERVICE_PROVIDER, 0, "provider_id",
                             "no such service provider");
     if (err == GH_OK)
         err = check_access(ctx, u);

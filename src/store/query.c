@@ -196,3 +196,15 @@ gh_signin_stage gh_store_stage_from(const char *s)
     gh_signin_stage v = GH_STAGE_PASSWORD;
     return gh_signin_stage_parse(s, &v) ? v : GH_STAGE_PASSWORD;
 }
+
+gh_tenant_kind gh_store_tenant_kind_from(const char *s)
+{
+    gh_tenant_kind v = GH_TENANT_SUB_ACCOUNT;
+    return gh_tenant_kind_parse(s, &v) ? v : GH_TENANT_SUB_ACCOUNT;
+}
+
+gh_role_kind gh_store_role_kind_from(const char *s)
+{
+    gh_role_kind v = GH_ROLE_PLATFORM_USER;
+    return gh_role_kind_parse(s, &v) ? v : GH_ROLE_PLATFORM_USER;
+}

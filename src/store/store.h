@@ -110,8 +110,8 @@ gh_err gh_store_tenant_get(gh_db *db, gh_arena *a, int64_t id, gh_tenant *out) G
 gh_err gh_store_tenant_visible(gh_db *db, const gh_principal *viewer, int64_t id,
                                bool *visible) GH_MUST_USE;
 gh_err gh_store_tenant_list(gh_db *db, gh_arena *a, const gh_principal *viewer, int64_t parent_id,
-                            const char *kind, int limit, int64_t after_id, gh_tenant **items,
-                            size_t *n) GH_MUST_USE;
+                            const gh_tenant_kind *kind, int limit, int64_t after_id,
+                            gh_tenant **items, size_t *n) GH_MUST_USE;
 /* Whether anything still refers to the tenant (children, users, roles, groups). */
 gh_err gh_store_tenant_in_use(gh_db *db, int64_t id, bool *in_use) GH_MUST_USE;
 

@@ -88,7 +88,7 @@ static gh_ids ids2(gh_arena *a, int64_t v, int64_t w)
     return (gh_ids){p, 2};
 }
 
-static int64_t create_tenant(fx *x, const char *kind, int64_t parent, const char *name)
+static int64_t create_tenant(fx *x, gh_tenant_kind kind, int64_t parent, const char *name)
 {
     gh_ctx c = ctx_as(x, &x->sys);
     gh_tenant in = {.kind = kind, .parent_id = parent, .name = name}, out;
@@ -96,7 +96,7 @@ static int64_t create_tenant(fx *x, const char *kind, int64_t parent, const char
     return out.id;
 }
 
-static int64_t create_role(fx *x, int64_t provider, const char *name, const char *kind,
+static int64_t create_role(fx *x, int64_t provider, const char *name, gh_role_kind kind,
                            uint64_t perms)
 {
     gh_ctx c = ctx_as(x, &x->sys);
@@ -129,20 +129,21 @@ static int setup(void **state)
     x->db = x->t.db;
     x->a = gh_arena_new();
     x->sys = gh_core_system_principal();
-    x->p1 = create_tenant(x, "service_provider", 0, "P1");
-    x->p2 = create_tenant(x, "service_provider", 0, "P2");
-    x->a1 = create_tenant(x, "platform_account", x->p1, "A1");
-    x->a2 = create_tenant(x, "platform_account", x->p1, "A2");
-    x->a3 = create_tenant(x, "platform_account", x->p2, "A3");
-    x->s11 = create_tenant(x, "sub_account", x->a1, "S11");
-    x->s12 = create_tenant(x, "sub_account", x->a1, "S12");
-    x->s21 = create_tenant(x, "sub_account", x->a2, "S21");
-    x->r_admin = create_role(x, x->p1, "P1 admin", "service_provider", ADMIN_PERMS);
-    x->r_acc = create_role(x, x->p1, "P1 account admin", "platform_account", GH_PERM_USERS_ALL);
-    x->r_user = create_role(x, x->p1, "P1 user", "platform_user", GH_PERM(USERS_READ));
-    x->r_staff = create_role(x, x->p1, "P1 staff", "service_provider", GH_PERM(USERS_READ));
-    x->r_p2 = create_role(x, x->p2, "P2 user", "platform_user", GH_PERM(USERS_READ));
-    x->r_power = create_role(x, 0, "Settings", "service_provider", GH_PERM(SETTINGS_UPDATE));
+    x->p1 = create_tenant(x, GH_TENANT_SERVICE_PROVIDER, 0, "P1");
+    x->p2 = create_tenant(x, GH_TENANT_SERVICE_PROVIDER, 0, "P2");
+    x->a1 = create_tenant(x, GH_TENANT_PLATFORM_ACCOUNT, x->p1, "A1");
+    x->a2 = create_tenant(x, GH_TENANT_PLATFORM_ACCOUNT, x->p1, "A2");
+    x->a3 = create_tenant(x, GH_TENANT_PLATFORM_ACCOUNT, x->p2, "A3");
+    x->s11 = create_tenant(x, GH_TENANT_SUB_ACCOUNT, x->a1, "S11");
+    x->s12 = create_tenant(x, GH_TENANT_SUB_ACCOUNT, x->a1, "S12");
+    x->s21 = create_tenant(x, GH_TENANT_SUB_ACCOUNT, x->a2, "S21");
+    x->r_admin = create_role(x, x->p1, "P1 admin", GH_ROLE_SERVICE_PROVIDER, ADMIN_PERMS);
+    x->r_acc =
+        create_role(x, x->p1, "P1 account admin", GH_ROLE_PLATFORM_ACCOUNT, GH_PERM_USERS_ALL);
+    x->r_user = create_role(x, x->p1, "P1 user", GH_ROLE_PLATFORM_USER, GH_PERM(USERS_READ));
+    x->r_staff = create_role(x, x->p1, "P1 staff", GH_ROLE_SERVICE_PROVIDER, GH_PERM(USERS_READ));
+    x->r_p2 = create_role(x, x->p2, "P2 user", GH_ROLE_PLATFORM_USER, GH_PERM(USERS_READ));
+    x->r_power = create_role(x, 0, "Settings", GH_ROLE_SERVICE_PROVIDER, GH_PERM(SETTINGS_UPDATE));
     gh_ctx c = ctx_as(x, &x->sys);
     gh_group g = {.provider_id = x->p1,
                   .name = "Power",
@@ -710,7 +711,7 @@ static gh_principal scoped_admin(fx *x, const char *name, gh_access access, int6
 static void scope_rule_matches_visibility(void **state)
 {
     fx *x = *state;
-    int64_t r_sub = create_role(x, x->p1, "P1 sub admin", "platform_user", GH_PERM_USERS_ALL);
+    int64_t r_sub = create_role(x, x->p1, "P1 sub admin", GH_ROLE_PLATFORM_USER, GH_PERM_USERS_ALL);
     const gh_access sub_s11 = {
         .level = GH_ACCESS_SUB_ACCOUNT, .account_id = x->a1, .ids = ids1(x->a, x->s11)};
     const gh_access acc_all = {.level = GH_ACCESS_ACCOUNT, .all = true};
@@ -947,9 +948,9 @@ static void tenant_rules(void **state)
     gh_audit_entry *rows = NULL;
 
     /* providers: the platform only */
-    gh_tenant in = {.kind = "service_provider", .name = "P3"};
+    gh_tenant in = {.kind = GH_TENANT_SERVICE_PROVIDER, .name = "P3"};
     assert_int_equal(gh_core_tenant_create(&c, &in, &out), GH_OK);
-    assert_string_equal(out.kind, "service_provider");
+    assert_int_equal(out.kind, GH_TENANT_SERVICE_PROVIDER);
     assert_int_equal(out.parent_id, 0);
     assert_int_equal(audit_rows(x, "tenant.create", out.id, &rows), 1);
     assert_int_equal(rows[0].provider_id, out.id);
@@ -960,7 +961,7 @@ static void tenant_rules(void **state)
     EXPECT_FAIL(gh_core_tenant_create(&c, &in, &out), c, GH_EINVAL, "parent_id");
 
     /* accounts: under a provider, by the platform or that provider's admin */
-    in = (gh_tenant){.kind = "platform_account", .parent_id = x->p1, .name = "A4"};
+    in = (gh_tenant){.kind = GH_TENANT_PLATFORM_ACCOUNT, .parent_id = x->p1, .name = "A4"};
     assert_int_equal(gh_core_tenant_create(&ca, &in, &out), GH_OK);
     assert_int_equal(out.parent_id, x->p1);
     assert_int_equal(out.provider_id, x->p1);
@@ -984,11 +985,12 @@ static void tenant_rules(void **state)
     EXPECT_FAIL(gh_core_tenant_create(&c, &in, &out), c, GH_EINVAL, "name");
     in.name = "bad\nname";
     EXPECT_FAIL(gh_core_tenant_create(&c, &in, &out), c, GH_EINVAL, "name");
-    in = (gh_tenant){.kind = "galaxy", .parent_id = x->p1, .name = "G"};
+    in = (gh_tenant){
+        .kind = (gh_tenant_kind)7, /* outside the list */ .parent_id = x->p1, .name = "G"};
     EXPECT_FAIL(gh_core_tenant_create(&c, &in, &out), c, GH_EINVAL, "kind");
 
     /* sub-accounts: under an account, by down to that account's admin */
-    in = (gh_tenant){.kind = "sub_account", .parent_id = x->a1, .name = "S13"};
+    in = (gh_tenant){.kind = GH_TENANT_SUB_ACCOUNT, .parent_id = x->a1, .name = "S13"};
     assert_int_equal(gh_core_tenant_create(&cc, &in, &out), GH_OK);
     assert_int_equal(out.parent_id, x->a1);
     assert_int_equal(out.provider_id, x->p1);
@@ -1026,7 +1028,7 @@ static void role_rules(void **state)
     gh_role in = {.provider_id = x->p2,
                   .name = "Reader",
                   .description = "reads users",
-                  .kind = "platform_user",
+                  .kind = GH_ROLE_PLATFORM_USER,
                   .permissions = GH_PERM(USERS_READ)};
     EXPECT_FAIL(gh_core_role_create(&ca, &in, &out), ca, GH_EFORBIDDEN, "provider_id");
     in.provider_id = 0; /* global roles belong to the platform */
@@ -1035,13 +1037,13 @@ static void role_rules(void **state)
     in.permissions = GH_PERM(USERS_READ) | GH_PERM(SETTINGS_UPDATE);
     EXPECT_FAIL(gh_core_role_create(&ca, &in, &out), ca, GH_EFORBIDDEN, "permissions");
     in.permissions = GH_PERM(USERS_READ);
-    in.kind = "superhero";
+    in.kind = (gh_role_kind)7; /* outside the list */
     EXPECT_FAIL(gh_core_role_create(&ca, &in, &out), ca, GH_EINVAL, "kind");
-    in.kind = "platform_user";
+    in.kind = GH_ROLE_PLATFORM_USER;
     in.name = "P1 user"; /* taken */
     EXPECT_FAIL(gh_core_role_create(&ca, &in, &out), ca, GH_ECONFLICT, "name");
     in.name = "Reader";
-    in.kind = "service_provider";
+    in.kind = GH_ROLE_SERVICE_PROVIDER;
     assert_int_equal(gh_core_role_create(&ca, &in, &out), GH_OK);
     assert_int_equal(out.provider_id, x->p1);
     assert_int_equal(out.permissions, GH_PERM(USERS_READ));

@@ -42,7 +42,7 @@ static int teardown(void **state)
     return 0;
 }
 
-static int64_t mk_tenant(gh_db *db, const char *kind, int64_t parent, int64_t provider,
+static int64_t mk_tenant(gh_db *db, gh_tenant_kind kind, int64_t parent, int64_t provider,
                          const char *name)
 {
     gh_tenant t = {.kind = kind,
@@ -58,20 +58,20 @@ static int64_t mk_tenant(gh_db *db, const char *kind, int64_t parent, int64_t pr
 
 static int64_t mk_provider(gh_db *db, const char *name)
 {
-    return mk_tenant(db, "service_provider", 0, 0, name);
+    return mk_tenant(db, GH_TENANT_SERVICE_PROVIDER, 0, 0, name);
 }
 
 static int64_t mk_account(gh_db *db, int64_t provider, const char *name)
 {
-    return mk_tenant(db, "platform_account", provider, provider, name);
+    return mk_tenant(db, GH_TENANT_PLATFORM_ACCOUNT, provider, provider, name);
 }
 
 static int64_t mk_sub(gh_db *db, int64_t provider, int64_t account, const char *name)
 {
-    return mk_tenant(db, "sub_account", account, provider, name);
+    return mk_tenant(db, GH_TENANT_SUB_ACCOUNT, account, provider, name);
 }
 
-static int64_t mk_role(gh_db *db, int64_t provider, const char *name, const char *kind,
+static int64_t mk_role(gh_db *db, int64_t provider, const char *name, gh_role_kind kind,
                        uint64_t perms)
 {
     gh_role r = {.provider_id = provider,
@@ -183,7 +183,7 @@ static void tenants(void **state)
 
     assert_int_equal(gh_store_tenant_get(x->db, x->a, acc, &t), GH_OK);
     assert_int_equal(t.id, acc);
-    assert_string_equal(t.kind, "platform_account");
+    assert_int_equal(t.kind, GH_TENANT_PLATFORM_ACCOUNT);
     assert_int_equal(t.parent_id, p);
     assert_int_equal(t.provider_id, p);
     assert_string_equal(t.name, "Acme EU");
@@ -191,7 +191,7 @@ static void tenants(void **state)
     assert_int_equal(t.updated_at, 1000);
     assert_int_equal(t.version, 1);
     assert_int_equal(gh_store_tenant_get(x->db, x->a, p, &t), GH_OK);
-    assert_string_equal(t.kind, "service_provider");
+    assert_int_equal(t.kind, GH_TENANT_SERVICE_PROVIDER);
     assert_int_equal(t.parent_id, 0);
     assert_int_equal(t.provider_id, 0);
     assert_int_equal(gh_store_tenant_get(x->db, x->a, 99999, &t), GH_ENOTFOUND);
@@ -199,9 +199,9 @@ static void tenants(void **state)
     /* names are unique among siblings only */
     int64_t id = 0;
     gh_tenant dup = {
-        .kind = "platform_account", .parent_id = p, .provider_id = p, .name = "Acme EU"};
+        .kind = GH_TENANT_PLATFORM_ACCOUNT, .parent_id = p, .provider_id = p, .name = "Acme EU"};
     assert_int_equal(gh_store_tenant_insert(x->db, &dup, &id), GH_ECONFLICT);
-    gh_tenant dup_sp = {.kind = "service_provider", .name = "Acme"};
+    gh_tenant dup_sp = {.kind = GH_TENANT_SERVICE_PROVIDER, .name = "Acme"};
     assert_int_equal(gh_store_tenant_insert(x->db, &dup_sp, &id), GH_ECONFLICT);
     int64_t p2 = mk_provider(x->db, "Other");
     mk_account(x->db, p2, "Acme EU");
@@ -248,7 +248,7 @@ static void tenant_in_use_by_references(void **state)
     assert_false(in_use);
 
     /* a role or a group of the provider */
-    int64_t r = mk_role(x->db, lone, "r", "service_provider", 1);
+    int64_t r = mk_role(x->db, lone, "r", GH_ROLE_SERVICE_PROVIDER, 1);
     assert_int_equal(gh_store_tenant_in_use(x->db, lone, &in_use), GH_OK);
     assert_true(in_use);
     assert_int_equal(gh_store_role_delete(x->db, r), GH_OK);
@@ -289,7 +289,7 @@ static void roles(void **state)
     gh_role in = {.provider_id = p,
                   .name = "Support",
                   .description = "first line",
-                  .kind = "platform_account",
+                  .kind = GH_ROLE_PLATFORM_ACCOUNT,
                   .permissions = GH_PERM(USERS_READ) | GH_PERM(SETTINGS_UPDATE),
                   .created_at = 1000};
     int64_t id = 0;
@@ -299,7 +299,7 @@ static void roles(void **state)
     assert_int_equal(r.provider_id, p);
     assert_string_equal(r.name, "Support");
     assert_string_equal(r.description, "first line");
-    assert_string_equal(r.kind, "platform_account");
+    assert_int_equal(r.kind, GH_ROLE_PLATFORM_ACCOUNT);
     assert_int_equal(r.permissions, GH_PERM(USERS_READ) | GH_PERM(SETTINGS_UPDATE));
     assert_int_equal(r.created_at, 1000);
     assert_int_equal(r.updated_at, 1000);
@@ -360,9 +360,9 @@ static void role_and_group_lists(void **state)
 {
     fx *x = *state;
     int64_t p1 = mk_provider(x->db, "P1"), p2 = mk_provider(x->db, "P2");
-    int64_t rg = mk_role(x->db, 0, "global", "platform_user", 1);
-    int64_t r1 = mk_role(x->db, p1, "p1", "platform_user", 1);
-    int64_t r2 = mk_role(x->db, p2, "p2", "platform_user", 1);
+    int64_t rg = mk_role(x->db, 0, "global", GH_ROLE_PLATFORM_USER, 1);
+    int64_t r1 = mk_role(x->db, p1, "p1", GH_ROLE_PLATFORM_USER, 1);
+    int64_t r2 = mk_role(x->db, p2, "p2", GH_ROLE_PLATFORM_USER, 1);
     int64_t gg = mk_group(x->db, 0, "global", (gh_ids){(int64_t[]){rg}, 1});
     int64_t g1 = mk_group(x->db, p1, "p1", (gh_ids){(int64_t[]){r1, rg}, 2});
     int64_t g2 = mk_group(x->db, p2, "p2", (gh_ids){0});
@@ -408,8 +408,8 @@ static void groups(void **state)
     fx *x = *state;
     gh_group g;
     int64_t p = mk_provider(x->db, "P");
-    int64_t r1 = mk_role(x->db, p, "r1", "platform_user", GH_PERM(USERS_READ));
-    int64_t r2 = mk_role(x->db, p, "r2", "platform_user", GH_PERM(AUDIT_READ));
+    int64_t r1 = mk_role(x->db, p, "r1", GH_ROLE_PLATFORM_USER, GH_PERM(USERS_READ));
+    int64_t r2 = mk_role(x->db, p, "r2", GH_ROLE_PLATFORM_USER, GH_PERM(AUDIT_READ));
     gh_group in = {.provider_id = p,
                    .name = "Ops",
                    .description = "operations",
@@ -483,7 +483,7 @@ static void users(void **state)
     gh_user g;
     int64_t p = mk_provider(x->db, "P");
     int64_t a1 = mk_account(x->db, p, "A1"), a2 = mk_account(x->db, p, "A2");
-    int64_t r = mk_role(x->db, p, "r", "platform_account", 1);
+    int64_t r = mk_role(x->db, p, "r", GH_ROLE_PLATFORM_ACCOUNT, 1);
     int64_t grp = mk_group(x->db, p, "g", (gh_ids){0});
     gh_user u = user_base("Alice.Smith", p);
     u.first_name = "Alice";
@@ -758,8 +758,8 @@ static void user_list_filters(void **state)
     int64_t p1 = mk_provider(x->db, "P1"), p2 = mk_provider(x->db, "P2");
     int64_t a1 = mk_account(x->db, p1, "A1"), a2 = mk_account(x->db, p1, "A2");
     int64_t s1 = mk_sub(x->db, p1, a1, "S1");
-    int64_t r1 = mk_role(x->db, p1, "r1", "platform_user", 1);
-    int64_t r2 = mk_role(x->db, 0, "r2", "platform_user", 2);
+    int64_t r1 = mk_role(x->db, p1, "r1", GH_ROLE_PLATFORM_USER, 1);
+    int64_t r2 = mk_role(x->db, 0, "r2", GH_ROLE_PLATFORM_USER, 2);
     int64_t g1 = mk_group(x->db, p1, "g1", (gh_ids){0});
     int64_t ids[5];
     gh_user u = user_base("u0", p1);
@@ -1086,9 +1086,10 @@ static void tenant_scope(void **state)
     }
     gh_tenant *items = NULL;
     size_t n = 0;
-    assert_int_equal(
-        gh_store_tenant_list(x->db, x->a, &w.who[U_PLAT], w.a1, "sub_account", 50, 0, &items, &n),
-        GH_OK);
+    assert_int_equal(gh_store_tenant_list(x->db, x->a, &w.who[U_PLAT], w.a1,
+                                          &(gh_tenant_kind){GH_TENANT_SUB_ACCOUNT}, 50, 0, &items,
+                                          &n),
+                     GH_OK);
     assert_int_equal(n, 2);
     assert_int_equal(items[0].id, w.s11);
     assert_int_equal(items[1].id, w.s12);
@@ -1257,10 +1258,10 @@ static void tokens(void **state)
     fx *x = *state;
     gh_principal pr;
     int64_t p = mk_provider(x->db, "P");
-    int64_t r_direct = mk_role(x->db, p, "direct", "service_provider", GH_PERM(USERS_READ));
-    int64_t r_group = mk_role(x->db, p, "via group", "service_provider", GH_PERM(AUDIT_READ));
-    int64_t r_global = mk_role(x->db, 0, "global", "service_provider", GH_PERM(ROLES_READ));
-    mk_role(x->db, p, "unused", "service_provider", GH_PERM(TENANTS_READ));
+    int64_t r_direct = mk_role(x->db, p, "direct", GH_ROLE_SERVICE_PROVIDER, GH_PERM(USERS_READ));
+    int64_t r_group = mk_role(x->db, p, "via group", GH_ROLE_SERVICE_PROVIDER, GH_PERM(AUDIT_READ));
+    int64_t r_global = mk_role(x->db, 0, "global", GH_ROLE_SERVICE_PROVIDER, GH_PERM(ROLES_READ));
+    mk_role(x->db, p, "unused", GH_ROLE_SERVICE_PROVIDER, GH_PERM(TENANTS_READ));
     int64_t g = mk_group(x->db, p, "g", (gh_ids){(int64_t[]){r_group, r_global}, 2});
     gh_user u = user_base("Holder", p);
     u.role_ids = (gh_ids){(int64_t[]){r_direct}, 1};
