@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "audit/audit.h"
+#include "http/encode.h"
 #include "auth/auth.h"
 #include "auth/hashpool.h"
 #include "auth/policy.h"

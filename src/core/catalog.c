@@ -80,8 +80,8 @@ static gh_err tenant_create_tx(gh_ctx *ctx, const gh_tenant *in, gh_tenant *out)
         err = gh_store_tenant_get(ctx->db, ctx->a, t.id, out);
     if (err == GH_OK)
         err = gh_core_audit(ctx, "tenant.create", "tenant", t.id, 0,
-                            t.provider_id ? t.provider_id : t.id, NULL,
-                            gh_json_text(ctx->a, gh_json_tenant(out)));
+                            t.provider_id ? t.provider_id : t.id, GH_AUDIT_NOTHING,
+                            GH_AUDIT_OF_TENANT(out));
     return err;
 }
 
@@ -122,7 +122,7 @@ static gh_err tenant_change_tx(gh_ctx *ctx, int64_t id, const char *name, int64_
             err = gh_store_tenant_delete(ctx->db, id);
         return err != GH_OK ? err
                             : gh_core_audit(ctx, "tenant.delete", "tenant", id, 0, provider,
-                                            gh_json_text(ctx->a, gh_json_tenant(&cur)), NULL);
+                                            GH_AUDIT_OF_TENANT(&cur), GH_AUDIT_NOTHING);
     }
     if ((err = check_name(ctx, name)) != GH_OK)
         return err;
@@ -133,8 +133,7 @@ static gh_err tenant_change_tx(gh_ctx *ctx, int64_t id, const char *name, int64_
         err = gh_store_tenant_get(ctx->db, ctx->a, id, out);
     if (err == GH_OK)
         err = gh_core_audit(ctx, "tenant.update", "tenant", id, 0, provider,
-                            gh_json_text(ctx->a, gh_json_tenant(&cur)),
-                            gh_json_text(ctx->a, gh_json_tenant(out)));
+                            GH_AUDIT_OF_TENANT(&cur), GH_AUDIT_OF_TENANT(out));
     return err;
 }
 
@@ -209,8 +208,8 @@ static gh_err role_write_tx(gh_ctx *ctx, const gh_role *in, int64_t expect_versi
         err = gh_store_role_get(ctx->db, ctx->a, r.id, out);
     if (err == GH_OK)
         err = gh_core_audit(ctx, create ? "role.create" : "role.update", "role", r.id, 0,
-                            r.provider_id, create ? NULL : gh_json_text(ctx->a, gh_json_role(&cur)),
-                            gh_json_text(ctx->a, gh_json_role(out)));
+                            r.provider_id, create ? GH_AUDIT_NOTHING : GH_AUDIT_OF_ROLE(&cur),
+                            GH_AUDIT_OF_ROLE(out));
     return err;
 }
 
@@ -252,7 +251,7 @@ static gh_err role_delete_tx(gh_ctx *ctx, int64_t id)
     err = gh_store_role_delete(ctx->db, id);
     if (err == GH_OK)
         err = gh_core_audit(ctx, "role.delete", "role", id, 0, cur.provider_id,
-                            gh_json_text(ctx->a, gh_json_role(&cur)), NULL);
+                            GH_AUDIT_OF_ROLE(&cur), GH_AUDIT_NOTHING);
     return err;
 }
 
@@ -343,10 +342,9 @@ static gh_err group_write_tx(gh_ctx *ctx, const gh_group *in, int64_t expect_ver
     if (err == GH_OK)
         err = gh_store_group_get(ctx->db, ctx->a, ctx->who, g.id, out);
     if (err == GH_OK)
-        err =
-            gh_core_audit(ctx, create ? "group.create" : "group.update", "group", g.id, 0,
-                          g.provider_id, create ? NULL : gh_json_text(ctx->a, gh_json_group(&cur)),
-                          gh_json_text(ctx->a, gh_json_group(out)));
+        err = gh_core_audit(ctx, create ? "group.create" : "group.update", "group", g.id, 0,
+                            g.provider_id, create ? GH_AUDIT_NOTHING : GH_AUDIT_OF_GROUP(&cur),
+                            GH_AUDIT_OF_GROUP(out));
     return err;
 }
 
@@ -382,7 +380,7 @@ static gh_err group_delete_tx(gh_ctx *ctx, int64_t id)
     err = gh_store_group_delete(ctx->db, id);
     if (err == GH_OK)
         err = gh_core_audit(ctx, "group.delete", "group", id, 0, cur.provider_id,
-                            gh_json_text(ctx->a, gh_json_group(&cur)), NULL);
+                            GH_AUDIT_OF_GROUP(&cur), GH_AUDIT_NOTHING);
     return err;
 }
 

@@ -2,7 +2,6 @@
 #ifndef GH_CORE_INTERNAL_H
 #define GH_CORE_INTERNAL_H
 
-#include "audit/audit.h"
 #include "core/core.h"
 #include "core/model.h"
 

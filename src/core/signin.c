@@ -74,14 +74,14 @@ static gh_principal self_of(const gh_credentials *c)
 
 /* Records an audit row in its own transaction, acting as the signing-in user. */
 static void audit_alone(gh_ctx *ctx, const char *action, const gh_credentials *c,
-                        const char *detail_json)
+                        gh_audit_obj detail)
 {
     gh_principal self = c != NULL ? self_of(c) : (gh_principal){.username = "unknown"};
     const gh_principal *saved = ctx->who;
     ctx->who = &self;
     if (gh_db_begin(ctx->db) == GH_OK &&
         gh_core_finish(ctx, gh_core_audit(ctx, action, "user", self.user_id, self.user_id,
-                                          self.provider_id, NULL, detail_json)) != GH_OK)
+                                          self.provider_id, GH_AUDIT_NOTHING, detail)) != GH_OK)
         gh_log("error", "audit_failed", "action", action, NULL);
     ctx->who = saved;
 }
@@ -117,10 +117,10 @@ static gh_err count_failure(gh_ctx *ctx, const gh_credentials *c, const char *fa
         if (err == GH_OK)
             err =
                 gh_core_audit(ctx, "login.failure", "user", c->user_id, c->user_id, c->provider_id,
-                              NULL, gh_arena_printf(ctx->a, "{\"factor\":\"%s\"}", factor));
+                              GH_AUDIT_NOTHING, GH_AUDIT_DETAIL_OF(.factor = factor));
         if (err == GH_OK && banned_now)
             err = gh_core_audit(ctx, "user.ban", "user", c->user_id, c->user_id, c->provider_id,
-                                NULL, NULL);
+                                GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
         err = gh_core_finish(ctx, err);
     }
     ctx->who = saved;
@@ -160,17 +160,20 @@ gh_err gh_signin_finish(gh_ctx *ctx, gh_signin *s, bool password_ok, const char 
 {
     gh_credentials *c = &s->cred;
     if (!s->found) {
-        audit_alone(ctx, "login.failure", NULL, "{\"factor\":\"password\",\"known\":false}");
+        audit_alone(ctx, "login.failure", NULL,
+                    GH_AUDIT_DETAIL_OF(.factor = "password", .known = GH_AUDIT_FALSE));
         return refused(ctx);
     }
     if (c->banned_until > ctx->now) {
-        audit_alone(ctx, "login.failure", c, "{\"factor\":\"password\",\"banned\":true}");
+        audit_alone(ctx, "login.failure", c,
+                    GH_AUDIT_DETAIL_OF(.factor = "password", .banned = GH_AUDIT_TRUE));
         return refused(ctx);
     }
     if (!password_ok)
         return count_failure(ctx, c, "password");
     if (!can_sign_in(c, ctx->now)) {
-        audit_alone(ctx, "login.failure", c, "{\"factor\":\"password\",\"blocked\":true}");
+        audit_alone(ctx, "login.failure", c,
+                    GH_AUDIT_DETAIL_OF(.factor = "password", .blocked = GH_AUDIT_TRUE));
         return refused(ctx);
     }
     gh_principal self = self_of(c);
@@ -186,7 +189,8 @@ gh_err gh_signin_finish(gh_ctx *ctx, gh_signin *s, bool password_ok, const char 
         !can_sign_in(&fresh, ctx->now)) {
         gh_db_rollback(ctx->db);
         ctx->who = saved;
-        audit_alone(ctx, "login.failure", c, "{\"factor\":\"password\",\"blocked\":true}");
+        audit_alone(ctx, "login.failure", c,
+                    GH_AUDIT_DETAIL_OF(.factor = "password", .blocked = GH_AUDIT_TRUE));
         return refused(ctx);
     }
     if (err == GH_OK) {
@@ -204,9 +208,8 @@ gh_err gh_signin_finish(gh_ctx *ctx, gh_signin *s, bool password_ok, const char 
             err = gh_store_set_last_login(ctx->db, c->user_id, ctx->now);
         if (err == GH_OK)
             err = gh_core_audit(ctx, "login.success", "user", c->user_id, c->user_id,
-                                c->provider_id, NULL,
-                                gh_arena_printf(ctx->a, "{\"factor\":\"password\",\"next\":\"%s\"}",
-                                                gh_signin_stage_name(next)));
+                                c->provider_id, GH_AUDIT_NOTHING,
+                                GH_AUDIT_DETAIL_OF(.factor = "password", .next = &next));
         err = gh_core_finish(ctx, err);
     }
     ctx->who = saved;
@@ -223,9 +226,8 @@ static gh_err advance(gh_ctx *ctx, const gh_session *sess, const gh_credentials 
         err = gh_store_set_last_login(ctx->db, c->user_id, ctx->now);
     if (err == GH_OK)
         err = gh_core_audit(
-            ctx, "login.success", "user", c->user_id, c->user_id, c->provider_id, NULL,
-            gh_arena_printf(ctx->a, "{\"factor\":\"%s\",\"next\":\"%s\"}",
-                            gh_signin_stage_name(passed), gh_signin_stage_name(*next)));
+            ctx, "login.success", "user", c->user_id, c->user_id, c->provider_id, GH_AUDIT_NOTHING,
+            GH_AUDIT_DETAIL_OF(.factor = gh_signin_stage_name(passed), .next = next));
     return err;
 }
 
@@ -257,8 +259,9 @@ static gh_err check_totp(const char *sealed, const char *code, int64_t now, int6
 static gh_err totp_blocked(gh_ctx *ctx, const gh_credentials *c)
 {
     audit_alone(ctx, "login.failure", c,
-                c->banned_until > ctx->now ? "{\"factor\":\"totp\",\"banned\":true}"
-                                           : "{\"factor\":\"totp\",\"blocked\":true}");
+                c->banned_until > ctx->now
+                    ? GH_AUDIT_DETAIL_OF(.factor = "totp", .banned = GH_AUDIT_TRUE)
+                    : GH_AUDIT_DETAIL_OF(.factor = "totp", .blocked = GH_AUDIT_TRUE));
     return refused(ctx);
 }
 
@@ -318,7 +321,7 @@ gh_err gh_signin_password_changed(gh_ctx *ctx, const gh_session *sess, const cha
     c.must_change_password = false;
     if (err == GH_OK)
         err = gh_core_audit(ctx, "user.password_change", "user", c.user_id, c.user_id,
-                            c.provider_id, NULL, NULL);
+                            c.provider_id, GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
     if (err == GH_OK)
         err = advance(ctx, sess, &c, GH_STAGE_CHANGE_PASSWORD, next);
     return gh_core_finish(ctx, err);
@@ -351,7 +354,7 @@ gh_err gh_session_end(gh_ctx *ctx, const gh_session *sess)
     err = gh_store_session_delete(ctx->db, sess->user_id, sess->id, NULL);
     if (err == GH_OK)
         err = gh_core_audit(ctx, "session.end", "session", sess->id, sess->user_id,
-                            ctx->who->provider_id, NULL, NULL);
+                            ctx->who->provider_id, GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
     return gh_core_finish(ctx, err);
 }
 
@@ -414,12 +417,13 @@ gh_err gh_totp_enrol_start(gh_ctx *ctx, const gh_session *sess, const gh_reauth 
         err = gh_fail(ctx, GH_EINVAL, "code", "this code was used already; wait for the next one");
     if (err == GH_OK)
         err = gh_store_totp_pending(ctx->db, ctx->who->user_id, sealed);
-    const char *detail = !c.mfa_enrolled ? NULL
-                         : step > 0      ? "{\"replace\":true,\"proof\":\"code\"}"
-                                         : "{\"replace\":true,\"proof\":\"password\"}";
+    gh_audit_obj detail =
+        !c.mfa_enrolled
+            ? GH_AUDIT_NOTHING
+            : GH_AUDIT_DETAIL_OF(.replace = GH_AUDIT_TRUE, .proof = step > 0 ? "code" : "password");
     if (err == GH_OK)
         err = gh_core_audit(ctx, "totp.enrol_start", "user", ctx->who->user_id, ctx->who->user_id,
-                            ctx->who->provider_id, NULL, detail);
+                            ctx->who->provider_id, GH_AUDIT_NOTHING, detail);
     return gh_core_finish(ctx, err);
 }
 
@@ -460,7 +464,7 @@ gh_err gh_totp_enrol_confirm(gh_ctx *ctx, const gh_session *sess, const char *co
         err = advance(ctx, sess, &c, GH_STAGE_ENROLL_TOTP, next);
     if (err == GH_OK)
         err = gh_core_audit(ctx, replaced ? "totp.replaced" : "totp.enrolled", "user", c.user_id,
-                            c.user_id, c.provider_id, NULL, NULL);
+                            c.user_id, c.provider_id, GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
     err = gh_core_finish(ctx, err);
     if (err == GH_OK)
         *recovery_codes = shown;
@@ -489,7 +493,7 @@ gh_err gh_password_change_own(gh_ctx *ctx, const gh_session *sess, bool current_
         err = gh_core_end_credentials(ctx, c.user_id, sess != NULL ? sess->id : 0);
     if (err == GH_OK)
         err = gh_core_audit(ctx, "user.password_change", "user", c.user_id, c.user_id,
-                            c.provider_id, NULL, NULL);
+                            c.provider_id, GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
     return gh_core_finish(ctx, err);
 }
 
@@ -498,11 +502,12 @@ void gh_signin_throttled(gh_ctx *ctx, const char *factor, int64_t retry_after)
     static const gh_principal nobody = {.username = "unknown"};
     const gh_principal *saved = ctx->who, *who = saved != NULL ? saved : &nobody;
     ctx->who = who;
-    const char *detail = gh_arena_printf(ctx->a, "{\"factor\":\"%s\",\"retry_after\":%lld}", factor,
-                                         (long long)retry_after);
+    gh_audit_obj detail =
+        GH_AUDIT_DETAIL_OF(.factor = factor, .retry_after = GH_AUDIT_INT(retry_after));
     if (gh_db_begin(ctx->db) == GH_OK &&
-        gh_core_finish(ctx, gh_core_audit(ctx, "login.throttled", "user", who->user_id,
-                                          who->user_id, who->provider_id, NULL, detail)) != GH_OK)
+        gh_core_finish(ctx,
+                       gh_core_audit(ctx, "login.throttled", "user", who->user_id, who->user_id,
+                                     who->provider_id, GH_AUDIT_NOTHING, detail)) != GH_OK)
         gh_log("error", "audit_failed", "action", "login.throttled", NULL);
     ctx->who = saved;
 }

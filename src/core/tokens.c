@@ -31,9 +31,9 @@ gh_err gh_core_token_create(gh_ctx *ctx, const char *username, const char *name,
     if (err == GH_OK)
         err = gh_store_token_insert(ctx->db, u.id, name, hash, ctx->now, expires_at, &tid);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "token.create", "user", u.id, u.id, u.provider_id, NULL,
-                            gh_arena_printf(ctx->a, "{\"id\":%lld,\"expires_at\":%lld}",
-                                            (long long)tid, (long long)expires_at));
+        err = gh_core_audit(
+            ctx, "token.create", "user", u.id, u.id, u.provider_id, GH_AUDIT_NOTHING,
+            GH_AUDIT_DETAIL_OF(.id = GH_AUDIT_INT(tid), .expires_at = GH_AUDIT_INT(expires_at)));
     err = gh_core_finish(ctx, err);
     if (err == GH_OK) {
         *token = gh_arena_strdup(ctx->a, tok);
@@ -93,8 +93,8 @@ static gh_err revoke_in_tx(gh_ctx *ctx, int64_t user_id, int64_t token_id)
     if (err == GH_OK && count == 0)
         return gh_fail(ctx, GH_ENOTFOUND, NULL, "no such token");
     if (err == GH_OK) /* the token's id, never its value (L3) */
-        err = gh_core_audit(ctx, "token.revoke", "user", user_id, user_id, u.provider_id, NULL,
-                            gh_arena_printf(ctx->a, "{\"id\":%lld}", (long long)token_id));
+        err = gh_core_audit(ctx, "token.revoke", "user", user_id, user_id, u.provider_id,
+                            GH_AUDIT_NOTHING, GH_AUDIT_DETAIL_OF(.id = GH_AUDIT_INT(token_id)));
     return err;
 }
 

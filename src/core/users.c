@@ -318,8 +318,8 @@ gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
     if (err == GH_OK)
         err = gh_store_user_get(ctx->db, ctx->a, id, out);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "user.create", "user", id, id, u.provider_id, NULL,
-                            gh_json_text(ctx->a, gh_json_user(out)));
+        err = gh_core_audit(ctx, "user.create", "user", id, id, u.provider_id, GH_AUDIT_NOTHING,
+                            GH_AUDIT_OF_USER(out));
     if (err == GH_OK && pw == NULL) /* invited: the onboarding e-mail, in this transaction */
         err = gh_core_onboarding_issue(ctx, out, "create");
     if (err == GH_OK && pw == NULL)
@@ -369,8 +369,7 @@ static gh_err update_in_tx(gh_ctx *ctx, const gh_user *in, int64_t expect_versio
         err = gh_store_user_get(ctx->db, ctx->a, cur.id, out);
     if (err == GH_OK)
         err = gh_core_audit(ctx, "user.update", "user", cur.id, cur.id, cur.provider_id,
-                            gh_json_text(ctx->a, gh_json_user(&cur)),
-                            gh_json_text(ctx->a, gh_json_user(out)));
+                            GH_AUDIT_OF_USER(&cur), GH_AUDIT_OF_USER(out));
     /* enforced single sign-on or disabled login: the password sessions and tokens end now */
     err = err == GH_OK ? gh_core_user_edited(ctx, &cur, out) : err;
     /* two-factor just became required for an active user without a device: tell them */
@@ -462,8 +461,7 @@ static gh_err act_in_tx(gh_ctx *ctx, int64_t id, gh_user_action action)
         err = gh_store_user_get(ctx->db, ctx->a, id, &after);
     if (err == GH_OK)
         err = gh_core_audit(ctx, actions[action].audit, "user", id, id, cur.provider_id,
-                            gh_json_text(ctx->a, gh_json_user(&cur)),
-                            gh_json_text(ctx->a, gh_json_user(&after)));
+                            GH_AUDIT_OF_USER(&cur), GH_AUDIT_OF_USER(&after));
     if (err == GH_OK && actions[action].notice != NULL && after.status == GH_STATUS_ACTIVE)
         err = gh_core_mail_queue(ctx, &after, actions[action].notice, NULL);
     return err;
@@ -500,8 +498,8 @@ static gh_err revoke_in_tx(gh_ctx *ctx, int64_t id, int64_t sid)
     if (err == GH_OK && sid > 0 && count == 0)
         return gh_fail(ctx, GH_ENOTFOUND, NULL, "no such session");
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "session.revoke", "user", id, id, u.provider_id, NULL,
-                            gh_arena_printf(ctx->a, "{\"sessions\":%lld}", (long long)count));
+        err = gh_core_audit(ctx, "session.revoke", "user", id, id, u.provider_id, GH_AUDIT_NOTHING,
+                            GH_AUDIT_DETAIL_OF(.sessions = GH_AUDIT_INT(count)));
     return err;
 }
 

@@ -4,7 +4,7 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "audit/audit.h"
+#include "http/encode.h"
 #include "auth/throttle.h"
 #include "core/model.h"
 #include "core/signin.h"

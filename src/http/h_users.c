@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit/audit.h"
+#include "http/encode.h"
 #include "core/model.h"
 #include "http/http.h"
 #include "http/limits.h"
