@@ -19,7 +19,7 @@
 #include <time.h>
 
 #include "auth/auth.h"
-#include "core/perms.h"
+#include "core/model.h"
 #include "db/db.h"
 #include "store/store.h"
 
@@ -382,7 +382,7 @@ static const char *const account_names[] = {
 };
 static const char *const sub_names[] = {"Production", "Staging", "Sandbox", "Analytics"};
 
-static gh_err add_tenant(gh_db *db, const char *kind, int64_t parent, int64_t prov,
+static gh_err add_tenant(gh_db *db, gh_tenant_kind kind, int64_t parent, int64_t prov,
                          const char *name, int64_t now, int64_t *id)
 {
     gh_tenant t = {.kind = kind,
@@ -393,7 +393,7 @@ static gh_err add_tenant(gh_db *db, const char *kind, int64_t parent, int64_t pr
     return gh_store_tenant_insert(db, &t, id);
 }
 
-static gh_err add_role(gh_db *db, int64_t prov, const char *name, const char *kind, uint64_t perms,
+static gh_err add_role(gh_db *db, int64_t prov, const char *name, gh_role_kind kind, uint64_t perms,
                        int64_t now, int64_t *id)
 {
     gh_role r = {.provider_id = prov,
@@ -421,24 +421,25 @@ static gh_err make_providers(gh_db *db, provider *pv, int np, int64_t now)
             snprintf(name, sizeof name, "Provider %d", p + 1);
             pv[p].domain = NULL; /* personal addresses only */
         }
-        err = add_tenant(db, "service_provider", 0, 0, name, now, &pv[p].id);
+        err = add_tenant(db, GH_TENANT_SERVICE_PROVIDER, 0, 0, name, now, &pv[p].id);
         pv[p].n_accounts = 6 + (int)rnd_below(7);
         pv[p].n_subs = 2 + (int)rnd_below(3);
         for (int a = 0; a < pv[p].n_accounts && err == GH_OK; a++) {
-            err = add_tenant(db, "platform_account", pv[p].id, pv[p].id, account_names[a], now,
-                             &pv[p].accounts[a]);
+            err = add_tenant(db, GH_TENANT_PLATFORM_ACCOUNT, pv[p].id, pv[p].id, account_names[a],
+                             now, &pv[p].accounts[a]);
             for (int s = 0; s < pv[p].n_subs && err == GH_OK; s++)
-                err = add_tenant(db, "sub_account", pv[p].accounts[a], pv[p].id, sub_names[s], now,
-                                 &pv[p].subs[a][s]);
+                err = add_tenant(db, GH_TENANT_SUB_ACCOUNT, pv[p].accounts[a], pv[p].id,
+                                 sub_names[s], now, &pv[p].subs[a][s]);
         }
         if (err == GH_OK)
-            err = add_role(db, pv[p].id, "Viewer", "platform_account", read, now, &pv[p].roles[0]);
+            err = add_role(db, pv[p].id, "Viewer", GH_ROLE_PLATFORM_ACCOUNT, read, now,
+                           &pv[p].roles[0]);
         if (err == GH_OK)
-            err = add_role(db, pv[p].id, "Operator", "platform_account", read | GH_PERM_USERS_ALL,
-                           now, &pv[p].roles[1]);
+            err = add_role(db, pv[p].id, "Operator", GH_ROLE_PLATFORM_ACCOUNT,
+                           read | GH_PERM_USERS_ALL, now, &pv[p].roles[1]);
         if (err == GH_OK)
-            err = add_role(db, pv[p].id, "Platform user", "platform_user", GH_PERM(USERS_READ), now,
-                           &pv[p].roles[2]);
+            err = add_role(db, pv[p].id, "Platform user", GH_ROLE_PLATFORM_USER,
+                           GH_PERM(USERS_READ), now, &pv[p].roles[2]);
     }
     if (err == GH_OK)
         err = gh_db_commit(db);

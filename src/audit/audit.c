@@ -1,15 +1,13 @@
-/* See audit.h. */
+/* See audit.h. The snapshot encoders below mirror http/encode.c key for key: the stored text
+ * must stay what the audit API has always returned. */
 #include "audit/audit.h"
 
+#include <jansson.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "core/perms.h"
 #include "util/clock.h"
 
-static const char *const level_names[] = {"platform", "provider", "account", "sub_account"};
-
-json_t *gh_json_time(int64_t t)
+static json_t *time_json(int64_t t)
 {
     if (t == 0)
         return json_null();
@@ -18,7 +16,7 @@ json_t *gh_json_time(int64_t t)
     return json_string(buf);
 }
 
-json_t *gh_json_ids(const gh_ids *ids)
+static json_t *ids_json(const gh_ids *ids)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < ids->n; i++)
@@ -38,13 +36,13 @@ static json_t *opt_str(const char *s)
 
 static json_t *access_json(const gh_access *ac)
 {
-    json_t *o = json_pack("{s:s}", "level", level_names[ac->level]);
+    json_t *o = json_pack("{s:s}", "level", gh_access_level_name(ac->level));
     if (ac->level == GH_ACCESS_ACCOUNT)
-        json_object_set_new(o, "account_ids", ac->all ? json_string("all") : gh_json_ids(&ac->ids));
+        json_object_set_new(o, "account_ids", ac->all ? json_string("all") : ids_json(&ac->ids));
     if (ac->level == GH_ACCESS_SUB_ACCOUNT) {
         json_object_set_new(o, "account_ids", json_pack("[I]", (json_int_t)ac->account_id));
         json_object_set_new(o, "sub_account_ids",
-                            ac->all ? json_string("all") : gh_json_ids(&ac->ids));
+                            ac->all ? json_string("all") : ids_json(&ac->ids));
         json_object_set_new(o, "sub_account_count", json_integer(ac->sub_account_count));
     }
     return o;
@@ -65,34 +63,34 @@ static json_t *onboarding_json(const gh_onboarding *o)
                            ? json_pack("{s:s, s:o, s:I}", "state", o->delivery, "error",
                                        opt_str(o->error), "attempts", (json_int_t)o->attempts)
                            : json_null();
-    return json_pack("{s:s, s:o, s:o, s:o}", "state", state, "sent_at", gh_json_time(o->sent_at),
-                     "expires_at", gh_json_time(sent ? o->expires_at : 0), "delivery", delivery);
+    return json_pack("{s:s, s:o, s:o, s:o}", "state", state, "sent_at", time_json(o->sent_at),
+                     "expires_at", time_json(sent ? o->expires_at : 0), "delivery", delivery);
 }
 
-json_t *gh_json_user(const gh_user *u)
+static json_t *user_json(const gh_user *u)
 {
     json_t *o = json_pack(
         "{s:I, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:o, s:b, s:b}",
         "id", (json_int_t)u->id, "provider_id", opt_id(u->provider_id), "username", u->username,
         "first_name", u->first_name, "last_name", u->last_name, "email", u->email, "phone",
         u->phone, "language", u->language, "timezone", u->timezone, "country", u->country, "status",
-        u->status, "login_enabled", u->login_enabled, "enforce_sso", u->enforce_sso, "sso_source",
-        opt_str(u->sso_source), "sso_id", opt_str(u->sso_id), "mfa_required", u->mfa_required,
-        "mfa_enrolled", u->mfa_enrolled);
-    json_object_set_new(o, "banned_until", gh_json_time(u->banned_until));
-    json_object_set_new(o, "role_ids", gh_json_ids(&u->role_ids));
-    json_object_set_new(o, "group_ids", gh_json_ids(&u->group_ids));
+        gh_user_status_name(u->status), "login_enabled", u->login_enabled, "enforce_sso",
+        u->enforce_sso, "sso_source", opt_str(u->sso_source), "sso_id", opt_str(u->sso_id),
+        "mfa_required", u->mfa_required, "mfa_enrolled", u->mfa_enrolled);
+    json_object_set_new(o, "banned_until", time_json(u->banned_until));
+    json_object_set_new(o, "role_ids", ids_json(&u->role_ids));
+    json_object_set_new(o, "group_ids", ids_json(&u->group_ids));
     json_object_set_new(o, "access", access_json(&u->access));
-    json_object_set_new(o, "last_login_at", gh_json_time(u->last_login_at));
-    json_object_set_new(o, "created_at", gh_json_time(u->created_at));
-    json_object_set_new(o, "updated_at", gh_json_time(u->updated_at));
+    json_object_set_new(o, "last_login_at", time_json(u->last_login_at));
+    json_object_set_new(o, "created_at", time_json(u->created_at));
+    json_object_set_new(o, "updated_at", time_json(u->updated_at));
     json_object_set_new(o, "created_by", opt_id(u->created_by));
     json_object_set_new(o, "updated_by", opt_id(u->updated_by));
     json_object_set_new(o, "onboarding", onboarding_json(&u->onboarding));
     return o;
 }
 
-json_t *gh_json_role(const gh_role *r)
+static json_t *role_json(const gh_role *r)
 {
     json_t *perms = json_array();
     for (int i = 0; i < GH_PERM_COUNT; i++)
@@ -100,58 +98,113 @@ json_t *gh_json_role(const gh_role *r)
             json_array_append_new(perms, json_string(gh_perm_name(i)));
     return json_pack("{s:I, s:o, s:s, s:s, s:s, s:o, s:b, s:o, s:o}", "id", (json_int_t)r->id,
                      "provider_id", opt_id(r->provider_id), "name", r->name, "description",
-                     r->description, "kind", r->kind, "permissions", perms, "mfa_required",
-                     r->mfa_required, "created_at", gh_json_time(r->created_at), "updated_at",
-                     gh_json_time(r->updated_at));
+                     r->description, "kind", gh_role_kind_name(r->kind), "permissions", perms,
+                     "mfa_required", r->mfa_required, "created_at", time_json(r->created_at),
+                     "updated_at", time_json(r->updated_at));
 }
 
-json_t *gh_json_group(const gh_group *g)
+static json_t *group_json(const gh_group *g)
 {
     return json_pack("{s:I, s:o, s:s, s:s, s:o, s:I, s:o, s:o}", "id", (json_int_t)g->id,
                      "provider_id", opt_id(g->provider_id), "name", g->name, "description",
-                     g->description, "role_ids", gh_json_ids(&g->role_ids), "member_count",
-                     (json_int_t)g->member_count, "created_at", gh_json_time(g->created_at),
-                     "updated_at", gh_json_time(g->updated_at));
+                     g->description, "role_ids", ids_json(&g->role_ids), "member_count",
+                     (json_int_t)g->member_count, "created_at", time_json(g->created_at),
+                     "updated_at", time_json(g->updated_at));
 }
 
-json_t *gh_json_tenant(const gh_tenant *t)
+static json_t *tenant_json(const gh_tenant *t)
 {
     return json_pack("{s:I, s:s, s:o, s:o, s:s, s:o, s:o}", "id", (json_int_t)t->id, "kind",
-                     t->kind, "parent_id", opt_id(t->parent_id), "provider_id",
-                     opt_id(strcmp(t->kind, "service_provider") == 0 ? t->id : t->provider_id),
-                     "name", t->name, "created_at", gh_json_time(t->created_at), "updated_at",
-                     gh_json_time(t->updated_at));
+                     gh_tenant_kind_name(t->kind), "parent_id", opt_id(t->parent_id), "provider_id",
+                     opt_id(t->kind == GH_TENANT_SERVICE_PROVIDER ? t->id : t->provider_id), "name",
+                     t->name, "created_at", time_json(t->created_at), "updated_at",
+                     time_json(t->updated_at));
 }
 
-static json_t *parsed_or_null(const char *text)
+static void set_str(json_t *o, const char *key, const char *v)
 {
-    json_t *j = text != NULL ? json_loads(text, 0, NULL) : NULL;
-    return j != NULL ? j : json_null();
+    if (v != NULL)
+        json_object_set_new(o, key, json_string(v));
 }
 
-json_t *gh_json_audit(const gh_audit_entry *e)
+static void set_bool(json_t *o, const char *key, gh_audit_bool v)
 {
-    return json_pack("{s:I, s:o, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:s, s:o, s:o}", "id",
-                     (json_int_t)e->id, "at", gh_json_time(e->at), "actor_id", opt_id(e->actor_id),
-                     "actor", e->actor, "action", e->action, "target_type", e->target_type,
-                     "target_id", opt_id(e->target_id), "target_user_id", opt_id(e->target_user_id),
-                     "provider_id", opt_id(e->provider_id), "outcome", e->outcome, "ip", e->ip,
-                     "request_id", e->request_id, "before", parsed_or_null(e->before_json), "after",
-                     parsed_or_null(e->after_json));
+    if (v != GH_AUDIT_UNSET)
+        json_object_set_new(o, key, json_boolean(v == GH_AUDIT_TRUE));
 }
 
-char *gh_json_text(gh_arena *a, json_t *j)
+static void set_int(json_t *o, const char *key, gh_audit_int v)
 {
+    if (v.set)
+        json_object_set_new(o, key, json_integer(v.v));
+}
+
+/* The keys in the order of gh_audit_detail, each only when set. */
+static json_t *detail_json(const gh_audit_detail *d)
+{
+    json_t *o = json_object();
+    set_str(o, "factor", d->factor);
+    if (d->next != NULL)
+        set_str(o, "next", gh_signin_stage_name(*d->next));
+    set_bool(o, "known", d->known);
+    set_bool(o, "banned", d->banned);
+    set_bool(o, "blocked", d->blocked);
+    set_bool(o, "replace", d->replace);
+    set_str(o, "proof", d->proof);
+    set_int(o, "retry_after", d->retry_after);
+    set_int(o, "sessions", d->sessions);
+    set_int(o, "id", d->id);
+    set_int(o, "expires_at", d->expires_at);
+    set_int(o, "link_id", d->link_id);
+    set_int(o, "setup_link_id", d->setup_link_id);
+    set_bool(o, "sent", d->sent);
+    set_str(o, "reason", d->reason);
+    set_int(o, "message_id", d->message_id);
+    set_str(o, "kind", d->kind);
+    set_int(o, "attempts", d->attempts);
+    set_str(o, "error", d->error);
+    return o;
+}
+
+char *gh_audit_snapshot(gh_arena *a, gh_audit_obj o)
+{
+    json_t *j = NULL;
+    switch (o.kind) {
+    case GH_AUDIT_USER:
+        j = user_json(o.user);
+        break;
+    case GH_AUDIT_ROLE:
+        j = role_json(o.role);
+        break;
+    case GH_AUDIT_GROUP:
+        j = group_json(o.group);
+        break;
+    case GH_AUDIT_TENANT:
+        j = tenant_json(o.tenant);
+        break;
+    case GH_AUDIT_DETAIL:
+        j = detail_json(o.detail);
+        break;
+    case GH_AUDIT_NONE:
+        return NULL;
+    }
     if (j == NULL)
         return NULL;
     char *s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
     json_decref(j);
-    char *copy = gh_arena_strdup(a, s);
+    char *copy = s != NULL ? gh_arena_strdup(a, s) : NULL;
     free(s);
     return copy;
 }
 
-gh_err gh_audit_record(gh_db *db, const gh_audit_entry *e)
+gh_err gh_audit_record(gh_db *db, gh_arena *a, const gh_audit_entry *e, gh_audit_obj before,
+                       gh_audit_obj after)
 {
-    return gh_store_audit_insert(db, e);
+    gh_audit_entry row = *e;
+    row.before_json = gh_audit_snapshot(a, before);
+    row.after_json = gh_audit_snapshot(a, after);
+    if ((before.kind != GH_AUDIT_NONE && row.before_json == NULL) ||
+        (after.kind != GH_AUDIT_NONE && row.after_json == NULL))
+        return GH_ENOMEM; /* fail closed: a change is not committed without its record */
+    return gh_store_audit_insert(db, &row);
 }

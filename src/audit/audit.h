@@ -1,26 +1,87 @@
-/* The audit trail and the canonical JSON form of domain objects. The same snapshot functions
- * give the before/after of audit rows and the bodies http/ sends, so the two never disagree and
- * neither can leak a hash (gh_user carries none). Thread-safe; results live in the arena. */
+/* The audit trail. Callers hand typed snapshots (a user, role, group or tenant as it was before
+ * and is after a change) or a typed detail of an event (a sign-in step, a token, a link...);
+ * audit/ alone turns them into the stored before_json/after_json text, so core/ never sees JSON.
+ * The stored text is the canonical compact JSON that the audit API returns parsed: a snapshot
+ * encodes an object exactly as the API's response body does (http/encode.c; a unit test checks
+ * that the two agree), and it never carries a hash (gh_user holds none). Thread-safe; text lives
+ * in the caller's arena. */
 #ifndef GH_AUDIT_AUDIT_H
 #define GH_AUDIT_AUDIT_H
 
-#include <jansson.h>
-
 #include "store/store.h"
 
-/* New JSON values; the caller owns the reference. */
-json_t *gh_json_user(const gh_user *u);
-json_t *gh_json_role(const gh_role *r);
-json_t *gh_json_group(const gh_group *g);
-json_t *gh_json_tenant(const gh_tenant *t);
-json_t *gh_json_audit(const gh_audit_entry *e);
-json_t *gh_json_time(int64_t t); /* RFC 3339, or null for 0 */
-json_t *gh_json_ids(const gh_ids *ids);
+/* An optional number or flag of a detail; unset ones are left out of the stored text. */
+typedef struct gh_audit_int {
+    bool set;
+    int64_t v;
+} gh_audit_int;
+#define GH_AUDIT_INT(x) ((gh_audit_int){true, (x)})
+typedef enum { GH_AUDIT_UNSET, GH_AUDIT_FALSE, GH_AUDIT_TRUE } gh_audit_bool;
 
-/* Compact text of j copied into the arena; steals the reference. NULL j gives NULL. */
-char *gh_json_text(gh_arena *a, json_t *j);
+/* What an event that changes no object records, as one JSON object whose keys come in this
+ * order, each only when set (strings: when not NULL). Never a secret: a token or link is named by
+ * its id. */
+typedef struct gh_audit_detail {
+    const char *factor; /* sign-in: the factor checked (password, totp, recovery_code...) */
+    const gh_signin_stage *next; /* sign-in: the step that follows */
+    gh_audit_bool known;         /* sign-in: false for an unknown username */
+    gh_audit_bool banned;        /* sign-in: refused because the account is banned */
+    gh_audit_bool blocked;       /* sign-in: refused because the account cannot sign in */
+    gh_audit_bool replace;       /* two-factor enrolment replacing an enrolled device */
+    const char *proof;           /* ... confirmed with: password or code */
+    gh_audit_int retry_after;    /* throttled: seconds until a retry can succeed */
+    gh_audit_int sessions;       /* sessions ended */
+    gh_audit_int id;             /* an API token's id */
+    gh_audit_int expires_at;     /* an API token's expiry (0: never) */
+    gh_audit_int link_id;        /* an onboarding or reset link */
+    gh_audit_int setup_link_id;  /* the set-up link that created the first administrator */
+    gh_audit_bool sent;          /* password reset requested: whether an e-mail goes */
+    const char *reason;          /* ... and why not */
+    gh_audit_int message_id;     /* mail: the outbox message */
+    const char *kind;            /* mail: the message's kind */
+    gh_audit_int attempts;       /* mail: delivery attempts so far */
+    const char *error;           /* mail: the last SMTP error */
+} gh_audit_detail;
 
-/* Appends a row; the caller's transaction makes it atomic with the change it records. */
-gh_err gh_audit_record(gh_db *db, const gh_audit_entry *e) GH_MUST_USE;
+typedef enum {
+    GH_AUDIT_NONE, /* stored as NULL */
+    GH_AUDIT_USER,
+    GH_AUDIT_ROLE,
+    GH_AUDIT_GROUP,
+    GH_AUDIT_TENANT,
+    GH_AUDIT_DETAIL,
+} gh_audit_kind;
+
+/* One before or after of an audit row; the pointer it holds must stay valid for the call. */
+typedef struct gh_audit_obj {
+    gh_audit_kind kind;
+    union {
+        const gh_user *user;
+        const gh_role *role;
+        const gh_group *group;
+        const gh_tenant *tenant;
+        const gh_audit_detail *detail;
+    };
+} gh_audit_obj;
+
+#define GH_AUDIT_NOTHING      ((gh_audit_obj){.kind = GH_AUDIT_NONE})
+#define GH_AUDIT_OF_USER(p)   ((gh_audit_obj){.kind = GH_AUDIT_USER, .user = (p)})
+#define GH_AUDIT_OF_ROLE(p)   ((gh_audit_obj){.kind = GH_AUDIT_ROLE, .role = (p)})
+#define GH_AUDIT_OF_GROUP(p)  ((gh_audit_obj){.kind = GH_AUDIT_GROUP, .group = (p)})
+#define GH_AUDIT_OF_TENANT(p) ((gh_audit_obj){.kind = GH_AUDIT_TENANT, .tenant = (p)})
+#define GH_AUDIT_OF_DETAIL(p) ((gh_audit_obj){.kind = GH_AUDIT_DETAIL, .detail = (p)})
+/* A detail written in place: GH_AUDIT_DETAIL_OF(.factor = "totp", .banned = GH_AUDIT_TRUE). */
+#define GH_AUDIT_DETAIL_OF(...)                                                                    \
+    ((gh_audit_obj){.kind = GH_AUDIT_DETAIL, .detail = &(gh_audit_detail){__VA_ARGS__}})
+
+/* The stored text of o (compact JSON in the arena), or NULL for GH_AUDIT_NONE or when memory ran
+ * out. */
+char *gh_audit_snapshot(gh_arena *a, gh_audit_obj o);
+
+/* Appends the row e with before and after serialised into its before_json/after_json (whatever
+ * e held there is replaced); the caller's transaction makes it atomic with the change it
+ * records. */
+gh_err gh_audit_record(gh_db *db, gh_arena *a, const gh_audit_entry *e, gh_audit_obj before,
+                       gh_audit_obj after) GH_MUST_USE;
 
 #endif

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "audit/audit.h"
+#include "http/encode.h"
 #include "auth/auth.h"
 #include "auth/hashpool.h"
 #include "auth/policy.h"
@@ -401,25 +401,21 @@ static int cmd_user(const char *verb, const char *ref, const opts *o)
         return 1;
     gh_err err = GH_OK;
     gh_user u;
-    static const char *const statuses[] = {"active", "invited", "disabled", "banned", "deleted"};
-    bool status_ok = o->status == NULL;
-    for (size_t i = 0; i < 5 && !status_ok; i++)
-        status_ok = strcmp(o->status, statuses[i]) == 0;
-    if (!status_ok) {
+    gh_user_list_status status = GH_LIST_LIVE;
+    if (o->status != NULL && !gh_user_list_status_parse(o->status, &status)) {
         fputs("gatehouse: --status takes active, invited, disabled, banned or deleted\n", stderr);
         close_ctx(&ctx);
         return 2;
     }
     if (strcmp(verb, "list") == 0) {
-        gh_user_filter f = {.q = o->q,
-                            .status = o->status,
-                            .limit = o->limit > 0 && o->limit <= 1000 ? o->limit : 20};
+        gh_user_filter f = {
+            .q = o->q, .status = status, .limit = o->limit > 0 && o->limit <= 1000 ? o->limit : 20};
         gh_user_page page;
         err = gh_core_user_list(&ctx, &f, &page);
         for (size_t i = 0; err == GH_OK && i < page.n; i++)
             printf("%lld\t%s\t%s %s\t%s\t%s\n", (long long)page.items[i].id, page.items[i].username,
                    page.items[i].first_name, page.items[i].last_name, page.items[i].email,
-                   page.items[i].status);
+                   gh_user_status_name(page.items[i].status));
     } else if (strcmp(verb, "show") == 0) {
         if ((err = find_user(&ctx, ref, &u)) == GH_OK) {
             printf("%s\n", gh_json_text(ctx.a, gh_json_user(&u)));

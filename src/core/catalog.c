@@ -13,18 +13,18 @@ static gh_err check_name(gh_ctx *ctx, const char *name)
 
 /* The access level needed to manage a tenant of this kind: providers belong to the platform,
  * accounts to their provider's admins, sub-accounts to their account's admins. */
-static gh_access_level manager_level(const char *kind)
+static gh_access_level manager_level(gh_tenant_kind kind)
 {
-    if (strcmp(kind, "service_provider") == 0)
+    if (kind == GH_TENANT_SERVICE_PROVIDER)
         return GH_ACCESS_PLATFORM;
-    if (strcmp(kind, "platform_account") == 0)
+    if (kind == GH_TENANT_PLATFORM_ACCOUNT)
         return GH_ACCESS_PROVIDER;
     return GH_ACCESS_ACCOUNT;
 }
 
 /* Whether ctx->who may manage a tenant of kind under `anchor` (the tenant itself or its parent),
  * i.e. has a level at least manager_level(kind) and sees the anchor. */
-static gh_err check_manage(gh_ctx *ctx, const char *kind, int64_t anchor)
+static gh_err check_manage(gh_ctx *ctx, gh_tenant_kind kind, int64_t anchor)
 {
     if (ctx->who->access.level > manager_level(kind))
         return gh_fail(ctx, GH_EFORBIDDEN, NULL, "your access level cannot manage this tenant");
@@ -41,34 +41,34 @@ static gh_err tenant_create_tx(gh_ctx *ctx, const gh_tenant *in, gh_tenant *out)
 {
     gh_tenant t = *in, parent;
     static const struct {
-        const char *kind, *parent_kind;
-    } rules[] = {{"service_provider", NULL},
-                 {"platform_account", "service_provider"},
-                 {"sub_account", "platform_account"}};
-    size_t k = 0;
-    while (k < 3 && strcmp(rules[k].kind, t.kind) != 0)
-        k++;
-    if (k == 3)
+        bool has_parent;
+        gh_tenant_kind parent_kind;
+    } rules[] = {[GH_TENANT_SERVICE_PROVIDER] = {false, GH_TENANT_SERVICE_PROVIDER},
+                 [GH_TENANT_PLATFORM_ACCOUNT] = {true, GH_TENANT_SERVICE_PROVIDER},
+                 [GH_TENANT_SUB_ACCOUNT] = {true, GH_TENANT_PLATFORM_ACCOUNT}};
+    size_t k = (size_t)t.kind; /* http/ parsed it; a value outside the list is refused too */
+    if (k >= sizeof rules / sizeof *rules)
         return gh_fail(ctx, GH_EINVAL, "kind",
                        "use service_provider, platform_account or sub_account");
     gh_err err = check_name(ctx, t.name);
     if (err != GH_OK)
         return err;
-    if (rules[k].parent_kind == NULL && t.parent_id != 0)
+    if (!rules[k].has_parent && t.parent_id != 0)
         return gh_fail(ctx, GH_EINVAL, "parent_id", "a service provider has no parent");
-    if (rules[k].parent_kind != NULL) {
+    if (rules[k].has_parent) {
         if (t.parent_id == 0)
             return gh_fail(ctx, GH_EINVAL, "parent_id", "choose the parent tenant");
         if ((err = check_manage(ctx, t.kind, t.parent_id)) != GH_OK)
             return err;
         err = gh_store_tenant_get(ctx->db, ctx->a, t.parent_id, &parent);
-        if (err == GH_OK && strcmp(parent.kind, rules[k].parent_kind) != 0)
+        bool account = t.kind == GH_TENANT_PLATFORM_ACCOUNT;
+        if (err == GH_OK && parent.kind != rules[k].parent_kind)
             return gh_fail(ctx, GH_EINVAL, "parent_id",
-                           k == 1 ? "the parent must be a service provider"
-                                  : "the parent must be a platform account");
+                           account ? "the parent must be a service provider"
+                                   : "the parent must be a platform account");
         if (err != GH_OK)
             return err;
-        t.provider_id = k == 1 ? parent.id : parent.provider_id;
+        t.provider_id = account ? parent.id : parent.provider_id;
     } else if ((err = check_manage(ctx, t.kind, 0)) != GH_OK) {
         return err;
     }
@@ -80,8 +80,8 @@ static gh_err tenant_create_tx(gh_ctx *ctx, const gh_tenant *in, gh_tenant *out)
         err = gh_store_tenant_get(ctx->db, ctx->a, t.id, out);
     if (err == GH_OK)
         err = gh_core_audit(ctx, "tenant.create", "tenant", t.id, 0,
-                            t.provider_id ? t.provider_id : t.id, NULL,
-                            gh_json_text(ctx->a, gh_json_tenant(out)));
+                            t.provider_id ? t.provider_id : t.id, GH_AUDIT_NOTHING,
+                            GH_AUDIT_OF_TENANT(out));
     return err;
 }
 
@@ -122,7 +122,7 @@ static gh_err tenant_change_tx(gh_ctx *ctx, int64_t id, const char *name, int64_
             err = gh_store_tenant_delete(ctx->db, id);
         return err != GH_OK ? err
                             : gh_core_audit(ctx, "tenant.delete", "tenant", id, 0, provider,
-                                            gh_json_text(ctx->a, gh_json_tenant(&cur)), NULL);
+                                            GH_AUDIT_OF_TENANT(&cur), GH_AUDIT_NOTHING);
     }
     if ((err = check_name(ctx, name)) != GH_OK)
         return err;
@@ -133,8 +133,7 @@ static gh_err tenant_change_tx(gh_ctx *ctx, int64_t id, const char *name, int64_
         err = gh_store_tenant_get(ctx->db, ctx->a, id, out);
     if (err == GH_OK)
         err = gh_core_audit(ctx, "tenant.update", "tenant", id, 0, provider,
-                            gh_json_text(ctx->a, gh_json_tenant(&cur)),
-                            gh_json_text(ctx->a, gh_json_tenant(out)));
+                            GH_AUDIT_OF_TENANT(&cur), GH_AUDIT_OF_TENANT(out));
     return err;
 }
 
@@ -152,8 +151,6 @@ gh_err gh_core_tenant_delete(gh_ctx *ctx, int64_t id)
     return err != GH_OK ? err : gh_core_finish(ctx, tenant_change_tx(ctx, id, NULL, 0, NULL));
 }
 
-static const char *const role_kinds[] = {"service_provider", "platform_account", "platform_user"};
-
 static gh_err check_role(gh_ctx *ctx, const gh_role *r)
 {
     gh_err err = check_name(ctx, r->name);
@@ -161,10 +158,8 @@ static gh_err check_role(gh_ctx *ctx, const gh_role *r)
         return err;
     if (!gh_valid_text(r->description))
         return gh_fail(ctx, GH_EINVAL, "description", "control characters are not allowed");
-    bool kind_ok = false;
-    for (size_t i = 0; i < 3; i++)
-        kind_ok |= strcmp(r->kind, role_kinds[i]) == 0;
-    if (!kind_ok)
+    /* http/ parsed it; a value outside the list is refused too */
+    if ((size_t)r->kind > GH_ROLE_PLATFORM_USER)
         return gh_fail(ctx, GH_EINVAL, "kind",
                        "use service_provider, platform_account or platform_user");
     if (!gh_core_manages_provider(ctx->who, r->provider_id))
@@ -173,7 +168,7 @@ static gh_err check_role(gh_ctx *ctx, const gh_role *r)
     if (r->provider_id != 0) {
         gh_tenant t;
         err = gh_store_tenant_get(ctx->db, ctx->a, r->provider_id, &t);
-        if (err == GH_ENOTFOUND || (err == GH_OK && strcmp(t.kind, "service_provider") != 0))
+        if (err == GH_ENOTFOUND || (err == GH_OK && t.kind != GH_TENANT_SERVICE_PROVIDER))
             return gh_fail(ctx, GH_EINVAL, "provider_id", "no such service provider");
         if (err != GH_OK)
             return err;
@@ -213,8 +208,8 @@ static gh_err role_write_tx(gh_ctx *ctx, const gh_role *in, int64_t expect_versi
         err = gh_store_role_get(ctx->db, ctx->a, r.id, out);
     if (err == GH_OK)
         err = gh_core_audit(ctx, create ? "role.create" : "role.update", "role", r.id, 0,
-                            r.provider_id, create ? NULL : gh_json_text(ctx->a, gh_json_role(&cur)),
-                            gh_json_text(ctx->a, gh_json_role(out)));
+                            r.provider_id, create ? GH_AUDIT_NOTHING : GH_AUDIT_OF_ROLE(&cur),
+                            GH_AUDIT_OF_ROLE(out));
     return err;
 }
 
@@ -256,7 +251,7 @@ static gh_err role_delete_tx(gh_ctx *ctx, int64_t id)
     err = gh_store_role_delete(ctx->db, id);
     if (err == GH_OK)
         err = gh_core_audit(ctx, "role.delete", "role", id, 0, cur.provider_id,
-                            gh_json_text(ctx->a, gh_json_role(&cur)), NULL);
+                            GH_AUDIT_OF_ROLE(&cur), GH_AUDIT_NOTHING);
     return err;
 }
 
@@ -333,7 +328,7 @@ static gh_err group_write_tx(gh_ctx *ctx, const gh_group *in, int64_t expect_ver
     if (g.provider_id != 0 && create) {
         gh_tenant t;
         err = gh_store_tenant_get(ctx->db, ctx->a, g.provider_id, &t);
-        if (err == GH_ENOTFOUND || (err == GH_OK && strcmp(t.kind, "service_provider") != 0))
+        if (err == GH_ENOTFOUND || (err == GH_OK && t.kind != GH_TENANT_SERVICE_PROVIDER))
             return gh_fail(ctx, GH_EINVAL, "provider_id", "no such service provider");
         if (err != GH_OK)
             return err;
@@ -347,10 +342,9 @@ static gh_err group_write_tx(gh_ctx *ctx, const gh_group *in, int64_t expect_ver
     if (err == GH_OK)
         err = gh_store_group_get(ctx->db, ctx->a, ctx->who, g.id, out);
     if (err == GH_OK)
-        err =
-            gh_core_audit(ctx, create ? "group.create" : "group.update", "group", g.id, 0,
-                          g.provider_id, create ? NULL : gh_json_text(ctx->a, gh_json_group(&cur)),
-                          gh_json_text(ctx->a, gh_json_group(out)));
+        err = gh_core_audit(ctx, create ? "group.create" : "group.update", "group", g.id, 0,
+                            g.provider_id, create ? GH_AUDIT_NOTHING : GH_AUDIT_OF_GROUP(&cur),
+                            GH_AUDIT_OF_GROUP(out));
     return err;
 }
 
@@ -386,7 +380,7 @@ static gh_err group_delete_tx(gh_ctx *ctx, int64_t id)
     err = gh_store_group_delete(ctx->db, id);
     if (err == GH_OK)
         err = gh_core_audit(ctx, "group.delete", "group", id, 0, cur.provider_id,
-                            gh_json_text(ctx->a, gh_json_group(&cur)), NULL);
+                            GH_AUDIT_OF_GROUP(&cur), GH_AUDIT_NOTHING);
     return err;
 }
 
@@ -396,7 +390,7 @@ gh_err gh_core_group_delete(gh_ctx *ctx, int64_t id)
     return err != GH_OK ? err : gh_core_finish(ctx, group_delete_tx(ctx, id));
 }
 
-gh_err gh_core_tenant_list(gh_ctx *ctx, int64_t parent_id, const char *kind, int limit,
+gh_err gh_core_tenant_list(gh_ctx *ctx, int64_t parent_id, const gh_tenant_kind *kind, int limit,
                            int64_t after_id, gh_tenant **items, size_t *n)
 {
     return gh_store_tenant_list(ctx->db, ctx->a, ctx->who, parent_id, kind, limit, after_id, items,

@@ -90,8 +90,8 @@ static const char *outcome_of(const char *action)
 }
 
 gh_err gh_core_audit(gh_ctx *ctx, const char *action, const char *target_type, int64_t target_id,
-                     int64_t target_user_id, int64_t provider_id, const char *before,
-                     const char *after)
+                     int64_t target_user_id, int64_t provider_id, gh_audit_obj before,
+                     gh_audit_obj after)
 {
     gh_audit_entry e = {
         .at = ctx->now,
@@ -105,10 +105,8 @@ gh_err gh_core_audit(gh_ctx *ctx, const char *action, const char *target_type, i
         .outcome = outcome_of(action),
         .ip = ctx->ip,
         .request_id = ctx->request_id,
-        .before_json = before,
-        .after_json = after,
     };
-    return gh_audit_record(ctx->db, &e);
+    return gh_audit_record(ctx->db, ctx->a, &e, before, after);
 }
 
 void gh_core_audit_denied(gh_ctx *ctx, const char *action)
@@ -126,7 +124,8 @@ void gh_core_audit_denied(gh_ctx *ctx, const char *action)
     };
     if (gh_db_begin(ctx->db) != GH_OK)
         return;
-    if (gh_core_finish(ctx, gh_audit_record(ctx->db, &e)) != GH_OK)
+    if (gh_core_finish(
+            ctx, gh_audit_record(ctx->db, ctx->a, &e, GH_AUDIT_NOTHING, GH_AUDIT_NOTHING)) != GH_OK)
         gh_log("error", "audit_denied_failed", "action", action, NULL);
 }
 
@@ -155,7 +154,7 @@ gh_err gh_core_admin_create(gh_ctx *ctx, const char *username, const char *email
         .language = "en",
         .timezone = "UTC",
         .country = "",
-        .status = "active",
+        .status = GH_STATUS_ACTIVE,
         .login_enabled = true,
         .is_superadmin = true,
         .password_hash = hash,
@@ -175,8 +174,8 @@ gh_err gh_core_admin_create(gh_ctx *ctx, const char *username, const char *email
     if (err == GH_OK) {
         u.id = new_id;
         u.password_hash = NULL;
-        err = gh_core_audit(ctx, "admin.create", "user", new_id, new_id, 0, NULL,
-                            gh_json_text(ctx->a, gh_json_user(&u)));
+        err = gh_core_audit(ctx, "admin.create", "user", new_id, new_id, 0, GH_AUDIT_NOTHING,
+                            GH_AUDIT_OF_USER(&u));
     }
     if (err == GH_OK && guard != NULL)
         err = guard->check(ctx, new_id, guard->arg);

@@ -5,6 +5,7 @@
 #ifndef GH_CORE_CORE_H
 #define GH_CORE_CORE_H
 
+#include "audit/audit.h"
 #include "store/store.h"
 
 typedef struct gh_ctx {
@@ -124,8 +125,9 @@ gh_err gh_core_group_update(gh_ctx *ctx, const gh_group *in, int64_t expect_vers
 gh_err gh_core_group_delete(gh_ctx *ctx, int64_t id) GH_MUST_USE;
 
 /* Lists within ctx->who's scope, paged by id (after_id: the last id of the previous page). A
- * provider_id of -1 means global rows only, 0 no provider filter. */
-gh_err gh_core_tenant_list(gh_ctx *ctx, int64_t parent_id, const char *kind, int limit,
+ * provider_id of -1 means global rows only, 0 no provider filter; kind NULL: tenants of any kind.
+ */
+gh_err gh_core_tenant_list(gh_ctx *ctx, int64_t parent_id, const gh_tenant_kind *kind, int limit,
                            int64_t after_id, gh_tenant **items, size_t *n) GH_MUST_USE;
 gh_err gh_core_role_list(gh_ctx *ctx, int64_t provider_id, int limit, int64_t after_id,
                          gh_role **items, size_t *n) GH_MUST_USE;
@@ -135,10 +137,12 @@ gh_err gh_core_group_list(gh_ctx *ctx, int64_t provider_id, int limit, int64_t a
 gh_err gh_core_audit_list(gh_ctx *ctx, const gh_audit_filter *f, gh_audit_entry **items,
                           size_t *n) GH_MUST_USE;
 
-/* Writes an audit row for a change made in the caller's transaction. */
+/* Writes an audit row for a change made in the caller's transaction, acting as ctx->who: before
+ * and after are typed snapshots (GH_AUDIT_OF_USER(&u)...), a detail (GH_AUDIT_DETAIL_OF(...)) or
+ * GH_AUDIT_NOTHING; audit/ serialises them. */
 gh_err gh_core_audit(gh_ctx *ctx, const char *action, const char *target_type, int64_t target_id,
-                     int64_t target_user_id, int64_t provider_id, const char *before,
-                     const char *after) GH_MUST_USE;
+                     int64_t target_user_id, int64_t provider_id, gh_audit_obj before,
+                     gh_audit_obj after) GH_MUST_USE;
 /* Records a denied authorization in its own transaction (best effort). */
 void gh_core_audit_denied(gh_ctx *ctx, const char *action);
 

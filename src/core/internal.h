@@ -2,9 +2,8 @@
 #ifndef GH_CORE_INTERNAL_H
 #define GH_CORE_INTERNAL_H
 
-#include "audit/audit.h"
 #include "core/core.h"
-#include "core/perms.h"
+#include "core/model.h"
 
 /* Ends the transaction: commits when err is GH_OK (a failed commit is returned), else rolls
  * back. Returns the final error. */

@@ -74,17 +74,17 @@ gh_err gh_core_onboarding_issue(gh_ctx *ctx, const gh_user *u, const char *origi
 static gh_err onboarding_target(gh_ctx *ctx, int64_t id, const char *origin, gh_user *cur)
 {
     gh_err err = gh_store_user_get_visible(ctx->db, ctx->a, ctx->who, id, cur);
-    if (err == GH_OK && strcmp(cur->status, "deleted") == 0)
+    if (err == GH_OK && cur->status == GH_STATUS_DELETED)
         err = GH_ENOTFOUND;
     if (err == GH_ENOTFOUND)
         return gh_fail(ctx, err, NULL, "no such user");
     if (err != GH_OK || (err = gh_core_check_power(ctx, id)) != GH_OK)
         return err;
-    if (strcmp(cur->status, "invited") != 0)
+    if (cur->status != GH_STATUS_INVITED)
         return gh_fail(ctx, GH_ECONFLICT, "status",
                        gh_arena_printf(ctx->a,
                                        "only invited users get onboarding links; this user is %s",
-                                       cur->status));
+                                       gh_user_status_name(cur->status)));
     int64_t count = 0, oldest = 0;
     err = gh_store_link_count(ctx->db, id, "onboarding", origin, ctx->now - 3600, &count, &oldest);
     if (err == GH_OK && count >= GH_RESEND_PER_HOUR) {
@@ -103,7 +103,8 @@ static gh_err resend_in_tx(gh_ctx *ctx, int64_t id, gh_user *out)
     if (err == GH_OK)
         err = gh_core_onboarding_issue(ctx, &cur, "resend");
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "onboarding.resend", "user", id, id, cur.provider_id, NULL, NULL);
+        err = gh_core_audit(ctx, "onboarding.resend", "user", id, id, cur.provider_id,
+                            GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
     if (err == GH_OK)
         err = gh_store_user_get(ctx->db, ctx->a, id, out);
     return err;
@@ -144,8 +145,9 @@ static gh_err copy_in_tx(gh_ctx *ctx, int64_t id, char *token, int64_t *link_id)
     if (err == GH_OK)
         err = gh_store_link_handed(ctx->db, *link_id, hash, ctx->now);
     if (err == GH_OK) /* the audit row names the link, never its token (L3) */
-        err = gh_core_audit(ctx, "onboarding.link_copied", "user", id, id, cur.provider_id, NULL,
-                            gh_arena_printf(ctx->a, "{\"link_id\":%lld}", (long long)*link_id));
+        err =
+            gh_core_audit(ctx, "onboarding.link_copied", "user", id, id, cur.provider_id,
+                          GH_AUDIT_NOTHING, GH_AUDIT_DETAIL_OF(.link_id = GH_AUDIT_INT(*link_id)));
     return err;
 }
 
@@ -207,15 +209,15 @@ gh_err gh_core_link_status(gh_ctx *ctx, const char *purpose, const char *token, 
 /* Why an account may not set its password from a link now (A5); NULL when it may. */
 static const char *account_refusal(const char *purpose, const gh_user *u)
 {
-    if (strcmp(u->status, "deleted") == 0 || strcmp(u->status, "disabled") == 0)
+    if (u->status == GH_STATUS_DELETED || u->status == GH_STATUS_DISABLED)
         return "this account is disabled; ask an administrator";
     if (!u->login_enabled)
         return "this account may not sign in; ask an administrator";
     if (strcmp(purpose, "onboarding") == 0)
-        return strcmp(u->status, "invited") == 0 ? NULL : "onboarding is already complete";
+        return u->status == GH_STATUS_INVITED ? NULL : "onboarding is already complete";
     if (u->enforce_sso)
         return "this account signs in through single sign-on only";
-    return strcmp(u->status, "active") == 0 ? NULL : "this account has no password to reset yet";
+    return u->status == GH_STATUS_ACTIVE ? NULL : "this account has no password to reset yet";
 }
 
 static gh_err check_loaded(gh_ctx *ctx, const char *purpose, const gh_link *l, const gh_user *u)
@@ -261,14 +263,15 @@ static gh_err complete_writes(gh_ctx *ctx, const char *purpose, const gh_link *l
     if (err == GH_OK)
         err = gh_store_user_set_password(ctx->db, u->id, hash, false, ctx->now);
     if (err == GH_OK && onboarding)
-        err = gh_store_user_set_status(ctx->db, u->id, "active", ctx->now, u->id);
+        err = gh_store_user_set_status(ctx->db, u->id, GH_STATUS_ACTIVE, ctx->now, u->id);
     if (err == GH_OK)
         err = gh_store_link_void(ctx->db, u->id, purpose, ctx->now);
     if (err == GH_OK) /* whoever held the old password is out: sessions, tokens (S4, S11) */
         err = gh_core_end_credentials(ctx, u->id, 0);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, onboarding ? "onboarding.completed" : "password_reset.completed",
-                            "user", u->id, u->id, u->provider_id, NULL, NULL);
+        err =
+            gh_core_audit(ctx, onboarding ? "onboarding.completed" : "password_reset.completed",
+                          "user", u->id, u->id, u->provider_id, GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
     return err;
 }
 
@@ -305,9 +308,8 @@ static const char *reset_refusal(const gh_user *u, int64_t count)
 {
     if (u == NULL)
         return "unknown";
-    if (strcmp(u->status, "active") != 0 || !u->login_enabled || u->enforce_sso ||
-        !u->has_password || !gh_mail_address_ok(u->email) ||
-        !gh_mail_header_safe(u->first_name ? u->first_name : "") ||
+    if (u->status != GH_STATUS_ACTIVE || !u->login_enabled || u->enforce_sso || !u->has_password ||
+        !gh_mail_address_ok(u->email) || !gh_mail_header_safe(u->first_name ? u->first_name : "") ||
         !gh_mail_header_safe(u->last_name ? u->last_name : ""))
         return "ineligible";
     return count >= GH_RESET_PER_HOUR ? "rate" : NULL;
@@ -351,9 +353,8 @@ static gh_err reset_slot(gh_ctx *ctx, const gh_user *u)
         err = gh_store_link_insert(ctx->db, &l, &link_id);
     if (err == GH_OK)
         err = gh_core_audit(
-            ctx, "password_reset.requested", "user", uid, uid, m.provider_id, NULL,
-            send ? "{\"sent\":true}"
-                 : gh_arena_printf(ctx->a, "{\"sent\":false,\"reason\":\"%s\"}", refusal));
+            ctx, "password_reset.requested", "user", uid, uid, m.provider_id, GH_AUDIT_NOTHING,
+            GH_AUDIT_DETAIL_OF(.sent = send ? GH_AUDIT_TRUE : GH_AUDIT_FALSE, .reason = refusal));
     return err;
 }
 

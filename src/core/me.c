@@ -27,8 +27,7 @@ static gh_err me_update_in_tx(gh_ctx *ctx, const char *language, const char *tim
     if ((err = gh_store_user_get(ctx->db, ctx->a, cur.id, out)) != GH_OK)
         return err;
     return gh_core_audit(ctx, "user.update_own", "user", cur.id, cur.id, cur.provider_id,
-                         gh_json_text(ctx->a, gh_json_user(&cur)),
-                         gh_json_text(ctx->a, gh_json_user(out)));
+                         GH_AUDIT_OF_USER(&cur), GH_AUDIT_OF_USER(out));
 }
 
 gh_err gh_core_me_update(gh_ctx *ctx, const char *language, const char *timezone, gh_user *out)

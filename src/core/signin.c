@@ -42,32 +42,28 @@ static void make_dummy(void)
     sodium_memzero(pw, sizeof pw);
 }
 
-/* The steps of a sign-in in their only order; each applies to some users. */
-static const char *const stages[] = {"password", "totp", "change_password", "enroll_totp", "done"};
-
-static bool stage_applies(const gh_credentials *c, int i)
+/* The steps of a sign-in come in their only order (GH_SIGNIN_STAGES); each applies to some
+ * users. */
+static bool stage_applies(const gh_credentials *c, gh_signin_stage stage)
 {
-    switch (i) {
-    case 1:
+    switch (stage) {
+    case GH_STAGE_TOTP:
         return c->mfa_enrolled;
-    case 2:
+    case GH_STAGE_CHANGE_PASSWORD:
         return c->must_change_password;
-    case 3:
+    case GH_STAGE_ENROLL_TOTP:
         return c->mfa_required && !c->mfa_enrolled;
     default:
         return true;
     }
 }
 
-static const char *next_stage(const gh_credentials *c, const char *passed)
+static gh_signin_stage next_stage(const gh_credentials *c, gh_signin_stage passed)
 {
-    int i = 0;
-    while (i < 4 && strcmp(stages[i], passed) != 0)
-        i++;
-    for (i++; i < 4; i++)
-        if (stage_applies(c, i))
-            return stages[i];
-    return "done";
+    for (int i = (int)passed + 1; i < GH_STAGE_DONE; i++)
+        if (stage_applies(c, (gh_signin_stage)i))
+            return (gh_signin_stage)i;
+    return GH_STAGE_DONE;
 }
 
 static gh_principal self_of(const gh_credentials *c)
@@ -78,14 +74,14 @@ static gh_principal self_of(const gh_credentials *c)
 
 /* Records an audit row in its own transaction, acting as the signing-in user. */
 static void audit_alone(gh_ctx *ctx, const char *action, const gh_credentials *c,
-                        const char *detail_json)
+                        gh_audit_obj detail)
 {
     gh_principal self = c != NULL ? self_of(c) : (gh_principal){.username = "unknown"};
     const gh_principal *saved = ctx->who;
     ctx->who = &self;
     if (gh_db_begin(ctx->db) == GH_OK &&
         gh_core_finish(ctx, gh_core_audit(ctx, action, "user", self.user_id, self.user_id,
-                                          self.provider_id, NULL, detail_json)) != GH_OK)
+                                          self.provider_id, GH_AUDIT_NOTHING, detail)) != GH_OK)
         gh_log("error", "audit_failed", "action", action, NULL);
     ctx->who = saved;
 }
@@ -121,10 +117,10 @@ static gh_err count_failure(gh_ctx *ctx, const gh_credentials *c, const char *fa
         if (err == GH_OK)
             err =
                 gh_core_audit(ctx, "login.failure", "user", c->user_id, c->user_id, c->provider_id,
-                              NULL, gh_arena_printf(ctx->a, "{\"factor\":\"%s\"}", factor));
+                              GH_AUDIT_NOTHING, GH_AUDIT_DETAIL_OF(.factor = factor));
         if (err == GH_OK && banned_now)
             err = gh_core_audit(ctx, "user.ban", "user", c->user_id, c->user_id, c->provider_id,
-                                NULL, NULL);
+                                GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
         err = gh_core_finish(ctx, err);
     }
     ctx->who = saved;
@@ -133,11 +129,11 @@ static gh_err count_failure(gh_ctx *ctx, const gh_credentials *c, const char *fa
 
 static bool can_sign_in(const gh_credentials *c, int64_t now)
 {
-    return strcmp(c->status, "active") == 0 && c->login_enabled && !c->enforce_sso &&
+    return c->status == GH_STATUS_ACTIVE && c->login_enabled && !c->enforce_sso &&
            c->banned_until <= now;
 }
 
-static gh_err open_session(gh_ctx *ctx, const gh_credentials *c, const char *next,
+static gh_err open_session(gh_ctx *ctx, const gh_credentials *c, gh_signin_stage next,
                            const char *user_agent, gh_signin_result *out)
 {
     char token[GH_TOKEN_CHARS], hash[GH_TOKEN_HASH_CHARS];
@@ -164,23 +160,26 @@ gh_err gh_signin_finish(gh_ctx *ctx, gh_signin *s, bool password_ok, const char 
 {
     gh_credentials *c = &s->cred;
     if (!s->found) {
-        audit_alone(ctx, "login.failure", NULL, "{\"factor\":\"password\",\"known\":false}");
+        audit_alone(ctx, "login.failure", NULL,
+                    GH_AUDIT_DETAIL_OF(.factor = "password", .known = GH_AUDIT_FALSE));
         return refused(ctx);
     }
     if (c->banned_until > ctx->now) {
-        audit_alone(ctx, "login.failure", c, "{\"factor\":\"password\",\"banned\":true}");
+        audit_alone(ctx, "login.failure", c,
+                    GH_AUDIT_DETAIL_OF(.factor = "password", .banned = GH_AUDIT_TRUE));
         return refused(ctx);
     }
     if (!password_ok)
         return count_failure(ctx, c, "password");
     if (!can_sign_in(c, ctx->now)) {
-        audit_alone(ctx, "login.failure", c, "{\"factor\":\"password\",\"blocked\":true}");
+        audit_alone(ctx, "login.failure", c,
+                    GH_AUDIT_DETAIL_OF(.factor = "password", .blocked = GH_AUDIT_TRUE));
         return refused(ctx);
     }
     gh_principal self = self_of(c);
     const gh_principal *saved = ctx->who;
     ctx->who = &self;
-    const char *next = next_stage(c, "password");
+    gh_signin_stage next = next_stage(c, GH_STAGE_PASSWORD);
     gh_credentials fresh;
     gh_err err = gh_db_begin(ctx->db);
     /* The Argon2id check took a while: a ban (parallel wrong passwords) or a disable committed
@@ -190,26 +189,27 @@ gh_err gh_signin_finish(gh_ctx *ctx, gh_signin *s, bool password_ok, const char 
         !can_sign_in(&fresh, ctx->now)) {
         gh_db_rollback(ctx->db);
         ctx->who = saved;
-        audit_alone(ctx, "login.failure", c, "{\"factor\":\"password\",\"blocked\":true}");
+        audit_alone(ctx, "login.failure", c,
+                    GH_AUDIT_DETAIL_OF(.factor = "password", .blocked = GH_AUDIT_TRUE));
         return refused(ctx);
     }
     if (err == GH_OK) {
         /* The count restarts only once every guessable factor passed: were the password step
          * to reset it, someone holding the password could try four codes per sign-in for ever
          * (A4, A10). The TOTP step resets it when it passes. */
-        if (strcmp(next, "totp") != 0)
+        if (next != GH_STAGE_TOTP)
             err = gh_store_login_reset(ctx->db, c->user_id);
         if (err == GH_OK && rehash != NULL)
             err = gh_store_user_set_password(ctx->db, c->user_id, rehash, c->must_change_password,
                                              ctx->now);
         if (err == GH_OK)
             err = open_session(ctx, c, next, user_agent, out);
-        if (err == GH_OK && strcmp(next, "done") == 0)
+        if (err == GH_OK && next == GH_STAGE_DONE)
             err = gh_store_set_last_login(ctx->db, c->user_id, ctx->now);
         if (err == GH_OK)
-            err = gh_core_audit(
-                ctx, "login.success", "user", c->user_id, c->user_id, c->provider_id, NULL,
-                gh_arena_printf(ctx->a, "{\"factor\":\"password\",\"next\":\"%s\"}", next));
+            err = gh_core_audit(ctx, "login.success", "user", c->user_id, c->user_id,
+                                c->provider_id, GH_AUDIT_NOTHING,
+                                GH_AUDIT_DETAIL_OF(.factor = "password", .next = &next));
         err = gh_core_finish(ctx, err);
     }
     ctx->who = saved;
@@ -218,16 +218,16 @@ gh_err gh_signin_finish(gh_ctx *ctx, gh_signin *s, bool password_ok, const char 
 
 /* Moves the session past a step; the last step records the completed sign-in. */
 static gh_err advance(gh_ctx *ctx, const gh_session *sess, const gh_credentials *c,
-                      const char *passed, const char **next)
+                      gh_signin_stage passed, gh_signin_stage *next)
 {
     *next = next_stage(c, passed);
     gh_err err = gh_store_session_set_stage(ctx->db, sess->id, *next);
-    if (err == GH_OK && strcmp(*next, "done") == 0)
+    if (err == GH_OK && *next == GH_STAGE_DONE)
         err = gh_store_set_last_login(ctx->db, c->user_id, ctx->now);
     if (err == GH_OK)
         err = gh_core_audit(
-            ctx, "login.success", "user", c->user_id, c->user_id, c->provider_id, NULL,
-            gh_arena_printf(ctx->a, "{\"factor\":\"%s\",\"next\":\"%s\"}", passed, *next));
+            ctx, "login.success", "user", c->user_id, c->user_id, c->provider_id, GH_AUDIT_NOTHING,
+            GH_AUDIT_DETAIL_OF(.factor = gh_signin_stage_name(passed), .next = next));
     return err;
 }
 
@@ -259,18 +259,19 @@ static gh_err check_totp(const char *sealed, const char *code, int64_t now, int6
 static gh_err totp_blocked(gh_ctx *ctx, const gh_credentials *c)
 {
     audit_alone(ctx, "login.failure", c,
-                c->banned_until > ctx->now ? "{\"factor\":\"totp\",\"banned\":true}"
-                                           : "{\"factor\":\"totp\",\"blocked\":true}");
+                c->banned_until > ctx->now
+                    ? GH_AUDIT_DETAIL_OF(.factor = "totp", .banned = GH_AUDIT_TRUE)
+                    : GH_AUDIT_DETAIL_OF(.factor = "totp", .blocked = GH_AUDIT_TRUE));
     return refused(ctx);
 }
 
-gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code, const char **next)
+gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code, gh_signin_stage *next)
 {
     gh_credentials c, fresh;
     gh_err err = gh_store_credentials(ctx->db, ctx->a, NULL, sess->user_id, &c);
     if (err != GH_OK)
         return err == GH_ENOTFOUND ? refused(ctx) : err;
-    if (strcmp(sess->stage, "totp") != 0)
+    if (sess->stage != GH_STAGE_TOTP)
         return refused(ctx);
     if (!can_sign_in(&c, ctx->now))
         return totp_blocked(ctx, &c);
@@ -299,18 +300,18 @@ gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code, con
     if (err == GH_OK)
         err = gh_store_login_reset(ctx->db, c.user_id);
     if (err == GH_OK)
-        err = advance(ctx, sess, &c, "totp", next);
+        err = advance(ctx, sess, &c, GH_STAGE_TOTP, next);
     return gh_core_finish(ctx, err);
 }
 
 gh_err gh_signin_password_changed(gh_ctx *ctx, const gh_session *sess, const char *new_hash,
-                                  const char **next)
+                                  gh_signin_stage *next)
 {
     gh_credentials c;
     gh_err err = gh_store_credentials(ctx->db, ctx->a, NULL, sess->user_id, &c);
     if (err != GH_OK)
         return err;
-    if (strcmp(sess->stage, "change_password") != 0)
+    if (sess->stage != GH_STAGE_CHANGE_PASSWORD)
         return gh_fail(ctx, GH_EFORBIDDEN, NULL, "no password change is due in this session");
     if ((err = gh_db_begin(ctx->db)) != GH_OK)
         return err;
@@ -320,9 +321,9 @@ gh_err gh_signin_password_changed(gh_ctx *ctx, const gh_session *sess, const cha
     c.must_change_password = false;
     if (err == GH_OK)
         err = gh_core_audit(ctx, "user.password_change", "user", c.user_id, c.user_id,
-                            c.provider_id, NULL, NULL);
+                            c.provider_id, GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
     if (err == GH_OK)
-        err = advance(ctx, sess, &c, "change_password", next);
+        err = advance(ctx, sess, &c, GH_STAGE_CHANGE_PASSWORD, next);
     return gh_core_finish(ctx, err);
 }
 
@@ -353,7 +354,7 @@ gh_err gh_session_end(gh_ctx *ctx, const gh_session *sess)
     err = gh_store_session_delete(ctx->db, sess->user_id, sess->id, NULL);
     if (err == GH_OK)
         err = gh_core_audit(ctx, "session.end", "session", sess->id, sess->user_id,
-                            ctx->who->provider_id, NULL, NULL);
+                            ctx->who->provider_id, GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
     return gh_core_finish(ctx, err);
 }
 
@@ -361,7 +362,7 @@ gh_err gh_session_end(gh_ctx *ctx, const gh_session *sess)
  * another one enrolled must neither replace that device nor skip its code (A13). */
 static gh_err enrolment_due(gh_ctx *ctx, const gh_session *sess, const gh_credentials *c)
 {
-    if (strcmp(sess->stage, "enroll_totp") == 0 && c->mfa_enrolled)
+    if (sess->stage == GH_STAGE_ENROLL_TOTP && c->mfa_enrolled)
         return gh_fail(ctx, GH_EFORBIDDEN, NULL,
                        "two-factor is already set up for this account; sign in again");
     return GH_OK;
@@ -416,17 +417,18 @@ gh_err gh_totp_enrol_start(gh_ctx *ctx, const gh_session *sess, const gh_reauth 
         err = gh_fail(ctx, GH_EINVAL, "code", "this code was used already; wait for the next one");
     if (err == GH_OK)
         err = gh_store_totp_pending(ctx->db, ctx->who->user_id, sealed);
-    const char *detail = !c.mfa_enrolled ? NULL
-                         : step > 0      ? "{\"replace\":true,\"proof\":\"code\"}"
-                                         : "{\"replace\":true,\"proof\":\"password\"}";
+    gh_audit_obj detail =
+        !c.mfa_enrolled
+            ? GH_AUDIT_NOTHING
+            : GH_AUDIT_DETAIL_OF(.replace = GH_AUDIT_TRUE, .proof = step > 0 ? "code" : "password");
     if (err == GH_OK)
         err = gh_core_audit(ctx, "totp.enrol_start", "user", ctx->who->user_id, ctx->who->user_id,
-                            ctx->who->provider_id, NULL, detail);
+                            ctx->who->provider_id, GH_AUDIT_NOTHING, detail);
     return gh_core_finish(ctx, err);
 }
 
 gh_err gh_totp_enrol_confirm(gh_ctx *ctx, const gh_session *sess, const char *code,
-                             char ***recovery_codes, const char **next)
+                             char ***recovery_codes, gh_signin_stage *next)
 {
     gh_credentials c;
     gh_err err = gh_store_credentials(ctx->db, ctx->a, NULL, ctx->who->user_id, &c);
@@ -458,11 +460,11 @@ gh_err gh_totp_enrol_confirm(gh_ctx *ctx, const gh_session *sess, const char *co
     bool replaced = c.mfa_enrolled;
     c.mfa_enrolled = true;
     *next = sess->stage;
-    if (err == GH_OK && strcmp(sess->stage, "enroll_totp") == 0)
-        err = advance(ctx, sess, &c, "enroll_totp", next);
+    if (err == GH_OK && sess->stage == GH_STAGE_ENROLL_TOTP)
+        err = advance(ctx, sess, &c, GH_STAGE_ENROLL_TOTP, next);
     if (err == GH_OK)
         err = gh_core_audit(ctx, replaced ? "totp.replaced" : "totp.enrolled", "user", c.user_id,
-                            c.user_id, c.provider_id, NULL, NULL);
+                            c.user_id, c.provider_id, GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
     err = gh_core_finish(ctx, err);
     if (err == GH_OK)
         *recovery_codes = shown;
@@ -491,7 +493,7 @@ gh_err gh_password_change_own(gh_ctx *ctx, const gh_session *sess, bool current_
         err = gh_core_end_credentials(ctx, c.user_id, sess != NULL ? sess->id : 0);
     if (err == GH_OK)
         err = gh_core_audit(ctx, "user.password_change", "user", c.user_id, c.user_id,
-                            c.provider_id, NULL, NULL);
+                            c.provider_id, GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
     return gh_core_finish(ctx, err);
 }
 
@@ -500,11 +502,12 @@ void gh_signin_throttled(gh_ctx *ctx, const char *factor, int64_t retry_after)
     static const gh_principal nobody = {.username = "unknown"};
     const gh_principal *saved = ctx->who, *who = saved != NULL ? saved : &nobody;
     ctx->who = who;
-    const char *detail = gh_arena_printf(ctx->a, "{\"factor\":\"%s\",\"retry_after\":%lld}", factor,
-                                         (long long)retry_after);
+    gh_audit_obj detail =
+        GH_AUDIT_DETAIL_OF(.factor = factor, .retry_after = GH_AUDIT_INT(retry_after));
     if (gh_db_begin(ctx->db) == GH_OK &&
-        gh_core_finish(ctx, gh_core_audit(ctx, "login.throttled", "user", who->user_id,
-                                          who->user_id, who->provider_id, NULL, detail)) != GH_OK)
+        gh_core_finish(ctx,
+                       gh_core_audit(ctx, "login.throttled", "user", who->user_id, who->user_id,
+                                     who->provider_id, GH_AUDIT_NOTHING, detail)) != GH_OK)
         gh_log("error", "audit_failed", "action", "login.throttled", NULL);
     ctx->who = saved;
 }

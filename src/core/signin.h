@@ -37,8 +37,8 @@ typedef struct gh_signin {
 gh_err gh_signin_begin(gh_ctx *ctx, const char *username, gh_signin *s) GH_MUST_USE;
 
 typedef struct gh_signin_result {
-    const char *next; /* totp, enroll_totp, change_password or done */
-    char *token;      /* the new session's token (arena); only its hash is stored */
+    gh_signin_stage next; /* totp, enroll_totp, change_password or done */
+    char *token;          /* the new session's token (arena); only its hash is stored */
     gh_session session;
 } gh_signin_result;
 
@@ -49,11 +49,11 @@ gh_err gh_signin_finish(gh_ctx *ctx, gh_signin *s, bool password_ok, const char 
 
 /* The session's user passes the TOTP step with a 6-digit code or a recovery code. */
 gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code,
-                      const char **next) GH_MUST_USE;
+                      gh_signin_stage *next) GH_MUST_USE;
 /* The forced change: new_hash (already checked and hashed) replaces the password; every other
  * session of the user ends. */
 gh_err gh_signin_password_changed(gh_ctx *ctx, const gh_session *sess, const char *new_hash,
-                                  const char **next) GH_MUST_USE;
+                                  gh_signin_stage *next) GH_MUST_USE;
 
 /* The session behind a cookie token; GH_EUNAUTH when it is not valid. Only reads, so that it
  * can run inside the read transaction of a GET; gh_session_touch records the activity. */
@@ -81,7 +81,7 @@ typedef struct gh_reauth {
 gh_err gh_totp_enrol_start(gh_ctx *ctx, const gh_session *sess, const gh_reauth *re,
                            gh_totp_enrolment *out) GH_MUST_USE;
 gh_err gh_totp_enrol_confirm(gh_ctx *ctx, const gh_session *sess, const char *code,
-                             char ***recovery_codes, const char **next) GH_MUST_USE;
+                             char ***recovery_codes, gh_signin_stage *next) GH_MUST_USE;
 
 /* Own password change with the current password (A3), after the Argon2id checks ran. */
 gh_err gh_password_change_own(gh_ctx *ctx, const gh_session *sess, bool current_ok,

@@ -17,7 +17,7 @@ gh_err gh_core_token_create(gh_ctx *ctx, const char *username, const char *name,
         return gh_fail(ctx, err, "user", "no such user");
     if (err != GH_OK)
         return err;
-    if (strcmp(u.status, "active") != 0)
+    if (u.status != GH_STATUS_ACTIVE)
         return gh_fail(ctx, GH_ECONFLICT, "user", "the user is not active");
     if (expires_in < GH_TOKEN_NEVER)
         return gh_fail(ctx, GH_EINVAL, "expires_in", "a lifetime in seconds, or never");
@@ -31,9 +31,9 @@ gh_err gh_core_token_create(gh_ctx *ctx, const char *username, const char *name,
     if (err == GH_OK)
         err = gh_store_token_insert(ctx->db, u.id, name, hash, ctx->now, expires_at, &tid);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "token.create", "user", u.id, u.id, u.provider_id, NULL,
-                            gh_arena_printf(ctx->a, "{\"id\":%lld,\"expires_at\":%lld}",
-                                            (long long)tid, (long long)expires_at));
+        err = gh_core_audit(
+            ctx, "token.create", "user", u.id, u.id, u.provider_id, GH_AUDIT_NOTHING,
+            GH_AUDIT_DETAIL_OF(.id = GH_AUDIT_INT(tid), .expires_at = GH_AUDIT_INT(expires_at)));
     err = gh_core_finish(ctx, err);
     if (err == GH_OK) {
         *token = gh_arena_strdup(ctx->a, tok);
@@ -49,7 +49,7 @@ static gh_err load_owner(gh_ctx *ctx, int64_t user_id, gh_user *out)
     gh_err err = user_id == ctx->who->user_id
                      ? gh_store_user_get(ctx->db, ctx->a, user_id, out)
                      : gh_store_user_get_visible(ctx->db, ctx->a, ctx->who, user_id, out);
-    if (err == GH_OK && strcmp(out->status, "deleted") == 0)
+    if (err == GH_OK && out->status == GH_STATUS_DELETED)
         err = GH_ENOTFOUND;
     return err == GH_ENOTFOUND ? gh_fail(ctx, err, NULL, "no such user") : err;
 }
@@ -93,8 +93,8 @@ static gh_err revoke_in_tx(gh_ctx *ctx, int64_t user_id, int64_t token_id)
     if (err == GH_OK && count == 0)
         return gh_fail(ctx, GH_ENOTFOUND, NULL, "no such token");
     if (err == GH_OK) /* the token's id, never its value (L3) */
-        err = gh_core_audit(ctx, "token.revoke", "user", user_id, user_id, u.provider_id, NULL,
-                            gh_arena_printf(ctx->a, "{\"id\":%lld}", (long long)token_id));
+        err = gh_core_audit(ctx, "token.revoke", "user", user_id, user_id, u.provider_id,
+                            GH_AUDIT_NOTHING, GH_AUDIT_DETAIL_OF(.id = GH_AUDIT_INT(token_id)));
     return err;
 }
 

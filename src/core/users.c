@@ -9,11 +9,6 @@
 #include "core/signin.h"
 #include "core/validate.h"
 
-static bool is_kind(const gh_tenant *t, const char *kind)
-{
-    return strcmp(t->kind, kind) == 0;
-}
-
 static gh_err check_profile(gh_ctx *ctx, const gh_user *u)
 {
     static const struct {
@@ -62,7 +57,7 @@ static gh_err tenant_known(gh_ctx *ctx, const gh_tenant *t, bool *known)
 
 /* Loads tenant id and checks its kind (and its parent when parent != 0). A tenant outside the
  * actor's view gives the same answer as one that does not exist (C9). */
-static gh_err expect_tenant(gh_ctx *ctx, int64_t id, const char *kind, int64_t parent,
+static gh_err expect_tenant(gh_ctx *ctx, int64_t id, gh_tenant_kind kind, int64_t parent,
                             const char *field, const char *detail)
 {
     gh_tenant t;
@@ -71,7 +66,7 @@ static gh_err expect_tenant(gh_ctx *ctx, int64_t id, const char *kind, int64_t p
     if (err == GH_OK)
         err = tenant_known(ctx, &t, &known);
     if (err == GH_ENOTFOUND ||
-        (err == GH_OK && (!known || !is_kind(&t, kind) || (parent != 0 && t.parent_id != parent))))
+        (err == GH_OK && (!known || t.kind != kind || (parent != 0 && t.parent_id != parent))))
         return gh_fail(ctx, GH_EINVAL, field, detail);
     return err;
 }
@@ -92,19 +87,19 @@ static gh_err check_access(gh_ctx *ctx, const gh_user *u)
         return gh_fail(ctx, GH_EINVAL, "access.account_ids",
                        "select at least one platform account, or \"all\"");
     for (size_t i = 0; ac->level == GH_ACCESS_ACCOUNT && i < ac->ids.n && err == GH_OK; i++)
-        err = expect_tenant(ctx, ac->ids.v[i], "platform_account", u->provider_id,
+        err = expect_tenant(ctx, ac->ids.v[i], GH_TENANT_PLATFORM_ACCOUNT, u->provider_id,
                             "access.account_ids",
                             "not a platform account of the user's service provider");
     if (ac->level != GH_ACCESS_SUB_ACCOUNT || err != GH_OK)
         return err;
-    err =
-        expect_tenant(ctx, ac->account_id, "platform_account", u->provider_id, "access.account_ids",
-                      "not a platform account of the user's service provider");
+    err = expect_tenant(ctx, ac->account_id, GH_TENANT_PLATFORM_ACCOUNT, u->provider_id,
+                        "access.account_ids",
+                        "not a platform account of the user's service provider");
     if (err == GH_OK && !ac->all && ac->ids.n == 0)
         return gh_fail(ctx, GH_EINVAL, "access.sub_account_ids",
                        "select at least one sub-account, or \"all\"");
     for (size_t i = 0; i < ac->ids.n && err == GH_OK; i++)
-        err = expect_tenant(ctx, ac->ids.v[i], "sub_account", ac->account_id,
+        err = expect_tenant(ctx, ac->ids.v[i], GH_TENANT_SUB_ACCOUNT, ac->account_id,
                             "access.sub_account_ids",
                             "not a sub-account of the chosen platform account");
     return err;
@@ -125,7 +120,7 @@ static gh_err check_roles(gh_ctx *ctx, const gh_user *u, bool *pu)
             return err;
         if ((err = gh_core_check_grant(ctx, r.permissions, "role_ids")) != GH_OK)
             return err;
-        *pu |= strcmp(r.kind, "platform_user") == 0;
+        *pu |= r.kind == GH_ROLE_PLATFORM_USER;
     }
     return GH_OK;
 }
@@ -146,7 +141,7 @@ static gh_err check_groups(gh_ctx *ctx, const gh_user *u, bool *pu)
             err = gh_store_role_get(ctx->db, ctx->a, g.role_ids.v[j], &r);
             if (err == GH_OK)
                 err = gh_core_check_grant(ctx, r.permissions, "group_ids");
-            *pu |= err == GH_OK && strcmp(r.kind, "platform_user") == 0;
+            *pu |= err == GH_OK && r.kind == GH_ROLE_PLATFORM_USER;
         }
         if (err != GH_OK)
             return err;
@@ -173,7 +168,7 @@ static gh_err check_user(gh_ctx *ctx, const gh_user *u)
 {
     gh_err err = check_profile(ctx, u);
     if (err == GH_OK && u->provider_id != 0)
-        err = expect_tenant(ctx, u->provider_id, "service_provider", 0, "provider_id",
+        err = expect_tenant(ctx, u->provider_id, GH_TENANT_SERVICE_PROVIDER, 0, "provider_id",
                             "no such service provider");
     if (err == GH_OK)
         err = check_access(ctx, u);
@@ -269,7 +264,7 @@ static gh_err check_own_restrictions(gh_ctx *ctx, const gh_credentials *before,
 static gh_err load_visible(gh_ctx *ctx, int64_t id, gh_user *out)
 {
     gh_err err = gh_store_user_get_visible(ctx->db, ctx->a, ctx->who, id, out);
-    if (err == GH_OK && strcmp(out->status, "deleted") == 0)
+    if (err == GH_OK && out->status == GH_STATUS_DELETED)
         err = GH_ENOTFOUND;
     return err == GH_ENOTFOUND ? gh_fail(ctx, err, NULL, "no such user") : err;
 }
@@ -307,7 +302,7 @@ gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
         return err;
     u.password_hash = pw != NULL ? hash : NULL;
     u.must_change_password = pw != NULL;
-    u.status = pw != NULL ? "active" : "invited";
+    u.status = pw != NULL ? GH_STATUS_ACTIVE : GH_STATUS_INVITED;
     u.created_at = ctx->now;
     u.created_by = ctx->who->user_id;
     int64_t id = 0;
@@ -323,8 +318,8 @@ gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
     if (err == GH_OK)
         err = gh_store_user_get(ctx->db, ctx->a, id, out);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "user.create", "user", id, id, u.provider_id, NULL,
-                            gh_json_text(ctx->a, gh_json_user(out)));
+        err = gh_core_audit(ctx, "user.create", "user", id, id, u.provider_id, GH_AUDIT_NOTHING,
+                            GH_AUDIT_OF_USER(out));
     if (err == GH_OK && pw == NULL) /* invited: the onboarding e-mail, in this transaction */
         err = gh_core_onboarding_issue(ctx, out, "create");
     if (err == GH_OK && pw == NULL)
@@ -374,13 +369,12 @@ static gh_err update_in_tx(gh_ctx *ctx, const gh_user *in, int64_t expect_versio
         err = gh_store_user_get(ctx->db, ctx->a, cur.id, out);
     if (err == GH_OK)
         err = gh_core_audit(ctx, "user.update", "user", cur.id, cur.id, cur.provider_id,
-                            gh_json_text(ctx->a, gh_json_user(&cur)),
-                            gh_json_text(ctx->a, gh_json_user(out)));
+                            GH_AUDIT_OF_USER(&cur), GH_AUDIT_OF_USER(out));
     /* enforced single sign-on or disabled login: the password sessions and tokens end now */
     err = err == GH_OK ? gh_core_user_edited(ctx, &cur, out) : err;
     /* two-factor just became required for an active user without a device: tell them */
     if (err == GH_OK && !cur.mfa_required && out->mfa_required && !out->mfa_enrolled &&
-        strcmp(out->status, "active") == 0)
+        out->status == GH_STATUS_ACTIVE)
         err = gh_core_mail_queue(ctx, out, "mfa_enrol", NULL);
     return err;
 }
@@ -419,17 +413,19 @@ static gh_err apply_action(gh_ctx *ctx, const gh_user *cur, gh_user_action actio
     *changed = true;
     switch (action) {
     case GH_USER_DISABLE:
-        if (strcmp(cur->status, "disabled") == 0)
+        if (cur->status == GH_STATUS_DISABLED)
             return *changed = false, GH_OK;
-        return gh_store_user_set_status(ctx->db, cur->id, "disabled", ctx->now, ctx->who->user_id);
+        return gh_store_user_set_status(ctx->db, cur->id, GH_STATUS_DISABLED, ctx->now,
+                                        ctx->who->user_id);
     case GH_USER_ENABLE:
-        if (strcmp(cur->status, "disabled") != 0)
+        if (cur->status != GH_STATUS_DISABLED)
             return *changed = false, GH_OK;
-        return gh_store_user_set_status(ctx->db, cur->id, cur->has_password ? "active" : "invited",
+        return gh_store_user_set_status(ctx->db, cur->id,
+                                        cur->has_password ? GH_STATUS_ACTIVE : GH_STATUS_INVITED,
                                         ctx->now, ctx->who->user_id);
     case GH_USER_DELETE: { /* the name stays reserved; roles, groups and access go */
-        gh_err err =
-            gh_store_user_set_status(ctx->db, cur->id, "deleted", ctx->now, ctx->who->user_id);
+        gh_err err = gh_store_user_set_status(ctx->db, cur->id, GH_STATUS_DELETED, ctx->now,
+                                              ctx->who->user_id);
         return err == GH_OK ? gh_store_user_unlink(ctx->db, cur->id) : err;
     }
     case GH_USER_UNBAN: { /* like enable: unbanning a user who is not banned changes nothing */
@@ -465,9 +461,8 @@ static gh_err act_in_tx(gh_ctx *ctx, int64_t id, gh_user_action action)
         err = gh_store_user_get(ctx->db, ctx->a, id, &after);
     if (err == GH_OK)
         err = gh_core_audit(ctx, actions[action].audit, "user", id, id, cur.provider_id,
-                            gh_json_text(ctx->a, gh_json_user(&cur)),
-                            gh_json_text(ctx->a, gh_json_user(&after)));
-    if (err == GH_OK && actions[action].notice != NULL && strcmp(after.status, "active") == 0)
+                            GH_AUDIT_OF_USER(&cur), GH_AUDIT_OF_USER(&after));
+    if (err == GH_OK && actions[action].notice != NULL && after.status == GH_STATUS_ACTIVE)
         err = gh_core_mail_queue(ctx, &after, actions[action].notice, NULL);
     return err;
 }
@@ -503,8 +498,8 @@ static gh_err revoke_in_tx(gh_ctx *ctx, int64_t id, int64_t sid)
     if (err == GH_OK && sid > 0 && count == 0)
         return gh_fail(ctx, GH_ENOTFOUND, NULL, "no such session");
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "session.revoke", "user", id, id, u.provider_id, NULL,
-                            gh_arena_printf(ctx->a, "{\"sessions\":%lld}", (long long)count));
+        err = gh_core_audit(ctx, "session.revoke", "user", id, id, u.provider_id, GH_AUDIT_NOTHING,
+                            GH_AUDIT_DETAIL_OF(.sessions = GH_AUDIT_INT(count)));
     return err;
 }
 

@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit/audit.h"
-#include "core/perms.h"
+#include "http/encode.h"
+#include "core/model.h"
 #include "http/http.h"
 #include "http/limits.h"
 #include "util/clock.h"
@@ -47,17 +47,18 @@ gh_err gh_h_tenants_list(gh_req *r)
     static const char *const allowed[] = {"parent_id", "kind", "limit", "cursor", NULL};
     int limit;
     int64_t after, parent;
-    const char *kind = gh_query(r, "kind");
+    const char *kind_name = gh_query(r, "kind");
+    gh_tenant_kind kind;
     gh_err err = page_args(r, allowed, &limit, &after);
     if (err == GH_OK)
         err = gh_query_id(r, "parent_id", &parent);
-    if (err == GH_OK && kind != NULL && strcmp(kind, "service_provider") != 0 &&
-        strcmp(kind, "platform_account") != 0 && strcmp(kind, "sub_account") != 0)
+    if (err == GH_OK && kind_name != NULL && !gh_tenant_kind_parse(kind_name, &kind))
         err = bad(r, "kind", "use service_provider, platform_account or sub_account");
     gh_tenant *items = NULL;
     size_t n = 0;
     if (err == GH_OK)
-        err = gh_core_tenant_list(&r->ctx, parent, kind, limit + 1, after, &items, &n);
+        err = gh_core_tenant_list(&r->ctx, parent, kind_name != NULL ? &kind : NULL, limit + 1,
+                                  after, &items, &n);
     if (err != GH_OK)
         return err;
     json_t *arr = json_array();
@@ -70,11 +71,14 @@ gh_err gh_h_tenants_list(gh_req *r)
 
 gh_err gh_h_tenants_create(gh_req *r)
 {
-    gh_tenant in = {.kind = gh_json_str(r->in, "kind"),
-                    .name = gh_json_str(r->in, "name"),
+    gh_tenant in = {.name = gh_json_str(r->in, "name"),
                     .parent_id = json_integer_value(json_object_get(r->in, "parent_id"))},
               out;
-    gh_err err = gh_core_tenant_create(&r->ctx, &in, &out);
+    gh_err err = GH_OK;
+    if (!gh_tenant_kind_parse(gh_json_str(r->in, "kind"), &in.kind))
+        err = bad(r, "kind", "use service_provider, platform_account or sub_account");
+    if (err == GH_OK)
+        err = gh_core_tenant_create(&r->ctx, &in, &out);
     if (err == GH_OK)
         send_obj(r, gh_json_tenant(&out), out.version, 201);
     return err;
@@ -110,6 +114,8 @@ gh_err gh_h_tenants_delete(gh_req *r)
 }
 
 /* ---- roles ---- */
+
+#define ROLE_KINDS "use service_provider, platform_account or platform_user"
 
 static gh_err parse_perms(gh_req *r, const json_t *arr, uint64_t *mask)
 {
@@ -164,11 +170,12 @@ gh_err gh_h_roles_create(gh_req *r)
     const char *desc = gh_json_str(r->in, "description");
     gh_role in = {.name = gh_json_str(r->in, "name"),
                   .description = desc ? desc : "",
-                  .kind = gh_json_str(r->in, "kind"),
                   .mfa_required = json_is_true(json_object_get(r->in, "mfa_required")),
                   .provider_id = json_integer_value(json_object_get(r->in, "provider_id"))},
             out;
     gh_err err = parse_perms(r, json_object_get(r->in, "permissions"), &in.permissions);
+    if (err == GH_OK && !gh_role_kind_parse(gh_json_str(r->in, "kind"), &in.kind))
+        err = bad(r, "kind", ROLE_KINDS);
     if (err == GH_OK)
         err = gh_core_role_create(&r->ctx, &in, &out);
     if (err == GH_OK)
@@ -199,13 +206,14 @@ gh_err gh_h_roles_patch(gh_req *r)
         cur.name = json_string_value(v);
     if ((v = json_object_get(r->in, "description")) != NULL)
         cur.description = json_string_value(v);
-    if ((v = json_object_get(r->in, "kind")) != NULL)
-        cur.kind = json_string_value(v);
     if ((v = json_object_get(r->in, "mfa_required")) != NULL)
         cur.mfa_required = json_is_true(v);
     if ((v = json_object_get(r->in, "permissions")) != NULL &&
         (err = parse_perms(r, v, &cur.permissions)) != GH_OK)
         return err;
+    if ((v = json_object_get(r->in, "kind")) != NULL &&
+        !gh_role_kind_parse(json_string_value(v), &cur.kind))
+        return bad(r, "kind", ROLE_KINDS);
     err = gh_core_role_update(&r->ctx, &cur, version, &out);
     if (err == GH_OK)
         send_obj(r, gh_json_role(&out), out.version, 200);

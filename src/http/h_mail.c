@@ -5,7 +5,7 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "audit/audit.h"
+#include "http/encode.h"
 #include "core/links.h"
 #include "core/setup.h"
 #include "core/signin.h"

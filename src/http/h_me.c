@@ -1,5 +1,5 @@
 /* PATCH /api/v1/me/profile: the signed-in user's own language and timezone (My profile). */
-#include "audit/audit.h"
+#include "http/encode.h"
 #include "http/http.h"
 
 gh_err gh_h_me_profile(gh_req *r)

@@ -4,9 +4,9 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "audit/audit.h"
+#include "http/encode.h"
 #include "auth/throttle.h"
-#include "core/perms.h"
+#include "core/model.h"
 #include "core/signin.h"
 #include "http/http.h"
 #include "http/limits.h"
@@ -81,7 +81,8 @@ static gh_err signin_finish(gh_req *r)
     if (err != GH_OK)
         return err;
     r->set_cookie = gh_http_session_cookie(r, res.token, gh_signin_config_get()->absolute_seconds);
-    r->out = json_pack("{s:s, s:o}", "next", res.next, "session", session_json(&res.session));
+    r->out = json_pack("{s:s, s:o}", "next", gh_signin_stage_name(res.next), "session",
+                       session_json(&res.session));
     sodium_memzero(res.token, strlen(res.token));
     return GH_OK;
 }
@@ -115,21 +116,19 @@ static json_t *perms_json(const gh_principal *p)
  * passed only the password. */
 gh_err gh_h_session_get(gh_req *r)
 {
-    if (strcmp(r->session.stage, "done") != 0) {
-        gh_user u;
-        gh_err err = gh_store_user_get(r->ctx.db, r->a, r->who.user_id, &u);
-        if (err == GH_OK)
-            r->out = json_pack("{s:s, s:s}", "next", r->session.stage, "language", u.language);
-        return err;
-    }
+    const char *next = gh_signin_stage_name(r->session.stage);
     gh_user u;
     gh_err err = gh_store_user_get(r->ctx.db, r->a, r->who.user_id, &u);
     if (err != GH_OK)
         return err;
+    if (r->session.stage != GH_STAGE_DONE) {
+        r->out = json_pack("{s:s, s:s}", "next", next, "language", u.language);
+        return GH_OK;
+    }
     json_t *user = gh_json_user(&u);
-    r->out = json_pack("{s:s, s:o, s:o, s:O, s:o}", "next", r->session.stage, "user", user,
-                       "permissions", perms_json(&r->who), "scope", json_object_get(user, "access"),
-                       "session", session_json(&r->session));
+    r->out = json_pack("{s:s, s:o, s:o, s:O, s:o}", "next", next, "user", user, "permissions",
+                       perms_json(&r->who), "scope", json_object_get(user, "access"), "session",
+                       session_json(&r->session));
     return GH_OK;
 }
 
@@ -147,24 +146,24 @@ gh_err gh_h_session_totp(gh_req *r)
 {
     if (throttled(r, "totp"))
         return GH_ERATE;
-    const char *next = NULL;
+    gh_signin_stage next = GH_STAGE_DONE;
     gh_err err = gh_signin_totp(&r->ctx, &r->session, gh_json_str(r->in, "code"), &next);
     settle(r, err);
     if (err == GH_OK)
-        r->out = json_pack("{s:s}", "next", next);
+        r->out = json_pack("{s:s}", "next", gh_signin_stage_name(next));
     return err;
 }
 
 static gh_err forced_change_finish(gh_req *r)
 {
-    const char *next = NULL;
+    gh_signin_stage next = GH_STAGE_DONE;
     r->ctx.now = gh_clock_now();
     gh_err err = r->job.ok
                      ? gh_signin_password_changed(&r->ctx, &r->session, r->job.new_hash, &next)
                      : GH_EINTERNAL;
     sodium_memzero(r->job.new_hash, sizeof r->job.new_hash);
     if (err == GH_OK)
-        r->out = json_pack("{s:s}", "next", next);
+        r->out = json_pack("{s:s}", "next", gh_signin_stage_name(next));
     return err;
 }
 
@@ -302,7 +301,7 @@ gh_err gh_h_me_totp_start(gh_req *r)
 gh_err gh_h_me_totp_confirm(gh_req *r)
 {
     char **codes = NULL;
-    const char *next = NULL;
+    gh_signin_stage next = GH_STAGE_DONE;
     gh_err err =
         gh_totp_enrol_confirm(&r->ctx, &r->session, gh_json_str(r->in, "code"), &codes, &next);
     if (err != GH_OK)
@@ -310,7 +309,7 @@ gh_err gh_h_me_totp_confirm(gh_req *r)
     json_t *arr = json_array();
     for (int i = 0; codes[i] != NULL; i++)
         json_array_append_new(arr, json_string(codes[i]));
-    r->out = json_pack("{s:o, s:s}", "recovery_codes", arr, "next", next != NULL ? next : "done");
+    r->out = json_pack("{s:o, s:s}", "recovery_codes", arr, "next", gh_signin_stage_name(next));
     return GH_OK;
 }
 

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit/audit.h"
-#include "core/perms.h"
+#include "http/encode.h"
+#include "core/model.h"
 #include "http/http.h"
 #include "http/limits.h"
 
@@ -13,21 +13,17 @@ static gh_err bad(gh_req *r, const char *field, const char *detail)
     return gh_fail(&r->ctx, GH_EINVAL, field, detail);
 }
 
-static const char *const levels[] = {"platform", "provider", "account", "sub_account"};
-
 /* Reads {level, account_ids, sub_account_ids} (already type-checked) into out. */
 static gh_err parse_access(gh_req *r, const json_t *o, gh_access *out)
 {
     const char *level = gh_json_str(o, "level");
     const json_t *acc = json_object_get(o, "account_ids"),
                  *sub = json_object_get(o, "sub_account_ids");
-    int k = 0;
-    while (k < 4 && strcmp(levels[k], level) != 0)
-        k++;
-    if (k == 4)
+    gh_access_level lv;
+    if (!gh_access_level_parse(level, &lv))
         return bad(r, "access.level", "use platform, provider, account or sub_account");
     memset(out, 0, sizeof *out);
-    out->level = (gh_access_level)k;
+    out->level = lv;
     if (out->level < GH_ACCESS_ACCOUNT && (acc != NULL || sub != NULL))
         return bad(r, acc ? "access.account_ids" : "access.sub_account_ids",
                    "only for account or sub_account access");
@@ -291,19 +287,13 @@ gh_err gh_h_users_list(gh_req *r)
 {
     static const char *const allowed[] = {"q",    "status", "role_id", "group_id", "tenant_id",
                                           "sort", "limit",  "cursor",  NULL};
-    static const char *const statuses[] = {"active", "invited", "disabled",
-                                           "banned", "deleted", NULL};
-    gh_user_filter f = {.q = gh_query(r, "q"), .status = gh_query(r, "status")};
+    const char *status = gh_query(r, "status");
+    gh_user_filter f = {.q = gh_query(r, "q")};
     gh_err err = gh_query_only(r, allowed);
     if (err == GH_OK && f.q != NULL && strlen(f.q) > GH_MAX_QUERY_TEXT)
         err = bad(r, "q", "at most 100 characters");
-    if (err == GH_OK && f.status != NULL) {
-        const char *const *s = statuses;
-        while (*s != NULL && strcmp(*s, f.status) != 0)
-            s++;
-        if (*s == NULL)
-            err = bad(r, "status", "use active, invited, disabled, banned or deleted");
-    }
+    if (err == GH_OK && status != NULL && !gh_user_list_status_parse(status, &f.status))
+        err = bad(r, "status", "use active, invited, disabled, banned or deleted");
     if (err == GH_OK)
         err = gh_query_id(r, "role_id", &f.role_id);
     if (err == GH_OK)

@@ -100,8 +100,10 @@ struct gh_req {
 };
 
 /* PUBLIC: anyone. PERM: a bearer token or a session that finished signing in, holding `perm`.
- * STAGE: a session (not a token) in one of the stages listed in `stage` (space-separated). */
+ * STAGE: a session (not a token) at one of the sign-in stages in the bit set `stages`. */
 typedef enum { GH_AUTH_PUBLIC, GH_AUTH_PERM, GH_AUTH_STAGE } gh_auth_mode;
+
+#define GH_STAGE_BIT(stage) (1u << (stage))
 
 typedef struct gh_route {
     const char *method, *pattern;
@@ -110,7 +112,7 @@ typedef struct gh_route {
     uint64_t perm; /* every bit needed (GH_AUTH_PERM); 0 means "any signed-in principal" */
     const gh_field *body;
     const char *summary, *tag;
-    const char *stage;  /* GH_AUTH_STAGE: the session stages allowed */
+    unsigned stages;    /* GH_AUTH_STAGE: the session stages allowed, GH_STAGE_BIT()s */
     int success;        /* the success status when not the usual one (201 create, 204 delete) */
     bool body_optional; /* body: may also be left out (then every field is absent) */
 } gh_route;

@@ -3,7 +3,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "core/perms.h"
+#include "core/model.h"
 #include "http/http.h"
 #include "http/limits.h"
 
@@ -108,12 +108,13 @@ static json_t *operation(const gh_route *r)
     } else if (r->auth == GH_AUTH_STAGE) {
         /* a signed-in session's own routes: the cookie only, in the listed sign-in stages */
         json_object_set_new(op, "security", json_pack("[{s:[]}]", "session"));
+        /* in the order the document has always listed them */
+        static const gh_signin_stage order[] = {GH_STAGE_TOTP, GH_STAGE_ENROLL_TOTP,
+                                                GH_STAGE_CHANGE_PASSWORD, GH_STAGE_DONE};
         json_t *stages = json_array();
-        for (const char *p = r->stage; *p;) {
-            size_t len = strcspn(p, " ");
-            json_array_append_new(stages, json_stringn(p, len));
-            p += len + (p[len] == ' ');
-        }
+        for (size_t i = 0; i < sizeof order / sizeof *order; i++)
+            if (r->stages & GH_STAGE_BIT(order[i]))
+                json_array_append_new(stages, json_string(gh_signin_stage_name(order[i])));
         json_object_set_new(op, "x-session-stages", stages);
     } else {
         json_t *perms = json_array();

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/perms.h"
+#include "core/model.h"
 #include "http/http.h"
 #include "http/limits.h"
 
@@ -172,7 +172,8 @@ static const gh_field change_password_fields[] = {
         .summary = "Web console", .tag = "console"                                                 \
     }
 
-#define SESSION_ANY "totp enroll_totp change_password done"
+#define S(stage)    GH_STAGE_BIT(GH_STAGE_##stage)
+#define SESSION_ANY (S(TOTP) | S(ENROLL_TOTP) | S(CHANGE_PASSWORD) | S(DONE))
 
 const gh_route gh_routes[] = {
     {.method = "GET",
@@ -422,14 +423,14 @@ const gh_route gh_routes[] = {
      .auth = GH_AUTH_STAGE,
      .summary = "Who am I: user, permissions, scope and the next sign-in step",
      .tag = "session",
-     .stage = SESSION_ANY},
+     .stages = SESSION_ANY},
     {.method = "DELETE",
      .pattern = "/api/v1/session",
      .handler = gh_h_session_delete,
      .auth = GH_AUTH_STAGE,
      .summary = "Sign out",
      .tag = "session",
-     .stage = SESSION_ANY,
+     .stages = SESSION_ANY,
      .success = 204},
     {.method = "POST",
      .pattern = "/api/v1/session/totp",
@@ -438,7 +439,7 @@ const gh_route gh_routes[] = {
      .body = code_fields,
      .summary = "The two-factor step",
      .tag = "session",
-     .stage = "totp",
+     .stages = S(TOTP),
      .success = 200},
     {.method = "POST",
      .pattern = "/api/v1/session/password",
@@ -447,7 +448,7 @@ const gh_route gh_routes[] = {
      .body = new_password_fields,
      .summary = "The forced password change",
      .tag = "session",
-     .stage = "change_password",
+     .stages = S(CHANGE_PASSWORD),
      .success = 200},
     {.method = "GET",
      .pattern = "/api/v1/me/sessions",
@@ -455,28 +456,28 @@ const gh_route gh_routes[] = {
      .auth = GH_AUTH_STAGE,
      .summary = "My sessions",
      .tag = "me",
-     .stage = "done"},
+     .stages = S(DONE)},
     {.method = "DELETE",
      .pattern = "/api/v1/me/sessions/{id}",
      .handler = gh_h_me_session_delete,
      .auth = GH_AUTH_STAGE,
      .summary = "End one of my sessions",
      .tag = "me",
-     .stage = "done"},
+     .stages = S(DONE)},
     {.method = "GET",
      .pattern = "/api/v1/me/tokens",
      .handler = gh_h_me_tokens,
      .auth = GH_AUTH_STAGE,
      .summary = "My API tokens (id, name, created_at, expires_at; never the token)",
      .tag = "me",
-     .stage = "done"},
+     .stages = S(DONE)},
     {.method = "DELETE",
      .pattern = "/api/v1/me/tokens/{id}",
      .handler = gh_h_me_token_delete,
      .auth = GH_AUTH_STAGE,
      .summary = "Revoke one of my API tokens",
      .tag = "me",
-     .stage = "done"},
+     .stages = S(DONE)},
     {.method = "POST",
      .pattern = "/api/v1/me/password",
      .handler = gh_h_me_password,
@@ -484,7 +485,7 @@ const gh_route gh_routes[] = {
      .body = change_password_fields,
      .summary = "Change my password (needs the current one)",
      .tag = "me",
-     .stage = "done",
+     .stages = S(DONE),
      .success = 204},
     {.method = "PATCH",
      .pattern = "/api/v1/me/profile",
@@ -493,14 +494,14 @@ const gh_route gh_routes[] = {
      .body = me_profile_fields,
      .summary = "Set my own language and timezone",
      .tag = "me",
-     .stage = "done"},
+     .stages = S(DONE)},
     {.method = "GET",
      .pattern = "/api/v1/me/totp",
      .handler = gh_h_me_totp_get,
      .auth = GH_AUTH_STAGE,
      .summary = "My two-factor state",
      .tag = "me",
-     .stage = "enroll_totp done"},
+     .stages = S(ENROLL_TOTP) | S(DONE)},
     {.method = "POST",
      .pattern = "/api/v1/me/totp",
      .handler = gh_h_me_totp_start,
@@ -510,7 +511,7 @@ const gh_route gh_routes[] = {
          "Start two-factor enrolment: secret, otpauth URI and QR code (SVG); replacing an enrolled "
          "device needs current_password or a current code",
      .tag = "me",
-     .stage = "enroll_totp done",
+     .stages = S(ENROLL_TOTP) | S(DONE),
      .success = 201,
      .body_optional = true},
     {.method = "POST",
@@ -520,7 +521,7 @@ const gh_route gh_routes[] = {
      .body = code_fields,
      .summary = "Confirm enrolment with a code; returns ten recovery codes once",
      .tag = "me",
-     .stage = "enroll_totp done",
+     .stages = S(ENROLL_TOTP) | S(DONE),
      .success = 200},
     {.method = "POST",
      .pattern = "/api/v1/users/{id}/unban",

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "auth/auth.h"
-#include "core/perms.h"
+#include "core/model.h"
 #include "core/signin.h"
 #include "http/http.h"
 #include "http/limits.h"
@@ -213,18 +213,6 @@ static bool same_origin(gh_req *r)
     return rest != NULL && host != NULL && strcmp(rest, host) == 0;
 }
 
-static bool stage_allowed(const char *list, const char *stage)
-{
-    size_t n = strlen(stage);
-    for (const char *p = list; p != NULL && *p;) {
-        size_t len = strcspn(p, " ");
-        if (len == n && strncmp(p, stage, n) == 0)
-            return true;
-        p += len + (p[len] == ' ');
-    }
-    return false;
-}
-
 /* Authentication, the sign-in stage and the route's permission (deny by default). */
 static gh_err authorize(gh_req *r, const gh_route *route)
 {
@@ -235,9 +223,9 @@ static gh_err authorize(gh_req *r, const gh_route *route)
     bool state_change = strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0;
     if (r->has_session && state_change && !same_origin(r))
         return gh_fail(&r->ctx, GH_EFORBIDDEN, NULL, "cross-site request refused");
-    const char *stage = r->has_session ? r->session.stage : "done";
-    if (route->auth == GH_AUTH_STAGE ? !r->has_session || !stage_allowed(route->stage, stage)
-                                     : strcmp(stage, "done") != 0)
+    gh_signin_stage stage = r->has_session ? r->session.stage : GH_STAGE_DONE;
+    if (route->auth == GH_AUTH_STAGE ? !r->has_session || (route->stages & GH_STAGE_BIT(stage)) == 0
+                                     : stage != GH_STAGE_DONE)
         return gh_fail(&r->ctx, GH_EFORBIDDEN, NULL,
                        r->has_session ? "finish signing in first (see next in GET /api/v1/session)"
                                       : "this needs a signed-in session");

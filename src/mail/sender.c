@@ -1,7 +1,6 @@
 /* See mail.h. */
 #include "mail/mail.h"
 
-#include <jansson.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -92,10 +91,6 @@ gh_err gh_mail_compose(gh_arena *a, const gh_mail_config *c, const gh_mail *m, c
 static gh_err audit_mail(gh_db *db, gh_arena *a, const gh_mail *m, const char *action,
                          const char *error, int64_t now)
 {
-    json_t *after = json_pack("{s:I, s:s, s:I}", "message_id", (json_int_t)m->id, "kind", m->kind,
-                              "attempts", (json_int_t)m->attempts);
-    if (error != NULL)
-        json_object_set_new(after, "error", json_string(error));
     gh_audit_entry e = {.at = now,
                         .actor = "system",
                         .action = action,
@@ -105,9 +100,11 @@ static gh_err audit_mail(gh_db *db, gh_arena *a, const gh_mail *m, const char *a
                         .provider_id = m->provider_id,
                         .outcome = strcmp(action, "mail.failed") != 0 ? "success" : "failure",
                         .ip = "",
-                        .request_id = "mail",
-                        .after_json = gh_json_text(a, after)};
-    return gh_audit_record(db, &e);
+                        .request_id = "mail"};
+    return gh_audit_record(db, a, &e, GH_AUDIT_NOTHING,
+                           GH_AUDIT_DETAIL_OF(.message_id = GH_AUDIT_INT(m->id), .kind = m->kind,
+                                              .attempts = GH_AUDIT_INT(m->attempts),
+                                              .error = error));
 }
 
 /* Claims a due message and, when it carries a link, mints the token for this attempt (into

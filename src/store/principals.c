@@ -39,8 +39,6 @@ gh_err gh_store_token_purge(gh_db *db, int64_t user_id, int64_t now)
     "FROM user_group_members m JOIN user_group_roles gr ON gr.group_id = m.group_id JOIN roles r " \
     "ON r.id = gr.role_id WHERE m.user_id = u.id), 0)"
 
-static const char *const level_names[] = {"platform", "provider", "account", "sub_account"};
-
 /* Reads PRINCIPAL_COLS and finishes the statement. The scope queries look the principal's own
  * access list up by user id, so the ids are not loaded here. */
 static void read_principal(gh_stmt *st, gh_arena *a, gh_principal *out)
@@ -53,9 +51,7 @@ static void read_principal(gh_stmt *st, gh_arena *a, gh_principal *out)
         .perms = (uint64_t)gh_stmt_int(st, 7),
     };
     char *level = gh_stmt_text(st, 4, a);
-    for (int i = 0; i < 4; i++)
-        if (level != NULL && strcmp(level, level_names[i]) == 0)
-            p.access.level = (gh_access_level)i;
+    p.access.level = gh_store_level_from(level);
     p.access.all = gh_stmt_int(st, 5) != 0;
     p.access.account_id = gh_stmt_int(st, 6);
     gh_stmt_done(st);

@@ -178,3 +178,33 @@ gh_err gh_store_step_changing(gh_stmt *st)
     gh_stmt_done(st);
     return err;
 }
+
+gh_user_status gh_store_status_from(const char *s)
+{
+    gh_user_status v = GH_STATUS_DISABLED;
+    return gh_user_status_parse(s, &v) ? v : GH_STATUS_DISABLED;
+}
+
+gh_access_level gh_store_level_from(const char *s)
+{
+    gh_access_level v = GH_ACCESS_SUB_ACCOUNT;
+    return gh_access_level_parse(s, &v) ? v : GH_ACCESS_SUB_ACCOUNT;
+}
+
+gh_signin_stage gh_store_stage_from(const char *s)
+{
+    gh_signin_stage v = GH_STAGE_PASSWORD;
+    return gh_signin_stage_parse(s, &v) ? v : GH_STAGE_PASSWORD;
+}
+
+gh_tenant_kind gh_store_tenant_kind_from(const char *s)
+{
+    gh_tenant_kind v = GH_TENANT_SUB_ACCOUNT;
+    return gh_tenant_kind_parse(s, &v) ? v : GH_TENANT_SUB_ACCOUNT;
+}
+
+gh_role_kind gh_store_role_kind_from(const char *s)
+{
+    gh_role_kind v = GH_ROLE_PLATFORM_USER;
+    return gh_role_kind_parse(s, &v) ? v : GH_ROLE_PLATFORM_USER;
+}

@@ -55,4 +55,15 @@ gh_err gh_store_step_changing(gh_stmt *st) GH_MUST_USE;
 /* Runs a statement whose parameters are all ints (n of them) and that returns no row. */
 gh_err gh_store_exec_ints(gh_db *db, const char *sql, int n, const int64_t *v) GH_MUST_USE;
 
+/* The state columns (TEXT) as enums, the store's one conversion on the way in. The columns'
+ * CHECK constraints admit only the names; anything else (or NULL) reads as the value that grants
+ * least: a disabled user, the narrowest access, a session at its password step, the lowest
+ * tenant and role kinds. The names are
+ * written with the gh_*_name() functions of core/model.h. */
+gh_user_status gh_store_status_from(const char *s);
+gh_access_level gh_store_level_from(const char *s);
+gh_signin_stage gh_store_stage_from(const char *s);
+gh_tenant_kind gh_store_tenant_kind_from(const char *s);
+gh_role_kind gh_store_role_kind_from(const char *s);
+
 #endif

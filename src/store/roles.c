@@ -25,7 +25,7 @@ static void read_role(gh_stmt *st, gh_arena *a, gh_role *r)
     r->provider_id = gh_stmt_int(st, 1);
     r->name = gh_stmt_text(st, 2, a);
     r->description = gh_stmt_text(st, 3, a);
-    r->kind = gh_stmt_text(st, 4, a);
+    r->kind = gh_store_role_kind_from(gh_stmt_text(st, 4, a));
     r->permissions = (uint64_t)gh_stmt_int(st, 5);
     r->created_at = gh_stmt_int(st, 6);
     r->updated_at = gh_stmt_int(st, 7);
@@ -70,7 +70,7 @@ gh_err gh_store_role_insert(gh_db *db, const gh_role *r, int64_t *id)
     bind_provider(st, 1, r->provider_id);
     gh_stmt_bind_text(st, 2, r->name);
     gh_stmt_bind_text(st, 3, r->description);
-    gh_stmt_bind_text(st, 4, r->kind);
+    gh_stmt_bind_text(st, 4, gh_role_kind_name(r->kind));
     gh_stmt_bind_int(st, 5, (int64_t)r->permissions);
     gh_stmt_bind_int(st, 6, r->created_at);
     gh_stmt_bind_int(st, 7, r->created_at);
@@ -90,7 +90,7 @@ gh_err gh_store_role_update(gh_db *db, const gh_role *r)
         return err;
     gh_stmt_bind_text(st, 1, r->name);
     gh_stmt_bind_text(st, 2, r->description);
-    gh_stmt_bind_text(st, 3, r->kind);
+    gh_stmt_bind_text(st, 3, gh_role_kind_name(r->kind));
     gh_stmt_bind_int(st, 4, (int64_t)r->permissions);
     gh_stmt_bind_int(st, 5, r->updated_at);
     gh_stmt_bind_int(st, 6, r->mfa_required);

@@ -5,13 +5,12 @@
 
 #define SESSION_COLS                                                                               \
     "s.id, s.user_id, s.stage, s.created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent"
-static const char *const level_names[] = {"platform", "provider", "account", "sub_account"};
 
 static void read_session(gh_stmt *st, gh_arena *a, int col, gh_session *s)
 {
     s->id = gh_stmt_int(st, col);
     s->user_id = gh_stmt_int(st, col + 1);
-    s->stage = gh_stmt_text(st, col + 2, a);
+    s->stage = gh_store_stage_from(gh_stmt_text(st, col + 2, a));
     s->created_at = gh_stmt_int(st, col + 3);
     s->last_seen_at = gh_stmt_int(st, col + 4);
     s->expires_at = gh_stmt_int(st, col + 5);
@@ -31,7 +30,7 @@ gh_err gh_store_session_insert(gh_db *db, const gh_session *s, const char *hash,
         return err;
     gh_stmt_bind_text(st, 1, hash);
     gh_stmt_bind_int(st, 2, s->user_id);
-    gh_stmt_bind_text(st, 3, s->stage);
+    gh_stmt_bind_text(st, 3, gh_signin_stage_name(s->stage));
     gh_stmt_bind_int(st, 4, s->created_at);
     gh_stmt_bind_int(st, 5, s->created_at);
     gh_stmt_bind_int(st, 6, s->expires_at);
@@ -73,9 +72,7 @@ gh_err gh_store_session_auth(gh_db *db, gh_arena *a, const char *hash, int64_t n
                        .provider_id = gh_stmt_int(st, 9),
                        .superadmin = gh_stmt_int(st, 10) != 0};
     char *level = gh_stmt_text(st, 11, a);
-    for (int i = 0; i < 4; i++)
-        if (level != NULL && strcmp(level, level_names[i]) == 0)
-            pr.access.level = (gh_access_level)i;
+    pr.access.level = gh_store_level_from(level);
     pr.access.all = gh_stmt_int(st, 12) != 0;
     pr.access.account_id = gh_stmt_int(st, 13);
     gh_stmt_done(st);
@@ -94,13 +91,13 @@ gh_err gh_store_session_touch(gh_db *db, int64_t id, int64_t now)
     return gh_store_exec_ints(db, "UPDATE sessions SET last_seen_at = ? WHERE id = ?", 2, v);
 }
 
-gh_err gh_store_session_set_stage(gh_db *db, int64_t id, const char *stage)
+gh_err gh_store_session_set_stage(gh_db *db, int64_t id, gh_signin_stage stage)
 {
     gh_stmt *st = NULL;
     gh_err err = gh_db_prepare(db, "UPDATE sessions SET stage = ? WHERE id = ?", &st);
     if (err != GH_OK)
         return err;
-    gh_stmt_bind_text(st, 1, stage);
+    gh_stmt_bind_text(st, 1, gh_signin_stage_name(stage));
     gh_stmt_bind_int(st, 2, id);
     return gh_store_step_changing(st);
 }
@@ -202,7 +199,7 @@ static gh_err read_credentials(gh_db *db, gh_arena *a, const char *sql, const ch
             .banned_until = gh_stmt_int(st, 2),
             .totp_last_step = gh_stmt_int(st, 3),
             .username = gh_stmt_text(st, 4, a),
-            .status = gh_stmt_text(st, 5, a),
+            .status = gh_store_status_from(gh_stmt_text(st, 5, a)),
             .password_hash = gh_stmt_text(st, 6, a),
             .totp_secret = gh_stmt_text(st, 7, a),
             .totp_pending = gh_stmt_text(st, 8, a),

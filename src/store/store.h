@@ -9,94 +9,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/model.h"
 #include "db/db.h"
 #include "util/arena.h"
 #include "util/err.h"
-
-typedef struct gh_ids {
-    int64_t *v;
-    size_t n;
-} gh_ids;
-
-typedef enum {
-    GH_ACCESS_PLATFORM,
-    GH_ACCESS_PROVIDER,
-    GH_ACCESS_ACCOUNT,
-    GH_ACCESS_SUB_ACCOUNT,
-} gh_access_level;
-
-/* Where a user may act. PLATFORM: the operator's own staff, everything. PROVIDER: all of
- * provider_id. ACCOUNT: `all` accounts of the provider or the accounts in ids. SUB_ACCOUNT: under
- * account_id, `all` its sub-accounts or those in ids. */
-typedef struct gh_access {
-    gh_access_level level;
-    bool all;
-    int64_t account_id;
-    gh_ids ids;
-    int64_t sub_account_count; /* read only: sub-accounts reachable at SUB_ACCOUNT level */
-} gh_access;
-
-/* Read only: a user's latest onboarding link and the delivery of its e-mail (exists false when
- * the user never had one). */
-typedef struct gh_onboarding {
-    bool exists;
-    int64_t sent_at, expires_at, used_at, voided_at, attempts; /* times: 0 when not yet */
-    const char *delivery;                                      /* queued, sent, failed, cancelled */
-    const char *error;                                         /* the last SMTP error, or NULL */
-} gh_onboarding;
-
-typedef struct gh_user {
-    int64_t id;
-    int64_t provider_id; /* 0: the platform itself */
-    const char *username, *first_name, *last_name, *email, *phone;
-    const char *language, *timezone, *country, *status;
-    const char *sso_source, *sso_id; /* NULL when unset */
-    bool login_enabled, enforce_sso, mfa_required, mfa_enrolled, is_superadmin;
-    bool must_change_password;
-    bool has_password; /* read only */
-    int64_t banned_until, last_login_at, created_at, updated_at, created_by, updated_by, version;
-    gh_access access;
-    gh_ids role_ids, group_ids;
-    const char *password_hash; /* input to insert only; never read back */
-    gh_onboarding onboarding;  /* read only; loaded by the single-user reads, not by lists */
-} gh_user;
-
-typedef struct gh_tenant {
-    int64_t id, parent_id, provider_id; /* 0 when none */
-    const char *kind, *name;
-    int64_t created_at, updated_at, version;
-} gh_tenant;
-
-typedef struct gh_role {
-    int64_t id, provider_id; /* provider 0: global */
-    const char *name, *description, *kind;
-    uint64_t permissions;
-    bool mfa_required; /* its holders must pass two-factor at sign-in */
-    int64_t created_at, updated_at, version;
-} gh_role;
-
-typedef struct gh_group {
-    int64_t id, provider_id;
-    const char *name, *description;
-    gh_ids role_ids;
-    int64_t member_count, created_at, updated_at, version;
-} gh_group;
 
 typedef struct gh_audit_entry {
     int64_t id, at, actor_id, target_id, target_user_id, provider_id;
     const char *actor, *action, *target_type, *outcome, *ip, *request_id;
     const char *before_json, *after_json; /* NULL when not applicable */
 } gh_audit_entry;
-
-/* Who is acting: loaded from a token or session for every request. */
-typedef struct gh_principal {
-    int64_t user_id;
-    const char *username;
-    int64_t provider_id;
-    bool superadmin;
-    uint64_t perms;
-    gh_access access;
-} gh_principal;
 
 typedef enum {
     GH_SORT_NAME,
@@ -107,9 +29,25 @@ typedef enum {
     GH_SORT_ID, /* the order the search index streams: fastest with q */
 } gh_user_sort;
 
+/* A user list's status filter: every user but the deleted ones (LIVE, the default), one stored
+ * status (ACTIVE then also means not banned), or BANNED: active users whose ban lies ahead, a list
+ * filter value and not a stored status (gh_user_status has no banned). */
+typedef enum {
+    GH_LIST_LIVE,
+    GH_LIST_INVITED,
+    GH_LIST_ACTIVE,
+    GH_LIST_DISABLED,
+    GH_LIST_DELETED,
+    GH_LIST_BANNED,
+} gh_user_list_status;
+
+/* The filter of a status name (invited, active, disabled, deleted or banned): writes *out and
+ * returns true, or returns false for NULL or any other text. Thread-safe (no I/O). */
+bool gh_user_list_status_parse(const char *s, gh_user_list_status *out) GH_MUST_USE;
+
 typedef struct gh_user_filter {
-    const char *q;      /* substring of username, names, e-mail; NULL: none */
-    const char *status; /* invited|active|disabled|banned|deleted; NULL: all but deleted */
+    const char *q; /* substring of username, names, e-mail; NULL: none */
+    gh_user_list_status status;
     int64_t role_id, group_id, tenant_id;
     gh_user_sort sort;
     bool desc;
@@ -148,7 +86,7 @@ gh_err gh_store_user_by_username(gh_db *db, gh_arena *a, const char *username,
 /* The same in one statement: the user's row only (no roles, groups, access ids or onboarding). */
 gh_err gh_store_user_row_by_username(gh_db *db, gh_arena *a, const char *username,
                                      gh_user *out) GH_MUST_USE;
-gh_err gh_store_user_set_status(gh_db *db, int64_t id, const char *status, int64_t now,
+gh_err gh_store_user_set_status(gh_db *db, int64_t id, gh_user_status status, int64_t now,
                                 int64_t by) GH_MUST_USE;
 gh_err gh_store_user_set_password(gh_db *db, int64_t id, const char *hash, bool must_change,
                                   int64_t now) GH_MUST_USE;
@@ -172,8 +110,8 @@ gh_err gh_store_tenant_get(gh_db *db, gh_arena *a, int64_t id, gh_tenant *out) G
 gh_err gh_store_tenant_visible(gh_db *db, const gh_principal *viewer, int64_t id,
                                bool *visible) GH_MUST_USE;
 gh_err gh_store_tenant_list(gh_db *db, gh_arena *a, const gh_principal *viewer, int64_t parent_id,
-                            const char *kind, int limit, int64_t after_id, gh_tenant **items,
-                            size_t *n) GH_MUST_USE;
+                            const gh_tenant_kind *kind, int limit, int64_t after_id,
+                            gh_tenant **items, size_t *n) GH_MUST_USE;
 /* Whether anything still refers to the tenant (children, users, roles, groups). */
 gh_err gh_store_tenant_in_use(gh_db *db, int64_t id, bool *in_use) GH_MUST_USE;
 
@@ -206,11 +144,6 @@ gh_err gh_store_token_insert(gh_db *db, int64_t user_id, const char *name, const
                              int64_t now, int64_t expires_at, int64_t *id) GH_MUST_USE;
 /* Deletes the user's expired tokens (they never work again; keeps the table small). */
 gh_err gh_store_token_purge(gh_db *db, int64_t user_id, int64_t now) GH_MUST_USE;
-/* What is shown of an API token: never its value or hash. expires_at 0: never. */
-typedef struct gh_api_token {
-    int64_t id, user_id, created_at, expires_at;
-    const char *username, *name;
-} gh_api_token;
 /* The live (unexpired) tokens of user_id (0: of every user), by id, at most max. */
 gh_err gh_store_token_list(gh_db *db, gh_arena *a, int64_t user_id, int64_t now, size_t max,
                            gh_api_token **items, size_t *n) GH_MUST_USE;
@@ -229,12 +162,7 @@ gh_err gh_store_principal_by_token(gh_db *db, gh_arena *a, const char *hash, int
 gh_err gh_store_principal_by_user(gh_db *db, gh_arena *a, int64_t user_id,
                                   gh_principal *out) GH_MUST_USE;
 
-/* Sessions: server-side, found by the hash of the cookie's token. */
-typedef struct gh_session {
-    int64_t id, user_id, created_at, last_seen_at, expires_at;
-    const char *stage, *ip, *user_agent;
-} gh_session;
-
+/* Sessions: server-side, found by the hash of the cookie's token (gh_session: core/model.h). */
 gh_err gh_store_session_insert(gh_db *db, const gh_session *s, const char *hash,
                                int64_t *id) GH_MUST_USE;
 /* The session behind hash and its user's principal. GH_EUNAUTH when unknown, idle since before
@@ -243,19 +171,12 @@ gh_err gh_store_session_insert(gh_db *db, const gh_session *s, const char *hash,
 gh_err gh_store_session_auth(gh_db *db, gh_arena *a, const char *hash, int64_t now,
                              int64_t idle_cutoff, gh_session *s, gh_principal *p) GH_MUST_USE;
 gh_err gh_store_session_touch(gh_db *db, int64_t id, int64_t now) GH_MUST_USE;
-gh_err gh_store_session_set_stage(gh_db *db, int64_t id, const char *stage) GH_MUST_USE;
+gh_err gh_store_session_set_stage(gh_db *db, int64_t id, gh_signin_stage stage) GH_MUST_USE;
 /* Deletes one session of the user (id > 0), all of them (id == 0) or all but keep_id (id < 0,
  * keep_id = -id). *count (may be NULL) receives how many went. */
 gh_err gh_store_session_delete(gh_db *db, int64_t user_id, int64_t id, int64_t *count) GH_MUST_USE;
 gh_err gh_store_session_list(gh_db *db, gh_arena *a, int64_t user_id, int64_t now,
                              int64_t idle_cutoff, gh_session **items, size_t *n) GH_MUST_USE;
-
-/* What sign-in needs about a user. */
-typedef struct gh_credentials {
-    int64_t user_id, provider_id, banned_until, totp_last_step;
-    const char *username, *status, *password_hash, *totp_secret, *totp_pending;
-    bool login_enabled, enforce_sso, mfa_required, mfa_enrolled, must_change_password;
-} gh_credentials;
 
 gh_err gh_store_credentials(gh_db *db, gh_arena *a, const char *username, int64_t user_id,
                             gh_credentials *out) GH_MUST_USE;

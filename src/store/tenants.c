@@ -9,7 +9,7 @@
 static void read_tenant(gh_stmt *st, gh_arena *a, gh_tenant *t)
 {
     t->id = gh_stmt_int(st, 0);
-    t->kind = gh_stmt_text(st, 1, a);
+    t->kind = gh_store_tenant_kind_from(gh_stmt_text(st, 1, a));
     t->parent_id = gh_stmt_int(st, 2);
     t->provider_id = gh_stmt_int(st, 3);
     t->name = gh_stmt_text(st, 4, a);
@@ -27,7 +27,7 @@ gh_err gh_store_tenant_insert(gh_db *db, const gh_tenant *t, int64_t *id)
                                &st);
     if (err != GH_OK)
         return err;
-    gh_stmt_bind_text(st, 1, t->kind);
+    gh_stmt_bind_text(st, 1, gh_tenant_kind_name(t->kind));
     if (t->parent_id)
         gh_stmt_bind_int(st, 2, t->parent_id);
     else
@@ -145,8 +145,8 @@ gh_err gh_store_tenant_visible(gh_db *db, const gh_principal *viewer, int64_t id
 }
 
 gh_err gh_store_tenant_list(gh_db *db, gh_arena *a, const gh_principal *viewer, int64_t parent_id,
-                            const char *kind, int limit, int64_t after_id, gh_tenant **items,
-                            size_t *n)
+                            const gh_tenant_kind *kind, int limit, int64_t after_id,
+                            gh_tenant **items, size_t *n)
 {
     gh_qb q;
     gh_qb_init(&q, a);
@@ -159,7 +159,7 @@ gh_err gh_store_tenant_list(gh_db *db, gh_arena *a, const gh_principal *viewer, 
     }
     if (kind != NULL) {
         gh_qb_sql(&q, " AND t.kind = ?");
-        gh_qb_text(&q, kind);
+        gh_qb_text(&q, gh_tenant_kind_name(*kind));
     }
     gh_qb_sql(&q, " ORDER BY t.id LIMIT ?");
     gh_qb_int(&q, limit);

@@ -21,16 +21,6 @@
     "SELECT 1, role_id FROM user_roles WHERE user_id = ? UNION ALL "                               \
     "SELECT 2, group_id FROM user_group_members WHERE user_id = ? ORDER BY 1, 2"
 
-static const char *const level_names[] = {"platform", "provider", "account", "sub_account"};
-
-static gh_access_level level_from(const char *s)
-{
-    for (int i = 0; i < 4; i++)
-        if (s != NULL && strcmp(s, level_names[i]) == 0)
-            return (gh_access_level)i;
-    return GH_ACCESS_PLATFORM;
-}
-
 /* Reads USER_COLS; *sort_key and *name_key (may be NULL) get the cursor sources. */
 static void read_user(gh_stmt *st, gh_arena *a, gh_user *u, char **sort_name, char **ukey)
 {
@@ -45,7 +35,7 @@ static void read_user(gh_stmt *st, gh_arena *a, gh_user *u, char **sort_name, ch
     u->language = gh_stmt_text(st, 7, a);
     u->timezone = gh_stmt_text(st, 8, a);
     u->country = gh_stmt_text(st, 9, a);
-    u->status = gh_stmt_text(st, 10, a);
+    u->status = gh_store_status_from(gh_stmt_text(st, 10, a));
     u->sso_source = gh_stmt_text(st, 11, a);
     u->sso_id = gh_stmt_text(st, 12, a);
     u->login_enabled = gh_stmt_int(st, 13) != 0;
@@ -62,7 +52,7 @@ static void read_user(gh_stmt *st, gh_arena *a, gh_user *u, char **sort_name, ch
     u->updated_by = gh_stmt_int(st, 24);
     u->version = gh_stmt_int(st, 25);
     char *lvl = gh_stmt_text(st, 26, a);
-    u->access.level = level_from(lvl);
+    u->access.level = gh_store_level_from(lvl);
     u->access.all = gh_stmt_int(st, 27) != 0;
     u->access.account_id = gh_stmt_int(st, 28);
     if (sort_name != NULL)
@@ -119,7 +109,7 @@ static void bind_profile(gh_stmt *st, gh_arena *a, const gh_user *u, int *i)
     gh_stmt_bind_int(st, (*i)++, u->login_enabled);
     gh_stmt_bind_int(st, (*i)++, u->enforce_sso);
     gh_stmt_bind_int(st, (*i)++, u->mfa_required);
-    gh_stmt_bind_text(st, (*i)++, level_names[u->access.level]);
+    gh_stmt_bind_text(st, (*i)++, gh_access_level_name(u->access.level));
     gh_stmt_bind_int(st, (*i)++, u->access.all);
     if (u->access.level == GH_ACCESS_SUB_ACCOUNT && u->access.account_id != 0)
         gh_stmt_bind_int(st, (*i)++, u->access.account_id);
@@ -150,7 +140,7 @@ gh_err gh_store_user_insert(gh_db *db, const gh_user *u, int64_t *id)
         gh_stmt_bind_null(st, i++);
     gh_stmt_bind_text(st, i++, u->username);
     gh_stmt_bind_text(st, i++, lower_dup(a, u->username));
-    gh_stmt_bind_text(st, i++, u->status);
+    gh_stmt_bind_text(st, i++, gh_user_status_name(u->status));
     gh_stmt_bind_int(st, i++, u->is_superadmin);
     gh_stmt_bind_text(st, i++, u->password_hash);
     gh_stmt_bind_int(st, i++, u->must_change_password);
@@ -393,7 +383,8 @@ gh_err gh_store_users_by_email(gh_db *db, gh_arena *a, const char *email, size_t
     return err;
 }
 
-gh_err gh_store_user_set_status(gh_db *db, int64_t id, const char *status, int64_t now, int64_t by)
+gh_err gh_store_user_set_status(gh_db *db, int64_t id, gh_user_status status, int64_t now,
+                                int64_t by)
 {
     gh_stmt *st = NULL;
     gh_err err = gh_db_prepare(db,
@@ -402,7 +393,7 @@ gh_err gh_store_user_set_status(gh_db *db, int64_t id, const char *status, int64
                                &st);
     if (err != GH_OK)
         return err;
-    gh_stmt_bind_text(st, 1, status);
+    gh_stmt_bind_text(st, 1, gh_user_status_name(status));
     gh_stmt_bind_int(st, 2, now);
     gh_stmt_bind_int(st, 3, by);
     gh_stmt_bind_int(st, 4, id);
@@ -522,26 +513,20 @@ static const sort_def sorts[] = {
 static void add_filters(gh_qb *q, const gh_user_filter *f)
 {
     static const struct {
-        const char *name, *sql;
+        const char *sql;
         bool uses_now;
     } statuses[] = {
-        {"active", " AND u.status = 'active' AND u.banned_until <= ?", true},
-        {"banned", " AND u.status = 'active' AND u.banned_until > ?", true},
-        {"invited", " AND u.status = 'invited'", false},
-        {"disabled", " AND u.status = 'disabled'", false},
-        {"deleted", " AND u.status = 'deleted'", false},
+        [GH_LIST_LIVE] = {" AND u.status <> 'deleted'", false},
+        [GH_LIST_ACTIVE] = {" AND u.status = 'active' AND u.banned_until <= ?", true},
+        [GH_LIST_BANNED] = {" AND u.status = 'active' AND u.banned_until > ?", true},
+        [GH_LIST_INVITED] = {" AND u.status = 'invited'", false},
+        [GH_LIST_DISABLED] = {" AND u.status = 'disabled'", false},
+        [GH_LIST_DELETED] = {" AND u.status = 'deleted'", false},
     };
-    bool status_done = false;
-    for (size_t i = 0; f->status != NULL && i < sizeof statuses / sizeof *statuses; i++) {
-        if (strcmp(f->status, statuses[i].name) != 0)
-            continue;
-        gh_qb_sql(q, statuses[i].sql);
-        if (statuses[i].uses_now)
-            gh_qb_int(q, f->now);
-        status_done = true;
-    }
-    if (!status_done)
-        gh_qb_sql(q, " AND u.status <> 'deleted'");
+    size_t k = (size_t)f->status < sizeof statuses / sizeof *statuses ? (size_t)f->status : 0;
+    gh_qb_sql(q, statuses[k].sql);
+    if (statuses[k].uses_now)
+        gh_qb_int(q, f->now);
     if (f->role_id != 0) {
         gh_qb_sql(q, " AND u.id IN (SELECT user_id FROM user_roles WHERE role_id = ?)");
         gh_qb_int(q, f->role_id);
@@ -660,4 +645,22 @@ gh_err gh_store_user_list(gh_db *db, gh_arena *a, const gh_principal *viewer,
     }
     *out = page;
     return GH_OK;
+}
+
+bool gh_user_list_status_parse(const char *s, gh_user_list_status *out)
+{
+    static const gh_user_list_status of_status[] = {
+        [GH_STATUS_INVITED] = GH_LIST_INVITED,
+        [GH_STATUS_ACTIVE] = GH_LIST_ACTIVE,
+        [GH_STATUS_DISABLED] = GH_LIST_DISABLED,
+        [GH_STATUS_DELETED] = GH_LIST_DELETED,
+    };
+    gh_user_status status;
+    if (s != NULL && strcmp(s, "banned") == 0)
+        *out = GH_LIST_BANNED;
+    else if (gh_user_status_parse(s, &status))
+        *out = of_status[status];
+    else
+        return false;
+    return true;
 }

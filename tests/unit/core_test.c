@@ -22,7 +22,7 @@
 
 #include "auth/auth.h"
 #include "core/core.h"
-#include "core/perms.h"
+#include "core/model.h"
 #include "core/validate.h"
 #include "testdb.h"
 
@@ -88,7 +88,7 @@ static gh_ids ids2(gh_arena *a, int64_t v, int64_t w)
     return (gh_ids){p, 2};
 }
 
-static int64_t create_tenant(fx *x, const char *kind, int64_t parent, const char *name)
+static int64_t create_tenant(fx *x, gh_tenant_kind kind, int64_t parent, const char *name)
 {
     gh_ctx c = ctx_as(x, &x->sys);
     gh_tenant in = {.kind = kind, .parent_id = parent, .name = name}, out;
@@ -96,7 +96,7 @@ static int64_t create_tenant(fx *x, const char *kind, int64_t parent, const char
     return out.id;
 }
 
-static int64_t create_role(fx *x, int64_t provider, const char *name, const char *kind,
+static int64_t create_role(fx *x, int64_t provider, const char *name, gh_role_kind kind,
                            uint64_t perms)
 {
     gh_ctx c = ctx_as(x, &x->sys);
@@ -129,20 +129,21 @@ static int setup(void **state)
     x->db = x->t.db;
     x->a = gh_arena_new();
     x->sys = gh_core_system_principal();
-    x->p1 = create_tenant(x, "service_provider", 0, "P1");
-    x->p2 = create_tenant(x, "service_provider", 0, "P2");
-    x->a1 = create_tenant(x, "platform_account", x->p1, "A1");
-    x->a2 = create_tenant(x, "platform_account", x->p1, "A2");
-    x->a3 = create_tenant(x, "platform_account", x->p2, "A3");
-    x->s11 = create_tenant(x, "sub_account", x->a1, "S11");
-    x->s12 = create_tenant(x, "sub_account", x->a1, "S12");
-    x->s21 = create_tenant(x, "sub_account", x->a2, "S21");
-    x->r_admin = create_role(x, x->p1, "P1 admin", "service_provider", ADMIN_PERMS);
-    x->r_acc = create_role(x, x->p1, "P1 account admin", "platform_account", GH_PERM_USERS_ALL);
-    x->r_user = create_role(x, x->p1, "P1 user", "platform_user", GH_PERM(USERS_READ));
-    x->r_staff = create_role(x, x->p1, "P1 staff", "service_provider", GH_PERM(USERS_READ));
-    x->r_p2 = create_role(x, x->p2, "P2 user", "platform_user", GH_PERM(USERS_READ));
-    x->r_power = create_role(x, 0, "Settings", "service_provider", GH_PERM(SETTINGS_UPDATE));
+    x->p1 = create_tenant(x, GH_TENANT_SERVICE_PROVIDER, 0, "P1");
+    x->p2 = create_tenant(x, GH_TENANT_SERVICE_PROVIDER, 0, "P2");
+    x->a1 = create_tenant(x, GH_TENANT_PLATFORM_ACCOUNT, x->p1, "A1");
+    x->a2 = create_tenant(x, GH_TENANT_PLATFORM_ACCOUNT, x->p1, "A2");
+    x->a3 = create_tenant(x, GH_TENANT_PLATFORM_ACCOUNT, x->p2, "A3");
+    x->s11 = create_tenant(x, GH_TENANT_SUB_ACCOUNT, x->a1, "S11");
+    x->s12 = create_tenant(x, GH_TENANT_SUB_ACCOUNT, x->a1, "S12");
+    x->s21 = create_tenant(x, GH_TENANT_SUB_ACCOUNT, x->a2, "S21");
+    x->r_admin = create_role(x, x->p1, "P1 admin", GH_ROLE_SERVICE_PROVIDER, ADMIN_PERMS);
+    x->r_acc =
+        create_role(x, x->p1, "P1 account admin", GH_ROLE_PLATFORM_ACCOUNT, GH_PERM_USERS_ALL);
+    x->r_user = create_role(x, x->p1, "P1 user", GH_ROLE_PLATFORM_USER, GH_PERM(USERS_READ));
+    x->r_staff = create_role(x, x->p1, "P1 staff", GH_ROLE_SERVICE_PROVIDER, GH_PERM(USERS_READ));
+    x->r_p2 = create_role(x, x->p2, "P2 user", GH_ROLE_PLATFORM_USER, GH_PERM(USERS_READ));
+    x->r_power = create_role(x, 0, "Settings", GH_ROLE_SERVICE_PROVIDER, GH_PERM(SETTINGS_UPDATE));
     gh_ctx c = ctx_as(x, &x->sys);
     gh_group g = {.provider_id = x->p1,
                   .name = "Power",
@@ -201,7 +202,7 @@ static const char *status_of(fx *x, int64_t id)
 {
     gh_user u;
     assert_int_equal(gh_store_user_get(x->db, x->a, id, &u), GH_OK);
-    return u.status;
+    return gh_user_status_name(u.status);
 }
 
 /* Whether a failure named the wanted field (want NULL: any field, or none). */
@@ -321,7 +322,45 @@ static void validate_countries_languages_text(void **state)
     check_list(gh_valid_text, t_ok, t_bad, "text");
 }
 
-/* ---- perms.h ---- */
+/* ---- model.h: the state names ---- */
+
+/* Every state name parses back to its value, and nothing else parses. */
+static void model_state_names(void **state)
+{
+#define ROUND_TRIP(type, list)                                                                     \
+    do {                                                                                           \
+        int n = 0;                                                                                 \
+        list(COUNT_ONE);                                                                           \
+        for (int i = 0; i < n; i++) {                                                              \
+            type v = (type)(n - 1 - i);                                                            \
+            assert_true(type##_parse(type##_name((type)i), &v));                                   \
+            assert_int_equal(v, i);                                                                \
+        }                                                                                          \
+        type keep = (type)0;                                                                       \
+        assert_false(type##_parse(NULL, &keep));                                                   \
+        assert_false(type##_parse("", &keep));                                                     \
+        assert_false(type##_parse("banned", &keep));                                               \
+        assert_false(type##_parse("DONE", &keep));                                                 \
+        assert_int_equal(keep, 0);                                                                 \
+        assert_string_equal(type##_name((type)n), "?");                                            \
+    } while (0)
+#define COUNT_ONE(id, name) n++;
+    ROUND_TRIP(gh_access_level, GH_ACCESS_LEVELS);
+    ROUND_TRIP(gh_user_status, GH_USER_STATUSES);
+    ROUND_TRIP(gh_signin_stage, GH_SIGNIN_STAGES);
+    ROUND_TRIP(gh_tenant_kind, GH_TENANT_KINDS);
+    ROUND_TRIP(gh_role_kind, GH_ROLE_KINDS);
+#undef COUNT_ONE
+#undef ROUND_TRIP
+    /* the names the database and the API carry */
+    assert_string_equal(gh_access_level_name(GH_ACCESS_SUB_ACCOUNT), "sub_account");
+    assert_string_equal(gh_user_status_name(GH_STATUS_DISABLED), "disabled");
+    assert_string_equal(gh_signin_stage_name(GH_STAGE_ENROLL_TOTP), "enroll_totp");
+    assert_string_equal(gh_tenant_kind_name(GH_TENANT_PLATFORM_ACCOUNT), "platform_account");
+    assert_string_equal(gh_role_kind_name(GH_ROLE_PLATFORM_USER), "platform_user");
+}
+
+/* ---- model.h: the permission catalogue ---- */
 
 static void perms_catalogue(void **state)
 {
@@ -463,7 +502,7 @@ static void user_create_writes_user_and_audit(void **state)
     assert_int_equal(gh_core_user_create(&c, &in, &out, NULL), GH_OK);
     assert_true(out.id > 0);
     assert_string_equal(out.username, "Carol");
-    assert_string_equal(out.status, "invited");
+    assert_int_equal(out.status, GH_STATUS_INVITED);
     assert_false(out.has_password);
     assert_int_equal(out.created_at, 1000);
     assert_int_equal(out.created_by, 0);
@@ -491,7 +530,7 @@ static void user_create_writes_user_and_audit(void **state)
     in = new_user("dave", 0);
     in.password = "correct horse battery staple";
     assert_int_equal(gh_core_user_create(&c, &in, &out, NULL), GH_OK);
-    assert_string_equal(out.status, "active");
+    assert_int_equal(out.status, GH_STATUS_ACTIVE);
     assert_true(out.has_password);
     assert_true(out.must_change_password);
     assert_int_equal(audit_rows(x, "user.create", out.id, &rows), 1);
@@ -504,7 +543,7 @@ static void user_create_writes_user_and_audit(void **state)
     assert_int_equal(gh_core_user_create(&c, &in, &out, &generated), GH_OK);
     assert_non_null(generated);
     assert_int_equal(strlen(generated), 20);
-    assert_string_equal(out.status, "active");
+    assert_int_equal(out.status, GH_STATUS_ACTIVE);
     assert_true(out.has_password);
 
     /* names are unique case-insensitively */
@@ -672,7 +711,7 @@ static gh_principal scoped_admin(fx *x, const char *name, gh_access access, int6
 static void scope_rule_matches_visibility(void **state)
 {
     fx *x = *state;
-    int64_t r_sub = create_role(x, x->p1, "P1 sub admin", "platform_user", GH_PERM_USERS_ALL);
+    int64_t r_sub = create_role(x, x->p1, "P1 sub admin", GH_ROLE_PLATFORM_USER, GH_PERM_USERS_ALL);
     const gh_access sub_s11 = {
         .level = GH_ACCESS_SUB_ACCOUNT, .account_id = x->a1, .ids = ids1(x->a, x->s11)};
     const gh_access acc_all = {.level = GH_ACCESS_ACCOUNT, .all = true};
@@ -909,9 +948,9 @@ static void tenant_rules(void **state)
     gh_audit_entry *rows = NULL;
 
     /* providers: the platform only */
-    gh_tenant in = {.kind = "service_provider", .name = "P3"};
+    gh_tenant in = {.kind = GH_TENANT_SERVICE_PROVIDER, .name = "P3"};
     assert_int_equal(gh_core_tenant_create(&c, &in, &out), GH_OK);
-    assert_string_equal(out.kind, "service_provider");
+    assert_int_equal(out.kind, GH_TENANT_SERVICE_PROVIDER);
     assert_int_equal(out.parent_id, 0);
     assert_int_equal(audit_rows(x, "tenant.create", out.id, &rows), 1);
     assert_int_equal(rows[0].provider_id, out.id);
@@ -922,7 +961,7 @@ static void tenant_rules(void **state)
     EXPECT_FAIL(gh_core_tenant_create(&c, &in, &out), c, GH_EINVAL, "parent_id");
 
     /* accounts: under a provider, by the platform or that provider's admin */
-    in = (gh_tenant){.kind = "platform_account", .parent_id = x->p1, .name = "A4"};
+    in = (gh_tenant){.kind = GH_TENANT_PLATFORM_ACCOUNT, .parent_id = x->p1, .name = "A4"};
     assert_int_equal(gh_core_tenant_create(&ca, &in, &out), GH_OK);
     assert_int_equal(out.parent_id, x->p1);
     assert_int_equal(out.provider_id, x->p1);
@@ -946,11 +985,12 @@ static void tenant_rules(void **state)
     EXPECT_FAIL(gh_core_tenant_create(&c, &in, &out), c, GH_EINVAL, "name");
     in.name = "bad\nname";
     EXPECT_FAIL(gh_core_tenant_create(&c, &in, &out), c, GH_EINVAL, "name");
-    in = (gh_tenant){.kind = "galaxy", .parent_id = x->p1, .name = "G"};
+    in = (gh_tenant){
+        .kind = (gh_tenant_kind)7, /* outside the list */ .parent_id = x->p1, .name = "G"};
     EXPECT_FAIL(gh_core_tenant_create(&c, &in, &out), c, GH_EINVAL, "kind");
 
     /* sub-accounts: under an account, by down to that account's admin */
-    in = (gh_tenant){.kind = "sub_account", .parent_id = x->a1, .name = "S13"};
+    in = (gh_tenant){.kind = GH_TENANT_SUB_ACCOUNT, .parent_id = x->a1, .name = "S13"};
     assert_int_equal(gh_core_tenant_create(&cc, &in, &out), GH_OK);
     assert_int_equal(out.parent_id, x->a1);
     assert_int_equal(out.provider_id, x->p1);
@@ -988,7 +1028,7 @@ static void role_rules(void **state)
     gh_role in = {.provider_id = x->p2,
                   .name = "Reader",
                   .description = "reads users",
-                  .kind = "platform_user",
+                  .kind = GH_ROLE_PLATFORM_USER,
                   .permissions = GH_PERM(USERS_READ)};
     EXPECT_FAIL(gh_core_role_create(&ca, &in, &out), ca, GH_EFORBIDDEN, "provider_id");
     in.provider_id = 0; /* global roles belong to the platform */
@@ -997,13 +1037,13 @@ static void role_rules(void **state)
     in.permissions = GH_PERM(USERS_READ) | GH_PERM(SETTINGS_UPDATE);
     EXPECT_FAIL(gh_core_role_create(&ca, &in, &out), ca, GH_EFORBIDDEN, "permissions");
     in.permissions = GH_PERM(USERS_READ);
-    in.kind = "superhero";
+    in.kind = (gh_role_kind)7; /* outside the list */
     EXPECT_FAIL(gh_core_role_create(&ca, &in, &out), ca, GH_EINVAL, "kind");
-    in.kind = "platform_user";
+    in.kind = GH_ROLE_PLATFORM_USER;
     in.name = "P1 user"; /* taken */
     EXPECT_FAIL(gh_core_role_create(&ca, &in, &out), ca, GH_ECONFLICT, "name");
     in.name = "Reader";
-    in.kind = "service_provider";
+    in.kind = GH_ROLE_SERVICE_PROVIDER;
     assert_int_equal(gh_core_role_create(&ca, &in, &out), GH_OK);
     assert_int_equal(out.provider_id, x->p1);
     assert_int_equal(out.permissions, GH_PERM(USERS_READ));
@@ -1166,6 +1206,7 @@ int main(void)
         return 1;
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(model_state_names),
         cmocka_unit_test(validate_usernames),
         cmocka_unit_test(validate_emails),
         cmocka_unit_test(validate_phones),

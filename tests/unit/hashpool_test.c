@@ -191,7 +191,7 @@ static void signin_stores_the_new_hash(void **state)
         assert_int_equal(
             gh_signin_finish(&ctx, &s, job.ok, job.rehashed ? job.new_hash : NULL, "test", &res),
             GH_OK);
-        assert_string_equal(res.next, "done");
+        assert_int_equal(res.next, GH_STAGE_DONE);
 
         gh_credentials c;
         assert_int_equal(gh_store_credentials(t.db, ctx.a, NULL, id, &c), GH_OK);

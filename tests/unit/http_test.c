@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/perms.h"
+#include "core/model.h"
 #include "http/http.h"
 #include "http/limits.h"
 #include "http/web.h"
@@ -511,10 +511,12 @@ static void routes_deny_by_default(void **state)
         if (r->auth != GH_AUTH_PUBLIC && r->auth != GH_AUTH_PERM && r->auth != GH_AUTH_STAGE)
             fail_msg("%s %s: auth mode %d", r->method, r->pattern, (int)r->auth);
         if (r->auth == GH_AUTH_STAGE) {
-            /* a session's own routes (sign-in steps, me): a stage list, never a permission, and
-             * only under /api/v1/session or /api/v1/me */
-            if (r->stage == NULL || r->stage[0] == '\0' || r->perm != 0)
-                fail_msg("%s %s: stage route without stages or with a permission", r->method,
+            /* a session's own routes (sign-in steps, me): a stage set, never a permission, and
+             * only under /api/v1/session or /api/v1/me; a session is never kept at the
+             * password stage */
+            if (r->stages == 0 || (r->stages & GH_STAGE_BIT(GH_STAGE_PASSWORD)) != 0 ||
+                (r->stages >> (GH_STAGE_DONE + 1)) != 0 || r->perm != 0)
+                fail_msg("%s %s: stage route without valid stages or with a permission", r->method,
                          r->pattern);
             if (strncmp(r->pattern, "/api/v1/session", 15) != 0 &&
                 strncmp(r->pattern, "/api/v1/me/", 11) != 0)

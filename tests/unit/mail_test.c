@@ -430,7 +430,7 @@ static int setup_db(void **state)
                  .language = "en",
                  .timezone = "UTC",
                  .country = "",
-                 .status = "invited",
+                 .status = GH_STATUS_INVITED,
                  .login_enabled = true,
                  .access = {.level = GH_ACCESS_PLATFORM},
                  .created_at = 1000};

@@ -11,7 +11,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "core/perms.h"
+#include "core/model.h"
 #include "store/store.h"
 #include "testdb.h"
 
@@ -42,7 +42,7 @@ static int teardown(void **state)
     return 0;
 }
 
-static int64_t mk_tenant(gh_db *db, const char *kind, int64_t parent, int64_t provider,
+static int64_t mk_tenant(gh_db *db, gh_tenant_kind kind, int64_t parent, int64_t provider,
                          const char *name)
 {
     gh_tenant t = {.kind = kind,
@@ -58,20 +58,20 @@ static int64_t mk_tenant(gh_db *db, const char *kind, int64_t parent, int64_t pr
 
 static int64_t mk_provider(gh_db *db, const char *name)
 {
-    return mk_tenant(db, "service_provider", 0, 0, name);
+    return mk_tenant(db, GH_TENANT_SERVICE_PROVIDER, 0, 0, name);
 }
 
 static int64_t mk_account(gh_db *db, int64_t provider, const char *name)
 {
-    return mk_tenant(db, "platform_account", provider, provider, name);
+    return mk_tenant(db, GH_TENANT_PLATFORM_ACCOUNT, provider, provider, name);
 }
 
 static int64_t mk_sub(gh_db *db, int64_t provider, int64_t account, const char *name)
 {
-    return mk_tenant(db, "sub_account", account, provider, name);
+    return mk_tenant(db, GH_TENANT_SUB_ACCOUNT, account, provider, name);
 }
 
-static int64_t mk_role(gh_db *db, int64_t provider, const char *name, const char *kind,
+static int64_t mk_role(gh_db *db, int64_t provider, const char *name, gh_role_kind kind,
                        uint64_t perms)
 {
     gh_role r = {.provider_id = provider,
@@ -110,7 +110,7 @@ static gh_user user_base(const char *username, int64_t provider)
         .language = "en",
         .timezone = "UTC",
         .country = "",
-        .status = "active",
+        .status = GH_STATUS_ACTIVE,
         .login_enabled = true,
         .access = {.level = provider != 0 ? GH_ACCESS_PROVIDER : GH_ACCESS_PLATFORM},
         .created_at = 1000,
@@ -183,7 +183,7 @@ static void tenants(void **state)
 
     assert_int_equal(gh_store_tenant_get(x->db, x->a, acc, &t), GH_OK);
     assert_int_equal(t.id, acc);
-    assert_string_equal(t.kind, "platform_account");
+    assert_int_equal(t.kind, GH_TENANT_PLATFORM_ACCOUNT);
     assert_int_equal(t.parent_id, p);
     assert_int_equal(t.provider_id, p);
     assert_string_equal(t.name, "Acme EU");
@@ -191,7 +191,7 @@ static void tenants(void **state)
     assert_int_equal(t.updated_at, 1000);
     assert_int_equal(t.version, 1);
     assert_int_equal(gh_store_tenant_get(x->db, x->a, p, &t), GH_OK);
-    assert_string_equal(t.kind, "service_provider");
+    assert_int_equal(t.kind, GH_TENANT_SERVICE_PROVIDER);
     assert_int_equal(t.parent_id, 0);
     assert_int_equal(t.provider_id, 0);
     assert_int_equal(gh_store_tenant_get(x->db, x->a, 99999, &t), GH_ENOTFOUND);
@@ -199,9 +199,9 @@ static void tenants(void **state)
     /* names are unique among siblings only */
     int64_t id = 0;
     gh_tenant dup = {
-        .kind = "platform_account", .parent_id = p, .provider_id = p, .name = "Acme EU"};
+        .kind = GH_TENANT_PLATFORM_ACCOUNT, .parent_id = p, .provider_id = p, .name = "Acme EU"};
     assert_int_equal(gh_store_tenant_insert(x->db, &dup, &id), GH_ECONFLICT);
-    gh_tenant dup_sp = {.kind = "service_provider", .name = "Acme"};
+    gh_tenant dup_sp = {.kind = GH_TENANT_SERVICE_PROVIDER, .name = "Acme"};
     assert_int_equal(gh_store_tenant_insert(x->db, &dup_sp, &id), GH_ECONFLICT);
     int64_t p2 = mk_provider(x->db, "Other");
     mk_account(x->db, p2, "Acme EU");
@@ -248,7 +248,7 @@ static void tenant_in_use_by_references(void **state)
     assert_false(in_use);
 
     /* a role or a group of the provider */
-    int64_t r = mk_role(x->db, lone, "r", "service_provider", 1);
+    int64_t r = mk_role(x->db, lone, "r", GH_ROLE_SERVICE_PROVIDER, 1);
     assert_int_equal(gh_store_tenant_in_use(x->db, lone, &in_use), GH_OK);
     assert_true(in_use);
     assert_int_equal(gh_store_role_delete(x->db, r), GH_OK);
@@ -289,7 +289,7 @@ static void roles(void **state)
     gh_role in = {.provider_id = p,
                   .name = "Support",
                   .description = "first line",
-                  .kind = "platform_account",
+                  .kind = GH_ROLE_PLATFORM_ACCOUNT,
                   .permissions = GH_PERM(USERS_READ) | GH_PERM(SETTINGS_UPDATE),
                   .created_at = 1000};
     int64_t id = 0;
@@ -299,7 +299,7 @@ static void roles(void **state)
     assert_int_equal(r.provider_id, p);
     assert_string_equal(r.name, "Support");
     assert_string_equal(r.description, "first line");
-    assert_string_equal(r.kind, "platform_account");
+    assert_int_equal(r.kind, GH_ROLE_PLATFORM_ACCOUNT);
     assert_int_equal(r.permissions, GH_PERM(USERS_READ) | GH_PERM(SETTINGS_UPDATE));
     assert_int_equal(r.created_at, 1000);
     assert_int_equal(r.updated_at, 1000);
@@ -360,9 +360,9 @@ static void role_and_group_lists(void **state)
 {
     fx *x = *state;
     int64_t p1 = mk_provider(x->db, "P1"), p2 = mk_provider(x->db, "P2");
-    int64_t rg = mk_role(x->db, 0, "global", "platform_user", 1);
-    int64_t r1 = mk_role(x->db, p1, "p1", "platform_user", 1);
-    int64_t r2 = mk_role(x->db, p2, "p2", "platform_user", 1);
+    int64_t rg = mk_role(x->db, 0, "global", GH_ROLE_PLATFORM_USER, 1);
+    int64_t r1 = mk_role(x->db, p1, "p1", GH_ROLE_PLATFORM_USER, 1);
+    int64_t r2 = mk_role(x->db, p2, "p2", GH_ROLE_PLATFORM_USER, 1);
     int64_t gg = mk_group(x->db, 0, "global", (gh_ids){(int64_t[]){rg}, 1});
     int64_t g1 = mk_group(x->db, p1, "p1", (gh_ids){(int64_t[]){r1, rg}, 2});
     int64_t g2 = mk_group(x->db, p2, "p2", (gh_ids){0});
@@ -408,8 +408,8 @@ static void groups(void **state)
     fx *x = *state;
     gh_group g;
     int64_t p = mk_provider(x->db, "P");
-    int64_t r1 = mk_role(x->db, p, "r1", "platform_user", GH_PERM(USERS_READ));
-    int64_t r2 = mk_role(x->db, p, "r2", "platform_user", GH_PERM(AUDIT_READ));
+    int64_t r1 = mk_role(x->db, p, "r1", GH_ROLE_PLATFORM_USER, GH_PERM(USERS_READ));
+    int64_t r2 = mk_role(x->db, p, "r2", GH_ROLE_PLATFORM_USER, GH_PERM(AUDIT_READ));
     gh_group in = {.provider_id = p,
                    .name = "Ops",
                    .description = "operations",
@@ -483,7 +483,7 @@ static void users(void **state)
     gh_user g;
     int64_t p = mk_provider(x->db, "P");
     int64_t a1 = mk_account(x->db, p, "A1"), a2 = mk_account(x->db, p, "A2");
-    int64_t r = mk_role(x->db, p, "r", "platform_account", 1);
+    int64_t r = mk_role(x->db, p, "r", GH_ROLE_PLATFORM_ACCOUNT, 1);
     int64_t grp = mk_group(x->db, p, "g", (gh_ids){0});
     gh_user u = user_base("Alice.Smith", p);
     u.first_name = "Alice";
@@ -497,7 +497,7 @@ static void users(void **state)
     u.sso_id = "00u1";
     u.enforce_sso = true;
     u.mfa_required = true;
-    u.status = "invited";
+    u.status = GH_STATUS_INVITED;
     u.must_change_password = true;
     u.password_hash = "$argon2id$fake";
     u.access = (gh_access){.level = GH_ACCESS_ACCOUNT, .ids = {(int64_t[]){a2, a1}, 2}};
@@ -517,7 +517,7 @@ static void users(void **state)
     assert_string_equal(g.language, "zh");
     assert_string_equal(g.timezone, "Europe/London");
     assert_string_equal(g.country, "GB");
-    assert_string_equal(g.status, "invited");
+    assert_int_equal(g.status, GH_STATUS_INVITED);
     assert_string_equal(g.sso_source, "okta");
     assert_string_equal(g.sso_id, "00u1");
     assert_true(g.login_enabled);
@@ -587,16 +587,17 @@ static void users(void **state)
     assert_string_equal(g.first_name, "Alicia");
 
     /* status */
-    assert_int_equal(gh_store_user_set_status(x->db, id, "disabled", 3000, 9), GH_OK);
+    assert_int_equal(gh_store_user_set_status(x->db, id, GH_STATUS_DISABLED, 3000, 9), GH_OK);
     assert_int_equal(gh_store_user_get(x->db, x->a, id, &g), GH_OK);
-    assert_string_equal(g.status, "disabled");
+    assert_int_equal(g.status, GH_STATUS_DISABLED);
     assert_int_equal(g.version, 3);
     assert_int_equal(g.updated_at, 3000);
     assert_int_equal(g.updated_by, 9);
-    assert_int_equal(gh_store_user_set_status(x->db, 99999, "disabled", 3000, 9), GH_ENOTFOUND);
+    assert_int_equal(gh_store_user_set_status(x->db, 99999, GH_STATUS_DISABLED, 3000, 9),
+                     GH_ENOTFOUND);
 
     /* a deleted user's name stays taken */
-    assert_int_equal(gh_store_user_set_status(x->db, id, "deleted", 4000, 9), GH_OK);
+    assert_int_equal(gh_store_user_set_status(x->db, id, GH_STATUS_DELETED, 4000, 9), GH_OK);
     assert_int_equal(gh_store_username_taken(x->db, "alice.smith", &taken), GH_OK);
     assert_true(taken);
     assert_int_equal(gh_store_user_insert(x->db, &clash, &clash_id), GH_ECONFLICT);
@@ -707,8 +708,9 @@ static void user_list_search(void **state)
 static void user_list_status(void **state)
 {
     fx *x = *state;
-    static const char *const statuses[] = {"active",   "active",   "active", "invited",
-                                           "disabled", "disabled", "deleted"};
+    static const gh_user_status statuses[] = {
+        GH_STATUS_ACTIVE,   GH_STATUS_ACTIVE,   GH_STATUS_ACTIVE, GH_STATUS_INVITED,
+        GH_STATUS_DISABLED, GH_STATUS_DISABLED, GH_STATUS_DELETED};
     static const int64_t banned[] = {0, 6000, 4000, 0, 0, 6000, 0};
     int64_t ids[7];
     for (int i = 0; i < 7; i++) {
@@ -736,8 +738,13 @@ static void user_list_status(void **state)
         {"banned", 3000, B(1) | B(2)},
         {"active", 6000, B(0) | B(1) | B(2)}, /* banned_until is the first free second */
     };
+    gh_user_list_status unused = GH_LIST_LIVE;
+    assert_false(gh_user_list_status_parse("locked", &unused));
+    assert_false(gh_user_list_status_parse(NULL, &unused));
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        gh_user_filter f = {.status = cases[i].status, .now = cases[i].now};
+        gh_user_filter f = {.now = cases[i].now};
+        if (cases[i].status != NULL)
+            assert_true(gh_user_list_status_parse(cases[i].status, &f.status));
         char what[64];
         snprintf(what, sizeof what, "%s at %lld", cases[i].status ? cases[i].status : "(none)",
                  (long long)cases[i].now);
@@ -751,8 +758,8 @@ static void user_list_filters(void **state)
     int64_t p1 = mk_provider(x->db, "P1"), p2 = mk_provider(x->db, "P2");
     int64_t a1 = mk_account(x->db, p1, "A1"), a2 = mk_account(x->db, p1, "A2");
     int64_t s1 = mk_sub(x->db, p1, a1, "S1");
-    int64_t r1 = mk_role(x->db, p1, "r1", "platform_user", 1);
-    int64_t r2 = mk_role(x->db, 0, "r2", "platform_user", 2);
+    int64_t r1 = mk_role(x->db, p1, "r1", GH_ROLE_PLATFORM_USER, 1);
+    int64_t r2 = mk_role(x->db, 0, "r2", GH_ROLE_PLATFORM_USER, 2);
     int64_t g1 = mk_group(x->db, p1, "g1", (gh_ids){0});
     int64_t ids[5];
     gh_user u = user_base("u0", p1);
@@ -1079,9 +1086,10 @@ static void tenant_scope(void **state)
     }
     gh_tenant *items = NULL;
     size_t n = 0;
-    assert_int_equal(
-        gh_store_tenant_list(x->db, x->a, &w.who[U_PLAT], w.a1, "sub_account", 50, 0, &items, &n),
-        GH_OK);
+    assert_int_equal(gh_store_tenant_list(x->db, x->a, &w.who[U_PLAT], w.a1,
+                                          &(gh_tenant_kind){GH_TENANT_SUB_ACCOUNT}, 50, 0, &items,
+                                          &n),
+                     GH_OK);
     assert_int_equal(n, 2);
     assert_int_equal(items[0].id, w.s11);
     assert_int_equal(items[1].id, w.s12);
@@ -1250,10 +1258,10 @@ static void tokens(void **state)
     fx *x = *state;
     gh_principal pr;
     int64_t p = mk_provider(x->db, "P");
-    int64_t r_direct = mk_role(x->db, p, "direct", "service_provider", GH_PERM(USERS_READ));
-    int64_t r_group = mk_role(x->db, p, "via group", "service_provider", GH_PERM(AUDIT_READ));
-    int64_t r_global = mk_role(x->db, 0, "global", "service_provider", GH_PERM(ROLES_READ));
-    mk_role(x->db, p, "unused", "service_provider", GH_PERM(TENANTS_READ));
+    int64_t r_direct = mk_role(x->db, p, "direct", GH_ROLE_SERVICE_PROVIDER, GH_PERM(USERS_READ));
+    int64_t r_group = mk_role(x->db, p, "via group", GH_ROLE_SERVICE_PROVIDER, GH_PERM(AUDIT_READ));
+    int64_t r_global = mk_role(x->db, 0, "global", GH_ROLE_SERVICE_PROVIDER, GH_PERM(ROLES_READ));
+    mk_role(x->db, p, "unused", GH_ROLE_SERVICE_PROVIDER, GH_PERM(TENANTS_READ));
     int64_t g = mk_group(x->db, p, "g", (gh_ids){(int64_t[]){r_group, r_global}, 2});
     gh_user u = user_base("Holder", p);
     u.role_ids = (gh_ids){(int64_t[]){r_direct}, 1};
@@ -1308,13 +1316,13 @@ static void tokens(void **state)
     assert_int_equal(n, 2); /* the expired one is gone even as seen from before its expiry */
 
     /* the user must be able to act */
-    assert_int_equal(gh_store_user_set_status(x->db, uid, "disabled", 1000, 0), GH_OK);
+    assert_int_equal(gh_store_user_set_status(x->db, uid, GH_STATUS_DISABLED, 1000, 0), GH_OK);
     assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr), GH_EUNAUTH);
-    assert_int_equal(gh_store_user_set_status(x->db, uid, "invited", 1000, 0), GH_OK);
+    assert_int_equal(gh_store_user_set_status(x->db, uid, GH_STATUS_INVITED, 1000, 0), GH_OK);
     assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr), GH_EUNAUTH);
-    assert_int_equal(gh_store_user_set_status(x->db, uid, "deleted", 1000, 0), GH_OK);
+    assert_int_equal(gh_store_user_set_status(x->db, uid, GH_STATUS_DELETED, 1000, 0), GH_OK);
     assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr), GH_EUNAUTH);
-    assert_int_equal(gh_store_user_set_status(x->db, uid, "active", 1000, 0), GH_OK);
+    assert_int_equal(gh_store_user_set_status(x->db, uid, GH_STATUS_ACTIVE, 1000, 0), GH_OK);
     assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr), GH_OK);
     set_int(x->db, "UPDATE users SET banned_until = ? WHERE id = ?", 2000, uid);
     assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr), GH_EUNAUTH);
@@ -1331,7 +1339,7 @@ static void tokens(void **state)
     assert_int_equal(gh_store_principal_by_user(x->db, x->a, off_id, &pr), GH_OK);
     assert_int_equal(pr.user_id, off_id);
     assert_int_equal(pr.perms, 0);
-    assert_int_equal(gh_store_user_set_status(x->db, uid, "disabled", 1000, 0), GH_OK);
+    assert_int_equal(gh_store_user_set_status(x->db, uid, GH_STATUS_DISABLED, 1000, 0), GH_OK);
     assert_int_equal(gh_store_principal_by_user(x->db, x->a, uid, &pr), GH_OK);
     assert_int_equal(pr.perms, GH_PERM(USERS_READ) | GH_PERM(AUDIT_READ) | GH_PERM(ROLES_READ));
     assert_int_equal(gh_store_principal_by_user(x->db, x->a, 99999, &pr), GH_ENOTFOUND);
@@ -1372,7 +1380,7 @@ static void setup_links(void **state)
     gh_user other = user_base("other", 0);
     int64_t oid = mk_user(x->db, &other);
     assert_int_equal(gh_store_setup_use(x->db, second, uid, 1200), GH_ENOTFOUND); /* accounts */
-    assert_int_equal(gh_store_user_set_status(x->db, oid, "deleted", 1200, 0), GH_OK);
+    assert_int_equal(gh_store_user_set_status(x->db, oid, GH_STATUS_DELETED, 1200, 0), GH_OK);
     assert_int_equal(gh_store_setup_use(x->db, second, uid, 1200), GH_ENOTFOUND); /* still one */
     assert_int_equal(gh_store_setup_use(x->db, second, oid, 1200), GH_ENOTFOUND);
     (void)second;
