@@ -166,7 +166,7 @@ static json_t *detail_json(const gh_audit_detail *d)
     return o;
 }
 
-char *gh_audit_snapshot(gh_arena *a, gh_audit_obj o)
+json_t *gh_audit_json(gh_audit_obj o)
 {
     json_t *j = NULL;
     switch (o.kind) {
@@ -188,6 +188,12 @@ char *gh_audit_snapshot(gh_arena *a, gh_audit_obj o)
     case GH_AUDIT_NONE:
         return NULL;
     }
+    return j;
+}
+
+char *gh_audit_snapshot(gh_arena *a, gh_audit_obj o)
+{
+    json_t *j = gh_audit_json(o);
     if (j == NULL)
         return NULL;
     char *s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);

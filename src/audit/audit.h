@@ -77,6 +77,11 @@ typedef struct gh_audit_obj {
 /* The stored text of o (compact JSON in the arena), or NULL for GH_AUDIT_NONE or when memory ran
  * out. */
 char *gh_audit_snapshot(gh_arena *a, gh_audit_obj o);
+/* The same as a JSON value (a new reference the caller owns; NULL for GH_AUDIT_NONE or no
+ * memory): the one encoding of users, roles, groups and tenants, which the API's response
+ * bodies use too (http/encode.c), so that the trail records an object exactly as clients see it. */
+struct json_t;
+struct json_t *gh_audit_json(gh_audit_obj o);
 
 /* Appends the row e with before and after serialised into its before_json/after_json (whatever
  * e held there is replaced); the caller's transaction makes it atomic with the change it
