@@ -150,20 +150,9 @@ async function spawnServer({ db, dir, token, clock = null }, { args, env }) {
   };
 }
 
-// Creates a user with the given permissions (a fresh role) and returns {user, token}.
+// Creates a user with the given permissions (a fresh role) and returns {user, role, token}.
 export async function userWithPerms(srv, permissions, { provider_id = null, access, username } = {}) {
-  const name = username || uniq('u');
-  const role = await srv.api('POST', '/api/v1/roles', {
-    body: { name: `role-${name}`, kind: 'service_provider', provider_id, permissions },
-  });
-  assert.equal(role.status, 201, JSON.stringify(role.body));
-  const body = { username: name, email: `${name}@example.com`, provider_id, role_ids: [role.body.id],
-    password: 'a long enough password for tests' };
-  if (access) body.access = access;
-  const user = await srv.api('POST', '/api/v1/users', { body });
-  assert.equal(user.status, 201, JSON.stringify(user.body));
-  const token = srv.cli(['token', 'create', '--user', name]).trim();
-  return { user: user.body, role: role.body, token };
+  return adminWith(srv, permissions, { provider_id, access, username: username || uniq('u') });
 }
 
 // Like userWithPerms, with the role's kind and an optional password; returns {user, role, token}.
