@@ -6,13 +6,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { startServer, adminWith, listAll, PG_URL } from './lib/server.mjs';
+import { uniq } from './lib/helpers.mjs';
 
 let srv;
 let rootId;
 let admin;           // a second actor (every permission, not a superadmin)
 let provider;        // a service provider for the users
-let seq = 0;
-const uniq = (p) => `${p}${Date.now().toString(36)}${(seq++).toString(36)}`;
 const CANARY_PASSWORD = 'Canary-zebra-quokka-7781-passphrase';
 const CANARY_TOKEN = `gh_CANARYgarbage${'Q'.repeat(30)}`;
 const RFC3339_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
@@ -53,7 +52,12 @@ async function rowsOf(requestId, action) {
   return r.body.items.filter((x) => x.request_id === requestId);
 }
 
-test('every admin change writes an audit row with actor, target, before/after, time, IP and request id', async () => {
+// The changes of the trail the tests below read: made once, by the first test that needs them
+// (so that each test passes alone), and remembered in changes.
+let trailMade = null;
+const trail = () => (trailMade ??= makeTrail());
+
+async function makeTrail() {
   const users = '/api/v1/users';
   // Tenants.
   const acc = await change('POST', '/api/v1/tenants', { kind: 'platform_account', name: uniq('Audit account '), parent_id: provider }, { action: 'tenant.create', target_type: 'tenant', before: false, after: true });
@@ -86,7 +90,11 @@ test('every admin change writes an audit row with actor, target, before/after, t
     const r = await change('POST', `${users}/bulk`, { action, ids }, { action: `user.${action}`, target_type: 'user', target_id: ids, before: true, after: true, field: 'status', provider_id: provider });
     assert.equal(r.body.succeeded, 2, JSON.stringify(r.body));
   }
+  return changes;
+}
 
+test('every admin change writes an audit row with actor, target, before/after, time, IP and request id', async () => {
+  await trail();
   for (const c of changes) {
     const rows = (await rowsOf(c.requestId, c.action)).filter((x) => x.target_id === c.target_id);
     const what = `${c.action} of ${c.target_type} ${c.target_id} (request ${c.requestId})`;
@@ -123,6 +131,7 @@ test('a change that fails writes no success row', async () => {
 });
 
 test('the audit filters: actor_id, target_id, target_type, action', async () => {
+  await trail();
   const byAdmin = await listAll(srv, `/api/v1/audit?actor_id=${admin.user.id}`);
   assert.ok(byAdmin.length >= 4, `${byAdmin.length} rows by the admin`);
   assert.ok(byAdmin.every((x) => x.actor_id === admin.user.id));
@@ -145,6 +154,7 @@ test('the audit filters: actor_id, target_id, target_type, action', async () => 
 });
 
 test('the audit filters: since and until (since inclusive, until exclusive)', async () => {
+  await trail();
   const all = await listAll(srv, '/api/v1/audit');
   const row = all.find((x) => x.action === 'role.update');
   const t = Date.parse(row.at);
@@ -180,6 +190,7 @@ test('bad audit filters give 400 naming the parameter', async () => {
 });
 
 test('cursor paging walks the whole trail newest first, without gaps or repeats', async () => {
+  await trail();
   const all = await listAll(srv, '/api/v1/audit');
   assert.ok(all.length > 20);
   const paged = await listAll(srv, '/api/v1/audit', { limit: 3 });
@@ -204,17 +215,19 @@ function dbDump() {
 test('L3: no password or token in audit rows, the log, or the database in clear', async () => {
   // Requests that carry the canaries: a password on create, the bearer tokens, a bad token.
   const name = uniq('canary');
-  const c = await srv.api('POST', '/api/v1/users', { body: { username: name, email: `${name}@example.com`, password: CANARY_PASSWORD } });
+  const sent = [];
+  const send = async (...args) => { const r = await srv.api(...args); sent.push(r.headers.get('x-request-id')); return r; };
+  const c = await send('POST', '/api/v1/users', { body: { username: name, email: `${name}@example.com`, password: CANARY_PASSWORD } });
   assert.equal(c.status, 201, JSON.stringify(c.body));
   const userToken = srv.cli(['token', 'create', '--user', name]).trim();
-  assert.equal((await srv.api('GET', '/api/v1/users', { token: userToken })).status, 403, 'a denied request with the user token');
-  assert.equal((await srv.api('GET', '/api/v1/users', { token: CANARY_TOKEN })).status, 401);
-  assert.equal((await srv.api('GET', '/api/v1/users', { token: null, headers: { authorization: `Basic ${CANARY_PASSWORD}` } })).status, 401);
-  const weak = await srv.api('POST', '/api/v1/users', { body: { username: uniq('weak'), email: 'w@example.com', password: `${CANARY_PASSWORD.slice(0, 5)}` } });
+  assert.equal((await send('GET', '/api/v1/users', { token: userToken })).status, 403, 'a denied request with the user token');
+  assert.equal((await send('GET', '/api/v1/users', { token: CANARY_TOKEN })).status, 401);
+  assert.equal((await send('GET', '/api/v1/users', { token: null, headers: { authorization: `Basic ${CANARY_PASSWORD}` } })).status, 401);
+  const weak = await send('POST', '/api/v1/users', { body: { username: uniq('weak'), email: 'w@example.com', password: `${CANARY_PASSWORD.slice(0, 5)}` } });
   assert.equal(weak.status, 400);
-  const malformed = await srv.api('POST', '/api/v1/users', { raw: `{"username":"x","password":"${CANARY_PASSWORD}"`, headers: { 'content-type': 'application/json' } });
+  const malformed = await send('POST', '/api/v1/users', { raw: `{"username":"x","password":"${CANARY_PASSWORD}"`, headers: { 'content-type': 'application/json' } });
   assert.equal(malformed.status, 400);
-  await new Promise((r) => setTimeout(r, 300));
+  for (const id of sent) await logLineFor(id); // every line these requests log is in srv.logs
 
   const secrets = { password: CANARY_PASSWORD, 'root token': srv.token, 'user token': userToken, 'bad token': CANARY_TOKEN,
     'admin token': admin.token, 'test password': 'a long enough password for tests' };
@@ -233,13 +246,10 @@ test('L3: no password or token in audit rows, the log, or the database in clear'
 
 // ---- L4 ----
 
+// The log lines that carry a request id, once its access log line has arrived.
 async function logLineFor(requestId) {
-  for (let i = 0; i < 40; i++) {
-    const lines = srv.logs.filter((l) => l.includes(requestId));
-    if (lines.length) return lines;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return [];
+  await srv.waitForLog((l) => l.includes(requestId), { what: `the log line of request ${requestId}` });
+  return srv.logs.filter((l) => l.includes(requestId));
 }
 
 test('L4: control characters in names and usernames are refused', async () => {

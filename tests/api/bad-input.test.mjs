@@ -3,10 +3,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, listAll, rawHttp } from './lib/server.mjs';
+import { assertProblem, uniq } from './lib/helpers.mjs';
 
 let srv;
-let seq = 0;
-const uniq = (p) => `${p}${Date.now().toString(36)}${(seq++).toString(36)}`;
 const PASSWORD = 'a long enough password for bad input';
 const t = {};
 let target; // a user the PATCH cases aim at
@@ -48,28 +47,6 @@ before(async () => {
 });
 
 after(async () => { await srv?.stop(); });
-
-function assertProblem(r, statuses, field, what) {
-  statuses = [].concat(statuses);
-  assert.ok(r.status < 500, `${what}: a ${r.status} ${JSON.stringify(r.body)}`);
-  assert.ok(statuses.includes(r.status), `${what}: expected ${statuses}, got ${r.status} ${JSON.stringify(r.body)}`);
-  assert.match(r.headers.get('content-type') || '', /^application\/problem\+json/, `${what}: content type`);
-  const p = r.body;
-  assert.equal(typeof p, 'object', what);
-  assert.equal(typeof p.type, 'string', `${what}: type`);
-  assert.equal(typeof p.title, 'string', `${what}: title`);
-  assert.equal(p.status, r.status, `${what}: status`);
-  assert.equal(typeof p.detail, 'string', `${what}: detail`);
-  if (field !== undefined) {
-    assert.ok(Array.isArray(p.errors) && p.errors.length > 0, `${what}: no errors[] in ${JSON.stringify(p)}`);
-    assert.equal(p.errors[0].field, field, `${what}: ${JSON.stringify(p)}`);
-    assert.equal(typeof p.errors[0].message, 'string', `${what}: message`);
-  } else if ('errors' in p) {
-    assert.ok(Array.isArray(p.errors), `${what}: errors is not an array`);
-  }
-  assert.ok(!JSON.stringify(p).includes('$argon2'), `${what}: leaks a hash`);
-  return p;
-}
 
 // A valid create body with one change; `over` values of undefined remove the key.
 function createBody(over = {}) {

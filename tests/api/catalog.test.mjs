@@ -5,24 +5,14 @@ import { readFileSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, listAll } from './lib/server.mjs';
+import { assertProblem, uniq } from './lib/helpers.mjs';
 
 let srv;
-let seq = 0;
-const uniq = (p) => `${p}${Date.now().toString(36)}${(seq++).toString(36)}`;
 const PASSWORD = 'a long enough password for catalog tests';
 const here = dirname(fileURLToPath(import.meta.url));
 
 before(async () => { srv = await startServer(); });
 after(async () => { await srv?.stop(); });
-
-function assertProblem(r, status, field, what = '') {
-  const statuses = [].concat(status);
-  assert.ok(r.status < 500, `${what}: ${r.status} ${JSON.stringify(r.body)}`);
-  assert.ok(statuses.includes(r.status), `${what} expected ${statuses}, got ${r.status} ${JSON.stringify(r.body)}`);
-  assert.match(r.headers.get('content-type') || '', /^application\/problem\+json/, what);
-  assert.equal(r.body.status, r.status, what);
-  if (field !== undefined) assert.equal(r.body.errors?.[0]?.field, field, `${what} ${JSON.stringify(r.body)}`);
-}
 
 async function post(path, body) {
   const r = await srv.api('POST', path, { body });

@@ -8,10 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, cliResult, BIN } from './lib/server.mjs';
+import { uniq } from './lib/helpers.mjs';
 
 let srv;
-let seq = 0;
-const uniq = (p) => `${p}${Date.now().toString(36)}${(seq++).toString(36)}`;
 const PASSWORD = 'a long enough password for cli tests';
 const tmpDirs = [];
 

@@ -5,6 +5,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, restartServer, dbQuery } from './lib/server.mjs';
+import { randomIntBetween } from './lib/helpers.mjs';
 
 const ROUNDS = 8;
 const CLIENTS = 6;
@@ -44,7 +45,7 @@ test('D3: every acknowledged write survives SIGKILL at random moments; the datab
   const acked = { tenants: new Map(), users: new Map() };
   for (let round = 0; round < ROUNDS; round++) {
     const clients = Array.from({ length: CLIENTS }, (_, n) => client(srv, n, round, acked));
-    await new Promise((ok) => setTimeout(ok, 150 + Math.floor(Math.random() * 450)));
+    await new Promise((ok) => setTimeout(ok, randomIntBetween(150, 600))); // the kill's moment: seeded
     await srv.kill('SIGKILL');
     await Promise.all(clients);
     srv = await restartServer(srv);

@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, adminWith } from './lib/server.mjs';
+import { ok, uniq } from './lib/helpers.mjs';
 
 let srv;
 let perms = [];            // the catalogue
@@ -13,16 +14,8 @@ const roleOf = {};         // permission -> id of a global role holding only it
 const groupOf = {};        // permission -> id of a global group whose role holds only it
 const T = {};              // tenants
 let puA;                   // Platform User role of provider A (no permissions)
-let seq = 0;
-const uniq = (p) => `${p}${Date.now().toString(36)}${(seq++).toString(36)}`;
 const USERS_ALL = ['users.read', 'users.create', 'users.update', 'users.disable', 'users.delete',
   'users.onboard', 'users.mfa_reset', 'users.unban', 'users.force_reset'];
-
-async function ok(p, status = 201) {
-  const r = await p;
-  assert.equal(r.status, status, JSON.stringify(r.body));
-  return r.body;
-}
 
 function assertForbidden(r, field, what) {
   assert.equal(r.status, 403, `${what}: ${r.status} ${JSON.stringify(r.body)}`);

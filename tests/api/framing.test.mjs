@@ -213,8 +213,8 @@ test('I11: a 1001-byte User-Agent of multi-byte characters is stored cut on a ch
   assert.equal(mine.user_agent, 'a' + '\u00e9'.repeat(99)); // 199 bytes: a whole é more is 201
 });
 
-// SQLite only: PostgreSQL's UTF-8 TEXT cannot hold such bytes at all.
-test('a record jansson cannot encode gives 500 problem+json, never 200 with an empty body', { skip: PG_URL ? 'SQLite only' : false }, async () => {
+// SQLite only: PostgreSQL's text refuses bytes that are not UTF-8, so no such record can exist there.
+test('a record jansson cannot encode gives 500 problem+json, never 200 with an empty body', { skip: PG_URL ? 'SQLite only: PostgreSQL text is always UTF-8' : false }, async () => {
   const s = await signInRaw(Buffer.from('tamper-marker-framing'));
   const cookie = cookieOf(s.text);
   assert.ok(cookie, s.text.slice(0, 300));

@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, signIn, ROOT_PASSWORD } from './lib/server.mjs';
+import { uniq } from './lib/helpers.mjs';
 
 const EXTERNAL = 'https://gatehouse.example.com';
 let plain;
@@ -34,7 +35,7 @@ async function responses(srv) {
   const add = (what, status, r, path) => out.push({ what, status, r, path });
   add('200 JSON', 200, await srv.api('GET', '/api/v1/users?limit=1'), '/api/v1/users');
   add('201 JSON', 201, await srv.api('POST', '/api/v1/tenants', {
-    body: { kind: 'service_provider', name: `Headers ${Math.random().toString(36).slice(2, 8)}` },
+    body: { kind: 'service_provider', name: uniq('Headers ') },
   }), '/api/v1/tenants');
   add('404 problem', 404, await srv.api('GET', '/api/v1/no-such-thing'), '/api/v1/no-such-thing');
   add('401 problem', 401, await srv.api('GET', '/api/v1/users', { token: null }), '/api/v1/users');

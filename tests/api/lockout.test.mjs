@@ -8,6 +8,7 @@ import {
   startServer, signIn, withCookie, sansRequestId, createUser, readyUser, testClock, oathtool,
   enrolTotp, auditRows, ROOT_PASSWORD, median,
 } from './lib/server.mjs';
+import { uniq } from './lib/helpers.mjs';
 
 let srv;
 let clock;
@@ -223,8 +224,7 @@ test('I8: a flood of 100 concurrent sign-ins gets 401 or 429 (Retry-After), neve
         pollStatuses.push(r.status);
       }
     })();
-    const rand = () => Math.random().toString(36).slice(2, 12);
-    const flood = await Promise.all(Array.from({ length: 100 }, () => signIn(s2, `flood-${rand()}`, `wrong-${rand()}-password`)
+    const flood = await Promise.all(Array.from({ length: 100 }, () => signIn(s2, uniq('flood-'), `wrong-${uniq()}-password`)
       .catch((e) => ({ status: `error ${e.cause?.code || e.message}` }))));
     flooding = false;
     await poll;

@@ -3,11 +3,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, listAll } from './lib/server.mjs';
+import { uniq } from './lib/helpers.mjs';
 
 let srv;
 let ids = {};
-let seq = 0;
-const uniq = (p) => `${p}${Date.now().toString(36)}${(seq++).toString(36)}`;
 const FAKE_HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA';
 const CANARY_PASSWORD = 'mass assignment canary passphrase 7781';
 

@@ -16,8 +16,9 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   PG_URL, psql, startServer, restartServer, cli, signIn, withCookie, readyUser, createUser,
-  enrolTotp, oathtool, testClock, auditRows, ROOT_PASSWORD,
+  enrolTotp, oathtool, testClock, auditRows, strongPassword, dbQuery, ROOT_PASSWORD,
 } from './lib/server.mjs';
+import { random, randomIntBetween, uniq } from './lib/helpers.mjs';
 import { startSmtp, linkToken } from './lib/smtp.mjs';
 
 const SKIP = PG_URL ? false : 'multi-instance tests need PostgreSQL: set GATEHOUSE_TEST_PG_URL (make pg)';
@@ -56,10 +57,9 @@ after(async () => {
 });
 
 const session = (srv, cookie) => withCookie(srv, cookie)('GET', '/api/v1/session');
-const rand = () => Math.random().toString(36).slice(2, 10);
 
 test('both instances serve one database: what A writes, B reads', { skip: SKIP }, async () => {
-  const t = await a.api('POST', '/api/v1/tenants', { body: { kind: 'service_provider', name: `Shared ${rand()}` } });
+  const t = await a.api('POST', '/api/v1/tenants', { body: { kind: 'service_provider', name: uniq('Shared ') } });
   assert.equal(t.status, 201, JSON.stringify(t.body));
   const r = await b.api('GET', `/api/v1/tenants/${t.body.id}`);
   assert.equal(r.status, 200);
@@ -139,7 +139,7 @@ test('A10: one TOTP code sent to A and B at once passes once', { skip: SKIP }, a
 
 // Creates an invited user through srv and returns {user, email}.
 async function invite(srv) {
-  const username = `inv${rand()}`;
+  const username = uniq('inv');
   const email = `${username}@example.com`;
   const r = await srv.api('POST', '/api/v1/users', { body: { username, email } });
   assert.equal(r.status, 201, JSON.stringify(r.body));
@@ -151,7 +151,7 @@ test('A8: an onboarding link used on A and B at once works once', { skip: SKIP }
     const { user, email } = await invite(round % 2 ? b : a);
     const m = await smtp.waitFor(smtp.to(email), { what: `the onboarding e-mail to ${email}` });
     const token = linkToken(m);
-    const password = `Qpw7-zorbel-${rand()}-fentrax`;
+    const password = strongPassword();
     const rs = await Promise.all([a, b].map((s) =>
       s.api('POST', `/api/v1/onboarding/${token}`, { token: null, body: { password } })));
     const ok = rs.filter((r) => r.status === 200);
@@ -165,7 +165,20 @@ test('A8: an onboarding link used on A and B at once works once', { skip: SKIP }
 test('D4: each outbox e-mail is sent once although the senders of A and B both run', { skip: SKIP }, async () => {
   const invited = await Promise.all(Array.from({ length: 30 }, (_, i) => invite(i % 2 ? b : a)));
   for (const { email } of invited) await smtp.waitFor(smtp.to(email), { what: `the e-mail to ${email}` });
-  await new Promise((ok) => setTimeout(ok, 2500)); // a second sending would have happened by now
+  // Every claim of a row counts an attempt and logs its outcome before it is recorded: once no row
+  // is queued and the outcome lines of both instances match the attempts, no sending is still in
+  // flight and the sink holds every message there will be (it stores one before it answers).
+  const inList = invited.map(({ email }) => `'${email}'`).join(',');
+  const outcome = (l) => { try { const r = JSON.parse(l); return /^mail_(sent|attempt_failed)$/.test(r.event) ? r.message_id : null; } catch { return null; } };
+  for (const end = Date.now() + 15000; ;) {
+    const rows = dbQuery(a, `SELECT id, attempts, state FROM outbox WHERE to_addr IN (${inList})`).trim().split('\n').map((l) => l.split('|'));
+    const ids = new Set(rows.map(([id]) => id));
+    const attempts = rows.reduce((n, [, k]) => n + Number(k), 0);
+    const logged = [a, b].flatMap((s) => s.logs).map(outcome).filter((id) => ids.has(id)).length;
+    if (rows.length === invited.length && rows.every(([, , st]) => st !== 'queued') && logged === attempts) break;
+    assert.ok(Date.now() < end, `the outbox did not settle: ${attempts} attempts, ${logged} outcomes logged`);
+    await new Promise((ok) => setTimeout(ok, 50));
+  }
   for (const { email } of invited) {
     const n = smtp.messages().filter(smtp.to(email)).length;
     assert.equal(n, 1, `${email} got ${n} messages`);
@@ -220,12 +233,12 @@ test('D3: instances killed with SIGKILL at random moments under load lose no ack
   const acked = new Map();
   const seen = {};
   let going = true;
-  const pick = () => inst[Math.floor(Math.random() * 2)];
+  const pick = () => inst[randomIntBetween(0, 1)]; // seeded, as the kills below
   const writers = Array.from({ length: 8 }, (_, n) => writer(pick, `w${n}`, acked, seen, () => going));
   try {
     for (let round = 0; round < 8; round++) {
-      await new Promise((ok) => setTimeout(ok, 150 + Math.floor(Math.random() * 450)));
-      const k = Math.floor(Math.random() * 2);
+      await new Promise((ok) => setTimeout(ok, randomIntBetween(150, 600)));
+      const k = randomIntBetween(0, 1);
       await inst[k].kill('SIGKILL');
       inst[k] = await second(first); // same database, key file and folder; a new port
     }
@@ -251,7 +264,7 @@ test('PostgreSQL goes away: 503 meanwhile, both instances recover by themselves,
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-pgdown-'));
   let one, two;
   try {
-    const name = `gh_${rand()}`;
+    const name = uniq('gh_');
     psql(`CREATE DATABASE ${name}`, url);
     const db = new URL(url);
     db.pathname = `/${name}`;
@@ -263,7 +276,7 @@ test('PostgreSQL goes away: 503 meanwhile, both instances recover by themselves,
     const acked = new Map();
     const seen = {};
     let going = true;
-    const pick = () => (Math.random() < 0.5 ? one : two);
+    const pick = () => (random() < 0.5 ? one : two);
     const writers = Array.from({ length: 6 }, (_, n) => writer(pick, `p${n}`, acked, seen, () => going));
     try {
       await new Promise((ok) => setTimeout(ok, 700));

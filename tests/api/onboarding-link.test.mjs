@@ -5,10 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, adminWith, signIn, strongPassword, auditRows, dbQuery } from './lib/server.mjs';
+import { uniq } from './lib/helpers.mjs';
 
 let srv;
-let seq = 0;
-const uniq = (p) => `${p}${Date.now().toString(36)}${(seq++).toString(36)}`;
 const USERS_ALL = ['users.read', 'users.create', 'users.update', 'users.disable', 'users.delete',
   'users.onboard', 'users.mfa_reset', 'users.unban', 'users.force_reset'];
 

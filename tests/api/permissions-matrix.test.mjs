@@ -5,19 +5,20 @@
 // proves the 403 was about the permission and not about the body or the id.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, adminWith, signIn } from './lib/server.mjs';
+import { startServer, adminWith, signIn, testClock } from './lib/server.mjs';
+import { assertProblem, uniq } from './lib/helpers.mjs';
 
 let srv;
+let clock;             // the server's test clock: the expired-token case moves it
 let routes = [];        // [{method, pattern, perms: [..] | null (public), success}]
 let allPerms = [];      // the catalogue
 let fixture = {};       // shared targets: user, tenant, role, group
 let everything;         // a user holding every permission (not a superadmin)
 const withoutCache = new Map(); // "perm,perm" -> {user, token}
-let seq = 0;
-const uniq = (p) => `${p}${Date.now().toString(36)}${(seq++).toString(36)}`;
 
 before(async () => {
-  srv = await startServer();
+  clock = testClock();
+  srv = await startServer({ clock });
   const doc = await srv.api('GET', '/api/v1/openapi.json', { token: null });
   assert.equal(doc.status, 200);
   for (const [pattern, item] of Object.entries(doc.body.paths)) {
@@ -38,7 +39,10 @@ before(async () => {
   everything = await adminWith(srv, allPerms, { username: uniq('all') });
 });
 
-after(async () => { await srv?.stop(); });
+after(async () => {
+  await srv?.stop();
+  clock?.remove();
+});
 
 // Creates (as root) one user, tenant, role and group that requests can point at.
 async function freshFixtures() {
@@ -118,12 +122,6 @@ async function userWithout(perms) {
   return withoutCache.get(key);
 }
 
-function assertProblem(r, status, what) {
-  assert.equal(r.status, status, `${what}: ${JSON.stringify(r.body)}`);
-  assert.match(r.headers.get('content-type') || '', /^application\/problem\+json/, what);
-  assert.equal(r.body.status, status, what);
-}
-
 const guarded = () => routes.filter((r) => r.perms && r.perms.length > 0);
 
 test('the OpenAPI document lists permissions for every non-public route', () => {
@@ -149,18 +147,26 @@ test('every guarded route has a sample request in this test (keeps the success c
 });
 
 const denied = []; // {route, user, requestId}
+// The denied requests, made once by the first test that needs them (each test passes alone).
+let denialsMade = null;
+const denials = () => (denialsMade ??= denyEveryRoute());
 
-test('every guarded route answers 403 to a user holding every permission except the route\'s', async () => {
+async function denyEveryRoute() {
   for (const route of guarded()) {
     const who = await userWithout(route.perms);
     const { path, body } = sample(route, fixture);
     const r = await srv.api(route.method, path, { token: who.token, body });
     const what = `${route.method} ${path} without ${route.perms.join('+')}`;
-    assertProblem(r, 403, what);
+    assertProblem(r, 403, null, what);
     assert.equal(r.body.type, 'urn:gatehouse:problem:EFORBIDDEN', what);
     assert.equal(r.body.id, undefined, `${what}: a denied request leaks no resource`);
     denied.push({ route, user: who.user, requestId: r.headers.get('x-request-id') });
   }
+  return denied;
+}
+
+test('every guarded route answers 403 to a user holding every permission except the route\'s', async () => {
+  await denials();
   // Nothing the denied requests aimed at was changed.
   const u = await srv.api('GET', `/api/v1/users/${fixture.user}`);
   assert.equal(u.status, 200);
@@ -189,13 +195,14 @@ test('bulk delete also needs users.delete', async () => {
   const f = await freshFixtures();
   const who = await userWithout(['users.delete']);
   const r = await srv.api('POST', '/api/v1/users/bulk', { token: who.token, body: { action: 'delete', ids: [f.user] } });
-  assertProblem(r, 403, 'bulk delete without users.delete');
+  assertProblem(r, 403, null, 'bulk delete without users.delete');
   assert.equal(r.body.errors?.[0]?.field, 'action');
   const u = await srv.api('GET', `/api/v1/users/${f.user}`);
   assert.equal(u.status, 200, 'the user was not deleted');
 });
 
 test('every denied request left an audit row with outcome "denied" (L1)', async () => {
+  await denials();
   assert.ok(denied.length > 0);
   for (const d of denied) {
     const action = `${d.route.method} ${d.route.pattern}`;
@@ -221,7 +228,7 @@ test('a signed-in user without roles gets 403 on every guarded route', async () 
   for (const route of guarded()) {
     const { path, body } = sample(route, fixture);
     const r = await srv.api(route.method, path, { token, body });
-    assertProblem(r, 403, `${route.method} ${path} with no roles`);
+    assertProblem(r, 403, null, `${route.method} ${path} with no roles`);
   }
   // Routes that name no permission are open to any signed-in principal (the catalogue).
   for (const route of routes.filter((x) => x.perms && x.perms.length === 0)) {
@@ -240,14 +247,14 @@ test('public routes answer without a token', async () => {
   }
   // signing in is public: a wrong password is a 401 problem, not a demand for a token
   const r = await srv.api('POST', '/api/v1/session', { token: null, body: { username: 'nobody', password: 'not the password at all' } });
-  assertProblem(r, 401, 'POST /api/v1/session');
+  assertProblem(r, 401, null, 'POST /api/v1/session');
 });
 
 test('a bearer token cannot use the session-only routes (sign-in steps, me)', async () => {
   for (const route of routes.filter((x) => x.stages)) {
     const { path, body } = sample(route, fixture);
     const r = await srv.api(route.method, path, { token: everything.token, body });
-    assertProblem(r, 403, `${route.method} ${path} with a bearer token`);
+    assertProblem(r, 403, null, `${route.method} ${path} with a bearer token`);
   }
 });
 
@@ -255,7 +262,7 @@ test('no token: 401 with WWW-Authenticate on every non-public route', async () =
   for (const route of routes.filter((x) => x.perms !== null)) {
     const { path, body } = sample(route, fixture);
     const r = await srv.api(route.method, path, { token: null, body });
-    assertProblem(r, 401, `${route.method} ${path} without a token`);
+    assertProblem(r, 401, null, `${route.method} ${path} without a token`);
     assert.match(r.headers.get('www-authenticate') || '', /^Bearer\b/, `${route.method} ${path}`);
   }
 });
@@ -280,17 +287,17 @@ test('a garbage, malformed, tampered, expired or disabled user\'s token gets 401
   for (const [what, headers] of Object.entries(cases)) {
     for (const path of ['/api/v1/users', '/api/v1/audit', '/api/v1/permissions']) {
       const r = await srv.api('GET', path, { token: null, headers });
-      assertProblem(r, 401, `${what} on ${path}`);
+      assertProblem(r, 401, null, `${what} on ${path}`);
       assert.match(r.headers.get('www-authenticate') || '', /^Bearer\b/);
     }
   }
 
-  await new Promise((r) => setTimeout(r, 2200));
+  clock.advance(60); // the token lived 1 s
   const expired = await srv.api('GET', '/api/v1/users', { token: expiring });
-  assertProblem(expired, 401, 'expired token');
+  assertProblem(expired, 401, null, 'expired token');
 
   const dis = await srv.api('POST', `/api/v1/users/${holder.user.id}/disable`);
   assert.equal(dis.status, 200);
   const disabled = await srv.api('GET', '/api/v1/users', { token: holder.token });
-  assertProblem(disabled, 401, 'token of a disabled user');
+  assertProblem(disabled, 401, null, 'token of a disabled user');
 });

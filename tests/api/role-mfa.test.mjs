@@ -3,11 +3,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, readyUser, signIn, withCookie, enrolTotp, testClock, oathtool } from './lib/server.mjs';
+import { uniq } from './lib/helpers.mjs';
 
 let srv;
 let clock;
-let seq = 0;
-const uniq = (p) => `${p}${Date.now().toString(36)}${(seq++).toString(36)}`;
 
 before(async () => {
   clock = testClock();

@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, adminWith, listAll } from './lib/server.mjs';
+import { ok } from './lib/helpers.mjs';
 
 let srv;
 const T = {};      // tenants by name -> id
@@ -36,12 +37,6 @@ const SCOPE = {
 };
 const ADMINS = Object.keys(SCOPE);
 const PROVIDER_OF = { provA: 'A', accA1: 'A', accAll: 'A', subA1a: 'A', subAllA1: 'A', provB: 'B' };
-
-async function ok(p, status = 201) {
-  const r = await p;
-  assert.equal(r.status, status, JSON.stringify(r.body));
-  return r.body;
-}
 
 async function tenant(name, kind, parent) {
   T[name] = (await ok(srv.api('POST', '/api/v1/tenants', { body: { kind, name: `Scope ${name}`, parent_id: parent ? T[parent] : null } }))).id;

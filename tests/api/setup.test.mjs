@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import {
   startEmptyServer, startServer, restartServer, testClock, signIn, withCookie, dbQuery, cliResult,
 } from './lib/server.mjs';
+import { assertProblem } from './lib/helpers.mjs';
 
 const PASSWORD = 'Qpw7-zorbel-first-admin-fentrax';
 
@@ -21,12 +22,6 @@ async function emptyServer(opts) {
 const setup = (srv, token, body) => srv.api('POST', `/api/v1/setup/${token}`, { token: null, body });
 const status = (srv, token) => srv.api('GET', `/api/v1/setup/${token}`, { token: null });
 const accounts = (srv) => Number(dbQuery(srv, 'SELECT COUNT(*) FROM users').trim());
-
-function assertProblem(r, code, field) {
-  assert.equal(r.status, code, JSON.stringify(r.body));
-  assert.match(r.headers.get('content-type'), /application\/problem\+json/);
-  if (field) assert.deepEqual(r.body.errors.map((e) => e.field), [field], JSON.stringify(r.body));
-}
 
 test('A7: the printed link is valid, creates the first administrator once, who then signs in normally', async () => {
   const { srv, link } = await emptyServer();

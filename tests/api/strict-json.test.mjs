@@ -5,11 +5,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, rawHttp } from './lib/server.mjs';
+import { assertProblem, uniq } from './lib/helpers.mjs';
 
 let srv;
 let userId;
-let seq = 0;
-const uniq = (p) => `${p}${Date.now().toString(36)}${(seq++).toString(36)}`;
 
 before(async () => {
   srv = await startServer();
@@ -28,17 +27,6 @@ async function send(method, path, raw, contentType = 'application/json') {
   const res = await fetch(srv.base + path, { method, headers, body });
   const text = await res.text();
   return { status: res.status, ctype: res.headers.get('content-type') || '', text };
-}
-
-function assertProblem(r, status, what) {
-  const statuses = [].concat(status);
-  assert.ok(statuses.includes(r.status), `${what}: expected ${statuses.join('/')}, got ${r.status} ${r.text.slice(0, 300)}`);
-  assert.match(r.ctype, /^application\/problem\+json/, `${what}: content type ${r.ctype}`);
-  const p = JSON.parse(r.text);
-  assert.equal(p.status, r.status, what);
-  assert.equal(typeof p.title, 'string', what);
-  assert.match(p.type, /^urn:gatehouse:problem:/, what);
-  return p;
 }
 
 async function assertAlive() {
@@ -67,7 +55,7 @@ test('malformed JSON gives 400', async () => {
     '{/*comment*/"kind":"service_provider"}', '{"kind":"service_provider"}//', '{"name":"tab\there"}',
     '{"name":"new\nline"}', '{"a":[1,2,]}', '{"a":tru}', '{"a":nul}', '{"a":undefined}',
   ];
-  for (const b of bodies) assertProblem(await send('POST', TENANTS, b), 400, `body ${JSON.stringify(b)}`);
+  for (const b of bodies) assertProblem(await send('POST', TENANTS, b), 400, null, `body ${JSON.stringify(b)}`);
   await assertAlive();
 });
 
@@ -79,7 +67,7 @@ test('duplicate keys give 400, at the top and nested', async () => {
     ['PATCH', `/api/v1/users/${userId}`, '{"access":{"level":"platform","level":"provider"}}'],
     ['POST', '/api/v1/users/bulk', `{"action":"disable","ids":[${userId}],"action":"delete"}`],
   ];
-  for (const [m, p, b] of cases) assertProblem(await send(m, p, b), 400, `${m} ${p} ${b}`);
+  for (const [m, p, b] of cases) assertProblem(await send(m, p, b), 400, null, `${m} ${p} ${b}`);
   const u = await srv.api('GET', `/api/v1/users/${userId}`);
   assert.equal(u.body.status, 'invited', 'the bulk request with a duplicate action did something');
 });
@@ -87,14 +75,14 @@ test('duplicate keys give 400, at the top and nested', async () => {
 test('nesting deeper than 8 gives 400; brackets inside strings do not count', async () => {
   const nest = (n) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
   for (const n of [9, 10, 100, 8000]) {
-    const p = assertProblem(await send('POST', TENANTS, nest(n)), 400, `depth ${n}`);
+    const p = assertProblem(await send('POST', TENANTS, nest(n)), 400, null, `depth ${n}`);
     // Refused for its depth as a whole, before any field is looked at.
     assert.match(p.detail, /nest|deep|depth/i, `depth ${n}: ${p.detail}`);
     assert.deepEqual(p.errors, [], `depth ${n}: no field is named: ${JSON.stringify(p.errors)}`);
   }
-  assertProblem(await send('POST', TENANTS, '['.repeat(60000)), 400, '60000 open brackets');
-  assertProblem(await send('POST', TENANTS, '['.repeat(30000) + ']'.repeat(30000)), 400, '30000 nested arrays');
-  assertProblem(await send('PATCH', `/api/v1/users/${userId}`, `{"role_ids":${'['.repeat(20)}1${']'.repeat(20)}}`), 400, 'deep role_ids');
+  assertProblem(await send('POST', TENANTS, '['.repeat(60000)), 400, null, '60000 open brackets');
+  assertProblem(await send('POST', TENANTS, '['.repeat(30000) + ']'.repeat(30000)), 400, null, '30000 nested arrays');
+  assertProblem(await send('PATCH', `/api/v1/users/${userId}`, `{"role_ids":${'['.repeat(20)}1${']'.repeat(20)}}`), 400, null, 'deep role_ids');
   // Deep-looking strings are fine, including escaped quotes before the brackets.
   const r1 = await send('POST', TENANTS, valid(`Brackets [[[[[[[[[[{{{{{{{{{{ ${uniq('')}`));
   assert.equal(r1.status, 201, r1.text);
@@ -105,7 +93,7 @@ test('nesting deeper than 8 gives 400; brackets inside strings do not count', as
 
 test('a body that is not a JSON object gives 400', async () => {
   for (const b of ['[]', `[${valid('In an array')}]`, '"service_provider"', '1', '-1', '1.5', 'null', 'true', 'false', '', ' ', '\n\t ']) {
-    assertProblem(await send('POST', TENANTS, b), 400, `body ${JSON.stringify(b)}`);
+    assertProblem(await send('POST', TENANTS, b), 400, null, `body ${JSON.stringify(b)}`);
   }
 });
 
@@ -116,14 +104,14 @@ test('NUL characters give 400, escaped or raw', async () => {
     '{"kind":"service_provider\\u0000x","name":"nul kind"}',
     '{"kind":"service_provider","na\\u0000me":"nul key"}',
   ];
-  for (const b of cases) assertProblem(await send('POST', TENANTS, b), 400, b);
+  for (const b of cases) assertProblem(await send('POST', TENANTS, b), 400, null, b);
   const raw = [
     Buffer.from('{"kind":"service_provider","name":"a\0b"}', 'latin1'),
     Buffer.from('{"kind":"service_provider","name":"raw nul after"}\0', 'latin1'),
     Buffer.from('\0{"kind":"service_provider","name":"raw nul before"}', 'latin1'),
   ];
-  for (const b of raw) assertProblem(await send('POST', TENANTS, b), 400, JSON.stringify(b.toString('latin1')));
-  assertProblem(await send('PATCH', `/api/v1/users/${userId}`, '{"first_name":"x\\u0000y"}'), 400, 'NUL in a user name');
+  for (const b of raw) assertProblem(await send('POST', TENANTS, b), 400, null, JSON.stringify(b.toString('latin1')));
+  assertProblem(await send('PATCH', `/api/v1/users/${userId}`, '{"first_name":"x\\u0000y"}'), 400, null, 'NUL in a user name');
   const u = await srv.api('GET', `/api/v1/users/${userId}`);
   assert.equal(u.body.first_name, '');
 });
@@ -132,13 +120,13 @@ test('huge, fractional, negative and zero numbers give 400', async () => {
   const values = ['1e400', '-1e400', '99999999999999999999999', '-99999999999999999999999', '9223372036854775808',
     '18446744073709551616', '1.0', '1e2', '-1', '0', '1.5', '1e-400', '123456789012345678901234567890e10'];
   for (const v of values) {
-    assertProblem(await send('POST', TENANTS, `{"kind":"platform_account","name":"n","parent_id":${v}}`), 400, `parent_id ${v}`);
-    assertProblem(await send('PATCH', `/api/v1/users/${userId}`, `{"role_ids":[${v}]}`), 400, `role_ids [${v}]`);
-    assertProblem(await send('POST', '/api/v1/users/bulk', `{"action":"disable","ids":[${v}]}`), 400, `bulk ids [${v}]`);
+    assertProblem(await send('POST', TENANTS, `{"kind":"platform_account","name":"n","parent_id":${v}}`), 400, null, `parent_id ${v}`);
+    assertProblem(await send('PATCH', `/api/v1/users/${userId}`, `{"role_ids":[${v}]}`), 400, null, `role_ids [${v}]`);
+    assertProblem(await send('POST', '/api/v1/users/bulk', `{"action":"disable","ids":[${v}]}`), 400, null, `bulk ids [${v}]`);
   }
   // The largest id is well-formed; it just names nothing.
   const max = await send('PATCH', `/api/v1/users/${userId}`, '{"role_ids":[9223372036854775807]}');
-  assertProblem(max, [400, 404], 'role_ids [INT64_MAX]');
+  assertProblem(max, [400, 404], null, 'role_ids [INT64_MAX]');
   await assertAlive();
 });
 
@@ -184,7 +172,7 @@ test('wrong types, lengths and formats give 400 naming the field', async () => {
   ];
   for (const [m, p, body, field] of cases) {
     const r = await send(m, p, JSON.stringify(body));
-    const prob = assertProblem(r, 400, `${m} ${p} ${JSON.stringify(body).slice(0, 80)}`);
+    const prob = assertProblem(r, 400, null, `${m} ${p} ${JSON.stringify(body).slice(0, 80)}`);
     assert.equal(prob.errors?.[0]?.field, field, `${m} ${p} ${JSON.stringify(body).slice(0, 80)}: ${r.text}`);
   }
   // Multi-byte characters count as characters: 100 of them fit.
@@ -199,10 +187,10 @@ test('the wrong media type gives 415', async () => {
   for (const ct of ['text/plain', 'text/plain; charset=utf-8', 'application/x-www-form-urlencoded',
     'multipart/form-data; boundary=x', 'application/jsonx', 'application/json-patch+json', 'application/xml',
     'json', '', 'application/javascript']) {
-    assertProblem(await send('POST', TENANTS, body, ct), 415, `content type ${JSON.stringify(ct)}`);
+    assertProblem(await send('POST', TENANTS, body, ct), 415, null, `content type ${JSON.stringify(ct)}`);
   }
-  assertProblem(await send('POST', TENANTS, body, null), 415, 'no content type');
-  assertProblem(await send('PATCH', `/api/v1/users/${userId}`, '{"first_name":"x"}', 'text/plain'), 415, 'PATCH as text');
+  assertProblem(await send('POST', TENANTS, body, null), 415, null, 'no content type');
+  assertProblem(await send('PATCH', `/api/v1/users/${userId}`, '{"first_name":"x"}', 'text/plain'), 415, null, 'PATCH as text');
   const list = await srv.api('GET', '/api/v1/tenants?limit=200');
   assert.ok(!list.body.items.some((t) => t.name === 'Wrong type'));
 });
@@ -214,11 +202,11 @@ test('a body over 64 KiB gives 413; exactly 64 KiB is parsed', async () => {
   };
   assert.equal(pad(65536).length, 65536);
   const at = await send('POST', TENANTS, pad(65536));
-  const p = assertProblem(at, 400, 'exactly 64 KiB');
+  const p = assertProblem(at, 400, null, 'exactly 64 KiB');
   assert.equal(p.errors?.[0]?.field, 'name', 'a 64 KiB body is read and checked, not refused for size');
-  assertProblem(await send('POST', TENANTS, pad(65537)), 413, '64 KiB + 1');
-  assertProblem(await send('POST', TENANTS, pad(1024 * 1024)), 413, '1 MiB');
-  assertProblem(await send('PATCH', `/api/v1/users/${userId}`, `{"first_name":"${'y'.repeat(70000)}"}`), 413, 'PATCH 70 KB');
+  assertProblem(await send('POST', TENANTS, pad(65537)), 413, null, '64 KiB + 1');
+  assertProblem(await send('POST', TENANTS, pad(1024 * 1024)), 413, null, '1 MiB');
+  assertProblem(await send('PATCH', `/api/v1/users/${userId}`, `{"first_name":"${'y'.repeat(70000)}"}`), 413, null, 'PATCH 70 KB');
   await assertAlive();
 });
 
@@ -237,7 +225,7 @@ function parseRaw(r) {
 test('a Content-Length over 64 KiB is refused with 413 before the body is sent', async () => {
   const r = await rawHttp(srv.port, rawRequest('Content-Length: 10000000\r\n', '{"kind":'), { timeoutMs: 5000 });
   assert.equal(r.status, 413, r.data.slice(0, 300));
-  assertProblem(parseRaw(r), 413, 'announced 10 MB');
+  assertProblem(parseRaw(r), 413, null, 'announced 10 MB');
   await assertAlive();
 });
 
@@ -248,7 +236,7 @@ test('a chunked body over 64 KiB without Content-Length gives 413', async () => 
   chunks.push('2\r\n"}\r\n', '0\r\n\r\n');
   const r = await rawHttp(srv.port, chunks, { timeoutMs: 5000, gapMs: 5 });
   assert.equal(r.status, 413, r.data.slice(0, 300));
-  assertProblem(parseRaw(r), 413, 'chunked 80 KiB');
+  assertProblem(parseRaw(r), 413, null, 'chunked 80 KiB');
   // A small chunked body is fine.
   const name = uniq('Chunked ');
   const small = valid(name);
@@ -265,12 +253,12 @@ test('invalid UTF-8 gives 400', async () => {
   ];
   for (const bytes of bad) {
     const inValue = Buffer.concat([Buffer.from('{"kind":"service_provider","name":"a'), Buffer.from(bytes), Buffer.from('b"}')]);
-    assertProblem(await send('POST', TENANTS, inValue), 400, `bytes ${bytes.map((b) => b.toString(16))} in a value`);
+    assertProblem(await send('POST', TENANTS, inValue), 400, null, `bytes ${bytes.map((b) => b.toString(16))} in a value`);
     const inKey = Buffer.concat([Buffer.from('{"kind":"service_provider","name":"k","'), Buffer.from(bytes), Buffer.from('":1}')]);
-    assertProblem(await send('POST', TENANTS, inKey), 400, `bytes ${bytes.map((b) => b.toString(16))} in a key`);
+    assertProblem(await send('POST', TENANTS, inKey), 400, null, `bytes ${bytes.map((b) => b.toString(16))} in a key`);
   }
   for (const esc of ['\\ud800', '\\udc00', '\\ud800\\u0041', '\\udbff']) {
-    assertProblem(await send('POST', TENANTS, `{"kind":"service_provider","name":"x${esc}"}`), 400, `escape ${esc}`);
+    assertProblem(await send('POST', TENANTS, `{"kind":"service_provider","name":"x${esc}"}`), 400, null, `escape ${esc}`);
   }
   // A proper surrogate pair and raw multi-byte text are accepted.
   assert.equal((await send('POST', TENANTS, valid(`Emoji \\ud83d\\ude00 ${uniq('')}`))).status, 201);
@@ -279,8 +267,8 @@ test('invalid UTF-8 gives 400', async () => {
 });
 
 test('a body sent to a route that takes none gives 400', async () => {
-  assertProblem(await send('POST', `/api/v1/users/${userId}/disable`, '{}'), 400, 'disable with a body');
-  assertProblem(await send('DELETE', `/api/v1/users/${userId}`, '{"force":true}'), 400, 'delete with a body');
+  assertProblem(await send('POST', `/api/v1/users/${userId}/disable`, '{}'), 400, null, 'disable with a body');
+  assertProblem(await send('DELETE', `/api/v1/users/${userId}`, '{"force":true}'), 400, null, 'delete with a body');
   const u = await srv.api('GET', `/api/v1/users/${userId}`);
   assert.equal(u.status, 200);
   assert.equal(u.body.status, 'invited');

@@ -17,13 +17,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, createUser, signIn, withCookie, changeForced, strongPassword, adminWith, cliResult,
-  auditRows, dbQuery,
+  auditRows, dbQuery, outboxLastId, outboxSettled,
 } from './lib/server.mjs';
+import { uniq } from './lib/helpers.mjs';
 import { startSmtp, linkToken } from './lib/smtp.mjs';
 
 let srv, smtp;
-let seq = 0;
-const uniq = (p) => `${p}${Date.now().toString(36)}${(seq++).toString(36)}`;
 const DAY = 86400;
 
 before(async () => {
@@ -315,6 +314,7 @@ function shape(r) {
 const rowCounts = () => dbQuery(srv, "SELECT (SELECT COUNT(*) FROM outbox) || '|' || (SELECT COUNT(*) FROM user_links) || '|' || (SELECT COUNT(*) FROM audit WHERE action = 'password_reset.requested')").trim();
 
 test('forgot password: byte-identical answers and the same rows for known, unknown, disabled and rate-limited names', async () => {
+  const since = outboxLastId(srv);
   const known = await createUser(srv);
   const disabled = await createUser(srv);
   assert.equal((await srv.api('POST', `/api/v1/users/${disabled.user.id}/disable`)).status, 200);
@@ -340,7 +340,7 @@ test('forgot password: byte-identical answers and the same rows for known, unkno
   assert.deepEqual(reasons, { known: { sent: true }, disabled: { sent: false, reason: 'ineligible' }, 'rate-limited': { sent: false, reason: 'rate' } });
   // only the known, eligible name got an e-mail; the dropped rows are never sent
   await smtp.waitFor(smtp.to(known.user.email), { what: 'the reset e-mail' });
-  await new Promise((ok) => setTimeout(ok, 300));
+  await outboxSettled(srv, since); // every row of this test sent or dropped: none comes later
   assert.equal(smtp.messages().filter(smtp.to(disabled.user.email)).length, 0);
   // (each of the five voided the one before it: the sender drops superseded ones)
   assert.ok(smtp.messages().filter(smtp.to(busy.user.email)).length <= 5);

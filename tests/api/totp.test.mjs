@@ -15,6 +15,7 @@ import {
   enrolTotp, auditRows, listAll,
   dbQuery,
 } from './lib/server.mjs';
+import { uniq } from './lib/helpers.mjs';
 
 let srv;
 let clock;
@@ -66,7 +67,7 @@ async function person({ perms = [], mfa_required = false } = {}) {
   const over = { mfa_required };
   if (perms.length) {
     const role = await srv.api('POST', '/api/v1/roles', {
-      body: { name: `role-${Math.random().toString(36).slice(2, 10)}`, kind: 'service_provider', provider_id: null, permissions: perms },
+      body: { name: uniq('role-'), kind: 'service_provider', provider_id: null, permissions: perms },
     });
     assert.equal(role.status, 201, JSON.stringify(role.body));
     over.role_ids = [role.body.id];

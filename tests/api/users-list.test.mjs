@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, listAll } from './lib/server.mjs';
+import { assertProblem } from './lib/helpers.mjs';
 
 let srv;
 const PASSWORD = 'a long enough password for list tests';
@@ -88,12 +89,6 @@ const live = () => [root, ...users].filter((u) => u.status !== 'deleted');
 const idsOf = (items) => items.map((u) => u.id);
 const sorted = (a) => [...a].sort((x, y) => x - y);
 const haystack = (u) => `${u.username} ${u.first_name} ${u.last_name} ${u.email}`.toLowerCase();
-
-function assertProblem(r, status, field, what = '') {
-  assert.equal(r.status, status, `${what} expected ${status}, got ${r.status} ${JSON.stringify(r.body)}`);
-  assert.match(r.headers.get('content-type') || '', /^application\/problem\+json/, what);
-  if (field !== undefined) assert.equal(r.body.errors?.[0]?.field, field, `${what} ${JSON.stringify(r.body)}`);
-}
 
 test('the default list shows every live user with the list columns, deleted ones hidden', async () => {
   const items = await listAll(srv, '/api/v1/users');

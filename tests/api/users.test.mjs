@@ -5,10 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
+import { assertProblem, uniq } from './lib/helpers.mjs';
 
 let srv;
-let seq = 0;
-const uniq = (p) => `${p}${Date.now().toString(36)}${(seq++).toString(36)}`;
 const PASSWORD = 'a long enough password for users tests';
 const ids = {};
 
@@ -38,19 +37,6 @@ before(async () => {
 });
 
 after(async () => { await srv?.stop(); });
-
-function assertProblem(r, status, field, what = '') {
-  assert.equal(r.status, status, `${what} expected ${status}, got ${r.status} ${JSON.stringify(r.body)}`);
-  assert.match(r.headers.get('content-type') || '', /^application\/problem\+json/, what);
-  assert.equal(r.body.status, status, what);
-  assert.equal(typeof r.body.title, 'string', what);
-  assert.equal(typeof r.body.detail, 'string', what);
-  if (field !== undefined) {
-    assert.ok(Array.isArray(r.body.errors), `${what} no errors[]: ${JSON.stringify(r.body)}`);
-    assert.equal(r.body.errors[0].field, field, `${what} ${JSON.stringify(r.body)}`);
-    assert.equal(typeof r.body.errors[0].message, 'string', what);
-  }
-}
 
 async function create(body) {
   const r = await srv.api('POST', '/api/v1/users', { body });

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { uniq } from './helpers.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BIN = process.env.GATEHOUSE_BIN || join(root, 'build/gatehouse');
@@ -58,13 +60,14 @@ export async function restartServer(prev, { args = [], env = {}, clock = prev.cl
 
 // `gatehouse serve` on db (a SQLite file in dir, or a PostgreSQL URL) on port 0, once it logs that
 // it listens. The object: {base, port, db, dir, token, clock, proc, logs, api, stop, kill, cli,
-// setupLink}.
+// setupLink, waitForLog}.
 async function spawnServer({ db, dir, token, clock = null }, { args, env }) {
   const clockArgs = clock ? clock.args : [];
   const proc = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', ...clockArgs, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...engineEnv(dir), ...env },
   });
   const logs = [];
+  const logWaiters = new Set(); // {pred, ok}: waitForLog calls not yet answered
   const port = await new Promise((ok, fail) => {
     let buf = '';
     const timer = setTimeout(() => fail(new Error('server did not start:\n' + buf)), 15000);
@@ -75,6 +78,7 @@ async function spawnServer({ db, dir, token, clock = null }, { args, env }) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         logs.push(line);
+        for (const w of logWaiters) if (w.pred(line)) { logWaiters.delete(w); w.ok(line); }
         try {
           const rec = JSON.parse(line);
           if (rec.event === 'listening') { clearTimeout(timer); ok(Number(rec.port)); }
@@ -116,6 +120,21 @@ async function spawnServer({ db, dir, token, clock = null }, { args, env }) {
     return exited;
   }
 
+  // The first line of stderr (logged so far or to come) for which pred holds; fails after
+  // timeoutMs. An event, not a poll: lines are checked as they arrive.
+  function waitForLog(pred, { timeoutMs = 10000, what = 'a log line' } = {}) {
+    const seen = logs.find(pred);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((ok, fail) => {
+      const w = { pred, ok: (line) => { clearTimeout(timer); ok(line); } };
+      const timer = setTimeout(() => {
+        logWaiters.delete(w);
+        fail(new Error(`no ${what} in the server log within ${timeoutMs} ms:\n${logs.slice(-20).join('\n')}`));
+      }, timeoutMs);
+      logWaiters.add(w);
+    });
+  }
+
   // The set-up link of the latest plain (not JSON) line of stderr that holds one, or null.
   function setupLink() {
     for (let i = logs.length - 1; i >= 0; i--) {
@@ -126,25 +145,14 @@ async function spawnServer({ db, dir, token, clock = null }, { args, env }) {
   }
 
   return {
-    base, port, db, dir, token, clock, proc, logs, api, stop, kill, setupLink,
+    base, port, db, dir, token, clock, proc, logs, api, stop, kill, setupLink, waitForLog,
     cli: (a, i) => cli(db, [...a, ...clockArgs], i),
   };
 }
 
-// Creates a user with the given permissions (a fresh role) and returns {user, token}.
+// Creates a user with the given permissions (a fresh role) and returns {user, role, token}.
 export async function userWithPerms(srv, permissions, { provider_id = null, access, username } = {}) {
-  const name = username || `u${Math.random().toString(36).slice(2, 10)}`;
-  const role = await srv.api('POST', '/api/v1/roles', {
-    body: { name: `role-${name}`, kind: 'service_provider', provider_id, permissions },
-  });
-  assert.equal(role.status, 201, JSON.stringify(role.body));
-  const body = { username: name, email: `${name}@example.com`, provider_id, role_ids: [role.body.id],
-    password: 'a long enough password for tests' };
-  if (access) body.access = access;
-  const user = await srv.api('POST', '/api/v1/users', { body });
-  assert.equal(user.status, 201, JSON.stringify(user.body));
-  const token = srv.cli(['token', 'create', '--user', name]).trim();
-  return { user: user.body, role: role.body, token };
+  return adminWith(srv, permissions, { provider_id, access, username: username || uniq('u') });
 }
 
 // Like userWithPerms, with the role's kind and an optional password; returns {user, role, token}.
@@ -152,7 +160,7 @@ export async function adminWith(srv, permissions, {
   provider_id = null, access, kind = 'service_provider', username, role_provider_id = provider_id,
   password = 'a long enough password for tests',
 } = {}) {
-  const name = username || `a${Math.random().toString(36).slice(2, 10)}`;
+  const name = username || uniq('a');
   const role = await srv.api('POST', '/api/v1/roles', {
     body: { name: `role-${name}`, kind, provider_id: role_provider_id, permissions },
   });
@@ -182,11 +190,13 @@ export async function listAll(srv, path, { token = srv.token, limit = 200 } = {}
 }
 
 // Sends raw bytes over one TCP connection and collects what comes back until the server
-// closes it or timeoutMs passes. Returns {data (string), status (number|null), closed, error}.
-export async function rawHttp(port, chunks, { timeoutMs = 3000, gapMs = 0 } = {}) {
+// closes it or timeoutMs passes. from is the loopback source address (127.0.0.1 unless given: a
+// test counting connections per address takes one of its own, see loopbackAddress). Returns
+// {data (string), status (number|null), closed, error}.
+export async function rawHttp(port, chunks, { timeoutMs = 3000, gapMs = 0, from } = {}) {
   const { default: net } = await import('node:net');
   return new Promise((ok) => {
-    const sock = net.connect(port, '127.0.0.1');
+    const sock = net.connect({ port, host: '127.0.0.1', localAddress: from });
     let data = Buffer.alloc(0);
     let done = false;
     const finish = (closed, error) => {
@@ -212,14 +222,21 @@ export async function rawHttp(port, chunks, { timeoutMs = 3000, gapMs = 0 } = {}
   });
 }
 
+// A loopback source address no other call of this process gave (127.0.0.2, 127.0.0.3, ...): the
+// server counts connections per address, so a test with its own starts from zero whatever the
+// connections of the tests before it still hold.
+let loopbackSeq = 1;
+export function loopbackAddress() {
+  loopbackSeq++;
+  return `127.0.${loopbackSeq >> 8}.${loopbackSeq & 255}`;
+}
+
 // ---- Sign-in helpers: cookie sessions, the test clock, TOTP codes from oathtool ----
 import { writeFileSync, renameSync } from 'node:fs';
 
-const rand = (n = 6) => Math.random().toString(36).slice(2, 2 + n).padEnd(n, 'x');
-
 // A password the policy accepts (long, not a dictionary word, no user facts); tag keeps them apart.
 export function strongPassword() {
-  return `Qpw7-zorbel-${rand()}-fentrax`;
+  return `Qpw7-zorbel-${uniq()}-fentrax`;
 }
 
 // The session cookie a response sets: {name, value, pair ("name=value" for a Cookie header),
@@ -265,7 +282,7 @@ export function sansRequestId(body) {
 // Creates a user through the API (root's bearer token) with an initial password; returns
 // {user, username, password}. over adds or replaces fields of the body.
 export async function createUser(srv, over = {}) {
-  const username = over.username || `s${rand(9)}`;
+  const username = over.username || uniq('s');
   const password = over.password === undefined ? 'a long enough password for tests' : over.password;
   const body = { username, email: `${username}@example.com`, ...over, password };
   if (password === null) delete body.password;
@@ -353,6 +370,25 @@ export async function auditRows(srv, action, targetId) {
   return r.body.items;
 }
 
+// The id of the newest outbox row (0 when there is none): pass it to outboxSettled as since.
+export function outboxLastId(srv) {
+  return Number(dbQuery(srv, 'SELECT COALESCE(MAX(id), 0) FROM outbox').trim());
+}
+
+// Waits until no outbox row newer than since is still queued: each was sent (the SMTP sink
+// stores a message before it answers, so it is in the sink by then), failed, or dropped by the
+// sender; none of them can be sent later. The event to wait for before counting the e-mails that
+// did not come. Polls the database until timeoutMs.
+export async function outboxSettled(srv, since = 0, { timeoutMs = 15000 } = {}) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const queued = dbQuery(srv, `SELECT COUNT(*) FROM outbox WHERE id > ${Number(since)} AND state = 'queued'`).trim();
+    if (queued === '0') return;
+    if (Date.now() > end) throw new Error(`outbox: ${queued} rows after ${since} still queued after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -378,7 +414,8 @@ export function psql(sql, url = PG_URL) {
 }
 
 export function pgCreateDatabase() {
-  const name = `gh_${Math.random().toString(36).slice(2, 12)}`;
+  // random, not a counter: test files running at once share the cluster
+  const name = `gh_${randomBytes(6).toString('hex')}`;
   psql(`CREATE DATABASE ${name}`);
   return pgDatabaseUrl(name);
 }
