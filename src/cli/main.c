@@ -300,14 +300,9 @@ static int cmd_token_list(const opts *o)
     gh_principal sys;
     if (open_ctx(o, &ctx, &sys) != 0)
         return 1;
-    gh_user u = {0};
     gh_api_token *items = NULL;
     size_t n = 0;
-    gh_err err = o->user != NULL ? gh_store_user_by_username(ctx.db, ctx.a, o->user, &u) : GH_OK;
-    if (err == GH_ENOTFOUND)
-        err = gh_fail(&ctx, err, "user", "no such user");
-    if (err == GH_OK)
-        err = gh_core_token_list(&ctx, u.id, &items, &n);
+    gh_err err = gh_core_token_list_by_username(&ctx, o->user, &items, &n);
     if (err == GH_OK)
         printf("ID\tUSER\tNAME\tCREATED\tEXPIRES\n");
     for (size_t i = 0; err == GH_OK && i < n; i++) {
@@ -347,8 +342,7 @@ static gh_err find_user(gh_ctx *ctx, const char *ref, gh_user *out)
     long long id = strtoll(ref, &end, 10);
     if (end != ref && *end == '\0' && id > 0)
         return gh_core_user_get(ctx, id, out);
-    gh_err err = gh_store_user_by_username(ctx->db, ctx->a, ref, out);
-    return err == GH_OK ? gh_core_user_get(ctx, out->id, out) : err;
+    return gh_core_user_by_username(ctx, ref, out);
 }
 
 /* The CLI's per-user actions: the same core function as POST /api/v1/users/{id}/<verb>. */

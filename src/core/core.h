@@ -36,6 +36,10 @@ typedef struct gh_user_create {
 gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
                            char **generated_password) GH_MUST_USE;
 gh_err gh_core_user_get(gh_ctx *ctx, int64_t id, gh_user *out) GH_MUST_USE;
+/* The same by username (the CLI names users so): GH_ENOTFOUND for an unknown name (no detail
+ * set), or as gh_core_user_get for a user outside ctx->who's scope or deleted. Reads only, in
+ * the caller's transaction. */
+gh_err gh_core_user_by_username(gh_ctx *ctx, const char *username, gh_user *out) GH_MUST_USE;
 /* expect_version 0: no If-Match; otherwise GH_EPRECOND when the record changed meanwhile. */
 gh_err gh_core_user_update(gh_ctx *ctx, const gh_user *in, int64_t expect_version,
                            gh_user *out) GH_MUST_USE;
@@ -89,6 +93,10 @@ gh_err gh_core_token_create(gh_ctx *ctx, const char *username, const char *name,
  * for the CLI). At most GH_TOKEN_LIST_MAX. */
 gh_err gh_core_token_list(gh_ctx *ctx, int64_t user_id, gh_api_token **items,
                           size_t *n) GH_MUST_USE;
+/* The same for the user named username, whatever its status (GH_ENOTFOUND naming user for an
+ * unknown name), or with username NULL for every user's (as user_id 0). */
+gh_err gh_core_token_list_by_username(gh_ctx *ctx, const char *username, gh_api_token **items,
+                                      size_t *n) GH_MUST_USE;
 /* Revokes (deletes) token_id of user_id, audited as token.revoke with the token's id. The rules
  * of session revoke: own tokens always; another user's inside the actor's scope (404) and only
  * when the actor holds every permission of that user (403). A token of someone else, an expired

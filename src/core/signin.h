@@ -95,4 +95,49 @@ void gh_signin_throttled(gh_ctx *ctx, const char *factor, int64_t retry_after);
 /* Checks a new password for a user against the policy (A1, A2); reason set on GH_EINVAL. */
 gh_err gh_signin_password_policy(gh_ctx *ctx, int64_t user_id, const char *password) GH_MUST_USE;
 
+/* ---- the signed-in user's own account (core/account.c) ----
+ * Each reads in the caller's transaction and begins none: a GET runs them inside the server's
+ * read transaction. Strings of the results live in ctx->a. Thread-safe given one gh_ctx per
+ * request. Outputs are written only on success. */
+
+/* The detail of a password change that would keep the current password. */
+#define GH_PASSWORD_SAME "The new password must be different from the current one."
+
+/* Who the session sess of ctx->who is. Until sign-in is finished (S9) only the next step and
+ * the language are filled in (signed_in false, user and permissions zero); afterwards the
+ * user's record and ctx->who's effective permissions as well. */
+typedef struct gh_whoami {
+    gh_signin_stage next;
+    const char *language;
+    bool signed_in;
+    gh_user user;
+    uint64_t permissions; /* bit i: permission i (gh_perm_name) */
+} gh_whoami;
+gh_err gh_core_session_whoami(gh_ctx *ctx, const gh_session *sess, gh_whoami *out) GH_MUST_USE;
+
+/* ctx->who's two-factor state: an enrolled device, an enrolment waiting for its code, and
+ * whether the account must use two factors. */
+typedef struct gh_totp_state {
+    bool enrolled, pending, required;
+} gh_totp_state;
+gh_err gh_core_totp_state(gh_ctx *ctx, gh_totp_state *out) GH_MUST_USE;
+
+/* Before the Argon2id jobs of ctx->who's own password change (A3): password passes the policy
+ * (GH_EINVAL naming password), the account has a password (GH_ECONFLICT) and password differs
+ * from current_password (GH_EINVAL, GH_PASSWORD_SAME). *current_hash: what current_password is
+ * to be verified against. */
+gh_err gh_core_password_change_prepare(gh_ctx *ctx, const char *password,
+                                       const char *current_password,
+                                       const char **current_hash) GH_MUST_USE;
+/* Before the forced change's jobs: password passes the policy (GH_EINVAL naming password).
+ * *current_hash: the hash the new password must not verify against (GH_PASSWORD_SAME), or NULL
+ * when the account has no password yet (nothing to compare). */
+gh_err gh_core_forced_change_prepare(gh_ctx *ctx, const char *password,
+                                     const char **current_hash) GH_MUST_USE;
+/* Before an enrolment (gh_totp_enrol_start): *verify_hash is the hash a given current password
+ * must be verified against first (S10), or NULL when no password check is to run (no password
+ * given, no device enrolled yet, or no password on the account). */
+gh_err gh_core_totp_reauth_hash(gh_ctx *ctx, bool password_given,
+                                const char **verify_hash) GH_MUST_USE;
+
 #endif

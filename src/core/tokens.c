@@ -70,6 +70,17 @@ gh_err gh_core_token_list(gh_ctx *ctx, int64_t user_id, gh_api_token **items, si
     return gh_store_token_list(ctx->db, ctx->a, user_id, ctx->now, GH_TOKEN_LIST_MAX, items, n);
 }
 
+gh_err gh_core_token_list_by_username(gh_ctx *ctx, const char *username, gh_api_token **items,
+                                      size_t *n)
+{
+    gh_user u = {0};
+    gh_err err =
+        username != NULL ? gh_store_user_by_username(ctx->db, ctx->a, username, &u) : GH_OK;
+    if (err == GH_ENOTFOUND)
+        return gh_fail(ctx, err, "user", "no such user");
+    return err != GH_OK ? err : gh_core_token_list(ctx, u.id, items, n);
+}
+
 static gh_err revoke_in_tx(gh_ctx *ctx, int64_t user_id, int64_t token_id)
 {
     gh_api_token t;

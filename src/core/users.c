@@ -336,6 +336,13 @@ gh_err gh_core_user_get(gh_ctx *ctx, int64_t id, gh_user *out)
     return load_visible(ctx, id, out);
 }
 
+gh_err gh_core_user_by_username(gh_ctx *ctx, const char *username, gh_user *out)
+{
+    gh_user u;
+    gh_err err = gh_store_user_by_username(ctx->db, ctx->a, username, &u);
+    return err != GH_OK ? err : load_visible(ctx, u.id, out);
+}
+
 static gh_err update_in_tx(gh_ctx *ctx, const gh_user *in, int64_t expect_version, gh_user *out)
 {
     gh_user cur, next = *in;

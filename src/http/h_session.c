@@ -102,11 +102,11 @@ gh_err gh_h_session_create(gh_req *r)
     return gh_http_hash_async(r, signin_finish);
 }
 
-static json_t *perms_json(const gh_principal *p)
+static json_t *perms_json(uint64_t perms)
 {
     json_t *a = json_array();
     for (int i = 0; i < GH_PERM_COUNT; i++)
-        if (gh_perm_effective(p) & ((uint64_t)1 << i))
+        if (perms & ((uint64_t)1 << i))
             json_array_append_new(a, json_string(gh_perm_name(i)));
     return a;
 }
@@ -116,19 +116,19 @@ static json_t *perms_json(const gh_principal *p)
  * passed only the password. */
 gh_err gh_h_session_get(gh_req *r)
 {
-    const char *next = gh_signin_stage_name(r->session.stage);
-    gh_user u;
-    gh_err err = gh_store_user_get(r->ctx.db, r->a, r->who.user_id, &u);
+    gh_whoami w;
+    gh_err err = gh_core_session_whoami(&r->ctx, &r->session, &w);
     if (err != GH_OK)
         return err;
-    if (r->session.stage != GH_STAGE_DONE) {
-        r->out = json_pack("{s:s, s:s}", "next", next, "language", u.language);
+    const char *next = gh_signin_stage_name(w.next);
+    if (!w.signed_in) {
+        r->out = json_pack("{s:s, s:s}", "next", next, "language", w.language);
         return GH_OK;
     }
-    json_t *user = gh_json_user(&u);
+    json_t *user = gh_json_user(&w.user);
     r->out = json_pack("{s:s, s:o, s:o, s:O, s:o}", "next", next, "user", user, "permissions",
-                       perms_json(&r->who), "scope", json_object_get(user, "access"), "session",
-                       session_json(&r->session));
+                       perms_json(w.permissions), "scope", json_object_get(user, "access"),
+                       "session", session_json(&r->session));
     return GH_OK;
 }
 
@@ -167,13 +167,11 @@ static gh_err forced_change_finish(gh_req *r)
     return err;
 }
 
-#define R_SAME "The new password must be different from the current one."
-
 /* The forced change, second job: the new password did not verify against the old hash. */
 static gh_err forced_change_hash(gh_req *r)
 {
     if (r->job.ok)
-        return gh_fail(&r->ctx, GH_EINVAL, "password", R_SAME);
+        return gh_fail(&r->ctx, GH_EINVAL, "password", GH_PASSWORD_SAME);
     r->job = (gh_hash_job){.password = gh_json_str(r->in, "password")};
     return gh_http_hash_async(r, forced_change_finish);
 }
@@ -183,15 +181,12 @@ static gh_err forced_change_hash(gh_req *r)
 gh_err gh_h_session_password(gh_req *r)
 {
     const char *pw = gh_json_str(r->in, "password");
-    gh_credentials c;
-    gh_err err = gh_signin_password_policy(&r->ctx, r->who.user_id, pw);
-    if (err == GH_OK)
-        err = gh_store_credentials(r->ctx.db, r->a, NULL, r->who.user_id, &c);
+    const char *hash = NULL;
+    gh_err err = gh_core_forced_change_prepare(&r->ctx, pw, &hash);
     if (err != GH_OK)
         return err;
-    r->job = (gh_hash_job){.password = pw, .hash = c.password_hash};
-    return gh_http_hash_async(r,
-                              c.password_hash != NULL ? forced_change_hash : forced_change_finish);
+    r->job = (gh_hash_job){.password = pw, .hash = hash};
+    return gh_http_hash_async(r, hash != NULL ? forced_change_hash : forced_change_finish);
 }
 
 /* ---- me ---- */
@@ -235,29 +230,22 @@ static gh_err me_password_finish(gh_req *r)
 gh_err gh_h_me_password(gh_req *r)
 {
     const char *pw = gh_json_str(r->in, "password");
-    gh_credentials c;
-    gh_err err = gh_signin_password_policy(&r->ctx, r->who.user_id, pw);
-    if (err == GH_OK)
-        err = gh_store_credentials(r->ctx.db, r->a, NULL, r->who.user_id, &c);
+    const char *current = gh_json_str(r->in, "current_password");
+    const char *hash = NULL;
+    gh_err err = gh_core_password_change_prepare(&r->ctx, pw, current, &hash);
     if (err != GH_OK)
         return err;
-    if (c.password_hash == NULL)
-        return gh_fail(&r->ctx, GH_ECONFLICT, NULL, "the account has no password yet");
-    if (strcmp(pw, gh_json_str(r->in, "current_password")) == 0)
-        return gh_fail(&r->ctx, GH_EINVAL, "password", R_SAME);
-    r->job = (gh_hash_job){.password = gh_json_str(r->in, "current_password"),
-                           .hash = c.password_hash,
-                           .new_password = pw};
+    r->job = (gh_hash_job){.password = current, .hash = hash, .new_password = pw};
     return gh_http_hash_async(r, me_password_finish);
 }
 
 gh_err gh_h_me_totp_get(gh_req *r)
 {
-    gh_credentials c;
-    gh_err err = gh_store_credentials(r->ctx.db, r->a, NULL, r->who.user_id, &c);
+    gh_totp_state t;
+    gh_err err = gh_core_totp_state(&r->ctx, &t);
     if (err == GH_OK)
-        r->out = json_pack("{s:b, s:b, s:b}", "enrolled", c.mfa_enrolled, "pending",
-                           c.totp_pending != NULL, "required", c.mfa_required);
+        r->out = json_pack("{s:b, s:b, s:b}", "enrolled", t.enrolled, "pending", t.pending,
+                           "required", t.required);
     return err;
 }
 
@@ -285,12 +273,12 @@ static gh_err totp_start_verified(gh_req *r)
 gh_err gh_h_me_totp_start(gh_req *r)
 {
     const char *pw = r->in != NULL ? gh_json_str(r->in, "current_password") : NULL;
-    gh_credentials c;
-    gh_err err = gh_store_credentials(r->ctx.db, r->a, NULL, r->who.user_id, &c);
+    const char *hash = NULL;
+    gh_err err = gh_core_totp_reauth_hash(&r->ctx, pw != NULL, &hash);
     if (err != GH_OK)
         return err;
-    if (pw != NULL && c.mfa_enrolled && c.password_hash != NULL) {
-        r->job = (gh_hash_job){.password = pw, .hash = c.password_hash};
+    if (hash != NULL) {
+        r->job = (gh_hash_job){.password = pw, .hash = hash};
         return gh_http_hash_async(r, totp_start_verified);
     }
     gh_reauth re = {.password_given = pw != NULL,

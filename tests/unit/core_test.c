@@ -23,6 +23,7 @@
 #include "auth/auth.h"
 #include "core/core.h"
 #include "core/model.h"
+#include "core/signin.h"
 #include "core/validate.h"
 #include "testdb.h"
 
@@ -1200,6 +1201,87 @@ static void audit_denied_and_scope(void **state)
     assert_true(all > n);
 }
 
+/* The reads behind the session and "me" pages and the checks before a password change, and the
+ * CLI's look-ups by username (core/account.c, gh_core_user_by_username, tokens by username). */
+static void own_account_reads(void **state)
+{
+    fx *x = *state;
+    gh_ctx c = ctx_as(x, &x->sys);
+    int64_t id = 0;
+    assert_int_equal(
+        gh_core_admin_create(&c, "root", "root@example.com", "a long enough password", NULL, &id),
+        GH_OK);
+    gh_principal p;
+    assert_int_equal(gh_store_principal_by_user(x->db, x->a, id, &p), GH_OK);
+    gh_ctx me = ctx_as(x, &p);
+
+    /* before sign-in is finished: the next step and the language only (S9) */
+    gh_session sess = {.id = 1, .user_id = id, .stage = GH_STAGE_TOTP};
+    gh_whoami w;
+    assert_int_equal(gh_core_session_whoami(&me, &sess, &w), GH_OK);
+    assert_int_equal(w.next, GH_STAGE_TOTP);
+    assert_false(w.signed_in);
+    assert_string_equal(w.language, "en");
+    assert_int_equal(w.user.id, 0);
+    assert_int_equal(w.permissions, 0);
+    sess.stage = GH_STAGE_DONE;
+    assert_int_equal(gh_core_session_whoami(&me, &sess, &w), GH_OK);
+    assert_true(w.signed_in);
+    assert_int_equal(w.user.id, id);
+    assert_int_equal(w.permissions, gh_perm_effective(&p));
+
+    gh_totp_state t = {.enrolled = true, .pending = true};
+    assert_int_equal(gh_core_totp_state(&me, &t), GH_OK);
+    assert_false(t.enrolled);
+    assert_false(t.pending);
+    const char *hash = "unset";
+    assert_int_equal(gh_core_totp_reauth_hash(&me, true, &hash), GH_OK);
+    assert_null(hash); /* no device enrolled: no password check */
+
+    /* own change: policy, then the same password refused; forced change: the hash to compare */
+    EXPECT_FAIL(gh_core_password_change_prepare(&me, "short", "a long enough password", &hash), me,
+                GH_EINVAL, "password");
+    EXPECT_FAIL(gh_core_password_change_prepare(&me, "a long enough password",
+                                                "a long enough password", &hash),
+                me, GH_EINVAL, "password");
+    assert_string_equal(me.err_detail, GH_PASSWORD_SAME);
+    hash = NULL;
+    assert_int_equal(gh_core_password_change_prepare(&me, "another long enough phrase",
+                                                     "a long enough password", &hash),
+                     GH_OK);
+    assert_int_equal(strncmp(hash, "$argon2", 7), 0);
+    hash = NULL;
+    assert_int_equal(gh_core_forced_change_prepare(&me, "another long enough phrase", &hash),
+                     GH_OK);
+    assert_non_null(hash);
+
+    /* an invited user has no password yet */
+    gh_user_create in = new_user("invitee", x->p1);
+    int64_t invitee = create_user_as(x, &x->sys, &in);
+    gh_principal ip;
+    assert_int_equal(gh_store_principal_by_user(x->db, x->a, invitee, &ip), GH_OK);
+    gh_ctx ic = ctx_as(x, &ip);
+    EXPECT_FAIL(
+        gh_core_password_change_prepare(&ic, "another long enough phrase", "whatever it is", &hash),
+        ic, GH_ECONFLICT, NULL);
+    hash = "unset";
+    assert_int_equal(gh_core_forced_change_prepare(&ic, "another long enough phrase", &hash),
+                     GH_OK);
+    assert_null(hash);
+
+    /* the CLI's look-ups by username */
+    gh_user u;
+    assert_int_equal(gh_core_user_by_username(&c, "invitee", &u), GH_OK);
+    assert_int_equal(u.id, invitee);
+    assert_int_equal(gh_core_user_by_username(&c, "nobody", &u), GH_ENOTFOUND);
+    gh_api_token *items = NULL;
+    size_t n = 1;
+    assert_int_equal(gh_core_token_list_by_username(&c, "invitee", &items, &n), GH_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(gh_core_token_list_by_username(&c, NULL, &items, &n), GH_OK);
+    EXPECT_FAIL(gh_core_token_list_by_username(&c, "nobody", &items, &n), c, GH_ENOTFOUND, "user");
+}
+
 int main(void)
 {
     if (gh_auth_init() != GH_OK)
@@ -1227,6 +1309,7 @@ int main(void)
         T(role_rules),
         T(group_rules),
         T(admin_and_token_create),
+        T(own_account_reads),
         T(audit_denied_and_scope),
     };
 #undef T
