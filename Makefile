@@ -22,7 +22,8 @@ TEST_PKGS  := $(BUILD_PKGS) libcmocka-dev nodejs sqlite3 sqlmap curl oathtool py
               clang-format
 
 .PHONY: all build run test test-suites deps test-deps unit api api-alone e2e pg asan tsan sqlmap bench \
-        bench-signin bench-pg bench-reset format check-format clean fuzz fuzz-smoke fuzz-build
+        bench-signin bench-pg bench-reset format check-format clean fuzz fuzz-smoke fuzz-build \
+        lint-js format-js
 
 all: build
 
@@ -57,9 +58,7 @@ api-alone: unit
 # The web console in Debian's chromium, driven by playwright-core (npm ci installs it and axe-core
 # from package-lock.json when node_modules is missing; no browser is downloaded). One file at a
 # time: each starts its own server and browser. Screenshots land in tests/e2e/artifacts/.
-e2e: unit
-	@[ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ] || \
-		{ command -v npm >/dev/null || scripts/apt-ensure npm; npm ci --no-audit --no-fund; }
+e2e: unit node_modules/.package-lock.json
 	GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/gatehouse node --test --test-concurrency=1 tests/e2e/
 
 # The driver and store conformance tests (ctest's *_pg entries) and every API test again on
@@ -103,8 +102,24 @@ test: check-format
 
 test-suites: api e2e pg asan tsan sqlmap fuzz-smoke
 
-check-format: test-deps
+check-format: test-deps node_modules/.package-lock.json
 	@scripts/check-format
+
+# The npm packages of package-lock.json (playwright-core and axe-core for the browser tests,
+# prettier and eslint for the JavaScript): npm ci installs them when node_modules is missing or
+# older than the lock file (npm ci writes node_modules/.package-lock.json last).
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || scripts/apt-ensure npm
+	npm ci --no-audit --no-fund
+
+# The JavaScript of web/, tests/ and bench/ (JS_FILES): `make lint-js` checks its format (prettier,
+# .prettierrc.json: 100 columns) and runs eslint (eslint.config.mjs); `make format-js` rewrites it
+# in that format. scripts/check-format runs the same checks with clang-format's.
+lint-js: node_modules/.package-lock.json
+	@scripts/check-format js
+
+format-js: node_modules/.package-lock.json
+	node_modules/.bin/prettier --write --log-level warn $$(scripts/check-format js-files)
 
 # libFuzzer targets of fuzz/ (SECURITY.md I7), built by clang with ASan and UBSan into
 # $(FUZZ_BUILD): `make fuzz` runs each one for FUZZ_SECONDS, `make fuzz-smoke` for 10 s (40 s in
