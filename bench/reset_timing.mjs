@@ -17,7 +17,8 @@ import { startServer, createUser } from '../tests/api/lib/server.mjs';
 import { startSmtp } from '../tests/api/lib/smtp.mjs';
 
 const o = { n: 60, warmup: 10 };
-for (let i = 2; i < process.argv.length; i += 2) o[process.argv[i].replace(/^--/, '')] = Number(process.argv[i + 1]);
+for (let i = 2; i < process.argv.length; i += 2)
+  o[process.argv[i].replace(/^--/, '')] = Number(process.argv[i + 1]);
 
 const smtp = await startSmtp();
 const srv = await startServer({ args: ['--smtp-url', smtp.url] });
@@ -27,7 +28,9 @@ const unknownName = () => `nobody${process.pid}x${(seq++).toString(36)}`;
 async function ask(username) {
   const t0 = performance.now();
   const r = await fetch(`${srv.base}/api/v1/password-reset`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username }),
   });
   await r.arrayBuffer();
   const ms = performance.now() - t0;
@@ -35,16 +38,22 @@ async function ask(username) {
   return ms;
 }
 
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]; };
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const fmt = (x) => x.toFixed(3).padStart(8);
 function report(label, xs) {
-  console.log(`${label.padEnd(28)} n=${xs.length}  median ${fmt(pct(xs, 50))} ms  p90 ${fmt(pct(xs, 90))} ms  mean ${fmt(mean(xs))} ms`);
+  console.log(
+    `${label.padEnd(28)} n=${xs.length}  median ${fmt(pct(xs, 50))} ms  p90 ${fmt(pct(xs, 90))} ms  mean ${fmt(mean(xs))} ms`,
+  );
 }
 
 // Interleaves N requests of two kinds; returns the two series.
 async function pair(nameA, nameB) {
-  const a = [], b = [];
+  const a = [],
+    b = [];
   for (let i = 0; i < o.n; i++) {
     a.push(await ask(nameA(i)));
     b.push(await ask(nameB(i)));
@@ -62,9 +71,16 @@ try {
   for (let i = 0; i < perUser; i++) await ask(busy); // its hourly budget, spent
   for (let i = 0; i < o.warmup; i++) await ask(unknownName());
 
-  console.log(`# forgot password timing: ${os.cpus().length} vCPUs (${os.cpus()[0].model.trim()}), ` +
-    `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  console.log(`# SQLite, one request at a time over keep-alive; ${o.n} of each, interleaved, after ${o.warmup} warm-up`);
+  console.log(
+    `# forgot password timing: ${os.cpus().length} vCPUs (${os.cpus()[0].model.trim()}), ` +
+      `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()}, load ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+  );
+  console.log(
+    `# SQLite, one request at a time over keep-alive; ${o.n} of each, interleaved, after ${o.warmup} warm-up`,
+  );
   const [k, u] = await pair((i) => known[Math.floor(i / perUser)], unknownName);
   report('known (e-mail queued)', k);
   report('unknown', u);
@@ -76,7 +92,9 @@ try {
   report('disabled (dropped)', d);
   report('unknown', u3);
   const sent = smtp.messages().length;
-  console.log(`# e-mails received by the sink: ${sent} (the known requests' and the ${perUser} that spent the busy budget, less superseded ones)`);
+  console.log(
+    `# e-mails received by the sink: ${sent} (the known requests' and the ${perUser} that spent the busy budget, less superseded ones)`,
+  );
 } finally {
   await srv.stop();
   await smtp.stop();

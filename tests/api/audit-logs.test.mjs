@@ -10,12 +10,12 @@ import { uniq } from './lib/helpers.mjs';
 
 let srv;
 let rootId;
-let admin;           // a second actor (every permission, not a superadmin)
-let provider;        // a service provider for the users
+let admin; // a second actor (every permission, not a superadmin)
+let provider; // a service provider for the users
 const CANARY_PASSWORD = 'Canary-zebra-quokka-7781-passphrase';
 const CANARY_TOKEN = `gh_CANARYgarbage${'Q'.repeat(30)}`;
 const RFC3339_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
-const changes = [];  // {requestId, action, target_type, target_id, actor_id, t0, t1}
+const changes = []; // {requestId, action, target_type, target_id, actor_id, t0, t1}
 
 before(async () => {
   srv = await startServer({ env: { GATEHOUSE_ACCESS_LOG: '1' } });
@@ -23,25 +23,41 @@ before(async () => {
   rootId = me.body.items.find((u) => u.username === 'root').id;
   const perms = (await srv.api('GET', '/api/v1/permissions')).body.items.map((p) => p.name);
   admin = await adminWith(srv, perms, { username: uniq('auditor') });
-  const p = await srv.api('POST', '/api/v1/tenants', { body: { kind: 'service_provider', name: uniq('Audit provider ') } });
+  const p = await srv.api('POST', '/api/v1/tenants', {
+    body: { kind: 'service_provider', name: uniq('Audit provider ') },
+  });
   assert.equal(p.status, 201);
   provider = p.body.id;
 });
 
-after(async () => { await srv?.stop(); });
+after(async () => {
+  await srv?.stop();
+});
 
 // Makes one change and remembers what its audit row(s) must say.
 async function change(method, path, body, expect, { token = srv.token, status } = {}) {
   const t0 = Date.now();
   const r = await srv.api(method, path, { body, token });
   const t1 = Date.now();
-  if (status !== undefined) assert.equal(r.status, status, `${method} ${path}: ${JSON.stringify(r.body)}`);
-  else assert.ok(r.status >= 200 && r.status < 300, `${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+  if (status !== undefined)
+    assert.equal(r.status, status, `${method} ${path}: ${JSON.stringify(r.body)}`);
+  else
+    assert.ok(
+      r.status >= 200 && r.status < 300,
+      `${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`,
+    );
   const requestId = r.headers.get('x-request-id');
   assert.match(requestId, /^[0-9a-f]{32}$/);
   const targets = [].concat(expect.target_id ?? r.body.id);
   for (const target_id of targets) {
-    changes.push({ ...expect, target_id, requestId, t0, t1, actor_id: token === srv.token ? rootId : admin.user.id });
+    changes.push({
+      ...expect,
+      target_id,
+      requestId,
+      t0,
+      t1,
+      actor_id: token === srv.token ? rootId : admin.user.id,
+    });
   }
   return r;
 }
@@ -60,34 +76,212 @@ const trail = () => (trailMade ??= makeTrail());
 async function makeTrail() {
   const users = '/api/v1/users';
   // Tenants.
-  const acc = await change('POST', '/api/v1/tenants', { kind: 'platform_account', name: uniq('Audit account '), parent_id: provider }, { action: 'tenant.create', target_type: 'tenant', before: false, after: true });
-  await change('PATCH', `/api/v1/tenants/${acc.body.id}`, { name: uniq('Audit renamed ') }, { action: 'tenant.update', target_type: 'tenant', target_id: acc.body.id, before: true, after: true, field: 'name' });
-  const spare = await change('POST', '/api/v1/tenants', { kind: 'service_provider', name: uniq('Audit spare ') }, { action: 'tenant.create', target_type: 'tenant', before: false, after: true });
-  await change('DELETE', `/api/v1/tenants/${spare.body.id}`, undefined, { action: 'tenant.delete', target_type: 'tenant', target_id: spare.body.id, before: true, after: false });
+  const acc = await change(
+    'POST',
+    '/api/v1/tenants',
+    { kind: 'platform_account', name: uniq('Audit account '), parent_id: provider },
+    { action: 'tenant.create', target_type: 'tenant', before: false, after: true },
+  );
+  await change(
+    'PATCH',
+    `/api/v1/tenants/${acc.body.id}`,
+    { name: uniq('Audit renamed ') },
+    {
+      action: 'tenant.update',
+      target_type: 'tenant',
+      target_id: acc.body.id,
+      before: true,
+      after: true,
+      field: 'name',
+    },
+  );
+  const spare = await change(
+    'POST',
+    '/api/v1/tenants',
+    { kind: 'service_provider', name: uniq('Audit spare ') },
+    { action: 'tenant.create', target_type: 'tenant', before: false, after: true },
+  );
+  await change('DELETE', `/api/v1/tenants/${spare.body.id}`, undefined, {
+    action: 'tenant.delete',
+    target_type: 'tenant',
+    target_id: spare.body.id,
+    before: true,
+    after: false,
+  });
   // Roles.
-  const role = await change('POST', '/api/v1/roles', { name: uniq('Audit role '), kind: 'service_provider', provider_id: provider, permissions: ['users.read'] }, { action: 'role.create', target_type: 'role', before: false, after: true });
-  await change('PATCH', `/api/v1/roles/${role.body.id}`, { permissions: ['users.read', 'audit.read'] }, { action: 'role.update', target_type: 'role', target_id: role.body.id, before: true, after: true, field: 'permissions' });
-  const spareRole = await change('POST', '/api/v1/roles', { name: uniq('Audit spare role '), kind: 'service_provider', provider_id: null, permissions: [] }, { action: 'role.create', target_type: 'role', before: false, after: true }, { token: admin.token });
-  await change('DELETE', `/api/v1/roles/${spareRole.body.id}`, undefined, { action: 'role.delete', target_type: 'role', target_id: spareRole.body.id, before: true, after: false });
+  const role = await change(
+    'POST',
+    '/api/v1/roles',
+    {
+      name: uniq('Audit role '),
+      kind: 'service_provider',
+      provider_id: provider,
+      permissions: ['users.read'],
+    },
+    { action: 'role.create', target_type: 'role', before: false, after: true },
+  );
+  await change(
+    'PATCH',
+    `/api/v1/roles/${role.body.id}`,
+    { permissions: ['users.read', 'audit.read'] },
+    {
+      action: 'role.update',
+      target_type: 'role',
+      target_id: role.body.id,
+      before: true,
+      after: true,
+      field: 'permissions',
+    },
+  );
+  const spareRole = await change(
+    'POST',
+    '/api/v1/roles',
+    {
+      name: uniq('Audit spare role '),
+      kind: 'service_provider',
+      provider_id: null,
+      permissions: [],
+    },
+    { action: 'role.create', target_type: 'role', before: false, after: true },
+    { token: admin.token },
+  );
+  await change('DELETE', `/api/v1/roles/${spareRole.body.id}`, undefined, {
+    action: 'role.delete',
+    target_type: 'role',
+    target_id: spareRole.body.id,
+    before: true,
+    after: false,
+  });
   // Groups.
-  const group = await change('POST', '/api/v1/groups', { name: uniq('Audit group '), provider_id: provider }, { action: 'group.create', target_type: 'group', before: false, after: true });
-  await change('PATCH', `/api/v1/groups/${group.body.id}`, { role_ids: [role.body.id] }, { action: 'group.update', target_type: 'group', target_id: group.body.id, before: true, after: true, field: 'role_ids' });
-  await change('DELETE', `/api/v1/groups/${group.body.id}`, undefined, { action: 'group.delete', target_type: 'group', target_id: group.body.id, before: true, after: false });
+  const group = await change(
+    'POST',
+    '/api/v1/groups',
+    { name: uniq('Audit group '), provider_id: provider },
+    { action: 'group.create', target_type: 'group', before: false, after: true },
+  );
+  await change(
+    'PATCH',
+    `/api/v1/groups/${group.body.id}`,
+    { role_ids: [role.body.id] },
+    {
+      action: 'group.update',
+      target_type: 'group',
+      target_id: group.body.id,
+      before: true,
+      after: true,
+      field: 'role_ids',
+    },
+  );
+  await change('DELETE', `/api/v1/groups/${group.body.id}`, undefined, {
+    action: 'group.delete',
+    target_type: 'group',
+    target_id: group.body.id,
+    before: true,
+    after: false,
+  });
   // Users, by root and by another admin.
-  const mk = (actorOpts = {}) => change('POST', users, { username: uniq('audited'), email: 'audited@example.com', provider_id: provider, role_ids: [role.body.id], password: CANARY_PASSWORD },
-    { action: 'user.create', target_type: 'user', before: false, after: true, provider_id: provider }, actorOpts);
+  const mk = (actorOpts = {}) =>
+    change(
+      'POST',
+      users,
+      {
+        username: uniq('audited'),
+        email: 'audited@example.com',
+        provider_id: provider,
+        role_ids: [role.body.id],
+        password: CANARY_PASSWORD,
+      },
+      {
+        action: 'user.create',
+        target_type: 'user',
+        before: false,
+        after: true,
+        provider_id: provider,
+      },
+      actorOpts,
+    );
   const u = await mk();
-  await change('PATCH', `${users}/${u.body.id}`, { first_name: 'Renamed' }, { action: 'user.update', target_type: 'user', target_id: u.body.id, before: true, after: true, field: 'first_name', provider_id: provider });
-  await change('PATCH', `${users}/${u.body.id}`, { last_name: 'By admin' }, { action: 'user.update', target_type: 'user', target_id: u.body.id, before: true, after: true, field: 'last_name', provider_id: provider }, { token: admin.token });
-  await change('POST', `${users}/${u.body.id}/disable`, undefined, { action: 'user.disable', target_type: 'user', target_id: u.body.id, before: true, after: true, field: 'status', provider_id: provider });
-  await change('POST', `${users}/${u.body.id}/enable`, undefined, { action: 'user.enable', target_type: 'user', target_id: u.body.id, before: true, after: true, field: 'status', provider_id: provider }, { token: admin.token });
-  await change('DELETE', `${users}/${u.body.id}`, undefined, { action: 'user.delete', target_type: 'user', target_id: u.body.id, before: true, after: true, field: 'status', provider_id: provider });
+  await change(
+    'PATCH',
+    `${users}/${u.body.id}`,
+    { first_name: 'Renamed' },
+    {
+      action: 'user.update',
+      target_type: 'user',
+      target_id: u.body.id,
+      before: true,
+      after: true,
+      field: 'first_name',
+      provider_id: provider,
+    },
+  );
+  await change(
+    'PATCH',
+    `${users}/${u.body.id}`,
+    { last_name: 'By admin' },
+    {
+      action: 'user.update',
+      target_type: 'user',
+      target_id: u.body.id,
+      before: true,
+      after: true,
+      field: 'last_name',
+      provider_id: provider,
+    },
+    { token: admin.token },
+  );
+  await change('POST', `${users}/${u.body.id}/disable`, undefined, {
+    action: 'user.disable',
+    target_type: 'user',
+    target_id: u.body.id,
+    before: true,
+    after: true,
+    field: 'status',
+    provider_id: provider,
+  });
+  await change(
+    'POST',
+    `${users}/${u.body.id}/enable`,
+    undefined,
+    {
+      action: 'user.enable',
+      target_type: 'user',
+      target_id: u.body.id,
+      before: true,
+      after: true,
+      field: 'status',
+      provider_id: provider,
+    },
+    { token: admin.token },
+  );
+  await change('DELETE', `${users}/${u.body.id}`, undefined, {
+    action: 'user.delete',
+    target_type: 'user',
+    target_id: u.body.id,
+    before: true,
+    after: true,
+    field: 'status',
+    provider_id: provider,
+  });
   // Bulk: one row per user, all carrying the bulk request's id.
   const b1 = await mk({ token: admin.token });
   const b2 = await mk();
   const ids = [b1.body.id, b2.body.id];
   for (const action of ['disable', 'enable', 'delete']) {
-    const r = await change('POST', `${users}/bulk`, { action, ids }, { action: `user.${action}`, target_type: 'user', target_id: ids, before: true, after: true, field: 'status', provider_id: provider });
+    const r = await change(
+      'POST',
+      `${users}/bulk`,
+      { action, ids },
+      {
+        action: `user.${action}`,
+        target_type: 'user',
+        target_id: ids,
+        before: true,
+        after: true,
+        field: 'status',
+        provider_id: provider,
+      },
+    );
     assert.equal(r.body.succeeded, 2, JSON.stringify(r.body));
   }
   return changes;
@@ -107,24 +301,48 @@ test('every admin change writes an audit row with actor, target, before/after, t
     assert.equal(row.ip, '127.0.0.1', what);
     assert.match(row.at, RFC3339_UTC, what);
     const at = Date.parse(row.at);
-    assert.ok(at >= Math.floor(c.t0 / 1000) * 1000 - 1000 && at <= c.t1 + 1000, `${what}: at ${row.at} is not the time of the request`);
+    assert.ok(
+      at >= Math.floor(c.t0 / 1000) * 1000 - 1000 && at <= c.t1 + 1000,
+      `${what}: at ${row.at} is not the time of the request`,
+    );
     if (c.provider_id) assert.equal(row.provider_id, c.provider_id, `${what}: tenant`);
     if (c.target_type === 'user') assert.equal(row.target_user_id, c.target_id, what);
     assert.equal(row.before !== null, c.before, `${what}: before ${JSON.stringify(row.before)}`);
     assert.equal(row.after !== null, c.after, `${what}: after ${JSON.stringify(row.after)}`);
     if (row.after) assert.equal(row.after.id, c.target_id, what);
     if (row.before) assert.equal(row.before.id, c.target_id, what);
-    if (c.field) assert.notDeepEqual(row.before[c.field], row.after[c.field], `${what}: before and after agree on ${c.field}`);
+    if (c.field)
+      assert.notDeepEqual(
+        row.before[c.field],
+        row.after[c.field],
+        `${what}: before and after agree on ${c.field}`,
+      );
   }
   const seen = new Set(changes.map((c) => c.action));
-  for (const a of ['tenant.create', 'tenant.update', 'tenant.delete', 'role.create', 'role.update', 'role.delete',
-    'group.create', 'group.update', 'group.delete', 'user.create', 'user.update', 'user.disable', 'user.enable', 'user.delete']) {
+  for (const a of [
+    'tenant.create',
+    'tenant.update',
+    'tenant.delete',
+    'role.create',
+    'role.update',
+    'role.delete',
+    'group.create',
+    'group.update',
+    'group.delete',
+    'user.create',
+    'user.update',
+    'user.disable',
+    'user.enable',
+    'user.delete',
+  ]) {
     assert.ok(seen.has(a), `no change exercised ${a}`);
   }
 });
 
 test('a change that fails writes no success row', async () => {
-  const r = await srv.api('POST', '/api/v1/users', { body: { username: 'bad name!', email: 'x@example.com' } });
+  const r = await srv.api('POST', '/api/v1/users', {
+    body: { username: 'bad name!', email: 'x@example.com' },
+  });
   assert.equal(r.status, 400);
   const rows = await listAll(srv, '/api/v1/audit?action=user.create');
   assert.ok(!rows.some((x) => x.request_id === r.headers.get('x-request-id')));
@@ -135,11 +353,24 @@ test('the audit filters: actor_id, target_id, target_type, action', async () => 
   const byAdmin = await listAll(srv, `/api/v1/audit?actor_id=${admin.user.id}`);
   assert.ok(byAdmin.length >= 4, `${byAdmin.length} rows by the admin`);
   assert.ok(byAdmin.every((x) => x.actor_id === admin.user.id));
-  assert.deepEqual(new Set(byAdmin.map((x) => x.request_id)), new Set(changes.filter((c) => c.actor_id === admin.user.id).map((c) => c.requestId)));
+  assert.deepEqual(
+    new Set(byAdmin.map((x) => x.request_id)),
+    new Set(changes.filter((c) => c.actor_id === admin.user.id).map((c) => c.requestId)),
+  );
 
-  const user = changes.find((c) => c.action === 'user.delete' && changes.filter((d) => d.target_id === c.target_id && d.target_type === 'user').length >= 6);
-  const aboutUser = await listAll(srv, `/api/v1/audit?target_id=${user.target_id}&target_type=user`);
-  assert.deepEqual(aboutUser.map((x) => x.action), ['user.delete', 'user.enable', 'user.disable', 'user.update', 'user.update', 'user.create']);
+  const user = changes.find(
+    (c) =>
+      c.action === 'user.delete' &&
+      changes.filter((d) => d.target_id === c.target_id && d.target_type === 'user').length >= 6,
+  );
+  const aboutUser = await listAll(
+    srv,
+    `/api/v1/audit?target_id=${user.target_id}&target_type=user`,
+  );
+  assert.deepEqual(
+    aboutUser.map((x) => x.action),
+    ['user.delete', 'user.enable', 'user.disable', 'user.update', 'user.update', 'user.create'],
+  );
   assert.ok(aboutUser.every((x) => x.target_id === user.target_id));
 
   const updates = await listAll(srv, '/api/v1/audit?action=user.update');
@@ -177,10 +408,19 @@ test('the audit filters: since and until (since inclusive, until exclusive)', as
 
 test('bad audit filters give 400 naming the parameter', async () => {
   const cases = {
-    'since=yesterday': 'since', 'since=2026-13-45T00:00:00Z': 'since', 'until=2026-01-01': 'until',
-    'since=2026-01-01T00:00:00': 'since', 'actor_id=abc': 'actor_id', 'actor_id=0': 'actor_id',
-    'actor_id=-1': 'actor_id', 'target_id=1.5': 'target_id', 'limit=0': 'limit', 'limit=201': 'limit',
-    'cursor=abc': 'cursor', 'actor=root': 'actor', [`action=${'a'.repeat(101)}`]: 'action',
+    'since=yesterday': 'since',
+    'since=2026-13-45T00:00:00Z': 'since',
+    'until=2026-01-01': 'until',
+    'since=2026-01-01T00:00:00': 'since',
+    'actor_id=abc': 'actor_id',
+    'actor_id=0': 'actor_id',
+    'actor_id=-1': 'actor_id',
+    'target_id=1.5': 'target_id',
+    'limit=0': 'limit',
+    'limit=201': 'limit',
+    'cursor=abc': 'cursor',
+    'actor=root': 'actor',
+    [`action=${'a'.repeat(101)}`]: 'action',
   };
   for (const [q, field] of Object.entries(cases)) {
     const r = await srv.api('GET', `/api/v1/audit?${q}`);
@@ -194,12 +434,18 @@ test('cursor paging walks the whole trail newest first, without gaps or repeats'
   const all = await listAll(srv, '/api/v1/audit');
   assert.ok(all.length > 20);
   const paged = await listAll(srv, '/api/v1/audit', { limit: 3 });
-  assert.deepEqual(paged.map((x) => x.id), all.map((x) => x.id));
+  assert.deepEqual(
+    paged.map((x) => x.id),
+    all.map((x) => x.id),
+  );
   for (let i = 1; i < all.length; i++) assert.ok(all[i - 1].id > all[i].id, 'newest first');
   // Paging combines with a filter.
   const users = await listAll(srv, '/api/v1/audit?target_type=user');
   const usersPaged = await listAll(srv, '/api/v1/audit?target_type=user', { limit: 2 });
-  assert.deepEqual(usersPaged.map((x) => x.id), users.map((x) => x.id));
+  assert.deepEqual(
+    usersPaged.map((x) => x.id),
+    users.map((x) => x.id),
+  );
   const first = await srv.api('GET', '/api/v1/audit?limit=5');
   assert.equal(first.body.items.length, 5);
   assert.equal(typeof first.body.next_cursor, 'string');
@@ -208,7 +454,9 @@ test('cursor paging walks the whole trail newest first, without gaps or repeats'
 // ---- L3 canary ----
 
 function dbDump() {
-  const [cmd, args] = srv.db.startsWith('postgres') ? ['pg_dump', ['--data-only', srv.db]] : ['sqlite3', [srv.db, '.dump']];
+  const [cmd, args] = srv.db.startsWith('postgres')
+    ? ['pg_dump', ['--data-only', srv.db]]
+    : ['sqlite3', [srv.db, '.dump']];
   return execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 }
 
@@ -216,21 +464,54 @@ test('L3: no password or token in audit rows, the log, or the database in clear'
   // Requests that carry the canaries: a password on create, the bearer tokens, a bad token.
   const name = uniq('canary');
   const sent = [];
-  const send = async (...args) => { const r = await srv.api(...args); sent.push(r.headers.get('x-request-id')); return r; };
-  const c = await send('POST', '/api/v1/users', { body: { username: name, email: `${name}@example.com`, password: CANARY_PASSWORD } });
+  const send = async (...args) => {
+    const r = await srv.api(...args);
+    sent.push(r.headers.get('x-request-id'));
+    return r;
+  };
+  const c = await send('POST', '/api/v1/users', {
+    body: { username: name, email: `${name}@example.com`, password: CANARY_PASSWORD },
+  });
   assert.equal(c.status, 201, JSON.stringify(c.body));
   const userToken = srv.cli(['token', 'create', '--user', name]).trim();
-  assert.equal((await send('GET', '/api/v1/users', { token: userToken })).status, 403, 'a denied request with the user token');
+  assert.equal(
+    (await send('GET', '/api/v1/users', { token: userToken })).status,
+    403,
+    'a denied request with the user token',
+  );
   assert.equal((await send('GET', '/api/v1/users', { token: CANARY_TOKEN })).status, 401);
-  assert.equal((await send('GET', '/api/v1/users', { token: null, headers: { authorization: `Basic ${CANARY_PASSWORD}` } })).status, 401);
-  const weak = await send('POST', '/api/v1/users', { body: { username: uniq('weak'), email: 'w@example.com', password: `${CANARY_PASSWORD.slice(0, 5)}` } });
+  assert.equal(
+    (
+      await send('GET', '/api/v1/users', {
+        token: null,
+        headers: { authorization: `Basic ${CANARY_PASSWORD}` },
+      })
+    ).status,
+    401,
+  );
+  const weak = await send('POST', '/api/v1/users', {
+    body: {
+      username: uniq('weak'),
+      email: 'w@example.com',
+      password: `${CANARY_PASSWORD.slice(0, 5)}`,
+    },
+  });
   assert.equal(weak.status, 400);
-  const malformed = await send('POST', '/api/v1/users', { raw: `{"username":"x","password":"${CANARY_PASSWORD}"`, headers: { 'content-type': 'application/json' } });
+  const malformed = await send('POST', '/api/v1/users', {
+    raw: `{"username":"x","password":"${CANARY_PASSWORD}"`,
+    headers: { 'content-type': 'application/json' },
+  });
   assert.equal(malformed.status, 400);
   for (const id of sent) await logLineFor(id); // every line these requests log is in srv.logs
 
-  const secrets = { password: CANARY_PASSWORD, 'root token': srv.token, 'user token': userToken, 'bad token': CANARY_TOKEN,
-    'admin token': admin.token, 'test password': 'a long enough password for tests' };
+  const secrets = {
+    password: CANARY_PASSWORD,
+    'root token': srv.token,
+    'user token': userToken,
+    'bad token': CANARY_TOKEN,
+    'admin token': admin.token,
+    'test password': 'a long enough password for tests',
+  };
   const audit = JSON.stringify(await listAll(srv, '/api/v1/audit'));
   const logs = srv.logs.join('\n');
   const dump = dbDump();
@@ -248,19 +529,30 @@ test('L3: no password or token in audit rows, the log, or the database in clear'
 
 // The log lines that carry a request id, once its access log line has arrived.
 async function logLineFor(requestId) {
-  await srv.waitForLog((l) => l.includes(requestId), { what: `the log line of request ${requestId}` });
+  await srv.waitForLog((l) => l.includes(requestId), {
+    what: `the log line of request ${requestId}`,
+  });
   return srv.logs.filter((l) => l.includes(requestId));
 }
 
 test('L4: control characters in names and usernames are refused', async () => {
-  for (const [field, value] of [['first_name', 'evil\nname'], ['last_name', 'evil\r\nname'], ['first_name', 'tab\there'],
-    ['first_name', 'esc\u001b[31m'], ['first_name', 'del\u007f']]) {
-    const r = await srv.api('POST', '/api/v1/users', { body: { username: uniq('ctl'), email: 'c@example.com', [field]: value } });
+  for (const [field, value] of [
+    ['first_name', 'evil\nname'],
+    ['last_name', 'evil\r\nname'],
+    ['first_name', 'tab\there'],
+    ['first_name', 'esc\u001b[31m'],
+    ['first_name', 'del\u007f'],
+  ]) {
+    const r = await srv.api('POST', '/api/v1/users', {
+      body: { username: uniq('ctl'), email: 'c@example.com', [field]: value },
+    });
     assert.equal(r.status, 400, `${field} ${JSON.stringify(value)}: ${JSON.stringify(r.body)}`);
     assert.equal(r.body.errors?.[0]?.field, field);
   }
   for (const username of ['evil\nuser', 'evil\r\nuser', '\nuser', 'user\n{"level":"error"}']) {
-    const r = await srv.api('POST', '/api/v1/users', { body: { username, email: 'c@example.com' } });
+    const r = await srv.api('POST', '/api/v1/users', {
+      body: { username, email: 'c@example.com' },
+    });
     assert.equal(r.status, 400, JSON.stringify(username));
     assert.equal(r.body.errors?.[0]?.field, 'username');
   }
@@ -288,9 +580,17 @@ test('L4: a request path holding %0a, %0d, quotes and other bytes stays one JSON
     assert.equal(rec.request_id, id);
     assert.equal(rec.status, String(r.status));
     assert.equal(rec.ip, '127.0.0.1');
-    if (!p.includes('%ff') && !p.includes('%00')) assert.equal(rec.path, decodeURIComponent(p), `${p}: logged path`);
+    if (!p.includes('%ff') && !p.includes('%00'))
+      assert.equal(rec.path, decodeURIComponent(p), `${p}: logged path`);
   }
-  const bad = srv.logs.filter((l) => { try { JSON.parse(l); return false; } catch { return true; } });
+  const bad = srv.logs.filter((l) => {
+    try {
+      JSON.parse(l);
+      return false;
+    } catch {
+      return true;
+    }
+  });
   assert.deepEqual(bad, [], 'log lines that are not JSON');
   for (const l of srv.logs) {
     const rec = JSON.parse(l);
@@ -301,8 +601,10 @@ test('L4: a request path holding %0a, %0d, quotes and other bytes stays one JSON
   }
 });
 
-test('L2: the access log and the audit row carry the response\'s request id', async () => {
-  const r = await srv.api('POST', '/api/v1/tenants', { body: { kind: 'service_provider', name: uniq('Correlated ') } });
+test("L2: the access log and the audit row carry the response's request id", async () => {
+  const r = await srv.api('POST', '/api/v1/tenants', {
+    body: { kind: 'service_provider', name: uniq('Correlated ') },
+  });
   assert.equal(r.status, 201);
   const id = r.headers.get('x-request-id');
   const [line] = await logLineFor(id);
@@ -316,13 +618,21 @@ test('L2: the access log and the audit row carry the response\'s request id', as
   assert.equal(e.status, 404);
   assert.equal(e.body.request_id, e.headers.get('x-request-id'));
   // A client cannot choose the request id.
-  const forced = await srv.api('GET', '/api/v1/users?limit=1', { headers: { 'x-request-id': 'forged-id' } });
+  const forced = await srv.api('GET', '/api/v1/users?limit=1', {
+    headers: { 'x-request-id': 'forged-id' },
+  });
   assert.notEqual(forced.headers.get('x-request-id'), 'forged-id');
 });
 
 // ---- D1 ----
 
-test('D1: the SQLite database runs in WAL mode', { skip: PG_URL ? 'SQLite only (on PostgreSQL, db_test_pg checks D2)' : false }, () => {
-  const mode = execFileSync('sqlite3', [srv.db, 'PRAGMA journal_mode'], { encoding: 'utf8' }).trim();
-  assert.equal(mode, 'wal');
-});
+test(
+  'D1: the SQLite database runs in WAL mode',
+  { skip: PG_URL ? 'SQLite only (on PostgreSQL, db_test_pg checks D2)' : false },
+  () => {
+    const mode = execFileSync('sqlite3', [srv.db, 'PRAGMA journal_mode'], {
+      encoding: 'utf8',
+    }).trim();
+    assert.equal(mode, 'wal');
+  },
+);

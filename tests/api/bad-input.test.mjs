@@ -14,7 +14,9 @@ let createAuditBefore;
 const badUsernames = new Set();
 
 async function auditCreates() {
-  return (await listAll(srv, '/api/v1/audit?action=user.create')).filter((e) => e.action === 'user.create');
+  return (await listAll(srv, '/api/v1/audit?action=user.create')).filter(
+    (e) => e.action === 'user.create',
+  );
 }
 
 before(async () => {
@@ -32,21 +34,49 @@ before(async () => {
   t.S1 = await mk('/api/v1/tenants', { kind: 'sub_account', parent_id: t.A1, name: 'S1' });
   t.S2 = await mk('/api/v1/tenants', { kind: 'sub_account', parent_id: t.A2, name: 'S2' });
   t.QS = await mk('/api/v1/tenants', { kind: 'sub_account', parent_id: t.QA, name: 'QS' });
-  t.rPU = await mk('/api/v1/roles', { name: 'PU', kind: 'platform_user', provider_id: t.P, permissions: ['users.read'] });
-  t.rSP = await mk('/api/v1/roles', { name: 'SP', kind: 'service_provider', provider_id: t.P, permissions: ['users.read'] });
-  t.rQ = await mk('/api/v1/roles', { name: 'Q role', kind: 'service_provider', provider_id: t.Q, permissions: ['users.read'] });
+  t.rPU = await mk('/api/v1/roles', {
+    name: 'PU',
+    kind: 'platform_user',
+    provider_id: t.P,
+    permissions: ['users.read'],
+  });
+  t.rSP = await mk('/api/v1/roles', {
+    name: 'SP',
+    kind: 'service_provider',
+    provider_id: t.P,
+    permissions: ['users.read'],
+  });
+  t.rQ = await mk('/api/v1/roles', {
+    name: 'Q role',
+    kind: 'service_provider',
+    provider_id: t.Q,
+    permissions: ['users.read'],
+  });
   t.gQ = await mk('/api/v1/groups', { name: 'Q group', provider_id: t.Q });
-  const u = await srv.api('POST', '/api/v1/users', { body: {
-    username: 'patchme', email: 'patchme@example.com', first_name: 'Patch', last_name: 'Me', provider_id: t.P,
-    role_ids: [t.rSP], phone: '+442071234567', language: 'en', timezone: 'Europe/London', country: 'GB', password: PASSWORD,
-  } });
+  const u = await srv.api('POST', '/api/v1/users', {
+    body: {
+      username: 'patchme',
+      email: 'patchme@example.com',
+      first_name: 'Patch',
+      last_name: 'Me',
+      provider_id: t.P,
+      role_ids: [t.rSP],
+      phone: '+442071234567',
+      language: 'en',
+      timezone: 'Europe/London',
+      country: 'GB',
+      password: PASSWORD,
+    },
+  });
   assert.equal(u.status, 201, JSON.stringify(u.body));
   target = u.body;
   usersBefore = await listAll(srv, '/api/v1/users');
   createAuditBefore = await auditCreates();
 });
 
-after(async () => { await srv?.stop(); });
+after(async () => {
+  await srv?.stop();
+});
 
 // A valid create body with one change; `over` values of undefined remove the key.
 function createBody(over = {}) {
@@ -54,7 +84,8 @@ function createBody(over = {}) {
   badUsernames.add(username.toLowerCase());
   const b = { username, email: `${username}@example.com`, first_name: 'Bad', last_name: 'Input' };
   for (const [k, v] of Object.entries(over)) {
-    if (v === undefined) delete b[k]; else b[k] = v;
+    if (v === undefined) delete b[k];
+    else b[k] = v;
   }
   if (typeof b.username === 'string') badUsernames.add(b.username.toLowerCase());
   return b;
@@ -65,15 +96,43 @@ const long = (n, c = 'a') => c.repeat(n);
 // [field named in the error, overrides of the valid body, note]
 const CREATE_CASES = () => [
   // wrong types
-  ...[['1'], [0], [-1], [1.5], [true], [[]], [{}]].map(([v]) => ['provider_id', { provider_id: v }]),
+  ...[['1'], [0], [-1], [1.5], [true], [[]], [{}]].map(([v]) => [
+    'provider_id',
+    { provider_id: v },
+  ]),
   ...[[1], [null], [true], [[]], [{}], [1.5]].map(([v]) => ['username', { username: v }]),
-  ...['first_name', 'last_name', 'email', 'phone', 'language', 'timezone', 'country', 'password'].flatMap((f) =>
-    [[1], [null], [false], [['x']], [{ a: 1 }]].map(([v]) => [f, { [f]: v }])),
-  ...['sso_source', 'sso_id'].flatMap((f) => [[1], [false], [['x']], [{}]].map(([v]) => [f, { [f]: v }])),
+  ...[
+    'first_name',
+    'last_name',
+    'email',
+    'phone',
+    'language',
+    'timezone',
+    'country',
+    'password',
+  ].flatMap((f) => [[1], [null], [false], [['x']], [{ a: 1 }]].map(([v]) => [f, { [f]: v }])),
+  ...['sso_source', 'sso_id'].flatMap((f) =>
+    [[1], [false], [['x']], [{}]].map(([v]) => [f, { [f]: v }]),
+  ),
   ...['login_enabled', 'enforce_sso', 'mfa_required', 'generate_password'].flatMap((f) =>
-    [['true'], [1], [0], [null], [[]], ['yes']].map(([v]) => [f, { [f]: v }])),
+    [['true'], [1], [0], [null], [[]], ['yes']].map(([v]) => [f, { [f]: v }]),
+  ),
   ...['role_ids', 'group_ids'].flatMap((f) =>
-    [['1'], [1], [null], [{}], [[0]], [[-1]], [['1']], [[1.5]], [[null]], [[1, 1]], ['all'], [[[1]]]].map(([v]) => [f, { [f]: v }])),
+    [
+      ['1'],
+      [1],
+      [null],
+      [{}],
+      [[0]],
+      [[-1]],
+      [['1']],
+      [[1.5]],
+      [[null]],
+      [[1, 1]],
+      ['all'],
+      [[[1]]],
+    ].map(([v]) => [f, { [f]: v }]),
+  ),
   ['access', { access: 'provider' }],
   ['access', { access: [] }],
   ['access', { access: null }],
@@ -86,15 +145,54 @@ const CREATE_CASES = () => [
   ['access.account_ids', { provider_id: t.P, access: { level: 'account', account_ids: 'All' } }],
   ['access.account_ids', { provider_id: t.P, access: { level: 'account', account_ids: 1 } }],
   ['access.account_ids', { provider_id: t.P, access: { level: 'account', account_ids: [0] } }],
-  ['access.account_ids', { provider_id: t.P, access: { level: 'account', account_ids: [t.A1, t.A1] } }],
-  ['access.sub_account_ids', { provider_id: t.P, role_ids: [t.rPU], access: { level: 'sub_account', account_ids: [t.A1], sub_account_ids: 'ALL' } }],
-  ['access.sub_account_ids', { provider_id: t.P, role_ids: [t.rPU], access: { level: 'sub_account', account_ids: [t.A1], sub_account_ids: {} } }],
+  [
+    'access.account_ids',
+    { provider_id: t.P, access: { level: 'account', account_ids: [t.A1, t.A1] } },
+  ],
+  [
+    'access.sub_account_ids',
+    {
+      provider_id: t.P,
+      role_ids: [t.rPU],
+      access: { level: 'sub_account', account_ids: [t.A1], sub_account_ids: 'ALL' },
+    },
+  ],
+  [
+    'access.sub_account_ids',
+    {
+      provider_id: t.P,
+      role_ids: [t.rPU],
+      access: { level: 'sub_account', account_ids: [t.A1], sub_account_ids: {} },
+    },
+  ],
   ['access.extra', { provider_id: t.P, access: { level: 'provider', extra: 1 } }],
-  ['access.sub_account_count', { provider_id: t.P, access: { level: 'provider', sub_account_count: 3 } }],
+  [
+    'access.sub_account_count',
+    { provider_id: t.P, access: { level: 'provider', sub_account_count: 3 } },
+  ],
   // unknown and read-only fields (no mass assignment)
-  ...['id', 'status', 'is_superadmin', 'password_hash', 'created_at', 'updated_at', 'mfa_enrolled', 'banned_until',
-    'last_login_at', 'created_by', 'version', 'must_change_password', 'failed_logins', 'roles', 'groups',
-    'permissions', 'superadmin', 'Username', 'foo', ''].map((f) => [f, { [f]: f === 'status' ? 'active' : f === 'is_superadmin' ? true : 1 }]),
+  ...[
+    'id',
+    'status',
+    'is_superadmin',
+    'password_hash',
+    'created_at',
+    'updated_at',
+    'mfa_enrolled',
+    'banned_until',
+    'last_login_at',
+    'created_by',
+    'version',
+    'must_change_password',
+    'failed_logins',
+    'roles',
+    'groups',
+    'permissions',
+    'superadmin',
+    'Username',
+    'foo',
+    '',
+  ].map((f) => [f, { [f]: f === 'status' ? 'active' : f === 'is_superadmin' ? true : 1 }]),
   ['is_superadmin', { is_superadmin: false }],
   ['password_hash', { password_hash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA' }],
   ['status', { status: 'disabled' }],
@@ -112,21 +210,87 @@ const CREATE_CASES = () => [
   ['password', { password: 'fourteen chars' }],
   ['password', { password: '' }],
   // username rules
-  ...['', ' ', 'has space', '.dot', '-dash', '_under', 'tab\tname', 'semi;colon', 'slash/name', 'ñandu', 'quote"d', 'new\nline', 'nul\u0000byte']
-    .map((u) => ['username', { username: u }]),
+  ...[
+    '',
+    ' ',
+    'has space',
+    '.dot',
+    '-dash',
+    '_under',
+    'tab\tname',
+    'semi;colon',
+    'slash/name',
+    'ñandu',
+    'quote"d',
+    'new\nline',
+    'nul\u0000byte',
+  ].map((u) => ['username', { username: u }]),
   // e-mail
-  ...['', 'plainaddress', '@example.com', 'a@', 'a@b', 'a@@b.com', 'a@b@c.com', 'a b@c.com', 'a@b..com', 'a@.b.com',
-    'a@b.com.', 'a@b-.com'.replace('-.com', '.com-'), '<a@b.com>', 'a@b.com, c@d.com', 'a"b@c.com', 'a@b.c\u0000m',
-    `${long(65)}@example.com`, 'a@b.com\n', 'a\\b@c.com', 'a@[1.2.3.4]'].map((e) => ['email', { email: e }]),
+  ...[
+    '',
+    'plainaddress',
+    '@example.com',
+    'a@',
+    'a@b',
+    'a@@b.com',
+    'a@b@c.com',
+    'a b@c.com',
+    'a@b..com',
+    'a@.b.com',
+    'a@b.com.',
+    'a@b-.com'.replace('-.com', '.com-'),
+    '<a@b.com>',
+    'a@b.com, c@d.com',
+    'a"b@c.com',
+    'a@b.c\u0000m',
+    `${long(65)}@example.com`,
+    'a@b.com\n',
+    'a\\b@c.com',
+    'a@[1.2.3.4]',
+  ].map((e) => ['email', { email: e }]),
   // phone: E.164 only
-  ...['12345', '+0123456', '+44 20 7123 4567', '+44-20-7123', '+1', '+', 'abc', '00442071234567', '+44(20)71234567',
-    '+١٢٣٤٥٦٧', '+4420712345678901', ' +442071234567'].map((p) => ['phone', { phone: p }]),
+  ...[
+    '12345',
+    '+0123456',
+    '+44 20 7123 4567',
+    '+44-20-7123',
+    '+1',
+    '+',
+    'abc',
+    '00442071234567',
+    '+44(20)71234567',
+    '+١٢٣٤٥٦٧',
+    '+4420712345678901',
+    ' +442071234567',
+  ].map((p) => ['phone', { phone: p }]),
   // timezone: only zones in tzdata
-  ...['Mars/Olympus', '../../etc/passwd', '/etc/localtime', 'europe/london', 'EUROPE/LONDON', 'posix/Europe/London',
-    'right/UTC', 'Europe', 'America', '', 'UTC ', ' UTC', 'Etc/GMT+99', 'zone.tab', 'iso3166.tab', 'Europe//London',
-    'Europe/London/', 'Europe/../Europe/London', 'Europe/London\u0000', '%2e%2e'].map((z) => ['timezone', { timezone: z }]),
+  ...[
+    'Mars/Olympus',
+    '../../etc/passwd',
+    '/etc/localtime',
+    'europe/london',
+    'EUROPE/LONDON',
+    'posix/Europe/London',
+    'right/UTC',
+    'Europe',
+    'America',
+    '',
+    'UTC ',
+    ' UTC',
+    'Etc/GMT+99',
+    'zone.tab',
+    'iso3166.tab',
+    'Europe//London',
+    'Europe/London/',
+    'Europe/../Europe/London',
+    'Europe/London\u0000',
+    '%2e%2e',
+  ].map((z) => ['timezone', { timezone: z }]),
   // country: ISO 3166-1 alpha-2, upper case
-  ...['XX', 'gb', 'Gb', 'GBR', 'UK', 'G', '12', 'ZZ', 'EU', 'AA', ' G', 'G\u0000'].map((c) => ['country', { country: c }]),
+  ...['XX', 'gb', 'Gb', 'GBR', 'UK', 'G', '12', 'ZZ', 'EU', 'AA', ' G', 'G\u0000'].map((c) => [
+    'country',
+    { country: c },
+  ]),
   // language: en or zh
   ...['fr', 'EN', 'Zh', 'zh-CN', '', 'cn', 'e'].map((l) => ['language', { language: l }]),
   // control characters in names
@@ -153,20 +317,88 @@ const CREATE_CASES = () => [
   ['access.account_ids', { provider_id: t.P, access: { level: 'account', account_ids: [t.P] } }],
   ['access.account_ids', { provider_id: t.P, access: { level: 'account', account_ids: [99999] } }],
   ['access.account_ids', { provider_id: t.P, access: { level: 'provider', account_ids: [t.A1] } }],
-  ['access.sub_account_ids', { provider_id: t.P, access: { level: 'provider', sub_account_ids: [t.S1] } }],
-  ['access.sub_account_ids', { provider_id: t.P, access: { level: 'account', account_ids: [t.A1], sub_account_ids: [t.S1] } }],
+  [
+    'access.sub_account_ids',
+    { provider_id: t.P, access: { level: 'provider', sub_account_ids: [t.S1] } },
+  ],
+  [
+    'access.sub_account_ids',
+    {
+      provider_id: t.P,
+      access: { level: 'account', account_ids: [t.A1], sub_account_ids: [t.S1] },
+    },
+  ],
   // a sub-account outside the chosen account
-  ['access.sub_account_ids', { provider_id: t.P, role_ids: [t.rPU], access: { level: 'sub_account', account_ids: [t.A1], sub_account_ids: [t.S2] } }],
-  ['access.sub_account_ids', { provider_id: t.P, role_ids: [t.rPU], access: { level: 'sub_account', account_ids: [t.A1], sub_account_ids: [t.S1, t.QS] } }],
-  ['access.sub_account_ids', { provider_id: t.P, role_ids: [t.rPU], access: { level: 'sub_account', account_ids: [t.A1], sub_account_ids: [t.A2] } }],
-  ['access.sub_account_ids', { provider_id: t.P, role_ids: [t.rPU], access: { level: 'sub_account', account_ids: [t.A1], sub_account_ids: [] } }],
-  ['access.sub_account_ids', { provider_id: t.P, role_ids: [t.rPU], access: { level: 'sub_account', account_ids: [t.A1] } }],
+  [
+    'access.sub_account_ids',
+    {
+      provider_id: t.P,
+      role_ids: [t.rPU],
+      access: { level: 'sub_account', account_ids: [t.A1], sub_account_ids: [t.S2] },
+    },
+  ],
+  [
+    'access.sub_account_ids',
+    {
+      provider_id: t.P,
+      role_ids: [t.rPU],
+      access: { level: 'sub_account', account_ids: [t.A1], sub_account_ids: [t.S1, t.QS] },
+    },
+  ],
+  [
+    'access.sub_account_ids',
+    {
+      provider_id: t.P,
+      role_ids: [t.rPU],
+      access: { level: 'sub_account', account_ids: [t.A1], sub_account_ids: [t.A2] },
+    },
+  ],
+  [
+    'access.sub_account_ids',
+    {
+      provider_id: t.P,
+      role_ids: [t.rPU],
+      access: { level: 'sub_account', account_ids: [t.A1], sub_account_ids: [] },
+    },
+  ],
+  [
+    'access.sub_account_ids',
+    { provider_id: t.P, role_ids: [t.rPU], access: { level: 'sub_account', account_ids: [t.A1] } },
+  ],
   // a Platform User with two platform accounts and chosen sub-accounts
-  ['access.account_ids', { provider_id: t.P, role_ids: [t.rPU], access: { level: 'sub_account', account_ids: [t.A1, t.A2], sub_account_ids: [t.S1, t.S2] } }],
-  ['access.account_ids', { provider_id: t.P, role_ids: [t.rPU], access: { level: 'sub_account', account_ids: 'all', sub_account_ids: [t.S1] } }],
-  ['access.account_ids', { provider_id: t.P, role_ids: [t.rPU], access: { level: 'sub_account', account_ids: [t.QA], sub_account_ids: [t.QS] } }],
+  [
+    'access.account_ids',
+    {
+      provider_id: t.P,
+      role_ids: [t.rPU],
+      access: { level: 'sub_account', account_ids: [t.A1, t.A2], sub_account_ids: [t.S1, t.S2] },
+    },
+  ],
+  [
+    'access.account_ids',
+    {
+      provider_id: t.P,
+      role_ids: [t.rPU],
+      access: { level: 'sub_account', account_ids: 'all', sub_account_ids: [t.S1] },
+    },
+  ],
+  [
+    'access.account_ids',
+    {
+      provider_id: t.P,
+      role_ids: [t.rPU],
+      access: { level: 'sub_account', account_ids: [t.QA], sub_account_ids: [t.QS] },
+    },
+  ],
   // sub-account access without a Platform User role
-  ['access.sub_account_ids', { provider_id: t.P, role_ids: [t.rSP], access: { level: 'sub_account', account_ids: [t.A1], sub_account_ids: [t.S1] } }],
+  [
+    'access.sub_account_ids',
+    {
+      provider_id: t.P,
+      role_ids: [t.rSP],
+      access: { level: 'sub_account', account_ids: [t.A1], sub_account_ids: [t.S1] },
+    },
+  ],
   // both password and generate_password
   ['generate_password', { password: PASSWORD, generate_password: true }],
   // required fields missing
@@ -185,7 +417,9 @@ test('POST /api/v1/users refuses each bad input with 400 naming the field', asyn
 
 test('a taken username gets 409 naming username', async () => {
   for (const username of ['patchme', 'PATCHME', 'root', 'Root']) {
-    const r = await srv.api('POST', '/api/v1/users', { body: { username, email: 'dup@example.com' } });
+    const r = await srv.api('POST', '/api/v1/users', {
+      body: { username, email: 'dup@example.com' },
+    });
     assertProblem(r, 409, 'username', username);
   }
 });
@@ -197,7 +431,11 @@ async function send(method, path, raw, contentType = 'application/json', extra =
   const res = await fetch(srv.base + path, { method, headers, body: raw });
   const text = await res.text();
   let body = text;
-  try { body = JSON.parse(text); } catch { /* not JSON */ }
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
   return { status: res.status, headers: res.headers, body };
 }
 
@@ -211,11 +449,28 @@ test('malformed JSON, duplicate keys and deep nesting are refused with 400', asy
   const u = uniq('raw');
   badUsernames.add(u);
   const cases = [
-    '{', `{"username":"${u}",`, `{"username":"${u}" "email":"a@b.co"}`, `{username:"${u}"}`, `{'username':'${u}'}`,
-    `{"username":"${u}","email":"a@b.co",}`, `{"username":"${u}","email":"a@b.co"}x`, `{"username":"${u}","email":"a@b.co"}{}`,
-    '[]', `[{"username":"${u}"}]`, '"string"', '42', 'null', 'true', '', ' ', '\u0000', `{"username":"${u}\\x"}`,
-    `{"username":"${u}","email":"a@b.co","provider_id":01}`, `{"username":"${u}","email":"a@b.co","provider_id":NaN}`,
-    `{"username":"${u}","email":"a@b.co","provider_id":1e400}`, `{"username":"${u}","email":"a@b.co","provider_id":99999999999999999999999}`,
+    '{',
+    `{"username":"${u}",`,
+    `{"username":"${u}" "email":"a@b.co"}`,
+    `{username:"${u}"}`,
+    `{'username':'${u}'}`,
+    `{"username":"${u}","email":"a@b.co",}`,
+    `{"username":"${u}","email":"a@b.co"}x`,
+    `{"username":"${u}","email":"a@b.co"}{}`,
+    '[]',
+    `[{"username":"${u}"}]`,
+    '"string"',
+    '42',
+    'null',
+    'true',
+    '',
+    ' ',
+    '\u0000',
+    `{"username":"${u}\\x"}`,
+    `{"username":"${u}","email":"a@b.co","provider_id":01}`,
+    `{"username":"${u}","email":"a@b.co","provider_id":NaN}`,
+    `{"username":"${u}","email":"a@b.co","provider_id":1e400}`,
+    `{"username":"${u}","email":"a@b.co","provider_id":99999999999999999999999}`,
     `{"username":"${u}","email":"a@b.co","first_name":"\\ud800"}`,
     // duplicate keys
     `{"username":"a${u}","username":"b${u}","email":"a@b.co"}`,
@@ -231,10 +486,18 @@ test('malformed JSON, duplicate keys and deep nesting are refused with 400', asy
     const r = await send('POST', '/api/v1/users', raw);
     assertProblem(r, 400, undefined, `body ${JSON.stringify(raw).slice(0, 120)}`);
   }
-  const dup = await send('POST', '/api/v1/users', `{"username":"a${u}","username":"b${u}","email":"a@b.co"}`);
+  const dup = await send(
+    'POST',
+    '/api/v1/users',
+    `{"username":"a${u}","username":"b${u}","email":"a@b.co"}`,
+  );
   assert.match(dup.body.detail, /duplicate/i, 'the duplicate-key error says so');
   // Invalid UTF-8
-  const bytes = Buffer.concat([Buffer.from(`{"username":"${u}","email":"a@b.co","first_name":"`), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+  const bytes = Buffer.concat([
+    Buffer.from(`{"username":"${u}","email":"a@b.co","first_name":"`),
+    Buffer.from([0xff, 0xfe]),
+    Buffer.from('"}'),
+  ]);
   assertProblem(await send('POST', '/api/v1/users', bytes), 400, undefined, 'invalid UTF-8');
 });
 
@@ -253,14 +516,21 @@ test('a body over 64 KiB gets 413', async () => {
     r = await send('POST', '/api/v1/users', big);
   } catch {
     // The server may close the connection after answering; read the answer over a raw socket.
-    const raw = await rawHttp(srv.port, `POST /api/v1/users HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${srv.token}\r\nContent-Type: application/json\r\nContent-Length: ${big.length}\r\nConnection: close\r\n\r\n${big}`);
+    const raw = await rawHttp(
+      srv.port,
+      `POST /api/v1/users HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${srv.token}\r\nContent-Type: application/json\r\nContent-Length: ${big.length}\r\nConnection: close\r\n\r\n${big}`,
+    );
     assert.equal(raw.status, 413, raw.data.slice(0, 300));
     assert.match(raw.data, /content-type: application\/problem\+json/i);
     return;
   }
   assertProblem(r, 413, undefined, '70 KiB body');
   // Just under the limit is parsed (and refused for the long name, not the size).
-  const under = JSON.stringify({ username: uniq('under'), email: 'a@b.co', first_name: 'x'.repeat(60 * 1024) });
+  const under = JSON.stringify({
+    username: uniq('under'),
+    email: 'a@b.co',
+    first_name: 'x'.repeat(60 * 1024),
+  });
   assertProblem(await send('POST', '/api/v1/users', under), 400, 'first_name', '60 KiB body');
 });
 
@@ -268,19 +538,39 @@ test('a wrong content type gets 415', async () => {
   const u = uniq('ctype');
   badUsernames.add(u);
   const body = JSON.stringify({ username: u, email: 'a@b.co' });
-  for (const ct of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx',
-    'application/json-patch+json', 'text/json', 'application/xml', null]) {
+  for (const ct of [
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'application/jsonx',
+    'application/json-patch+json',
+    'text/json',
+    'application/xml',
+    null,
+  ]) {
     const r = await send('POST', '/api/v1/users', body, ct);
     assertProblem(r, 415, undefined, `content-type ${ct}`);
   }
-  const form = await send('POST', '/api/v1/users', `username=${u}&email=a%40b.co`, 'application/x-www-form-urlencoded');
+  const form = await send(
+    'POST',
+    '/api/v1/users',
+    `username=${u}&email=a%40b.co`,
+    'application/x-www-form-urlencoded',
+  );
   assertProblem(form, 415, undefined, 'form body');
-  const patch = await send('PATCH', `/api/v1/users/${target.id}`, JSON.stringify({ first_name: 'Changed' }), 'text/plain');
+  const patch = await send(
+    'PATCH',
+    `/api/v1/users/${target.id}`,
+    JSON.stringify({ first_name: 'Changed' }),
+    'text/plain',
+  );
   assertProblem(patch, 415, undefined, 'PATCH text/plain');
 });
 
 test('a body on a route that takes none is refused and does nothing', async () => {
-  const dis = await srv.api('POST', `/api/v1/users/${target.id}/disable`, { body: { reason: 'x' } });
+  const dis = await srv.api('POST', `/api/v1/users/${target.id}/disable`, {
+    body: { reason: 'x' },
+  });
   assertProblem(dis, 400, undefined, 'disable with a body');
   const del = await srv.api('DELETE', `/api/v1/users/${target.id}`, { body: {} });
   assertProblem(del, 400, undefined, 'delete with a body');
@@ -289,15 +579,32 @@ test('a body on a route that takes none is refused and does nothing', async () =
   const g = await srv.api('GET', `/api/v1/users/${target.id}`);
   assert.equal(g.status, 200);
   assert.equal(g.body.status, 'active', 'the user was disabled or deleted by a refused request');
-  const raw = await rawHttp(srv.port, `GET /api/v1/users HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${srv.token}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+  const raw = await rawHttp(
+    srv.port,
+    `GET /api/v1/users HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${srv.token}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
+  );
   assert.equal(raw.status, 400, raw.data.slice(0, 300));
 });
 
 // PATCH cases: [field, body]
 const PATCH_CASES = () => [
-  ...[['id', 5], ['status', 'disabled'], ['is_superadmin', true], ['password_hash', 'x'], ['created_at', '2020-01-01T00:00:00Z'],
-    ['mfa_enrolled', true], ['banned_until', null], ['username', 'other'], ['provider_id', null], ['password', PASSWORD],
-    ['generate_password', true], ['version', 1], ['foo', 1], ['last_login_at', null], ['updated_by', 1]].map(([f, v]) => [f, { [f]: v }]),
+  ...[
+    ['id', 5],
+    ['status', 'disabled'],
+    ['is_superadmin', true],
+    ['password_hash', 'x'],
+    ['created_at', '2020-01-01T00:00:00Z'],
+    ['mfa_enrolled', true],
+    ['banned_until', null],
+    ['username', 'other'],
+    ['provider_id', null],
+    ['password', PASSWORD],
+    ['generate_password', true],
+    ['version', 1],
+    ['foo', 1],
+    ['last_login_at', null],
+    ['updated_by', 1],
+  ].map(([f, v]) => [f, { [f]: v }]),
   ['email', { email: 'not-an-email' }],
   ['email', { email: null }],
   ['email', { email: `${long(250)}@x.io` }],
@@ -318,9 +625,24 @@ const PATCH_CASES = () => [
   ['group_ids', { group_ids: [t.gQ] }],
   ['access.level', { access: { level: 'platform' } }],
   ['access.account_ids', { access: { level: 'account', account_ids: [t.QA] } }],
-  ['access.sub_account_ids', { role_ids: [t.rPU], access: { level: 'sub_account', account_ids: [t.A1], sub_account_ids: [t.S2] } }],
-  ['access.account_ids', { role_ids: [t.rPU], access: { level: 'sub_account', account_ids: [t.A1, t.A2], sub_account_ids: [t.S1] } }],
-  ['access.sub_account_ids', { access: { level: 'sub_account', account_ids: [t.A1], sub_account_ids: [t.S1] } }],
+  [
+    'access.sub_account_ids',
+    {
+      role_ids: [t.rPU],
+      access: { level: 'sub_account', account_ids: [t.A1], sub_account_ids: [t.S2] },
+    },
+  ],
+  [
+    'access.account_ids',
+    {
+      role_ids: [t.rPU],
+      access: { level: 'sub_account', account_ids: [t.A1, t.A2], sub_account_ids: [t.S1] },
+    },
+  ],
+  [
+    'access.sub_account_ids',
+    { access: { level: 'sub_account', account_ids: [t.A1], sub_account_ids: [t.S1] } },
+  ],
 ];
 
 test('PATCH /api/v1/users/{id} refuses each bad input with 400 naming the field and changes nothing', async () => {
@@ -330,13 +652,28 @@ test('PATCH /api/v1/users/{id} refuses each bad input with 400 naming the field 
     const r = await srv.api('PATCH', `/api/v1/users/${target.id}`, { body });
     assertProblem(r, 400, field, `patch case ${n++} ${JSON.stringify(body)}`);
   }
-  for (const raw of ['{', '{"first_name":"a","first_name":"b"}', '[]', '', `{"access":${nested(9)}}`]) {
-    assertProblem(await send('PATCH', `/api/v1/users/${target.id}`, raw), 400, undefined, `patch raw ${raw}`);
+  for (const raw of [
+    '{',
+    '{"first_name":"a","first_name":"b"}',
+    '[]',
+    '',
+    `{"access":${nested(9)}}`,
+  ]) {
+    assertProblem(
+      await send('PATCH', `/api/v1/users/${target.id}`, raw),
+      400,
+      undefined,
+      `patch raw ${raw}`,
+    );
   }
   // Mixed good and bad fields: the good ones must not be applied either.
-  const mixed = await srv.api('PATCH', `/api/v1/users/${target.id}`, { body: { first_name: 'Half', country: 'XX' } });
+  const mixed = await srv.api('PATCH', `/api/v1/users/${target.id}`, {
+    body: { first_name: 'Half', country: 'XX' },
+  });
   assertProblem(mixed, 400, 'country', 'mixed');
-  const mixed2 = await srv.api('PATCH', `/api/v1/users/${target.id}`, { body: { first_name: 'Half', role_ids: [t.rQ] } });
+  const mixed2 = await srv.api('PATCH', `/api/v1/users/${target.id}`, {
+    body: { first_name: 'Half', role_ids: [t.rQ] },
+  });
   assertProblem(mixed2, 400, 'role_ids', 'mixed roles');
   const after = await srv.api('GET', `/api/v1/users/${target.id}`);
   assert.deepEqual(after.body, before.body, 'a refused PATCH changed the user');
@@ -345,7 +682,10 @@ test('PATCH /api/v1/users/{id} refuses each bad input with 400 naming the field 
 
 test('a malformed If-Match is refused', async () => {
   for (const h of ['abc', '"abc"', '""', '"0"', '"-1"', 'W/', '"1', '1"']) {
-    const r = await srv.api('PATCH', `/api/v1/users/${target.id}`, { body: { first_name: 'IfMatch' }, headers: { 'if-match': h } });
+    const r = await srv.api('PATCH', `/api/v1/users/${target.id}`, {
+      body: { first_name: 'IfMatch' },
+      headers: { 'if-match': h },
+    });
     assertProblem(r, [400, 412], undefined, `If-Match ${h}`);
   }
   assert.equal((await srv.api('GET', `/api/v1/users/${target.id}`)).body.first_name, 'Patch');
@@ -361,17 +701,32 @@ test('bad bulk bodies are refused naming the field', async () => {
     ['extra', { action: 'disable', ids: [target.id], extra: true }],
   ];
   for (const [field, body] of cases) {
-    assertProblem(await srv.api('POST', '/api/v1/users/bulk', { body }), 400, field, JSON.stringify(body).slice(0, 80));
+    assertProblem(
+      await srv.api('POST', '/api/v1/users/bulk', { body }),
+      400,
+      field,
+      JSON.stringify(body).slice(0, 80),
+    );
   }
   assert.equal((await srv.api('GET', `/api/v1/users/${target.id}`)).body.status, 'active');
 });
 
 test('after all the bad requests nothing was half-written', async () => {
   const usersAfter = await listAll(srv, '/api/v1/users');
-  assert.equal(usersAfter.length, usersBefore.length, `users were created: ${usersAfter.filter((u) => !usersBefore.some((b) => b.id === u.id)).map((u) => u.username)}`);
+  assert.equal(
+    usersAfter.length,
+    usersBefore.length,
+    `users were created: ${usersAfter.filter((u) => !usersBefore.some((b) => b.id === u.id)).map((u) => u.username)}`,
+  );
   for (const status of ['invited', 'disabled', 'deleted']) {
-    const extra = (await listAll(srv, `/api/v1/users?status=${status}`)).filter((u) => badUsernames.has(u.username.toLowerCase()));
-    assert.deepEqual(extra.map((u) => u.username), [], `bad users with status ${status}`);
+    const extra = (await listAll(srv, `/api/v1/users?status=${status}`)).filter((u) =>
+      badUsernames.has(u.username.toLowerCase()),
+    );
+    assert.deepEqual(
+      extra.map((u) => u.username),
+      [],
+      `bad users with status ${status}`,
+    );
   }
   const createsAfter = await auditCreates();
   assert.equal(createsAfter.length, createAuditBefore.length, 'user.create audit rows were added');

@@ -14,7 +14,9 @@ let srv;
 const PASSWORD = 'a long enough password for cli tests';
 const tmpDirs = [];
 
-before(async () => { srv = await startServer(); });
+before(async () => {
+  srv = await startServer();
+});
 after(async () => {
   await srv?.stop();
   for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
@@ -34,7 +36,10 @@ async function asToken(token, path = '/api/v1/users?limit=1') {
 
 test('admin create --password-stdin creates a working administrator', async () => {
   const name = uniq('cliadmin');
-  const r = run(['admin', 'create', '--username', name, '--email', `${name}@example.com`, '--password-stdin'], `${PASSWORD}\n`);
+  const r = run(
+    ['admin', 'create', '--username', name, '--email', `${name}@example.com`, '--password-stdin'],
+    `${PASSWORD}\n`,
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`Created administrator ${name}`));
   assert.ok(!r.stdout.includes(PASSWORD), 'the password is echoed');
@@ -45,7 +50,10 @@ test('admin create --password-stdin creates a working administrator', async () =
   const me = await asToken(token);
   assert.equal(me.status, 200, JSON.stringify(me.body));
   // It holds every permission: it can create a tenant and read the audit trail.
-  const t = await srv.api('POST', '/api/v1/tenants', { token, body: { kind: 'service_provider', name: uniq('CLI admin SP ') } });
+  const t = await srv.api('POST', '/api/v1/tenants', {
+    token,
+    body: { kind: 'service_provider', name: uniq('CLI admin SP ') },
+  });
   assert.equal(t.status, 201, JSON.stringify(t.body));
   assert.equal((await asToken(token, '/api/v1/audit?limit=1')).status, 200);
   const list = await srv.api('GET', `/api/v1/users?q=${name}`);
@@ -64,41 +72,80 @@ test('admin create without --password-stdin succeeds and shows its secret once',
 
 test('admin create refuses a duplicate username (case-insensitively) with a non-zero exit', async () => {
   for (const username of ['root', 'ROOT', 'Root']) {
-    const r = run(['admin', 'create', '--username', username, '--email', 'dup@example.com', '--password-stdin'], `${PASSWORD}\n`);
+    const r = run(
+      ['admin', 'create', '--username', username, '--email', 'dup@example.com', '--password-stdin'],
+      `${PASSWORD}\n`,
+    );
     assert.notEqual(r.code, 0, `${username}: ${r.stdout}`);
     assert.match(r.stderr, /username/i, r.stderr);
   }
   // A username taken by an API-created (even deleted) user is refused too.
   const name = uniq('apiuser');
-  const u = await srv.api('POST', '/api/v1/users', { body: { username: name, email: `${name}@example.com` } });
+  const u = await srv.api('POST', '/api/v1/users', {
+    body: { username: name, email: `${name}@example.com` },
+  });
   assert.equal(u.status, 201);
   assert.equal((await srv.api('DELETE', `/api/v1/users/${u.body.id}`)).status, 204);
-  const r = run(['admin', 'create', '--username', name, '--email', 'x@example.com', '--password-stdin'], `${PASSWORD}\n`);
+  const r = run(
+    ['admin', 'create', '--username', name, '--email', 'x@example.com', '--password-stdin'],
+    `${PASSWORD}\n`,
+  );
   assert.notEqual(r.code, 0);
 });
 
 test('admin create refuses a too-short password, saying why', async () => {
   const name = uniq('clishort');
-  const r = run(['admin', 'create', '--username', name, '--email', `${name}@example.com`, '--password-stdin'], 'short\n');
+  const r = run(
+    ['admin', 'create', '--username', name, '--email', `${name}@example.com`, '--password-stdin'],
+    'short\n',
+  );
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /password/i);
   assert.match(r.stderr, /15 characters/, r.stderr);
   assert.ok(!r.stderr.includes('short\n') || r.stderr.includes('15'), r.stderr);
-  const again = run(['admin', 'create', '--username', name, '--email', `${name}@example.com`, '--password-stdin'], `${PASSWORD}\n`);
+  const again = run(
+    ['admin', 'create', '--username', name, '--email', `${name}@example.com`, '--password-stdin'],
+    `${PASSWORD}\n`,
+  );
   assert.equal(again.code, 0, `the refused create reserved the username: ${again.stderr}`);
 });
 
 test('admin create refuses a bad username or e-mail and missing options', async () => {
-  const bad = run(['admin', 'create', '--username', 'has space', '--email', 'a@example.com', '--password-stdin'], `${PASSWORD}\n`);
+  const bad = run(
+    ['admin', 'create', '--username', 'has space', '--email', 'a@example.com', '--password-stdin'],
+    `${PASSWORD}\n`,
+  );
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /username/);
-  const mail = run(['admin', 'create', '--username', uniq('climail'), '--email', 'not-an-email', '--password-stdin'], `${PASSWORD}\n`);
+  const mail = run(
+    [
+      'admin',
+      'create',
+      '--username',
+      uniq('climail'),
+      '--email',
+      'not-an-email',
+      '--password-stdin',
+    ],
+    `${PASSWORD}\n`,
+  );
   assert.notEqual(mail.code, 0);
   assert.match(mail.stderr, /email/);
   const missing = run(['admin', 'create', '--username', uniq('clinomail')]);
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /usage/);
-  const empty = run(['admin', 'create', '--username', uniq('cliempty'), '--email', 'a@example.com', '--password-stdin'], '');
+  const empty = run(
+    [
+      'admin',
+      'create',
+      '--username',
+      uniq('cliempty'),
+      '--email',
+      'a@example.com',
+      '--password-stdin',
+    ],
+    '',
+  );
   assert.notEqual(empty.code, 0);
 });
 
@@ -132,7 +179,9 @@ test('token create: the token works as Bearer, --expires-in 1h is accepted, an u
 
 test('token create refuses a user that is not active', async () => {
   const name = uniq('invitedtok');
-  const u = await srv.api('POST', '/api/v1/users', { body: { username: name, email: `${name}@example.com` } });
+  const u = await srv.api('POST', '/api/v1/users', {
+    body: { username: name, email: `${name}@example.com` },
+  });
   assert.equal(u.body.status, 'invited');
   const t = run(['token', 'create', '--user', name]);
   assert.notEqual(t.code, 0);
@@ -141,10 +190,19 @@ test('token create refuses a user that is not active', async () => {
 
 test('user list, show, disable and enable work on the database of a running server', async () => {
   const name = uniq('cliuser');
-  const role = await srv.api('POST', '/api/v1/roles', { body: { name: uniq('CLI reader '), kind: 'service_provider', permissions: ['users.read'] } });
-  const u = await srv.api('POST', '/api/v1/users', { body: {
-    username: name, email: `${name}@example.com`, first_name: 'Clara', last_name: 'Person', role_ids: [role.body.id], password: PASSWORD,
-  } });
+  const role = await srv.api('POST', '/api/v1/roles', {
+    body: { name: uniq('CLI reader '), kind: 'service_provider', permissions: ['users.read'] },
+  });
+  const u = await srv.api('POST', '/api/v1/users', {
+    body: {
+      username: name,
+      email: `${name}@example.com`,
+      first_name: 'Clara',
+      last_name: 'Person',
+      role_ids: [role.body.id],
+      password: PASSWORD,
+    },
+  });
   assert.equal(u.status, 201, JSON.stringify(u.body));
   const tok = run(['token', 'create', '--user', name]);
   assert.equal(tok.code, 0, tok.stderr);
@@ -153,7 +211,10 @@ test('user list, show, disable and enable work on the database of a running serv
 
   const list = run(['user', 'list', '--limit', '1000']);
   assert.equal(list.code, 0, list.stderr);
-  assert.match(list.stdout, new RegExp(`^${u.body.id}\\t${name}\\tClara Person\\t${name}@example.com\\tactive$`, 'm'));
+  assert.match(
+    list.stdout,
+    new RegExp(`^${u.body.id}\\t${name}\\tClara Person\\t${name}@example.com\\tactive$`, 'm'),
+  );
   assert.match(list.stdout, /\troot\t/);
   const q = run(['user', 'list', '--q', name]);
   assert.equal(q.code, 0, q.stderr);
@@ -175,7 +236,11 @@ test('user list, show, disable and enable work on the database of a running serv
   assert.equal(dis.code, 0, dis.stderr);
   assert.match(dis.stdout, /disabled/);
   assert.equal((await asToken(token)).status, 401, "a disabled user's token still works");
-  assert.equal((await srv.api('GET', `/api/v1/users/${u.body.id}`)).body.status, 'disabled', 'the server does not see the CLI change');
+  assert.equal(
+    (await srv.api('GET', `/api/v1/users/${u.body.id}`)).body.status,
+    'disabled',
+    'the server does not see the CLI change',
+  );
   const disabledList = run(['user', 'list', '--status', 'disabled']);
   assert.match(disabledList.stdout, new RegExp(`\\t${name}\\t`));
   const activeList = run(['user', 'list', '--status', 'active', '--limit', '1000']);
@@ -191,12 +256,20 @@ test('user list, show, disable and enable work on the database of a running serv
 
   const audit = await srv.api('GET', `/api/v1/audit?target_id=${u.body.id}&action=user.disable`);
   assert.equal(audit.status, 200);
-  assert.ok(audit.body.items.some((e) => e.action === 'user.disable'), 'the CLI disable is not audited');
+  assert.ok(
+    audit.body.items.some((e) => e.action === 'user.disable'),
+    'the CLI disable is not audited',
+  );
 });
 
 test('user commands fail cleanly for unknown users and verbs', async () => {
-  for (const args of [['user', 'show', 'nobody-here'], ['user', 'disable', 'nobody-here'], ['user', 'enable', '999999'],
-    ['user', 'show'], ['user', 'explode', 'root']]) {
+  for (const args of [
+    ['user', 'show', 'nobody-here'],
+    ['user', 'disable', 'nobody-here'],
+    ['user', 'enable', '999999'],
+    ['user', 'show'],
+    ['user', 'explode', 'root'],
+  ]) {
     const r = run(args);
     assert.notEqual(r.code, 0, `${args.join(' ')}: ${r.stdout}`);
     assert.ok(r.stderr.length > 0, `${args.join(' ')}: no reason given`);
@@ -208,7 +281,11 @@ test('user commands fail cleanly for unknown users and verbs', async () => {
 test('user list refuses an unknown --status instead of listing everyone', async () => {
   for (const status of ['bogus', 'disabld', 'Disabled']) {
     const r = run(['user', 'list', '--status', status]);
-    assert.notEqual(r.code, 0, `--status ${status} listed: ${JSON.stringify(r.stdout.slice(0, 200))}`);
+    assert.notEqual(
+      r.code,
+      0,
+      `--status ${status} listed: ${JSON.stringify(r.stdout.slice(0, 200))}`,
+    );
     assert.equal(r.stdout, '', `--status ${status} printed users`);
     assert.match(r.stderr, /status/, r.stderr);
   }
@@ -216,7 +293,9 @@ test('user list refuses an unknown --status instead of listing everyone', async 
 
 test('a user deleted through the API is not shown or enabled by the CLI', async () => {
   const name = uniq('clidel');
-  const u = await srv.api('POST', '/api/v1/users', { body: { username: name, email: `${name}@example.com`, password: PASSWORD } });
+  const u = await srv.api('POST', '/api/v1/users', {
+    body: { username: name, email: `${name}@example.com`, password: PASSWORD },
+  });
   assert.equal((await srv.api('DELETE', `/api/v1/users/${u.body.id}`)).status, 204);
   assert.notEqual(run(['user', 'show', name]).code, 0);
   assert.notEqual(run(['user', 'enable', name]).code, 0);
@@ -236,14 +315,23 @@ test('migrate prints the schema version, on the live database and a fresh one', 
   const db = freshDb();
   const fresh = cliResult(db, ['migrate']);
   assert.equal(fresh.code, 0, fresh.stderr);
-  assert.equal(/schema version (\d+)/.exec(fresh.stdout)?.[1], m[1], 'a fresh database is at another version');
+  assert.equal(
+    /schema version (\d+)/.exec(fresh.stdout)?.[1],
+    m[1],
+    'a fresh database is at another version',
+  );
   const again = cliResult(db, ['migrate']);
   assert.equal(again.code, 0, 'migrate is not idempotent');
   assert.equal(again.stdout, fresh.stdout);
 });
 
 test('an unknown command or option prints usage and exits non-zero', async () => {
-  for (const args of [['frobnicate'], ['admin', 'delete'], ['token', 'revoke'], ['migrate', '--bogus']]) {
+  for (const args of [
+    ['frobnicate'],
+    ['admin', 'delete'],
+    ['token', 'revoke'],
+    ['migrate', '--bogus'],
+  ]) {
     const r = run(args);
     assert.notEqual(r.code, 0, args.join(' '));
     assert.match(r.stderr, /usage|unknown/i);
@@ -252,22 +340,35 @@ test('an unknown command or option prints usage and exits non-zero', async () =>
 
 // Starts `gatehouse serve` on db; resolves once it is listening.
 function serve(db) {
-  const proc = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const out = { stdout: '', stderr: '', proc };
   out.exited = new Promise((ok) => proc.on('exit', (code, signal) => ok({ code, signal })));
   out.ready = new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`serve did not start:\n${out.stderr}`)), 15000);
-    proc.stdout.on('data', (d) => { out.stdout += d; });
+    proc.stdout.on('data', (d) => {
+      out.stdout += d;
+    });
     proc.stderr.on('data', (d) => {
       out.stderr += d;
       for (const line of out.stderr.split('\n')) {
         try {
           const rec = JSON.parse(line);
-          if (rec.event === 'listening') { clearTimeout(timer); out.port = Number(rec.port); ok(out); }
-        } catch { /* not JSON */ }
+          if (rec.event === 'listening') {
+            clearTimeout(timer);
+            out.port = Number(rec.port);
+            ok(out);
+          }
+        } catch {
+          /* not JSON */
+        }
       }
     });
-    proc.on('exit', (code) => { clearTimeout(timer); fail(new Error(`serve exited ${code}:\n${out.stderr}`)); });
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`serve exited ${code}:\n${out.stderr}`));
+    });
   });
   out.stop = async () => {
     proc.kill('SIGTERM');
@@ -287,7 +388,10 @@ test('serve on an empty database invents no administrator: it prints a set-up li
     await s.ready;
     first = link(s.stderr);
     assert.ok(first, `no set-up link on stderr: ${s.stderr}`);
-    assert.ok(s.stderr.includes(`http://127.0.0.1:${s.port}/setup/${first}`), 'the link points elsewhere');
+    assert.ok(
+      s.stderr.includes(`http://127.0.0.1:${s.port}/setup/${first}`),
+      'the link points elsewhere',
+    );
     assert.equal(s.stdout, '', 'serve wrote to stdout');
     assert.doesNotMatch(s.stderr, /password:/i);
     for (const line of s.stderr.split('\n').filter((l) => l.startsWith('{'))) {
@@ -315,7 +419,11 @@ test('serve on an empty database invents no administrator: it prints a set-up li
 
 test('serve on a database that already has users prints no set-up link and creates no admin', async () => {
   const db = freshDb();
-  const c = cliResult(db, ['admin', 'create', '--username', 'owner', '--email', 'owner@example.com', '--password-stdin'], `${PASSWORD}\n`);
+  const c = cliResult(
+    db,
+    ['admin', 'create', '--username', 'owner', '--email', 'owner@example.com', '--password-stdin'],
+    `${PASSWORD}\n`,
+  );
   assert.equal(c.code, 0, c.stderr);
   const s = serve(db);
   try {
@@ -325,25 +433,51 @@ test('serve on a database that already has users prints no set-up link and creat
     if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGTERM');
   }
   assert.doesNotMatch(s.stdout, /password/i);
-  assert.doesNotMatch(s.stderr, /\/setup\//, 'a set-up link was printed although an administrator exists');
-  assert.notEqual(cliResult(db, ['user', 'show', 'admin']).code, 0, '"admin" was created on a non-empty database');
+  assert.doesNotMatch(
+    s.stderr,
+    /\/setup\//,
+    'a set-up link was printed although an administrator exists',
+  );
+  assert.notEqual(
+    cliResult(db, ['user', 'show', 'admin']).code,
+    0,
+    '"admin" was created on a non-empty database',
+  );
 });
 
 test('user unban lifts a lock-out ban and says what it did; an unknown user fails with a reason', async () => {
   const name = uniq('cliban');
-  const u = await srv.api('POST', '/api/v1/users', { body: { username: name, email: `${name}@example.com`, password: PASSWORD } });
+  const u = await srv.api('POST', '/api/v1/users', {
+    body: { username: name, email: `${name}@example.com`, password: PASSWORD },
+  });
   assert.equal(u.status, 201, JSON.stringify(u.body));
-  const signIn = (password) => srv.api('POST', '/api/v1/session', { token: null, body: { username: name, password } });
-  for (let i = 0; i < 5; i++) assert.equal((await signIn(`not the password, try ${i}`)).status, 401);
+  const signIn = (password) =>
+    srv.api('POST', '/api/v1/session', { token: null, body: { username: name, password } });
+  for (let i = 0; i < 5; i++)
+    assert.equal((await signIn(`not the password, try ${i}`)).status, 401);
   const banned = await srv.api('GET', `/api/v1/users/${u.body.id}`);
-  assert.ok(banned.body.banned_until, `five wrong sign-ins did not ban: ${JSON.stringify(banned.body)}`);
+  assert.ok(
+    banned.body.banned_until,
+    `five wrong sign-ins did not ban: ${JSON.stringify(banned.body)}`,
+  );
   assert.equal((await signIn(PASSWORD)).status, 401, 'banned: the right password is refused');
-  assert.match(run(['user', 'list', '--status', 'banned', '--limit', '1000']).stdout, new RegExp(`\\t${name}\\t`));
+  assert.match(
+    run(['user', 'list', '--status', 'banned', '--limit', '1000']).stdout,
+    new RegExp(`\\t${name}\\t`),
+  );
 
   const r = run(['user', 'unban', name]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, new RegExp(`^${name} unbanned \\(was banned until ${banned.body.banned_until}\\)$`, 'm'), r.stdout);
-  assert.equal((await srv.api('GET', `/api/v1/users/${u.body.id}`)).body.banned_until, null, 'the server does not see the CLI unban');
+  assert.match(
+    r.stdout,
+    new RegExp(`^${name} unbanned \\(was banned until ${banned.body.banned_until}\\)$`, 'm'),
+    r.stdout,
+  );
+  assert.equal(
+    (await srv.api('GET', `/api/v1/users/${u.body.id}`)).body.banned_until,
+    null,
+    'the server does not see the CLI unban',
+  );
   const ok = await signIn(PASSWORD);
   assert.equal(ok.status, 200, `the right password after the unban: ${JSON.stringify(ok.body)}`);
   const audit = await srv.api('GET', `/api/v1/audit?target_id=${u.body.id}&action=user.unban`);
@@ -353,10 +487,17 @@ test('user unban lifts a lock-out ban and says what it did; an unknown user fail
   const again = run(['user', 'unban', String(u.body.id)]);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /not banned; nothing changed/, again.stdout);
-  assert.equal((await srv.api('GET', `/api/v1/audit?target_id=${u.body.id}&action=user.unban`)).body.items.length, 1,
-    'a no-op unban is not audited');
+  assert.equal(
+    (await srv.api('GET', `/api/v1/audit?target_id=${u.body.id}&action=user.unban`)).body.items
+      .length,
+    1,
+    'a no-op unban is not audited',
+  );
 
-  for (const args of [['user', 'unban', 'nobody-here'], ['user', 'unban', '999999']]) {
+  for (const args of [
+    ['user', 'unban', 'nobody-here'],
+    ['user', 'unban', '999999'],
+  ]) {
     const bad = run(args);
     assert.notEqual(bad.code, 0, `${args.join(' ')}: ${bad.stdout}`);
     assert.equal(bad.stdout, '', `${args.join(' ')} printed: ${bad.stdout}`);

@@ -10,7 +10,9 @@ import { randomIntBetween } from './lib/helpers.mjs';
 const ROUNDS = 8;
 const CLIENTS = 6;
 let srv;
-after(async () => { await srv?.stop(); });
+after(async () => {
+  await srv?.stop();
+});
 
 // One client's loop until the server goes away: create a tenant, create a user, edit the user a
 // few times. Records what was acknowledged in acked, and the edit in flight when it failed.
@@ -19,16 +21,22 @@ async function client(s, n, round, acked) {
   for (;;) {
     const tag = `r${round}c${n}s${seq++}`;
     try {
-      const t = await s.api('POST', '/api/v1/tenants', { body: { kind: 'service_provider', name: `Crash ${tag}` } });
+      const t = await s.api('POST', '/api/v1/tenants', {
+        body: { kind: 'service_provider', name: `Crash ${tag}` },
+      });
       if (t.status !== 201) throw new Error(`tenant: ${t.status} ${JSON.stringify(t.body)}`);
       acked.tenants.set(t.body.id, t.body.name);
-      const u = await s.api('POST', '/api/v1/users', { body: { username: `crash${tag}`, email: `crash${tag}@example.com` } });
+      const u = await s.api('POST', '/api/v1/users', {
+        body: { username: `crash${tag}`, email: `crash${tag}@example.com` },
+      });
       if (u.status !== 201) throw new Error(`user: ${u.status} ${JSON.stringify(u.body)}`);
       const user = { id: u.body.id, first_name: '', inflight: null };
       acked.users.set(user.id, user);
       for (let e = 0; e < 3; e++) {
         user.inflight = `Edit${e}${tag}`.slice(0, 40);
-        const p = await s.api('PATCH', `/api/v1/users/${user.id}`, { body: { first_name: user.inflight } });
+        const p = await s.api('PATCH', `/api/v1/users/${user.id}`, {
+          body: { first_name: user.inflight },
+        });
         if (p.status !== 200) throw new Error(`patch: ${p.status} ${JSON.stringify(p.body)}`);
         user.first_name = user.inflight;
         user.inflight = null;
@@ -61,7 +69,10 @@ test('D3: every acknowledged write survives SIGKILL at random moments; the datab
     const r = await srv.api('GET', `/api/v1/users/${u.id}`);
     assert.equal(r.status, 200, `acknowledged user ${u.id} is gone`);
     const allowed = [u.first_name, u.inflight].filter((x) => x !== null);
-    assert.ok(allowed.includes(r.body.first_name), `user ${u.id}: ${r.body.first_name}, acknowledged ${u.first_name}`);
+    assert.ok(
+      allowed.includes(r.body.first_name),
+      `user ${u.id}: ${r.body.first_name}, acknowledged ${u.first_name}`,
+    );
     if (u.first_name) edits++;
   }
   assert.ok(edits > 0, 'some edits were acknowledged');

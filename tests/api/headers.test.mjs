@@ -34,21 +34,54 @@ async function responses(srv) {
   const out = [];
   const add = (what, status, r, path) => out.push({ what, status, r, path });
   add('200 JSON', 200, await srv.api('GET', '/api/v1/users?limit=1'), '/api/v1/users');
-  add('201 JSON', 201, await srv.api('POST', '/api/v1/tenants', {
-    body: { kind: 'service_provider', name: uniq('Headers ') },
-  }), '/api/v1/tenants');
+  add(
+    '201 JSON',
+    201,
+    await srv.api('POST', '/api/v1/tenants', {
+      body: { kind: 'service_provider', name: uniq('Headers ') },
+    }),
+    '/api/v1/tenants',
+  );
   add('404 problem', 404, await srv.api('GET', '/api/v1/no-such-thing'), '/api/v1/no-such-thing');
   add('401 problem', 401, await srv.api('GET', '/api/v1/users', { token: null }), '/api/v1/users');
-  add('400 problem', 400, await srv.api('POST', '/api/v1/tenants', { body: { kind: 'service_provider', name: 'x', bogus: 1 } }), '/api/v1/tenants');
+  add(
+    '400 problem',
+    400,
+    await srv.api('POST', '/api/v1/tenants', {
+      body: { kind: 'service_provider', name: 'x', bogus: 1 },
+    }),
+    '/api/v1/tenants',
+  );
   add('405 problem', 405, await srv.api('PUT', '/api/v1/users'), '/api/v1/users');
-  add('413 problem', 413, await srv.api('POST', '/api/v1/tenants', { raw: 'x'.repeat(70 * 1024), headers: { 'content-type': 'application/json' } }), '/api/v1/tenants');
+  add(
+    '413 problem',
+    413,
+    await srv.api('POST', '/api/v1/tenants', {
+      raw: 'x'.repeat(70 * 1024),
+      headers: { 'content-type': 'application/json' },
+    }),
+    '/api/v1/tenants',
+  );
   add('/healthz', 200, await srv.api('GET', '/healthz', { token: null }), '/healthz');
   add('/readyz', 200, await srv.api('GET', '/readyz', { token: null }), '/readyz');
   add('/metrics', 200, await srv.api('GET', '/metrics'), '/metrics');
-  add('OpenAPI', 200, await srv.api('GET', '/api/v1/openapi.json', { token: null }), '/api/v1/openapi.json');
+  add(
+    'OpenAPI',
+    200,
+    await srv.api('GET', '/api/v1/openapi.json', { token: null }),
+    '/api/v1/openapi.json',
+  );
   const ok = await signIn(srv, 'root', ROOT_PASSWORD, { headers: origin });
   add('sign-in 200 with a cookie', 200, ok, '/api/v1/session');
-  add('sign-out 204', 204, await srv.api('DELETE', '/api/v1/session', { token: null, headers: { cookie: ok.cookie, ...origin } }), '/api/v1/session');
+  add(
+    'sign-out 204',
+    204,
+    await srv.api('DELETE', '/api/v1/session', {
+      token: null,
+      headers: { cookie: ok.cookie, ...origin },
+    }),
+    '/api/v1/session',
+  );
   add('sign-in 401', 401, await signIn(srv, 'root', 'not the password at all'), '/api/v1/session');
   add('throttle 429', 429, await signIn(srv, 'root', ROOT_PASSWORD), '/api/v1/session');
   return out;
@@ -79,10 +112,18 @@ function assertCommon(x) {
   assert.deepEqual(d['frame-ancestors'], ["'none'"], `${what}: frame-ancestors: ${policy}`);
   assert.equal(h.get('x-content-type-options'), 'nosniff', what);
   const referrer = h.get('referrer-policy');
-  assert.ok(['no-referrer', 'same-origin', 'strict-origin', 'strict-origin-when-cross-origin'].includes(referrer),
-    `${what}: Referrer-Policy ${referrer}`);
+  assert.ok(
+    ['no-referrer', 'same-origin', 'strict-origin', 'strict-origin-when-cross-origin'].includes(
+      referrer,
+    ),
+    `${what}: Referrer-Policy ${referrer}`,
+  );
   if (path.startsWith('/api/')) {
-    assert.match(h.get('cache-control') || '', /(^|,\s*)no-store(\s*,|$)/, `${what}: Cache-Control ${h.get('cache-control')}`);
+    assert.match(
+      h.get('cache-control') || '',
+      /(^|,\s*)no-store(\s*,|$)/,
+      `${what}: Cache-Control ${h.get('cache-control')}`,
+    );
   }
   if (status === 429) assert.match(h.get('retry-after') || '', /^\d+$/, `${what}: Retry-After`);
 }
@@ -93,7 +134,11 @@ test('S8: every kind of response carries the CSP, nosniff, Referrer-Policy and, 
 
 test('S8: no HSTS over plain http', async () => {
   for (const x of plainResponses) {
-    assert.equal(x.r.headers.get('strict-transport-security'), null, `${x.what}: HSTS over plain http`);
+    assert.equal(
+      x.r.headers.get('strict-transport-security'),
+      null,
+      `${x.what}: HSTS over plain http`,
+    );
   }
 });
 
@@ -113,7 +158,10 @@ test('HEAD answers like GET without a body, with the same headers and authentica
   assert.match(h.headers.get('content-security-policy') || '', /frame-ancestors 'none'/);
   const anon = await fetch(`${plain.base}/api/v1/users`, { method: 'HEAD' });
   assert.equal(anon.status, 401, 'HEAD needs the same credentials as GET');
-  const ok = await fetch(`${plain.base}/api/v1/users?limit=1`, { method: 'HEAD', headers: { authorization: `Bearer ${plain.token}` } });
+  const ok = await fetch(`${plain.base}/api/v1/users?limit=1`, {
+    method: 'HEAD',
+    headers: { authorization: `Bearer ${plain.token}` },
+  });
   assert.equal(ok.status, 200);
   assert.equal(await ok.text(), '');
   assert.equal(ok.headers.get('cache-control'), 'no-store');

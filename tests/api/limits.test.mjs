@@ -12,7 +12,9 @@ let srv;
 let quick = null; // a server with a 1-second header deadline, made by the test that needs it
 const LIMIT = 4;
 
-before(async () => { srv = await startServer({ args: ['--per-ip-connection-limit', String(LIMIT)] }); });
+before(async () => {
+  srv = await startServer({ args: ['--per-ip-connection-limit', String(LIMIT)] });
+});
 after(async () => {
   await srv?.stop();
   await (await quick)?.stop();
@@ -38,18 +40,38 @@ class Conn {
 
   attach() {
     this.sock.removeAllListeners('error');
-    this.sock.on('error', () => { this.closed = true; this.wake(); });
-    this.sock.on('data', (d) => { this.buf = Buffer.concat([this.buf, d]); this.wake(); });
-    this.sock.on('close', () => { this.closed = true; this.wake(); });
+    this.sock.on('error', () => {
+      this.closed = true;
+      this.wake();
+    });
+    this.sock.on('data', (d) => {
+      this.buf = Buffer.concat([this.buf, d]);
+      this.wake();
+    });
+    this.sock.on('close', () => {
+      this.closed = true;
+      this.wake();
+    });
   }
 
-  wake() { if (this.waiter) { const w = this.waiter; this.waiter = null; w(); } }
+  wake() {
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = null;
+      w();
+    }
+  }
 
   // Resolves {status, body} or {closed: true} when the server closes the connection first.
   async request(path, { timeoutMs = 3000, headers = '' } = {}) {
-    if (!this.attached) { this.attach(); this.attached = true; }
+    if (!this.attached) {
+      this.attach();
+      this.attached = true;
+    }
     if (!this.closed) {
-      this.sock.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${srv.token}\r\n${headers}\r\n`);
+      this.sock.write(
+        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${srv.token}\r\n${headers}\r\n`,
+      );
     }
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -66,11 +88,16 @@ class Conn {
       }
       if (this.closed) return { closed: true, data: text };
       if (Date.now() > deadline) return { timeout: true, data: text };
-      await new Promise((r) => { this.waiter = r; setTimeout(r, 50); });
+      await new Promise((r) => {
+        this.waiter = r;
+        setTimeout(r, 50);
+      });
     }
   }
 
-  close() { this.sock.destroy(); }
+  close() {
+    this.sock.destroy();
+  }
 }
 
 // One request on a fresh connection (from the address from, 127.0.0.1 by default), retried while
@@ -78,7 +105,11 @@ class Conn {
 async function fresh(path, { tries = 40, from } = {}) {
   let last;
   for (let i = 0; i < tries; i++) {
-    last = await rawHttp(srv.port, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${srv.token}\r\nConnection: close\r\n\r\n`, { timeoutMs: 3000, from });
+    last = await rawHttp(
+      srv.port,
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${srv.token}\r\nConnection: close\r\n\r\n`,
+      { timeoutMs: 3000, from },
+    );
     if (last.status !== null) return last;
     await sleep(100);
   }
@@ -129,7 +160,10 @@ test('clients that send half a request and stall do not block other clients', as
     'GE',
   ];
   for (const p of partial) {
-    const s = await new Promise((ok, fail) => { const x = net.connect({ port: srv.port, host: '127.0.0.1', localAddress: from }, () => ok(x)); x.on('error', fail); });
+    const s = await new Promise((ok, fail) => {
+      const x = net.connect({ port: srv.port, host: '127.0.0.1', localAddress: from }, () => ok(x));
+      x.on('error', fail);
+    });
     s.on('error', () => {});
     await new Promise((ok) => s.write(p, ok)); // handed to the kernel: the server has it to read
     stalled.push(s);
@@ -139,7 +173,10 @@ test('clients that send half a request and stall do not block other clients', as
     const t0 = Date.now();
     const r = await fresh(i % 2 ? '/healthz' : '/api/v1/users?limit=1', { from });
     assert.equal(r.status, 200, r.data);
-    assert.ok(Date.now() - t0 < 2000, `request ${i} took ${Date.now() - t0} ms behind stalled clients`);
+    assert.ok(
+      Date.now() - t0 < 2000,
+      `request ${i} took ${Date.now() - t0} ms behind stalled clients`,
+    );
   }
   for (const s of stalled) s.destroy();
 });
@@ -155,13 +192,25 @@ test('a path over 2048 bytes gives 400; a 2048-byte path is routed', async () =>
 
 test('a URL over 2048 bytes counting its query gives 4xx on every GET route', async () => {
   // The limit is on "path and query" (limits.h), whatever the route does with the query.
-  const paths = ['/healthz', '/readyz', '/metrics', '/api/v1/openapi.json', '/api/v1/permissions', '/api/v1/users',
-    '/api/v1/users/1', '/api/v1/tenants', '/api/v1/roles', '/api/v1/groups', '/api/v1/audit'];
+  const paths = [
+    '/healthz',
+    '/readyz',
+    '/metrics',
+    '/api/v1/openapi.json',
+    '/api/v1/permissions',
+    '/api/v1/users',
+    '/api/v1/users/1',
+    '/api/v1/tenants',
+    '/api/v1/roles',
+    '/api/v1/groups',
+    '/api/v1/audit',
+  ];
   const failures = [];
   for (const p of paths) {
     const url = `${p}?x=${'a'.repeat(2100)}`;
     const r = await fresh(url);
-    if (!(r.status >= 400 && r.status < 500)) failures.push(`GET ${p}?x=<2100 bytes> -> ${r.status}`);
+    if (!(r.status >= 400 && r.status < 500))
+      failures.push(`GET ${p}?x=<2100 bytes> -> ${r.status}`);
   }
   assert.deepEqual(failures, []);
 });
@@ -169,14 +218,23 @@ test('a URL over 2048 bytes counting its query gives 4xx on every GET route', as
 test('a very long URL (100 KB) gives 4xx and the server keeps answering', async () => {
   for (const url of [`/api/v1/users?q=${'a'.repeat(100000)}`, `/${'b'.repeat(100000)}`]) {
     const r = await fresh(url);
-    assert.ok(r.status >= 400 && r.status < 500, `${url.slice(0, 30)}...: ${r.status} ${r.data.slice(0, 200)}`);
+    assert.ok(
+      r.status >= 400 && r.status < 500,
+      `${url.slice(0, 30)}...: ${r.status} ${r.data.slice(0, 200)}`,
+    );
   }
   const h = await fresh('/healthz');
   assert.equal(h.status, 200);
 });
 
 test('more than 16 query parameters give 400 on list routes; 16 are accepted', async () => {
-  for (const p of ['/api/v1/users', '/api/v1/tenants', '/api/v1/roles', '/api/v1/groups', '/api/v1/audit']) {
+  for (const p of [
+    '/api/v1/users',
+    '/api/v1/tenants',
+    '/api/v1/roles',
+    '/api/v1/groups',
+    '/api/v1/audit',
+  ]) {
     const sixteen = await fresh(`${p}?${Array(16).fill('limit=5').join('&')}`);
     assert.equal(sixteen.status, 200, `${p} with 16: ${sixteen.data.slice(0, 300)}`);
     const seventeen = await fresh(`${p}?${Array(17).fill('limit=5').join('&')}`);
@@ -185,7 +243,7 @@ test('more than 16 query parameters give 400 on list routes; 16 are accepted', a
   }
 });
 
-test('500 query parameters (past libmicrohttpd\'s connection pool) get 400 or the connection closed at the header deadline', async () => {
+test("500 query parameters (past libmicrohttpd's connection pool) get 400 or the connection closed at the header deadline", async () => {
   // A URL of ~5 KB, past the 2048-byte limit, exhausts libmicrohttpd's per-connection pool before
   // any handler runs: it refuses with 400, or it waits for more and the header deadline (I10)
   // closes the connection. A server of its own with a deadline of 1 s: the test waits for that
@@ -193,13 +251,29 @@ test('500 query parameters (past libmicrohttpd\'s connection pool) get 400 or th
   quick ??= startServer({ args: ['--header-deadline-seconds', '1'] });
   const q = await quick;
   const query = Array.from({ length: 500 }, (_, i) => `p${i}=1`).join('&');
-  const routes = ['/api/v1/users', '/api/v1/tenants', '/api/v1/roles', '/api/v1/groups', '/api/v1/audit'];
+  const routes = [
+    '/api/v1/users',
+    '/api/v1/tenants',
+    '/api/v1/roles',
+    '/api/v1/groups',
+    '/api/v1/audit',
+  ];
   const t0 = Date.now();
-  const answers = await Promise.all(routes.map((p) => rawHttp(q.port, `GET ${p}?${query} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
-    `Authorization: Bearer ${q.token}\r\nConnection: close\r\n\r\n`, { timeoutMs: 8000 })));
+  const answers = await Promise.all(
+    routes.map((p) =>
+      rawHttp(
+        q.port,
+        `GET ${p}?${query} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+          `Authorization: Bearer ${q.token}\r\nConnection: close\r\n\r\n`,
+        { timeoutMs: 8000 },
+      ),
+    ),
+  );
   for (const [i, many] of answers.entries()) {
-    assert.ok(many.status === 400 || (many.status === null && many.closed),
-      `${routes[i]} with 500: ${many.status}, closed ${many.closed} after ${Date.now() - t0} ms`);
+    assert.ok(
+      many.status === 400 || (many.status === null && many.closed),
+      `${routes[i]} with 500: ${many.status}, closed ${many.closed} after ${Date.now() - t0} ms`,
+    );
   }
   const alive = await q.api('GET', '/healthz', { token: null });
   assert.equal(alive.status, 200);
@@ -208,8 +282,17 @@ test('500 query parameters (past libmicrohttpd\'s connection pool) get 400 or th
 test('more than 16 query parameters give 400 on every other GET route too', async () => {
   const query = Array.from({ length: 17 }, (_, i) => `p${i}=1`).join('&');
   const failures = [];
-  for (const p of ['/healthz', '/readyz', '/metrics', '/api/v1/openapi.json', '/api/v1/permissions',
-    '/api/v1/users/1', '/api/v1/tenants/1', '/api/v1/roles/1', '/api/v1/groups/1']) {
+  for (const p of [
+    '/healthz',
+    '/readyz',
+    '/metrics',
+    '/api/v1/openapi.json',
+    '/api/v1/permissions',
+    '/api/v1/users/1',
+    '/api/v1/tenants/1',
+    '/api/v1/roles/1',
+    '/api/v1/groups/1',
+  ]) {
     const r = await fresh(`${p}?${query}`);
     if (r.status !== 400) failures.push(`GET ${p}?p0=1&...&p16=1 -> ${r.status}`);
   }
@@ -220,10 +303,12 @@ test('I6: a request framed by both Content-Length and Transfer-Encoding is refus
   const smuggled = `GET /api/v1/users?limit=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${srv.token}\r\n\r\n`;
   const body = `0\r\n\r\n${smuggled}`;
   for (const method of ['POST', 'GET']) {
-    const r = await rawHttp(srv.port,
+    const r = await rawHttp(
+      srv.port,
       `${method} /api/v1/tenants HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${srv.token}\r\n` +
-      `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nTransfer-Encoding: chunked\r\n\r\n${body}`,
-      { timeoutMs: 3000 });
+        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nTransfer-Encoding: chunked\r\n\r\n${body}`,
+      { timeoutMs: 3000 },
+    );
     assert.equal(r.status, 400, `${method}: ${r.data.slice(0, 300)}`);
     // one response only: the bytes after the first body were not taken as a second request
     assert.equal((r.data.match(/^HTTP\/1\.1 /gm) || []).length, 1, r.data);

@@ -5,8 +5,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, signIn, withCookie, sansRequestId, createUser, readyUser, testClock, oathtool,
-  enrolTotp, auditRows, ROOT_PASSWORD, median,
+  startServer,
+  signIn,
+  withCookie,
+  sansRequestId,
+  createUser,
+  readyUser,
+  testClock,
+  oathtool,
+  enrolTotp,
+  auditRows,
+  ROOT_PASSWORD,
+  median,
 } from './lib/server.mjs';
 import { uniq } from './lib/helpers.mjs';
 
@@ -22,7 +32,10 @@ before(async () => {
   // first with 429.
   srv = await startServer({ args: ['--signin-rate-per-minute', '10000'], clock });
 });
-after(async () => { await srv?.stop(); clock?.remove(); });
+after(async () => {
+  await srv?.stop();
+  clock?.remove();
+});
 
 async function wrong(s, username, n, what = 'wrong password') {
   for (let i = 0; i < n; i++) {
@@ -47,7 +60,10 @@ async function bannedList(username, s = srv) {
 function wrongCode(secret) {
   const near = new Set([-30, 0, 30].map((d) => oathtool(secret, clock.now() + d)));
   for (let i = 0; ; i++) {
-    const c = String((Number(oathtool(secret, clock.now())) + 111111 * (i + 1)) % 1000000).padStart(6, '0');
+    const c = String((Number(oathtool(secret, clock.now())) + 111111 * (i + 1)) % 1000000).padStart(
+      6,
+      '0',
+    );
     if (!near.has(c)) return c;
   }
 }
@@ -63,25 +79,49 @@ test('A4: five wrong passwords ban; then even the right password is refused iden
 
   const banned = await userOf(u.user.id);
   assert.ok(banned.banned_until, 'banned_until is set');
-  assert.ok(Math.abs(secs(banned.banned_until) - (t + 600)) <= 30, `banned for 10 minutes: ${banned.banned_until}, now ${new Date(t * 1000).toISOString()}`);
+  assert.ok(
+    Math.abs(secs(banned.banned_until) - (t + 600)) <= 30,
+    `banned for 10 minutes: ${banned.banned_until}, now ${new Date(t * 1000).toISOString()}`,
+  );
   const listed = await bannedList(u.username);
   assert.equal(listed.length, 1, 'GET /api/v1/users?status=banned lists the user');
   assert.equal(listed[0].banned_until, banned.banned_until);
-  const active = await srv.api('GET', `/api/v1/users?status=active&q=${encodeURIComponent(u.username)}`);
-  assert.ok(!active.body.items.some((x) => x.id === u.user.id), 'a banned user is not listed as active');
+  const active = await srv.api(
+    'GET',
+    `/api/v1/users?status=active&q=${encodeURIComponent(u.username)}`,
+  );
+  assert.ok(
+    !active.body.items.some((x) => x.id === u.user.id),
+    'a banned user is not listed as active',
+  );
 
   const sixth = await signIn(srv, u.username, u.password);
   assert.equal(sixth.status, 401, 'the right password during the ban');
   assert.equal(sixth.headers.getSetCookie().length, 0);
-  assert.equal(sansRequestId(sixth.body), sansRequestId(refusal.body), 'refused exactly like a wrong password');
-  assert.equal((await u.as('GET', '/api/v1/session')).status, 401, 'an existing session is refused during the ban');
-  assert.equal((await srv.api('GET', '/api/v1/users?limit=1', { token: u.token })).status, 401, 'the bearer token is refused during the ban');
+  assert.equal(
+    sansRequestId(sixth.body),
+    sansRequestId(refusal.body),
+    'refused exactly like a wrong password',
+  );
+  assert.equal(
+    (await u.as('GET', '/api/v1/session')).status,
+    401,
+    'an existing session is refused during the ban',
+  );
+  assert.equal(
+    (await srv.api('GET', '/api/v1/users?limit=1', { token: u.token })).status,
+    401,
+    'the bearer token is refused during the ban',
+  );
 
   const bans = await auditRows(srv, 'user.ban', u.user.id);
   assert.equal(bans.length, 1, JSON.stringify(bans));
   const failures = await auditRows(srv, 'login.failure', u.user.id);
   assert.ok(failures.length >= 5, `login.failure rows: ${failures.length}`);
-  assert.ok(failures.every((f) => f.outcome === 'failure'), 'failed sign-ins are recorded with outcome failure');
+  assert.ok(
+    failures.every((f) => f.outcome === 'failure'),
+    'failed sign-ins are recorded with outcome failure',
+  );
 
   const unban = await srv.api('POST', `/api/v1/users/${u.user.id}/unban`);
   assert.equal(unban.status, 200, JSON.stringify(unban.body));
@@ -94,8 +134,16 @@ test('A4: five wrong passwords ban; then even the right password is refused iden
   assert.equal(ok.status, 200, JSON.stringify(ok.body));
   assert.equal(ok.body.next, 'done');
   const again = await srv.api('POST', `/api/v1/users/${u.user.id}/unban`);
-  assert.equal(again.status, 200, `unban of a user that is not banned changes nothing: ${JSON.stringify(again.body)}`);
-  assert.equal((await auditRows(srv, 'user.unban', u.user.id)).length, 1, 'a no-op unban is not audited');
+  assert.equal(
+    again.status,
+    200,
+    `unban of a user that is not banned changes nothing: ${JSON.stringify(again.body)}`,
+  );
+  assert.equal(
+    (await auditRows(srv, 'user.unban', u.user.id)).length,
+    1,
+    'a no-op unban is not audited',
+  );
   // The unban reset the count as well: four more failures do not ban.
   await wrong(srv, u.username, 4);
   assert.equal((await signIn(srv, u.username, u.password)).status, 200);
@@ -125,17 +173,33 @@ test('A4: the ban expires after 10 minutes by default', async () => {
 test('A4: 50 parallel wrong attempts ban once and count no further than the limit (CVE-2024-4629)', async () => {
   for (const then of ['right password at once', 'one wrong, then the right one']) {
     const u = await readyUser(srv);
-    const rs = await Promise.all(Array.from({ length: 50 }, (_, i) => signIn(srv, u.username, `parallel wrong password ${i}`)));
+    const rs = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => signIn(srv, u.username, `parallel wrong password ${i}`)),
+    );
     const statuses = rs.map((r) => r.status);
-    assert.ok(statuses.every((s) => s === 401 || s === 429), `statuses: ${statuses.join(',')}`);
-    assert.ok(statuses.filter((s) => s === 401).length >= 5, `at least the threshold reached the check: ${statuses.join(',')}`);
+    assert.ok(
+      statuses.every((s) => s === 401 || s === 429),
+      `statuses: ${statuses.join(',')}`,
+    );
+    assert.ok(
+      statuses.filter((s) => s === 401).length >= 5,
+      `at least the threshold reached the check: ${statuses.join(',')}`,
+    );
     assert.equal((await bannedList(u.username)).length, 1, 'banned');
     assert.equal((await auditRows(srv, 'user.ban', u.user.id)).length, 1, 'exactly one ban');
-    assert.equal((await signIn(srv, u.username, u.password)).status, 401, 'banned: the right password is refused');
+    assert.equal(
+      (await signIn(srv, u.username, u.password)).status,
+      401,
+      'banned: the right password is refused',
+    );
     clock.advance(601);
     if (then === 'one wrong, then the right one') {
       await wrong(srv, u.username, 1, 'after the ban');
-      assert.equal((await bannedList(u.username)).length, 0, 'a single failure after the ban does not ban again');
+      assert.equal(
+        (await bannedList(u.username)).length,
+        0,
+        'a single failure after the ban does not ban again',
+      );
     }
     const ok = await signIn(srv, u.username, u.password);
     assert.equal(ok.status, 200, `${then}: ${JSON.stringify(ok.body)}`);
@@ -155,14 +219,22 @@ test('A4: failures of the TOTP step count towards the ban', async () => {
   }
   assert.equal((await bannedList(u.username)).length, 1, 'five wrong codes ban');
   assert.equal((await auditRows(srv, 'user.ban', u.user.id)).length, 1);
-  const right = await as('POST', '/api/v1/session/totp', { body: { code: oathtool(secret, clock.now()) } });
+  const right = await as('POST', '/api/v1/session/totp', {
+    body: { code: oathtool(secret, clock.now()) },
+  });
   assert.equal(right.status, 401, 'banned: the right code is refused');
-  assert.equal((await signIn(srv, u.username, u.password)).status, 401, 'banned: the password step is refused');
+  assert.equal(
+    (await signIn(srv, u.username, u.password)).status,
+    401,
+    'banned: the password step is refused',
+  );
   assert.equal((await srv.api('POST', `/api/v1/users/${u.user.id}/unban`)).status, 200);
   clock.advance(30);
   const s2 = await signIn(srv, u.username, u.password);
   assert.equal(s2.body.next, 'totp');
-  const done = await withCookie(srv, s2.cookie)('POST', '/api/v1/session/totp', { body: { code: oathtool(secret, clock.now()) } });
+  const done = await withCookie(srv, s2.cookie)('POST', '/api/v1/session/totp', {
+    body: { code: oathtool(secret, clock.now()) },
+  });
   assert.equal(done.status, 200, JSON.stringify(done.body));
   assert.equal(done.body.next, 'done');
 });
@@ -173,21 +245,31 @@ test('A4, A10: passing the password step again does not wipe failures of the TOT
   clock.advance(30);
   const s1 = await signIn(srv, u.username, u.password);
   for (let i = 0; i < 4; i++) {
-    const r = await withCookie(srv, s1.cookie)('POST', '/api/v1/session/totp', { body: { code: wrongCode(secret) } });
+    const r = await withCookie(srv, s1.cookie)('POST', '/api/v1/session/totp', {
+      body: { code: wrongCode(secret) },
+    });
     assert.equal(r.status, 401);
   }
   const s2 = await signIn(srv, u.username, u.password);
   assert.equal(s2.status, 200);
   assert.equal(s2.body.next, 'totp');
-  const fifth = await withCookie(srv, s2.cookie)('POST', '/api/v1/session/totp', { body: { code: wrongCode(secret) } });
+  const fifth = await withCookie(srv, s2.cookie)('POST', '/api/v1/session/totp', {
+    body: { code: wrongCode(secret) },
+  });
   assert.equal(fifth.status, 401);
-  assert.equal((await bannedList(u.username)).length, 1,
-    'five consecutive wrong codes, with only a password step in between, must ban: otherwise an attacker who has the password guesses 4 codes per sign-in for ever');
+  assert.equal(
+    (await bannedList(u.username)).length,
+    1,
+    'five consecutive wrong codes, with only a password step in between, must ban: otherwise an attacker who has the password guesses 4 codes per sign-in for ever',
+  );
 });
 
 test('A4: --lockout-threshold and --lockout-seconds are honoured', async () => {
   const c2 = testClock();
-  const s2 = await startServer({ args: ['--lockout-threshold', '3', '--lockout-seconds', '60'], clock: c2 });
+  const s2 = await startServer({
+    args: ['--lockout-threshold', '3', '--lockout-seconds', '60'],
+    clock: c2,
+  });
   try {
     const u = await createUser(s2);
     await wrong(s2, u.username, 2);
@@ -195,7 +277,10 @@ test('A4: --lockout-threshold and --lockout-seconds are honoured', async () => {
     await wrong(s2, u.username, 3);
     const t = c2.now();
     const b = await userOf(u.user.id, s2);
-    assert.ok(b.banned_until && Math.abs(secs(b.banned_until) - (t + 60)) <= 10, `banned for 60 s: ${b.banned_until}`);
+    assert.ok(
+      b.banned_until && Math.abs(secs(b.banned_until) - (t + 60)) <= 10,
+      `banned for 60 s: ${b.banned_until}`,
+    );
     assert.equal((await signIn(s2, u.username, u.password)).status, 401);
     c2.advance(50);
     assert.equal((await signIn(s2, u.username, u.password)).status, 401, 'still banned after 50 s');
@@ -211,7 +296,9 @@ test('I8: a flood of 100 concurrent sign-ins gets 401 or 429 (Retry-After), neve
   // A raised per-IP connection limit lets all 100 reach the server from this one address, and a
   // raised per-address sign-in throttle lets them reach the Argon2id pool: this test is about the
   // pool's bound (the throttle, which would refuse 80 of them first, is throttle.test.mjs's).
-  const s2 = await startServer({ args: ['--per-ip-connection-limit', '512', '--signin-rate-per-minute', '10000'] });
+  const s2 = await startServer({
+    args: ['--per-ip-connection-limit', '512', '--signin-rate-per-minute', '10000'],
+  });
   try {
     let flooding = true;
     const latencies = [];
@@ -224,20 +311,38 @@ test('I8: a flood of 100 concurrent sign-ins gets 401 or 429 (Retry-After), neve
         pollStatuses.push(r.status);
       }
     })();
-    const flood = await Promise.all(Array.from({ length: 100 }, () => signIn(s2, uniq('flood-'), `wrong-${uniq()}-password`)
-      .catch((e) => ({ status: `error ${e.cause?.code || e.message}` }))));
+    const flood = await Promise.all(
+      Array.from({ length: 100 }, () =>
+        signIn(s2, uniq('flood-'), `wrong-${uniq()}-password`).catch((e) => ({
+          status: `error ${e.cause?.code || e.message}`,
+        })),
+      ),
+    );
     flooding = false;
     await poll;
     const counts = {};
     for (const r of flood) counts[r.status] = (counts[r.status] || 0) + 1;
-    console.log(`# flood: ${JSON.stringify(counts)}; GET /api/v1/users/1 during it: ${latencies.length} requests, worst ${Math.max(...latencies).toFixed(1)} ms, median ${median(latencies).toFixed(1)} ms`);
+    console.log(
+      `# flood: ${JSON.stringify(counts)}; GET /api/v1/users/1 during it: ${latencies.length} requests, worst ${Math.max(...latencies).toFixed(1)} ms, median ${median(latencies).toFixed(1)} ms`,
+    );
     for (const r of flood) {
-      assert.ok(r.status === 401 || r.status === 429, `flood answer ${r.status} ${JSON.stringify(r.body)}`);
-      if (r.status === 429) assert.match(r.headers.get('retry-after') || '', /^\d+$/, '429 without Retry-After');
+      assert.ok(
+        r.status === 401 || r.status === 429,
+        `flood answer ${r.status} ${JSON.stringify(r.body)}`,
+      );
+      if (r.status === 429)
+        assert.match(r.headers.get('retry-after') || '', /^\d+$/, '429 without Retry-After');
     }
     assert.ok(pollStatuses.length > 0);
-    assert.ok(pollStatuses.every((st) => st === 200), `GET /api/v1/users/1 during the flood: ${pollStatuses.join(',')}`);
-    assert.equal((await signIn(s2, 'root', ROOT_PASSWORD)).status, 200, 'sign-in works after the flood');
+    assert.ok(
+      pollStatuses.every((st) => st === 200),
+      `GET /api/v1/users/1 during the flood: ${pollStatuses.join(',')}`,
+    );
+    assert.equal(
+      (await signIn(s2, 'root', ROOT_PASSWORD)).status,
+      200,
+      'sign-in works after the flood',
+    );
   } finally {
     await s2.stop();
   }

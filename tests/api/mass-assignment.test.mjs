@@ -36,17 +36,45 @@ const READ_ONLY = {
 
 before(async () => {
   srv = await startServer();
-  const u = await srv.api('POST', '/api/v1/users', { body: { username: uniq('mass'), email: 'owner@example.com', first_name: 'Original', password: CANARY_PASSWORD } });
+  const u = await srv.api('POST', '/api/v1/users', {
+    body: {
+      username: uniq('mass'),
+      email: 'owner@example.com',
+      first_name: 'Original',
+      password: CANARY_PASSWORD,
+    },
+  });
   assert.equal(u.status, 201, JSON.stringify(u.body));
-  const t = await srv.api('POST', '/api/v1/tenants', { body: { kind: 'service_provider', name: uniq('Mass provider ') } });
-  const a = await srv.api('POST', '/api/v1/tenants', { body: { kind: 'platform_account', name: uniq('Mass account '), parent_id: t.body.id } });
-  const r = await srv.api('POST', '/api/v1/roles', { body: { name: uniq('Mass role '), kind: 'service_provider', provider_id: null, permissions: ['users.read'] } });
-  const g = await srv.api('POST', '/api/v1/groups', { body: { name: uniq('Mass group '), provider_id: null } });
+  const t = await srv.api('POST', '/api/v1/tenants', {
+    body: { kind: 'service_provider', name: uniq('Mass provider ') },
+  });
+  const a = await srv.api('POST', '/api/v1/tenants', {
+    body: { kind: 'platform_account', name: uniq('Mass account '), parent_id: t.body.id },
+  });
+  const r = await srv.api('POST', '/api/v1/roles', {
+    body: {
+      name: uniq('Mass role '),
+      kind: 'service_provider',
+      provider_id: null,
+      permissions: ['users.read'],
+    },
+  });
+  const g = await srv.api('POST', '/api/v1/groups', {
+    body: { name: uniq('Mass group '), provider_id: null },
+  });
   for (const x of [t, a, r, g]) assert.equal(x.status, 201, JSON.stringify(x.body));
-  ids = { user: u.body.id, provider: t.body.id, account: a.body.id, role: r.body.id, group: g.body.id };
+  ids = {
+    user: u.body.id,
+    provider: t.body.id,
+    account: a.body.id,
+    role: r.body.id,
+    group: g.body.id,
+  };
 });
 
-after(async () => { await srv?.stop(); });
+after(async () => {
+  await srv?.stop();
+});
 
 function assertRefused(r, field, what) {
   assert.equal(r.status, 400, `${what}: ${r.status} ${JSON.stringify(r.body)}`);
@@ -62,11 +90,21 @@ const RESOURCES = {
     create: () => ({ username: uniq('massnew'), email: 'new@example.com' }),
     edit: () => ({ first_name: 'Edited' }),
     path: () => `/api/v1/users/${ids.user}`,
-    createOnly: { username: 'renamed', provider_id: null, password: 'another long password here', generate_password: true },
+    createOnly: {
+      username: 'renamed',
+      provider_id: null,
+      password: 'another long password here',
+      generate_password: true,
+    },
     extraCreate: { roles: [1], groups: [1], permissions: ['users.read'] },
   },
   roles: {
-    create: () => ({ name: uniq('Mass new role '), kind: 'service_provider', provider_id: null, permissions: [] }),
+    create: () => ({
+      name: uniq('Mass new role '),
+      kind: 'service_provider',
+      provider_id: null,
+      permissions: [],
+    }),
     edit: () => ({ description: 'edited' }),
     path: () => `/api/v1/roles/${ids.role}`,
     createOnly: { provider_id: null },
@@ -99,7 +137,9 @@ for (const [name, res] of Object.entries(RESOURCES)) {
     const ok = await srv.api('POST', `/api/v1/${name}`, { body: base });
     assert.equal(ok.status, 201, JSON.stringify(ok.body));
     assert.notEqual(ok.body.id, READ_ONLY.id);
-    assert.ok(!('is_superadmin' in ok.body) && !('password_hash' in ok.body) && !('version' in ok.body));
+    assert.ok(
+      !('is_superadmin' in ok.body) && !('password_hash' in ok.body) && !('version' in ok.body),
+    );
     if (name === 'users') {
       assert.equal(ok.body.status, 'invited');
       assert.equal(ok.body.mfa_enrolled, false);
@@ -122,16 +162,22 @@ for (const [name, res] of Object.entries(RESOURCES)) {
 test('unknown fields inside access are refused with their full path', async () => {
   const base = { username: uniq('massacc'), email: 'acc@example.com', provider_id: ids.provider };
   for (const field of ['foo', 'id', 'provider_id', 'sub_account_count']) {
-    const r = await srv.api('POST', '/api/v1/users', { body: { ...base, access: { level: 'account', account_ids: [ids.account], [field]: 1 } } });
+    const r = await srv.api('POST', '/api/v1/users', {
+      body: { ...base, access: { level: 'account', account_ids: [ids.account], [field]: 1 } },
+    });
     assertRefused(r, `access.${field}`, `access.${field}`);
   }
-  const ok = await srv.api('POST', '/api/v1/users', { body: { ...base, access: { level: 'account', account_ids: [ids.account] } } });
+  const ok = await srv.api('POST', '/api/v1/users', {
+    body: { ...base, access: { level: 'account', account_ids: [ids.account] } },
+  });
   assert.equal(ok.status, 201, JSON.stringify(ok.body));
 });
 
 test('the bulk endpoint refuses unknown fields', async () => {
   for (const field of ['status', 'force', 'foo']) {
-    const r = await srv.api('POST', '/api/v1/users/bulk', { body: { action: 'disable', ids: [ids.user], [field]: true } });
+    const r = await srv.api('POST', '/api/v1/users/bulk', {
+      body: { action: 'disable', ids: [ids.user], [field]: true },
+    });
     assertRefused(r, field, `bulk with ${field}`);
   }
   const u = await srv.api('GET', `/api/v1/users/${ids.user}`);
@@ -141,7 +187,10 @@ test('the bulk endpoint refuses unknown fields', async () => {
 test('a __proto__ or constructor key is an unknown field, not a prototype change', async () => {
   for (const key of ['__proto__', 'constructor', 'prototype']) {
     const raw = `{"first_name":"Proto","${key}":{"is_superadmin":true}}`;
-    const r = await srv.api('PATCH', `/api/v1/users/${ids.user}`, { raw, headers: { 'content-type': 'application/json' } });
+    const r = await srv.api('PATCH', `/api/v1/users/${ids.user}`, {
+      raw,
+      headers: { 'content-type': 'application/json' },
+    });
     assertRefused(r, key, key);
   }
   const u = await srv.api('GET', `/api/v1/users/${ids.user}`);
@@ -177,8 +226,14 @@ test('user create, read and list responses hold no hash, token or password', asy
   // A token for the user exists, so any join with api_tokens would show up.
   srv.cli(['token', 'create', '--user', username]);
 
-  for (const path of [`/api/v1/users/${id}`, `/api/v1/users/${ids.user}`, '/api/v1/users', `/api/v1/users?q=${username}`,
-    '/api/v1/users?status=active', '/api/v1/users?limit=200&sort=-created']) {
+  for (const path of [
+    `/api/v1/users/${id}`,
+    `/api/v1/users/${ids.user}`,
+    '/api/v1/users',
+    `/api/v1/users?q=${username}`,
+    '/api/v1/users?status=active',
+    '/api/v1/users?limit=200&sort=-created',
+  ]) {
     const r = await rawGet(path);
     assert.equal(r.status, 200, `${path}: ${r.text}`);
     assertNoSecrets(r.text, path);
@@ -195,12 +250,17 @@ test('user create, read and list responses hold no hash, token or password', asy
 
 test('a generated password is shown once, then never again', async () => {
   const username = uniq('generated');
-  const r = await srv.api('POST', '/api/v1/users', { body: { username, email: `${username}@example.com`, generate_password: true } });
+  const r = await srv.api('POST', '/api/v1/users', {
+    body: { username, email: `${username}@example.com`, generate_password: true },
+  });
   assert.equal(r.status, 201, JSON.stringify(r.body));
   const pw = r.body.generated_password;
   assert.equal(typeof pw, 'string');
   assert.ok(pw.length >= 15);
-  assertNoSecrets(JSON.stringify({ ...r.body, generated_password: undefined }), 'create with generate_password');
+  assertNoSecrets(
+    JSON.stringify({ ...r.body, generated_password: undefined }),
+    'create with generate_password',
+  );
   const again = await rawGet(`/api/v1/users/${r.body.id}`);
   assert.ok(!again.text.includes(pw) && !again.text.includes('generated_password'));
   const audit = await listAll(srv, '/api/v1/audit');
@@ -215,15 +275,26 @@ test('audit rows hold no hash, token or password', async () => {
   for (const row of rows) {
     for (const side of [row.before, row.after]) {
       if (side && typeof side === 'object') {
-        for (const k of Object.keys(side)) assert.ok(!/hash|secret|token|password|seed/i.test(k), `audit row ${row.id} has field ${k}`);
+        for (const k of Object.keys(side))
+          assert.ok(
+            !/hash|secret|token|password|seed/i.test(k),
+            `audit row ${row.id} has field ${k}`,
+          );
       }
     }
   }
 });
 
 test('role, group, tenant and permission responses hold no secrets', async () => {
-  for (const path of ['/api/v1/roles', '/api/v1/groups', '/api/v1/tenants', '/api/v1/permissions',
-    `/api/v1/roles/${ids.role}`, `/api/v1/groups/${ids.group}`, `/api/v1/tenants/${ids.provider}`]) {
+  for (const path of [
+    '/api/v1/roles',
+    '/api/v1/groups',
+    '/api/v1/tenants',
+    '/api/v1/permissions',
+    `/api/v1/roles/${ids.role}`,
+    `/api/v1/groups/${ids.group}`,
+    `/api/v1/tenants/${ids.provider}`,
+  ]) {
     const r = await rawGet(path);
     assert.equal(r.status, 200, path);
     assertNoSecrets(r.text, path);

@@ -6,18 +6,34 @@ import assert from 'node:assert/strict';
 import { startServer, readyUser, auditRows } from './lib/server.mjs';
 
 let srv;
-before(async () => { srv = await startServer(); });
-after(async () => { await srv?.stop(); });
+before(async () => {
+  srv = await startServer();
+});
+after(async () => {
+  await srv?.stop();
+});
 
 test('a user without permissions sets its own language and timezone, and only those', async () => {
   const u = await readyUser(srv);
   const before = (await srv.api('GET', `/api/v1/users/${u.user.id}`)).body;
-  const r = await u.as('PATCH', '/api/v1/me/profile', { body: { language: 'zh', timezone: 'Asia/Shanghai' } });
+  const r = await u.as('PATCH', '/api/v1/me/profile', {
+    body: { language: 'zh', timezone: 'Asia/Shanghai' },
+  });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.equal(r.body.language, 'zh');
   assert.equal(r.body.timezone, 'Asia/Shanghai');
   const after = (await srv.api('GET', `/api/v1/users/${u.user.id}`)).body;
-  for (const k of ['email', 'status', 'role_ids', 'group_ids', 'access', 'mfa_required', 'login_enabled', 'provider_id']) assert.deepEqual(after[k], before[k], k);
+  for (const k of [
+    'email',
+    'status',
+    'role_ids',
+    'group_ids',
+    'access',
+    'mfa_required',
+    'login_enabled',
+    'provider_id',
+  ])
+    assert.deepEqual(after[k], before[k], k);
   const only = await u.as('PATCH', '/api/v1/me/profile', { body: { timezone: 'Europe/Paris' } });
   assert.equal(only.body.language, 'zh', 'an absent field stays');
   assert.equal(only.body.timezone, 'Europe/Paris');
@@ -30,14 +46,23 @@ test('a user without permissions sets its own language and timezone, and only th
 
 test('bad values name their field; other fields are refused; no bearer token, no cross-site request', async () => {
   const u = await readyUser(srv);
-  for (const [body, field] of [[{ language: 'fr' }, 'language'], [{ timezone: 'Mars/Olympus' }, 'timezone'], [{ timezone: '../../etc/passwd' }, 'timezone'], [{ email: 'x@example.com' }, 'email'], [{ role_ids: [1] }, 'role_ids']]) {
+  for (const [body, field] of [
+    [{ language: 'fr' }, 'language'],
+    [{ timezone: 'Mars/Olympus' }, 'timezone'],
+    [{ timezone: '../../etc/passwd' }, 'timezone'],
+    [{ email: 'x@example.com' }, 'email'],
+    [{ role_ids: [1] }, 'role_ids'],
+  ]) {
     const r = await u.as('PATCH', '/api/v1/me/profile', { body });
     assert.equal(r.status, 400, JSON.stringify(body));
     assert.equal(r.body.errors[0].field, field, JSON.stringify(r.body));
   }
   const bearer = await srv.api('PATCH', '/api/v1/me/profile', { body: { language: 'zh' } });
   assert.equal(bearer.status, 403, 'session-only: a bearer token may not');
-  const cross = await u.as('PATCH', '/api/v1/me/profile', { body: { language: 'zh' }, origin: 'https://evil.example' });
+  const cross = await u.as('PATCH', '/api/v1/me/profile', {
+    body: { language: 'zh' },
+    origin: 'https://evil.example',
+  });
   assert.equal(cross.status, 403);
   assert.equal((await srv.api('GET', `/api/v1/users/${u.user.id}`)).body.language, 'en');
 });

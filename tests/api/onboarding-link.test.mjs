@@ -4,19 +4,41 @@
 // reaches the audit trail or the logs (A8, L3).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, adminWith, signIn, strongPassword, auditRows, dbQuery } from './lib/server.mjs';
+import {
+  startServer,
+  adminWith,
+  signIn,
+  strongPassword,
+  auditRows,
+  dbQuery,
+} from './lib/server.mjs';
 import { uniq } from './lib/helpers.mjs';
 
 let srv;
-const USERS_ALL = ['users.read', 'users.create', 'users.update', 'users.disable', 'users.delete',
-  'users.onboard', 'users.mfa_reset', 'users.unban', 'users.force_reset'];
+const USERS_ALL = [
+  'users.read',
+  'users.create',
+  'users.update',
+  'users.disable',
+  'users.delete',
+  'users.onboard',
+  'users.mfa_reset',
+  'users.unban',
+  'users.force_reset',
+];
 
-before(async () => { srv = await startServer({ args: ['--external-url', 'https://bo.example.com/'] }); });
-after(async () => { await srv?.stop(); });
+before(async () => {
+  srv = await startServer({ args: ['--external-url', 'https://bo.example.com/'] });
+});
+after(async () => {
+  await srv?.stop();
+});
 
 async function invite() {
   const username = uniq('copy');
-  const r = await srv.api('POST', '/api/v1/users', { body: { username, email: `${username}@example.com` } });
+  const r = await srv.api('POST', '/api/v1/users', {
+    body: { username, email: `${username}@example.com` },
+  });
   assert.equal(r.status, 201, JSON.stringify(r.body));
   assert.equal(r.body.onboarding.delivery.state, 'queued', 'no --smtp-url: the e-mail waits');
   return { user: r.body, username };
@@ -37,15 +59,25 @@ test('a copied link onboards the user once; the queued e-mail link is void; the 
   assert.equal(rec.body.onboarding.delivery, null, 'a copied link has no e-mail delivery');
   assert.equal(rec.body.onboarding.expires_at, r.body.expires_at);
   assert.ok(!JSON.stringify(rec.body).includes(token));
-  assert.equal(dbQuery(srv, `SELECT COUNT(*) FROM user_links WHERE token_hash = '${token}'`).trim(), '0', 'only the hash is stored');
+  assert.equal(
+    dbQuery(srv, `SELECT COUNT(*) FROM user_links WHERE token_hash = '${token}'`).trim(),
+    '0',
+    'only the hash is stored',
+  );
 
   const state = await srv.api('GET', `/api/v1/onboarding/${token}`, { token: null });
   assert.equal(state.status, 200, JSON.stringify(state.body));
   assert.equal(state.body.state, 'pending');
   const password = strongPassword();
-  const done = await srv.api('POST', `/api/v1/onboarding/${token}`, { token: null, body: { password } });
+  const done = await srv.api('POST', `/api/v1/onboarding/${token}`, {
+    token: null,
+    body: { password },
+  });
   assert.equal(done.status, 200, JSON.stringify(done.body));
-  const again = await srv.api('POST', `/api/v1/onboarding/${token}`, { token: null, body: { password: strongPassword() } });
+  const again = await srv.api('POST', `/api/v1/onboarding/${token}`, {
+    token: null,
+    body: { password: strongPassword() },
+  });
   assert.equal(again.status, 410, 'the link works once');
   const s = await signIn(srv, username, password);
   assert.equal(s.status, 200, JSON.stringify(s.body));
@@ -65,14 +97,24 @@ test('a new copied link voids the previous one; active users get 409; partial ad
   const second = await srv.api('POST', `/api/v1/users/${user.id}/onboarding-link`);
   assert.equal(second.status, 201);
   const old = first.body.url.split('/').pop();
-  assert.equal((await srv.api('GET', `/api/v1/onboarding/${old}`, { token: null })).body.state, 'void');
+  assert.equal(
+    (await srv.api('GET', `/api/v1/onboarding/${old}`, { token: null })).body.state,
+    'void',
+  );
 
-  const partial = await adminWith(srv, USERS_ALL.filter((p) => p !== 'users.delete'));
-  const denied = await srv.api('POST', `/api/v1/users/${user.id}/onboarding-link`, { token: partial.token });
+  const partial = await adminWith(
+    srv,
+    USERS_ALL.filter((p) => p !== 'users.delete'),
+  );
+  const denied = await srv.api('POST', `/api/v1/users/${user.id}/onboarding-link`, {
+    token: partial.token,
+  });
   assert.equal(denied.status, 403, JSON.stringify(denied.body));
   assert.equal(denied.body.url, undefined);
 
-  const active = await srv.api('POST', '/api/v1/users', { body: { username: uniq('act'), email: `${uniq('a')}@example.com`, password: strongPassword() } });
+  const active = await srv.api('POST', '/api/v1/users', {
+    body: { username: uniq('act'), email: `${uniq('a')}@example.com`, password: strongPassword() },
+  });
   const conflict = await srv.api('POST', `/api/v1/users/${active.body.id}/onboarding-link`);
   assert.equal(conflict.status, 409, JSON.stringify(conflict.body));
   assert.equal((await srv.api('POST', '/api/v1/users/999999/onboarding-link')).status, 404);

@@ -6,14 +6,29 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, adminWith, signIn, strongPassword, testClock, auditRows, listAll,
+  startServer,
+  adminWith,
+  signIn,
+  strongPassword,
+  testClock,
+  auditRows,
+  listAll,
 } from './lib/server.mjs';
 import { assertProblem, uniq } from './lib/helpers.mjs';
 import { startSmtp, parts, linkToken } from './lib/smtp.mjs';
 
 let srv, smtp, clock;
-const USERS_ALL = ['users.read', 'users.create', 'users.update', 'users.disable', 'users.delete',
-  'users.onboard', 'users.mfa_reset', 'users.unban', 'users.force_reset'];
+const USERS_ALL = [
+  'users.read',
+  'users.create',
+  'users.update',
+  'users.disable',
+  'users.delete',
+  'users.onboard',
+  'users.mfa_reset',
+  'users.unban',
+  'users.force_reset',
+];
 const seenTokens = [];
 
 before(async () => {
@@ -40,7 +55,9 @@ async function invite(over = {}) {
 
 // Waits for the n-th message (1-based) to addr and returns it with its token.
 async function mailTo(addr, n = 1) {
-  await smtp.waitFor(() => smtp.messages().filter(smtp.to(addr)).length >= n, { what: `message ${n} to ${addr}` });
+  await smtp.waitFor(() => smtp.messages().filter(smtp.to(addr)).length >= n, {
+    what: `message ${n} to ${addr}`,
+  });
   const m = smtp.messages().filter(smtp.to(addr))[n - 1];
   const token = linkToken(m);
   seenTokens.push(token);
@@ -59,13 +76,17 @@ async function onboardingUntil(id, pred, what) {
   assert.fail(`${what}: onboarding is ${JSON.stringify(r.body.onboarding)}`);
 }
 
-const complete = (token, password) => srv.api('POST', `/api/v1/onboarding/${token}`, { token: null, body: { password } });
+const complete = (token, password) =>
+  srv.api('POST', `/api/v1/onboarding/${token}`, { token: null, body: { password } });
 const status = (token) => srv.api('GET', `/api/v1/onboarding/${token}`, { token: null });
 
 test('an invited user gets the e-mail, follows its link, chooses a password and signs in', async () => {
   const { user, username, email } = await invite({ first_name: 'Ada', last_name: 'Lovelace' });
   assert.equal(user.onboarding.state, 'pending');
-  assert.ok(['queued', 'sent'].includes(user.onboarding.delivery.state), JSON.stringify(user.onboarding));
+  assert.ok(
+    ['queued', 'sent'].includes(user.onboarding.delivery.state),
+    JSON.stringify(user.onboarding),
+  );
 
   const { m, token } = await mailTo(email);
   // envelope and headers
@@ -74,13 +95,22 @@ test('an invited user gets the e-mail, follows its link, chooses a password and 
   for (const h of ['Date', 'Message-ID', 'From', 'To', 'Subject', 'MIME-Version', 'Content-Type']) {
     assert.equal(m.headers[h]?.length, 1, `exactly one ${h} header: ${JSON.stringify(m.headers)}`);
   }
-  assert.match(m.headers.Date[0], /^[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d \+0000$/);
+  assert.match(
+    m.headers.Date[0],
+    /^[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d \+0000$/,
+  );
   assert.match(m.headers['Message-ID'][0], /^<[0-9a-f]{32}@localhost\.localdomain>$/);
   assert.equal(m.headers.To[0], `Ada Lovelace <${email}>`);
   assert.equal(m.content_type, 'multipart/alternative');
   assert.match(m.subject, /choose a password/);
   // the two alternatives, UTF-8
-  assert.deepEqual(m.parts.map((p) => [p.content_type, p.charset]), [['text/plain', 'utf-8'], ['text/html', 'utf-8']]);
+  assert.deepEqual(
+    m.parts.map((p) => [p.content_type, p.charset]),
+    [
+      ['text/plain', 'utf-8'],
+      ['text/html', 'utf-8'],
+    ],
+  );
   const { text, html } = parts(m);
   assert.match(text, /Hello Ada Lovelace,/);
   assert.ok(text.includes(`Username: ${username}`));
@@ -108,13 +138,20 @@ test('an invited user gets the e-mail, follows its link, chooses a password and 
   assertProblem(weak, 400, 'password', 'a password holding the username');
   const short = await complete(token, 'short');
   assertProblem(short, 400, 'password', 'a short password');
-  assert.equal((await status(token)).body.state, 'pending', 'a refused password does not use the link');
+  assert.equal(
+    (await status(token)).body.state,
+    'pending',
+    'a refused password does not use the link',
+  );
 
   const password = strongPassword();
   const done = await complete(token, password);
   assert.equal(done.status, 200, JSON.stringify(done.body));
   assert.equal(done.headers.get('referrer-policy'), 'no-referrer');
-  assert.deepEqual([done.body.state, done.body.username, done.body.next], ['completed', username, 'sign_in']);
+  assert.deepEqual(
+    [done.body.state, done.body.username, done.body.next],
+    ['completed', username, 'sign_in'],
+  );
   assert.equal(done.headers.get('set-cookie'), null, 'completing onboarding signs nobody in');
 
   const after = await srv.api('GET', `/api/v1/users/${user.id}`);
@@ -162,16 +199,27 @@ test('unknown, malformed and other-purpose tokens: 404; nothing but a real link 
     assert.match(r.body.detail, /not valid/);
   }
   for (const shape of ['gh_ab.cd', 'a%2Fb', `gh_${'c'.repeat(80)}`]) {
-    const r = await srv.api('POST', `/api/v1/onboarding/${shape}`, { token: null, body: { password: strongPassword() } });
+    const r = await srv.api('POST', `/api/v1/onboarding/${shape}`, {
+      token: null,
+      body: { password: strongPassword() },
+    });
     assert.equal(r.status, 404, shape);
   }
   // an onboarding token is not a password-reset token
   const { email } = await invite();
   const { token } = await mailTo(email);
-  assertProblem(await srv.api('GET', `/api/v1/password-reset/${token}`, { token: null }), 404, null, 'as a reset token');
+  assertProblem(
+    await srv.api('GET', `/api/v1/password-reset/${token}`, { token: null }),
+    404,
+    null,
+    'as a reset token',
+  );
   assert.equal((await status(token)).body.state, 'pending');
   // strict JSON: no other field
-  const extra = await srv.api('POST', `/api/v1/onboarding/${token}`, { token: null, body: { password: strongPassword(), status: 'active' } });
+  const extra = await srv.api('POST', `/api/v1/onboarding/${token}`, {
+    token: null,
+    body: { password: strongPassword(), status: 'active' },
+  });
   assert.equal(extra.status, 400);
 });
 
@@ -196,9 +244,15 @@ test('a disabled or login-disabled invited user cannot complete onboarding (A5)'
 test('of parallel completions with one link exactly one wins (single use under concurrency)', async () => {
   const { user, email } = await invite();
   const { token } = await mailTo(email);
-  const results = await Promise.all(Array.from({ length: 6 }, () => complete(token, strongPassword())));
+  const results = await Promise.all(
+    Array.from({ length: 6 }, () => complete(token, strongPassword())),
+  );
   const codes = results.map((r) => r.status).sort();
-  assert.deepEqual(codes, [200, 410, 410, 410, 410, 410], JSON.stringify(results.map((r) => r.body)));
+  assert.deepEqual(
+    codes,
+    [200, 410, 410, 410, 410, 410],
+    JSON.stringify(results.map((r) => r.body)),
+  );
   assert.equal((await auditRows(srv, 'onboarding.completed', user.id)).length, 1);
 });
 
@@ -236,32 +290,62 @@ test('re-sending is limited per user: 429 with Retry-After beyond 5 an hour', as
   assert.ok(wait > 0 && wait <= 3600, `Retry-After ${r.headers.get('retry-after')}`);
   // another user is not affected
   const other = await invite();
-  assert.equal((await srv.api('POST', `/api/v1/users/${other.user.id}/resend-onboarding`)).status, 200);
+  assert.equal(
+    (await srv.api('POST', `/api/v1/users/${other.user.id}/resend-onboarding`)).status,
+    200,
+  );
 });
 
 test('re-sending needs every users.* permission, checked in core (403), not just users.onboard', async () => {
   const { user } = await invite();
-  const partial = await adminWith(srv, USERS_ALL.filter((p) => p !== 'users.delete'));
-  const r = await srv.api('POST', `/api/v1/users/${user.id}/resend-onboarding`, { token: partial.token });
+  const partial = await adminWith(
+    srv,
+    USERS_ALL.filter((p) => p !== 'users.delete'),
+  );
+  const r = await srv.api('POST', `/api/v1/users/${user.id}/resend-onboarding`, {
+    token: partial.token,
+  });
   assertProblem(r, 403, null, 'an admin without users.delete');
   assert.match(r.body.detail, /every users\.\* permission/);
   const denied = await auditRows(srv, 'POST /api/v1/users/{id}/resend-onboarding');
   assert.ok(denied.some((x) => x.actor_id === partial.user.id && x.outcome === 'denied'));
-  const noOnboard = await adminWith(srv, USERS_ALL.filter((p) => p !== 'users.onboard'));
-  assertProblem(await srv.api('POST', `/api/v1/users/${user.id}/resend-onboarding`, { token: noOnboard.token }), 403, null, 'without users.onboard');
+  const noOnboard = await adminWith(
+    srv,
+    USERS_ALL.filter((p) => p !== 'users.onboard'),
+  );
+  assertProblem(
+    await srv.api('POST', `/api/v1/users/${user.id}/resend-onboarding`, { token: noOnboard.token }),
+    403,
+    null,
+    'without users.onboard',
+  );
   const full = await adminWith(srv, USERS_ALL);
-  const ok = await srv.api('POST', `/api/v1/users/${user.id}/resend-onboarding`, { token: full.token });
+  const ok = await srv.api('POST', `/api/v1/users/${user.id}/resend-onboarding`, {
+    token: full.token,
+  });
   assert.equal(ok.status, 200, JSON.stringify(ok.body));
-  assertProblem(await srv.api('POST', '/api/v1/users/999999/resend-onboarding', { token: full.token }), 404, null, 'no such user');
+  assertProblem(
+    await srv.api('POST', '/api/v1/users/999999/resend-onboarding', { token: full.token }),
+    404,
+    null,
+    'no such user',
+  );
 });
 
 test('zh users get the Chinese template, with an RFC 2047 subject', async () => {
   const { email, username } = await invite({ language: 'zh', first_name: '伟', last_name: '张' });
   const { m, token } = await mailTo(email);
-  assert.match(m.headers.Subject[0], /^=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?=(\s+=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?=)*$/, m.headers.Subject[0]);
+  assert.match(
+    m.headers.Subject[0],
+    /^=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?=(\s+=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?=)*$/,
+    m.headers.Subject[0],
+  );
   assert.equal(m.subject, '您的 Gatehouse 账户：请设置密码');
   assert.match(m.headers.To[0], /^=\?UTF-8\?B\?.+\?= <.+>$/);
-  assert.ok(!/[^\x00-\x7f]/.test(m.raw), 'the raw message is 7-bit: every non-ASCII byte is encoded');
+  assert.ok(
+    !/[^\x00-\x7f]/.test(m.raw),
+    'the raw message is 7-bit: every non-ASCII byte is encoded',
+  );
   const { text, html } = parts(m);
   assert.match(text, /伟 张，您好/);
   assert.match(text, /24 小时后失效/);
@@ -304,7 +388,9 @@ test('CR/LF and header injection in e-mail addresses and names are refused with 
   ];
   for (const [field, over] of cases) {
     const username = uniq('inj');
-    const r = await srv.api('POST', '/api/v1/users', { body: { username, email: `${username}@example.com`, ...over } });
+    const r = await srv.api('POST', '/api/v1/users', {
+      body: { username, email: `${username}@example.com`, ...over },
+    });
     assertProblem(r, 400, field, `create with ${JSON.stringify(over)}`);
   }
   const { user } = await invite();
@@ -316,7 +402,11 @@ test('CR/LF and header injection in e-mail addresses and names are refused with 
     const r = await srv.api('POST', '/api/v1/password-reset', { token: null, body: { email } });
     assertProblem(r, 400, 'email', `reset request for ${JSON.stringify(email)}`);
   }
-  assert.ok(!smtp.messages().some((m) => m.rcpt_tos.includes('evil@example.com') || /hijacked|Bcc:/i.test(m.raw)));
+  assert.ok(
+    !smtp
+      .messages()
+      .some((m) => m.rcpt_tos.includes('evil@example.com') || /hijacked|Bcc:/i.test(m.raw)),
+  );
 });
 
 test('no token in any audit row, log line or user record (L3)', async () => {

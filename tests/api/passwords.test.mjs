@@ -16,24 +16,37 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, signIn, withCookie, createUser, readyUser, strongPassword, cliResult, auditRows,
-  listAll, testClock, median, ROOT_PASSWORD,
+  startServer,
+  signIn,
+  withCookie,
+  createUser,
+  readyUser,
+  strongPassword,
+  cliResult,
+  auditRows,
+  listAll,
+  testClock,
+  median,
+  ROOT_PASSWORD,
   dbQuery,
 } from './lib/server.mjs';
 
 const INITIAL = 'a long enough password for tests'; // createUser's and readyUser's first password
 
-let srv;            // the main server
-let srv20;          // --password-min-length 20
-let srv8;           // --password-min-length 5, raised to 8
-let clockSrv;       // with a test clock, for the year without expiry
+let srv; // the main server
+let srv20; // --password-min-length 20
+let srv8; // --password-min-length 5, raised to 8
+let clockSrv; // with a test clock, for the year without expiry
 let clock;
 const servers = [];
 const used = new Set([INITIAL, ROOT_PASSWORD]); // every password sent (L3 canary)
-const responses = [];                           // every response body and CLI output
+const responses = []; // every response body and CLI output
 
 // Remembers a password for the canary and returns it.
-const P = (pw) => { used.add(pw); return pw; };
+const P = (pw) => {
+  used.add(pw);
+  return pw;
+};
 
 // Every request of every server goes through api(); keep what comes back.
 function recordResponses(s) {
@@ -49,7 +62,9 @@ function recordResponses(s) {
 // This file fails many sign-ins on purpose, all from 127.0.0.1: lift the per-address throttle
 // (tests/api/lockout.test.mjs tests it).
 async function start({ args = [], env, clock } = {}) {
-  const s = recordResponses(await startServer({ args: ['--signin-rate-per-minute', '10000', ...args], env, clock }));
+  const s = recordResponses(
+    await startServer({ args: ['--signin-rate-per-minute', '10000', ...args], env, clock }),
+  );
   servers.push(s);
   return s;
 }
@@ -76,9 +91,11 @@ let seed = 0x2545f491;
 function letters(n) {
   let s = '';
   while (s.length < n) {
-    seed ^= seed << 13; seed >>>= 0;
+    seed ^= seed << 13;
+    seed >>>= 0;
     seed ^= seed >>> 17;
-    seed ^= seed << 5; seed >>>= 0;
+    seed ^= seed << 5;
+    seed >>>= 0;
     s += ALPHABET[seed % ALPHABET.length];
   }
   return s;
@@ -86,7 +103,8 @@ function letters(n) {
 // A fresh password of n code points the policy accepts (random, no sequences, no user facts).
 const pw = (n) => P(letters(n));
 const codePoints = (s) => [...s].length;
-const swapCase = (s) => [...s].map((c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase())).join('');
+const swapCase = (s) =>
+  [...s].map((c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase())).join('');
 
 const CJK15 = P('春眠不觉晓处处闻啼鸟夜来风雨声');
 const EMOJI15 = P('🐢🦊🐙🌵🍄🚲🎈🧭🪁🦉🐝🌻🍋🚀🎲');
@@ -102,13 +120,33 @@ const uname = () => `pw${process.pid % 1000}x${++names}`;
 const paths = {
   'API create': async (s, password) => {
     const username = uname();
-    const r = await s.api('POST', '/api/v1/users', { body: { username, email: `${username}@example.com`, password } });
-    return { accepted: r.status === 201, status: r.status, problem: r.body, username, next: 'change_password' };
+    const r = await s.api('POST', '/api/v1/users', {
+      body: { username, email: `${username}@example.com`, password },
+    });
+    return {
+      accepted: r.status === 201,
+      status: r.status,
+      problem: r.body,
+      username,
+      next: 'change_password',
+    };
   },
   'CLI admin create': async (s, password, extraArgs = []) => {
     const username = uname();
-    const r = cliResult(s.db, ['admin', 'create', '--username', username, '--email', `${username}@example.com`,
-      '--password-stdin', ...extraArgs], password + '\n');
+    const r = cliResult(
+      s.db,
+      [
+        'admin',
+        'create',
+        '--username',
+        username,
+        '--email',
+        `${username}@example.com`,
+        '--password-stdin',
+        ...extraArgs,
+      ],
+      password + '\n',
+    );
     responses.push(r.stdout, r.stderr);
     return { accepted: r.code === 0, status: r.code, problem: r.stderr, username, next: 'done' };
   },
@@ -116,15 +154,31 @@ const paths = {
     const { username } = await createUser(s);
     const first = await signIn(s, username, INITIAL);
     assert.equal(first.body.next, 'change_password', JSON.stringify(first.body));
-    const r = await withCookie(s, first.cookie)('POST', '/api/v1/session/password', { body: { password } });
+    const r = await withCookie(s, first.cookie)('POST', '/api/v1/session/password', {
+      body: { password },
+    });
     if (r.status === 200) assert.equal(r.body.next, 'done');
-    return { accepted: r.status === 200, status: r.status, problem: r.body, username, next: 'done' };
+    return {
+      accepted: r.status === 200,
+      status: r.status,
+      problem: r.body,
+      username,
+      next: 'done',
+    };
   },
   'own change': async (s, password) => {
     const u = await readyUser(s);
     P(u.password);
-    const r = await u.as('POST', '/api/v1/me/password', { body: { current_password: u.password, password } });
-    return { accepted: r.status === 204, status: r.status, problem: r.body, username: u.username, next: 'done' };
+    const r = await u.as('POST', '/api/v1/me/password', {
+      body: { current_password: u.password, password },
+    });
+    return {
+      accepted: r.status === 204,
+      status: r.status,
+      problem: r.body,
+      username: u.username,
+      next: 'done',
+    };
   },
 };
 
@@ -138,9 +192,11 @@ function reasonOf(r) {
 
 function assertRefused(r, why, what) {
   assert.ok(!r.accepted, `${what}: accepted (${r.status})`);
-  if (typeof r.problem !== 'string') assert.equal(r.status, 400, `${what}: ${JSON.stringify(r.problem)}`);
+  if (typeof r.problem !== 'string')
+    assert.equal(r.status, 400, `${what}: ${JSON.stringify(r.problem)}`);
   const reason = reasonOf(r);
-  if (typeof r.problem !== 'string') assert.match(reason, /^[A-Z][^]*\.$/, `${what}: not a sentence: ${reason}`);
+  if (typeof r.problem !== 'string')
+    assert.match(reason, /^[A-Z][^]*\.$/, `${what}: not a sentence: ${reason}`);
   assert.match(reason, why, `${what}: ${reason}`);
 }
 
@@ -173,7 +229,10 @@ for (const [name, set] of Object.entries(paths)) {
     for (const [password, ok, why] of table) {
       const what = `${name}, ${codePoints(password)} code points (${Buffer.byteLength(password)} bytes)`;
       const r = await set(srv, password);
-      if (!ok) { assertRefused(r, why, what); continue; }
+      if (!ok) {
+        assertRefused(r, why, what);
+        continue;
+      }
       assert.ok(r.accepted, `${what}: ${r.status} ${JSON.stringify(r.problem)}`);
       await assertSignsIn(srv, r.username, password, r.next, what);
     }
@@ -196,7 +255,12 @@ for (const [name, set] of Object.entries(paths)) {
     const a = await set(srv, spaced);
     assert.ok(a.accepted, JSON.stringify(a.problem));
     for (const variant of [core, ` ${core}`, `${core} `]) {
-      await assertNoSignIn(srv, a.username, P(variant), `${name}: ${JSON.stringify(variant)} for ${JSON.stringify(spaced)}`);
+      await assertNoSignIn(
+        srv,
+        a.username,
+        P(variant),
+        `${name}: ${JSON.stringify(variant)} for ${JSON.stringify(spaced)}`,
+      );
     }
     await assertSignsIn(srv, a.username, spaced, a.next, `${name}: with its spaces`);
 
@@ -215,22 +279,34 @@ for (const [name, set] of Object.entries(paths)) {
     const c = await set(srv, long);
     assert.ok(c.accepted, JSON.stringify(c.problem));
     await assertNoSignIn(srv, c.username, sameStart, `${name}: the same first 72 bytes`);
-    await assertNoSignIn(srv, c.username, P(long.slice(0, 72)), `${name}: the first 72 bytes alone`);
+    await assertNoSignIn(
+      srv,
+      c.username,
+      P(long.slice(0, 72)),
+      `${name}: the first 72 bytes alone`,
+    );
     await assertSignsIn(srv, c.username, long, c.next, `${name}: all 200 characters`);
   });
 }
 
 test('A1 generate_password: the generated password is returned once, signs in and must be changed', async () => {
   const username = uname();
-  const r = await srv.api('POST', '/api/v1/users', { body: { username, email: `${username}@example.com`, generate_password: true } });
+  const r = await srv.api('POST', '/api/v1/users', {
+    body: { username, email: `${username}@example.com`, generate_password: true },
+  });
   assert.equal(r.status, 201, JSON.stringify(r.body));
   const generated = P(r.body.generated_password);
   assert.match(generated, /^[A-Za-z0-9]{20}$/);
   const again = await srv.api('GET', `/api/v1/users/${r.body.id}`);
-  assert.ok(!JSON.stringify(again.body).includes(generated), 'the generated password is shown again');
+  assert.ok(
+    !JSON.stringify(again.body).includes(generated),
+    'the generated password is shown again',
+  );
   const s = await assertSignsIn(srv, username, generated, 'change_password', 'generated');
   const next = pw(24);
-  const done = await withCookie(srv, s.cookie)('POST', '/api/v1/session/password', { body: { password: next } });
+  const done = await withCookie(srv, s.cookie)('POST', '/api/v1/session/password', {
+    body: { password: next },
+  });
   assert.equal(done.status, 200, JSON.stringify(done.body));
   await assertNoSignIn(srv, username, generated, 'the generated password after the change');
   await assertSignsIn(srv, username, next, 'done', 'the new password');
@@ -259,10 +335,18 @@ test('A1 sign-in: a 100 KB password (and one over 1024 bytes) is refused before 
     overField.push(over.ms);
   }
   const n = median(normal);
-  assert.ok(median(huge) < n / 3, `100 KB: median ${median(huge).toFixed(1)} ms against ${n.toFixed(1)} ms for a normal sign-in`);
-  assert.ok(median(overField) < n / 3, `2000 bytes: median ${median(overField).toFixed(1)} ms against ${n.toFixed(1)} ms`);
+  assert.ok(
+    median(huge) < n / 3,
+    `100 KB: median ${median(huge).toFixed(1)} ms against ${n.toFixed(1)} ms for a normal sign-in`,
+  );
+  assert.ok(
+    median(overField) < n / 3,
+    `2000 bytes: median ${median(overField).toFixed(1)} ms against ${n.toFixed(1)} ms`,
+  );
   // none of them counted as a failure of root (no Argon2id check, no lock-out)
-  const root = (await srv.api('GET', '/api/v1/users?q=root')).body.items.find((x) => x.username === 'root');
+  const root = (await srv.api('GET', '/api/v1/users?q=root')).body.items.find(
+    (x) => x.username === 'root',
+  );
   assert.deepEqual(await auditRows(srv, 'login.failure', root.id), []);
 });
 
@@ -277,7 +361,10 @@ test('A1 --password-min-length 20 raises the minimum on the API paths; 5 is rais
     for (const [s, password, ok, why] of cases) {
       const what = `${name} with minimum ${s === srv20 ? 20 : '5 (8)'}: ${codePoints(password)} code points`;
       const r = await paths[name](s, password);
-      if (!ok) { assertRefused(r, why, what); continue; }
+      if (!ok) {
+        assertRefused(r, why, what);
+        continue;
+      }
       assert.ok(r.accepted, `${what}: ${r.status} ${JSON.stringify(r.problem)}`);
       await assertSignsIn(s, r.username, password, r.next, what);
     }
@@ -286,25 +373,48 @@ test('A1 --password-min-length 20 raises the minimum on the API paths; 5 is rais
 
 test('A1 gatehouse admin create --password-min-length 20 raises the minimum; 5 is raised to 8', async () => {
   const cli = paths['CLI admin create'];
-  assertRefused(await cli(srv20, pw(19), ['--password-min-length', '20']), /at least 20 characters/, 'CLI, 19 of 20');
+  assertRefused(
+    await cli(srv20, pw(19), ['--password-min-length', '20']),
+    /at least 20 characters/,
+    'CLI, 19 of 20',
+  );
   assert.ok((await cli(srv20, pw(20), ['--password-min-length', '20'])).accepted, 'CLI, 20 of 20');
-  assertRefused(await cli(srv8, P('Zk4#Rw9'), ['--password-min-length', '5']), /at least 8 characters/, 'CLI, 7 of 8');
-  assert.ok((await cli(srv8, P('Vr8mUk2T'), ['--password-min-length', '5'])).accepted, 'CLI, 8 of 8');
+  assertRefused(
+    await cli(srv8, P('Zk4#Rw9'), ['--password-min-length', '5']),
+    /at least 8 characters/,
+    'CLI, 7 of 8',
+  );
+  assert.ok(
+    (await cli(srv8, P('Vr8mUk2T'), ['--password-min-length', '5'])).accepted,
+    'CLI, 8 of 8',
+  );
 });
 
 // ---- A2 ----
 
 test('A2: weak passwords are refused with a sentence naming the problem, on every path', async () => {
-  const tag = letters(4).toLowerCase().replace(/[^a-z]/g, 'q');
-  const provider = await srv.api('POST', '/api/v1/tenants', { body: { kind: 'service_provider', name: 'Zumbrota' } });
+  const tag = letters(4)
+    .toLowerCase()
+    .replace(/[^a-z]/g, 'q');
+  const provider = await srv.api('POST', '/api/v1/tenants', {
+    body: { kind: 'service_provider', name: 'Zumbrota' },
+  });
   assert.equal(provider.status, 201, JSON.stringify(provider.body));
-  const other = await srv.api('POST', '/api/v1/tenants', { body: { kind: 'service_provider', name: 'Keswick' } });
+  const other = await srv.api('POST', '/api/v1/tenants', {
+    body: { kind: 'service_provider', name: 'Keswick' },
+  });
   assert.equal(other.status, 201, JSON.stringify(other.body));
 
   // One user's facts; each path makes its own user with them.
   const facts = () => {
     const username = `wren${tag}${++names}`;
-    return { username, first_name: 'Ottoline', last_name: 'Brackwater', email: `ottie.b${tag}${names}@example.com`, provider_id: provider.body.id };
+    return {
+      username,
+      first_name: 'Ottoline',
+      last_name: 'Brackwater',
+      email: `ottie.b${tag}${names}@example.com`,
+      provider_id: provider.body.id,
+    };
   };
   const weak = (f) => [
     [P('responsibilities!'), /dictionary word/],
@@ -326,7 +436,12 @@ test('A2: weak passwords are refused with a sentence naming the problem, on ever
     const f = facts();
     const [password, why] = weak(f)[i];
     const r = await srv.api('POST', '/api/v1/users', { body: { ...f, password } });
-    check(password, why, { accepted: r.status === 201, status: r.status, problem: r.body }, `API create: ${password}`);
+    check(
+      password,
+      why,
+      { accepted: r.status === 201, status: r.status, problem: r.body },
+      `API create: ${password}`,
+    );
   }
 
   // the forced change and the own change: the facts are the stored user's
@@ -337,20 +452,44 @@ test('A2: weak passwords are refused with a sentence naming the problem, on ever
   const f2 = facts();
   const own = await readyUser(srv, f2);
   P(own.password);
-  for (const [as, f, what] of [[withCookie(srv, first.cookie), f1, 'forced change'], [own.as, f2, 'own change']]) {
+  for (const [as, f, what] of [
+    [withCookie(srv, first.cookie), f1, 'forced change'],
+    [own.as, f2, 'own change'],
+  ]) {
     for (const [password, why] of weak(f)) {
-      const r = what === 'forced change'
-        ? await as('POST', '/api/v1/session/password', { body: { password } })
-        : await as('POST', '/api/v1/me/password', { body: { current_password: own.password, password } });
-      check(password, why, { accepted: r.status < 300, status: r.status, problem: r.body }, `${what}: ${password}`);
+      const r =
+        what === 'forced change'
+          ? await as('POST', '/api/v1/session/password', { body: { password } })
+          : await as('POST', '/api/v1/me/password', {
+              body: { current_password: own.password, password },
+            });
+      check(
+        password,
+        why,
+        { accepted: r.status < 300, status: r.status, problem: r.body },
+        `${what}: ${password}`,
+      );
     }
   }
   // still in its stage, and nothing changed
-  assert.equal((await withCookie(srv, first.cookie)('GET', '/api/v1/session')).body.next, 'change_password');
-  await assertSignsIn(srv, own.username, own.password, 'done', 'own change: the password is unchanged');
+  assert.equal(
+    (await withCookie(srv, first.cookie)('GET', '/api/v1/session')).body.next,
+    'change_password',
+  );
+  await assertSignsIn(
+    srv,
+    own.username,
+    own.password,
+    'done',
+    'own change: the password is unchanged',
+  );
 
   // the provider's name is the reason: the same password is fine for a user of another provider
-  const elsewhere = await createUser(srv, { ...facts(), provider_id: other.body.id, password: 'Qx7-zumbrota-fentrax' });
+  const elsewhere = await createUser(srv, {
+    ...facts(),
+    provider_id: other.body.id,
+    password: 'Qx7-zumbrota-fentrax',
+  });
   assert.equal(elsewhere.user.provider_id, other.body.id);
   const platform = await createUser(srv, { username: uname(), password: 'Qx7-zumbrota-fentrax' });
   assert.equal(platform.user.provider_id, null);
@@ -362,7 +501,19 @@ test('A2: weak passwords are refused with a sentence naming the problem, on ever
     [P(`Qx7-${cliUser}-fentrax`), /your username/],
     [P('Qx7-GATEHOUSE-fentrax'), /name of this service/],
   ]) {
-    const r = cliResult(srv.db, ['admin', 'create', '--username', cliUser, '--email', `${cliUser}.x@example.com`, '--password-stdin'], password + '\n');
+    const r = cliResult(
+      srv.db,
+      [
+        'admin',
+        'create',
+        '--username',
+        cliUser,
+        '--email',
+        `${cliUser}.x@example.com`,
+        '--password-stdin',
+      ],
+      password + '\n',
+    );
     responses.push(r.stdout, r.stderr);
     assert.equal(r.code, 1, `CLI: ${password} accepted`);
     assert.match(r.stderr, /^gatehouse: password: The password .*\.\n$/);
@@ -381,7 +532,9 @@ test('A3: the own change needs the current password; a wrong one is refused and 
   assert.equal(missing.body.errors[0].field, 'current_password');
 
   const before = (await auditRows(srv, 'login.failure', u.user.id)).length;
-  const wrong = await u.as('POST', '/api/v1/me/password', { body: { current_password: P(`${u.password}x`), password: next } });
+  const wrong = await u.as('POST', '/api/v1/me/password', {
+    body: { current_password: P(`${u.password}x`), password: next },
+  });
   assert.equal(wrong.status, 400, JSON.stringify(wrong.body));
   assert.equal(wrong.body.errors[0].field, 'current_password');
   const rows = await auditRows(srv, 'login.failure', u.user.id);
@@ -392,12 +545,21 @@ test('A3: the own change needs the current password; a wrong one is refused and 
   // failures 3 to 5: wrong current passwords count like wrong sign-ins, and five in a row ban
   // the account; its session and its password stop working
   for (let i = 0; i < 3; i++) {
-    const r = await u.as('POST', '/api/v1/me/password', { body: { current_password: P(`wrong current ${i} ${u.password}`), password: next } });
+    const r = await u.as('POST', '/api/v1/me/password', {
+      body: { current_password: P(`wrong current ${i} ${u.password}`), password: next },
+    });
     assert.equal(r.status, 400, JSON.stringify(r.body));
   }
   const banned = await srv.api('GET', `/api/v1/users/${u.user.id}`);
-  assert.ok(banned.body.banned_until && Date.parse(banned.body.banned_until) > Date.now(), JSON.stringify(banned.body));
-  assert.equal((await u.as('GET', '/api/v1/session')).status, 401, 'the banned user\'s session still works');
+  assert.ok(
+    banned.body.banned_until && Date.parse(banned.body.banned_until) > Date.now(),
+    JSON.stringify(banned.body),
+  );
+  assert.equal(
+    (await u.as('GET', '/api/v1/session')).status,
+    401,
+    "the banned user's session still works",
+  );
   await assertNoSignIn(srv, u.username, u.password, 'banned');
   assert.equal((await auditRows(srv, 'user.ban', u.user.id)).length, 1);
   await assertNoSignIn(srv, u.username, next, 'banned, the refused new password');
@@ -408,14 +570,22 @@ test('A3: with the right current password the change works, the old password and
   P(u.password);
   const other = await assertSignsIn(srv, u.username, u.password, 'done', 'a second session');
   const next = pw(24);
-  const same = await u.as('POST', '/api/v1/me/password', { body: { current_password: u.password, password: u.password } });
+  const same = await u.as('POST', '/api/v1/me/password', {
+    body: { current_password: u.password, password: u.password },
+  });
   assert.equal(same.status, 400, JSON.stringify(same.body));
   assert.equal(same.body.errors[0].field, 'password');
   assert.match(same.body.errors[0].message, /^The new password must be different/);
 
-  const r = await u.as('POST', '/api/v1/me/password', { body: { current_password: u.password, password: next } });
+  const r = await u.as('POST', '/api/v1/me/password', {
+    body: { current_password: u.password, password: next },
+  });
   assert.equal(r.status, 204, JSON.stringify(r.body));
-  assert.equal((await withCookie(srv, other.cookie)('GET', '/api/v1/session')).status, 401, 'the other session lives on');
+  assert.equal(
+    (await withCookie(srv, other.cookie)('GET', '/api/v1/session')).status,
+    401,
+    'the other session lives on',
+  );
   const me = await u.as('GET', '/api/v1/session');
   assert.equal(me.status, 200, 'the session that changed the password ended');
   assert.equal(me.body.next, 'done');
@@ -433,7 +603,11 @@ test('A3: no scheduled expiry: a year later the password still signs in straight
   await assertSignsIn(clockSrv, u.username, u.password, 'done', 'a year later');
   clock.advance(3 * 366 * 86400);
   const s = await assertSignsIn(clockSrv, u.username, u.password, 'done', 'four years later');
-  assert.equal((await withCookie(clockSrv, s.cookie)('GET', '/api/v1/me/sessions')).status, 200, 'a done session, not a stage');
+  assert.equal(
+    (await withCookie(clockSrv, s.cookie)('GET', '/api/v1/me/sessions')).status,
+    200,
+    'a done session, not a stage',
+  );
   await assertSignsIn(clockSrv, 'root', ROOT_PASSWORD, 'done', 'root, four years later');
 });
 
@@ -441,9 +615,12 @@ test('A5: neither the forced change nor the own change works for a banned or log
   // banned (five wrong sign-ins by someone else) while in the stage change_password
   const { user, username } = await createUser(srv);
   const s = await assertSignsIn(srv, username, INITIAL, 'change_password', 'first');
-  for (let i = 0; i < 5; i++) await assertNoSignIn(srv, username, P(`not the password ${i} of ${username}`), `guess ${i}`);
+  for (let i = 0; i < 5; i++)
+    await assertNoSignIn(srv, username, P(`not the password ${i} of ${username}`), `guess ${i}`);
   const next = pw(20);
-  const forced = await withCookie(srv, s.cookie)('POST', '/api/v1/session/password', { body: { password: next } });
+  const forced = await withCookie(srv, s.cookie)('POST', '/api/v1/session/password', {
+    body: { password: next },
+  });
   assert.equal(forced.status, 401, `banned, forced change: ${JSON.stringify(forced.body)}`);
   assert.equal((await srv.api('POST', `/api/v1/users/${user.id}/unban`)).status, 200);
   await assertNoSignIn(srv, username, next, 'the refused forced change');
@@ -451,11 +628,19 @@ test('A5: neither the forced change nor the own change works for a banned or log
   // login disabled by an admin while signed in
   const u = await readyUser(srv);
   P(u.password);
-  const patch = await srv.api('PATCH', `/api/v1/users/${u.user.id}`, { body: { login_enabled: false } });
+  const patch = await srv.api('PATCH', `/api/v1/users/${u.user.id}`, {
+    body: { login_enabled: false },
+  });
   assert.equal(patch.status, 200, JSON.stringify(patch.body));
-  const own = await u.as('POST', '/api/v1/me/password', { body: { current_password: u.password, password: next } });
+  const own = await u.as('POST', '/api/v1/me/password', {
+    body: { current_password: u.password, password: next },
+  });
   assert.equal(own.status, 401, `login disabled, own change: ${JSON.stringify(own.body)}`);
-  assert.equal((await srv.api('PATCH', `/api/v1/users/${u.user.id}`, { body: { login_enabled: true } })).status, 200);
+  assert.equal(
+    (await srv.api('PATCH', `/api/v1/users/${u.user.id}`, { body: { login_enabled: true } }))
+      .status,
+    200,
+  );
   await assertSignsIn(srv, u.username, u.password, 'done', 'the password is unchanged');
 });
 
@@ -468,7 +653,11 @@ test('force-password-reset ends the sessions; the next sign-in may only change t
   const reset = await srv.api('POST', `/api/v1/users/${u.user.id}/force-password-reset`);
   assert.equal(reset.status, 200, JSON.stringify(reset.body));
   for (const cookie of [u.cookie, second.cookie]) {
-    assert.equal((await withCookie(srv, cookie)('GET', '/api/v1/session')).status, 401, 'a session survived the reset (S4)');
+    assert.equal(
+      (await withCookie(srv, cookie)('GET', '/api/v1/session')).status,
+      401,
+      'a session survived the reset (S4)',
+    );
   }
   const s = await assertSignsIn(srv, u.username, u.password, 'change_password', 'after the reset');
   const as = withCookie(srv, s.cookie);
@@ -478,20 +667,35 @@ test('force-password-reset ends the sessions; the next sign-in may only change t
 
   // every other operation of the OpenAPI document is 403 in this stage
   const doc = await srv.api('GET', '/api/v1/openapi.json');
-  const allowed = new Set(['GET /api/v1/session', 'DELETE /api/v1/session', 'POST /api/v1/session/password']);
+  const allowed = new Set([
+    'GET /api/v1/session',
+    'DELETE /api/v1/session',
+    'POST /api/v1/session/password',
+  ]);
   let tried = 0;
   for (const [path, ops] of Object.entries(doc.body.paths)) {
     for (const [method, op] of Object.entries(ops)) {
       const key = `${method.toUpperCase()} ${path}`;
       if (allowed.has(key) || (Array.isArray(op.security) && op.security.length === 0)) continue;
-      const url = path.replace('{id}', String(u.user.id)).replace('{sid}', String(s.body.session.id)).replace('{tid}', '1');
+      const url = path
+        .replace('{id}', String(u.user.id))
+        .replace('{sid}', String(s.body.session.id))
+        .replace('{tid}', '1');
       const r = await as(method.toUpperCase(), url);
-      assert.equal(r.status, 403, `${key} in stage change_password: ${r.status} ${JSON.stringify(r.body)}`);
+      assert.equal(
+        r.status,
+        403,
+        `${key} in stage change_password: ${r.status} ${JSON.stringify(r.body)}`,
+      );
       tried++;
     }
   }
   assert.ok(tried >= 30, `only ${tried} operations tried`);
-  assert.equal((await as('GET', '/api/v1/session')).body.next, 'change_password', 'the stage moved');
+  assert.equal(
+    (await as('GET', '/api/v1/session')).body.next,
+    'change_password',
+    'the stage moved',
+  );
 
   // the new password passes the policy and is not the old one
   for (const [password, why] of [
@@ -501,19 +705,30 @@ test('force-password-reset ends the sessions; the next sign-in may only change t
     [u.password, /^The new password must be different from the current one\.$/],
   ]) {
     const r = await as('POST', '/api/v1/session/password', { body: { password } });
-    assertRefused({ accepted: r.status === 200, status: r.status, problem: r.body }, why, `forced change to ${password}`);
+    assertRefused(
+      { accepted: r.status === 200, status: r.status, problem: r.body },
+      why,
+      `forced change to ${password}`,
+    );
   }
   assert.equal((await as('GET', '/api/v1/session')).body.next, 'change_password');
   const next = pw(21);
   const done = await as('POST', '/api/v1/session/password', { body: { password: next } });
   assert.equal(done.status, 200, JSON.stringify(done.body));
   assert.equal(done.body.next, 'done');
-  assert.equal((await as('GET', '/api/v1/users?limit=1')).status, 200, 'the done session acts as its user');
+  assert.equal(
+    (await as('GET', '/api/v1/users?limit=1')).status,
+    200,
+    'the done session acts as its user',
+  );
   await assertNoSignIn(srv, u.username, u.password, 'the old password after the reset');
   await assertSignsIn(srv, u.username, next, 'done', 'the new password');
 
   // signing out is allowed in the stage too
-  assert.equal((await srv.api('POST', `/api/v1/users/${u.user.id}/force-password-reset`)).status, 200);
+  assert.equal(
+    (await srv.api('POST', `/api/v1/users/${u.user.id}/force-password-reset`)).status,
+    200,
+  );
   const t = await assertSignsIn(srv, u.username, next, 'change_password', 'the second reset');
   assert.equal((await withCookie(srv, t.cookie)('DELETE', '/api/v1/session')).status, 204);
   assert.equal((await withCookie(srv, t.cookie)('GET', '/api/v1/session')).status, 401);
@@ -522,7 +737,7 @@ test('force-password-reset ends the sessions; the next sign-in may only change t
   assert.equal(resets.length, 2);
   assert.equal(resets[0].actor, 'root');
   const changes = await auditRows(srv, 'user.password_change', u.user.id);
-  assert.equal(changes.length, 2, 'readyUser\'s forced change and the one after the reset');
+  assert.equal(changes.length, 2, "readyUser's forced change and the one after the reset");
   assert.equal(changes[0].actor_id, u.user.id);
 });
 
@@ -530,13 +745,14 @@ test('force-password-reset ends the sessions; the next sign-in may only change t
 
 test('A12: hashes are Argon2id at m=19 MiB, t=2, p=1, and a current hash is kept at sign-in', async () => {
   const { user, username, password } = await createUser(srv, { password: pw(20) });
-  const storedOf = (id) => dbQuery(srv, `SELECT password_hash FROM users WHERE id = ${Number(id)}`).trim();
+  const storedOf = (id) =>
+    dbQuery(srv, `SELECT password_hash FROM users WHERE id = ${Number(id)}`).trim();
   const stored = () => storedOf(user.id);
   const first = stored();
   assert.match(first, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
   await assertSignsIn(srv, username, password, 'change_password', 'first');
   await assertSignsIn(srv, username, password, 'change_password', 'second');
-  assert.equal(stored(), first, 'a hash at today\'s parameters was re-hashed');
+  assert.equal(stored(), first, "a hash at today's parameters was re-hashed");
   const other = await createUser(srv, { password });
   assert.notEqual(storedOf(other.user.id), first, 'one password, one hash: no random salt');
 });
@@ -557,18 +773,35 @@ test('L3 canary: no password used above is in a log line or an audit row, and no
     }
     assert.equal((await paths['API create'](s, pw(6))).accepted, false, 'a 6-character password');
   }
-  assert.ok(used.size - usedBefore >= 3 * servers.length, `only ${used.size - usedBefore} passwords of its own`);
-  const forms = (p) => [p, JSON.stringify(p).slice(1, -1), JSON.stringify(p).slice(1, -1).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)];
+  assert.ok(
+    used.size - usedBefore >= 3 * servers.length,
+    `only ${used.size - usedBefore} passwords of its own`,
+  );
+  const forms = (p) => [
+    p,
+    JSON.stringify(p).slice(1, -1),
+    JSON.stringify(p)
+      .slice(1, -1)
+      .replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  ];
   const needles = [...used].flatMap(forms).filter((n) => n.length >= 7);
   for (const s of servers) {
     const audit = await listAll(s, '/api/v1/audit');
     assert.ok(audit.length > 0);
-    const haystacks = [['log', s.logs.join('\n')], ['audit', audit.map((row) => JSON.stringify(row)).join('\n')]];
+    const haystacks = [
+      ['log', s.logs.join('\n')],
+      ['audit', audit.map((row) => JSON.stringify(row)).join('\n')],
+    ];
     for (const [where, text] of haystacks) {
       assert.ok(!text.includes('$argon2'), `a hash in the ${where}`);
-      for (const n of needles) assert.ok(!text.includes(n), `a password in the ${where}: ${n.slice(0, 40)}`);
+      for (const n of needles)
+        assert.ok(!text.includes(n), `a password in the ${where}: ${n.slice(0, 40)}`);
     }
   }
-  assert.ok(responses.length - responsesBefore >= 3 * servers.length, `only ${responses.length - responsesBefore} responses of its own`);
-  for (const body of responses) assert.ok(!body.includes('$argon2'), `a hash in a response: ${body.slice(0, 200)}`);
+  assert.ok(
+    responses.length - responsesBefore >= 3 * servers.length,
+    `only ${responses.length - responsesBefore} responses of its own`,
+  );
+  for (const body of responses)
+    assert.ok(!body.includes('$argon2'), `a hash in a response: ${body.slice(0, 200)}`);
 });

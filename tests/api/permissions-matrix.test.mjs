@@ -9,11 +9,11 @@ import { startServer, adminWith, signIn, testClock } from './lib/server.mjs';
 import { assertProblem, uniq } from './lib/helpers.mjs';
 
 let srv;
-let clock;             // the server's test clock: the expired-token case moves it
-let routes = [];        // [{method, pattern, perms: [..] | null (public), success}]
-let allPerms = [];      // the catalogue
-let fixture = {};       // shared targets: user, tenant, role, group
-let everything;         // a user holding every permission (not a superadmin)
+let clock; // the server's test clock: the expired-token case moves it
+let routes = []; // [{method, pattern, perms: [..] | null (public), success}]
+let allPerms = []; // the catalogue
+let fixture = {}; // shared targets: user, tenant, role, group
+let everything; // a user holding every permission (not a superadmin)
 const withoutCache = new Map(); // "perm,perm" -> {user, token}
 
 before(async () => {
@@ -25,7 +25,10 @@ before(async () => {
     for (const [method, op] of Object.entries(item)) {
       const ok = Object.keys(op.responses).find((s) => /^2\d\d$/.test(s));
       routes.push({
-        method: method.toUpperCase(), pattern, op, success: Number(ok),
+        method: method.toUpperCase(),
+        pattern,
+        op,
+        success: Number(ok),
         perms: Array.isArray(op.security) && op.security.length === 0 ? null : op['x-permissions'],
         stages: op['x-session-stages'],
       });
@@ -50,18 +53,29 @@ async function freshFixtures() {
     body: { username: uniq('target'), email: `${uniq('t')}@example.com` },
   });
   assert.equal(u.status, 201, JSON.stringify(u.body));
-  const t = await srv.api('POST', '/api/v1/tenants', { body: { kind: 'service_provider', name: uniq('Tenant ') } });
+  const t = await srv.api('POST', '/api/v1/tenants', {
+    body: { kind: 'service_provider', name: uniq('Tenant ') },
+  });
   assert.equal(t.status, 201, JSON.stringify(t.body));
   const r = await srv.api('POST', '/api/v1/roles', {
-    body: { name: uniq('Role '), kind: 'service_provider', provider_id: null, permissions: ['users.read'] },
+    body: {
+      name: uniq('Role '),
+      kind: 'service_provider',
+      provider_id: null,
+      permissions: ['users.read'],
+    },
   });
   assert.equal(r.status, 201, JSON.stringify(r.body));
-  const g = await srv.api('POST', '/api/v1/groups', { body: { name: uniq('Group '), provider_id: null } });
+  const g = await srv.api('POST', '/api/v1/groups', {
+    body: { name: uniq('Group '), provider_id: null },
+  });
   assert.equal(g.status, 201, JSON.stringify(g.body));
   // a user with a password and an open session, for the session routes
   const sname = uniq('signer');
   const password = 'a long enough password for tests';
-  const su = await srv.api('POST', '/api/v1/users', { body: { username: sname, email: `${sname}@example.com`, password } });
+  const su = await srv.api('POST', '/api/v1/users', {
+    body: { username: sname, email: `${sname}@example.com`, password },
+  });
   assert.equal(su.status, 201, JSON.stringify(su.body));
   const s = await signIn(srv, sname, password);
   assert.equal(s.status, 200, JSON.stringify(s.body));
@@ -70,7 +84,12 @@ async function freshFixtures() {
   const toks = await srv.api('GET', `/api/v1/users/${su.body.id}/tokens`);
   assert.equal(toks.status, 200, JSON.stringify(toks.body));
   return {
-    user: u.body.id, tenant: t.body.id, role: r.body.id, group: g.body.id, signer: su.body.id, sid: s.body.session.id,
+    user: u.body.id,
+    tenant: t.body.id,
+    role: r.body.id,
+    group: g.body.id,
+    signer: su.body.id,
+    sid: s.body.session.id,
     tid: toks.body.items[0].id,
   };
 }
@@ -79,35 +98,69 @@ async function freshFixtures() {
 function sample(route, f) {
   const collection = route.pattern.split('/')[3]; // users, tenants, roles, groups, ...
   const id = { users: f.user, tenants: f.tenant, roles: f.role, groups: f.group }[collection] ?? 1;
-  const path = route.pattern.includes('{sid}') || route.pattern.includes('{tid}')
-    ? route.pattern.replace('{id}', String(f.signer)).replace('{sid}', String(f.sid)).replace('{tid}', String(f.tid))
-    : route.pattern.replace('{id}', String(id));
+  const path =
+    route.pattern.includes('{sid}') || route.pattern.includes('{tid}')
+      ? route.pattern
+          .replace('{id}', String(f.signer))
+          .replace('{sid}', String(f.sid))
+          .replace('{tid}', String(f.tid))
+      : route.pattern.replace('{id}', String(id));
   const key = `${route.method} ${route.pattern}`;
   const bodies = {
-    'POST /api/v1/users': { username: uniq('new'), email: `${uniq('n')}@example.com`, first_name: 'Matrix' },
+    'POST /api/v1/users': {
+      username: uniq('new'),
+      email: `${uniq('n')}@example.com`,
+      first_name: 'Matrix',
+    },
     'POST /api/v1/users/bulk': { action: 'disable', ids: [f.user] },
     'PATCH /api/v1/users/{id}': { first_name: 'Changed' },
     'POST /api/v1/tenants': { kind: 'service_provider', name: uniq('Provider ') },
     'PATCH /api/v1/tenants/{id}': { name: uniq('Renamed ') },
-    'POST /api/v1/roles': { name: uniq('New role '), kind: 'service_provider', provider_id: null, permissions: ['users.read'] },
+    'POST /api/v1/roles': {
+      name: uniq('New role '),
+      kind: 'service_provider',
+      provider_id: null,
+      permissions: ['users.read'],
+    },
     'PATCH /api/v1/roles/{id}': { description: 'changed' },
     'POST /api/v1/groups': { name: uniq('New group '), provider_id: null },
     'PATCH /api/v1/groups/{id}': { description: 'changed' },
   };
   const known = new Set([
-    'GET /api/v1/permissions', 'GET /api/v1/users', 'GET /api/v1/users/{id}', 'DELETE /api/v1/users/{id}',
-    'POST /api/v1/users/{id}/disable', 'POST /api/v1/users/{id}/enable', 'GET /api/v1/tenants',
-    'GET /api/v1/tenants/{id}', 'DELETE /api/v1/tenants/{id}', 'GET /api/v1/roles', 'GET /api/v1/roles/{id}',
-    'DELETE /api/v1/roles/{id}', 'GET /api/v1/groups', 'GET /api/v1/groups/{id}', 'DELETE /api/v1/groups/{id}',
-    'GET /api/v1/audit', 'POST /api/v1/users/{id}/unban', 'POST /api/v1/users/{id}/force-password-reset',
-    'POST /api/v1/users/{id}/reset-mfa', 'GET /api/v1/users/{id}/sessions', 'DELETE /api/v1/users/{id}/sessions',
-    'DELETE /api/v1/users/{id}/sessions/{sid}', 'GET /api/v1/users/{id}/tokens', 'DELETE /api/v1/users/{id}/tokens/{tid}',
-    'POST /api/v1/users/{id}/resend-onboarding', 'POST /api/v1/users/{id}/onboarding-link', ...Object.keys(bodies),
+    'GET /api/v1/permissions',
+    'GET /api/v1/users',
+    'GET /api/v1/users/{id}',
+    'DELETE /api/v1/users/{id}',
+    'POST /api/v1/users/{id}/disable',
+    'POST /api/v1/users/{id}/enable',
+    'GET /api/v1/tenants',
+    'GET /api/v1/tenants/{id}',
+    'DELETE /api/v1/tenants/{id}',
+    'GET /api/v1/roles',
+    'GET /api/v1/roles/{id}',
+    'DELETE /api/v1/roles/{id}',
+    'GET /api/v1/groups',
+    'GET /api/v1/groups/{id}',
+    'DELETE /api/v1/groups/{id}',
+    'GET /api/v1/audit',
+    'POST /api/v1/users/{id}/unban',
+    'POST /api/v1/users/{id}/force-password-reset',
+    'POST /api/v1/users/{id}/reset-mfa',
+    'GET /api/v1/users/{id}/sessions',
+    'DELETE /api/v1/users/{id}/sessions',
+    'DELETE /api/v1/users/{id}/sessions/{sid}',
+    'GET /api/v1/users/{id}/tokens',
+    'DELETE /api/v1/users/{id}/tokens/{tid}',
+    'POST /api/v1/users/{id}/resend-onboarding',
+    'POST /api/v1/users/{id}/onboarding-link',
+    ...Object.keys(bodies),
   ]);
   if (!known.has(key)) {
     // Unknown route: still exercise the permission check with a body shaped by its schema.
     const schema = route.op.requestBody?.content?.['application/json']?.schema;
-    const body = schema ? Object.fromEntries((schema.required || []).map((k) => [k, 'x'])) : undefined;
+    const body = schema
+      ? Object.fromEntries((schema.required || []).map((k) => [k, 'x']))
+      : undefined;
     return { path: path.replace(/\{[a-z_]+\}/g, '1'), body, known: false };
   }
   return { path, body: bodies[key], known: true };
@@ -127,22 +180,51 @@ const guarded = () => routes.filter((r) => r.perms && r.perms.length > 0);
 test('the OpenAPI document lists permissions for every non-public route', () => {
   assert.ok(guarded().length >= 20, `only ${guarded().length} guarded routes`);
   for (const r of routes) {
-    const kinds = [r.perms === null, Array.isArray(r.perms), Array.isArray(r.stages)].filter(Boolean).length;
-    assert.equal(kinds, 1, `${r.method} ${r.pattern} must be exactly one of public, x-permissions or x-session-stages`);
-    if (r.stages) assert.ok(r.pattern.startsWith('/api/v1/session') || r.pattern.startsWith('/api/v1/me/'), `${r.pattern}: session-only route outside session and me`);
-    for (const p of r.perms || []) assert.ok(allPerms.includes(p), `${r.method} ${r.pattern}: unknown permission ${p}`);
+    const kinds = [r.perms === null, Array.isArray(r.perms), Array.isArray(r.stages)].filter(
+      Boolean,
+    ).length;
+    assert.equal(
+      kinds,
+      1,
+      `${r.method} ${r.pattern} must be exactly one of public, x-permissions or x-session-stages`,
+    );
+    if (r.stages)
+      assert.ok(
+        r.pattern.startsWith('/api/v1/session') || r.pattern.startsWith('/api/v1/me/'),
+        `${r.pattern}: session-only route outside session and me`,
+      );
+    for (const p of r.perms || [])
+      assert.ok(allPerms.includes(p), `${r.method} ${r.pattern}: unknown permission ${p}`);
   }
   // The only public routes are the operations endpoints, signing in, the e-mailed links and the
   // first administrator's set-up link (whose token is the credential).
-  const pub = routes.filter((r) => r.perms === null).map((r) => `${r.method} ${r.pattern}`).sort();
-  assert.deepEqual(pub, ['GET /api/v1/openapi.json', 'GET /healthz', 'GET /metrics', 'GET /readyz', 'POST /api/v1/session',
-    'GET /api/v1/onboarding/{token}', 'POST /api/v1/onboarding/{token}', 'POST /api/v1/password-reset',
-    'GET /api/v1/password-reset/{token}', 'POST /api/v1/password-reset/{token}',
-    'GET /api/v1/setup/{token}', 'POST /api/v1/setup/{token}'].sort());
+  const pub = routes
+    .filter((r) => r.perms === null)
+    .map((r) => `${r.method} ${r.pattern}`)
+    .sort();
+  assert.deepEqual(
+    pub,
+    [
+      'GET /api/v1/openapi.json',
+      'GET /healthz',
+      'GET /metrics',
+      'GET /readyz',
+      'POST /api/v1/session',
+      'GET /api/v1/onboarding/{token}',
+      'POST /api/v1/onboarding/{token}',
+      'POST /api/v1/password-reset',
+      'GET /api/v1/password-reset/{token}',
+      'POST /api/v1/password-reset/{token}',
+      'GET /api/v1/setup/{token}',
+      'POST /api/v1/setup/{token}',
+    ].sort(),
+  );
 });
 
 test('every guarded route has a sample request in this test (keeps the success controls complete)', () => {
-  const missing = guarded().filter((r) => !sample(r, fixture).known).map((r) => `${r.method} ${r.pattern}`);
+  const missing = guarded()
+    .filter((r) => !sample(r, fixture).known)
+    .map((r) => `${r.method} ${r.pattern}`);
   assert.deepEqual(missing, []);
 });
 
@@ -165,7 +247,7 @@ async function denyEveryRoute() {
   return denied;
 }
 
-test('every guarded route answers 403 to a user holding every permission except the route\'s', async () => {
+test("every guarded route answers 403 to a user holding every permission except the route's", async () => {
   await denials();
   // Nothing the denied requests aimed at was changed.
   const u = await srv.api('GET', `/api/v1/users/${fixture.user}`);
@@ -194,7 +276,10 @@ test('the same requests succeed for a user holding every permission (the 403 was
 test('bulk delete also needs users.delete', async () => {
   const f = await freshFixtures();
   const who = await userWithout(['users.delete']);
-  const r = await srv.api('POST', '/api/v1/users/bulk', { token: who.token, body: { action: 'delete', ids: [f.user] } });
+  const r = await srv.api('POST', '/api/v1/users/bulk', {
+    token: who.token,
+    body: { action: 'delete', ids: [f.user] },
+  });
   assertProblem(r, 403, null, 'bulk delete without users.delete');
   assert.equal(r.body.errors?.[0]?.field, 'action');
   const u = await srv.api('GET', `/api/v1/users/${f.user}`);
@@ -206,7 +291,10 @@ test('every denied request left an audit row with outcome "denied" (L1)', async 
   assert.ok(denied.length > 0);
   for (const d of denied) {
     const action = `${d.route.method} ${d.route.pattern}`;
-    const r = await srv.api('GET', `/api/v1/audit?actor_id=${d.user.id}&action=${encodeURIComponent(action)}&limit=200`);
+    const r = await srv.api(
+      'GET',
+      `/api/v1/audit?actor_id=${d.user.id}&action=${encodeURIComponent(action)}&limit=200`,
+    );
     assert.equal(r.status, 200, JSON.stringify(r.body));
     const row = r.body.items.find((x) => x.request_id === d.requestId);
     assert.ok(row, `no audit row for the denied ${action} (request ${d.requestId})`);
@@ -221,7 +309,11 @@ test('every denied request left an audit row with outcome "denied" (L1)', async 
 test('a signed-in user without roles gets 403 on every guarded route', async () => {
   const name = uniq('noroles');
   const u = await srv.api('POST', '/api/v1/users', {
-    body: { username: name, email: `${name}@example.com`, password: 'a long enough password for tests' },
+    body: {
+      username: name,
+      email: `${name}@example.com`,
+      password: 'a long enough password for tests',
+    },
   });
   assert.equal(u.status, 201, JSON.stringify(u.body));
   const token = srv.cli(['token', 'create', '--user', name]).trim();
@@ -241,12 +333,17 @@ test('a signed-in user without roles gets 403 on every guarded route', async () 
 
 test('public routes answer without a token', async () => {
   // (the link routes take a token: tests/api/onboarding.test.mjs and mail.test.mjs cover them)
-  for (const route of routes.filter((x) => x.perms === null && x.method === 'GET' && !x.pattern.includes('{'))) {
+  for (const route of routes.filter(
+    (x) => x.perms === null && x.method === 'GET' && !x.pattern.includes('{'),
+  )) {
     const r = await srv.api(route.method, route.pattern, { token: null });
     assert.equal(r.status, 200, `${route.method} ${route.pattern}`);
   }
   // signing in is public: a wrong password is a 401 problem, not a demand for a token
-  const r = await srv.api('POST', '/api/v1/session', { token: null, body: { username: 'nobody', password: 'not the password at all' } });
+  const r = await srv.api('POST', '/api/v1/session', {
+    token: null,
+    body: { username: 'nobody', password: 'not the password at all' },
+  });
   assertProblem(r, 401, null, 'POST /api/v1/session');
 });
 
@@ -267,7 +364,7 @@ test('no token: 401 with WWW-Authenticate on every non-public route', async () =
   }
 });
 
-test('a garbage, malformed, tampered, expired or disabled user\'s token gets 401', async () => {
+test("a garbage, malformed, tampered, expired or disabled user's token gets 401", async () => {
   const name = uniq('expiring');
   const holder = await adminWith(srv, ['users.read'], { username: name });
   const expiring = srv.cli(['token', 'create', '--user', name, '--expires-in', '30']).trim();

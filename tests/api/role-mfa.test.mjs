@@ -2,7 +2,15 @@
 // group) is stopped at enroll_totp / totp at sign-in, like a user whose own flag is set.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, readyUser, signIn, withCookie, enrolTotp, testClock, oathtool } from './lib/server.mjs';
+import {
+  startServer,
+  readyUser,
+  signIn,
+  withCookie,
+  enrolTotp,
+  testClock,
+  oathtool,
+} from './lib/server.mjs';
 import { uniq } from './lib/helpers.mjs';
 
 let srv;
@@ -12,11 +20,19 @@ before(async () => {
   clock = testClock();
   srv = await startServer({ clock });
 });
-after(async () => { await srv?.stop(); clock?.remove(); });
+after(async () => {
+  await srv?.stop();
+  clock?.remove();
+});
 
 async function role(mfa) {
   const r = await srv.api('POST', '/api/v1/roles', {
-    body: { name: uniq('MFA role '), kind: 'service_provider', permissions: ['users.read'], mfa_required: mfa },
+    body: {
+      name: uniq('MFA role '),
+      kind: 'service_provider',
+      permissions: ['users.read'],
+      mfa_required: mfa,
+    },
   });
   assert.equal(r.status, 201, JSON.stringify(r.body));
   assert.equal(r.body.mfa_required, mfa);
@@ -26,7 +42,9 @@ async function role(mfa) {
 test('a role with mfa_required makes its holders enrol at the next sign-in, then pass TOTP', async () => {
   const u = await readyUser(srv);
   const strict = await role(true);
-  const add = await srv.api('PATCH', `/api/v1/users/${u.user.id}`, { body: { role_ids: [strict.id] } });
+  const add = await srv.api('PATCH', `/api/v1/users/${u.user.id}`, {
+    body: { role_ids: [strict.id] },
+  });
   assert.equal(add.status, 200, JSON.stringify(add.body));
   assert.equal(add.body.mfa_required, false, "the user's own flag is untouched");
 
@@ -34,14 +52,20 @@ test('a role with mfa_required makes its holders enrol at the next sign-in, then
   assert.equal(s.status, 200, JSON.stringify(s.body));
   assert.equal(s.body.next, 'enroll_totp');
   const as = withCookie(srv, s.cookie);
-  assert.equal((await as('GET', '/api/v1/users?limit=1')).status, 403, 'nothing else until enrolled');
+  assert.equal(
+    (await as('GET', '/api/v1/users?limit=1')).status,
+    403,
+    'nothing else until enrolled',
+  );
   const e = await enrolTotp(srv, as, clock);
   assert.equal(e.next, 'done');
 
   clock.advance(60);
   const again = await signIn(srv, u.username, u.password);
   assert.equal(again.body.next, 'totp');
-  const ok = await withCookie(srv, again.cookie)('POST', '/api/v1/session/totp', { body: { code: oathtool(e.secret, clock.now()) } });
+  const ok = await withCookie(srv, again.cookie)('POST', '/api/v1/session/totp', {
+    body: { code: oathtool(e.secret, clock.now()) },
+  });
   assert.equal(ok.status, 200, JSON.stringify(ok.body));
   assert.equal(ok.body.next, 'done');
 });
@@ -49,16 +73,28 @@ test('a role with mfa_required makes its holders enrol at the next sign-in, then
 test('a group role with mfa_required counts too; a role without it does not; PATCH turns it on', async () => {
   const u = await readyUser(srv);
   const lax = await role(false);
-  const g = await srv.api('POST', '/api/v1/groups', { body: { name: uniq('MFA group '), role_ids: [lax.id] } });
+  const g = await srv.api('POST', '/api/v1/groups', {
+    body: { name: uniq('MFA group '), role_ids: [lax.id] },
+  });
   assert.equal(g.status, 201, JSON.stringify(g.body));
-  const join = await srv.api('PATCH', `/api/v1/users/${u.user.id}`, { body: { group_ids: [g.body.id] } });
+  const join = await srv.api('PATCH', `/api/v1/users/${u.user.id}`, {
+    body: { group_ids: [g.body.id] },
+  });
   assert.equal(join.status, 200, JSON.stringify(join.body));
-  assert.equal((await signIn(srv, u.username, u.password)).body.next, 'done', 'a lax role asks nothing');
+  assert.equal(
+    (await signIn(srv, u.username, u.password)).body.next,
+    'done',
+    'a lax role asks nothing',
+  );
 
   const on = await srv.api('PATCH', `/api/v1/roles/${lax.id}`, { body: { mfa_required: true } });
   assert.equal(on.status, 200, JSON.stringify(on.body));
   assert.equal(on.body.mfa_required, true);
-  assert.equal((await signIn(srv, u.username, u.password)).body.next, 'enroll_totp', 'the group role now asks');
+  assert.equal(
+    (await signIn(srv, u.username, u.password)).body.next,
+    'enroll_totp',
+    'the group role now asks',
+  );
 
   const bad = await srv.api('PATCH', `/api/v1/roles/${lax.id}`, { body: { mfa_required: 'yes' } });
   assert.equal(bad.status, 400);

@@ -8,43 +8,104 @@ import { startServer, adminWith, listAll } from './lib/server.mjs';
 import { ok } from './lib/helpers.mjs';
 
 let srv;
-const T = {};      // tenants by name -> id
-const U = {};      // users by name -> {id, username}
-const R = {};      // roles by name -> id
-const G = {};      // groups by name -> id
-const A = {};      // admins by name -> {user, token}
+const T = {}; // tenants by name -> id
+const U = {}; // users by name -> {id, username}
+const R = {}; // roles by name -> id
+const G = {}; // groups by name -> id
+const A = {}; // admins by name -> {user, token}
 
 const ADMIN_PERMS = [
-  'users.read', 'users.create', 'users.update', 'users.disable', 'users.delete', 'users.onboard',
-  'users.mfa_reset', 'users.unban', 'users.force_reset', 'roles.read', 'roles.create', 'roles.update',
-  'roles.delete', 'groups.read', 'groups.create', 'groups.update', 'groups.delete', 'tenants.read',
+  'users.read',
+  'users.create',
+  'users.update',
+  'users.disable',
+  'users.delete',
+  'users.onboard',
+  'users.mfa_reset',
+  'users.unban',
+  'users.force_reset',
+  'roles.read',
+  'roles.create',
+  'roles.update',
+  'roles.delete',
+  'groups.read',
+  'groups.create',
+  'groups.update',
+  'groups.delete',
+  'tenants.read',
   'audit.read',
 ];
 
 // Who each admin must see. Everything else in U is outside.
-const A_USERS = ['tA', 'tA1', 'tA2', 'tA12', 'tAall', 'tA1a', 'tA1b', 'tA1ab', 'tA1all', 'tA2a',
-  'provA', 'accA1', 'accAll', 'subA1a', 'subAllA1'];
+const A_USERS = [
+  'tA',
+  'tA1',
+  'tA2',
+  'tA12',
+  'tAall',
+  'tA1a',
+  'tA1b',
+  'tA1ab',
+  'tA1all',
+  'tA2a',
+  'provA',
+  'accA1',
+  'accAll',
+  'subA1a',
+  'subAllA1',
+];
 const SCOPE = {
   provA: { users: A_USERS, tenants: ['A', 'A1', 'A2', 'A1a', 'A1b', 'A2a'] },
-  accA1: { users: ['tA1', 'tA1a', 'tA1b', 'tA1ab', 'tA1all', 'accA1', 'subA1a', 'subAllA1'], tenants: ['A1', 'A1a', 'A1b'] },
+  accA1: {
+    users: ['tA1', 'tA1a', 'tA1b', 'tA1ab', 'tA1all', 'accA1', 'subA1a', 'subAllA1'],
+    tenants: ['A1', 'A1a', 'A1b'],
+  },
   accAll: {
-    users: ['tA1', 'tA2', 'tA12', 'tAall', 'tA1a', 'tA1b', 'tA1ab', 'tA1all', 'tA2a', 'accA1', 'accAll', 'subA1a', 'subAllA1'],
+    users: [
+      'tA1',
+      'tA2',
+      'tA12',
+      'tAall',
+      'tA1a',
+      'tA1b',
+      'tA1ab',
+      'tA1all',
+      'tA2a',
+      'accA1',
+      'accAll',
+      'subA1a',
+      'subAllA1',
+    ],
     tenants: ['A1', 'A2', 'A1a', 'A1b', 'A2a'],
   },
   subA1a: { users: ['tA1a', 'subA1a'], tenants: ['A1a'] },
-  subAllA1: { users: ['tA1a', 'tA1b', 'tA1ab', 'tA1all', 'subA1a', 'subAllA1'], tenants: ['A1', 'A1a', 'A1b'] },
+  subAllA1: {
+    users: ['tA1a', 'tA1b', 'tA1ab', 'tA1all', 'subA1a', 'subAllA1'],
+    tenants: ['A1', 'A1a', 'A1b'],
+  },
   provB: { users: ['tB', 'tB1', 'tB1a', 'provB'], tenants: ['B', 'B1', 'B1a'] },
 };
 const ADMINS = Object.keys(SCOPE);
 const PROVIDER_OF = { provA: 'A', accA1: 'A', accAll: 'A', subA1a: 'A', subAllA1: 'A', provB: 'B' };
 
 async function tenant(name, kind, parent) {
-  T[name] = (await ok(srv.api('POST', '/api/v1/tenants', { body: { kind, name: `Scope ${name}`, parent_id: parent ? T[parent] : null } }))).id;
+  T[name] = (
+    await ok(
+      srv.api('POST', '/api/v1/tenants', {
+        body: { kind, name: `Scope ${name}`, parent_id: parent ? T[parent] : null },
+      }),
+    )
+  ).id;
 }
 
 async function target(name, provider, access, roles = []) {
   const username = `scopet-${name}`;
-  const body = { username, email: `${username}@example.com`, provider_id: provider ? T[provider] : null, role_ids: roles };
+  const body = {
+    username,
+    email: `${username}@example.com`,
+    provider_id: provider ? T[provider] : null,
+    role_ids: roles,
+  };
   if (access) body.access = access;
   const u = await ok(srv.api('POST', '/api/v1/users', { body }));
   U[name] = { id: u.id, username };
@@ -52,7 +113,9 @@ async function target(name, provider, access, roles = []) {
 
 const acc = (...names) => ({ level: 'account', account_ids: names.map((n) => T[n]) });
 const sub = (account, subs) => ({
-  level: 'sub_account', account_ids: [T[account]], sub_account_ids: subs === 'all' ? 'all' : subs.map((n) => T[n]),
+  level: 'sub_account',
+  account_ids: [T[account]],
+  sub_account_ids: subs === 'all' ? 'all' : subs.map((n) => T[n]),
 });
 
 before(async () => {
@@ -68,12 +131,57 @@ before(async () => {
   await tenant('B1a', 'sub_account', 'B1');
 
   for (const p of ['A', 'B']) {
-    R[`pu${p}`] = (await ok(srv.api('POST', '/api/v1/roles', { body: { name: `Scope PU ${p}`, kind: 'platform_user', provider_id: T[p], permissions: [] } }))).id;
-    R[`sp${p}`] = (await ok(srv.api('POST', '/api/v1/roles', { body: { name: `Scope SP ${p}`, kind: 'service_provider', provider_id: T[p], permissions: ['users.read'] } }))).id;
-    G[p] = (await ok(srv.api('POST', '/api/v1/groups', { body: { name: `Scope group ${p}`, provider_id: T[p], role_ids: [R[`sp${p}`]] } }))).id;
+    R[`pu${p}`] = (
+      await ok(
+        srv.api('POST', '/api/v1/roles', {
+          body: {
+            name: `Scope PU ${p}`,
+            kind: 'platform_user',
+            provider_id: T[p],
+            permissions: [],
+          },
+        }),
+      )
+    ).id;
+    R[`sp${p}`] = (
+      await ok(
+        srv.api('POST', '/api/v1/roles', {
+          body: {
+            name: `Scope SP ${p}`,
+            kind: 'service_provider',
+            provider_id: T[p],
+            permissions: ['users.read'],
+          },
+        }),
+      )
+    ).id;
+    G[p] = (
+      await ok(
+        srv.api('POST', '/api/v1/groups', {
+          body: { name: `Scope group ${p}`, provider_id: T[p], role_ids: [R[`sp${p}`]] },
+        }),
+      )
+    ).id;
   }
-  R.global = (await ok(srv.api('POST', '/api/v1/roles', { body: { name: 'Scope global', kind: 'service_provider', provider_id: null, permissions: [] } }))).id;
-  G.global = (await ok(srv.api('POST', '/api/v1/groups', { body: { name: 'Scope global group', provider_id: null } }))).id;
+  R.global = (
+    await ok(
+      srv.api('POST', '/api/v1/roles', {
+        body: {
+          name: 'Scope global',
+          kind: 'service_provider',
+          provider_id: null,
+          permissions: [],
+        },
+      }),
+    )
+  ).id;
+  G.global = (
+    await ok(
+      srv.api('POST', '/api/v1/groups', {
+        body: { name: 'Scope global group', provider_id: null },
+      }),
+    )
+  ).id;
 
   await target('tPlat', null);
   await target('tA', 'A');
@@ -93,7 +201,12 @@ before(async () => {
   await ok(srv.api('PATCH', `/api/v1/users/${U.tB1.id}`, { body: { group_ids: [G.B] } }), 200);
 
   const admin = async (name, provider, access, kind = 'service_provider') => {
-    A[name] = await adminWith(srv, ADMIN_PERMS, { provider_id: T[provider], access, kind, username: `scopeadm-${name}` });
+    A[name] = await adminWith(srv, ADMIN_PERMS, {
+      provider_id: T[provider],
+      access,
+      kind,
+      username: `scopeadm-${name}`,
+    });
     U[name] = { id: A[name].user.id, username: `scopeadm-${name}` };
   };
   await admin('provA', 'A');
@@ -106,12 +219,20 @@ before(async () => {
   // Audit rows about users outside most scopes: changes by root, and a denied request by B's admin.
   await ok(srv.api('PATCH', `/api/v1/users/${U.tB.id}`, { body: { last_name: 'Changed' } }), 200);
   await ok(srv.api('PATCH', `/api/v1/users/${U.tA2.id}`, { body: { last_name: 'Changed' } }), 200);
-  await ok(srv.api('PATCH', `/api/v1/users/${U.tPlat.id}`, { body: { last_name: 'Changed' } }), 200);
-  const d = await srv.api('POST', '/api/v1/tenants', { token: A.provB.token, body: { kind: 'service_provider', name: 'Denied' } });
+  await ok(
+    srv.api('PATCH', `/api/v1/users/${U.tPlat.id}`, { body: { last_name: 'Changed' } }),
+    200,
+  );
+  const d = await srv.api('POST', '/api/v1/tenants', {
+    token: A.provB.token,
+    body: { kind: 'service_provider', name: 'Denied' },
+  });
   assert.equal(d.status, 403);
 });
 
-after(async () => { await srv?.stop(); });
+after(async () => {
+  await srv?.stop();
+});
 
 const inside = (admin) => new Set(SCOPE[admin].users);
 const outside = (admin) => Object.keys(U).filter((n) => !inside(admin).has(n));
@@ -128,7 +249,8 @@ for (const admin of ADMINS) {
     const items = await listAll(srv, '/api/v1/users', { token: A[admin].token });
     const names = items.map((u) => nameOfId(u.id) ?? `unknown:${u.username}`).sort();
     assert.deepEqual(names, [...inside(admin)].sort());
-    for (const u of items) assert.equal(u.provider_id, T[PROVIDER_OF[admin]], `${u.username} is of another provider`);
+    for (const u of items)
+      assert.equal(u.provider_id, T[PROVIDER_OF[admin]], `${u.username} is of another provider`);
   });
 
   test(`${admin}: counts by paging one at a time match the scope`, async () => {
@@ -136,7 +258,10 @@ for (const admin of ADMINS) {
     assert.equal(items.length, inside(admin).size);
     assert.equal(new Set(items.map((u) => u.id)).size, items.length, 'no user twice across pages');
     for (const sort of ['username', '-email', 'created', 'name']) {
-      const s = await listAll(srv, `/api/v1/users?sort=${sort}`, { token: A[admin].token, limit: 2 });
+      const s = await listAll(srv, `/api/v1/users?sort=${sort}`, {
+        token: A[admin].token,
+        limit: 2,
+      });
       assert.equal(s.length, inside(admin).size, `sort=${sort}`);
     }
   });
@@ -147,27 +272,45 @@ for (const admin of ADMINS) {
     const expected = [...inside(admin)].filter((n) => U[n].username.startsWith('scopet-')).sort();
     assert.deepEqual(found.map((u) => nameOfId(u.id)).sort(), expected);
     const adm = await listAll(srv, '/api/v1/users?q=scopeadm', { token: tok });
-    assert.deepEqual(adm.map((u) => nameOfId(u.id)).sort(), [...inside(admin)].filter((n) => n in A).sort());
+    assert.deepEqual(
+      adm.map((u) => nameOfId(u.id)).sort(),
+      [...inside(admin)].filter((n) => n in A).sort(),
+    );
     for (const n of outside(admin)) {
-      const r = await srv.api('GET', `/api/v1/users?q=${encodeURIComponent(U[n].username)}`, { token: tok });
+      const r = await srv.api('GET', `/api/v1/users?q=${encodeURIComponent(U[n].username)}`, {
+        token: tok,
+      });
       assert.equal(r.status, 200);
-      assert.deepEqual(r.body.items.filter((u) => u.id === U[n].id), [], `search found ${n}`);
+      assert.deepEqual(
+        r.body.items.filter((u) => u.id === U[n].id),
+        [],
+        `search found ${n}`,
+      );
     }
     for (const status of ['invited', 'active', 'disabled', 'banned', 'deleted']) {
       const items = await listAll(srv, `/api/v1/users?status=${status}`, { token: tok });
-      for (const u of items) assert.ok(inside(admin).has(nameOfId(u.id)), `status=${status} listed ${u.username}`);
+      for (const u of items)
+        assert.ok(inside(admin).has(nameOfId(u.id)), `status=${status} listed ${u.username}`);
     }
   });
 
   test(`${admin}: filters by another provider's tenant, role or group reveal nothing`, async () => {
     const tok = A[admin].token;
     const other = PROVIDER_OF[admin] === 'A' ? 'B' : 'A';
-    const filters = [`tenant_id=${T[other]}`, `tenant_id=${T[`${other}1`]}`, `tenant_id=${T[`${other}1a`]}`,
-      `role_id=${R[`sp${other}`]}`, `role_id=${R[`pu${other}`]}`, `group_id=${G[other]}`];
-    if (admin !== 'provA' && admin !== 'provB') filters.push(`tenant_id=${T.A2}`, `tenant_id=${T.A1b}`, `role_id=${R.puA}`);
+    const filters = [
+      `tenant_id=${T[other]}`,
+      `tenant_id=${T[`${other}1`]}`,
+      `tenant_id=${T[`${other}1a`]}`,
+      `role_id=${R[`sp${other}`]}`,
+      `role_id=${R[`pu${other}`]}`,
+      `group_id=${G[other]}`,
+    ];
+    if (admin !== 'provA' && admin !== 'provB')
+      filters.push(`tenant_id=${T.A2}`, `tenant_id=${T.A1b}`, `role_id=${R.puA}`);
     for (const f of filters) {
       const items = await listAll(srv, `/api/v1/users?${f}`, { token: tok });
-      for (const u of items) assert.ok(inside(admin).has(nameOfId(u.id)), `${f} listed ${u.username}`);
+      for (const u of items)
+        assert.ok(inside(admin).has(nameOfId(u.id)), `${f} listed ${u.username}`);
     }
   });
 
@@ -194,17 +337,43 @@ for (const admin of ADMINS) {
     for (const n of outside(admin)) {
       const id = U[n].id;
       const what = `${admin} on ${n}`;
-      assert.equal((await srv.api('PATCH', `/api/v1/users/${id}`, { token: tok, body: { first_name: 'Hijacked' } })).status, 404, what);
-      assert.equal((await srv.api('POST', `/api/v1/users/${id}/disable`, { token: tok })).status, 404, what);
-      assert.equal((await srv.api('POST', `/api/v1/users/${id}/enable`, { token: tok })).status, 404, what);
-      assert.equal((await srv.api('DELETE', `/api/v1/users/${id}`, { token: tok })).status, 404, what);
+      assert.equal(
+        (
+          await srv.api('PATCH', `/api/v1/users/${id}`, {
+            token: tok,
+            body: { first_name: 'Hijacked' },
+          })
+        ).status,
+        404,
+        what,
+      );
+      assert.equal(
+        (await srv.api('POST', `/api/v1/users/${id}/disable`, { token: tok })).status,
+        404,
+        what,
+      );
+      assert.equal(
+        (await srv.api('POST', `/api/v1/users/${id}/enable`, { token: tok })).status,
+        404,
+        what,
+      );
+      assert.equal(
+        (await srv.api('DELETE', `/api/v1/users/${id}`, { token: tok })).status,
+        404,
+        what,
+      );
     }
     const ids = outside(admin).map((n) => U[n].id);
     for (const action of ['disable', 'delete']) {
       const b = await srv.api('POST', '/api/v1/users/bulk', { token: tok, body: { action, ids } });
       assert.equal(b.status, 200, JSON.stringify(b.body));
-      assert.equal(b.body.succeeded, 0, `${admin} bulk ${action}: ${JSON.stringify(b.body.results)}`);
-      for (const res of b.body.results) assert.equal(res.status, 404, `${admin} bulk ${action} ${res.id}`);
+      assert.equal(
+        b.body.succeeded,
+        0,
+        `${admin} bulk ${action}: ${JSON.stringify(b.body.results)}`,
+      );
+      for (const res of b.body.results)
+        assert.equal(res.status, 404, `${admin} bulk ${action} ${res.id}`);
     }
     for (const n of outside(admin)) {
       const r = await srv.api('GET', `/api/v1/users/${U[n].id}`);
@@ -220,46 +389,84 @@ for (const admin of ADMINS) {
     const other = mine === 'A' ? 'B' : 'A';
     const roles = await listAll(srv, '/api/v1/roles', { token: tok });
     const roleIds = new Set(roles.map((r) => r.id));
-    for (const r of roles) assert.ok(r.provider_id === null || r.provider_id === T[mine], `role ${r.name}`);
+    for (const r of roles)
+      assert.ok(r.provider_id === null || r.provider_id === T[mine], `role ${r.name}`);
     assert.ok(roleIds.has(R.global) && roleIds.has(R[`sp${mine}`]) && roleIds.has(R[`pu${mine}`]));
-    assert.deepEqual(await listAll(srv, `/api/v1/roles?provider_id=${T[other]}`, { token: tok }), []);
+    assert.deepEqual(
+      await listAll(srv, `/api/v1/roles?provider_id=${T[other]}`, { token: tok }),
+      [],
+    );
     const groups = await listAll(srv, '/api/v1/groups', { token: tok });
-    for (const g of groups) assert.ok(g.provider_id === null || g.provider_id === T[mine], `group ${g.name}`);
+    for (const g of groups)
+      assert.ok(g.provider_id === null || g.provider_id === T[mine], `group ${g.name}`);
     assert.ok(groups.some((g) => g.id === G[mine]) && groups.some((g) => g.id === G.global));
-    assert.deepEqual(await listAll(srv, `/api/v1/groups?provider_id=${T[other]}`, { token: tok }), []);
+    assert.deepEqual(
+      await listAll(srv, `/api/v1/groups?provider_id=${T[other]}`, { token: tok }),
+      [],
+    );
     for (const id of [R[`sp${other}`], R[`pu${other}`]]) {
       assert.equal((await srv.api('GET', `/api/v1/roles/${id}`, { token: tok })).status, 404);
-      assert.equal((await srv.api('PATCH', `/api/v1/roles/${id}`, { token: tok, body: { description: 'x' } })).status, 404);
+      assert.equal(
+        (await srv.api('PATCH', `/api/v1/roles/${id}`, { token: tok, body: { description: 'x' } }))
+          .status,
+        404,
+      );
       assert.equal((await srv.api('DELETE', `/api/v1/roles/${id}`, { token: tok })).status, 404);
     }
     assert.equal((await srv.api('GET', `/api/v1/groups/${G[other]}`, { token: tok })).status, 404);
-    assert.equal((await srv.api('PATCH', `/api/v1/groups/${G[other]}`, { token: tok, body: { description: 'x' } })).status, 404);
-    assert.equal((await srv.api('DELETE', `/api/v1/groups/${G[other]}`, { token: tok })).status, 404);
+    assert.equal(
+      (
+        await srv.api('PATCH', `/api/v1/groups/${G[other]}`, {
+          token: tok,
+          body: { description: 'x' },
+        })
+      ).status,
+      404,
+    );
+    assert.equal(
+      (await srv.api('DELETE', `/api/v1/groups/${G[other]}`, { token: tok })).status,
+      404,
+    );
     // Nor can another provider's role or group be given to a user inside the scope.
     const someone = [...inside(admin)].find((n) => !(n in A) && n !== 'tA');
-    const r1 = await srv.api('PATCH', `/api/v1/users/${U[someone].id}`, { token: tok, body: { role_ids: [R[`sp${other}`]] } });
+    const r1 = await srv.api('PATCH', `/api/v1/users/${U[someone].id}`, {
+      token: tok,
+      body: { role_ids: [R[`sp${other}`]] },
+    });
     assert.equal(r1.status, 400, JSON.stringify(r1.body));
     assert.equal(r1.body.errors?.[0]?.field, 'role_ids');
-    const r2 = await srv.api('PATCH', `/api/v1/users/${U[someone].id}`, { token: tok, body: { group_ids: [G[other]] } });
+    const r2 = await srv.api('PATCH', `/api/v1/users/${U[someone].id}`, {
+      token: tok,
+      body: { group_ids: [G[other]] },
+    });
     assert.equal(r2.status, 400, JSON.stringify(r2.body));
     assert.equal(r2.body.errors?.[0]?.field, 'group_ids');
     const after = await srv.api('GET', `/api/v1/users/${U[someone].id}`);
-    assert.ok(!after.body.role_ids.includes(R[`sp${other}`]) && !after.body.group_ids.includes(G[other]));
+    assert.ok(
+      !after.body.role_ids.includes(R[`sp${other}`]) && !after.body.group_ids.includes(G[other]),
+    );
   });
 
   test(`${admin}: tenants outside its scope are invisible (404)`, async () => {
     const tok = A[admin].token;
     const visible = new Set(SCOPE[admin].tenants);
-    const listed = (await listAll(srv, '/api/v1/tenants', { token: tok }))
-      .map((t) => Object.keys(T).find((n) => T[n] === t.id) ?? `unknown:${t.name}`);
+    const listed = (await listAll(srv, '/api/v1/tenants', { token: tok })).map(
+      (t) => Object.keys(T).find((n) => T[n] === t.id) ?? `unknown:${t.name}`,
+    );
     assert.deepEqual(listed.sort(), [...visible].sort());
     for (const n of Object.keys(T)) {
       const r = await srv.api('GET', `/api/v1/tenants/${T[n]}`, { token: tok });
       assert.equal(r.status, visible.has(n) ? 200 : 404, `${admin} reading tenant ${n}`);
     }
     const other = PROVIDER_OF[admin] === 'A' ? 'B' : 'A';
-    assert.deepEqual(await listAll(srv, `/api/v1/tenants?parent_id=${T[other]}`, { token: tok }), []);
-    assert.deepEqual(await listAll(srv, `/api/v1/tenants?parent_id=${T[`${other}1`]}`, { token: tok }), []);
+    assert.deepEqual(
+      await listAll(srv, `/api/v1/tenants?parent_id=${T[other]}`, { token: tok }),
+      [],
+    );
+    assert.deepEqual(
+      await listAll(srv, `/api/v1/tenants?parent_id=${T[`${other}1`]}`, { token: tok }),
+      [],
+    );
   });
 
   test(`${admin}: the audit trail shows no rows about users outside its scope`, async () => {
@@ -276,13 +483,19 @@ for (const admin of ADMINS) {
       assert.ok(row.provider_id === null || row.provider_id === T[PROVIDER_OF[admin]], what);
     }
     for (const n of inside(admin)) {
-      assert.ok(rows.some((x) => x.action === 'user.create' && x.target_id === U[n].id),
-        `${admin} does not see the creation of ${n}, which is inside its scope`);
+      assert.ok(
+        rows.some((x) => x.action === 'user.create' && x.target_id === U[n].id),
+        `${admin} does not see the creation of ${n}, which is inside its scope`,
+      );
     }
     for (const n of outside(admin)) {
       const r = await srv.api('GET', `/api/v1/audit?target_id=${U[n].id}`, { token: tok });
       assert.equal(r.status, 200);
-      assert.deepEqual(r.body.items.filter((x) => x.target_type === 'user'), [], `${admin}: audit about ${n}`);
+      assert.deepEqual(
+        r.body.items.filter((x) => x.target_type === 'user'),
+        [],
+        `${admin}: audit about ${n}`,
+      );
     }
   });
 }

@@ -5,7 +5,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, userWithPerms, ROOT_PASSWORD, signIn, withCookie, readyUser, testClock,
+  startServer,
+  userWithPerms,
+  ROOT_PASSWORD,
+  signIn,
+  withCookie,
+  readyUser,
+  testClock,
 } from './lib/server.mjs';
 
 let srv;
@@ -16,11 +22,18 @@ before(async () => {
   clock = testClock();
   srv = await startServer({ clock });
 });
-after(async () => { await srv?.stop(); clock?.remove(); });
+after(async () => {
+  await srv?.stop();
+  clock?.remove();
+});
 
 async function alive(cookie, what = '') {
   const r = await withCookie(srv, cookie)('GET', '/api/v1/session');
-  assert.equal(r.status, 200, `${what}: expected a live session, got ${r.status} ${JSON.stringify(r.body)}`);
+  assert.equal(
+    r.status,
+    200,
+    `${what}: expected a live session, got ${r.status} ${JSON.stringify(r.body)}`,
+  );
   return r.body;
 }
 
@@ -95,13 +108,16 @@ test('S2: every sign-in makes a new session; a cookie sent along is never adopte
   assert.notEqual(c.body.session.id, a.body.session.id);
   // Fixation: a token chosen by an attacker and planted in the browser is not adopted.
   const planted = `gh_${'Fixat10n'.repeat(6).slice(0, 43)}`;
-  const d = await signIn(srv, u.username, u.password, { headers: { cookie: `gh_session=${planted}` } });
+  const d = await signIn(srv, u.username, u.password, {
+    headers: { cookie: `gh_session=${planted}` },
+  });
   assert.equal(d.status, 200);
   assert.notEqual(d.token, planted);
   await dead(`gh_session=${planted}`, 'the planted token');
   for (const s of [a, b, c, d]) await alive(s.cookie, 'each sign-in has its own live session');
   const ids = await sessionIdsOf(u.user.id);
-  for (const s of [a, b, c, d]) assert.ok(ids.includes(s.body.session.id), `session ${s.body.session.id} listed`);
+  for (const s of [a, b, c, d])
+    assert.ok(ids.includes(s.body.session.id), `session ${s.body.session.id} listed`);
 });
 
 test('S3: idle timeout (30 min by default): activity keeps a session alive, 30 min of silence ends it', async () => {
@@ -112,8 +128,10 @@ test('S3: idle timeout (30 min by default): activity keeps a session alive, 30 m
   for (let i = 1; i <= 3; i++) {
     clock.advance(1790);
     const me = await alive(u.cookie, `after ${i} x 1790 s of silence`);
-    assert.ok(secs(me.session.last_seen_at) >= secs(start.last_seen_at) + 1790 * i - 5,
-      `last_seen_at moves: ${me.session.last_seen_at} (start ${start.last_seen_at})`);
+    assert.ok(
+      secs(me.session.last_seen_at) >= secs(start.last_seen_at) + 1790 * i - 5,
+      `last_seen_at moves: ${me.session.last_seen_at} (start ${start.last_seen_at})`,
+    );
   }
   await dead(quiet.cookie, 'a session untouched for 3 x 1790 s');
   clock.advance(1801);
@@ -138,7 +156,10 @@ test('S3: the absolute lifetime (12 h by default) ends a session even while it i
 
 test('S3: --session-idle-seconds and --session-lifetime-seconds are honoured', async () => {
   const c2 = testClock();
-  const s2 = await startServer({ args: ['--session-idle-seconds', '300', '--session-lifetime-seconds', '900'], clock: c2 });
+  const s2 = await startServer({
+    args: ['--session-idle-seconds', '300', '--session-lifetime-seconds', '900'],
+    clock: c2,
+  });
   try {
     const a = await signIn(s2, 'root', ROOT_PASSWORD);
     const b = await signIn(s2, 'root', ROOT_PASSWORD);
@@ -166,22 +187,35 @@ test('S4: disable, delete, force-password-reset and reset-mfa end every session 
     assert.equal(second.body.next, 'done');
     await alive(u.cookie, action);
     await alive(second.cookie, action);
-    assert.equal((await srv.api('GET', '/api/v1/users?limit=1', { token: u.token })).status, 200, 'bearer before');
-    const r = action === 'delete'
-      ? await srv.api('DELETE', `/api/v1/users/${u.user.id}`)
-      : await srv.api('POST', `/api/v1/users/${u.user.id}/${action}`);
-    assert.ok(r.status === 200 || r.status === 204, `${action}: ${r.status} ${JSON.stringify(r.body)}`);
+    assert.equal(
+      (await srv.api('GET', '/api/v1/users?limit=1', { token: u.token })).status,
+      200,
+      'bearer before',
+    );
+    const r =
+      action === 'delete'
+        ? await srv.api('DELETE', `/api/v1/users/${u.user.id}`)
+        : await srv.api('POST', `/api/v1/users/${u.user.id}/${action}`);
+    assert.ok(
+      r.status === 200 || r.status === 204,
+      `${action}: ${r.status} ${JSON.stringify(r.body)}`,
+    );
     await dead(u.cookie, `${action}: first session`);
     await dead(second.cookie, `${action}: second session`);
     if (action === 'disable' || action === 'delete') {
       const bearer = await srv.api('GET', '/api/v1/users?limit=1', { token: u.token });
       assert.equal(bearer.status, 401, `${action}: the user's bearer token still works`);
     }
-    if (action !== 'delete') assert.deepEqual(await sessionIdsOf(u.user.id), [], `${action}: records left`);
+    if (action !== 'delete')
+      assert.deepEqual(await sessionIdsOf(u.user.id), [], `${action}: records left`);
     if (action === 'disable') {
       assert.equal((await srv.api('POST', `/api/v1/users/${u.user.id}/enable`)).status, 200);
       await dead(u.cookie, 'enable does not bring old sessions back');
-      assert.equal((await signIn(srv, u.username, u.password)).status, 200, 're-enabled user signs in anew');
+      assert.equal(
+        (await signIn(srv, u.username, u.password)).status,
+        200,
+        're-enabled user signs in anew',
+      );
     }
   }
 });
@@ -195,20 +229,28 @@ test('S4, A5: an admin ends all sessions of a user; login_enabled=false refuses 
   await dead(second.cookie, 'all ended: second');
 
   const v = await readyUser(srv);
-  const p = await srv.api('PATCH', `/api/v1/users/${v.user.id}`, { body: { login_enabled: false } });
+  const p = await srv.api('PATCH', `/api/v1/users/${v.user.id}`, {
+    body: { login_enabled: false },
+  });
   assert.equal(p.status, 200, JSON.stringify(p.body));
   await dead(v.cookie, 'login disabled');
 });
 
 test('S5: users list their own sessions (current flagged) and end one of them', async () => {
   const u = await readyUser(srv);
-  const other = await signIn(srv, u.username, u.password, { headers: { 'user-agent': 'second-device/2.0' } });
+  const other = await signIn(srv, u.username, u.password, {
+    headers: { 'user-agent': 'second-device/2.0' },
+  });
   const mine = await alive(u.cookie);
   const list = await u.as('GET', '/api/v1/me/sessions');
   assert.equal(list.status, 200, JSON.stringify(list.body));
   const items = list.body.items;
   assert.equal(items.length, 2, JSON.stringify(items));
-  assert.deepEqual(items.filter((s) => s.current).map((s) => s.id), [mine.session.id], 'exactly the current one is flagged');
+  assert.deepEqual(
+    items.filter((s) => s.current).map((s) => s.id),
+    [mine.session.id],
+    'exactly the current one is flagged',
+  );
   const o = items.find((s) => s.id === other.body.session.id);
   assert.ok(o, 'the other session is listed');
   assert.equal(o.current, false);
@@ -216,10 +258,16 @@ test('S5: users list their own sessions (current flagged) and end one of them', 
   assert.equal(o.ip, '127.0.0.1');
   for (const s of items) {
     for (const k of ['token', 'token_hash', 'cookie']) assert.ok(!(k in s), k);
-    assert.ok(!JSON.stringify(s).includes(u.cookie.split('=')[1]) && !JSON.stringify(s).includes(other.token), 'a token is listed');
+    assert.ok(
+      !JSON.stringify(s).includes(u.cookie.split('=')[1]) &&
+        !JSON.stringify(s).includes(other.token),
+      'a token is listed',
+    );
   }
   // Ending needs same-origin like every cookie-carried change.
-  const csrf = await u.as('DELETE', `/api/v1/me/sessions/${o.id}`, { origin: 'http://evil.example' });
+  const csrf = await u.as('DELETE', `/api/v1/me/sessions/${o.id}`, {
+    origin: 'http://evil.example',
+  });
   assert.equal(csrf.status, 403);
   await alive(other.cookie, 'survives the cross-site attempt');
 
@@ -236,16 +284,18 @@ test('S5: users list their own sessions (current flagged) and end one of them', 
   const vid = (await alive(v.cookie)).session.id;
   const foreign = await u.as('DELETE', `/api/v1/me/sessions/${vid}`);
   assert.equal(foreign.status, 404, JSON.stringify(foreign.body));
-  await alive(v.cookie, 'another user\'s session survives');
+  await alive(v.cookie, "another user's session survives");
   // Ending the current session from the list signs out.
   const self = await u.as('DELETE', `/api/v1/me/sessions/${mine.session.id}`);
   assert.equal(self.status, 204);
   await dead(u.cookie, 'ended the current one');
 });
 
-test('S5: admins list and end a user\'s sessions only inside their scope (404 outside)', async () => {
+test("S5: admins list and end a user's sessions only inside their scope (404 outside)", async () => {
   const mkProvider = async (name) => {
-    const r = await srv.api('POST', '/api/v1/tenants', { body: { kind: 'service_provider', name: `${name} ${Date.now().toString(36)}` } });
+    const r = await srv.api('POST', '/api/v1/tenants', {
+      body: { kind: 'service_provider', name: `${name} ${Date.now().toString(36)}` },
+    });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     return r.body.id;
   };
@@ -258,9 +308,14 @@ test('S5: admins list and end a user\'s sessions only inside their scope (404 ou
   const sidP = (await alive(inP.cookie)).session.id;
   const sidQ = (await alive(inQ.cookie)).session.id;
 
-  const listP = await srv.api('GET', `/api/v1/users/${inP.user.id}/sessions`, { token: admin.token });
+  const listP = await srv.api('GET', `/api/v1/users/${inP.user.id}/sessions`, {
+    token: admin.token,
+  });
   assert.equal(listP.status, 200, JSON.stringify(listP.body));
-  assert.deepEqual(listP.body.items.map((s) => s.id).sort((a, b) => a - b), [sidP, inP2.body.session.id].sort((a, b) => a - b));
+  assert.deepEqual(
+    listP.body.items.map((s) => s.id).sort((a, b) => a - b),
+    [sidP, inP2.body.session.id].sort((a, b) => a - b),
+  );
   for (const s of listP.body.items) assert.ok(!('current' in s) || s.current === false);
 
   const outside = [
@@ -270,24 +325,36 @@ test('S5: admins list and end a user\'s sessions only inside their scope (404 ou
   ];
   for (const [method, path] of outside) {
     const r = await srv.api(method, path, { token: admin.token });
-    assert.equal(r.status, 404, `${method} ${path} outside the admin's scope: ${r.status} ${JSON.stringify(r.body)}`);
+    assert.equal(
+      r.status,
+      404,
+      `${method} ${path} outside the admin's scope: ${r.status} ${JSON.stringify(r.body)}`,
+    );
   }
   // A session id of an outside user under an inside user's path is not found either.
-  const mixed = await srv.api('DELETE', `/api/v1/users/${inP.user.id}/sessions/${sidQ}`, { token: admin.token });
+  const mixed = await srv.api('DELETE', `/api/v1/users/${inP.user.id}/sessions/${sidQ}`, {
+    token: admin.token,
+  });
   assert.equal(mixed.status, 404, JSON.stringify(mixed.body));
-  await alive(inQ.cookie, 'the outside user\'s session survives');
+  await alive(inQ.cookie, "the outside user's session survives");
 
-  const one = await srv.api('DELETE', `/api/v1/users/${inP.user.id}/sessions/${sidP}`, { token: admin.token });
+  const one = await srv.api('DELETE', `/api/v1/users/${inP.user.id}/sessions/${sidP}`, {
+    token: admin.token,
+  });
   assert.equal(one.status, 204, JSON.stringify(one.body));
   await dead(inP.cookie, 'ended by the admin');
   await alive(inP2.cookie, 'only that one');
-  const all = await srv.api('DELETE', `/api/v1/users/${inP.user.id}/sessions`, { token: admin.token });
+  const all = await srv.api('DELETE', `/api/v1/users/${inP.user.id}/sessions`, {
+    token: admin.token,
+  });
   assert.equal(all.status, 204, JSON.stringify(all.body));
   await dead(inP2.cookie, 'all ended by the admin');
 
   // Without users.read there is no listing at all.
   const nobody = await userWithPerms(srv, []);
-  const denied = await srv.api('GET', `/api/v1/users/${inQ.user.id}/sessions`, { token: nobody.token });
+  const denied = await srv.api('GET', `/api/v1/users/${inQ.user.id}/sessions`, {
+    token: nobody.token,
+  });
   assert.equal(denied.status, 403, JSON.stringify(denied.body));
   // The platform superadmin sees the outside user's session.
   assert.ok((await sessionIdsOf(inQ.user.id)).includes(sidQ));

@@ -16,10 +16,14 @@ test('an in-flight request finishes after SIGTERM and new connections are refuse
   const body = JSON.stringify({ kind: 'service_provider', name: 'Finished after SIGTERM' });
   const sock = await connect(srv.port);
   let response = '';
-  sock.on('data', (d) => { response += d; });
+  sock.on('data', (d) => {
+    response += d;
+  });
   const closed = new Promise((ok) => sock.on('close', ok));
-  sock.write(`POST /api/v1/tenants HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${srv.token}\r\n` +
-    `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+  sock.write(
+    `POST /api/v1/tenants HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${srv.token}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+  );
   sock.write(body.slice(0, 10));
   // no event says that the server has read the headers (the request is in flight from then on)
   await new Promise((r) => setTimeout(r, 300));
@@ -30,7 +34,13 @@ test('an in-flight request finishes after SIGTERM and new connections are refuse
   const end = Date.now() + 5000;
   let refused = null;
   while (!refused && Date.now() < end) {
-    refused = await connect(srv.port).then((s) => { s.destroy(); return null; }, (e) => e);
+    refused = await connect(srv.port).then(
+      (s) => {
+        s.destroy();
+        return null;
+      },
+      (e) => e,
+    );
   }
   assert.match(String(refused), /ECONNREFUSED/);
 
@@ -42,7 +52,9 @@ test('an in-flight request finishes after SIGTERM and new connections are refuse
 
 test('the change acknowledged during shutdown is in the database', async () => {
   const srv = await startServer();
-  const created = await srv.api('POST', '/api/v1/tenants', { body: { kind: 'service_provider', name: 'Durable' } });
+  const created = await srv.api('POST', '/api/v1/tenants', {
+    body: { kind: 'service_provider', name: 'Durable' },
+  });
   assert.equal(created.status, 201);
   const db = srv.db;
   srv.proc.kill('SIGTERM');

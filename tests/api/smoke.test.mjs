@@ -4,8 +4,12 @@ import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
 
 let srv;
-before(async () => { srv = await startServer(); });
-after(async () => { await srv.stop(); });
+before(async () => {
+  srv = await startServer();
+});
+after(async () => {
+  await srv.stop();
+});
 
 test('healthz answers ok without a token', async () => {
   const r = await srv.api('GET', '/healthz', { token: null });

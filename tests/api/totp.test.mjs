@@ -11,8 +11,17 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startServer, signIn, withCookie, createUser, changeForced, strongPassword, testClock, oathtool,
-  enrolTotp, auditRows, listAll,
+  startServer,
+  signIn,
+  withCookie,
+  createUser,
+  changeForced,
+  strongPassword,
+  testClock,
+  oathtool,
+  enrolTotp,
+  auditRows,
+  listAll,
   dbQuery,
 } from './lib/server.mjs';
 import { uniq } from './lib/helpers.mjs';
@@ -27,9 +36,15 @@ const canaries = { codes: new Set(), strings: new Set() };
 before(async () => {
   clock = testClock();
   // The per-address throttle (its own test) would turn this file's many refused codes into 429s.
-  srv = await startServer({ clock, env: { GATEHOUSE_ACCESS_LOG: '1', GATEHOUSE_SIGNIN_RATE_PER_MINUTE: '1000' } });
+  srv = await startServer({
+    clock,
+    env: { GATEHOUSE_ACCESS_LOG: '1', GATEHOUSE_SIGNIN_RATE_PER_MINUTE: '1000' },
+  });
 });
-after(async () => { await srv?.stop(); clock?.remove(); });
+after(async () => {
+  await srv?.stop();
+  clock?.remove();
+});
 
 // Moves the server clock to 10 s into a step at least 1 + extra steps ahead of now, so that no
 // step boundary falls between computing a code and the server checking it. Returns the step.
@@ -51,8 +66,14 @@ function wrongCode(secret) {
   const s = Math.floor(clock.now() / 30);
   const near = new Set([-2, -1, 0, 1, 2].map((d) => oathtool(secret, (s + d) * 30 + 5)));
   for (let i = 1; ; i++) {
-    const c = String((Number(oathtool(secret, s * 30 + 5)) + 123457 * i) % 1000000).padStart(6, '0');
-    if (!near.has(c)) { canaries.codes.add(c); return c; }
+    const c = String((Number(oathtool(secret, s * 30 + 5)) + 123457 * i) % 1000000).padStart(
+      6,
+      '0',
+    );
+    if (!near.has(c)) {
+      canaries.codes.add(c);
+      return c;
+    }
   }
 }
 
@@ -67,7 +88,12 @@ async function person({ perms = [], mfa_required = false } = {}) {
   const over = { mfa_required };
   if (perms.length) {
     const role = await srv.api('POST', '/api/v1/roles', {
-      body: { name: uniq('role-'), kind: 'service_provider', provider_id: null, permissions: perms },
+      body: {
+        name: uniq('role-'),
+        kind: 'service_provider',
+        provider_id: null,
+        permissions: perms,
+      },
     });
     assert.equal(role.status, 201, JSON.stringify(role.body));
     over.role_ids = [role.body.id];
@@ -137,10 +163,15 @@ function base32Bytes(s) {
 // QR code: size 21 + 4k modules plus the quiet zone, three finder patterns and the timing rows.
 function assertQrSvg(svg) {
   assert.equal(typeof svg, 'string');
-  assert.ok(/^(<\?xml[^>]*\?>\s*)?<svg[\s>]/.test(svg), `starts with <?xml or <svg: ${svg.slice(0, 80)}`);
+  assert.ok(
+    /^(<\?xml[^>]*\?>\s*)?<svg[\s>]/.test(svg),
+    `starts with <?xml or <svg: ${svg.slice(0, 80)}`,
+  );
   assert.ok(/<\/svg>\s*$/.test(svg), 'ends with </svg>');
   const stack = [];
-  for (const m of svg.replace(/^<\?xml[^>]*\?>/, '').matchAll(/<(\/?)([a-zA-Z][\w:-]*)([^>]*?)(\/?)>/g)) {
+  for (const m of svg
+    .replace(/^<\?xml[^>]*\?>/, '')
+    .matchAll(/<(\/?)([a-zA-Z][\w:-]*)([^>]*?)(\/?)>/g)) {
     const [, close, name, , selfClose] = m;
     if (close) assert.equal(stack.pop(), name, `unbalanced </${name}>`);
     else if (!selfClose) stack.push(name);
@@ -160,13 +191,17 @@ function assertQrSvg(svg) {
   const rects = [...svg.matchAll(/<rect([^>]*)>/g)].map((m) => m[1]);
   for (const d of paths) {
     const runs = [...d.matchAll(/M(\d+) (\d+)h(\d+)v1h-(\d+)z/g)];
-    assert.ok(runs.map((r) => r[0]).join('') === d.trim(), `the path is rectangles only: ${d.slice(0, 80)}...`);
+    assert.ok(
+      runs.map((r) => r[0]).join('') === d.trim(),
+      `the path is rectangles only: ${d.slice(0, 80)}...`,
+    );
     for (const [, x, y, w, back] of runs) {
       assert.equal(w, back);
       fill(Number(x), Number(y), Number(w), 1);
     }
   }
-  for (const attrs of rects) { // a white background covers everything; dark rects are modules
+  for (const attrs of rects) {
+    // a white background covers everything; dark rects are modules
     if (/fill="#(fff|ffffff|FFF|FFFFFF)"|fill="white"/.test(attrs)) continue;
     const n = (k) => Number((new RegExp(`\\b${k}="(\\d+)"`).exec(attrs) || [0, 0])[1]);
     fill(n('x'), n('y'), n('width'), n('height'));
@@ -174,18 +209,23 @@ function assertQrSvg(svg) {
   // The symbol: the bounding box of the dark modules.
   let min = size;
   let max = -1;
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
-    if (dark[y][x]) { min = Math.min(min, x, y); max = Math.max(max, x, y); }
-  }
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) {
+      if (dark[y][x]) {
+        min = Math.min(min, x, y);
+        max = Math.max(max, x, y);
+      }
+    }
   const n = max - min + 1;
   assert.ok(n >= 21 && (n - 21) % 4 === 0, `QR symbol of ${n} modules`);
   assert.ok(min >= 1, 'a quiet zone');
   const at = (x, y) => dark[min + y][min + x];
   const finder = (ox, oy) => {
-    for (let y = 0; y < 7; y++) for (let x = 0; x < 7; x++) {
-      const ring = Math.max(Math.abs(x - 3), Math.abs(y - 3));
-      assert.equal(at(ox + x, oy + y), ring !== 2, `finder pattern at ${ox},${oy}`);
-    }
+    for (let y = 0; y < 7; y++)
+      for (let x = 0; x < 7; x++) {
+        const ring = Math.max(Math.abs(x - 3), Math.abs(y - 3));
+        assert.equal(at(ox + x, oy + y), ring !== 2, `finder pattern at ${ox},${oy}`);
+      }
   };
   finder(0, 0);
   finder(n - 7, 0);
@@ -198,9 +238,12 @@ function assertQrSvg(svg) {
 
 // The bytes of the database and its WAL.
 function dbBytes() {
-  if (srv.db.startsWith('postgres')) return [execFileSync('pg_dump', [srv.db], { maxBuffer: 64 * 1024 * 1024 })];
+  if (srv.db.startsWith('postgres'))
+    return [execFileSync('pg_dump', [srv.db], { maxBuffer: 64 * 1024 * 1024 })];
   const dir = srv.dir;
-  return readdirSync(dir).filter((f) => f.startsWith('gatehouse.db')).map((f) => readFileSync(join(dir, f)));
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('gatehouse.db'))
+    .map((f) => readFileSync(join(dir, f)));
 }
 
 const sql = (query) => dbQuery(srv, query);
@@ -243,10 +286,19 @@ test('enrolment: a 160-bit secret, its otpauth URI and a QR code; confirming wit
 
   const bad = await u.as('POST', '/api/v1/me/totp/confirm', { body: { code: wrongCode(current) } });
   assert.equal(bad.status, 400, JSON.stringify(bad.body));
-  assert.ok(bad.body.errors?.some((e) => e.field === 'code'), `names the field code: ${JSON.stringify(bad.body)}`);
-  const stale = await u.as('POST', '/api/v1/me/totp/confirm', { body: { code: codeAt(secret, Math.floor(clock.now() / 30)) } });
+  assert.ok(
+    bad.body.errors?.some((e) => e.field === 'code'),
+    `names the field code: ${JSON.stringify(bad.body)}`,
+  );
+  const stale = await u.as('POST', '/api/v1/me/totp/confirm', {
+    body: { code: codeAt(secret, Math.floor(clock.now() / 30)) },
+  });
   assert.equal(stale.status, 400, 'the code of a replaced pending secret does not confirm');
-  assert.equal((await u.as('GET', '/api/v1/me/totp')).body.enrolled, false, 'a wrong code enrols nothing');
+  assert.equal(
+    (await u.as('GET', '/api/v1/me/totp')).body.enrolled,
+    false,
+    'a wrong code enrols nothing',
+  );
 
   const code = codeAt(current, Math.floor(clock.now() / 30));
   const conf = await u.as('POST', '/api/v1/me/totp/confirm', { body: { code } });
@@ -267,7 +319,10 @@ test('enrolment: a 160-bit secret, its otpauth URI and a QR code; confirming wit
   assert.equal(state.body.pending, false);
   assert.equal((await userOf(u.user.id)).mfa_enrolled, true);
   const shown = await srv.api('GET', `/api/v1/users/${u.user.id}`);
-  assert.ok(!JSON.stringify(shown.body).includes(current), 'the user record does not show the secret');
+  assert.ok(
+    !JSON.stringify(shown.body).includes(current),
+    'the user record does not show the secret',
+  );
 });
 
 test('mfa_required and not enrolled: the sign-in answers enroll_totp; that stage can only enrol, then it is done', async () => {
@@ -281,12 +336,18 @@ test('mfa_required and not enrolled: the sign-in answers enroll_totp; that stage
   assert.equal(me.status, 200);
   assert.equal(me.body.next, 'enroll_totp');
   for (const [method, path, body] of [
-    ['GET', '/api/v1/users'], ['GET', `/api/v1/users/${u.user.id}`], ['GET', '/api/v1/me/sessions'],
+    ['GET', '/api/v1/users'],
+    ['GET', `/api/v1/users/${u.user.id}`],
+    ['GET', '/api/v1/me/sessions'],
     ['POST', '/api/v1/session/totp', { code: '123456' }],
     ['POST', '/api/v1/me/password', { current_password: u.password, password: strongPassword() }],
   ]) {
     const r = await as(method, path, { body });
-    assert.equal(r.status, 403, `${method} ${path} in stage enroll_totp: ${r.status} ${JSON.stringify(r.body)}`);
+    assert.equal(
+      r.status,
+      403,
+      `${method} ${path} in stage enroll_totp: ${r.status} ${JSON.stringify(r.body)}`,
+    );
   }
   assert.equal((await userOf(u.user.id)).last_login_at, null, 'not signed in yet');
   const state = await as('GET', '/api/v1/me/totp');
@@ -299,7 +360,11 @@ test('mfa_required and not enrolled: the sign-in answers enroll_totp; that stage
   assert.equal(e.recovery_codes.length, 10);
   assert.equal((await as('GET', '/api/v1/session')).body.next, 'done');
   assert.equal((await as('GET', '/api/v1/users?limit=1')).status, 200, 'done: the role works');
-  assert.match((await userOf(u.user.id)).last_login_at || '', RFC3339_UTC, 'enrolment completes the sign-in');
+  assert.match(
+    (await userOf(u.user.id)).last_login_at || '',
+    RFC3339_UTC,
+    'enrolment completes the sign-in',
+  );
 
   // From now on the sign-in asks for a code, not for an enrolment.
   midStep();
@@ -320,12 +385,21 @@ test('A13: a session opened before the enrolment cannot replace the enrolled dev
   remember(e);
   // The early session now tries to enrol a device of its own.
   const start = await early('POST', '/api/v1/me/totp');
-  assert.equal(start.status, 403, `a password-only session cannot even start a new enrolment: ${JSON.stringify(start.body)}`);
+  assert.equal(
+    start.status,
+    403,
+    `a password-only session cannot even start a new enrolment: ${JSON.stringify(start.body)}`,
+  );
   assert.equal(start.body.secret, undefined);
-  const conf = await early('POST', '/api/v1/me/totp/confirm', { body: { code: codeAt(e.secret, Math.floor(clock.now() / 30)) } });
+  const conf = await early('POST', '/api/v1/me/totp/confirm', {
+    body: { code: codeAt(e.secret, Math.floor(clock.now() / 30)) },
+  });
   assert.equal(conf.status, 403, `nor confirm one: ${conf.status} ${JSON.stringify(conf.body)}`);
   const me = await early('GET', '/api/v1/session');
-  assert.ok(me.status === 401 || me.body.next !== 'done', `the early session got through: ${JSON.stringify(me.body)}`);
+  assert.ok(
+    me.status === 401 || me.body.next !== 'done',
+    `the early session got through: ${JSON.stringify(me.body)}`,
+  );
   assert.notEqual((await early('GET', '/api/v1/users?limit=1')).status, 200);
   // The enrolled device still works.
   midStep();
@@ -340,7 +414,11 @@ test('A10: a code from oathtool passes once; the previous step passes; older and
   let step = midStep(2);
 
   const t1 = await toTotpStage(u);
-  assert.equal((await userOf(u.user.id)).last_login_at, before, 'the password step alone is no sign-in');
+  assert.equal(
+    (await userOf(u.user.id)).last_login_at,
+    before,
+    'the password step alone is no sign-in',
+  );
   assert.equal((await t1.as('GET', '/api/v1/session')).body.next, 'totp');
   const code = codeAt(u.secret, step);
   const ok = await sendCode(t1.as, code);
@@ -349,12 +427,19 @@ test('A10: a code from oathtool passes once; the previous step passes; older and
   assert.equal((await t1.as('GET', '/api/v1/session')).body.next, 'done');
   const last = (await userOf(u.user.id)).last_login_at;
   assert.match(last || '', RFC3339_UTC);
-  assert.ok(Math.abs(secs(last) - clock.now()) <= 5, `last_login_at ${last} is the TOTP step's time, not ${before}`);
+  assert.ok(
+    Math.abs(secs(last) - clock.now()) <= 5,
+    `last_login_at ${last} is the TOTP step's time, not ${before}`,
+  );
 
   // The same code in a new sign-in, still within its step: refused.
   const t2 = await toTotpStage(u);
   assertRefused(await sendCode(t2.as, code), 'the same code again');
-  assert.equal((await t2.as('GET', '/api/v1/session')).body.next, 'totp', 'a refused code leaves the stage');
+  assert.equal(
+    (await t2.as('GET', '/api/v1/session')).body.next,
+    'totp',
+    'a refused code leaves the stage',
+  );
 
   // The previous step's code (one not used yet) passes.
   step = midStep(1);
@@ -370,7 +455,11 @@ test('A10: a code from oathtool passes once; the previous step passes; older and
   assertRefused(await sendCode(t3.as, codeAt(u.secret, step + 1)), 'a code one step ahead');
   assertRefused(await sendCode(t3.as, wrongCode(u.secret)), 'a wrong code');
   const cur = await sendCode(t3.as, codeAt(u.secret, step));
-  assert.equal(cur.status, 200, `the current code still passes after those refusals: ${JSON.stringify(cur.body)}`);
+  assert.equal(
+    cur.status,
+    200,
+    `the current code still passes after those refusals: ${JSON.stringify(cur.body)}`,
+  );
 
   // Once the current step's code passed, the previous step's (never used) no longer does: the
   // accepted step only moves forward.
@@ -378,7 +467,10 @@ test('A10: a code from oathtool passes once; the previous step passes; older and
   const t4 = await toTotpStage(u);
   assert.equal((await sendCode(t4.as, codeAt(u.secret, step))).status, 200);
   const t5 = await toTotpStage(u);
-  assertRefused(await sendCode(t5.as, codeAt(u.secret, step - 1)), 'the previous step after the current one passed');
+  assertRefused(
+    await sendCode(t5.as, codeAt(u.secret, step - 1)),
+    'the previous step after the current one passed',
+  );
 });
 
 test('A10: two parallel requests with one valid code from two sessions of one user: exactly one passes', async () => {
@@ -390,9 +482,19 @@ test('A10: two parallel requests with one valid code from two sessions of one us
     const code = codeAt(u.secret, step);
     const rs = await Promise.all([sendCode(a.as, code), sendCode(b.as, code)]);
     const statuses = rs.map((r) => r.status).sort();
-    assert.deepEqual(statuses, [200, 401], `round ${round}: ${rs.map((r) => `${r.status} ${JSON.stringify(r.body)}`).join(' | ')}`);
-    const nexts = await Promise.all([a, b].map(async (s) => (await s.as('GET', '/api/v1/session')).body.next));
-    assert.deepEqual(nexts.sort(), ['done', 'totp'], `round ${round}: one session done, the other still at totp`);
+    assert.deepEqual(
+      statuses,
+      [200, 401],
+      `round ${round}: ${rs.map((r) => `${r.status} ${JSON.stringify(r.body)}`).join(' | ')}`,
+    );
+    const nexts = await Promise.all(
+      [a, b].map(async (s) => (await s.as('GET', '/api/v1/session')).body.next),
+    );
+    assert.deepEqual(
+      nexts.sort(),
+      ['done', 'totp'],
+      `round ${round}: one session done, the other still at totp`,
+    );
   }
 });
 
@@ -412,26 +514,46 @@ test('A11: a recovery code works once in place of a code; recovery codes and the
   assert.equal(other.status, 200, `another recovery code: ${JSON.stringify(other.body)}`);
   const t3 = await toTotpStage(u);
   assertRefused(await sendCode(t3.as, second), 'the second code used twice');
-  const rows = (await auditRows(srv, 'login.failure', u.user.id)).filter((r) => r.after?.factor === 'recovery_code');
+  const rows = (await auditRows(srv, 'login.failure', u.user.id)).filter(
+    (r) => r.after?.factor === 'recovery_code',
+  );
   assert.equal(rows.length, 3, `recovery code failures are audited: ${JSON.stringify(rows)}`);
 
   // At rest: ten rows of hashes, none of them a code; the seed only sealed.
-  const stored = sql(`SELECT code_hash FROM recovery_codes WHERE user_id = ${Number(u.user.id)}`).trim().split('\n');
+  const stored = sql(`SELECT code_hash FROM recovery_codes WHERE user_id = ${Number(u.user.id)}`)
+    .trim()
+    .split('\n');
   assert.equal(stored.length, 10, stored.join('\n'));
   const seal = sql(`SELECT totp_secret FROM users WHERE id = ${Number(u.user.id)}`).trim();
   assert.ok(seal.length > 0, 'a sealed secret is stored');
   assert.notEqual(seal.toUpperCase(), u.secret);
   const raw = base32Bytes(u.secret);
-  const needles = [u.secret, u.secret.toLowerCase(), raw.toString('hex'), raw.toString('base64'),
-    raw.toString('base64url')].map((s) => Buffer.from(s)).concat([raw]);
+  const needles = [
+    u.secret,
+    u.secret.toLowerCase(),
+    raw.toString('hex'),
+    raw.toString('base64'),
+    raw.toString('base64url'),
+  ]
+    .map((s) => Buffer.from(s))
+    .concat([raw]);
   for (const c of u.recovery_codes) {
     assert.ok(!stored.includes(c), c);
-    for (const form of [c, c.replace(/-/g, ''), c.toUpperCase(), c.replace(/-/g, '').toUpperCase()]) needles.push(Buffer.from(form));
+    for (const form of [c, c.replace(/-/g, ''), c.toUpperCase(), c.replace(/-/g, '').toUpperCase()])
+      needles.push(Buffer.from(form));
   }
   const files = dbBytes();
-  assert.ok(files.length >= 1 && files.some((f) => f.includes(Buffer.from('recovery_codes'))), 'read the database');
+  assert.ok(
+    files.length >= 1 && files.some((f) => f.includes(Buffer.from('recovery_codes'))),
+    'read the database',
+  );
   for (const n of needles) {
-    for (const f of files) assert.equal(f.indexOf(n), -1, `found ${n.length === raw.length ? 'the raw seed' : n.toString()} in the database files`);
+    for (const f of files)
+      assert.equal(
+        f.indexOf(n),
+        -1,
+        `found ${n.length === raw.length ? 'the raw seed' : n.toString()} in the database files`,
+      );
   }
 });
 
@@ -449,7 +571,11 @@ test('S4: reset-MFA by an admin ends the sessions, the next sign-in enrols a new
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.equal(r.body.mfa_enrolled, false);
   assert.equal((await done('GET', '/api/v1/session')).status, 401, 'the done session ended');
-  assert.equal((await pendingTotp.as('GET', '/api/v1/session')).status, 401, 'the totp-stage session ended');
+  assert.equal(
+    (await pendingTotp.as('GET', '/api/v1/session')).status,
+    401,
+    'the totp-stage session ended',
+  );
   assert.equal((await auditRows(srv, 'user.reset_mfa', u.user.id)).length, 1);
 
   // Old codes, recovery codes included, do not get a new sign-in anywhere.
@@ -458,29 +584,46 @@ test('S4: reset-MFA by an admin ends the sessions, the next sign-in enrols a new
   assert.equal(s.status, 200, JSON.stringify(s.body));
   assert.equal(s.body.next, 'enroll_totp', 'must enrol a new device');
   const as = withCookie(srv, s.cookie);
-  assert.equal((await sendCode(as, codeAt(e.secret, step))).status, 403, 'no totp step in stage enroll_totp');
+  assert.equal(
+    (await sendCode(as, codeAt(e.secret, step))).status,
+    403,
+    'no totp step in stage enroll_totp',
+  );
   assert.equal((await sendCode(as, e.recovery_codes[0])).status, 403);
   const start = await as('POST', '/api/v1/me/totp');
   assert.equal(start.status, 201, JSON.stringify(start.body));
   remember({ secret: start.body.secret });
   assert.notEqual(start.body.secret, e.secret, 'a new secret');
-  const oldAtConfirm = await as('POST', '/api/v1/me/totp/confirm', { body: { code: codeAt(e.secret, step) } });
+  const oldAtConfirm = await as('POST', '/api/v1/me/totp/confirm', {
+    body: { code: codeAt(e.secret, step) },
+  });
   assert.equal(oldAtConfirm.status, 400, 'the old device cannot confirm the new enrolment');
-  const conf = await as('POST', '/api/v1/me/totp/confirm', { body: { code: codeAt(start.body.secret, step) } });
+  const conf = await as('POST', '/api/v1/me/totp/confirm', {
+    body: { code: codeAt(start.body.secret, step) },
+  });
   assert.equal(conf.status, 200, JSON.stringify(conf.body));
   remember({ secret: start.body.secret, recovery_codes: conf.body.recovery_codes });
   assert.equal(conf.body.next, 'done');
 
   step = midStep(1);
   const t = await toTotpStage(u);
-  assertRefused(await sendCode(t.as, codeAt(e.secret, step)), 'the old device\'s current code');
+  assertRefused(await sendCode(t.as, codeAt(e.secret, step)), "the old device's current code");
   assertRefused(await sendCode(t.as, e.recovery_codes[1]), 'an old recovery code');
   const ok = await sendCode(t.as, codeAt(start.body.secret, step));
   assert.equal(ok.status, 200, `the new device: ${JSON.stringify(ok.body)}`);
 });
 
 test('A13: the TOTP step needs a passed password step and a session at stage totp; stage totp opens nothing else', async () => {
-  const u = await enrolledPerson({ perms: ['users.read', 'users.update', 'users.mfa_reset', 'audit.read', 'tenants.read', 'roles.read'] });
+  const u = await enrolledPerson({
+    perms: [
+      'users.read',
+      'users.update',
+      'users.mfa_reset',
+      'audit.read',
+      'tenants.read',
+      'roles.read',
+    ],
+  });
   const step = midStep(1);
   const code = codeAt(u.secret, step);
 
@@ -488,9 +631,17 @@ test('A13: the TOTP step needs a passed password step and a session at stage tot
   const failed = await signIn(srv, u.username, `${u.password} but wrong`);
   assertRefused(failed, 'wrong password');
   assert.equal(failed.cookie, null);
-  const none = await srv.api('POST', '/api/v1/session/totp', { token: null, body: { code }, headers: { origin: srv.base } });
+  const none = await srv.api('POST', '/api/v1/session/totp', {
+    token: null,
+    body: { code },
+    headers: { origin: srv.base },
+  });
   assert.equal(none.status, 401, JSON.stringify(none.body));
-  const madeUp = await withCookie(srv, 'gh_session=gh_' + 'A'.repeat(43))('POST', '/api/v1/session/totp', { body: { code } });
+  const madeUp = await withCookie(srv, 'gh_session=gh_' + 'A'.repeat(43))(
+    'POST',
+    '/api/v1/session/totp',
+    { body: { code } },
+  );
   assert.equal(madeUp.status, 401, JSON.stringify(madeUp.body));
   const bearer = await srv.api('POST', '/api/v1/session/totp', { body: { code } });
   assert.equal(bearer.status, 403, `a bearer token is no sign-in: ${JSON.stringify(bearer.body)}`);
@@ -503,36 +654,62 @@ test('A13: the TOTP step needs a passed password step and a session at stage tot
   // Stage totp: only the /api/v1/session routes answer.
   const t = await toTotpStage(u);
   const denied = [
-    ['GET', '/api/v1/users'], ['GET', `/api/v1/users/${u.user.id}`], ['GET', '/api/v1/permissions'],
-    ['GET', '/api/v1/audit'], ['GET', '/api/v1/tenants'], ['GET', '/api/v1/roles'],
-    ['GET', '/api/v1/me/sessions'], ['GET', '/api/v1/me/totp'], ['POST', '/api/v1/me/totp'],
+    ['GET', '/api/v1/users'],
+    ['GET', `/api/v1/users/${u.user.id}`],
+    ['GET', '/api/v1/permissions'],
+    ['GET', '/api/v1/audit'],
+    ['GET', '/api/v1/tenants'],
+    ['GET', '/api/v1/roles'],
+    ['GET', '/api/v1/me/sessions'],
+    ['GET', '/api/v1/me/totp'],
+    ['POST', '/api/v1/me/totp'],
     ['POST', '/api/v1/me/totp/confirm', { code }],
     ['POST', '/api/v1/me/password', { current_password: u.password, password: strongPassword() }],
-    ['POST', `/api/v1/users/${u.user.id}/reset-mfa`], ['DELETE', `/api/v1/users/${u.user.id}/sessions`],
+    ['POST', `/api/v1/users/${u.user.id}/reset-mfa`],
+    ['DELETE', `/api/v1/users/${u.user.id}/sessions`],
     ['POST', '/api/v1/session/password', { password: strongPassword() }],
   ];
   for (const [method, path, body] of denied) {
     const r = await t.as(method, path, { body });
-    assert.equal(r.status, 403, `${method} ${path} in stage totp: ${r.status} ${JSON.stringify(r.body)}`);
+    assert.equal(
+      r.status,
+      403,
+      `${method} ${path} in stage totp: ${r.status} ${JSON.stringify(r.body)}`,
+    );
   }
   assert.equal((await userOf(u.user.id)).mfa_enrolled, true, 'nothing was changed from stage totp');
   const who = await t.as('GET', '/api/v1/session');
   assert.equal(who.status, 200);
   assert.equal(who.body.next, 'totp');
   const ok = await sendCode(t.as, code);
-  assert.equal(ok.status, 200, `the code the done session could not use still works: ${JSON.stringify(ok.body)}`);
+  assert.equal(
+    ok.status,
+    200,
+    `the code the done session could not use still works: ${JSON.stringify(ok.body)}`,
+  );
 
   // Steps in order: an enrolled user made to change the password passes the code first.
-  assert.equal((await srv.api('POST', `/api/v1/users/${u.user.id}/force-password-reset`)).status, 200);
+  assert.equal(
+    (await srv.api('POST', `/api/v1/users/${u.user.id}/force-password-reset`)).status,
+    200,
+  );
   midStep(1);
   const f = await toTotpStage(u);
-  assert.equal((await f.as('POST', '/api/v1/session/password', { body: { password: strongPassword() } })).status, 403,
-    'no password change before the code');
+  assert.equal(
+    (await f.as('POST', '/api/v1/session/password', { body: { password: strongPassword() } }))
+      .status,
+    403,
+    'no password change before the code',
+  );
   const passed = await sendCode(f.as, codeAt(u.secret, Math.floor(clock.now() / 30)));
   assert.equal(passed.status, 200, JSON.stringify(passed.body));
   assert.equal(passed.body.next, 'change_password');
   const twice = await sendCode(f.as, codeAt(u.secret, Math.floor(clock.now() / 30) - 1));
-  assert.equal(twice.status, 403, `the step once passed (stage change_password): ${JSON.stringify(twice.body)}`);
+  assert.equal(
+    twice.status,
+    403,
+    `the step once passed (stage change_password): ${JSON.stringify(twice.body)}`,
+  );
   const pw = strongPassword();
   await changeForced(srv, f.cookie, pw, 'done');
 
@@ -548,13 +725,20 @@ test('A10, A4: the TOTP step is rate-limited, also against a parallel burst; no 
   const burst = [];
   for (let i = 0; i < 24; i++) burst.push(i === 8 ? right : wrongCode(u.secret));
   const rs = await Promise.all(burst.map((c) => sendCode(t.as, c)));
-  for (const r of rs) assert.ok(r.status === 200 || r.status === 401 || r.status === 429, `${r.status} ${JSON.stringify(r.body)}`);
+  for (const r of rs)
+    assert.ok(
+      r.status === 200 || r.status === 401 || r.status === 429,
+      `${r.status} ${JSON.stringify(r.body)}`,
+    );
   const bans = await auditRows(srv, 'user.ban', u.user.id);
-  const successes = (await auditRows(srv, 'login.success', u.user.id)).filter((r) => r.after?.factor === 'totp');
+  const successes = (await auditRows(srv, 'login.success', u.user.id)).filter(
+    (r) => r.after?.factor === 'totp',
+  );
   assert.ok(bans.length <= 1, `at most one ban: ${bans.length}`);
   if (rs[8].status !== 200) assert.equal(bans.length, 1, 'the burst of wrong codes banned');
   for (const b of bans) {
-    for (const s of successes) assert.ok(s.id < b.id, `a code passed after the ban: success ${s.id}, ban ${b.id}`);
+    for (const s of successes)
+      assert.ok(s.id < b.id, `a code passed after the ban: success ${s.id}, ban ${b.id}`);
   }
   // Whatever the burst did: five wrong codes in a row ban, and then the right code is refused.
   let stage = rs[8].status === 200 ? null : t;
@@ -563,7 +747,8 @@ test('A10, A4: the TOTP step is rate-limited, also against a parallel burst; no 
       assert.equal((await srv.api('POST', `/api/v1/users/${u.user.id}/unban`)).status, 200);
     }
     stage = await toTotpStage(u);
-    for (let i = 0; i < 5; i++) assertRefused(await sendCode(stage.as, wrongCode(u.secret)), `wrong code ${i + 1}`);
+    for (let i = 0; i < 5; i++)
+      assertRefused(await sendCode(stage.as, wrongCode(u.secret)), `wrong code ${i + 1}`);
   }
   assert.ok((await userOf(u.user.id)).banned_until, 'banned');
   const later = midStep(0);
@@ -595,7 +780,9 @@ test('L1, L3: every TOTP failure is audited as login.failure with factor totp; n
     assert.equal(r.actor_id, u.user.id);
     assert.ok(r.ip && r.request_id, JSON.stringify(r));
   }
-  const success = (await auditRows(srv, 'login.success', u.user.id)).filter((r) => r.after?.factor === 'totp');
+  const success = (await auditRows(srv, 'login.success', u.user.id)).filter(
+    (r) => r.after?.factor === 'totp',
+  );
   assert.ok(success.length >= 2, 'successes are audited with factor totp');
 
   // The canaries: every code, secret and recovery code this file used, in no audit row and no log.

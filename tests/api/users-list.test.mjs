@@ -13,13 +13,31 @@ let root;
 
 // username, first name, last name, e-mail, options
 const PEOPLE = [
-  ['alice', 'Alice', 'Anderson', 'alice@alpha.example', { roles: ['rP'], groups: ['g1'], tenancy: 'P' }],
+  [
+    'alice',
+    'Alice',
+    'Anderson',
+    'alice@alpha.example',
+    { roles: ['rP'], groups: ['g1'], tenancy: 'P' },
+  ],
   ['bob', 'Bob', 'Brown', 'bob@beta.example', { status: 'invited', tenancy: 'P' }],
-  ['carol', 'Carol', 'Chen', 'carol.chen@gamma.example', { roles: ['rP'], groups: ['g1', 'g2'], tenancy: 'P' }],
+  [
+    'carol',
+    'Carol',
+    'Chen',
+    'carol.chen@gamma.example',
+    { roles: ['rP'], groups: ['g1', 'g2'], tenancy: 'P' },
+  ],
   ['dave', 'David', 'Dunn', 'd.dunn@alpha.example', { status: 'disabled' }],
   ['eve', 'Eve', 'Evans', 'eve@delta.example', { roles: ['rG'] }],
   ['frank', 'Frank', 'Foster', 'FRANK@Upper.Example', { tenancy: 'A1', roles: ['rP'] }],
-  ['grace', 'Grace', 'Garcia', 'grace@epsilon.example', { status: 'invited', groups: ['g1'], tenancy: 'P' }],
+  [
+    'grace',
+    'Grace',
+    'Garcia',
+    'grace@epsilon.example',
+    { status: 'invited', groups: ['g1'], tenancy: 'P' },
+  ],
   ['heidi', 'Heidi', 'Hughes', 'heidi@alpha.example', { status: 'deleted', roles: ['rG'] }],
   ['ivan', 'Ivan', 'Ivanov', 'ivan@zeta.example', { tenancy: 'A2' }],
   ['judy', 'Judy', 'Jones', 'judy@eta.example', { roles: ['rG'], status: 'disabled' }],
@@ -56,9 +74,24 @@ before(async () => {
   t.A1 = await mk('/api/v1/tenants', { kind: 'platform_account', parent_id: t.P, name: 'List A1' });
   t.A2 = await mk('/api/v1/tenants', { kind: 'platform_account', parent_id: t.P, name: 'List A2' });
   t.S1 = await mk('/api/v1/tenants', { kind: 'sub_account', parent_id: t.A1, name: 'List S1' });
-  t.rP = await mk('/api/v1/roles', { name: 'List SP role', kind: 'service_provider', provider_id: t.P, permissions: ['users.read'] });
-  t.rPU = await mk('/api/v1/roles', { name: 'List PU role', kind: 'platform_user', provider_id: t.P, permissions: ['users.read'] });
-  t.rG = await mk('/api/v1/roles', { name: 'List global role', kind: 'service_provider', provider_id: null, permissions: ['users.read'] });
+  t.rP = await mk('/api/v1/roles', {
+    name: 'List SP role',
+    kind: 'service_provider',
+    provider_id: t.P,
+    permissions: ['users.read'],
+  });
+  t.rPU = await mk('/api/v1/roles', {
+    name: 'List PU role',
+    kind: 'platform_user',
+    provider_id: t.P,
+    permissions: ['users.read'],
+  });
+  t.rG = await mk('/api/v1/roles', {
+    name: 'List global role',
+    kind: 'service_provider',
+    provider_id: null,
+    permissions: ['users.read'],
+  });
   t.g1 = await mk('/api/v1/groups', { name: 'List group 1', provider_id: null });
   t.g2 = await mk('/api/v1/groups', { name: 'List group 2', provider_id: null });
 
@@ -67,23 +100,49 @@ before(async () => {
     if (o.status !== 'invited') body.password = PASSWORD;
     const tenancy = o.tenancy;
     if (tenancy) body.provider_id = t.P;
-    if (tenancy === 'A1' || tenancy === 'A2') body.access = { level: 'account', account_ids: [t[tenancy]] };
-    if (tenancy === 'S1') body.access = { level: 'sub_account', account_ids: [t.A1], sub_account_ids: [t.S1] };
+    if (tenancy === 'A1' || tenancy === 'A2')
+      body.access = { level: 'account', account_ids: [t[tenancy]] };
+    if (tenancy === 'S1')
+      body.access = { level: 'sub_account', account_ids: [t.A1], sub_account_ids: [t.S1] };
     if (o.roles) body.role_ids = o.roles.map((k) => t[k]);
     if (o.groups) body.group_ids = o.groups.map((k) => t[k]);
     const r = await srv.api('POST', '/api/v1/users', { body });
     assert.equal(r.status, 201, `${username}: ${JSON.stringify(r.body)}`);
     const status = o.status || 'active';
-    if (status === 'disabled') assert.equal((await srv.api('POST', `/api/v1/users/${r.body.id}/disable`)).status, 200);
-    if (status === 'deleted') assert.equal((await srv.api('DELETE', `/api/v1/users/${r.body.id}`)).status, 204);
-    users.push({ username, first_name, last_name, email, id: r.body.id, status, roles: o.roles || [], groups: o.groups || [], tenancy });
+    if (status === 'disabled')
+      assert.equal((await srv.api('POST', `/api/v1/users/${r.body.id}/disable`)).status, 200);
+    if (status === 'deleted')
+      assert.equal((await srv.api('DELETE', `/api/v1/users/${r.body.id}`)).status, 204);
+    users.push({
+      username,
+      first_name,
+      last_name,
+      email,
+      id: r.body.id,
+      status,
+      roles: o.roles || [],
+      groups: o.groups || [],
+      tenancy,
+    });
   }
   const all = await listAll(srv, '/api/v1/users');
   const r = all.find((u) => u.username === 'root');
-  root = { username: 'root', first_name: r.first_name, last_name: r.last_name, email: r.email, id: r.id, status: 'active', roles: [], groups: [], tenancy: null };
+  root = {
+    username: 'root',
+    first_name: r.first_name,
+    last_name: r.last_name,
+    email: r.email,
+    id: r.id,
+    status: 'active',
+    roles: [],
+    groups: [],
+    tenancy: null,
+  };
 });
 
-after(async () => { await srv?.stop(); });
+after(async () => {
+  await srv?.stop();
+});
 
 const live = () => [root, ...users].filter((u) => u.status !== 'deleted');
 const idsOf = (items) => items.map((u) => u.id);
@@ -94,7 +153,16 @@ test('the default list shows every live user with the list columns, deleted ones
   const items = await listAll(srv, '/api/v1/users');
   assert.deepEqual(sorted(idsOf(items)), sorted(idsOf(live())));
   const alice = items.find((u) => u.username === 'alice');
-  for (const k of ['id', 'username', 'first_name', 'last_name', 'email', 'status', 'last_login_at', 'created_at']) {
+  for (const k of [
+    'id',
+    'username',
+    'first_name',
+    'last_name',
+    'email',
+    'status',
+    'last_login_at',
+    'created_at',
+  ]) {
     assert.ok(k in alice, `list item lacks ${k}`);
   }
   assert.ok(!JSON.stringify(items).includes('$argon2'));
@@ -102,45 +170,127 @@ test('the default list shows every live user with the list columns, deleted ones
 
 test('q searches username, first name, last name and e-mail, case-insensitively', async () => {
   const queries = [
-    'alice', 'ALICE', 'Anderson', 'anderSON', 'alpha.example', 'ALPHA', 'chen', 'CAROL.CHEN', 'gamma',
-    'upper.example', 'Frank@upper', 'ivanov', 'o\'brien', 'li.na', 'lina@', 'ray', 'bundy', 'zh', 'Xu',
-    'a', 'Z', 'q', 'x', 'li', 'AN', 'nobody-matches-this', 'example', 'heidi', 'sybil', 'score', 'dunn',
+    'alice',
+    'ALICE',
+    'Anderson',
+    'anderSON',
+    'alpha.example',
+    'ALPHA',
+    'chen',
+    'CAROL.CHEN',
+    'gamma',
+    'upper.example',
+    'Frank@upper',
+    'ivanov',
+    "o'brien",
+    'li.na',
+    'lina@',
+    'ray',
+    'bundy',
+    'zh',
+    'Xu',
+    'a',
+    'Z',
+    'q',
+    'x',
+    'li',
+    'AN',
+    'nobody-matches-this',
+    'example',
+    'heidi',
+    'sybil',
+    'score',
+    'dunn',
   ];
   for (const q of queries) {
     const got = await listAll(srv, `/api/v1/users?q=${encodeURIComponent(q)}`);
     const want = live().filter((u) => haystack(u).includes(q.toLowerCase()));
-    assert.deepEqual(sorted(idsOf(got)), sorted(idsOf(want)), `q=${q}: got ${got.map((u) => u.username)}, want ${want.map((u) => u.username)}`);
+    assert.deepEqual(
+      sorted(idsOf(got)),
+      sorted(idsOf(want)),
+      `q=${q}: got ${got.map((u) => u.username)}, want ${want.map((u) => u.username)}`,
+    );
   }
 });
 
 test('1- and 2-character queries work and match substrings', async () => {
   const one = await listAll(srv, '/api/v1/users?q=v');
-  assert.deepEqual(sorted(idsOf(one)), sorted(idsOf(live().filter((u) => haystack(u).includes('v')))));
+  assert.deepEqual(
+    sorted(idsOf(one)),
+    sorted(idsOf(live().filter((u) => haystack(u).includes('v')))),
+  );
   assert.ok(one.some((u) => u.username === 'victor'));
   assert.ok(one.some((u) => u.username === 'yves'));
   const two = await listAll(srv, '/api/v1/users?q=Yo');
-  assert.deepEqual(two.map((u) => u.username), ['yves']);
+  assert.deepEqual(
+    two.map((u) => u.username),
+    ['yves'],
+  );
   const two2 = await listAll(srv, '/api/v1/users?q=al');
-  assert.deepEqual(sorted(idsOf(two2)), sorted(idsOf(live().filter((u) => haystack(u).includes('al')))));
+  assert.deepEqual(
+    sorted(idsOf(two2)),
+    sorted(idsOf(live().filter((u) => haystack(u).includes('al')))),
+  );
 });
 
 test('queries with a double quote, % or _ do not error and match literally', async () => {
-  const queries = ['"', '""', '"Q"', 'Pat "Q', '"Q" Quinn', '%', '%%', '100%', '0%', 'a%', '%a', '_', '__',
-    'r_s', 'under_', '_score', 'r_', '\\', '\'', '%_"', '*', 'al*', 'a OR b', 'NEAR', '(', ')', '-x', 'x:y', '^a'];
+  const queries = [
+    '"',
+    '""',
+    '"Q"',
+    'Pat "Q',
+    '"Q" Quinn',
+    '%',
+    '%%',
+    '100%',
+    '0%',
+    'a%',
+    '%a',
+    '_',
+    '__',
+    'r_s',
+    'under_',
+    '_score',
+    'r_',
+    '\\',
+    "'",
+    '%_"',
+    '*',
+    'al*',
+    'a OR b',
+    'NEAR',
+    '(',
+    ')',
+    '-x',
+    'x:y',
+    '^a',
+  ];
   for (const q of queries) {
     const r = await srv.api('GET', `/api/v1/users?q=${encodeURIComponent(q)}&limit=200`);
     assert.equal(r.status, 200, `q=${q}: ${r.status} ${JSON.stringify(r.body)}`);
     const want = live().filter((u) => haystack(u).includes(q.toLowerCase()));
-    assert.deepEqual(sorted(idsOf(r.body.items)), sorted(idsOf(want)),
-      `q=${q}: got ${r.body.items.map((u) => u.username)}, want ${want.map((u) => u.username)}`);
+    assert.deepEqual(
+      sorted(idsOf(r.body.items)),
+      sorted(idsOf(want)),
+      `q=${q}: got ${r.body.items.map((u) => u.username)}, want ${want.map((u) => u.username)}`,
+    );
   }
   // Spot checks, independent of the oracle.
   const quote = await srv.api('GET', `/api/v1/users?q=${encodeURIComponent('"')}`);
-  assert.deepEqual(quote.body.items.map((u) => u.username), ['quote']);
+  assert.deepEqual(
+    quote.body.items.map((u) => u.username),
+    ['quote'],
+  );
   const pct = await srv.api('GET', `/api/v1/users?q=${encodeURIComponent('%')}`);
-  assert.deepEqual(pct.body.items.map((u) => u.username), ['pct']);
+  assert.deepEqual(
+    pct.body.items.map((u) => u.username),
+    ['pct'],
+  );
   const und = await srv.api('GET', `/api/v1/users?q=${encodeURIComponent('_')}`);
-  assert.deepEqual(und.body.items.map((u) => u.username), ['under_score']);
+  assert.deepEqual(
+    und.body.items.map((u) => u.username),
+    ['under_score'],
+  );
 });
 
 test('q longer than 100 characters is refused; an empty q lists everyone', async () => {
@@ -174,7 +324,10 @@ test('status combines with q', async () => {
   const want = [root, ...users].filter((u) => u.status === 'invited' && haystack(u).includes('o'));
   assert.deepEqual(sorted(idsOf(got)), sorted(idsOf(want)));
   const del = await listAll(srv, '/api/v1/users?status=deleted&q=heidi');
-  assert.deepEqual(del.map((u) => u.username), ['heidi']);
+  assert.deepEqual(
+    del.map((u) => u.username),
+    ['heidi'],
+  );
 });
 
 test('role_id and group_id filters', async () => {
@@ -189,26 +342,53 @@ test('role_id and group_id filters', async () => {
     assert.deepEqual(sorted(idsOf(got)), sorted(idsOf(want)), k);
   }
   const both = await listAll(srv, `/api/v1/users?role_id=${t.rP}&group_id=${t.g2}`);
-  assert.deepEqual(both.map((u) => u.username), ['carol']);
+  assert.deepEqual(
+    both.map((u) => u.username),
+    ['carol'],
+  );
   const none = await srv.api('GET', '/api/v1/users?role_id=999999');
   assert.equal(none.status, 200);
   assert.deepEqual(none.body.items, []);
-  for (const p of ['role_id=abc', 'role_id=0', 'role_id=-1', 'group_id=1.5', 'group_id=', 'tenant_id=x']) {
+  for (const p of [
+    'role_id=abc',
+    'role_id=0',
+    'role_id=-1',
+    'group_id=1.5',
+    'group_id=',
+    'tenant_id=x',
+  ]) {
     assertProblem(await srv.api('GET', `/api/v1/users?${p}`), 400, p.split('=')[0], p);
   }
 });
 
 test('tenant_id filter: users of a provider, an account and a sub-account', async () => {
   const provider = await listAll(srv, `/api/v1/users?tenant_id=${t.P}`);
-  assert.deepEqual(sorted(idsOf(provider)), sorted(idsOf(live().filter((u) => u.tenancy))), 'provider');
+  assert.deepEqual(
+    sorted(idsOf(provider)),
+    sorted(idsOf(live().filter((u) => u.tenancy))),
+    'provider',
+  );
   const a1 = await listAll(srv, `/api/v1/users?tenant_id=${t.A1}`);
-  assert.deepEqual(sorted(idsOf(a1)), sorted(idsOf(live().filter((u) => u.tenancy === 'A1' || u.tenancy === 'S1'))), 'A1');
+  assert.deepEqual(
+    sorted(idsOf(a1)),
+    sorted(idsOf(live().filter((u) => u.tenancy === 'A1' || u.tenancy === 'S1'))),
+    'A1',
+  );
   const a2 = await listAll(srv, `/api/v1/users?tenant_id=${t.A2}`);
-  assert.deepEqual(a2.map((u) => u.username), ['ivan']);
+  assert.deepEqual(
+    a2.map((u) => u.username),
+    ['ivan'],
+  );
   const s1 = await listAll(srv, `/api/v1/users?tenant_id=${t.S1}`);
-  assert.deepEqual(s1.map((u) => u.username), ['mallory']);
+  assert.deepEqual(
+    s1.map((u) => u.username),
+    ['mallory'],
+  );
   const q = await listAll(srv, `/api/v1/users?tenant_id=${t.P}&q=zoe`);
-  assert.deepEqual(q.map((u) => u.username), ['zoe']);
+  assert.deepEqual(
+    q.map((u) => u.username),
+    ['zoe'],
+  );
 });
 
 // The expected order of list items for a sort key (ties broken by id, reversed with '-').
@@ -224,44 +404,72 @@ function expectedOrder(items, sort) {
   const desc = sort.startsWith('-');
   const key = KEYS[desc ? sort.slice(1) : sort];
   const out = [...items].sort((a, b) => {
-    const ka = key(a), kb = key(b);
+    const ka = key(a),
+      kb = key(b);
     const c = ka < kb ? -1 : ka > kb ? 1 : a.id - b.id;
     return desc ? -c : c;
   });
   return idsOf(out);
 }
 
-const SORTS = ['name', '-name', 'username', '-username', 'last_login', '-last_login', 'created', '-created'];
+const SORTS = [
+  'name',
+  '-name',
+  'username',
+  '-username',
+  'last_login',
+  '-last_login',
+  'created',
+  '-created',
+];
 
 test('sort by name, username, last_login and created, ascending and descending', async () => {
   for (const sort of SORTS) {
     const r = await srv.api('GET', `/api/v1/users?sort=${sort}&limit=200`);
     assert.equal(r.status, 200, `${sort}: ${JSON.stringify(r.body)}`);
     assert.equal(r.body.items.length, live().length);
-    assert.deepEqual(idsOf(r.body.items), expectedOrder(r.body.items, sort),
-      `sort=${sort}: ${r.body.items.map((u) => u.username)}`);
+    assert.deepEqual(
+      idsOf(r.body.items),
+      expectedOrder(r.body.items, sort),
+      `sort=${sort}: ${r.body.items.map((u) => u.username)}`,
+    );
   }
   const byName = await srv.api('GET', '/api/v1/users?sort=name&limit=200');
   const names = byName.body.items.map((u) => u.username);
-  assert.ok(names.indexOf('al') < names.indexOf('alice') && names.indexOf('alice') < names.indexOf('bob'), names.join(','));
+  assert.ok(
+    names.indexOf('al') < names.indexOf('alice') && names.indexOf('alice') < names.indexOf('bob'),
+    names.join(','),
+  );
   const byUser = await srv.api('GET', '/api/v1/users?sort=-username&limit=200');
   assert.equal(byUser.body.items[0].username, 'zoe');
   const plain = await srv.api('GET', '/api/v1/users?limit=200');
-  assert.deepEqual(idsOf(plain.body.items), idsOf(byName.body.items), 'the default sort is by name');
+  assert.deepEqual(
+    idsOf(plain.body.items),
+    idsOf(byName.body.items),
+    'the default sort is by name',
+  );
 });
 
 test('sort by e-mail, ascending and descending, ignores letter case', async () => {
   for (const sort of ['email', '-email']) {
     const r = await srv.api('GET', `/api/v1/users?sort=${sort}&limit=200`);
     assert.equal(r.status, 200);
-    assert.deepEqual(r.body.items.map((u) => u.email), expectedOrder(r.body.items, sort).map((id) => r.body.items.find((u) => u.id === id).email),
-      `sort=${sort}`);
+    assert.deepEqual(
+      r.body.items.map((u) => u.email),
+      expectedOrder(r.body.items, sort).map((id) => r.body.items.find((u) => u.id === id).email),
+      `sort=${sort}`,
+    );
   }
 });
 
 test('sort is refused for unknown keys', async () => {
   for (const s of ['bogus', 'password_hash', '--name', '+name', 'NAME', 'name desc', 'id;drop']) {
-    assertProblem(await srv.api('GET', `/api/v1/users?sort=${encodeURIComponent(s)}`), 400, 'sort', s);
+    assertProblem(
+      await srv.api('GET', `/api/v1/users?sort=${encodeURIComponent(s)}`),
+      400,
+      'sort',
+      s,
+    );
   }
 });
 
@@ -291,21 +499,34 @@ test('cursor pagination with limit 7 visits every user exactly once, in order, f
     const ps = await pages(query, 7);
     const got = idsOf(ps.flat());
     assert.equal(new Set(got).size, got.length, `sort=${sort}: a user appears twice`);
-    assert.deepEqual(got, idsOf(full.body.items), `sort=${sort}: pages differ from the single page`);
+    assert.deepEqual(
+      got,
+      idsOf(full.body.items),
+      `sort=${sort}: pages differ from the single page`,
+    );
     assert.equal(got.length, live().length);
     assert.ok(ps[ps.length - 1].length > 0, `sort=${sort}: the last page is empty`);
   }
 });
 
 test('cursor pagination works with search and filters, and when the total is a multiple of the page', async () => {
-  for (const query of ['q=example', 'q=a&sort=-name', 'status=active&sort=username', 'q=e&sort=created', `tenant_id=${t.P}&sort=email`]) {
+  for (const query of [
+    'q=example',
+    'q=a&sort=-name',
+    'status=active&sort=username',
+    'q=e&sort=created',
+    `tenant_id=${t.P}&sort=email`,
+  ]) {
     const full = await srv.api('GET', `/api/v1/users?${query}&limit=200`);
     const total = full.body.items.length;
     assert.ok(total > 3, query);
     for (const limit of [1, 3, total]) {
       const ps = await pages(query, limit);
       assert.deepEqual(idsOf(ps.flat()), idsOf(full.body.items), `${query} limit=${limit}`);
-      assert.ok(ps[ps.length - 1].length > 0 || total === 0, `${query} limit=${limit}: the last page is empty`);
+      assert.ok(
+        ps[ps.length - 1].length > 0 || total === 0,
+        `${query} limit=${limit}: the last page is empty`,
+      );
     }
   }
   const exact = await srv.api('GET', `/api/v1/users?limit=${live().length}`);
@@ -317,13 +538,26 @@ test('a cursor from one sort is refused with another (400, field cursor)', async
   const first = await srv.api('GET', '/api/v1/users?sort=name&limit=7');
   const cursor = first.body.next_cursor;
   assert.equal(typeof cursor, 'string');
-  const ok = await srv.api('GET', `/api/v1/users?sort=name&limit=7&cursor=${encodeURIComponent(cursor)}`);
+  const ok = await srv.api(
+    'GET',
+    `/api/v1/users?sort=name&limit=7&cursor=${encodeURIComponent(cursor)}`,
+  );
   assert.equal(ok.status, 200);
   for (const sort of ['-name', 'email', 'username', 'created', '-last_login']) {
-    const r = await srv.api('GET', `/api/v1/users?sort=${sort}&limit=7&cursor=${encodeURIComponent(cursor)}`);
+    const r = await srv.api(
+      'GET',
+      `/api/v1/users?sort=${sort}&limit=7&cursor=${encodeURIComponent(cursor)}`,
+    );
     assertProblem(r, 400, 'cursor', sort);
   }
-  for (const bad of ['abc!', '%%%', 'AAAA', 'x'.repeat(500), Buffer.from('99\n1\nzz').toString('base64url'), Buffer.from('0\n').toString('base64url')]) {
+  for (const bad of [
+    'abc!',
+    '%%%',
+    'AAAA',
+    'x'.repeat(500),
+    Buffer.from('99\n1\nzz').toString('base64url'),
+    Buffer.from('0\n').toString('base64url'),
+  ]) {
     const r = await srv.api('GET', `/api/v1/users?sort=name&cursor=${encodeURIComponent(bad)}`);
     assertProblem(r, 400, 'cursor', bad.slice(0, 20));
   }
@@ -348,7 +582,19 @@ test('an unknown query parameter is refused naming it', async () => {
 });
 
 test('the list never answers 500 for odd query strings', async () => {
-  for (const qs of ['q=%00', 'q=%FF', 'q=%E4%B8%AD', 'q=%C3%A9', 'sort=', 'cursor=', 'q=a&q=b', 'status=', '&&', '=', 'q']) {
+  for (const qs of [
+    'q=%00',
+    'q=%FF',
+    'q=%E4%B8%AD',
+    'q=%C3%A9',
+    'sort=',
+    'cursor=',
+    'q=a&q=b',
+    'status=',
+    '&&',
+    '=',
+    'q',
+  ]) {
     const r = await srv.api('GET', `/api/v1/users?${qs}`);
     assert.ok(r.status < 500, `${qs}: ${r.status} ${JSON.stringify(r.body)}`);
   }

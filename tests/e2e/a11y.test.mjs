@@ -10,17 +10,56 @@ let srv, browser, ids;
 before(async () => {
   srv = await startServer();
   browser = await launch();
-  const p = (await srv.api('POST', '/api/v1/tenants', { body: { kind: 'service_provider', name: 'Initech' } })).body;
-  const role = (await srv.api('POST', '/api/v1/roles', { body: { name: 'Ops', kind: 'service_provider', provider_id: p.id, permissions: ['users.read'] } })).body;
-  const group = (await srv.api('POST', '/api/v1/groups', { body: { name: 'Ops team', provider_id: p.id, role_ids: [role.id] } })).body;
-  const u = await createUser(srv, { first_name: 'Peter', last_name: 'Gibbons', provider_id: p.id, role_ids: [role.id], group_ids: [group.id] });
+  const p = (
+    await srv.api('POST', '/api/v1/tenants', {
+      body: { kind: 'service_provider', name: 'Initech' },
+    })
+  ).body;
+  const role = (
+    await srv.api('POST', '/api/v1/roles', {
+      body: {
+        name: 'Ops',
+        kind: 'service_provider',
+        provider_id: p.id,
+        permissions: ['users.read'],
+      },
+    })
+  ).body;
+  const group = (
+    await srv.api('POST', '/api/v1/groups', {
+      body: { name: 'Ops team', provider_id: p.id, role_ids: [role.id] },
+    })
+  ).body;
+  const u = await createUser(srv, {
+    first_name: 'Peter',
+    last_name: 'Gibbons',
+    provider_id: p.id,
+    role_ids: [role.id],
+    group_ids: [group.id],
+  });
   await createUser(srv, { first_name: 'Invited', last_name: 'One', password: null });
   ids = { user: u.user.id, role: role.id, group: group.id };
 });
-after(async () => { await browser?.close(); await srv?.stop(); });
+after(async () => {
+  await browser?.close();
+  await srv?.stop();
+});
 
-const pages = () => ['/users', '/users?status=invited', '/users/new', `/users/${ids.user}`, `/users/${ids.user}/edit`, '/roles', `/roles/${ids.role}`, '/roles/new',
-  '/groups', `/groups/${ids.group}`, '/tenants', '/audit', '/profile'];
+const pages = () => [
+  '/users',
+  '/users?status=invited',
+  '/users/new',
+  `/users/${ids.user}`,
+  `/users/${ids.user}/edit`,
+  '/roles',
+  `/roles/${ids.role}`,
+  '/roles/new',
+  '/groups',
+  `/groups/${ids.group}`,
+  '/tenants',
+  '/audit',
+  '/profile',
+];
 
 for (const lang of ['en', 'zh']) {
   test(`axe: every page in ${lang === 'en' ? 'English' : 'Chinese'}`, async () => {
@@ -44,7 +83,10 @@ for (const lang of ['en', 'zh']) {
       await axeCheck(page, `${lang} ${path}`);
       if (lang === 'zh') await shot(page, `zh${path.replace(/[/?=]/g, '_')}`);
     }
-    assert.equal(await page.evaluate(() => document.documentElement.lang), lang === 'zh' ? 'zh-CN' : 'en');
+    assert.equal(
+      await page.evaluate(() => document.documentElement.lang),
+      lang === 'zh' ? 'zh-CN' : 'en',
+    );
     page.assertClean();
     await page.context().close();
   });
@@ -55,7 +97,11 @@ test('the keyboard alone: sign in, open the Actions menu, cancel a confirmation,
   const page = await openPage(browser, srv.base);
   await page.goto('/signin');
   await page.locator('h1').waitFor();
-  assert.equal(await page.evaluate(() => document.activeElement.name), 'username', 'the user name has the focus');
+  assert.equal(
+    await page.evaluate(() => document.activeElement.name),
+    'username',
+    'the user name has the focus',
+  );
   await page.keyboard.type('root');
   await page.keyboard.press('Tab');
   await page.keyboard.type(ROOT_PASSWORD);
@@ -70,22 +116,40 @@ test('the keyboard alone: sign in, open the Actions menu, cancel a confirmation,
   await page.keyboard.press('Enter');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
   // select a user with the keyboard, open Actions with Enter, move with the arrows
-  await page.getByRole('checkbox', { name: /^Select s/ }).first().focus();
+  await page
+    .getByRole('checkbox', { name: /^Select s/ })
+    .first()
+    .focus();
   await page.keyboard.press('Space');
   await page.getByRole('button', { name: 'Actions', exact: true }).focus();
   await page.keyboard.press('Enter');
   await page.getByRole('menu').waitFor();
   assert.equal(await page.evaluate(() => document.activeElement.getAttribute('role')), 'menuitem');
   await page.keyboard.press('ArrowDown');
-  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Disable Back-Office User');
+  assert.equal(
+    await page.evaluate(() => document.activeElement.textContent),
+    'Disable Back-Office User',
+  );
   await page.keyboard.press('Enter');
   const dlg = page.getByRole('alertdialog');
   await dlg.waitFor();
-  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Yes, disable it!', 'the dialog takes the focus');
+  assert.equal(
+    await page.evaluate(() => document.activeElement.textContent),
+    'Yes, disable it!',
+    'the dialog takes the focus',
+  );
   await page.keyboard.press('Escape');
   await dlg.waitFor({ state: 'detached' });
-  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Actions', 'focus goes back to Actions');
-  assert.equal((await srv.api('GET', `/api/v1/users?status=disabled`)).body.items.length, 0, 'Escape disabled nobody');
+  assert.equal(
+    await page.evaluate(() => document.activeElement.textContent),
+    'Actions',
+    'focus goes back to Actions',
+  );
+  assert.equal(
+    (await srv.api('GET', `/api/v1/users?status=disabled`)).body.items.length,
+    0,
+    'Escape disabled nobody',
+  );
   // the tabs with the arrow keys, the navigation with Tab and Enter
   await page.getByRole('tab', { name: 'Active' }).focus();
   await page.keyboard.press('ArrowRight');
@@ -93,7 +157,13 @@ test('the keyboard alone: sign in, open the Actions menu, cancel a confirmation,
   await page.getByRole('link', { name: 'Roles' }).focus();
   await page.keyboard.press('Enter');
   await page.waitForURL(/\/roles$/);
-  await page.waitForFunction(() => document.activeElement.tagName === 'H1' && document.activeElement.textContent === 'Roles', null, { timeout: 5000 })
+  await page
+    .waitForFunction(
+      () =>
+        document.activeElement.tagName === 'H1' && document.activeElement.textContent === 'Roles',
+      null,
+      { timeout: 5000 },
+    )
     .catch(() => assert.fail('after navigation the focus is on the heading'));
   await shot(page, 'keyboard-roles');
   page.assertClean();

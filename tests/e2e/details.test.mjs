@@ -14,9 +14,12 @@ before(async () => {
   await signInUI(page, 'root', ROOT_PASSWORD);
   await page.waitForURL(/\/users$/);
 });
-after(async () => { await browser?.close(); await srv?.stop(); });
+after(async () => {
+  await browser?.close();
+  await srv?.stop();
+});
 
-test('sessions: listed on the user\'s page; ending one signs that browser out', async () => {
+test("sessions: listed on the user's page; ending one signs that browser out", async () => {
   const u = await readyUser(srv, { first_name: 'Sessa', last_name: 'Lee' });
   assert.equal((await u.as('GET', '/api/v1/session')).status, 200);
   await page.goto(`/users/${u.user.id}`);
@@ -30,31 +33,47 @@ test('sessions: listed on the user\'s page; ending one signs that browser out', 
   await table.getByRole('button', { name: 'End session' }).click();
   await confirm(page, 'Yes, end it!');
   await page.getByText('No open sessions.').waitFor();
-  assert.equal((await u.as('GET', '/api/v1/session')).status, 401, 'the ended session no longer works');
+  assert.equal(
+    (await u.as('GET', '/api/v1/session')).status,
+    401,
+    'the ended session no longer works',
+  );
   page.assertClean();
 });
 
 test('onboarding state and Re-send onboarding email; the audit history lists what happened', async () => {
-  const { user } = await createUser(srv, { username: 'newbie', first_name: 'New', last_name: 'Bie', password: null });
+  const { user } = await createUser(srv, {
+    username: 'newbie',
+    first_name: 'New',
+    last_name: 'Bie',
+    password: null,
+  });
   await page.goto(`/users/${user.id}`);
   await heading(page, 'New Bie');
-  const onboarding = page.locator('section', { has: page.getByRole('heading', { name: 'Onboarding' }) });
+  const onboarding = page.locator('section', {
+    has: page.getByRole('heading', { name: 'Onboarding' }),
+  });
   await onboarding.getByText('Waiting for the user').waitFor();
   await onboarding.getByRole('button', { name: 'Re-send onboarding email' }).click();
   await confirm(page, 'Yes, re-send it!');
   await page.getByRole('status').getByText('newbie: Onboarding email re-sent').waitFor();
-  const history = page.locator('section', { has: page.getByRole('heading', { name: 'Audit history' }) });
+  const history = page.locator('section', {
+    has: page.getByRole('heading', { name: 'Audit history' }),
+  });
   await history.locator('table.audit').waitFor();
   const actions = await history.locator('tbody td:nth-child(3)').allTextContents();
   assert.ok(actions.includes('user.create'), actions.join(' '));
-  assert.ok(actions.some((a) => a.startsWith('onboarding.')), actions.join(' '));
+  assert.ok(
+    actions.some((a) => a.startsWith('onboarding.')),
+    actions.join(' '),
+  );
   await history.locator('details summary').first().click();
   await history.locator('pre.json').first().waitFor();
   await shot(page, 'user-details-onboarding');
   page.assertClean();
 });
 
-test('the actions menu of the user\'s page: disable, then enable; the status follows', async () => {
+test("the actions menu of the user's page: disable, then enable; the status follows", async () => {
   const { user } = await createUser(srv, { username: 'acted', first_name: 'Act', last_name: 'Ed' });
   await page.goto(`/users/${user.id}`);
   await heading(page, 'Act Ed');

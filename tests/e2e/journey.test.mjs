@@ -6,7 +6,13 @@
 // brings them back. A screenshot of every step is kept in tests/e2e/artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, ROOT_PASSWORD, strongPassword, oathtool, testClock } from '../api/lib/server.mjs';
+import {
+  startServer,
+  ROOT_PASSWORD,
+  strongPassword,
+  oathtool,
+  testClock,
+} from '../api/lib/server.mjs';
 import { startSmtp, parts } from '../api/lib/smtp.mjs';
 import { launch, openPage, shot, signInUI, heading, confirm, axeCheck } from './lib/browser.mjs';
 
@@ -17,7 +23,12 @@ before(async () => {
   srv = await startServer({ args: ['--smtp-url', smtp.url, '--mail-retry-seconds', '1'], clock });
   browser = await launch();
 });
-after(async () => { await browser?.close(); await srv?.stop(); await smtp?.stop(); clock?.remove(); });
+after(async () => {
+  await browser?.close();
+  await srv?.stop();
+  await smtp?.stop();
+  clock?.remove();
+});
 
 test('first admin → tenants, role and user → onboarding by e-mail → TOTP → disable → ban → unban', async () => {
   const admin = await openPage(browser, srv.base);
@@ -60,8 +71,14 @@ test('first admin → tenants, role and user → onboarding by e-mail → TOTP �
   await admin.getByRole('link', { name: 'Add new user' }).click();
   await heading(admin, 'Add new user');
   await admin.getByLabel('Service Provider', { exact: true }).selectOption({ label: 'Northwind' });
-  await admin.getByRole('group', { name: 'User Role' }).getByLabel('Shop Support (Platform User)').check();
-  await admin.getByRole('group', { name: 'Platform Accounts' }).getByLabel('Northwind Shops').check();
+  await admin
+    .getByRole('group', { name: 'User Role' })
+    .getByLabel('Shop Support (Platform User)')
+    .check();
+  await admin
+    .getByRole('group', { name: 'Platform Accounts' })
+    .getByLabel('Northwind Shops')
+    .check();
   const subs = admin.getByRole('group', { name: 'Sub-Accounts' });
   await subs.getByLabel('Harbour Street').check();
   await subs.getByLabel('Market Square').check();
@@ -118,7 +135,9 @@ test('first admin → tenants, role and user → onboarding by e-mail → TOTP �
   await shot(admin, 'journey-09-user-details');
   await admin.goto('/users');
   await admin.getByLabel('Search users').fill('mia');
-  await admin.waitForFunction(() => document.querySelectorAll('.users-table tbody tr[data-id]').length === 1);
+  await admin.waitForFunction(
+    () => document.querySelectorAll('.users-table tbody tr[data-id]').length === 1,
+  );
   await admin.getByRole('checkbox', { name: 'Select mia' }).check();
   await admin.getByRole('button', { name: 'Actions', exact: true }).click();
   await admin.getByRole('menuitem', { name: 'Disable Back-Office User' }).click();
@@ -139,11 +158,17 @@ test('first admin → tenants, role and user → onboarding by e-mail → TOTP �
     await user.getByLabel('User Name').fill('mia');
     await user.getByLabel('Password', { exact: true }).fill(`wrong password number ${i}`);
     await user.getByRole('button', { name: 'Sign In' }).click();
-    await user.getByRole('alert').getByText(/not correct/).waitFor();
+    await user
+      .getByRole('alert')
+      .getByText(/not correct/)
+      .waitFor();
   }
   await user.getByLabel('Password', { exact: true }).fill(password);
   await user.getByRole('button', { name: 'Sign In' }).click();
-  await user.getByRole('alert').getByText(/not correct/).waitFor(); // banned: the right password is refused too
+  await user
+    .getByRole('alert')
+    .getByText(/not correct/)
+    .waitFor(); // banned: the right password is refused too
   await admin.getByRole('tab', { name: 'Banned' }).click();
   const banned = admin.locator('tr[data-username=mia]');
   await banned.waitFor();

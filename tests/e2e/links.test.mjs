@@ -13,7 +13,11 @@ before(async () => {
   srv = await startServer({ args: ['--smtp-url', smtp.url, '--mail-retry-seconds', '1'] });
   browser = await launch();
 });
-after(async () => { await browser?.close(); await srv?.stop(); await smtp?.stop(); });
+after(async () => {
+  await browser?.close();
+  await srv?.stop();
+  await smtp?.stop();
+});
 
 test('forgot password: ask by user name, follow the e-mailed link, choose a new password, sign in', async () => {
   const u = await createUser(srv, { username: 'forgetful', email: 'forgetful@example.com' });
@@ -25,7 +29,9 @@ test('forgot password: ask by user name, follow the e-mailed link, choose a new 
   await axeCheck(page, 'forgot password');
   await page.getByLabel('User Name or e-mail').fill('forgetful');
   await page.getByRole('button', { name: 'Send the link' }).click();
-  await page.getByText(/If an account matches, a link to choose a new password is on its way/).waitFor();
+  await page
+    .getByText(/If an account matches, a link to choose a new password is on its way/)
+    .waitFor();
   await shot(page, 'forgot-sent');
   const mail = await smtp.waitFor(smtp.to('forgetful@example.com'), { what: 'the reset e-mail' });
   const token = linkToken(mail, 'reset');
@@ -50,12 +56,20 @@ test('forgot password: ask by user name, follow the e-mailed link, choose a new 
 });
 
 test('an onboarding link replaced by a re-send, and an unknown one, say what is wrong', async () => {
-  const { user } = await createUser(srv, { username: 'twice', email: 'twice@example.com', password: null });
-  const first = await smtp.waitFor(smtp.to('twice@example.com'), { what: 'the first onboarding e-mail' });
+  const { user } = await createUser(srv, {
+    username: 'twice',
+    email: 'twice@example.com',
+    password: null,
+  });
+  const first = await smtp.waitFor(smtp.to('twice@example.com'), {
+    what: 'the first onboarding e-mail',
+  });
   const old = linkToken(first, 'onboarding');
   const r = await srv.api('POST', `/api/v1/users/${user.id}/resend-onboarding`);
   assert.equal(r.status, 200, JSON.stringify(r.body));
-  await smtp.waitFor(() => smtp.messages().filter(smtp.to('twice@example.com')).length >= 2, { what: 'the second onboarding e-mail' });
+  await smtp.waitFor(() => smtp.messages().filter(smtp.to('twice@example.com')).length >= 2, {
+    what: 'the second onboarding e-mail',
+  });
   const page = await openPage(browser, srv.base);
   await page.goto(`/onboarding/${old}`);
   await page.getByText(/replaced by a newer one/).waitFor();

@@ -4,7 +4,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer, ROOT_PASSWORD, readyUser, strongPassword, signIn, oathtool } from '../api/lib/server.mjs';
+import {
+  startServer,
+  ROOT_PASSWORD,
+  readyUser,
+  strongPassword,
+  signIn,
+  oathtool,
+} from '../api/lib/server.mjs';
 import { launch, openPage, shot, signInUI, heading, confirm, axeCheck } from './lib/browser.mjs';
 
 let srv, browser, page;
@@ -15,7 +22,10 @@ before(async () => {
   await signInUI(page, 'root', ROOT_PASSWORD);
   await page.waitForURL(/\/users$/);
 });
-after(async () => { await browser?.close(); await srv?.stop(); });
+after(async () => {
+  await browser?.close();
+  await srv?.stop();
+});
 
 test('tenants: build a provider with an account and sub-accounts; rename; delete an empty one', async () => {
   await page.getByRole('link', { name: 'Tenants' }).click();
@@ -48,8 +58,14 @@ test('tenants: build a provider with an account and sub-accounts; rename; delete
   await confirm(page, 'Yes, delete it!');
   await south.waitFor({ state: 'detached' });
   // the tree as stored, and after a reload (lazy levels)
-  const tenants = (await srv.api('GET', '/api/v1/tenants?limit=200')).body.items.map((x) => `${x.kind}:${x.name}`).sort();
-  assert.deepEqual(tenants, ['platform_account:Globex Stores', 'service_provider:Globex', 'sub_account:Store North']);
+  const tenants = (await srv.api('GET', '/api/v1/tenants?limit=200')).body.items
+    .map((x) => `${x.kind}:${x.name}`)
+    .sort();
+  assert.deepEqual(tenants, [
+    'platform_account:Globex Stores',
+    'service_provider:Globex',
+    'sub_account:Store North',
+  ]);
   await page.reload();
   await page.getByRole('button', { name: 'Show what Globex holds' }).click();
   await page.getByRole('button', { name: 'Show what Globex Stores holds' }).click();
@@ -73,8 +89,21 @@ test('roles: the permission mask editor, All per resource; edit; delete', async 
   const row = page.locator('tr', { hasText: 'Helpdesk' });
   await row.waitFor();
   assert.match(await row.textContent(), /Platform User.*10 permission\(s\)/);
-  const role = (await srv.api('GET', '/api/v1/roles')).body.items.find((r) => r.name === 'Helpdesk');
-  assert.deepEqual(role.permissions.sort(), ['audit.read', 'users.create', 'users.delete', 'users.disable', 'users.force_reset', 'users.mfa_reset', 'users.onboard', 'users.read', 'users.unban', 'users.update']);
+  const role = (await srv.api('GET', '/api/v1/roles')).body.items.find(
+    (r) => r.name === 'Helpdesk',
+  );
+  assert.deepEqual(role.permissions.sort(), [
+    'audit.read',
+    'users.create',
+    'users.delete',
+    'users.disable',
+    'users.force_reset',
+    'users.mfa_reset',
+    'users.onboard',
+    'users.read',
+    'users.unban',
+    'users.update',
+  ]);
   await row.getByRole('link', { name: 'Edit Helpdesk' }).click();
   await heading(page, 'Edit role: Helpdesk');
   assert.equal(await page.getByLabel('All users', { exact: true }).isChecked(), true);
@@ -86,28 +115,47 @@ test('roles: the permission mask editor, All per resource; edit; delete', async 
   const again = (await srv.api('GET', `/api/v1/roles/${role.id}`)).body;
   assert.equal(again.permissions.includes('users.delete'), false);
   assert.equal(again.mfa_required, true);
-  await page.locator('tr', { hasText: 'Helpdesk' }).getByRole('button', { name: 'Delete Helpdesk' }).click();
+  await page
+    .locator('tr', { hasText: 'Helpdesk' })
+    .getByRole('button', { name: 'Delete Helpdesk' })
+    .click();
   await confirm(page, 'Yes, delete it!');
   await page.getByText('No roles yet.').waitFor();
   page.assertClean();
 });
 
 test('groups: a group with a role; its members come from the user form', async () => {
-  const role = (await srv.api('POST', '/api/v1/roles', { body: { name: 'Readers', kind: 'service_provider', provider_id: null, permissions: ['users.read'] } })).body;
+  const role = (
+    await srv.api('POST', '/api/v1/roles', {
+      body: {
+        name: 'Readers',
+        kind: 'service_provider',
+        provider_id: null,
+        permissions: ['users.read'],
+      },
+    })
+  ).body;
   await page.getByRole('link', { name: 'Groups' }).click();
   await heading(page, 'Groups');
   await page.getByRole('link', { name: 'Add group' }).click();
   await page.getByLabel('Name', { exact: true }).fill('Night shift');
   await page.getByLabel('Description').fill('Weekends too');
-  await page.getByRole('group', { name: 'Roles of its members' }).getByLabel('Readers (Service Provider)').check();
+  await page
+    .getByRole('group', { name: 'Roles of its members' })
+    .getByLabel('Readers (Service Provider)')
+    .check();
   await page.getByRole('button', { name: 'Save' }).click();
   await page.waitForURL(/\/groups$/);
   const row = page.locator('tr', { hasText: 'Night shift' });
   await row.waitFor();
   assert.match(await row.textContent(), /Readers.*0 member\(s\)/);
-  const g = (await srv.api('GET', '/api/v1/groups')).body.items.find((x) => x.name === 'Night shift');
+  const g = (await srv.api('GET', '/api/v1/groups')).body.items.find(
+    (x) => x.name === 'Night shift',
+  );
   assert.deepEqual(g.role_ids, [role.id]);
-  const u = await srv.api('POST', '/api/v1/users', { body: { username: 'nightowl', email: 'owl@example.com', group_ids: [g.id] } });
+  const u = await srv.api('POST', '/api/v1/users', {
+    body: { username: 'nightowl', email: 'owl@example.com', group_ids: [g.id] },
+  });
   assert.equal(u.status, 201);
   await row.getByRole('link', { name: 'Night shift', exact: true }).click();
   await heading(page, 'Edit group: Night shift');
@@ -131,11 +179,17 @@ test('audit: filter by action, then Export CSV of what matches', async () => {
   await page.locator('table.audit tbody tr').first().waitFor();
   const actions = await page.locator('table.audit tbody td:nth-child(3)').allTextContents();
   assert.ok(actions.length >= 2 && actions.every((a) => a === 'user.create'), actions.join(' '));
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export CSV' }).click(),
+  ]);
   assert.match(download.suggestedFilename(), /^audit-.*\.csv$/);
   const csv = readFileSync(await download.path(), 'utf8').replace(/^\ufeff/, '');
   const lines = csv.trim().split('\r\n');
-  assert.equal(lines[0], 'id,at,actor_id,actor,action,target_type,target_id,target_user_id,provider_id,outcome,ip,request_id,before,after');
+  assert.equal(
+    lines[0],
+    'id,at,actor_id,actor,action,target_type,target_id,target_user_id,provider_id,outcome,ip,request_id,before,after',
+  );
   assert.equal(lines.length - 1, actions.length, 'one line per matching row');
   assert.ok(lines.slice(1).every((l) => l.includes('"user.create"')));
   await page.getByText(`Exported ${actions.length} rows.`).waitFor();
@@ -172,7 +226,10 @@ test('my profile: language and timezone, password, two-factor device', async () 
   await p.getByRole('button', { name: 'Register a new mobile device' }).click();
   await mfa.getByLabel('Current password').fill('not my password at all');
   await mfa.getByRole('button', { name: 'Continue' }).click();
-  await p.locator('.mfa-box .field-error:not([hidden])').getByText('the current password is wrong').waitFor();
+  await p
+    .locator('.mfa-box .field-error:not([hidden])')
+    .getByText('the current password is wrong')
+    .waitFor();
   await axeCheck(p, 'replace device: re-authentication');
   await shot(p, 'profile-mfa-reauth-en');
   await p.getByRole('button', { name: 'Use a code instead' }).click();

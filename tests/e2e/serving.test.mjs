@@ -5,19 +5,34 @@
 // key in both catalogues.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync, cpSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  readFileSync,
+  readdirSync,
+  statSync,
+  cpSync,
+  writeFileSync,
+  mkdtempSync,
+  rmSync,
+} from 'node:fs';
 import { join, resolve, dirname, relative } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startServer, rawHttp } from '../api/lib/server.mjs';
 
 const WEB = resolve(dirname(fileURLToPath(import.meta.url)), '../../web');
-const files = (dir) => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
+const files = (dir) =>
+  readdirSync(dir).flatMap((n) =>
+    statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)],
+  );
 const webFiles = files(WEB).map((f) => `/${relative(WEB, f)}`);
 
 let srv;
-before(async () => { srv = await startServer(); });
-after(async () => { await srv?.stop(); });
+before(async () => {
+  srv = await startServer();
+});
+after(async () => {
+  await srv?.stop();
+});
 
 const get = (path, headers = {}, base = srv.base) => fetch(base + path, { headers });
 
@@ -32,13 +47,22 @@ function securityHeaders(res, what) {
 }
 
 test('every file of web/ is served, byte for byte, with its content type, ETag and no-cache', async () => {
-  const types = { '.html': /^text\/html; charset=utf-8$/, '.js': /^text\/javascript; charset=utf-8$/, '.css': /^text\/css; charset=utf-8$/, '.json': /^application\/json; charset=utf-8$/, '.svg': /^image\/svg\+xml$/ };
+  const types = {
+    '.html': /^text\/html; charset=utf-8$/,
+    '.js': /^text\/javascript; charset=utf-8$/,
+    '.css': /^text\/css; charset=utf-8$/,
+    '.json': /^application\/json; charset=utf-8$/,
+    '.svg': /^image\/svg\+xml$/,
+  };
   assert.ok(webFiles.length >= 15, webFiles.join(' '));
   for (const path of webFiles) {
     const res = await get(path);
     assert.equal(res.status, 200, path);
     const body = Buffer.from(await res.arrayBuffer());
-    assert.ok(body.equals(readFileSync(join(WEB, path))), `${path}: the embedded copy differs from web/ (rebuild?)`);
+    assert.ok(
+      body.equals(readFileSync(join(WEB, path))),
+      `${path}: the embedded copy differs from web/ (rebuild?)`,
+    );
     const ext = path.slice(path.lastIndexOf('.'));
     assert.match(res.headers.get('content-type'), types[ext], path);
     assert.match(res.headers.get('etag') || '', /^"[0-9a-f]{20}"$/, path);
@@ -60,15 +84,45 @@ test('If-None-Match with the ETag gives 304 without a body; another ETag gives 2
 
 test('the pages of the app get index.html; unknown files and paths get 404', async () => {
   const index = readFileSync(join(WEB, 'index.html'));
-  for (const path of ['/', '/index.html', '/signin', '/signin/totp', '/signin/enroll', '/signin/password', '/forgot', '/users', '/users/new', '/users/123', '/users/123/edit',
-    '/roles', '/roles/7', '/groups', '/groups/new', '/tenants', '/audit', '/profile', '/onboarding/abcDEF_-123', '/reset/xyz']) {
+  for (const path of [
+    '/',
+    '/index.html',
+    '/signin',
+    '/signin/totp',
+    '/signin/enroll',
+    '/signin/password',
+    '/forgot',
+    '/users',
+    '/users/new',
+    '/users/123',
+    '/users/123/edit',
+    '/roles',
+    '/roles/7',
+    '/groups',
+    '/groups/new',
+    '/tenants',
+    '/audit',
+    '/profile',
+    '/onboarding/abcDEF_-123',
+    '/reset/xyz',
+  ]) {
     const res = await get(path);
     assert.equal(res.status, 200, path);
     assert.match(res.headers.get('content-type'), /^text\/html/, path);
     assert.ok(Buffer.from(await res.arrayBuffer()).equals(index), path);
     securityHeaders(res, path);
   }
-  for (const path of ['/app/nope.js', '/i18n/fr.json', '/app/', '/app/.hidden', '/app/..%2f..%2fetc%2fpasswd', '/nowhere', '/users/', '/style.css/x', '/favicon.ico']) {
+  for (const path of [
+    '/app/nope.js',
+    '/i18n/fr.json',
+    '/app/',
+    '/app/.hidden',
+    '/app/..%2f..%2fetc%2fpasswd',
+    '/nowhere',
+    '/users/',
+    '/style.css/x',
+    '/favicon.ico',
+  ]) {
     const res = await get(path);
     assert.equal(res.status, 404, path);
     assert.equal(res.headers.get('cache-control'), 'no-store', path);
@@ -83,7 +137,8 @@ test('the pages of the app get index.html; unknown files and paths get 404', asy
 
 test('the console is not part of the OpenAPI document', async () => {
   const doc = await (await get('/api/v1/openapi.json')).json();
-  for (const p of Object.keys(doc.paths)) assert.ok(p.startsWith('/api/') || ['/healthz', '/readyz', '/metrics'].includes(p), p);
+  for (const p of Object.keys(doc.paths))
+    assert.ok(p.startsWith('/api/') || ['/healthz', '/readyz', '/metrics'].includes(p), p);
 });
 
 test('--web-dir serves the folder from disk, read on every request, and nothing outside it', async () => {
@@ -100,8 +155,18 @@ test('--web-dir serves the folder from disk, read on every request, and nothing 
     assert.equal(await two.text(), '/* changed while running */\n');
     assert.equal((await get('/users/5', {}, dev.base)).status, 200);
     // sent as typed (fetch would tidy the dots away)
-    for (const path of ['/app/../../secret.txt', '/app/%2e%2e/%2e%2e/secret.txt', '/i18n/..%2F..%2Fsecret.txt', '/app//etc/passwd', '/app/./main.js', '/app/.%2e/.%2e/secret.txt']) {
-      const res = await rawHttp(dev.port, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+    for (const path of [
+      '/app/../../secret.txt',
+      '/app/%2e%2e/%2e%2e/secret.txt',
+      '/i18n/..%2F..%2Fsecret.txt',
+      '/app//etc/passwd',
+      '/app/./main.js',
+      '/app/.%2e/.%2e/secret.txt',
+    ]) {
+      const res = await rawHttp(
+        dev.port,
+        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
+      );
       assert.ok(res.status === 404 || res.status === 400, `${path}: ${res.status}`);
       assert.doesNotMatch(res.data, /outside/, path);
     }
@@ -124,11 +189,25 @@ test('web/ holds no inline script, inline handler, inline style, eval or HTML st
   assert.doesNotMatch(html, /<style/i);
   for (const path of webFiles.filter((p) => p.endsWith('.js'))) {
     const code = readFileSync(join(WEB, path), 'utf8').replace(/^\s*\/\/.*$/gm, '');
-    for (const bad of [/\beval\s*\(/, /\bnew Function\b/, /\.innerHTML\b/, /\.outerHTML\b/, /insertAdjacentHTML/, /document\.write/, /setAttribute\(\s*['"]style/, /\.cssText\b/, /setTimeout\(\s*['"`]/]) {
+    for (const bad of [
+      /\beval\s*\(/,
+      /\bnew Function\b/,
+      /\.innerHTML\b/,
+      /\.outerHTML\b/,
+      /insertAdjacentHTML/,
+      /document\.write/,
+      /setAttribute\(\s*['"]style/,
+      /\.cssText\b/,
+      /setTimeout\(\s*['"`]/,
+    ]) {
       assert.doesNotMatch(code, bad, `${path}: ${bad}`);
     }
   }
-  assert.doesNotMatch(readFileSync(join(WEB, 'style.css'), 'utf8'), /url\(\s*["']?(data|https?):/, 'the stylesheet loads nothing from elsewhere');
+  assert.doesNotMatch(
+    readFileSync(join(WEB, 'style.css'), 'utf8'),
+    /url\(\s*["']?(data|https?):/,
+    'the stylesheet loads nothing from elsewhere',
+  );
 });
 
 test('every message key the console uses is in en.json and zh.json, and both hold the same keys', () => {
@@ -152,8 +231,25 @@ test('every message key the console uses is in en.json and zh.json, and both hol
   }
   const missing = [...used].filter((k) => !(k in en));
   assert.deepEqual(missing, [], 'keys used but missing from the catalogues');
-  for (const kind of ['disable', 'enable', 'delete', 'reset_mfa', 'force_reset', 'resend', 'unban']) {
-    for (const k of [`confirm.${kind}.title`, `confirm.${kind}.text`, `confirm.${kind}.yes`, `done.${kind}`, `actions.${kind}`, `row.${kind}`, `results.title.${kind}`]) assert.ok(k in en, k);
+  for (const kind of [
+    'disable',
+    'enable',
+    'delete',
+    'reset_mfa',
+    'force_reset',
+    'resend',
+    'unban',
+  ]) {
+    for (const k of [
+      `confirm.${kind}.title`,
+      `confirm.${kind}.text`,
+      `confirm.${kind}.yes`,
+      `done.${kind}`,
+      `actions.${kind}`,
+      `row.${kind}`,
+      `results.title.${kind}`,
+    ])
+      assert.ok(k in en, k);
   }
   assert.equal(en['confirm.disable.yes'], 'Yes, disable it!');
   assert.equal(en['confirm.enable.yes'], 'Yes, enable it!');

@@ -9,7 +9,11 @@ import { launch, openPage, shot, heading, axeCheck } from './lib/browser.mjs';
 
 const WIDTHS = { 1280: { width: 1280, height: 860 }, 390: { width: 390, height: 844 } };
 const LANGS = {
-  en: { locale: 'en-GB', title: 'Set up the Back-Office', used: 'This set-up link was already used.' },
+  en: {
+    locale: 'en-GB',
+    title: 'Set up the Back-Office',
+    used: 'This set-up link was already used.',
+  },
   zh: { locale: 'zh-CN', title: '设置后台', used: '此设置链接已被使用。' },
 };
 
@@ -20,9 +24,13 @@ before(async () => {
   assert.ok(link, `no set-up link on stderr:\n${srv.logs.join('\n')}`);
   browser = await launch();
 });
-after(async () => { await browser?.close(); await srv?.stop(); });
+after(async () => {
+  await browser?.close();
+  await srv?.stop();
+});
 
-const open = (lang, width) => openPage(browser, srv.base, { locale: LANGS[lang].locale, viewport: WIDTHS[width] });
+const open = (lang, width) =>
+  openPage(browser, srv.base, { locale: LANGS[lang].locale, viewport: WIDTHS[width] });
 
 test('the set-up page in English and Chinese, at 1280 and 390 px', async () => {
   for (const lang of ['en', 'zh']) {
@@ -31,7 +39,9 @@ test('the set-up page in English and Chinese, at 1280 and 390 px', async () => {
       await page.goto(link.path);
       await heading(page, LANGS[lang].title);
       await shot(page, `setup-${lang}-${width}`);
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
       assert.ok(overflow <= 0, `${lang} ${width}: the page scrolls sideways by ${overflow} px`);
       if (width === 1280) await axeCheck(page, `set-up page (${lang})`);
       page.assertClean();
@@ -62,7 +72,11 @@ test('journey: a weak password is refused next to its field, the administrator i
   await shot(page, 'setup-en-1280-done');
   await page.getByRole('link', { name: 'Sign In' }).click();
   await heading(page, 'Sign In');
-  assert.equal(await page.getByLabel('User Name').inputValue(), 'owner', 'the user name is filled in');
+  assert.equal(
+    await page.getByLabel('User Name').inputValue(),
+    'owner',
+    'the user name is filled in',
+  );
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign In' }).click();
   await page.waitForURL(/\/users$/);
@@ -73,7 +87,10 @@ test('journey: a weak password is refused next to its field, the administrator i
 });
 
 test('the used link says so, in both languages', async () => {
-  for (const [lang, width] of [['en', 1280], ['zh', 390]]) {
+  for (const [lang, width] of [
+    ['en', 1280],
+    ['zh', 390],
+  ]) {
     const page = await open(lang, width);
     await page.goto(link.path);
     await page.getByText(LANGS[lang].used).waitFor();

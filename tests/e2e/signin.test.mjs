@@ -4,7 +4,14 @@
 // zh, and a page whose account is disabled meanwhile being signed out.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, ROOT_PASSWORD, createUser, strongPassword, oathtool, testClock } from '../api/lib/server.mjs';
+import {
+  startServer,
+  ROOT_PASSWORD,
+  createUser,
+  strongPassword,
+  oathtool,
+  testClock,
+} from '../api/lib/server.mjs';
 import { launch, openPage, shot, signInUI, heading, axeCheck } from './lib/browser.mjs';
 
 let srv, browser, clock;
@@ -13,7 +20,11 @@ before(async () => {
   srv = await startServer({ clock });
   browser = await launch();
 });
-after(async () => { await browser?.close(); await srv?.stop(); clock?.remove(); });
+after(async () => {
+  await browser?.close();
+  await srv?.stop();
+  clock?.remove();
+});
 
 test('a wrong password is refused without saying which part was wrong; the right one opens the users list', async () => {
   const page = await openPage(browser, srv.base);
@@ -26,7 +37,11 @@ test('a wrong password is refused without saying which part was wrong; the right
   const alert = page.getByRole('alert');
   await alert.waitFor();
   assert.match(await alert.textContent(), /user name or password is not correct/);
-  assert.equal(await page.getByLabel('Password', { exact: true }).inputValue(), '', 'the password field is cleared');
+  assert.equal(
+    await page.getByLabel('Password', { exact: true }).inputValue(),
+    '',
+    'the password field is cleared',
+  );
   await page.getByLabel('Password', { exact: true }).fill(ROOT_PASSWORD);
   await page.getByRole('button', { name: 'Sign In' }).click();
   await page.waitForURL(/\/users$/);
@@ -40,12 +55,20 @@ test('a wrong password is refused without saying which part was wrong; the right
   await page.context().close();
 });
 
-test('after sign-in only the console\'s own paths are followed (I5)', async () => {
+test("after sign-in only the console's own paths are followed (I5)", async () => {
   const page = await openPage(browser, srv.base);
   await signInUI(page, 'root', ROOT_PASSWORD, { path: '/signin?next=%2Froles' });
   await page.waitForURL(/\/roles$/);
   await page.context().close();
-  for (const next of ['//evil.example/x', '/\\evil.example', '%2f%2fevil.example', 'https://evil.example/', '/users/../../x', 'javascript:alert(1)', '/%2F%2Fevil.example']) {
+  for (const next of [
+    '//evil.example/x',
+    '/\\evil.example',
+    '%2f%2fevil.example',
+    'https://evil.example/',
+    '/users/../../x',
+    'javascript:alert(1)',
+    '/%2F%2Fevil.example',
+  ]) {
     const p = await openPage(browser, srv.base);
     await signInUI(p, 'root', ROOT_PASSWORD, { path: `/signin?next=${encodeURIComponent(next)}` });
     await p.waitForURL(/\/users$/);
@@ -75,7 +98,11 @@ test('a user with an initial password must choose a new one, then lands on the c
   await page.getByRole('button', { name: 'Set password' }).click();
   await page.waitForURL(/\/profile$/); // no permissions: My profile is the start page
   await heading(page, 'My profile');
-  assert.equal(await page.getByRole('link', { name: 'Users' }).count(), 0, 'no Users section without users.read');
+  assert.equal(
+    await page.getByRole('link', { name: 'Users' }).count(),
+    0,
+    'no Users section without users.read',
+  );
   page.assertClean();
   await page.context().close();
 });
@@ -94,7 +121,10 @@ test('two-factor: first enrolment with the QR code and recovery codes, then the 
   const qr = page.getByRole('img', { name: 'QR code for your authenticator app' });
   await qr.waitFor();
   assert.ok((await qr.locator('path').count()) > 0, 'the QR code is drawn');
-  assert.match(await page.getByRole('link', { name: /Open in an authenticator app/ }).getAttribute('href'), /^otpauth:\/\/totp\//);
+  assert.match(
+    await page.getByRole('link', { name: /Open in an authenticator app/ }).getAttribute('href'),
+    /^otpauth:\/\/totp\//,
+  );
   const secret = (await page.locator('#totp-secret').textContent()).replace(/\s+/g, '');
   assert.match(secret, /^[A-Z2-7]{32,}$/);
   await axeCheck(page, 'TOTP enrolment');
@@ -105,7 +135,10 @@ test('two-factor: first enrolment with the QR code and recovery codes, then the 
   await page.getByLabel('Code', { exact: true }).fill(oathtool(secret, clock.now()));
   await page.getByRole('button', { name: 'Confirm' }).click();
   await page.getByRole('heading', { name: 'Recovery codes' }).waitFor();
-  assert.equal(await page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').count(), 10);
+  assert.equal(
+    await page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').count(),
+    10,
+  );
   await shot(page, 'signin-recovery-codes');
   await page.getByRole('button', { name: 'I have saved them: continue' }).click();
   await page.waitForURL(/\/profile$/);

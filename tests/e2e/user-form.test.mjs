@@ -5,7 +5,13 @@
 // Save, Save and continue, Cancel, editing with If-Match, and editing several users in turn.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, ROOT_PASSWORD, createUser, signIn, strongPassword } from '../api/lib/server.mjs';
+import {
+  startServer,
+  ROOT_PASSWORD,
+  createUser,
+  signIn,
+  strongPassword,
+} from '../api/lib/server.mjs';
 import { launch, openPage, shot, signInUI, heading, confirm, axeCheck } from './lib/browser.mjs';
 
 let srv, browser, page;
@@ -22,20 +28,52 @@ before(async () => {
   browser = await launch();
   T.a = await post('/api/v1/tenants', { kind: 'service_provider', name: 'Acme' });
   T.b = await post('/api/v1/tenants', { kind: 'service_provider', name: 'Bolt' });
-  T.a1 = await post('/api/v1/tenants', { kind: 'platform_account', parent_id: T.a.id, name: 'Acme Europe' });
-  T.a2 = await post('/api/v1/tenants', { kind: 'platform_account', parent_id: T.a.id, name: 'Acme Asia' });
-  for (const n of ['Berlin', 'Paris', 'Madrid']) T[n] = await post('/api/v1/tenants', { kind: 'sub_account', parent_id: T.a1.id, name: n });
-  T.global = await post('/api/v1/roles', { name: 'Global Viewer', kind: 'service_provider', provider_id: null, permissions: ['users.read'] });
-  T.support = await post('/api/v1/roles', { name: 'Acme Support', kind: 'platform_user', provider_id: T.a.id, permissions: ['users.read'] });
-  T.manager = await post('/api/v1/roles', { name: 'Acme Manager', kind: 'platform_account', provider_id: T.a.id, permissions: ['users.read', 'users.update'] });
-  T.bonly = await post('/api/v1/roles', { name: 'Bolt Only', kind: 'service_provider', provider_id: T.b.id, permissions: ['users.read'] });
+  T.a1 = await post('/api/v1/tenants', {
+    kind: 'platform_account',
+    parent_id: T.a.id,
+    name: 'Acme Europe',
+  });
+  T.a2 = await post('/api/v1/tenants', {
+    kind: 'platform_account',
+    parent_id: T.a.id,
+    name: 'Acme Asia',
+  });
+  for (const n of ['Berlin', 'Paris', 'Madrid'])
+    T[n] = await post('/api/v1/tenants', { kind: 'sub_account', parent_id: T.a1.id, name: n });
+  T.global = await post('/api/v1/roles', {
+    name: 'Global Viewer',
+    kind: 'service_provider',
+    provider_id: null,
+    permissions: ['users.read'],
+  });
+  T.support = await post('/api/v1/roles', {
+    name: 'Acme Support',
+    kind: 'platform_user',
+    provider_id: T.a.id,
+    permissions: ['users.read'],
+  });
+  T.manager = await post('/api/v1/roles', {
+    name: 'Acme Manager',
+    kind: 'platform_account',
+    provider_id: T.a.id,
+    permissions: ['users.read', 'users.update'],
+  });
+  T.bonly = await post('/api/v1/roles', {
+    name: 'Bolt Only',
+    kind: 'service_provider',
+    provider_id: T.b.id,
+    permissions: ['users.read'],
+  });
   T.team = await post('/api/v1/groups', { name: 'Acme Team', provider_id: T.a.id });
   T.bteam = await post('/api/v1/groups', { name: 'Bolt Team', provider_id: T.b.id });
   page = await openPage(browser, srv.base);
   await signInUI(page, 'root', ROOT_PASSWORD);
   await page.waitForURL(/\/users$/);
 });
-after(async () => { await browser?.close(); await srv?.stop(); });
+after(async () => {
+  await browser?.close();
+  await srv?.stop();
+});
 
 const group = (name) => page.getByRole('group', { name, exact: true });
 const provider = () => page.getByLabel('Service Provider', { exact: true });
@@ -54,20 +92,40 @@ async function openNew() {
 
 test('Service Provider comes first; role and group options follow the provider', async () => {
   await openNew();
-  const first = await page.locator('form.user-form').locator('input, select').first().getAttribute('name');
+  const first = await page
+    .locator('form.user-form')
+    .locator('input, select')
+    .first()
+    .getAttribute('name');
   assert.equal(first, 'provider_id', 'the first field is the Service Provider');
   await provider().selectOption({ label: 'Acme' });
   const roles = group('User Role');
   await roles.getByLabel('Acme Support (Platform User)').waitFor();
-  assert.deepEqual((await roles.locator('.ms-list label').allTextContents()).map((s) => s.trim()).sort(),
-    ['Acme Manager (Platform Account)', 'Acme Support (Platform User)', 'Global Viewer (Service Provider)']);
-  assert.deepEqual((await group('Groups').locator('.ms-list label').allTextContents()).map((s) => s.trim()), ['Acme Team']);
+  assert.deepEqual(
+    (await roles.locator('.ms-list label').allTextContents()).map((s) => s.trim()).sort(),
+    [
+      'Acme Manager (Platform Account)',
+      'Acme Support (Platform User)',
+      'Global Viewer (Service Provider)',
+    ],
+  );
+  assert.deepEqual(
+    (await group('Groups').locator('.ms-list label').allTextContents()).map((s) => s.trim()),
+    ['Acme Team'],
+  );
   await provider().selectOption({ label: 'Bolt' });
   await roles.getByLabel('Bolt Only (Service Provider)').waitFor();
   assert.equal(await roles.getByLabel('Acme Support (Platform User)').count(), 0);
-  assert.deepEqual((await group('Groups').locator('.ms-list label').allTextContents()).map((s) => s.trim()), ['Bolt Team']);
+  assert.deepEqual(
+    (await group('Groups').locator('.ms-list label').allTextContents()).map((s) => s.trim()),
+    ['Bolt Team'],
+  );
   await provider().selectOption({ label: "Platform (operator's own staff)" });
-  assert.equal(await group('Platform Accounts').isVisible(), false, 'no accounts for the platform\'s own staff');
+  assert.equal(
+    await group('Platform Accounts').isVisible(),
+    false,
+    "no accounts for the platform's own staff",
+  );
   await shot(page, 'user-form-new');
   await axeCheck(page, 'user form');
   page.assertClean();
@@ -87,7 +145,10 @@ test('Sub-Accounts: only for a Platform User role with exactly one platform acco
   await accounts.getByLabel('Acme Europe').check();
   await subs.getByLabel('Berlin').waitFor();
   assert.equal(await subs.isDisabled(), false, 'enabled: Platform User role and one account');
-  assert.deepEqual((await subs.locator('.ms-list label').allTextContents()).map((s) => s.trim()), ['Berlin', 'Paris', 'Madrid']);
+  assert.deepEqual(
+    (await subs.locator('.ms-list label').allTextContents()).map((s) => s.trim()),
+    ['Berlin', 'Paris', 'Madrid'],
+  );
   await accounts.getByLabel('Acme Asia').check();
   await subs.getByText('Disabled: more than one platform account is selected.').waitFor();
   assert.ok(await subs.isDisabled());
@@ -103,7 +164,12 @@ test('Sub-Accounts: only for a Platform User role with exactly one platform acco
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.waitForURL(/\/users\?status=invited$/);
   const u = await userByName('subby');
-  assert.deepEqual(u.access, { level: 'sub_account', account_ids: [T.a1.id], sub_account_ids: 'all', sub_account_count: 3 });
+  assert.deepEqual(u.access, {
+    level: 'sub_account',
+    account_ids: [T.a1.id],
+    sub_account_ids: 'all',
+    sub_account_count: 3,
+  });
   assert.deepEqual(u.role_ids, [T.support.id]);
   assert.equal(u.status, 'invited', 'no password: the onboarding e-mail');
   await page.goto(`/users/${u.id}`);
@@ -171,21 +237,31 @@ test('field errors of the API appear next to their field', async () => {
   await page.getByLabel('Email', { exact: true }).fill('fresh@example.com');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   const username = page.getByLabel('User Name');
-  await page.waitForFunction(() => document.querySelector('input[name=username]')?.getAttribute('aria-invalid') === 'true');
+  await page.waitForFunction(
+    () => document.querySelector('input[name=username]')?.getAttribute('aria-invalid') === 'true',
+  );
   const errId = (await username.getAttribute('aria-describedby')).split(' ').pop();
   const msg = await page.locator(`#${errId}`).textContent();
   assert.ok(msg.length > 3, 'a message next to User Name');
   await page.getByText('Check the marked fields.').waitFor();
   await shot(page, 'user-form-field-error');
   await username.fill('fresh1');
-  for (const [label, value, name] of [['Email', 'not-an-email', 'email'], ['Phone', '12', 'phone']]) {
+  for (const [label, value, name] of [
+    ['Email', 'not-an-email', 'email'],
+    ['Phone', '12', 'phone'],
+  ]) {
     await page.getByLabel(label, { exact: true }).fill(value);
     await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await page.waitForFunction((n) => document.querySelector(`[name=${n}]`)?.getAttribute('aria-invalid') === 'true', name);
+    await page.waitForFunction(
+      (n) => document.querySelector(`[name=${n}]`)?.getAttribute('aria-invalid') === 'true',
+      name,
+    );
     const field = page.locator('.field.invalid');
     assert.equal(await field.count(), 1, `${label}: only the wrong field is marked`);
     assert.equal(await field.locator(`[name=${name}]`).count(), 1, label);
-    await page.getByLabel(label, { exact: true }).fill(name === 'email' ? 'fresh1@example.com' : '');
+    await page
+      .getByLabel(label, { exact: true })
+      .fill(name === 'email' ? 'fresh1@example.com' : '');
   }
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.waitForURL(/\/users\?status=invited$/);
@@ -199,13 +275,19 @@ test('Save and continue starts the next user (provider kept); Cancel returns to 
   await page.getByLabel('User Name').fill('first1');
   await page.getByLabel('Email', { exact: true }).fill('first1@example.com');
   await page.getByRole('button', { name: 'Save and continue' }).click();
-  await page.getByRole('status').getByText('User first1 created; the onboarding email is on its way.').waitFor();
+  await page
+    .getByRole('status')
+    .getByText('User first1 created; the onboarding email is on its way.')
+    .waitFor();
   await page.waitForFunction(() => document.querySelector('input[name=username]')?.value === '');
   assert.equal(await provider().inputValue(), String(T.b.id));
   await page.getByLabel('User Name').fill('second2');
   await page.getByLabel('Email', { exact: true }).fill('second2@example.com');
   await page.getByRole('button', { name: 'Save and continue' }).click();
-  await page.getByRole('status').getByText(/User second2 created/).waitFor();
+  await page
+    .getByRole('status')
+    .getByText(/User second2 created/)
+    .waitFor();
   assert.equal((await userByName('first1')).provider_id, T.b.id);
   assert.equal((await userByName('second2')).provider_id, T.b.id);
   await page.getByLabel('User Name').fill('never');
@@ -216,7 +298,14 @@ test('Save and continue starts the next user (provider kept); Cancel returns to 
 });
 
 test('edit: fields load and save; a concurrent change is refused (If-Match); Disable at the top', async () => {
-  const { user } = await createUser(srv, { username: 'editme', first_name: 'Ed', last_name: 'It', provider_id: T.a.id, role_ids: [T.manager.id], access: { level: 'account', account_ids: [T.a2.id] } });
+  const { user } = await createUser(srv, {
+    username: 'editme',
+    first_name: 'Ed',
+    last_name: 'It',
+    provider_id: T.a.id,
+    role_ids: [T.manager.id],
+    access: { level: 'account', account_ids: [T.a2.id] },
+  });
   await page.goto(`/users/${user.id}/edit`);
   await heading(page, 'Edit Back-Office User: editme');
   assert.equal(await page.getByLabel('First Name').inputValue(), 'Ed');
@@ -230,7 +319,9 @@ test('edit: fields load and save; a concurrent change is refused (If-Match); Dis
   // someone else changes the user while the form is open
   await page.goto(`/users/${user.id}/edit`);
   await page.getByLabel('First Name').waitFor();
-  const other = await srv.api('PATCH', `/api/v1/users/${user.id}`, { body: { last_name: 'Changed' } });
+  const other = await srv.api('PATCH', `/api/v1/users/${user.id}`, {
+    body: { last_name: 'Changed' },
+  });
   assert.equal(other.status, 200);
   await page.getByLabel('First Name').fill('Lost');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
@@ -248,7 +339,9 @@ test('Add/Edit with several users selected edits them one after another', async 
   const a = await createUser(srv, { username: 'queue1', first_name: 'Queue' });
   const b = await createUser(srv, { username: 'queue2', first_name: 'Queue' });
   await page.goto('/users?q=queue');
-  await page.waitForFunction(() => document.querySelectorAll('.users-table tbody tr[data-id]').length === 2);
+  await page.waitForFunction(
+    () => document.querySelectorAll('.users-table tbody tr[data-id]').length === 2,
+  );
   await page.getByRole('checkbox', { name: 'Select all users on this page' }).check();
   await page.getByRole('button', { name: 'Actions', exact: true }).click();
   await page.getByRole('menuitem', { name: 'Add/Edit Back-Office User' }).click();
@@ -259,7 +352,10 @@ test('Add/Edit with several users selected edits them one after another', async 
   await page.getByLabel('Last Name').fill('Two');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.waitForURL(/\/users\/\d+$/);
-  const last = [(await srv.api('GET', `/api/v1/users/${a.user.id}`)).body.last_name, (await srv.api('GET', `/api/v1/users/${b.user.id}`)).body.last_name].sort();
+  const last = [
+    (await srv.api('GET', `/api/v1/users/${a.user.id}`)).body.last_name,
+    (await srv.api('GET', `/api/v1/users/${b.user.id}`)).body.last_name,
+  ].sort();
   assert.deepEqual(last, ['One', 'Two']);
   page.assertClean();
 });

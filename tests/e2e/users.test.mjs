@@ -18,11 +18,25 @@ before(async () => {
   // 64 active users "Person 00".."Person 63" in a shuffled order, 3 invited, one with markup
   const order = [...Array(64).keys()].sort(() => Math.random() - 0.5);
   for (let i = 0; i < order.length; i += 8) {
-    people.push(...await Promise.all(order.slice(i, i + 8).map((n) => createUser(srv, {
-      username: `person${String(n).padStart(2, '0')}`, first_name: 'Person', last_name: String(n).padStart(2, '0'),
-    }))));
+    people.push(
+      ...(await Promise.all(
+        order.slice(i, i + 8).map((n) =>
+          createUser(srv, {
+            username: `person${String(n).padStart(2, '0')}`,
+            first_name: 'Person',
+            last_name: String(n).padStart(2, '0'),
+          }),
+        ),
+      )),
+    );
   }
-  for (let i = 0; i < 3; i++) await createUser(srv, { username: `invitee${i}`, first_name: 'Invitee', last_name: String(i), password: null });
+  for (let i = 0; i < 3; i++)
+    await createUser(srv, {
+      username: `invitee${i}`,
+      first_name: 'Invitee',
+      last_name: String(i),
+      password: null,
+    });
   await createUser(srv, { username: 'markup', first_name: XSS_FIRST, last_name: XSS_LAST });
   const tz = await srv.api('PATCH', '/api/v1/users/1', { body: { timezone: 'Asia/Shanghai' } });
   assert.equal(tz.status, 200, JSON.stringify(tz.body));
@@ -30,29 +44,54 @@ before(async () => {
   await signInUI(page, 'root', ROOT_PASSWORD);
   await page.waitForURL(/\/users$/);
 });
-after(async () => { await browser?.close(); await srv?.stop(); });
+after(async () => {
+  await browser?.close();
+  await srv?.stop();
+});
 
 const rows = () => page.locator('.users-table tbody tr[data-id]');
-const usernames = () => page.locator('.users-table tbody tr[data-id] td.username').allTextContents();
+const usernames = () =>
+  page.locator('.users-table tbody tr[data-id] td.username').allTextContents();
 const row = (username) => page.locator(`.users-table tbody tr[data-username="${username}"]`);
 // Waits until the list has loaded what the page last asked for.
 async function settle() {
-  await page.waitForFunction(() => { const t = document.querySelector('.users-table'); return t && !t.hasAttribute('aria-busy'); });
+  await page.waitForFunction(() => {
+    const t = document.querySelector('.users-table');
+    return t && !t.hasAttribute('aria-busy');
+  });
 }
 
 test('the Active tab lists active users with name, user name, e-mail, last login and status', async () => {
   await heading(page, 'Back-Office Users');
-  assert.equal(await page.getByRole('tab', { name: 'Active' }).getAttribute('aria-selected'), 'true');
-  for (const name of ['Name', 'User Name', 'Email', 'Last login', 'Status']) await page.getByRole('columnheader', { name, exact: true }).waitFor();
-  await page.getByRole('button', { name: 'Add new user' }).or(page.getByRole('link', { name: 'Add new user' })).waitFor();
+  assert.equal(
+    await page.getByRole('tab', { name: 'Active' }).getAttribute('aria-selected'),
+    'true',
+  );
+  for (const name of ['Name', 'User Name', 'Email', 'Last login', 'Status'])
+    await page.getByRole('columnheader', { name, exact: true }).waitFor();
+  await page
+    .getByRole('button', { name: 'Add new user' })
+    .or(page.getByRole('link', { name: 'Add new user' }))
+    .waitFor();
   assert.equal(await rows().count(), 50, 'one page of the default size');
   // last login in the viewer's timezone (root is in Asia/Shanghai, the browser in UTC)
   const me = (await srv.api('GET', '/api/v1/users/1')).body;
-  const expected = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-    .format(new Date(me.last_login_at)).replace(',', '');
+  const expected = new Intl.DateTimeFormat('en-CA', {
+    timeZone: 'Asia/Shanghai',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  })
+    .format(new Date(me.last_login_at))
+    .replace(',', '');
   await page.getByLabel('Search users').fill('root');
   await settle();
-  await page.waitForFunction(() => document.querySelectorAll('.users-table tbody tr[data-id]').length === 1);
+  await page.waitForFunction(
+    () => document.querySelectorAll('.users-table tbody tr[data-id]').length === 1,
+  );
   const shown = await row('root').locator('td.last-login time');
   assert.equal(await shown.textContent(), expected);
   assert.equal(await shown.getAttribute('datetime'), me.last_login_at);
@@ -65,34 +104,58 @@ test('the Active tab lists active users with name, user name, e-mail, last login
 
 test('a name holding markup displays as text and runs nothing (I3)', async () => {
   await page.getByLabel('Search users').fill('markup');
-  await page.waitForFunction(() => document.querySelectorAll('.users-table tbody tr[data-id]').length === 1);
+  await page.waitForFunction(
+    () => document.querySelectorAll('.users-table tbody tr[data-id]').length === 1,
+  );
   assert.equal(await row('markup').locator('td.name a').textContent(), `${XSS_FIRST} ${XSS_LAST}`);
   assert.equal(await page.evaluate(() => window.__xss), undefined);
   assert.equal(await page.locator('.users-table script, .users-table img').count(), 0);
   await row('markup').locator('td.name a').click();
   await page.waitForURL(/\/users\/\d+$/);
-  assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), `${XSS_FIRST} ${XSS_LAST}`);
+  assert.equal(
+    await page.getByRole('heading', { level: 1 }).textContent(),
+    `${XSS_FIRST} ${XSS_LAST}`,
+  );
   assert.equal(await page.evaluate(() => window.__xss), undefined);
   await shot(page, 'user-details-markup');
   await page.goBack();
   await page.waitForURL(/\/users\?q=markup$/);
 });
 
-test('search, sort by column and pagination with the API\'s cursors', async () => {
+test("search, sort by column and pagination with the API's cursors", async () => {
   await page.goto('/users');
   await page.getByLabel('Search users').fill('person1');
-  await page.waitForFunction(() => document.querySelectorAll('.users-table tbody tr[data-id]').length === 10);
-  assert.deepEqual((await usernames()).sort(), ['person10', 'person11', 'person12', 'person13', 'person14', 'person15', 'person16', 'person17', 'person18', 'person19']);
+  await page.waitForFunction(
+    () => document.querySelectorAll('.users-table tbody tr[data-id]').length === 10,
+  );
+  assert.deepEqual((await usernames()).sort(), [
+    'person10',
+    'person11',
+    'person12',
+    'person13',
+    'person14',
+    'person15',
+    'person16',
+    'person17',
+    'person18',
+    'person19',
+  ]);
   assert.match(page.url(), /q=person1/);
   // sort by user name, then reversed
   await page.getByRole('button', { name: 'User Name' }).click();
   await settle();
-  assert.equal(await page.getByRole('columnheader', { name: 'User Name' }).getAttribute('aria-sort'), 'ascending');
+  assert.equal(
+    await page.getByRole('columnheader', { name: 'User Name' }).getAttribute('aria-sort'),
+    'ascending',
+  );
   let names = await usernames();
   assert.deepEqual(names, [...names].sort());
   await page.getByRole('button', { name: 'User Name' }).click();
   await settle();
-  assert.equal(await page.getByRole('columnheader', { name: 'User Name' }).getAttribute('aria-sort'), 'descending');
+  assert.equal(
+    await page.getByRole('columnheader', { name: 'User Name' }).getAttribute('aria-sort'),
+    'descending',
+  );
   names = await usernames();
   assert.deepEqual(names, [...names].sort().reverse());
   // pages of 20 through everything, in name order, no row twice
@@ -105,10 +168,17 @@ test('search, sort by column and pagination with the API\'s cursors', async () =
   const seen = [];
   for (let p = 1; p <= 4; p++) {
     await page.getByText(`Page ${p} ·`).waitFor();
-    seen.push(...await usernames());
-    if (p < 4) { await page.getByRole('button', { name: 'Next' }).click(); await settle(); }
+    seen.push(...(await usernames()));
+    if (p < 4) {
+      await page.getByRole('button', { name: 'Next' }).click();
+      await settle();
+    }
   }
-  assert.equal(await page.getByRole('button', { name: 'Next' }).isDisabled(), true, 'the last page has no next');
+  assert.equal(
+    await page.getByRole('button', { name: 'Next' }).isDisabled(),
+    true,
+    'the last page has no next',
+  );
   assert.equal(seen.length, 64);
   assert.equal(new Set(seen).size, 64);
   assert.deepEqual(seen, [...seen].sort(), 'name order: Person 00, 01, ...');
@@ -138,7 +208,10 @@ test('tabs: Invited lists invited users; Banned shows banned until and Unban', a
   await settle();
   assert.deepEqual(await usernames(), ['person05']);
   await page.getByRole('columnheader', { name: 'Banned until' }).waitFor();
-  assert.match(await row('person05').locator('td.banned-until time').getAttribute('datetime'), /^\d{4}-\d\d-\d\dT/);
+  assert.match(
+    await row('person05').locator('td.banned-until time').getAttribute('datetime'),
+    /^\d{4}-\d\d-\d\dT/,
+  );
   await shot(page, 'users-banned');
   await row('person05').getByRole('button', { name: 'Unban' }).click();
   await page.getByRole('status').getByText('person05: Unbanned').waitFor();
@@ -150,7 +223,10 @@ test('tabs: Invited lists invited users; Banned shows banned until and Unban', a
   await page.getByRole('tab', { name: 'Banned' }).focus();
   await page.keyboard.press('ArrowLeft');
   await page.waitForURL(/status=disabled/);
-  assert.equal(await page.getByRole('tab', { name: 'Disabled' }).getAttribute('aria-selected'), 'true');
+  assert.equal(
+    await page.getByRole('tab', { name: 'Disabled' }).getAttribute('aria-selected'),
+    'true',
+  );
   page.assertClean();
 });
 
@@ -162,10 +238,20 @@ test('select users, Actions → Disable: "Yes, disable it!", per-user results; t
   await page.getByText('2 selected').waitFor();
   await page.getByRole('button', { name: 'Actions', exact: true }).click();
   const menu = page.getByRole('menu');
-  for (const item of ['Add/Edit Back-Office User', 'Disable Back-Office User', 'Delete Back-Office User', 'Refresh Two-Factor Authentication', 'Force password reset']) {
+  for (const item of [
+    'Add/Edit Back-Office User',
+    'Disable Back-Office User',
+    'Delete Back-Office User',
+    'Refresh Two-Factor Authentication',
+    'Force password reset',
+  ]) {
     await menu.getByRole('menuitem', { name: item }).waitFor();
   }
-  assert.equal(await menu.getByRole('menuitem', { name: 'Enable Back-Office User' }).count(), 0, 'nobody selected is disabled');
+  assert.equal(
+    await menu.getByRole('menuitem', { name: 'Enable Back-Office User' }).count(),
+    0,
+    'nobody selected is disabled',
+  );
   await menu.getByRole('menuitem', { name: 'Disable Back-Office User' }).click();
   const dlg = page.getByRole('alertdialog');
   await dlg.waitFor();
@@ -178,7 +264,12 @@ test('select users, Actions → Disable: "Yes, disable it!", per-user results; t
   assert.match(await results.textContent(), /2 succeeded, 0 failed/);
   await shot(page, 'users-bulk-results');
   await results.getByRole('button', { name: 'Close' }).click();
-  for (const n of ['person20', 'person21']) assert.equal((await srv.api('GET', `/api/v1/users/${people.find((p) => p.username === n).user.id}`)).body.status, 'disabled');
+  for (const n of ['person20', 'person21'])
+    assert.equal(
+      (await srv.api('GET', `/api/v1/users/${people.find((p) => p.username === n).user.id}`)).body
+        .status,
+      'disabled',
+    );
   // the Disabled tab, select all on the page, Enable
   await page.goto('/users?status=disabled');
   await settle();
@@ -187,7 +278,10 @@ test('select users, Actions → Disable: "Yes, disable it!", per-user results; t
   await page.getByRole('button', { name: 'Actions', exact: true }).click();
   await page.getByRole('menuitem', { name: 'Enable Back-Office User' }).click();
   await confirm(page, 'Yes, enable it!');
-  await page.getByRole('dialog', { name: 'Enable: results' }).getByRole('button', { name: 'Close' }).click();
+  await page
+    .getByRole('dialog', { name: 'Enable: results' })
+    .getByRole('button', { name: 'Close' })
+    .click();
   await page.getByText('No disabled users.').waitFor();
   page.assertClean();
 });
@@ -203,10 +297,16 @@ test('a bulk action reports each user: the admin cannot disable itself', async (
   const results = page.getByRole('dialog', { name: 'Disable: results' });
   await results.waitFor();
   assert.match(await results.textContent(), /1 succeeded, 1 failed/);
-  assert.match(await results.locator('tr.failed').textContent(), /root.*cannot disable or delete your own account/);
+  assert.match(
+    await results.locator('tr.failed').textContent(),
+    /root.*cannot disable or delete your own account/,
+  );
   assert.match(await results.locator('tr.ok').textContent(), /person30.*Disabled/);
   await results.getByRole('button', { name: 'Close' }).click();
-  await srv.api('POST', `/api/v1/users/${people.find((p) => p.username === 'person30').user.id}/enable`);
+  await srv.api(
+    'POST',
+    `/api/v1/users/${people.find((p) => p.username === 'person30').user.id}/enable`,
+  );
 });
 
 test('each row\'s context menu holds the same actions: right click → Delete → "Yes, delete it!"', async () => {
@@ -215,7 +315,14 @@ test('each row\'s context menu holds the same actions: right click → Delete �
   await row('person44').locator('td.email').click({ button: 'right' });
   const menu = page.getByRole('menu', { name: 'Actions for person44' });
   await menu.waitFor();
-  for (const item of ['Edit', 'Disable', 'Delete', 'Refresh Two-Factor Authentication', 'Force password reset']) await menu.getByRole('menuitem', { name: item, exact: true }).waitFor();
+  for (const item of [
+    'Edit',
+    'Disable',
+    'Delete',
+    'Refresh Two-Factor Authentication',
+    'Force password reset',
+  ])
+    await menu.getByRole('menuitem', { name: item, exact: true }).waitFor();
   await shot(page, 'users-context-menu');
   await page.keyboard.press('Escape');
   await menu.waitFor({ state: 'detached' });
@@ -227,13 +334,20 @@ test('each row\'s context menu holds the same actions: right click → Delete �
   await page.keyboard.press('ArrowUp');
   assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Edit');
   await page.keyboard.press('Escape');
-  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Actions for person44', 'focus returns to the button');
+  assert.equal(
+    await page.evaluate(() => document.activeElement.getAttribute('aria-label')),
+    'Actions for person44',
+    'focus returns to the button',
+  );
   await row('person44').locator('td.username').click({ button: 'right' });
   await page.getByRole('menu').getByRole('menuitem', { name: 'Delete', exact: true }).click();
   await confirm(page, 'Yes, delete it!');
   await page.getByRole('status').getByText('person44: Deleted').waitFor();
   await page.waitForFunction(() => !document.querySelector('tr[data-username="person44"]'));
-  const r = await srv.api('GET', `/api/v1/users/${people.find((p) => p.username === 'person44').user.id}`);
+  const r = await srv.api(
+    'GET',
+    `/api/v1/users/${people.find((p) => p.username === 'person44').user.id}`,
+  );
   assert.equal(r.status, 404, 'a deleted user is gone from the API too');
   // Refresh two-factor and force password reset from the menu
   await row('person45').locator('td.email').click({ button: 'right' });
@@ -243,7 +357,10 @@ test('each row\'s context menu holds the same actions: right click → Delete �
   await row('person46').locator('td.email').click({ button: 'right' });
   await page.getByRole('menuitem', { name: 'Refresh Two-Factor Authentication' }).click();
   await confirm(page, 'Yes, refresh it!');
-  await page.getByRole('status').getByText('person46: Two-factor authentication refreshed').waitFor();
+  await page
+    .getByRole('status')
+    .getByText('person46: Two-factor authentication refreshed')
+    .waitFor();
   page.assertClean();
 });
 
@@ -257,7 +374,11 @@ test('an admin holding only users.read sees no Add, no checkboxes and no actions
   assert.equal(await p.getByRole('button', { name: 'Actions', exact: true }).count(), 0);
   assert.equal(await p.locator('.users-table input[type=checkbox]').count(), 0);
   assert.equal(await p.getByRole('link', { name: 'Edit', exact: true }).count(), 0);
-  assert.equal(await p.getByRole('link', { name: 'Roles' }).count(), 0, 'no Roles section without roles.read');
+  assert.equal(
+    await p.getByRole('link', { name: 'Roles' }).count(),
+    0,
+    'no Roles section without roles.read',
+  );
   await p.locator('.users-table tbody tr[data-id] td.email').first().click({ button: 'right' });
   assert.equal(await p.getByRole('menu').count(), 0, 'no context menu');
   await shot(p, 'users-read-only');

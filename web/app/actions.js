@@ -10,11 +10,25 @@ import { confirmDialog, resultsDialog, toast } from './ui.js';
 import { isBanned } from './format.js';
 
 const ACTIONS = {
-  disable: { perm: 'users.disable', bulk: 'disable', danger: true, applies: (u) => u.status !== 'disabled' && u.status !== 'deleted' },
+  disable: {
+    perm: 'users.disable',
+    bulk: 'disable',
+    danger: true,
+    applies: (u) => u.status !== 'disabled' && u.status !== 'deleted',
+  },
   enable: { perm: 'users.disable', bulk: 'enable', applies: (u) => u.status === 'disabled' },
-  delete: { perm: 'users.delete', bulk: 'delete', danger: true, applies: (u) => u.status !== 'deleted' },
+  delete: {
+    perm: 'users.delete',
+    bulk: 'delete',
+    danger: true,
+    applies: (u) => u.status !== 'deleted',
+  },
   reset_mfa: { perm: 'users.mfa_reset', path: 'reset-mfa', applies: (u) => u.status !== 'deleted' },
-  force_reset: { perm: 'users.force_reset', path: 'force-password-reset', applies: (u) => u.status !== 'deleted' && u.status !== 'invited' },
+  force_reset: {
+    perm: 'users.force_reset',
+    path: 'force-password-reset',
+    applies: (u) => u.status !== 'deleted' && u.status !== 'invited',
+  },
   resend: { perm: null, path: 'resend-onboarding', applies: (u) => u.status === 'invited' },
   unban: { perm: 'users.unban', path: 'unban', confirm: false, applies: (u) => isBanned(u) },
 };
@@ -36,7 +50,14 @@ async function perUser(kind, users) {
       rows.push({ name: u.username, ok: true, text: resultText(kind, 200) });
     } catch (e) {
       if (e.status === 401) throw e;
-      rows.push({ name: u.username, ok: false, text: e.status === 429 ? t('results.rate', { s: e.retryAfter || 60 }) : resultText(kind, e.status, e.message) });
+      rows.push({
+        name: u.username,
+        ok: false,
+        text:
+          e.status === 429
+            ? t('results.rate', { s: e.retryAfter || 60 })
+            : resultText(kind, e.status, e.message),
+      });
     }
   }
   return rows;
@@ -46,14 +67,21 @@ async function bulk(kind, users) {
   const ids = users.map((u) => u.id);
   const { data } = await api('POST', '/users/bulk', { body: { action: ACTIONS[kind].bulk, ids } });
   const byId = new Map(users.map((u) => [u.id, u]));
-  return data.results.map((r) => ({ name: byId.get(r.id)?.username ?? `#${r.id}`, ok: r.status < 300, text: resultText(kind, r.status, r.detail) }));
+  return data.results.map((r) => ({
+    name: byId.get(r.id)?.username ?? `#${r.id}`,
+    ok: r.status < 300,
+    text: resultText(kind, r.status, r.detail),
+  }));
 }
 
 // Runs an action on users (after confirming); calls after() when something may have changed.
 export async function runAction(kind, users, after = () => {}) {
   const a = ACTIONS[kind];
   const targets = users.filter(a.applies);
-  if (!targets.length) { toast(t('actions.nothing_to_do'), 'error'); return; }
+  if (!targets.length) {
+    toast(t('actions.nothing_to_do'), 'error');
+    return;
+  }
   if (a.confirm !== false) {
     const names = targets.map((u) => u.username);
     const ok = await confirmDialog({
@@ -81,17 +109,37 @@ export async function runAction(kind, users, after = () => {}) {
 export function actionItems(users, { navigate, after, edit = true, withLabelsFor = 'menu' }) {
   const long = withLabelsFor === 'menu';
   const any = (kind) => users.some(ACTIONS[kind].applies) && allowed(kind);
-  const item = (kind) => (any(kind) ? { label: t(long ? `actions.${kind}` : `row.${kind}`), danger: ACTIONS[kind].danger, action: () => runAction(kind, users, after) } : null);
+  const item = (kind) =>
+    any(kind)
+      ? {
+          label: t(long ? `actions.${kind}` : `row.${kind}`),
+          danger: ACTIONS[kind].danger,
+          action: () => runAction(kind, users, after),
+        }
+      : null;
   const items = [];
   if (edit && can('users.update') && users.some((u) => u.status !== 'deleted')) {
     const editable = users.filter((u) => u.status !== 'deleted');
-    items.push({ label: t(long ? 'actions.edit' : 'row.edit'), action: () => navigate(`/users/${editable[0].id}/edit`, { state: { queue: editable.slice(1).map((u) => u.id) } }) });
+    items.push({
+      label: t(long ? 'actions.edit' : 'row.edit'),
+      action: () =>
+        navigate(`/users/${editable[0].id}/edit`, {
+          state: { queue: editable.slice(1).map((u) => u.id) },
+        }),
+    });
   }
-  for (const kind of ['disable', 'enable', 'unban', 'reset_mfa', 'force_reset', 'resend', 'delete']) items.push(item(kind));
+  for (const kind of ['disable', 'enable', 'unban', 'reset_mfa', 'force_reset', 'resend', 'delete'])
+    items.push(item(kind));
   return items.filter(Boolean);
 }
 
-export const mayAct = () => can('users.update') || can('users.disable') || can('users.delete') || can('users.mfa_reset') ||
-  can('users.force_reset') || can('users.unban') || canResend();
+export const mayAct = () =>
+  can('users.update') ||
+  can('users.disable') ||
+  can('users.delete') ||
+  can('users.mfa_reset') ||
+  can('users.force_reset') ||
+  can('users.unban') ||
+  canResend();
 
 export const isSelf = (u) => session.user && u.id === session.user.id;

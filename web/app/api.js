@@ -10,14 +10,17 @@ export class ApiError extends Error {
     this.problem = problem || {};
     this.retryAfter = retryAfter;
     this.fields = {};
-    for (const e of this.problem.errors || []) if (e.field) this.fields[e.field] = e.message || this.message;
+    for (const e of this.problem.errors || [])
+      if (e.field) this.fields[e.field] = e.message || this.message;
   }
 }
 
 let onSignedOut = null;
 // Called when a request that needed a session gets 401 (the session ended: expiry, sign-out
 // elsewhere, the account disabled).
-export function setSignedOutHandler(fn) { onSignedOut = fn; }
+export function setSignedOutHandler(fn) {
+  onSignedOut = fn;
+}
 
 // api('PATCH', '/users/3', {body, etag}) -> {status, data, etag}
 export async function api(method, path, { body, etag, signal, quiet401 = false } = {}) {
@@ -25,7 +28,11 @@ export async function api(method, path, { body, etag, signal, quiet401 = false }
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (etag) headers['if-match'] = etag;
   const res = await fetch(`/api/v1${path}`, {
-    method, headers, signal, credentials: 'same-origin', cache: 'no-store',
+    method,
+    headers,
+    signal,
+    credentials: 'same-origin',
+    cache: 'no-store',
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const type = res.headers.get('content-type') || '';
@@ -46,7 +53,10 @@ export async function getAll(path, { max = 2000, signal } = {}) {
   let cursor = null;
   do {
     const sep = path.includes('?') ? '&' : '?';
-    const page = await get(`${path}${sep}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { signal });
+    const page = await get(
+      `${path}${sep}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      { signal },
+    );
     items.push(...page.items);
     cursor = page.next_cursor;
   } while (cursor && items.length < max);
@@ -55,7 +65,8 @@ export async function getAll(path, { max = 2000, signal } = {}) {
 
 export const qs = (params) => {
   const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') p.set(k, v);
+  for (const [k, v] of Object.entries(params))
+    if (v !== undefined && v !== null && v !== '') p.set(k, v);
   const s = p.toString();
   return s ? `?${s}` : '';
 };

@@ -11,7 +11,11 @@ export function h(tag, props = {}, ...children) {
     if (v === undefined || v === null) continue;
     if (k === 'class') el.className = Array.isArray(v) ? v.filter(Boolean).join(' ') : v;
     else if (k === 'text') el.textContent = v;
-    else if (k === 'attrs') for (const [a, av] of Object.entries(v)) { if (av !== null && av !== undefined && av !== false) el.setAttribute(a, av === true ? '' : String(av)); }
+    else if (k === 'attrs')
+      for (const [a, av] of Object.entries(v)) {
+        if (av !== null && av !== undefined && av !== false)
+          el.setAttribute(a, av === true ? '' : String(av));
+      }
     else if (k === 'on') for (const [ev, fn] of Object.entries(v)) el.addEventListener(ev, fn);
     else if (k === 'dataset') Object.assign(el.dataset, v);
     else if (k === 'style') throw new Error('inline styles are refused by the CSP: use a class');
@@ -47,7 +51,8 @@ export function svgNode(text) {
   const allowed = new Set(['svg', 'rect', 'path', 'g']);
   for (const el of [...svg.querySelectorAll('*')]) if (!allowed.has(el.nodeName)) el.remove();
   for (const el of [svg, ...svg.querySelectorAll('*')]) {
-    for (const a of [...el.attributes]) if (/^on/i.test(a.name) || /href/i.test(a.name)) el.removeAttribute(a.name);
+    for (const a of [...el.attributes])
+      if (/^on/i.test(a.name) || /href/i.test(a.name)) el.removeAttribute(a.name);
   }
   return document.importNode(svg, true);
 }

@@ -7,10 +7,18 @@ const fmtCache = new Map();
 function formatter(zone) {
   const key = `${locale()}|${zone}`;
   if (!fmtCache.has(key)) {
-    fmtCache.set(key, new Intl.DateTimeFormat('en-CA', {
-      timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit',
-      hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
-    }));
+    fmtCache.set(
+      key,
+      new Intl.DateTimeFormat('en-CA', {
+        timeZone: zone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      }),
+    );
   }
   return fmtCache.get(key);
 }
@@ -21,7 +29,11 @@ export function fmtTime(iso, zone = viewerZone()) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';
   let f;
-  try { f = formatter(zone); } catch { f = formatter('UTC'); }
+  try {
+    f = formatter(zone);
+  } catch {
+    f = formatter('UTC');
+  }
   const p = Object.fromEntries(f.formatToParts(d).map((x) => [x.type, x.value]));
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
 }
@@ -66,29 +78,44 @@ let zones = null;
 export function timezones() {
   if (!zones) {
     let list = [];
-    try { list = Intl.supportedValuesOf('timeZone'); } catch { list = []; }
+    try {
+      list = Intl.supportedValuesOf('timeZone');
+    } catch {
+      list = [];
+    }
     zones = ['UTC', ...list.filter((z) => z !== 'UTC')];
   }
   return zones;
 }
 
 // ISO 3166-1 alpha-2 codes; names come from Intl.DisplayNames in the console's language.
-const COUNTRY_CODES = ('AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS ' +
+const COUNTRY_CODES = (
+  'AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS ' +
   'BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ ' +
   'FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT ' +
   'JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP ' +
   'MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE ' +
   'RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV ' +
-  'TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW').split(' ');
+  'TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW'
+).split(' ');
 
 export function countries() {
   let names;
-  try { names = new Intl.DisplayNames([locale()], { type: 'region' }); } catch { names = null; }
-  return COUNTRY_CODES.map((c) => ({ code: c, name: names?.of(c) || c }))
-    .sort((a, b) => a.name.localeCompare(b.name, locale()));
+  try {
+    names = new Intl.DisplayNames([locale()], { type: 'region' });
+  } catch {
+    names = null;
+  }
+  return COUNTRY_CODES.map((c) => ({ code: c, name: names?.of(c) || c })).sort((a, b) =>
+    a.name.localeCompare(b.name, locale()),
+  );
 }
 
 export function countryName(code) {
   if (!code) return '';
-  try { return new Intl.DisplayNames([locale()], { type: 'region' }).of(code) || code; } catch { return code; }
+  try {
+    return new Intl.DisplayNames([locale()], { type: 'region' }).of(code) || code;
+  } catch {
+    return code;
+  }
 }

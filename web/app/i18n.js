@@ -18,7 +18,9 @@ export const LANGS = ['en', 'zh'];
 export function browserLang() {
   const saved = localStorage.getItem('gh.lang');
   if (LANGS.includes(saved)) return saved;
-  return (navigator.languages || [navigator.language || 'en']).some((l) => /^zh\b/i.test(l)) ? 'zh' : 'en';
+  return (navigator.languages || [navigator.language || 'en']).some((l) => /^zh\b/i.test(l))
+    ? 'zh'
+    : 'en';
 }
 
 export async function setLang(l, { remember = false } = {}) {

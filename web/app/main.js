@@ -5,7 +5,15 @@
 import { h, mount } from './dom.js';
 import { t, setLang, browserLang } from './i18n.js';
 import { api, setSignedOutHandler } from './api.js';
-import { session, loadSession, clearSession, signedIn, can, startWatch, stopWatch } from './session.js';
+import {
+  session,
+  loadSession,
+  clearSession,
+  signedIn,
+  can,
+  startWatch,
+  stopWatch,
+} from './session.js';
 import { toast, closeMenu } from './ui.js';
 
 // [pattern, module, needs sign-in, permission to see it]
@@ -29,12 +37,20 @@ const ROUTES = [
   [/^\/profile$/, 'profile.js', true],
 ];
 
-const STEP_PATHS = { totp: '/signin/totp', enroll_totp: '/signin/enroll', change_password: '/signin/password' };
+const STEP_PATHS = {
+  totp: '/signin/totp',
+  enroll_totp: '/signin/enroll',
+  change_password: '/signin/password',
+};
 
 // SECURITY.md I5: after sign-in, only a relative path of the console's own sections.
 export function safeNext(raw) {
   if (typeof raw !== 'string' || raw.length > 300) return null;
-  return /^\/(users|roles|groups|tenants|audit|profile)(\/[A-Za-z0-9_-]+)*(\?[A-Za-z0-9_=&%.+-]*)?$/.test(raw) ? raw : null;
+  return /^\/(users|roles|groups|tenants|audit|profile)(\/[A-Za-z0-9_-]+)*(\?[A-Za-z0-9_=&%.+-]*)?$/.test(
+    raw,
+  )
+    ? raw
+    : null;
 }
 
 export const home = () => (can('users.read') ? '/users' : '/profile');
@@ -44,12 +60,19 @@ let notice = null; // a message for the sign-in page
 let frame = null; // {root, nav, main}
 
 export function navigate(path, { replace = false, state = null } = {}) {
-  if (replace) history.replaceState(state, '', path); else history.pushState(state, '', path);
+  if (replace) history.replaceState(state, '', path);
+  else history.pushState(state, '', path);
   render({ focus: true });
 }
 
-export function setNotice(text) { notice = text; }
-export function takeNotice() { const n = notice; notice = null; return n; }
+export function setNotice(text) {
+  notice = text;
+}
+export function takeNotice() {
+  const n = notice;
+  notice = null;
+  return n;
+}
 
 // The session ended while the page was open (expired, disabled, signed out elsewhere).
 function sessionEnded() {
@@ -58,11 +81,17 @@ function sessionEnded() {
   stopWatch();
   notice = t('signin.ended');
   const here = location.pathname + location.search;
-  navigate(`/signin${safeNext(here) ? `?next=${encodeURIComponent(here)}` : ''}`, { replace: true });
+  navigate(`/signin${safeNext(here) ? `?next=${encodeURIComponent(here)}` : ''}`, {
+    replace: true,
+  });
 }
 
 export async function signOut() {
-  try { await api('DELETE', '/session', { quiet401: true }); } catch { /* signed out anyway */ }
+  try {
+    await api('DELETE', '/session', { quiet401: true });
+  } catch {
+    /* signed out anyway */
+  }
   clearSession();
   stopWatch();
   frame = null;
@@ -74,7 +103,10 @@ export async function signOut() {
 export async function afterSignIn(next) {
   await loadSession();
   if (session.language) await setLang(session.language);
-  if (session.next && session.next !== 'done') { navigate(STEP_PATHS[session.next], { replace: true }); return; }
+  if (session.next && session.next !== 'done') {
+    navigate(STEP_PATHS[session.next], { replace: true });
+    return;
+  }
   sessionStorage.removeItem('gh.next');
   startWatch(sessionEnded);
   frame = null;
@@ -86,23 +118,51 @@ function navLink(path, label) {
 }
 
 function drawFrame() {
-  const nav = h('nav', { class: 'nav', attrs: { 'aria-label': t('nav.main') } },
+  const nav = h(
+    'nav',
+    { class: 'nav', attrs: { 'aria-label': t('nav.main') } },
     can('users.read') ? navLink('/users', t('nav.users')) : null,
     can('roles.read') ? navLink('/roles', t('nav.roles')) : null,
     can('groups.read') ? navLink('/groups', t('nav.groups')) : null,
     can('tenants.read') ? navLink('/tenants', t('nav.tenants')) : null,
-    can('audit.read') ? navLink('/audit', t('nav.audit')) : null);
+    can('audit.read') ? navLink('/audit', t('nav.audit')) : null,
+  );
   const main = h('main', { id: 'main', class: 'main', tabIndex: -1 });
   const who = session.user;
-  const root = h('div', { class: 'frame' },
-    h('header', { class: 'topbar' },
-      h('a', { href: home(), class: 'brand' }, h('span', { class: 'brand-mark', attrs: { 'aria-hidden': 'true' } }), t('app.name')),
+  const root = h(
+    'div',
+    { class: 'frame' },
+    h(
+      'header',
+      { class: 'topbar' },
+      h(
+        'a',
+        { href: home(), class: 'brand' },
+        h('span', { class: 'brand-mark', attrs: { 'aria-hidden': 'true' } }),
+        t('app.name'),
+      ),
       nav,
-      h('div', { class: 'topbar-right' },
-        h('a', { href: '/profile', class: 'nav-link', dataset: { section: '/profile' }, text: t('nav.profile'), attrs: { title: who.username } }),
+      h(
+        'div',
+        { class: 'topbar-right' },
+        h('a', {
+          href: '/profile',
+          class: 'nav-link',
+          dataset: { section: '/profile' },
+          text: t('nav.profile'),
+          attrs: { title: who.username },
+        }),
         h('span', { class: 'whoami', text: who.username }),
-        h('button', { type: 'button', class: 'signout', text: t('nav.signout'), on: { click: signOut } }))),
-    main);
+        h('button', {
+          type: 'button',
+          class: 'signout',
+          text: t('nav.signout'),
+          on: { click: signOut },
+        }),
+      ),
+    ),
+    main,
+  );
   mount(document.getElementById('app'), root);
   frame = { root, nav, main };
 }
@@ -118,12 +178,17 @@ function markNav(path) {
   if (!frame) return;
   for (const a of frame.root.querySelectorAll('[data-section]')) {
     const on = path === a.dataset.section || path.startsWith(`${a.dataset.section}/`);
-    if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+    if (on) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
   }
 }
 
 function notFound(main) {
-  mount(main, h('h1', { tabIndex: -1, text: t('common.not_found') }), h('p', {}, h('a', { href: home(), text: t('common.go_home') })));
+  mount(
+    main,
+    h('h1', { tabIndex: -1, text: t('common.not_found') }),
+    h('p', {}, h('a', { href: home(), text: t('common.go_home') })),
+  );
 }
 
 async function render({ focus = false } = {}) {
@@ -137,9 +202,16 @@ async function render({ focus = false } = {}) {
     return;
   }
   const hit = ROUTES.map((r) => [r, r[0].exec(path)]).find(([, m]) => m);
-  if (hit && hit[0][2]) { // needs sign-in
-    if (!session.next) { navigate(`/signin?next=${encodeURIComponent(path + location.search)}`, { replace: true }); return; }
-    if (session.next !== 'done') { navigate(STEP_PATHS[session.next] || '/signin', { replace: true }); return; }
+  if (hit && hit[0][2]) {
+    // needs sign-in
+    if (!session.next) {
+      navigate(`/signin?next=${encodeURIComponent(path + location.search)}`, { replace: true });
+      return;
+    }
+    if (session.next !== 'done') {
+      navigate(STEP_PATHS[session.next] || '/signin', { replace: true });
+      return;
+    }
   }
   let main;
   if (hit && !hit[0][2]) main = authFrame();
@@ -148,12 +220,22 @@ async function render({ focus = false } = {}) {
     main = frame.main;
     markNav(path);
   }
-  if (!hit || (hit[0][3] && !can(hit[0][3]))) { notFound(main); return; }
+  if (!hit || (hit[0][3] && !can(hit[0][3]))) {
+    notFound(main);
+    return;
+  }
   const [route, m] = hit;
   const ctx = {
-    main, params: m.slice(1), query: new URLSearchParams(location.search), path,
-    signal: controller.signal, navigate, state: history.state,
-    setTitle(title) { document.title = `${title} · ${t('app.name')}`; },
+    main,
+    params: m.slice(1),
+    query: new URLSearchParams(location.search),
+    path,
+    signal: controller.signal,
+    navigate,
+    state: history.state,
+    setTitle(title) {
+      document.title = `${title} · ${t('app.name')}`;
+    },
   };
   try {
     const mod = await import(`./pages/${route[1]}`);
@@ -161,23 +243,48 @@ async function render({ focus = false } = {}) {
     await mod.default(ctx);
   } catch (e) {
     if (e.name === 'AbortError' || controller.signal.aborted) return;
-    if (e.status === 404) { notFound(main); return; }
+    if (e.status === 404) {
+      notFound(main);
+      return;
+    }
     if (e.status === 401) return;
-    mount(main, h('h1', { tabIndex: -1, text: t('common.error') }), h('div', { class: 'alert alert-error', attrs: { role: 'alert' }, text: e.message }));
+    mount(
+      main,
+      h('h1', { tabIndex: -1, text: t('common.error') }),
+      h('div', { class: 'alert alert-error', attrs: { role: 'alert' }, text: e.message }),
+    );
   }
   if (focus && !controller.signal.aborted) {
     const target = main.querySelector('[autofocus]') || main.querySelector('h1');
-    if (target) { if (!target.hasAttribute('tabindex') && target.tagName === 'H1') target.tabIndex = -1; target.focus({ preventScroll: true }); }
+    if (target) {
+      if (!target.hasAttribute('tabindex') && target.tagName === 'H1') target.tabIndex = -1;
+      target.focus({ preventScroll: true });
+    }
   }
 }
 
 // Same-origin links navigate inside the app (Ctrl/⌘-click still opens a new tab).
 document.addEventListener('click', (e) => {
   const a = e.target.closest?.('a[href]');
-  if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey || a.target || a.hasAttribute('download')) return;
-  if (a.getAttribute('href').startsWith('#')) { // the skip link: focus the target
+  if (
+    !a ||
+    e.defaultPrevented ||
+    e.button !== 0 ||
+    e.metaKey ||
+    e.ctrlKey ||
+    e.shiftKey ||
+    e.altKey ||
+    a.target ||
+    a.hasAttribute('download')
+  )
+    return;
+  if (a.getAttribute('href').startsWith('#')) {
+    // the skip link: focus the target
     const target = document.querySelector(a.getAttribute('href'));
-    if (target) { e.preventDefault(); target.focus(); }
+    if (target) {
+      e.preventDefault();
+      target.focus();
+    }
     return;
   }
   const url = new URL(a.href, location.href);

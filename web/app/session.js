@@ -33,11 +33,21 @@ export function clearSession() {
 export const signedIn = () => session.user !== null && session.next === 'done';
 export const can = (...perms) => perms.every((p) => session.permissions.has(p));
 // Re-sending onboarding is only for admins whose roles hold every users.* permission.
-export const USER_PERMS = ['users.read', 'users.create', 'users.update', 'users.disable', 'users.delete',
-  'users.onboard', 'users.mfa_reset', 'users.unban', 'users.force_reset'];
+export const USER_PERMS = [
+  'users.read',
+  'users.create',
+  'users.update',
+  'users.disable',
+  'users.delete',
+  'users.onboard',
+  'users.mfa_reset',
+  'users.unban',
+  'users.force_reset',
+];
 export const canResend = () => can(...USER_PERMS);
 // The viewer's timezone: the signed-in user's, else the browser's.
-export const viewerZone = () => session.user?.timezone || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+export const viewerZone = () =>
+  session.user?.timezone || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
 // While the page is in use, checks every few seconds that the session still stands, so a page
 // whose account was disabled (or signed out elsewhere) leaves at once. It checks only after
@@ -49,10 +59,16 @@ let timer = null;
 
 let ended = () => {};
 let listening = false;
-const mark = () => { lastActivity = Date.now(); };
+const mark = () => {
+  lastActivity = Date.now();
+};
 async function check() {
   if (!signedIn() || Date.now() - lastActivity > ACTIVE_MS || document.hidden) return;
-  try { await api('GET', '/session', { quiet401: true }); } catch (e) { if (e.status === 401) ended(); }
+  try {
+    await api('GET', '/session', { quiet401: true });
+  } catch (e) {
+    if (e.status === 401) ended();
+  }
 }
 
 export function startWatch(onEnded) {
@@ -61,8 +77,14 @@ export function startWatch(onEnded) {
   mark();
   if (!listening) {
     listening = true;
-    for (const ev of ['pointerdown', 'keydown', 'pointermove', 'wheel']) addEventListener(ev, mark, { passive: true });
-    document.addEventListener('visibilitychange', () => { if (!document.hidden && timer) { mark(); check(); } });
+    for (const ev of ['pointerdown', 'keydown', 'pointermove', 'wheel'])
+      addEventListener(ev, mark, { passive: true });
+    document.addEventListener('visibilitychange', () => {
+      if (!document.hidden && timer) {
+        mark();
+        check();
+      }
+    });
   }
   timer = setInterval(check, POLL_MS);
 }

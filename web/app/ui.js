@@ -9,25 +9,58 @@ import { t } from './i18n.js';
 
 function dialog(labelText, body, buttons, { wide = false } = {}) {
   const titleId = uid('dlg');
-  const dlg = h('dialog', { class: ['dialog', wide && 'wide'], attrs: { 'aria-labelledby': titleId } },
-    h('h2', { id: titleId, text: labelText }), body, h('div', { class: 'dialog-buttons' }, buttons));
+  const dlg = h(
+    'dialog',
+    { class: ['dialog', wide && 'wide'], attrs: { 'aria-labelledby': titleId } },
+    h('h2', { id: titleId, text: labelText }),
+    body,
+    h('div', { class: 'dialog-buttons' }, buttons),
+  );
   document.body.append(dlg);
   dlg.addEventListener('close', () => setTimeout(() => dlg.remove(), 0));
   return dlg;
 }
 
 // Asks for confirmation; resolves true on the confirm button ("Yes, disable it!").
-export function confirmDialog({ title, text, confirm, cancel = t('common.cancel'), danger = false, items = [] }) {
+export function confirmDialog({
+  title,
+  text,
+  confirm,
+  cancel = t('common.cancel'),
+  danger = false,
+  items = [],
+}) {
   return new Promise((resolve) => {
     const opener = document.activeElement;
     let answer = false;
-    const yes = h('button', { type: 'button', class: danger ? 'danger' : 'primary', text: confirm, on: { click: () => { answer = true; dlg.close(); } } });
+    const yes = h('button', {
+      type: 'button',
+      class: danger ? 'danger' : 'primary',
+      text: confirm,
+      on: {
+        click: () => {
+          answer = true;
+          dlg.close();
+        },
+      },
+    });
     const no = h('button', { type: 'button', text: cancel, on: { click: () => dlg.close() } });
-    const list = items.length ? h('ul', { class: 'dialog-list' }, items.slice(0, 20).map((s) => h('li', { text: s })),
-      items.length > 20 ? h('li', { class: 'muted', text: t('common.and_more', { n: items.length - 20 }) }) : null) : null;
+    const list = items.length
+      ? h(
+          'ul',
+          { class: 'dialog-list' },
+          items.slice(0, 20).map((s) => h('li', { text: s })),
+          items.length > 20
+            ? h('li', { class: 'muted', text: t('common.and_more', { n: items.length - 20 }) })
+            : null,
+        )
+      : null;
     const dlg = dialog(title, [h('p', { text }), list], [no, yes]);
     dlg.setAttribute('role', 'alertdialog');
-    dlg.addEventListener('close', () => { opener?.focus?.(); resolve(answer); });
+    dlg.addEventListener('close', () => {
+      opener?.focus?.();
+      resolve(answer);
+    });
     dlg.showModal();
     yes.focus();
   });
@@ -37,12 +70,50 @@ export function confirmDialog({ title, text, confirm, cancel = t('common.cancel'
 export function resultsDialog(title, rows) {
   return new Promise((resolve) => {
     const ok = rows.filter((r) => r.ok).length;
-    const table = h('table', { class: 'table compact results' },
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: t('results.user') }), h('th', { scope: 'col', text: t('results.result') }))),
-      h('tbody', {}, rows.map((r) => h('tr', { class: r.ok ? 'ok' : 'failed' },
-        h('td', { text: r.name }), h('td', {}, h('span', { class: r.ok ? 'result-ok' : 'result-failed', text: r.text }))))));
-    const close = h('button', { type: 'button', class: 'primary', text: t('common.close'), on: { click: () => dlg.close() } });
-    const dlg = dialog(title, [h('p', { class: 'results-summary', text: t('results.summary', { ok, failed: rows.length - ok }) }), table], [close], { wide: true });
+    const table = h(
+      'table',
+      { class: 'table compact results' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col', text: t('results.user') }),
+          h('th', { scope: 'col', text: t('results.result') }),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        rows.map((r) =>
+          h(
+            'tr',
+            { class: r.ok ? 'ok' : 'failed' },
+            h('td', { text: r.name }),
+            h('td', {}, h('span', { class: r.ok ? 'result-ok' : 'result-failed', text: r.text })),
+          ),
+        ),
+      ),
+    );
+    const close = h('button', {
+      type: 'button',
+      class: 'primary',
+      text: t('common.close'),
+      on: { click: () => dlg.close() },
+    });
+    const dlg = dialog(
+      title,
+      [
+        h('p', {
+          class: 'results-summary',
+          text: t('results.summary', { ok, failed: rows.length - ok }),
+        }),
+        table,
+      ],
+      [close],
+      { wide: true },
+    );
     dlg.addEventListener('close', () => resolve());
     dlg.showModal();
     close.focus();
@@ -52,7 +123,12 @@ export function resultsDialog(title, rows) {
 // A dialog holding any content, with one close button; resolves when closed.
 export function infoDialog(title, body, closeText = t('common.close')) {
   return new Promise((resolve) => {
-    const close = h('button', { type: 'button', class: 'primary', text: closeText, on: { click: () => dlg.close() } });
+    const close = h('button', {
+      type: 'button',
+      class: 'primary',
+      text: closeText,
+      on: { click: () => dlg.close() },
+    });
     const dlg = dialog(title, body, [close]);
     dlg.addEventListener('close', () => resolve());
     dlg.showModal();
@@ -84,7 +160,9 @@ export function closeMenu() {
   opener?.setAttribute?.('aria-expanded', 'false');
 }
 
-document.addEventListener('pointerdown', (e) => { if (openMenu && !openMenu.el.contains(e.target) && e.target !== openMenu.opener) closeMenu(); });
+document.addEventListener('pointerdown', (e) => {
+  if (openMenu && !openMenu.el.contains(e.target) && e.target !== openMenu.opener) closeMenu();
+});
 addEventListener('resize', closeMenu);
 
 // Opens a menu of items [{label, action, danger, disabled}] under the opener button, or at
@@ -93,18 +171,34 @@ export function showMenu(items, { opener, at, label } = {}) {
   closeMenu();
   const visible = items.filter(Boolean);
   if (!visible.length) return;
-  const menu = h('div', { class: 'menu', attrs: { role: 'menu', 'aria-label': label || null } },
-    visible.map((it) => h('button', {
-      type: 'button', class: ['menu-item', it.danger && 'danger'], text: it.label, disabled: !!it.disabled,
-      attrs: { role: 'menuitem', tabindex: '-1' },
-      on: { click: () => { closeMenu(); opener?.focus?.(); it.action(); } },
-    })));
+  const menu = h(
+    'div',
+    { class: 'menu', attrs: { role: 'menu', 'aria-label': label || null } },
+    visible.map((it) =>
+      h('button', {
+        type: 'button',
+        class: ['menu-item', it.danger && 'danger'],
+        text: it.label,
+        disabled: !!it.disabled,
+        attrs: { role: 'menuitem', tabindex: '-1' },
+        on: {
+          click: () => {
+            closeMenu();
+            opener?.focus?.();
+            it.action();
+          },
+        },
+      }),
+    ),
+  );
   document.body.append(menu);
   const rect = at ? { left: at.x, bottom: at.y, top: at.y } : opener.getBoundingClientRect();
-  const w = menu.offsetWidth, hgt = menu.offsetHeight;
+  const w = menu.offsetWidth,
+    hgt = menu.offsetHeight;
   let left = Math.min(rect.left + scrollX, scrollX + innerWidth - w - 8);
   let top = rect.bottom + scrollY + 2;
-  if (rect.bottom + hgt > innerHeight - 8) top = Math.max(scrollY + 8, rect.top + scrollY - hgt - 2);
+  if (rect.bottom + hgt > innerHeight - 8)
+    top = Math.max(scrollY + 8, rect.top + scrollY - hgt - 2);
   menu.style.left = `${Math.max(8, left)}px`; // CSSOM, allowed under the CSP (no style attribute)
   menu.style.top = `${top}px`;
   openMenu = { el: menu, opener };
@@ -113,11 +207,23 @@ export function showMenu(items, { opener, at, label } = {}) {
   menu.addEventListener('keydown', (e) => {
     const b = buttons();
     const i = b.indexOf(document.activeElement);
-    if (e.key === 'ArrowDown') { e.preventDefault(); b[(i + 1) % b.length]?.focus(); }
-    else if (e.key === 'ArrowUp') { e.preventDefault(); b[(i - 1 + b.length) % b.length]?.focus(); }
-    else if (e.key === 'Home') { e.preventDefault(); b[0]?.focus(); }
-    else if (e.key === 'End') { e.preventDefault(); b[b.length - 1]?.focus(); }
-    else if (e.key === 'Escape' || e.key === 'Tab') { e.preventDefault(); closeMenu(); opener?.focus?.(); }
+    if (e.key === 'ArrowDown') {
+      e.preventDefault();
+      b[(i + 1) % b.length]?.focus();
+    } else if (e.key === 'ArrowUp') {
+      e.preventDefault();
+      b[(i - 1 + b.length) % b.length]?.focus();
+    } else if (e.key === 'Home') {
+      e.preventDefault();
+      b[0]?.focus();
+    } else if (e.key === 'End') {
+      e.preventDefault();
+      b[b.length - 1]?.focus();
+    } else if (e.key === 'Escape' || e.key === 'Tab') {
+      e.preventDefault();
+      closeMenu();
+      opener?.focus?.();
+    }
   });
   buttons()[0]?.focus();
 }
@@ -125,15 +231,23 @@ export function showMenu(items, { opener, at, label } = {}) {
 // A button that opens a menu (aria-haspopup); items() is called each time it opens.
 export function menuButton(text, items, { cls = '', label } = {}) {
   const b = h('button', {
-    type: 'button', class: ['menu-button', cls], text,
+    type: 'button',
+    class: ['menu-button', cls],
+    text,
     attrs: { 'aria-haspopup': 'menu', 'aria-expanded': 'false', 'aria-label': label || null },
   });
   b.addEventListener('click', () => {
-    if (openMenu?.opener === b) { closeMenu(); return; }
+    if (openMenu?.opener === b) {
+      closeMenu();
+      return;
+    }
     showMenu(items(), { opener: b, label: label || text });
   });
   b.addEventListener('keydown', (e) => {
-    if (e.key === 'ArrowDown') { e.preventDefault(); showMenu(items(), { opener: b, label: label || text }); }
+    if (e.key === 'ArrowDown') {
+      e.preventDefault();
+      showMenu(items(), { opener: b, label: label || text });
+    }
   });
   return b;
 }
@@ -150,15 +264,32 @@ export function field(labelText, input, { hint, required = false, cls = '' } = {
   if (required) input.required = true;
   const err = h('p', { class: 'field-error', id: errId, hidden: true });
   input.setAttribute('aria-describedby', [hintId, errId].filter(Boolean).join(' '));
-  const head = required ? h('div', { class: 'label-row' }, label, h('span', { class: 'req', attrs: { 'aria-hidden': 'true' }, text: '*' })) : label;
-  const row = h('div', { class: ['field', cls] }, head, input, hint ? h('p', { class: 'hint', id: hintId, text: hint }) : null, err);
+  const head = required
+    ? h(
+        'div',
+        { class: 'label-row' },
+        label,
+        h('span', { class: 'req', attrs: { 'aria-hidden': 'true' }, text: '*' }),
+      )
+    : label;
+  const row = h(
+    'div',
+    { class: ['field', cls] },
+    head,
+    input,
+    hint ? h('p', { class: 'hint', id: hintId, text: hint }) : null,
+    err,
+  );
   return {
-    el: row, input, label,
+    el: row,
+    input,
+    label,
     setError(msg) {
       err.textContent = msg || '';
       err.hidden = !msg;
       row.classList.toggle('invalid', !!msg);
-      if (msg) input.setAttribute('aria-invalid', 'true'); else input.removeAttribute('aria-invalid');
+      if (msg) input.setAttribute('aria-invalid', 'true');
+      else input.removeAttribute('aria-invalid');
     },
   };
 }
@@ -169,36 +300,94 @@ export function checkbox(labelText, { checked = false, name, hint } = {}) {
   const err = h('p', { class: 'field-error', id: uid('err'), hidden: true });
   const hintEl = hint ? h('p', { class: 'hint', id: uid('hint'), text: hint }) : null;
   input.setAttribute('aria-describedby', [hintEl?.id, err.id].filter(Boolean).join(' '));
-  const el = h('div', { class: 'field check' }, h('label', { class: 'check-label', htmlFor: input.id }, input, ` ${labelText}`), hintEl, err);
+  const el = h(
+    'div',
+    { class: 'field check' },
+    h('label', { class: 'check-label', htmlFor: input.id }, input, ` ${labelText}`),
+    hintEl,
+    err,
+  );
   return {
-    el, input,
-    setError(msg) { err.textContent = msg || ''; err.hidden = !msg; el.classList.toggle('invalid', !!msg); },
+    el,
+    input,
+    setError(msg) {
+      err.textContent = msg || '';
+      err.hidden = !msg;
+      el.classList.toggle('invalid', !!msg);
+    },
   };
 }
 
 export function select(options, { value, name } = {}) {
-  const s = h('select', { name: name || null }, options.map((o) => h('option', { value: String(o.value), text: o.label, selected: String(o.value) === String(value) })));
+  const s = h(
+    'select',
+    { name: name || null },
+    options.map((o) =>
+      h('option', {
+        value: String(o.value),
+        text: o.label,
+        selected: String(o.value) === String(value),
+      }),
+    ),
+  );
   return s;
 }
 
 // A multi-select of checkboxes in a fieldset, with "All" when allowAll: value is 'all' or an
 // array of ids. {el, get(), set(v), setOptions(options), setDisabled(b), setError, onChange}.
-export function multiSelect(legendText, { allowAll = false, allLabel = t('common.all'), emptyText = t('common.none_available'), hint, name } = {}) {
+export function multiSelect(
+  legendText,
+  {
+    allowAll = false,
+    allLabel = t('common.all'),
+    emptyText = t('common.none_available'),
+    hint,
+    name,
+  } = {},
+) {
   const errId = uid('err');
   const hintId = hint ? uid('hint') : null;
-  const allBox = allowAll ? h('input', { type: 'checkbox', id: uid('all'), class: 'ms-all' }) : null;
-  const filter = h('input', { type: 'search', class: 'ms-filter', placeholder: t('common.filter'), attrs: { 'aria-label': `${legendText}: ${t('common.filter')}` }, hidden: true });
+  const allBox = allowAll
+    ? h('input', { type: 'checkbox', id: uid('all'), class: 'ms-all' })
+    : null;
+  const filter = h('input', {
+    type: 'search',
+    class: 'ms-filter',
+    placeholder: t('common.filter'),
+    attrs: { 'aria-label': `${legendText}: ${t('common.filter')}` },
+    hidden: true,
+  });
   const list = h('div', { class: 'ms-list' });
   const err = h('p', { class: 'field-error', id: errId, hidden: true });
   const legend = h('legend', { text: legendText });
-  const fs = h('fieldset', { class: 'field multi', dataset: { name: name || '' }, attrs: { 'aria-describedby': [hintId, errId].filter(Boolean).join(' ') } },
+  const fs = h(
+    'fieldset',
+    {
+      class: 'field multi',
+      dataset: { name: name || '' },
+      attrs: { 'aria-describedby': [hintId, errId].filter(Boolean).join(' ') },
+    },
     legend,
-    allBox ? h('label', { class: 'check-label ms-all-label', htmlFor: allBox.id }, allBox, ` ${allLabel}`) : null,
-    filter, list, hint ? h('p', { class: 'hint', id: hintId, text: hint }) : null, err);
+    allBox
+      ? h(
+          'label',
+          { class: 'check-label ms-all-label', htmlFor: allBox.id },
+          allBox,
+          ` ${allLabel}`,
+        )
+      : null,
+    filter,
+    list,
+    hint ? h('p', { class: 'hint', id: hintId, text: hint }) : null,
+    err,
+  );
   let options = [];
   const listeners = [];
   const boxes = () => [...list.querySelectorAll('input[type=checkbox]')];
-  const changed = () => { sync(); listeners.forEach((fn) => fn()); };
+  const changed = () => {
+    sync();
+    listeners.forEach((fn) => fn());
+  };
   function sync() {
     const all = allBox?.checked;
     for (const b of boxes()) b.disabled = fs.disabled || all;
@@ -207,13 +396,16 @@ export function multiSelect(legendText, { allowAll = false, allLabel = t('common
   allBox?.addEventListener('change', changed);
   filter.addEventListener('input', () => {
     const q = filter.value.trim().toLowerCase();
-    for (const row of list.children) row.hidden = q !== '' && !row.textContent.toLowerCase().includes(q);
+    for (const row of list.children)
+      row.hidden = q !== '' && !row.textContent.toLowerCase().includes(q);
   });
   const api = {
     el: fs,
     get() {
       if (allBox?.checked) return 'all';
-      return boxes().filter((b) => b.checked).map((b) => Number(b.value));
+      return boxes()
+        .filter((b) => b.checked)
+        .map((b) => Number(b.value));
     },
     set(v) {
       if (allBox) allBox.checked = v === 'all';
@@ -224,25 +416,42 @@ export function multiSelect(legendText, { allowAll = false, allLabel = t('common
     setOptions(opts) {
       const keep = api.get();
       options = opts;
-      list.replaceChildren(...(opts.length ? opts.map((o) => {
-        const b = h('input', { type: 'checkbox', value: String(o.value), id: uid('ms') });
-        b.addEventListener('change', changed);
-        return h('label', { class: 'check-label', htmlFor: b.id }, b, ` ${o.label}`);
-      }) : [h('p', { class: 'muted', text: emptyText })]));
+      list.replaceChildren(
+        ...(opts.length
+          ? opts.map((o) => {
+              const b = h('input', { type: 'checkbox', value: String(o.value), id: uid('ms') });
+              b.addEventListener('change', changed);
+              return h('label', { class: 'check-label', htmlFor: b.id }, b, ` ${o.label}`);
+            })
+          : [h('p', { class: 'muted', text: emptyText })]),
+      );
       filter.hidden = opts.length < 12;
       api.set(keep);
     },
     setDisabled(d) {
       fs.disabled = d;
-      if (d) fs.setAttribute('aria-disabled', 'true'); else fs.removeAttribute('aria-disabled');
+      if (d) fs.setAttribute('aria-disabled', 'true');
+      else fs.removeAttribute('aria-disabled');
       fs.classList.toggle('disabled', d);
       sync();
     },
-    get disabled() { return fs.disabled; },
-    get options() { return options; },
-    onChange(fn) { listeners.push(fn); },
-    setError(msg) { err.textContent = msg || ''; err.hidden = !msg; fs.classList.toggle('invalid', !!msg); },
-    focus() { (allBox && !allBox.disabled ? allBox : boxes().find((b) => !b.disabled))?.focus(); },
+    get disabled() {
+      return fs.disabled;
+    },
+    get options() {
+      return options;
+    },
+    onChange(fn) {
+      listeners.push(fn);
+    },
+    setError(msg) {
+      err.textContent = msg || '';
+      err.hidden = !msg;
+      fs.classList.toggle('invalid', !!msg);
+    },
+    focus() {
+      (allBox && !allBox.disabled ? allBox : boxes().find((b) => !b.disabled))?.focus();
+    },
   };
   return api;
 }
@@ -252,12 +461,25 @@ export function multiSelect(legendText, { allowAll = false, allLabel = t('common
 // Tabs [{id, label}] with arrow keys (roving tabindex); onSelect(id) on change.
 export function tabs(list, current, onSelect, { label, controls } = {}) {
   const bar = h('div', { class: 'tabs', attrs: { role: 'tablist', 'aria-label': label || null } });
-  const buttons = list.map((tb) => h('button', {
-    type: 'button', class: 'tab', id: `tab-${tb.id}`, text: tb.label,
-    attrs: { role: 'tab', 'aria-selected': tb.id === current ? 'true' : 'false', tabindex: tb.id === current ? '0' : '-1', 'aria-controls': controls || null },
-  }));
+  const buttons = list.map((tb) =>
+    h('button', {
+      type: 'button',
+      class: 'tab',
+      id: `tab-${tb.id}`,
+      text: tb.label,
+      attrs: {
+        role: 'tab',
+        'aria-selected': tb.id === current ? 'true' : 'false',
+        tabindex: tb.id === current ? '0' : '-1',
+        'aria-controls': controls || null,
+      },
+    }),
+  );
   const choose = (j) => {
-    buttons.forEach((b, k) => { b.setAttribute('aria-selected', k === j ? 'true' : 'false'); b.tabIndex = k === j ? 0 : -1; });
+    buttons.forEach((b, k) => {
+      b.setAttribute('aria-selected', k === j ? 'true' : 'false');
+      b.tabIndex = k === j ? 0 : -1;
+    });
     onSelect(list[j].id);
   };
   buttons.forEach((b, j) => b.addEventListener('click', () => choose(j)));
@@ -270,17 +492,26 @@ export function tabs(list, current, onSelect, { label, controls } = {}) {
     if (e.key === 'ArrowLeft') j = (i - 1 + buttons.length) % buttons.length;
     if (e.key === 'Home') j = 0;
     if (e.key === 'End') j = buttons.length - 1;
-    if (j !== null) { e.preventDefault(); buttons[j].focus(); choose(j); }
+    if (j !== null) {
+      e.preventDefault();
+      buttons[j].focus();
+      choose(j);
+    }
   });
   return bar;
 }
 
 // The state of a page's loading: a small spinner text in a live region.
-export const loading = () => h('p', { class: 'loading', attrs: { role: 'status' }, text: t('common.loading') });
+export const loading = () =>
+  h('p', { class: 'loading', attrs: { role: 'status' }, text: t('common.loading') });
 
 // A message for a failed request.
 export function errorBox(e) {
-  return h('div', { class: 'alert alert-error', attrs: { role: 'alert' }, text: e?.message || String(e) });
+  return h('div', {
+    class: 'alert alert-error',
+    attrs: { role: 'alert' },
+    text: e?.message || String(e),
+  });
 }
 
 // Shows API field errors next to the fields: fields maps API names ('email', 'access.account_ids')
@@ -289,7 +520,8 @@ export function showFieldErrors(err, fields) {
   const rest = [];
   for (const [name, msg] of Object.entries(err.fields || {})) {
     const f = fields[name] || fields[name.split('.')[0]];
-    if (f) f.setError(msg); else rest.push(msg);
+    if (f) f.setError(msg);
+    else rest.push(msg);
   }
   if (!Object.keys(err.fields || {}).length) rest.push(err.message);
   return rest;

@@ -17,15 +17,20 @@ for (let i = 0; i < argv.length; i++) {
   else files.push(resolve(argv[i]));
 }
 if (!files.length) {
-  for (const f of readdirSync(apiDir).sort()) if (f.endsWith('.test.mjs')) files.push(join(apiDir, f));
+  for (const f of readdirSync(apiDir).sort())
+    if (f.endsWith('.test.mjs')) files.push(join(apiDir, f));
 }
 
 function run(args) {
   return new Promise((ok) => {
     const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { out += d; });
+    p.stdout.on('data', (d) => {
+      out += d;
+    });
+    p.stderr.on('data', (d) => {
+      out += d;
+    });
     p.on('exit', (code) => ok({ code, out }));
   });
 }
@@ -33,11 +38,24 @@ function run(args) {
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 // The names: the whole set with a pattern that matches nothing (every test is skipped).
-const listing = await run(['--test', `--test-concurrency=${jobs}`, `--test-reporter=${join(here, 'names-reporter.mjs')}`,
-  '--test-name-pattern=^\\b$', ...files]);
-const tests = listing.out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
-if (!tests.length) { console.error(listing.out); process.exit(2); }
-console.log(`${tests.length} tests in ${new Set(tests.map((t) => t.file)).size} files, ${jobs} at a time`);
+const listing = await run([
+  '--test',
+  `--test-concurrency=${jobs}`,
+  `--test-reporter=${join(here, 'names-reporter.mjs')}`,
+  '--test-name-pattern=^\\b$',
+  ...files,
+]);
+const tests = listing.out
+  .split('\n')
+  .filter((l) => l.startsWith('{'))
+  .map((l) => JSON.parse(l));
+if (!tests.length) {
+  console.error(listing.out);
+  process.exit(2);
+}
+console.log(
+  `${tests.length} tests in ${new Set(tests.map((t) => t.file)).size} files, ${jobs} at a time`,
+);
 
 const failed = [];
 let next = 0;
@@ -45,10 +63,18 @@ async function worker() {
   while (next < tests.length) {
     const t = tests[next++];
     const started = Date.now();
-    const r = await run(['--test', '--test-reporter=tap', `--test-name-pattern=^${escape(t.name)}$`, t.file]);
+    const r = await run([
+      '--test',
+      '--test-reporter=tap',
+      `--test-name-pattern=^${escape(t.name)}$`,
+      t.file,
+    ]);
     const count = (what) => Number(new RegExp(`^# ${what} (\\d+)`, 'm').exec(r.out)?.[1] ?? -1);
     // pass 0 and fail 0: the test skips itself (multi-instance without PostgreSQL)
-    const verdict = r.code !== 0 || count('fail') !== 0 ? 'FAIL' : { 1: 'ok  ', 0: 'skip' }[count('pass')] ?? 'FAIL';
+    const verdict =
+      r.code !== 0 || count('fail') !== 0
+        ? 'FAIL'
+        : ({ 1: 'ok  ', 0: 'skip' }[count('pass')] ?? 'FAIL');
     const where = `${relative(process.cwd(), t.file)}: ${t.name}`;
     console.log(`${verdict} ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${where}`);
     if (verdict === 'FAIL') failed.push({ where, out: r.out });

@@ -14,7 +14,10 @@ export function assertProblem(res, status, field = null, what = '') {
   const ctype = (res.headers?.get ? res.headers.get('content-type') : res.ctype) || '';
   const p = res.body !== undefined ? res.body : JSON.parse(res.text);
   const shown = typeof p === 'string' ? p.slice(0, 300) : JSON.stringify(p);
-  assert.ok(statuses.includes(res.status), `${label}expected ${statuses.join(' or ')}, got ${res.status} ${shown}`);
+  assert.ok(
+    statuses.includes(res.status),
+    `${label}expected ${statuses.join(' or ')}, got ${res.status} ${shown}`,
+  );
   assert.match(ctype, /^application\/problem\+json/, `${label}content type ${ctype}`);
   assert.equal(typeof p, 'object', `${label}not a JSON object: ${shown}`);
   assert.match(p.type, /^urn:gatehouse:problem:/, `${label}type ${shown}`);
@@ -44,8 +47,10 @@ export const uniq = (prefix = '') => `${prefix}${Date.now().toString(36)}${(seq+
 // ---- seeded random numbers ----
 // One seed per test file (each runs in its own process): GATEHOUSE_TEST_SEED when set, else a
 // fresh one, printed once on first use so a failing run can be replayed with the same choices.
-const SEED = process.env.GATEHOUSE_TEST_SEED !== undefined && process.env.GATEHOUSE_TEST_SEED !== ''
-  ? Number(process.env.GATEHOUSE_TEST_SEED) >>> 0 : randomInt(2 ** 32);
+const SEED =
+  process.env.GATEHOUSE_TEST_SEED !== undefined && process.env.GATEHOUSE_TEST_SEED !== ''
+    ? Number(process.env.GATEHOUSE_TEST_SEED) >>> 0
+    : randomInt(2 ** 32);
 let state = SEED;
 let announced = false;
 

@@ -16,7 +16,9 @@ export const ROOT_PASSWORD = 'correct horse battery staple';
 
 export function cli(db, args, input) {
   return execFileSync(BIN, [...args, '--db', db], {
-    input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'],
+    input,
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
 }
 
@@ -35,10 +37,30 @@ export async function startServer({ args = [], env = {}, clock = null } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
   const db = PG_URL ? pgCreateDatabase() : join(dir, 'gatehouse.db');
   const clockArgs = clock ? clock.args : [];
-  cli(db, ['admin', 'create', '--username', 'root', '--email', 'root@example.com',
-    '--password-stdin', ...clockArgs], ROOT_PASSWORD + '\n');
+  cli(
+    db,
+    [
+      'admin',
+      'create',
+      '--username',
+      'root',
+      '--email',
+      'root@example.com',
+      '--password-stdin',
+      ...clockArgs,
+    ],
+    ROOT_PASSWORD + '\n',
+  );
   // root's token outlives any test clock (tokens live 90 days by default)
-  const token = cli(db, ['token', 'create', '--user', 'root', '--expires-in', 'never', ...clockArgs]).trim();
+  const token = cli(db, [
+    'token',
+    'create',
+    '--user',
+    'root',
+    '--expires-in',
+    'never',
+    ...clockArgs,
+  ]).trim();
   return spawnServer({ db, dir, token, clock }, { args, env });
 }
 
@@ -64,7 +86,8 @@ export async function restartServer(prev, { args = [], env = {}, clock = prev.cl
 async function spawnServer({ db, dir, token, clock = null }, { args, env }) {
   const clockArgs = clock ? clock.args : [];
   const proc = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', ...clockArgs, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...engineEnv(dir), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...engineEnv(dir), ...env },
   });
   const logs = [];
   const logWaiters = new Set(); // {pred, ok}: waitForLog calls not yet answered
@@ -78,14 +101,26 @@ async function spawnServer({ db, dir, token, clock = null }, { args, env }) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         logs.push(line);
-        for (const w of logWaiters) if (w.pred(line)) { logWaiters.delete(w); w.ok(line); }
+        for (const w of logWaiters)
+          if (w.pred(line)) {
+            logWaiters.delete(w);
+            w.ok(line);
+          }
         try {
           const rec = JSON.parse(line);
-          if (rec.event === 'listening') { clearTimeout(timer); ok(Number(rec.port)); }
-        } catch { /* sanitizer output is not JSON */ }
+          if (rec.event === 'listening') {
+            clearTimeout(timer);
+            ok(Number(rec.port));
+          }
+        } catch {
+          /* sanitizer output is not JSON */
+        }
       }
     });
-    proc.on('exit', (code) => { clearTimeout(timer); fail(new Error(`server exited ${code}:\n${logs.join('\n')}${buf}`)); });
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`server exited ${code}:\n${logs.join('\n')}${buf}`));
+    });
   });
   proc.stdout.resume();
   const base = `http://127.0.0.1:${port}`;
@@ -96,7 +131,10 @@ async function spawnServer({ db, dir, token, clock = null }, { args, env }) {
     const h = { ...headers };
     if (tok) h.authorization = `Bearer ${tok}`;
     let payload = raw;
-    if (body !== undefined) { h['content-type'] ??= 'application/json'; payload = JSON.stringify(body); }
+    if (body !== undefined) {
+      h['content-type'] ??= 'application/json';
+      payload = JSON.stringify(body);
+    }
     const res = await fetch(base + path, { method, headers: h, body: payload });
     const text = await res.text();
     let parsed = text;
@@ -126,10 +164,20 @@ async function spawnServer({ db, dir, token, clock = null }, { args, env }) {
     const seen = logs.find(pred);
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((ok, fail) => {
-      const w = { pred, ok: (line) => { clearTimeout(timer); ok(line); } };
+      const w = {
+        pred,
+        ok: (line) => {
+          clearTimeout(timer);
+          ok(line);
+        },
+      };
       const timer = setTimeout(() => {
         logWaiters.delete(w);
-        fail(new Error(`no ${what} in the server log within ${timeoutMs} ms:\n${logs.slice(-20).join('\n')}`));
+        fail(
+          new Error(
+            `no ${what} in the server log within ${timeoutMs} ms:\n${logs.slice(-20).join('\n')}`,
+          ),
+        );
       }, timeoutMs);
       logWaiters.add(w);
     });
@@ -139,33 +187,64 @@ async function spawnServer({ db, dir, token, clock = null }, { args, env }) {
   function setupLink() {
     for (let i = logs.length - 1; i >= 0; i--) {
       const m = /(https?:\/\/\S+\/setup\/([A-Za-z0-9_-]+))/.exec(logs[i]);
-      if (m && !logs[i].startsWith('{')) return { url: m[1], token: m[2], path: new URL(m[1]).pathname };
+      if (m && !logs[i].startsWith('{'))
+        return { url: m[1], token: m[2], path: new URL(m[1]).pathname };
     }
     return null;
   }
 
   return {
-    base, port, db, dir, token, clock, proc, logs, api, stop, kill, setupLink, waitForLog,
+    base,
+    port,
+    db,
+    dir,
+    token,
+    clock,
+    proc,
+    logs,
+    api,
+    stop,
+    kill,
+    setupLink,
+    waitForLog,
     cli: (a, i) => cli(db, [...a, ...clockArgs], i),
   };
 }
 
 // Creates a user with the given permissions (a fresh role) and returns {user, role, token}.
-export async function userWithPerms(srv, permissions, { provider_id = null, access, username } = {}) {
+export async function userWithPerms(
+  srv,
+  permissions,
+  { provider_id = null, access, username } = {},
+) {
   return adminWith(srv, permissions, { provider_id, access, username: username || uniq('u') });
 }
 
 // Like userWithPerms, with the role's kind and an optional password; returns {user, role, token}.
-export async function adminWith(srv, permissions, {
-  provider_id = null, access, kind = 'service_provider', username, role_provider_id = provider_id,
-  password = 'a long enough password for tests',
-} = {}) {
+export async function adminWith(
+  srv,
+  permissions,
+  {
+    provider_id = null,
+    access,
+    kind = 'service_provider',
+    username,
+    role_provider_id = provider_id,
+    password = 'a long enough password for tests',
+  } = {},
+) {
   const name = username || uniq('a');
   const role = await srv.api('POST', '/api/v1/roles', {
     body: { name: `role-${name}`, kind, provider_id: role_provider_id, permissions },
   });
   assert.equal(role.status, 201, JSON.stringify(role.body));
-  const body = { username: name, email: `${name}@example.com`, provider_id, role_ids: [role.body.id], password };
+  const body = {
+    username: name,
+    email: `${name}@example.com`,
+    provider_id,
+    role_ids: [role.body.id],
+    password,
+  };
   if (access) body.access = access;
   const user = await srv.api('POST', '/api/v1/users', { body });
   assert.equal(user.status, 201, JSON.stringify(user.body));
@@ -209,7 +288,9 @@ export async function rawHttp(port, chunks, { timeoutMs = 3000, gapMs = 0, from 
       ok({ data: text, status: m ? Number(m[1]) : null, closed, error });
     };
     const timer = setTimeout(() => finish(false, null), timeoutMs);
-    sock.on('data', (d) => { data = Buffer.concat([data, d]); });
+    sock.on('data', (d) => {
+      data = Buffer.concat([data, d]);
+    });
     sock.on('close', () => finish(true, null));
     sock.on('error', (e) => finish(true, e));
     sock.on('connect', async () => {
@@ -257,7 +338,11 @@ export function sessionCookie(headers) {
 
 // POST /api/v1/session without a bearer token; adds cookie (the "name=value" pair) and token.
 export async function signIn(srv, username, password, { headers = {} } = {}) {
-  const r = await srv.api('POST', '/api/v1/session', { token: null, body: { username, password }, headers });
+  const r = await srv.api('POST', '/api/v1/session', {
+    token: null,
+    body: { username, password },
+    headers,
+  });
   const c = sessionCookie(r.headers);
   return { ...r, cookie: c?.pair ?? null, token: c?.value ?? null, setCookie: c };
 }
@@ -293,7 +378,9 @@ export async function createUser(srv, over = {}) {
 
 // Passes the forced password change of a session in stage change_password.
 export async function changeForced(srv, cookie, password, expectNext = 'done') {
-  const r = await withCookie(srv, cookie)('POST', '/api/v1/session/password', { body: { password } });
+  const r = await withCookie(srv, cookie)('POST', '/api/v1/session/password', {
+    body: { password },
+  });
   assert.equal(r.status, 200, `forced change: ${r.status} ${JSON.stringify(r.body)}`);
   assert.equal(r.body.next, expectNext, JSON.stringify(r.body));
   return r;
@@ -302,7 +389,10 @@ export async function changeForced(srv, cookie, password, expectNext = 'done') {
 // A user signed all the way in: created (with a role holding permissions when given, through
 // userWithPerms, which also makes a bearer token), signed in, past the forced password change.
 // Returns {user, token, username, password (the current one), cookie, as (withCookie), next}.
-export async function readyUser(srv, { permissions, provider_id = null, expectNext = 'done', ...over } = {}) {
+export async function readyUser(
+  srv,
+  { permissions, provider_id = null, expectNext = 'done', ...over } = {},
+) {
   let user, token, username, initial;
   if (permissions) {
     ({ user, token } = await userWithPerms(srv, permissions, { provider_id }));
@@ -318,7 +408,15 @@ export async function readyUser(srv, { permissions, provider_id = null, expectNe
   await changeForced(srv, s.cookie, password, expectNext);
   // the change ended every API token of the user (S11): a new one for the caller
   if (token) token = srv.cli(['token', 'create', '--user', username]).trim();
-  return { user, token, username, password, cookie: s.cookie, as: withCookie(srv, s.cookie), next: expectNext };
+  return {
+    user,
+    token,
+    username,
+    password,
+    cookie: s.cookie,
+    as: withCookie(srv, s.cookie),
+    next: expectNext,
+  };
 }
 
 // A clock file for `--test-clock FILE` (pass the clock to startServer, or its args to a command):
@@ -329,25 +427,44 @@ export function testClock() {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-clock-'));
   const file = join(dir, 'offset');
   let offset = 0;
-  const write = (s) => { writeFileSync(`${file}.tmp`, String(s)); renameSync(`${file}.tmp`, file); };
+  const write = (s) => {
+    writeFileSync(`${file}.tmp`, String(s));
+    renameSync(`${file}.tmp`, file);
+  };
   write(0);
   return {
     file,
     args: ['--test-clock', file],
     // the GATEHOUSE_TEST_CLOCK_FILE of old moves nothing: fail loudly rather than silently
-    get env() { throw new Error('the test clock needs --test-clock: startServer({ clock }) or clock.args'); },
-    get offset() { return offset; },
-    set(s) { offset = s; write(s); },
-    advance(s) { offset += s; write(offset); },
+    get env() {
+      throw new Error('the test clock needs --test-clock: startServer({ clock }) or clock.args');
+    },
+    get offset() {
+      return offset;
+    },
+    set(s) {
+      offset = s;
+      write(s);
+    },
+    advance(s) {
+      offset += s;
+      write(offset);
+    },
     // The server's idea of now, in Unix seconds.
-    now() { return Math.floor(Date.now() / 1000) + offset; },
-    remove() { rmSync(dir, { recursive: true, force: true }); },
+    now() {
+      return Math.floor(Date.now() / 1000) + offset;
+    },
+    remove() {
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
 // The TOTP code for a base32 secret at a Unix time, from the real oathtool.
 export function oathtool(secret, at = Math.floor(Date.now() / 1000)) {
-  return execFileSync('oathtool', ['--totp', '--base32', secret, '-N', `@${at}`], { encoding: 'utf8' }).trim();
+  return execFileSync('oathtool', ['--totp', '--base32', secret, '-N', `@${at}`], {
+    encoding: 'utf8',
+  }).trim();
 }
 
 // Enrols TOTP for a session that may (stage enroll_totp or done): start, then confirm with the
@@ -359,7 +476,13 @@ export async function enrolTotp(srv, as, clock) {
   const code = oathtool(secret, clock ? clock.now() : undefined);
   const conf = await as('POST', '/api/v1/me/totp/confirm', { body: { code } });
   assert.equal(conf.status, 200, `enrol confirm: ${JSON.stringify(conf.body)}`);
-  return { secret, recovery_codes: conf.body.recovery_codes, next: conf.body.next, start: start.body, code };
+  return {
+    secret,
+    recovery_codes: conf.body.recovery_codes,
+    next: conf.body.next,
+    start: start.body,
+    code,
+  };
 }
 
 // The audit rows with an action about a target, newest first.
@@ -382,9 +505,13 @@ export function outboxLastId(srv) {
 export async function outboxSettled(srv, since = 0, { timeoutMs = 15000 } = {}) {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const queued = dbQuery(srv, `SELECT COUNT(*) FROM outbox WHERE id > ${Number(since)} AND state = 'queued'`).trim();
+    const queued = dbQuery(
+      srv,
+      `SELECT COUNT(*) FROM outbox WHERE id > ${Number(since)} AND state = 'queued'`,
+    ).trim();
     if (queued === '0') return;
-    if (Date.now() > end) throw new Error(`outbox: ${queued} rows after ${since} still queued after ${timeoutMs} ms`);
+    if (Date.now() > end)
+      throw new Error(`outbox: ${queued} rows after ${since} still queued after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -409,7 +536,8 @@ export function pgDatabaseUrl(name) {
 // Runs SQL with psql on a database URL (the cluster's by default); returns psql -At output.
 export function psql(sql, url = PG_URL) {
   return execFileSync('psql', [url, '-qAtX', '-v', 'ON_ERROR_STOP=1', '-c', sql], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
 

@@ -18,22 +18,32 @@ export async function startSmtp({ port = 0, auth } = {}) {
   if (auth) args.push('--auth', auth);
   const proc = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
-  proc.stderr.on('data', (d) => { err += d; });
+  proc.stderr.on('data', (d) => {
+    err += d;
+  });
   const bound = await new Promise((ok, fail) => {
     let buf = '';
     const timer = setTimeout(() => fail(new Error(`SMTP sink did not start: ${err}`)), 10000);
     proc.stdout.on('data', (d) => {
       buf += d;
       const nl = buf.indexOf('\n');
-      if (nl >= 0) { clearTimeout(timer); ok(JSON.parse(buf.slice(0, nl)).port); }
+      if (nl >= 0) {
+        clearTimeout(timer);
+        ok(JSON.parse(buf.slice(0, nl)).port);
+      }
     });
-    proc.on('exit', (code) => { clearTimeout(timer); fail(new Error(`SMTP sink exited ${code}: ${err}`)); });
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`SMTP sink exited ${code}: ${err}`));
+    });
   });
   const exited = new Promise((ok) => proc.on('exit', ok));
 
   // Every message received so far, oldest first.
   function messages() {
-    return readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
       .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')));
   }
   // Waits for a message for which pred holds (default: any new one); returns it.
@@ -42,7 +52,12 @@ export async function startSmtp({ port = 0, auth } = {}) {
     for (;;) {
       const m = messages().find(pred);
       if (m) return m;
-      if (Date.now() > end) throw new Error(`SMTP sink: no ${what} within ${timeoutMs} ms; got ${messages().length}: ${messages().map((x) => x.rcpt_tos.join(',')).join(' ')}`);
+      if (Date.now() > end)
+        throw new Error(
+          `SMTP sink: no ${what} within ${timeoutMs} ms; got ${messages().length}: ${messages()
+            .map((x) => x.rcpt_tos.join(','))
+            .join(' ')}`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -59,7 +74,10 @@ export async function startSmtp({ port = 0, auth } = {}) {
 export async function closedPort() {
   return new Promise((ok) => {
     const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
   });
 }
 

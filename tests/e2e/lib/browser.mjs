@@ -13,8 +13,15 @@ export const ARTIFACTS = resolve(here, '../artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
 
 const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 // A browser with a fresh profile (playwright makes a new temporary user-data dir per launch).
 export function launch() {
@@ -23,20 +30,37 @@ export function launch() {
 
 // A page in a fresh context (its own cookies). page.problems collects console errors, uncaught
 // exceptions and CSP violations; assertClean() fails the test on any.
-export async function openPage(browser, base, { timezoneId = 'UTC', locale = 'en-GB', viewport = { width: 1280, height: 860 } } = {}) {
-  const context = await browser.newContext({ baseURL: base, timezoneId, locale, viewport, acceptDownloads: true });
+export async function openPage(
+  browser,
+  base,
+  { timezoneId = 'UTC', locale = 'en-GB', viewport = { width: 1280, height: 860 } } = {},
+) {
+  const context = await browser.newContext({
+    baseURL: base,
+    timezoneId,
+    locale,
+    viewport,
+    acceptDownloads: true,
+  });
   const page = await context.newPage();
   page.setDefaultTimeout(10000);
   const problems = [];
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/the server responded with a status of (400|401|403|404|409|410|412|429)/.test(m.text())) problems.push(`console: ${m.text()}`);
+    if (
+      m.type() === 'error' &&
+      !/the server responded with a status of (400|401|403|404|409|410|412|429)/.test(m.text())
+    )
+      problems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`),
+    );
   });
   page.problems = problems;
-  page.assertClean = () => assert.deepEqual(problems, [], 'the page logged errors or CSP violations');
+  page.assertClean = () =>
+    assert.deepEqual(problems, [], 'the page logged errors or CSP violations');
   return page;
 }
 
@@ -44,7 +68,10 @@ export async function shot(page, name) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const axeSource = readFileSync(
+  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+  'utf8',
+);
 
 // Runs axe-core in the page (through the devtools protocol, so the page's CSP stays as it is) and
 // fails on serious or critical violations.
@@ -52,7 +79,15 @@ export async function axeCheck(page, what) {
   await page.evaluate(axeSource);
   const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
   const bad = res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  const text = bad.map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('\n  ')}`).join('\n');
+  const text = bad
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes
+          .slice(0, 3)
+          .map((n) => n.target.join(' '))
+          .join('\n  ')}`,
+    )
+    .join('\n');
   assert.equal(bad.length, 0, `${what}: axe found\n${text}`);
   return res.violations;
 }

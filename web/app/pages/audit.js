@@ -14,51 +14,130 @@ const EXPORT_MAX = 100000;
 
 // One CSV cell: quoted, and a leading =, +, - or @ defused so a spreadsheet does not run it.
 function cell(v) {
-  let s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  let s =
+    v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return `"${s.replace(/"/g, '""')}"`;
 }
 
-const COLUMNS = ['id', 'at', 'actor_id', 'actor', 'action', 'target_type', 'target_id', 'target_user_id', 'provider_id', 'outcome', 'ip', 'request_id', 'before', 'after'];
+const COLUMNS = [
+  'id',
+  'at',
+  'actor_id',
+  'actor',
+  'action',
+  'target_type',
+  'target_id',
+  'target_user_id',
+  'provider_id',
+  'outcome',
+  'ip',
+  'request_id',
+  'before',
+  'after',
+];
 
 export default async function auditPage(ctx) {
   ctx.setTitle(t('audit.title'));
   const q = ctx.query;
   const localOf = (iso) => (iso ? fmtTime(iso).replace(' ', 'T') : '');
   const F = {
-    action: field(t('audit.action'), h('input', { name: 'action', value: q.get('action') || '', spellcheck: false, attrs: { maxlength: '100' } })),
-    actor_id: field(t('audit.actor_id'), h('input', { name: 'actor_id', inputMode: 'numeric', value: q.get('actor_id') || '' })),
-    target_type: field(t('audit.target_type'), select(TYPES.map((x) => ({ value: x, label: x || t('filters.any') })), { value: q.get('target_type') || '' })),
-    target_id: field(t('audit.target_id'), h('input', { name: 'target_id', inputMode: 'numeric', value: q.get('target_id') || '' })),
-    since: field(t('audit.since'), h('input', { type: 'datetime-local', name: 'since', value: localOf(q.get('since')) })),
-    until: field(t('audit.until'), h('input', { type: 'datetime-local', name: 'until', value: localOf(q.get('until')) })),
+    action: field(
+      t('audit.action'),
+      h('input', {
+        name: 'action',
+        value: q.get('action') || '',
+        spellcheck: false,
+        attrs: { maxlength: '100' },
+      }),
+    ),
+    actor_id: field(
+      t('audit.actor_id'),
+      h('input', { name: 'actor_id', inputMode: 'numeric', value: q.get('actor_id') || '' }),
+    ),
+    target_type: field(
+      t('audit.target_type'),
+      select(
+        TYPES.map((x) => ({ value: x, label: x || t('filters.any') })),
+        { value: q.get('target_type') || '' },
+      ),
+    ),
+    target_id: field(
+      t('audit.target_id'),
+      h('input', { name: 'target_id', inputMode: 'numeric', value: q.get('target_id') || '' }),
+    ),
+    since: field(
+      t('audit.since'),
+      h('input', { type: 'datetime-local', name: 'since', value: localOf(q.get('since')) }),
+    ),
+    until: field(
+      t('audit.until'),
+      h('input', { type: 'datetime-local', name: 'until', value: localOf(q.get('until')) }),
+    ),
   };
   const filter = () => ({
-    action: F.action.input.value.trim(), actor_id: F.actor_id.input.value.trim(), target_type: F.target_type.input.value,
-    target_id: F.target_id.input.value.trim(), since: zonedToUtc(F.since.input.value), until: zonedToUtc(F.until.input.value),
+    action: F.action.input.value.trim(),
+    actor_id: F.actor_id.input.value.trim(),
+    target_type: F.target_type.input.value,
+    target_id: F.target_id.input.value.trim(),
+    since: zonedToUtc(F.since.input.value),
+    until: zonedToUtc(F.until.input.value),
   });
-  const applied = Object.fromEntries(['action', 'actor_id', 'target_type', 'target_id', 'since', 'until'].map((k) => [k, q.get(k) || '']));
+  const applied = Object.fromEntries(
+    ['action', 'actor_id', 'target_type', 'target_id', 'since', 'until'].map((k) => [
+      k,
+      q.get(k) || '',
+    ]),
+  );
   const status = h('p', { class: 'hint', attrs: { role: 'status' } });
   const exportBtn = h('button', { type: 'button', text: t('audit.export') });
-  const form = h('form', { class: 'panel audit-filter', attrs: { 'aria-label': t('audit.filter') } },
-    h('div', { class: 'form-grid' }, Object.values(F).map((f) => f.el)),
-    h('div', { class: 'form-buttons plain' },
+  const form = h(
+    'form',
+    { class: 'panel audit-filter', attrs: { 'aria-label': t('audit.filter') } },
+    h(
+      'div',
+      { class: 'form-grid' },
+      Object.values(F).map((f) => f.el),
+    ),
+    h(
+      'div',
+      { class: 'form-buttons plain' },
       h('button', { type: 'submit', class: 'primary', text: t('audit.apply') }),
-      h('a', { class: 'button', href: '/audit', text: t('audit.reset') }), h('span', { class: 'spacer' }), exportBtn),
-    h('p', { class: 'hint', text: t('audit.zone', { zone: viewerZone() }) }));
-  form.addEventListener('submit', (e) => { e.preventDefault(); ctx.navigate(`/audit${qs(filter())}`); });
+      h('a', { class: 'button', href: '/audit', text: t('audit.reset') }),
+      h('span', { class: 'spacer' }),
+      exportBtn,
+    ),
+    h('p', { class: 'hint', text: t('audit.zone', { zone: viewerZone() }) }),
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    ctx.navigate(`/audit${qs(filter())}`);
+  });
 
   const wrap = h('div', { class: 'table-wrap' }, loading());
   const more = h('button', { type: 'button', text: t('common.more'), hidden: true });
-  mount(ctx.main, h('div', { class: 'page-head' }, h('h1', { text: t('audit.title') })), form, status, wrap, h('p', {}, more));
+  mount(
+    ctx.main,
+    h('div', { class: 'page-head' }, h('h1', { text: t('audit.title') })),
+    form,
+    status,
+    wrap,
+    h('p', {}, more),
+  );
 
-  let cursor = null, table = null;
+  let cursor = null,
+    table = null;
   async function page() {
     try {
-      const data = await get(`/audit${qs({ ...applied, limit: 100, cursor })}`, { signal: ctx.signal });
+      const data = await get(`/audit${qs({ ...applied, limit: 100, cursor })}`, {
+        signal: ctx.signal,
+      });
       if (!table) {
         table = await auditTable(data.items);
-        mount(wrap, data.items.length ? table : h('p', { class: 'empty muted', text: t('audit.none') }));
+        mount(
+          wrap,
+          data.items.length ? table : h('p', { class: 'empty muted', text: t('audit.none') }),
+        );
       } else table.tBodies[0].append(...data.items.map(auditRow));
       cursor = data.next_cursor;
       more.hidden = !cursor;
@@ -71,24 +150,38 @@ export default async function auditPage(ctx) {
   exportBtn.addEventListener('click', async () => {
     exportBtn.disabled = true;
     const lines = [COLUMNS.join(',')];
-    let c = null, n = 0;
+    let c = null,
+      n = 0;
     try {
       do {
-        const data = await get(`/audit${qs({ ...applied, limit: 200, cursor: c })}`, { signal: ctx.signal });
+        const data = await get(`/audit${qs({ ...applied, limit: 200, cursor: c })}`, {
+          signal: ctx.signal,
+        });
         for (const e of data.items) lines.push(COLUMNS.map((k) => cell(e[k])).join(','));
         n += data.items.length;
         status.textContent = t('audit.exporting', { n });
         c = data.next_cursor;
       } while (c && n < EXPORT_MAX);
-      const blob = new Blob([`\ufeff${lines.join('\r\n')}\r\n`], { type: 'text/csv;charset=utf-8' });
-      const a = h('a', { href: URL.createObjectURL(blob), download: `audit-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.csv`, hidden: true });
+      const blob = new Blob([`\ufeff${lines.join('\r\n')}\r\n`], {
+        type: 'text/csv;charset=utf-8',
+      });
+      const a = h('a', {
+        href: URL.createObjectURL(blob),
+        download: `audit-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.csv`,
+        hidden: true,
+      });
       document.body.append(a);
       a.click();
-      setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+      setTimeout(() => {
+        URL.revokeObjectURL(a.href);
+        a.remove();
+      }, 1000);
       status.textContent = t('audit.exported', { n });
     } catch (e) {
       if (e.name !== 'AbortError') toast(e.message, 'error');
-    } finally { exportBtn.disabled = false; }
+    } finally {
+      exportBtn.disabled = false;
+    }
   });
   await page();
 }

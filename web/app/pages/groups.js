@@ -5,7 +5,15 @@ import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, get, getAll, qs } from '../api.js';
 import { can } from '../session.js';
-import { field, multiSelect, select, confirmDialog, toast, loading, showFieldErrors } from '../ui.js';
+import {
+  field,
+  multiSelect,
+  select,
+  confirmDialog,
+  toast,
+  loading,
+  showFieldErrors,
+} from '../ui.js';
 import { fullName } from '../format.js';
 
 async function context(signal) {
@@ -13,86 +21,281 @@ async function context(signal) {
     can('tenants.read') ? getAll('/tenants?kind=service_provider', { signal }).catch(() => []) : [],
     can('roles.read') ? getAll('/roles', { signal }).catch(() => []) : [],
   ]);
-  return { providers, roles, providerName: (id) => (id === null ? t('common.global') : providers.find((p) => p.id === id)?.name || `#${id}`) };
+  return {
+    providers,
+    roles,
+    providerName: (id) =>
+      id === null ? t('common.global') : providers.find((p) => p.id === id)?.name || `#${id}`,
+  };
 }
 
 async function listPage(ctx) {
   ctx.setTitle(t('groups.title'));
   mount(ctx.main, loading());
-  const [groups, c] = await Promise.all([getAll('/groups', { signal: ctx.signal }), context(ctx.signal)]);
+  const [groups, c] = await Promise.all([
+    getAll('/groups', { signal: ctx.signal }),
+    context(ctx.signal),
+  ]);
   const roleName = new Map(c.roles.map((r) => [r.id, r.name]));
   const del = async (g) => {
-    if (!await confirmDialog({ title: t('groups.confirm_delete', { name: g.name }), text: t('groups.confirm_delete_text'), confirm: t('confirm.delete.yes'), danger: true })) return;
-    try { await api('DELETE', `/groups/${g.id}`); toast(t('groups.deleted', { name: g.name })); ctx.navigate('/groups', { replace: true }); } catch (e) { toast(e.message, 'error'); }
+    if (
+      !(await confirmDialog({
+        title: t('groups.confirm_delete', { name: g.name }),
+        text: t('groups.confirm_delete_text'),
+        confirm: t('confirm.delete.yes'),
+        danger: true,
+      }))
+    )
+      return;
+    try {
+      await api('DELETE', `/groups/${g.id}`);
+      toast(t('groups.deleted', { name: g.name }));
+      ctx.navigate('/groups', { replace: true });
+    } catch (e) {
+      toast(e.message, 'error');
+    }
   };
-  mount(ctx.main,
-    h('div', { class: 'page-head' }, h('h1', { text: t('groups.title') }), can('groups.create') ? h('a', { class: 'button primary', href: '/groups/new', text: t('groups.add') }) : null),
-    h('div', { class: 'table-wrap' }, h('table', { class: 'table groups-table' },
-      h('thead', {}, h('tr', {}, ['name', 'provider', 'roles', 'members'].map((k) => h('th', { scope: 'col', text: t(`groups.col.${k}`) })),
-        h('th', { scope: 'col', class: 'row-buttons' }, h('span', { class: 'visually-hidden', text: t('users.actions') })))),
-      h('tbody', {}, groups.length ? groups.map((g) => h('tr', {},
-        h('td', {}, h('a', { href: `/groups/${g.id}`, text: g.name }), g.description ? h('div', { class: 'hint', text: g.description }) : null),
-        h('td', { text: c.providerName(g.provider_id) }),
-        h('td', {}, h('div', { class: 'chips' }, g.role_ids.map((r) => h('span', { class: 'chip', text: roleName.get(r) || `#${r}` })))),
-        h('td', { text: t('groups.member_count', { n: g.member_count }) }),
-        h('td', { class: 'row-buttons' },
-          can('groups.update') ? h('a', { class: 'button small', href: `/groups/${g.id}`, text: t('common.edit'), attrs: { 'aria-label': `${t('common.edit')} ${g.name}` } }) : null,
-          can('groups.delete') ? h('button', { type: 'button', class: 'small', text: t('common.delete'), attrs: { 'aria-label': `${t('common.delete')} ${g.name}` }, on: { click: () => del(g) } }) : null)))
-        : h('tr', {}, h('td', { class: 'empty', colSpan: 5, text: t('groups.none') }))))));
+  mount(
+    ctx.main,
+    h(
+      'div',
+      { class: 'page-head' },
+      h('h1', { text: t('groups.title') }),
+      can('groups.create')
+        ? h('a', { class: 'button primary', href: '/groups/new', text: t('groups.add') })
+        : null,
+    ),
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { class: 'table groups-table' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['name', 'provider', 'roles', 'members'].map((k) =>
+              h('th', { scope: 'col', text: t(`groups.col.${k}`) }),
+            ),
+            h(
+              'th',
+              { scope: 'col', class: 'row-buttons' },
+              h('span', { class: 'visually-hidden', text: t('users.actions') }),
+            ),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          groups.length
+            ? groups.map((g) =>
+                h(
+                  'tr',
+                  {},
+                  h(
+                    'td',
+                    {},
+                    h('a', { href: `/groups/${g.id}`, text: g.name }),
+                    g.description ? h('div', { class: 'hint', text: g.description }) : null,
+                  ),
+                  h('td', { text: c.providerName(g.provider_id) }),
+                  h(
+                    'td',
+                    {},
+                    h(
+                      'div',
+                      { class: 'chips' },
+                      g.role_ids.map((r) =>
+                        h('span', { class: 'chip', text: roleName.get(r) || `#${r}` }),
+                      ),
+                    ),
+                  ),
+                  h('td', { text: t('groups.member_count', { n: g.member_count }) }),
+                  h(
+                    'td',
+                    { class: 'row-buttons' },
+                    can('groups.update')
+                      ? h('a', {
+                          class: 'button small',
+                          href: `/groups/${g.id}`,
+                          text: t('common.edit'),
+                          attrs: { 'aria-label': `${t('common.edit')} ${g.name}` },
+                        })
+                      : null,
+                    can('groups.delete')
+                      ? h('button', {
+                          type: 'button',
+                          class: 'small',
+                          text: t('common.delete'),
+                          attrs: { 'aria-label': `${t('common.delete')} ${g.name}` },
+                          on: { click: () => del(g) },
+                        })
+                      : null,
+                  ),
+                ),
+              )
+            : h('tr', {}, h('td', { class: 'empty', colSpan: 5, text: t('groups.none') })),
+        ),
+      ),
+    ),
+  );
 }
 
 async function formPage(ctx) {
   const id = ctx.params[0] === 'new' ? null : Number(ctx.params[0]);
-  if (!id && !can('groups.create')) { ctx.navigate('/groups', { replace: true }); return; }
+  if (!id && !can('groups.create')) {
+    ctx.navigate('/groups', { replace: true });
+    return;
+  }
   mount(ctx.main, loading());
-  const [res, c] = await Promise.all([id ? api('GET', `/groups/${id}`, { signal: ctx.signal }) : null, context(ctx.signal)]);
+  const [res, c] = await Promise.all([
+    id ? api('GET', `/groups/${id}`, { signal: ctx.signal }) : null,
+    context(ctx.signal),
+  ]);
   const g = res?.data;
   const title = g ? t('groups.edit_title', { name: g.name }) : t('groups.new_title');
   ctx.setTitle(title);
   const F = {
-    name: field(t('groups.name'), h('input', { name: 'name', value: g?.name || '', attrs: { maxlength: '100' } }), { required: true }),
-    description: field(t('groups.description'), h('textarea', { name: 'description', value: g?.description || '', attrs: { maxlength: '1000' } })),
-    provider_id: field(t('groups.provider'), select([{ value: '', label: t('common.global') }, ...c.providers.map((p) => ({ value: p.id, label: p.name }))], { value: g?.provider_id ?? '' })),
+    name: field(
+      t('groups.name'),
+      h('input', { name: 'name', value: g?.name || '', attrs: { maxlength: '100' } }),
+      { required: true },
+    ),
+    description: field(
+      t('groups.description'),
+      h('textarea', {
+        name: 'description',
+        value: g?.description || '',
+        attrs: { maxlength: '1000' },
+      }),
+    ),
+    provider_id: field(
+      t('groups.provider'),
+      select(
+        [
+          { value: '', label: t('common.global') },
+          ...c.providers.map((p) => ({ value: p.id, label: p.name })),
+        ],
+        { value: g?.provider_id ?? '' },
+      ),
+    ),
     role_ids: multiSelect(t('groups.roles'), { emptyText: t('form.no_roles') }),
   };
   if (g) F.provider_id.input.disabled = true;
-  const providerId = () => (F.provider_id.input.value === '' ? null : Number(F.provider_id.input.value));
-  const syncRoles = () => F.role_ids.setOptions(c.roles.filter((r) => r.provider_id === null || r.provider_id === providerId()).map((r) => ({ value: r.id, label: `${r.name} (${t(`roles.kind.${r.kind}`)})` })));
-  F.provider_id.input.addEventListener('change', () => { F.role_ids.set([]); syncRoles(); });
+  const providerId = () =>
+    F.provider_id.input.value === '' ? null : Number(F.provider_id.input.value);
+  const syncRoles = () =>
+    F.role_ids.setOptions(
+      c.roles
+        .filter((r) => r.provider_id === null || r.provider_id === providerId())
+        .map((r) => ({ value: r.id, label: `${r.name} (${t(`roles.kind.${r.kind}`)})` })),
+    );
+  F.provider_id.input.addEventListener('change', () => {
+    F.role_ids.set([]);
+    syncRoles();
+  });
   syncRoles();
   F.role_ids.set(g?.role_ids || []);
   const alert = h('div', { class: 'alert alert-error', attrs: { role: 'alert' }, hidden: true });
-  const saveBtn = h('button', { type: 'submit', class: 'primary', text: t('common.save'), disabled: !!g && !can('groups.update') });
-  const form = h('form', { class: 'form', attrs: { novalidate: true, 'aria-label': title } }, alert,
-    h('section', { class: 'form-section' }, h('div', { class: 'form-grid' }, F.name.el, F.provider_id.el, h('div', { class: 'span-2' }, F.description.el), h('div', { class: 'span-2' }, F.role_ids.el))),
-    h('div', { class: 'form-buttons' }, saveBtn, h('a', { class: 'button', href: '/groups', text: t('common.cancel') })));
+  const saveBtn = h('button', {
+    type: 'submit',
+    class: 'primary',
+    text: t('common.save'),
+    disabled: !!g && !can('groups.update'),
+  });
+  const form = h(
+    'form',
+    { class: 'form', attrs: { novalidate: true, 'aria-label': title } },
+    alert,
+    h(
+      'section',
+      { class: 'form-section' },
+      h(
+        'div',
+        { class: 'form-grid' },
+        F.name.el,
+        F.provider_id.el,
+        h('div', { class: 'span-2' }, F.description.el),
+        h('div', { class: 'span-2' }, F.role_ids.el),
+      ),
+    ),
+    h(
+      'div',
+      { class: 'form-buttons' },
+      saveBtn,
+      h('a', { class: 'button', href: '/groups', text: t('common.cancel') }),
+    ),
+  );
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     for (const f of Object.values(F)) f.setError('');
     alert.hidden = true;
-    if (!F.name.input.value.trim()) { F.name.setError(t('form.required')); F.name.input.focus(); return; }
-    const body = { name: F.name.input.value.trim(), description: F.description.input.value, role_ids: F.role_ids.get() };
+    if (!F.name.input.value.trim()) {
+      F.name.setError(t('form.required'));
+      F.name.input.focus();
+      return;
+    }
+    const body = {
+      name: F.name.input.value.trim(),
+      description: F.description.input.value,
+      role_ids: F.role_ids.get(),
+    };
     if (!g) body.provider_id = providerId();
     saveBtn.disabled = true;
     try {
-      const r = g ? await api('PATCH', `/groups/${g.id}`, { body, etag: res.etag }) : await api('POST', '/groups', { body });
+      const r = g
+        ? await api('PATCH', `/groups/${g.id}`, { body, etag: res.etag })
+        : await api('POST', '/groups', { body });
       toast(t('groups.saved', { name: r.data.name }));
       ctx.navigate('/groups');
     } catch (err) {
       if (err.status === 401) return;
       const rest = showFieldErrors(err, F);
       if (err.status === 412) rest.splice(0, rest.length, t('common.conflict'));
-      if (rest.length) { alert.textContent = rest.join(' '); alert.hidden = false; }
-    } finally { saveBtn.disabled = false; }
+      if (rest.length) {
+        alert.textContent = rest.join(' ');
+        alert.hidden = false;
+      }
+    } finally {
+      saveBtn.disabled = false;
+    }
   });
   let members = null;
   if (g && can('users.read')) {
-    const list = await get(`/users${qs({ group_id: g.id, limit: 50 })}`, { signal: ctx.signal }).catch(() => ({ items: [] }));
-    members = h('section', { class: 'panel' }, h('h2', { text: t('groups.members') }), h('p', { class: 'hint', text: t('groups.members_hint') }),
-      list.items.length ? h('ul', { class: 'members' }, list.items.map((u) => h('li', {}, h('a', { href: `/users/${u.id}`, text: fullName(u) || u.username }), ` (${u.username})`)))
-        : h('p', { class: 'muted', text: t('groups.no_members') }));
+    const list = await get(`/users${qs({ group_id: g.id, limit: 50 })}`, {
+      signal: ctx.signal,
+    }).catch(() => ({ items: [] }));
+    members = h(
+      'section',
+      { class: 'panel' },
+      h('h2', { text: t('groups.members') }),
+      h('p', { class: 'hint', text: t('groups.members_hint') }),
+      list.items.length
+        ? h(
+            'ul',
+            { class: 'members' },
+            list.items.map((u) =>
+              h(
+                'li',
+                {},
+                h('a', { href: `/users/${u.id}`, text: fullName(u) || u.username }),
+                ` (${u.username})`,
+              ),
+            ),
+          )
+        : h('p', { class: 'muted', text: t('groups.no_members') }),
+    );
   }
-  mount(ctx.main, h('p', {}, h('a', { href: '/groups', text: `← ${t('groups.title')}` })), h('div', { class: 'page-head' }, h('h1', { text: title })), form, members);
+  mount(
+    ctx.main,
+    h('p', {}, h('a', { href: '/groups', text: `← ${t('groups.title')}` })),
+    h('div', { class: 'page-head' }, h('h1', { text: title })),
+    form,
+    members,
+  );
   F.name.input.focus();
 }
 

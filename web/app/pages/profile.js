@@ -14,37 +14,109 @@ export default async function profilePage(ctx) {
   ctx.setTitle(t('profile.title'));
   mount(ctx.main, loading());
   const me = session.user;
-  const [totp, sessions] = await Promise.all([get('/me/totp', { signal: ctx.signal }), get('/me/sessions', { signal: ctx.signal })]);
+  const [totp, sessions] = await Promise.all([
+    get('/me/totp', { signal: ctx.signal }),
+    get('/me/sessions', { signal: ctx.signal }),
+  ]);
 
   // ---- language and timezone ----
-  const lang = field(t('form.language'), select([{ value: 'en', label: t('form.lang_en') }, { value: 'zh', label: t('form.lang_zh') }], { value: me.language }));
-  const zone = field(t('form.timezone'), select(timezones().map((z) => ({ value: z, label: z })), { value: me.timezone }));
-  const prefs = h('form', { class: 'form', attrs: { 'aria-label': t('profile.prefs') } }, lang.el, zone.el, h('div', {}, h('button', { type: 'submit', class: 'primary', text: t('common.save') })));
+  const lang = field(
+    t('form.language'),
+    select(
+      [
+        { value: 'en', label: t('form.lang_en') },
+        { value: 'zh', label: t('form.lang_zh') },
+      ],
+      { value: me.language },
+    ),
+  );
+  const zone = field(
+    t('form.timezone'),
+    select(
+      timezones().map((z) => ({ value: z, label: z })),
+      { value: me.timezone },
+    ),
+  );
+  const prefs = h(
+    'form',
+    { class: 'form', attrs: { 'aria-label': t('profile.prefs') } },
+    lang.el,
+    zone.el,
+    h('div', {}, h('button', { type: 'submit', class: 'primary', text: t('common.save') })),
+  );
   prefs.addEventListener('submit', async (e) => {
     e.preventDefault();
-    lang.setError(''); zone.setError('');
+    lang.setError('');
+    zone.setError('');
     try {
-      await api('PATCH', '/me/profile', { body: { language: lang.input.value, timezone: zone.input.value } });
+      await api('PATCH', '/me/profile', {
+        body: { language: lang.input.value, timezone: zone.input.value },
+      });
       await refreshSelf();
       toast(t('profile.prefs_saved'));
-    } catch (err) { const rest = showFieldErrors(err, { language: lang, timezone: zone }); if (rest.length) toast(rest.join(' '), 'error'); }
+    } catch (err) {
+      const rest = showFieldErrors(err, { language: lang, timezone: zone });
+      if (rest.length) toast(rest.join(' '), 'error');
+    }
   });
 
   // ---- password ----
-  const cur = field(t('password.current'), h('input', { type: 'password', autocomplete: 'current-password' }), { required: true });
-  const pw = field(t('password.new'), h('input', { type: 'password', autocomplete: 'new-password' }), { required: true, hint: t('password.rules') });
-  const again = field(t('password.again'), h('input', { type: 'password', autocomplete: 'new-password' }), { required: true });
-  const pwForm = h('form', { class: 'form', attrs: { novalidate: true, 'aria-label': t('profile.change_password') } },
-    h('input', { type: 'text', autocomplete: 'username', value: me.username, hidden: true, attrs: { 'aria-hidden': 'true', tabindex: '-1' } }),
-    cur.el, pw.el, again.el, h('div', {}, h('button', { type: 'submit', class: 'primary', text: t('profile.change_password') })));
+  const cur = field(
+    t('password.current'),
+    h('input', { type: 'password', autocomplete: 'current-password' }),
+    { required: true },
+  );
+  const pw = field(
+    t('password.new'),
+    h('input', { type: 'password', autocomplete: 'new-password' }),
+    { required: true, hint: t('password.rules') },
+  );
+  const again = field(
+    t('password.again'),
+    h('input', { type: 'password', autocomplete: 'new-password' }),
+    { required: true },
+  );
+  const pwForm = h(
+    'form',
+    { class: 'form', attrs: { novalidate: true, 'aria-label': t('profile.change_password') } },
+    h('input', {
+      type: 'text',
+      autocomplete: 'username',
+      value: me.username,
+      hidden: true,
+      attrs: { 'aria-hidden': 'true', tabindex: '-1' },
+    }),
+    cur.el,
+    pw.el,
+    again.el,
+    h(
+      'div',
+      {},
+      h('button', { type: 'submit', class: 'primary', text: t('profile.change_password') }),
+    ),
+  );
   pwForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     for (const f of [cur, pw, again]) f.setError('');
-    if (!cur.input.value) { cur.setError(t('password.required')); cur.input.focus(); return; }
-    if (!pw.input.value) { pw.setError(t('password.required')); pw.input.focus(); return; }
-    if (pw.input.value !== again.input.value) { again.setError(t('password.mismatch')); again.input.focus(); return; }
+    if (!cur.input.value) {
+      cur.setError(t('password.required'));
+      cur.input.focus();
+      return;
+    }
+    if (!pw.input.value) {
+      pw.setError(t('password.required'));
+      pw.input.focus();
+      return;
+    }
+    if (pw.input.value !== again.input.value) {
+      again.setError(t('password.mismatch'));
+      again.input.focus();
+      return;
+    }
     try {
-      await api('POST', '/me/password', { body: { current_password: cur.input.value, password: pw.input.value } });
+      await api('POST', '/me/password', {
+        body: { current_password: cur.input.value, password: pw.input.value },
+      });
       for (const f of [cur, pw, again]) f.input.value = '';
       toast(t('password.changed'));
     } catch (err) {
@@ -57,32 +129,87 @@ export default async function profilePage(ctx) {
 
   // ---- two-factor ----
   const mfaBox = h('div', { class: 'mfa-box' });
-  const drawMfa = (state) => mount(mfaBox,
-    h('p', {}, h('span', { class: `badge ${state.enrolled ? 'badge-active' : 'badge-neutral'}`, text: state.enrolled ? t('profile.mfa_on') : t('profile.mfa_off') }),
-      state.required ? ` ${t('profile.mfa_required')}` : ''),
-    h('button', { type: 'button', text: state.enrolled ? t('profile.mfa_replace') : t('profile.mfa_setup'), on: { click: () => (state.enrolled ? confirmReplace() : startEnrolment()) } }));
-  const startEnrolment = (proof) => enrolment(mfaBox, { proof, onDone: async () => drawMfa(await get('/me/totp')) });
+  const drawMfa = (state) =>
+    mount(
+      mfaBox,
+      h(
+        'p',
+        {},
+        h('span', {
+          class: `badge ${state.enrolled ? 'badge-active' : 'badge-neutral'}`,
+          text: state.enrolled ? t('profile.mfa_on') : t('profile.mfa_off'),
+        }),
+        state.required ? ` ${t('profile.mfa_required')}` : '',
+      ),
+      h('button', {
+        type: 'button',
+        text: state.enrolled ? t('profile.mfa_replace') : t('profile.mfa_setup'),
+        on: { click: () => (state.enrolled ? confirmReplace() : startEnrolment()) },
+      }),
+    );
+  const startEnrolment = (proof) =>
+    enrolment(mfaBox, { proof, onDone: async () => drawMfa(await get('/me/totp')) });
   // Replacing a registered device needs the current password, or a code from that device (S10).
   const confirmReplace = (useCode = false) => {
     const proof = useCode
-      ? field(t('totp.code'), h('input', { name: 'code', autocomplete: 'one-time-code', inputMode: 'numeric', spellcheck: false, attrs: { maxlength: '6' } }), { required: true })
-      : field(t('password.current'), h('input', { type: 'password', name: 'current_password', autocomplete: 'current-password' }), { required: true });
-    const form = h('form', { class: 'form', attrs: { novalidate: true, 'aria-label': t('profile.mfa_replace') } },
-      h('p', { text: t('profile.mfa_reauth') }), proof.el,
-      h('div', { class: 'button-row' },
+      ? field(
+          t('totp.code'),
+          h('input', {
+            name: 'code',
+            autocomplete: 'one-time-code',
+            inputMode: 'numeric',
+            spellcheck: false,
+            attrs: { maxlength: '6' },
+          }),
+          { required: true },
+        )
+      : field(
+          t('password.current'),
+          h('input', {
+            type: 'password',
+            name: 'current_password',
+            autocomplete: 'current-password',
+          }),
+          { required: true },
+        );
+    const form = h(
+      'form',
+      { class: 'form', attrs: { novalidate: true, 'aria-label': t('profile.mfa_replace') } },
+      h('p', { text: t('profile.mfa_reauth') }),
+      proof.el,
+      h(
+        'div',
+        { class: 'button-row' },
         h('button', { type: 'submit', class: 'primary', text: t('common.continue') }),
-        h('button', { type: 'button', text: useCode ? t('profile.mfa_use_password') : t('profile.mfa_use_code'), on: { click: () => confirmReplace(!useCode) } }),
-        h('button', { type: 'button', text: t('common.cancel'), on: { click: async () => drawMfa(await get('/me/totp')) } })));
+        h('button', {
+          type: 'button',
+          text: useCode ? t('profile.mfa_use_password') : t('profile.mfa_use_code'),
+          on: { click: () => confirmReplace(!useCode) },
+        }),
+        h('button', {
+          type: 'button',
+          text: t('common.cancel'),
+          on: { click: async () => drawMfa(await get('/me/totp')) },
+        }),
+      ),
+    );
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       proof.setError('');
       const value = proof.input.value.trim();
-      if (!value) { proof.setError(useCode ? t('totp.code_required') : t('password.required')); proof.input.focus(); return; }
+      if (!value) {
+        proof.setError(useCode ? t('totp.code_required') : t('password.required'));
+        proof.input.focus();
+        return;
+      }
       try {
-        await startEnrolment(useCode ? { code: value.replace(/\s+/g, '') } : { current_password: proof.input.value });
+        await startEnrolment(
+          useCode ? { code: value.replace(/\s+/g, '') } : { current_password: proof.input.value },
+        );
       } catch (err) {
         proof.input.value = '';
-        if (err.status === 400 || err.status === 403) proof.setError(err.message); else toast(err.message, 'error');
+        if (err.status === 400 || err.status === 403) proof.setError(err.message);
+        else toast(err.message, 'error');
         proof.input.focus();
       }
     });
@@ -93,23 +220,97 @@ export default async function profilePage(ctx) {
 
   // ---- sessions ----
   const sessBox = h('div', {});
-  const drawSessions = (items) => mount(sessBox, h('div', { class: 'table-wrap' }, h('table', { class: 'table compact' },
-    h('thead', {}, h('tr', {}, ['session_started', 'session_seen', 'session_ip', 'session_agent'].map((k) => h('th', { scope: 'col', text: t(`detail.${k}`) })), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden', text: t('users.actions') })))),
-    h('tbody', {}, items.map((s) => h('tr', {},
-      h('td', {}, timeEl(h, s.created_at)), h('td', {}, timeEl(h, s.last_seen_at)), h('td', { text: s.ip }), h('td', { text: s.user_agent.slice(0, 60) }),
-      h('td', { class: 'row-buttons' }, s.current ? h('span', { class: 'badge badge-active', text: t('profile.this_session') })
-        : h('button', { type: 'button', class: 'small', text: t('detail.revoke'), on: { click: async () => {
-          if (!await confirmDialog({ title: t('detail.revoke_confirm'), text: t('detail.revoke_confirm_text'), confirm: t('detail.revoke_yes'), danger: true })) return;
-          await api('DELETE', `/me/sessions/${s.id}`).catch((e) => toast(e.message, 'error'));
-          drawSessions((await get('/me/sessions')).items);
-        } } }))))))));
+  const drawSessions = (items) =>
+    mount(
+      sessBox,
+      h(
+        'div',
+        { class: 'table-wrap' },
+        h(
+          'table',
+          { class: 'table compact' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['session_started', 'session_seen', 'session_ip', 'session_agent'].map((k) =>
+                h('th', { scope: 'col', text: t(`detail.${k}`) }),
+              ),
+              h(
+                'th',
+                { scope: 'col' },
+                h('span', { class: 'visually-hidden', text: t('users.actions') }),
+              ),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            items.map((s) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, timeEl(h, s.created_at)),
+                h('td', {}, timeEl(h, s.last_seen_at)),
+                h('td', { text: s.ip }),
+                h('td', { text: s.user_agent.slice(0, 60) }),
+                h(
+                  'td',
+                  { class: 'row-buttons' },
+                  s.current
+                    ? h('span', { class: 'badge badge-active', text: t('profile.this_session') })
+                    : h('button', {
+                        type: 'button',
+                        class: 'small',
+                        text: t('detail.revoke'),
+                        on: {
+                          click: async () => {
+                            if (
+                              !(await confirmDialog({
+                                title: t('detail.revoke_confirm'),
+                                text: t('detail.revoke_confirm_text'),
+                                confirm: t('detail.revoke_yes'),
+                                danger: true,
+                              }))
+                            )
+                              return;
+                            await api('DELETE', `/me/sessions/${s.id}`).catch((e) =>
+                              toast(e.message, 'error'),
+                            );
+                            drawSessions((await get('/me/sessions')).items);
+                          },
+                        },
+                      }),
+                ),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
   drawSessions(sessions.items);
 
-  mount(ctx.main,
-    h('div', { class: 'page-head' }, h('div', {}, h('h1', { text: t('profile.title') }), h('p', { class: 'sub', text: `${me.username} · ${me.email}` }))),
-    h('div', { class: 'grid-2' },
+  mount(
+    ctx.main,
+    h(
+      'div',
+      { class: 'page-head' },
+      h(
+        'div',
+        {},
+        h('h1', { text: t('profile.title') }),
+        h('p', { class: 'sub', text: `${me.username} · ${me.email}` }),
+      ),
+    ),
+    h(
+      'div',
+      { class: 'grid-2' },
       h('section', { class: 'panel' }, h('h2', { text: t('profile.prefs') }), prefs),
       h('section', { class: 'panel' }, h('h2', { text: t('profile.password') }), pwForm),
       h('section', { class: 'panel' }, h('h2', { text: t('profile.mfa') }), mfaBox),
-      h('section', { class: 'panel' }, h('h2', { text: t('profile.sessions') }), sessBox)));
+      h('section', { class: 'panel' }, h('h2', { text: t('profile.sessions') }), sessBox),
+    ),
+  );
 }

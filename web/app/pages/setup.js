@@ -13,16 +13,38 @@ import { card, alertBox, showAlert, busy, problemText, languageSwitch } from './
 const DEAD = { expired: 'setup.expired', used: 'setup.used', void: 'setup.void' };
 
 function deadLink(ctx, state) {
-  card(ctx, t('setup.title'),
-    h('div', { class: 'alert alert-error', attrs: { role: 'alert' }, text: t(DEAD[state] || 'setup.invalid') }),
+  card(
+    ctx,
+    t('setup.title'),
+    h('div', {
+      class: 'alert alert-error',
+      attrs: { role: 'alert' },
+      text: t(DEAD[state] || 'setup.invalid'),
+    }),
     h('p', { class: 'auth-links' }, h('a', { href: '/signin', text: t('link.to_signin') })),
-    languageSwitch(() => page(ctx)));
+    languageSwitch(() => page(ctx)),
+  );
 }
 
 function done(ctx, username) {
-  card(ctx, t('setup.title'),
-    h('div', { class: 'alert alert-ok', attrs: { role: 'status' }, text: t('setup.done', { username }) }),
-    h('p', {}, h('a', { class: 'button primary', href: `/signin?username=${encodeURIComponent(username)}`, text: t('signin.submit') })));
+  card(
+    ctx,
+    t('setup.title'),
+    h('div', {
+      class: 'alert alert-ok',
+      attrs: { role: 'status' },
+      text: t('setup.done', { username }),
+    }),
+    h(
+      'p',
+      {},
+      h('a', {
+        class: 'button primary',
+        href: `/signin?username=${encodeURIComponent(username)}`,
+        text: t('signin.submit'),
+      }),
+    ),
+  );
 }
 
 // The first empty or mismatched field, marked; null when the form may be sent.
@@ -37,33 +59,85 @@ function firstProblem(f) {
 function setupForm(ctx, token) {
   const alert = alertBox();
   const f = {
-    user: field(t('signin.username'), h('input', { name: 'username', autocomplete: 'username', autocapitalize: 'none', spellcheck: false, attrs: { autofocus: true } }), { required: true }),
-    email: field(t('setup.email'), h('input', { type: 'email', name: 'email', autocomplete: 'email', spellcheck: false }), { required: true }),
-    pw: field(t('setup.password'), h('input', { type: 'password', name: 'new-password', autocomplete: 'new-password' }), { required: true, hint: t('password.rules') }),
-    again: field(t('setup.password_again'), h('input', { type: 'password', name: 'new-password-again', autocomplete: 'new-password' }), { required: true }),
+    user: field(
+      t('signin.username'),
+      h('input', {
+        name: 'username',
+        autocomplete: 'username',
+        autocapitalize: 'none',
+        spellcheck: false,
+        attrs: { autofocus: true },
+      }),
+      { required: true },
+    ),
+    email: field(
+      t('setup.email'),
+      h('input', { type: 'email', name: 'email', autocomplete: 'email', spellcheck: false }),
+      { required: true },
+    ),
+    pw: field(
+      t('setup.password'),
+      h('input', { type: 'password', name: 'new-password', autocomplete: 'new-password' }),
+      { required: true, hint: t('password.rules') },
+    ),
+    again: field(
+      t('setup.password_again'),
+      h('input', { type: 'password', name: 'new-password-again', autocomplete: 'new-password' }),
+      { required: true },
+    ),
   };
   const submit = h('button', { type: 'submit', class: 'primary wide', text: t('setup.submit') });
-  const form = h('form', { class: 'form', attrs: { novalidate: true } }, alert, f.user.el, f.email.el, f.pw.el, f.again.el, submit);
+  const form = h(
+    'form',
+    { class: 'form', attrs: { novalidate: true } },
+    alert,
+    f.user.el,
+    f.email.el,
+    f.pw.el,
+    f.again.el,
+    submit,
+  );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     for (const x of Object.values(f)) x.setError('');
     showAlert(alert, '');
     const problem = firstProblem(f);
-    if (problem) { problem[0].setError(problem[1]); problem[0].input.focus(); return; }
+    if (problem) {
+      problem[0].setError(problem[1]);
+      problem[0].input.focus();
+      return;
+    }
     busy(submit, async () => {
-      const body = { username: f.user.input.value.trim(), email: f.email.input.value.trim(), password: f.pw.input.value };
+      const body = {
+        username: f.user.input.value.trim(),
+        email: f.email.input.value.trim(),
+        password: f.pw.input.value,
+      };
       try {
         const { data } = await api('POST', `/setup/${token}`, { body, quiet401: true });
         done(ctx, data.username || body.username);
       } catch (err) {
-        if (err.status === 410 || err.status === 404) { await page(ctx); return; } // says which
+        if (err.status === 410 || err.status === 404) {
+          await page(ctx);
+          return;
+        } // says which
         const rest = showFieldErrors(err, { username: f.user, email: f.email, password: f.pw });
         if (rest.length) showAlert(alert, err.status === 400 ? rest.join(' ') : problemText(err));
-        (Object.keys(err.fields || {}).map((k) => f[{ username: 'user', email: 'email', password: 'pw' }[k]]).find(Boolean) || f.user).input.focus();
+        (
+          Object.keys(err.fields || {})
+            .map((k) => f[{ username: 'user', email: 'email', password: 'pw' }[k]])
+            .find(Boolean) || f.user
+        ).input.focus();
       }
     });
   });
-  card(ctx, t('setup.title'), h('p', { text: t('setup.intro') }), form, languageSwitch(() => page(ctx)));
+  card(
+    ctx,
+    t('setup.title'),
+    h('p', { text: t('setup.intro') }),
+    form,
+    languageSwitch(() => page(ctx)),
+  );
   f.user.input.focus();
 }
 
@@ -77,6 +151,9 @@ export default async function page(ctx) {
     deadLink(ctx, 'invalid');
     return;
   }
-  if (status.state !== 'pending') { deadLink(ctx, status.state); return; }
+  if (status.state !== 'pending') {
+    deadLink(ctx, status.state);
+    return;
+  }
   setupForm(ctx, token);
 }

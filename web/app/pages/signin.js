@@ -15,9 +15,21 @@ const USER_KEY = 'gh.username'; // for the password manager's hidden username fi
 
 function card(ctx, title, ...body) {
   ctx.setTitle(title);
-  mount(ctx.main, h('div', { class: 'auth-card' },
-    h('div', { class: 'auth-brand' }, h('span', { class: 'brand-mark', attrs: { 'aria-hidden': 'true' } }), t('app.name')),
-    h('h1', { text: title }), body));
+  mount(
+    ctx.main,
+    h(
+      'div',
+      { class: 'auth-card' },
+      h(
+        'div',
+        { class: 'auth-brand' },
+        h('span', { class: 'brand-mark', attrs: { 'aria-hidden': 'true' } }),
+        t('app.name'),
+      ),
+      h('h1', { text: title }),
+      body,
+    ),
+  );
 }
 
 function alertBox() {
@@ -39,35 +51,90 @@ function problemText(e) {
 async function busy(button, fn) {
   button.disabled = true;
   button.setAttribute('aria-busy', 'true');
-  try { return await fn(); } finally { button.disabled = false; button.removeAttribute('aria-busy'); }
+  try {
+    return await fn();
+  } finally {
+    button.disabled = false;
+    button.removeAttribute('aria-busy');
+  }
 }
 
 function languageSwitch(rerender) {
-  const s = h('select', { id: 'lang-switch' },
+  const s = h(
+    'select',
+    { id: 'lang-switch' },
     h('option', { value: 'en', text: 'English', selected: currentLang() === 'en' }),
-    h('option', { value: 'zh', text: '中文', selected: currentLang() === 'zh' }));
-  s.addEventListener('change', async () => { await setLang(s.value, { remember: true }); rerender(); });
-  return h('div', { class: 'lang-switch' }, h('label', { htmlFor: s.id, text: t('signin.language') }), s);
+    h('option', { value: 'zh', text: '中文', selected: currentLang() === 'zh' }),
+  );
+  s.addEventListener('change', async () => {
+    await setLang(s.value, { remember: true });
+    rerender();
+  });
+  return h(
+    'div',
+    { class: 'lang-switch' },
+    h('label', { htmlFor: s.id, text: t('signin.language') }),
+    s,
+  );
 }
 
 async function signinPage(ctx) {
-  if (session.user && session.next === 'done') { navigate(safeNext(ctx.query.get('next')) || home(), { replace: true }); return; }
+  if (session.user && session.next === 'done') {
+    navigate(safeNext(ctx.query.get('next')) || home(), { replace: true });
+    return;
+  }
   const next = safeNext(ctx.query.get('next'));
-  if (next) sessionStorage.setItem(NEXT_KEY, next); else sessionStorage.removeItem(NEXT_KEY);
+  if (next) sessionStorage.setItem(NEXT_KEY, next);
+  else sessionStorage.removeItem(NEXT_KEY);
   const notice = takeNotice();
   const alert = alertBox();
-  const user = field(t('signin.username'), h('input', { name: 'username', autocomplete: 'username', autocapitalize: 'none', spellcheck: false, value: ctx.query.get('username') || '', attrs: { autofocus: true } }), { required: true });
-  const pass = field(t('signin.password'), h('input', { type: 'password', name: 'password', autocomplete: 'current-password' }), { required: true });
+  const user = field(
+    t('signin.username'),
+    h('input', {
+      name: 'username',
+      autocomplete: 'username',
+      autocapitalize: 'none',
+      spellcheck: false,
+      value: ctx.query.get('username') || '',
+      attrs: { autofocus: true },
+    }),
+    { required: true },
+  );
+  const pass = field(
+    t('signin.password'),
+    h('input', { type: 'password', name: 'password', autocomplete: 'current-password' }),
+    { required: true },
+  );
   const submit = h('button', { type: 'submit', class: 'primary wide', text: t('signin.submit') });
-  const form = h('form', { class: 'form', attrs: { novalidate: true } }, alert, user.el, pass.el, submit);
+  const form = h(
+    'form',
+    { class: 'form', attrs: { novalidate: true } },
+    alert,
+    user.el,
+    pass.el,
+    submit,
+  );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    user.setError(''); pass.setError(''); showAlert(alert, '');
-    if (!user.input.value) { user.setError(t('signin.username_required')); user.input.focus(); return; }
-    if (!pass.input.value) { pass.setError(t('signin.password_required')); pass.input.focus(); return; }
+    user.setError('');
+    pass.setError('');
+    showAlert(alert, '');
+    if (!user.input.value) {
+      user.setError(t('signin.username_required'));
+      user.input.focus();
+      return;
+    }
+    if (!pass.input.value) {
+      pass.setError(t('signin.password_required'));
+      pass.input.focus();
+      return;
+    }
     busy(submit, async () => {
       try {
-        await api('POST', '/session', { body: { username: user.input.value, password: pass.input.value }, quiet401: true });
+        await api('POST', '/session', {
+          body: { username: user.input.value, password: pass.input.value },
+          quiet401: true,
+        });
         sessionStorage.setItem(USER_KEY, user.input.value); // a partial session does not tell its user (S9)
         pass.input.value = '';
         await afterSignIn(sessionStorage.getItem(NEXT_KEY) || undefined);
@@ -78,33 +145,68 @@ async function signinPage(ctx) {
       }
     });
   });
-  card(ctx, t('signin.title'),
-    notice ? h('div', { class: 'alert alert-info', attrs: { role: 'status' }, text: notice }) : null,
+  card(
+    ctx,
+    t('signin.title'),
+    notice
+      ? h('div', { class: 'alert alert-info', attrs: { role: 'status' }, text: notice })
+      : null,
     form,
     h('p', { class: 'auth-links' }, h('a', { href: '/forgot', text: t('signin.forgot') })),
-    languageSwitch(() => page(ctx)));
-  if (!user.input.value) user.input.focus(); else pass.input.focus();
+    languageSwitch(() => page(ctx)),
+  );
+  if (!user.input.value) user.input.focus();
+  else pass.input.focus();
 }
 
 function stepGuard(ctx, stage) {
-  if (!session.next) { navigate('/signin', { replace: true }); return false; } // no session at all
-  if (session.next !== stage) { afterSignIn(sessionStorage.getItem(NEXT_KEY) || undefined); return false; }
+  if (!session.next) {
+    navigate('/signin', { replace: true });
+    return false;
+  } // no session at all
+  if (session.next !== stage) {
+    afterSignIn(sessionStorage.getItem(NEXT_KEY) || undefined);
+    return false;
+  }
   return true;
 }
 
-const cancelLink = () => h('p', { class: 'auth-links' }, h('button', { type: 'button', class: 'link', text: t('signin.cancel'), on: { click: signOut } }));
+const cancelLink = () =>
+  h(
+    'p',
+    { class: 'auth-links' },
+    h('button', {
+      type: 'button',
+      class: 'link',
+      text: t('signin.cancel'),
+      on: { click: signOut },
+    }),
+  );
 
 async function totpPage(ctx) {
   if (!stepGuard(ctx, 'totp')) return;
   const alert = alertBox();
-  const code = field(t('totp.code'), h('input', { name: 'code', autocomplete: 'one-time-code', inputMode: 'numeric', spellcheck: false, attrs: { autofocus: true, maxlength: '32' } }), { required: true, hint: t('totp.code_hint') });
+  const code = field(
+    t('totp.code'),
+    h('input', {
+      name: 'code',
+      autocomplete: 'one-time-code',
+      inputMode: 'numeric',
+      spellcheck: false,
+      attrs: { autofocus: true, maxlength: '32' },
+    }),
+    { required: true, hint: t('totp.code_hint') },
+  );
   const submit = h('button', { type: 'submit', class: 'primary wide', text: t('totp.verify') });
   const form = h('form', { class: 'form', attrs: { novalidate: true } }, alert, code.el, submit);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     showAlert(alert, '');
     const value = code.input.value.replace(/\s+/g, '');
-    if (!value) { code.setError(t('totp.code_required')); return; }
+    if (!value) {
+      code.setError(t('totp.code_required'));
+      return;
+    }
     code.setError('');
     busy(submit, async () => {
       try {
@@ -114,8 +216,15 @@ async function totpPage(ctx) {
         code.input.value = '';
         if (err.status === 401 || err.status === 403) {
           // a wrong code; after too many the account is banned and the session gone
-          const still = await api('GET', '/session', { quiet401: true }).then(() => true, () => false);
-          if (!still) { showAlert(alert, t('signin.failed_code_ended')); setTimeout(() => navigate('/signin', { replace: true }), 2500); return; }
+          const still = await api('GET', '/session', { quiet401: true }).then(
+            () => true,
+            () => false,
+          );
+          if (!still) {
+            showAlert(alert, t('signin.failed_code_ended'));
+            setTimeout(() => navigate('/signin', { replace: true }), 2500);
+            return;
+          }
           showAlert(alert, t('totp.failed'));
         } else showAlert(alert, problemText(err));
         code.input.focus();
@@ -137,7 +246,17 @@ export async function enrolment(container, { onDone, signal, proof } = {}) {
   qr?.setAttribute('aria-label', t('enrol.qr_label'));
   qr?.classList.add('qr');
   const secret = data.secret.replace(/(.{4})/g, '$1 ').trim();
-  const code = field(t('totp.code'), h('input', { name: 'code', autocomplete: 'one-time-code', inputMode: 'numeric', spellcheck: false, attrs: { maxlength: '10' } }), { required: true });
+  const code = field(
+    t('totp.code'),
+    h('input', {
+      name: 'code',
+      autocomplete: 'one-time-code',
+      inputMode: 'numeric',
+      spellcheck: false,
+      attrs: { maxlength: '10' },
+    }),
+    { required: true },
+  );
   const submit = h('button', { type: 'submit', class: 'primary', text: t('enrol.confirm') });
   const form = h('form', { class: 'form', attrs: { novalidate: true } }, alert, code.el, submit);
   form.addEventListener('submit', (e) => {
@@ -145,36 +264,69 @@ export async function enrolment(container, { onDone, signal, proof } = {}) {
     const value = code.input.value.replace(/\s+/g, '');
     code.setError('');
     showAlert(alert, '');
-    if (!value) { code.setError(t('totp.code_required')); return; }
+    if (!value) {
+      code.setError(t('totp.code_required'));
+      return;
+    }
     busy(submit, async () => {
       try {
         const { data: conf } = await api('POST', '/me/totp/confirm', { body: { code: value } });
         showRecovery(container, conf, onDone);
       } catch (err) {
         code.input.value = '';
-        if (err.status === 400 || err.status === 401) code.setError(t('enrol.failed')); else showAlert(alert, problemText(err));
+        if (err.status === 400 || err.status === 401) code.setError(t('enrol.failed'));
+        else showAlert(alert, problemText(err));
         code.input.focus();
       }
     });
   });
-  mount(container,
-    h('ol', { class: 'steps' },
+  mount(
+    container,
+    h(
+      'ol',
+      { class: 'steps' },
       h('li', { text: t('enrol.step_app') }),
-      h('li', {}, t('enrol.step_scan'), h('div', { class: 'qr-box' }, qr || h('p', { class: 'muted', text: t('enrol.no_qr') })),
-        h('p', { class: 'secret-line' }, t('enrol.secret'), ' ', h('code', { class: 'secret', id: 'totp-secret', text: secret })),
-        h('p', {}, h('a', { href: data.otpauth_uri, text: t('enrol.open_app') }))),
-      h('li', { text: t('enrol.step_code') })),
-    form);
+      h(
+        'li',
+        {},
+        t('enrol.step_scan'),
+        h('div', { class: 'qr-box' }, qr || h('p', { class: 'muted', text: t('enrol.no_qr') })),
+        h(
+          'p',
+          { class: 'secret-line' },
+          t('enrol.secret'),
+          ' ',
+          h('code', { class: 'secret', id: 'totp-secret', text: secret }),
+        ),
+        h('p', {}, h('a', { href: data.otpauth_uri, text: t('enrol.open_app') })),
+      ),
+      h('li', { text: t('enrol.step_code') }),
+    ),
+    form,
+  );
   code.input.focus();
 }
 
 function showRecovery(container, conf, onDone) {
-  const done = h('button', { type: 'button', class: 'primary', text: t('enrol.continue'), on: { click: () => onDone(conf.next) } });
-  const list = h('ul', { class: 'recovery', attrs: { 'aria-label': t('enrol.recovery_title') } }, (conf.recovery_codes || []).map((c) => h('li', {}, h('code', { text: c }))));
-  mount(container,
+  const done = h('button', {
+    type: 'button',
+    class: 'primary',
+    text: t('enrol.continue'),
+    on: { click: () => onDone(conf.next) },
+  });
+  const list = h(
+    'ul',
+    { class: 'recovery', attrs: { 'aria-label': t('enrol.recovery_title') } },
+    (conf.recovery_codes || []).map((c) => h('li', {}, h('code', { text: c }))),
+  );
+  mount(
+    container,
     h('div', { class: 'alert alert-ok', attrs: { role: 'status' }, text: t('enrol.done') }),
     h('h2', { text: t('enrol.recovery_title') }),
-    h('p', { text: t('enrol.recovery_intro') }), list, done);
+    h('p', { text: t('enrol.recovery_intro') }),
+    list,
+    done,
+  );
   done.focus();
 }
 
@@ -182,21 +334,62 @@ async function enrollPage(ctx) {
   if (!stepGuard(ctx, 'enroll_totp')) return;
   const box = h('div', { class: 'enrol' });
   card(ctx, t('enrol.title'), h('p', { text: t('enrol.intro') }), box, cancelLink());
-  await enrolment(box, { signal: ctx.signal, onDone: () => afterSignIn(sessionStorage.getItem(NEXT_KEY) || undefined) });
+  await enrolment(box, {
+    signal: ctx.signal,
+    onDone: () => afterSignIn(sessionStorage.getItem(NEXT_KEY) || undefined),
+  });
 }
 
 async function passwordPage(ctx) {
   if (!stepGuard(ctx, 'change_password')) return;
   const alert = alertBox();
-  const pw = field(t('password.new'), h('input', { type: 'password', name: 'new-password', autocomplete: 'new-password', attrs: { autofocus: true } }), { required: true, hint: t('password.rules') });
-  const again = field(t('password.again'), h('input', { type: 'password', name: 'new-password-again', autocomplete: 'new-password' }), { required: true });
+  const pw = field(
+    t('password.new'),
+    h('input', {
+      type: 'password',
+      name: 'new-password',
+      autocomplete: 'new-password',
+      attrs: { autofocus: true },
+    }),
+    { required: true, hint: t('password.rules') },
+  );
+  const again = field(
+    t('password.again'),
+    h('input', { type: 'password', name: 'new-password-again', autocomplete: 'new-password' }),
+    { required: true },
+  );
   const submit = h('button', { type: 'submit', class: 'primary wide', text: t('password.submit') });
-  const form = h('form', { class: 'form', attrs: { novalidate: true } }, alert, h('input', { type: 'text', name: 'username', autocomplete: 'username', value: session.user?.username ?? sessionStorage.getItem(USER_KEY) ?? '', hidden: true, attrs: { 'aria-hidden': 'true', tabindex: '-1' } }), pw.el, again.el, submit);
+  const form = h(
+    'form',
+    { class: 'form', attrs: { novalidate: true } },
+    alert,
+    h('input', {
+      type: 'text',
+      name: 'username',
+      autocomplete: 'username',
+      value: session.user?.username ?? sessionStorage.getItem(USER_KEY) ?? '',
+      hidden: true,
+      attrs: { 'aria-hidden': 'true', tabindex: '-1' },
+    }),
+    pw.el,
+    again.el,
+    submit,
+  );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    pw.setError(''); again.setError(''); showAlert(alert, '');
-    if (!pw.input.value) { pw.setError(t('password.required')); pw.input.focus(); return; }
-    if (pw.input.value !== again.input.value) { again.setError(t('password.mismatch')); again.input.focus(); return; }
+    pw.setError('');
+    again.setError('');
+    showAlert(alert, '');
+    if (!pw.input.value) {
+      pw.setError(t('password.required'));
+      pw.input.focus();
+      return;
+    }
+    if (pw.input.value !== again.input.value) {
+      again.setError(t('password.mismatch'));
+      again.input.focus();
+      return;
+    }
     busy(submit, async () => {
       try {
         await api('POST', '/session/password', { body: { password: pw.input.value } });

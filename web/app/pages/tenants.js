@@ -8,17 +8,52 @@ import { can } from '../session.js';
 import { confirmDialog, toast, loading, errorBox } from '../ui.js';
 
 const CHILD = { service_provider: 'platform_account', platform_account: 'sub_account' };
-const ADD_LABEL = { service_provider: 'tenants.add_provider', platform_account: 'tenants.add_account', sub_account: 'tenants.add_sub' };
+const ADD_LABEL = {
+  service_provider: 'tenants.add_provider',
+  platform_account: 'tenants.add_account',
+  sub_account: 'tenants.add_sub',
+};
 
 // An inline form with one name field: resolves with the name, or null on cancel.
 function inlineName(container, labelText, initial = '') {
   return new Promise((resolve) => {
-    const input = h('input', { value: initial, attrs: { 'aria-label': labelText, maxlength: '100' } });
-    const form = h('form', { class: 'inline-form' }, input,
+    const input = h('input', {
+      value: initial,
+      attrs: { 'aria-label': labelText, maxlength: '100' },
+    });
+    const form = h(
+      'form',
+      { class: 'inline-form' },
+      input,
       h('button', { type: 'submit', class: 'primary small', text: t('common.save') }),
-      h('button', { type: 'button', class: 'small', text: t('common.cancel'), on: { click: () => { form.remove(); resolve(null); } } }));
-    form.addEventListener('submit', (e) => { e.preventDefault(); const v = input.value.trim(); if (!v) { input.focus(); return; } form.remove(); resolve(v); });
-    input.addEventListener('keydown', (e) => { if (e.key === 'Escape') { form.remove(); resolve(null); } });
+      h('button', {
+        type: 'button',
+        class: 'small',
+        text: t('common.cancel'),
+        on: {
+          click: () => {
+            form.remove();
+            resolve(null);
+          },
+        },
+      }),
+    );
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const v = input.value.trim();
+      if (!v) {
+        input.focus();
+        return;
+      }
+      form.remove();
+      resolve(v);
+    });
+    input.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') {
+        form.remove();
+        resolve(null);
+      }
+    });
     container.prepend(form);
     input.focus();
   });
@@ -29,12 +64,20 @@ async function loadChildren(ul, parent, kind, signal) {
   let cursor = null;
   const more = h('button', { type: 'button', class: 'small link', text: t('tenants.more') });
   const page = async () => {
-    const data = await get(`/tenants${qs({ kind, parent_id: parent?.id, limit: 100, cursor })}`, { signal });
+    const data = await get(`/tenants${qs({ kind, parent_id: parent?.id, limit: 100, cursor })}`, {
+      signal,
+    });
     more.remove();
     for (const x of data.items) ul.append(node(x, signal));
     cursor = data.next_cursor;
     if (cursor) ul.append(h('li', {}, more));
-    if (!ul.querySelector('.tree-row')) ul.append(h('li', { class: 'muted empty-note', text: parent ? t('tenants.empty') : t('tenants.none') }));
+    if (!ul.querySelector('.tree-row'))
+      ul.append(
+        h('li', {
+          class: 'muted empty-note',
+          text: parent ? t('tenants.empty') : t('tenants.none'),
+        }),
+      );
   };
   more.addEventListener('click', () => page().catch((e) => toast(e.message, 'error')));
   await page();
@@ -46,48 +89,128 @@ function node(x, signal) {
   const name = h('span', { class: 'tree-name', text: x.name });
   const ul = h('ul', { hidden: true });
   let loaded = false;
-  const toggle = h('button', { type: 'button', class: ['tree-toggle', !childKind && 'leaf'], attrs: { 'aria-expanded': 'false', 'aria-label': t('tenants.expand', { name: x.name }) } });
-  if (!childKind) { toggle.disabled = true; toggle.setAttribute('aria-hidden', 'true'); toggle.tabIndex = -1; }
+  const toggle = h('button', {
+    type: 'button',
+    class: ['tree-toggle', !childKind && 'leaf'],
+    attrs: { 'aria-expanded': 'false', 'aria-label': t('tenants.expand', { name: x.name }) },
+  });
+  if (!childKind) {
+    toggle.disabled = true;
+    toggle.setAttribute('aria-hidden', 'true');
+    toggle.tabIndex = -1;
+  }
   const open = async (on = true) => {
     toggle.setAttribute('aria-expanded', on ? 'true' : 'false');
     ul.hidden = !on;
-    if (on && !loaded) { loaded = true; ul.replaceChildren(h('li', {}, loading())); await loadChildren(ul, x, childKind, signal).then(() => ul.querySelector('.loading')?.parentElement?.remove()).catch((e) => mount(ul, h('li', {}, errorBox(e)))); }
+    if (on && !loaded) {
+      loaded = true;
+      ul.replaceChildren(h('li', {}, loading()));
+      await loadChildren(ul, x, childKind, signal)
+        .then(() => ul.querySelector('.loading')?.parentElement?.remove())
+        .catch((e) => mount(ul, h('li', {}, errorBox(e))));
+    }
   };
   toggle.addEventListener('click', () => open(toggle.getAttribute('aria-expanded') !== 'true'));
   const buttons = h('span', { class: 'tree-buttons' });
   if (childKind && can('tenants.create')) {
-    buttons.append(h('button', { type: 'button', class: 'small', text: t(ADD_LABEL[childKind]), attrs: { 'aria-label': `${t(ADD_LABEL[childKind])}: ${x.name}` }, on: { click: async () => {
-      await open(true);
-      const v = await inlineName(ul, t('tenants.name_of', { kind: t(`tenants.kind.${childKind}`) }));
-      if (!v) return;
-      try {
-        const { data } = await api('POST', '/tenants', { body: { kind: childKind, parent_id: x.id, name: v } });
-        ul.querySelector('.empty-note')?.remove();
-        ul.append(node(data, signal));
-        toast(t('tenants.created', { name: data.name }));
-      } catch (e) { toast(e.message, 'error'); }
-    } } }));
+    buttons.append(
+      h('button', {
+        type: 'button',
+        class: 'small',
+        text: t(ADD_LABEL[childKind]),
+        attrs: { 'aria-label': `${t(ADD_LABEL[childKind])}: ${x.name}` },
+        on: {
+          click: async () => {
+            await open(true);
+            const v = await inlineName(
+              ul,
+              t('tenants.name_of', { kind: t(`tenants.kind.${childKind}`) }),
+            );
+            if (!v) return;
+            try {
+              const { data } = await api('POST', '/tenants', {
+                body: { kind: childKind, parent_id: x.id, name: v },
+              });
+              ul.querySelector('.empty-note')?.remove();
+              ul.append(node(data, signal));
+              toast(t('tenants.created', { name: data.name }));
+            } catch (e) {
+              toast(e.message, 'error');
+            }
+          },
+        },
+      }),
+    );
   }
   if (can('tenants.update')) {
-    buttons.append(h('button', { type: 'button', class: 'small', text: t('common.rename'), attrs: { 'aria-label': `${t('common.rename')} ${x.name}` }, on: { click: async () => {
-      const v = await inlineName(li, t('tenants.rename_label', { name: x.name }), x.name);
-      if (!v || v === x.name) return;
-      try {
-        const cur = await api('GET', `/tenants/${x.id}`);
-        const { data } = await api('PATCH', `/tenants/${x.id}`, { body: { name: v }, etag: cur.etag });
-        x.name = data.name;
-        name.textContent = data.name;
-        toast(t('tenants.renamed', { name: data.name }));
-      } catch (e) { toast(e.message, 'error'); }
-    } } }));
+    buttons.append(
+      h('button', {
+        type: 'button',
+        class: 'small',
+        text: t('common.rename'),
+        attrs: { 'aria-label': `${t('common.rename')} ${x.name}` },
+        on: {
+          click: async () => {
+            const v = await inlineName(li, t('tenants.rename_label', { name: x.name }), x.name);
+            if (!v || v === x.name) return;
+            try {
+              const cur = await api('GET', `/tenants/${x.id}`);
+              const { data } = await api('PATCH', `/tenants/${x.id}`, {
+                body: { name: v },
+                etag: cur.etag,
+              });
+              x.name = data.name;
+              name.textContent = data.name;
+              toast(t('tenants.renamed', { name: data.name }));
+            } catch (e) {
+              toast(e.message, 'error');
+            }
+          },
+        },
+      }),
+    );
   }
   if (can('tenants.delete')) {
-    buttons.append(h('button', { type: 'button', class: 'small', text: t('common.delete'), attrs: { 'aria-label': `${t('common.delete')} ${x.name}` }, on: { click: async () => {
-      if (!await confirmDialog({ title: t('tenants.confirm_delete', { name: x.name }), text: t('tenants.confirm_delete_text'), confirm: t('confirm.delete.yes'), danger: true })) return;
-      try { await api('DELETE', `/tenants/${x.id}`); li.remove(); toast(t('tenants.deleted', { name: x.name })); } catch (e) { toast(e.message, 'error'); }
-    } } }));
+    buttons.append(
+      h('button', {
+        type: 'button',
+        class: 'small',
+        text: t('common.delete'),
+        attrs: { 'aria-label': `${t('common.delete')} ${x.name}` },
+        on: {
+          click: async () => {
+            if (
+              !(await confirmDialog({
+                title: t('tenants.confirm_delete', { name: x.name }),
+                text: t('tenants.confirm_delete_text'),
+                confirm: t('confirm.delete.yes'),
+                danger: true,
+              }))
+            )
+              return;
+            try {
+              await api('DELETE', `/tenants/${x.id}`);
+              li.remove();
+              toast(t('tenants.deleted', { name: x.name }));
+            } catch (e) {
+              toast(e.message, 'error');
+            }
+          },
+        },
+      }),
+    );
   }
-  li.append(h('div', { class: 'tree-row' }, toggle, name, h('span', { class: 'kind', text: t(`tenants.kind.${x.kind}`) }), buttons), ul);
+  li.append(
+    h(
+      'div',
+      { class: 'tree-row' },
+      toggle,
+      name,
+      h('span', { class: 'kind', text: t(`tenants.kind.${x.kind}`) }),
+      buttons,
+    ),
+    ul,
+  );
   return li;
 }
 
@@ -95,16 +218,46 @@ export default async function tenantsPage(ctx) {
   ctx.setTitle(t('tenants.title'));
   const tree = h('ul', { class: 'tree', attrs: { 'aria-label': t('tenants.title') } });
   const box = h('div', { class: 'panel' }, tree);
-  const add = can('tenants.create') ? h('button', { type: 'button', class: 'primary', text: t('tenants.add_provider'), on: { click: async () => {
-    const v = await inlineName(box, t('tenants.name_of', { kind: t('tenants.kind.service_provider') }));
-    if (!v) return;
-    try {
-      const { data } = await api('POST', '/tenants', { body: { kind: 'service_provider', parent_id: null, name: v } });
-      tree.querySelector(':scope > .empty-note')?.remove();
-      tree.append(node(data, ctx.signal));
-      toast(t('tenants.created', { name: data.name }));
-    } catch (e) { toast(e.message, 'error'); }
-  } } }) : null;
-  mount(ctx.main, h('div', { class: 'page-head' }, h('div', {}, h('h1', { text: t('tenants.title') }), h('p', { class: 'sub', text: t('tenants.intro') })), add), box);
+  const add = can('tenants.create')
+    ? h('button', {
+        type: 'button',
+        class: 'primary',
+        text: t('tenants.add_provider'),
+        on: {
+          click: async () => {
+            const v = await inlineName(
+              box,
+              t('tenants.name_of', { kind: t('tenants.kind.service_provider') }),
+            );
+            if (!v) return;
+            try {
+              const { data } = await api('POST', '/tenants', {
+                body: { kind: 'service_provider', parent_id: null, name: v },
+              });
+              tree.querySelector(':scope > .empty-note')?.remove();
+              tree.append(node(data, ctx.signal));
+              toast(t('tenants.created', { name: data.name }));
+            } catch (e) {
+              toast(e.message, 'error');
+            }
+          },
+        },
+      })
+    : null;
+  mount(
+    ctx.main,
+    h(
+      'div',
+      { class: 'page-head' },
+      h(
+        'div',
+        {},
+        h('h1', { text: t('tenants.title') }),
+        h('p', { class: 'sub', text: t('tenants.intro') }),
+      ),
+      add,
+    ),
+    box,
+  );
   await loadChildren(tree, null, 'service_provider', ctx.signal);
 }

@@ -10,13 +10,29 @@ import { fullName, timeEl, statusBadge, isBanned, countryName } from '../format.
 import { menuButton, confirmDialog, toast, loading, errorBox } from '../ui.js';
 import { actionItems, mayAct, runAction } from '../actions.js';
 
-const dl = (rows) => h('dl', { class: 'details' }, rows.filter(Boolean).flatMap(([k, v]) => [h('dt', { text: k }), h('dd', {}, v)]));
+const dl = (rows) =>
+  h(
+    'dl',
+    { class: 'details' },
+    rows.filter(Boolean).flatMap(([k, v]) => [h('dt', { text: k }), h('dd', {}, v)]),
+  );
 const yesNo = (b) => t(b ? 'common.yes' : 'common.no');
-const chips = (names) => (names.length ? h('div', { class: 'chips' }, names.map((n) => h('span', { class: 'chip', text: n }))) : h('span', { class: 'muted', text: t('common.none') }));
+const chips = (names) =>
+  names.length
+    ? h(
+        'div',
+        { class: 'chips' },
+        names.map((n) => h('span', { class: 'chip', text: n })),
+      )
+    : h('span', { class: 'muted', text: t('common.none') });
 
 async function tenantName(id, signal) {
   if (!can('tenants.read')) return `#${id}`;
-  try { return (await get(`/tenants/${id}`, { signal })).name; } catch { return `#${id}`; }
+  try {
+    return (await get(`/tenants/${id}`, { signal })).name;
+  } catch {
+    return `#${id}`;
+  }
 }
 
 async function namesOf(ids, signal, max = 20) {
@@ -30,8 +46,12 @@ export default async function userDetail(ctx) {
   mount(ctx.main, loading());
   const { data: u } = await api('GET', `/users/${id}`, { signal: ctx.signal });
   const [roles, groups] = await Promise.all([
-    can('roles.read') && u.role_ids.length ? getAll('/roles', { signal: ctx.signal }).catch(() => []) : [],
-    can('groups.read') && u.group_ids.length ? getAll('/groups', { signal: ctx.signal }).catch(() => []) : [],
+    can('roles.read') && u.role_ids.length
+      ? getAll('/roles', { signal: ctx.signal }).catch(() => [])
+      : [],
+    can('groups.read') && u.group_ids.length
+      ? getAll('/groups', { signal: ctx.signal }).catch(() => [])
+      : [],
   ]);
   const name = fullName(u) || u.username;
   ctx.setTitle(name);
@@ -39,66 +59,170 @@ export default async function userDetail(ctx) {
 
   // ---- head ----
   const headButtons = [];
-  if (isBanned(u) && can('users.unban')) headButtons.push(h('button', { type: 'button', text: t('row.unban'), on: { click: () => runAction('unban', [u], reload) } }));
-  if (can('users.update') && u.status !== 'deleted') headButtons.push(h('a', { class: 'button', href: `/users/${u.id}/edit`, text: t('row.edit') }));
-  if (mayAct()) headButtons.push(menuButton(t('users.actions'), () => actionItems([u], { navigate: ctx.navigate, after: (kind) => (kind === 'delete' ? ctx.navigate('/users') : reload()), edit: false, withLabelsFor: 'row' })));
+  if (isBanned(u) && can('users.unban'))
+    headButtons.push(
+      h('button', {
+        type: 'button',
+        text: t('row.unban'),
+        on: { click: () => runAction('unban', [u], reload) },
+      }),
+    );
+  if (can('users.update') && u.status !== 'deleted')
+    headButtons.push(h('a', { class: 'button', href: `/users/${u.id}/edit`, text: t('row.edit') }));
+  if (mayAct())
+    headButtons.push(
+      menuButton(t('users.actions'), () =>
+        actionItems([u], {
+          navigate: ctx.navigate,
+          after: (kind) => (kind === 'delete' ? ctx.navigate('/users') : reload()),
+          edit: false,
+          withLabelsFor: 'row',
+        }),
+      ),
+    );
 
   // ---- access ----
   const roleName = new Map(roles.map((r) => [r.id, r.name]));
   const groupName = new Map(groups.map((g) => [g.id, g.name]));
   const a = u.access || { level: 'platform' };
-  const provider = u.provider_id !== null ? await tenantName(u.provider_id, ctx.signal) : t('common.platform');
-  const accounts = a.account_ids === 'all' ? [t('detail.all')] : Array.isArray(a.account_ids) ? await namesOf(a.account_ids, ctx.signal) : null;
-  const subs = a.sub_account_ids === 'all' ? [t('detail.all')] : Array.isArray(a.sub_account_ids) ? await namesOf(a.sub_account_ids, ctx.signal) : null;
+  const provider =
+    u.provider_id !== null ? await tenantName(u.provider_id, ctx.signal) : t('common.platform');
+  const accounts =
+    a.account_ids === 'all'
+      ? [t('detail.all')]
+      : Array.isArray(a.account_ids)
+        ? await namesOf(a.account_ids, ctx.signal)
+        : null;
+  const subs =
+    a.sub_account_ids === 'all'
+      ? [t('detail.all')]
+      : Array.isArray(a.sub_account_ids)
+        ? await namesOf(a.sub_account_ids, ctx.signal)
+        : null;
 
-  const profile = h('section', { class: 'panel' }, h('h2', { text: t('detail.profile') }), dl([
-    [t('detail.username'), u.username],
-    [t('detail.name'), fullName(u) || '—'],
-    [t('detail.email'), u.email],
-    [t('detail.phone'), u.phone || '—'],
-    [t('detail.language'), u.language === 'zh' ? t('form.lang_zh') : t('form.lang_en')],
-    [t('detail.timezone'), u.timezone],
-    [t('detail.country'), countryName(u.country) || '—'],
-    [t('detail.status'), statusBadge(h, u)],
-    isBanned(u) ? [t('detail.banned_until'), timeEl(h, u.banned_until)] : null,
-    [t('detail.last_login'), timeEl(h, u.last_login_at, t('common.never'))],
-    [t('detail.created'), [timeEl(h, u.created_at), u.created_by ? ` (#${u.created_by})` : '']],
-    [t('detail.updated'), [timeEl(h, u.updated_at), u.updated_by ? ` (#${u.updated_by})` : '']],
-    [t('detail.login_enabled'), yesNo(u.login_enabled)],
-    [t('detail.enforce_sso'), yesNo(u.enforce_sso)],
-    [t('detail.sso'), [u.sso_source, u.sso_id].filter(Boolean).join(' / ') || '—'],
-    [t('detail.mfa'), t('detail.mfa_state', { required: t(u.mfa_required ? 'detail.mfa_required' : 'detail.mfa_optional'), enrolled: t(u.mfa_enrolled ? 'detail.mfa_enrolled' : 'detail.mfa_not_enrolled') })],
-  ]));
-  const access = h('section', { class: 'panel' }, h('h2', { text: t('detail.access') }), dl([
-    [t('detail.provider'), provider],
-    [t('detail.roles'), chips(u.role_ids.map((r) => roleName.get(r) || `#${r}`))],
-    [t('detail.groups'), chips(u.group_ids.map((g) => groupName.get(g) || `#${g}`))],
-    [t('detail.level'), t(`detail.level.${a.level}`)],
-    accounts ? [t('detail.accounts'), chips(accounts)] : null,
-    subs ? [t('detail.subaccounts'), [chips(subs), h('p', { class: 'hint sub-count', text: t('detail.subaccount_count', { n: a.sub_account_count ?? (Array.isArray(a.sub_account_ids) ? a.sub_account_ids.length : 0) }) })]] : null,
-  ]));
+  const profile = h(
+    'section',
+    { class: 'panel' },
+    h('h2', { text: t('detail.profile') }),
+    dl([
+      [t('detail.username'), u.username],
+      [t('detail.name'), fullName(u) || '—'],
+      [t('detail.email'), u.email],
+      [t('detail.phone'), u.phone || '—'],
+      [t('detail.language'), u.language === 'zh' ? t('form.lang_zh') : t('form.lang_en')],
+      [t('detail.timezone'), u.timezone],
+      [t('detail.country'), countryName(u.country) || '—'],
+      [t('detail.status'), statusBadge(h, u)],
+      isBanned(u) ? [t('detail.banned_until'), timeEl(h, u.banned_until)] : null,
+      [t('detail.last_login'), timeEl(h, u.last_login_at, t('common.never'))],
+      [t('detail.created'), [timeEl(h, u.created_at), u.created_by ? ` (#${u.created_by})` : '']],
+      [t('detail.updated'), [timeEl(h, u.updated_at), u.updated_by ? ` (#${u.updated_by})` : '']],
+      [t('detail.login_enabled'), yesNo(u.login_enabled)],
+      [t('detail.enforce_sso'), yesNo(u.enforce_sso)],
+      [t('detail.sso'), [u.sso_source, u.sso_id].filter(Boolean).join(' / ') || '—'],
+      [
+        t('detail.mfa'),
+        t('detail.mfa_state', {
+          required: t(u.mfa_required ? 'detail.mfa_required' : 'detail.mfa_optional'),
+          enrolled: t(u.mfa_enrolled ? 'detail.mfa_enrolled' : 'detail.mfa_not_enrolled'),
+        }),
+      ],
+    ]),
+  );
+  const access = h(
+    'section',
+    { class: 'panel' },
+    h('h2', { text: t('detail.access') }),
+    dl([
+      [t('detail.provider'), provider],
+      [t('detail.roles'), chips(u.role_ids.map((r) => roleName.get(r) || `#${r}`))],
+      [t('detail.groups'), chips(u.group_ids.map((g) => groupName.get(g) || `#${g}`))],
+      [t('detail.level'), t(`detail.level.${a.level}`)],
+      accounts ? [t('detail.accounts'), chips(accounts)] : null,
+      subs
+        ? [
+            t('detail.subaccounts'),
+            [
+              chips(subs),
+              h('p', {
+                class: 'hint sub-count',
+                text: t('detail.subaccount_count', {
+                  n:
+                    a.sub_account_count ??
+                    (Array.isArray(a.sub_account_ids) ? a.sub_account_ids.length : 0),
+                }),
+              }),
+            ],
+          ]
+        : null,
+    ]),
+  );
 
   // ---- onboarding ----
   const o = u.onboarding || { state: 'none' };
-  const resend = u.status === 'invited' && canResend()
-    ? h('button', { type: 'button', class: 'primary', text: t('actions.resend'), on: { click: () => runAction('resend', [u], reload) } }) : null;
-  const onboarding = h('section', { class: 'panel' }, h('h2', { text: t('detail.onboarding') }), dl([
-    [t('detail.onb_state'), h('span', { class: `badge badge-${o.state === 'completed' ? 'active' : o.state === 'pending' ? 'pending' : 'neutral'}`, text: t(`detail.onb.${o.state}`) })],
-    o.sent_at ? [t('detail.onb_sent'), timeEl(h, o.sent_at)] : null,
-    o.expires_at && o.state !== 'completed' ? [t('detail.onb_expires'), timeEl(h, o.expires_at)] : null,
-    o.delivery ? [t('detail.onb_delivery'), `${o.delivery.state}${o.delivery.error ? `: ${o.delivery.error}` : ''}`] : null,
-  ]), resend);
+  const resend =
+    u.status === 'invited' && canResend()
+      ? h('button', {
+          type: 'button',
+          class: 'primary',
+          text: t('actions.resend'),
+          on: { click: () => runAction('resend', [u], reload) },
+        })
+      : null;
+  const onboarding = h(
+    'section',
+    { class: 'panel' },
+    h('h2', { text: t('detail.onboarding') }),
+    dl([
+      [
+        t('detail.onb_state'),
+        h('span', {
+          class: `badge badge-${o.state === 'completed' ? 'active' : o.state === 'pending' ? 'pending' : 'neutral'}`,
+          text: t(`detail.onb.${o.state}`),
+        }),
+      ],
+      o.sent_at ? [t('detail.onb_sent'), timeEl(h, o.sent_at)] : null,
+      o.expires_at && o.state !== 'completed'
+        ? [t('detail.onb_expires'), timeEl(h, o.expires_at)]
+        : null,
+      o.delivery
+        ? [
+            t('detail.onb_delivery'),
+            `${o.delivery.state}${o.delivery.error ? `: ${o.delivery.error}` : ''}`,
+          ]
+        : null,
+    ]),
+    resend,
+  );
 
-  const sessions = h('section', { class: 'panel' }, h('h2', { text: t('detail.sessions') }), loading());
-  const history = can('audit.read') ? h('section', { class: 'panel' }, h('h2', { text: t('detail.history') }), loading()) : null;
+  const sessions = h(
+    'section',
+    { class: 'panel' },
+    h('h2', { text: t('detail.sessions') }),
+    loading(),
+  );
+  const history = can('audit.read')
+    ? h('section', { class: 'panel' }, h('h2', { text: t('detail.history') }), loading())
+    : null;
 
-  mount(ctx.main,
+  mount(
+    ctx.main,
     h('p', {}, h('a', { href: '/users', text: `← ${t('users.title')}` })),
-    h('div', { class: 'page-head' },
-      h('div', {}, h('h1', { text: name }), h('p', { class: 'sub' }, statusBadge(h, u), ` ${u.username} · ${u.email}`)),
-      h('div', { class: 'head-buttons' }, headButtons)),
+    h(
+      'div',
+      { class: 'page-head' },
+      h(
+        'div',
+        {},
+        h('h1', { text: name }),
+        h('p', { class: 'sub' }, statusBadge(h, u), ` ${u.username} · ${u.email}`),
+      ),
+      h('div', { class: 'head-buttons' }, headButtons),
+    ),
     h('div', { class: 'grid-2' }, h('div', {}, profile), h('div', {}, access, onboarding)),
-    sessions, history);
+    sessions,
+    history,
+  );
 
   drawSessions(ctx, u, sessions);
   if (history) drawHistory(ctx, u, history);
@@ -106,66 +230,210 @@ export default async function userDetail(ctx) {
 
 async function drawSessions(ctx, u, box) {
   let items;
-  try { items = (await get(`/users/${u.id}/sessions`, { signal: ctx.signal })).items; } catch (e) {
+  try {
+    items = (await get(`/users/${u.id}/sessions`, { signal: ctx.signal })).items;
+  } catch (e) {
     if (e.name !== 'AbortError') mount(box, h('h2', { text: t('detail.sessions') }), errorBox(e));
     return;
   }
   const redraw = () => drawSessions(ctx, u, box);
   const mayRevoke = can('users.update');
   const endOne = async (s) => {
-    if (!await confirmDialog({ title: t('detail.revoke_confirm'), text: t('detail.revoke_confirm_text'), confirm: t('detail.revoke_yes'), danger: true })) return;
-    try { await api('DELETE', `/users/${u.id}/sessions/${s.id}`); toast(t('detail.revoked')); } catch (e) { toast(e.message, 'error'); }
+    if (
+      !(await confirmDialog({
+        title: t('detail.revoke_confirm'),
+        text: t('detail.revoke_confirm_text'),
+        confirm: t('detail.revoke_yes'),
+        danger: true,
+      }))
+    )
+      return;
+    try {
+      await api('DELETE', `/users/${u.id}/sessions/${s.id}`);
+      toast(t('detail.revoked'));
+    } catch (e) {
+      toast(e.message, 'error');
+    }
     redraw();
   };
   const endAll = async () => {
-    if (!await confirmDialog({ title: t('detail.revoke_all_confirm', { name: u.username }), text: t('detail.revoke_confirm_text'), confirm: t('detail.revoke_all_yes'), danger: true })) return;
-    try { await api('DELETE', `/users/${u.id}/sessions`); toast(t('detail.revoked')); } catch (e) { toast(e.message, 'error'); }
+    if (
+      !(await confirmDialog({
+        title: t('detail.revoke_all_confirm', { name: u.username }),
+        text: t('detail.revoke_confirm_text'),
+        confirm: t('detail.revoke_all_yes'),
+        danger: true,
+      }))
+    )
+      return;
+    try {
+      await api('DELETE', `/users/${u.id}/sessions`);
+      toast(t('detail.revoked'));
+    } catch (e) {
+      toast(e.message, 'error');
+    }
     redraw();
   };
-  mount(box, h('div', { class: 'page-head' }, h('h2', { text: t('detail.sessions') }),
-    mayRevoke && items.length ? h('button', { type: 'button', class: 'small', text: t('detail.revoke_all'), on: { click: endAll } }) : null),
-  items.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'table compact sessions' },
-    h('thead', {}, h('tr', {}, ['session_started', 'session_seen', 'session_expires', 'session_ip', 'session_agent'].map((k) => h('th', { scope: 'col', text: t(`detail.${k}`) })),
-      h('th', { scope: 'col' }, h('span', { class: 'visually-hidden', text: t('users.actions') })))),
-    h('tbody', {}, items.map((s) => h('tr', {},
-      h('td', {}, timeEl(h, s.created_at)), h('td', {}, timeEl(h, s.last_seen_at)), h('td', {}, timeEl(h, s.expires_at)),
-      h('td', { text: s.ip }), h('td', { class: 'agent', text: s.user_agent.slice(0, 80) }),
-      h('td', { class: 'row-buttons' }, mayRevoke ? h('button', { type: 'button', class: 'small', text: t('detail.revoke'), on: { click: () => endOne(s) } }) : null))))))
-    : h('p', { class: 'muted', text: t('detail.no_sessions') }));
+  mount(
+    box,
+    h(
+      'div',
+      { class: 'page-head' },
+      h('h2', { text: t('detail.sessions') }),
+      mayRevoke && items.length
+        ? h('button', {
+            type: 'button',
+            class: 'small',
+            text: t('detail.revoke_all'),
+            on: { click: endAll },
+          })
+        : null,
+    ),
+    items.length
+      ? h(
+          'div',
+          { class: 'table-wrap' },
+          h(
+            'table',
+            { class: 'table compact sessions' },
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                [
+                  'session_started',
+                  'session_seen',
+                  'session_expires',
+                  'session_ip',
+                  'session_agent',
+                ].map((k) => h('th', { scope: 'col', text: t(`detail.${k}`) })),
+                h(
+                  'th',
+                  { scope: 'col' },
+                  h('span', { class: 'visually-hidden', text: t('users.actions') }),
+                ),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              items.map((s) =>
+                h(
+                  'tr',
+                  {},
+                  h('td', {}, timeEl(h, s.created_at)),
+                  h('td', {}, timeEl(h, s.last_seen_at)),
+                  h('td', {}, timeEl(h, s.expires_at)),
+                  h('td', { text: s.ip }),
+                  h('td', { class: 'agent', text: s.user_agent.slice(0, 80) }),
+                  h(
+                    'td',
+                    { class: 'row-buttons' },
+                    mayRevoke
+                      ? h('button', {
+                          type: 'button',
+                          class: 'small',
+                          text: t('detail.revoke'),
+                          on: { click: () => endOne(s) },
+                        })
+                      : null,
+                  ),
+                ),
+              ),
+            ),
+          ),
+        )
+      : h('p', { class: 'muted', text: t('detail.no_sessions') }),
+  );
 }
 
 export async function auditTable(items) {
-  return h('table', { class: 'table compact audit' },
-    h('thead', {}, h('tr', {}, ['at', 'actor', 'action', 'target', 'outcome', 'ip', 'changes'].map((k) => h('th', { scope: 'col', text: t(`audit.col.${k}`) })))),
-    h('tbody', {}, items.map(auditRow)));
+  return h(
+    'table',
+    { class: 'table compact audit' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ['at', 'actor', 'action', 'target', 'outcome', 'ip', 'changes'].map((k) =>
+          h('th', { scope: 'col', text: t(`audit.col.${k}`) }),
+        ),
+      ),
+    ),
+    h('tbody', {}, items.map(auditRow)),
+  );
 }
 
 export function auditRow(e) {
-  const changes = e.before || e.after
-    ? h('details', {}, h('summary', { text: t('audit.show') }),
-      e.before ? [h('p', { class: 'hint', text: t('audit.before') }), h('pre', { class: 'json', text: JSON.stringify(e.before, null, 1) })] : null,
-      e.after ? [h('p', { class: 'hint', text: t('audit.after') }), h('pre', { class: 'json', text: JSON.stringify(e.after, null, 1) })] : null)
-    : '';
-  return h('tr', { class: `outcome-${e.outcome}` },
+  const changes =
+    e.before || e.after
+      ? h(
+          'details',
+          {},
+          h('summary', { text: t('audit.show') }),
+          e.before
+            ? [
+                h('p', { class: 'hint', text: t('audit.before') }),
+                h('pre', { class: 'json', text: JSON.stringify(e.before, null, 1) }),
+              ]
+            : null,
+          e.after
+            ? [
+                h('p', { class: 'hint', text: t('audit.after') }),
+                h('pre', { class: 'json', text: JSON.stringify(e.after, null, 1) }),
+              ]
+            : null,
+        )
+      : '';
+  return h(
+    'tr',
+    { class: `outcome-${e.outcome}` },
     h('td', {}, timeEl(h, e.at)),
     h('td', {}, e.actor_id ? h('a', { href: `/users/${e.actor_id}`, text: e.actor }) : e.actor),
     h('td', {}, h('code', { text: e.action })),
     h('td', { text: e.target_id ? `${e.target_type} #${e.target_id}` : e.target_type }),
-    h('td', {}, h('span', { class: `badge ${e.outcome === 'success' ? 'badge-active' : e.outcome === 'denied' || e.outcome === 'failure' ? 'badge-banned' : 'badge-neutral'}`, text: e.outcome })),
+    h(
+      'td',
+      {},
+      h('span', {
+        class: `badge ${e.outcome === 'success' ? 'badge-active' : e.outcome === 'denied' || e.outcome === 'failure' ? 'badge-banned' : 'badge-neutral'}`,
+        text: e.outcome,
+      }),
+    ),
     h('td', { text: e.ip }),
-    h('td', {}, changes));
+    h('td', {}, changes),
+  );
 }
 
 async function drawHistory(ctx, u, box) {
   let cursor = null;
   const wrap = h('div', { class: 'table-wrap' });
-  const more = h('button', { type: 'button', class: 'small', text: t('common.more'), hidden: true });
+  const more = h('button', {
+    type: 'button',
+    class: 'small',
+    text: t('common.more'),
+    hidden: true,
+  });
   let table = null;
   async function page() {
     try {
-      const data = await get(`/audit${qs({ target_id: u.id, target_type: 'user', limit: 50, cursor })}`, { signal: ctx.signal });
+      const data = await get(
+        `/audit${qs({ target_id: u.id, target_type: 'user', limit: 50, cursor })}`,
+        { signal: ctx.signal },
+      );
       if (!table) {
-        if (!data.items.length) { mount(box, h('h2', { text: t('detail.history') }), h('p', { class: 'muted', text: t('detail.no_history') })); return; }
+        if (!data.items.length) {
+          mount(
+            box,
+            h('h2', { text: t('detail.history') }),
+            h('p', { class: 'muted', text: t('detail.no_history') }),
+          );
+          return;
+        }
         table = await auditTable(data.items);
         wrap.append(table);
       } else table.tBodies[0].append(...data.items.map(auditRow));

@@ -9,7 +9,16 @@ import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, getAll } from '../api.js';
 import { session, can, viewerZone } from '../session.js';
-import { field, checkbox, multiSelect, select, toast, infoDialog, loading, showFieldErrors } from '../ui.js';
+import {
+  field,
+  checkbox,
+  multiSelect,
+  select,
+  toast,
+  infoDialog,
+  loading,
+  showFieldErrors,
+} from '../ui.js';
 import { timezones, countries, fullName } from '../format.js';
 import { runAction } from '../actions.js';
 
@@ -28,7 +37,14 @@ export function generatePassword() {
 
 const cache = new Map();
 function cached(key, fn) {
-  if (!cache.has(key)) cache.set(key, fn().catch((e) => { cache.delete(key); throw e; }));
+  if (!cache.has(key))
+    cache.set(
+      key,
+      fn().catch((e) => {
+        cache.delete(key);
+        throw e;
+      }),
+    );
   return cache.get(key);
 }
 
@@ -56,76 +72,258 @@ export default async function userForm(ctx) {
   const myProvider = session.user.provider_id;
   const providerOptions = [];
   if (myProvider === null) providerOptions.push({ value: '', label: t('common.platform') });
-  for (const p of providers) if (myProvider === null || p.id === myProvider) providerOptions.push({ value: p.id, label: p.name });
-  if (myProvider !== null && !providerOptions.length) providerOptions.push({ value: myProvider, label: `#${myProvider}` });
-  if (u && u.provider_id !== null && !providerOptions.some((o) => Number(o.value) === u.provider_id)) providerOptions.push({ value: u.provider_id, label: `#${u.provider_id}` });
-  const initialProvider = u ? (u.provider_id ?? '') : (ctx.state?.provider ?? (myProvider ?? ''));
-  F.provider_id = field(t('form.provider'), select(providerOptions, { value: initialProvider, name: 'provider_id' }), { hint: t('form.provider_hint') });
+  for (const p of providers)
+    if (myProvider === null || p.id === myProvider)
+      providerOptions.push({ value: p.id, label: p.name });
+  if (myProvider !== null && !providerOptions.length)
+    providerOptions.push({ value: myProvider, label: `#${myProvider}` });
+  if (
+    u &&
+    u.provider_id !== null &&
+    !providerOptions.some((o) => Number(o.value) === u.provider_id)
+  )
+    providerOptions.push({ value: u.provider_id, label: `#${u.provider_id}` });
+  const initialProvider = u ? (u.provider_id ?? '') : (ctx.state?.provider ?? myProvider ?? '');
+  F.provider_id = field(
+    t('form.provider'),
+    select(providerOptions, { value: initialProvider, name: 'provider_id' }),
+    { hint: t('form.provider_hint') },
+  );
   if (u) F.provider_id.input.disabled = true; // a user stays with its provider
 
-  F.username = field(t('form.username'), h('input', { name: 'username', autocomplete: 'off', spellcheck: false, value: u?.username || '', readOnly: !!u, attrs: { maxlength: '64' } }), { required: !u, hint: u ? null : t('form.username_hint') });
+  F.username = field(
+    t('form.username'),
+    h('input', {
+      name: 'username',
+      autocomplete: 'off',
+      spellcheck: false,
+      value: u?.username || '',
+      readOnly: !!u,
+      attrs: { maxlength: '64' },
+    }),
+    { required: !u, hint: u ? null : t('form.username_hint') },
+  );
 
   // the password: onboarding email, or a generated password the admin may edit
-  let pwMode = null, pwInput = null, pwBlock = null;
+  let pwMode = null,
+    pwInput = null,
+    pwBlock = null;
   if (!u) {
     const name = 'pwmode';
-    const rEmail = h('input', { type: 'radio', name, value: 'email', id: 'pw-mode-email', checked: ctx.state?.pwMode !== 'password' });
-    const rPass = h('input', { type: 'radio', name, value: 'password', id: 'pw-mode-password', checked: ctx.state?.pwMode === 'password' });
-    pwInput = h('input', { name: 'password', id: 'f-password', autocomplete: 'new-password', spellcheck: false, value: generatePassword(), attrs: { maxlength: '256' } });
-    const gen = h('button', { type: 'button', text: t('form.generate'), on: { click: () => { pwInput.value = generatePassword(); pwInput.focus(); } } });
+    const rEmail = h('input', {
+      type: 'radio',
+      name,
+      value: 'email',
+      id: 'pw-mode-email',
+      checked: ctx.state?.pwMode !== 'password',
+    });
+    const rPass = h('input', {
+      type: 'radio',
+      name,
+      value: 'password',
+      id: 'pw-mode-password',
+      checked: ctx.state?.pwMode === 'password',
+    });
+    pwInput = h('input', {
+      name: 'password',
+      id: 'f-password',
+      autocomplete: 'new-password',
+      spellcheck: false,
+      value: generatePassword(),
+      attrs: { maxlength: '256' },
+    });
+    const gen = h('button', {
+      type: 'button',
+      text: t('form.generate'),
+      on: {
+        click: () => {
+          pwInput.value = generatePassword();
+          pwInput.focus();
+        },
+      },
+    });
     F.password = field(t('form.password'), pwInput, { hint: t('form.password_hint') });
     const pwRow = h('div', { class: 'pw-row' });
     pwInput.replaceWith(pwRow);
     pwRow.append(pwInput, gen);
     pwBlock = F.password.el;
     pwMode = () => (rPass.checked ? 'password' : 'email');
-    const sync = () => { pwBlock.hidden = pwMode() !== 'password'; };
+    const sync = () => {
+      pwBlock.hidden = pwMode() !== 'password';
+    };
     rEmail.addEventListener('change', sync);
     rPass.addEventListener('change', sync);
     F.pwmode = {
-      el: h('fieldset', { class: 'field' }, h('legend', { text: t('form.password_mode') }),
-        h('label', { class: 'check-label', htmlFor: rEmail.id }, rEmail, ` ${t('form.mode_email')}`),
-        h('label', { class: 'check-label', htmlFor: rPass.id }, rPass, ` ${t('form.mode_password')}`)),
+      el: h(
+        'fieldset',
+        { class: 'field' },
+        h('legend', { text: t('form.password_mode') }),
+        h(
+          'label',
+          { class: 'check-label', htmlFor: rEmail.id },
+          rEmail,
+          ` ${t('form.mode_email')}`,
+        ),
+        h(
+          'label',
+          { class: 'check-label', htmlFor: rPass.id },
+          rPass,
+          ` ${t('form.mode_password')}`,
+        ),
+      ),
       setError() {},
     };
     sync();
   }
 
-  F.first_name = field(t('form.first_name'), h('input', { name: 'first_name', autocomplete: 'off', value: u?.first_name || '', attrs: { maxlength: '100' } }));
-  F.last_name = field(t('form.last_name'), h('input', { name: 'last_name', autocomplete: 'off', value: u?.last_name || '', attrs: { maxlength: '100' } }));
-  F.email = field(t('form.email'), h('input', { type: 'email', name: 'email', autocomplete: 'off', spellcheck: false, value: u?.email || '', attrs: { maxlength: '254' } }), { required: true, hint: t('form.email_hint') });
-  F.phone = field(t('form.phone'), h('input', { type: 'tel', name: 'phone', autocomplete: 'off', value: u?.phone || '', attrs: { maxlength: '16' } }), { hint: t('form.phone_hint') });
-  F.language = field(t('form.language'), select([{ value: 'en', label: t('form.lang_en') }, { value: 'zh', label: t('form.lang_zh') }], { value: u?.language || 'en', name: 'language' }));
-  F.timezone = field(t('form.timezone'), select(timezones().map((z) => ({ value: z, label: z })), { value: u?.timezone || viewerZone(), name: 'timezone' }));
-  F.country = field(t('form.country'), select([{ value: '', label: t('form.country_none') }, ...countries().map((c) => ({ value: c.code, label: c.name }))], { value: u?.country || '', name: 'country' }));
+  F.first_name = field(
+    t('form.first_name'),
+    h('input', {
+      name: 'first_name',
+      autocomplete: 'off',
+      value: u?.first_name || '',
+      attrs: { maxlength: '100' },
+    }),
+  );
+  F.last_name = field(
+    t('form.last_name'),
+    h('input', {
+      name: 'last_name',
+      autocomplete: 'off',
+      value: u?.last_name || '',
+      attrs: { maxlength: '100' },
+    }),
+  );
+  F.email = field(
+    t('form.email'),
+    h('input', {
+      type: 'email',
+      name: 'email',
+      autocomplete: 'off',
+      spellcheck: false,
+      value: u?.email || '',
+      attrs: { maxlength: '254' },
+    }),
+    { required: true, hint: t('form.email_hint') },
+  );
+  F.phone = field(
+    t('form.phone'),
+    h('input', {
+      type: 'tel',
+      name: 'phone',
+      autocomplete: 'off',
+      value: u?.phone || '',
+      attrs: { maxlength: '16' },
+    }),
+    { hint: t('form.phone_hint') },
+  );
+  F.language = field(
+    t('form.language'),
+    select(
+      [
+        { value: 'en', label: t('form.lang_en') },
+        { value: 'zh', label: t('form.lang_zh') },
+      ],
+      { value: u?.language || 'en', name: 'language' },
+    ),
+  );
+  F.timezone = field(
+    t('form.timezone'),
+    select(
+      timezones().map((z) => ({ value: z, label: z })),
+      { value: u?.timezone || viewerZone(), name: 'timezone' },
+    ),
+  );
+  F.country = field(
+    t('form.country'),
+    select(
+      [
+        { value: '', label: t('form.country_none') },
+        ...countries().map((c) => ({ value: c.code, label: c.name })),
+      ],
+      { value: u?.country || '', name: 'country' },
+    ),
+  );
 
-  F.role_ids = multiSelect(t('form.roles'), { hint: t('form.roles_hint'), emptyText: t('form.no_roles'), name: 'role_ids' });
-  F.accounts = multiSelect(t('form.accounts'), { allowAll: true, hint: t('form.accounts_hint'), emptyText: t('form.no_accounts'), name: 'accounts' });
-  F.subaccounts = multiSelect(t('form.subaccounts'), { allowAll: true, emptyText: t('form.no_subaccounts'), name: 'subaccounts' });
+  F.role_ids = multiSelect(t('form.roles'), {
+    hint: t('form.roles_hint'),
+    emptyText: t('form.no_roles'),
+    name: 'role_ids',
+  });
+  F.accounts = multiSelect(t('form.accounts'), {
+    allowAll: true,
+    hint: t('form.accounts_hint'),
+    emptyText: t('form.no_accounts'),
+    name: 'accounts',
+  });
+  F.subaccounts = multiSelect(t('form.subaccounts'), {
+    allowAll: true,
+    emptyText: t('form.no_subaccounts'),
+    name: 'subaccounts',
+  });
   const subHint = h('p', { class: 'hint sub-state', attrs: { 'aria-live': 'polite' } });
   F.subaccounts.el.append(subHint);
-  F.group_ids = multiSelect(t('form.groups'), { hint: t('form.groups_hint'), emptyText: t('form.no_groups'), name: 'group_ids' });
+  F.group_ids = multiSelect(t('form.groups'), {
+    hint: t('form.groups_hint'),
+    emptyText: t('form.no_groups'),
+    name: 'group_ids',
+  });
 
-  F.login_enabled = checkbox(t('form.login_enabled'), { checked: u ? u.login_enabled : true, name: 'login_enabled', hint: t('form.login_enabled_hint') });
-  F.mfa_required = checkbox(t('form.mfa'), { checked: u ? u.mfa_required : false, name: 'mfa_required', hint: t('form.mfa_hint') });
-  F.enforce_sso = checkbox(t('form.enforce_sso'), { checked: u ? u.enforce_sso : false, name: 'enforce_sso', hint: t('form.enforce_sso_hint') });
-  F.sso_source = field(t('form.sso_source'), h('input', { name: 'sso_source', autocomplete: 'off', value: u?.sso_source || '', attrs: { maxlength: '100' } }));
-  F.sso_id = field(t('form.sso_id'), h('input', { name: 'sso_id', autocomplete: 'off', spellcheck: false, value: u?.sso_id || '', attrs: { maxlength: '255' } }));
+  F.login_enabled = checkbox(t('form.login_enabled'), {
+    checked: u ? u.login_enabled : true,
+    name: 'login_enabled',
+    hint: t('form.login_enabled_hint'),
+  });
+  F.mfa_required = checkbox(t('form.mfa'), {
+    checked: u ? u.mfa_required : false,
+    name: 'mfa_required',
+    hint: t('form.mfa_hint'),
+  });
+  F.enforce_sso = checkbox(t('form.enforce_sso'), {
+    checked: u ? u.enforce_sso : false,
+    name: 'enforce_sso',
+    hint: t('form.enforce_sso_hint'),
+  });
+  F.sso_source = field(
+    t('form.sso_source'),
+    h('input', {
+      name: 'sso_source',
+      autocomplete: 'off',
+      value: u?.sso_source || '',
+      attrs: { maxlength: '100' },
+    }),
+  );
+  F.sso_id = field(
+    t('form.sso_id'),
+    h('input', {
+      name: 'sso_id',
+      autocomplete: 'off',
+      spellcheck: false,
+      value: u?.sso_id || '',
+      attrs: { maxlength: '255' },
+    }),
+  );
 
   // ---- the provider decides roles, groups and platform accounts ----
-  const providerId = () => (F.provider_id.input.value === '' ? null : Number(F.provider_id.input.value));
+  const providerId = () =>
+    F.provider_id.input.value === '' ? null : Number(F.provider_id.input.value);
   const roleLabel = (r) => `${r.name} (${t(`roles.kind.${r.kind}`)})`;
   const ofProvider = (x) => x.provider_id === null || x.provider_id === providerId();
   const rolesById = new Map(roles.map((r) => [r.id, r]));
 
   async function providerChanged() {
     const p = providerId();
-    F.role_ids.setOptions(roles.filter(ofProvider).map((r) => ({ value: r.id, label: roleLabel(r) })));
+    F.role_ids.setOptions(
+      roles.filter(ofProvider).map((r) => ({ value: r.id, label: roleLabel(r) })),
+    );
     F.group_ids.setOptions(groups.filter(ofProvider).map((g) => ({ value: g.id, label: g.name })));
     F.accounts.setDisabled(p === null);
     F.accounts.el.hidden = p === null;
     F.subaccounts.el.hidden = p === null;
-    const accounts = p === null || !can('tenants.read') ? [] : await cached(`a${p}`, () => getAll(`/tenants?kind=platform_account&parent_id=${p}`));
+    const accounts =
+      p === null || !can('tenants.read')
+        ? []
+        : await cached(`a${p}`, () => getAll(`/tenants?kind=platform_account&parent_id=${p}`));
     if (providerId() !== p) return;
     F.accounts.setOptions(accounts.map((a) => ({ value: a.id, label: a.name })));
     await accessChanged();
@@ -136,28 +334,47 @@ export default async function userForm(ctx) {
     const acc = F.accounts.get();
     const one = Array.isArray(acc) && acc.length === 1;
     const enabled = providerId() !== null && platformUser && one;
-    subHint.textContent = enabled ? t('form.subaccounts_hint')
-      : !platformUser ? t('form.subaccounts_off_role')
-        : acc === 'all' || (Array.isArray(acc) && acc.length > 1) ? t('form.subaccounts_off_many') : t('form.subaccounts_off_none');
+    subHint.textContent = enabled
+      ? t('form.subaccounts_hint')
+      : !platformUser
+        ? t('form.subaccounts_off_role')
+        : acc === 'all' || (Array.isArray(acc) && acc.length > 1)
+          ? t('form.subaccounts_off_many')
+          : t('form.subaccounts_off_none');
     F.subaccounts.setDisabled(!enabled);
-    if (!enabled) { F.subaccounts.setOptions([]); return; }
+    if (!enabled) {
+      F.subaccounts.setOptions([]);
+      return;
+    }
     const a = acc[0];
-    const subs = can('tenants.read') ? await cached(`s${a}`, () => getAll(`/tenants?kind=sub_account&parent_id=${a}`)) : [];
+    const subs = can('tenants.read')
+      ? await cached(`s${a}`, () => getAll(`/tenants?kind=sub_account&parent_id=${a}`))
+      : [];
     const now = F.accounts.get();
     if (!Array.isArray(now) || now[0] !== a) return;
     F.subaccounts.setOptions(subs.map((s) => ({ value: s.id, label: s.name })));
   }
 
-  F.provider_id.input.addEventListener('change', () => { F.role_ids.set([]); F.group_ids.set([]); F.accounts.set([]); F.subaccounts.set([]); providerChanged(); });
+  F.provider_id.input.addEventListener('change', () => {
+    F.role_ids.set([]);
+    F.group_ids.set([]);
+    F.accounts.set([]);
+    F.subaccounts.set([]);
+    providerChanged();
+  });
   F.role_ids.onChange(accessChanged);
-  F.accounts.onChange(() => { F.subaccounts.set([]); accessChanged(); });
+  F.accounts.onChange(() => {
+    F.subaccounts.set([]);
+    accessChanged();
+  });
 
   // ---- the body for the API ----
   function access() {
     if (providerId() === null) return { level: 'platform' };
     const acc = F.accounts.get();
     const sub = F.subaccounts.get();
-    if (!F.subaccounts.disabled && (sub === 'all' || sub.length)) return { level: 'sub_account', account_ids: acc, sub_account_ids: sub };
+    if (!F.subaccounts.disabled && (sub === 'all' || sub.length))
+      return { level: 'sub_account', account_ids: acc, sub_account_ids: sub };
     if (acc === 'all' || acc.length) return { level: 'account', account_ids: acc };
     return { level: 'provider' };
   }
@@ -190,14 +407,38 @@ export default async function userForm(ctx) {
   }
 
   const errorFields = {
-    provider_id: F.provider_id, username: F.username, password: F.password || F.username, generate_password: F.password || F.username,
-    first_name: F.first_name, last_name: F.last_name, email: F.email, phone: F.phone, language: F.language, timezone: F.timezone,
-    country: F.country, role_ids: F.role_ids, group_ids: F.group_ids, access: F.accounts, 'access.level': F.accounts,
-    'access.account_ids': F.accounts, 'access.sub_account_ids': F.subaccounts, login_enabled: F.login_enabled,
-    enforce_sso: F.enforce_sso, sso_source: F.sso_source, sso_id: F.sso_id, mfa_required: F.mfa_required,
+    provider_id: F.provider_id,
+    username: F.username,
+    password: F.password || F.username,
+    generate_password: F.password || F.username,
+    first_name: F.first_name,
+    last_name: F.last_name,
+    email: F.email,
+    phone: F.phone,
+    language: F.language,
+    timezone: F.timezone,
+    country: F.country,
+    role_ids: F.role_ids,
+    group_ids: F.group_ids,
+    access: F.accounts,
+    'access.level': F.accounts,
+    'access.account_ids': F.accounts,
+    'access.sub_account_ids': F.subaccounts,
+    login_enabled: F.login_enabled,
+    enforce_sso: F.enforce_sso,
+    sso_source: F.sso_source,
+    sso_id: F.sso_id,
+    mfa_required: F.mfa_required,
   };
-  const formAlert = h('div', { class: 'alert alert-error', attrs: { role: 'alert' }, hidden: true });
-  const clearErrors = () => { for (const f of Object.values(errorFields)) f.setError(''); formAlert.hidden = true; };
+  const formAlert = h('div', {
+    class: 'alert alert-error',
+    attrs: { role: 'alert' },
+    hidden: true,
+  });
+  const clearErrors = () => {
+    for (const f of Object.values(errorFields)) f.setError('');
+    formAlert.hidden = true;
+  };
   function showErrors(msgs) {
     formAlert.textContent = msgs.length ? msgs.join(' ') : t('form.fix_errors');
     formAlert.hidden = false;
@@ -208,32 +449,71 @@ export default async function userForm(ctx) {
 
   function checkLocally() {
     let ok = true;
-    if (!u && !F.username.input.value.trim()) { F.username.setError(t('form.required')); ok = false; }
-    if (!F.email.input.value.trim()) { F.email.setError(t('form.required')); ok = false; }
-    if (!u && pwMode() === 'password' && !pwInput.value) { F.password.setError(t('password.required')); ok = false; }
+    if (!u && !F.username.input.value.trim()) {
+      F.username.setError(t('form.required'));
+      ok = false;
+    }
+    if (!F.email.input.value.trim()) {
+      F.email.setError(t('form.required'));
+      ok = false;
+    }
+    if (!u && pwMode() === 'password' && !pwInput.value) {
+      F.password.setError(t('password.required'));
+      ok = false;
+    }
     return ok;
   }
 
   async function save(andContinue) {
     clearErrors();
-    if (!checkLocally()) { showErrors([]); return; }
+    if (!checkLocally()) {
+      showErrors([]);
+      return;
+    }
     const b = body();
     for (const btn of buttons) btn.disabled = true;
     try {
-      const res = u ? await api('PATCH', `/users/${u.id}`, { body: b, etag }) : await api('POST', '/users', { body: b });
+      const res = u
+        ? await api('PATCH', `/users/${u.id}`, { body: b, etag })
+        : await api('POST', '/users', { body: b });
       const saved = res.data;
       if (!u && b.password) {
         await infoDialog(t('form.password_shown', { name: saved.username }), [
           h('p', { text: t('form.password_once') }),
-          h('p', {}, h('code', { class: 'secret', id: 'shown-password', text: b.password }))]);
+          h('p', {}, h('code', { class: 'secret', id: 'shown-password', text: b.password })),
+        ]);
       }
-      toast(u ? t('form.updated', { name: saved.username }) : (b.password ? t('form.created', { name: saved.username }) : t('form.created_invite', { name: saved.username })));
-      if (!andContinue) { ctx.navigate(u ? `/users/${u.id}` : `/users${saved.status === 'invited' ? '?status=invited' : ''}`); return; }
-      if (u && queue.length) { ctx.navigate(`/users/${queue[0]}/edit`, { state: { queue: queue.slice(1), total: queueTotal } }); return; }
-      ctx.navigate('/users/new', { state: { provider: u ? undefined : (b.provider_id ?? ''), pwMode: u ? undefined : pwMode() } });
+      toast(
+        u
+          ? t('form.updated', { name: saved.username })
+          : b.password
+            ? t('form.created', { name: saved.username })
+            : t('form.created_invite', { name: saved.username }),
+      );
+      if (!andContinue) {
+        ctx.navigate(
+          u ? `/users/${u.id}` : `/users${saved.status === 'invited' ? '?status=invited' : ''}`,
+        );
+        return;
+      }
+      if (u && queue.length) {
+        ctx.navigate(`/users/${queue[0]}/edit`, {
+          state: { queue: queue.slice(1), total: queueTotal },
+        });
+        return;
+      }
+      ctx.navigate('/users/new', {
+        state: {
+          provider: u ? undefined : (b.provider_id ?? ''),
+          pwMode: u ? undefined : pwMode(),
+        },
+      });
     } catch (e) {
       if (e.status === 401) return;
-      if (e.status === 412) { showErrors([t('common.conflict')]); return; }
+      if (e.status === 412) {
+        showErrors([t('common.conflict')]);
+        return;
+      }
       showErrors(showFieldErrors(e, errorFields));
     } finally {
       for (const btn of buttons) btn.disabled = false;
@@ -242,32 +522,90 @@ export default async function userForm(ctx) {
 
   // ---- layout ----
   const saveBtn = h('button', { type: 'submit', class: 'primary', text: t('form.save') });
-  const contBtn = h('button', { type: 'button', text: t('form.save_continue'), on: { click: () => save(true) } });
-  const cancelBtn = h('a', { class: 'button', href: u ? `/users/${u.id}` : '/users', text: t('form.cancel') });
+  const contBtn = h('button', {
+    type: 'button',
+    text: t('form.save_continue'),
+    on: { click: () => save(true) },
+  });
+  const cancelBtn = h('a', {
+    class: 'button',
+    href: u ? `/users/${u.id}` : '/users',
+    text: t('form.cancel'),
+  });
   const buttons = [saveBtn, contBtn];
   const headButtons = [];
   if (u && can('users.disable') && u.status !== 'deleted') {
     const disabled = u.status === 'disabled';
-    headButtons.push(h('button', { type: 'button', class: disabled ? '' : 'danger', text: disabled ? t('form.enable') : t('form.disable'), on: { click: () => runAction(disabled ? 'enable' : 'disable', [u], () => ctx.navigate(ctx.path, { replace: true, state: ctx.state })) } }));
+    headButtons.push(
+      h('button', {
+        type: 'button',
+        class: disabled ? '' : 'danger',
+        text: disabled ? t('form.enable') : t('form.disable'),
+        on: {
+          click: () =>
+            runAction(disabled ? 'enable' : 'disable', [u], () =>
+              ctx.navigate(ctx.path, { replace: true, state: ctx.state }),
+            ),
+        },
+      }),
+    );
   }
-  const section = (heading, ...children) => h('section', { class: 'form-section' }, h('h2', { text: heading }), h('div', { class: 'form-grid' }, children));
-  const form = h('form', { class: 'form user-form', attrs: { novalidate: true, 'aria-label': title } },
+  const section = (heading, ...children) =>
+    h(
+      'section',
+      { class: 'form-section' },
+      h('h2', { text: heading }),
+      h('div', { class: 'form-grid' }, children),
+    );
+  const form = h(
+    'form',
+    { class: 'form user-form', attrs: { novalidate: true, 'aria-label': title } },
     formAlert,
-    section(t('form.basic'), F.provider_id.el, F.username.el, F.pwmode?.el, F.password?.el, F.first_name.el, F.last_name.el, F.email.el, F.phone.el,
-      F.language.el, F.timezone.el, F.country.el),
+    section(
+      t('form.basic'),
+      F.provider_id.el,
+      F.username.el,
+      F.pwmode?.el,
+      F.password?.el,
+      F.first_name.el,
+      F.last_name.el,
+      F.email.el,
+      F.phone.el,
+      F.language.el,
+      F.timezone.el,
+      F.country.el,
+    ),
     section(t('form.access'), F.role_ids.el, F.accounts.el, F.subaccounts.el, F.group_ids.el),
     section(t('form.security'), F.login_enabled.el, F.mfa_required.el),
     section(t('form.sso'), F.enforce_sso.el, F.sso_source.el, F.sso_id.el),
-    h('div', { class: 'form-buttons' }, saveBtn, contBtn, cancelBtn));
+    h('div', { class: 'form-buttons' }, saveBtn, contBtn, cancelBtn),
+  );
   if (F.pwmode) F.pwmode.el.classList.add('span-2');
   if (F.password) F.password.el.classList.add('span-2');
-  form.addEventListener('submit', (e) => { e.preventDefault(); save(false); });
-  mount(ctx.main,
-    h('div', { class: 'page-head' },
-      h('div', {}, h('h1', { text: title }), u ? h('p', { class: 'sub', text: [fullName(u), u.email].filter(Boolean).join(' · ') }) : null,
-        queueTotal > 1 ? h('p', { class: 'sub', text: t('form.queue', { i: queueIndex, n: queueTotal }) }) : null),
-      headButtons.length ? h('div', { class: 'head-buttons' }, headButtons) : null),
-    form);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    save(false);
+  });
+  mount(
+    ctx.main,
+    h(
+      'div',
+      { class: 'page-head' },
+      h(
+        'div',
+        {},
+        h('h1', { text: title }),
+        u
+          ? h('p', { class: 'sub', text: [fullName(u), u.email].filter(Boolean).join(' · ') })
+          : null,
+        queueTotal > 1
+          ? h('p', { class: 'sub', text: t('form.queue', { i: queueIndex, n: queueTotal }) })
+          : null,
+      ),
+      headButtons.length ? h('div', { class: 'head-buttons' }, headButtons) : null,
+    ),
+    form,
+  );
 
   await providerChanged();
   if (u) {
