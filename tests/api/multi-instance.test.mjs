@@ -23,7 +23,6 @@ import {
   signIn,
   withCookie,
   readyUser,
-  createUser,
   enrolTotp,
   oathtool,
   testClock,

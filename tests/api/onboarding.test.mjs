@@ -343,6 +343,7 @@ test('zh users get the Chinese template, with an RFC 2047 subject', async () => 
   assert.equal(m.subject, '您的 Gatehouse 账户：请设置密码');
   assert.match(m.headers.To[0], /^=\?UTF-8\?B\?.+\?= <.+>$/);
   assert.ok(
+    // eslint-disable-next-line no-control-regex -- the range of 7-bit bytes starts at \x00
     !/[^\x00-\x7f]/.test(m.raw),
     'the raw message is 7-bit: every non-ASCII byte is encoded',
   );

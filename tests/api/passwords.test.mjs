@@ -21,7 +21,6 @@ import {
   withCookie,
   createUser,
   readyUser,
-  strongPassword,
   cliResult,
   auditRows,
   listAll,
