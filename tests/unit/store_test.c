@@ -1027,6 +1027,11 @@ static void user_scope(void **state)
             assert_int_equal(gh_store_user_visible(x->db, v, w.ids[u], &visible), GH_OK);
             if (visible != ((cases[c].want & B(u)) != 0))
                 fail_msg("viewer %s: user %s visible=%d", v->username, w.who[u].username, visible);
+            /* the read inside scope agrees: the user, or GH_ENOTFOUND as for a missing id */
+            gh_user got = {.id = -1};
+            assert_int_equal(gh_store_user_get_visible(x->db, x->a, v, w.ids[u], &got),
+                             visible ? GH_OK : GH_ENOTFOUND);
+            assert_int_equal(got.id, visible ? w.ids[u] : -1);
         }
         expect_list(x, v, (gh_user_filter){.now = 1000}, w.ids, U_COUNT, cases[c].want,
                     v->username);
@@ -1035,6 +1040,10 @@ static void user_scope(void **state)
     bool visible = true;
     assert_int_equal(gh_store_user_visible(x->db, &w.who[U_PLAT], 99999, &visible), GH_OK);
     assert_false(visible);
+    gh_user none = {.id = -1};
+    assert_int_equal(gh_store_user_get_visible(x->db, x->a, &w.who[U_PLAT], 99999, &none),
+                     GH_ENOTFOUND);
+    assert_int_equal(none.id, -1);
 
     /* the principal loaded from the database scopes the same way */
     gh_principal loaded;
@@ -1977,6 +1986,79 @@ static void link_void_count(void **state)
     assert_int_equal(oldest, 0);
 }
 
+/* The lighter user reads and writes: the row by username (case-insensitive, without roles,
+ * groups or access), the stored access ids, unlink (a deleted user keeps no roles, groups or
+ * access), the last sign-in time, and the active users of an e-mail address (case-insensitive,
+ * by id, at most max). */
+static void user_rows_and_links(void **state)
+{
+    fx *x = *state;
+    gh_user got;
+    gh_ids ids;
+    int64_t p = mk_provider(x->db, "P");
+    int64_t a1 = mk_account(x->db, p, "A1"), a2 = mk_account(x->db, p, "A2");
+    int64_t r = mk_role(x->db, p, "reader", GH_ROLE_SERVICE_PROVIDER, GH_PERM(USERS_READ));
+    int64_t g = mk_group(x->db, p, "g", (gh_ids){0});
+    gh_user u = user_base("Row.User", p);
+    u.email = "Shared@Example.com";
+    u.access = (gh_access){.level = GH_ACCESS_ACCOUNT, .ids = {(int64_t[]){a2, a1}, 2}};
+    u.role_ids = (gh_ids){(int64_t[]){r}, 1};
+    u.group_ids = (gh_ids){(int64_t[]){g}, 1};
+    int64_t uid = mk_user(x->db, &u);
+
+    assert_int_equal(gh_store_user_row_by_username(x->db, x->a, "ROW.user", &got), GH_OK);
+    assert_int_equal(got.id, uid);
+    assert_string_equal(got.username, "Row.User");
+    assert_int_equal(got.provider_id, p);
+    assert_int_equal(got.access.level, GH_ACCESS_ACCOUNT);
+    assert_int_equal(got.role_ids.n, 0); /* the row only */
+    assert_int_equal(got.group_ids.n, 0);
+    got.id = -1;
+    assert_int_equal(gh_store_user_row_by_username(x->db, x->a, "nobody", &got), GH_ENOTFOUND);
+    assert_int_equal(got.id, -1);
+
+    assert_int_equal(gh_store_user_access_ids(x->db, x->a, uid, &ids), GH_OK);
+    assert_ids_equal(ids, (int64_t[]){a1 < a2 ? a1 : a2, a1 < a2 ? a2 : a1}, 2);
+
+    assert_int_equal(gh_store_set_last_login(x->db, uid, 4242), GH_OK);
+    assert_int_equal(gh_store_user_get(x->db, x->a, uid, &got), GH_OK);
+    assert_int_equal(got.last_login_at, 4242);
+    assert_int_equal(got.role_ids.n, 1); /* the full read has them */
+    assert_int_equal(got.group_ids.n, 1);
+    bool in_use = false;
+    assert_int_equal(gh_store_role_in_use(x->db, r, &in_use), GH_OK);
+    assert_true(in_use);
+
+    gh_user twin = user_base("twin", p), gone = user_base("gone", p);
+    twin.email = "shared@example.COM";
+    gone.email = "shared@example.com";
+    int64_t tid = mk_user(x->db, &twin), gid = mk_user(x->db, &gone);
+    assert_int_equal(gh_store_user_set_status(x->db, gid, GH_STATUS_DISABLED, 1000, 0), GH_OK);
+    gh_user *items = NULL;
+    size_t n = 0;
+    assert_int_equal(gh_store_users_by_email(x->db, x->a, "SHARED@example.com", 10, &items, &n),
+                     GH_OK);
+    assert_int_equal(n, 2); /* not the disabled one */
+    assert_int_equal(items[0].id, uid);
+    assert_int_equal(items[1].id, tid);
+    assert_int_equal(gh_store_users_by_email(x->db, x->a, "shared@example.com", 1, &items, &n),
+                     GH_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(items[0].id, uid);
+    assert_int_equal(gh_store_users_by_email(x->db, x->a, "none@example.com", 10, &items, &n),
+                     GH_OK);
+    assert_int_equal(n, 0);
+
+    assert_int_equal(gh_store_user_unlink(x->db, uid), GH_OK);
+    assert_int_equal(gh_store_user_access_ids(x->db, x->a, uid, &ids), GH_OK);
+    assert_int_equal(ids.n, 0);
+    assert_int_equal(gh_store_user_get(x->db, x->a, uid, &got), GH_OK);
+    assert_int_equal(got.role_ids.n, 0);
+    assert_int_equal(got.group_ids.n, 0);
+    assert_int_equal(gh_store_role_in_use(x->db, r, &in_use), GH_OK);
+    assert_false(in_use);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -2008,6 +2090,7 @@ int main(void)
         T(mail_claim_finish),
         T(link_use_mint),
         T(link_void_count),
+        T(user_rows_and_links),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
