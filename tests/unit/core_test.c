@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "auth/auth.h"
+#include "auth/totp.h"
 #include "core/core.h"
 #include "core/model.h"
 #include "core/signin.h"
@@ -1282,6 +1283,128 @@ static void own_account_reads(void **state)
     EXPECT_FAIL(gh_core_token_list_by_username(&c, "nobody", &items, &n), c, GH_ENOTFOUND, "user");
 }
 
+/* An active user with a stored password hash, straight through the store (sign-in reads it). */
+static int64_t signin_user(fx *x, const char *username, bool must_change, bool mfa_required,
+                           bool enrolled)
+{
+    gh_user u = new_user(username, x->p1).user;
+    u.status = GH_STATUS_ACTIVE;
+    u.password_hash = "stored-hash";
+    u.created_at = 1000;
+    int64_t id = 0;
+    assert_int_equal(gh_store_user_insert(x->db, &u, &id), GH_OK);
+    assert_int_equal(gh_store_set_must_change(x->db, id, must_change), GH_OK);
+    if (mfa_required)
+        assert_int_equal(gh_store_set_mfa_required(x->db, id), GH_OK);
+    if (enrolled) {
+        char hash[65];
+        gh_recovery_code_hash("recover-me-1", hash);
+        const char *hashes[] = {hash};
+        assert_int_equal(gh_store_totp_pending(x->db, id, "sealed"), GH_OK);
+        assert_int_equal(gh_store_totp_confirm(x->db, id, 0), GH_OK);
+        assert_int_equal(gh_store_recovery_replace(x->db, id, hashes, 1), GH_OK);
+    }
+    return id;
+}
+
+/* The password step (the Argon2id check taken as passed): the first stage, stored with the
+ * session. */
+static gh_signin_stage signin_password(fx *x, const char *username, gh_signin_result *out)
+{
+    gh_ctx c = ctx_as(x, &x->sys);
+    gh_signin s;
+    assert_int_equal(gh_signin_begin(&c, username, &s), GH_OK);
+    assert_true(s.found);
+    assert_int_equal(gh_signin_finish(&c, &s, true, NULL, "agent", out), GH_OK);
+    assert_non_null(out->token);
+    return out->next;
+}
+
+/* The session as the next request sees it: its stage as stored. */
+static gh_session signin_reload(fx *x, const gh_signin_result *r)
+{
+    gh_session s;
+    gh_principal p;
+    assert_int_equal(gh_session_authenticate(x->db, x->a, r->token, 1000, &s, &p), GH_OK);
+    assert_int_equal(s.id, r->session.id);
+    return s;
+}
+
+/* Sign-in stages (A13): password, then those of totp, change_password and enroll_totp that
+ * apply, in that order, then done; a step is accepted only at its own stage, so none is
+ * skipped, and a refused step leaves the stage where it was. */
+static void signin_stage_order(void **state)
+{
+    fx *x = *state;
+    gh_ctx c = ctx_as(x, &x->sys);
+    gh_signin_result r;
+    gh_signin_stage next = GH_STAGE_PASSWORD;
+    gh_session s;
+
+    signin_user(x, "plain", false, false, false);
+    assert_int_equal(signin_password(x, "plain", &r), GH_STAGE_DONE);
+    assert_int_equal(signin_reload(x, &r).stage, GH_STAGE_DONE);
+    /* a finished session passes no step again */
+    s = signin_reload(x, &r);
+    assert_int_equal(gh_signin_totp(&c, &s, "recover-me-1", &next), GH_EUNAUTH);
+    assert_int_equal(gh_signin_password_changed(&c, &s, "new-hash", &next), GH_EFORBIDDEN);
+
+    /* a wrong password opens nothing */
+    gh_signin bad;
+    gh_signin_result none = {.token = NULL};
+    assert_int_equal(gh_signin_begin(&c, "plain", &bad), GH_OK);
+    assert_int_equal(gh_signin_finish(&c, &bad, false, NULL, "agent", &none), GH_EUNAUTH);
+    assert_null(none.token);
+
+    /* change_password, then done */
+    signin_user(x, "must.change", true, false, false);
+    assert_int_equal(signin_password(x, "must.change", &r), GH_STAGE_CHANGE_PASSWORD);
+    s = signin_reload(x, &r);
+    assert_int_equal(s.stage, GH_STAGE_CHANGE_PASSWORD);
+    assert_int_equal(gh_signin_totp(&c, &s, "recover-me-1", &next), GH_EUNAUTH);
+    assert_int_equal(signin_reload(x, &r).stage, GH_STAGE_CHANGE_PASSWORD);
+    assert_int_equal(gh_signin_password_changed(&c, &s, "new-hash", &next), GH_OK);
+    assert_int_equal(next, GH_STAGE_DONE);
+    assert_int_equal(signin_reload(x, &r).stage, GH_STAGE_DONE);
+
+    /* required but not enrolled: change_password, then enroll_totp, never straight to done */
+    signin_user(x, "required", true, true, false);
+    assert_int_equal(signin_password(x, "required", &r), GH_STAGE_CHANGE_PASSWORD);
+    s = signin_reload(x, &r);
+    assert_int_equal(gh_signin_password_changed(&c, &s, "new-hash", &next), GH_OK);
+    assert_int_equal(next, GH_STAGE_ENROLL_TOTP);
+    s = signin_reload(x, &r);
+    assert_int_equal(s.stage, GH_STAGE_ENROLL_TOTP);
+    assert_int_equal(gh_signin_password_changed(&c, &s, "newer-hash", &next), GH_EFORBIDDEN);
+    assert_int_equal(gh_signin_totp(&c, &s, "recover-me-1", &next), GH_EUNAUTH);
+    assert_int_equal(signin_reload(x, &r).stage, GH_STAGE_ENROLL_TOTP);
+
+    /* enrolled: totp first (before the password change), then change_password, then done */
+    signin_user(x, "enrolled", true, true, true);
+    assert_int_equal(signin_password(x, "enrolled", &r), GH_STAGE_TOTP);
+    s = signin_reload(x, &r);
+    assert_int_equal(s.stage, GH_STAGE_TOTP);
+    assert_int_equal(gh_signin_password_changed(&c, &s, "new-hash", &next), GH_EFORBIDDEN);
+    assert_int_equal(gh_signin_totp(&c, &s, "wrong-code", &next), GH_EUNAUTH);
+    assert_int_equal(signin_reload(x, &r).stage, GH_STAGE_TOTP);
+    assert_int_equal(gh_signin_totp(&c, &s, "recover-me-1", &next), GH_OK);
+    assert_int_equal(next, GH_STAGE_CHANGE_PASSWORD); /* enrolled: no enroll_totp */
+    s = signin_reload(x, &r);
+    assert_int_equal(s.stage, GH_STAGE_CHANGE_PASSWORD);
+    assert_int_equal(gh_signin_totp(&c, &s, "recover-me-1", &next), GH_EUNAUTH); /* passed */
+    assert_int_equal(gh_signin_password_changed(&c, &s, "new-hash", &next), GH_OK);
+    assert_int_equal(next, GH_STAGE_DONE);
+    assert_int_equal(signin_reload(x, &r).stage, GH_STAGE_DONE);
+
+    /* enrolled only: totp, then done */
+    signin_user(x, "enrolled.only", false, false, true);
+    assert_int_equal(signin_password(x, "enrolled.only", &r), GH_STAGE_TOTP);
+    s = signin_reload(x, &r);
+    assert_int_equal(gh_signin_totp(&c, &s, "recover-me-1", &next), GH_OK);
+    assert_int_equal(next, GH_STAGE_DONE);
+    assert_int_equal(signin_reload(x, &r).stage, GH_STAGE_DONE);
+}
+
 int main(void)
 {
     if (gh_auth_init() != GH_OK)
@@ -1311,6 +1434,7 @@ int main(void)
         T(admin_and_token_create),
         T(own_account_reads),
         T(audit_denied_and_scope),
+        T(signin_stage_order),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1027,6 +1027,11 @@ static void user_scope(void **state)
             assert_int_equal(gh_store_user_visible(x->db, v, w.ids[u], &visible), GH_OK);
             if (visible != ((cases[c].want & B(u)) != 0))
                 fail_msg("viewer %s: user %s visible=%d", v->username, w.who[u].username, visible);
+            /* the read inside scope agrees: the user, or GH_ENOTFOUND as for a missing id */
+            gh_user got = {.id = -1};
+            assert_int_equal(gh_store_user_get_visible(x->db, x->a, v, w.ids[u], &got),
+                             visible ? GH_OK : GH_ENOTFOUND);
+            assert_int_equal(got.id, visible ? w.ids[u] : -1);
         }
         expect_list(x, v, (gh_user_filter){.now = 1000}, w.ids, U_COUNT, cases[c].want,
                     v->username);
@@ -1035,6 +1040,10 @@ static void user_scope(void **state)
     bool visible = true;
     assert_int_equal(gh_store_user_visible(x->db, &w.who[U_PLAT], 99999, &visible), GH_OK);
     assert_false(visible);
+    gh_user none = {.id = -1};
+    assert_int_equal(gh_store_user_get_visible(x->db, x->a, &w.who[U_PLAT], 99999, &none),
+                     GH_ENOTFOUND);
+    assert_int_equal(none.id, -1);
 
     /* the principal loaded from the database scopes the same way */
     gh_principal loaded;
@@ -1405,6 +1414,651 @@ static void setup_link_use(void **state)
     assert_int_equal(l.voided_at, 0);
 }
 
+/* One integer of the row id (a test-only read the store has no function for). */
+static int64_t query_int(gh_db *db, const char *sql, int64_t id)
+{
+    gh_stmt *st = NULL;
+    bool row = false;
+    assert_int_equal(gh_db_prepare(db, sql, &st), GH_OK);
+    gh_stmt_bind_int(st, 1, id);
+    assert_int_equal(gh_stmt_step(st, &row), GH_OK);
+    assert_true(row);
+    int64_t v = gh_stmt_int(st, 0);
+    gh_stmt_done(st);
+    return v;
+}
+
+static gh_credentials creds(fx *x, int64_t uid)
+{
+    gh_credentials c;
+    assert_int_equal(gh_store_credentials(x->db, x->a, NULL, uid, &c), GH_OK);
+    return c;
+}
+
+static bool fail_once(fx *x, int64_t uid, int64_t now)
+{
+    bool banned = true;
+    assert_int_equal(gh_store_login_failed(x->db, uid, now, 3, 600, &banned), GH_OK);
+    return banned;
+}
+
+/* Lock-out (A4): a failure counts only while the user is not banned; the max_failures-th
+ * consecutive one bans until now + ban_seconds, says so once, and restarts the count; a reset
+ * clears the count. */
+static void lockout_failures(void **state)
+{
+    fx *x = *state;
+    gh_user u = user_base("Locked", 0);
+    int64_t uid = mk_user(x->db, &u);
+    assert_false(fail_once(x, uid, 1000));
+    assert_false(fail_once(x, uid, 1001));
+    assert_int_equal(gh_store_login_reset(x->db, uid), GH_OK);
+    assert_int_equal(gh_store_login_reset(x->db, uid), GH_OK); /* nothing to clear: no error */
+    assert_false(fail_once(x, uid, 1002));                     /* the count restarted at reset */
+    assert_false(fail_once(x, uid, 1003));
+    assert_int_equal(creds(x, uid).banned_until, 0);
+    assert_true(fail_once(x, uid, 1010)); /* the third consecutive one */
+    assert_int_equal(creds(x, uid).banned_until, 1610);
+    /* while banned a failure neither counts nor extends the ban nor reports a new one */
+    assert_false(fail_once(x, uid, 1609));
+    assert_int_equal(creds(x, uid).banned_until, 1610);
+    /* the ban ends at banned_until; the count restarted at the ban, so the third failure after
+     * it (not the second, as it would be had the one at 1609 counted) bans again */
+    assert_false(fail_once(x, uid, 1610));
+    assert_false(fail_once(x, uid, 1611));
+    assert_true(fail_once(x, uid, 1612));
+    assert_int_equal(creds(x, uid).banned_until, 2212);
+    /* an unknown user: nothing counts, nobody is banned */
+    assert_false(fail_once(x, uid + 1000, 1000));
+    /* max_failures 1: the first failure bans */
+    gh_user v = user_base("Strict", 0);
+    int64_t vid = mk_user(x->db, &v);
+    bool banned = false;
+    assert_int_equal(gh_store_login_failed(x->db, vid, 1000, 1, 60, &banned), GH_OK);
+    assert_true(banned);
+    assert_int_equal(creds(x, vid).banned_until, 1060);
+    assert_int_equal(creds(x, uid).banned_until, 2212); /* the other user's ban is its own */
+}
+
+/* Unban is a compare-and-set on a ban that lies ahead (GH_ENOTFOUND otherwise, so two admins
+ * cannot both record one); it also clears the failure count. */
+static void lockout_unban(void **state)
+{
+    fx *x = *state;
+    gh_user u = user_base("Banned", 0);
+    int64_t uid = mk_user(x->db, &u);
+    assert_int_equal(gh_store_user_unban(x->db, uid, 1000), GH_ENOTFOUND); /* never banned */
+    set_int(x->db, "UPDATE users SET banned_until = ? WHERE id = ?", 2000, uid);
+    set_int(x->db, "UPDATE users SET failed_logins = ? WHERE id = ?", 2, uid);
+    assert_int_equal(gh_store_user_unban(x->db, uid, 2000), GH_ENOTFOUND); /* ban over at 2000 */
+    assert_int_equal(gh_store_user_unban(x->db, uid + 1000, 1000), GH_ENOTFOUND);
+    int64_t version = query_int(x->db, "SELECT version FROM users WHERE id = ?", uid);
+    assert_int_equal(gh_store_user_unban(x->db, uid, 1999), GH_OK);
+    assert_int_equal(creds(x, uid).banned_until, 0);
+    assert_int_equal(query_int(x->db, "SELECT failed_logins FROM users WHERE id = ?", uid), 0);
+    assert_int_equal(query_int(x->db, "SELECT version FROM users WHERE id = ?", uid), version + 1);
+    assert_int_equal(gh_store_user_unban(x->db, uid, 1999), GH_ENOTFOUND); /* once */
+    assert_false(fail_once(x, uid, 2001)); /* the count restarted: 2 + 1 would have banned */
+    assert_false(fail_once(x, uid, 2002));
+    assert_true(fail_once(x, uid, 2003));
+}
+
+/* Credentials: by username (case-insensitive) or by id, and by id holding the row in a write
+ * transaction; GH_ENOTFOUND for neither, leaving *out alone. Two-factor is required by the
+ * user's own flag or by a role held directly or through a group. */
+static void credentials(void **state)
+{
+    fx *x = *state;
+    gh_credentials c;
+    int64_t p = mk_provider(x->db, "P");
+    gh_user u = user_base("Cred.User", p);
+    int64_t uid = mk_user(x->db, &u);
+    assert_int_equal(gh_store_user_set_password(x->db, uid, "hash-1", true, 1100), GH_OK);
+    assert_int_equal(gh_store_credentials(x->db, x->a, "CRED.user", 0, &c), GH_OK);
+    assert_int_equal(c.user_id, uid);
+    assert_int_equal(c.provider_id, p);
+    assert_string_equal(c.username, "Cred.User");
+    assert_string_equal(c.password_hash, "hash-1");
+    assert_int_equal(c.status, GH_STATUS_ACTIVE);
+    assert_true(c.login_enabled);
+    assert_true(c.must_change_password);
+    assert_false(c.mfa_required);
+    assert_false(c.mfa_enrolled);
+    assert_null(c.totp_secret);
+    assert_null(c.totp_pending);
+    assert_int_equal(c.banned_until, 0);
+    assert_int_equal(creds(x, uid).user_id, uid);
+    memset(&c, 0x5a, sizeof c);
+    gh_credentials untouched = c;
+    assert_int_equal(gh_store_credentials(x->db, x->a, "nobody", 0, &c), GH_ENOTFOUND);
+    assert_int_equal(gh_store_credentials(x->db, x->a, NULL, uid + 1000, &c), GH_ENOTFOUND);
+    assert_memory_equal(&c, &untouched, sizeof c);
+
+    assert_int_equal(gh_db_begin(x->db), GH_OK);
+    assert_int_equal(gh_store_credentials_locked(x->db, x->a, uid, &c), GH_OK);
+    assert_int_equal(c.user_id, uid);
+    assert_string_equal(c.password_hash, "hash-1");
+    assert_int_equal(gh_store_credentials_locked(x->db, x->a, uid + 1000, &c), GH_ENOTFOUND);
+    assert_int_equal(gh_db_commit(x->db), GH_OK);
+
+    assert_int_equal(gh_store_set_must_change(x->db, uid, false), GH_OK);
+    assert_false(creds(x, uid).must_change_password);
+    assert_int_equal(gh_store_set_mfa_required(x->db, uid), GH_OK);
+    assert_true(creds(x, uid).mfa_required);
+
+    gh_role r = {.provider_id = p,
+                 .name = "strict",
+                 .description = "",
+                 .kind = GH_ROLE_SERVICE_PROVIDER,
+                 .mfa_required = true,
+                 .created_at = 1000};
+    int64_t rid = 0;
+    assert_int_equal(gh_store_role_insert(x->db, &r, &rid), GH_OK);
+    gh_user direct = user_base("direct", p);
+    direct.role_ids = (gh_ids){(int64_t[]){rid}, 1};
+    assert_true(creds(x, mk_user(x->db, &direct)).mfa_required);
+    int64_t g = mk_group(x->db, p, "g", (gh_ids){(int64_t[]){rid}, 1});
+    gh_user member = user_base("member", p);
+    member.group_ids = (gh_ids){(int64_t[]){g}, 1};
+    assert_true(creds(x, mk_user(x->db, &member)).mfa_required);
+    gh_user plain = user_base("plain", p);
+    assert_false(creds(x, mk_user(x->db, &plain)).mfa_required);
+}
+
+/* TOTP: a pending secret becomes the active one only by confirm, at the step it verified;
+ * advance is a compare-and-set from the last accepted step to a later one (GH_ECONFLICT when
+ * another request used that step first, or for a replayed or older step); clear forgets the
+ * device and the recovery codes. */
+static void totp_state(void **state)
+{
+    fx *x = *state;
+    gh_user u = user_base("Second", 0);
+    int64_t uid = mk_user(x->db, &u);
+    assert_int_equal(gh_store_totp_confirm(x->db, uid, 10), GH_OK); /* nothing pending */
+    assert_false(creds(x, uid).mfa_enrolled);
+    assert_null(creds(x, uid).totp_secret);
+    assert_int_equal(gh_store_totp_pending(x->db, uid, "sealed-1"), GH_OK);
+    gh_credentials c = creds(x, uid);
+    assert_string_equal(c.totp_pending, "sealed-1");
+    assert_null(c.totp_secret);
+    assert_false(c.mfa_enrolled);
+    assert_int_equal(gh_store_totp_confirm(x->db, uid, 100), GH_OK);
+    c = creds(x, uid);
+    assert_string_equal(c.totp_secret, "sealed-1");
+    assert_null(c.totp_pending);
+    assert_true(c.mfa_enrolled);
+    assert_int_equal(c.totp_last_step, 100);
+
+    assert_int_equal(gh_store_totp_advance(x->db, uid, 100, 101), GH_OK);
+    assert_int_equal(gh_store_totp_advance(x->db, uid, 100, 102), GH_ECONFLICT); /* raced */
+    assert_int_equal(gh_store_totp_advance(x->db, uid, 101, 101), GH_ECONFLICT); /* replay */
+    assert_int_equal(gh_store_totp_advance(x->db, uid, 101, 99), GH_ECONFLICT);  /* older */
+    assert_int_equal(creds(x, uid).totp_last_step, 101);
+    assert_int_equal(gh_store_totp_advance(x->db, uid, 101, 105), GH_OK);
+    assert_int_equal(creds(x, uid).totp_last_step, 105);
+    assert_int_equal(gh_store_totp_advance(x->db, uid + 1000, 0, 1), GH_ECONFLICT);
+
+    /* a new pending secret leaves the active one working until confirmed */
+    assert_int_equal(gh_store_totp_pending(x->db, uid, "sealed-2"), GH_OK);
+    assert_string_equal(creds(x, uid).totp_secret, "sealed-1");
+
+    const char *codes[] = {"code-1", "code-2"};
+    assert_int_equal(gh_store_recovery_replace(x->db, uid, codes, 2), GH_OK);
+    assert_int_equal(gh_store_totp_clear(x->db, uid), GH_OK);
+    c = creds(x, uid);
+    assert_null(c.totp_secret);
+    assert_null(c.totp_pending);
+    assert_false(c.mfa_enrolled);
+    assert_int_equal(gh_store_recovery_use(x->db, uid, "code-1", 2000), GH_ENOTFOUND);
+}
+
+/* Recovery codes: each works once, only for its user; a replacement set invalidates the old
+ * one, used or not. */
+static void recovery_codes(void **state)
+{
+    fx *x = *state;
+    gh_user u = user_base("Recover", 0), o = user_base("Other", 0);
+    int64_t uid = mk_user(x->db, &u), oid = mk_user(x->db, &o);
+    const char *codes[] = {"code-1", "code-2", "code-3"};
+    assert_int_equal(gh_store_recovery_replace(x->db, uid, codes, 3), GH_OK);
+    assert_int_equal(gh_store_recovery_use(x->db, uid, "code-1", 2000), GH_OK);
+    assert_int_equal(gh_store_recovery_use(x->db, uid, "code-1", 2001), GH_ENOTFOUND); /* once */
+    assert_int_equal(gh_store_recovery_use(x->db, oid, "code-2", 2000), GH_ENOTFOUND);
+    assert_int_equal(gh_store_recovery_use(x->db, uid, "unknown", 2000), GH_ENOTFOUND);
+    assert_int_equal(gh_store_recovery_use(x->db, uid, "code-2", 2002), GH_OK);
+    const char *fresh[] = {"code-4"};
+    assert_int_equal(gh_store_recovery_replace(x->db, uid, fresh, 1), GH_OK);
+    assert_int_equal(gh_store_recovery_use(x->db, uid, "code-3", 2003), GH_ENOTFOUND);
+    assert_int_equal(gh_store_recovery_use(x->db, uid, "code-4", 2003), GH_OK);
+    assert_int_equal(gh_store_recovery_replace(x->db, uid, NULL, 0), GH_OK); /* none left */
+    assert_int_equal(gh_store_recovery_use(x->db, uid, "code-4", 2004), GH_ENOTFOUND);
+}
+
+static int64_t mk_session(fx *x, int64_t uid, const char *hash, int64_t created, int64_t expires)
+{
+    gh_session s = {.user_id = uid,
+                    .stage = GH_STAGE_TOTP,
+                    .created_at = created,
+                    .expires_at = expires,
+                    .ip = "192.0.2.1",
+                    .user_agent = "agent"};
+    int64_t id = 0;
+    assert_int_equal(gh_store_session_insert(x->db, &s, hash, &id), GH_OK);
+    assert_true(id > 0);
+    return id;
+}
+
+static gh_err auth(fx *x, const char *hash, int64_t now, int64_t idle_cutoff, gh_session *s)
+{
+    gh_principal p;
+    return gh_store_session_auth(x->db, x->a, hash, now, idle_cutoff, s, &p);
+}
+
+/* Session auth: found by its token hash only while seen after idle_cutoff (touch moves that)
+ * and before its absolute expiry (touch does not), and only while its user can act (active,
+ * login enabled, not banned); the principal carries the user's permissions. */
+static void session_auth(void **state)
+{
+    fx *x = *state;
+    gh_session s;
+    gh_principal pr;
+    int64_t p = mk_provider(x->db, "P");
+    int64_t r = mk_role(x->db, p, "reader", GH_ROLE_SERVICE_PROVIDER, GH_PERM(USERS_READ));
+    gh_user u = user_base("Sessioned", p);
+    u.role_ids = (gh_ids){(int64_t[]){r}, 1};
+    int64_t uid = mk_user(x->db, &u);
+    int64_t sid = mk_session(x, uid, "sess-1", 1000, 5000);
+    gh_session dup = {.user_id = uid, .stage = GH_STAGE_DONE, .created_at = 1000};
+    int64_t dup_id = 0;
+    assert_int_equal(gh_store_session_insert(x->db, &dup, "sess-1", &dup_id), GH_ECONFLICT);
+
+    assert_int_equal(gh_store_session_auth(x->db, x->a, "sess-1", 1100, 999, &s, &pr), GH_OK);
+    assert_int_equal(s.id, sid);
+    assert_int_equal(s.user_id, uid);
+    assert_int_equal(s.stage, GH_STAGE_TOTP);
+    assert_int_equal(s.created_at, 1000);
+    assert_int_equal(s.last_seen_at, 1000);
+    assert_int_equal(s.expires_at, 5000);
+    assert_string_equal(s.ip, "192.0.2.1");
+    assert_string_equal(s.user_agent, "agent");
+    assert_int_equal(pr.user_id, uid);
+    assert_string_equal(pr.username, "Sessioned");
+    assert_int_equal(pr.provider_id, p);
+    assert_int_equal(pr.perms, GH_PERM(USERS_READ));
+    assert_false(pr.superadmin);
+    assert_int_equal(auth(x, "unknown", 1100, 999, &s), GH_EUNAUTH);
+
+    /* idle: last seen at or before the cutoff */
+    assert_int_equal(auth(x, "sess-1", 1100, 1000, &s), GH_EUNAUTH);
+    assert_int_equal(gh_store_session_touch(x->db, sid, 2000), GH_OK);
+    assert_int_equal(auth(x, "sess-1", 2100, 1999, &s), GH_OK);
+    assert_int_equal(s.last_seen_at, 2000);
+    /* absolute: at expires_at it is over, however recently it was seen */
+    assert_int_equal(gh_store_session_touch(x->db, sid, 4999), GH_OK);
+    assert_int_equal(auth(x, "sess-1", 4999, 1999, &s), GH_OK);
+    assert_int_equal(auth(x, "sess-1", 5000, 1999, &s), GH_EUNAUTH);
+
+    assert_int_equal(gh_store_session_set_stage(x->db, sid, GH_STAGE_DONE), GH_OK);
+    assert_int_equal(auth(x, "sess-1", 3000, 1999, &s), GH_OK);
+    assert_int_equal(s.stage, GH_STAGE_DONE);
+    assert_int_equal(gh_store_session_set_stage(x->db, sid + 1000, GH_STAGE_DONE), GH_ENOTFOUND);
+
+    /* the user must be able to act */
+    static const gh_user_status inactive[] = {GH_STATUS_DISABLED, GH_STATUS_INVITED,
+                                              GH_STATUS_DELETED};
+    for (size_t i = 0; i < sizeof inactive / sizeof *inactive; i++) {
+        assert_int_equal(gh_store_user_set_status(x->db, uid, inactive[i], 3000, 0), GH_OK);
+        assert_int_equal(auth(x, "sess-1", 3000, 1999, &s), GH_EUNAUTH);
+    }
+    assert_int_equal(gh_store_user_set_status(x->db, uid, GH_STATUS_ACTIVE, 3000, 0), GH_OK);
+    assert_int_equal(auth(x, "sess-1", 3000, 1999, &s), GH_OK);
+    set_int(x->db, "UPDATE users SET banned_until = ? WHERE id = ?", 3500, uid);
+    assert_int_equal(auth(x, "sess-1", 3499, 1999, &s), GH_EUNAUTH);
+    assert_int_equal(auth(x, "sess-1", 3500, 1999, &s), GH_OK);
+    set_int(x->db, "UPDATE users SET login_enabled = ? WHERE id = ?", 0, uid);
+    assert_int_equal(auth(x, "sess-1", 3500, 1999, &s), GH_EUNAUTH);
+}
+
+/* Session list: the user's live sessions (unexpired, seen after idle_cutoff), newest first;
+ * delete removes one (id > 0, only the user's own), all (0), or all but one (id < 0), and
+ * counts what went. */
+static void session_list_delete(void **state)
+{
+    fx *x = *state;
+    gh_session *items = NULL, s;
+    size_t n = 0;
+    int64_t count = -1;
+    gh_user u = user_base("Many", 0), o = user_base("Else", 0);
+    int64_t uid = mk_user(x->db, &u), oid = mk_user(x->db, &o);
+    int64_t s1 = mk_session(x, uid, "s-1", 2000, 9000);
+    int64_t s2 = mk_session(x, uid, "s-2", 1500, 9000);
+    mk_session(x, uid, "s-3", 1600, 1700); /* expired at 2100 */
+    int64_t so = mk_session(x, oid, "s-o", 2000, 9000);
+    assert_int_equal(gh_store_session_list(x->db, x->a, uid, 2100, 1400, &items, &n), GH_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(items[0].id, s2);
+    assert_int_equal(items[1].id, s1);
+    assert_int_equal(gh_store_session_list(x->db, x->a, uid, 2100, 1500, &items, &n), GH_OK);
+    assert_int_equal(n, 1); /* s-2 idle */
+    assert_int_equal(items[0].id, s1);
+
+    assert_int_equal(gh_store_session_delete(x->db, oid, s1, &count), GH_OK);
+    assert_int_equal(count, 0); /* not that user's */
+    assert_int_equal(gh_store_session_delete(x->db, uid, -s1, &count), GH_OK);
+    assert_int_equal(count, 2); /* s-2 and the expired s-3 */
+    assert_int_equal(auth(x, "s-1", 2100, 1400, &s), GH_OK);
+    assert_int_equal(auth(x, "s-2", 2100, 1400, &s), GH_EUNAUTH);
+    assert_int_equal(gh_store_session_delete(x->db, uid, s1, &count), GH_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(auth(x, "s-1", 2100, 1400, &s), GH_EUNAUTH);
+    mk_session(x, uid, "s-4", 2000, 9000);
+    mk_session(x, uid, "s-5", 2000, 9000);
+    assert_int_equal(gh_store_session_delete(x->db, uid, 0, NULL), GH_OK);
+    assert_int_equal(gh_store_session_list(x->db, x->a, uid, 2100, 0, &items, &n), GH_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(gh_store_session_list(x->db, x->a, oid, 2100, 0, &items, &n), GH_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(items[0].id, so);
+}
+
+static int64_t mk_mail(fx *x, int64_t uid, const char *state, int64_t due, int64_t created)
+{
+    gh_mail m = {.kind = "onboarding",
+                 .user_id = uid,
+                 .to_addr = "someone@example.com",
+                 .username = "Mailed",
+                 .state = state,
+                 .next_attempt_at = due,
+                 .created_at = created};
+    int64_t id = 0;
+    assert_int_equal(gh_store_mail_insert(x->db, &m, &id), GH_OK);
+    return id;
+}
+
+static int64_t mk_link(fx *x, int64_t uid, int64_t outbox, const char *purpose, const char *origin,
+                       int64_t created)
+{
+    gh_link l = {.user_id = uid,
+                 .outbox_id = outbox,
+                 .ttl = 600,
+                 .created_at = created,
+                 .purpose = purpose,
+                 .origin = origin};
+    int64_t id = 0;
+    assert_int_equal(gh_store_link_insert(x->db, &l, &id), GH_OK);
+    return id;
+}
+
+/* One claim in its own write transaction, as the sender runs it; returns the message id or 0. */
+static int64_t claim(fx *x, int64_t now, gh_mail *m)
+{
+    assert_int_equal(gh_db_begin(x->db), GH_OK);
+    gh_err err = gh_store_mail_claim(x->db, x->a, now, 60, m);
+    assert_int_equal(gh_db_commit(x->db), GH_OK);
+    if (err == GH_ENOTFOUND)
+        return 0;
+    assert_int_equal(err, GH_OK);
+    return m->id;
+}
+
+/* Outbox: a claim takes the oldest due queued message (by next_attempt_at, then id), counts the
+ * attempt and leases it until now + lease so that no second claim takes it meanwhile; a message
+ * written cancelled, or finished sent, failed or cancelled, is never claimed; one queued again
+ * is claimed once due. */
+static void mail_claim_finish(void **state)
+{
+    fx *x = *state;
+    gh_mail m;
+    gh_user u = user_base("Mailed", 0);
+    int64_t uid = mk_user(x->db, &u);
+    int64_t m1 = mk_mail(x, uid, NULL, 1000, 900);
+    int64_t m2 = mk_mail(x, uid, "queued", 900, 950);
+    int64_t m3 = mk_mail(x, uid, NULL, 2000, 950); /* not yet due */
+    mk_mail(x, uid, "cancelled", 0, 950);          /* stands for a dropped request (A6) */
+    int64_t m5 = mk_mail(x, 0, NULL, 950, 950);    /* no user */
+    int64_t link = mk_link(x, uid, m1, "onboarding", "create", 900);
+
+    assert_int_equal(claim(x, 1000, &m), m2);
+    assert_int_equal(m.attempts, 1);
+    assert_int_equal(m.next_attempt_at, 1060);
+    assert_string_equal(m.state, "queued");
+    assert_string_equal(m.kind, "onboarding");
+    assert_string_equal(m.to_addr, "someone@example.com");
+    assert_string_equal(m.language, "en");
+    assert_int_equal(m.link_id, 0);
+    assert_int_equal(claim(x, 1000, &m), m5);
+    assert_int_equal(m.user_id, 0);
+    assert_int_equal(claim(x, 1000, &m), m1);
+    assert_int_equal(m.link_id, link);
+    assert_int_equal(m.link_ttl, 600);
+    assert_string_equal(m.link_purpose, "onboarding");
+    assert_int_equal(claim(x, 1059, &m), 0); /* all leased, m3 not due, m4 cancelled */
+
+    assert_int_equal(gh_store_mail_finish(x->db, m2, "sent", NULL, 0, 1010), GH_OK);
+    assert_int_equal(query_int(x->db, "SELECT sent_at FROM outbox WHERE id = ?", m2), 1010);
+    assert_int_equal(gh_store_mail_finish(x->db, m5, "failed", "bounced", 0, 1010), GH_OK);
+    assert_int_equal(gh_store_mail_finish(x->db, m1, "queued", "timeout", 1500, 1010), GH_OK);
+    assert_int_equal(query_int(x->db, "SELECT sent_at FROM outbox WHERE id = ?", m1), 0);
+    assert_int_equal(gh_store_mail_finish(x->db, m1 + 1000, "sent", NULL, 0, 1010), GH_ENOTFOUND);
+    assert_int_equal(claim(x, 1499, &m), 0);
+    assert_int_equal(claim(x, 1500, &m), m1);
+    assert_int_equal(m.attempts, 2);
+    assert_string_equal(m.last_error, "timeout");
+    /* m1's lease (1560) ends before m3 is due (2000) */
+    assert_int_equal(claim(x, 3000, &m), m1);
+    assert_int_equal(m.attempts, 3);
+    assert_int_equal(claim(x, 3000, &m), m3);
+    assert_int_equal(claim(x, 3000, &m), 0);
+    assert_int_equal(gh_store_mail_finish(x->db, m1, "cancelled", NULL, 0, 3000), GH_OK);
+    assert_int_equal(claim(x, 9000, &m), m3); /* its lease ran out; m1 cancelled */
+    assert_int_equal(claim(x, 9000, &m), 0);
+}
+
+static gh_link link_of(fx *x, const char *hash)
+{
+    gh_link l;
+    assert_int_equal(gh_store_link_by_hash(x->db, x->a, hash, &l), GH_OK);
+    return l;
+}
+
+/* Links: a token works once minted for a delivery attempt (or handed over), and a new one
+ * replaces the old; its lifetime runs from the mint, then from delivery (sent); use is a
+ * compare-and-set on an unused, unvoided, unexpired link; a used or voided link cannot be
+ * minted or handed over again. */
+static void link_use_mint(void **state)
+{
+    fx *x = *state;
+    gh_link l;
+    gh_user u = user_base("Linked", 0);
+    int64_t uid = mk_user(x->db, &u);
+    int64_t mid = mk_mail(x, uid, NULL, 1000, 1000);
+    int64_t lid = mk_link(x, uid, mid, "onboarding", "create", 1000);
+    memset(&l, 0x5a, sizeof l);
+    gh_link untouched = l;
+    assert_int_equal(gh_store_link_by_hash(x->db, x->a, "tok-1", &l), GH_ENOTFOUND);
+    assert_memory_equal(&l, &untouched, sizeof l);
+    assert_int_equal(gh_store_link_use(x->db, lid, 1000), GH_ENOTFOUND); /* never minted */
+
+    assert_int_equal(gh_store_link_mint(x->db, lid, "tok-1", 1100), GH_OK);
+    l = link_of(x, "tok-1");
+    assert_int_equal(l.id, lid);
+    assert_int_equal(l.user_id, uid);
+    assert_int_equal(l.outbox_id, mid);
+    assert_int_equal(l.ttl, 600);
+    assert_int_equal(l.created_at, 1000);
+    assert_int_equal(l.sent_at, 0);
+    assert_int_equal(l.expires_at, 1700);
+    assert_int_equal(l.used_at, 0);
+    assert_int_equal(l.voided_at, 0);
+    assert_string_equal(l.purpose, "onboarding");
+    assert_string_equal(l.origin, "create");
+    assert_int_equal(gh_store_link_mint(x->db, lid, "tok-2", 1200), GH_OK);
+    assert_int_equal(gh_store_link_by_hash(x->db, x->a, "tok-1", &l), GH_ENOTFOUND);
+    assert_int_equal(link_of(x, "tok-2").expires_at, 1800);
+    assert_int_equal(gh_store_link_sent(x->db, mid, 1300), GH_OK);
+    l = link_of(x, "tok-2");
+    assert_int_equal(l.sent_at, 1300);
+    assert_int_equal(l.expires_at, 1900);
+
+    assert_int_equal(gh_store_link_use(x->db, lid, 1900), GH_ENOTFOUND); /* expired */
+    assert_int_equal(gh_store_link_use(x->db, lid, 1899), GH_OK);
+    assert_int_equal(gh_store_link_use(x->db, lid, 1899), GH_ENOTFOUND); /* once */
+    assert_int_equal(link_of(x, "tok-2").used_at, 1899);
+    assert_int_equal(gh_store_link_mint(x->db, lid, "tok-3", 2000), GH_ENOTFOUND);
+    assert_int_equal(gh_store_link_handed(x->db, lid, "tok-3", 2000), GH_ENOTFOUND);
+    assert_int_equal(gh_store_link_sent(x->db, mid, 2000), GH_OK); /* no live link: no change */
+    assert_int_equal(link_of(x, "tok-2").expires_at, 1900);
+
+    /* a copied link (no message): handed over now, its lifetime from now */
+    int64_t copy = mk_link(x, uid, 0, "password_reset", "copy", 2000);
+    assert_int_equal(gh_store_link_handed(x->db, copy, "tok-c", 2100), GH_OK);
+    l = link_of(x, "tok-c");
+    assert_int_equal(l.outbox_id, 0);
+    assert_int_equal(l.sent_at, 2100);
+    assert_int_equal(l.expires_at, 2700);
+    assert_int_equal(gh_store_link_use(x->db, copy, 2699), GH_OK);
+
+    /* a link written void is never live */
+    gh_link dead = {.user_id = uid,
+                    .ttl = 600,
+                    .created_at = 2000,
+                    .voided_at = 2000,
+                    .purpose = "password_reset",
+                    .origin = "request"};
+    int64_t did = 0;
+    assert_int_equal(gh_store_link_insert(x->db, &dead, &did), GH_OK);
+    assert_int_equal(gh_store_link_mint(x->db, did, "tok-d", 2000), GH_ENOTFOUND);
+    assert_int_equal(gh_store_link_handed(x->db, did, "tok-d", 2000), GH_ENOTFOUND);
+}
+
+/* Void kills every live link of the user for one purpose (not used ones, not other purposes or
+ * users); count counts the user's links of a purpose (and origin) made after `since`, dropped
+ * requests excepted, with the oldest one's time. */
+static void link_void_count(void **state)
+{
+    fx *x = *state;
+    int64_t count = -1, oldest = -1;
+    gh_user u = user_base("Linked", 0), o = user_base("Other", 0);
+    int64_t uid = mk_user(x->db, &u), oid = mk_user(x->db, &o);
+    int64_t r1 = mk_link(x, uid, 0, "password_reset", "request", 2000);
+    int64_t r2 = mk_link(x, uid, 0, "password_reset", "copy", 2050);
+    int64_t used = mk_link(x, uid, 0, "password_reset", "request", 1000);
+    mk_link(x, uid, 0, "password_reset", "dropped", 2060);
+    int64_t onb = mk_link(x, uid, 0, "onboarding", "create", 2000);
+    int64_t other = mk_link(x, oid, 0, "password_reset", "request", 2000);
+    const int64_t live[] = {r1, r2, used, onb, other};
+    const char *hashes[] = {"h-r1", "h-r2", "h-used", "h-onb", "h-other"};
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(gh_store_link_handed(x->db, live[i], hashes[i], 2100), GH_OK);
+    assert_int_equal(gh_store_link_use(x->db, used, 2150), GH_OK);
+
+    assert_int_equal(gh_store_link_void(x->db, uid, "password_reset", 2200), GH_OK);
+    assert_int_equal(link_of(x, "h-r1").voided_at, 2200);
+    assert_int_equal(link_of(x, "h-r2").voided_at, 2200);
+    assert_int_equal(link_of(x, "h-used").voided_at, 0);
+    assert_int_equal(link_of(x, "h-onb").voided_at, 0);
+    assert_int_equal(link_of(x, "h-other").voided_at, 0);
+    assert_int_equal(gh_store_link_use(x->db, r1, 2200), GH_ENOTFOUND);
+    assert_int_equal(gh_store_link_mint(x->db, r2, "h-r2b", 2200), GH_ENOTFOUND);
+    assert_int_equal(gh_store_link_use(x->db, onb, 2200), GH_OK);
+    assert_int_equal(gh_store_link_void(x->db, uid, "password_reset", 2300), GH_OK);
+    assert_int_equal(link_of(x, "h-r1").voided_at, 2200); /* voided once */
+
+    assert_int_equal(gh_store_link_count(x->db, uid, "password_reset", NULL, 1999, &count, &oldest),
+                     GH_OK);
+    assert_int_equal(count, 2); /* r1, r2: not the one of 1000, not the dropped one */
+    assert_int_equal(oldest, 2000);
+    assert_int_equal(gh_store_link_count(x->db, uid, "password_reset", NULL, 2000, &count, &oldest),
+                     GH_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(oldest, 2050);
+    assert_int_equal(
+        gh_store_link_count(x->db, uid, "password_reset", "request", 0, &count, &oldest), GH_OK);
+    assert_int_equal(count, 2);
+    assert_int_equal(oldest, 1000);
+    assert_int_equal(
+        gh_store_link_count(x->db, uid, "password_reset", "dropped", 0, &count, &oldest), GH_OK);
+    assert_int_equal(count, 0);
+    assert_int_equal(oldest, 0);
+    assert_int_equal(gh_store_link_count(x->db, oid, "onboarding", NULL, 0, &count, &oldest),
+                     GH_OK);
+    assert_int_equal(count, 0);
+    assert_int_equal(oldest, 0);
+}
+
+/* The lighter user reads and writes: the row by username (case-insensitive, without roles,
+ * groups or access), the stored access ids, unlink (a deleted user keeps no roles, groups or
+ * access), the last sign-in time, and the active users of an e-mail address (case-insensitive,
+ * by id, at most max). */
+static void user_rows_and_links(void **state)
+{
+    fx *x = *state;
+    gh_user got;
+    gh_ids ids;
+    int64_t p = mk_provider(x->db, "P");
+    int64_t a1 = mk_account(x->db, p, "A1"), a2 = mk_account(x->db, p, "A2");
+    int64_t r = mk_role(x->db, p, "reader", GH_ROLE_SERVICE_PROVIDER, GH_PERM(USERS_READ));
+    int64_t g = mk_group(x->db, p, "g", (gh_ids){0});
+    gh_user u = user_base("Row.User", p);
+    u.email = "Shared@Example.com";
+    u.access = (gh_access){.level = GH_ACCESS_ACCOUNT, .ids = {(int64_t[]){a2, a1}, 2}};
+    u.role_ids = (gh_ids){(int64_t[]){r}, 1};
+    u.group_ids = (gh_ids){(int64_t[]){g}, 1};
+    int64_t uid = mk_user(x->db, &u);
+
+    assert_int_equal(gh_store_user_row_by_username(x->db, x->a, "ROW.user", &got), GH_OK);
+    assert_int_equal(got.id, uid);
+    assert_string_equal(got.username, "Row.User");
+    assert_int_equal(got.provider_id, p);
+    assert_int_equal(got.access.level, GH_ACCESS_ACCOUNT);
+    assert_int_equal(got.role_ids.n, 0); /* the row only */
+    assert_int_equal(got.group_ids.n, 0);
+    got.id = -1;
+    assert_int_equal(gh_store_user_row_by_username(x->db, x->a, "nobody", &got), GH_ENOTFOUND);
+    assert_int_equal(got.id, -1);
+
+    assert_int_equal(gh_store_user_access_ids(x->db, x->a, uid, &ids), GH_OK);
+    assert_ids_equal(ids, (int64_t[]){a1 < a2 ? a1 : a2, a1 < a2 ? a2 : a1}, 2);
+
+    assert_int_equal(gh_store_set_last_login(x->db, uid, 4242), GH_OK);
+    assert_int_equal(gh_store_user_get(x->db, x->a, uid, &got), GH_OK);
+    assert_int_equal(got.last_login_at, 4242);
+    assert_int_equal(got.role_ids.n, 1); /* the full read has them */
+    assert_int_equal(got.group_ids.n, 1);
+    bool in_use = false;
+    assert_int_equal(gh_store_role_in_use(x->db, r, &in_use), GH_OK);
+    assert_true(in_use);
+
+    gh_user twin = user_base("twin", p), gone = user_base("gone", p);
+    twin.email = "shared@example.COM";
+    gone.email = "shared@example.com";
+    int64_t tid = mk_user(x->db, &twin), gid = mk_user(x->db, &gone);
+    assert_int_equal(gh_store_user_set_status(x->db, gid, GH_STATUS_DISABLED, 1000, 0), GH_OK);
+    gh_user *items = NULL;
+    size_t n = 0;
+    assert_int_equal(gh_store_users_by_email(x->db, x->a, "SHARED@example.com", 10, &items, &n),
+                     GH_OK);
+    assert_int_equal(n, 2); /* not the disabled one */
+    assert_int_equal(items[0].id, uid);
+    assert_int_equal(items[1].id, tid);
+    assert_int_equal(gh_store_users_by_email(x->db, x->a, "shared@example.com", 1, &items, &n),
+                     GH_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(items[0].id, uid);
+    assert_int_equal(gh_store_users_by_email(x->db, x->a, "none@example.com", 10, &items, &n),
+                     GH_OK);
+    assert_int_equal(n, 0);
+
+    assert_int_equal(gh_store_user_unlink(x->db, uid), GH_OK);
+    assert_int_equal(gh_store_user_access_ids(x->db, x->a, uid, &ids), GH_OK);
+    assert_int_equal(ids.n, 0);
+    assert_int_equal(gh_store_user_get(x->db, x->a, uid, &got), GH_OK);
+    assert_int_equal(got.role_ids.n, 0);
+    assert_int_equal(got.group_ids.n, 0);
+    assert_int_equal(gh_store_role_in_use(x->db, r, &in_use), GH_OK);
+    assert_false(in_use);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1426,6 +2080,17 @@ int main(void)
         T(tokens),
         T(setup_links),
         T(setup_link_use),
+        T(lockout_failures),
+        T(lockout_unban),
+        T(credentials),
+        T(totp_state),
+        T(recovery_codes),
+        T(session_auth),
+        T(session_list_delete),
+        T(mail_claim_finish),
+        T(link_use_mint),
+        T(link_void_count),
+        T(user_rows_and_links),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
