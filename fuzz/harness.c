@@ -54,7 +54,8 @@ static char dir[96], db_path[128], key_path[128];
 static char admin[64], admin_password[32], token[128], session[128];
 static char session2[128]; /* a user's first sign-in: stage change_password */
 static unsigned char secret_key[GH_SECRET_KEY_BYTES];
-static bool verbose; /* GH_FUZZ_VERBOSE set: one line per exchange */
+static gh_signin_config signin; /* gh_signin_defaults with secret_key, filled once at start */
+static bool verbose;            /* GH_FUZZ_VERBOSE set: one line per exchange */
 static FILE *report; /* stderr as it was at start: libFuzzer's -close_fd_mask=2 silences fd 2 */
 
 const union MHD_DaemonInfo *__real_MHD_get_daemon_info(struct MHD_Daemon *d,
@@ -134,7 +135,8 @@ static void sweep(const char *base)
 static void new_admin(void)
 {
     gh_principal sys = gh_core_system_principal();
-    gh_ctx ctx = {.a = gh_arena_new(), .who = &sys, .ip = "cli", .request_id = "fuzz"};
+    gh_ctx ctx = {
+        .a = gh_arena_new(), .who = &sys, .ip = "cli", .request_id = "fuzz", .signin = &signin};
     ctx.now = time(NULL);
     if (gh_db_open(db_path, &ctx.db) != GH_OK || gh_db_migrate(ctx.db, NULL) != GH_OK)
         die("cannot open or migrate the database");
@@ -270,9 +272,8 @@ void gh_fuzz_server_init(void)
     atexit(cleanup);
     if (gh_secret_key_load(key_path, secret_key) != GH_OK)
         die("cannot make the secret key");
-    gh_signin_config sc = *gh_signin_config_get();
-    sc.secret_key = secret_key;
-    gh_signin_configure(&sc);
+    signin = gh_signin_defaults;
+    signin.secret_key = secret_key;
     new_admin();
     gh_server_config cfg = {.listen_host = "127.0.0.1",
                             .port = 0,
@@ -280,7 +281,8 @@ void gh_fuzz_server_init(void)
                             .threads = 2,
                             .per_ip_limit = GH_MAX_CONNECTIONS,
                             /* the harness's peer address: X-Forwarded-For is then parsed */
-                            .trusted_proxies = "127.0.0.1"};
+                            .trusted_proxies = "127.0.0.1",
+                            .signin = &signin};
     if (gh_throttle_start(GH_SIGNIN_RATE_PER_MINUTE, GH_SIGNIN_THROTTLE_ADDRESSES) != GH_OK ||
         gh_hashpool_start(1, 64) != GH_OK || gh_server_start(&cfg, &server) != GH_OK)
         die("cannot start the server");

@@ -32,7 +32,8 @@ typedef struct opts {
     bool password_stdin;
     const char *smtp_url, *smtp_user, *smtp_password_file, *mail_from, *to; /* mail */
     int mail_retry_seconds;
-    const char *web_dir; /* serve the console from this folder (developing) */
+    const char *web_dir;     /* serve the console from this folder (developing) */
+    gh_signin_config signin; /* gh_signin_defaults with the options above applied (main) */
 } opts;
 
 typedef struct opt_def {
@@ -171,8 +172,12 @@ static int open_ctx(const opts *o, gh_ctx *ctx, gh_principal *sys)
     if (gh_auth_init() != GH_OK)
         return 1;
     *sys = gh_core_system_principal();
-    *ctx = (gh_ctx){
-        .a = gh_arena_new(), .who = sys, .ip = "cli", .request_id = "cli", .now = gh_clock_now()};
+    *ctx = (gh_ctx){.a = gh_arena_new(),
+                    .who = sys,
+                    .ip = "cli",
+                    .request_id = "cli",
+                    .now = gh_clock_now(),
+                    .signin = &o->signin};
     if (gh_db_open(o->db, &ctx->db) != GH_OK || gh_db_migrate(ctx->db, NULL) != GH_OK) {
         char where[512];
         gh_db_describe_url(o->db, where, sizeof where); /* no password on the terminal */
@@ -452,26 +457,28 @@ static int announce_setup(gh_ctx *ctx)
 
 static unsigned char secret_key[GH_SECRET_KEY_BYTES];
 
-/* The sign-in settings of the command line. Every command applies them: `admin create` checks
+/* The sign-in settings of the command line: signin's defaults, with what the options set (a
+ * value of 0 or less keeps the default). Every command runs with them: `admin create` checks
  * passwords against the same minimum as the server. */
-static void configure_policy(const opts *o)
+static gh_signin_config signin_policy(const opts *o)
 {
-    gh_signin_config c = {
-        .max_failures = o->lockout_threshold > 0 ? o->lockout_threshold : 5,
-        .ban_seconds = o->lockout_seconds > 0 ? o->lockout_seconds : 600,
-        .idle_seconds = o->session_idle > 0 ? o->session_idle : 1800,
-        .absolute_seconds = o->session_lifetime > 0 ? o->session_lifetime : 43200,
-        .password_min = o->password_min <= 0                  ? GH_PASSWORD_MIN
-                        : o->password_min < GH_PASSWORD_FLOOR ? GH_PASSWORD_FLOOR
-                                                              : o->password_min,
-        .issuer = "Gatehouse",
-    };
-    gh_signin_configure(&c);
+    gh_signin_config c = gh_signin_defaults;
+    if (o->lockout_threshold > 0)
+        c.max_failures = o->lockout_threshold;
+    if (o->lockout_seconds > 0)
+        c.ban_seconds = o->lockout_seconds;
+    if (o->session_idle > 0)
+        c.idle_seconds = o->session_idle;
+    if (o->session_lifetime > 0)
+        c.absolute_seconds = o->session_lifetime;
+    if (o->password_min > 0)
+        c.password_min = o->password_min < GH_PASSWORD_FLOOR ? GH_PASSWORD_FLOOR : o->password_min;
+    return c;
 }
 
 /* The secret key (generated on first start next to the database unless --secret-key-file says
- * otherwise), for serve. */
-static int configure_signin(const opts *o)
+ * otherwise) into secret_key, for serve. */
+static int load_secret_key(const opts *o)
 {
     const char *path = o->secret_key_file;
     if (path == NULL &&
@@ -490,9 +497,6 @@ static int configure_signin(const opts *o)
         fprintf(stderr, "gatehouse: cannot read or create the secret key file %s\n", path);
         return 1;
     }
-    gh_signin_config c = *gh_signin_config_get();
-    c.secret_key = secret_key;
-    gh_signin_configure(&c);
     return 0;
 }
 
@@ -633,10 +637,13 @@ static int cmd_serve(const opts *o)
     gh_principal sys;
     if (open_ctx(o, &ctx, &sys) != 0)
         return 1;
-    if (configure_signin(o) != 0) {
+    if (load_secret_key(o) != 0) {
         close_ctx(&ctx);
         return 1;
     }
+    gh_signin_config signin = o->signin; /* filled here once, unchanged until the server stops */
+    signin.secret_key = secret_key;
+    ctx.signin = &signin;
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -652,7 +659,8 @@ static int cmd_serve(const opts *o)
                             .external_url = o->external_url,
                             .web_dir = o->web_dir,
                             .header_deadline_s = o->header_deadline,
-                            .body_deadline_s = o->body_deadline};
+                            .body_deadline_s = o->body_deadline,
+                            .signin = &signin};
     gh_server *s = NULL;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     if (gh_hashpool_start(cores > 0 ? (int)cores : 2, 64) != GH_OK ||
@@ -692,7 +700,7 @@ int main(int argc, char **argv)
         return usage();
     if (gh_auth_init() != GH_OK || gh_smtp_init() != GH_OK)
         return 1;
-    configure_policy(&o);
+    o.signin = signin_policy(&o);
     if (strcmp(cmd, "mail") == 0 && strcmp(sub, "test") == 0)
         return cmd_mail_test(&o);
     if (strcmp(cmd, "serve") == 0)

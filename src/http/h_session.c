@@ -80,7 +80,8 @@ static gh_err signin_finish(gh_req *r)
     sodium_memzero(r->job.new_hash, sizeof r->job.new_hash);
     if (err != GH_OK)
         return err;
-    r->set_cookie = gh_http_session_cookie(r, res.token, gh_signin_config_get()->absolute_seconds);
+    r->set_cookie =
+        gh_http_session_cookie(r, res.token, gh_signin_config_of(&r->ctx)->absolute_seconds);
     r->out = json_pack("{s:s, s:o}", "next", gh_signin_stage_name(res.next), "session",
                        session_json(&res.session));
     sodium_memzero(res.token, strlen(res.token));

@@ -24,6 +24,9 @@ typedef struct gh_server_config {
     /* whole-request deadlines in seconds (I10, limits.h); 0: GH_HEADER_DEADLINE_S and
      * GH_BODY_DEADLINE_S; 1 to GH_DEADLINE_MAX_S, anything else fails the start */
     int header_deadline_s, body_deadline_s;
+    /* the sign-in settings of every request (core/signin.h), NULL: gh_signin_defaults; the
+     * caller keeps them alive and unchanged until gh_server_stop */
+    const struct gh_signin_config *signin;
 } gh_server_config;
 
 typedef struct gh_server gh_server;

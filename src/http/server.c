@@ -40,6 +40,7 @@ static __thread gh_db *thread_db;
 static atomic_int inflight;
 static atomic_bool access_log;
 static char trusted_proxies[512]; /* ",a,b," for whole-word search; set before the daemon starts */
+static const gh_signin_config *signin_config;
 
 gh_db *gh_http_db(void)
 {
@@ -183,7 +184,8 @@ static gh_err authenticate(gh_req *r)
     if (h != NULL && strncmp(h, "Bearer ", 7) == 0 && strlen(h + 7) <= 128) {
         err = gh_auth_bearer(r->ctx.db, r->a, h + 7, r->ctx.now, &r->who);
     } else if (h == NULL && cookie != NULL && strlen(cookie) <= 128) {
-        err = gh_session_authenticate(r->ctx.db, r->a, cookie, r->ctx.now, &r->session, &r->who);
+        err = gh_session_authenticate(r->ctx.signin, r->ctx.db, r->a, cookie, r->ctx.now,
+                                      &r->session, &r->who);
         r->has_session = err == GH_OK;
     }
     if (err == GH_EUNAUTH)
@@ -748,7 +750,11 @@ static void req_start(gh_req *r, struct MHD_Connection *c, const char *url, cons
     randombytes_buf(rid, sizeof rid);
     sodium_bin2hex(r->request_id, sizeof r->request_id, rid, sizeof rid);
     client_ip(c, r->ip, sizeof r->ip);
-    r->ctx = (gh_ctx){.a = r->a, .ip = r->ip, .request_id = r->request_id, .now = gh_clock_now()};
+    r->ctx = (gh_ctx){.a = r->a,
+                      .ip = r->ip,
+                      .request_id = r->request_id,
+                      .now = gh_clock_now(),
+                      .signin = signin_config};
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
     unsigned long long announced = cl != NULL ? strtoull(cl, NULL, 10) : 0;
     r->body_too_large = announced > GH_MAX_BODY_BYTES;
@@ -853,6 +859,7 @@ gh_err gh_server_start(const gh_server_config *cfg, gh_server **out)
         return GH_EINVAL;
     }
     db_url = cfg->db_url;
+    signin_config = cfg->signin;
     gh_web_set_dir(cfg->web_dir);
     atomic_store(&access_log, getenv("GATEHOUSE_ACCESS_LOG") != NULL);
     gh_http_cookie_config(cfg->external_url != NULL &&
