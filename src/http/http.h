@@ -65,7 +65,8 @@ typedef gh_err (*gh_handler)(gh_req *r);
 
 struct gh_req {
     struct MHD_Connection *conn;
-    bool started; /* the headers are in and the fields below are set (else only the three next) */
+    gh_server *srv; /* the server the request came to: its configuration and connections */
+    bool started;   /* the headers are in and the fields below are set (else only the three next) */
     const char *raw_target_end; /* where the undecoded request target ended (at its first NUL) */
     bool bad_target;            /* %00, a control byte or a NUL in the request target */
     bool close;                 /* answer with Connection: close (framing errors, I9) */
@@ -155,8 +156,9 @@ const char *gh_json_str(const json_t *o, const char *key);
 /* The OpenAPI document of gh_routes. */
 json_t *gh_openapi(void);
 
-/* Per-thread database connection. */
-gh_db *gh_http_db(void);
+/* The database connection of this thread of r's server (opened on first use, owned and closed
+ * by the server); NULL when it cannot be opened. */
+gh_db *gh_http_db(gh_req *r);
 
 /* Handlers. */
 gh_err gh_h_health(gh_req *r);
@@ -224,8 +226,6 @@ gh_err gh_h_password_reset_complete(gh_req *r);
 /* Suspends the request until the hash job finishes, then runs `then` on the server thread.
  * GH_ERATE (answer 429) when the hash pool is full. */
 gh_err gh_http_hash_async(gh_req *r, gh_handler then);
-/* Session cookie settings, set once at start. */
-void gh_http_cookie_config(bool secure);
 /* The Set-Cookie value for a new session token, or (token NULL) one that clears it. */
 char *gh_http_session_cookie(gh_req *r, const char *token, int64_t max_age);
 
