@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "auth/hashpool.h"
 #include "core/core.h"
@@ -35,6 +36,13 @@ typedef struct gh_server gh_server;
  * gh_server_stop(). */
 gh_err gh_server_start(const gh_server_config *cfg, gh_server **out) GH_MUST_USE;
 int gh_server_port(const gh_server *s);
+/* Serves a connection accepted elsewhere as if it came in on s's listening socket: fd (a
+ * connected stream socket, e.g. one end of a socketpair) and the address of the client it stands
+ * for (peer, len: what client addresses, trusted proxies and per-address limits see). s owns fd
+ * from the call on and closes it, also on failure (GH_EINTERNAL). For the fuzz harness and
+ * tests: a whole request through the real server, no port. Thread-safe. */
+gh_err gh_server_add_connection(gh_server *s, int fd, const struct sockaddr *peer,
+                                socklen_t len) GH_MUST_USE;
 /* Stops accepting, lets in-flight requests finish (up to GH_SHUTDOWN_GRACE_S) and frees it. */
 void gh_server_stop(gh_server *s);
 

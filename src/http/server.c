@@ -963,6 +963,12 @@ int gh_server_port(const gh_server *s)
     return s->port;
 }
 
+gh_err gh_server_add_connection(gh_server *s, int fd, const struct sockaddr *peer, socklen_t len)
+{
+    /* libmicrohttpd closes fd when it refuses it */
+    return MHD_add_connection(s->d, fd, peer, len) == MHD_YES ? GH_OK : GH_EINTERNAL;
+}
+
 void gh_server_stop(gh_server *s)
 {
     if (s == NULL)
