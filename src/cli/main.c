@@ -87,32 +87,36 @@ static const opt_def opt_defs[] = {
 
 static int usage(void)
 {
-    fputs("usage: gatehouse COMMAND [options]\n"
-          "  serve     [--listen 127.0.0.1:8080] [--db gatehouse.db] [--threads N]\n"
-          "            [--per-ip-connection-limit N] [--trusted-proxy ADDR[,ADDR...]]\n"
-          "            [--external-url URL] [--secret-key-file PATH] [--lockout-threshold 5]\n"
-          "            [--lockout-seconds 600] [--session-idle-seconds 1800]\n"
-          "            [--session-lifetime-seconds 43200] [--password-min-length 15]\n"
-          "            [--signin-rate-per-minute 20]  (failed sign-ins per client address)\n"
-          "            [--smtp-url smtp://HOST:PORT[?starttls=required|try]|smtps://...]\n"
-          "            [--smtp-user U --smtp-password-file PATH] [--mail-from \"Name <ADDR>\"]\n"
-          "            [--mail-retry-seconds 30]  (first retry; then twice as long each time)\n"
-          "            [--web-dir DIR]  (serve the web console from DIR, not the built-in copy)\n"
-          "            [--header-deadline-seconds 10] [--body-deadline-seconds 30]\n"
-          "            (a request's headers, then its body, must arrive whole within these)\n"
-          "            [--test-clock FILE]  (tests only: adds the seconds written in FILE to the\n"
-          "            clock; refused unless --listen is a loopback address)\n"
-          "  migrate   [--db gatehouse.db]\n"
-          "  admin create --username U --email E [--password-stdin]\n"
-          "  token create --user U [--name N] [--expires-in 30d|12h|3600|never]  (default 90d)\n"
-          "  token list [--user U]\n"
-          "  token revoke ID\n"
-          "  user list [--q TEXT] [--status S] [--limit N]\n"
-          "  user show|disable|enable|unban ID|USERNAME\n"
-          "  mail test --to ADDRESS [--smtp-url URL] [--smtp-user U --smtp-password-file PATH]\n"
-          "            [--mail-from ADDR]  send a test message and print the SMTP outcome\n"
-          "Every option but --test-clock can also come from the environment as GATEHOUSE_<NAME>.\n",
-          stderr);
+    const gh_signin_config *d = &gh_signin_defaults; /* the defaults shown are the ones used */
+    fprintf(
+        stderr,
+        "usage: gatehouse COMMAND [options]\n"
+        "  serve     [--listen 127.0.0.1:8080] [--db gatehouse.db] [--threads N]\n"
+        "            [--per-ip-connection-limit N] [--trusted-proxy ADDR[,ADDR...]]\n"
+        "            [--external-url URL] [--secret-key-file PATH] [--lockout-threshold %d]\n"
+        "            [--lockout-seconds %lld] [--session-idle-seconds %lld]\n"
+        "            [--session-lifetime-seconds %lld] [--password-min-length %d]\n"
+        "            [--signin-rate-per-minute 20]  (failed sign-ins per client address)\n"
+        "            [--smtp-url smtp://HOST:PORT[?starttls=required|try]|smtps://...]\n"
+        "            [--smtp-user U --smtp-password-file PATH] [--mail-from \"Name <ADDR>\"]\n"
+        "            [--mail-retry-seconds 30]  (first retry; then twice as long each time)\n"
+        "            [--web-dir DIR]  (serve the web console from DIR, not the built-in copy)\n"
+        "            [--header-deadline-seconds 10] [--body-deadline-seconds 30]\n"
+        "            (a request's headers, then its body, must arrive whole within these)\n"
+        "            [--test-clock FILE]  (tests only: adds the seconds written in FILE to the\n"
+        "            clock; refused unless --listen is a loopback address)\n"
+        "  migrate   [--db gatehouse.db]\n"
+        "  admin create --username U --email E [--password-stdin]\n"
+        "  token create --user U [--name N] [--expires-in 30d|12h|3600|never]  (default 90d)\n"
+        "  token list [--user U]\n"
+        "  token revoke ID\n"
+        "  user list [--q TEXT] [--status S] [--limit N]\n"
+        "  user show|disable|enable|unban ID|USERNAME\n"
+        "  mail test --to ADDRESS [--smtp-url URL] [--smtp-user U --smtp-password-file PATH]\n"
+        "            [--mail-from ADDR]  send a test message and print the SMTP outcome\n"
+        "Every option but --test-clock can also come from the environment as GATEHOUSE_<NAME>.\n",
+        d->max_failures, (long long)d->ban_seconds, (long long)d->idle_seconds,
+        (long long)d->absolute_seconds, d->password_min);
     return 2;
 }
 
