@@ -1,9 +1,7 @@
 /* See harness.h.
  *
- * Reaching the daemon: gh_server keeps its MHD_Daemon to itself, and the product needs no
- * accessor, so the fuzz targets are linked with -Wl,--wrap=MHD_get_daemon_info and catch the
- * daemon when gh_server_start asks it for its port (the harness stops at start, saying so, if
- * that ever changes). A socketpair rather than TCP: no port, no TIME_WAIT, and SIOCOUTQ below
+ * Reaching the server: gh_server_add_connection hands it one end of a socketpair, with a
+ * loopback peer address. A socketpair rather than TCP: no port, no TIME_WAIT, and SIOCOUTQ below
  * tells exactly when the server has read everything.
  *
  * When an exchange ends: libmicrohttpd keeps a connection open after answering (keep-alive) and,
@@ -19,7 +17,6 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <linux/sockios.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -48,27 +45,14 @@
 #define EXCHANGE_MS 3000 /* longest wait for one exchange (an Argon2id check takes ~50 ms) */
 #define QUIET_MS    3    /* with several requests: silence that means all are answered */
 
-static struct MHD_Daemon *daemon_seen;
 static gh_server *server;
 static char dir[96], db_path[128], key_path[128];
 static char admin[64], admin_password[32], token[128], session[128];
 static char session2[128]; /* a user's first sign-in: stage change_password */
 static unsigned char secret_key[GH_SECRET_KEY_BYTES];
-static bool verbose; /* GH_FUZZ_VERBOSE set: one line per exchange */
+static gh_signin_config signin; /* gh_signin_defaults with secret_key, filled once at start */
+static bool verbose;            /* GH_FUZZ_VERBOSE set: one line per exchange */
 static FILE *report; /* stderr as it was at start: libFuzzer's -close_fd_mask=2 silences fd 2 */
-
-const union MHD_DaemonInfo *__real_MHD_get_daemon_info(struct MHD_Daemon *d,
-                                                       enum MHD_DaemonInfoType type, ...);
-const union MHD_DaemonInfo *__wrap_MHD_get_daemon_info(struct MHD_Daemon *d,
-                                                       enum MHD_DaemonInfoType type, ...);
-
-/* Only the daemon-level queries without extra arguments are used by server.c. */
-const union MHD_DaemonInfo *__wrap_MHD_get_daemon_info(struct MHD_Daemon *d,
-                                                       enum MHD_DaemonInfoType type, ...)
-{
-    daemon_seen = d;
-    return __real_MHD_get_daemon_info(d, type);
-}
 
 FILE *gh_fuzz_report(void)
 {
@@ -134,7 +118,8 @@ static void sweep(const char *base)
 static void new_admin(void)
 {
     gh_principal sys = gh_core_system_principal();
-    gh_ctx ctx = {.a = gh_arena_new(), .who = &sys, .ip = "cli", .request_id = "fuzz"};
+    gh_ctx ctx = {
+        .a = gh_arena_new(), .who = &sys, .ip = "cli", .request_id = "fuzz", .signin = &signin};
     ctx.now = time(NULL);
     if (gh_db_open(db_path, &ctx.db) != GH_OK || gh_db_migrate(ctx.db, NULL) != GH_OK)
         die("cannot open or migrate the database");
@@ -270,9 +255,8 @@ void gh_fuzz_server_init(void)
     atexit(cleanup);
     if (gh_secret_key_load(key_path, secret_key) != GH_OK)
         die("cannot make the secret key");
-    gh_signin_config sc = *gh_signin_config_get();
-    sc.secret_key = secret_key;
-    gh_signin_configure(&sc);
+    signin = gh_signin_defaults;
+    signin.secret_key = secret_key;
     new_admin();
     gh_server_config cfg = {.listen_host = "127.0.0.1",
                             .port = 0,
@@ -280,12 +264,11 @@ void gh_fuzz_server_init(void)
                             .threads = 2,
                             .per_ip_limit = GH_MAX_CONNECTIONS,
                             /* the harness's peer address: X-Forwarded-For is then parsed */
-                            .trusted_proxies = "127.0.0.1"};
+                            .trusted_proxies = "127.0.0.1",
+                            .signin = &signin};
     if (gh_throttle_start(GH_SIGNIN_RATE_PER_MINUTE, GH_SIGNIN_THROTTLE_ADDRESSES) != GH_OK ||
         gh_hashpool_start(1, 64) != GH_OK || gh_server_start(&cfg, &server) != GH_OK)
         die("cannot start the server");
-    if (daemon_seen == NULL)
-        die("gh_server_start did not ask its daemon for the port: see how harness.c finds it");
     if (!sign_in())
         die("cannot sign the administrator in");
     add_fixtures();
@@ -364,8 +347,8 @@ static int open_client(void)
         die("socketpair failed");
     struct sockaddr_in peer = {.sin_family = AF_INET, .sin_port = htons(40000)};
     peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (MHD_add_connection(daemon_seen, sv[1], (struct sockaddr *)&peer, sizeof peer) != MHD_YES)
-        die("MHD_add_connection refused the connection");
+    if (gh_server_add_connection(server, sv[1], (struct sockaddr *)&peer, sizeof peer) != GH_OK)
+        die("the server refused the connection");
     fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
     return sv[0];
 }

@@ -32,7 +32,8 @@ typedef struct opts {
     bool password_stdin;
     const char *smtp_url, *smtp_user, *smtp_password_file, *mail_from, *to; /* mail */
     int mail_retry_seconds;
-    const char *web_dir; /* serve the console from this folder (developing) */
+    const char *web_dir;     /* serve the console from this folder (developing) */
+    gh_signin_config signin; /* gh_signin_defaults with the options above applied (main) */
 } opts;
 
 typedef struct opt_def {
@@ -86,32 +87,36 @@ static const opt_def opt_defs[] = {
 
 static int usage(void)
 {
-    fputs("usage: gatehouse COMMAND [options]\n"
-          "  serve     [--listen 127.0.0.1:8080] [--db gatehouse.db] [--threads N]\n"
-          "            [--per-ip-connection-limit N] [--trusted-proxy ADDR[,ADDR...]]\n"
-          "            [--external-url URL] [--secret-key-file PATH] [--lockout-threshold 5]\n"
-          "            [--lockout-seconds 600] [--session-idle-seconds 1800]\n"
-          "            [--session-lifetime-seconds 43200] [--password-min-length 15]\n"
-          "            [--signin-rate-per-minute 20]  (failed sign-ins per client address)\n"
-          "            [--smtp-url smtp://HOST:PORT[?starttls=required|try]|smtps://...]\n"
-          "            [--smtp-user U --smtp-password-file PATH] [--mail-from \"Name <ADDR>\"]\n"
-          "            [--mail-retry-seconds 30]  (first retry; then twice as long each time)\n"
-          "            [--web-dir DIR]  (serve the web console from DIR, not the built-in copy)\n"
-          "            [--header-deadline-seconds 10] [--body-deadline-seconds 30]\n"
-          "            (a request's headers, then its body, must arrive whole within these)\n"
-          "            [--test-clock FILE]  (tests only: adds the seconds written in FILE to the\n"
-          "            clock; refused unless --listen is a loopback address)\n"
-          "  migrate   [--db gatehouse.db]\n"
-          "  admin create --username U --email E [--password-stdin]\n"
-          "  token create --user U [--name N] [--expires-in 30d|12h|3600|never]  (default 90d)\n"
-          "  token list [--user U]\n"
-          "  token revoke ID\n"
-          "  user list [--q TEXT] [--status S] [--limit N]\n"
-          "  user show|disable|enable|unban ID|USERNAME\n"
-          "  mail test --to ADDRESS [--smtp-url URL] [--smtp-user U --smtp-password-file PATH]\n"
-          "            [--mail-from ADDR]  send a test message and print the SMTP outcome\n"
-          "Every option but --test-clock can also come from the environment as GATEHOUSE_<NAME>.\n",
-          stderr);
+    const gh_signin_config *d = &gh_signin_defaults; /* the defaults shown are the ones used */
+    fprintf(
+        stderr,
+        "usage: gatehouse COMMAND [options]\n"
+        "  serve     [--listen 127.0.0.1:8080] [--db gatehouse.db] [--threads N]\n"
+        "            [--per-ip-connection-limit N] [--trusted-proxy ADDR[,ADDR...]]\n"
+        "            [--external-url URL] [--secret-key-file PATH] [--lockout-threshold %d]\n"
+        "            [--lockout-seconds %lld] [--session-idle-seconds %lld]\n"
+        "            [--session-lifetime-seconds %lld] [--password-min-length %d]\n"
+        "            [--signin-rate-per-minute 20]  (failed sign-ins per client address)\n"
+        "            [--smtp-url smtp://HOST:PORT[?starttls=required|try]|smtps://...]\n"
+        "            [--smtp-user U --smtp-password-file PATH] [--mail-from \"Name <ADDR>\"]\n"
+        "            [--mail-retry-seconds 30]  (first retry; then twice as long each time)\n"
+        "            [--web-dir DIR]  (serve the web console from DIR, not the built-in copy)\n"
+        "            [--header-deadline-seconds 10] [--body-deadline-seconds 30]\n"
+        "            (a request's headers, then its body, must arrive whole within these)\n"
+        "            [--test-clock FILE]  (tests only: adds the seconds written in FILE to the\n"
+        "            clock; refused unless --listen is a loopback address)\n"
+        "  migrate   [--db gatehouse.db]\n"
+        "  admin create --username U --email E [--password-stdin]\n"
+        "  token create --user U [--name N] [--expires-in 30d|12h|3600|never]  (default 90d)\n"
+        "  token list [--user U]\n"
+        "  token revoke ID\n"
+        "  user list [--q TEXT] [--status S] [--limit N]\n"
+        "  user show|disable|enable|unban ID|USERNAME\n"
+        "  mail test --to ADDRESS [--smtp-url URL] [--smtp-user U --smtp-password-file PATH]\n"
+        "            [--mail-from ADDR]  send a test message and print the SMTP outcome\n"
+        "Every option but --test-clock can also come from the environment as GATEHOUSE_<NAME>.\n",
+        d->max_failures, (long long)d->ban_seconds, (long long)d->idle_seconds,
+        (long long)d->absolute_seconds, d->password_min);
     return 2;
 }
 
@@ -171,8 +176,12 @@ static int open_ctx(const opts *o, gh_ctx *ctx, gh_principal *sys)
     if (gh_auth_init() != GH_OK)
         return 1;
     *sys = gh_core_system_principal();
-    *ctx = (gh_ctx){
-        .a = gh_arena_new(), .who = sys, .ip = "cli", .request_id = "cli", .now = gh_clock_now()};
+    *ctx = (gh_ctx){.a = gh_arena_new(),
+                    .who = sys,
+                    .ip = "cli",
+                    .request_id = "cli",
+                    .now = gh_clock_now(),
+                    .signin = &o->signin};
     if (gh_db_open(o->db, &ctx->db) != GH_OK || gh_db_migrate(ctx->db, NULL) != GH_OK) {
         char where[512];
         gh_db_describe_url(o->db, where, sizeof where); /* no password on the terminal */
@@ -452,26 +461,28 @@ static int announce_setup(gh_ctx *ctx)
 
 static unsigned char secret_key[GH_SECRET_KEY_BYTES];
 
-/* The sign-in settings of the command line. Every command applies them: `admin create` checks
+/* The sign-in settings of the command line: signin's defaults, with what the options set (a
+ * value of 0 or less keeps the default). Every command runs with them: `admin create` checks
  * passwords against the same minimum as the server. */
-static void configure_policy(const opts *o)
+static gh_signin_config signin_policy(const opts *o)
 {
-    gh_signin_config c = {
-        .max_failures = o->lockout_threshold > 0 ? o->lockout_threshold : 5,
-        .ban_seconds = o->lockout_seconds > 0 ? o->lockout_seconds : 600,
-        .idle_seconds = o->session_idle > 0 ? o->session_idle : 1800,
-        .absolute_seconds = o->session_lifetime > 0 ? o->session_lifetime : 43200,
-        .password_min = o->password_min <= 0                  ? GH_PASSWORD_MIN
-                        : o->password_min < GH_PASSWORD_FLOOR ? GH_PASSWORD_FLOOR
-                                                              : o->password_min,
-        .issuer = "Gatehouse",
-    };
-    gh_signin_configure(&c);
+    gh_signin_config c = gh_signin_defaults;
+    if (o->lockout_threshold > 0)
+        c.max_failures = o->lockout_threshold;
+    if (o->lockout_seconds > 0)
+        c.ban_seconds = o->lockout_seconds;
+    if (o->session_idle > 0)
+        c.idle_seconds = o->session_idle;
+    if (o->session_lifetime > 0)
+        c.absolute_seconds = o->session_lifetime;
+    if (o->password_min > 0)
+        c.password_min = o->password_min < GH_PASSWORD_FLOOR ? GH_PASSWORD_FLOOR : o->password_min;
+    return c;
 }
 
 /* The secret key (generated on first start next to the database unless --secret-key-file says
- * otherwise), for serve. */
-static int configure_signin(const opts *o)
+ * otherwise) into secret_key, for serve. */
+static int load_secret_key(const opts *o)
 {
     const char *path = o->secret_key_file;
     if (path == NULL &&
@@ -490,9 +501,6 @@ static int configure_signin(const opts *o)
         fprintf(stderr, "gatehouse: cannot read or create the secret key file %s\n", path);
         return 1;
     }
-    gh_signin_config c = *gh_signin_config_get();
-    c.secret_key = secret_key;
-    gh_signin_configure(&c);
     return 0;
 }
 
@@ -633,10 +641,13 @@ static int cmd_serve(const opts *o)
     gh_principal sys;
     if (open_ctx(o, &ctx, &sys) != 0)
         return 1;
-    if (configure_signin(o) != 0) {
+    if (load_secret_key(o) != 0) {
         close_ctx(&ctx);
         return 1;
     }
+    gh_signin_config signin = o->signin; /* filled here once, unchanged until the server stops */
+    signin.secret_key = secret_key;
+    ctx.signin = &signin;
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -652,7 +663,8 @@ static int cmd_serve(const opts *o)
                             .external_url = o->external_url,
                             .web_dir = o->web_dir,
                             .header_deadline_s = o->header_deadline,
-                            .body_deadline_s = o->body_deadline};
+                            .body_deadline_s = o->body_deadline,
+                            .signin = &signin};
     gh_server *s = NULL;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     if (gh_hashpool_start(cores > 0 ? (int)cores : 2, 64) != GH_OK ||
@@ -692,7 +704,7 @@ int main(int argc, char **argv)
         return usage();
     if (gh_auth_init() != GH_OK || gh_smtp_init() != GH_OK)
         return 1;
-    configure_policy(&o);
+    o.signin = signin_policy(&o);
     if (strcmp(cmd, "mail") == 0 && strcmp(sub, "test") == 0)
         return cmd_mail_test(&o);
     if (strcmp(cmd, "serve") == 0)

@@ -8,12 +8,17 @@
 #include "audit/audit.h"
 #include "store/store.h"
 
+struct gh_signin_config;
+
 typedef struct gh_ctx {
     gh_db *db;
     gh_arena *a;
     const gh_principal *who; /* the acting user; for the CLI, a platform superadmin */
     const char *ip, *request_id;
     int64_t now;
+    /* the sign-in settings (core/signin.h), owned by whoever made the context (the server, the
+     * CLI) and not changed while it lives; NULL: gh_signin_defaults */
+    const struct gh_signin_config *signin;
     /* set on failure */
     const char *err_field;
     const char *err_detail;

@@ -10,7 +10,7 @@
 #include "core/internal.h"
 #include "util/log.h"
 
-static gh_signin_config config = {
+const gh_signin_config gh_signin_defaults = {
     .max_failures = 5,
     .ban_seconds = 600,
     .idle_seconds = 1800,
@@ -21,14 +21,9 @@ static gh_signin_config config = {
 static char dummy_hash[GH_HASH_BYTES];
 static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
 
-void gh_signin_configure(const gh_signin_config *c)
+const gh_signin_config *gh_signin_config_of(const gh_ctx *ctx)
 {
-    config = *c;
-}
-
-const gh_signin_config *gh_signin_config_get(void)
-{
-    return &config;
+    return ctx->signin != NULL ? ctx->signin : &gh_signin_defaults;
 }
 
 /* A hash of a random password: unknown users are checked against it so that they cost the same
@@ -112,8 +107,9 @@ static gh_err count_failure(gh_ctx *ctx, const gh_credentials *c, const char *fa
     ctx->who = &self;
     gh_err err = gh_db_begin(ctx->db);
     if (err == GH_OK) {
-        err = gh_store_login_failed(ctx->db, c->user_id, ctx->now, config.max_failures,
-                                    config.ban_seconds, &banned_now);
+        err = gh_store_login_failed(ctx->db, c->user_id, ctx->now,
+                                    gh_signin_config_of(ctx)->max_failures,
+                                    gh_signin_config_of(ctx)->ban_seconds, &banned_now);
         if (err == GH_OK)
             err =
                 gh_core_audit(ctx, "login.failure", "user", c->user_id, c->user_id, c->provider_id,
@@ -142,7 +138,7 @@ static gh_err open_session(gh_ctx *ctx, const gh_credentials *c, gh_signin_stage
                     .stage = next,
                     .created_at = ctx->now,
                     .last_seen_at = ctx->now,
-                    .expires_at = ctx->now + config.absolute_seconds,
+                    .expires_at = ctx->now + gh_signin_config_of(ctx)->absolute_seconds,
                     .ip = ctx->ip,
                     .user_agent = user_agent};
     gh_err err = gh_store_session_insert(ctx->db, &s, hash, &s.id);
@@ -240,14 +236,13 @@ static bool is_six_digits(const char *code)
 }
 
 /* Checks a TOTP code against the user's sealed secret; *step gets the step on success. */
-static gh_err check_totp(const char *sealed, const char *code, int64_t now, int64_t last_step,
-                         int64_t *step)
+static gh_err check_totp(const unsigned char *key, const char *sealed, const char *code,
+                         int64_t now, int64_t last_step, int64_t *step)
 {
     unsigned char secret[GH_TOTP_SECRET_BYTES];
     size_t n = 0;
-    if (sealed == NULL || config.secret_key == NULL ||
-        gh_unseal(config.secret_key, sealed, secret, sizeof secret, &n) != GH_OK ||
-        n != sizeof secret)
+    if (sealed == NULL || key == NULL ||
+        gh_unseal(key, sealed, secret, sizeof secret, &n) != GH_OK || n != sizeof secret)
         return GH_EUNAUTH;
     gh_err err = gh_totp_verify(secret, code, now, last_step, step);
     sodium_memzero(secret, sizeof secret);
@@ -277,7 +272,8 @@ gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code, gh_
         return totp_blocked(ctx, &c);
     int64_t step = 0;
     bool totp = is_six_digits(code);
-    if (totp && check_totp(c.totp_secret, code, ctx->now, c.totp_last_step, &step) != GH_OK)
+    if (totp && check_totp(gh_signin_config_of(ctx)->secret_key, c.totp_secret, code, ctx->now,
+                           c.totp_last_step, &step) != GH_OK)
         return count_failure(ctx, &c, "totp");
     char hash[65];
     gh_recovery_code_hash(code, hash);
@@ -327,12 +323,13 @@ gh_err gh_signin_password_changed(gh_ctx *ctx, const gh_session *sess, const cha
     return gh_core_finish(ctx, err);
 }
 
-gh_err gh_session_authenticate(gh_db *db, gh_arena *a, const char *token, int64_t now,
-                               gh_session *s, gh_principal *p)
+gh_err gh_session_authenticate(const gh_signin_config *c, gh_db *db, gh_arena *a, const char *token,
+                               int64_t now, gh_session *s, gh_principal *p)
 {
+    int64_t idle = (c != NULL ? c : &gh_signin_defaults)->idle_seconds;
     char hash[GH_TOKEN_HASH_CHARS];
     gh_token_hash(token, hash);
-    gh_err err = gh_store_session_auth(db, a, hash, now, now - config.idle_seconds, s, p);
+    gh_err err = gh_store_session_auth(db, a, hash, now, now - idle, s, p);
     return err == GH_ENOTFOUND ? GH_EUNAUTH : err;
 }
 
@@ -380,7 +377,8 @@ static gh_err check_reauth(gh_ctx *ctx, const gh_credentials *c, const gh_reauth
     if (re->password_given && re->password_ok)
         return GH_OK;
     if (!re->password_given && is_six_digits(re->code) &&
-        check_totp(c->totp_secret, re->code, ctx->now, c->totp_last_step, step) == GH_OK)
+        check_totp(gh_signin_config_of(ctx)->secret_key, c->totp_secret, re->code, ctx->now,
+                   c->totp_last_step, step) == GH_OK)
         return GH_OK;
     const char *field = re->password_given ? "current_password" : "code";
     if (count_failure(ctx, c, field) != GH_EUNAUTH)
@@ -393,7 +391,8 @@ static gh_err check_reauth(gh_ctx *ctx, const gh_credentials *c, const gh_reauth
 gh_err gh_totp_enrol_start(gh_ctx *ctx, const gh_session *sess, const gh_reauth *re,
                            gh_totp_enrolment *out)
 {
-    if (config.secret_key == NULL)
+    const gh_signin_config *cfg = gh_signin_config_of(ctx);
+    if (cfg->secret_key == NULL)
         return gh_fail(ctx, GH_EINTERNAL, NULL, "no secret key is configured");
     gh_credentials c;
     int64_t step = 0;
@@ -404,9 +403,9 @@ gh_err gh_totp_enrol_start(gh_ctx *ctx, const gh_session *sess, const gh_reauth 
         return err;
     unsigned char secret[GH_TOTP_SECRET_BYTES];
     gh_totp_new_secret(secret);
-    char *sealed = gh_seal(ctx->a, config.secret_key, secret, sizeof secret);
+    char *sealed = gh_seal(ctx->a, cfg->secret_key, secret, sizeof secret);
     out->secret_base32 = gh_totp_base32(ctx->a, secret);
-    out->otpauth_uri = gh_totp_uri(ctx->a, config.issuer, ctx->who->username, secret);
+    out->otpauth_uri = gh_totp_uri(ctx->a, cfg->issuer, ctx->who->username, secret);
     out->qr_svg = gh_totp_qr_svg(ctx->a, out->otpauth_uri);
     sodium_memzero(secret, sizeof secret);
     if ((err = gh_db_begin(ctx->db)) != GH_OK)
@@ -439,7 +438,8 @@ gh_err gh_totp_enrol_confirm(gh_ctx *ctx, const gh_session *sess, const char *co
     if (c.totp_pending == NULL)
         return gh_fail(ctx, GH_ECONFLICT, NULL, "start the enrolment first");
     int64_t step = 0;
-    if (check_totp(c.totp_pending, code, ctx->now, 0, &step) != GH_OK)
+    if (check_totp(gh_signin_config_of(ctx)->secret_key, c.totp_pending, code, ctx->now, 0,
+                   &step) != GH_OK)
         return gh_fail(ctx, GH_EINVAL, "code", "the code does not match; check the device clock");
     char codes[GH_RECOVERY_CODES][GH_RECOVERY_CODE_CHARS + 1];
     char hashes[GH_RECOVERY_CODES][65];
@@ -531,7 +531,7 @@ gh_err gh_core_password_policy(gh_ctx *ctx, const gh_user *u, const char *passwo
                                .email = u->email,
                                .words = words};
     const char *reason = NULL;
-    err = gh_password_policy(password, config.password_min, &facts, &reason);
+    err = gh_password_policy(password, gh_signin_config_of(ctx)->password_min, &facts, &reason);
     /* another error: the policy could not check (no dictionary): fail closed, as a 5xx */
     return err == GH_EINVAL ? gh_fail(ctx, GH_EINVAL, field, reason) : err;
 }

@@ -1,7 +1,8 @@
 /* Sign-in: the password step, the two-factor step, the forced password change and enrolment, in
  * that order and no other (A13); lock-out (A4); sessions with idle and absolute expiry (S3). Every
  * failure of a sign-in step answers GH_EUNAUTH with the same detail, whatever the reason (A6).
- * Configuration is set once at start; the functions are thread-safe given one gh_ctx per request.
+ * The settings come with each gh_ctx (ctx->signin), filled once by the program and never changed;
+ * the functions are thread-safe given one gh_ctx per request.
  */
 #ifndef GH_CORE_SIGNIN_H
 #define GH_CORE_SIGNIN_H
@@ -10,17 +11,22 @@
 #include "core/core.h"
 
 typedef struct gh_signin_config {
-    int max_failures;                /* consecutive failures before a ban (5) */
-    int64_t ban_seconds;             /* 600 */
-    int64_t idle_seconds;            /* 1800 */
-    int64_t absolute_seconds;        /* 43200 */
-    int password_min;                /* 15 */
-    const unsigned char *secret_key; /* GH_SECRET_KEY_BYTES, seals TOTP seeds */
+    int max_failures;                /* consecutive failures before a ban */
+    int64_t ban_seconds;             /* how long a ban lasts */
+    int64_t idle_seconds;            /* idle expiry of a session */
+    int64_t absolute_seconds;        /* absolute expiry of a session */
+    int password_min;                /* characters (GH_PASSWORD_FLOOR at least) */
+    const unsigned char *secret_key; /* GH_SECRET_KEY_BYTES, seals TOTP seeds; NULL: none */
     const char *issuer;              /* shown by authenticator apps */
 } gh_signin_config;
 
-void gh_signin_configure(const gh_signin_config *c);
-const gh_signin_config *gh_signin_config_get(void);
+/* The one table of defaults (5 failures, 600 s ban, 1800 s idle, 43200 s absolute,
+ * GH_PASSWORD_MIN, no secret key, issuer "Gatehouse"): a program starts from a copy of it and
+ * overrides what its options set. */
+extern const gh_signin_config gh_signin_defaults;
+
+/* The settings ctx runs with: ctx->signin, or gh_signin_defaults when it has none. */
+const gh_signin_config *gh_signin_config_of(const gh_ctx *ctx);
 
 /* The detail of every refused sign-in step. */
 #define GH_SIGNIN_REFUSED                                                                          \
@@ -55,10 +61,11 @@ gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code,
 gh_err gh_signin_password_changed(gh_ctx *ctx, const gh_session *sess, const char *new_hash,
                                   gh_signin_stage *next) GH_MUST_USE;
 
-/* The session behind a cookie token; GH_EUNAUTH when it is not valid. Only reads, so that it
- * can run inside the read transaction of a GET; gh_session_touch records the activity. */
-gh_err gh_session_authenticate(gh_db *db, gh_arena *a, const char *token, int64_t now,
-                               gh_session *s, gh_principal *p) GH_MUST_USE;
+/* The session behind a cookie token; GH_EUNAUTH when it is not valid (idle expiry from c, NULL:
+ * gh_signin_defaults). Only reads, so that it can run inside the read transaction of a GET;
+ * gh_session_touch records the activity. */
+gh_err gh_session_authenticate(const gh_signin_config *c, gh_db *db, gh_arena *a, const char *token,
+                               int64_t now, gh_session *s, gh_principal *p) GH_MUST_USE;
 /* Moves last_seen_at to now, at most once a minute (idle expiry counts from it). Writes: call it
  * outside a read transaction. */
 gh_err gh_session_touch(gh_db *db, gh_session *s, int64_t now) GH_MUST_USE;

@@ -488,7 +488,7 @@ gh_err gh_core_user_sessions(gh_ctx *ctx, int64_t id, gh_session **items, size_t
     gh_err err = load_visible(ctx, id, &u);
     if (err != GH_OK)
         return err;
-    const gh_signin_config *c = gh_signin_config_get();
+    const gh_signin_config *c = gh_signin_config_of(ctx);
     return gh_store_session_list(ctx->db, ctx->a, id, ctx->now, ctx->now - c->idle_seconds, items,
                                  n);
 }

@@ -23,7 +23,7 @@ gh_err gh_h_health(gh_req *r)
 
 gh_err gh_h_ready(gh_req *r)
 {
-    gh_db *db = gh_http_db();
+    gh_db *db = gh_http_db(r);
     int version = 0;
     if (db == NULL || gh_db_schema_version(db, &version) != GH_OK ||
         version != gh_db_schema_target(db))

@@ -44,7 +44,7 @@ static bool throttled(gh_req *r, const char *factor)
     r->retry_after = gh_arena_printf(r->a, "%lld", (long long)retry);
     if (first) { /* one audit row per address and window, not one per request */
         if (r->ctx.db == NULL)
-            r->ctx.db = gh_http_db();
+            r->ctx.db = gh_http_db(r);
         if (r->ctx.db != NULL)
             gh_signin_throttled(&r->ctx, factor, retry);
         gh_log("warn", "signin_throttled", "ip", r->ip, "factor", factor, NULL);
@@ -71,7 +71,7 @@ static gh_err signin_finish(gh_req *r)
     signin_state *st = (signin_state *)r->job.arg2;
     gh_signin_result res;
     const char *rehash = r->job.rehashed ? r->job.new_hash : NULL;
-    r->ctx.db = gh_http_db();
+    r->ctx.db = gh_http_db(r);
     if (r->ctx.db == NULL)
         return gh_fail(&r->ctx, GH_EDB, NULL, "the database is unavailable");
     r->ctx.now = gh_clock_now();
@@ -80,7 +80,8 @@ static gh_err signin_finish(gh_req *r)
     sodium_memzero(r->job.new_hash, sizeof r->job.new_hash);
     if (err != GH_OK)
         return err;
-    r->set_cookie = gh_http_session_cookie(r, res.token, gh_signin_config_get()->absolute_seconds);
+    r->set_cookie =
+        gh_http_session_cookie(r, res.token, gh_signin_config_of(&r->ctx)->absolute_seconds);
     r->out = json_pack("{s:s, s:o}", "next", gh_signin_stage_name(res.next), "session",
                        session_json(&res.session));
     sodium_memzero(res.token, strlen(res.token));
@@ -91,7 +92,7 @@ gh_err gh_h_session_create(gh_req *r)
 {
     if (throttled(r, "password"))
         return GH_ERATE;
-    if ((r->ctx.db = gh_http_db()) == NULL)
+    if ((r->ctx.db = gh_http_db(r)) == NULL)
         return gh_fail(&r->ctx, GH_EDB, NULL, "the database is unavailable");
     signin_state *st = gh_arena_alloc(r->a, sizeof *st);
     gh_err err = gh_signin_begin(&r->ctx, gh_json_str(r->in, "username"), &st->s);

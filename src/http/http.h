@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "auth/hashpool.h"
 #include "core/core.h"
@@ -24,6 +25,9 @@ typedef struct gh_server_config {
     /* whole-request deadlines in seconds (I10, limits.h); 0: GH_HEADER_DEADLINE_S and
      * GH_BODY_DEADLINE_S; 1 to GH_DEADLINE_MAX_S, anything else fails the start */
     int header_deadline_s, body_deadline_s;
+    /* the sign-in settings of every request (core/signin.h), NULL: gh_signin_defaults; the
+     * caller keeps them alive and unchanged until gh_server_stop */
+    const struct gh_signin_config *signin;
 } gh_server_config;
 
 typedef struct gh_server gh_server;
@@ -32,6 +36,13 @@ typedef struct gh_server gh_server;
  * gh_server_stop(). */
 gh_err gh_server_start(const gh_server_config *cfg, gh_server **out) GH_MUST_USE;
 int gh_server_port(const gh_server *s);
+/* Serves a connection accepted elsewhere as if it came in on s's listening socket: fd (a
+ * connected stream socket, e.g. one end of a socketpair) and the address of the client it stands
+ * for (peer, len: what client addresses, trusted proxies and per-address limits see). s owns fd
+ * from the call on and closes it, also on failure (GH_EINTERNAL). For the fuzz harness and
+ * tests: a whole request through the real server, no port. Thread-safe. */
+gh_err gh_server_add_connection(gh_server *s, int fd, const struct sockaddr *peer,
+                                socklen_t len) GH_MUST_USE;
 /* Stops accepting, lets in-flight requests finish (up to GH_SHUTDOWN_GRACE_S) and frees it. */
 void gh_server_stop(gh_server *s);
 
@@ -62,7 +73,8 @@ typedef gh_err (*gh_handler)(gh_req *r);
 
 struct gh_req {
     struct MHD_Connection *conn;
-    bool started; /* the headers are in and the fields below are set (else only the three next) */
+    gh_server *srv; /* the server the request came to: its configuration and connections */
+    bool started;   /* the headers are in and the fields below are set (else only the three next) */
     const char *raw_target_end; /* where the undecoded request target ended (at its first NUL) */
     bool bad_target;            /* %00, a control byte or a NUL in the request target */
     bool close;                 /* answer with Connection: close (framing errors, I9) */
@@ -152,8 +164,9 @@ const char *gh_json_str(const json_t *o, const char *key);
 /* The OpenAPI document of gh_routes. */
 json_t *gh_openapi(void);
 
-/* Per-thread database connection. */
-gh_db *gh_http_db(void);
+/* The database connection of this thread of r's server (opened on first use, owned and closed
+ * by the server); NULL when it cannot be opened. */
+gh_db *gh_http_db(gh_req *r);
 
 /* Handlers. */
 gh_err gh_h_health(gh_req *r);
@@ -221,8 +234,6 @@ gh_err gh_h_password_reset_complete(gh_req *r);
 /* Suspends the request until the hash job finishes, then runs `then` on the server thread.
  * GH_ERATE (answer 429) when the hash pool is full. */
 gh_err gh_http_hash_async(gh_req *r, gh_handler then);
-/* Session cookie settings, set once at start. */
-void gh_http_cookie_config(bool secure);
 /* The Set-Cookie value for a new session token, or (token NULL) one that clears it. */
 char *gh_http_session_cookie(gh_req *r, const char *token, int64_t max_age);
 

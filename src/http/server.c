@@ -27,36 +27,64 @@
 
 #define MAX_THREAD_DBS 64
 
+/* What gh_server_start makes of its gh_server_config: filled once before the daemon starts,
+ * then only read (by every server thread, without a lock). */
+typedef struct server_conf {
+    const char *db_url;
+    const gh_signin_config *signin; /* the caller's; NULL: gh_signin_defaults */
+    bool cookie_secure;             /* --external-url is https:// (S6) */
+    bool access_log;                /* GATEHOUSE_ACCESS_LOG set: every request is logged */
+    char external_origin[256];      /* scheme://host[:port] of --external-url, or empty */
+    char trusted_proxies[512];      /* ",a,b," for whole-word search */
+    int64_t header_deadline_ms, body_deadline_ms;
+} server_conf;
+
+struct conn_watch;
+
+/* A server owns its configuration, its daemon, the database connections of its threads and the
+ * deadline watches of its connections; gh_server_stop frees them all. */
 struct gh_server {
     struct MHD_Daemon *d;
     int port;
+    server_conf conf;
+    atomic_int inflight; /* requests whose headers are in and that are not completed */
+    pthread_mutex_t dbs_mu;
+    gh_db *dbs[MAX_THREAD_DBS]; /* one per server thread that asked for one */
+    int n_dbs;
+    /* deadlines (I10): the watched connections and the reaper thread */
+    pthread_mutex_t watch_mu;
+    pthread_cond_t watch_cv;
+    struct conn_watch *watches;
+    bool reaper_stop;
+    pthread_t reaper;
 };
 
-static const char *db_url;
-static pthread_mutex_t dbs_mu = PTHREAD_MUTEX_INITIALIZER;
-static gh_db *dbs[MAX_THREAD_DBS];
-static int n_dbs;
+/* The connection of this thread, and the server it belongs to (a thread serves one server). */
+static __thread gh_server *thread_srv;
 static __thread gh_db *thread_db;
-static atomic_int inflight;
-static atomic_bool access_log;
-static char trusted_proxies[512]; /* ",a,b," for whole-word search; set before the daemon starts */
 
-gh_db *gh_http_db(void)
+gh_db *gh_http_db(gh_req *r)
 {
-    if (thread_db != NULL)
+    gh_server *s = r->srv;
+    if (thread_db != NULL && thread_srv == s)
         return thread_db;
     gh_db *db = NULL;
-    if (gh_db_open(db_url, &db) != GH_OK)
+    if (gh_db_open(s->conf.db_url, &db) != GH_OK)
         return NULL;
-    pthread_mutex_lock(&dbs_mu);
-    if (n_dbs < MAX_THREAD_DBS) {
-        dbs[n_dbs++] = db;
-        thread_db = db;
+    bool kept = false;
+    pthread_mutex_lock(&s->dbs_mu);
+    if (s->n_dbs < MAX_THREAD_DBS) {
+        s->dbs[s->n_dbs++] = db;
+        kept = true;
     }
-    pthread_mutex_unlock(&dbs_mu);
-    if (thread_db == NULL)
+    pthread_mutex_unlock(&s->dbs_mu);
+    if (!kept) {
         gh_db_close(db);
-    return thread_db;
+        return NULL;
+    }
+    thread_srv = s;
+    thread_db = db;
+    return db;
 }
 
 static void req_free(gh_req *r)
@@ -72,11 +100,11 @@ static void req_free(gh_req *r)
     free(r);
 }
 
-static bool is_trusted_proxy(const char *ip)
+static bool is_trusted_proxy(const server_conf *conf, const char *ip)
 {
     char needle[72];
     snprintf(needle, sizeof needle, ",%s,", ip);
-    return trusted_proxies[0] != '\0' && strstr(trusted_proxies, needle) != NULL;
+    return conf->trusted_proxies[0] != '\0' && strstr(conf->trusted_proxies, needle) != NULL;
 }
 
 static bool is_ip(const char *s)
@@ -122,9 +150,9 @@ static enum MHD_Result collect_forwarded(void *cls, enum MHD_ValueKind kind, con
  * each trusted proxy appended the address it saw, so the client is the right-most address that
  * is not a trusted proxy; anything left of it could be forged by the client. A hop that is not
  * an address stops the walk at the last address known good (the peer to begin with). */
-static void forwarded_ip(struct MHD_Connection *c, char *buf, size_t cap)
+static void forwarded_ip(const server_conf *conf, struct MHD_Connection *c, char *buf, size_t cap)
 {
-    if (!is_trusted_proxy(buf))
+    if (!is_trusted_proxy(conf, buf))
         return;
     forwarded *f = calloc(1, sizeof *f);
     if (f == NULL)
@@ -132,13 +160,13 @@ static void forwarded_ip(struct MHD_Connection *c, char *buf, size_t cap)
     MHD_get_connection_values_n(c, MHD_HEADER_KIND, collect_forwarded, f);
     for (int i = f->n - 1; i >= 0 && is_ip(f->hop[i]); i--) {
         snprintf(buf, cap, "%s", f->hop[i]);
-        if (!is_trusted_proxy(f->hop[i]))
+        if (!is_trusted_proxy(conf, f->hop[i]))
             break;
     }
     free(f);
 }
 
-static void client_ip(struct MHD_Connection *c, char *buf, size_t cap)
+static void client_ip(const server_conf *conf, struct MHD_Connection *c, char *buf, size_t cap)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -150,40 +178,35 @@ static void client_ip(struct MHD_Connection *c, char *buf, size_t cap)
         inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)cap);
     else if (sa->sa_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)cap);
-    forwarded_ip(c, buf, cap);
-}
-
-static bool cookie_secure;
-static char external_origin[256]; /* scheme://host[:port] of --external-url, or empty */
-
-void gh_http_cookie_config(bool secure)
-{
-    cookie_secure = secure;
+    forwarded_ip(conf, c, buf, cap);
 }
 
 /* Behind TLS the cookie is __Host- prefixed and Secure (S6). */
-static const char *cookie_name(void)
+static const char *cookie_name(const server_conf *conf)
 {
-    return cookie_secure ? "__Host-gh_session" : "gh_session";
+    return conf->cookie_secure ? "__Host-gh_session" : "gh_session";
 }
 
 char *gh_http_session_cookie(gh_req *r, const char *token, int64_t max_age)
 {
     return gh_arena_printf(r->a, "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
-                           cookie_name(), token ? token : "", token ? (long long)max_age : 0LL,
-                           cookie_secure ? "; Secure" : "");
+                           cookie_name(&r->srv->conf), token ? token : "",
+                           token ? (long long)max_age : 0LL,
+                           r->srv->conf.cookie_secure ? "; Secure" : "");
 }
 
 /* Loads the principal from "Authorization: Bearer <token>" or the session cookie. */
 static gh_err authenticate(gh_req *r)
 {
     const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
-    const char *cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, cookie_name());
+    const char *cookie =
+        MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, cookie_name(&r->srv->conf));
     gh_err err = GH_EUNAUTH;
     if (h != NULL && strncmp(h, "Bearer ", 7) == 0 && strlen(h + 7) <= 128) {
         err = gh_auth_bearer(r->ctx.db, r->a, h + 7, r->ctx.now, &r->who);
     } else if (h == NULL && cookie != NULL && strlen(cookie) <= 128) {
-        err = gh_session_authenticate(r->ctx.db, r->a, cookie, r->ctx.now, &r->session, &r->who);
+        err = gh_session_authenticate(r->ctx.signin, r->ctx.db, r->a, cookie, r->ctx.now,
+                                      &r->session, &r->who);
         r->has_session = err == GH_OK;
     }
     if (err == GH_EUNAUTH)
@@ -205,8 +228,9 @@ static bool same_origin(gh_req *r)
         return false;
     if (origin == NULL)
         return site != NULL;
-    if (external_origin[0] != '\0') /* behind a proxy the Host header may be ours, not theirs */
-        return strcmp(origin, external_origin) == 0;
+    const char *ours = r->srv->conf.external_origin;
+    if (ours[0] != '\0') /* behind a proxy the Host header may be ours, not theirs */
+        return strcmp(origin, ours) == 0;
     const char *rest = strncmp(origin, "https://", 8) == 0  ? origin + 8
                        : strncmp(origin, "http://", 7) == 0 ? origin + 7
                                                             : NULL;
@@ -249,7 +273,7 @@ static gh_err read_body(gh_req *r, const gh_route *route)
 static gh_err run_authenticated(gh_req *r, const gh_route *route)
 {
     bool read_only = strcmp(r->method, "GET") == 0;
-    if ((r->ctx.db = gh_http_db()) == NULL)
+    if ((r->ctx.db = gh_http_db(r)) == NULL)
         return gh_fail(&r->ctx, GH_EDB, NULL, "the database is unavailable");
     /* A GET reads in one transaction, authentication included: one snapshot, one lock. The
      * session's activity is recorded after it (a write cannot join a read transaction). */
@@ -351,6 +375,8 @@ static void add_security_headers(struct MHD_Response *resp, const char *cache_co
  * Our own responses already carry them (respond). tests/api/framing.test.mjs checks each of
  * those statuses, so a libmicrohttpd built to bind its calls internally (static, -Bsymbolic)
  * would fail there instead of silently losing the headers. */
+static bool conn_secure(struct MHD_Connection *c);
+
 typedef enum MHD_Result (*queue_fn)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
 static queue_fn real_queue;
 static pthread_once_t real_queue_once = PTHREAD_ONCE_INIT;
@@ -368,7 +394,7 @@ enum MHD_Result MHD_queue_response(struct MHD_Connection *connection, unsigned i
         return MHD_NO; /* libmicrohttpd then closes the connection */
     if (response != NULL && MHD_get_response_header(response, "Content-Security-Policy") == NULL) {
         add_security_headers(response, "no-store");
-        if (cookie_secure)
+        if (conn_secure(connection))
             MHD_add_response_header(response, "Strict-Transport-Security", "max-age=31536000");
     }
     return real_queue(connection, status_code, response);
@@ -482,7 +508,7 @@ static enum MHD_Result respond(gh_req *r, gh_err err)
         MHD_add_response_header(resp, "Allow", r->allow);
     if (r->close) /* libmicrohttpd closes the connection once this response is sent */
         MHD_add_response_header(resp, "Connection", "close");
-    if (cookie_secure)
+    if (r->srv->conf.cookie_secure)
         MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
     if (r->etag_version > 0 && err == GH_OK) {
         char etag[32];
@@ -492,7 +518,7 @@ static enum MHD_Result respond(gh_req *r, gh_err err)
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     gh_metrics_count(r->status);
-    if (r->status >= 500 || atomic_load(&access_log)) {
+    if (r->status >= 500 || r->srv->conf.access_log) {
         char status[8];
         snprintf(status, sizeof status, "%d", r->status);
         gh_log(r->status >= 500 ? "error" : "info", "request", "method", r->method, "path",
@@ -511,6 +537,7 @@ static enum MHD_Result respond(gh_req *r, gh_err err)
 
 typedef struct conn_watch {
     struct conn_watch *prev, *next;
+    gh_server *srv;
     MHD_socket fd;
     int64_t deadline_ms; /* CLOCK_MONOTONIC; 0: none */
     /* the request on_uri made and no completion has freed yet: libmicrohttpd answers some bad
@@ -519,13 +546,6 @@ typedef struct conn_watch {
      * closes. Touched only by the connection's own thread. */
     gh_req *pending;
 } conn_watch;
-
-static pthread_mutex_t watch_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t watch_cv;
-static conn_watch *watches;
-static bool reaper_stop;
-static pthread_t reaper;
-static int64_t header_deadline_ms, body_deadline_ms;
 
 static int64_t mono_ms(void)
 {
@@ -537,6 +557,7 @@ static int64_t mono_ms(void)
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
 {
+    gh_server *s = cls;
     conn_watch *w = *socket_context;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *ci =
@@ -547,24 +568,25 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
             return;
         }
         w->fd = ci->connect_fd;
-        w->deadline_ms = mono_ms() + header_deadline_ms;
-        pthread_mutex_lock(&watch_mu);
-        w->next = watches;
-        if (watches != NULL)
-            watches->prev = w;
-        watches = w;
-        pthread_mutex_unlock(&watch_mu);
+        w->srv = s;
+        w->deadline_ms = mono_ms() + s->conf.header_deadline_ms;
+        pthread_mutex_lock(&s->watch_mu);
+        w->next = s->watches;
+        if (s->watches != NULL)
+            s->watches->prev = w;
+        s->watches = w;
+        pthread_mutex_unlock(&s->watch_mu);
         *socket_context = w;
     } else if (w != NULL) { /* MHD_CONNECTION_NOTIFY_CLOSED */
         req_free(w->pending);
-        pthread_mutex_lock(&watch_mu);
+        pthread_mutex_lock(&s->watch_mu);
         if (w->prev != NULL)
             w->prev->next = w->next;
         else
-            watches = w->next;
+            s->watches = w->next;
         if (w->next != NULL)
             w->next->prev = w->prev;
-        pthread_mutex_unlock(&watch_mu);
+        pthread_mutex_unlock(&s->watch_mu);
         free(w);
         *socket_context = NULL;
     }
@@ -578,6 +600,13 @@ static conn_watch *watch_of(struct MHD_Connection *c)
     return ci != NULL ? ci->socket_context : NULL;
 }
 
+/* Whether c belongs to a server behind TLS (false for a connection without a watch). */
+static bool conn_secure(struct MHD_Connection *c)
+{
+    const conn_watch *w = watch_of(c);
+    return w != NULL && w->srv->conf.cookie_secure;
+}
+
 /* Sets the deadline of c's connection: after_ms from now, or none (after_ms 0). */
 static void watch_set(struct MHD_Connection *c, int64_t after_ms)
 {
@@ -585,17 +614,18 @@ static void watch_set(struct MHD_Connection *c, int64_t after_ms)
     if (w == NULL)
         return;
     int64_t deadline = after_ms > 0 ? mono_ms() + after_ms : 0;
-    pthread_mutex_lock(&watch_mu);
+    pthread_mutex_lock(&w->srv->watch_mu);
     w->deadline_ms = deadline;
-    pthread_mutex_unlock(&watch_mu);
+    pthread_mutex_unlock(&w->srv->watch_mu);
 }
 
 static void *reap(void *arg)
 {
-    pthread_mutex_lock(&watch_mu);
-    while (!reaper_stop) {
+    gh_server *s = arg;
+    pthread_mutex_lock(&s->watch_mu);
+    while (!s->reaper_stop) {
         int64_t now = mono_ms();
-        for (conn_watch *w = watches; w != NULL; w = w->next) {
+        for (conn_watch *w = s->watches; w != NULL; w = w->next) {
             if (w->deadline_ms == 0 || now < w->deadline_ms)
                 continue;
             w->deadline_ms = 0;
@@ -610,13 +640,13 @@ static void *reap(void *arg)
             wake.tv_sec++;
             wake.tv_nsec -= 1000000000L;
         }
-        pthread_cond_timedwait(&watch_cv, &watch_mu, &wake);
+        pthread_cond_timedwait(&s->watch_cv, &s->watch_mu, &wake);
     }
-    pthread_mutex_unlock(&watch_mu);
+    pthread_mutex_unlock(&s->watch_mu);
     return NULL;
 }
 
-static gh_err reaper_start(const gh_server_config *cfg)
+static gh_err reaper_start(gh_server *s, const gh_server_config *cfg)
 {
     int h = cfg->header_deadline_s != 0 ? cfg->header_deadline_s : GH_HEADER_DEADLINE_S;
     int b = cfg->body_deadline_s != 0 ? cfg->body_deadline_s : GH_BODY_DEADLINE_S;
@@ -624,29 +654,29 @@ static gh_err reaper_start(const gh_server_config *cfg)
         gh_log("error", "bad_deadline", "detail", "deadlines take 1 to 3600 seconds", NULL);
         return GH_EINVAL;
     }
-    header_deadline_ms = (int64_t)h * 1000;
-    body_deadline_ms = (int64_t)b * 1000;
+    s->conf.header_deadline_ms = (int64_t)h * 1000;
+    s->conf.body_deadline_ms = (int64_t)b * 1000;
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&watch_cv, &attr);
+    pthread_cond_init(&s->watch_cv, &attr);
     pthread_condattr_destroy(&attr);
-    reaper_stop = false;
-    if (pthread_create(&reaper, NULL, reap, NULL) != 0) {
-        pthread_cond_destroy(&watch_cv);
+    s->reaper_stop = false;
+    if (pthread_create(&s->reaper, NULL, reap, s) != 0) {
+        pthread_cond_destroy(&s->watch_cv);
         return GH_ENOMEM;
     }
     return GH_OK;
 }
 
-static void reaper_join(void)
+static void reaper_join(gh_server *s)
 {
-    pthread_mutex_lock(&watch_mu);
-    reaper_stop = true;
-    pthread_cond_signal(&watch_cv);
-    pthread_mutex_unlock(&watch_mu);
-    pthread_join(reaper, NULL);
-    pthread_cond_destroy(&watch_cv);
+    pthread_mutex_lock(&s->watch_mu);
+    s->reaper_stop = true;
+    pthread_cond_signal(&s->watch_cv);
+    pthread_mutex_unlock(&s->watch_mu);
+    pthread_join(s->reaper, NULL);
+    pthread_cond_destroy(&s->watch_cv);
 }
 
 /* ---- framing (I9) ---- */
@@ -722,6 +752,8 @@ static const char *framing_error(gh_req *r, const char *method, const char *vers
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
     gh_req *r = calloc(1, sizeof *r);
+    if (r != NULL)
+        r->srv = cls;
     conn_watch *w = watch_of(c);
     if (w != NULL) { /* an earlier request that libmicrohttpd refused itself */
         req_free(w->pending);
@@ -747,8 +779,12 @@ static void req_start(gh_req *r, struct MHD_Connection *c, const char *url, cons
     unsigned char rid[16];
     randombytes_buf(rid, sizeof rid);
     sodium_bin2hex(r->request_id, sizeof r->request_id, rid, sizeof rid);
-    client_ip(c, r->ip, sizeof r->ip);
-    r->ctx = (gh_ctx){.a = r->a, .ip = r->ip, .request_id = r->request_id, .now = gh_clock_now()};
+    client_ip(&r->srv->conf, c, r->ip, sizeof r->ip);
+    r->ctx = (gh_ctx){.a = r->a,
+                      .ip = r->ip,
+                      .request_id = r->request_id,
+                      .now = gh_clock_now(),
+                      .signin = r->srv->conf.signin};
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
     unsigned long long announced = cl != NULL ? strtoull(cl, NULL, 10) : 0;
     r->body_too_large = announced > GH_MAX_BODY_BYTES;
@@ -758,8 +794,8 @@ static void req_start(gh_req *r, struct MHD_Connection *c, const char *url, cons
 /* The first call, once the headers are in: framing checks, then the body deadline. */
 static enum MHD_Result on_headers(gh_req *r, const char *method, const char *version)
 {
-    atomic_fetch_add(&inflight, 1);
-    watch_set(r->conn, body_deadline_ms);
+    atomic_fetch_add(&r->srv->inflight, 1);
+    watch_set(r->conn, r->srv->conf.body_deadline_ms);
     const char *bad = framing_error(r, method, version);
     if (bad != NULL) { /* refused before any body is read; nothing after it on this connection
                         * is taken as a request (it could be a smuggled one) */
@@ -824,17 +860,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+    gh_server *s = cls;
     gh_req *r = *con_cls;
     conn_watch *w = watch_of(c);
     if (w != NULL && w->pending == r)
         w->pending = NULL;
     if (r != NULL) {
         if (r->started)
-            atomic_fetch_sub(&inflight, 1);
+            atomic_fetch_sub(&s->inflight, 1);
         req_free(r);
         *con_cls = NULL;
     }
-    watch_set(c, header_deadline_ms); /* a kept-alive connection waits for its next request */
+    watch_set(c,
+              s->conf.header_deadline_ms); /* a kept-alive connection waits for its next request */
 }
 
 __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -845,6 +883,39 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
     gh_log("warn", "http", "detail", msg, NULL);
 }
 
+/* Fills s->conf from cfg (the deadlines: reaper_start). */
+static void conf_fill(server_conf *conf, const gh_server_config *cfg)
+{
+    conf->db_url = cfg->db_url;
+    conf->signin = cfg->signin;
+    conf->access_log = getenv("GATEHOUSE_ACCESS_LOG") != NULL;
+    conf->cookie_secure =
+        cfg->external_url != NULL && strncmp(cfg->external_url, "https://", 8) == 0;
+    conf->external_origin[0] = '\0';
+    if (cfg->external_url != NULL) { /* the origin is the URL up to its path */
+        const char *host = strstr(cfg->external_url, "://");
+        size_t n =
+            host != NULL ? (size_t)(host + 3 - cfg->external_url) + strcspn(host + 3, "/?#") : 0;
+        if (n < sizeof conf->external_origin)
+            snprintf(conf->external_origin, sizeof conf->external_origin, "%.*s", (int)n,
+                     cfg->external_url);
+    }
+    snprintf(conf->trusted_proxies, sizeof conf->trusted_proxies, ",%s,",
+             cfg->trusted_proxies ? cfg->trusted_proxies : "");
+    for (char *p = conf->trusted_proxies; *p; p++)
+        if (*p == ' ')
+            *p = ',';
+}
+
+static void server_free(gh_server *s)
+{
+    for (int i = 0; i < s->n_dbs; i++)
+        gh_db_close(s->dbs[i]);
+    pthread_mutex_destroy(&s->dbs_mu);
+    pthread_mutex_destroy(&s->watch_mu);
+    free(s);
+}
+
 gh_err gh_server_start(const gh_server_config *cfg, gh_server **out)
 {
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
@@ -852,47 +923,33 @@ gh_err gh_server_start(const gh_server_config *cfg, gh_server **out)
         gh_log("error", "bad_listen_address", "host", cfg->listen_host, NULL);
         return GH_EINVAL;
     }
-    db_url = cfg->db_url;
     gh_web_set_dir(cfg->web_dir);
-    atomic_store(&access_log, getenv("GATEHOUSE_ACCESS_LOG") != NULL);
-    gh_http_cookie_config(cfg->external_url != NULL &&
-                          strncmp(cfg->external_url, "https://", 8) == 0);
-    external_origin[0] = '\0';
-    if (cfg->external_url != NULL) { /* the origin is the URL up to its path */
-        const char *host = strstr(cfg->external_url, "://");
-        size_t n =
-            host != NULL ? (size_t)(host + 3 - cfg->external_url) + strcspn(host + 3, "/?#") : 0;
-        if (n < sizeof external_origin)
-            snprintf(external_origin, sizeof external_origin, "%.*s", (int)n, cfg->external_url);
-    }
-    snprintf(trusted_proxies, sizeof trusted_proxies, ",%s,",
-             cfg->trusted_proxies ? cfg->trusted_proxies : "");
-    for (char *p = trusted_proxies; *p; p++)
-        if (*p == ' ')
-            *p = ',';
     gh_server *s = calloc(1, sizeof *s);
     if (s == NULL)
         return GH_ENOMEM;
-    gh_err err = reaper_start(cfg);
+    pthread_mutex_init(&s->dbs_mu, NULL);
+    pthread_mutex_init(&s->watch_mu, NULL);
+    atomic_init(&s->inflight, 0);
+    conf_fill(&s->conf, cfg);
+    gh_err err = reaper_start(s, cfg);
     if (err != GH_OK) {
-        free(s);
+        server_free(s);
         return err;
     }
     s->d = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
-        0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)cfg->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)GH_MAX_CONNECTIONS,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)GH_CONNECTION_TIMEOUT_S,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)GH_CONNECTION_MEMORY,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
-        on_connection, NULL, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-        MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+        s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
     if (s->d == NULL) {
         gh_log("error", "listen_failed", "host", cfg->listen_host, NULL);
-        reaper_join();
-        free(s);
+        reaper_join(s);
+        server_free(s);
         return GH_EINVAL;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
@@ -906,6 +963,12 @@ int gh_server_port(const gh_server *s)
     return s->port;
 }
 
+gh_err gh_server_add_connection(gh_server *s, int fd, const struct sockaddr *peer, socklen_t len)
+{
+    /* libmicrohttpd closes fd when it refuses it */
+    return MHD_add_connection(s->d, fd, peer, len) == MHD_YES ? GH_OK : GH_EINTERNAL;
+}
+
 void gh_server_stop(gh_server *s)
 {
     if (s == NULL)
@@ -914,14 +977,9 @@ void gh_server_stop(gh_server *s)
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
     struct timespec tick = {0, 20 * 1000 * 1000};
-    for (int i = 0; i < GH_SHUTDOWN_GRACE_S * 50 && atomic_load(&inflight) > 0; i++)
+    for (int i = 0; i < GH_SHUTDOWN_GRACE_S * 50 && atomic_load(&s->inflight) > 0; i++)
         nanosleep(&tick, NULL);
-    MHD_stop_daemon(s->d);
-    reaper_join();
-    pthread_mutex_lock(&dbs_mu);
-    for (int i = 0; i < n_dbs; i++)
-        gh_db_close(dbs[i]);
-    n_dbs = 0;
-    pthread_mutex_unlock(&dbs_mu);
-    free(s);
+    MHD_stop_daemon(s->d); /* joins the server threads: no one uses s->dbs any more */
+    reaper_join(s);
+    server_free(s);
 }
