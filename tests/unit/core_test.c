@@ -1325,7 +1325,8 @@ static gh_session signin_reload(fx *x, const gh_signin_result *r)
 {
     gh_session s;
     gh_principal p;
-    assert_int_equal(gh_session_authenticate(x->db, x->a, r->token, 1000, &s, &p), GH_OK);
+    assert_int_equal(
+        gh_session_authenticate(&gh_signin_defaults, x->db, x->a, r->token, 1000, &s, &p), GH_OK);
     assert_int_equal(s.id, r->session.id);
     return s;
 }
