@@ -19,21 +19,10 @@ import {
   auditRows,
   createUser,
 } from './lib/server.mjs';
-import { assertProblem, ok, uniq } from './lib/helpers.mjs';
+import { assertProblem, ok, uniq, USERS_ALL } from './lib/helpers.mjs';
 
 let srv;
 const T = {};
-const USERS_ALL = [
-  'users.read',
-  'users.create',
-  'users.update',
-  'users.disable',
-  'users.delete',
-  'users.onboard',
-  'users.mfa_reset',
-  'users.unban',
-  'users.force_reset',
-];
 
 const tenant = async (kind, name, parent) =>
   (
@@ -407,50 +396,25 @@ test('C7: no shrink-then-take-over: a stronger user stays out of reach through i
 
 test('C8: a Platform User needs one platform account and at least one sub-account (or all)', async () => {
   const pu = [T.puA];
-  assertProblem(
-    await srv.api('POST', '/api/v1/users', { body: userBody({ role_ids: pu }) }),
-    400,
-    'access.level',
-    'provider access',
-  );
-  assertProblem(
-    await srv.api('POST', '/api/v1/users', {
-      body: userBody({ role_ids: pu, access: { level: 'account', account_ids: [T.A1] } }),
-    }),
-    400,
-    'access.level',
-    'account access',
-  );
-  assertProblem(
-    await srv.api('POST', '/api/v1/users', {
-      body: userBody({
-        role_ids: pu,
-        access: { level: 'sub_account', account_ids: [T.A1], sub_account_ids: [] },
-      }),
-    }),
-    400,
-    'access.sub_account_ids',
-    'no sub-account',
-  );
-  assertProblem(
-    await srv.api('POST', '/api/v1/users', {
-      body: userBody({ role_ids: pu, access: { level: 'sub_account', sub_account_ids: [T.A1a] } }),
-    }),
-    400,
-    'access.account_ids',
-    'no account',
-  );
-  assertProblem(
-    await srv.api('POST', '/api/v1/users', {
-      body: userBody({
-        role_ids: pu,
-        access: { level: 'sub_account', account_ids: [T.A1, T.A2], sub_account_ids: [T.A1a] },
-      }),
-    }),
-    400,
-    'access.account_ids',
-    'two accounts',
-  );
+  const refused = [
+    ['provider access', undefined, 'access.level'],
+    ['account access', { level: 'account', account_ids: [T.A1] }, 'access.level'],
+    [
+      'no sub-account',
+      { level: 'sub_account', account_ids: [T.A1], sub_account_ids: [] },
+      'access.sub_account_ids',
+    ],
+    ['no account', { level: 'sub_account', sub_account_ids: [T.A1a] }, 'access.account_ids'],
+    [
+      'two accounts',
+      { level: 'sub_account', account_ids: [T.A1, T.A2], sub_account_ids: [T.A1a] },
+      'access.account_ids',
+    ],
+  ];
+  for (const [what, access, field] of refused) {
+    const body = userBody({ role_ids: pu, ...(access ? { access } : {}) });
+    assertProblem(await srv.api('POST', '/api/v1/users', { body }), 400, field, what);
+  }
   const u = await ok(
     srv.api('POST', '/api/v1/users', {
       body: userBody({

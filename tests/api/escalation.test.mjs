@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, adminWith } from './lib/server.mjs';
-import { ok, uniq } from './lib/helpers.mjs';
+import { ok, uniq, USERS_ALL } from './lib/helpers.mjs';
 
 let srv;
 let perms = []; // the catalogue
@@ -14,17 +14,6 @@ const roleOf = {}; // permission -> id of a global role holding only it
 const groupOf = {}; // permission -> id of a global group whose role holds only it
 const T = {}; // tenants
 let puA; // Platform User role of provider A (no permissions)
-const USERS_ALL = [
-  'users.read',
-  'users.create',
-  'users.update',
-  'users.disable',
-  'users.delete',
-  'users.onboard',
-  'users.mfa_reset',
-  'users.unban',
-  'users.force_reset',
-];
 
 function assertForbidden(r, field, what) {
   assert.equal(r.status, 403, `${what}: ${r.status} ${JSON.stringify(r.body)}`);

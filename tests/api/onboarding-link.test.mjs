@@ -12,20 +12,9 @@ import {
   auditRows,
   dbQuery,
 } from './lib/server.mjs';
-import { uniq } from './lib/helpers.mjs';
+import { uniq, USERS_ALL } from './lib/helpers.mjs';
 
 let srv;
-const USERS_ALL = [
-  'users.read',
-  'users.create',
-  'users.update',
-  'users.disable',
-  'users.delete',
-  'users.onboard',
-  'users.mfa_reset',
-  'users.unban',
-  'users.force_reset',
-];
 
 before(async () => {
   srv = await startServer({ args: ['--external-url', 'https://bo.example.com/'] });

@@ -14,21 +14,10 @@ import {
   auditRows,
   listAll,
 } from './lib/server.mjs';
-import { assertProblem, uniq } from './lib/helpers.mjs';
+import { assertProblem, uniq, USERS_ALL } from './lib/helpers.mjs';
 import { startSmtp, parts, linkToken } from './lib/smtp.mjs';
 
 let srv, smtp, clock;
-const USERS_ALL = [
-  'users.read',
-  'users.create',
-  'users.update',
-  'users.disable',
-  'users.delete',
-  'users.onboard',
-  'users.mfa_reset',
-  'users.unban',
-  'users.force_reset',
-];
 const seenTokens = [];
 
 before(async () => {

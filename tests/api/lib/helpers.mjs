@@ -34,6 +34,19 @@ export function assertProblem(res, status, field = null, what = '') {
 }
 
 // Awaits a response (srv.api's), asserts its status (201 unless told) and returns its body.
+// Every users.* permission: what re-sending onboarding needs, and a strong target in escalation tests.
+export const USERS_ALL = [
+  'users.read',
+  'users.create',
+  'users.update',
+  'users.disable',
+  'users.delete',
+  'users.onboard',
+  'users.mfa_reset',
+  'users.unban',
+  'users.force_reset',
+];
+
 export async function ok(pending, status = 201) {
   const r = await pending;
   assert.equal(r.status, status, JSON.stringify(r.body));
