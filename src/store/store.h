@@ -96,9 +96,6 @@ gh_err gh_store_username_taken(gh_db *db, const char *username, bool *taken) GH_
 gh_err gh_store_user_count(gh_db *db, int64_t *count) GH_MUST_USE;
 /* The tenants a user's access lists (its accounts, or its sub-accounts), as stored now. */
 gh_err gh_store_user_access_ids(gh_db *db, gh_arena *a, int64_t user_id, gh_ids *out) GH_MUST_USE;
-/* Whether the user is inside viewer's scope (the one definition used by lists and reads). */
-gh_err gh_store_user_visible(gh_db *db, const gh_principal *viewer, int64_t user_id,
-                             bool *visible) GH_MUST_USE;
 gh_err gh_store_user_list(gh_db *db, gh_arena *a, const gh_principal *viewer,
                           const gh_user_filter *f, gh_user_page *out) GH_MUST_USE;
 

@@ -478,27 +478,6 @@ gh_err gh_store_user_access_ids(gh_db *db, gh_arena *a, int64_t user_id, gh_ids 
         out);
 }
 
-gh_err gh_store_user_visible(gh_db *db, const gh_principal *viewer, int64_t user_id, bool *visible)
-{
-    gh_arena *a = gh_arena_new();
-    gh_qb q;
-    gh_qb_init(&q, a);
-    gh_qb_sql(&q, "SELECT 1 FROM users u WHERE u.id = ?");
-    gh_qb_int(&q, user_id);
-    gh_qb_user_scope(&q, viewer);
-    gh_stmt *st = NULL;
-    gh_err err = gh_qb_prepare(&q, db, &st);
-    if (err == GH_OK) {
-        bool row = false;
-        err = gh_stmt_step(st, &row);
-        gh_stmt_done(st);
-        if (err == GH_OK)
-            *visible = row;
-    }
-    gh_arena_free(a);
-    return err;
-}
-
 typedef struct sort_def {
     const char *col;
     bool numeric;

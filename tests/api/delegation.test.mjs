@@ -59,6 +59,13 @@ const userBody = (extra = {}) => {
   const username = uniq('dlg');
   return { username, email: `${username}@example.com`, provider_id: T.A, ...extra };
 };
+// A role of provider A with these permissions (and extra fields), created by root.
+const role = (name, permissions, extra = {}) =>
+  ok(
+    srv.api('POST', '/api/v1/roles', {
+      body: { name: uniq(name), kind: 'service_provider', provider_id: T.A, permissions, ...extra },
+    }),
+  );
 const get = async (id, token) => srv.api('GET', `/api/v1/users/${id}`, token ? { token } : {});
 const patch = (id, body, token) => srv.api('PATCH', `/api/v1/users/${id}`, { token, body });
 
@@ -189,17 +196,7 @@ test('C6: an admin never lifts its own two-factor requirement, enforced SSO or d
   );
   assert.equal((await get(adm.user.id)).body.mfa_required, true);
   // A role that requires two-factor cannot be dropped from oneself either.
-  const strict = await ok(
-    srv.api('POST', '/api/v1/roles', {
-      body: {
-        name: uniq('strict'),
-        kind: 'service_provider',
-        provider_id: T.A,
-        permissions: ['users.read'],
-        mfa_required: true,
-      },
-    }),
-  );
+  const strict = await role('strict', ['users.read'], { mfa_required: true });
   const adm2 = await adminWith(srv, ['users.read', 'users.update'], { provider_id: T.A });
   assert.equal((await patch(adm2.user.id, { role_ids: [adm2.role.id, strict.id] })).status, 200);
   assertProblem(
@@ -226,16 +223,7 @@ test('C6: an admin never lifts its own two-factor requirement, enforced SSO or d
 
 test('C6: adding oneself to a group is judged by the rights held before the request', async () => {
   const adm = await adminWith(srv, ['users.read', 'users.update'], { provider_id: T.A });
-  const strong = await ok(
-    srv.api('POST', '/api/v1/roles', {
-      body: {
-        name: uniq('strong'),
-        kind: 'service_provider',
-        provider_id: T.A,
-        permissions: [...USERS_ALL],
-      },
-    }),
-  );
+  const strong = await role('strong', [...USERS_ALL]);
   const g = await ok(
     srv.api('POST', '/api/v1/groups', {
       body: { name: uniq('g'), provider_id: T.A, role_ids: [strong.id] },
@@ -256,16 +244,7 @@ test('C7: an admin with roles.update cannot shrink (or edit) a role holding perm
   const adm = await adminWith(srv, ['roles.read', 'roles.update', 'roles.delete', 'users.read'], {
     provider_id: T.A,
   });
-  const admins = await ok(
-    srv.api('POST', '/api/v1/roles', {
-      body: {
-        name: uniq('provider admins'),
-        kind: 'service_provider',
-        provider_id: T.A,
-        permissions: [...USERS_ALL, 'roles.read'],
-      },
-    }),
-  );
+  const admins = await role('provider admins', [...USERS_ALL, 'roles.read']);
   assertProblem(
     await srv.api('PATCH', `/api/v1/roles/${admins.id}`, {
       token: adm.token,
@@ -295,16 +274,7 @@ test('C7: an admin with roles.update cannot shrink (or edit) a role holding perm
     USERS_ALL.length + 1,
   );
   // A role within its rights, before and after, is editable.
-  const small = await ok(
-    srv.api('POST', '/api/v1/roles', {
-      body: {
-        name: uniq('small'),
-        kind: 'service_provider',
-        provider_id: T.A,
-        permissions: ['users.read', 'roles.read'],
-      },
-    }),
-  );
+  const small = await role('small', ['users.read', 'roles.read']);
   assert.equal(
     (
       await srv.api('PATCH', `/api/v1/roles/${small.id}`, {
@@ -330,16 +300,7 @@ test('C7: no shrink-then-take-over: a stronger user stays out of reach through i
     ],
     { provider_id: T.A },
   );
-  const strong = await ok(
-    srv.api('POST', '/api/v1/roles', {
-      body: {
-        name: uniq('strong'),
-        kind: 'service_provider',
-        provider_id: T.A,
-        permissions: [...USERS_ALL],
-      },
-    }),
-  );
+  const strong = await role('strong', [...USERS_ALL]);
   const victim = await ok(
     srv.api('POST', '/api/v1/users', {
       body: userBody({ role_ids: [strong.id], password: 'a long enough password for tests' }),

@@ -745,8 +745,10 @@ static void scope_rule_matches_visibility(void **state)
         in.user.role_ids = ids1(x->a, sub ? x->r_user : x->r_staff);
         int64_t placed = create_user_as(x, &x->sys, &in);
         for (size_t i = 0; i < sizeof admins / sizeof *admins; i++) {
-            bool visible = false;
-            assert_int_equal(gh_store_user_visible(x->db, &admins[i], placed, &visible), GH_OK);
+            gh_user seen;
+            gh_err got = gh_store_user_get_visible(x->db, x->a, &admins[i], placed, &seen);
+            assert_true(got == GH_OK || got == GH_ENOTFOUND);
+            bool visible = got == GH_OK;
             gh_ctx c = ctx_as(x, &admins[i]);
             gh_user out;
             in.user.username = gh_arena_printf(x->a, "by.%zu.%zu", i, p);
@@ -759,6 +761,42 @@ static void scope_rule_matches_visibility(void **state)
         }
     }
     assert_true(n > 10); /* the table is not all refusals */
+}
+
+/* C6: an admin editing itself never lifts a restriction on its own sign-in. Login disabled can
+ * only be tried here: such an admin cannot authenticate over the API at all. */
+static void user_update_own_restrictions(void **state)
+{
+    fx *x = *state;
+    gh_user_create in = new_user("self.editor", x->p1);
+    in.user.role_ids = ids1(x->a, x->r_admin);
+    in.user.login_enabled = false;
+    in.user.mfa_required = true;
+    in.user.enforce_sso = true;
+    int64_t id = create_user_as(x, &x->sys, &in);
+    gh_principal self;
+    assert_int_equal(gh_store_principal_by_user(x->db, x->a, id, &self), GH_OK);
+    gh_ctx c = ctx_as(x, &self);
+    gh_user cur, next, out;
+    assert_int_equal(gh_core_user_get(&c, id, &cur), GH_OK);
+    next = cur;
+    next.login_enabled = true;
+    EXPECT_FAIL(gh_core_user_update(&c, &next, 0, &out), c, GH_EFORBIDDEN, "login_enabled");
+    next = cur;
+    next.mfa_required = false;
+    EXPECT_FAIL(gh_core_user_update(&c, &next, 0, &out), c, GH_EFORBIDDEN, "mfa_required");
+    next = cur;
+    next.enforce_sso = false;
+    EXPECT_FAIL(gh_core_user_update(&c, &next, 0, &out), c, GH_EFORBIDDEN, "enforce_sso");
+    /* nothing was written; another admin may lift them */
+    assert_int_equal(gh_core_user_get(&c, id, &out), GH_OK);
+    assert_false(out.login_enabled);
+    assert_true(out.mfa_required && out.enforce_sso);
+    gh_ctx sys = ctx_as(x, &x->sys);
+    next = cur;
+    next.login_enabled = true;
+    assert_int_equal(gh_core_user_update(&sys, &next, 0, &out), GH_OK);
+    assert_true(out.login_enabled);
 }
 
 static void user_update(void **state)
@@ -1426,6 +1464,7 @@ int main(void)
         T(user_sub_account_rules),
         T(scope_rule_matches_visibility),
         T(user_update),
+        T(user_update_own_restrictions),
         T(user_lifecycle),
         T(user_acts_on_itself_and_others),
         T(user_list_is_scoped),
