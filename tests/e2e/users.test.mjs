@@ -112,10 +112,13 @@ test('a name holding markup displays as text and runs nothing (I3)', async () =>
   assert.equal(await page.locator('.users-table script, .users-table img').count(), 0);
   await row('markup').locator('td.name a').click();
   await page.waitForURL(/\/users\/\d+$/);
-  assert.equal(
-    await page.getByRole('heading', { level: 1 }).textContent(),
+  // The list's heading stays until the details have loaded: wait for the user's own.
+  const heading = page.getByRole('heading', { level: 1 });
+  await page.waitForFunction(
+    (name) => document.querySelector('h1')?.textContent === name,
     `${XSS_FIRST} ${XSS_LAST}`,
   );
+  assert.equal(await heading.textContent(), `${XSS_FIRST} ${XSS_LAST}`);
   assert.equal(await page.evaluate(() => window.__xss), undefined);
   await shot(page, 'user-details-markup');
   await page.goBack();
@@ -223,6 +226,7 @@ test('tabs: Invited lists invited users; Banned shows banned until and Unban', a
   await page.getByRole('tab', { name: 'Banned' }).focus();
   await page.keyboard.press('ArrowLeft');
   await page.waitForURL(/status=disabled/);
+  await page.getByRole('tab', { name: 'Disabled', selected: true }).waitFor();
   assert.equal(
     await page.getByRole('tab', { name: 'Disabled' }).getAttribute('aria-selected'),
     'true',
