@@ -3,7 +3,7 @@
 #define GH_CORE_INTERNAL_H
 
 #include "core/core.h"
-#include "core/model.h"
+#include "model/model.h"
 
 /* Ends the transaction: commits when err is GH_OK (a failed commit is returned), else rolls
  * back. Returns the final error. */

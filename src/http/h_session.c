@@ -6,7 +6,7 @@
 
 #include "http/encode.h"
 #include "auth/throttle.h"
-#include "core/model.h"
+#include "model/model.h"
 #include "core/signin.h"
 #include "http/http.h"
 #include "http/limits.h"

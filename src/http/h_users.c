@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "http/encode.h"
-#include "core/model.h"
+#include "model/model.h"
 #include "http/http.h"
 #include "http/limits.h"
 

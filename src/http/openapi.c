@@ -3,7 +3,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "core/model.h"
+#include "model/model.h"
 #include "http/http.h"
 #include "http/limits.h"
 

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "auth/auth.h"
-#include "core/model.h"
+#include "model/model.h"
 #include "core/signin.h"
 #include "http/http.h"
 #include "http/limits.h"

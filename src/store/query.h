@@ -59,7 +59,7 @@ gh_err gh_store_exec_ints(gh_db *db, const char *sql, int n, const int64_t *v) G
  * CHECK constraints admit only the names; anything else (or NULL) reads as the value that grants
  * least: a disabled user, the narrowest access, a session at its password step, the lowest
  * tenant and role kinds. The names are
- * written with the gh_*_name() functions of core/model.h. */
+ * written with the gh_*_name() functions of model/model.h. */
 gh_user_status gh_store_status_from(const char *s);
 gh_access_level gh_store_level_from(const char *s);
 gh_signin_stage gh_store_stage_from(const char *s);

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/model.h"
+#include "model/model.h"
 #include "db/db.h"
 #include "util/arena.h"
 #include "util/err.h"
@@ -28,22 +28,6 @@ typedef enum {
     GH_SORT_CREATED,
     GH_SORT_ID, /* the order the search index streams: fastest with q */
 } gh_user_sort;
-
-/* A user list's status filter: every user but the deleted ones (LIVE, the default), one stored
- * status (ACTIVE then also means not banned), or BANNED: active users whose ban lies ahead, a list
- * filter value and not a stored status (gh_user_status has no banned). */
-typedef enum {
-    GH_LIST_LIVE,
-    GH_LIST_INVITED,
-    GH_LIST_ACTIVE,
-    GH_LIST_DISABLED,
-    GH_LIST_DELETED,
-    GH_LIST_BANNED,
-} gh_user_list_status;
-
-/* The filter of a status name (invited, active, disabled, deleted or banned): writes *out and
- * returns true, or returns false for NULL or any other text. Thread-safe (no I/O). */
-bool gh_user_list_status_parse(const char *s, gh_user_list_status *out) GH_MUST_USE;
 
 typedef struct gh_user_filter {
     const char *q; /* substring of username, names, e-mail; NULL: none */
@@ -159,7 +143,7 @@ gh_err gh_store_principal_by_token(gh_db *db, gh_arena *a, const char *hash, int
 gh_err gh_store_principal_by_user(gh_db *db, gh_arena *a, int64_t user_id,
                                   gh_principal *out) GH_MUST_USE;
 
-/* Sessions: server-side, found by the hash of the cookie's token (gh_session: core/model.h). */
+/* Sessions: server-side, found by the hash of the cookie's token (gh_session: model/model.h). */
 gh_err gh_store_session_insert(gh_db *db, const gh_session *s, const char *hash,
                                int64_t *id) GH_MUST_USE;
 /* The session behind hash and its user's principal. GH_EUNAUTH when unknown, idle since before

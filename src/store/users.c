@@ -625,21 +625,3 @@ gh_err gh_store_user_list(gh_db *db, gh_arena *a, const gh_principal *viewer,
     *out = page;
     return GH_OK;
 }
-
-bool gh_user_list_status_parse(const char *s, gh_user_list_status *out)
-{
-    static const gh_user_list_status of_status[] = {
-        [GH_STATUS_INVITED] = GH_LIST_INVITED,
-        [GH_STATUS_ACTIVE] = GH_LIST_ACTIVE,
-        [GH_STATUS_DISABLED] = GH_LIST_DISABLED,
-        [GH_STATUS_DELETED] = GH_LIST_DELETED,
-    };
-    gh_user_status status;
-    if (s != NULL && strcmp(s, "banned") == 0)
-        *out = GH_LIST_BANNED;
-    else if (gh_user_status_parse(s, &status))
-        *out = of_status[status];
-    else
-        return false;
-    return true;
-}

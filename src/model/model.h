@@ -4,8 +4,8 @@
  * audit/ and store/ can all build on it. Each state list is an X-macro that generates its enum and
  * a name/parse pair (the strings the database columns and the API carry); store/ and http/
  * convert at their edges and nothing else compares state strings. Thread-safe (constant data). */
-#ifndef GH_CORE_MODEL_H
-#define GH_CORE_MODEL_H
+#ifndef GH_MODEL_MODEL_H
+#define GH_MODEL_MODEL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -168,6 +168,22 @@ typedef struct gh_credentials {
     const char *username, *password_hash, *totp_secret, *totp_pending;
     bool login_enabled, enforce_sso, mfa_required, mfa_enrolled, must_change_password;
 } gh_credentials;
+
+/* A user list's status filter: every user but the deleted ones (LIVE, the default), one stored
+ * status (ACTIVE then also means not banned), or BANNED: active users whose ban lies ahead, a list
+ * filter value and not a stored status (gh_user_status has no banned). */
+typedef enum {
+    GH_LIST_LIVE,
+    GH_LIST_INVITED,
+    GH_LIST_ACTIVE,
+    GH_LIST_DISABLED,
+    GH_LIST_DELETED,
+    GH_LIST_BANNED,
+} gh_user_list_status;
+
+/* The filter of a status name (invited, active, disabled, deleted or banned): writes *out and
+ * returns true, or returns false for NULL or any other text. Thread-safe (no I/O). */
+bool gh_user_list_status_parse(const char *s, gh_user_list_status *out) GH_MUST_USE;
 
 /* ---- the permission catalogue ----
  * A role's permissions are a bit mask over it; effective permissions are the union over a

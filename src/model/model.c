@@ -1,5 +1,5 @@
 /* See model.h: the state names and the permission catalogue. */
-#include "core/model.h"
+#include "model/model.h"
 
 #include <string.h>
 
@@ -67,4 +67,22 @@ uint64_t gh_perm_effective(const gh_principal *p)
 bool gh_perm_has(const gh_principal *p, uint64_t mask)
 {
     return (gh_perm_effective(p) & mask) == mask;
+}
+
+bool gh_user_list_status_parse(const char *s, gh_user_list_status *out)
+{
+    static const gh_user_list_status of_status[] = {
+        [GH_STATUS_INVITED] = GH_LIST_INVITED,
+        [GH_STATUS_ACTIVE] = GH_LIST_ACTIVE,
+        [GH_STATUS_DISABLED] = GH_LIST_DISABLED,
+        [GH_STATUS_DELETED] = GH_LIST_DELETED,
+    };
+    gh_user_status status;
+    if (s != NULL && strcmp(s, "banned") == 0)
+        *out = GH_LIST_BANNED;
+    else if (gh_user_status_parse(s, &status))
+        *out = of_status[status];
+    else
+        return false;
+    return true;
 }
