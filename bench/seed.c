@@ -19,7 +19,7 @@
 #include <time.h>
 
 #include "auth/auth.h"
-#include "core/model.h"
+#include "model/model.h"
 #include "db/db.h"
 #include "store/store.h"
 

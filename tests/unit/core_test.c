@@ -23,7 +23,7 @@
 #include "auth/auth.h"
 #include "auth/totp.h"
 #include "core/core.h"
-#include "core/model.h"
+#include "model/model.h"
 #include "core/signin.h"
 #include "core/validate.h"
 #include "testdb.h"

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/model.h"
+#include "model/model.h"
 #include "http/http.h"
 #include "http/limits.h"
 #include "http/web.h"

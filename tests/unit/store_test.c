@@ -11,7 +11,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "core/model.h"
+#include "model/model.h"
 #include "store/store.h"
 #include "testdb.h"
 
