@@ -43,11 +43,3 @@ void gh_token_new(char token[GH_TOKEN_CHARS], char hash[GH_TOKEN_HASH_CHARS])
     sodium_memzero(raw, sizeof raw);
     gh_token_hash(token, hash);
 }
-
-gh_err gh_auth_bearer(gh_db *db, gh_arena *a, const char *token, int64_t now, gh_principal *out)
-{
-    char hash[GH_TOKEN_HASH_CHARS];
-    gh_token_hash(token, hash);
-    gh_err err = gh_store_principal_by_token(db, a, hash, now, out);
-    return err == GH_ENOTFOUND ? GH_EUNAUTH : err;
-}

@@ -1,12 +1,11 @@
 /* Secrets: Argon2id password hashes, random passwords and API tokens. Thread-safe after
- * gh_auth_init(). */
+ * gh_auth_init(). A leaf: it includes only util/, and nothing of the domain or the store. */
 #ifndef GH_AUTH_AUTH_H
 #define GH_AUTH_AUTH_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "store/store.h"
 #include "util/err.h"
 
 #define GH_PASSWORD_MIN 15
@@ -30,10 +29,5 @@ void gh_password_generate(char *out, size_t cap);
 void gh_token_new(char token[GH_TOKEN_CHARS], char hash[GH_TOKEN_HASH_CHARS]);
 /* The hex SHA-256 of a presented token. */
 void gh_token_hash(const char *token, char hash[GH_TOKEN_HASH_CHARS]);
-
-/* The principal behind a presented bearer token; GH_EUNAUTH when the token is unknown or expired
- * or its user cannot act (not active, login disabled, banned). */
-gh_err gh_auth_bearer(gh_db *db, gh_arena *a, const char *token, int64_t now,
-                      gh_principal *out) GH_MUST_USE;
 
 #endif

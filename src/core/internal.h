@@ -33,4 +33,20 @@ gh_err gh_core_visible_group(gh_ctx *ctx, int64_t id, gh_group *out) GH_MUST_USE
     "this username is not available (usernames are unique across the whole service and are "       \
     "never re-used)"
 
+/* ---- shared by the sign-in files (signin.c, enrol.c, password.c) ---- */
+
+/* A failed sign-in step of c's user with factor: counts towards the ban (A4, one conditional
+ * UPDATE) and records it; GH_EUNAUTH with the one refusal detail (A6), or GH_EDB. */
+gh_err gh_signin_count_failure(gh_ctx *ctx, const gh_credentials *c, const char *factor);
+/* Moves sess past the step passed to the next that applies to c (*next); the last step
+ * records the completed sign-in. Inside the caller's transaction. */
+gh_err gh_signin_advance(gh_ctx *ctx, const gh_session *sess, const gh_credentials *c,
+                         gh_signin_stage passed, gh_signin_stage *next) GH_MUST_USE;
+/* Whether code is exactly six ASCII digits (a TOTP code, not a recovery code). */
+bool gh_signin_six_digits(const char *code);
+/* Checks a TOTP code against a sealed secret (key: the secret key) for a step after last_step;
+ * *step gets the matching step on success. */
+gh_err gh_signin_check_totp(const unsigned char *key, const char *sealed, const char *code,
+                            int64_t now, int64_t last_step, int64_t *step) GH_MUST_USE;
+
 #endif

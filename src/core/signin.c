@@ -5,7 +5,6 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "auth/policy.h"
 #include "auth/totp.h"
 #include "core/internal.h"
 #include "util/log.h"
@@ -99,7 +98,7 @@ static gh_err refused(gh_ctx *ctx)
 }
 
 /* A failed step: counts towards the ban (one conditional UPDATE) and records it. */
-static gh_err count_failure(gh_ctx *ctx, const gh_credentials *c, const char *factor)
+gh_err gh_signin_count_failure(gh_ctx *ctx, const gh_credentials *c, const char *factor)
 {
     bool banned_now = false;
     gh_principal self = self_of(c);
@@ -166,7 +165,7 @@ gh_err gh_signin_finish(gh_ctx *ctx, gh_signin *s, bool password_ok, const char 
         return refused(ctx);
     }
     if (!password_ok)
-        return count_failure(ctx, c, "password");
+        return gh_signin_count_failure(ctx, c, "password");
     if (!can_sign_in(c, ctx->now)) {
         audit_alone(ctx, "login.failure", c,
                     GH_AUDIT_DETAIL_OF(.factor = "password", .blocked = GH_AUDIT_TRUE));
@@ -213,8 +212,8 @@ gh_err gh_signin_finish(gh_ctx *ctx, gh_signin *s, bool password_ok, const char 
 }
 
 /* Moves the session past a step; the last step records the completed sign-in. */
-static gh_err advance(gh_ctx *ctx, const gh_session *sess, const gh_credentials *c,
-                      gh_signin_stage passed, gh_signin_stage *next)
+gh_err gh_signin_advance(gh_ctx *ctx, const gh_session *sess, const gh_credentials *c,
+                         gh_signin_stage passed, gh_signin_stage *next)
 {
     *next = next_stage(c, passed);
     gh_err err = gh_store_session_set_stage(ctx->db, sess->id, *next);
@@ -227,7 +226,7 @@ static gh_err advance(gh_ctx *ctx, const gh_session *sess, const gh_credentials 
     return err;
 }
 
-static bool is_six_digits(const char *code)
+bool gh_signin_six_digits(const char *code)
 {
     for (int i = 0; i < 6; i++)
         if (code[i] < '0' || code[i] > '9')
@@ -236,8 +235,8 @@ static bool is_six_digits(const char *code)
 }
 
 /* Checks a TOTP code against the user's sealed secret; *step gets the step on success. */
-static gh_err check_totp(const unsigned char *key, const char *sealed, const char *code,
-                         int64_t now, int64_t last_step, int64_t *step)
+gh_err gh_signin_check_totp(const unsigned char *key, const char *sealed, const char *code,
+                            int64_t now, int64_t last_step, int64_t *step)
 {
     unsigned char secret[GH_TOTP_SECRET_BYTES];
     size_t n = 0;
@@ -271,10 +270,10 @@ gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code, gh_
     if (!can_sign_in(&c, ctx->now))
         return totp_blocked(ctx, &c);
     int64_t step = 0;
-    bool totp = is_six_digits(code);
-    if (totp && check_totp(gh_signin_config_of(ctx)->secret_key, c.totp_secret, code, ctx->now,
-                           c.totp_last_step, &step) != GH_OK)
-        return count_failure(ctx, &c, "totp");
+    bool totp = gh_signin_six_digits(code);
+    if (totp && gh_signin_check_totp(gh_signin_config_of(ctx)->secret_key, c.totp_secret, code,
+                                     ctx->now, c.totp_last_step, &step) != GH_OK)
+        return gh_signin_count_failure(ctx, &c, "totp");
     char hash[65];
     gh_recovery_code_hash(code, hash);
     if ((err = gh_db_begin(ctx->db)) != GH_OK)
@@ -291,12 +290,12 @@ gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code, gh_
                    : gh_store_recovery_use(ctx->db, c.user_id, hash, ctx->now);
     if (err == GH_ECONFLICT || err == GH_ENOTFOUND) {
         gh_db_rollback(ctx->db);
-        return count_failure(ctx, &c, totp ? "totp" : "recovery_code");
+        return gh_signin_count_failure(ctx, &c, totp ? "totp" : "recovery_code");
     }
     if (err == GH_OK)
         err = gh_store_login_reset(ctx->db, c.user_id);
     if (err == GH_OK)
-        err = advance(ctx, sess, &c, GH_STAGE_TOTP, next);
+        err = gh_signin_advance(ctx, sess, &c, GH_STAGE_TOTP, next);
     return gh_core_finish(ctx, err);
 }
 
@@ -319,181 +318,7 @@ gh_err gh_signin_password_changed(gh_ctx *ctx, const gh_session *sess, const cha
         err = gh_core_audit(ctx, "user.password_change", "user", c.user_id, c.user_id,
                             c.provider_id, GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
     if (err == GH_OK)
-        err = advance(ctx, sess, &c, GH_STAGE_CHANGE_PASSWORD, next);
-    return gh_core_finish(ctx, err);
-}
-
-gh_err gh_session_authenticate(const gh_signin_config *c, gh_db *db, gh_arena *a, const char *token,
-                               int64_t now, gh_session *s, gh_principal *p)
-{
-    int64_t idle = (c != NULL ? c : &gh_signin_defaults)->idle_seconds;
-    char hash[GH_TOKEN_HASH_CHARS];
-    gh_token_hash(token, hash);
-    gh_err err = gh_store_session_auth(db, a, hash, now, now - idle, s, p);
-    return err == GH_ENOTFOUND ? GH_EUNAUTH : err;
-}
-
-gh_err gh_session_touch(gh_db *db, gh_session *s, int64_t now)
-{
-    if (now - s->last_seen_at < 60)
-        return GH_OK;
-    gh_err err = gh_store_session_touch(db, s->id, now);
-    if (err == GH_OK)
-        s->last_seen_at = now;
-    return err;
-}
-
-gh_err gh_session_end(gh_ctx *ctx, const gh_session *sess)
-{
-    gh_err err = gh_db_begin(ctx->db);
-    if (err != GH_OK)
-        return err;
-    err = gh_store_session_delete(ctx->db, sess->user_id, sess->id, NULL);
-    if (err == GH_OK)
-        err = gh_core_audit(ctx, "session.end", "session", sess->id, sess->user_id,
-                            ctx->who->provider_id, GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
-    return gh_core_finish(ctx, err);
-}
-
-/* enroll_totp is due only while no device is enrolled: a password-only session opened before
- * another one enrolled must neither replace that device nor skip its code (A13). */
-static gh_err enrolment_due(gh_ctx *ctx, const gh_session *sess, const gh_credentials *c)
-{
-    if (sess->stage == GH_STAGE_ENROLL_TOTP && c->mfa_enrolled)
-        return gh_fail(ctx, GH_EFORBIDDEN, NULL,
-                       "two-factor is already set up for this account; sign in again");
-    return GH_OK;
-}
-
-/* Replacing an enrolled device needs a fresh proof (S10): the current password or a current
- * code of that device (its step is then used up, A10). A wrong proof counts as a failed
- * sign-in step (A4) and is answered like a wrong current password (400, not 401). */
-static gh_err check_reauth(gh_ctx *ctx, const gh_credentials *c, const gh_reauth *re, int64_t *step)
-{
-    if (re == NULL || (!re->password_given && re->code == NULL))
-        return gh_fail(ctx, GH_EFORBIDDEN, "current_password",
-                       "to replace your two-factor device, confirm with your current password or "
-                       "a code from the device");
-    if (re->password_given && re->password_ok)
-        return GH_OK;
-    if (!re->password_given && is_six_digits(re->code) &&
-        check_totp(gh_signin_config_of(ctx)->secret_key, c->totp_secret, re->code, ctx->now,
-                   c->totp_last_step, step) == GH_OK)
-        return GH_OK;
-    const char *field = re->password_given ? "current_password" : "code";
-    if (count_failure(ctx, c, field) != GH_EUNAUTH)
-        return GH_EDB;
-    return gh_fail(ctx, GH_EINVAL, field,
-                   re->password_given ? "the current password is wrong"
-                                      : "the code does not match; check the device clock");
-}
-
-gh_err gh_totp_enrol_start(gh_ctx *ctx, const gh_session *sess, const gh_reauth *re,
-                           gh_totp_enrolment *out)
-{
-    const gh_signin_config *cfg = gh_signin_config_of(ctx);
-    if (cfg->secret_key == NULL)
-        return gh_fail(ctx, GH_EINTERNAL, NULL, "no secret key is configured");
-    gh_credentials c;
-    int64_t step = 0;
-    gh_err err = gh_store_credentials(ctx->db, ctx->a, NULL, ctx->who->user_id, &c);
-    if (err != GH_OK || (err = enrolment_due(ctx, sess, &c)) != GH_OK)
-        return err;
-    if (c.mfa_enrolled && (err = check_reauth(ctx, &c, re, &step)) != GH_OK)
-        return err;
-    unsigned char secret[GH_TOTP_SECRET_BYTES];
-    gh_totp_new_secret(secret);
-    char *sealed = gh_seal(ctx->a, cfg->secret_key, secret, sizeof secret);
-    out->secret_base32 = gh_totp_base32(ctx->a, secret);
-    out->otpauth_uri = gh_totp_uri(ctx->a, cfg->issuer, ctx->who->username, secret);
-    out->qr_svg = gh_totp_qr_svg(ctx->a, out->otpauth_uri);
-    sodium_memzero(secret, sizeof secret);
-    if ((err = gh_db_begin(ctx->db)) != GH_OK)
-        return err;
-    /* a code used as the proof is used up by compare-and-set, like a sign-in code (A10) */
-    if (step > 0 &&
-        (err = gh_store_totp_advance(ctx->db, c.user_id, c.totp_last_step, step)) == GH_ECONFLICT)
-        err = gh_fail(ctx, GH_EINVAL, "code", "this code was used already; wait for the next one");
-    if (err == GH_OK)
-        err = gh_store_totp_pending(ctx->db, ctx->who->user_id, sealed);
-    gh_audit_obj detail =
-        !c.mfa_enrolled
-            ? GH_AUDIT_NOTHING
-            : GH_AUDIT_DETAIL_OF(.replace = GH_AUDIT_TRUE, .proof = step > 0 ? "code" : "password");
-    if (err == GH_OK)
-        err = gh_core_audit(ctx, "totp.enrol_start", "user", ctx->who->user_id, ctx->who->user_id,
-                            ctx->who->provider_id, GH_AUDIT_NOTHING, detail);
-    return gh_core_finish(ctx, err);
-}
-
-gh_err gh_totp_enrol_confirm(gh_ctx *ctx, const gh_session *sess, const char *code,
-                             char ***recovery_codes, gh_signin_stage *next)
-{
-    gh_credentials c;
-    gh_err err = gh_store_credentials(ctx->db, ctx->a, NULL, ctx->who->user_id, &c);
-    if (err != GH_OK)
-        return err;
-    if ((err = enrolment_due(ctx, sess, &c)) != GH_OK)
-        return err;
-    if (c.totp_pending == NULL)
-        return gh_fail(ctx, GH_ECONFLICT, NULL, "start the enrolment first");
-    int64_t step = 0;
-    if (check_totp(gh_signin_config_of(ctx)->secret_key, c.totp_pending, code, ctx->now, 0,
-                   &step) != GH_OK)
-        return gh_fail(ctx, GH_EINVAL, "code", "the code does not match; check the device clock");
-    char codes[GH_RECOVERY_CODES][GH_RECOVERY_CODE_CHARS + 1];
-    char hashes[GH_RECOVERY_CODES][65];
-    const char *hash_ptrs[GH_RECOVERY_CODES];
-    char **shown = gh_arena_alloc(ctx->a, (GH_RECOVERY_CODES + 1) * sizeof *shown);
-    gh_recovery_codes_new(codes);
-    for (int i = 0; i < GH_RECOVERY_CODES; i++) {
-        gh_recovery_code_hash(codes[i], hashes[i]);
-        hash_ptrs[i] = hashes[i];
-        shown[i] = gh_arena_strdup(ctx->a, codes[i]);
-    }
-    sodium_memzero(codes, sizeof codes);
-    if ((err = gh_db_begin(ctx->db)) != GH_OK)
-        return err;
-    err = gh_store_totp_confirm(ctx->db, c.user_id, step);
-    if (err == GH_OK)
-        err = gh_store_recovery_replace(ctx->db, c.user_id, hash_ptrs, GH_RECOVERY_CODES);
-    bool replaced = c.mfa_enrolled;
-    c.mfa_enrolled = true;
-    *next = sess->stage;
-    if (err == GH_OK && sess->stage == GH_STAGE_ENROLL_TOTP)
-        err = advance(ctx, sess, &c, GH_STAGE_ENROLL_TOTP, next);
-    if (err == GH_OK)
-        err = gh_core_audit(ctx, replaced ? "totp.replaced" : "totp.enrolled", "user", c.user_id,
-                            c.user_id, c.provider_id, GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
-    err = gh_core_finish(ctx, err);
-    if (err == GH_OK)
-        *recovery_codes = shown;
-    return err;
-}
-
-gh_err gh_password_change_own(gh_ctx *ctx, const gh_session *sess, bool current_ok,
-                              const char *new_hash)
-{
-    gh_credentials c;
-    gh_err err = gh_store_credentials(ctx->db, ctx->a, NULL, ctx->who->user_id, &c);
-    if (err != GH_OK)
-        return err;
-    if (current_ok && new_hash == NULL)
-        return GH_EINTERNAL;
-    if (!current_ok)
-        return count_failure(ctx, &c, "current_password") == GH_EUNAUTH
-                   ? gh_fail(ctx, GH_EINVAL, "current_password", "the current password is wrong")
-                   : GH_EDB;
-    if ((err = gh_db_begin(ctx->db)) != GH_OK)
-        return err;
-    err = gh_store_user_set_password(ctx->db, c.user_id, new_hash, false, ctx->now);
-    /* whoever had the old password is out: every other session, every API token and pending
-     * reset link end; the session that changed it stays (S11) */
-    if (err == GH_OK)
-        err = gh_core_end_credentials(ctx, c.user_id, sess != NULL ? sess->id : 0);
-    if (err == GH_OK)
-        err = gh_core_audit(ctx, "user.password_change", "user", c.user_id, c.user_id,
-                            c.provider_id, GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
+        err = gh_signin_advance(ctx, sess, &c, GH_STAGE_CHANGE_PASSWORD, next);
     return gh_core_finish(ctx, err);
 }
 
@@ -510,35 +335,4 @@ void gh_signin_throttled(gh_ctx *ctx, const char *factor, int64_t retry_after)
                                      who->provider_id, GH_AUDIT_NOTHING, detail)) != GH_OK)
         gh_log("error", "audit_failed", "action", "login.throttled", NULL);
     ctx->who = saved;
-}
-
-gh_err gh_core_password_policy(gh_ctx *ctx, const gh_user *u, const char *password,
-                               const char *field)
-{
-    /* the product's name and the name of the user's service provider (A2); an unknown
-     * provider is left to the caller's own checks */
-    const char *words[] = {"gatehouse", NULL, NULL};
-    gh_tenant provider;
-    gh_err err = GH_OK;
-    if (u->provider_id != 0 &&
-        (err = gh_store_tenant_get(ctx->db, ctx->a, u->provider_id, &provider)) == GH_OK)
-        words[1] = provider.name;
-    if (err != GH_OK && err != GH_ENOTFOUND)
-        return err;
-    gh_password_facts facts = {.username = u->username,
-                               .first_name = u->first_name,
-                               .last_name = u->last_name,
-                               .email = u->email,
-                               .words = words};
-    const char *reason = NULL;
-    err = gh_password_policy(password, gh_signin_config_of(ctx)->password_min, &facts, &reason);
-    /* another error: the policy could not check (no dictionary): fail closed, as a 5xx */
-    return err == GH_EINVAL ? gh_fail(ctx, GH_EINVAL, field, reason) : err;
-}
-
-gh_err gh_signin_password_policy(gh_ctx *ctx, int64_t user_id, const char *password)
-{
-    gh_user u;
-    gh_err err = gh_store_user_get(ctx->db, ctx->a, user_id, &u);
-    return err != GH_OK ? err : gh_core_password_policy(ctx, &u, password, "password");
 }

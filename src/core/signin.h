@@ -71,6 +71,10 @@ gh_err gh_session_authenticate(const gh_signin_config *c, gh_db *db, gh_arena *a
 gh_err gh_session_touch(gh_db *db, gh_session *s, int64_t now) GH_MUST_USE;
 /* Ends the current session (sign out). */
 gh_err gh_session_end(gh_ctx *ctx, const gh_session *sess) GH_MUST_USE;
+/* The principal behind a presented bearer token; GH_EUNAUTH when the token is unknown or expired
+ * or its user cannot act (not active, login disabled, banned). Only reads. */
+gh_err gh_token_authenticate(gh_db *db, gh_arena *a, const char *token, int64_t now,
+                             gh_principal *out) GH_MUST_USE;
 
 /* Own two-factor enrolment: a pending secret (base32, otpauth URI and QR SVG returned), then the
  * confirmation with a code, which returns ten recovery codes (shown once). */

@@ -203,7 +203,7 @@ static gh_err authenticate(gh_req *r)
         MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, cookie_name(&r->srv->conf));
     gh_err err = GH_EUNAUTH;
     if (h != NULL && strncmp(h, "Bearer ", 7) == 0 && strlen(h + 7) <= 128) {
-        err = gh_auth_bearer(r->ctx.db, r->a, h + 7, r->ctx.now, &r->who);
+        err = gh_token_authenticate(r->ctx.db, r->a, h + 7, r->ctx.now, &r->who);
     } else if (h == NULL && cookie != NULL && strlen(cookie) <= 128) {
         err = gh_session_authenticate(r->ctx.signin, r->ctx.db, r->a, cookie, r->ctx.now,
                                       &r->session, &r->who);
