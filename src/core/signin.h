@@ -2,7 +2,9 @@
  * that order and no other (A13); lock-out (A4); sessions with idle and absolute expiry (S3). Every
  * failure of a sign-in step answers GH_EUNAUTH with the same detail, whatever the reason (A6).
  * The settings come with each gh_ctx (ctx->signin), filled once by the program and never changed;
- * the functions are thread-safe given one gh_ctx per request.
+ * the functions are thread-safe given one gh_ctx per request. One header, four files:
+ * core/signin.c (the stages), core/session.c (sessions and bearer tokens), core/enrol.c
+ * (two-factor enrolment), core/password.c (the policy and the own change).
  */
 #ifndef GH_CORE_SIGNIN_H
 #define GH_CORE_SIGNIN_H
