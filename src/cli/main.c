@@ -529,33 +529,30 @@ static int mail_config(const opts *o, const char *external_url, gh_mail_config *
     return 0;
 }
 
-/* Starts the mail sender, or says that e-mails stay queued without --smtp-url. Links point at
- * --external-url, by default this server's own address. */
-static int start_mail(const opts *o, const char *host, int port)
+/* Makes the mail sender (not started yet); links point at --external-url or, when it is not
+ * given, at the server's own address, which start_mail sets once the server listens. */
+static int make_mail(const opts *o, gh_mailer **out)
 {
-    static char site[300];
-    if (o->external_url != NULL)
-        snprintf(site, sizeof site, "%s", o->external_url);
-    else
-        snprintf(site, sizeof site, "http://%s:%d",
-                 strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host, port);
-    size_t n = strlen(site);
-    while (n > 0 && site[n - 1] == '/')
-        site[--n] = '\0';
     gh_mail_config c;
-    if (mail_config(o, site, &c) != 0)
+    if (mail_config(o, o->external_url, &c) != 0)
         return 1;
-    gh_mail_set_site(site);
-    if (o->smtp_url == NULL) {
+    gh_err err = gh_mailer_new(&c, out); /* it keeps its own copy of the password */
+    sodium_memzero(smtp_password, sizeof smtp_password);
+    return err == GH_OK ? 0 : 1;
+}
+
+/* Starts the mail sender, or says that e-mails stay queued without --smtp-url. */
+static int start_mail(const opts *o, gh_mailer *m, const char *host, int port)
+{
+    char site[300];
+    snprintf(site, sizeof site, "http://%s:%d", strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host,
+             port);
+    if (o->smtp_url == NULL)
         gh_log("warn", "mail_not_configured", "detail",
                "no --smtp-url: e-mails (onboarding, password resets, notices) stay queued and are "
                "sent once the server runs with one",
                NULL);
-        return 0;
-    }
-    gh_err err = gh_mail_start(&c); /* it keeps its own copy of the password */
-    sodium_memzero(smtp_password, sizeof smtp_password);
-    return err == GH_OK ? 0 : 1;
+    return gh_mailer_start(m, site) == GH_OK ? 0 : 1;
 }
 
 static int cmd_mail_test(const opts *o)
@@ -648,6 +645,12 @@ static int cmd_serve(const opts *o)
     gh_signin_config signin = o->signin; /* filled here once, unchanged until the server stops */
     signin.secret_key = secret_key;
     ctx.signin = &signin;
+    gh_mailer *mail = NULL;
+    if (make_mail(o, &mail) != 0) {
+        close_ctx(&ctx);
+        return 1;
+    }
+    ctx.mail = mail;
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -664,11 +667,12 @@ static int cmd_serve(const opts *o)
                             .web_dir = o->web_dir,
                             .header_deadline_s = o->header_deadline,
                             .body_deadline_s = o->body_deadline,
-                            .signin = &signin};
+                            .signin = &signin,
+                            .mail = mail};
     gh_server *s = NULL;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     if (gh_hashpool_start(cores > 0 ? (int)cores : 2, 64) != GH_OK ||
-        gh_server_start(&cfg, &s) != GH_OK || start_mail(o, host, gh_server_port(s)) != 0 ||
+        gh_server_start(&cfg, &s) != GH_OK || start_mail(o, mail, host, gh_server_port(s)) != 0 ||
         announce_setup(&ctx) != 0) { /* after start_mail: the link points at the site */
         close_ctx(&ctx);
         return 1;
@@ -683,7 +687,7 @@ static int cmd_serve(const opts *o)
     sigwait(&set, &sig);
     gh_log("info", "stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
     gh_server_stop(s);
-    gh_mail_stop();
+    gh_mailer_free(mail); /* after the server: no request kicks it any more */
     gh_hashpool_stop();
     gh_throttle_stop();
     sodium_memzero(secret_key, sizeof secret_key);

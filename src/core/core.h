@@ -9,6 +9,7 @@
 #include "store/store.h"
 
 struct gh_signin_config;
+struct gh_mailer;
 
 typedef struct gh_ctx {
     gh_db *db;
@@ -19,6 +20,9 @@ typedef struct gh_ctx {
     /* the sign-in settings (core/signin.h), owned by whoever made the context (the server, the
      * CLI) and not changed while it lives; NULL: gh_signin_defaults */
     const struct gh_signin_config *signin;
+    /* the outbox's sender (mail/mail.h), kicked after a message is queued, and the site of the
+     * links core hands out; NULL: none runs (messages wait), links are paths */
+    struct gh_mailer *mail;
     /* set on failure */
     const char *err_field;
     const char *err_detail;

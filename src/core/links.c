@@ -58,7 +58,7 @@ gh_err gh_core_mail_queue(gh_ctx *ctx, const gh_user *u, const char *kind, const
         err = gh_store_link_insert(ctx->db, &l, &link_id);
     }
     if (err == GH_OK)
-        gh_mail_kick(); /* its claim waits for our commit: it writes too */
+        gh_mail_kick(ctx->mail); /* its claim waits for our commit: it writes too */
     return err;
 }
 
@@ -159,7 +159,7 @@ gh_err gh_core_onboarding_link(gh_ctx *ctx, int64_t id, char **url, int64_t *exp
     if (err == GH_OK && (err = gh_db_begin(ctx->db)) == GH_OK)
         err = gh_core_finish(ctx, copy_in_tx(ctx, id, token, &link_id));
     if (err == GH_OK) {
-        *url = gh_mail_link(ctx->a, "onboarding", token);
+        *url = gh_mail_link(ctx->mail, ctx->a, "onboarding", token);
         *expires_at = ctx->now + GH_ONBOARDING_TTL_S;
     }
     sodium_memzero(token, sizeof token);
@@ -376,7 +376,7 @@ static gh_err reset_in_tx(gh_ctx *ctx, const char *username, const char *email)
     for (size_t i = 0; err == GH_OK && i < slots; i++)
         err = reset_slot(ctx, i < n ? &users[i] : NULL);
     if (err == GH_OK)
-        gh_mail_kick(); /* whatever was written: its claim waits for our commit */
+        gh_mail_kick(ctx->mail); /* whatever was written: its claim waits for our commit */
     return err;
 }
 

@@ -26,7 +26,7 @@ gh_err gh_core_setup_issue(gh_ctx *ctx, char **url, int64_t *expires_at)
         err = gh_core_audit(ctx, "setup.link_issued", "setup_link", link_id, 0, 0, GH_AUDIT_NOTHING,
                             GH_AUDIT_NOTHING);
     if ((err = gh_core_finish(ctx, err)) == GH_OK) {
-        *url = accounts == 0 ? gh_mail_link(ctx->a, "setup", token) : NULL;
+        *url = accounts == 0 ? gh_mail_link(ctx->mail, ctx->a, "setup", token) : NULL;
         *expires_at = accounts == 0 ? ctx->now + GH_SETUP_TTL_S : 0;
     }
 out:

@@ -15,8 +15,8 @@
 #define GH_SETUP_TTL_S 3600
 
 /* When the database holds no account: voids the earlier set-up links, makes a new one and audits
- * it (setup.link_issued, without the token); *url (arena, through gh_mail_link: call
- * gh_mail_set_site first) is the link to show once and *expires_at its expiry. When an account
+ * it (setup.link_issued, without the token); *url (arena, through gh_mail_link with
+ * ctx->mail's site) is the link to show once and *expires_at its expiry. When an account
  * exists: GH_OK with *url NULL, and nothing is made. */
 gh_err gh_core_setup_issue(gh_ctx *ctx, char **url, int64_t *expires_at) GH_MUST_USE;
 

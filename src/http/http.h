@@ -28,6 +28,9 @@ typedef struct gh_server_config {
     /* the sign-in settings of every request (core/signin.h), NULL: gh_signin_defaults; the
      * caller keeps them alive and unchanged until gh_server_stop */
     const struct gh_signin_config *signin;
+    /* the outbox's sender every request's gh_ctx gets (mail/mail.h; NULL: none); the caller
+     * frees it after gh_server_stop */
+    struct gh_mailer *mail;
 } gh_server_config;
 
 typedef struct gh_server gh_server;

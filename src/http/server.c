@@ -32,6 +32,7 @@
 typedef struct server_conf {
     const char *db_url;
     const gh_signin_config *signin; /* the caller's; NULL: gh_signin_defaults */
+    struct gh_mailer *mail;         /* the caller's; NULL: no sender */
     bool cookie_secure;             /* --external-url is https:// (S6) */
     bool access_log;                /* GATEHOUSE_ACCESS_LOG set: every request is logged */
     char external_origin[256];      /* scheme://host[:port] of --external-url, or empty */
@@ -784,7 +785,8 @@ static void req_start(gh_req *r, struct MHD_Connection *c, const char *url, cons
                       .ip = r->ip,
                       .request_id = r->request_id,
                       .now = gh_clock_now(),
-                      .signin = r->srv->conf.signin};
+                      .signin = r->srv->conf.signin,
+                      .mail = r->srv->conf.mail};
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
     unsigned long long announced = cl != NULL ? strtoull(cl, NULL, 10) : 0;
     r->body_too_large = announced > GH_MAX_BODY_BYTES;
@@ -888,6 +890,7 @@ static void conf_fill(server_conf *conf, const gh_server_config *cfg)
 {
     conf->db_url = cfg->db_url;
     conf->signin = cfg->signin;
+    conf->mail = cfg->mail;
     conf->access_log = getenv("GATEHOUSE_ACCESS_LOG") != NULL;
     conf->cookie_secure =
         cfg->external_url != NULL && strncmp(cfg->external_url, "https://", 8) == 0;

@@ -28,20 +28,24 @@ typedef struct gh_mail_config {
     int max_attempts;         /* 0: GH_MAIL_MAX_ATTEMPTS */
 } gh_mail_config;
 
-/* Checks c (the From address, the SMTP URL) and starts the sender thread; GH_EINVAL (and a log
- * line saying why) when the configuration is unusable. Copies what it needs from c. */
-gh_err gh_mail_start(const gh_mail_config *c) GH_MUST_USE;
-/* Stops the thread after the message in hand, if any; a no-op when none runs. */
-void gh_mail_stop(void);
-/* Sets the site links point at (--external-url, or the server's own address), with or without a
- * sender running: an admin can hand a link over when no e-mail can be sent. Call once at start,
- * before any request. */
-void gh_mail_set_site(const char *external_url);
+/* The sender of the outbox: one thread with its own database connection, owned by the program
+ * that made it. */
+typedef struct gh_mailer gh_mailer;
+/* Makes a sender from c, copying what it needs; with an SMTP URL, checks it and the From address
+ * first: GH_EINVAL (and a log line saying why) when they are unusable. No thread runs yet, and
+ * without an SMTP URL none ever does: messages stay queued, links can still be made. */
+gh_err gh_mailer_new(const gh_mail_config *c, gh_mailer **out) GH_MUST_USE;
+/* Sets the site links point at when c had no external_url (the server's own address, known once
+ * it listens) and, with an SMTP URL, starts the thread. Call once. */
+gh_err gh_mailer_start(gh_mailer *m, const char *site) GH_MUST_USE;
+/* Stops the thread after the message in hand, if any, and frees m; NULL: a no-op. */
+void gh_mailer_free(gh_mailer *m);
 /* The link to a token of purpose (onboarding, password_reset, setup): {site}/onboarding/{token},
- * {site}/reset/{token}, {site}/setup/{token} (arena). Thread-safe after gh_mail_set_site. */
-char *gh_mail_link(gh_arena *a, const char *purpose, const char *token);
-/* Wakes the sender to look for due messages now (a no-op when none runs). */
-void gh_mail_kick(void);
+ * {site}/reset/{token}, {site}/setup/{token} (arena); with m NULL, the path alone. Thread-safe:
+ * an admin can hand a link over when no e-mail can be sent. */
+char *gh_mail_link(gh_mailer *m, gh_arena *a, const char *purpose, const char *token);
+/* Wakes m's thread to look for due messages now (a no-op when none runs or m is NULL). */
+void gh_mail_kick(gh_mailer *m);
 
 /* The delay before attempt number attempts + 1, after `attempts` failed ones (>= 1). */
 int64_t gh_mail_backoff(int64_t base_s, int64_t attempts);

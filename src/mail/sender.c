@@ -17,16 +17,18 @@
 #define POLL_MS        1000 /* without a kick, look for due messages this often */
 #define SMTP_ERR_CHARS 512
 
-static struct {
+/* The sender: its own copies of the configuration, the thread and its wake-up. The site is set
+ * once, before the thread starts; mu guards it for the request threads that build links. */
+struct gh_mailer {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     pthread_t thread;
     bool running, stopping, kicked;
-    gh_mail_config cfg; /* its strings point into own while running */
+    gh_mail_config cfg; /* its strings point into own */
     struct {
         char *db_url, *smtp_url, *smtp_user, *smtp_password, *from, *external_url;
     } own; /* the copies (strdup) the sender owns */
-} sender = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+};
 
 int64_t gh_mail_backoff(int64_t base_s, int64_t attempts)
 {
@@ -43,16 +45,15 @@ static const char *link_path(const char *purpose)
     return strcmp(purpose, "password_reset") == 0 ? "/reset/" : "/onboarding/";
 }
 
-static char site_url[512];
-
-void gh_mail_set_site(const char *external_url)
+char *gh_mail_link(gh_mailer *m, gh_arena *a, const char *purpose, const char *token)
 {
-    snprintf(site_url, sizeof site_url, "%s", external_url != NULL ? external_url : "");
-}
-
-char *gh_mail_link(gh_arena *a, const char *purpose, const char *token)
-{
-    return gh_arena_printf(a, "%s%s%s", site_url, link_path(purpose), token);
+    if (m == NULL)
+        return gh_arena_printf(a, "%s%s", link_path(purpose), token);
+    pthread_mutex_lock(&m->mu);
+    const char *site = m->cfg.external_url != NULL ? m->cfg.external_url : "";
+    char *url = gh_arena_printf(a, "%s%s%s", site, link_path(purpose), token);
+    pthread_mutex_unlock(&m->mu);
+    return url;
 }
 
 gh_err gh_mail_compose(gh_arena *a, const gh_mail_config *c, const gh_mail *m, const char *token,
@@ -206,39 +207,40 @@ out:
     return err;
 }
 
-static void wait_for_work(void)
+static void wait_for_work(gh_mailer *m)
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += POLL_MS / 1000;
-    pthread_mutex_lock(&sender.mu);
-    while (!sender.stopping && !sender.kicked)
-        if (pthread_cond_timedwait(&sender.cv, &sender.mu, &until) != 0)
+    pthread_mutex_lock(&m->mu);
+    while (!m->stopping && !m->kicked)
+        if (pthread_cond_timedwait(&m->cv, &m->mu, &until) != 0)
             break;
-    sender.kicked = false;
-    pthread_mutex_unlock(&sender.mu);
+    m->kicked = false;
+    pthread_mutex_unlock(&m->mu);
 }
 
-static bool stopping(void)
+static bool stopping(gh_mailer *m)
 {
-    pthread_mutex_lock(&sender.mu);
-    bool s = sender.stopping;
-    pthread_mutex_unlock(&sender.mu);
+    pthread_mutex_lock(&m->mu);
+    bool s = m->stopping;
+    pthread_mutex_unlock(&m->mu);
     return s;
 }
 
 static void *run(void *arg)
 {
+    gh_mailer *m = arg;
     gh_db *db = NULL;
-    while (!stopping()) {
+    while (!stopping(m)) {
         bool did = false;
-        if (db == NULL && gh_db_open(sender.cfg.db_url, &db) != GH_OK)
+        if (db == NULL && gh_db_open(m->cfg.db_url, &db) != GH_OK)
             db = NULL;
-        gh_err err = db != NULL ? gh_mail_deliver_one(db, &sender.cfg, &did) : GH_EDB;
+        gh_err err = db != NULL ? gh_mail_deliver_one(db, &m->cfg, &did) : GH_EDB;
         if (err != GH_OK)
             gh_log("error", "mail_sender_error", "detail", gh_err_str(err), NULL);
         if (!did || err != GH_OK)
-            wait_for_work();
+            wait_for_work(m);
     }
     gh_db_close(db);
     return NULL;
@@ -249,21 +251,16 @@ static char *dup_or_null(const char *s)
     return s != NULL ? strdup(s) : NULL;
 }
 
-static void free_config(void)
+/* Links and messages name the site without a trailing slash. */
+static char *site_dup(const char *site)
 {
-    if (sender.own.smtp_password != NULL)
-        sodium_memzero(sender.own.smtp_password, strlen(sender.own.smtp_password));
-    free(sender.own.db_url);
-    free(sender.own.smtp_url);
-    free(sender.own.smtp_user);
-    free(sender.own.smtp_password);
-    free(sender.own.from);
-    free(sender.own.external_url);
-    memset(&sender.own, 0, sizeof sender.own);
-    memset(&sender.cfg, 0, sizeof sender.cfg);
+    char *s = dup_or_null(site);
+    for (size_t n = s != NULL ? strlen(s) : 0; n > 0 && s[n - 1] == '/';)
+        s[--n] = '\0';
+    return s;
 }
 
-gh_err gh_mail_start(const gh_mail_config *c)
+static gh_err check_config(const gh_mail_config *c)
 {
     gh_arena *a = gh_arena_new();
     const char *name, *addr, *curl_url;
@@ -279,43 +276,77 @@ gh_err gh_mail_start(const gh_mail_config *c)
     else
         err = GH_OK;
     gh_arena_free(a);
-    if (err != GH_OK || sender.running)
-        return err != GH_OK ? err : GH_EINTERNAL;
-    sender.cfg = *c;
-    sender.cfg.db_url = sender.own.db_url = dup_or_null(c->db_url);
-    sender.cfg.smtp.url = sender.own.smtp_url = dup_or_null(c->smtp.url);
-    sender.cfg.smtp.user = sender.own.smtp_user = dup_or_null(c->smtp.user);
-    sender.cfg.smtp.password = sender.own.smtp_password = dup_or_null(c->smtp.password);
-    sender.cfg.from = sender.own.from = dup_or_null(c->from);
-    sender.cfg.external_url = sender.own.external_url = dup_or_null(c->external_url);
-    sender.stopping = false;
-    if (pthread_create(&sender.thread, NULL, run, NULL) != 0) {
-        free_config();
-        return GH_EINTERNAL;
-    }
-    sender.running = true;
+    return err;
+}
+
+gh_err gh_mailer_new(const gh_mail_config *c, gh_mailer **out)
+{
+    if (c->smtp.url != NULL && check_config(c) != GH_OK)
+        return GH_EINVAL;
+    gh_mailer *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return GH_ENOMEM;
+    pthread_mutex_init(&m->mu, NULL);
+    pthread_cond_init(&m->cv, NULL);
+    m->cfg = *c;
+    m->cfg.db_url = m->own.db_url = dup_or_null(c->db_url);
+    m->cfg.smtp.url = m->own.smtp_url = dup_or_null(c->smtp.url);
+    m->cfg.smtp.user = m->own.smtp_user = dup_or_null(c->smtp.user);
+    m->cfg.smtp.password = m->own.smtp_password = dup_or_null(c->smtp.password);
+    m->cfg.from = m->own.from = dup_or_null(c->from);
+    m->cfg.external_url = m->own.external_url = site_dup(c->external_url);
+    *out = m;
     return GH_OK;
 }
 
-void gh_mail_stop(void)
+gh_err gh_mailer_start(gh_mailer *m, const char *site)
 {
-    if (!sender.running)
-        return;
-    pthread_mutex_lock(&sender.mu);
-    sender.stopping = true;
-    pthread_cond_signal(&sender.cv);
-    pthread_mutex_unlock(&sender.mu);
-    pthread_join(sender.thread, NULL);
-    sender.running = false;
-    free_config();
+    if (m->running)
+        return GH_EINTERNAL;
+    pthread_mutex_lock(&m->mu);
+    if (m->own.external_url == NULL && site != NULL)
+        m->cfg.external_url = m->own.external_url = site_dup(site);
+    pthread_mutex_unlock(&m->mu);
+    if (m->cfg.smtp.url == NULL)
+        return GH_OK;
+    if (pthread_create(&m->thread, NULL, run, m) != 0)
+        return GH_EINTERNAL;
+    m->running = true;
+    return GH_OK;
 }
 
-void gh_mail_kick(void)
+void gh_mailer_free(gh_mailer *m)
 {
-    pthread_mutex_lock(&sender.mu);
-    sender.kicked = true;
-    pthread_cond_signal(&sender.cv);
-    pthread_mutex_unlock(&sender.mu);
+    if (m == NULL)
+        return;
+    if (m->running) {
+        pthread_mutex_lock(&m->mu);
+        m->stopping = true;
+        pthread_cond_signal(&m->cv);
+        pthread_mutex_unlock(&m->mu);
+        pthread_join(m->thread, NULL);
+    }
+    if (m->own.smtp_password != NULL)
+        sodium_memzero(m->own.smtp_password, strlen(m->own.smtp_password));
+    free(m->own.db_url);
+    free(m->own.smtp_url);
+    free(m->own.smtp_user);
+    free(m->own.smtp_password);
+    free(m->own.from);
+    free(m->own.external_url);
+    pthread_cond_destroy(&m->cv);
+    pthread_mutex_destroy(&m->mu);
+    free(m);
+}
+
+void gh_mail_kick(gh_mailer *m)
+{
+    if (m == NULL)
+        return;
+    pthread_mutex_lock(&m->mu);
+    m->kicked = true;
+    pthread_cond_signal(&m->cv);
+    pthread_mutex_unlock(&m->mu);
 }
 
 gh_err gh_mail_send_test(const gh_mail_config *c, const char *to, char *result, size_t cap)
