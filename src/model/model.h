@@ -1,9 +1,11 @@
 /* The domain's vocabulary: the types every module speaks (users, roles, groups, tenants, access,
  * principals, sessions), the states they are in as enums, and the permission catalogue. The
- * bottom of the domain: no I/O, no JSON, no SQL; it includes only util/ headers, so core/, auth/,
- * audit/ and store/ can all build on it. Each state list is an X-macro that generates its enum and
- * a name/parse pair (the strings the database columns and the API carry); store/ and http/
- * convert at their edges and nothing else compares state strings. Thread-safe (constant data). */
+ * bottom of the domain: no I/O, no JSON, no SQL; it includes only util/ headers, so store/,
+ * audit/, core/ and http/ can all build on it (scripts/check-layering keeps it a leaf). Each
+ * state list is an X-macro that generates its enum and a name/parse pair (the strings the
+ * database columns and the API carry); store/ and http/ convert at their edges and nothing else
+ * compares these states as strings. Not here yet: the outbox's message kinds and states and the
+ * link purposes, still strings of store/store.h. Thread-safe (constant data). */
 #ifndef GH_MODEL_MODEL_H
 #define GH_MODEL_MODEL_H
 
