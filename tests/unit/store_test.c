@@ -1849,6 +1849,38 @@ static void mail_claim_finish(void **state)
     assert_int_equal(claim(x, 9000, &m), 0);
 }
 
+/* Two senders at once, each on its own connection: while one holds its claim uncommitted, the
+ * other's claim skips that row (FOR UPDATE SKIP LOCKED) and takes the next due message, and
+ * then finds nothing; after both commit, each message counts one attempt. PostgreSQL only:
+ * SQLite lets one writer in at a time, so a second sender waits at BEGIN instead. */
+static void mail_claim_two_connections(void **state)
+{
+    fx *x = *state;
+    if (testdb_pg_cluster() == NULL)
+        skip();
+    gh_user u = user_base("Twice", 0);
+    int64_t uid = mk_user(x->db, &u);
+    int64_t first = mk_mail(x, uid, NULL, 900, 900);
+    int64_t second = mk_mail(x, uid, NULL, 950, 950);
+    gh_db *other = NULL;
+    assert_int_equal(gh_db_open(x->t.path, &other), GH_OK);
+    gh_mail m, n;
+    assert_int_equal(gh_db_begin(x->db), GH_OK);
+    assert_int_equal(gh_store_mail_claim(x->db, x->a, 1000, 60, &m), GH_OK);
+    assert_int_equal(m.id, first);
+    assert_int_equal(gh_db_begin(other), GH_OK);
+    assert_int_equal(gh_store_mail_claim(other, x->a, 1000, 60, &n), GH_OK);
+    assert_int_equal(n.id, second);
+    assert_int_equal(gh_store_mail_claim(other, x->a, 1000, 60, &n), GH_ENOTFOUND);
+    assert_int_equal(gh_db_commit(other), GH_OK);
+    assert_int_equal(gh_db_commit(x->db), GH_OK);
+    gh_db_close(other);
+    assert_int_equal(claim(x, 1060, &m), first); /* both leases end at 1060 */
+    assert_int_equal(m.attempts, 2);
+    assert_int_equal(claim(x, 1060, &m), second);
+    assert_int_equal(m.attempts, 2);
+}
+
 static gh_link link_of(fx *x, const char *hash)
 {
     gh_link l;
@@ -2083,6 +2115,7 @@ int main(void)
         T(session_auth),
         T(session_list_delete),
         T(mail_claim_finish),
+        T(mail_claim_two_connections),
         T(link_use_mint),
         T(link_void_count),
         T(user_rows_and_links),
