@@ -39,7 +39,7 @@
 #include "core/core.h"
 #include "core/signin.h"
 #include "harness.h"
-#include "http/http.h"
+#include "http/server.h"
 #include "http/limits.h"
 
 #define EXCHANGE_MS 3000 /* longest wait for one exchange (an Argon2id check takes ~50 ms) */

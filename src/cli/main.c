@@ -17,7 +17,7 @@
 #include "core/core.h"
 #include "core/setup.h"
 #include "core/signin.h"
-#include "http/http.h"
+#include "http/server.h"
 #include "http/limits.h"
 #include "mail/mail.h"
 #include "util/clock.h"

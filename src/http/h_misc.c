@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "http/http.h"
+#include "http/internal.h"
 
 static atomic_ullong by_class[6]; /* 1xx..5xx */
 

@@ -8,7 +8,7 @@
 #include "auth/throttle.h"
 #include "model/model.h"
 #include "core/signin.h"
-#include "http/http.h"
+#include "http/internal.h"
 #include "http/limits.h"
 #include "util/clock.h"
 #include "util/log.h"

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "http/http.h"
+#include "http/internal.h"
 #include "http/web.h"
 
 #define WEB_MAX_FILE (4 * 1024 * 1024) /* a file of --web-dir larger than this is not served */

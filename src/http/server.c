@@ -18,7 +18,7 @@
 #include "auth/auth.h"
 #include "model/model.h"
 #include "core/signin.h"
-#include "http/http.h"
+#include "http/internal.h"
 #include "http/limits.h"
 #include "http/web.h"
 #include "util/clock.h"
