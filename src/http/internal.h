@@ -1,7 +1,8 @@
 /* Internal to http/: the request (gh_req) as the server hands it to a handler, the route table
  * and its matching, the JSON body checks, query and header helpers, the handlers, and what the
- * handlers reach of their server (its database connections). Included by the files of http/ and
- * by the unit and fuzz tests of them; everything else uses http/server.h. */
+ * handlers reach of their server (its database connections, --web-dir, response counters).
+ * Included by the files of http/ and by the unit and fuzz tests of them; everything else uses
+ * http/server.h. */
 #ifndef GH_HTTP_INTERNAL_H
 #define GH_HTTP_INTERNAL_H
 
@@ -40,8 +41,9 @@ typedef gh_err (*gh_handler)(gh_req *r);
 
 struct gh_req {
     struct MHD_Connection *conn;
-    gh_server *srv; /* the server the request came to: its configuration and connections */
-    bool started;   /* the headers are in and the fields below are set (else only the three next) */
+    /* the server the request came to: its configuration, database connections and counters */
+    gh_server *srv;
+    bool started; /* the headers are in and the fields below are set (else only the three next) */
     const char *raw_target_end; /* where the undecoded request target ended (at its first NUL) */
     bool bad_target;            /* %00, a control byte or a NUL in the request target */
     bool close;                 /* answer with Connection: close (framing errors, I9) */
@@ -204,7 +206,10 @@ gh_err gh_http_hash_async(gh_req *r, gh_handler then);
 /* The Set-Cookie value for a new session token, or (token NULL) one that clears it. */
 char *gh_http_session_cookie(gh_req *r, const char *token, int64_t max_age);
 
-/* Metrics counters, updated by the server. */
-void gh_metrics_count(int status);
+/* The folder r's server serves the console from (--web-dir), "" for the embedded files. */
+const char *gh_http_web_dir(const gh_req *r);
+/* The responses of status class c (1 to 5: 1xx to 5xx) r's server has sent so far; 0 for
+ * another c. Thread-safe. */
+unsigned long long gh_http_responses(const gh_req *r, int c);
 
 #endif
