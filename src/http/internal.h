@@ -1,6 +1,6 @@
 /* Internal to http/: the request (gh_req) as the server hands it to a handler, the route table
  * and its matching, the JSON body checks, query and header helpers, the handlers, and what the
- * handlers reach of their server (its database connections, --web-dir, response counters).
+ * handlers reach of their server (database connections, hash pool, throttle, --web-dir, counters).
  * Included by the files of http/ and by the unit and fuzz tests of them; everything else uses
  * http/server.h. */
 #ifndef GH_HTTP_INTERNAL_H
@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "auth/hashpool.h"
+#include "auth/throttle.h"
 #include "core/core.h"
 #include "http/server.h"
 
@@ -41,7 +42,8 @@ typedef gh_err (*gh_handler)(gh_req *r);
 
 struct gh_req {
     struct MHD_Connection *conn;
-    /* the server the request came to: its configuration, database connections and counters */
+    /* the server the request came to: its configuration, database connections, hash pool,
+     * throttle and counters */
     gh_server *srv;
     bool started; /* the headers are in and the fields below are set (else only the three next) */
     const char *raw_target_end; /* where the undecoded request target ended (at its first NUL) */
@@ -206,6 +208,8 @@ gh_err gh_http_hash_async(gh_req *r, gh_handler then);
 /* The Set-Cookie value for a new session token, or (token NULL) one that clears it. */
 char *gh_http_session_cookie(gh_req *r, const char *token, int64_t max_age);
 
+/* The sign-in throttle of r's server (auth/throttle.h; owned by the server, thread-safe). */
+gh_throttle *gh_http_throttle(const gh_req *r);
 /* The folder r's server serves the console from (--web-dir), "" for the embedded files. */
 const char *gh_http_web_dir(const gh_req *r);
 /* The responses of status class c (1 to 5: 1xx to 5xx) r's server has sent so far; 0 for

@@ -42,12 +42,14 @@ typedef struct server_conf {
 struct conn_watch;
 
 /* A server owns its configuration, its daemon, the database connections of its threads, the
- * deadline watches of its connections and its response counters; gh_server_stop frees them
- * all. */
+ * deadline watches of its connections, its hash pool, its sign-in throttle and its response
+ * counters; gh_server_stop frees them all. */
 struct gh_server {
     struct MHD_Daemon *d;
     int port;
     const server_conf conf;
+    gh_hashpool *hashes;       /* Argon2id off the server threads (gh_http_hash_async) */
+    gh_throttle *throttle;     /* failed sign-in steps per client address (h_session.c) */
     atomic_ullong by_class[6]; /* responses by status class, [1] to [5]: 1xx to 5xx (metrics) */
     atomic_int inflight;       /* requests whose headers are in and that are not completed */
     pthread_mutex_t dbs_mu;
@@ -87,6 +89,11 @@ gh_db *gh_http_db(gh_req *r)
     thread_srv = s;
     thread_db = db;
     return db;
+}
+
+gh_throttle *gh_http_throttle(const gh_req *r)
+{
+    return r->srv->throttle;
 }
 
 const char *gh_http_web_dir(const gh_req *r)
@@ -336,14 +343,14 @@ gh_err gh_http_hash_async(gh_req *r, gh_handler then)
 {
     r->job.done = hash_done;
     r->job.arg = r;
-    if (gh_hashpool_reserve() != GH_OK) {
+    if (gh_hashpool_reserve(r->srv->hashes) != GH_OK) {
         r->retry_after = "1";
         return gh_fail(&r->ctx, GH_ERATE, NULL, "too many sign-ins at once; retry in a moment");
     }
     r->resume = then;
     r->suspended = true;             /* read and written by the server thread only */
     MHD_suspend_connection(r->conn); /* before the job can finish and resume it */
-    gh_hashpool_submit_reserved(&r->job);
+    gh_hashpool_submit_reserved(r->srv->hashes, &r->job);
     return GH_OK;
 }
 
@@ -938,9 +945,12 @@ static gh_err conf_fill(server_conf *conf, const gh_server_config *cfg)
     return conf_deadlines(conf, cfg);
 }
 
-/* Frees s and what it owns once its daemon and reaper are stopped (or never ran). */
+/* Frees s and what it owns once its daemon and reaper are stopped (or never ran): the hash pool
+ * (after its queued jobs are done), the throttle and the database connections. */
 static void server_free(gh_server *s)
 {
+    gh_hashpool_stop(s->hashes);
+    gh_throttle_stop(s->throttle);
     for (int i = 0; i < s->n_dbs; i++)
         gh_db_close(s->dbs[i]);
     pthread_mutex_destroy(&s->dbs_mu);
@@ -962,6 +972,24 @@ static gh_err server_new(const server_conf *conf, gh_server **out)
         atomic_init(&s->by_class[c], 0);
     *out = s;
     return GH_OK;
+}
+
+/* Makes s's throttle and starts its hash pool, at cfg's sizes (0: the defaults). GH_EINVAL
+ * (logged) for a bad sign-in rate; on failure server_free frees what was made. */
+static gh_err owned_start(gh_server *s, const gh_server_config *cfg)
+{
+    int rate =
+        cfg->signin_rate_per_minute != 0 ? cfg->signin_rate_per_minute : GH_SIGNIN_RATE_PER_MINUTE;
+    int addresses =
+        cfg->throttle_addresses != 0 ? cfg->throttle_addresses : GH_SIGNIN_THROTTLE_ADDRESSES;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int workers = cfg->hash_workers != 0 ? cfg->hash_workers : cores > 0 ? (int)cores : 2;
+    int queue = cfg->hash_queue != 0 ? cfg->hash_queue : GH_HASH_QUEUE;
+    gh_err err = gh_throttle_start(rate, addresses, &s->throttle);
+    if (err == GH_EINVAL)
+        gh_log("error", "bad_signin_rate", "detail", "the sign-in rate takes 1 to 10000 a minute",
+               NULL);
+    return err == GH_OK ? gh_hashpool_start(workers, queue, &s->hashes) : err;
 }
 
 /* Starts the daemon of s on addr; GH_EINVAL (logged) when it cannot listen. */
@@ -1000,7 +1028,7 @@ gh_err gh_server_start(const gh_server_config *cfg, gh_server **out)
         err = server_new(&conf, &s);
     if (err != GH_OK)
         return err;
-    if ((err = reaper_start(s)) != GH_OK) {
+    if ((err = owned_start(s, cfg)) != GH_OK || (err = reaper_start(s)) != GH_OK) {
         server_free(s);
         return err;
     }
@@ -1034,7 +1062,8 @@ void gh_server_stop(gh_server *s)
     struct timespec tick = {0, 20 * 1000 * 1000};
     for (int i = 0; i < GH_SHUTDOWN_GRACE_S * 50 && atomic_load(&s->inflight) > 0; i++)
         nanosleep(&tick, NULL);
-    MHD_stop_daemon(s->d); /* joins the server threads: no one uses s->dbs any more */
+    MHD_stop_daemon(s->d); /* joins the server threads: no request uses s->dbs, the throttle
+                            * or submits to the hash pool any more */
     reaper_join(s);
     server_free(s);
 }

@@ -27,12 +27,21 @@ typedef struct gh_server_config {
     /* the sign-in settings of every request (core/signin.h), NULL: gh_signin_defaults; the
      * caller keeps them alive and unchanged until gh_server_stop */
     const struct gh_signin_config *signin;
+    /* the Argon2id workers of the server's hash pool (auth/hashpool.h), 0: one per online core;
+     * and how many hash jobs may wait, 0: GH_HASH_QUEUE (limits.h) */
+    int hash_workers, hash_queue;
+    /* the per-address sign-in throttle (auth/throttle.h): failed sign-in steps per address per
+     * minute, 0: GH_SIGNIN_RATE_PER_MINUTE, else 1 to GH_THROTTLE_MAX_RATE (anything else fails
+     * the start); and the addresses it remembers, 0: GH_SIGNIN_THROTTLE_ADDRESSES */
+    int signin_rate_per_minute, throttle_addresses;
 } gh_server_config;
 
 typedef struct gh_server gh_server;
 
-/* Starts the server; every thread opens its own connection to db_url. The caller stops it with
- * gh_server_stop(). */
+/* Starts the server, with its own hash pool and sign-in throttle; every thread opens its own
+ * connection to db_url. The caller stops it with gh_server_stop(). GH_EINVAL for a bad listen
+ * address, deadline or sign-in rate, or when it cannot listen; GH_ENOMEM, GH_EINTERNAL; nothing is
+ * left running on failure. */
 gh_err gh_server_start(const gh_server_config *cfg, gh_server **out) GH_MUST_USE;
 int gh_server_port(const gh_server *s);
 /* Serves a connection accepted elsewhere as if it came in on s's listening socket: fd (a
@@ -42,7 +51,8 @@ int gh_server_port(const gh_server *s);
  * tests: a whole request through the real server, no port. Thread-safe. */
 gh_err gh_server_add_connection(gh_server *s, int fd, const struct sockaddr *peer,
                                 socklen_t len) GH_MUST_USE;
-/* Stops accepting, lets in-flight requests finish (up to GH_SHUTDOWN_GRACE_S) and frees it. */
+/* Stops accepting, lets in-flight requests finish (up to GH_SHUTDOWN_GRACE_S), stops the daemon,
+ * then its hash pool and throttle, and frees it all. NULL: nothing. */
 void gh_server_stop(gh_server *s);
 
 #endif
