@@ -33,13 +33,11 @@
 #include <unistd.h>
 
 #include "auth/auth.h"
-#include "auth/hashpool.h"
-#include "auth/throttle.h"
 #include "auth/totp.h"
 #include "core/core.h"
 #include "core/signin.h"
 #include "harness.h"
-#include "http/http.h"
+#include "http/server.h"
 #include "http/limits.h"
 
 #define EXCHANGE_MS 3000 /* longest wait for one exchange (an Argon2id check takes ~50 ms) */
@@ -77,8 +75,6 @@ static void cleanup(void)
     if (server != NULL)
         gh_server_stop(server);
     server = NULL;
-    gh_hashpool_stop();
-    gh_throttle_stop();
     static const char *const suffixes[] = {"", "-wal", "-shm", NULL};
     for (const char *const *s = suffixes; *s != NULL; s++) {
         char p[160];
@@ -265,9 +261,10 @@ void gh_fuzz_server_init(void)
                             .per_ip_limit = GH_MAX_CONNECTIONS,
                             /* the harness's peer address: X-Forwarded-For is then parsed */
                             .trusted_proxies = "127.0.0.1",
-                            .signin = &signin};
-    if (gh_throttle_start(GH_SIGNIN_RATE_PER_MINUTE, GH_SIGNIN_THROTTLE_ADDRESSES) != GH_OK ||
-        gh_hashpool_start(1, 64) != GH_OK || gh_server_start(&cfg, &server) != GH_OK)
+                            .signin = &signin,
+                            .hash_workers = 1,
+                            .hash_queue = 64};
+    if (gh_server_start(&cfg, &server) != GH_OK)
         die("cannot start the server");
     if (!sign_in())
         die("cannot sign the administrator in");

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "fake_mhd.h"
-#include "http/http.h"
+#include "http/internal.h"
 #include "http/limits.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "fake_mhd.h"
-#include "http/http.h"
+#include "http/internal.h"
 #include "http/limits.h"
 #include "http/web.h"
 

@@ -9,12 +9,18 @@
 
 #define MAX_WORKERS 16
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static gh_hash_job *head, *tail;
-static int queued, cap, n_workers;
-static bool stopping;
-static pthread_t workers[MAX_WORKERS];
+/* The queue and its workers; mu guards every member but workers and n_workers, which only
+ * start and stop touch. */
+struct gh_hashpool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* a job was queued, or the pool stops */
+    gh_hash_job *head, *tail;
+    int queued; /* jobs queued or reserved */
+    int cap;
+    bool stopping;
+    int n_workers;
+    pthread_t workers[MAX_WORKERS];
+};
 
 /* Whether a verified hash is to be replaced: made by another algorithm (Argon2i) or with less
  * memory or fewer passes than today's parameters (A12). A stronger hash is kept: libsodium's
@@ -43,21 +49,21 @@ static void run(gh_hash_job *job)
                     gh_password_hash(job->password, job->new_hash) == GH_OK;
 }
 
-static void *worker(void *unused)
+static void *worker(void *arg)
 {
-    (void)unused;
+    gh_hashpool *p = arg;
     for (;;) {
-        pthread_mutex_lock(&mu);
-        while (head == NULL && !stopping)
-            pthread_cond_wait(&cv, &mu);
-        gh_hash_job *job = head;
+        pthread_mutex_lock(&p->mu);
+        while (p->head == NULL && !p->stopping)
+            pthread_cond_wait(&p->cv, &p->mu);
+        gh_hash_job *job = p->head;
         if (job != NULL) {
-            head = job->next;
-            if (head == NULL)
-                tail = NULL;
-            queued--;
+            p->head = job->next;
+            if (p->head == NULL)
+                p->tail = NULL;
+            p->queued--;
         }
-        pthread_mutex_unlock(&mu);
+        pthread_mutex_unlock(&p->mu);
         if (job == NULL)
             return NULL; /* stopping and drained */
         run(job);
@@ -65,56 +71,76 @@ static void *worker(void *unused)
     }
 }
 
-gh_err gh_hashpool_start(int n, int queue_cap)
+/* Asks the workers to finish what is queued and joins them. */
+static void join_workers(gh_hashpool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->stopping = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < p->n_workers; i++)
+        pthread_join(p->workers[i], NULL);
+    p->n_workers = 0;
+}
+
+gh_err gh_hashpool_start(int n, int queue_cap, gh_hashpool **out)
 {
     if (n < 1 || n > MAX_WORKERS)
         n = 2;
-    cap = queue_cap;
-    stopping = false;
-    for (n_workers = 0; n_workers < n; n_workers++)
-        if (pthread_create(&workers[n_workers], NULL, worker, NULL) != 0)
+    gh_hashpool *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return GH_ENOMEM;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    p->cap = queue_cap;
+    for (p->n_workers = 0; p->n_workers < n; p->n_workers++)
+        if (pthread_create(&p->workers[p->n_workers], NULL, worker, p) != 0)
             break;
-    return n_workers > 0 ? GH_OK : GH_EINTERNAL;
+    if (p->n_workers == 0) {
+        gh_hashpool_stop(p);
+        return GH_EINTERNAL;
+    }
+    *out = p;
+    return GH_OK;
 }
 
-void gh_hashpool_stop(void)
+void gh_hashpool_stop(gh_hashpool *p)
 {
-    pthread_mutex_lock(&mu);
-    stopping = true;
-    pthread_cond_broadcast(&cv);
-    pthread_mutex_unlock(&mu);
-    for (int i = 0; i < n_workers; i++)
-        pthread_join(workers[i], NULL);
-    n_workers = 0;
+    if (p == NULL)
+        return;
+    join_workers(p);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
 }
 
-gh_err gh_hashpool_reserve(void)
+gh_err gh_hashpool_reserve(gh_hashpool *p)
 {
-    pthread_mutex_lock(&mu);
-    bool room = queued < cap && n_workers > 0;
+    pthread_mutex_lock(&p->mu);
+    bool room = p->queued < p->cap && !p->stopping;
     if (room)
-        queued++; /* counted from the reservation on */
-    pthread_mutex_unlock(&mu);
+        p->queued++; /* counted from the reservation on */
+    pthread_mutex_unlock(&p->mu);
     return room ? GH_OK : GH_ERATE;
 }
 
-void gh_hashpool_submit_reserved(gh_hash_job *job)
+void gh_hashpool_submit_reserved(gh_hashpool *p, gh_hash_job *job)
 {
-    pthread_mutex_lock(&mu);
+    pthread_mutex_lock(&p->mu);
     job->next = NULL;
-    if (tail != NULL)
-        tail->next = job;
+    if (p->tail != NULL)
+        p->tail->next = job;
     else
-        head = job;
-    tail = job;
-    pthread_cond_signal(&cv);
-    pthread_mutex_unlock(&mu);
+        p->head = job;
+    p->tail = job;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
 }
 
-gh_err gh_hashpool_submit(gh_hash_job *job)
+gh_err gh_hashpool_submit(gh_hashpool *p, gh_hash_job *job)
 {
-    gh_err err = gh_hashpool_reserve();
+    gh_err err = gh_hashpool_reserve(p);
     if (err == GH_OK)
-        gh_hashpool_submit_reserved(job);
+        gh_hashpool_submit_reserved(p, job);
     return err;
 }

@@ -24,40 +24,48 @@ typedef struct set {
     entry e[WAYS];
 } set;
 
-static set *sets;
-static size_t n_sets; /* a power of two */
-static uint32_t limit;
-static unsigned char hash_key[crypto_shorthash_KEYBYTES]; /* random: collisions cannot be aimed */
+struct gh_throttle {
+    set *sets;
+    size_t n_sets; /* a power of two */
+    uint32_t limit;
+    unsigned char hash_key[crypto_shorthash_KEYBYTES]; /* random: collisions cannot be aimed */
+};
 
-gh_err gh_throttle_start(int per_minute, int addresses)
+gh_err gh_throttle_start(int per_minute, int addresses, gh_throttle **out)
 {
     if (per_minute < 1 || per_minute > GH_THROTTLE_MAX_RATE || addresses < 1)
         return GH_EINVAL;
     if (sodium_init() < 0)
         return GH_EINTERNAL;
-    gh_throttle_stop();
     size_t n = 1;
     while (n * WAYS < (size_t)addresses)
         n *= 2;
+    gh_throttle *t = calloc(1, sizeof *t);
     set *s = calloc(n, sizeof *s);
-    if (s == NULL)
+    if (t == NULL || s == NULL) {
+        free(t);
+        free(s);
         return GH_ENOMEM;
+    }
     for (size_t i = 0; i < n; i++)
         pthread_mutex_init(&s[i].mu, NULL);
-    randombytes_buf(hash_key, sizeof hash_key);
-    limit = (uint32_t)per_minute;
-    n_sets = n;
-    sets = s;
+    randombytes_buf(t->hash_key, sizeof t->hash_key);
+    t->limit = (uint32_t)per_minute;
+    t->n_sets = n;
+    t->sets = s;
+    *out = t;
     return GH_OK;
 }
 
-void gh_throttle_stop(void)
+void gh_throttle_stop(gh_throttle *t)
 {
-    for (size_t i = 0; sets != NULL && i < n_sets; i++)
-        pthread_mutex_destroy(&sets[i].mu);
-    free(sets);
-    sets = NULL;
-    n_sets = 0;
+    if (t == NULL)
+        return;
+    for (size_t i = 0; i < t->n_sets; i++)
+        pthread_mutex_destroy(&t->sets[i].mu);
+    free(t->sets);
+    sodium_memzero(t->hash_key, sizeof t->hash_key);
+    free(t);
 }
 
 /* The key of an address: IPv4 whole (an IPv4-mapped IPv6 address too), IPv6 by its /64. */
@@ -78,13 +86,13 @@ static void make_key(const char *addr, unsigned char key[KEY_BYTES])
     }
 }
 
-static set *set_of(const unsigned char key[KEY_BYTES])
+static set *set_of(const gh_throttle *t, const unsigned char key[KEY_BYTES])
 {
     unsigned char h[crypto_shorthash_BYTES];
     uint64_t v = 0;
-    crypto_shorthash(h, key, KEY_BYTES, hash_key);
+    crypto_shorthash(h, key, KEY_BYTES, t->hash_key);
     memcpy(&v, h, sizeof v);
-    return &sets[v & (n_sets - 1)];
+    return &t->sets[v & (t->n_sets - 1)];
 }
 
 static size_t slot(int64_t second)
@@ -152,18 +160,19 @@ static int64_t retry_after(const entry *e, int64_t now)
     return 1;
 }
 
-gh_err gh_throttle_take(const char *addr, int64_t now, int64_t *retry_after_s, bool *first_refusal)
+gh_err gh_throttle_take(gh_throttle *t, const char *addr, int64_t now, int64_t *retry_after_s,
+                        bool *first_refusal)
 {
-    if (sets == NULL)
+    if (t == NULL)
         return GH_OK;
     unsigned char key[KEY_BYTES];
     make_key(addr != NULL ? addr : "", key);
-    set *s = set_of(key);
+    set *s = set_of(t, key);
     pthread_mutex_lock(&s->mu);
     entry *e = find(s, key);
     if (e != NULL)
         age(e, now);
-    if (e != NULL && e->total >= limit) {
+    if (e != NULL && e->total >= t->limit) {
         bool first = now - e->noted >= GH_THROTTLE_WINDOW_S;
         if (first)
             e->noted = now;
@@ -181,20 +190,20 @@ gh_err gh_throttle_take(const char *addr, int64_t now, int64_t *retry_after_s, b
     return GH_OK;
 }
 
-void gh_throttle_give_back(const char *addr, int64_t now)
+void gh_throttle_give_back(gh_throttle *t, const char *addr, int64_t now)
 {
-    if (sets == NULL)
+    if (t == NULL)
         return;
     unsigned char key[KEY_BYTES];
     make_key(addr != NULL ? addr : "", key);
-    set *s = set_of(key);
+    set *s = set_of(t, key);
     pthread_mutex_lock(&s->mu);
     entry *e = find(s, key);
     if (e != NULL) {
         age(e, now);
-        for (int64_t t = e->head; t > e->head - GH_THROTTLE_WINDOW_S; t--) {
-            if (e->count[slot(t)] > 0) {
-                e->count[slot(t)]--;
+        for (int64_t sec = e->head; sec > e->head - GH_THROTTLE_WINDOW_S; sec--) {
+            if (e->count[slot(sec)] > 0) {
+                e->count[slot(sec)]--;
                 e->total--;
                 break;
             }

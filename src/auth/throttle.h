@@ -10,8 +10,9 @@
  * address with the fewest recent failures is forgotten.
  *
  * An attempt is taken from the budget when the step starts, so that parallel requests cannot
- * overrun it, and given back when the step did not fail. Thread-safe between start and stop
- * (one lock per set); start and stop themselves run before and after the server threads. */
+ * overrun it, and given back when the step did not fail. A throttle is an object of its owner
+ * (the server): take and give_back are thread-safe (one lock per set); start and stop run before
+ * and after the threads that use it. */
 #ifndef GH_AUTH_THROTTLE_H
 #define GH_AUTH_THROTTLE_H
 
@@ -23,23 +24,26 @@
 #define GH_THROTTLE_WINDOW_S 60
 #define GH_THROTTLE_MAX_RATE 10000 /* per_minute above this is refused */
 
-/* Sets up the table for `addresses` addresses (rounded up) and the budget. GH_EINVAL for
- * per_minute outside 1..GH_THROTTLE_MAX_RATE or addresses < 1, GH_ENOMEM. A second start
- * replaces the first (and forgets every count). Until started, every attempt is allowed (the
- * CLI never signs anyone in). */
-gh_err gh_throttle_start(int per_minute, int addresses) GH_MUST_USE;
-/* Frees the table; every attempt is allowed again. */
-void gh_throttle_stop(void);
+typedef struct gh_throttle gh_throttle;
 
-/* Takes one attempt from addr's budget at `now` (seconds). addr is the client address as text
- * (IPv4 or IPv6; anything else shares one budget). GH_OK: go ahead. GH_ERATE: over budget;
+/* Makes a throttle with a table for `addresses` addresses (rounded up) and the budget, into
+ * *out; the caller frees it with gh_throttle_stop(). GH_EINVAL for per_minute outside
+ * 1..GH_THROTTLE_MAX_RATE or addresses < 1, GH_ENOMEM, GH_EINTERNAL when libsodium cannot
+ * start. A new throttle has counted nothing. */
+gh_err gh_throttle_start(int per_minute, int addresses, gh_throttle **out) GH_MUST_USE;
+/* Frees t. NULL: nothing. */
+void gh_throttle_stop(gh_throttle *t);
+
+/* Takes one attempt from addr's budget in t at `now` (seconds). addr is the client address as
+ * text (IPv4 or IPv6; anything else shares one budget). GH_OK: go ahead. GH_ERATE: over budget;
  * *retry_after gets the seconds until an attempt frees up (at least 1) and *first_refusal tells
  * whether this is the first refusal of the address for a window (to be audited once rather than
- * for every request of a flood). A refused attempt is not counted. */
-gh_err gh_throttle_take(const char *addr, int64_t now, int64_t *retry_after,
+ * for every request of a flood). A refused attempt is not counted. t NULL: no throttle, every
+ * attempt is allowed. */
+gh_err gh_throttle_take(gh_throttle *t, const char *addr, int64_t now, int64_t *retry_after,
                         bool *first_refusal) GH_MUST_USE;
 /* Gives back an attempt taken for addr: the step passed or could not be tried. Takes back the
- * newest counted attempt; nothing happens when there is none left in the window. */
-void gh_throttle_give_back(const char *addr, int64_t now);
+ * newest counted attempt; nothing happens when there is none left in the window, or t is NULL. */
+void gh_throttle_give_back(gh_throttle *t, const char *addr, int64_t now);
 
 #endif

@@ -10,14 +10,13 @@
 
 #include "http/encode.h"
 #include "auth/auth.h"
-#include "auth/hashpool.h"
 #include "auth/policy.h"
 #include "auth/throttle.h"
 #include "auth/totp.h"
 #include "core/core.h"
 #include "core/setup.h"
 #include "core/signin.h"
-#include "http/http.h"
+#include "http/server.h"
 #include "http/limits.h"
 #include "mail/mail.h"
 #include "util/clock.h"
@@ -628,8 +627,7 @@ static int cmd_serve(const opts *o)
     int rc = use_test_clock(o, host);
     if (rc != 0)
         return rc;
-    if (gh_throttle_start(o->signin_rate != 0 ? o->signin_rate : GH_SIGNIN_RATE_PER_MINUTE,
-                          GH_SIGNIN_THROTTLE_ADDRESSES) != GH_OK) {
+    if (o->signin_rate < 0 || o->signin_rate > GH_THROTTLE_MAX_RATE) { /* 0: the default */
         fprintf(stderr, "gatehouse: --signin-rate-per-minute takes 1 to %d\n",
                 GH_THROTTLE_MAX_RATE);
         return 2;
@@ -668,11 +666,10 @@ static int cmd_serve(const opts *o)
                             .header_deadline_s = o->header_deadline,
                             .body_deadline_s = o->body_deadline,
                             .signin = &signin,
+                            .signin_rate_per_minute = o->signin_rate,
                             .mail = mail};
     gh_server *s = NULL;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    if (gh_hashpool_start(cores > 0 ? (int)cores : 2, 64) != GH_OK ||
-        gh_server_start(&cfg, &s) != GH_OK || start_mail(o, mail, host, gh_server_port(s)) != 0 ||
+    if (gh_server_start(&cfg, &s) != GH_OK || start_mail(o, mail, host, gh_server_port(s)) != 0 ||
         announce_setup(&ctx) != 0) { /* after start_mail: the link points at the site */
         close_ctx(&ctx);
         return 1;
@@ -688,8 +685,6 @@ static int cmd_serve(const opts *o)
     gh_log("info", "stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
     gh_server_stop(s);
     gh_mailer_free(mail); /* after the server: no request kicks it any more */
-    gh_hashpool_stop();
-    gh_throttle_stop();
     sodium_memzero(secret_key, sizeof secret_key);
     gh_log("info", "stopped", NULL);
     return 0;

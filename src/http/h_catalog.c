@@ -4,7 +4,7 @@
 
 #include "http/encode.h"
 #include "model/model.h"
-#include "http/http.h"
+#include "http/internal.h"
 #include "http/limits.h"
 #include "util/clock.h"
 

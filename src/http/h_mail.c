@@ -9,7 +9,7 @@
 #include "core/links.h"
 #include "core/setup.h"
 #include "core/signin.h"
-#include "http/http.h"
+#include "http/internal.h"
 #include "util/clock.h"
 
 /* The {token} segment: the route matched, so it is the last one and base64url-shaped. */

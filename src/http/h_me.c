@@ -1,6 +1,6 @@
 /* PATCH /api/v1/me/profile: the signed-in user's own language and timezone (My profile). */
 #include "http/encode.h"
-#include "http/http.h"
+#include "http/internal.h"
 
 gh_err gh_h_me_profile(gh_req *r)
 {

@@ -1,18 +1,8 @@
 /* Operations endpoints: liveness, readiness, Prometheus metrics and the OpenAPI document. */
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "http/http.h"
-
-static atomic_ullong by_class[6]; /* 1xx..5xx */
-
-void gh_metrics_count(int status)
-{
-    int c = status / 100;
-    if (c >= 1 && c <= 5)
-        atomic_fetch_add(&by_class[c], 1);
-}
+#include "http/internal.h"
 
 gh_err gh_h_health(gh_req *r)
 {
@@ -43,8 +33,8 @@ gh_err gh_h_metrics(gh_req *r)
                         "gatehouse_http_responses_total{class=\"3xx\"} %llu\n"
                         "gatehouse_http_responses_total{class=\"4xx\"} %llu\n"
                         "gatehouse_http_responses_total{class=\"5xx\"} %llu\n",
-                        atomic_load(&by_class[2]), atomic_load(&by_class[3]),
-                        atomic_load(&by_class[4]), atomic_load(&by_class[5]));
+                        gh_http_responses(r, 2), gh_http_responses(r, 3), gh_http_responses(r, 4),
+                        gh_http_responses(r, 5));
     r->content_type = "text/plain; version=0.0.4; charset=utf-8";
     r->text = t;
     return GH_OK;

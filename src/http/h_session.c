@@ -8,7 +8,7 @@
 #include "auth/throttle.h"
 #include "model/model.h"
 #include "core/signin.h"
-#include "http/http.h"
+#include "http/internal.h"
 #include "http/limits.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -39,7 +39,7 @@ static bool throttled(gh_req *r, const char *factor)
 {
     int64_t retry = 0;
     bool first = false;
-    if (gh_throttle_take(r->ip, r->ctx.now, &retry, &first) == GH_OK)
+    if (gh_throttle_take(gh_http_throttle(r), r->ip, r->ctx.now, &retry, &first) == GH_OK)
         return false;
     r->retry_after = gh_arena_printf(r->a, "%lld", (long long)retry);
     if (first) { /* one audit row per address and window, not one per request */
@@ -57,7 +57,7 @@ static bool throttled(gh_req *r, const char *factor)
 static void settle(gh_req *r, gh_err err)
 {
     if (err != GH_EUNAUTH)
-        gh_throttle_give_back(r->ip, gh_clock_now());
+        gh_throttle_give_back(gh_http_throttle(r), r->ip, gh_clock_now());
 }
 
 /* ---- sign-in ---- */

@@ -1,7 +1,7 @@
 /* API tokens: /api/v1/me/tokens (the signed-in user's own) and /api/v1/users/{id}/tokens (an
  * admin's view of a user in its scope). A token is shown by id, name and times, never by value. */
 #include "http/encode.h"
-#include "http/http.h"
+#include "http/internal.h"
 
 static json_t *token_json(const gh_api_token *t)
 {

@@ -5,7 +5,7 @@
 
 #include "http/encode.h"
 #include "model/model.h"
-#include "http/http.h"
+#include "http/internal.h"
 #include "http/limits.h"
 
 static gh_err bad(gh_req *r, const char *field, const char *detail)

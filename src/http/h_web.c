@@ -10,20 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "http/http.h"
+#include "http/internal.h"
 #include "http/web.h"
 
 #define WEB_MAX_FILE (4 * 1024 * 1024) /* a file of --web-dir larger than this is not served */
-
-static char web_dir[1024];
-
-void gh_web_set_dir(const char *dir)
-{
-    snprintf(web_dir, sizeof web_dir, "%s", dir != NULL ? dir : "");
-    size_t n = strlen(web_dir);
-    while (n > 1 && web_dir[n - 1] == '/')
-        web_dir[--n] = '\0';
-}
 
 const gh_web_file *gh_web_find(const char *path)
 {
@@ -83,11 +73,12 @@ const char *gh_web_file_for(const char *path)
     return "/index.html";
 }
 
-/* Reads web_dir + path into the request's arena. GH_ENOTFOUND when it is not a regular file. */
+/* Reads the server's --web-dir + path into the request's arena. GH_ENOTFOUND when it is not a
+ * regular file. */
 static gh_err read_disk(gh_req *r, const char *path, gh_web_file *out)
 {
     char full[1300];
-    snprintf(full, sizeof full, "%s%s", web_dir, path);
+    snprintf(full, sizeof full, "%s%s", gh_http_web_dir(r), path);
     int fd = open(full, O_RDONLY | O_CLOEXEC);
     struct stat st;
     gh_err err = GH_ENOTFOUND;
@@ -123,7 +114,7 @@ gh_err gh_h_web(gh_req *r)
     const gh_web_file *f = NULL;
     if (!gh_web_path_ok(path))
         return gh_fail(&r->ctx, GH_ENOTFOUND, NULL, "no such file");
-    if (web_dir[0] != '\0') {
+    if (gh_http_web_dir(r)[0] != '\0') {
         gh_err err = read_disk(r, path, &disk);
         if (err != GH_OK)
             return err;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "http/http.h"
+#include "http/internal.h"
 #include "http/limits.h"
 
 static gh_err bad(gh_req *r, const char *field, const char *detail)

@@ -57,6 +57,9 @@
  * security headers to them by wrapping MHD_queue_response (see mhd_queue_response there). */
 #define GH_CONNECTION_MEMORY 32768
 #define GH_SHUTDOWN_GRACE_S  10 /* in-flight requests get this long after SIGTERM */
+/* Argon2id jobs that may wait for a worker of the hash pool (auth/hashpool.h); one more gets 429
+ * at once (SECURITY I8). */
+#define GH_HASH_QUEUE 64
 /* Per-address sign-in throttle (auth/throttle.h), tested in tests/api/throttle.test.mjs: failed
  * sign-in steps (password or TOTP) from one client address in any minute before 429; and how
  * many addresses it remembers at once (a fixed table of about 170 bytes each). */

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "model/model.h"
-#include "http/http.h"
+#include "http/internal.h"
 #include "http/limits.h"
 
 static json_t *field_schema(const gh_field *f);

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "model/model.h"
-#include "http/http.h"
+#include "http/internal.h"
 #include "http/limits.h"
 
 #define P(id) GH_PERM(id)

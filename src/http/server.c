@@ -18,17 +18,16 @@
 #include "auth/auth.h"
 #include "model/model.h"
 #include "core/signin.h"
-#include "http/http.h"
+#include "http/internal.h"
 #include "http/limits.h"
-#include "http/web.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/utf8.h"
 
 #define MAX_THREAD_DBS 64
 
-/* What gh_server_start makes of its gh_server_config: filled once before the daemon starts,
- * then only read (by every server thread, without a lock). */
+/* What gh_server_start makes of its gh_server_config: filled once before the server is made,
+ * then const in it and only read (by every server thread, without a lock). */
 typedef struct server_conf {
     const char *db_url;
     const gh_signin_config *signin; /* the caller's; NULL: gh_signin_defaults */
@@ -37,18 +36,23 @@ typedef struct server_conf {
     bool access_log;                /* GATEHOUSE_ACCESS_LOG set: every request is logged */
     char external_origin[256];      /* scheme://host[:port] of --external-url, or empty */
     char trusted_proxies[512];      /* ",a,b," for whole-word search */
+    char web_dir[1024];             /* --web-dir without trailing slashes; "": embedded files */
     int64_t header_deadline_ms, body_deadline_ms;
 } server_conf;
 
 struct conn_watch;
 
-/* A server owns its configuration, its daemon, the database connections of its threads and the
- * deadline watches of its connections; gh_server_stop frees them all. */
+/* A server owns its configuration, its daemon, the database connections of its threads, the
+ * deadline watches of its connections, its hash pool, its sign-in throttle and its response
+ * counters; gh_server_stop frees them all. */
 struct gh_server {
     struct MHD_Daemon *d;
     int port;
-    server_conf conf;
-    atomic_int inflight; /* requests whose headers are in and that are not completed */
+    const server_conf conf;
+    gh_hashpool *hashes;       /* Argon2id off the server threads (gh_http_hash_async) */
+    gh_throttle *throttle;     /* failed sign-in steps per client address (h_session.c) */
+    atomic_ullong by_class[6]; /* responses by status class, [1] to [5]: 1xx to 5xx (metrics) */
+    atomic_int inflight;       /* requests whose headers are in and that are not completed */
     pthread_mutex_t dbs_mu;
     gh_db *dbs[MAX_THREAD_DBS]; /* one per server thread that asked for one */
     int n_dbs;
@@ -86,6 +90,29 @@ gh_db *gh_http_db(gh_req *r)
     thread_srv = s;
     thread_db = db;
     return db;
+}
+
+gh_throttle *gh_http_throttle(const gh_req *r)
+{
+    return r->srv->throttle;
+}
+
+const char *gh_http_web_dir(const gh_req *r)
+{
+    return r->srv->conf.web_dir;
+}
+
+unsigned long long gh_http_responses(const gh_req *r, int c)
+{
+    return c >= 1 && c <= 5 ? atomic_load(&r->srv->by_class[c]) : 0;
+}
+
+/* Counts a response sent with status in its class. */
+static void count_response(gh_server *s, int status)
+{
+    int c = status / 100;
+    if (c >= 1 && c <= 5)
+        atomic_fetch_add(&s->by_class[c], 1);
 }
 
 static void req_free(gh_req *r)
@@ -317,14 +344,14 @@ gh_err gh_http_hash_async(gh_req *r, gh_handler then)
 {
     r->job.done = hash_done;
     r->job.arg = r;
-    if (gh_hashpool_reserve() != GH_OK) {
+    if (gh_hashpool_reserve(r->srv->hashes) != GH_OK) {
         r->retry_after = "1";
         return gh_fail(&r->ctx, GH_ERATE, NULL, "too many sign-ins at once; retry in a moment");
     }
     r->resume = then;
     r->suspended = true;             /* read and written by the server thread only */
     MHD_suspend_connection(r->conn); /* before the job can finish and resume it */
-    gh_hashpool_submit_reserved(&r->job);
+    gh_hashpool_submit_reserved(r->srv->hashes, &r->job);
     return GH_OK;
 }
 
@@ -518,7 +545,7 @@ static enum MHD_Result respond(gh_req *r, gh_err err)
     }
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
-    gh_metrics_count(r->status);
+    count_response(r->srv, r->status);
     if (r->status >= 500 || r->srv->conf.access_log) {
         char status[8];
         snprintf(status, sizeof status, "%d", r->status);
@@ -647,16 +674,8 @@ static void *reap(void *arg)
     return NULL;
 }
 
-static gh_err reaper_start(gh_server *s, const gh_server_config *cfg)
+static gh_err reaper_start(gh_server *s)
 {
-    int h = cfg->header_deadline_s != 0 ? cfg->header_deadline_s : GH_HEADER_DEADLINE_S;
-    int b = cfg->body_deadline_s != 0 ? cfg->body_deadline_s : GH_BODY_DEADLINE_S;
-    if (h < 1 || h > GH_DEADLINE_MAX_S || b < 1 || b > GH_DEADLINE_MAX_S) {
-        gh_log("error", "bad_deadline", "detail", "deadlines take 1 to 3600 seconds", NULL);
-        return GH_EINVAL;
-    }
-    s->conf.header_deadline_ms = (int64_t)h * 1000;
-    s->conf.body_deadline_ms = (int64_t)b * 1000;
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -885,8 +904,22 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
     gh_log("warn", "http", "detail", msg, NULL);
 }
 
-/* Fills s->conf from cfg (the deadlines: reaper_start). */
-static void conf_fill(server_conf *conf, const gh_server_config *cfg)
+/* The deadlines of cfg into conf (in milliseconds); GH_EINVAL when one is out of range. */
+static gh_err conf_deadlines(server_conf *conf, const gh_server_config *cfg)
+{
+    int h = cfg->header_deadline_s != 0 ? cfg->header_deadline_s : GH_HEADER_DEADLINE_S;
+    int b = cfg->body_deadline_s != 0 ? cfg->body_deadline_s : GH_BODY_DEADLINE_S;
+    if (h < 1 || h > GH_DEADLINE_MAX_S || b < 1 || b > GH_DEADLINE_MAX_S) {
+        gh_log("error", "bad_deadline", "detail", "deadlines take 1 to 3600 seconds", NULL);
+        return GH_EINVAL;
+    }
+    conf->header_deadline_ms = (int64_t)h * 1000;
+    conf->body_deadline_ms = (int64_t)b * 1000;
+    return GH_OK;
+}
+
+/* Fills conf from cfg; GH_EINVAL (logged) for a bad deadline. */
+static gh_err conf_fill(server_conf *conf, const gh_server_config *cfg)
 {
     conf->db_url = cfg->db_url;
     conf->signin = cfg->signin;
@@ -908,15 +941,80 @@ static void conf_fill(server_conf *conf, const gh_server_config *cfg)
     for (char *p = conf->trusted_proxies; *p; p++)
         if (*p == ' ')
             *p = ',';
+    snprintf(conf->web_dir, sizeof conf->web_dir, "%s", cfg->web_dir != NULL ? cfg->web_dir : "");
+    size_t n = strlen(conf->web_dir);
+    while (n > 1 && conf->web_dir[n - 1] == '/')
+        conf->web_dir[--n] = '\0';
+    return conf_deadlines(conf, cfg);
 }
 
+/* Frees s and what it owns once its daemon and reaper are stopped (or never ran): the hash pool
+ * (after its queued jobs are done), the throttle and the database connections. */
 static void server_free(gh_server *s)
 {
+    gh_hashpool_stop(s->hashes);
+    gh_throttle_stop(s->throttle);
     for (int i = 0; i < s->n_dbs; i++)
         gh_db_close(s->dbs[i]);
     pthread_mutex_destroy(&s->dbs_mu);
     pthread_mutex_destroy(&s->watch_mu);
     free(s);
+}
+
+/* A new server holding conf (copied, const from here on), into *out; nothing runs yet. */
+static gh_err server_new(const server_conf *conf, gh_server **out)
+{
+    gh_server *s = malloc(sizeof *s);
+    if (s == NULL)
+        return GH_ENOMEM;
+    memcpy(s, &(gh_server){.conf = *conf}, sizeof *s); /* the only write of s->conf */
+    pthread_mutex_init(&s->dbs_mu, NULL);
+    pthread_mutex_init(&s->watch_mu, NULL);
+    atomic_init(&s->inflight, 0);
+    for (int c = 0; c < 6; c++)
+        atomic_init(&s->by_class[c], 0);
+    *out = s;
+    return GH_OK;
+}
+
+/* Makes s's throttle and starts its hash pool, at cfg's sizes (0: the defaults). GH_EINVAL
+ * (logged) for a bad sign-in rate; on failure server_free frees what was made. */
+static gh_err owned_start(gh_server *s, const gh_server_config *cfg)
+{
+    int rate =
+        cfg->signin_rate_per_minute != 0 ? cfg->signin_rate_per_minute : GH_SIGNIN_RATE_PER_MINUTE;
+    int addresses =
+        cfg->throttle_addresses != 0 ? cfg->throttle_addresses : GH_SIGNIN_THROTTLE_ADDRESSES;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int workers = cfg->hash_workers != 0 ? cfg->hash_workers : cores > 0 ? (int)cores : 2;
+    int queue = cfg->hash_queue != 0 ? cfg->hash_queue : GH_HASH_QUEUE;
+    gh_err err = gh_throttle_start(rate, addresses, &s->throttle);
+    if (err == GH_EINVAL)
+        gh_log("error", "bad_signin_rate", "detail", "the sign-in rate takes 1 to 10000 a minute",
+               NULL);
+    return err == GH_OK ? gh_hashpool_start(workers, queue, &s->hashes) : err;
+}
+
+/* Starts the daemon of s on addr; GH_EINVAL (logged) when it cannot listen. */
+static gh_err daemon_start(gh_server *s, const gh_server_config *cfg, struct sockaddr_in *addr)
+{
+    s->d = MHD_start_daemon(
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
+        0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)addr, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)cfg->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)GH_MAX_CONNECTIONS,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip_limit,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)GH_CONNECTION_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)GH_CONNECTION_MEMORY,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+        s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
+    if (s->d == NULL) {
+        gh_log("error", "listen_failed", "host", cfg->listen_host, NULL);
+        return GH_EINVAL;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di != NULL ? di->port : cfg->port;
+    return GH_OK;
 }
 
 gh_err gh_server_start(const gh_server_config *cfg, gh_server **out)
@@ -926,37 +1024,22 @@ gh_err gh_server_start(const gh_server_config *cfg, gh_server **out)
         gh_log("error", "bad_listen_address", "host", cfg->listen_host, NULL);
         return GH_EINVAL;
     }
-    gh_web_set_dir(cfg->web_dir);
-    gh_server *s = calloc(1, sizeof *s);
-    if (s == NULL)
-        return GH_ENOMEM;
-    pthread_mutex_init(&s->dbs_mu, NULL);
-    pthread_mutex_init(&s->watch_mu, NULL);
-    atomic_init(&s->inflight, 0);
-    conf_fill(&s->conf, cfg);
-    gh_err err = reaper_start(s, cfg);
-    if (err != GH_OK) {
+    server_conf conf = {0};
+    gh_server *s = NULL;
+    gh_err err = conf_fill(&conf, cfg);
+    if (err == GH_OK)
+        err = server_new(&conf, &s);
+    if (err != GH_OK)
+        return err;
+    if ((err = owned_start(s, cfg)) != GH_OK || (err = reaper_start(s)) != GH_OK) {
         server_free(s);
         return err;
     }
-    s->d = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
-        0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)cfg->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)GH_MAX_CONNECTIONS,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip_limit,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)GH_CONNECTION_TIMEOUT_S,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)GH_CONNECTION_MEMORY,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-        s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
-    if (s->d == NULL) {
-        gh_log("error", "listen_failed", "host", cfg->listen_host, NULL);
+    if ((err = daemon_start(s, cfg, &addr)) != GH_OK) {
         reaper_join(s);
         server_free(s);
-        return GH_EINVAL;
+        return err;
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = di != NULL ? di->port : cfg->port;
     *out = s;
     return GH_OK;
 }
@@ -982,7 +1065,8 @@ void gh_server_stop(gh_server *s)
     struct timespec tick = {0, 20 * 1000 * 1000};
     for (int i = 0; i < GH_SHUTDOWN_GRACE_S * 50 && atomic_load(&s->inflight) > 0; i++)
         nanosleep(&tick, NULL);
-    MHD_stop_daemon(s->d); /* joins the server threads: no one uses s->dbs any more */
+    MHD_stop_daemon(s->d); /* joins the server threads: no request uses s->dbs, the throttle
+                            * or submits to the hash pool any more */
     reaper_join(s);
     server_free(s);
 }

@@ -1,6 +1,7 @@
 /* The web console's static files: compiled into the binary from web/ at build time
  * (cmake/embed_web.cmake writes the table), or read from a folder given by --web-dir while
- * developing. Served by gh_h_web (h_web.c) with a Content-Type, an ETag and Cache-Control. */
+ * developing (gh_server_config.web_dir: each server has its own, read on every request, so edits
+ * show on reload). Served by gh_h_web (h_web.c) with a Content-Type, an ETag and Cache-Control. */
 #ifndef GH_HTTP_WEB_H
 #define GH_HTTP_WEB_H
 
@@ -17,10 +18,6 @@ typedef struct gh_web_file {
 
 /* The embedded files, ended by an entry whose path is NULL (generated). */
 extern const gh_web_file gh_web_files[];
-
-/* Serve from dir instead of the embedded files (NULL: the embedded ones). Call before the server
- * starts; not thread-safe. The folder is read on every request, so edits show on reload. */
-void gh_web_set_dir(const char *dir);
 
 /* The embedded file at path, or NULL. */
 const gh_web_file *gh_web_find(const char *path);

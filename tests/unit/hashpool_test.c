@@ -1,6 +1,7 @@
 /* Unit tests of auth/hashpool (A12): a verified hash made with weaker Argon2id parameters, or by
  * Argon2i, comes back re-hashed at today's parameters; a hash at today's parameters or stronger
- * is kept; a wrong password re-hashes nothing; and the sign-in stores the new hash. */
+ * is kept; a wrong password re-hashes nothing; the sign-in stores the new hash; a full queue
+ * refuses and stopping a pool finishes its queue. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +25,7 @@
 /* "$argon2id$v=19$m=19456,t=2,p=1$": what today's parameters look like in a hash string. */
 static char today_prefix[64];
 
+static gh_hashpool *pool; /* started by setup for the whole group */
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 
@@ -40,7 +42,7 @@ static gh_hash_job verify(const char *password, const char *hash)
 {
     bool finished = false;
     gh_hash_job job = {.password = password, .hash = hash, .done = job_done, .arg = &finished};
-    assert_int_equal(gh_hashpool_submit(&job), GH_OK);
+    assert_int_equal(gh_hashpool_submit(pool, &job), GH_OK);
     pthread_mutex_lock(&mu);
     while (!finished)
         pthread_cond_wait(&cv, &mu);
@@ -70,13 +72,14 @@ static int setup(void **state)
     (void)state;
     snprintf(today_prefix, sizeof today_prefix, "$argon2id$v=19$m=%u,t=%u,p=1$",
              GH_ARGON2_MEMLIMIT / 1024u, GH_ARGON2_OPSLIMIT);
-    return gh_auth_init() == GH_OK && gh_hashpool_start(2, 8) == GH_OK ? 0 : -1;
+    return gh_auth_init() == GH_OK && gh_hashpool_start(2, 8, &pool) == GH_OK ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    gh_hashpool_stop();
+    gh_hashpool_stop(pool);
+    pool = NULL;
     return 0;
 }
 
@@ -206,6 +209,28 @@ static void signin_stores_the_new_hash(void **state)
     testdb_close(&t);
 }
 
+/* A pool of its own: a full queue refuses at once (GH_ERATE), and stopping runs what is queued
+ * before it joins the workers. */
+static void full_queue_refuses_and_stop_finishes_the_queue(void **state)
+{
+    (void)state;
+    gh_hashpool *p = NULL;
+    assert_int_equal(gh_hashpool_start(1, 2, &p), GH_OK);
+    bool finished[2] = {false, false};
+    gh_hash_job jobs[2] = {{.password = PW, .done = job_done, .arg = &finished[0]},
+                           {.password = PW, .done = job_done, .arg = &finished[1]}};
+    assert_int_equal(gh_hashpool_reserve(p), GH_OK);
+    assert_int_equal(gh_hashpool_reserve(p), GH_OK);
+    assert_int_equal(gh_hashpool_reserve(p), GH_ERATE); /* two places, both reserved */
+    gh_hashpool_submit_reserved(p, &jobs[0]);
+    gh_hashpool_submit_reserved(p, &jobs[1]);
+    gh_hashpool_stop(p);
+    assert_true(finished[0] && finished[1]);
+    assert_true(jobs[0].ok && jobs[1].ok);
+    assert_int_equal(crypto_pwhash_str_verify(jobs[1].new_hash, PW, strlen(PW)), 0);
+    gh_hashpool_stop(NULL); /* nothing */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -216,6 +241,7 @@ int main(void)
         cmocka_unit_test(argon2i_hash_becomes_argon2id),
         cmocka_unit_test(wrong_password_rehashes_nothing),
         cmocka_unit_test(signin_stores_the_new_hash),
+        cmocka_unit_test(full_queue_refuses_and_stop_finishes_the_queue),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "model/model.h"
-#include "http/http.h"
+#include "http/internal.h"
 #include "http/limits.h"
 #include "http/web.h"
 

@@ -1,55 +1,21 @@
-/* The HTTP front: libmicrohttpd server, router, JSON input checks and the handlers. Handlers
- * parse and check input, call one core function and write its result. */
-#ifndef GH_HTTP_HTTP_H
-#define GH_HTTP_HTTP_H
+/* Internal to http/: the request (gh_req) as the server hands it to a handler, the route table
+ * and its matching, the JSON body checks, query and header helpers, the handlers, and what the
+ * handlers reach of their server (database connections, hash pool, throttle, --web-dir, counters).
+ * Included by the files of http/ and by the unit and fuzz tests of them; everything else uses
+ * http/server.h. */
+#ifndef GH_HTTP_INTERNAL_H
+#define GH_HTTP_INTERNAL_H
 
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/socket.h>
 
 #include "auth/hashpool.h"
+#include "auth/throttle.h"
 #include "core/core.h"
+#include "http/server.h"
 
 struct MHD_Connection;
-
-typedef struct gh_server_config {
-    const char *listen_host; /* e.g. "127.0.0.1" */
-    int port;                /* 0: any free port */
-    const char *db_url;
-    int threads;
-    int per_ip_limit;
-    const char *trusted_proxies; /* comma-separated addresses whose X-Forwarded-For is believed */
-    const char *external_url;    /* https://... turns on Secure, __Host- cookies and HSTS */
-    const char *web_dir;         /* serve the console from this folder, not the embedded files */
-    /* whole-request deadlines in seconds (I10, limits.h); 0: GH_HEADER_DEADLINE_S and
-     * GH_BODY_DEADLINE_S; 1 to GH_DEADLINE_MAX_S, anything else fails the start */
-    int header_deadline_s, body_deadline_s;
-    /* the sign-in settings of every request (core/signin.h), NULL: gh_signin_defaults; the
-     * caller keeps them alive and unchanged until gh_server_stop */
-    const struct gh_signin_config *signin;
-    /* the outbox's sender every request's gh_ctx gets (mail/mail.h; NULL: none); the caller
-     * frees it after gh_server_stop */
-    struct gh_mailer *mail;
-} gh_server_config;
-
-typedef struct gh_server gh_server;
-
-/* Starts the server; every thread opens its own connection to db_url. The caller stops it with
- * gh_server_stop(). */
-gh_err gh_server_start(const gh_server_config *cfg, gh_server **out) GH_MUST_USE;
-int gh_server_port(const gh_server *s);
-/* Serves a connection accepted elsewhere as if it came in on s's listening socket: fd (a
- * connected stream socket, e.g. one end of a socketpair) and the address of the client it stands
- * for (peer, len: what client addresses, trusted proxies and per-address limits see). s owns fd
- * from the call on and closes it, also on failure (GH_EINTERNAL). For the fuzz harness and
- * tests: a whole request through the real server, no port. Thread-safe. */
-gh_err gh_server_add_connection(gh_server *s, int fd, const struct sockaddr *peer,
-                                socklen_t len) GH_MUST_USE;
-/* Stops accepting, lets in-flight requests finish (up to GH_SHUTDOWN_GRACE_S) and frees it. */
-void gh_server_stop(gh_server *s);
-
-/* ---- internal to http/ ---- */
 
 typedef enum {
     GH_T_STRING,      /* string */
@@ -76,8 +42,10 @@ typedef gh_err (*gh_handler)(gh_req *r);
 
 struct gh_req {
     struct MHD_Connection *conn;
-    gh_server *srv; /* the server the request came to: its configuration and connections */
-    bool started;   /* the headers are in and the fields below are set (else only the three next) */
+    /* the server the request came to: its configuration, database connections, hash pool,
+     * throttle and counters */
+    gh_server *srv;
+    bool started; /* the headers are in and the fields below are set (else only the three next) */
     const char *raw_target_end; /* where the undecoded request target ended (at its first NUL) */
     bool bad_target;            /* %00, a control byte or a NUL in the request target */
     bool close;                 /* answer with Connection: close (framing errors, I9) */
@@ -240,7 +208,12 @@ gh_err gh_http_hash_async(gh_req *r, gh_handler then);
 /* The Set-Cookie value for a new session token, or (token NULL) one that clears it. */
 char *gh_http_session_cookie(gh_req *r, const char *token, int64_t max_age);
 
-/* Metrics counters, updated by the server. */
-void gh_metrics_count(int status);
+/* The sign-in throttle of r's server (auth/throttle.h; owned by the server, thread-safe). */
+gh_throttle *gh_http_throttle(const gh_req *r);
+/* The folder r's server serves the console from (--web-dir), "" for the embedded files. */
+const char *gh_http_web_dir(const gh_req *r);
+/* The responses of status class c (1 to 5: 1xx to 5xx) r's server has sent so far; 0 for
+ * another c. Thread-safe. */
+unsigned long long gh_http_responses(const gh_req *r, int c);
 
 #endif
