@@ -59,10 +59,11 @@ static json_t *onboarding_json(const gh_onboarding *o)
                         : sent && o->expires_at <= gh_clock_now() ? "expired"
                                                                   : "pending";
     /* no delivery for a link that was copied rather than e-mailed */
-    json_t *delivery = o->exists && o->delivery != NULL
-                           ? json_pack("{s:s, s:o, s:I}", "state", o->delivery, "error",
-                                       opt_str(o->error), "attempts", (json_int_t)o->attempts)
-                           : json_null();
+    json_t *delivery =
+        o->exists && o->has_delivery
+            ? json_pack("{s:s, s:o, s:I}", "state", gh_mail_state_name(o->delivery), "error",
+                        opt_str(o->error), "attempts", (json_int_t)o->attempts)
+            : json_null();
     return json_pack("{s:s, s:o, s:o, s:o}", "state", state, "sent_at", time_json(o->sent_at),
                      "expires_at", time_json(sent ? o->expires_at : 0), "delivery", delivery);
 }

@@ -14,13 +14,11 @@
 /* Who acts on the public routes: nobody signed in. */
 static const gh_principal anonymous = {.username = "anonymous"};
 
-static const char *purpose_of(const char *kind)
+/* The link a message of kind carries: onboarding and password_reset messages carry one of
+ * their own purpose (true), the notices none. */
+static bool purpose_of(const char *kind, gh_link_purpose *out)
 {
-    if (strcmp(kind, "onboarding") == 0)
-        return "onboarding";
-    if (strcmp(kind, "password_reset") == 0)
-        return "password_reset";
-    return NULL;
+    return gh_link_purpose_parse(kind, out) && *out != GH_LINK_SETUP;
 }
 
 static const char *full_name(gh_arena *a, const gh_user *u)
@@ -31,7 +29,9 @@ static const char *full_name(gh_arena *a, const gh_user *u)
 
 gh_err gh_core_mail_queue(gh_ctx *ctx, const gh_user *u, const char *kind, const char *origin)
 {
-    const char *name = full_name(ctx->a, u), *purpose = purpose_of(kind);
+    const char *name = full_name(ctx->a, u);
+    gh_link_purpose purpose;
+    bool has_link = purpose_of(kind, &purpose);
     if (!gh_mail_address_ok(u->email))
         return gh_fail(ctx, GH_EINVAL, "email", "this e-mail address cannot be used in a message");
     if (!gh_mail_header_safe(name))
@@ -47,13 +47,12 @@ gh_err gh_core_mail_queue(gh_ctx *ctx, const gh_user *u, const char *kind, const
                  .created_at = ctx->now};
     int64_t mail_id = 0, link_id = 0;
     gh_err err = gh_store_mail_insert(ctx->db, &m, &mail_id);
-    if (err == GH_OK && purpose != NULL) {
+    if (err == GH_OK && has_link) {
         gh_link l = {.user_id = u->id,
                      .purpose = purpose,
                      .origin = origin,
                      .outbox_id = mail_id,
-                     .ttl =
-                         strcmp(purpose, "onboarding") == 0 ? GH_ONBOARDING_TTL_S : GH_RESET_TTL_S,
+                     .ttl = purpose == GH_LINK_ONBOARDING ? GH_ONBOARDING_TTL_S : GH_RESET_TTL_S,
                      .created_at = ctx->now};
         err = gh_store_link_insert(ctx->db, &l, &link_id);
     }
@@ -64,7 +63,7 @@ gh_err gh_core_mail_queue(gh_ctx *ctx, const gh_user *u, const char *kind, const
 
 gh_err gh_core_onboarding_issue(gh_ctx *ctx, const gh_user *u, const char *origin)
 {
-    gh_err err = gh_store_link_void(ctx->db, u->id, "onboarding", ctx->now);
+    gh_err err = gh_store_link_void(ctx->db, u->id, GH_LINK_ONBOARDING, ctx->now);
     return err == GH_OK ? gh_core_mail_queue(ctx, u, "onboarding", origin) : err;
 }
 
@@ -86,7 +85,8 @@ static gh_err onboarding_target(gh_ctx *ctx, int64_t id, const char *origin, gh_
                                        "only invited users get onboarding links; this user is %s",
                                        gh_user_status_name(cur->status)));
     int64_t count = 0, oldest = 0;
-    err = gh_store_link_count(ctx->db, id, "onboarding", origin, ctx->now - 3600, &count, &oldest);
+    err = gh_store_link_count(ctx->db, id, GH_LINK_ONBOARDING, origin, ctx->now - 3600, &count,
+                              &oldest);
     if (err == GH_OK && count >= GH_RESEND_PER_HOUR) {
         ctx->retry_after = oldest + 3600 - ctx->now > 0 ? oldest + 3600 - ctx->now : 1;
         return gh_fail(ctx, GH_ERATE, NULL,
@@ -133,9 +133,9 @@ static gh_err copy_in_tx(gh_ctx *ctx, int64_t id, char *token, int64_t *link_id)
     char hash[GH_TOKEN_HASH_CHARS];
     gh_err err = onboarding_target(ctx, id, "copy", &cur);
     if (err == GH_OK) /* voids the e-mailed link too: its queued message is then cancelled */
-        err = gh_store_link_void(ctx->db, id, "onboarding", ctx->now);
+        err = gh_store_link_void(ctx->db, id, GH_LINK_ONBOARDING, ctx->now);
     gh_link l = {.user_id = id,
-                 .purpose = "onboarding",
+                 .purpose = GH_LINK_ONBOARDING,
                  .origin = "copy",
                  .ttl = GH_ONBOARDING_TTL_S,
                  .created_at = ctx->now};
@@ -159,29 +159,30 @@ gh_err gh_core_onboarding_link(gh_ctx *ctx, int64_t id, char **url, int64_t *exp
     if (err == GH_OK && (err = gh_db_begin(ctx->db)) == GH_OK)
         err = gh_core_finish(ctx, copy_in_tx(ctx, id, token, &link_id));
     if (err == GH_OK) {
-        *url = gh_mail_link(ctx->mail, ctx->a, "onboarding", token);
+        *url = gh_mail_link(ctx->mail, ctx->a, GH_LINK_ONBOARDING, token);
         *expires_at = ctx->now + GH_ONBOARDING_TTL_S;
     }
     sodium_memzero(token, sizeof token);
     return err;
 }
 
-static const char *link_state(const gh_link *l, int64_t now)
+static gh_link_state link_state(const gh_link *l, int64_t now)
 {
     if (l->used_at != 0)
-        return "used";
+        return GH_LINK_USED;
     if (l->voided_at != 0)
-        return "void";
-    return l->expires_at > now ? "pending" : "expired";
+        return GH_LINK_VOID;
+    return l->expires_at > now ? GH_LINK_PENDING : GH_LINK_EXPIRED;
 }
 
 /* Loads the link of token (of purpose) and its user. */
-static gh_err load_link(gh_ctx *ctx, const char *purpose, const char *token, gh_link *l, gh_user *u)
+static gh_err load_link(gh_ctx *ctx, gh_link_purpose purpose, const char *token, gh_link *l,
+                        gh_user *u)
 {
     char hash[GH_TOKEN_HASH_CHARS];
     gh_token_hash(token, hash);
     gh_err err = gh_store_link_by_hash(ctx->db, ctx->a, hash, l);
-    if (err == GH_OK && strcmp(l->purpose, purpose) != 0)
+    if (err == GH_OK && l->purpose != purpose)
         err = GH_ENOTFOUND;
     if (err == GH_OK)
         err = gh_store_user_get(ctx->db, ctx->a, l->user_id, u);
@@ -190,15 +191,16 @@ static gh_err load_link(gh_ctx *ctx, const char *purpose, const char *token, gh_
     return err;
 }
 
-gh_err gh_core_link_status(gh_ctx *ctx, const char *purpose, const char *token, gh_link_status *out)
+gh_err gh_core_link_status(gh_ctx *ctx, gh_link_purpose purpose, const char *token,
+                           gh_link_status *out)
 {
     gh_link l;
     gh_user u;
     gh_err err = load_link(ctx, purpose, token, &l, &u);
     if (err != GH_OK)
         return err;
-    const char *state = link_state(&l, ctx->now);
-    bool pending = strcmp(state, "pending") == 0;
+    gh_link_state state = link_state(&l, ctx->now);
+    bool pending = state == GH_LINK_PENDING;
     *out = (gh_link_status){.state = state,
                             .expires_at = l.expires_at,
                             .user_id = u.id,
@@ -207,37 +209,35 @@ gh_err gh_core_link_status(gh_ctx *ctx, const char *purpose, const char *token, 
 }
 
 /* Why an account may not set its password from a link now (A5); NULL when it may. */
-static const char *account_refusal(const char *purpose, const gh_user *u)
+static const char *account_refusal(gh_link_purpose purpose, const gh_user *u)
 {
     if (u->status == GH_STATUS_DELETED || u->status == GH_STATUS_DISABLED)
         return "this account is disabled; ask an administrator";
     if (!u->login_enabled)
         return "this account may not sign in; ask an administrator";
-    if (strcmp(purpose, "onboarding") == 0)
+    if (purpose == GH_LINK_ONBOARDING)
         return u->status == GH_STATUS_INVITED ? NULL : "onboarding is already complete";
     if (u->enforce_sso)
         return "this account signs in through single sign-on only";
     return u->status == GH_STATUS_ACTIVE ? NULL : "this account has no password to reset yet";
 }
 
-static gh_err check_loaded(gh_ctx *ctx, const char *purpose, const gh_link *l, const gh_user *u)
+static gh_err check_loaded(gh_ctx *ctx, gh_link_purpose purpose, const gh_link *l, const gh_user *u)
 {
-    static const struct {
-        const char *state, *detail;
-    } gone[] = {
-        {"used", "this link was already used; each link works once"},
-        {"void", "this link was replaced by a newer one; use the link of the latest e-mail"},
-        {"expired", "this link expired; ask for a new one"},
+    static const char *const gone[] = {
+        [GH_LINK_USED] = "this link was already used; each link works once",
+        [GH_LINK_VOID] = "this link was replaced by a newer one; use the link of the latest e-mail",
+        [GH_LINK_EXPIRED] = "this link expired; ask for a new one",
     };
-    const char *state = link_state(l, ctx->now);
-    for (size_t i = 0; i < sizeof gone / sizeof *gone; i++)
-        if (strcmp(state, gone[i].state) == 0)
-            return gh_fail(ctx, GH_EGONE, "token", gone[i].detail);
+    gh_link_state state = link_state(l, ctx->now);
+    if (state != GH_LINK_PENDING)
+        return gh_fail(ctx, GH_EGONE, "token", gone[state]);
     const char *refusal = account_refusal(purpose, u);
     return refusal != NULL ? gh_fail(ctx, GH_EFORBIDDEN, NULL, refusal) : GH_OK;
 }
 
-gh_err gh_core_link_check(gh_ctx *ctx, const char *purpose, const char *token, gh_link_status *out)
+gh_err gh_core_link_check(gh_ctx *ctx, gh_link_purpose purpose, const char *token,
+                          gh_link_status *out)
 {
     gh_link l;
     gh_user u;
@@ -245,7 +245,7 @@ gh_err gh_core_link_check(gh_ctx *ctx, const char *purpose, const char *token, g
     if (err == GH_OK)
         err = check_loaded(ctx, purpose, &l, &u);
     if (err == GH_OK)
-        *out = (gh_link_status){.state = "pending",
+        *out = (gh_link_status){.state = GH_LINK_PENDING,
                                 .expires_at = l.expires_at,
                                 .user_id = u.id,
                                 .username = u.username};
@@ -253,10 +253,10 @@ gh_err gh_core_link_check(gh_ctx *ctx, const char *purpose, const char *token, g
 }
 
 /* The writes of a completion, acting as the link's user. */
-static gh_err complete_writes(gh_ctx *ctx, const char *purpose, const gh_link *l, const gh_user *u,
-                              const char *hash)
+static gh_err complete_writes(gh_ctx *ctx, gh_link_purpose purpose, const gh_link *l,
+                              const gh_user *u, const char *hash)
 {
-    bool onboarding = strcmp(purpose, "onboarding") == 0;
+    bool onboarding = purpose == GH_LINK_ONBOARDING;
     gh_err err = gh_store_link_use(ctx->db, l->id, ctx->now);
     if (err == GH_ENOTFOUND)
         return gh_fail(ctx, GH_EGONE, "token", "this link was already used; each link works once");
@@ -275,8 +275,8 @@ static gh_err complete_writes(gh_ctx *ctx, const char *purpose, const gh_link *l
     return err;
 }
 
-gh_err gh_core_link_complete(gh_ctx *ctx, const char *purpose, const char *token, const char *hash,
-                             gh_link_status *out)
+gh_err gh_core_link_complete(gh_ctx *ctx, gh_link_purpose purpose, const char *token,
+                             const char *hash, gh_link_status *out)
 {
     gh_link l;
     gh_user u;
@@ -297,8 +297,10 @@ gh_err gh_core_link_complete(gh_ctx *ctx, const char *purpose, const char *token
     err = gh_core_finish(ctx, err);
     ctx->who = saved;
     if (err == GH_OK)
-        *out = (gh_link_status){
-            .state = "used", .expires_at = l.expires_at, .user_id = u.id, .username = u.username};
+        *out = (gh_link_status){.state = GH_LINK_USED,
+                                .expires_at = l.expires_at,
+                                .user_id = u.id,
+                                .username = u.username};
     return err;
 }
 
@@ -323,12 +325,12 @@ static const char *reset_refusal(const gh_user *u, int64_t count)
 static gh_err reset_slot(gh_ctx *ctx, const gh_user *u)
 {
     int64_t uid = u != NULL ? u->id : 0, count = 0, oldest = 0, mail_id = 0, link_id = 0;
-    gh_err err =
-        gh_store_link_count(ctx->db, uid, "password_reset", NULL, ctx->now - 3600, &count, &oldest);
+    gh_err err = gh_store_link_count(ctx->db, uid, GH_LINK_PASSWORD_RESET, NULL, ctx->now - 3600,
+                                     &count, &oldest);
     const char *refusal = reset_refusal(u, count);
     bool send = refusal == NULL;
     if (err == GH_OK)
-        err = gh_store_link_void(ctx->db, send ? uid : 0, "password_reset", ctx->now);
+        err = gh_store_link_void(ctx->db, send ? uid : 0, GH_LINK_PASSWORD_RESET, ctx->now);
     gh_mail m = {.kind = "password_reset",
                  .user_id = uid,
                  .provider_id = u != NULL ? u->provider_id : 0,
@@ -336,14 +338,14 @@ static gh_err reset_slot(gh_ctx *ctx, const gh_user *u)
                  .to_name = send ? full_name(ctx->a, u) : "",
                  .username = send ? u->username : "",
                  .language = send ? u->language : "en",
-                 .state = send ? "queued" : "cancelled",
+                 .state = send ? GH_MAIL_QUEUED : GH_MAIL_CANCELLED,
                  .last_error = send ? NULL : "dropped: no reset e-mail for this request",
                  .next_attempt_at = ctx->now,
                  .created_at = ctx->now};
     if (err == GH_OK)
         err = gh_store_mail_insert(ctx->db, &m, &mail_id);
     gh_link l = {.user_id = uid,
-                 .purpose = "password_reset",
+                 .purpose = GH_LINK_PASSWORD_RESET,
                  .origin = send ? "request" : "dropped",
                  .outbox_id = mail_id,
                  .ttl = GH_RESET_TTL_S,

@@ -39,7 +39,7 @@ gh_err gh_core_onboarding_link(gh_ctx *ctx, int64_t id, char **url,
 
 /* What a link token stands for. */
 typedef struct gh_link_status {
-    const char *state; /* pending, expired, used or void (replaced by a newer link) */
+    gh_link_state state; /* void: replaced by a newer link */
     int64_t expires_at;
     int64_t user_id;
     const char *username; /* NULL unless pending */
@@ -47,18 +47,18 @@ typedef struct gh_link_status {
 
 /* Looks a token of purpose (onboarding, password_reset) up without consuming it: GH_ENOTFOUND
  * for an unknown token (or one of the other purpose), else GH_OK with its state. */
-gh_err gh_core_link_status(gh_ctx *ctx, const char *purpose, const char *token,
+gh_err gh_core_link_status(gh_ctx *ctx, gh_link_purpose purpose, const char *token,
                            gh_link_status *out) GH_MUST_USE;
 /* GH_OK only when the token is pending and its account may set a password now; otherwise
  * GH_ENOTFOUND (unknown), GH_EGONE (expired, used, replaced; the detail says which) or
  * GH_EFORBIDDEN (the account is disabled, deleted or may not sign in). */
-gh_err gh_core_link_check(gh_ctx *ctx, const char *purpose, const char *token,
+gh_err gh_core_link_check(gh_ctx *ctx, gh_link_purpose purpose, const char *token,
                           gh_link_status *out) GH_MUST_USE;
 /* Uses the token (once: of two requests one wins) to set the password (hash, already checked
  * against the policy and hashed). Onboarding makes the user active; a reset ends every session of
  * the user. The same refusals as gh_core_link_check. */
-gh_err gh_core_link_complete(gh_ctx *ctx, const char *purpose, const char *token, const char *hash,
-                             gh_link_status *out) GH_MUST_USE;
+gh_err gh_core_link_complete(gh_ctx *ctx, gh_link_purpose purpose, const char *token,
+                             const char *hash, gh_link_status *out) GH_MUST_USE;
 
 /* Forgot password: queues a reset link to the active account named username, or to the active
  * accounts with e-mail address email (one of them is NULL). Succeeds the same way whether or not

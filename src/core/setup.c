@@ -26,7 +26,7 @@ gh_err gh_core_setup_issue(gh_ctx *ctx, char **url, int64_t *expires_at)
         err = gh_core_audit(ctx, "setup.link_issued", "setup_link", link_id, 0, 0, GH_AUDIT_NOTHING,
                             GH_AUDIT_NOTHING);
     if ((err = gh_core_finish(ctx, err)) == GH_OK) {
-        *url = accounts == 0 ? gh_mail_link(ctx->mail, ctx->a, "setup", token) : NULL;
+        *url = accounts == 0 ? gh_mail_link(ctx->mail, ctx->a, GH_LINK_SETUP, token) : NULL;
         *expires_at = accounts == 0 ? ctx->now + GH_SETUP_TTL_S : 0;
     }
 out:
@@ -35,16 +35,16 @@ out:
 }
 
 /* A link's state; once any account exists, every unused link is void. */
-static const char *state_of(const gh_setup_link *l, bool accounts, int64_t now)
+static gh_link_state state_of(const gh_setup_link *l, bool accounts, int64_t now)
 {
     if (l->used_at != 0)
-        return "used";
+        return GH_LINK_USED;
     if (l->voided_at != 0 || accounts)
-        return "void";
-    return l->expires_at > now ? "pending" : "expired";
+        return GH_LINK_VOID;
+    return l->expires_at > now ? GH_LINK_PENDING : GH_LINK_EXPIRED;
 }
 
-static gh_err load(gh_ctx *ctx, const char *token, gh_setup_link *l, const char **state)
+static gh_err load(gh_ctx *ctx, const char *token, gh_setup_link *l, gh_link_state *state)
 {
     char hash[GH_TOKEN_HASH_CHARS];
     int64_t accounts = 0;
@@ -63,26 +63,23 @@ static gh_err load(gh_ctx *ctx, const char *token, gh_setup_link *l, const char 
 gh_err gh_core_setup_status(gh_ctx *ctx, const char *token, gh_setup_status *out)
 {
     gh_setup_link l;
-    const char *state = NULL;
+    gh_link_state state = GH_LINK_VOID;
     gh_err err = load(ctx, token, &l, &state);
     if (err == GH_OK)
         *out = (gh_setup_status){.state = state, .expires_at = l.expires_at};
     return err;
 }
 
-static gh_err check_pending(gh_ctx *ctx, const char *state)
+static gh_err check_pending(gh_ctx *ctx, gh_link_state state)
 {
-    static const struct {
-        const char *state, *detail;
-    } gone[] = {
-        {"used", "this set-up link was already used; sign in with the administrator it created"},
-        {"void", "this set-up link is void: a newer one was printed, or an administrator exists"},
-        {"expired", "this set-up link expired; restart the server to print a new one"},
+    static const char *const gone[] = {
+        [GH_LINK_USED] =
+            "this set-up link was already used; sign in with the administrator it created",
+        [GH_LINK_VOID] =
+            "this set-up link is void: a newer one was printed, or an administrator exists",
+        [GH_LINK_EXPIRED] = "this set-up link expired; restart the server to print a new one",
     };
-    for (size_t i = 0; i < sizeof gone / sizeof *gone; i++)
-        if (strcmp(state, gone[i].state) == 0)
-            return gh_fail(ctx, GH_EGONE, "token", gone[i].detail);
-    return GH_OK;
+    return state == GH_LINK_PENDING ? GH_OK : gh_fail(ctx, GH_EGONE, "token", gone[state]);
 }
 
 /* The guard of the creation: uses the link for the new administrator in its transaction. */
@@ -103,7 +100,7 @@ gh_err gh_core_setup_complete(gh_ctx *ctx, const char *token, const char *userna
                               const char *email, const char *password, int64_t *id)
 {
     gh_setup_link l;
-    const char *state = NULL;
+    gh_link_state state = GH_LINK_VOID;
     const gh_principal *saved = ctx->who;
     ctx->who = &setup_actor;
     gh_err err = load(ctx, token, &l, &state);

@@ -22,7 +22,7 @@ gh_err gh_core_setup_issue(gh_ctx *ctx, char **url, int64_t *expires_at) GH_MUST
 
 /* What a set-up token stands for. */
 typedef struct gh_setup_status {
-    const char *state; /* pending, expired, used, or void (a newer link, or an account exists) */
+    gh_link_state state; /* void: a newer link, or an account exists */
     int64_t expires_at;
 } gh_setup_status;
 

@@ -124,7 +124,7 @@ gh_err gh_core_end_credentials(gh_ctx *ctx, int64_t user_id, int64_t keep_sessio
     if (err == GH_OK)
         err = gh_store_token_delete(ctx->db, user_id, 0, ctx->now, NULL);
     if (err == GH_OK)
-        err = gh_store_link_void(ctx->db, user_id, "password_reset", ctx->now);
+        err = gh_store_link_void(ctx->db, user_id, GH_LINK_PASSWORD_RESET, ctx->now);
     return err;
 }
 

@@ -26,7 +26,7 @@ static gh_err open_db(gh_req *r)
     return GH_OK;
 }
 
-static gh_err link_get(gh_req *r, const char *purpose)
+static gh_err link_get(gh_req *r, gh_link_purpose purpose)
 {
     gh_link_status st;
     gh_err err = open_db(r);
@@ -34,14 +34,15 @@ static gh_err link_get(gh_req *r, const char *purpose)
         err = gh_core_link_status(&r->ctx, purpose, path_token(r), &st);
     if (err != GH_OK)
         return err;
-    r->out = json_pack("{s:s, s:o}", "state", st.state, "expires_at", gh_json_time(st.expires_at));
+    r->out = json_pack("{s:s, s:o}", "state", gh_link_state_name(st.state), "expires_at",
+                       gh_json_time(st.expires_at));
     if (st.username != NULL)
         json_object_set_new(r->out, "username", json_string(st.username));
     return GH_OK;
 }
 
 /* After the new password was hashed on the pool: use the token and set it. */
-static gh_err link_finish(gh_req *r, const char *purpose)
+static gh_err link_finish(gh_req *r, gh_link_purpose purpose)
 {
     gh_link_status st;
     gh_err err = open_db(r);
@@ -59,16 +60,16 @@ static gh_err link_finish(gh_req *r, const char *purpose)
 
 static gh_err onboarding_finish(gh_req *r)
 {
-    return link_finish(r, "onboarding");
+    return link_finish(r, GH_LINK_ONBOARDING);
 }
 
 static gh_err reset_finish(gh_req *r)
 {
-    return link_finish(r, "password_reset");
+    return link_finish(r, GH_LINK_PASSWORD_RESET);
 }
 
 /* Checks the token and the password policy first, so that a dead link costs no Argon2id. */
-static gh_err link_complete(gh_req *r, const char *purpose, gh_handler then)
+static gh_err link_complete(gh_req *r, gh_link_purpose purpose, gh_handler then)
 {
     gh_link_status st;
     const char *pw = gh_json_str(r->in, "password");
@@ -85,22 +86,22 @@ static gh_err link_complete(gh_req *r, const char *purpose, gh_handler then)
 
 gh_err gh_h_onboarding_get(gh_req *r)
 {
-    return link_get(r, "onboarding");
+    return link_get(r, GH_LINK_ONBOARDING);
 }
 
 gh_err gh_h_onboarding_complete(gh_req *r)
 {
-    return link_complete(r, "onboarding", onboarding_finish);
+    return link_complete(r, GH_LINK_ONBOARDING, onboarding_finish);
 }
 
 gh_err gh_h_password_reset_get(gh_req *r)
 {
-    return link_get(r, "password_reset");
+    return link_get(r, GH_LINK_PASSWORD_RESET);
 }
 
 gh_err gh_h_password_reset_complete(gh_req *r)
 {
-    return link_complete(r, "password_reset", reset_finish);
+    return link_complete(r, GH_LINK_PASSWORD_RESET, reset_finish);
 }
 
 gh_err gh_h_password_reset_request(gh_req *r)
@@ -153,7 +154,8 @@ gh_err gh_h_setup_get(gh_req *r)
         err = gh_core_setup_status(&r->ctx, path_token(r), &st);
     if (err != GH_OK)
         return err;
-    r->out = json_pack("{s:s, s:o}", "state", st.state, "expires_at", gh_json_time(st.expires_at));
+    r->out = json_pack("{s:s, s:o}", "state", gh_link_state_name(st.state), "expires_at",
+                       gh_json_time(st.expires_at));
     return GH_OK;
 }
 

@@ -43,7 +43,7 @@ void gh_mailer_free(gh_mailer *m);
 /* The link to a token of purpose (onboarding, password_reset, setup): {site}/onboarding/{token},
  * {site}/reset/{token}, {site}/setup/{token} (arena); with m NULL, the path alone. Thread-safe:
  * an admin can hand a link over when no e-mail can be sent. */
-char *gh_mail_link(gh_mailer *m, gh_arena *a, const char *purpose, const char *token);
+char *gh_mail_link(gh_mailer *m, gh_arena *a, gh_link_purpose purpose, const char *token);
 /* Wakes m's thread to look for due messages now (a no-op when none runs or m is NULL). */
 void gh_mail_kick(gh_mailer *m);
 

@@ -38,14 +38,19 @@ int64_t gh_mail_backoff(int64_t base_s, int64_t attempts)
     return d < GH_MAIL_RETRY_MAX_S ? d : GH_MAIL_RETRY_MAX_S;
 }
 
-static const char *link_path(const char *purpose)
+static const char *link_path(gh_link_purpose purpose)
 {
-    if (strcmp(purpose, "setup") == 0)
+    switch (purpose) {
+    case GH_LINK_SETUP:
         return "/setup/";
-    return strcmp(purpose, "password_reset") == 0 ? "/reset/" : "/onboarding/";
+    case GH_LINK_PASSWORD_RESET:
+        return "/reset/";
+    default:
+        return "/onboarding/";
+    }
 }
 
-char *gh_mail_link(gh_mailer *m, gh_arena *a, const char *purpose, const char *token)
+char *gh_mail_link(gh_mailer *m, gh_arena *a, gh_link_purpose purpose, const char *token)
 {
     if (m == NULL)
         return gh_arena_printf(a, "%s%s", link_path(purpose), token);
@@ -67,7 +72,7 @@ gh_err gh_mail_compose(gh_arena *a, const gh_mail_config *c, const gh_mail *m, c
     gh_mail_vars v = {
         .name = m->to_name != NULL && m->to_name[0] != '\0' ? m->to_name : m->username,
         .username = m->username,
-        .link = token != NULL && m->link_purpose != NULL
+        .link = token != NULL && m->link_id != 0
                     ? gh_arena_printf(a, "%s%s%s", site, link_path(m->link_purpose), token)
                     : "",
         .validity = m->link_ttl > 0 ? gh_mail_validity(a, m->language, m->link_ttl) : "",
@@ -109,9 +114,8 @@ static gh_err audit_mail(gh_db *db, gh_arena *a, const gh_mail *m, const char *a
 }
 
 /* Claims a due message and, when it carries a link, mints the token for this attempt (into
- * token). *state gets "cancelled" when the link was voided or used meanwhile. */
-static gh_err claim(gh_db *db, gh_arena *a, int64_t now, gh_mail *m, char *token,
-                    const char **state)
+ * token). *cancelled is set when the link was voided or used meanwhile. */
+static gh_err claim(gh_db *db, gh_arena *a, int64_t now, gh_mail *m, char *token, bool *cancelled)
 {
     char hash[GH_TOKEN_HASH_CHARS];
     gh_err err = gh_db_begin(db);
@@ -122,9 +126,9 @@ static gh_err claim(gh_db *db, gh_arena *a, int64_t now, gh_mail *m, char *token
         gh_token_new(token, hash);
         err = gh_store_link_mint(db, m->link_id, hash, now);
         if (err == GH_ENOTFOUND) {
-            *state = "cancelled";
-            err =
-                gh_store_mail_finish(db, m->id, "cancelled", "superseded by a newer link", 0, now);
+            *cancelled = true;
+            err = gh_store_mail_finish(db, m->id, GH_MAIL_CANCELLED, "superseded by a newer link",
+                                       0, now);
         }
     }
     if (err != GH_OK) {
@@ -145,7 +149,7 @@ static gh_err record(gh_db *db, gh_arena *a, const gh_mail_config *c, const gh_m
     if (err != GH_OK)
         return err;
     if (ok) {
-        err = gh_store_mail_finish(db, m->id, "sent", NULL, 0, now);
+        err = gh_store_mail_finish(db, m->id, GH_MAIL_SENT, NULL, 0, now);
         if (err == GH_OK && m->link_id != 0)
             err = gh_store_link_sent(db, m->id, now);
         if (err == GH_OK)
@@ -153,11 +157,11 @@ static gh_err record(gh_db *db, gh_arena *a, const gh_mail_config *c, const gh_m
         if (err == GH_OK && strcmp(m->kind, "onboarding") == 0)
             err = audit_mail(db, a, m, "onboarding.sent", NULL, now);
     } else if (failed) {
-        err = gh_store_mail_finish(db, m->id, "failed", error, 0, now);
+        err = gh_store_mail_finish(db, m->id, GH_MAIL_FAILED, error, 0, now);
         if (err == GH_OK)
             err = audit_mail(db, a, m, "mail.failed", error, now);
     } else {
-        err = gh_store_mail_finish(db, m->id, "queued", error,
+        err = gh_store_mail_finish(db, m->id, GH_MAIL_QUEUED, error,
                                    now + gh_mail_backoff(c->retry_base_s, m->attempts), now);
     }
     if (err != GH_OK) {
@@ -178,15 +182,16 @@ gh_err gh_mail_deliver_one(gh_db *db, const gh_mail_config *c, bool *did)
 {
     gh_arena *a = gh_arena_new();
     char token[GH_TOKEN_CHARS] = "", smtp_err[SMTP_ERR_CHARS] = "";
-    const char *state = NULL, *from_name = NULL, *from_addr = NULL;
+    const char *from_name = NULL, *from_addr = NULL;
+    bool cancelled = false;
     char *msg = NULL;
     gh_mail m;
     bool permanent = false, ok = false;
-    gh_err err = claim(db, a, gh_clock_now(), &m, token, &state);
+    gh_err err = claim(db, a, gh_clock_now(), &m, token, &cancelled);
     *did = err == GH_OK;
     if (err == GH_ENOTFOUND)
         err = GH_OK;
-    if (err != GH_OK || !*did || state != NULL)
+    if (err != GH_OK || !*did || cancelled)
         goto out;
     if (gh_mail_compose(a, c, &m, token[0] ? token : NULL, gh_clock_now(), &msg) != GH_OK ||
         gh_mail_parse_mailbox(a, c->from ? c->from : GH_MAIL_DEFAULT_FROM, &from_name,

@@ -4,8 +4,8 @@
  * audit/, core/ and http/ can all build on it (scripts/check-layering keeps it a leaf). Each
  * state list is an X-macro that generates its enum and a name/parse pair (the strings the
  * database columns and the API carry); store/ and http/ convert at their edges and nothing else
- * compares these states as strings. Not here yet: the outbox's message kinds and states and the
- * link purposes, still strings of store/store.h. Thread-safe (constant data). */
+ * compares these states as strings. The outbox's message kinds stay strings: each names its
+ * mail template. Thread-safe (constant data). */
 #ifndef GH_MODEL_MODEL_H
 #define GH_MODEL_MODEL_H
 
@@ -52,12 +52,38 @@
     X(GH_ROLE_PLATFORM_ACCOUNT, "platform_account")                                                \
     X(GH_ROLE_PLATFORM_USER, "platform_user")
 
+/* What a single-use link is for: the e-mailed onboarding and password-reset links (user_links)
+ * and the first administrator's set-up link (its own table). */
+#define GH_LINK_PURPOSES(X)                                                                        \
+    X(GH_LINK_ONBOARDING, "onboarding")                                                            \
+    X(GH_LINK_PASSWORD_RESET, "password_reset")                                                    \
+    X(GH_LINK_SETUP, "setup")
+
+/* Where a link stands for whoever opens it: usable, used once already, replaced by a newer one
+ * (or, for set-up, made moot by an account), or past its lifetime. Derived, never stored. */
+#define GH_LINK_STATES(X)                                                                          \
+    X(GH_LINK_PENDING, "pending")                                                                  \
+    X(GH_LINK_USED, "used")                                                                        \
+    X(GH_LINK_VOID, "void")                                                                        \
+    X(GH_LINK_EXPIRED, "expired")
+
+/* An outbox message: queued (also between attempts) until sent, failed once its attempts are
+ * used up, or cancelled (superseded, or written cancelled to stand for a dropped request). */
+#define GH_MAIL_STATES(X)                                                                          \
+    X(GH_MAIL_QUEUED, "queued")                                                                    \
+    X(GH_MAIL_SENT, "sent")                                                                        \
+    X(GH_MAIL_FAILED, "failed")                                                                    \
+    X(GH_MAIL_CANCELLED, "cancelled")
+
 #define GH_MODEL_ENUM(id, name) id,
 typedef enum { GH_ACCESS_LEVELS(GH_MODEL_ENUM) } gh_access_level;
 typedef enum { GH_USER_STATUSES(GH_MODEL_ENUM) } gh_user_status;
 typedef enum { GH_SIGNIN_STAGES(GH_MODEL_ENUM) } gh_signin_stage;
 typedef enum { GH_TENANT_KINDS(GH_MODEL_ENUM) } gh_tenant_kind;
 typedef enum { GH_ROLE_KINDS(GH_MODEL_ENUM) } gh_role_kind;
+typedef enum { GH_LINK_PURPOSES(GH_MODEL_ENUM) } gh_link_purpose;
+typedef enum { GH_LINK_STATES(GH_MODEL_ENUM) } gh_link_state;
+typedef enum { GH_MAIL_STATES(GH_MODEL_ENUM) } gh_mail_state;
 #undef GH_MODEL_ENUM
 
 /* The name of a value (a constant string; "?" for a value outside the list, never NULL), and the
@@ -71,6 +97,9 @@ GH_MODEL_CONVERTERS(gh_user_status)
 GH_MODEL_CONVERTERS(gh_signin_stage)
 GH_MODEL_CONVERTERS(gh_tenant_kind)
 GH_MODEL_CONVERTERS(gh_role_kind)
+GH_MODEL_CONVERTERS(gh_link_purpose)
+GH_MODEL_CONVERTERS(gh_link_state)
+GH_MODEL_CONVERTERS(gh_mail_state)
 #undef GH_MODEL_CONVERTERS
 
 /* ---- types ---- */
@@ -96,8 +125,9 @@ typedef struct gh_access {
 typedef struct gh_onboarding {
     bool exists;
     int64_t sent_at, expires_at, used_at, voided_at, attempts; /* times: 0 when not yet */
-    const char *delivery;                                      /* queued, sent, failed, cancelled */
-    const char *error;                                         /* the last SMTP error, or NULL */
+    bool has_delivery;      /* sent by e-mail (a copied link has no delivery) */
+    gh_mail_state delivery; /* the state of that e-mail */
+    const char *error;      /* the last SMTP error, or NULL */
 } gh_onboarding;
 
 typedef struct gh_user {

@@ -38,7 +38,7 @@ gh_err gh_store_mail_insert(gh_db *db, const gh_mail *m, int64_t *id)
     gh_stmt_bind_text(st, 7, m->language ? m->language : "en");
     gh_stmt_bind_int(st, 8, m->next_attempt_at);
     gh_stmt_bind_int(st, 9, m->created_at);
-    gh_stmt_bind_text(st, 10, m->state ? m->state : "queued");
+    gh_stmt_bind_text(st, 10, gh_mail_state_name(m->state));
     gh_stmt_bind_text(st, 11, m->last_error); /* NULL binds NULL */
     return gh_store_step_returning(st, id);
 }
@@ -58,7 +58,7 @@ static void read_mail(gh_stmt *st, gh_arena *a, gh_mail *m)
     m->to_name = gh_stmt_text(st, 9, a);
     m->username = gh_stmt_text(st, 10, a);
     m->language = gh_stmt_text(st, 11, a);
-    m->state = gh_stmt_text(st, 12, a);
+    m->state = gh_store_mail_state_from(gh_stmt_text(st, 12, a));
     m->last_error = gh_stmt_text(st, 13, a);
 }
 
@@ -76,7 +76,7 @@ static gh_err claim_link(gh_db *db, gh_arena *a, gh_mail *m)
     if (err == GH_OK && row) {
         m->link_id = gh_stmt_int(st, 0);
         m->link_ttl = gh_stmt_int(st, 1);
-        m->link_purpose = gh_stmt_text(st, 2, a);
+        m->link_purpose = gh_store_link_purpose_from(gh_stmt_text(st, 2, a));
     }
     gh_stmt_done(st);
     return err;
@@ -117,7 +117,7 @@ gh_err gh_store_mail_claim(gh_db *db, gh_arena *a, int64_t now, int64_t lease, g
     return err;
 }
 
-gh_err gh_store_mail_finish(gh_db *db, int64_t id, const char *state, const char *error,
+gh_err gh_store_mail_finish(gh_db *db, int64_t id, gh_mail_state state, const char *error,
                             int64_t next_attempt_at, int64_t now)
 {
     gh_stmt *st = NULL;
@@ -128,10 +128,10 @@ gh_err gh_store_mail_finish(gh_db *db, int64_t id, const char *state, const char
                                &st);
     if (err != GH_OK)
         return err;
-    gh_stmt_bind_text(st, 1, state);
+    gh_stmt_bind_text(st, 1, gh_mail_state_name(state));
     gh_stmt_bind_text(st, 2, error);
     gh_stmt_bind_int(st, 3, next_attempt_at);
-    gh_stmt_bind_text(st, 4, state);
+    gh_stmt_bind_text(st, 4, gh_mail_state_name(state));
     gh_stmt_bind_int(st, 5, now);
     gh_stmt_bind_int(st, 6, id);
     return gh_store_step_changing(st);
@@ -147,7 +147,7 @@ gh_err gh_store_link_insert(gh_db *db, const gh_link *l, int64_t *id)
     if (err != GH_OK)
         return err;
     bind_opt_id(st, 1, l->user_id);
-    gh_stmt_bind_text(st, 2, l->purpose);
+    gh_stmt_bind_text(st, 2, gh_link_purpose_name(l->purpose));
     gh_stmt_bind_text(st, 3, l->origin);
     bind_opt_id(st, 4, l->outbox_id); /* NULL: a copied link, no e-mail */
     gh_stmt_bind_int(st, 5, l->ttl);
@@ -156,7 +156,7 @@ gh_err gh_store_link_insert(gh_db *db, const gh_link *l, int64_t *id)
     return gh_store_step_returning(st, id);
 }
 
-gh_err gh_store_link_void(gh_db *db, int64_t user_id, const char *purpose, int64_t now)
+gh_err gh_store_link_void(gh_db *db, int64_t user_id, gh_link_purpose purpose, int64_t now)
 {
     gh_stmt *st = NULL;
     gh_err err = gh_db_prepare(db,
@@ -167,14 +167,14 @@ gh_err gh_store_link_void(gh_db *db, int64_t user_id, const char *purpose, int64
         return err;
     gh_stmt_bind_int(st, 1, now);
     gh_stmt_bind_int(st, 2, user_id);
-    gh_stmt_bind_text(st, 3, purpose);
+    gh_stmt_bind_text(st, 3, gh_link_purpose_name(purpose));
     bool row;
     err = gh_stmt_step(st, &row);
     gh_stmt_done(st);
     return err;
 }
 
-gh_err gh_store_link_count(gh_db *db, int64_t user_id, const char *purpose, const char *origin,
+gh_err gh_store_link_count(gh_db *db, int64_t user_id, gh_link_purpose purpose, const char *origin,
                            int64_t since, int64_t *count, int64_t *oldest)
 {
     gh_stmt *st = NULL;
@@ -186,7 +186,7 @@ gh_err gh_store_link_count(gh_db *db, int64_t user_id, const char *purpose, cons
     if (err != GH_OK)
         return err;
     gh_stmt_bind_int(st, 1, user_id);
-    gh_stmt_bind_text(st, 2, purpose);
+    gh_stmt_bind_text(st, 2, gh_link_purpose_name(purpose));
     gh_stmt_bind_text(st, 3, origin); /* NULL: any (a bare "? IS NULL" has no type in PostgreSQL) */
     gh_stmt_bind_int(st, 4, since);
     bool row = false;
@@ -220,7 +220,7 @@ gh_err gh_store_link_by_hash(gh_db *db, gh_arena *a, const char *hash, gh_link *
                          .expires_at = gh_stmt_int(st, 6),
                          .used_at = gh_stmt_int(st, 7),
                          .voided_at = gh_stmt_int(st, 8),
-                         .purpose = gh_stmt_text(st, 9, a),
+                         .purpose = gh_store_link_purpose_from(gh_stmt_text(st, 9, a)),
                          .origin = gh_stmt_text(st, 10, a)};
     gh_stmt_done(st);
     return err == GH_OK && !row ? GH_ENOTFOUND : err;

@@ -208,3 +208,15 @@ gh_role_kind gh_store_role_kind_from(const char *s)
     gh_role_kind v = GH_ROLE_PLATFORM_USER;
     return gh_role_kind_parse(s, &v) ? v : GH_ROLE_PLATFORM_USER;
 }
+
+gh_link_purpose gh_store_link_purpose_from(const char *s)
+{
+    gh_link_purpose v = GH_LINK_SETUP;
+    return gh_link_purpose_parse(s, &v) ? v : GH_LINK_SETUP;
+}
+
+gh_mail_state gh_store_mail_state_from(const char *s)
+{
+    gh_mail_state v = GH_MAIL_CANCELLED;
+    return gh_mail_state_parse(s, &v) ? v : GH_MAIL_CANCELLED;
+}

@@ -65,5 +65,9 @@ gh_access_level gh_store_level_from(const char *s);
 gh_signin_stage gh_store_stage_from(const char *s);
 gh_tenant_kind gh_store_tenant_kind_from(const char *s);
 gh_role_kind gh_store_role_kind_from(const char *s);
+/* An unknown link purpose reads as setup, which no user link has, so that it opens nothing; an
+ * unknown message state as cancelled, which is never sent. */
+gh_link_purpose gh_store_link_purpose_from(const char *s);
+gh_mail_state gh_store_mail_state_from(const char *s);
 
 #endif

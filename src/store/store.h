@@ -197,19 +197,20 @@ gh_err gh_store_recovery_use(gh_db *db, int64_t user_id, const char *hash, int64
 typedef struct gh_mail {
     int64_t id, user_id, provider_id, attempts, next_attempt_at, created_at, sent_at;
     const char *kind; /* onboarding, password_reset, mfa_enrol, force_reset, mfa_reset */
-    const char *to_addr, *to_name, *username, *language, *state, *last_error;
+    const char *to_addr, *to_name, *username, *language, *last_error;
+    gh_mail_state state;
     /* read by gh_store_mail_claim: the message's link (link_id 0 when it has none) */
     int64_t link_id, link_ttl;
-    const char *link_purpose;
+    gh_link_purpose link_purpose; /* with link_id */
 } gh_mail;
 
 typedef struct gh_link {
     int64_t id, user_id, outbox_id, ttl, created_at, sent_at, expires_at, used_at, voided_at;
-    const char *purpose; /* onboarding, password_reset */
-    const char *origin;  /* create, resend, request, copy, dropped */
+    gh_link_purpose purpose; /* onboarding or password_reset */
+    const char *origin;      /* create, resend, request, copy, dropped */
 } gh_link;
 
-/* Queues a message (state m->state, queued when NULL; due at m->next_attempt_at; user_id 0 is
+/* Queues a message (state m->state; due at m->next_attempt_at; user_id 0 is
  * stored as none). A message written cancelled is never claimed: it stands for a request that
  * must cost what a real one does without sending anything (A6). */
 gh_err gh_store_mail_insert(gh_db *db, const gh_mail *m, int64_t *id) GH_MUST_USE;
@@ -220,16 +221,17 @@ gh_err gh_store_mail_claim(gh_db *db, gh_arena *a, int64_t now, int64_t lease,
                            gh_mail *out) GH_MUST_USE;
 /* Records an attempt's outcome: state sent (sent_at now), failed or cancelled, or queued again
  * until next_attempt_at; error may be NULL. */
-gh_err gh_store_mail_finish(gh_db *db, int64_t id, const char *state, const char *error,
+gh_err gh_store_mail_finish(gh_db *db, int64_t id, gh_mail_state state, const char *error,
                             int64_t next_attempt_at, int64_t now) GH_MUST_USE;
 
 /* Inserts a link (void at once when l->voided_at is set; user_id 0 is stored as none). */
 gh_err gh_store_link_insert(gh_db *db, const gh_link *l, int64_t *id) GH_MUST_USE;
 /* Voids every live (unused, not voided) link of the user for purpose. */
-gh_err gh_store_link_void(gh_db *db, int64_t user_id, const char *purpose, int64_t now) GH_MUST_USE;
+gh_err gh_store_link_void(gh_db *db, int64_t user_id, gh_link_purpose purpose,
+                          int64_t now) GH_MUST_USE;
 /* How many links of purpose (and origin, when not NULL) the user got since `since`, and when the
  * oldest of them was made (0 when none); dropped requests (origin dropped) do not count. */
-gh_err gh_store_link_count(gh_db *db, int64_t user_id, const char *purpose, const char *origin,
+gh_err gh_store_link_count(gh_db *db, int64_t user_id, gh_link_purpose purpose, const char *origin,
                            int64_t since, int64_t *count, int64_t *oldest) GH_MUST_USE;
 /* The link whose token hashes to hash; GH_ENOTFOUND when none. */
 gh_err gh_store_link_by_hash(gh_db *db, gh_arena *a, const char *hash, gh_link *out) GH_MUST_USE;

@@ -274,7 +274,8 @@ static gh_err load_onboarding(gh_db *db, gh_arena *a, gh_user *u)
                             .used_at = gh_stmt_int(st, 2),
                             .voided_at = gh_stmt_int(st, 3),
                             .attempts = gh_stmt_int(st, 4),
-                            .delivery = gh_stmt_text(st, 5, a),
+                            .has_delivery = !gh_stmt_is_null(st, 5),
+                            .delivery = gh_store_mail_state_from(gh_stmt_text(st, 5, a)),
                             .error = gh_stmt_text(st, 6, a)};
     gh_stmt_done(st);
     if (err == GH_OK)

@@ -43,7 +43,8 @@ static gh_user sample_user(void)
                                     .sent_at = 1600000100,
                                     .expires_at = 1600086500,
                                     .attempts = 2,
-                                    .delivery = "failed",
+                                    .has_delivery = true,
+                                    .delivery = GH_MAIL_FAILED,
                                     .error = "550 no such user"}};
 }
 

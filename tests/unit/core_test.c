@@ -352,6 +352,9 @@ static void model_state_names(void **state)
     ROUND_TRIP(gh_signin_stage, GH_SIGNIN_STAGES);
     ROUND_TRIP(gh_tenant_kind, GH_TENANT_KINDS);
     ROUND_TRIP(gh_role_kind, GH_ROLE_KINDS);
+    ROUND_TRIP(gh_link_purpose, GH_LINK_PURPOSES);
+    ROUND_TRIP(gh_link_state, GH_LINK_STATES);
+    ROUND_TRIP(gh_mail_state, GH_MAIL_STATES);
 #undef COUNT_ONE
 #undef ROUND_TRIP
     /* the names the database and the API carry */
@@ -360,6 +363,9 @@ static void model_state_names(void **state)
     assert_string_equal(gh_signin_stage_name(GH_STAGE_ENROLL_TOTP), "enroll_totp");
     assert_string_equal(gh_tenant_kind_name(GH_TENANT_PLATFORM_ACCOUNT), "platform_account");
     assert_string_equal(gh_role_kind_name(GH_ROLE_PLATFORM_USER), "platform_user");
+    assert_string_equal(gh_link_purpose_name(GH_LINK_PASSWORD_RESET), "password_reset");
+    assert_string_equal(gh_link_state_name(GH_LINK_VOID), "void");
+    assert_string_equal(gh_mail_state_name(GH_MAIL_CANCELLED), "cancelled");
 }
 
 /* ---- model.h: the permission catalogue ---- */

@@ -463,7 +463,7 @@ static int64_t queue_onboarding(fx *f, int64_t now, int64_t *link_id)
     assert_int_equal(gh_db_begin(f->t.db), GH_OK);
     assert_int_equal(gh_store_mail_insert(f->t.db, &m, &id), GH_OK);
     gh_link l = {.user_id = f->user_id,
-                 .purpose = "onboarding",
+                 .purpose = GH_LINK_ONBOARDING,
                  .origin = "create",
                  .outbox_id = id,
                  .ttl = 86400,
@@ -485,7 +485,7 @@ static void claim_mint_and_use(void **state)
     assert_int_equal(m.attempts, 1);
     assert_int_equal(m.link_id, link);
     assert_int_equal(m.link_ttl, 86400);
-    assert_string_equal(m.link_purpose, "onboarding");
+    assert_int_equal(m.link_purpose, GH_LINK_ONBOARDING);
     assert_string_equal(m.to_addr, "ada@example.com");
     /* leased: nobody else takes it until the lease ends */
     gh_mail other;
@@ -501,7 +501,7 @@ static void claim_mint_and_use(void **state)
     assert_int_equal(gh_store_link_by_hash(db, f->a, hash, &l), GH_ENOTFOUND);
     assert_int_equal(gh_store_link_by_hash(db, f->a, hash2, &l), GH_OK);
     assert_int_equal(l.expires_at, 5001 + 86400);
-    assert_int_equal(gh_store_mail_finish(db, id, "sent", NULL, 0, 5010), GH_OK);
+    assert_int_equal(gh_store_mail_finish(db, id, GH_MAIL_SENT, NULL, 0, 5010), GH_OK);
     assert_int_equal(gh_store_link_sent(db, id, 5010), GH_OK);
     assert_int_equal(gh_store_link_by_hash(db, f->a, hash2, &l), GH_OK);
     assert_int_equal(l.sent_at, 5010);
@@ -510,7 +510,7 @@ static void claim_mint_and_use(void **state)
     gh_user u;
     assert_int_equal(gh_store_user_get(db, f->a, f->user_id, &u), GH_OK);
     assert_true(u.onboarding.exists);
-    assert_string_equal(u.onboarding.delivery, "sent");
+    assert_int_equal(u.onboarding.delivery, GH_MAIL_SENT);
     assert_int_equal(u.onboarding.attempts, 1);
     assert_int_equal(u.onboarding.sent_at, 5010);
     /* single use; not after expiry */
@@ -528,17 +528,18 @@ static void a_voided_link_is_cancelled_not_sent(void **state)
     gh_db *db = f->t.db;
     int64_t link = 0, id = queue_onboarding(f, 100, &link), count = 0, oldest = 0;
     assert_int_equal(
-        gh_store_link_count(db, f->user_id, "onboarding", "create", 0, &count, &oldest), GH_OK);
+        gh_store_link_count(db, f->user_id, GH_LINK_ONBOARDING, "create", 0, &count, &oldest),
+        GH_OK);
     assert_int_equal(count, 1);
     assert_int_equal(oldest, 100);
-    assert_int_equal(gh_store_link_void(db, f->user_id, "onboarding", 150), GH_OK);
+    assert_int_equal(gh_store_link_void(db, f->user_id, GH_LINK_ONBOARDING, 150), GH_OK);
     gh_mail_config c = {.smtp = {.url = "smtp://127.0.0.1:1"}, .external_url = "http://gh.test"};
     bool did = false;
     assert_int_equal(gh_mail_deliver_one(db, &c, &did), GH_OK);
     assert_true(did);
     gh_user u;
     assert_int_equal(gh_store_user_get(db, f->a, f->user_id, &u), GH_OK);
-    assert_string_equal(u.onboarding.delivery, "cancelled");
+    assert_int_equal(u.onboarding.delivery, GH_MAIL_CANCELLED);
     assert_int_equal(u.onboarding.voided_at, 150);
     assert_int_equal(gh_mail_deliver_one(db, &c, &did), GH_OK);
     assert_false(did); /* nothing else is due */
@@ -559,7 +560,7 @@ static void a_refused_connection_is_retried_with_backoff(void **state)
     assert_true(did);
     gh_user u;
     assert_int_equal(gh_store_user_get(db, f->a, f->user_id, &u), GH_OK);
-    assert_string_equal(u.onboarding.delivery, "queued");
+    assert_int_equal(u.onboarding.delivery, GH_MAIL_QUEUED);
     assert_int_equal(u.onboarding.attempts, 1);
     assert_non_null(u.onboarding.error);
     assert_non_null(strstr(u.onboarding.error, "connect"));
@@ -580,7 +581,8 @@ static void compose_puts_the_link_in_the_message(void **state)
                  .to_name = "Ada",
                  .username = "ada",
                  .language = "en",
-                 .link_purpose = "password_reset",
+                 .link_id = 1,
+                 .link_purpose = GH_LINK_PASSWORD_RESET,
                  .link_ttl = 3600};
     gh_mail_config c = {.from = "Ops <ops@example.org>", .external_url = "https://gh.example"};
     char *msg = NULL;

@@ -1756,7 +1756,7 @@ static void session_list_delete(void **state)
     assert_int_equal(items[0].id, so);
 }
 
-static int64_t mk_mail(fx *x, int64_t uid, const char *state, int64_t due, int64_t created)
+static int64_t mk_mail(fx *x, int64_t uid, gh_mail_state state, int64_t due, int64_t created)
 {
     gh_mail m = {.kind = "onboarding",
                  .user_id = uid,
@@ -1770,8 +1770,8 @@ static int64_t mk_mail(fx *x, int64_t uid, const char *state, int64_t due, int64
     return id;
 }
 
-static int64_t mk_link(fx *x, int64_t uid, int64_t outbox, const char *purpose, const char *origin,
-                       int64_t created)
+static int64_t mk_link(fx *x, int64_t uid, int64_t outbox, gh_link_purpose purpose,
+                       const char *origin, int64_t created)
 {
     gh_link l = {.user_id = uid,
                  .outbox_id = outbox,
@@ -1806,17 +1806,17 @@ static void mail_claim_finish(void **state)
     gh_mail m;
     gh_user u = user_base("Mailed", 0);
     int64_t uid = mk_user(x->db, &u);
-    int64_t m1 = mk_mail(x, uid, NULL, 1000, 900);
-    int64_t m2 = mk_mail(x, uid, "queued", 900, 950);
-    int64_t m3 = mk_mail(x, uid, NULL, 2000, 950); /* not yet due */
-    mk_mail(x, uid, "cancelled", 0, 950);          /* stands for a dropped request (A6) */
-    int64_t m5 = mk_mail(x, 0, NULL, 950, 950);    /* no user */
-    int64_t link = mk_link(x, uid, m1, "onboarding", "create", 900);
+    int64_t m1 = mk_mail(x, uid, GH_MAIL_QUEUED, 1000, 900);
+    int64_t m2 = mk_mail(x, uid, GH_MAIL_QUEUED, 900, 950);
+    int64_t m3 = mk_mail(x, uid, GH_MAIL_QUEUED, 2000, 950); /* not yet due */
+    mk_mail(x, uid, GH_MAIL_CANCELLED, 0, 950);              /* stands for a dropped request (A6) */
+    int64_t m5 = mk_mail(x, 0, GH_MAIL_QUEUED, 950, 950);    /* no user */
+    int64_t link = mk_link(x, uid, m1, GH_LINK_ONBOARDING, "create", 900);
 
     assert_int_equal(claim(x, 1000, &m), m2);
     assert_int_equal(m.attempts, 1);
     assert_int_equal(m.next_attempt_at, 1060);
-    assert_string_equal(m.state, "queued");
+    assert_int_equal(m.state, GH_MAIL_QUEUED);
     assert_string_equal(m.kind, "onboarding");
     assert_string_equal(m.to_addr, "someone@example.com");
     assert_string_equal(m.language, "en");
@@ -1826,15 +1826,16 @@ static void mail_claim_finish(void **state)
     assert_int_equal(claim(x, 1000, &m), m1);
     assert_int_equal(m.link_id, link);
     assert_int_equal(m.link_ttl, 600);
-    assert_string_equal(m.link_purpose, "onboarding");
+    assert_int_equal(m.link_purpose, GH_LINK_ONBOARDING);
     assert_int_equal(claim(x, 1059, &m), 0); /* all leased, m3 not due, m4 cancelled */
 
-    assert_int_equal(gh_store_mail_finish(x->db, m2, "sent", NULL, 0, 1010), GH_OK);
+    assert_int_equal(gh_store_mail_finish(x->db, m2, GH_MAIL_SENT, NULL, 0, 1010), GH_OK);
     assert_int_equal(query_int(x->db, "SELECT sent_at FROM outbox WHERE id = ?", m2), 1010);
-    assert_int_equal(gh_store_mail_finish(x->db, m5, "failed", "bounced", 0, 1010), GH_OK);
-    assert_int_equal(gh_store_mail_finish(x->db, m1, "queued", "timeout", 1500, 1010), GH_OK);
+    assert_int_equal(gh_store_mail_finish(x->db, m5, GH_MAIL_FAILED, "bounced", 0, 1010), GH_OK);
+    assert_int_equal(gh_store_mail_finish(x->db, m1, GH_MAIL_QUEUED, "timeout", 1500, 1010), GH_OK);
     assert_int_equal(query_int(x->db, "SELECT sent_at FROM outbox WHERE id = ?", m1), 0);
-    assert_int_equal(gh_store_mail_finish(x->db, m1 + 1000, "sent", NULL, 0, 1010), GH_ENOTFOUND);
+    assert_int_equal(gh_store_mail_finish(x->db, m1 + 1000, GH_MAIL_SENT, NULL, 0, 1010),
+                     GH_ENOTFOUND);
     assert_int_equal(claim(x, 1499, &m), 0);
     assert_int_equal(claim(x, 1500, &m), m1);
     assert_int_equal(m.attempts, 2);
@@ -1844,7 +1845,7 @@ static void mail_claim_finish(void **state)
     assert_int_equal(m.attempts, 3);
     assert_int_equal(claim(x, 3000, &m), m3);
     assert_int_equal(claim(x, 3000, &m), 0);
-    assert_int_equal(gh_store_mail_finish(x->db, m1, "cancelled", NULL, 0, 3000), GH_OK);
+    assert_int_equal(gh_store_mail_finish(x->db, m1, GH_MAIL_CANCELLED, NULL, 0, 3000), GH_OK);
     assert_int_equal(claim(x, 9000, &m), m3); /* its lease ran out; m1 cancelled */
     assert_int_equal(claim(x, 9000, &m), 0);
 }
@@ -1860,8 +1861,8 @@ static void mail_claim_two_connections(void **state)
         skip();
     gh_user u = user_base("Twice", 0);
     int64_t uid = mk_user(x->db, &u);
-    int64_t first = mk_mail(x, uid, NULL, 900, 900);
-    int64_t second = mk_mail(x, uid, NULL, 950, 950);
+    int64_t first = mk_mail(x, uid, GH_MAIL_QUEUED, 900, 900);
+    int64_t second = mk_mail(x, uid, GH_MAIL_QUEUED, 950, 950);
     gh_db *other = NULL;
     assert_int_equal(gh_db_open(x->t.path, &other), GH_OK);
     gh_mail m, n;
@@ -1898,8 +1899,8 @@ static void link_use_mint(void **state)
     gh_link l;
     gh_user u = user_base("Linked", 0);
     int64_t uid = mk_user(x->db, &u);
-    int64_t mid = mk_mail(x, uid, NULL, 1000, 1000);
-    int64_t lid = mk_link(x, uid, mid, "onboarding", "create", 1000);
+    int64_t mid = mk_mail(x, uid, GH_MAIL_QUEUED, 1000, 1000);
+    int64_t lid = mk_link(x, uid, mid, GH_LINK_ONBOARDING, "create", 1000);
     memset(&l, 0x5a, sizeof l);
     gh_link untouched = l;
     assert_int_equal(gh_store_link_by_hash(x->db, x->a, "tok-1", &l), GH_ENOTFOUND);
@@ -1917,7 +1918,7 @@ static void link_use_mint(void **state)
     assert_int_equal(l.expires_at, 1700);
     assert_int_equal(l.used_at, 0);
     assert_int_equal(l.voided_at, 0);
-    assert_string_equal(l.purpose, "onboarding");
+    assert_int_equal(l.purpose, GH_LINK_ONBOARDING);
     assert_string_equal(l.origin, "create");
     assert_int_equal(gh_store_link_mint(x->db, lid, "tok-2", 1200), GH_OK);
     assert_int_equal(gh_store_link_by_hash(x->db, x->a, "tok-1", &l), GH_ENOTFOUND);
@@ -1937,7 +1938,7 @@ static void link_use_mint(void **state)
     assert_int_equal(link_of(x, "tok-2").expires_at, 1900);
 
     /* a copied link (no message): handed over now, its lifetime from now */
-    int64_t copy = mk_link(x, uid, 0, "password_reset", "copy", 2000);
+    int64_t copy = mk_link(x, uid, 0, GH_LINK_PASSWORD_RESET, "copy", 2000);
     assert_int_equal(gh_store_link_handed(x->db, copy, "tok-c", 2100), GH_OK);
     l = link_of(x, "tok-c");
     assert_int_equal(l.outbox_id, 0);
@@ -1950,7 +1951,7 @@ static void link_use_mint(void **state)
                     .ttl = 600,
                     .created_at = 2000,
                     .voided_at = 2000,
-                    .purpose = "password_reset",
+                    .purpose = GH_LINK_PASSWORD_RESET,
                     .origin = "request"};
     int64_t did = 0;
     assert_int_equal(gh_store_link_insert(x->db, &dead, &did), GH_OK);
@@ -1967,19 +1968,19 @@ static void link_void_count(void **state)
     int64_t count = -1, oldest = -1;
     gh_user u = user_base("Linked", 0), o = user_base("Other", 0);
     int64_t uid = mk_user(x->db, &u), oid = mk_user(x->db, &o);
-    int64_t r1 = mk_link(x, uid, 0, "password_reset", "request", 2000);
-    int64_t r2 = mk_link(x, uid, 0, "password_reset", "copy", 2050);
-    int64_t used = mk_link(x, uid, 0, "password_reset", "request", 1000);
-    mk_link(x, uid, 0, "password_reset", "dropped", 2060);
-    int64_t onb = mk_link(x, uid, 0, "onboarding", "create", 2000);
-    int64_t other = mk_link(x, oid, 0, "password_reset", "request", 2000);
+    int64_t r1 = mk_link(x, uid, 0, GH_LINK_PASSWORD_RESET, "request", 2000);
+    int64_t r2 = mk_link(x, uid, 0, GH_LINK_PASSWORD_RESET, "copy", 2050);
+    int64_t used = mk_link(x, uid, 0, GH_LINK_PASSWORD_RESET, "request", 1000);
+    mk_link(x, uid, 0, GH_LINK_PASSWORD_RESET, "dropped", 2060);
+    int64_t onb = mk_link(x, uid, 0, GH_LINK_ONBOARDING, "create", 2000);
+    int64_t other = mk_link(x, oid, 0, GH_LINK_PASSWORD_RESET, "request", 2000);
     const int64_t live[] = {r1, r2, used, onb, other};
     const char *hashes[] = {"h-r1", "h-r2", "h-used", "h-onb", "h-other"};
     for (size_t i = 0; i < 5; i++)
         assert_int_equal(gh_store_link_handed(x->db, live[i], hashes[i], 2100), GH_OK);
     assert_int_equal(gh_store_link_use(x->db, used, 2150), GH_OK);
 
-    assert_int_equal(gh_store_link_void(x->db, uid, "password_reset", 2200), GH_OK);
+    assert_int_equal(gh_store_link_void(x->db, uid, GH_LINK_PASSWORD_RESET, 2200), GH_OK);
     assert_int_equal(link_of(x, "h-r1").voided_at, 2200);
     assert_int_equal(link_of(x, "h-r2").voided_at, 2200);
     assert_int_equal(link_of(x, "h-used").voided_at, 0);
@@ -1988,26 +1989,30 @@ static void link_void_count(void **state)
     assert_int_equal(gh_store_link_use(x->db, r1, 2200), GH_ENOTFOUND);
     assert_int_equal(gh_store_link_mint(x->db, r2, "h-r2b", 2200), GH_ENOTFOUND);
     assert_int_equal(gh_store_link_use(x->db, onb, 2200), GH_OK);
-    assert_int_equal(gh_store_link_void(x->db, uid, "password_reset", 2300), GH_OK);
+    assert_int_equal(gh_store_link_void(x->db, uid, GH_LINK_PASSWORD_RESET, 2300), GH_OK);
     assert_int_equal(link_of(x, "h-r1").voided_at, 2200); /* voided once */
 
-    assert_int_equal(gh_store_link_count(x->db, uid, "password_reset", NULL, 1999, &count, &oldest),
-                     GH_OK);
+    assert_int_equal(
+        gh_store_link_count(x->db, uid, GH_LINK_PASSWORD_RESET, NULL, 1999, &count, &oldest),
+        GH_OK);
     assert_int_equal(count, 2); /* r1, r2: not the one of 1000, not the dropped one */
     assert_int_equal(oldest, 2000);
-    assert_int_equal(gh_store_link_count(x->db, uid, "password_reset", NULL, 2000, &count, &oldest),
-                     GH_OK);
+    assert_int_equal(
+        gh_store_link_count(x->db, uid, GH_LINK_PASSWORD_RESET, NULL, 2000, &count, &oldest),
+        GH_OK);
     assert_int_equal(count, 1);
     assert_int_equal(oldest, 2050);
     assert_int_equal(
-        gh_store_link_count(x->db, uid, "password_reset", "request", 0, &count, &oldest), GH_OK);
+        gh_store_link_count(x->db, uid, GH_LINK_PASSWORD_RESET, "request", 0, &count, &oldest),
+        GH_OK);
     assert_int_equal(count, 2);
     assert_int_equal(oldest, 1000);
     assert_int_equal(
-        gh_store_link_count(x->db, uid, "password_reset", "dropped", 0, &count, &oldest), GH_OK);
+        gh_store_link_count(x->db, uid, GH_LINK_PASSWORD_RESET, "dropped", 0, &count, &oldest),
+        GH_OK);
     assert_int_equal(count, 0);
     assert_int_equal(oldest, 0);
-    assert_int_equal(gh_store_link_count(x->db, oid, "onboarding", NULL, 0, &count, &oldest),
+    assert_int_equal(gh_store_link_count(x->db, oid, GH_LINK_ONBOARDING, NULL, 0, &count, &oldest),
                      GH_OK);
     assert_int_equal(count, 0);
     assert_int_equal(oldest, 0);
