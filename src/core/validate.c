@@ -105,3 +105,32 @@ bool gh_valid_text(const char *s)
             return false;
     return true;
 }
+
+bool gh_valid_next(const char *s)
+{
+    static const char *const sections[] = {"/users",   "/roles", "/groups",
+                                           "/tenants", "/audit", "/profile"};
+    size_t n = strlen(s), len = 0;
+    if (n > 300)
+        return false;
+    for (size_t i = 0; i < sizeof sections / sizeof *sections && len == 0; i++) {
+        size_t k = strlen(sections[i]);
+        if (strncmp(s, sections[i], k) == 0 && (s[k] == '\0' || s[k] == '/' || s[k] == '?'))
+            len = k;
+    }
+    if (len == 0)
+        return false;
+    const char *p = s + len;
+    while (*p == '/') { /* each segment: one or more of [A-Za-z0-9_-] */
+        const char *seg = ++p;
+        while (isalnum((unsigned char)*p) || *p == '_' || *p == '-')
+            p++;
+        if (p == seg)
+            return false;
+    }
+    if (*p == '?')
+        for (p++; *p; p++)
+            if (!isalnum((unsigned char)*p) && !strchr("_=&%.+-", *p))
+                return false;
+    return *p == '\0';
+}

@@ -19,5 +19,11 @@ bool gh_valid_country(const char *s);
 bool gh_valid_language(const char *s);
 /* No control characters (names, descriptions). */
 bool gh_valid_text(const char *s);
+/* Where a browser may be sent after sign-in (SECURITY I5): a relative path of one of the
+ * console's own sections, /users, /roles, /groups, /tenants, /audit or /profile, then segments
+ * of [A-Za-z0-9_-] and an optional query of [A-Za-z0-9_=&%.+-], at most 300 characters; the same
+ * rule as the console's safeNext (web/app/main.js). So //x, /\x, %2f%2f, schemes and anything
+ * else are refused. */
+bool gh_valid_next(const char *s);
 
 #endif

@@ -324,6 +324,43 @@ static void validate_countries_languages_text(void **state)
     check_list(gh_valid_text, t_ok, t_bad, "text");
 }
 
+/* I5: where a browser may go after sign-in; the cases of the console's safeNext. */
+static void validate_next(void **state)
+{
+    const char *const ok[] = {"/users",
+                              "/users/42",
+                              "/users?q=smith&status=active",
+                              "/profile",
+                              "/roles/7/edit",
+                              "/audit?since=2026-01-01",
+                              "/groups/a_b-c",
+                              NULL};
+    const char *const bad[] = {"//evil.example",
+                               "/\\evil.example",
+                               "/%2f%2fevil.example",
+                               "https://x.example",
+                               "users",
+                               "/usersx",
+                               "/users//2",
+                               "/users/../x",
+                               "/users?q=<script>",
+                               "/users/42#frag",
+                               "",
+                               "/",
+                               "/signin",
+                               "/api/v1/users",
+                               "/users/ 1",
+                               NULL};
+    check_list(gh_valid_next, ok, bad, "next");
+    char longest[302];
+    memset(longest, 'a', sizeof longest - 1);
+    memcpy(longest, "/users/", 7);
+    longest[sizeof longest - 1] = '\0';
+    assert_false(gh_valid_next(longest)); /* 301 characters */
+    longest[300] = '\0';
+    assert_true(gh_valid_next(longest));
+}
+
 /* ---- model.h: the state names ---- */
 
 /* Every state name parses back to its value, and nothing else parses. */
@@ -1462,6 +1499,7 @@ int main(void)
         cmocka_unit_test(validate_phones),
         cmocka_unit_test(validate_timezones),
         cmocka_unit_test(validate_countries_languages_text),
+        cmocka_unit_test(validate_next),
         cmocka_unit_test(perms_catalogue),
         T(perms_effective),
         T(user_create_validates),
