@@ -1,6 +1,7 @@
 #!/bin/sh
-# Runs the libFuzzer targets one after the other, SECONDS each (make fuzz: 60, make fuzz-smoke:
-# 10). Usage: fuzz/run.sh BUILD_DIR SECONDS [TARGET...] with targets among json route cookie http.
+# Runs the libFuzzer targets, SECONDS each (make fuzz: 60, make fuzz-smoke: 10), FUZZ_JOBS of them
+# side by side (default 1, one after the other; make fuzz-smoke runs 2, one per core). Usage:
+# fuzz/run.sh BUILD_DIR SECONDS [TARGET...] with targets among json route cookie http.
 #
 # Each target starts from its seeds (fuzz/corpus/<target>, only read) and from what earlier runs
 # kept (BUILD_DIR/corpus/<target>, where new inputs go), with the dictionary fuzz/dict/<target>.dict.
@@ -15,8 +16,10 @@ seconds=$2
 shift 2
 targets=${*:-json route cookie http}
 mkdir -p fuzz/artifacts
-status=0
-for t in $targets; do
+jobs=${FUZZ_JOBS:-1}
+
+run_one() { # run_one TARGET: one target's run and its line of results; fails when it fails
+    t=$1
     corpus=$build/corpus/$t
     log=$build/fuzz-$t.log
     mkdir -p "$corpus"
@@ -35,7 +38,22 @@ for t in $targets; do
     else
         echo "fuzz $t: FAILED (full log: $log; input saved in fuzz/artifacts/)"
         tail -n 80 "$log"
-        status=1
+        return 1
+    fi
+}
+
+status=0
+running=0
+pids=
+for t in $targets; do
+    run_one "$t" &
+    pids="$pids $!"
+    running=$((running + 1))
+    if [ "$running" -ge "$jobs" ]; then
+        for p in $pids; do wait "$p" || status=1; done
+        pids=
+        running=0
     fi
 done
+for p in $pids; do wait "$p" || status=1; done
 exit $status
