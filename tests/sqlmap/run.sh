@@ -31,7 +31,8 @@ scan() { # scan NAME sqlmap-args... (in the background; check NAME afterwards)
     name=$1
     shift
     echo "sqlmap: $name"
-    sqlmap "$@" --headers="$auth" --level 5 --risk 3 --batch --flush-session --disable-coloring \
+    sqlmap "$@" --headers="$auth" --level 5 --risk 3 --time-sec 1 --batch --flush-session \
+        --disable-coloring \
         --threads 4 --output-dir "$work/out-$name" >"$work/$name.txt" 2>&1 &
     scans="$scans $!"
 }
