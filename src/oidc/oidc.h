@@ -113,9 +113,10 @@ gh_err gh_oidc_token(const gh_oidc_net *net, gh_arena *a, const gh_oidc_provider
  * the program that made it. Key sets are fetched on first use and refetched when an ID token
  * names a kid the cached set lacks, at most once every GH_OIDC_JWKS_MIN_REFRESH_S seconds per
  * jwks_uri (failed attempts count too), so forged kids cannot make us flood a provider. Fetches
- * are serialised (one at a time for the whole cache, each bounded by the net timeout); lookups
- * are not blocked by a fetch for long, only while a key set is swapped in. The jwks_uris should
- * come from configuration: the cache keeps one entry per distinct uri it was given. */
+ * are serialised (one at a time for the whole cache, each bounded by the net timeout): a
+ * verification whose key is cached never waits for one; one that needs a fetch waits for the one
+ * under way and then uses its result. The jwks_uris should come from configuration: the cache
+ * keeps one entry per distinct uri it was given. */
 typedef struct gh_oidc_keys gh_oidc_keys;
 /* A new, empty cache into *out; GH_ENOMEM when none can be had. */
 gh_err gh_oidc_keys_new(gh_oidc_keys **out) GH_MUST_USE;
