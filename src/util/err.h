@@ -18,6 +18,7 @@
     X(GH_ERATE, 429, "too many requests")                                                          \
     X(GH_ENOMEM, 500, "out of memory")                                                             \
     X(GH_EINTERNAL, 500, "internal error")                                                         \
+    X(GH_EUPSTREAM, 502, "bad gateway")                                                            \
     X(GH_EDB, 503, "database unavailable")
 
 typedef enum {

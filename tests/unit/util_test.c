@@ -337,6 +337,7 @@ static void err_table(void **state)
         {GH_ERATE, "too many requests", 429},
         {GH_ENOMEM, "out of memory", 500},
         {GH_EINTERNAL, "internal error", 500},
+        {GH_EUPSTREAM, "bad gateway", 502},
         {GH_EDB, "database unavailable", 503},
     };
     size_t n = sizeof want / sizeof *want;
