@@ -122,6 +122,18 @@ static json_t *tenant_json(const gh_tenant *t)
                      time_json(t->updated_at));
 }
 
+/* Never the client secret: client_secret_set says whether one is stored. */
+static json_t *sso_source_json(const gh_sso_source *s)
+{
+    return json_pack("{s:I, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:o, s:o}", "id",
+                     (json_int_t)s->id, "provider_id", opt_id(s->provider_id), "name", s->name,
+                     "display_name", s->display_name, "issuer", s->issuer, "client_id",
+                     s->client_id, "scopes", s->scopes, "claim", s->claim, "trust_idp_mfa",
+                     s->trust_idp_mfa, "rp_logout", s->rp_logout, "client_secret_set",
+                     s->has_client_secret, "created_at", time_json(s->created_at), "updated_at",
+                     time_json(s->updated_at));
+}
+
 static void set_str(json_t *o, const char *key, const char *v)
 {
     if (v != NULL)
@@ -182,6 +194,9 @@ json_t *gh_audit_json(gh_audit_obj o)
         break;
     case GH_AUDIT_TENANT:
         j = tenant_json(o.tenant);
+        break;
+    case GH_AUDIT_SSO_SOURCE:
+        j = sso_source_json(o.sso_source);
         break;
     case GH_AUDIT_DETAIL:
         j = detail_json(o.detail);

@@ -1,10 +1,10 @@
-/* The audit trail. Callers hand typed snapshots (a user, role, group or tenant as it was before
- * and is after a change) or a typed detail of an event (a sign-in step, a token, a link...);
- * audit/ alone turns them into the stored before_json/after_json text, so core/ never sees JSON.
- * The stored text is the canonical compact JSON that the audit API returns parsed: a snapshot
- * encodes an object exactly as the API's response body does (http/encode.c; a unit test checks
- * that the two agree), and it never carries a hash (gh_user holds none). Thread-safe; text lives
- * in the caller's arena. */
+/* The audit trail. Callers hand typed snapshots (a user, role, group, tenant or SSO source as it
+ * was before and is after a change) or a typed detail of an event (a sign-in step, a token, a
+ * link...); audit/ alone turns them into the stored before_json/after_json text, so core/ never
+ * sees JSON. The stored text is the canonical compact JSON that the audit API returns parsed: a
+ * snapshot encodes an object exactly as the API's response body does (http/encode.c; a unit test
+ * checks that the two agree), and it never carries a hash or a secret (gh_user holds no hash,
+ * gh_sso_source no client secret). Thread-safe; text lives in the caller's arena. */
 #ifndef GH_AUDIT_AUDIT_H
 #define GH_AUDIT_AUDIT_H
 
@@ -49,6 +49,7 @@ typedef enum {
     GH_AUDIT_ROLE,
     GH_AUDIT_GROUP,
     GH_AUDIT_TENANT,
+    GH_AUDIT_SSO_SOURCE,
     GH_AUDIT_DETAIL,
 } gh_audit_kind;
 
@@ -60,16 +61,18 @@ typedef struct gh_audit_obj {
         const gh_role *role;
         const gh_group *group;
         const gh_tenant *tenant;
+        const gh_sso_source *sso_source;
         const gh_audit_detail *detail;
     };
 } gh_audit_obj;
 
-#define GH_AUDIT_NOTHING      ((gh_audit_obj){.kind = GH_AUDIT_NONE})
-#define GH_AUDIT_OF_USER(p)   ((gh_audit_obj){.kind = GH_AUDIT_USER, .user = (p)})
-#define GH_AUDIT_OF_ROLE(p)   ((gh_audit_obj){.kind = GH_AUDIT_ROLE, .role = (p)})
-#define GH_AUDIT_OF_GROUP(p)  ((gh_audit_obj){.kind = GH_AUDIT_GROUP, .group = (p)})
-#define GH_AUDIT_OF_TENANT(p) ((gh_audit_obj){.kind = GH_AUDIT_TENANT, .tenant = (p)})
-#define GH_AUDIT_OF_DETAIL(p) ((gh_audit_obj){.kind = GH_AUDIT_DETAIL, .detail = (p)})
+#define GH_AUDIT_NOTHING          ((gh_audit_obj){.kind = GH_AUDIT_NONE})
+#define GH_AUDIT_OF_USER(p)       ((gh_audit_obj){.kind = GH_AUDIT_USER, .user = (p)})
+#define GH_AUDIT_OF_ROLE(p)       ((gh_audit_obj){.kind = GH_AUDIT_ROLE, .role = (p)})
+#define GH_AUDIT_OF_GROUP(p)      ((gh_audit_obj){.kind = GH_AUDIT_GROUP, .group = (p)})
+#define GH_AUDIT_OF_TENANT(p)     ((gh_audit_obj){.kind = GH_AUDIT_TENANT, .tenant = (p)})
+#define GH_AUDIT_OF_SSO_SOURCE(p) ((gh_audit_obj){.kind = GH_AUDIT_SSO_SOURCE, .sso_source = (p)})
+#define GH_AUDIT_OF_DETAIL(p)     ((gh_audit_obj){.kind = GH_AUDIT_DETAIL, .detail = (p)})
 /* A detail written in place: GH_AUDIT_DETAIL_OF(.factor = "totp", .banned = GH_AUDIT_TRUE). */
 #define GH_AUDIT_DETAIL_OF(...)                                                                    \
     ((gh_audit_obj){.kind = GH_AUDIT_DETAIL, .detail = &(gh_audit_detail){__VA_ARGS__}})
@@ -78,8 +81,9 @@ typedef struct gh_audit_obj {
  * out. */
 char *gh_audit_snapshot(gh_arena *a, gh_audit_obj o);
 /* The same as a JSON value (a new reference the caller owns; NULL for GH_AUDIT_NONE or no
- * memory): the one encoding of users, roles, groups and tenants, which the API's response
- * bodies use too (http/encode.c), so that the trail records an object exactly as clients see it. */
+ * memory): the one encoding of users, roles, groups, tenants and SSO sources, which the API's
+ * response bodies use too (http/encode.c), so that the trail records an object exactly as clients
+ * see it. */
 struct json_t;
 struct json_t *gh_audit_json(gh_audit_obj o);
 

@@ -31,7 +31,11 @@ typedef struct opts {
     bool password_stdin;
     const char *smtp_url, *smtp_user, *smtp_password_file, *mail_from, *to; /* mail */
     int mail_retry_seconds;
-    const char *web_dir;     /* serve the console from this folder (developing) */
+    const char *web_dir; /* serve the console from this folder (developing) */
+    /* sso add */
+    const char *display_name, *issuer, *client_id, *client_secret_file, *scopes, *claim;
+    const char *provider_id; /* a number, or "platform" */
+    bool trust_idp_mfa, rp_logout;
     gh_signin_config signin; /* gh_signin_defaults with the options above applied (main) */
 } opts;
 
@@ -82,6 +86,15 @@ static const opt_def opt_defs[] = {
     {"--status", NULL, offsetof(opts, status), 's'},
     {"--limit", NULL, offsetof(opts, limit), 'i'},
     {"--password-stdin", NULL, offsetof(opts, password_stdin), 'b'},
+    {"--display-name", NULL, offsetof(opts, display_name), 's'},
+    {"--issuer", NULL, offsetof(opts, issuer), 's'},
+    {"--client-id", NULL, offsetof(opts, client_id), 's'},
+    {"--client-secret-file", NULL, offsetof(opts, client_secret_file), 's'},
+    {"--scopes", NULL, offsetof(opts, scopes), 's'},
+    {"--claim", NULL, offsetof(opts, claim), 's'},
+    {"--provider-id", NULL, offsetof(opts, provider_id), 's'},
+    {"--trust-idp-mfa", NULL, offsetof(opts, trust_idp_mfa), 'b'},
+    {"--rp-logout", NULL, offsetof(opts, rp_logout), 'b'},
 };
 
 static int usage(void)
@@ -111,6 +124,12 @@ static int usage(void)
         "  token revoke ID\n"
         "  user list [--q TEXT] [--status S] [--limit N]\n"
         "  user show|disable|enable|unban ID|USERNAME\n"
+        "  sso add --name N --display-name D --issuer URL --client-id ID\n"
+        "          --client-secret-file FILE [--scopes \"openid email profile\"] [--claim sub]\n"
+        "          [--provider-id P|platform] [--trust-idp-mfa] [--rp-logout]\n"
+        "          [--secret-key-file PATH]  (seals the client secret, as serve's key does)\n"
+        "  sso list\n"
+        "  sso delete ID\n"
         "  mail test --to ADDRESS [--smtp-url URL] [--smtp-user U --smtp-password-file PATH]\n"
         "            [--mail-from ADDR]  send a test message and print the SMTP outcome\n"
         "Every option but --test-clock can also come from the environment as GATEHOUSE_<NAME>.\n",
@@ -503,6 +522,135 @@ static int load_secret_key(const opts *o)
     return 0;
 }
 
+/* The first line of path (without its line end) into buf; -1 when it cannot be read, is empty
+ * or does not fit. */
+static int read_first_line(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    bool got = fgets(buf, (int)cap, f) != NULL;
+    fclose(f);
+    size_t n = got ? strcspn(buf, "\r\n") : 0;
+    bool whole = got && (buf[n] != '\0' || n + 1 < cap);
+    if (got)
+        buf[n] = '\0';
+    return got && whole && n > 0 ? 0 : -1;
+}
+
+/* --provider-id: an id, "platform" (0), or absent (*given false: the platform's, as the system
+ * acts at platform level). -1 when malformed. */
+static int sso_provider(const char *s, int64_t *id, bool *given)
+{
+    char *end = NULL;
+    *given = s != NULL;
+    *id = 0;
+    if (s == NULL || strcmp(s, "platform") == 0)
+        return 0;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || *end != '\0' || v <= 0)
+        return -1;
+    *id = v;
+    return 0;
+}
+
+/* sso add: the same core function as POST /api/v1/sso-sources; the secret comes from a file (not
+ * the command line, which other users may see) and is sealed with the server's secret key. */
+static int cmd_sso_add(const opts *o)
+{
+    if (o->name == NULL || o->display_name == NULL || o->issuer == NULL || o->client_id == NULL ||
+        o->client_secret_file == NULL)
+        return usage();
+    gh_sso_write in = {.source = {.name = o->name,
+                                  .display_name = o->display_name,
+                                  .issuer = o->issuer,
+                                  .client_id = o->client_id,
+                                  .scopes = o->scopes,
+                                  .claim = o->claim,
+                                  .trust_idp_mfa = o->trust_idp_mfa,
+                                  .rp_logout = o->rp_logout}};
+    if (sso_provider(o->provider_id, &in.source.provider_id, &in.provider_given) != 0) {
+        fputs("gatehouse: --provider-id takes a service provider's id or platform\n", stderr);
+        return 2;
+    }
+    char secret[GH_MAX_SSO_CLIENT_SECRET + 2];
+    if (read_first_line(o->client_secret_file, secret, sizeof secret) != 0) {
+        fprintf(stderr,
+                "gatehouse: cannot read a client secret (one line, at most %d characters) from "
+                "%s\n",
+                GH_MAX_SSO_CLIENT_SECRET, o->client_secret_file);
+        sodium_memzero(secret, sizeof secret);
+        return 1;
+    }
+    in.client_secret = secret;
+    gh_ctx ctx;
+    gh_principal sys;
+    int rc = open_ctx(o, &ctx, &sys);
+    if (rc == 0 && (rc = load_secret_key(o)) != 0)
+        close_ctx(&ctx);
+    if (rc != 0) {
+        sodium_memzero(secret, sizeof secret);
+        return rc;
+    }
+    gh_signin_config signin = o->signin;
+    signin.secret_key = secret_key;
+    ctx.signin = &signin;
+    gh_sso_source out;
+    rc = report(&ctx, gh_core_sso_create(&ctx, &in, &out));
+    if (rc == 0)
+        printf("SSO source %s created (id %lld)\n", out.name, (long long)out.id);
+    sodium_memzero(secret, sizeof secret);
+    sodium_memzero(secret_key, sizeof secret_key);
+    close_ctx(&ctx);
+    return rc;
+}
+
+/* sso list: id, name, display name, issuer, provider (never a secret). */
+static int cmd_sso_list(const opts *o)
+{
+    gh_ctx ctx;
+    gh_principal sys;
+    if (open_ctx(o, &ctx, &sys) != 0)
+        return 1;
+    gh_sso_source *items = NULL;
+    size_t n = 0;
+    int64_t after = 0;
+    gh_err err = GH_OK;
+    printf("ID\tNAME\tDISPLAY NAME\tISSUER\tPROVIDER\n");
+    do {
+        err = gh_core_sso_list(&ctx, 0, GH_PAGE_MAX, after, &items, &n);
+        for (size_t i = 0; err == GH_OK && i < n; i++) {
+            char provider[24];
+            snprintf(provider, sizeof provider, "%lld", (long long)items[i].provider_id);
+            printf("%lld\t%s\t%s\t%s\t%s\n", (long long)items[i].id, items[i].name,
+                   items[i].display_name, items[i].issuer,
+                   items[i].provider_id != 0 ? provider : "platform");
+            after = items[i].id;
+        }
+    } while (err == GH_OK && n == GH_PAGE_MAX);
+    int rc = report(&ctx, err);
+    close_ctx(&ctx);
+    return rc;
+}
+
+/* sso delete ID */
+static int cmd_sso_delete(const char *ref, const opts *o)
+{
+    char *end = NULL;
+    long long id = ref != NULL ? strtoll(ref, &end, 10) : 0;
+    if (ref == NULL || end == ref || *end != '\0' || id <= 0)
+        return usage();
+    gh_ctx ctx;
+    gh_principal sys;
+    if (open_ctx(o, &ctx, &sys) != 0)
+        return 1;
+    int rc = report(&ctx, gh_core_sso_delete(&ctx, id));
+    if (rc == 0)
+        printf("SSO source %lld deleted\n", id);
+    close_ctx(&ctx);
+    return rc;
+}
+
 static char smtp_password[1024];
 
 /* The mail settings of the command line; reads --smtp-password-file (first line). */
@@ -698,7 +846,8 @@ int main(int argc, char **argv)
     const char *pos = NULL;
     opts o;
     bool two_words = strcmp(cmd, "admin") == 0 || strcmp(cmd, "token") == 0 ||
-                     strcmp(cmd, "user") == 0 || strcmp(cmd, "mail") == 0;
+                     strcmp(cmd, "user") == 0 || strcmp(cmd, "mail") == 0 ||
+                     strcmp(cmd, "sso") == 0;
     if (!parse_opts(argc, argv, two_words ? 3 : 2, &o, &pos))
         return usage();
     if (gh_auth_init() != GH_OK || gh_smtp_init() != GH_OK)
@@ -732,5 +881,11 @@ int main(int argc, char **argv)
         return cmd_token_revoke(pos, &o);
     if (strcmp(cmd, "user") == 0)
         return cmd_user(sub, pos, &o);
+    if (strcmp(cmd, "sso") == 0 && strcmp(sub, "add") == 0)
+        return cmd_sso_add(&o);
+    if (strcmp(cmd, "sso") == 0 && strcmp(sub, "list") == 0)
+        return cmd_sso_list(&o);
+    if (strcmp(cmd, "sso") == 0 && strcmp(sub, "delete") == 0)
+        return cmd_sso_delete(pos, &o);
     return usage();
 }

@@ -117,7 +117,7 @@ static gh_err tenant_change_tx(gh_ctx *ctx, int64_t id, const char *name, int64_
         err = gh_store_tenant_in_use(ctx->db, id, &in_use);
         if (err == GH_OK && in_use)
             return gh_fail(ctx, GH_ECONFLICT, NULL,
-                           "the tenant still has accounts, users, roles or groups");
+                           "the tenant still has accounts, users, roles, groups or SSO sources");
         if (err == GH_OK)
             err = gh_store_tenant_delete(ctx->db, id);
         return err != GH_OK ? err

@@ -141,6 +141,46 @@ gh_err gh_core_group_update(gh_ctx *ctx, const gh_group *in, int64_t expect_vers
                             gh_group *out) GH_MUST_USE;
 gh_err gh_core_group_delete(gh_ctx *ctx, int64_t id) GH_MUST_USE;
 
+/* SSO sources (C10): each bound to one service provider (provider_id 0: the platform's staff).
+ * The platform manages any; a provider-level admin only its own provider's, and sees no other
+ * (GH_ENOTFOUND, as for an id that does not exist); lower levels none. Every field is checked
+ * (GH_EINVAL naming it); the client secret is sealed with the secret key (ctx->signin; none
+ * configured: GH_EINTERNAL) and never returned or audited. Each write is audited
+ * (sso_source.create, .update, .delete) in its transaction. Lengths in characters. */
+#define GH_SSO_NAME_MAX          63
+#define GH_SSO_DISPLAY_NAME_MAX  100
+#define GH_SSO_ISSUER_MAX        1024
+#define GH_SSO_CLIENT_ID_MAX     255
+#define GH_SSO_CLIENT_SECRET_MAX 512
+#define GH_SSO_SCOPES_MAX        1000
+#define GH_SSO_CLAIM_MAX         64
+#define GH_SSO_PUBLIC_MAX        200 /* sources on the sign-in page */
+#define GH_SSO_DEFAULT_SCOPES    "openid email profile"
+#define GH_SSO_DEFAULT_CLAIM     "sub"
+
+/* A create or an update: source carries every field (http/ merges a PATCH onto the current
+ * record; scopes or claim NULL: the defaults). */
+typedef struct gh_sso_write {
+    gh_sso_source source;
+    const char *client_secret; /* required to create; NULL on update keeps the stored one */
+    bool provider_given;       /* create: provider_id was given (else: the actor's own) */
+} gh_sso_write;
+
+gh_err gh_core_sso_create(gh_ctx *ctx, const gh_sso_write *in, gh_sso_source *out) GH_MUST_USE;
+gh_err gh_core_sso_get(gh_ctx *ctx, int64_t id, gh_sso_source *out) GH_MUST_USE;
+/* in->source.id names the source; its name and provider cannot change (GH_EINVAL).
+ * expect_version 0: no If-Match; otherwise GH_EPRECOND when the source changed meanwhile. */
+gh_err gh_core_sso_update(gh_ctx *ctx, const gh_sso_write *in, int64_t expect_version,
+                          gh_sso_source *out) GH_MUST_USE;
+gh_err gh_core_sso_delete(gh_ctx *ctx, int64_t id) GH_MUST_USE;
+/* The sources ctx->who sees, by id (provider_id as for gh_core_role_list: 0 no filter, -1 the
+ * platform's only). */
+gh_err gh_core_sso_list(gh_ctx *ctx, int64_t provider_id, int limit, int64_t after_id,
+                        gh_sso_source **items, size_t *n) GH_MUST_USE;
+/* Every source by display name, at most GH_SSO_PUBLIC_MAX, for the sign-in page: needs no
+ * principal (ctx->who may be NULL); show only their name and display name. */
+gh_err gh_core_sso_public(gh_ctx *ctx, gh_sso_source **items, size_t *n) GH_MUST_USE;
+
 /* Lists within ctx->who's scope, paged by id (after_id: the last id of the previous page). A
  * provider_id of -1 means global rows only, 0 no provider filter; kind NULL: tenants of any kind.
  */

@@ -33,8 +33,8 @@ static json_t *opt_id(int64_t id)
     return id != 0 ? json_integer(id) : json_null();
 }
 
-/* Users, roles, groups and tenants have one encoding, audit's: the trail stores an object as the
- * API shows it. */
+/* Users, roles, groups, tenants and SSO sources have one encoding, audit's: the trail stores an
+ * object as the API shows it. */
 json_t *gh_json_user(const gh_user *u)
 {
     return gh_audit_json(GH_AUDIT_OF_USER(u));
@@ -53,6 +53,11 @@ json_t *gh_json_group(const gh_group *g)
 json_t *gh_json_tenant(const gh_tenant *t)
 {
     return gh_audit_json(GH_AUDIT_OF_TENANT(t));
+}
+
+json_t *gh_json_sso_source(const gh_sso_source *s)
+{
+    return gh_audit_json(GH_AUDIT_OF_SSO_SOURCE(s));
 }
 
 static json_t *parsed_or_null(const char *text)

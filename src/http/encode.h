@@ -12,6 +12,7 @@ json_t *gh_json_user(const gh_user *u);
 json_t *gh_json_role(const gh_role *r);
 json_t *gh_json_group(const gh_group *g);
 json_t *gh_json_tenant(const gh_tenant *t);
+json_t *gh_json_sso_source(const gh_sso_source *s);
 /* An audit row; its stored before/after text is parsed back (null when absent or unreadable). */
 json_t *gh_json_audit(const gh_audit_entry *e);
 json_t *gh_json_time(int64_t t); /* RFC 3339, or null for 0 */

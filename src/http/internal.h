@@ -201,6 +201,12 @@ gh_err gh_h_setup_complete(gh_req *r);
 gh_err gh_h_password_reset_request(gh_req *r);
 gh_err gh_h_password_reset_get(gh_req *r);
 gh_err gh_h_password_reset_complete(gh_req *r);
+gh_err gh_h_sso_list(gh_req *r); /* SSO sources (h_sso.c) */
+gh_err gh_h_sso_create(gh_req *r);
+gh_err gh_h_sso_get(gh_req *r);
+gh_err gh_h_sso_patch(gh_req *r);
+gh_err gh_h_sso_delete(gh_req *r);
+gh_err gh_h_sso_public(gh_req *r);
 
 /* Suspends the request until the hash job finishes, then runs `then` on the server thread.
  * GH_ERATE (answer 429) when the hash pool is full. */

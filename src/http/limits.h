@@ -65,5 +65,14 @@
  * many addresses it remembers at once (a fixed table of about 170 bytes each). */
 #define GH_SIGNIN_RATE_PER_MINUTE    20 /* default of --signin-rate-per-minute */
 #define GH_SIGNIN_THROTTLE_ADDRESSES 4096
+/* An SSO source's fields, in characters (core/core.h's GH_SSO_*_MAX are the same numbers, for
+ * the CLI's path; http/h_sso.c checks at compile time that the two agree). */
+#define GH_MAX_SSO_NAME          63   /* a slug: [a-z0-9][a-z0-9-]{0,62} */
+#define GH_MAX_SSO_DISPLAY_NAME  100  /* "Sign in with {display_name}" */
+#define GH_MAX_SSO_ISSUER        1024 /* an https URL */
+#define GH_MAX_SSO_CLIENT_ID     255
+#define GH_MAX_SSO_CLIENT_SECRET 512
+#define GH_MAX_SSO_SCOPES        1000 /* space-separated scope names */
+#define GH_MAX_SSO_CLAIM         64   /* an ID-token claim name */
 
 #endif

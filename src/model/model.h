@@ -170,6 +170,23 @@ typedef struct gh_group {
     int64_t member_count, created_at, updated_at, version;
 } gh_group;
 
+/* An SSO source: one OpenID Connect provider's client registration, bound to one service
+ * provider (C10). Its client secret is write-only: stored sealed, never read back into this
+ * struct (has_client_secret says whether one is stored). */
+typedef struct gh_sso_source {
+    int64_t id;
+    int64_t provider_id; /* the service provider whose users it serves; 0: platform staff */
+    const char *name;    /* slug, the value of a user's sso_source */
+    const char *display_name, *issuer, *client_id;
+    const char *scopes;               /* space-separated, with openid */
+    const char *claim;                /* the ID-token claim that is the user's SSO ID */
+    bool trust_idp_mfa;               /* an amr of mfa/otp/hwk satisfies two-factor */
+    bool rp_logout;                   /* sign-out also at the provider (end_session_endpoint) */
+    bool has_client_secret;           /* read only */
+    const char *client_secret_sealed; /* input to insert and update only; never read back */
+    int64_t created_at, updated_at, version;
+} gh_sso_source;
+
 /* Who is acting: loaded from a token or session for every request. */
 typedef struct gh_principal {
     int64_t user_id;

@@ -93,7 +93,7 @@ gh_err gh_store_tenant_visible(gh_db *db, const gh_principal *viewer, int64_t id
 gh_err gh_store_tenant_list(gh_db *db, gh_arena *a, const gh_principal *viewer, int64_t parent_id,
                             const gh_tenant_kind *kind, int limit, int64_t after_id,
                             gh_tenant **items, size_t *n) GH_MUST_USE;
-/* Whether anything still refers to the tenant (children, users, roles, groups). */
+/* Whether anything still refers to the tenant (children, users, roles, groups, SSO sources). */
 gh_err gh_store_tenant_in_use(gh_db *db, int64_t id, bool *in_use) GH_MUST_USE;
 
 /* Roles. */
@@ -114,6 +114,23 @@ gh_err gh_store_group_get(gh_db *db, gh_arena *a, const gh_principal *viewer, in
                           gh_group *out) GH_MUST_USE;
 gh_err gh_store_group_list(gh_db *db, gh_arena *a, const gh_principal *viewer, int64_t provider_id,
                            int limit, int64_t after_id, gh_group **items, size_t *n) GH_MUST_USE;
+
+/* SSO sources (model/model.h). The sealed client secret is written by insert (required) and
+ * update (NULL keeps the stored one) and never read back; has_client_secret says whether one is
+ * stored. Names are unique (GH_ECONFLICT). Update changes everything but the name, the provider
+ * and created_at, compare-and-set on s->version: GH_EPRECOND when the row has another version or
+ * is gone. Delete gives GH_ENOTFOUND when there is no such row (its flows go with it). */
+gh_err gh_store_sso_source_insert(gh_db *db, const gh_sso_source *s, int64_t *id) GH_MUST_USE;
+gh_err gh_store_sso_source_update(gh_db *db, const gh_sso_source *s) GH_MUST_USE;
+gh_err gh_store_sso_source_delete(gh_db *db, int64_t id) GH_MUST_USE;
+gh_err gh_store_sso_source_get(gh_db *db, gh_arena *a, int64_t id, gh_sso_source *out) GH_MUST_USE;
+/* By id, after after_id, at most limit: of provider_id (> 0), of the platform only (-1) or of
+ * every provider and the platform (0). Scope is the caller's (core/) to decide. */
+gh_err gh_store_sso_source_list(gh_db *db, gh_arena *a, int64_t provider_id, int limit,
+                                int64_t after_id, gh_sso_source **items, size_t *n) GH_MUST_USE;
+/* Every source by display name (then id), at most max: for the sign-in page. */
+gh_err gh_store_sso_source_public(gh_db *db, gh_arena *a, size_t max, gh_sso_source **items,
+                                  size_t *n) GH_MUST_USE;
 
 /* Audit. */
 gh_err gh_store_audit_insert(gh_db *db, const gh_audit_entry *e) GH_MUST_USE;

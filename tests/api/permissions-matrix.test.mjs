@@ -79,6 +79,17 @@ async function freshFixtures() {
   assert.equal(su.status, 201, JSON.stringify(su.body));
   const s = await signIn(srv, sname, password);
   assert.equal(s.status, 200, JSON.stringify(s.body));
+  // an SSO source, for its routes
+  const sso = await srv.api('POST', '/api/v1/sso-sources', {
+    body: {
+      name: uniq('sso-'),
+      display_name: 'Matrix IdP',
+      issuer: 'https://idp.example.com',
+      client_id: 'gatehouse',
+      client_secret: 'matrix secret',
+    },
+  });
+  assert.equal(sso.status, 201, JSON.stringify(sso.body));
   // and an API token, for the token routes
   srv.cli(['token', 'create', '--user', sname]);
   const toks = await srv.api('GET', `/api/v1/users/${su.body.id}/tokens`);
@@ -88,6 +99,7 @@ async function freshFixtures() {
     tenant: t.body.id,
     role: r.body.id,
     group: g.body.id,
+    sso: sso.body.id,
     signer: su.body.id,
     sid: s.body.session.id,
     tid: toks.body.items[0].id,
@@ -97,7 +109,10 @@ async function freshFixtures() {
 // A valid request for each known route against the fixtures f: {path, body}.
 function sample(route, f) {
   const collection = route.pattern.split('/')[3]; // users, tenants, roles, groups, ...
-  const id = { users: f.user, tenants: f.tenant, roles: f.role, groups: f.group }[collection] ?? 1;
+  const id =
+    { users: f.user, tenants: f.tenant, roles: f.role, groups: f.group, 'sso-sources': f.sso }[
+      collection
+    ] ?? 1;
   const path =
     route.pattern.includes('{sid}') || route.pattern.includes('{tid}')
       ? route.pattern
@@ -125,6 +140,14 @@ function sample(route, f) {
     'PATCH /api/v1/roles/{id}': { description: 'changed' },
     'POST /api/v1/groups': { name: uniq('New group '), provider_id: null },
     'PATCH /api/v1/groups/{id}': { description: 'changed' },
+    'POST /api/v1/sso-sources': {
+      name: uniq('new-sso-'),
+      display_name: 'New IdP',
+      issuer: 'https://idp.example.com',
+      client_id: 'gatehouse',
+      client_secret: 'a secret',
+    },
+    'PATCH /api/v1/sso-sources/{id}': { display_name: 'Changed' },
   };
   const known = new Set([
     'GET /api/v1/permissions',
@@ -153,6 +176,9 @@ function sample(route, f) {
     'DELETE /api/v1/users/{id}/tokens/{tid}',
     'POST /api/v1/users/{id}/resend-onboarding',
     'POST /api/v1/users/{id}/onboarding-link',
+    'GET /api/v1/sso-sources',
+    'GET /api/v1/sso-sources/{id}',
+    'DELETE /api/v1/sso-sources/{id}',
     ...Object.keys(bodies),
   ]);
   if (!known.has(key)) {
@@ -196,8 +222,9 @@ test('the OpenAPI document lists permissions for every non-public route', () => 
     for (const p of r.perms || [])
       assert.ok(allPerms.includes(p), `${r.method} ${r.pattern}: unknown permission ${p}`);
   }
-  // The only public routes are the operations endpoints, signing in, the e-mailed links and the
-  // first administrator's set-up link (whose token is the credential).
+  // The only public routes are the operations endpoints, signing in, the e-mailed links, the
+  // first administrator's set-up link (whose token is the credential) and the sign-in page's SSO
+  // buttons (names only).
   const pub = routes
     .filter((r) => r.perms === null)
     .map((r) => `${r.method} ${r.pattern}`)
@@ -217,6 +244,7 @@ test('the OpenAPI document lists permissions for every non-public route', () => 
       'POST /api/v1/password-reset/{token}',
       'GET /api/v1/setup/{token}',
       'POST /api/v1/setup/{token}',
+      'GET /api/v1/sso-sources/public',
     ].sort(),
   );
 });

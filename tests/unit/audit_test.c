@@ -123,6 +123,15 @@ static const char *const golden[] = {
     "\":\"Acme\",\"created_at\":\"2020-09-13T12:26:40Z\",\"updated_at\":null}",
     "{\"id\":12,\"kind\":\"sub_account\",\"parent_id\":9,\"provider_id\":7,\"name\":\"Ac"
     "me\",\"created_at\":\"2020-09-13T12:26:40Z\",\"updated_at\":null}",
+    /* SSO sources: never a client secret, only whether one is stored */
+    "{\"id\":3,\"provider_id\":null,\"name\":\"okta\",\"display_name\":\"Okta \\\"corp\\\"\","
+    "\"issuer\":\"https://corp.okta.com\",\"client_id\":\"abc\",\"scopes\":\"openid email\","
+    "\"claim\":\"sub\",\"trust_idp_mfa\":true,\"rp_logout\":false,\"client_secret_set\":true,"
+    "\"created_at\":\"2020-09-13T12:26:40Z\",\"updated_at\":null}",
+    "{\"id\":3,\"provider_id\":7,\"name\":\"okta\",\"display_name\":\"Okta \\\"corp\\\"\","
+    "\"issuer\":\"https://corp.okta.com\",\"client_id\":\"abc\",\"scopes\":\"openid email\","
+    "\"claim\":\"email\",\"trust_idp_mfa\":false,\"rp_logout\":true,\"client_secret_set\":false,"
+    "\"created_at\":\"2020-09-13T12:26:40Z\",\"updated_at\":\"2020-09-13T12:26:40Z\"}",
 };
 
 /* The snapshot of o is golden[*next] and the response body j says the same. */
@@ -184,6 +193,25 @@ static void snapshots_match_response_bodies(void **state)
                        .created_at = 1600000000};
         expect_same(a, GH_AUDIT_OF_TENANT(&t), gh_json_tenant(&t), &n);
     }
+    gh_sso_source sso = {.id = 3,
+                         .name = "okta",
+                         .display_name = "Okta \"corp\"",
+                         .issuer = "https://corp.okta.com",
+                         .client_id = "abc",
+                         .scopes = "openid email",
+                         .claim = "sub",
+                         .trust_idp_mfa = true,
+                         .has_client_secret = true,
+                         .client_secret_sealed = "never shown",
+                         .created_at = 1600000000};
+    expect_same(a, GH_AUDIT_OF_SSO_SOURCE(&sso), gh_json_sso_source(&sso), &n);
+    sso.provider_id = 7;
+    sso.claim = "email";
+    sso.trust_idp_mfa = false;
+    sso.rp_logout = true;
+    sso.has_client_secret = false;
+    sso.updated_at = 1600000000;
+    expect_same(a, GH_AUDIT_OF_SSO_SOURCE(&sso), gh_json_sso_source(&sso), &n);
     assert_int_equal(n, sizeof golden / sizeof *golden);
     assert_null(gh_audit_snapshot(a, GH_AUDIT_NOTHING));
     gh_arena_free(a);

@@ -1487,6 +1487,345 @@ static void signin_stage_order(void **state)
     assert_int_equal(signin_reload(x, &r).stage, GH_STAGE_DONE);
 }
 
+/* ---- SSO sources ---- */
+
+static void validate_sso_fields(void **state)
+{
+    char slug63[64], slug64[65], claim64[66], claim65[67];
+    memset(slug63, 'a', 63);
+    slug63[63] = '\0';
+    memset(slug64, 'a', 64);
+    slug64[64] = '\0';
+    memset(claim64, 'c', 64);
+    claim64[64] = '\0';
+    memset(claim65, 'c', 65);
+    claim65[65] = '\0';
+    const char *const slug_ok[] = {"okta", "a", "9", "azure-ad", "corp-2", "a-", slug63, NULL};
+    const char *const slug_bad[] = {"",         "-a",  "Okta", "a_b", "a b", "a.b",
+                                    "\xc3\xa9", "a/b", slug64, "a\n", NULL};
+    check_list(gh_valid_slug, slug_ok, slug_bad, "slug");
+    const char *const claim_ok[] = {"sub",   "email", "preferred_username", "oid", "X_1",
+                                    claim64, NULL};
+    const char *const claim_bad[] = {"", "a-b", "a.b", "a b", "\xc3\xa9", "sub\n", claim65, NULL};
+    check_list(gh_valid_claim_name, claim_ok, claim_bad, "claim");
+    const char *const scopes_ok[] = {"openid", "openid email profile", "email openid",
+                                     "openid api://x/.default", NULL};
+    const char *const scopes_bad[] = {"",
+                                      "email profile",
+                                      "openid  email",
+                                      " openid",
+                                      "openid ",
+                                      "openid\temail",
+                                      "openid email email",
+                                      "openid openid",
+                                      "openid \"x\"",
+                                      "openid a\\b",
+                                      "openidx",
+                                      "openid \xc3\xa9",
+                                      NULL};
+    check_list(gh_valid_scopes, scopes_ok, scopes_bad, "scopes");
+    const char *const lo_ok[] = {"127.0.0.1", "127.1.2.3", "localhost", "LocalHost",
+                                 "[::1]",     "::1",       NULL};
+    const char *const lo_bad[] = {
+        "128.0.0.1",      "10.0.0.1", "example.com", "localhost.example.com", "[::2]",
+        "::ffff:8.8.8.8", "",         NULL};
+    check_list(gh_valid_loopback_host, lo_ok, lo_bad, "loopback");
+
+    const char *const iss_ok[] = {"https://login.example.com",
+                                  "https://login.example.com/",
+                                  "https://login.example.com:8443/realms/corp",
+                                  "HTTPS://Login.Example.com/x",
+                                  "http://127.0.0.1:9000",
+                                  "http://localhost:3000/oidc",
+                                  "http://[::1]:8080",
+                                  "https://[2001:db8::1]/",
+                                  NULL};
+    const char *const iss_bad[] = {"",
+                                   "login.example.com",
+                                   "//login.example.com",
+                                   "http://login.example.com",
+                                   "http://127.0.0.1.example.com",
+                                   "http://localhost.example.com",
+                                   "http://[::2]/",
+                                   "ftp://login.example.com",
+                                   "javascript:alert(1)",
+                                   "https://user@login.example.com",
+                                   "https://user:pw@login.example.com",
+                                   "https://login.example.com?x=1",
+                                   "https://login.example.com/?",
+                                   "https://login.example.com#frag",
+                                   "https://login.example.com/#",
+                                   "https://login.example.com/a b",
+                                   "https://login.example.com/\n",
+                                   "https://login.example.com\\@evil.com",
+                                   "https://log\xc3\xafn.example.com",
+                                   "https:///path",
+                                   "https:/login.example.com",
+                                   "https:login.example.com",
+                                   "https:////login.example.com",
+                                   "https://",
+                                   NULL};
+    for (const char *const *v = iss_ok; *v != NULL; v++) {
+        const char *why = NULL;
+        if (!gh_valid_issuer(*v, &why))
+            fail_msg("issuer: rejected \"%s\" (%s)", *v, why);
+    }
+    for (const char *const *v = iss_bad; *v != NULL; v++) {
+        const char *why = NULL;
+        if (gh_valid_issuer(*v, &why))
+            fail_msg("issuer: accepted \"%s\"", *v);
+        assert_non_null(why);
+    }
+    const char *why = NULL;
+    assert_false(gh_valid_issuer("http://login.example.com", &why));
+    assert_non_null(strstr(why, "https"));
+}
+
+static const unsigned char sso_key[GH_SECRET_KEY_BYTES] = {1, 2, 3};
+
+/* A context for who whose configuration has a secret key. */
+static gh_ctx sso_ctx(fx *x, const gh_principal *who, gh_signin_config *cfg)
+{
+    *cfg = gh_signin_defaults;
+    cfg->secret_key = sso_key;
+    gh_ctx c = ctx_as(x, who);
+    c.signin = cfg;
+    return c;
+}
+
+static gh_sso_write sso_in(const char *name, int64_t provider, bool given)
+{
+    return (gh_sso_write){.source = {.name = name,
+                                     .display_name = "Corp IdP",
+                                     .issuer = "https://idp.example.com",
+                                     .client_id = "gatehouse",
+                                     .provider_id = provider},
+                          .client_secret = "s3cret-value",
+                          .provider_given = given};
+}
+
+static void sso_create_rules(void **state)
+{
+    fx *x = *state;
+    gh_signin_config cfg;
+    gh_ctx c = sso_ctx(x, &x->sys, &cfg), ca = sso_ctx(x, &x->admin, &cfg),
+           cc = sso_ctx(x, &x->acc_admin, &cfg);
+    gh_sso_source out;
+    gh_audit_entry *rows = NULL;
+
+    /* no secret key: a clear internal error, nothing written */
+    gh_ctx nokey = ctx_as(x, &x->sys);
+    gh_sso_write in = sso_in("corp", 0, false);
+    EXPECT_FAIL(gh_core_sso_create(&nokey, &in, &out), nokey, GH_EINTERNAL, NULL);
+    assert_non_null(strstr(nokey.err_detail, "secret key"));
+
+    /* the platform: defaults, a platform source, sealed secret, audited without it */
+    assert_int_equal(gh_core_sso_create(&c, &in, &out), GH_OK);
+    assert_int_equal(out.provider_id, 0);
+    assert_string_equal(out.scopes, "openid email profile");
+    assert_string_equal(out.claim, "sub");
+    assert_false(out.trust_idp_mfa);
+    assert_false(out.rp_logout);
+    assert_true(out.has_client_secret);
+    assert_null(out.client_secret_sealed);
+    assert_int_equal(out.version, 1);
+    assert_int_equal(out.created_at, 1000);
+    assert_int_equal(audit_rows(x, "sso_source.create", out.id, &rows), 1);
+    assert_string_equal(rows[0].target_type, "sso_source");
+    assert_int_equal(rows[0].provider_id, 0);
+    assert_null(rows[0].before_json);
+    assert_non_null(strstr(rows[0].after_json, "\"client_secret_set\":true"));
+    assert_null(strstr(rows[0].after_json, "s3cret"));
+    gh_stmt *st = NULL;
+    bool row = false;
+    assert_int_equal(
+        gh_db_prepare(x->db, "SELECT client_secret_sealed FROM sso_sources WHERE id = ?", &st),
+        GH_OK);
+    gh_stmt_bind_int(st, 1, out.id);
+    assert_int_equal(gh_stmt_step(st, &row), GH_OK);
+    char *sealed = gh_stmt_text(st, 0, x->a);
+    gh_stmt_done(st);
+    assert_null(strstr(sealed, "s3cret"));
+    unsigned char plain[64];
+    size_t n = 0;
+    assert_int_equal(gh_unseal(sso_key, sealed, plain, sizeof plain, &n), GH_OK);
+    assert_int_equal(n, strlen("s3cret-value"));
+    assert_memory_equal(plain, "s3cret-value", n);
+    EXPECT_FAIL(gh_core_sso_create(&c, &in, &out), c, GH_ECONFLICT, "name");
+
+    /* a provider admin: its own provider by default, no other and no platform source (C10) */
+    in = sso_in("p1-idp", 0, false);
+    assert_int_equal(gh_core_sso_create(&ca, &in, &out), GH_OK);
+    assert_int_equal(out.provider_id, x->p1);
+    assert_int_equal(audit_rows(x, "sso_source.create", out.id, &rows), 1);
+    assert_int_equal(rows[0].provider_id, x->p1);
+    assert_int_equal(rows[0].actor_id, x->admin_id);
+    in = sso_in("p1-idp-2", x->p1, true);
+    assert_int_equal(gh_core_sso_create(&ca, &in, &out), GH_OK);
+    in = sso_in("p2-idp", x->p2, true);
+    EXPECT_FAIL(gh_core_sso_create(&ca, &in, &out), ca, GH_EFORBIDDEN, "provider_id");
+    in = sso_in("p2-idp", 99999, true); /* the same answer as for another provider (C9) */
+    EXPECT_FAIL(gh_core_sso_create(&ca, &in, &out), ca, GH_EFORBIDDEN, "provider_id");
+    in = sso_in("plat-idp", 0, true);
+    EXPECT_FAIL(gh_core_sso_create(&ca, &in, &out), ca, GH_EFORBIDDEN, "provider_id");
+    in = sso_in("acc-idp", 0, false); /* below provider level: none */
+    EXPECT_FAIL(gh_core_sso_create(&cc, &in, &out), cc, GH_EFORBIDDEN, NULL);
+    /* the platform names a provider that must be one */
+    in = sso_in("p2-idp", x->a1, true);
+    EXPECT_FAIL(gh_core_sso_create(&c, &in, &out), c, GH_EINVAL, "provider_id");
+    in = sso_in("p2-idp", 99999, true);
+    EXPECT_FAIL(gh_core_sso_create(&c, &in, &out), c, GH_EINVAL, "provider_id");
+    in = sso_in("p2-idp", x->p2, true);
+    assert_int_equal(gh_core_sso_create(&c, &in, &out), GH_OK);
+    assert_int_equal(out.provider_id, x->p2);
+
+    /* every field is checked and named */
+    static const struct {
+        const char *field, *value;
+    } bad[] = {
+        {"name", "Bad Name"},     {"name", ""},
+        {"display_name", ""},     {"display_name", "a\nb"},
+        {"display_name", "\xff"}, {"issuer", "http://idp.example.com"},
+        {"issuer", "idp"},        {"issuer", "https://idp.example.com?q"},
+        {"client_id", ""},        {"client_id", "caf\xc3\xa9"},
+        {"client_secret", ""},    {"client_secret", "a\nb"},
+        {"scopes", "email"},      {"scopes", ""},
+        {"claim", "e-mail"},      {"claim", ""},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        gh_sso_write w = sso_in("fresh", 0, false);
+        const char **slot = strcmp(bad[i].field, "name") == 0            ? &w.source.name
+                            : strcmp(bad[i].field, "display_name") == 0  ? &w.source.display_name
+                            : strcmp(bad[i].field, "issuer") == 0        ? &w.source.issuer
+                            : strcmp(bad[i].field, "client_id") == 0     ? &w.source.client_id
+                            : strcmp(bad[i].field, "client_secret") == 0 ? &w.client_secret
+                            : strcmp(bad[i].field, "scopes") == 0        ? &w.source.scopes
+                                                                         : &w.source.claim;
+        *slot = bad[i].value;
+        EXPECT_FAIL(gh_core_sso_create(&c, &w, &out), c, GH_EINVAL, bad[i].field);
+    }
+    char long_name[102];
+    memset(long_name, 'x', 101);
+    long_name[101] = '\0';
+    in = sso_in("fresh", 0, false);
+    in.source.display_name = long_name;
+    EXPECT_FAIL(gh_core_sso_create(&c, &in, &out), c, GH_EINVAL, "display_name");
+    long_name[100] = '\0'; /* 100 characters are fine */
+    assert_int_equal(gh_core_sso_create(&c, &in, &out), GH_OK);
+    in = sso_in("fresh-2", 0, false);
+    in.client_secret = NULL;
+    EXPECT_FAIL(gh_core_sso_create(&c, &in, &out), c, GH_EINVAL, "client_secret");
+}
+
+static void sso_scope_and_changes(void **state)
+{
+    fx *x = *state;
+    gh_signin_config cfg;
+    gh_ctx c = sso_ctx(x, &x->sys, &cfg), ca = sso_ctx(x, &x->admin, &cfg),
+           cc = sso_ctx(x, &x->acc_admin, &cfg);
+    gh_sso_source plat, mine, theirs, got, out;
+    gh_audit_entry *rows = NULL;
+    gh_sso_write in = sso_in("plat", 0, false);
+    assert_int_equal(gh_core_sso_create(&c, &in, &plat), GH_OK);
+    in = sso_in("mine", x->p1, true);
+    in.source.display_name = "B mine";
+    assert_int_equal(gh_core_sso_create(&c, &in, &mine), GH_OK);
+    in = sso_in("theirs", x->p2, true);
+    in.source.display_name = "A theirs";
+    assert_int_equal(gh_core_sso_create(&c, &in, &theirs), GH_OK);
+
+    /* reads: outside the scope answers like a missing id */
+    assert_int_equal(gh_core_sso_get(&ca, mine.id, &got), GH_OK);
+    assert_string_equal(got.name, "mine");
+    EXPECT_FAIL(gh_core_sso_get(&ca, theirs.id, &got), ca, GH_ENOTFOUND, NULL);
+    EXPECT_FAIL(gh_core_sso_get(&ca, plat.id, &got), ca, GH_ENOTFOUND, NULL);
+    EXPECT_FAIL(gh_core_sso_get(&ca, 99999, &got), ca, GH_ENOTFOUND, NULL);
+    EXPECT_FAIL(gh_core_sso_get(&cc, mine.id, &got), cc, GH_ENOTFOUND, NULL);
+    assert_int_equal(gh_core_sso_get(&c, theirs.id, &got), GH_OK);
+
+    /* lists */
+    gh_sso_source *items = NULL;
+    size_t n = 0;
+    assert_int_equal(gh_core_sso_list(&c, 0, 10, 0, &items, &n), GH_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(gh_core_sso_list(&c, -1, 10, 0, &items, &n), GH_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(items[0].id, plat.id);
+    assert_int_equal(gh_core_sso_list(&c, x->p2, 10, 0, &items, &n), GH_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(items[0].id, theirs.id);
+    assert_int_equal(gh_core_sso_list(&ca, 0, 10, 0, &items, &n), GH_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(items[0].id, mine.id);
+    assert_int_equal(gh_core_sso_list(&ca, x->p1, 10, 0, &items, &n), GH_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(gh_core_sso_list(&ca, x->p2, 10, 0, &items, &n), GH_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(gh_core_sso_list(&ca, -1, 10, 0, &items, &n), GH_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(gh_core_sso_list(&cc, 0, 10, 0, &items, &n), GH_OK);
+    assert_int_equal(n, 0);
+    /* the sign-in page's, needing no principal: every source by display name */
+    gh_ctx anon = ctx_as(x, NULL);
+    assert_int_equal(gh_core_sso_public(&anon, &items, &n), GH_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(items[0].id, theirs.id);
+    assert_int_equal(items[1].id, mine.id);
+    assert_int_equal(items[2].id, plat.id);
+
+    /* update: versions, fields checked, name and provider fixed, the secret replaced only when
+     * given, audited before and after */
+    gh_sso_write up = {.source = mine};
+    up.source.display_name = "Mine, renamed";
+    up.source.scopes = "openid email";
+    up.source.claim = "email";
+    up.source.trust_idp_mfa = true;
+    assert_int_equal(gh_core_sso_update(&ca, &up, 1, &out), GH_OK);
+    assert_string_equal(out.display_name, "Mine, renamed");
+    assert_string_equal(out.claim, "email");
+    assert_true(out.trust_idp_mfa);
+    assert_int_equal(out.version, 2);
+    assert_int_equal(audit_rows(x, "sso_source.update", mine.id, &rows), 1);
+    assert_non_null(strstr(rows[0].before_json, "\"display_name\":\"B mine\""));
+    assert_non_null(strstr(rows[0].after_json, "\"display_name\":\"Mine, renamed\""));
+    assert_int_equal(rows[0].provider_id, x->p1);
+    EXPECT_FAIL(gh_core_sso_update(&ca, &up, 1, &out), ca, GH_EPRECOND, NULL);
+    up.source.claim = "not a claim";
+    EXPECT_FAIL(gh_core_sso_update(&ca, &up, 0, &out), ca, GH_EINVAL, "claim");
+    up.source.claim = "sub";
+    up.source.name = "renamed";
+    EXPECT_FAIL(gh_core_sso_update(&ca, &up, 0, &out), ca, GH_EINVAL, "name");
+    up.source.name = "mine";
+    up.source.provider_id = x->p2;
+    EXPECT_FAIL(gh_core_sso_update(&ca, &up, 0, &out), ca, GH_EINVAL, "provider_id");
+    up.source.provider_id = x->p1;
+    up.client_secret = "rotated";
+    gh_ctx nokey = ctx_as(x, &x->admin); /* a new secret needs the key; keeping one does not */
+    EXPECT_FAIL(gh_core_sso_update(&nokey, &up, 0, &out), nokey, GH_EINTERNAL, NULL);
+    up.client_secret = NULL;
+    assert_int_equal(gh_core_sso_update(&nokey, &up, 0, &out), GH_OK);
+    up.client_secret = "rotated";
+    assert_int_equal(gh_core_sso_update(&ca, &up, 0, &out), GH_OK);
+    assert_int_equal(out.version, 4);
+    gh_sso_write other = {.source = theirs};
+    EXPECT_FAIL(gh_core_sso_update(&ca, &other, 0, &out), ca, GH_ENOTFOUND, NULL);
+    other.source = plat;
+    EXPECT_FAIL(gh_core_sso_update(&ca, &other, 0, &out), ca, GH_ENOTFOUND, NULL);
+    assert_int_equal(audit_rows(x, "sso_source.update", theirs.id, &rows), 0);
+
+    /* delete */
+    EXPECT_FAIL(gh_core_sso_delete(&ca, theirs.id), ca, GH_ENOTFOUND, NULL);
+    EXPECT_FAIL(gh_core_sso_delete(&cc, mine.id), cc, GH_ENOTFOUND, NULL);
+    assert_int_equal(gh_core_sso_delete(&ca, mine.id), GH_OK);
+    assert_int_equal(audit_rows(x, "sso_source.delete", mine.id, &rows), 1);
+    assert_non_null(rows[0].before_json);
+    assert_null(rows[0].after_json);
+    EXPECT_FAIL(gh_core_sso_get(&c, mine.id, &got), c, GH_ENOTFOUND, NULL);
+    EXPECT_FAIL(gh_core_sso_delete(&c, mine.id), c, GH_ENOTFOUND, NULL);
+    /* a provider with a source cannot be removed */
+    EXPECT_FAIL(gh_core_tenant_delete(&c, x->p2), c, GH_ECONFLICT, NULL);
+}
+
 int main(void)
 {
     if (gh_auth_init() != GH_OK)
@@ -1501,6 +1840,7 @@ int main(void)
         cmocka_unit_test(validate_countries_languages_text),
         cmocka_unit_test(validate_next),
         cmocka_unit_test(perms_catalogue),
+        cmocka_unit_test(validate_sso_fields),
         T(perms_effective),
         T(user_create_validates),
         T(user_create_writes_user_and_audit),
@@ -1519,6 +1859,8 @@ int main(void)
         T(own_account_reads),
         T(audit_denied_and_scope),
         T(signin_stage_order),
+        T(sso_create_rules),
+        T(sso_scope_and_changes),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -480,8 +480,10 @@ static void json_nested_access(void **state)
 
 static bool is_public_ok(const gh_route *r)
 {
-    static const char *const allowed[] = {"/healthz", "/readyz", "/metrics", "/api/v1/openapi.json",
-                                          NULL};
+    /* and the sign-in page's SSO buttons (names and display names only) */
+    static const char *const allowed[] = {
+        "/healthz", "/readyz", "/metrics", "/api/v1/openapi.json", "/api/v1/sso-sources/public",
+        NULL};
     for (const char *const *p = allowed; *p != NULL; p++)
         if (strcmp(r->pattern, *p) == 0)
             return strcmp(r->method, "GET") == 0 && r->body == NULL;
@@ -552,15 +554,21 @@ static void routes_deny_by_default(void **state)
             if (strcmp(q->method, r->method) == 0 && strcmp(q->pattern, r->pattern) == 0)
                 fail_msg("%s %s listed twice", r->method, r->pattern);
     }
-    /* the operations endpoints, signing in, and the link routes, set-up included (console pages
-     * aside) */
-    assert_int_equal(public, 12);
+    /* the operations endpoints, signing in, the link routes, set-up included, and the SSO
+     * buttons (console pages aside) */
+    assert_int_equal(public, 13);
     assert_true(n > public);
     assert_true(console >= 10);
     /* spot checks of the permission each route needs */
     assert_int_equal(route_of("POST", "/api/v1/users")->perm, GH_PERM(USERS_CREATE));
     assert_int_equal(route_of("DELETE", "/api/v1/users/{id}")->perm, GH_PERM(USERS_DELETE));
     assert_int_equal(route_of("PATCH", "/api/v1/roles/{id}")->perm, GH_PERM(ROLES_UPDATE));
+    assert_int_equal(route_of("GET", "/api/v1/sso-sources")->perm, GH_PERM(SETTINGS_READ));
+    assert_int_equal(route_of("GET", "/api/v1/sso-sources/{id}")->perm, GH_PERM(SETTINGS_READ));
+    assert_int_equal(route_of("POST", "/api/v1/sso-sources")->perm, GH_PERM(SETTINGS_UPDATE));
+    assert_int_equal(route_of("PATCH", "/api/v1/sso-sources/{id}")->perm, GH_PERM(SETTINGS_UPDATE));
+    assert_int_equal(route_of("DELETE", "/api/v1/sso-sources/{id}")->perm,
+                     GH_PERM(SETTINGS_UPDATE));
     assert_int_equal(route_of("GET", "/api/v1/audit")->perm, GH_PERM(AUDIT_READ));
     assert_int_equal(route_of("POST", "/api/v1/tenants")->perm, GH_PERM(TENANTS_CREATE));
 }

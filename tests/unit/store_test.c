@@ -2091,6 +2091,189 @@ static void user_rows_and_links(void **state)
     assert_false(in_use);
 }
 
+/* ---- SSO sources ---- */
+
+static gh_sso_source sso_base(const char *name, const char *display, int64_t provider)
+{
+    return (gh_sso_source){.name = name,
+                           .display_name = display,
+                           .issuer = "https://idp.example.com",
+                           .client_id = "client",
+                           .client_secret_sealed = "sealed-1",
+                           .scopes = "openid email profile",
+                           .claim = "sub",
+                           .provider_id = provider,
+                           .created_at = 1000};
+}
+
+static int64_t mk_sso(gh_db *db, const char *name, const char *display, int64_t provider)
+{
+    gh_sso_source s = sso_base(name, display, provider);
+    int64_t id = 0;
+    assert_int_equal(gh_store_sso_source_insert(db, &s, &id), GH_OK);
+    assert_true(id > 0);
+    return id;
+}
+
+/* The stored sealed secret of source id (the store never reads it back into a gh_sso_source). */
+static char *sso_sealed(fx *x, int64_t id)
+{
+    gh_stmt *st = NULL;
+    bool row = false;
+    assert_int_equal(
+        gh_db_prepare(x->db, "SELECT client_secret_sealed FROM sso_sources WHERE id = ?", &st),
+        GH_OK);
+    gh_stmt_bind_int(st, 1, id);
+    assert_int_equal(gh_stmt_step(st, &row), GH_OK);
+    assert_true(row);
+    char *v = gh_stmt_text(st, 0, x->a);
+    gh_stmt_done(st);
+    return v;
+}
+
+static void sso_sources(void **state)
+{
+    fx *x = *state;
+    gh_sso_source s;
+    int64_t p = mk_provider(x->db, "P");
+    gh_sso_source in = sso_base("okta", "Okta", p);
+    in.trust_idp_mfa = true;
+    int64_t id = 0;
+    assert_int_equal(gh_store_sso_source_insert(x->db, &in, &id), GH_OK);
+    assert_int_equal(gh_store_sso_source_get(x->db, x->a, id, &s), GH_OK);
+    assert_int_equal(s.id, id);
+    assert_int_equal(s.provider_id, p);
+    assert_string_equal(s.name, "okta");
+    assert_string_equal(s.display_name, "Okta");
+    assert_string_equal(s.issuer, "https://idp.example.com");
+    assert_string_equal(s.client_id, "client");
+    assert_string_equal(s.scopes, "openid email profile");
+    assert_string_equal(s.claim, "sub");
+    assert_true(s.trust_idp_mfa);
+    assert_false(s.rp_logout);
+    assert_true(s.has_client_secret);
+    assert_null(s.client_secret_sealed); /* never read back */
+    assert_int_equal(s.created_at, 1000);
+    assert_int_equal(s.updated_at, 1000);
+    assert_int_equal(s.version, 1);
+    assert_string_equal(sso_sealed(x, id), "sealed-1");
+    assert_int_equal(gh_store_sso_source_get(x->db, x->a, 99999, &s), GH_ENOTFOUND);
+
+    /* a platform source; names are unique across providers; a secret is required; the provider
+     * must exist */
+    int64_t plat = mk_sso(x->db, "corp", "Corp", 0);
+    assert_int_equal(gh_store_sso_source_get(x->db, x->a, plat, &s), GH_OK);
+    assert_int_equal(s.provider_id, 0);
+    int64_t other = 0;
+    gh_sso_source dup = sso_base("okta", "Other", 0);
+    assert_int_equal(gh_store_sso_source_insert(x->db, &dup, &other), GH_ECONFLICT);
+    gh_sso_source no_secret = sso_base("nosecret", "No", 0);
+    no_secret.client_secret_sealed = NULL;
+    assert_int_equal(gh_store_sso_source_insert(x->db, &no_secret, &other), GH_EINVAL);
+    gh_sso_source orphan = sso_base("orphan", "Orphan", 99999);
+    assert_int_equal(gh_store_sso_source_insert(x->db, &orphan, &other), GH_ECONFLICT);
+
+    /* update: compare-and-set on the version; a NULL secret keeps the stored one */
+    gh_sso_source up = sso_base("okta", "Okta EU", p);
+    up.id = id;
+    up.version = 1;
+    up.issuer = "https://eu.idp.example.com/realm";
+    up.client_id = "client-2";
+    up.client_secret_sealed = NULL;
+    up.scopes = "openid";
+    up.claim = "email";
+    up.rp_logout = true;
+    up.updated_at = 2000;
+    assert_int_equal(gh_store_sso_source_update(x->db, &up), GH_OK);
+    assert_int_equal(gh_store_sso_source_get(x->db, x->a, id, &s), GH_OK);
+    assert_string_equal(s.display_name, "Okta EU");
+    assert_string_equal(s.issuer, "https://eu.idp.example.com/realm");
+    assert_string_equal(s.client_id, "client-2");
+    assert_string_equal(s.scopes, "openid");
+    assert_string_equal(s.claim, "email");
+    assert_false(s.trust_idp_mfa);
+    assert_true(s.rp_logout);
+    assert_int_equal(s.created_at, 1000);
+    assert_int_equal(s.updated_at, 2000);
+    assert_int_equal(s.version, 2);
+    assert_string_equal(sso_sealed(x, id), "sealed-1");
+    assert_int_equal(gh_store_sso_source_update(x->db, &up), GH_EPRECOND); /* stale version */
+    up.version = 2;
+    up.client_secret_sealed = "sealed-2";
+    assert_int_equal(gh_store_sso_source_update(x->db, &up), GH_OK);
+    assert_string_equal(sso_sealed(x, id), "sealed-2");
+    up.id = 99999;
+    assert_int_equal(gh_store_sso_source_update(x->db, &up), GH_EPRECOND);
+
+    /* the provider is in use while a source serves it */
+    bool in_use = false;
+    assert_int_equal(gh_store_tenant_in_use(x->db, p, &in_use), GH_OK);
+    assert_true(in_use);
+
+    /* delete takes the source's flows with it */
+    int64_t flow[3] = {id, 1000, 2000};
+    testdb_exec_ints(x->db,
+                     "INSERT INTO sso_flows (source_id, state_hash, binding_hash, nonce, "
+                     "code_verifier_sealed, created_at, expires_at) VALUES (?, 's', 'b', 'n', "
+                     "'v', ?, ?)",
+                     3, flow);
+    assert_int_equal(query_int(x->db, "SELECT COUNT(*) FROM sso_flows WHERE source_id = ?", id), 1);
+    assert_int_equal(gh_store_sso_source_delete(x->db, id), GH_OK);
+    assert_int_equal(gh_store_sso_source_get(x->db, x->a, id, &s), GH_ENOTFOUND);
+    assert_int_equal(query_int(x->db, "SELECT COUNT(*) FROM sso_flows WHERE source_id = ?", id), 0);
+    assert_int_equal(gh_store_sso_source_delete(x->db, id), GH_ENOTFOUND);
+    assert_int_equal(gh_store_tenant_in_use(x->db, p, &in_use), GH_OK);
+    assert_false(in_use);
+}
+
+static void sso_source_lists(void **state)
+{
+    fx *x = *state;
+    int64_t p = mk_provider(x->db, "P"), q = mk_provider(x->db, "Q");
+    int64_t a = mk_sso(x->db, "a", "Zeta", p);
+    int64_t b = mk_sso(x->db, "b", "Alpha", 0);
+    int64_t c = mk_sso(x->db, "c", "Mu", q);
+    int64_t d = mk_sso(x->db, "d", "Alpha", p);
+    gh_sso_source *items = NULL;
+    size_t n = 0;
+
+    /* by id: everything, the platform's only, one provider's; paged by after_id */
+    assert_int_equal(gh_store_sso_source_list(x->db, x->a, 0, 10, 0, &items, &n), GH_OK);
+    assert_int_equal(n, 4);
+    assert_int_equal(items[0].id, a);
+    assert_int_equal(items[3].id, d);
+    assert_true(items[0].has_client_secret);
+    assert_null(items[0].client_secret_sealed);
+    assert_int_equal(gh_store_sso_source_list(x->db, x->a, -1, 10, 0, &items, &n), GH_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(items[0].id, b);
+    assert_int_equal(gh_store_sso_source_list(x->db, x->a, p, 10, 0, &items, &n), GH_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(items[0].id, a);
+    assert_int_equal(items[1].id, d);
+    assert_int_equal(gh_store_sso_source_list(x->db, x->a, 0, 2, 0, &items, &n), GH_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(items[1].id, b);
+    assert_int_equal(gh_store_sso_source_list(x->db, x->a, 0, 2, b, &items, &n), GH_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(items[0].id, c);
+    assert_int_equal(items[1].id, d);
+    assert_int_equal(gh_store_sso_source_list(x->db, x->a, q, 10, c, &items, &n), GH_OK);
+    assert_int_equal(n, 0);
+
+    /* the sign-in page's: by display name (bytes), then id, at most max */
+    assert_int_equal(gh_store_sso_source_public(x->db, x->a, 10, &items, &n), GH_OK);
+    assert_int_equal(n, 4);
+    assert_int_equal(items[0].id, b);
+    assert_int_equal(items[1].id, d);
+    assert_int_equal(items[2].id, c);
+    assert_int_equal(items[3].id, a);
+    assert_string_equal(items[3].display_name, "Zeta");
+    assert_int_equal(gh_store_sso_source_public(x->db, x->a, 3, &items, &n), GH_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(items[2].id, c);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -2124,6 +2307,8 @@ int main(void)
         T(link_use_mint),
         T(link_void_count),
         T(user_rows_and_links),
+        T(sso_sources),
+        T(sso_source_lists),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

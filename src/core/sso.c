@@ -1,0 +1,242 @@
+/* SSO sources: who may define them (C10: bound to one service provider, managed only from inside
+ * it), what each field may hold, and the sealing of the client secret. The sign-in flow that uses
+ * them lives elsewhere. */
+#include <string.h>
+
+#include "auth/totp.h"
+#include "core/internal.h"
+#include "core/signin.h"
+#include "core/validate.h"
+#include "util/utf8.h"
+
+#define NOT_FOUND "no such SSO source"
+
+/* Whether s is valid UTF-8 without control characters, of min to max characters. */
+static bool text_ok(const char *s, size_t min, size_t max)
+{
+    size_t chars = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; chars++) {
+        size_t n = gh_utf8_seq(p);
+        if (n == 0)
+            return false;
+        p += n;
+    }
+    return chars >= min && chars <= max && gh_valid_text(s);
+}
+
+/* Whether s is 1 to max visible ASCII characters or spaces (RFC 6749 VSCHAR: client ids and
+ * secrets). */
+static bool vschar_ok(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+            return false;
+    return n >= 1 && n <= max;
+}
+
+/* The checks of every field but the provider, in the order of the API's fields. */
+static gh_err check_fields(gh_ctx *ctx, const gh_sso_source *s, const char *secret)
+{
+    const char *why = NULL;
+    if (s->name == NULL || !gh_valid_slug(s->name))
+        return gh_fail(ctx, GH_EINVAL, "name",
+                       "use 1-63 lower-case letters, digits or '-', starting with a letter or "
+                       "digit");
+    if (s->display_name == NULL || !text_ok(s->display_name, 1, GH_SSO_DISPLAY_NAME_MAX))
+        return gh_fail(ctx, GH_EINVAL, "display_name",
+                       "enter 1-100 characters without control characters");
+    if (s->issuer == NULL || strlen(s->issuer) > GH_SSO_ISSUER_MAX)
+        return gh_fail(ctx, GH_EINVAL, "issuer", "enter the issuer's URL (at most 1024 bytes)");
+    if (!gh_valid_issuer(s->issuer, &why))
+        return gh_fail(ctx, GH_EINVAL, "issuer", why);
+    if (s->client_id == NULL || !vschar_ok(s->client_id, GH_SSO_CLIENT_ID_MAX))
+        return gh_fail(ctx, GH_EINVAL, "client_id", "enter 1-255 printable ASCII characters");
+    if (secret != NULL && !vschar_ok(secret, GH_SSO_CLIENT_SECRET_MAX))
+        return gh_fail(ctx, GH_EINVAL, "client_secret", "enter 1-512 printable ASCII characters");
+    if (strlen(s->scopes) > GH_SSO_SCOPES_MAX || !gh_valid_scopes(s->scopes))
+        return gh_fail(ctx, GH_EINVAL, "scopes",
+                       "enter scope names separated by single spaces, each once, openid among "
+                       "them");
+    if (!gh_valid_claim_name(s->claim))
+        return gh_fail(ctx, GH_EINVAL, "claim",
+                       "enter a claim name: 1-64 letters, digits or '_' (sub, email, ...)");
+    return GH_OK;
+}
+
+/* The provider a new source is bound to: the actor's own when none was given; otherwise one the
+ * actor manages (403, the same for another provider and for an id that does not exist: C9), and
+ * a service provider. */
+static gh_err check_provider(gh_ctx *ctx, const gh_sso_write *in, int64_t *provider)
+{
+    const gh_principal *who = ctx->who;
+    if (who->access.level != GH_ACCESS_PLATFORM && who->access.level != GH_ACCESS_PROVIDER)
+        return gh_fail(ctx, GH_EFORBIDDEN, NULL,
+                       "only platform and service-provider administrators manage SSO sources");
+    *provider = in->provider_given                        ? in->source.provider_id
+                : who->access.level == GH_ACCESS_PROVIDER ? who->provider_id
+                                                          : 0;
+    if (!gh_core_manages_provider(who, *provider))
+        return gh_fail(ctx, GH_EFORBIDDEN, "provider_id",
+                       "you can only manage SSO sources of your own service provider");
+    if (*provider == 0)
+        return GH_OK;
+    gh_tenant t;
+    gh_err err = gh_store_tenant_get(ctx->db, ctx->a, *provider, &t);
+    if (err == GH_ENOTFOUND || (err == GH_OK && t.kind != GH_TENANT_SERVICE_PROVIDER))
+        return gh_fail(ctx, GH_EINVAL, "provider_id", "no such service provider");
+    return err;
+}
+
+/* The sealed secret (arena), or GH_EINTERNAL when no secret key is configured. */
+static gh_err seal_secret(gh_ctx *ctx, const char *secret, const char **sealed)
+{
+    const gh_signin_config *cfg = gh_signin_config_of(ctx);
+    if (cfg->secret_key == NULL)
+        return gh_fail(ctx, GH_EINTERNAL, NULL,
+                       "no secret key is configured: SSO client secrets are sealed with it");
+    *sealed = gh_seal(ctx->a, cfg->secret_key, (const unsigned char *)secret, strlen(secret));
+    return *sealed != NULL ? GH_OK : GH_ENOMEM;
+}
+
+/* The source if ctx->who sees it (C10: a provider-level admin its own provider's only); every
+ * other answers like a missing id. */
+static gh_err visible(gh_ctx *ctx, int64_t id, gh_sso_source *out)
+{
+    gh_sso_source s;
+    gh_err err = gh_store_sso_source_get(ctx->db, ctx->a, id, &s);
+    if (err == GH_OK && !gh_core_manages_provider(ctx->who, s.provider_id))
+        err = GH_ENOTFOUND;
+    if (err == GH_ENOTFOUND)
+        return gh_fail(ctx, err, NULL, NOT_FOUND);
+    if (err == GH_OK)
+        *out = s;
+    return err;
+}
+
+static gh_sso_source with_defaults(const gh_sso_source *in)
+{
+    gh_sso_source s = *in;
+    if (s.scopes == NULL)
+        s.scopes = GH_SSO_DEFAULT_SCOPES;
+    if (s.claim == NULL)
+        s.claim = GH_SSO_DEFAULT_CLAIM;
+    return s;
+}
+
+static gh_err stored(gh_ctx *ctx, gh_err err)
+{
+    if (err == GH_ECONFLICT)
+        return gh_fail(ctx, err, "name", "an SSO source with this name already exists");
+    if (err == GH_EPRECOND)
+        return gh_fail(ctx, err, NULL, "the SSO source was changed by someone else");
+    return err;
+}
+
+static gh_err create_tx(gh_ctx *ctx, const gh_sso_write *in, gh_sso_source *out)
+{
+    gh_sso_source s = with_defaults(&in->source);
+    gh_err err = check_provider(ctx, in, &s.provider_id);
+    if (err == GH_OK && in->client_secret == NULL)
+        err = gh_fail(ctx, GH_EINVAL, "client_secret", "is required");
+    if (err == GH_OK)
+        err = check_fields(ctx, &s, in->client_secret);
+    if (err == GH_OK)
+        err = seal_secret(ctx, in->client_secret, &s.client_secret_sealed);
+    if (err != GH_OK)
+        return err;
+    s.created_at = ctx->now;
+    err = stored(ctx, gh_store_sso_source_insert(ctx->db, &s, &s.id));
+    if (err == GH_OK)
+        err = gh_store_sso_source_get(ctx->db, ctx->a, s.id, out);
+    if (err == GH_OK)
+        err = gh_core_audit(ctx, "sso_source.create", "sso_source", s.id, 0, s.provider_id,
+                            GH_AUDIT_NOTHING, GH_AUDIT_OF_SSO_SOURCE(out));
+    return err;
+}
+
+gh_err gh_core_sso_create(gh_ctx *ctx, const gh_sso_write *in, gh_sso_source *out)
+{
+    gh_err err = gh_db_begin(ctx->db);
+    return err != GH_OK ? err : gh_core_finish(ctx, create_tx(ctx, in, out));
+}
+
+gh_err gh_core_sso_get(gh_ctx *ctx, int64_t id, gh_sso_source *out)
+{
+    return visible(ctx, id, out);
+}
+
+static gh_err update_tx(gh_ctx *ctx, const gh_sso_write *in, int64_t expect_version,
+                        gh_sso_source *out)
+{
+    gh_sso_source cur, s = with_defaults(&in->source);
+    gh_err err = visible(ctx, s.id, &cur);
+    if (err != GH_OK)
+        return err;
+    if (expect_version != 0 && expect_version != cur.version)
+        return gh_fail(ctx, GH_EPRECOND, NULL, "the SSO source was changed by someone else");
+    if (s.name == NULL || strcmp(s.name, cur.name) != 0)
+        return gh_fail(ctx, GH_EINVAL, "name", "an SSO source's name cannot change");
+    if (s.provider_id != cur.provider_id)
+        return gh_fail(ctx, GH_EINVAL, "provider_id", "an SSO source's provider cannot change");
+    if ((err = check_fields(ctx, &s, in->client_secret)) != GH_OK)
+        return err;
+    s.client_secret_sealed = NULL; /* keeps the stored one */
+    if (in->client_secret != NULL &&
+        (err = seal_secret(ctx, in->client_secret, &s.client_secret_sealed)) != GH_OK)
+        return err;
+    s.version = cur.version;
+    s.updated_at = ctx->now;
+    err = stored(ctx, gh_store_sso_source_update(ctx->db, &s));
+    if (err == GH_OK)
+        err = gh_store_sso_source_get(ctx->db, ctx->a, s.id, out);
+    if (err == GH_OK)
+        err = gh_core_audit(ctx, "sso_source.update", "sso_source", s.id, 0, cur.provider_id,
+                            GH_AUDIT_OF_SSO_SOURCE(&cur), GH_AUDIT_OF_SSO_SOURCE(out));
+    return err;
+}
+
+gh_err gh_core_sso_update(gh_ctx *ctx, const gh_sso_write *in, int64_t expect_version,
+                          gh_sso_source *out)
+{
+    gh_err err = gh_db_begin(ctx->db);
+    return err != GH_OK ? err : gh_core_finish(ctx, update_tx(ctx, in, expect_version, out));
+}
+
+static gh_err delete_tx(gh_ctx *ctx, int64_t id)
+{
+    gh_sso_source cur;
+    gh_err err = visible(ctx, id, &cur);
+    if (err == GH_OK)
+        err = gh_store_sso_source_delete(ctx->db, id);
+    if (err == GH_OK)
+        err = gh_core_audit(ctx, "sso_source.delete", "sso_source", id, 0, cur.provider_id,
+                            GH_AUDIT_OF_SSO_SOURCE(&cur), GH_AUDIT_NOTHING);
+    return err;
+}
+
+gh_err gh_core_sso_delete(gh_ctx *ctx, int64_t id)
+{
+    gh_err err = gh_db_begin(ctx->db);
+    return err != GH_OK ? err : gh_core_finish(ctx, delete_tx(ctx, id));
+}
+
+gh_err gh_core_sso_list(gh_ctx *ctx, int64_t provider_id, int limit, int64_t after_id,
+                        gh_sso_source **items, size_t *n)
+{
+    const gh_principal *who = ctx->who;
+    if (who->access.level == GH_ACCESS_PROVIDER && provider_id == 0)
+        provider_id = who->provider_id; /* its own provider's: all it sees */
+    if (who->access.level != GH_ACCESS_PLATFORM &&
+        (provider_id <= 0 || !gh_core_manages_provider(who, provider_id))) {
+        *items = NULL;
+        *n = 0;
+        return GH_OK; /* nothing it may see: an empty list, as for a provider without sources */
+    }
+    return gh_store_sso_source_list(ctx->db, ctx->a, provider_id, limit, after_id, items, n);
+}
+
+gh_err gh_core_sso_public(gh_ctx *ctx, gh_sso_source **items, size_t *n)
+{
+    return gh_store_sso_source_public(ctx->db, ctx->a, GH_SSO_PUBLIC_MAX, items, n);
+}
