@@ -7,6 +7,7 @@
 #include "core/internal.h"
 #include "core/signin.h"
 #include "core/validate.h"
+#include "oidc/oidc.h"
 #include "util/utf8.h"
 
 #define NOT_FOUND "no such SSO source"
@@ -38,7 +39,6 @@ static bool vschar_ok(const char *s, size_t max)
 /* The checks of every field but the provider, in the order of the API's fields. */
 static gh_err check_fields(gh_ctx *ctx, const gh_sso_source *s, const char *secret)
 {
-    const char *why = NULL;
     if (s->name == NULL || !gh_valid_slug(s->name))
         return gh_fail(ctx, GH_EINVAL, "name",
                        "use 1-63 lower-case letters, digits or '-', starting with a letter or "
@@ -48,8 +48,16 @@ static gh_err check_fields(gh_ctx *ctx, const gh_sso_source *s, const char *secr
                        "enter 1-100 characters without control characters");
     if (s->issuer == NULL || strlen(s->issuer) > GH_SSO_ISSUER_MAX)
         return gh_fail(ctx, GH_EINVAL, "issuer", "enter the issuer's URL (at most 1024 bytes)");
-    if (!gh_valid_issuer(s->issuer, &why))
-        return gh_fail(ctx, GH_EINVAL, "issuer", why);
+    /* stored only when it could be reached: https, or http to this machine (whether the server
+     * may call a loopback provider is its own setting, checked when it does, SECURITY I13) */
+    char reason[96];
+    if (gh_oidc_check_issuer(&(gh_oidc_net){.allow_loopback = true}, s->issuer, reason,
+                             sizeof reason) != GH_OK)
+        return gh_fail(ctx, GH_EINVAL, "issuer",
+                       gh_arena_printf(ctx->a,
+                                       "enter the issuer's https URL, without query or fragment "
+                                       "(http only on a loopback host): %s",
+                                       reason));
     if (s->client_id == NULL || !vschar_ok(s->client_id, GH_SSO_CLIENT_ID_MAX))
         return gh_fail(ctx, GH_EINVAL, "client_id", "enter 1-255 printable ASCII characters");
     if (secret != NULL && !vschar_ok(secret, GH_SSO_CLIENT_SECRET_MAX))

@@ -1,9 +1,7 @@
 /* See validate.h. */
 #include "core/validate.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
-#include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -136,147 +134,53 @@ bool gh_valid_next(const char *s)
             if (!isalnum((unsigned char)*p) && !strchr("_=&%.+-", *p))
                 return false;
     return *p == '\0';
+}
 
-    bool gh_valid_slug(const char *s)
-    {
-        size_t n = strlen(s);
-        if (n < 1 || n > 63 || !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
+bool gh_valid_slug(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 63 || !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '-')
             return false;
-        for (const char *p = s; *p; p++)
-            if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '-')
+    return true;
+}
+
+bool gh_valid_claim_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 64)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_')
+            return false;
+    return true;
+}
+
+/* A scope-token of RFC 6749 3.3: %x21 / %x23-5B / %x5D-7E. */
+static bool scope_char(unsigned char c)
+{
+    return c >= 0x21 && c <= 0x7e && c != '"' && c != '\\';
+}
+
+bool gh_valid_scopes(const char *s)
+{
+    bool openid = false;
+    const char *p = s;
+    if (*p == '\0')
+        return false;
+    while (*p != '\0') {
+        size_t n = 0;
+        while (scope_char((unsigned char)p[n]))
+            n++;
+        if (n == 0 || (p[n] != '\0' && (p[n] != ' ' || p[n + 1] == '\0')))
+            return false; /* empty token, a bad byte, or a space that ends the text */
+        for (const char *q = s; q < p; q += strcspn(q, " ") + 1) /* the tokens before this */
+            if (strncmp(q, p, n) == 0 && (q[n] == ' ' || q[n] == '\0'))
                 return false;
-        return true;
+        openid = openid || (n == 6 && strncmp(p, "openid", 6) == 0);
+        p += n + (p[n] == ' ');
     }
-
-    bool gh_valid_claim_name(const char *s)
-    {
-        size_t n = strlen(s);
-        if (n < 1 || n > 64)
-            return false;
-        for (const char *p = s; *p; p++)
-            if (!isalnum((unsigned char)*p) && *p != '_')
-                return false;
-        return true;
-    }
-
-    /* A scope-token of RFC 6749 3.3: %x21 / %x23-5B / %x5D-7E. */
-    static bool scope_char(unsigned char c)
-    {
-        return c >= 0x21 && c <= 0x7e && c != '"' && c != '\\';
-    }
-
-    bool gh_valid_scopes(const char *s)
-    {
-        bool openid = false;
-        const char *p = s;
-        if (*p == '\0')
-            return false;
-        while (*p != '\0') {
-            size_t n = 0;
-            while (scope_char((unsigned char)p[n]))
-                n++;
-            if (n == 0 || (p[n] != '\0' && (p[n] != ' ' || p[n + 1] == '\0')))
-                return false; /* empty token, a bad byte, or a space that ends the text */
-            for (const char *q = s; q < p; q += strcspn(q, " ") + 1) /* the tokens before this */
-                if (strncmp(q, p, n) == 0 && (q[n] == ' ' || q[n] == '\0'))
-                    return false;
-            openid = openid || (n == 6 && strncmp(p, "openid", 6) == 0);
-            p += n + (p[n] == ' ');
-        }
-        return openid;
-    }
-
-    bool gh_valid_loopback_host(const char *host)
-    {
-        char bare[64];
-        size_t n = strlen(host);
-        if (n >= 2 && host[0] == '[' && host[n - 1] == ']')
-            snprintf(bare, sizeof bare, "%.*s", (int)(n - 2), host + 1);
-        else if (n < sizeof bare)
-            snprintf(bare, sizeof bare, "%s", host);
-        else
-            return false;
-        struct in_addr a4;
-        struct in6_addr a6;
-        if (strcasecmp(bare, "localhost") == 0)
-            return true;
-        if (inet_pton(AF_INET, bare, &a4) == 1)
-            return (ntohl(a4.s_addr) >> 24) == 127;
-        return inet_pton(AF_INET6, bare, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
-    }
-
-    /* The part of u (libcurl's parse) or NULL when it has none; *rc gets libcurl's answer. */
-    static char *url_part(CURLU * u, CURLUPart what, CURLUcode * rc)
-    {
-        char *v = NULL;
-        *rc = curl_url_get(u, what, &v, 0);
-        if (*rc != CURLUE_OK) {
-            curl_free(v);
-            return NULL;
-        }
-        return v;
-    }
-
-    /* Every part libcurl found in u that an issuer must not have: the first one's reason or NULL.
-     */
-    static const char *issuer_extras(CURLU * u)
-    {
-        static const struct {
-            CURLUPart part;
-            const char *why;
-        } banned[] = {
-            {CURLUPART_USER, "an issuer URL has no user name or password"},
-            {CURLUPART_PASSWORD, "an issuer URL has no user name or password"},
-            {CURLUPART_OPTIONS, "an issuer URL has no user name or password"},
-            {CURLUPART_QUERY, "an issuer URL has no query (?...)"},
-            {CURLUPART_FRAGMENT, "an issuer URL has no fragment (#...)"},
-        };
-        for (size_t i = 0; i < sizeof banned / sizeof *banned; i++) {
-            CURLUcode rc;
-            char *v = url_part(u, banned[i].part, &rc);
-            curl_free(v);
-            if (rc == CURLUE_OK)
-                return banned[i].why;
-        }
-        return NULL;
-    }
-
-    bool gh_valid_issuer(const char *s, const char **why)
-    {
-        *why = "enter the issuer's URL, such as https://login.example.com/realm";
-        for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-            if (*p <= 0x20 || *p >= 0x7f || *p == '\\')
-                return false; /* printable ASCII only: no spaces, controls or look-alikes */
-        CURLU *u = curl_url();
-        if (u == NULL)
-            return false;
-        char *scheme = NULL, *host = NULL;
-        CURLUcode rc;
-        bool ok = false;
-        if (curl_url_set(u, CURLUPART_URL, s, 0) != CURLUE_OK ||
-            (scheme = url_part(u, CURLUPART_SCHEME, &rc)) == NULL ||
-            (host = url_part(u, CURLUPART_HOST, &rc)) == NULL || host[0] == '\0')
-            goto out;
-        /* libcurl also reads "https:/host" and "https:///host" as "https://host": the text must say
-         * what it parsed as, an authority right after "//" */
-        size_t sl = strlen(scheme);
-        if (strncasecmp(s, scheme, sl) != 0 || strncmp(s + sl, "://", 3) != 0 || s[sl + 3] == '/')
-            goto out;
-        if (strcmp(scheme, "https") != 0 &&
-            !(strcmp(scheme, "http") == 0 && gh_valid_loopback_host(host))) {
-            *why = "the issuer must be an https URL (http only on a loopback address)";
-            goto out;
-        }
-        if ((*why = issuer_extras(u)) != NULL || strpbrk(s, "?#") != NULL) {
-            if (*why == NULL)
-                *why = strchr(s, '?') != NULL ? "an issuer URL has no query (?...)"
-                                              : "an issuer URL has no fragment (#...)";
-            goto out;
-        }
-        ok = true;
-    out:
-        curl_free(scheme);
-        curl_free(host);
-        curl_url_cleanup(u);
-        return ok;
-    }
+    return openid;
+}

@@ -32,11 +32,5 @@ bool gh_valid_claim_name(const char *s);
 /* OAuth scopes: RFC 6749 scope-tokens separated by single spaces, none twice, openid among
  * them. */
 bool gh_valid_scopes(const char *s);
-/* 127.0.0.0/8, ::1 (bracketed or not) or localhost (any case). */
-bool gh_valid_loopback_host(const char *host);
-/* An OpenID issuer, parsed by libcurl's URL API (not matched by prefix): printable ASCII, an https
- * URL with a host, or http when the host is a loopback address; no user name, password, query
- * or fragment. On refusal *why gets a reason for the user (a constant string). */
-bool gh_valid_issuer(const char *s, const char **why);
 
 #endif

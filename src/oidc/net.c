@@ -130,6 +130,15 @@ static bool has_part(CURLU *u, CURLUPart part)
 
 /* Parses url into *out (the caller curl_url_cleanup()s it) and checks the policy; *http is set
  * when the scheme is plain http (then only a loopback address may be connected to). */
+/* What a stored URL may hold: printable ASCII, no space (libcurl would encode the rest). */
+static bool printable_ascii(const char *s)
+{
+    for (; *s; s++)
+        if (*s <= 0x20 || *s >= 0x7f)
+            return false;
+    return true;
+}
+
 static gh_err url_parse(const gh_oidc_net *net, const char *url, bool query_ok, CURLU **out,
                         bool *http, char *why, size_t cap)
 {
@@ -163,10 +172,12 @@ static gh_err url_parse(const gh_oidc_net *net, const char *url, bool query_ok, 
     else if (has_part(u, CURLUPART_USER) || has_part(u, CURLUPART_PASSWORD) ||
              has_part(u, CURLUPART_OPTIONS))
         gh_oidc_fail(err, why, cap, "user information in the URL");
-    else if (!query_ok && has_part(u, CURLUPART_QUERY))
-        gh_oidc_fail(err, why, cap, "query in the URL");
-    else if (has_part(u, CURLUPART_FRAGMENT))
+    else if (!query_ok && (has_part(u, CURLUPART_QUERY) || strchr(url, '?') != NULL))
+        gh_oidc_fail(err, why, cap, "query in the URL"); /* libcurl drops an empty one */
+    else if (has_part(u, CURLUPART_FRAGMENT) || strchr(url, '#') != NULL)
         gh_oidc_fail(err, why, cap, "fragment in the URL");
+    else if (!printable_ascii(url))
+        gh_oidc_fail(err, why, cap, "not printable ASCII");
     else
         err = GH_OK;
 out:
