@@ -344,12 +344,19 @@ static int cmd_token_list(const opts *o)
     return rc;
 }
 
-/* token revoke ID */
-static int cmd_token_revoke(const char *ref, const opts *o)
+/* ref as a positive id (a whole decimal number), or 0 when it is none (NULL too). */
+static long long parse_id(const char *ref)
 {
     char *end = NULL;
     long long id = ref != NULL ? strtoll(ref, &end, 10) : 0;
-    if (ref == NULL || end == ref || *end != '\0' || id <= 0)
+    return ref != NULL && end != ref && *end == '\0' && id > 0 ? id : 0;
+}
+
+/* token revoke ID */
+static int cmd_token_revoke(const char *ref, const opts *o)
+{
+    long long id = parse_id(ref);
+    if (id <= 0)
         return usage();
     gh_ctx ctx;
     gh_principal sys;
@@ -365,9 +372,8 @@ static int cmd_token_revoke(const char *ref, const opts *o)
 /* Finds a user by id or username. */
 static gh_err find_user(gh_ctx *ctx, const char *ref, gh_user *out)
 {
-    char *end = NULL;
-    long long id = strtoll(ref, &end, 10);
-    if (end != ref && *end == '\0' && id > 0)
+    long long id = parse_id(ref);
+    if (id > 0)
         return gh_core_user_get(ctx, id, out);
     return gh_core_user_by_username(ctx, ref, out);
 }
@@ -636,9 +642,8 @@ static int cmd_sso_list(const opts *o)
 /* sso delete ID */
 static int cmd_sso_delete(const char *ref, const opts *o)
 {
-    char *end = NULL;
-    long long id = ref != NULL ? strtoll(ref, &end, 10) : 0;
-    if (ref == NULL || end == ref || *end != '\0' || id <= 0)
+    long long id = parse_id(ref);
+    if (id <= 0)
         return usage();
     gh_ctx ctx;
     gh_principal sys;

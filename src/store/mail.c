@@ -11,14 +11,6 @@
     "l.id, l.user_id, l.outbox_id, l.ttl, l.created_at, l.sent_at, l.expires_at, l.used_at, "      \
     "l.voided_at, l.purpose, l.origin"
 
-static void bind_opt_id(gh_stmt *st, int idx, int64_t id)
-{
-    if (id != 0)
-        gh_stmt_bind_int(st, idx, id);
-    else
-        gh_stmt_bind_null(st, idx);
-}
-
 gh_err gh_store_mail_insert(gh_db *db, const gh_mail *m, int64_t *id)
 {
     gh_stmt *st = NULL;
@@ -30,8 +22,8 @@ gh_err gh_store_mail_insert(gh_db *db, const gh_mail *m, int64_t *id)
     if (err != GH_OK)
         return err;
     gh_stmt_bind_text(st, 1, m->kind);
-    bind_opt_id(st, 2, m->user_id);
-    bind_opt_id(st, 3, m->provider_id);
+    gh_store_bind_opt_id(st, 2, m->user_id);
+    gh_store_bind_opt_id(st, 3, m->provider_id);
     gh_stmt_bind_text(st, 4, m->to_addr);
     gh_stmt_bind_text(st, 5, m->to_name ? m->to_name : "");
     gh_stmt_bind_text(st, 6, m->username);
@@ -146,10 +138,10 @@ gh_err gh_store_link_insert(gh_db *db, const gh_link *l, int64_t *id)
                                &st);
     if (err != GH_OK)
         return err;
-    bind_opt_id(st, 1, l->user_id);
+    gh_store_bind_opt_id(st, 1, l->user_id);
     gh_stmt_bind_text(st, 2, gh_link_purpose_name(l->purpose));
     gh_stmt_bind_text(st, 3, l->origin);
-    bind_opt_id(st, 4, l->outbox_id); /* NULL: a copied link, no e-mail */
+    gh_store_bind_opt_id(st, 4, l->outbox_id); /* NULL: a copied link, no e-mail */
     gh_stmt_bind_int(st, 5, l->ttl);
     gh_stmt_bind_int(st, 6, l->created_at);
     gh_stmt_bind_int(st, 7, l->voided_at);

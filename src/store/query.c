@@ -220,3 +220,11 @@ gh_mail_state gh_store_mail_state_from(const char *s)
     gh_mail_state v = GH_MAIL_CANCELLED;
     return gh_mail_state_parse(s, &v) ? v : GH_MAIL_CANCELLED;
 }
+
+void gh_store_bind_opt_id(gh_stmt *st, int idx, int64_t id)
+{
+    if (id != 0)
+        gh_stmt_bind_int(st, idx, id);
+    else
+        gh_stmt_bind_null(st, idx);
+}

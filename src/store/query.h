@@ -49,6 +49,8 @@ gh_err gh_store_replace_ids(gh_db *db, const char *del_sql, const char *ins_sql,
 /* Steps a prepared, bound INSERT ... RETURNING id and finishes it: *id on success, GH_EINTERNAL
  * when no row came back. */
 gh_err gh_store_step_returning(gh_stmt *st, int64_t *id) GH_MUST_USE;
+/* Binds an optional reference: id, or SQL NULL when id is 0 (no user, no provider, ...). */
+void gh_store_bind_opt_id(gh_stmt *st, int idx, int64_t id);
 /* Steps a prepared, bound statement that returns no row and finishes it; GH_ENOTFOUND when it
  * changed nothing. */
 gh_err gh_store_step_changing(gh_stmt *st) GH_MUST_USE;

@@ -11,14 +11,6 @@
 #define SQL_GROUP_ROLE_IDS                                                                         \
     "SELECT role_id FROM user_group_roles WHERE group_id = ? ORDER BY role_id"
 
-static void bind_provider(gh_stmt *st, int idx, int64_t provider_id)
-{
-    if (provider_id != 0)
-        gh_stmt_bind_int(st, idx, provider_id);
-    else
-        gh_stmt_bind_null(st, idx);
-}
-
 static void read_role(gh_stmt *st, gh_arena *a, gh_role *r)
 {
     r->id = gh_stmt_int(st, 0);
@@ -67,7 +59,7 @@ gh_err gh_store_role_insert(gh_db *db, const gh_role *r, int64_t *id)
                                &st);
     if (err != GH_OK)
         return err;
-    bind_provider(st, 1, r->provider_id);
+    gh_store_bind_opt_id(st, 1, r->provider_id);
     gh_stmt_bind_text(st, 2, r->name);
     gh_stmt_bind_text(st, 3, r->description);
     gh_stmt_bind_text(st, 4, gh_role_kind_name(r->kind));
@@ -198,7 +190,7 @@ gh_err gh_store_group_insert(gh_db *db, const gh_group *g, int64_t *id)
                                &st);
     if (err != GH_OK)
         return err;
-    bind_provider(st, 1, g->provider_id);
+    gh_store_bind_opt_id(st, 1, g->provider_id);
     gh_stmt_bind_text(st, 2, g->name);
     gh_stmt_bind_text(st, 3, g->description);
     gh_stmt_bind_int(st, 4, g->created_at);

@@ -49,10 +49,7 @@ gh_err gh_store_sso_source_insert(gh_db *db, const gh_sso_source *s, int64_t *id
     gh_stmt_bind_text(st, 5, s->client_secret_sealed);
     gh_stmt_bind_text(st, 6, s->scopes);
     gh_stmt_bind_text(st, 7, s->claim);
-    if (s->provider_id != 0)
-        gh_stmt_bind_int(st, 8, s->provider_id);
-    else
-        gh_stmt_bind_null(st, 8);
+    gh_store_bind_opt_id(st, 8, s->provider_id);
     gh_stmt_bind_int(st, 9, s->trust_idp_mfa);
     gh_stmt_bind_int(st, 10, s->rp_logout);
     gh_stmt_bind_int(st, 11, s->created_at);

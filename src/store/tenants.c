@@ -28,14 +28,8 @@ gh_err gh_store_tenant_insert(gh_db *db, const gh_tenant *t, int64_t *id)
     if (err != GH_OK)
         return err;
     gh_stmt_bind_text(st, 1, gh_tenant_kind_name(t->kind));
-    if (t->parent_id)
-        gh_stmt_bind_int(st, 2, t->parent_id);
-    else
-        gh_stmt_bind_null(st, 2);
-    if (t->provider_id)
-        gh_stmt_bind_int(st, 3, t->provider_id);
-    else
-        gh_stmt_bind_null(st, 3);
+    gh_store_bind_opt_id(st, 2, t->parent_id);
+    gh_store_bind_opt_id(st, 3, t->provider_id);
     gh_stmt_bind_text(st, 4, t->name);
     gh_stmt_bind_int(st, 5, t->created_at);
     gh_stmt_bind_int(st, 6, t->created_at);
