@@ -36,7 +36,8 @@ typedef struct gh_audit_detail {
     gh_audit_int link_id;        /* an onboarding or reset link */
     gh_audit_int setup_link_id;  /* the set-up link that created the first administrator */
     gh_audit_bool sent;          /* password reset requested: whether an e-mail goes */
-    const char *reason;          /* ... and why not */
+    const char *reason;          /* ... and why not; a refused single sign-on: why */
+    const char *source;          /* sign-in through single sign-on: the SSO source's name */
     gh_audit_int message_id;     /* mail: the outbox message */
     const char *kind;            /* mail: the message's kind */
     gh_audit_int attempts;       /* mail: delivery attempts so far */

@@ -16,6 +16,7 @@
 #include "core/core.h"
 #include "core/setup.h"
 #include "core/signin.h"
+#include "core/sso.h"
 #include "http/server.h"
 #include "http/limits.h"
 #include "mail/mail.h"
@@ -36,6 +37,7 @@ typedef struct opts {
     const char *display_name, *issuer, *client_id, *client_secret_file, *scopes, *claim;
     const char *provider_id; /* a number, or "platform" */
     bool trust_idp_mfa, rp_logout;
+    bool sso_allow_loopback; /* serve: providers on this machine may be called (I13) */
     gh_signin_config signin; /* gh_signin_defaults with the options above applied (main) */
 } opts;
 
@@ -73,6 +75,8 @@ static const opt_def opt_defs[] = {
      offsetof(opts, header_deadline), 'i'},
     {"--body-deadline-seconds", "GATEHOUSE_BODY_DEADLINE_SECONDS", offsetof(opts, body_deadline),
      'i'},
+    {"--sso-allow-loopback", "GATEHOUSE_SSO_ALLOW_LOOPBACK", offsetof(opts, sso_allow_loopback),
+     'b'},
     {"--to", NULL, offsetof(opts, to), 's'},
     /* tests only, and never from the environment: an inherited variable must not move the clock
      * of a real server */
@@ -114,6 +118,8 @@ static int usage(void)
         "            [--mail-retry-seconds 30]  (first retry; then twice as long each time)\n"
         "            [--web-dir DIR]  (serve the web console from DIR, not the built-in copy)\n"
         "            [--header-deadline-seconds 10] [--body-deadline-seconds 30]\n"
+        "            [--sso-allow-loopback]  (SSO providers on this machine, http to them:\n"
+        "            development and tests; otherwise https and public addresses only)\n"
         "            (a request's headers, then its body, must arrive whole within these)\n"
         "            [--test-clock FILE]  (tests only: adds the seconds written in FILE to the\n"
         "            clock; refused unless --listen is a loopback address)\n"
@@ -802,6 +808,16 @@ static int cmd_serve(const opts *o)
         return 1;
     }
     ctx.mail = mail;
+    gh_sso_env *sso = NULL;
+    if (gh_sso_env_new(o->sso_allow_loopback, &sso) != GH_OK) {
+        gh_log("error", "sso_init_failed", NULL);
+        gh_mailer_free(mail);
+        close_ctx(&ctx);
+        return 1;
+    }
+    if (o->sso_allow_loopback)
+        gh_log("warn", "sso_allow_loopback", "detail",
+               "SSO providers on loopback addresses, over plain http, may be called", NULL);
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -820,7 +836,8 @@ static int cmd_serve(const opts *o)
                             .body_deadline_s = o->body_deadline,
                             .signin = &signin,
                             .signin_rate_per_minute = o->signin_rate,
-                            .mail = mail};
+                            .mail = mail,
+                            .sso = sso};
     gh_server *s = NULL;
     if (gh_server_start(&cfg, &s) != GH_OK || start_mail(o, mail, host, gh_server_port(s)) != 0 ||
         announce_setup(&ctx) != 0) { /* after start_mail: the link points at the site */
@@ -838,6 +855,7 @@ static int cmd_serve(const opts *o)
     gh_log("info", "stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
     gh_server_stop(s);
     gh_mailer_free(mail); /* after the server: no request kicks it any more */
+    gh_sso_env_free(sso);
     sodium_memzero(secret_key, sizeof secret_key);
     gh_log("info", "stopped", NULL);
     return 0;

@@ -23,6 +23,9 @@ typedef struct gh_ctx {
     /* the outbox's sender (mail/mail.h), kicked after a message is queued, and the site of the
      * links core hands out; NULL: none runs (messages wait), links are paths */
     struct gh_mailer *mail;
+    /* single sign-on's outbound policy and key cache (core/sso.h), owned by the program; NULL:
+     * none */
+    struct gh_sso_env *sso;
     /* set on failure */
     const char *err_field;
     const char *err_detail;
@@ -40,6 +43,11 @@ typedef struct gh_user_create {
     gh_user user;
     const char *password; /* NULL: invited (onboarding by e-mail) unless generate */
     bool generate_password;
+    /* which of enforce_sso, sso_source and sso_id the request gave; for the others the user's
+     * provider's SSO sources give defaults: its only source, the SSO ID its claim names when
+     * Gatehouse knows it (email, preferred_username: the username), and enforce_sso on when both
+     * are then known */
+    bool enforce_sso_given, sso_source_given, sso_id_given;
 } gh_user_create;
 
 gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
@@ -177,9 +185,11 @@ gh_err gh_core_sso_delete(gh_ctx *ctx, int64_t id) GH_MUST_USE;
  * platform's only). */
 gh_err gh_core_sso_list(gh_ctx *ctx, int64_t provider_id, int limit, int64_t after_id,
                         gh_sso_source **items, size_t *n) GH_MUST_USE;
-/* Every source by display name, at most GH_SSO_PUBLIC_MAX, for the sign-in page: needs no
- * principal (ctx->who may be NULL); show only their name and display name. */
-gh_err gh_core_sso_public(gh_ctx *ctx, gh_sso_source **items, size_t *n) GH_MUST_USE;
+/* The sources by display name, at most GH_SSO_PUBLIC_MAX, for the sign-in page and the user
+ * form's picker: of provider_id (> 0), of the platform (-1) or all (0). Needs no principal
+ * (ctx->who may be NULL); show only their name and display name. */
+gh_err gh_core_sso_public(gh_ctx *ctx, int64_t provider_id, gh_sso_source **items,
+                          size_t *n) GH_MUST_USE;
 
 /* Lists within ctx->who's scope, paged by id (after_id: the last id of the previous page). A
  * provider_id of -1 means global rows only, 0 no provider filter; kind NULL: tenants of any kind.

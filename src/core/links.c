@@ -46,7 +46,22 @@ gh_err gh_core_mail_queue(gh_ctx *ctx, const gh_user *u, const char *kind, const
                  .next_attempt_at = ctx->now,
                  .created_at = ctx->now};
     int64_t mail_id = 0, link_id = 0;
-    gh_err err = gh_store_mail_insert(ctx->db, &m, &mail_id);
+    gh_err err = GH_OK;
+    if (purpose_of(kind, &purpose) && purpose == GH_LINK_ONBOARDING && u->enforce_sso &&
+        u->sso_source != NULL) { /* signs in through its source: the e-mail says so, no link */
+        gh_sso_source s;
+        const char *sealed = NULL;
+        err = gh_store_sso_source_by_name(ctx->db, ctx->a, u->sso_source, &s, &sealed);
+        if (err == GH_OK) {
+            m.sso_source = s.name;
+            m.sso_display_name = s.display_name;
+            has_link = false;
+        } else if (err == GH_ENOTFOUND) {
+            err = GH_OK; /* the source went: the password link is the way in */
+        }
+    }
+    if (err == GH_OK)
+        err = gh_store_mail_insert(ctx->db, &m, &mail_id);
     if (err == GH_OK && has_link) {
         gh_link l = {.user_id = u->id,
                      .purpose = purpose,
@@ -84,6 +99,10 @@ static gh_err onboarding_target(gh_ctx *ctx, int64_t id, const char *origin, gh_
                        gh_arena_printf(ctx->a,
                                        "only invited users get onboarding links; this user is %s",
                                        gh_user_status_name(cur->status)));
+    if (strcmp(origin, "copy") == 0 && cur->enforce_sso)
+        return gh_fail(ctx, GH_ECONFLICT, "enforce_sso",
+                       "this user signs in through single sign-on only: no password link to copy; "
+                       "the sign-in page's button is the way in");
     int64_t count = 0, oldest = 0;
     err = gh_store_link_count(ctx->db, id, GH_LINK_ONBOARDING, origin, ctx->now - 3600, &count,
                               &oldest);
@@ -215,10 +234,11 @@ static const char *account_refusal(gh_link_purpose purpose, const gh_user *u)
         return "this account is disabled; ask an administrator";
     if (!u->login_enabled)
         return "this account may not sign in; ask an administrator";
+    if (u->enforce_sso)
+        return "this account signs in through single sign-on only: use its button on the sign-in "
+               "page";
     if (purpose == GH_LINK_ONBOARDING)
         return u->status == GH_STATUS_INVITED ? NULL : "onboarding is already complete";
-    if (u->enforce_sso)
-        return "this account signs in through single sign-on only";
     return u->status == GH_STATUS_ACTIVE ? NULL : "this account has no password to reset yet";
 }
 

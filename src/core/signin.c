@@ -7,6 +7,7 @@
 
 #include "auth/totp.h"
 #include "core/internal.h"
+#include "core/sso.h"
 #include "util/log.h"
 
 const gh_signin_config gh_signin_defaults = {
@@ -129,7 +130,7 @@ static bool can_sign_in(const gh_credentials *c, int64_t now)
 }
 
 static gh_err open_session(gh_ctx *ctx, const gh_credentials *c, gh_signin_stage next,
-                           const char *user_agent, gh_signin_result *out)
+                           const char *user_agent, int64_t sso_source_id, gh_signin_result *out)
 {
     char token[GH_TOKEN_CHARS], hash[GH_TOKEN_HASH_CHARS];
     gh_token_new(token, hash);
@@ -139,7 +140,8 @@ static gh_err open_session(gh_ctx *ctx, const gh_credentials *c, gh_signin_stage
                     .last_seen_at = ctx->now,
                     .expires_at = ctx->now + gh_signin_config_of(ctx)->absolute_seconds,
                     .ip = ctx->ip,
-                    .user_agent = user_agent};
+                    .user_agent = user_agent,
+                    .sso_source_id = sso_source_id};
     gh_err err = gh_store_session_insert(ctx->db, &s, hash, &s.id);
     if (err == GH_OK) {
         out->token = gh_arena_strdup(ctx->a, token);
@@ -198,7 +200,7 @@ gh_err gh_signin_finish(gh_ctx *ctx, gh_signin *s, bool password_ok, const char 
             err = gh_store_user_set_password(ctx->db, c->user_id, rehash, c->must_change_password,
                                              ctx->now);
         if (err == GH_OK)
-            err = open_session(ctx, c, next, user_agent, out);
+            err = open_session(ctx, c, next, user_agent, 0, out);
         if (err == GH_OK && next == GH_STAGE_DONE)
             err = gh_store_set_last_login(ctx->db, c->user_id, ctx->now);
         if (err == GH_OK)
@@ -207,6 +209,101 @@ gh_err gh_signin_finish(gh_ctx *ctx, gh_signin *s, bool password_ok, const char 
                                 GH_AUDIT_DETAIL_OF(.factor = "password", .next = &next));
         err = gh_core_finish(ctx, err);
     }
+    ctx->who = saved;
+    return err;
+}
+
+/* ---- single sign-on ---- */
+
+/* Whether c may open a session through single sign-on: as for a password (can_sign_in) but
+ * enforce_sso is what it asks for, and an invited account may (its first sign-in completes the
+ * onboarding: the administrator named its SSO ID). */
+static bool can_sign_in_sso(const gh_credentials *c, int64_t now)
+{
+    return (c->status == GH_STATUS_ACTIVE || c->status == GH_STATUS_INVITED) && c->login_enabled &&
+           c->banned_until <= now;
+}
+
+/* The steps after the provider's: no password to change; two-factor unless the source trusts
+ * the provider's and its token says one was used. */
+static gh_signin_stage sso_next_stage(const gh_credentials *c, const gh_sso_source *src,
+                                      const gh_oidc_claims *claims)
+{
+    gh_credentials steps = *c;
+    steps.must_change_password = false;
+    if (src->trust_idp_mfa && claims->amr_mfa)
+        steps.mfa_enrolled = steps.mfa_required = false;
+    return next_stage(&steps, GH_STAGE_PASSWORD);
+}
+
+static gh_err sso_open(gh_ctx *ctx, const gh_credentials *c, const gh_sso_source *src,
+                       const gh_oidc_claims *claims, const char *user_agent, gh_signin_result *out)
+{
+    gh_signin_stage next = sso_next_stage(c, src, claims);
+    gh_err err = GH_OK;
+    if (c->status == GH_STATUS_INVITED) { /* onboarded by its first sign-in */
+        err = gh_store_user_set_status(ctx->db, c->user_id, GH_STATUS_ACTIVE, ctx->now, c->user_id);
+        if (err == GH_OK)
+            err = gh_store_link_void(ctx->db, c->user_id, GH_LINK_ONBOARDING, ctx->now);
+        if (err == GH_OK)
+            err = gh_core_audit(ctx, "onboarding.completed", "user", c->user_id, c->user_id,
+                                c->provider_id, GH_AUDIT_NOTHING,
+                                GH_AUDIT_DETAIL_OF(.factor = "sso", .source = src->name));
+    }
+    if (err == GH_OK && next != GH_STAGE_TOTP) /* nothing guessable is left to pass (A4) */
+        err = gh_store_login_reset(ctx->db, c->user_id);
+    if (err == GH_OK)
+        err = open_session(ctx, c, next, user_agent, src->id, out);
+    if (err == GH_OK && next == GH_STAGE_DONE)
+        err = gh_store_set_last_login(ctx->db, c->user_id, ctx->now);
+    if (err == GH_OK)
+        err = gh_core_audit(
+            ctx, "login.success", "user", c->user_id, c->user_id, c->provider_id, GH_AUDIT_NOTHING,
+            GH_AUDIT_DETAIL_OF(.factor = "sso", .source = src->name, .next = &next));
+    return err;
+}
+
+gh_err gh_signin_sso(gh_ctx *ctx, const gh_sso_source *src, const gh_oidc_claims *claims,
+                     const char *user_agent, gh_signin_result *out)
+{
+    gh_credentials c, fresh;
+    gh_err err = gh_store_credentials_by_sso(ctx->db, ctx->a, src->name, claims->value, &c);
+    if (err == GH_ENOTFOUND || err == GH_ECONFLICT) {
+        gh_sso_failed(ctx, src,
+                      err == GH_ENOTFOUND ? "no account has this SSO ID"
+                                          : "several accounts have this SSO ID");
+        return refused(ctx);
+    }
+    if (err != GH_OK)
+        return err;
+    /* C10: a source serves its own provider's users only (0: the platform's staff) */
+    bool ours = c.provider_id == src->provider_id;
+    if (!ours || !can_sign_in_sso(&c, ctx->now)) {
+        audit_alone(
+            ctx, "login.failure", &c,
+            c.banned_until > ctx->now
+                ? GH_AUDIT_DETAIL_OF(.factor = "sso", .source = src->name, .banned = GH_AUDIT_TRUE)
+                : GH_AUDIT_DETAIL_OF(.factor = "sso", .source = src->name, .blocked = GH_AUDIT_TRUE,
+                                     .reason = ours ? NULL
+                                                    : "the SSO source serves another "
+                                                      "service provider"));
+        return refused(ctx);
+    }
+    gh_principal self = self_of(&c);
+    const gh_principal *saved = ctx->who;
+    ctx->who = &self;
+    if ((err = gh_db_begin(ctx->db)) == GH_OK &&
+        (err = gh_store_credentials_locked(ctx->db, ctx->a, c.user_id, &fresh)) == GH_OK &&
+        !can_sign_in_sso(&fresh, ctx->now)) { /* a ban or a disable committed meanwhile */
+        gh_db_rollback(ctx->db);
+        ctx->who = saved;
+        audit_alone(
+            ctx, "login.failure", &c,
+            GH_AUDIT_DETAIL_OF(.factor = "sso", .source = src->name, .blocked = GH_AUDIT_TRUE));
+        return refused(ctx);
+    }
+    if (err == GH_OK)
+        err = gh_core_finish(ctx, sso_open(ctx, &fresh, src, claims, user_agent, out));
     ctx->who = saved;
     return err;
 }

@@ -55,6 +55,19 @@ typedef struct gh_signin_result {
 gh_err gh_signin_finish(gh_ctx *ctx, gh_signin *s, bool password_ok, const char *rehash,
                         const char *user_agent, gh_signin_result *out) GH_MUST_USE;
 
+/* After a verified ID token of source src (core/sso.h): the live user whose sso_source is the
+ * source's name and whose sso_id is claims->value, of the source's service provider (C10), opens
+ * a session as after a password (same lock-out, banned, disabled and login-disabled refusals, a
+ * new session id, factor sso in the audit row); enforce_sso is what such a user asks for. An
+ * invited user is onboarded by it (active, its onboarding links void). The next step is TOTP
+ * (or its enrolment) when the user must use two factors, unless src->trust_idp_mfa and the token
+ * says the provider checked one (claims->amr_mfa); never a password change. Unknown users are
+ * refused (never created here). GH_EUNAUTH with GH_SIGNIN_REFUSED for every refusal, each
+ * audited. */
+struct gh_oidc_claims;
+gh_err gh_signin_sso(gh_ctx *ctx, const gh_sso_source *src, const struct gh_oidc_claims *claims,
+                     const char *user_agent, gh_signin_result *out) GH_MUST_USE;
+
 /* The session's user passes the TOTP step with a 6-digit code or a recovery code. */
 gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code,
                       gh_signin_stage *next) GH_MUST_USE;

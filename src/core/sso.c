@@ -244,7 +244,7 @@ gh_err gh_core_sso_list(gh_ctx *ctx, int64_t provider_id, int limit, int64_t aft
     return gh_store_sso_source_list(ctx->db, ctx->a, provider_id, limit, after_id, items, n);
 }
 
-gh_err gh_core_sso_public(gh_ctx *ctx, gh_sso_source **items, size_t *n)
+gh_err gh_core_sso_public(gh_ctx *ctx, int64_t provider_id, gh_sso_source **items, size_t *n)
 {
-    return gh_store_sso_source_public(ctx->db, ctx->a, GH_SSO_PUBLIC_MAX, items, n);
+    return gh_store_sso_source_public(ctx->db, ctx->a, provider_id, GH_SSO_PUBLIC_MAX, items, n);
 }

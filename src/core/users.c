@@ -164,9 +164,64 @@ static gh_err check_kind(gh_ctx *ctx, const gh_user *u, bool pu)
     return GH_OK;
 }
 
+/* Single sign-on: a named source must serve the user's provider (C10; 0: the platform's staff),
+ * and enforced single sign-on needs a source and an SSO ID, or the account could not sign in. */
+static gh_err check_sso(gh_ctx *ctx, const gh_user *u)
+{
+    if (u->sso_id != NULL && u->sso_id[0] == '\0')
+        return gh_fail(ctx, GH_EINVAL, "sso_id",
+                       "enter the user's SSO ID, or leave it empty (null)");
+    if (u->sso_source != NULL) {
+        gh_sso_source s;
+        const char *sealed = NULL;
+        gh_err err = gh_valid_slug(u->sso_source)
+                         ? gh_store_sso_source_by_name(ctx->db, ctx->a, u->sso_source, &s, &sealed)
+                         : GH_ENOTFOUND;
+        if (err == GH_OK && s.provider_id != u->provider_id)
+            err = GH_ENOTFOUND;
+        if (err == GH_ENOTFOUND)
+            return gh_fail(ctx, GH_EINVAL, "sso_source",
+                           "no SSO source of this name serves the user's service provider");
+        if (err != GH_OK)
+            return err;
+    }
+    if (u->enforce_sso && (u->sso_source == NULL || u->sso_id == NULL))
+        return gh_fail(ctx, GH_EINVAL, u->sso_source == NULL ? "sso_source" : "sso_id",
+                       "enforced single sign-on needs an SSO source and the user's SSO ID");
+    return GH_OK;
+}
+
+/* The defaults of a new user's single sign-on from its provider's sources (see gh_user_create). */
+static gh_err sso_defaults(gh_ctx *ctx, const gh_user_create *in, gh_user *u)
+{
+    gh_sso_source *items = NULL;
+    size_t n = 0;
+    gh_err err = gh_store_sso_source_public(ctx->db, ctx->a, u->provider_id ? u->provider_id : -1,
+                                            2, &items, &n);
+    if (err != GH_OK || n == 0)
+        return err;
+    if (!in->sso_source_given && n == 1)
+        u->sso_source = items[0].name;
+    const gh_sso_source *src = NULL;
+    for (size_t i = 0; i < n && u->sso_source != NULL; i++)
+        if (strcmp(items[i].name, u->sso_source) == 0)
+            src = &items[i];
+    if (src != NULL && !in->sso_id_given) {
+        if (strcmp(src->claim, "email") == 0 && u->email != NULL && u->email[0] != '\0')
+            u->sso_id = u->email;
+        else if (strcmp(src->claim, "preferred_username") == 0)
+            u->sso_id = u->username;
+    }
+    if (!in->enforce_sso_given)
+        u->enforce_sso = u->sso_source != NULL && u->sso_id != NULL;
+    return GH_OK;
+}
+
 static gh_err check_user(gh_ctx *ctx, const gh_user *u)
 {
     gh_err err = check_profile(ctx, u);
+    if (err == GH_OK)
+        err = check_sso(ctx, u);
     if (err == GH_OK && u->provider_id != 0)
         err = expect_tenant(ctx, u->provider_id, GH_TENANT_SERVICE_PROVIDER, 0, "provider_id",
                             "no such service provider");
@@ -308,7 +363,9 @@ gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
     int64_t id = 0;
     if ((err = gh_db_begin(ctx->db)) != GH_OK)
         return err;
-    err = check_user(ctx, &u);
+    err = sso_defaults(ctx, in, &u);
+    if (err == GH_OK)
+        err = check_user(ctx, &u);
     if (err == GH_OK)
         err = check_scope_held(ctx, &u);
     if (err == GH_OK)

@@ -8,6 +8,7 @@
 #include "auth/throttle.h"
 #include "model/model.h"
 #include "core/signin.h"
+#include "core/sso.h"
 #include "http/internal.h"
 #include "http/limits.h"
 #include "util/clock.h"
@@ -133,14 +134,22 @@ gh_err gh_h_session_get(gh_req *r)
     return GH_OK;
 }
 
+/* Signing out; a session that came through an SSO source asking for sign-out at the provider
+ * too answers 200 with where the browser goes next (logout_url), else 204. */
 gh_err gh_h_session_delete(gh_req *r)
 {
-    gh_err err = gh_session_end(&r->ctx, &r->session);
-    if (err == GH_OK) {
+    const char *source = NULL;
+    gh_err err = gh_sso_session_logout_name(&r->ctx, &r->session, &source);
+    if (err == GH_OK)
+        err = gh_session_end(&r->ctx, &r->session);
+    if (err != GH_OK)
+        return err;
+    r->set_cookie = gh_http_session_cookie(r, NULL, 0);
+    if (source == NULL)
         r->status = 204;
-        r->set_cookie = gh_http_session_cookie(r, NULL, 0);
-    }
-    return err;
+    else
+        r->out = json_pack("{s:s}", "logout_url", gh_arena_printf(r->a, "/sso/%s/logout", source));
+    return GH_OK;
 }
 
 gh_err gh_h_session_totp(gh_req *r)

@@ -133,11 +133,21 @@ gh_err gh_h_sso_delete(gh_req *r)
  * provider). */
 gh_err gh_h_sso_public(gh_req *r)
 {
+    static const char *const allowed[] = {"provider_id", NULL};
+    const char *p = gh_query(r, "provider_id");
+    int64_t provider = 0;
+    gh_err err = gh_query_only(r, allowed);
+    if (err == GH_OK && p != NULL && strcmp(p, "platform") == 0)
+        provider = -1;
+    else if (err == GH_OK)
+        err = gh_query_id(r, "provider_id", &provider);
+    if (err != GH_OK)
+        return err;
     if ((r->ctx.db = gh_http_db(r)) == NULL)
         return gh_fail(&r->ctx, GH_EDB, NULL, "the database is unavailable");
     gh_sso_source *items = NULL;
     size_t n = 0;
-    gh_err err = gh_core_sso_public(&r->ctx, &items, &n);
+    err = gh_core_sso_public(&r->ctx, provider, &items, &n);
     if (err != GH_OK)
         return err;
     json_t *arr = json_array();

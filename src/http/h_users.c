@@ -117,6 +117,9 @@ gh_err gh_h_users_create(gh_req *r)
     u->access.level = u->provider_id != 0 ? GH_ACCESS_PROVIDER : GH_ACCESS_PLATFORM;
     c.password = gh_json_str(r->in, "password");
     c.generate_password = json_is_true(json_object_get(r->in, "generate_password"));
+    c.enforce_sso_given = json_object_get(r->in, "enforce_sso") != NULL;
+    c.sso_source_given = json_object_get(r->in, "sso_source") != NULL;
+    c.sso_id_given = json_object_get(r->in, "sso_id") != NULL;
     if (c.password != NULL && c.generate_password)
         return bad(r, "generate_password", "send either password or generate_password");
     gh_err err = apply_fields(r, r->in, u);

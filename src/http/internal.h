@@ -67,6 +67,11 @@ struct gh_req {
     gh_hash_job job;
     gh_handler resume;
     bool suspended;
+    /* outbound work off the server threads (gh_http_run_async): what it works on, and its
+     * result for `resume` */
+    void (*work)(gh_req *r);
+    void *work_arg;
+    gh_err work_err;
     char *set_cookie; /* Set-Cookie value to send */
     const char *retry_after;
     char request_id[33];
@@ -80,6 +85,7 @@ struct gh_req {
     size_t text_len;           /* its length when it is not NUL-terminated text (0: strlen) */
     const char *cache_control; /* instead of no-store (the console's files) */
     const char *etag;          /* an ETag header of its own (quoted) */
+    const char *location;      /* the Location of a redirect */
 };
 
 /* PUBLIC: anyone. PERM: a bearer token or a session that finished signing in, holding `perm`.
@@ -207,10 +213,33 @@ gh_err gh_h_sso_get(gh_req *r);
 gh_err gh_h_sso_patch(gh_req *r);
 gh_err gh_h_sso_delete(gh_req *r);
 gh_err gh_h_sso_public(gh_req *r);
+gh_err gh_h_sso_test(gh_req *r); /* single sign-on's pages and the Test action (h_sso_flow.c) */
+gh_err gh_h_sso_start(gh_req *r);
+gh_err gh_h_sso_callback(gh_req *r);
+gh_err gh_h_sso_logout(gh_req *r);
 
 /* Suspends the request until the hash job finishes, then runs `then` on the server thread.
  * GH_ERATE (answer 429) when the hash pool is full. */
 gh_err gh_http_hash_async(gh_req *r, gh_handler then);
+/* Suspends the request and runs work(r) on a thread of its own (outbound calls that may take up
+ * to their timeouts: single sign-on), then `then` on the server thread; work must not touch the
+ * connection or a database connection of the server. GH_ERATE (429) when GH_MAX_OUTBOUND_JOBS
+ * are running. If the thread cannot start, `then` runs with r->work_err GH_EINTERNAL. The
+ * server's stop waits for every such job. */
+gh_err gh_http_run_async(gh_req *r, void (*work)(gh_req *r), gh_handler then);
+/* A request header's value, or NULL. */
+const char *gh_http_header(gh_req *r, const char *name);
+/* A cookie's value sent with the request, or NULL. */
+const char *gh_http_cookie(gh_req *r, const char *name);
+/* The relying party's environment of r's server (core/sso.h), NULL when it has none. */
+struct gh_sso_env *gh_http_sso(const gh_req *r);
+/* The absolute URL of path on this server (arena): --external-url's origin and path prefix, or,
+ * without one, http://{Host} when the Host header names a loopback address (development and
+ * tests); NULL otherwise. */
+char *gh_http_absolute_url(gh_req *r, const char *path);
+/* Whether cookies are Secure (--external-url is https, S6). */
+bool gh_http_cookie_secure(const gh_req *r);
+
 /* The Set-Cookie value for a new session token, or (token NULL) one that clears it. */
 char *gh_http_session_cookie(gh_req *r, const char *token, int64_t max_age);
 

@@ -33,6 +33,7 @@
 #define GH_PAGE_DEFAULT           50
 #define GH_PAGE_MAX               200
 #define GH_MAX_CONNECTIONS        1024 /* open connections in all */
+#define GH_MAX_OUTBOUND_JOBS      32   /* single sign-ons talking to their provider at once */
 #define GH_MAX_CONNECTIONS_PER_IP 64   /* default of --per-ip-connection-limit */
 #define GH_CONNECTION_TIMEOUT_S   30   /* idle: no byte in either direction for this long */
 /* Whole-request deadlines (SECURITY I10), on top of the idle timeout, which a client resets with

@@ -99,6 +99,10 @@ static json_t *operation(const gh_route *r)
         json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:{s:s, s:i}}", "name", "token",
                                                 "in", "path", "required", 1, "schema", "type",
                                                 "string", "maxLength", GH_MAX_LINK_TOKEN));
+    if (strstr(r->pattern, "{name}") != NULL) /* an SSO source's name */
+        json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:{s:s, s:s}}", "name", "name",
+                                                "in", "path", "required", 1, "schema", "type",
+                                                "string", "pattern", "^[a-z0-9][a-z0-9-]{0,62}$"));
     if (json_array_size(params) > 0)
         json_object_set_new(op, "parameters", params);
     else

@@ -465,6 +465,34 @@ const gh_route gh_routes[] = {
      .auth = GH_AUTH_PUBLIC,
      .summary = "The SSO sources' buttons for the sign-in page: name, display_name, start_url",
      .tag = "sso"},
+    {.method = "POST",
+     .pattern = "/api/v1/sso-sources/{id}/test",
+     .handler = gh_h_sso_test,
+     .auth = GH_AUTH_PERM,
+     .perm = P(SETTINGS_UPDATE),
+     .summary = "Test an SSO source: fetch the provider's discovery document and keys, report "
+                "what was found (ok, endpoints, methods, algorithms, keys) or where it failed",
+     .tag = "sso"},
+    /* single sign-on's browser pages (h_sso_flow.c): redirects, never JSON */
+    {.method = "GET",
+     .pattern = "/sso/{name}/start",
+     .handler = gh_h_sso_start,
+     .auth = GH_AUTH_PUBLIC,
+     .summary = "Sign in through an SSO source: 302 to the provider (next: where to return)",
+     .tag = "sso"},
+    {.method = "GET",
+     .pattern = "/sso/{name}/callback",
+     .handler = gh_h_sso_callback,
+     .auth = GH_AUTH_PUBLIC,
+     .summary = "The provider's redirect back (code, state): signs in, 302 to next or to "
+                "/signin?sso_error=",
+     .tag = "sso"},
+    {.method = "GET",
+     .pattern = "/sso/{name}/logout",
+     .handler = gh_h_sso_logout,
+     .auth = GH_AUTH_PUBLIC,
+     .summary = "After signing out: 302 to the provider's end_session_endpoint (RP logout)",
+     .tag = "sso"},
     {.method = "GET",
      .pattern = "/api/v1/sso-sources/{id}",
      .handler = gh_h_sso_get,
@@ -746,11 +774,12 @@ const gh_route gh_routes[] = {
 /* Whether pat is the "{token}" segment: a link token (handlers read it from the path). */
 static bool is_token_segment(const char *pat, size_t plen)
 {
-    return plen == 7 && memcmp(pat, "{token}", 7) == 0;
+    return (plen == 7 && memcmp(pat, "{token}", 7) == 0) ||
+           (plen == 6 && memcmp(pat, "{name}", 6) == 0);
 }
 
 /* Matches one path segment pattern; "{id}", "{sid}" and "{tid}" take a positive integer, "{token}"
- * 1 to GH_MAX_LINK_TOKEN characters of the base64url alphabet. */
+ * and "{name}" 1 to GH_MAX_LINK_TOKEN characters of the base64url alphabet. */
 static bool match_segment(const char *pat, size_t plen, const char *seg, size_t slen, int64_t *val)
 {
     if (is_token_segment(pat, plen)) {

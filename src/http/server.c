@@ -32,6 +32,7 @@ typedef struct server_conf {
     const char *db_url;
     const gh_signin_config *signin; /* the caller's; NULL: gh_signin_defaults */
     struct gh_mailer *mail;         /* the caller's; NULL: no sender */
+    struct gh_sso_env *sso;         /* the caller's; NULL: no single sign-on */
     bool cookie_secure;             /* --external-url is https:// (S6) */
     bool access_log;                /* GATEHOUSE_ACCESS_LOG set: every request is logged */
     char external_origin[256];      /* scheme://host[:port] of --external-url, or empty */
@@ -53,6 +54,7 @@ struct gh_server {
     gh_throttle *throttle;     /* failed sign-in steps per client address (h_session.c) */
     atomic_ullong by_class[6]; /* responses by status class, [1] to [5]: 1xx to 5xx (metrics) */
     atomic_int inflight;       /* requests whose headers are in and that are not completed */
+    atomic_int outbound;       /* gh_http_run_async jobs running */
     pthread_mutex_t dbs_mu;
     gh_db *dbs[MAX_THREAD_DBS]; /* one per server thread that asked for one */
     int n_dbs;
@@ -223,6 +225,52 @@ char *gh_http_session_cookie(gh_req *r, const char *token, int64_t max_age)
                            r->srv->conf.cookie_secure ? "; Secure" : "");
 }
 
+bool gh_http_cookie_secure(const gh_req *r)
+{
+    return r->srv->conf.cookie_secure;
+}
+
+const char *gh_http_header(gh_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *gh_http_cookie(gh_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+struct gh_sso_env *gh_http_sso(const gh_req *r)
+{
+    return r->srv->conf.sso;
+}
+
+/* Whether host (a Host header: name or address, optional port) is a loopback one. */
+static bool loopback_host(const char *host)
+{
+    static const char *const names[] = {"127.0.0.1:", "localhost:", "[::1]:"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        size_t n = strlen(names[i]);
+        if (strncmp(host, names[i], n - 1) == 0 &&
+            (host[n - 1] == '\0' ||
+             (host[n - 1] == ':' && strspn(host + n, "0123456789") == strlen(host + n) &&
+              host[n] != '\0')))
+            return true;
+    }
+    return false;
+}
+
+char *gh_http_absolute_url(gh_req *r, const char *path)
+{
+    const server_conf *c = &r->srv->conf;
+    if (c->external_origin[0] != '\0')
+        return gh_arena_printf(r->a, "%s%s", c->external_origin, path);
+    const char *host = gh_http_header(r, "Host");
+    if (host == NULL || !loopback_host(host))
+        return NULL;
+    return gh_arena_printf(r->a, "http://%s%s", host, path);
+}
+
 /* Loads the principal from "Authorization: Bearer <token>" or the session cookie. */
 static gh_err authenticate(gh_req *r)
 {
@@ -352,6 +400,47 @@ gh_err gh_http_hash_async(gh_req *r, gh_handler then)
     r->suspended = true;             /* read and written by the server thread only */
     MHD_suspend_connection(r->conn); /* before the job can finish and resume it */
     gh_hashpool_submit_reserved(r->srv->hashes, &r->job);
+    return GH_OK;
+}
+
+/* ---- outbound work (gh_http_run_async) ---- */
+
+static void *outbound_main(void *arg)
+{
+    gh_req *r = arg;
+    gh_server *s = r->srv; /* r may be gone once the connection is resumed */
+    r->work(r);
+    MHD_resume_connection(r->conn);
+    atomic_fetch_sub(&s->outbound, 1);
+    return NULL;
+}
+
+gh_err gh_http_run_async(gh_req *r, void (*work)(gh_req *r), gh_handler then)
+{
+    gh_server *s = r->srv;
+    if (atomic_fetch_add(&s->outbound, 1) >= GH_MAX_OUTBOUND_JOBS) {
+        atomic_fetch_sub(&s->outbound, 1);
+        r->retry_after = "1";
+        return gh_fail(&r->ctx, GH_ERATE, NULL, "too many sign-ins at once; retry in a moment");
+    }
+    r->work = work;
+    r->work_err = GH_OK;
+    r->resume = then;
+    r->suspended = true;
+    MHD_suspend_connection(r->conn); /* before the thread can resume it */
+    pthread_attr_t attr;
+    pthread_t t;
+    bool started = pthread_attr_init(&attr) == 0;
+    if (started) {
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        started = pthread_create(&t, &attr, outbound_main, r) == 0;
+        pthread_attr_destroy(&attr);
+    }
+    if (!started) { /* `then` runs at once, on this thread's next turn */
+        r->work_err = gh_fail(&r->ctx, GH_EINTERNAL, NULL, "no thread for the outbound call");
+        MHD_resume_connection(r->conn);
+        atomic_fetch_sub(&s->outbound, 1);
+    }
     return GH_OK;
 }
 
@@ -530,6 +619,8 @@ static enum MHD_Result respond(gh_req *r, gh_err err)
         MHD_add_response_header(resp, "WWW-Authenticate", "Bearer");
     if (r->set_cookie != NULL)
         MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
+    if (r->location != NULL && err == GH_OK)
+        MHD_add_response_header(resp, "Location", r->location);
     if (r->retry_after != NULL)
         MHD_add_response_header(resp, "Retry-After", r->retry_after);
     if (r->status == 405 && r->allow != NULL)
@@ -805,7 +896,8 @@ static void req_start(gh_req *r, struct MHD_Connection *c, const char *url, cons
                       .request_id = r->request_id,
                       .now = gh_clock_now(),
                       .signin = r->srv->conf.signin,
-                      .mail = r->srv->conf.mail};
+                      .mail = r->srv->conf.mail,
+                      .sso = r->srv->conf.sso};
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
     unsigned long long announced = cl != NULL ? strtoull(cl, NULL, 10) : 0;
     r->body_too_large = announced > GH_MAX_BODY_BYTES;
@@ -924,6 +1016,7 @@ static gh_err conf_fill(server_conf *conf, const gh_server_config *cfg)
     conf->db_url = cfg->db_url;
     conf->signin = cfg->signin;
     conf->mail = cfg->mail;
+    conf->sso = cfg->sso;
     conf->access_log = getenv("GATEHOUSE_ACCESS_LOG") != NULL;
     conf->cookie_secure =
         cfg->external_url != NULL && strncmp(cfg->external_url, "https://", 8) == 0;
@@ -971,6 +1064,7 @@ static gh_err server_new(const server_conf *conf, gh_server **out)
     pthread_mutex_init(&s->dbs_mu, NULL);
     pthread_mutex_init(&s->watch_mu, NULL);
     atomic_init(&s->inflight, 0);
+    atomic_init(&s->outbound, 0);
     for (int c = 0; c < 6; c++)
         atomic_init(&s->by_class[c], 0);
     *out = s;
@@ -1064,6 +1158,8 @@ void gh_server_stop(gh_server *s)
         close(fd);
     struct timespec tick = {0, 20 * 1000 * 1000};
     for (int i = 0; i < GH_SHUTDOWN_GRACE_S * 50 && atomic_load(&s->inflight) > 0; i++)
+        nanosleep(&tick, NULL);
+    while (atomic_load(&s->outbound) > 0) /* each ends within its timeouts, then resumes */
         nanosleep(&tick, NULL);
     MHD_stop_daemon(s->d); /* joins the server threads: no request uses s->dbs, the throttle
                             * or submits to the hash pool any more */

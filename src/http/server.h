@@ -10,6 +10,7 @@
 
 struct gh_signin_config;
 struct gh_mailer;
+struct gh_sso_env;
 
 /* What a server is started with. gh_server_start copies what it keeps, except db_url, signin
  * and mail, which the caller keeps alive (and the first two unchanged) until gh_server_stop. */
@@ -38,6 +39,9 @@ typedef struct gh_server_config {
     /* the outbox's sender every request's gh_ctx gets (mail/mail.h; NULL: none); the caller
      * frees it after gh_server_stop */
     struct gh_mailer *mail;
+    /* single sign-on's environment (core/sso.h: outbound policy, providers' keys; NULL: no SSO
+     * sign-in, the /sso/ pages say so); the caller frees it after gh_server_stop */
+    struct gh_sso_env *sso;
 } gh_server_config;
 
 typedef struct gh_server gh_server;

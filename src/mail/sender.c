@@ -78,8 +78,14 @@ gh_err gh_mail_compose(gh_arena *a, const gh_mail_config *c, const gh_mail *m, c
         .validity = m->link_ttl > 0 ? gh_mail_validity(a, m->language, m->link_ttl) : "",
         .site = site,
     };
+    const char *kind = m->kind;
+    if (m->sso_source != NULL && strcmp(kind, "onboarding") == 0) { /* SSO only: no password */
+        kind = "onboarding_sso";
+        v.link = gh_arena_printf(a, "%s/sso/%s/start", site, m->sso_source);
+        v.sso = m->sso_display_name;
+    }
     gh_mail_rendered r;
-    gh_err err = gh_mail_render(a, m->kind, m->language ? m->language : "en", &v, &r);
+    gh_err err = gh_mail_render(a, kind, m->language ? m->language : "en", &v, &r);
     if (err != GH_OK)
         return err;
     gh_mime_message msg = {.from_name = from_name,

@@ -24,6 +24,7 @@ typedef struct gh_mail_vars {
     const char *link;     /* the single-use link, or "" */
     const char *validity; /* "24 hours", "1 小时", ... or "" */
     const char *site;     /* the external URL */
+    const char *sso;      /* an SSO source's button text (onboarding_sso), or "" */
 } gh_mail_vars;
 
 typedef struct gh_mail_rendered {

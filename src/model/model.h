@@ -208,7 +208,19 @@ typedef struct gh_session {
     int64_t id, user_id, created_at, last_seen_at, expires_at;
     gh_signin_stage stage;
     const char *ip, *user_agent;
+    int64_t sso_source_id; /* the SSO source it was opened through; 0: a password sign-in */
 } gh_session;
+
+/* A single sign-on in progress, between the redirect to the provider and its callback: only
+ * hashes of the state and of the browser binding are kept, the PKCE verifier sealed. Used once,
+ * before expires_at. */
+typedef struct gh_sso_flow {
+    int64_t id, source_id, created_at, expires_at;
+    const char *state_hash, *binding_hash; /* hex SHA-256 */
+    const char *nonce;
+    const char *code_verifier_sealed;
+    const char *next_path; /* relative (I5) */
+} gh_sso_flow;
 
 /* What sign-in needs about a user. */
 typedef struct gh_credentials {

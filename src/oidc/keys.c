@@ -276,6 +276,23 @@ static gh_err fetch(gh_oidc_keys *keys, const gh_oidc_net *net, const char *uri,
     return err;
 }
 
+gh_err gh_oidc_jwks_probe(const gh_oidc_net *net, const char *jwks_uri, int64_t now, size_t *usable,
+                          char *why, size_t cap)
+{
+    gh_oidc_keys *tmp = NULL;
+    if (jwks_uri == NULL)
+        return gh_oidc_fail(GH_EINVAL, why, cap, "missing argument");
+    if (gh_oidc_keys_new(&tmp) != GH_OK)
+        return gh_oidc_fail(GH_ENOMEM, why, cap, "out of memory");
+    gh_err err = fetch(tmp, net, jwks_uri, now, why, cap);
+    keyset *s = err == GH_OK ? keyset_acquire(tmp, jwks_uri) : NULL;
+    if (s != NULL)
+        *usable = s->n;
+    keyset_release(tmp, s);
+    gh_oidc_keys_free(tmp);
+    return err;
+}
+
 /* Fetches the set of uri when due (never tried, or last tried GH_OIDC_JWKS_MIN_REFRESH_S or
  * more before now), then gives a reference to the current set in *out: GH_EUPSTREAM when there
  * is none. Fetches are serialised: a thread that waited for another's fetch finds it recent and

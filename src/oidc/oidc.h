@@ -109,6 +109,22 @@ gh_err gh_oidc_token(const gh_oidc_net *net, gh_arena *a, const gh_oidc_provider
                      const char *redirect_uri, const char *code_verifier, char **id_token,
                      char *why, size_t cap) GH_MUST_USE;
 
+/* The authorization request (OpenID Connect Core 3.1.2.1, RFC 7636 4.3): the parameters of the
+ * browser's redirect to the provider. */
+typedef struct gh_oidc_authorize {
+    const char *client_id, *redirect_uri, *scope, *state, *nonce, *code_challenge;
+} gh_oidc_authorize;
+/* p->authorization_endpoint with response_type=code, client_id, redirect_uri, scope, state,
+ * nonce, code_challenge and code_challenge_method=S256 added to its query (each escaped), in a.
+ * GH_EINVAL when an argument is missing. */
+gh_err gh_oidc_authorize_url(gh_arena *a, const gh_oidc_provider *p, const gh_oidc_authorize *r,
+                             char **url, char *why, size_t cap) GH_MUST_USE;
+/* p->end_session_endpoint with client_id and post_logout_redirect_uri added (OpenID Connect
+ * RP-Initiated Logout 1.0), in a. GH_EINVAL when p has no end_session_endpoint. */
+gh_err gh_oidc_end_session_url(gh_arena *a, const gh_oidc_provider *p, const char *client_id,
+                               const char *post_logout_redirect_uri, char **url, char *why,
+                               size_t cap) GH_MUST_USE;
+
 /* A cache of providers' signing keys, one key set per jwks_uri, shared by all threads; owned by
  * the program that made it. Key sets are fetched on first use and refetched when an ID token
  * names a kid the cached set lacks, at most once every GH_OIDC_JWKS_MIN_REFRESH_S seconds per
@@ -131,6 +147,12 @@ void gh_oidc_keys_free(gh_oidc_keys *keys);
  * stored (and every token then refused) rather than kept old. Thread-safe. */
 gh_err gh_oidc_keys_put(gh_oidc_keys *keys, const char *jwks_uri, const char *json, size_t len,
                         int64_t now, char *why, size_t cap) GH_MUST_USE;
+
+/* Fetches the JWKS at jwks_uri under net, into no cache, and counts the keys in it that could
+ * verify an ID token (*usable; the rules of gh_oidc_keys_put). GH_EUPSTREAM (why) when it cannot
+ * be fetched or is not a JWKS. For a source's Test action. */
+gh_err gh_oidc_jwks_probe(const gh_oidc_net *net, const char *jwks_uri, int64_t now, size_t *usable,
+                          char *why, size_t cap) GH_MUST_USE;
 
 /* What an ID token must show (all strings borrowed). */
 typedef struct gh_oidc_expect {

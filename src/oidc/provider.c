@@ -138,7 +138,7 @@ out:
 
 /* ---- the code exchange ---- */
 
-#define FORM_PAIRS 6
+#define FORM_PAIRS 8
 
 /* A form-urlencoded body: n pairs name=value joined by '&' (names are ours and safe; values
  * escaped by libcurl), malloc'd, its length in *len: the caller wipes and frees it (it holds
@@ -260,4 +260,52 @@ out:
     wipe_free(user);
     wipe_free(pass);
     return err;
+}
+
+/* ---- the browser's way to the provider ---- */
+
+/* endpoint with the pairs appended to its query ('?' or '&' as it has one), in a. */
+static gh_err append_query(gh_arena *a, const char *endpoint, const char *const pairs[][2],
+                           size_t n, char **url, char *why, size_t cap)
+{
+    size_t len = 0;
+    char *q = form_encode(pairs, n, &len);
+    if (q == NULL)
+        return gh_oidc_fail(GH_ENOMEM, why, cap, "out of memory");
+    *url = gh_arena_printf(a, "%s%c%s", endpoint, strchr(endpoint, '?') ? '&' : '?', q);
+    free(q);
+    return *url != NULL ? GH_OK : gh_oidc_fail(GH_ENOMEM, why, cap, "out of memory");
+}
+
+gh_err gh_oidc_authorize_url(gh_arena *a, const gh_oidc_provider *p, const gh_oidc_authorize *r,
+                             char **url, char *why, size_t cap)
+{
+    if (p == NULL || p->authorization_endpoint == NULL || r->client_id == NULL ||
+        r->redirect_uri == NULL || r->scope == NULL || r->state == NULL || r->nonce == NULL ||
+        r->code_challenge == NULL)
+        return gh_oidc_fail(GH_EINVAL, why, cap, "missing argument");
+    const char *const pairs[][2] = {
+        {"response_type", "code"},
+        {"client_id", r->client_id},
+        {"redirect_uri", r->redirect_uri},
+        {"scope", r->scope},
+        {"state", r->state},
+        {"nonce", r->nonce},
+        {"code_challenge", r->code_challenge},
+        {"code_challenge_method", "S256"},
+    };
+    return append_query(a, p->authorization_endpoint, pairs, sizeof pairs / sizeof *pairs, url, why,
+                        cap);
+}
+
+gh_err gh_oidc_end_session_url(gh_arena *a, const gh_oidc_provider *p, const char *client_id,
+                               const char *post_logout_redirect_uri, char **url, char *why,
+                               size_t cap)
+{
+    if (p == NULL || p->end_session_endpoint == NULL || client_id == NULL ||
+        post_logout_redirect_uri == NULL)
+        return gh_oidc_fail(GH_EINVAL, why, cap, "missing argument");
+    const char *const pairs[][2] = {{"client_id", client_id},
+                                    {"post_logout_redirect_uri", post_logout_redirect_uri}};
+    return append_query(a, p->end_session_endpoint, pairs, 2, url, why, cap);
 }

@@ -5,7 +5,7 @@
 
 #define MAIL_COLS                                                                                  \
     "id, user_id, provider_id, attempts, next_attempt_at, created_at, sent_at, kind, to_addr, "    \
-    "to_name, username, language, state, last_error"
+    "to_name, username, language, state, last_error, sso_source, sso_display_name"
 
 #define LINK_COLS                                                                                  \
     "l.id, l.user_id, l.outbox_id, l.ttl, l.created_at, l.sent_at, l.expires_at, l.used_at, "      \
@@ -17,7 +17,8 @@ gh_err gh_store_mail_insert(gh_db *db, const gh_mail *m, int64_t *id)
     gh_err err = gh_db_prepare(db,
                                "INSERT INTO outbox (kind, user_id, provider_id, to_addr, to_name, "
                                "username, language, next_attempt_at, created_at, state, "
-                               "last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                               "last_error, sso_source, sso_display_name) VALUES "
+                               "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                                &st);
     if (err != GH_OK)
         return err;
@@ -32,6 +33,8 @@ gh_err gh_store_mail_insert(gh_db *db, const gh_mail *m, int64_t *id)
     gh_stmt_bind_int(st, 9, m->created_at);
     gh_stmt_bind_text(st, 10, gh_mail_state_name(m->state));
     gh_stmt_bind_text(st, 11, m->last_error); /* NULL binds NULL */
+    gh_stmt_bind_text(st, 12, m->sso_source);
+    gh_stmt_bind_text(st, 13, m->sso_display_name);
     return gh_store_step_returning(st, id);
 }
 
@@ -52,6 +55,8 @@ static void read_mail(gh_stmt *st, gh_arena *a, gh_mail *m)
     m->language = gh_stmt_text(st, 11, a);
     m->state = gh_store_mail_state_from(gh_stmt_text(st, 12, a));
     m->last_error = gh_stmt_text(st, 13, a);
+    m->sso_source = gh_stmt_text(st, 14, a);
+    m->sso_display_name = gh_stmt_text(st, 15, a);
 }
 
 /* Fills the link fields of a claimed message. */

@@ -4,7 +4,8 @@
 #include "store/query.h"
 
 #define SESSION_COLS                                                                               \
-    "s.id, s.user_id, s.stage, s.created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent"
+    "s.id, s.user_id, s.stage, s.created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, "   \
+    "s.sso_source_id"
 
 static void read_session(gh_stmt *st, gh_arena *a, int col, gh_session *s)
 {
@@ -16,6 +17,7 @@ static void read_session(gh_stmt *st, gh_arena *a, int col, gh_session *s)
     s->expires_at = gh_stmt_int(st, col + 5);
     s->ip = gh_stmt_text(st, col + 6, a);
     s->user_agent = gh_stmt_text(st, col + 7, a);
+    s->sso_source_id = gh_stmt_int(st, col + 8);
 }
 
 gh_err gh_store_session_insert(gh_db *db, const gh_session *s, const char *hash, int64_t *id)
@@ -23,8 +25,8 @@ gh_err gh_store_session_insert(gh_db *db, const gh_session *s, const char *hash,
     gh_stmt *st = NULL;
     gh_err err = gh_db_prepare(db,
                                "INSERT INTO sessions (token_hash, user_id, stage, created_at, "
-                               "last_seen_at, expires_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, "
-                               "?, ?, ?) RETURNING id",
+                               "last_seen_at, expires_at, ip, user_agent, sso_source_id) VALUES "
+                               "(?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                                &st);
     if (err != GH_OK)
         return err;
@@ -36,6 +38,7 @@ gh_err gh_store_session_insert(gh_db *db, const gh_session *s, const char *hash,
     gh_stmt_bind_int(st, 6, s->expires_at);
     gh_stmt_bind_text(st, 7, s->ip ? s->ip : "");
     gh_stmt_bind_text(st, 8, s->user_agent ? s->user_agent : "");
+    gh_store_bind_opt_id(st, 9, s->sso_source_id);
     bool row = false;
     err = gh_stmt_step(st, &row);
     if (err == GH_OK && row)
@@ -68,13 +71,13 @@ gh_err gh_store_session_auth(gh_db *db, gh_arena *a, const char *hash, int64_t n
     }
     read_session(st, a, 0, s);
     gh_principal pr = {.user_id = s->user_id,
-                       .username = gh_stmt_text(st, 8, a),
-                       .provider_id = gh_stmt_int(st, 9),
-                       .superadmin = gh_stmt_int(st, 10) != 0};
-    char *level = gh_stmt_text(st, 11, a);
+                       .username = gh_stmt_text(st, 9, a),
+                       .provider_id = gh_stmt_int(st, 10),
+                       .superadmin = gh_stmt_int(st, 11) != 0};
+    char *level = gh_stmt_text(st, 12, a);
     pr.access.level = gh_store_level_from(level);
-    pr.access.all = gh_stmt_int(st, 12) != 0;
-    pr.access.account_id = gh_stmt_int(st, 13);
+    pr.access.all = gh_stmt_int(st, 13) != 0;
+    pr.access.account_id = gh_stmt_int(st, 14);
     gh_stmt_done(st);
     gh_principal full;
     err = gh_store_principal_by_user(db, a, s->user_id, &full);
@@ -179,6 +182,56 @@ gh_err gh_store_credentials_locked(gh_db *db, gh_arena *a, int64_t user_id, gh_c
     return read_credentials(db, a, sql, NULL, user_id, out);
 }
 
+static void credentials_row(gh_stmt *st, gh_arena *a, gh_credentials *out);
+
+gh_err gh_store_credentials_by_sso(gh_db *db, gh_arena *a, const char *source, const char *sso_id,
+                                   gh_credentials *out)
+{
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(db,
+                               SQL_CREDENTIALS "WHERE sso_source = ? AND sso_id = ? AND status <> "
+                                               "'deleted' ORDER BY id LIMIT 2",
+                               &st);
+    if (err != GH_OK)
+        return err;
+    gh_stmt_bind_text(st, 1, source);
+    gh_stmt_bind_text(st, 2, sso_id);
+    bool row = false;
+    gh_credentials c;
+    err = gh_stmt_step(st, &row);
+    if (err == GH_OK && row) {
+        credentials_row(st, a, &c);
+        err = gh_stmt_step(st, &row);
+        if (err == GH_OK && row)
+            err = GH_ECONFLICT;
+        else if (err == GH_OK)
+            *out = c;
+        row = true;
+    }
+    gh_stmt_done(st);
+    return err == GH_OK && !row ? GH_ENOTFOUND : err;
+}
+
+static void credentials_row(gh_stmt *st, gh_arena *a, gh_credentials *out)
+{
+    *out = (gh_credentials){
+        .user_id = gh_stmt_int(st, 0),
+        .provider_id = gh_stmt_int(st, 1),
+        .banned_until = gh_stmt_int(st, 2),
+        .totp_last_step = gh_stmt_int(st, 3),
+        .username = gh_stmt_text(st, 4, a),
+        .status = gh_store_status_from(gh_stmt_text(st, 5, a)),
+        .password_hash = gh_stmt_text(st, 6, a),
+        .totp_secret = gh_stmt_text(st, 7, a),
+        .totp_pending = gh_stmt_text(st, 8, a),
+        .login_enabled = gh_stmt_int(st, 9) != 0,
+        .enforce_sso = gh_stmt_int(st, 10) != 0,
+        .mfa_required = gh_stmt_int(st, 11) != 0,
+        .mfa_enrolled = gh_stmt_int(st, 12) != 0,
+        .must_change_password = gh_stmt_int(st, 13) != 0,
+    };
+}
+
 static gh_err read_credentials(gh_db *db, gh_arena *a, const char *sql, const char *username,
                                int64_t user_id, gh_credentials *out)
 {
@@ -192,24 +245,8 @@ static gh_err read_credentials(gh_db *db, gh_arena *a, const char *sql, const ch
         gh_stmt_bind_int(st, 1, user_id);
     bool row = false;
     err = gh_stmt_step(st, &row);
-    if (err == GH_OK && row) {
-        *out = (gh_credentials){
-            .user_id = gh_stmt_int(st, 0),
-            .provider_id = gh_stmt_int(st, 1),
-            .banned_until = gh_stmt_int(st, 2),
-            .totp_last_step = gh_stmt_int(st, 3),
-            .username = gh_stmt_text(st, 4, a),
-            .status = gh_store_status_from(gh_stmt_text(st, 5, a)),
-            .password_hash = gh_stmt_text(st, 6, a),
-            .totp_secret = gh_stmt_text(st, 7, a),
-            .totp_pending = gh_stmt_text(st, 8, a),
-            .login_enabled = gh_stmt_int(st, 9) != 0,
-            .enforce_sso = gh_stmt_int(st, 10) != 0,
-            .mfa_required = gh_stmt_int(st, 11) != 0,
-            .mfa_enrolled = gh_stmt_int(st, 12) != 0,
-            .must_change_password = gh_stmt_int(st, 13) != 0,
-        };
-    }
+    if (err == GH_OK && row)
+        credentials_row(st, a, out);
     gh_stmt_done(st);
     return err == GH_OK && !row ? GH_ENOTFOUND : err;
 }

@@ -150,14 +150,98 @@ gh_err gh_store_sso_source_list(gh_db *db, gh_arena *a, int64_t provider_id, int
     return err != GH_OK ? err : read_sources(st, a, limit > 0 ? (size_t)limit : 0, items, n);
 }
 
-gh_err gh_store_sso_source_public(gh_db *db, gh_arena *a, size_t max, gh_sso_source **items,
-                                  size_t *n)
+gh_err gh_store_sso_source_public(gh_db *db, gh_arena *a, int64_t provider_id, size_t max,
+                                  gh_sso_source **items, size_t *n)
+{
+    gh_qb q;
+    gh_qb_init(&q, a);
+    gh_qb_sql(&q, "SELECT " SSO_COLS " FROM sso_sources s");
+    if (provider_id < 0) {
+        gh_qb_sql(&q, " WHERE s.provider_id IS NULL");
+    } else if (provider_id > 0) {
+        gh_qb_sql(&q, " WHERE s.provider_id = ?");
+        gh_qb_int(&q, provider_id);
+    }
+    gh_qb_sql(&q, " ORDER BY s.display_name, s.id LIMIT ?");
+    gh_qb_int(&q, (int64_t)max);
+    gh_stmt *st = NULL;
+    gh_err err = gh_qb_prepare(&q, db, &st);
+    return err != GH_OK ? err : read_sources(st, a, max, items, n);
+}
+
+gh_err gh_store_sso_source_by_name(gh_db *db, gh_arena *a, const char *name, gh_sso_source *out,
+                                   const char **sealed_secret)
 {
     gh_stmt *st = NULL;
     gh_err err = gh_db_prepare(
-        db, "SELECT " SSO_COLS " FROM sso_sources s ORDER BY s.display_name, s.id LIMIT ?", &st);
+        db, "SELECT " SSO_COLS ", s.client_secret_sealed FROM sso_sources s WHERE s.name = ?", &st);
     if (err != GH_OK)
         return err;
-    gh_stmt_bind_int(st, 1, (int64_t)max);
-    return read_sources(st, a, max, items, n);
+    gh_stmt_bind_text(st, 1, name);
+    bool row = false;
+    err = gh_stmt_step(st, &row);
+    if (err == GH_OK && row) {
+        read_source(st, a, out);
+        *sealed_secret = gh_stmt_text(st, 14, a);
+    }
+    gh_stmt_done(st);
+    return err == GH_OK && !row ? GH_ENOTFOUND : err;
+}
+
+/* ---- flows ---- */
+
+gh_err gh_store_sso_flow_insert(gh_db *db, const gh_sso_flow *f)
+{
+    /* the flows that ended long ago go first: the table holds only the last hour's */
+    int64_t cutoff = f->created_at - GH_STORE_SSO_FLOW_KEEP_S;
+    gh_err err = gh_store_exec_ints(db, "DELETE FROM sso_flows WHERE expires_at < ?", 1, &cutoff);
+    gh_stmt *st = NULL;
+    if (err == GH_OK)
+        err = gh_db_prepare(db,
+                            "INSERT INTO sso_flows (source_id, state_hash, binding_hash, nonce, "
+                            "code_verifier_sealed, next_path, created_at, expires_at) VALUES "
+                            "(?, ?, ?, ?, ?, ?, ?, ?)",
+                            &st);
+    if (err != GH_OK)
+        return err;
+    gh_stmt_bind_int(st, 1, f->source_id);
+    gh_stmt_bind_text(st, 2, f->state_hash);
+    gh_stmt_bind_text(st, 3, f->binding_hash);
+    gh_stmt_bind_text(st, 4, f->nonce);
+    gh_stmt_bind_text(st, 5, f->code_verifier_sealed);
+    gh_stmt_bind_text(st, 6, f->next_path);
+    gh_stmt_bind_int(st, 7, f->created_at);
+    gh_stmt_bind_int(st, 8, f->expires_at);
+    return gh_store_step_changing(st);
+}
+
+gh_err gh_store_sso_flow_take(gh_db *db, gh_arena *a, const char *state_hash, int64_t now,
+                              gh_sso_flow *out)
+{
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(db,
+                               "UPDATE sso_flows SET used_at = ? WHERE state_hash = ? AND "
+                               "used_at = 0 AND expires_at > ? RETURNING id, source_id, "
+                               "binding_hash, nonce, code_verifier_sealed, next_path, "
+                               "created_at, expires_at",
+                               &st);
+    if (err != GH_OK)
+        return err;
+    gh_stmt_bind_int(st, 1, now);
+    gh_stmt_bind_text(st, 2, state_hash);
+    gh_stmt_bind_int(st, 3, now);
+    bool row = false;
+    err = gh_stmt_step(st, &row);
+    if (err == GH_OK && row)
+        *out = (gh_sso_flow){.id = gh_stmt_int(st, 0),
+                             .source_id = gh_stmt_int(st, 1),
+                             .state_hash = gh_arena_strdup(a, state_hash),
+                             .binding_hash = gh_stmt_text(st, 2, a),
+                             .nonce = gh_stmt_text(st, 3, a),
+                             .code_verifier_sealed = gh_stmt_text(st, 4, a),
+                             .next_path = gh_stmt_text(st, 5, a),
+                             .created_at = gh_stmt_int(st, 6),
+                             .expires_at = gh_stmt_int(st, 7)};
+    gh_stmt_done(st); /* SQLite applies an UPDATE ... RETURNING in full at its first step */
+    return err == GH_OK && !row ? GH_ENOTFOUND : err;
 }

@@ -128,9 +128,22 @@ gh_err gh_store_sso_source_get(gh_db *db, gh_arena *a, int64_t id, gh_sso_source
  * every provider and the platform (0). Scope is the caller's (core/) to decide. */
 gh_err gh_store_sso_source_list(gh_db *db, gh_arena *a, int64_t provider_id, int limit,
                                 int64_t after_id, gh_sso_source **items, size_t *n) GH_MUST_USE;
-/* Every source by display name (then id), at most max: for the sign-in page. */
-gh_err gh_store_sso_source_public(gh_db *db, gh_arena *a, size_t max, gh_sso_source **items,
-                                  size_t *n) GH_MUST_USE;
+/* The sources by display name (then id), at most max, of provider_id as in list (0: all): for
+ * the sign-in page and the user form's picker. */
+gh_err gh_store_sso_source_public(gh_db *db, gh_arena *a, int64_t provider_id, size_t max,
+                                  gh_sso_source **items, size_t *n) GH_MUST_USE;
+/* The source named name with its sealed client secret (*sealed_secret, in a): for signing in.
+ * GH_ENOTFOUND when there is none. */
+gh_err gh_store_sso_source_by_name(gh_db *db, gh_arena *a, const char *name, gh_sso_source *out,
+                                   const char **sealed_secret) GH_MUST_USE;
+/* Flows of single sign-on (model/model.h). Insert also deletes the flows that expired more than
+ * GH_STORE_SSO_FLOW_KEEP_S before f->created_at. Take uses the flow whose state hashes to
+ * state_hash once: it marks it used and returns it when it is unused and not expired at now
+ * (one conditional UPDATE: of two callbacks with one state, one wins); GH_ENOTFOUND otherwise. */
+#define GH_STORE_SSO_FLOW_KEEP_S 3600
+gh_err gh_store_sso_flow_insert(gh_db *db, const gh_sso_flow *f) GH_MUST_USE;
+gh_err gh_store_sso_flow_take(gh_db *db, gh_arena *a, const char *state_hash, int64_t now,
+                              gh_sso_flow *out) GH_MUST_USE;
 
 /* Audit. */
 gh_err gh_store_audit_insert(gh_db *db, const gh_audit_entry *e) GH_MUST_USE;
@@ -178,6 +191,11 @@ gh_err gh_store_session_list(gh_db *db, gh_arena *a, int64_t user_id, int64_t no
 
 gh_err gh_store_credentials(gh_db *db, gh_arena *a, const char *username, int64_t user_id,
                             gh_credentials *out) GH_MUST_USE;
+/* The live (not deleted) user whose sso_source is source and whose sso_id is sso_id (exactly);
+ * GH_ENOTFOUND when there is none, GH_ECONFLICT when there are several (an SSO ID must name one
+ * account: the caller refuses rather than picks). */
+gh_err gh_store_credentials_by_sso(gh_db *db, gh_arena *a, const char *source, const char *sso_id,
+                                   gh_credentials *out) GH_MUST_USE;
 /* The same by id inside a write transaction, holding the row until it ends (FOR UPDATE on
  * PostgreSQL), so that a ban or a disable committed meanwhile by another instance is seen. */
 gh_err gh_store_credentials_locked(gh_db *db, gh_arena *a, int64_t user_id,
@@ -219,6 +237,9 @@ typedef struct gh_mail {
     /* read by gh_store_mail_claim: the message's link (link_id 0 when it has none) */
     int64_t link_id, link_ttl;
     gh_link_purpose link_purpose; /* with link_id */
+    /* an onboarding message of a user who signs in through single sign-on only: the source's
+     * name and button text (then it carries no link); NULL otherwise */
+    const char *sso_source, *sso_display_name;
 } gh_mail;
 
 typedef struct gh_link {

@@ -18,6 +18,7 @@ import {
   oathtool,
   auditRows,
   createUser,
+  ssoSource,
 } from './lib/server.mjs';
 import { assertProblem, ok, uniq, USERS_ALL } from './lib/helpers.mjs';
 
@@ -37,6 +38,8 @@ before(async () => {
   srv = await startServer();
   T.A = await tenant('service_provider', 'Dlg A');
   T.B = await tenant('service_provider', 'Dlg B');
+  await ssoSource(srv, 'corp', T.A);
+  await ssoSource(srv, 'corp-staff'); /* the platform's own */
   T.A1 = await tenant('platform_account', 'A1', T.A);
   T.A2 = await tenant('platform_account', 'A2', T.A);
   T.B1 = await tenant('platform_account', 'B1', T.B);
@@ -508,7 +511,7 @@ test("C9: a global group counts only the members inside the viewer's scope", asy
 
 test("S4: setting enforce_sso or login_enabled=false ends the user's sessions, also after re-enabling", async () => {
   for (const change of [
-    { enforce_sso: true, sso_source: 'corp', sso_id: 'id-1' },
+    { enforce_sso: true, sso_source: 'corp-staff', sso_id: 'id-1' },
     { login_enabled: false },
   ]) {
     const u = await readyUser(srv, { permissions: ['users.read'] });

@@ -179,6 +179,7 @@ function sample(route, f) {
     'GET /api/v1/sso-sources',
     'GET /api/v1/sso-sources/{id}',
     'DELETE /api/v1/sso-sources/{id}',
+    'POST /api/v1/sso-sources/{id}/test',
     ...Object.keys(bodies),
   ]);
   if (!known.has(key)) {
@@ -224,7 +225,7 @@ test('the OpenAPI document lists permissions for every non-public route', () => 
   }
   // The only public routes are the operations endpoints, signing in, the e-mailed links, the
   // first administrator's set-up link (whose token is the credential) and the sign-in page's SSO
-  // buttons (names only).
+  // buttons (names only), and single sign-on's browser pages (redirects only).
   const pub = routes
     .filter((r) => r.perms === null)
     .map((r) => `${r.method} ${r.pattern}`)
@@ -245,6 +246,9 @@ test('the OpenAPI document lists permissions for every non-public route', () => 
       'GET /api/v1/setup/{token}',
       'POST /api/v1/setup/{token}',
       'GET /api/v1/sso-sources/public',
+      'GET /sso/{name}/start',
+      'GET /sso/{name}/callback',
+      'GET /sso/{name}/logout',
     ].sort(),
   );
 });

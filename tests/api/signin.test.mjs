@@ -16,6 +16,7 @@ import {
   changeForced,
   readyUser,
   median,
+  ssoSource,
 } from './lib/server.mjs';
 
 let srv;
@@ -28,6 +29,7 @@ before(async () => {
   // per-address throttle (I8, tests/api/throttle.test.mjs) is raised so that they reach the
   // checks this file is about instead of a 429.
   srv = await startServer({ args: ['--signin-rate-per-minute', '10000'] });
+  await ssoSource(srv, 'corporate-oidc');
   const list = await srv.api('GET', '/api/v1/users?q=root');
   rootId = list.body.items.find((u) => u.username === 'root').id;
 });

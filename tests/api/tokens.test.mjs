@@ -28,6 +28,7 @@ import {
   dbQuery,
   outboxLastId,
   outboxSettled,
+  ssoSource,
 } from './lib/server.mjs';
 import { uniq } from './lib/helpers.mjs';
 import { startSmtp, linkToken } from './lib/smtp.mjs';
@@ -328,12 +329,16 @@ test('token refused at once after a password reset from the e-mailed link', asyn
 });
 
 test('token refused at once after enforce SSO is turned on, and after login is turned off', async () => {
-  for (const change of [{ enforce_sso: true }, { login_enabled: false }]) {
+  const idp = (await ssoSource(srv, uniq('tok-idp-'))).name;
+  for (const change of [
+    { enforce_sso: true, sso_source: idp, sso_id: uniq('sso-') },
+    { login_enabled: false },
+  ]) {
     const u = await withToken();
     const r = await srv.api('PATCH', `/api/v1/users/${u.user.id}`, { body: change });
     assert.equal(r.status, 200, `${JSON.stringify(change)}: ${JSON.stringify(r.body)}`);
     assert.equal(await works(u.token), false, JSON.stringify(change));
-    const undo = Object.fromEntries(Object.entries(change).map(([k, v]) => [k, !v]));
+    const undo = change.enforce_sso ? { enforce_sso: false } : { login_enabled: true };
     assert.equal(
       (await srv.api('PATCH', `/api/v1/users/${u.user.id}`, { body: undo })).status,
       200,

@@ -4,7 +4,7 @@
 // that cannot disable or delete itself.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './lib/server.mjs';
+import { startServer, ssoSource } from './lib/server.mjs';
 import { assertProblem, uniq } from './lib/helpers.mjs';
 
 let srv;
@@ -19,6 +19,7 @@ before(async () => {
     return r.body.id;
   };
   ids.provider = await mk('/api/v1/tenants', { kind: 'service_provider', name: uniq('Users SP ') });
+  await ssoSource(srv, 'corporate-oidc', ids.provider);
   ids.otherProvider = await mk('/api/v1/tenants', {
     kind: 'service_provider',
     name: uniq('Other SP '),

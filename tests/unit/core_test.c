@@ -817,6 +817,19 @@ static void user_update_own_restrictions(void **state)
     in.user.login_enabled = false;
     in.user.mfa_required = true;
     in.user.enforce_sso = true;
+    in.user.sso_source = "self-idp";
+    in.user.sso_id = "self.editor@example.com";
+    gh_sso_source src = {.name = "self-idp",
+                         .display_name = "Self IdP",
+                         .issuer = "https://idp.example.com",
+                         .client_id = "gatehouse",
+                         .client_secret_sealed = "sealed",
+                         .scopes = "openid",
+                         .claim = "email",
+                         .provider_id = x->p1,
+                         .created_at = 1};
+    int64_t src_id = 0;
+    assert_int_equal(gh_store_sso_source_insert(x->db, &src, &src_id), GH_OK);
     int64_t id = create_user_as(x, &x->sys, &in);
     gh_principal self;
     assert_int_equal(gh_store_principal_by_user(x->db, x->a, id, &self), GH_OK);
@@ -1757,7 +1770,7 @@ static void sso_scope_and_changes(void **state)
     assert_int_equal(n, 0);
     /* the sign-in page's, needing no principal: every source by display name */
     gh_ctx anon = ctx_as(x, NULL);
-    assert_int_equal(gh_core_sso_public(&anon, &items, &n), GH_OK);
+    assert_int_equal(gh_core_sso_public(&anon, 0, &items, &n), GH_OK);
     assert_int_equal(n, 3);
     assert_int_equal(items[0].id, theirs.id);
     assert_int_equal(items[1].id, mine.id);

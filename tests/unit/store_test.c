@@ -2262,14 +2262,14 @@ static void sso_source_lists(void **state)
     assert_int_equal(n, 0);
 
     /* the sign-in page's: by display name (bytes), then id, at most max */
-    assert_int_equal(gh_store_sso_source_public(x->db, x->a, 10, &items, &n), GH_OK);
+    assert_int_equal(gh_store_sso_source_public(x->db, x->a, 0, 10, &items, &n), GH_OK);
     assert_int_equal(n, 4);
     assert_int_equal(items[0].id, b);
     assert_int_equal(items[1].id, d);
     assert_int_equal(items[2].id, c);
     assert_int_equal(items[3].id, a);
     assert_string_equal(items[3].display_name, "Zeta");
-    assert_int_equal(gh_store_sso_source_public(x->db, x->a, 3, &items, &n), GH_OK);
+    assert_int_equal(gh_store_sso_source_public(x->db, x->a, 0, 3, &items, &n), GH_OK);
     assert_int_equal(n, 3);
     assert_int_equal(items[2].id, c);
 }

@@ -419,6 +419,24 @@ export async function readyUser(
   };
 }
 
+// An SSO source (POST /api/v1/sso-sources as root) named name for provider_id (null: the
+// platform's staff), pointing at issuer (by default one that is never called); returns it.
+export async function ssoSource(srv, name, provider_id = null, over = {}) {
+  const r = await srv.api('POST', '/api/v1/sso-sources', {
+    body: {
+      name,
+      display_name: `${name} IdP`,
+      issuer: 'https://login.example.com',
+      client_id: 'gatehouse',
+      client_secret: 'a client secret',
+      provider_id,
+      ...over,
+    },
+  });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return r.body;
+}
+
 // A clock file for `--test-clock FILE` (pass the clock to startServer, or its args to a command):
 // the server adds its number of seconds to its clock and re-reads it on every use. Only the flag
 // sets it (the environment does not), and serve takes it only on a loopback address. Only ever
