@@ -129,6 +129,14 @@ static bool can_sign_in(const gh_credentials *c, int64_t now)
            c->banned_until <= now;
 }
 
+/* Whether c's session, past its first step, may go on: as can_sign_in, but whatever enforce_sso
+ * says (a session of an SSO-only user was opened by single sign-on: a password one ended when
+ * the flag was set, S11). */
+static bool can_continue(const gh_credentials *c, int64_t now)
+{
+    return c->status == GH_STATUS_ACTIVE && c->login_enabled && c->banned_until <= now;
+}
+
 static gh_err open_session(gh_ctx *ctx, const gh_credentials *c, gh_signin_stage next,
                            const char *user_agent, int64_t sso_source_id, gh_signin_result *out)
 {
@@ -312,7 +320,10 @@ gh_err gh_signin_sso(gh_ctx *ctx, const gh_sso_source *src, const gh_oidc_claims
 gh_err gh_signin_advance(gh_ctx *ctx, const gh_session *sess, const gh_credentials *c,
                          gh_signin_stage passed, gh_signin_stage *next)
 {
-    *next = next_stage(c, passed);
+    gh_credentials steps = *c;
+    if (sess->sso_source_id != 0) /* signed in through its provider: no password to change */
+        steps.must_change_password = false;
+    *next = next_stage(&steps, passed);
     gh_err err = gh_store_session_set_stage(ctx->db, sess->id, *next);
     if (err == GH_OK && *next == GH_STAGE_DONE)
         err = gh_store_set_last_login(ctx->db, c->user_id, ctx->now);
@@ -364,7 +375,7 @@ gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code, gh_
         return err == GH_ENOTFOUND ? refused(ctx) : err;
     if (sess->stage != GH_STAGE_TOTP)
         return refused(ctx);
-    if (!can_sign_in(&c, ctx->now))
+    if (!can_continue(&c, ctx->now))
         return totp_blocked(ctx, &c);
     int64_t step = 0;
     bool totp = gh_signin_six_digits(code);
@@ -377,7 +388,7 @@ gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code, gh_
         return err;
     /* A ban by parallel failures committed since the read above still holds (A4, A5). */
     if ((err = gh_store_credentials_locked(ctx->db, ctx->a, c.user_id, &fresh)) == GH_OK &&
-        !can_sign_in(&fresh, ctx->now)) {
+        !can_continue(&fresh, ctx->now)) {
         gh_db_rollback(ctx->db);
         return totp_blocked(ctx, &fresh);
     }

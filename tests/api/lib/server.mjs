@@ -575,6 +575,13 @@ function engineEnv(dir) {
   return PG_URL ? { GATEHOUSE_SECRET_KEY_FILE: join(dir, 'secret.key') } : {};
 }
 
+// One statement that writes to a test server's database behind the API's back (for tests of what
+// the API refuses to write), whichever the engine.
+export function dbExec(srv, sql) {
+  if (srv.db.startsWith('postgres')) return psql(sql, srv.db);
+  return execFileSync('sqlite3', ['-cmd', '.timeout 5000', srv.db, sql], { encoding: 'utf8' });
+}
+
 // One query on a test server's database, whichever the engine; returns the rows as text, one per
 // line, columns separated by | (the format of sqlite3 and of psql -At).
 export function dbQuery(srv, sql) {
