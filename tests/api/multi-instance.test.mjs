@@ -30,9 +30,13 @@ import {
   strongPassword,
   dbQuery,
   ROOT_PASSWORD,
+  ssoSource,
+  sessionCookie,
 } from './lib/server.mjs';
 import { random, randomIntBetween, uniq } from './lib/helpers.mjs';
 import { startSmtp, linkToken } from './lib/smtp.mjs';
+import { startRogue } from './lib/rogue-idp.mjs';
+import { cookieJar } from './lib/oidc.mjs';
 
 const SKIP = PG_URL
   ? false
@@ -45,6 +49,7 @@ const ARGS = [
   '512',
   '--mail-retry-seconds',
   '1',
+  '--sso-allow-loopback',
 ];
 
 let a, b, clock, smtp;
@@ -220,6 +225,79 @@ test('A10: one TOTP code sent to A and B at once passes once', { skip: SKIP }, a
     );
   }
 });
+
+test(
+  'single sign-on started on A finishes on C, and one callback sent to both signs in once',
+  { skip: SKIP },
+  async () => {
+    // Behind a balancer every instance has the one --external-url; A (which has none) answers
+    // as its own address, so C gets that address as its external URL: both then send the
+    // provider the same redirect_uri, as the provider checks.
+    const rogue = await startRogue();
+    const c = await second(a, { args: [...ARGS, '--external-url', a.base] });
+    try {
+      const name = uniq('mi-');
+      await ssoSource(a, name, null, {
+        issuer: rogue.issuer,
+        client_id: rogue.clientId,
+        client_secret: rogue.clientSecret,
+      });
+      const sub = uniq('mi-sub-');
+      const u = await a.api('POST', '/api/v1/users', {
+        body: {
+          username: uniq('mi'),
+          email: `${uniq('mi')}@example.com`,
+          enforce_sso: true,
+          sso_source: name,
+          sso_id: sub,
+        },
+      });
+      assert.equal(u.status, 201, JSON.stringify(u.body));
+      // the provider's tokens on the instances' (moved) clock
+      const token = () => {
+        const iat = Math.floor(Date.now() / 1000) + clock.offset;
+        rogue.next({ claims: { sub, iat, exp: iat + 300 } });
+      };
+      // the browser's way out through one instance, back through another: the callback URL
+      const leave = async (srv) => {
+        const jar = cookieJar();
+        const res = await fetch(`${srv.base}/sso/${name}/start?next=/users`, {
+          redirect: 'manual',
+        });
+        jar.take(res);
+        const at = await fetch(res.headers.get('location'), { redirect: 'manual' });
+        return { back: new URL(at.headers.get('location')), jar };
+      };
+      const on = (srv, url) => `${srv.base}${url.pathname}${url.search}`;
+      const land = (srv, url, jar) =>
+        fetch(on(srv, url), { headers: { cookie: jar.header() }, redirect: 'manual' });
+      token();
+      const out = await leave(a);
+      const res = await land(c, out.back, out.jar);
+      assert.equal(res.status, 302);
+      assert.equal(res.headers.get('location'), '/users');
+      const cookie = sessionCookie(res.headers);
+      assert.ok(cookie, 'C signed in what A started');
+      assert.equal((await session(a, cookie.pair)).body.user.id, u.body.id, 'and A knows it');
+      // one callback to A and B at once: one wins the flow, the other finds it used
+      for (let round = 0; round < 4; round++) {
+        token();
+        const twice = await leave(round % 2 ? a : c);
+        const [r1, r2] = await Promise.all([
+          land(a, twice.back, twice.jar),
+          land(c, twice.back, twice.jar),
+        ]);
+        const won = [r1, r2].filter((r) => sessionCookie(r.headers));
+        const lost = [r1, r2].filter((r) => !sessionCookie(r.headers));
+        assert.equal(won.length, 1, `round ${round}: one sign-in`);
+        assert.equal(lost[0].headers.get('location'), '/signin?sso_error=expired');
+      }
+    } finally {
+      await c.stop();
+      await rogue.close();
+    }
+  },
+);
 
 // Creates an invited user through srv and returns {user, email}.
 async function invite(srv) {

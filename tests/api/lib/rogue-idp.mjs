@@ -5,6 +5,7 @@
 // and the token endpoint are plain node:http on 127.0.0.1; the tokens are made by jose, signed
 // with real RS256 and ES256 keys. Everything a test does not override is what a correct provider
 // would send.
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import { exportJWK, exportSPKI, generateKeyPair, importJWK, SignJWT, UnsecuredJWT } from 'jose';
 
@@ -76,6 +77,13 @@ export async function startRogue({ clientId = 'gatehouse', clientSecret = 'rogue
       const auth = codes.get(form.code);
       if (!auth) return json(400, { error: 'invalid_grant' });
       codes.delete(form.code);
+      // as a real provider: the redirect_uri of the authorization, the PKCE verifier of its
+      // challenge (RFC 6749 4.1.3, RFC 7636 4.6)
+      const challenge = createHash('sha256')
+        .update(form.code_verifier || '')
+        .digest('base64url');
+      if (form.redirect_uri !== auth.redirect_uri || challenge !== auth.code_challenge)
+        return json(400, { error: 'invalid_grant' });
       return json(200, {
         access_token: 'an access token',
         token_type: 'Bearer',
