@@ -28,16 +28,20 @@ import {
 import { uniq } from './lib/helpers.mjs';
 import { startProvider, cookieJar, providerLogin } from './lib/oidc.mjs';
 import { startRogue } from './lib/rogue-idp.mjs';
-import { closedPort } from './lib/smtp.mjs';
+import { closedPort, startSmtp, parts } from './lib/smtp.mjs';
 
-let srv, idp, rogue, clock;
+let srv, idp, rogue, clock, smtp;
 const SECRET = 'the client secret of gatehouse at the test provider';
 // accounts at the real provider: id -> claims
 const accounts = {};
 
 before(async () => {
   clock = testClock();
-  srv = await startServer({ clock, args: ['--sso-allow-loopback'] });
+  smtp = await startSmtp();
+  srv = await startServer({
+    clock,
+    args: ['--sso-allow-loopback', '--smtp-url', smtp.url, '--mail-retry-seconds', '1'],
+  });
   const back = (name) => `${srv.base}/sso/${name}/callback`;
   idp = await startProvider({
     clients: [
@@ -82,6 +86,8 @@ after(async () => {
   await srv?.stop();
   await idp?.close();
   await rogue?.close();
+  await smtp?.stop();
+  clock?.remove();
 });
 
 // A Gatehouse user signing in through source (default corp) with SSO ID sub, and its account at
@@ -445,6 +451,38 @@ test('an invited SSO-only user is onboarded by its first sign-in', async () => {
   const now = await srv.api('GET', `/api/v1/users/${user.id}`);
   assert.equal(now.body.status, 'active');
   assert.equal((await auditRows(srv, 'onboarding.completed', user.id)).length, 1);
+});
+
+test('the onboarding e-mail of an SSO-only user links to its sign-in button, not to a password', async () => {
+  for (const language of ['en', 'zh']) {
+    const sub = uniq('mail-');
+    const { user } = await createUser(srv, {
+      password: null,
+      enforce_sso: true,
+      sso_source: 'corp',
+      sso_id: sub,
+      language,
+    });
+    const got = () => smtp.messages().filter(smtp.to(user.email));
+    await smtp.waitFor(() => got().length >= 1, { what: `the ${language} onboarding e-mail` });
+    const { text, html } = parts(got()[0]);
+    assert.ok(text.includes(`/sso/corp/start`), text);
+    assert.ok(!/\/onboarding\//.test(text), 'no password link');
+    assert.ok(html.includes('/sso/corp/start'), html);
+    assert.match(got()[0].subject, /Corp/, 'the subject names the source');
+    assert.ok(
+      text.includes(language === 'zh' ? '使用 Corp 账户登录' : 'sign in with your Corp account'),
+      text,
+    );
+    // a re-send is the same kind of e-mail; copying a password link is refused
+    const again = await srv.api('POST', `/api/v1/users/${user.id}/resend-onboarding`);
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    await smtp.waitFor(() => got().length >= 2, { what: 'the re-sent e-mail' });
+    assert.ok(parts(got()[1]).text.includes('/sso/corp/start'));
+    const copy = await srv.api('POST', `/api/v1/users/${user.id}/onboarding-link`);
+    assert.equal(copy.status, 409, JSON.stringify(copy.body));
+    assert.equal(copy.body.errors[0].field, 'enforce_sso');
+  }
 });
 
 test('sign-out: 204, or the way to the provider for a source with RP logout', async () => {
