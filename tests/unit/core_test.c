@@ -25,6 +25,7 @@
 #include "core/core.h"
 #include "model/model.h"
 #include "core/signin.h"
+#include "core/sso.h"
 #include "core/validate.h"
 #include "oidc/oidc.h"
 #include "testdb.h"
@@ -1829,6 +1830,93 @@ static void sso_scope_and_changes(void **state)
     EXPECT_FAIL(gh_core_tenant_delete(&c, x->p2), c, GH_ECONFLICT, NULL);
 }
 
+/* The flow of single sign-on in core (SECURITY I12): a flow is taken once, by the browser that
+ * started it, before it expires; the secret and the PKCE verifier come back unsealed; and
+ * gh_signin_sso opens a session only for the one live user of (source, SSO ID). */
+static void sso_flow_and_signin(void **state)
+{
+    fx *x = *state;
+    gh_signin_config cfg;
+    gh_ctx c = sso_ctx(x, &x->sys, &cfg);
+    gh_sso_write in = sso_in("flow", 0, false);
+    gh_sso_source src;
+    assert_int_equal(gh_core_sso_create(&c, &in, &src), GH_OK);
+    const char *browser = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"; /* 43 characters */
+    const char *other = "ccccccccccccccccccccccccccccccccccccccccccc";
+    gh_sso_started st;
+    gh_sso_taken t;
+
+    /* unknown or malformed names, a missing binding */
+    EXPECT_FAIL(gh_sso_start(&c, "nope", "/", browser, &st), c, GH_ENOTFOUND, NULL);
+    EXPECT_FAIL(gh_sso_start(&c, "Bad Name", "/", browser, &st), c, GH_ENOTFOUND, NULL);
+    EXPECT_FAIL(gh_sso_start(&c, "flow", "/", "short", &st), c, GH_EINVAL, NULL);
+
+    /* another browser burns the flow: the right one then finds it used too */
+    assert_int_equal(gh_sso_start(&c, "flow", "/users", browser, &st), GH_OK);
+    EXPECT_FAIL(gh_sso_take(&c, "flow", st.state, other, &t), c, GH_EGONE, NULL);
+    EXPECT_FAIL(gh_sso_take(&c, "flow", st.state, browser, &t), c, GH_EGONE, NULL);
+    EXPECT_FAIL(gh_sso_take(&c, "flow", st.state, NULL, &t), c, GH_EGONE, NULL);
+
+    /* the right browser, once: the secret, the verifier of the challenge, nonce, next */
+    assert_int_equal(gh_sso_start(&c, "flow", "//evil.example", browser, &st), GH_OK);
+    assert_int_equal(gh_sso_take(&c, "flow", st.state, browser, &t), GH_OK);
+    assert_string_equal(t.client_secret, "s3cret-value");
+    assert_string_equal(t.nonce, st.nonce);
+    assert_string_equal(t.next_path, "/"); /* an unsafe next became / (I5) */
+    char challenge[GH_OIDC_RANDOM_CHARS];
+    gh_oidc_pkce_challenge(t.verifier, challenge);
+    assert_string_equal(challenge, st.challenge);
+    gh_sso_taken_wipe(&t);
+    assert_null(t.client_secret);
+    EXPECT_FAIL(gh_sso_take(&c, "flow", st.state, browser, &t), c, GH_EGONE, NULL);
+
+    /* a flow of one source is not taken through another; and flows expire */
+    gh_sso_write in2 = sso_in("flow-two", 0, false);
+    gh_sso_source src2;
+    assert_int_equal(gh_core_sso_create(&c, &in2, &src2), GH_OK);
+    assert_int_equal(gh_sso_start(&c, "flow", "/", browser, &st), GH_OK);
+    EXPECT_FAIL(gh_sso_take(&c, "flow-two", st.state, browser, &t), c, GH_EGONE, NULL);
+    assert_int_equal(gh_sso_start(&c, "flow", "/", browser, &st), GH_OK);
+    c.now += GH_SSO_FLOW_SECONDS;
+    EXPECT_FAIL(gh_sso_take(&c, "flow", st.state, browser, &t), c, GH_EGONE, NULL);
+    c.now -= GH_SSO_FLOW_SECONDS;
+
+    /* signing in: the one live user of (source, SSO ID), of the source's provider */
+    gh_user_create u = new_user("sso.one", 0);
+    u.user.sso_source = "flow";
+    u.user.sso_id = "emp-1";
+    u.user.enforce_sso = true;
+    u.sso_source_given = u.sso_id_given = u.enforce_sso_given = true;
+    int64_t id = create_user_as(x, &x->sys, &u);
+    gh_oidc_claims claims = {.sub = "emp-1", .value = "emp-1"};
+    gh_signin_result res;
+    assert_int_equal(gh_signin_sso(&c, &src, &claims, "ua", &res), GH_OK);
+    assert_int_equal(res.session.user_id, id);
+    assert_int_equal(res.session.sso_source_id, src.id);
+    assert_int_equal(res.next, GH_STAGE_DONE); /* invited, onboarded by it */
+    gh_user got;
+    assert_int_equal(gh_store_user_get(x->db, x->a, id, &got), GH_OK);
+    assert_int_equal(got.status, GH_STATUS_ACTIVE);
+    /* through another source, or for another SSO ID: refused */
+    EXPECT_FAIL(gh_signin_sso(&c, &src2, &claims, "ua", &res), c, GH_EUNAUTH, NULL);
+    gh_oidc_claims nobody = {.sub = "emp-9", .value = "emp-9"};
+    EXPECT_FAIL(gh_signin_sso(&c, &src, &nobody, "ua", &res), c, GH_EUNAUTH, NULL);
+    /* two accounts with one SSO ID: neither */
+    gh_user_create u2 = new_user("sso.two", 0);
+    u2.user.sso_source = "flow";
+    u2.user.sso_id = "emp-1";
+    u2.sso_source_given = u2.sso_id_given = true;
+    int64_t id2 = create_user_as(x, &x->sys, &u2);
+    EXPECT_FAIL(gh_signin_sso(&c, &src, &claims, "ua", &res), c, GH_EUNAUTH, NULL);
+    /* a deleted account no longer counts: the other one is found */
+    assert_int_equal(gh_core_user_act(&c, id, GH_USER_DELETE), GH_OK);
+    assert_int_equal(gh_signin_sso(&c, &src, &claims, "ua", &res), GH_OK);
+    assert_int_equal(res.session.user_id, id2);
+    /* disabled: refused */
+    assert_int_equal(gh_core_user_act(&c, id2, GH_USER_DISABLE), GH_OK);
+    EXPECT_FAIL(gh_signin_sso(&c, &src, &claims, "ua", &res), c, GH_EUNAUTH, NULL);
+}
+
 int main(void)
 {
     if (gh_auth_init() != GH_OK)
@@ -1864,6 +1952,7 @@ int main(void)
         T(signin_stage_order),
         T(sso_create_rules),
         T(sso_scope_and_changes),
+        T(sso_flow_and_signin),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
