@@ -544,6 +544,31 @@ test('the Test action reports what discovery and the JWKS hold, or where it fail
   assert.ok(bad.body.error.length > 0);
 });
 
+test('a provider that never answers: unavailable after the timeout, and the server serves on meanwhile', async () => {
+  const held = [];
+  const silent = createServer((req) => held.push(req)); // reads the request, never answers
+  await new Promise((r) => silent.listen(0, '127.0.0.1', r));
+  try {
+    const name = uniq('silent-');
+    await ssoSource(srv, name, null, { issuer: `http://127.0.0.1:${silent.address().port}` });
+    const t0 = performance.now();
+    let settled = false;
+    const pending = start(name).finally(() => (settled = true));
+    // while the provider keeps the sign-in waiting, the server's threads answer everyone else
+    await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 20; i++) assert.equal((await fetch(`${srv.base}/healthz`)).status, 200);
+    assert.equal(settled, false, 'other requests were answered while the sign-in waited');
+    const s = await pending;
+    assert.equal(s.location, '/signin?sso_error=unavailable');
+    const took = performance.now() - t0;
+    console.log(`# a silent provider: the sign-in gave up after ${took.toFixed(0)} ms`);
+    assert.ok(held.length >= 1, 'the provider was called');
+  } finally {
+    silent.closeAllConnections();
+    await new Promise((r) => silent.close(r));
+  }
+});
+
 test('a provider answering garbage at discovery gives unavailable', async () => {
   const junk = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
