@@ -136,6 +136,7 @@ static int usage(void)
         "          [--secret-key-file PATH]  (seals the client secret, as serve's key does)\n"
         "  sso list\n"
         "  sso delete ID\n"
+        "  sso test ID [--sso-allow-loopback]  (discovery and keys, as a sign-in would)\n"
         "  mail test --to ADDRESS [--smtp-url URL] [--smtp-user U --smtp-password-file PATH]\n"
         "            [--mail-from ADDR]  send a test message and print the SMTP outcome\n"
         "Every option but --test-clock can also come from the environment as GATEHOUSE_<NAME>.\n",
@@ -662,6 +663,41 @@ static int cmd_sso_delete(const char *ref, const opts *o)
     return rc;
 }
 
+/* sso test ID: what the provider's discovery and JWKS hold, as the console's Test action. */
+static int cmd_sso_test(const char *ref, const opts *o)
+{
+    long long id = parse_id(ref);
+    if (id <= 0)
+        return usage();
+    gh_ctx ctx;
+    gh_principal sys;
+    if (open_ctx(o, &ctx, &sys) != 0)
+        return 1;
+    gh_sso_source s;
+    gh_sso_env *env = NULL;
+    gh_sso_test t;
+    int rc = report(&ctx, gh_core_sso_get(&ctx, id, &s));
+    if (rc == 0 && gh_sso_env_new(o->sso_allow_loopback, &env) != GH_OK)
+        rc = 1;
+    if (rc == 0)
+        rc = report(&ctx, gh_sso_probe(env, ctx.a, &s, ctx.now, &t));
+    if (rc == 0 && !t.ok) {
+        printf("%s: FAILED at %s: %s\n", s.name, t.stage, t.error);
+        rc = 1;
+    } else if (rc == 0) {
+        printf("%s: ok\nissuer\t%s\nauthorization_endpoint\t%s\ntoken_endpoint\t%s\n"
+               "jwks_uri\t%s\nend_session_endpoint\t%s\ntoken auth\t%s%s\nsigning keys\t%zu\n",
+               s.name, t.provider.issuer, t.provider.authorization_endpoint,
+               t.provider.token_endpoint, t.provider.jwks_uri,
+               t.provider.end_session_endpoint ? t.provider.end_session_endpoint : "-",
+               t.provider.auth_basic ? "client_secret_basic " : "",
+               t.provider.auth_post ? "client_secret_post" : "", t.keys);
+    }
+    gh_sso_env_free(env);
+    close_ctx(&ctx);
+    return rc;
+}
+
 static char smtp_password[1024];
 
 /* The mail settings of the command line; reads --smtp-password-file (first line). */
@@ -910,5 +946,7 @@ int main(int argc, char **argv)
         return cmd_sso_list(&o);
     if (strcmp(cmd, "sso") == 0 && strcmp(sub, "delete") == 0)
         return cmd_sso_delete(pos, &o);
+    if (strcmp(cmd, "sso") == 0 && strcmp(sub, "test") == 0)
+        return cmd_sso_test(pos, &o);
     return usage();
 }

@@ -11,6 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import {
+  BIN,
   startServer,
   createUser,
   signIn,
@@ -567,6 +568,31 @@ test('a provider that never answers: unavailable after the timeout, and the serv
     silent.closeAllConnections();
     await new Promise((r) => silent.close(r));
   }
+});
+
+test('gatehouse sso test ID: the same probe from the command line', async () => {
+  const { execFile } = await import('node:child_process');
+  const run = (args) =>
+    new Promise((resolve) => {
+      // asynchronous: the provider answering it runs in this process
+      execFile(BIN, [...args, '--db', srv.db], { encoding: 'utf8' }, (err, stdout, stderr) =>
+        resolve({ code: err ? err.code : 0, stdout, stderr }),
+      );
+    });
+  const list = (await srv.api('GET', '/api/v1/sso-sources?limit=200')).body.items;
+  const id = (name) => String(list.find((x) => x.name === name).id);
+  const good = await run(['sso', 'test', id('corp'), '--sso-allow-loopback']);
+  assert.equal(good.code, 0, good.stderr);
+  assert.match(good.stdout, /^corp: ok$/m);
+  assert.match(good.stdout, /^signing keys\t2$/m);
+  assert.ok(good.stdout.includes(`issuer\t${idp.issuer}`));
+  // without the flag a loopback provider is not called (SECURITY I13)
+  const refused = await run(['sso', 'test', id('corp')]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stdout, /FAILED at discovery/);
+  const down = await run(['sso', 'test', id('down'), '--sso-allow-loopback']);
+  assert.equal(down.code, 1);
+  assert.match(down.stdout, /^down: FAILED at discovery: /m);
 });
 
 test('a provider answering garbage at discovery gives unavailable', async () => {
