@@ -21,7 +21,8 @@ function dialog(labelText, body, buttons, { wide = false } = {}) {
   return dlg;
 }
 
-// Asks for confirmation; resolves true on the confirm button ("Yes, disable it!").
+// Asks for confirmation; resolves true on the confirm button ("Yes, disable it!"). The confirm
+// button has the focus, or Cancel with focusCancel (for what cannot be undone).
 export function confirmDialog({
   title,
   text,
@@ -29,6 +30,7 @@ export function confirmDialog({
   cancel = t('common.cancel'),
   danger = false,
   items = [],
+  focusCancel = false,
 }) {
   return new Promise((resolve) => {
     const opener = document.activeElement;
@@ -62,7 +64,7 @@ export function confirmDialog({
       resolve(answer);
     });
     dlg.showModal();
-    yes.focus();
+    (focusCancel ? no : yes).focus();
   });
 }
 

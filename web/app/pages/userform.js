@@ -7,7 +7,7 @@
 
 import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
-import { api, getAll } from '../api.js';
+import { api, get, getAll } from '../api.js';
 import { session, can, viewerZone } from '../session.js';
 import {
   field,
@@ -286,12 +286,8 @@ export default async function userForm(ctx) {
   });
   F.sso_source = field(
     t('form.sso_source'),
-    h('input', {
-      name: 'sso_source',
-      autocomplete: 'off',
-      value: u?.sso_source || '',
-      attrs: { maxlength: '100' },
-    }),
+    select([{ value: '', label: t('form.sso_none') }], { name: 'sso_source' }),
+    { hint: t('form.sso_source_hint') },
   );
   F.sso_id = field(
     t('form.sso_id'),
@@ -302,6 +298,7 @@ export default async function userForm(ctx) {
       value: u?.sso_id || '',
       attrs: { maxlength: '255' },
     }),
+    { hint: u ? t('form.sso_id_hint') : t('form.sso_id_hint_new') },
   );
 
   // ---- the provider decides roles, groups and platform accounts ----
@@ -355,12 +352,63 @@ export default async function userForm(ctx) {
     F.subaccounts.setOptions(subs.map((s) => ({ value: s.id, label: s.name })));
   }
 
+  // ---- single sign-on: the provider's sources; a new user of a provider with one signs in
+  // through it unless the admin says otherwise (the server's rule for enforce_sso) ----
+  let ssoSources = [];
+  let enforceTouched = !!u;
+  const enforceHint = F.enforce_sso.el.querySelector('.hint');
+  enforceHint.setAttribute('aria-live', 'polite');
+  F.enforce_sso.input.addEventListener('change', () => {
+    enforceTouched = true;
+  });
+
+  function ssoHint() {
+    const name = F.sso_source.input.value;
+    const src = ssoSources.find((s) => s.name === name);
+    if (!ssoSources.length) enforceHint.textContent = t('form.enforce_sso_no_source');
+    else if (!u && src)
+      enforceHint.textContent =
+        providerId() === null
+          ? t('form.enforce_sso_default_platform', { source: src.display_name })
+          : t('form.enforce_sso_default', {
+              provider: F.provider_id.input.selectedOptions[0]?.textContent || '',
+              source: src.display_name,
+            });
+    else enforceHint.textContent = t('form.enforce_sso_hint');
+    if (!enforceTouched) F.enforce_sso.input.checked = !!src;
+  }
+
+  async function ssoChanged() {
+    const p = providerId();
+    const key = p === null ? 'platform' : String(p);
+    const list = await cached(`sso${key}`, () =>
+      get(`/sso-sources/public?provider_id=${key}`).then((d) => d.items || []),
+    ).catch(() => []);
+    if (providerId() !== p) return;
+    ssoSources = list;
+    // editing keeps the user's source; a new user takes the provider's first one
+    const want = u ? u.sso_source || '' : list[0]?.name || '';
+    const opts = [
+      { value: '', label: t('form.sso_none') },
+      ...list.map((s) => ({ value: s.name, label: `${s.display_name} (${s.name})` })),
+    ];
+    if (want && !list.some((s) => s.name === want))
+      opts.push({ value: want, label: t('form.sso_source_other', { name: want }) });
+    F.sso_source.input.replaceChildren(
+      ...opts.map((o) => h('option', { value: o.value, text: o.label })),
+    );
+    F.sso_source.input.value = want;
+    ssoHint();
+  }
+  F.sso_source.input.addEventListener('change', ssoHint);
+
   F.provider_id.input.addEventListener('change', () => {
     F.role_ids.set([]);
     F.group_ids.set([]);
     F.accounts.set([]);
     F.subaccounts.set([]);
     providerChanged();
+    ssoChanged();
   });
   F.role_ids.onChange(accessChanged);
   F.accounts.onChange(() => {
@@ -392,13 +440,16 @@ export default async function userForm(ctx) {
       access: access(),
       login_enabled: F.login_enabled.input.checked,
       enforce_sso: F.enforce_sso.input.checked,
-      sso_source: F.sso_source.input.value.trim() || null,
+      sso_source: F.sso_source.input.value || null,
       sso_id: F.sso_id.input.value.trim() || null,
       mfa_required: F.mfa_required.input.checked,
     };
     if (!can('groups.read') && u) delete b.group_ids;
     if (!can('roles.read') && u) delete b.role_ids;
     if (!u) {
+      // an empty SSO ID of a new user: the server takes the e-mail or user name when the
+      // source's claim is email or preferred_username
+      if (b.sso_id === null) delete b.sso_id;
       b.provider_id = providerId();
       b.username = F.username.input.value.trim();
       if (pwMode() === 'password') b.password = pwInput.value;
@@ -607,7 +658,7 @@ export default async function userForm(ctx) {
     form,
   );
 
-  await providerChanged();
+  await Promise.all([providerChanged(), ssoChanged()]);
   if (u) {
     F.role_ids.set(u.role_ids);
     F.group_ids.set(u.group_ids);
