@@ -204,10 +204,22 @@ function sourcesTable(ctx, sources, providers) {
           h(
             'tr',
             { dataset: { id: String(s.id) } },
-            h('td', {}, h('a', { href: `/sso-sources/${s.id}`, text: s.display_name })),
-            h('td', {}, h('code', { text: s.name })),
-            h('td', { class: 'issuer', text: s.issuer }),
-            h('td', { text: providers.name(s.provider_id) }),
+            // data-label: the column's name, shown before the value when narrow rows stack
+            h(
+              'td',
+              { dataset: { label: t('sso.col.display_name') } },
+              h('a', { href: `/sso-sources/${s.id}`, text: s.display_name }),
+            ),
+            h('td', { dataset: { label: t('sso.col.name') } }, h('code', { text: s.name })),
+            h('td', {
+              class: 'issuer',
+              dataset: { label: t('sso.col.issuer') },
+              text: s.issuer,
+            }),
+            h('td', {
+              dataset: { label: t('sso.col.provider') },
+              text: providers.name(s.provider_id),
+            }),
             write ? h('td', { class: 'row-buttons' }, rowButtons(s)) : null,
           ),
         ),
