@@ -87,12 +87,19 @@ function sessionEnded() {
 }
 
 export async function signOut() {
+  let logoutUrl = null;
   try {
-    await api('DELETE', '/session', { quiet401: true });
+    const { data } = await api('DELETE', '/session', { quiet401: true });
+    logoutUrl = data?.logout_url || null; // a source that signs out at the provider too
   } catch {
     /* signed out anyway */
   }
   clearSession();
+  if (logoutUrl && logoutUrl.startsWith('/sso/')) {
+    stopWatch();
+    location.assign(logoutUrl);
+    return;
+  }
   stopWatch();
   frame = null;
   notice = t('signin.signed_out');
@@ -288,7 +295,13 @@ document.addEventListener('click', (e) => {
     return;
   }
   const url = new URL(a.href, location.href);
-  if (url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
+  // the API and single sign-on's redirects are the server's, not pages of the console
+  if (
+    url.origin !== location.origin ||
+    url.pathname.startsWith('/api/') ||
+    url.pathname.startsWith('/sso/')
+  )
+    return;
   e.preventDefault();
   navigate(url.pathname + url.search);
 });
