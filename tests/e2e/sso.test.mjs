@@ -135,3 +135,63 @@ test('a refused single sign-on comes back with a message, in English and Chinese
     }
   }
 });
+
+test('the Single Sign-On page: list, Test, create with field errors, delete with confirmation', async () => {
+  const page = await openPage(browser, srv.base);
+  await page.goto('/signin');
+  await page.getByRole('button', { name: 'Sign in with username and password' }).click();
+  await page.getByLabel('User Name').fill('root');
+  await page.getByLabel('Password', { exact: true }).fill(ROOT_PASSWORD);
+  await page.getByRole('button', { name: 'Sign In' }).click();
+  await page.waitForURL(/\/users$/);
+  await page.getByRole('link', { name: 'Single Sign-On' }).click();
+  await heading(page, 'Single Sign-On');
+  const row = page.getByRole('row', { name: /Corp/ });
+  await row.getByText('Platform staff').waitFor();
+  await page.getByRole('button', { name: 'Test Corp' }).click();
+  await page.getByText('discovery and signing keys are in order').waitFor();
+  await page.getByRole('cell', { name: /\/jwks$/ }).waitFor();
+  await shot(page, 'sso-sources');
+  await axeCheck(page, 'SSO sources page');
+  // a new source: a bad issuer is named at its field, then a good one saves
+  await page.getByRole('link', { name: 'Add SSO source' }).click();
+  await heading(page, 'New SSO source');
+  await page.getByLabel('Button text').fill('Partner IdP');
+  await page.getByLabel('Name', { exact: true }).fill('partner');
+  await page.getByLabel('Issuer URL').fill('ftp://idp.partner.example');
+  await page.getByLabel('Client ID').fill('gatehouse');
+  await page.getByLabel('Client secret').fill('partner secret');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('.field-error:not([hidden])').first().waitFor();
+  assert.match(await page.locator('.field-error:not([hidden])').first().textContent(), /https/);
+  await page.getByLabel('Issuer URL').fill('https://idp.partner.example');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await heading(page, 'Single Sign-On');
+  await page.getByRole('link', { name: 'Partner IdP' }).waitFor();
+  // its Test fails at discovery (nothing answers there): said so, not a crash
+  await page.getByRole('button', { name: 'Test Partner IdP' }).click();
+  await page.getByText('The test failed at discovery').waitFor();
+  // delete, with the source named in the confirmation
+  await page.getByRole('button', { name: 'Delete Partner IdP' }).click();
+  const dlg = page.getByRole('alertdialog');
+  await dlg.getByText('Delete the SSO source Partner IdP?').waitFor();
+  await dlg.getByRole('button', { name: /delete/i }).click();
+  await page.getByText('SSO source Partner IdP deleted.').waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Partner IdP' }).count(), 0);
+  // how it looks, in both languages and both widths (the page speaks the user's language)
+  const root = (await srv.api('GET', '/api/v1/users?q=root')).body.items[0];
+  for (const lang of ['zh', 'en']) {
+    const set = await srv.api('PATCH', `/api/v1/users/${root.id}`, { body: { language: lang } });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 860 });
+      await page.goto('/sso-sources');
+      await page.locator('.sso-table').waitFor();
+      await page.getByRole('button', { name: lang === 'zh' ? '测试 Corp' : 'Test Corp' }).click();
+      await page.locator('.sso-report table').waitFor();
+      await shot(page, `sso-sources-${lang}-${width}`);
+    }
+  }
+  page.assertClean();
+  await page.context().close();
+});

@@ -34,6 +34,8 @@ const ROUTES = [
   [/^\/groups\/(new|\d+)$/, 'groups.js', true, 'groups.read'],
   [/^\/tenants$/, 'tenants.js', true, 'tenants.read'],
   [/^\/audit$/, 'audit.js', true, 'audit.read'],
+  [/^\/sso-sources$/, 'sso.js', true, 'settings.read'],
+  [/^\/sso-sources\/(new|\d+)$/, 'sso.js', true, 'settings.read'],
   [/^\/profile$/, 'profile.js', true],
 ];
 
@@ -46,7 +48,7 @@ const STEP_PATHS = {
 // SECURITY.md I5: after sign-in, only a relative path of the console's own sections.
 export function safeNext(raw) {
   if (typeof raw !== 'string' || raw.length > 300) return null;
-  return /^\/(users|roles|groups|tenants|audit|profile)(\/[A-Za-z0-9_-]+)*(\?[A-Za-z0-9_=&%.+-]*)?$/.test(
+  return /^\/(users|roles|groups|tenants|audit|profile|sso-sources)(\/[A-Za-z0-9_-]+)*(\?[A-Za-z0-9_=&%.+-]*)?$/.test(
     raw,
   )
     ? raw
@@ -133,6 +135,7 @@ function drawFrame() {
     can('groups.read') ? navLink('/groups', t('nav.groups')) : null,
     can('tenants.read') ? navLink('/tenants', t('nav.tenants')) : null,
     can('audit.read') ? navLink('/audit', t('nav.audit')) : null,
+    can('settings.read') ? navLink('/sso-sources', t('nav.sso')) : null,
   );
   const main = h('main', { id: 'main', class: 'main', tabIndex: -1 });
   const who = session.user;
