@@ -195,3 +195,23 @@ test('the Single Sign-On page: list, Test, create with field errors, delete with
   page.assertClean();
   await page.context().close();
 });
+
+test('the new-user form turns Enforce SSO login on when the provider has a source, and says why', async () => {
+  const page = await openPage(browser, srv.base);
+  await page.goto('/signin');
+  await page.getByRole('button', { name: 'Sign in with username and password' }).click();
+  await page.getByLabel('User Name').fill('root');
+  await page.getByLabel('Password', { exact: true }).fill(ROOT_PASSWORD);
+  await page.getByRole('button', { name: 'Sign In' }).click();
+  await page.waitForURL(/\/users$/);
+  await page.goto('/users/new');
+  const enforce = page.getByLabel('Enforce SSO login');
+  await page
+    .getByText('On by default: users of this service provider sign in through Corp')
+    .waitFor();
+  assert.equal(await enforce.isChecked(), true);
+  assert.equal(await page.getByLabel('SSO Source').inputValue(), 'corp');
+  await shot(page, 'user-form-sso-default');
+  page.assertClean();
+  await page.context().close();
+});

@@ -355,13 +355,41 @@ export default async function userForm(ctx) {
     F.subaccounts.setOptions(subs.map((s) => ({ value: s.id, label: s.name })));
   }
 
+  // ---- single sign-on: a new user of a provider with an SSO source signs in through it by
+  // default (the server applies the same default to what the form leaves out) ----
+  let ssoTouched = false;
+  F.enforce_sso.input.addEventListener('change', () => (ssoTouched = true));
+  const ssoHint = F.enforce_sso.el.querySelector('.hint');
+  async function ssoDefaults() {
+    if (u) return;
+    const pid = providerId();
+    const q = pid === null ? 'platform' : String(pid);
+    let items = [];
+    try {
+      items = (await api('GET', `/sso-sources/public?provider_id=${q}`)).data.items || [];
+    } catch {
+      /* no defaults then */
+    }
+    if (pid !== providerId()) return; // the provider changed meanwhile
+    if (!ssoTouched) F.enforce_sso.input.checked = items.length > 0;
+    if (items.length === 1 && !F.sso_source.input.value.trim())
+      F.sso_source.input.value = items[0].name;
+    if (ssoHint)
+      ssoHint.textContent = items.length
+        ? t('form.enforce_sso_default', { name: items.map((i) => i.display_name).join(', ') })
+        : t('form.enforce_sso_none');
+  }
+
   F.provider_id.input.addEventListener('change', () => {
     F.role_ids.set([]);
     F.group_ids.set([]);
     F.accounts.set([]);
     F.subaccounts.set([]);
+    if (!u) F.sso_source.input.value = '';
     providerChanged();
+    ssoDefaults();
   });
+  ssoDefaults();
   F.role_ids.onChange(accessChanged);
   F.accounts.onChange(() => {
     F.subaccounts.set([]);
@@ -401,6 +429,8 @@ export default async function userForm(ctx) {
     if (!u) {
       b.provider_id = providerId();
       b.username = F.username.input.value.trim();
+      // left empty: the server takes the SSO ID its source's claim names (e-mail, username)
+      if (b.sso_id === null) delete b.sso_id;
       if (pwMode() === 'password') b.password = pwInput.value;
     }
     return b;
