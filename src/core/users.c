@@ -164,10 +164,20 @@ static gh_err check_kind(gh_ctx *ctx, const gh_user *u, bool pu)
     return GH_OK;
 }
 
-/* Single sign-on: a named source must serve the user's provider (C10; 0: the platform's staff),
- * and enforced single sign-on needs a source and an SSO ID, or the account could not sign in. */
-static gh_err check_sso(gh_ctx *ctx, const gh_user *u)
+static bool same_text(const char *a, const char *b)
 {
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Single sign-on: a named source must serve the user's provider (C10; 0: the platform's staff),
+ * and enforced single sign-on needs a source and an SSO ID, or the account could not sign in.
+ * On an edit (before: the stored user) only when one of the three changes: a deleted source
+ * must not stop an edit of its users' other fields. */
+static gh_err check_sso(gh_ctx *ctx, const gh_user *u, const gh_user *before)
+{
+    if (before != NULL && before->enforce_sso == u->enforce_sso &&
+        same_text(before->sso_source, u->sso_source) && same_text(before->sso_id, u->sso_id))
+        return GH_OK;
     if (u->sso_id != NULL && u->sso_id[0] == '\0')
         return gh_fail(ctx, GH_EINVAL, "sso_id",
                        "enter the user's SSO ID, or leave it empty (null)");
@@ -217,11 +227,11 @@ static gh_err sso_defaults(gh_ctx *ctx, const gh_user_create *in, gh_user *u)
     return GH_OK;
 }
 
-static gh_err check_user(gh_ctx *ctx, const gh_user *u)
+static gh_err check_user(gh_ctx *ctx, const gh_user *u, const gh_user *before)
 {
     gh_err err = check_profile(ctx, u);
     if (err == GH_OK)
-        err = check_sso(ctx, u);
+        err = check_sso(ctx, u, before);
     if (err == GH_OK && u->provider_id != 0)
         err = expect_tenant(ctx, u->provider_id, GH_TENANT_SERVICE_PROVIDER, 0, "provider_id",
                             "no such service provider");
@@ -365,7 +375,7 @@ gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
         return err;
     err = sso_defaults(ctx, in, &u);
     if (err == GH_OK)
-        err = check_user(ctx, &u);
+        err = check_user(ctx, &u, NULL);
     if (err == GH_OK)
         err = check_scope_held(ctx, &u);
     if (err == GH_OK)
@@ -413,8 +423,8 @@ static gh_err update_in_tx(gh_ctx *ctx, const gh_user *in, int64_t expect_versio
         return gh_fail(ctx, GH_EINVAL, "username", "a username cannot be changed");
     if (in->provider_id != cur.provider_id)
         return gh_fail(ctx, GH_EINVAL, "provider_id", "the service provider cannot be changed");
-    if ((err = check_target_power(ctx, cur.id)) != GH_OK || (err = check_user(ctx, in)) != GH_OK ||
-        (err = check_scope_held(ctx, in)) != GH_OK)
+    if ((err = check_target_power(ctx, cur.id)) != GH_OK ||
+        (err = check_user(ctx, in, &cur)) != GH_OK || (err = check_scope_held(ctx, in)) != GH_OK)
         return err;
     bool self = cur.id == ctx->who->user_id;
     gh_credentials before, after;

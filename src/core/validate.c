@@ -109,8 +109,8 @@ bool gh_valid_text(const char *s)
 
 bool gh_valid_next(const char *s)
 {
-    static const char *const sections[] = {"/users",   "/roles", "/groups",
-                                           "/tenants", "/audit", "/profile"};
+    static const char *const sections[] = {"/users", "/roles",   "/groups",     "/tenants",
+                                           "/audit", "/profile", "/sso-sources"};
     size_t n = strlen(s), len = 0;
     if (n > 300)
         return false;

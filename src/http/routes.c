@@ -266,6 +266,8 @@ const gh_route gh_routes[] = {
     CONSOLE("/tenants"),
     CONSOLE("/audit"),
     CONSOLE("/profile"),
+    CONSOLE("/sso-sources"),
+    CONSOLE("/sso-sources/*"),
     {.method = "GET",
      .pattern = "/api/v1/permissions",
      .handler = gh_h_permissions,

@@ -632,4 +632,16 @@ test("enforce_sso: defaults from the provider's source, and what it needs", asyn
   });
   assert.equal(needs.status, 400, JSON.stringify(needs.body));
   assert.equal(needs.body.errors[0].field, 'sso_source');
+  // a deleted source does not stop edits of its users' other fields
+  const gone = await ssoSource(srv, uniq('gone-'), pid);
+  const held = await createUser(srv, { provider_id: pid, sso_source: gone.name, sso_id: 'g1' });
+  assert.equal((await srv.api('DELETE', `/api/v1/sso-sources/${gone.id}`)).status, 204);
+  const edit = await srv.api('PATCH', `/api/v1/users/${held.user.id}`, {
+    body: { first_name: 'Still editable' },
+  });
+  assert.equal(edit.status, 200, JSON.stringify(edit.body));
+  const rename = await srv.api('PATCH', `/api/v1/users/${held.user.id}`, {
+    body: { sso_id: 'g2' },
+  });
+  assert.equal(rename.status, 400, 'but not a change of its SSO fields');
 });

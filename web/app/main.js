@@ -33,9 +33,9 @@ const ROUTES = [
   [/^\/groups$/, 'groups.js', true, 'groups.read'],
   [/^\/groups\/(new|\d+)$/, 'groups.js', true, 'groups.read'],
   [/^\/tenants$/, 'tenants.js', true, 'tenants.read'],
+  [/^\/audit$/, 'audit.js', true, 'audit.read'],
   [/^\/sso-sources$/, 'sso.js', true, 'settings.read'],
   [/^\/sso-sources\/(new|\d+)$/, 'sso.js', true, 'settings.read'],
-  [/^\/audit$/, 'audit.js', true, 'audit.read'],
   [/^\/profile$/, 'profile.js', true],
 ];
 
@@ -48,7 +48,7 @@ const STEP_PATHS = {
 // SECURITY.md I5: after sign-in, only a relative path of the console's own sections.
 export function safeNext(raw) {
   if (typeof raw !== 'string' || raw.length > 300) return null;
-  return /^\/(users|roles|groups|tenants|sso-sources|audit|profile)(\/[A-Za-z0-9_-]+)*(\?[A-Za-z0-9_=&%.+-]*)?$/.test(
+  return /^\/(users|roles|groups|tenants|audit|profile|sso-sources)(\/[A-Za-z0-9_-]+)*(\?[A-Za-z0-9_=&%.+-]*)?$/.test(
     raw,
   )
     ? raw
@@ -89,12 +89,19 @@ function sessionEnded() {
 }
 
 export async function signOut() {
+  let logoutUrl = null;
   try {
-    await api('DELETE', '/session', { quiet401: true });
+    const { data } = await api('DELETE', '/session', { quiet401: true });
+    logoutUrl = data?.logout_url || null; // a source that signs out at the provider too
   } catch {
     /* signed out anyway */
   }
   clearSession();
+  if (logoutUrl && logoutUrl.startsWith('/sso/')) {
+    stopWatch();
+    location.assign(logoutUrl);
+    return;
+  }
   stopWatch();
   frame = null;
   notice = t('signin.signed_out');
@@ -127,8 +134,8 @@ function drawFrame() {
     can('roles.read') ? navLink('/roles', t('nav.roles')) : null,
     can('groups.read') ? navLink('/groups', t('nav.groups')) : null,
     can('tenants.read') ? navLink('/tenants', t('nav.tenants')) : null,
-    can('settings.read') ? navLink('/sso-sources', t('nav.sso')) : null,
     can('audit.read') ? navLink('/audit', t('nav.audit')) : null,
+    can('settings.read') ? navLink('/sso-sources', t('nav.sso')) : null,
   );
   const main = h('main', { id: 'main', class: 'main', tabIndex: -1 });
   const who = session.user;
@@ -291,7 +298,13 @@ document.addEventListener('click', (e) => {
     return;
   }
   const url = new URL(a.href, location.href);
-  if (url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
+  // the API and single sign-on's redirects are the server's, not pages of the console
+  if (
+    url.origin !== location.origin ||
+    url.pathname.startsWith('/api/') ||
+    url.pathname.startsWith('/sso/')
+  )
+    return;
   e.preventDefault();
   navigate(url.pathname + url.search);
 });

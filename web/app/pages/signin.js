@@ -11,6 +11,8 @@ import { field, showFieldErrors } from '../ui.js';
 import { afterSignIn, navigate, signOut, takeNotice, safeNext, home } from '../main.js';
 
 const NEXT_KEY = 'gh.next';
+// what /sso/{name}/callback may send back in ?sso_error= (each has its message)
+const SSO_ERRORS = ['refused', 'unavailable', 'expired', 'cancelled', 'unknown_source'];
 const USER_KEY = 'gh.username'; // for the password manager's hidden username field
 
 function card(ctx, title, ...body) {
@@ -88,6 +90,21 @@ async function signinPage(ctx) {
   else sessionStorage.removeItem(NEXT_KEY);
   const notice = takeNotice();
   const alert = alertBox();
+  // the identity providers' buttons (no sign-in needed to list them); none: the form alone
+  let sources = [];
+  try {
+    sources = (await api('GET', '/sso-sources/public', { quiet401: true })).data.items || [];
+  } catch {
+    /* the password form still works */
+  }
+  const ssoError = ctx.query.get('sso_error');
+  const ssoAlert = SSO_ERRORS.includes(ssoError)
+    ? h('div', {
+        class: 'alert alert-error',
+        attrs: { role: 'alert' },
+        text: t(`signin.sso_error.${ssoError}`),
+      })
+    : null;
   const user = field(
     t('signin.username'),
     h('input', {
@@ -145,17 +162,55 @@ async function signinPage(ctx) {
       }
     });
   });
+  const forgot = h(
+    'p',
+    { class: 'auth-links' },
+    h('a', { href: '/forgot', text: t('signin.forgot') }),
+  );
+  // with sources, their buttons stand in place of the fields, which a link reveals for the
+  // users who are not SSO-only
+  const buttons = sources.length
+    ? h(
+        'div',
+        { class: 'sso-buttons' },
+        sources.map((src) =>
+          h('a', {
+            class: 'button primary wide sso-button',
+            href: `${src.start_url}?next=${encodeURIComponent(next || '/')}`,
+            text: t('signin.sso_button', { name: src.display_name }),
+          }),
+        ),
+      )
+    : null;
+  const withPassword = h('button', {
+    type: 'button',
+    class: 'link',
+    text: t('signin.with_password'),
+  });
+  const passwordPart = h('div', { class: 'password-part' }, form, forgot);
+  if (buttons) {
+    passwordPart.hidden = !ctx.query.get('username');
+    withPassword.hidden = !passwordPart.hidden;
+    withPassword.addEventListener('click', () => {
+      passwordPart.hidden = false;
+      withPassword.hidden = true;
+      user.input.focus();
+    });
+  }
   card(
     ctx,
     t('signin.title'),
     notice
       ? h('div', { class: 'alert alert-info', attrs: { role: 'status' }, text: notice })
       : null,
-    form,
-    h('p', { class: 'auth-links' }, h('a', { href: '/forgot', text: t('signin.forgot') })),
+    ssoAlert,
+    buttons,
+    buttons ? h('p', { class: 'auth-links' }, withPassword) : null,
+    passwordPart,
     languageSwitch(() => page(ctx)),
   );
-  if (!user.input.value) user.input.focus();
+  if (buttons && passwordPart.hidden) buttons.querySelector('a').focus();
+  else if (!user.input.value) user.input.focus();
   else pass.input.focus();
 }
 
