@@ -38,7 +38,7 @@ before(async () => {
     group_ids: [group.id],
   });
   await createUser(srv, { first_name: 'Invited', last_name: 'One', password: null });
-  ids = { user: u.user.id, role: role.id, group: group.id };
+  ids = { user: u.user.id, role: role.id, group: group.id, provider: p.id };
 });
 after(async () => {
   await browser?.close();
@@ -59,6 +59,9 @@ const pages = () => [
   '/tenants',
   '/audit',
   '/profile',
+  '/sso-sources',
+  '/sso-sources/new',
+  `/sso-sources/${ids.sso}`,
 ];
 
 for (const lang of ['en', 'zh']) {
@@ -76,6 +79,20 @@ for (const lang of ['en', 'zh']) {
       throw new Error('sign-in failed');
     });
     await page.waitForURL(/\/users$/);
+    // an SSO source for the Single Sign-On pages, made after the password sign-in (with one,
+    // the sign-in page shows its button in place of the fields) and removed at the end
+    const sso = await srv.api('POST', '/api/v1/sso-sources', {
+      body: {
+        name: `a11y-${lang}`,
+        display_name: 'Initech SSO',
+        issuer: 'https://login.initech.example',
+        client_id: 'gatehouse',
+        client_secret: 'a client secret',
+        provider_id: ids.provider,
+      },
+    });
+    assert.equal(sso.status, 201, JSON.stringify(sso.body));
+    ids.sso = sso.body.id;
     for (const path of pages()) {
       await page.goto(path);
       await page.locator('main h1').first().waitFor();
@@ -89,6 +106,7 @@ for (const lang of ['en', 'zh']) {
     );
     page.assertClean();
     await page.context().close();
+    assert.equal((await srv.api('DELETE', `/api/v1/sso-sources/${ids.sso}`)).status, 204);
   });
 }
 
