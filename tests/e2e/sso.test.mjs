@@ -7,6 +7,7 @@
 // and 390 px wide. The Single Sign-On page itself (sources) is in sso-sources.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { startServer, adminWith, ssoSource, ROOT_PASSWORD } from '../api/lib/server.mjs';
 import { uniq } from '../api/lib/helpers.mjs';
 import { startProvider } from '../api/lib/oidc.mjs';
@@ -153,4 +154,41 @@ test('the new-user form turns Enforce SSO login on when the provider has a sourc
   await shot(page, 'user-form-sso-default');
   page.assertClean();
   await page.context().close();
+});
+
+test('each sso_error code has its message above the buttons, in English and Chinese; others none', async () => {
+  const codes = ['refused', 'unavailable', 'expired', 'cancelled', 'unknown_source'];
+  for (const [lang, locale] of [
+    ['en', 'en-GB'],
+    ['zh', 'zh-CN'],
+  ]) {
+    const catalogue = JSON.parse(
+      readFileSync(new URL(`../../web/i18n/${lang}.json`, import.meta.url), 'utf8'),
+    );
+    const page = await openPage(browser, srv.base, { locale });
+    const seen = new Set();
+    for (const code of codes) {
+      await page.goto(`/signin?sso_error=${code}`);
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      const text = await alert.textContent();
+      assert.equal(text, catalogue[`signin.sso_error.${code}`], `${lang} ${code}`);
+      seen.add(text);
+      assert.equal(
+        await page.evaluate(() => {
+          const a = document.querySelector('[role=alert]');
+          const b = document.querySelector('.sso-buttons');
+          return !!(a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING);
+        }),
+        true,
+        'the message comes before the buttons',
+      );
+    }
+    assert.equal(seen.size, codes.length, 'one message per code');
+    await page.goto('/signin?sso_error=%3Cscript%3E');
+    await page.locator('a.sso-button').waitFor();
+    assert.equal(await page.getByRole('alert').count(), 0, 'an unknown code shows nothing');
+    page.assertClean();
+    await page.context().close();
+  }
 });
