@@ -67,6 +67,16 @@ async function atProvider(page, sub) {
   if (page.url().startsWith(idp.issuer)) await consent.click();
 }
 
+// root, who is not SSO-only, through the link that reveals the fields
+async function rootSignIn(page) {
+  await page.goto('/signin');
+  await page.getByRole('button', { name: 'Sign in with username and password' }).click();
+  await page.getByLabel('User Name').fill('root');
+  await page.getByLabel('Password', { exact: true }).fill(ROOT_PASSWORD);
+  await page.getByRole('button', { name: 'Sign In' }).click();
+  await page.waitForURL(/\/users$/);
+}
+
 test('one click: the button, the provider, and the console signed in', async () => {
   const { user, sub } = await ssoAdmin();
   const page = await openPage(browser, srv.base);
@@ -101,12 +111,7 @@ test('one click: the button, the provider, and the console signed in', async () 
 
 test('the username and password link shows the fields for users who are not SSO-only', async () => {
   const page = await openPage(browser, srv.base);
-  await page.goto('/signin');
-  await page.getByRole('button', { name: 'Sign in with username and password' }).click();
-  await page.getByLabel('User Name').fill('root');
-  await page.getByLabel('Password', { exact: true }).fill(ROOT_PASSWORD);
-  await page.getByRole('button', { name: 'Sign In' }).click();
-  await page.waitForURL(/\/users$/);
+  await rootSignIn(page);
   page.assertClean();
   await page.context().close();
 });
@@ -140,12 +145,7 @@ test('a refused single sign-on comes back with a message, in English and Chinese
 
 test('the new-user form turns Enforce SSO login on when the provider has a source, and says why', async () => {
   const page = await openPage(browser, srv.base);
-  await page.goto('/signin');
-  await page.getByRole('button', { name: 'Sign in with username and password' }).click();
-  await page.getByLabel('User Name').fill('root');
-  await page.getByLabel('Password', { exact: true }).fill(ROOT_PASSWORD);
-  await page.getByRole('button', { name: 'Sign In' }).click();
-  await page.waitForURL(/\/users$/);
+  await rootSignIn(page);
   await page.goto('/users/new');
   const enforce = page.getByLabel('Enforce SSO login');
   await page.getByText("On by default: the platform's staff sign in through Corp.").waitFor();
