@@ -8,7 +8,7 @@
 // source (the button, the provider, sso_error, RP logout) is in sso.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, ROOT_PASSWORD } from '../api/lib/server.mjs';
+import { startServer, readyUser, ROOT_PASSWORD } from '../api/lib/server.mjs';
 import { startProvider } from '../api/lib/oidc.mjs';
 import { launch, openPage, shot, signInUI, heading, confirm, axeCheck } from './lib/browser.mjs';
 
@@ -390,4 +390,65 @@ test('screenshots: the sign-in page with its button and the page with one source
     }
   }
   await srv.api('PATCH', '/api/v1/users/1', { body: { language: 'en' } });
+});
+
+// Signs in with a password while sources exist: their buttons first, the link reveals the fields.
+async function passwordSignIn(p, username, password) {
+  await p.goto('/signin');
+  await p.getByRole('button', { name: 'Sign in with username and password' }).click();
+  await p.getByLabel('User Name', { exact: true }).fill(username);
+  await p.getByLabel('Password', { exact: true }).fill(password);
+  await p.getByRole('button', { name: 'Sign In' }).click();
+  await p.waitForURL(/\/users$/);
+}
+
+test("a reader sees the sources without actions; a provider's admin manages its own only", async () => {
+  const reader = await readyUser(srv, { permissions: ['settings.read', 'users.read'] });
+  let p = await openPage(browser, srv.base);
+  await passwordSignIn(p, reader.username, reader.password);
+  await openSources(p);
+  await p.locator('.sso-table tbody tr', { hasText: 'Corp SSO' }).waitFor();
+  assert.equal(await p.getByRole('link', { name: 'Add SSO source' }).count(), 0);
+  assert.equal(await p.getByRole('button', { name: /^(Test|Delete) / }).count(), 0);
+  await p.getByRole('link', { name: 'Corp SSO' }).click();
+  await heading(p, 'Edit SSO source: Corp SSO');
+  assert.equal(await p.getByLabel('Display name', { exact: true }).isDisabled(), true);
+  assert.equal(await p.getByRole('button', { name: 'Save' }).count(), 0);
+  assert.equal(await p.getByRole('button', { name: 'Test' }).count(), 0);
+  p.assertClean();
+  await p.context().close();
+
+  // Bolt's admin: Acme's source is not there (an honest empty state), and a new source is
+  // Bolt's, the only provider it may choose
+  const admin = await readyUser(srv, {
+    permissions: ['settings.read', 'settings.update', 'tenants.read', 'users.read'],
+    provider_id: T.Bolt.id,
+  });
+  p = await openPage(browser, srv.base);
+  await passwordSignIn(p, admin.username, admin.password);
+  await openSources(p);
+  await p.getByRole('heading', { name: 'No SSO source yet' }).waitFor();
+  await p.getByRole('link', { name: 'Add SSO source' }).click();
+  await heading(p, 'Add SSO source');
+  assert.deepEqual(
+    await p.getByLabel('Service Provider', { exact: true }).locator('option').allTextContents(),
+    ['Bolt'],
+  );
+  await p.getByLabel('Name', { exact: true }).fill('bolt');
+  await p.getByLabel('Display name', { exact: true }).fill('Bolt Login');
+  await p.getByLabel('Issuer', { exact: true }).fill('https://login.bolt.example');
+  await p.getByLabel('Client ID', { exact: true }).fill('gatehouse');
+  await p.getByLabel('Client secret', { exact: true }).fill('bolt secret');
+  await p.getByRole('button', { name: 'Save' }).click();
+  await p.waitForURL(/\/sso-sources$/);
+  const boltRow = p.locator('.sso-table tbody tr', { hasText: 'Bolt Login' });
+  await boltRow.waitFor();
+  const cells = await boltRow.locator('td').allTextContents();
+  assert.deepEqual(cells.slice(0, 4), ['Bolt Login', 'bolt', 'https://login.bolt.example', 'Bolt']);
+  assert.equal(await p.locator('.sso-table tbody tr').count(), 1, "Acme's source stays hidden");
+  p.assertClean();
+  await p.context().close();
+  const bolt = await sourceNamed('bolt');
+  assert.equal(bolt.provider_id, T.Bolt.id);
+  assert.equal((await srv.api('DELETE', `/api/v1/sso-sources/${bolt.id}`)).status, 204);
 });
