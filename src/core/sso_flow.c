@@ -147,9 +147,9 @@ static gh_err take_tx(gh_ctx *ctx, const char *name, const char *state, const ch
     /* used up from here on, whatever follows: the commit keeps it used */
     if (binding != NULL)
         gh_token_hash(binding, binding_hash);
-    if (f.source_id != out->source.id || binding == NULL ||
-        sodium_memcmp(binding_hash, f.binding_hash, GH_TOKEN_HASH_CHARS - 1) != 0 ||
-        strlen(f.binding_hash) != GH_TOKEN_HASH_CHARS - 1) {
+    if (f.source_id != out->source.id || binding == NULL || f.binding_hash == NULL ||
+        strlen(f.binding_hash) != GH_TOKEN_HASH_CHARS - 1 ||
+        sodium_memcmp(binding_hash, f.binding_hash, GH_TOKEN_HASH_CHARS - 1) != 0) {
         *gone = true;
         return GH_OK;
     }
