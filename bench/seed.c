@@ -7,10 +7,13 @@
  * Creates or migrates the database (gh_db_open + gh_db_migrate), adds P service providers with
  * platform accounts, sub-accounts and roles, then inserts N users through one prepared INSERT in
  * transactions of B rows. Every column is filled the way store/users.c fills it (username_key is
- * the lower-cased username, sort_name is lower(first || ' ' || last)); the FTS5 trigram index is
- * kept by the schema's own triggers. Names come from built-in lists of common English and pinyin
- * names, picked with a skew so that, as in real data, a few surnames are very common. The output
- * is deterministic for a given --seed. Refuses a database that already holds users or tenants. */
+ * the lower-cased username, sort_name is lower(first || ' ' || last), search_key and search_grams
+ * come from gh_store_search_fields()); the search indexes are kept by the schema's own triggers
+ * (SQLite) or by PostgreSQL. About a fifth of the users have their names in Chinese characters
+ * (李 伟), with a pinyin username and e-mail address, as Chinese staff accounts often do. Names
+ * come from built-in lists of common English and pinyin names, picked with a skew so that, as in
+ * real data, a few surnames are very common. The output is deterministic for a given --seed.
+ * Refuses a database that already holds users or tenants. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,6 +171,37 @@ static const char *const py_last[] = {
     "Lan",   "Kang",  "Wong",  "Chan", "Leung", "Cheung", "Lau",   "Ho",    "Ng",  "Tse",
     "Yip",   "Chow",  "Tsang", "Kwok", "Lam",   "Lai",
 };
+
+/* The same surnames in characters, entry for entry (the Cantonese spellings at the end too). */
+static const char *const han_last[] = {
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡",
+    "郭", "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "韩", "冯", "邓", "曹", "彭",
+    "曾", "肖", "田", "董", "潘", "袁", "蔡", "蒋", "余", "杜", "叶", "程", "魏", "苏", "吕",
+    "丁", "任", "卢", "姚", "沈", "钟", "崔", "谭", "范", "廖", "石", "金", "贾", "夏", "付",
+    "方", "邹", "熊", "白", "孟", "秦", "邱", "侯", "尹", "薛", "闫", "段", "雷", "龙", "邵",
+    "常", "万", "钱", "戴", "孔", "毛", "郝", "顾", "陶", "洪", "莫", "齐", "龚", "文", "牛",
+    "詹", "尚", "欧", "岳", "葛", "庄", "纪", "邢", "舒", "裴", "蓝", "康", "黄", "陈", "梁",
+    "张", "刘", "何", "吴", "谢", "叶", "周", "曾", "郭", "林", "黎",
+};
+
+/* Given names in characters, in the order of py_first (its first entries are the same names). */
+static const char *const han_first[] = {
+    "伟",   "芳",   "娜",   "敏",   "静",   "磊",   "艳",   "杰",   "涛",   "明",   "超",   "强",
+    "军",   "勇",   "辉",   "平",   "刚",   "霞",   "华",   "晓明", "晓红", "晓丽", "晓燕", "晓军",
+    "晓伟", "建华", "建国", "建军", "志伟", "志强", "志豪", "浩然", "宇轩", "子涵", "一晨", "子轩",
+    "雨桐", "欣怡", "雨涵", "佳怡", "佳慧", "佳欣", "梦瑶", "思雨", "诗雨", "若曦", "怡然", "天宇",
+    "浩宇", "俊杰", "家豪", "雨辰", "志远", "文杰", "文博", "文静", "文慧", "丽华", "丽娟", "丽娜",
+    "丽萍", "秀英", "桂英", "玉英", "桂兰", "玉兰", "淑兰", "凤兰", "红梅", "玉梅", "冬梅", "雪梅",
+    "春梅", "海燕", "春燕", "秀珍", "玉珍", "国强", "国华", "卫国", "宏伟", "海涛", "海波", "海峰",
+    "建平", "建明", "晓峰", "晓波", "晓东", "晓宇", "雨晴", "雨婷", "婷婷", "丽丽", "晶晶", "莹莹",
+    "倩",   "瑞",   "凯",   "浩",   "波",   "鹏",   "飞",   "丹",   "鑫",   "宇",   "佳",   "毅",
+    "帅",   "亮",   "斌",   "冰",   "成",   "东",   "峰",   "光",   "宏",   "建",   "坤",   "兰",
+    "梅",   "宁",   "青",   "荣",   "珊",   "婷",   "文",   "雪",   "英",   "云",   "珍",   "明宇",
+    "明浩", "书怡", "子怡", "振宇", "宇飞", "云飞", "朝阳", "晨曦", "瑞欣", "可欣", "欣然", "艺轩",
+    "沐晨", "亚楠", "雅琪", "嘉俊", "嘉明", "博洋", "天浩", "涵宇", "一鸣", "轩",
+};
+#define N_HAN_LAST  (sizeof han_last / sizeof *han_last)
+#define N_HAN_FIRST (sizeof han_first / sizeof *han_first)
 
 #define N_EN_FIRST (sizeof en_first / sizeof *en_first)
 #define N_EN_LAST  (sizeof en_last / sizeof *en_last)
@@ -454,10 +488,10 @@ static gh_err make_providers(gh_db *db, provider *pv, int np, int64_t now)
     "INSERT INTO users (provider_id, username, username_key, first_name, last_name, email, "       \
     "phone, language, timezone, country, status, banned_until, failed_logins, login_enabled, "     \
     "enforce_sso, sso_source, sso_id, mfa_required, mfa_enrolled, is_superadmin, password_hash, "  \
-    "must_change_password, access_level, access_all, access_account_id, sort_name, "               \
-    "last_login_at, created_at, updated_at, created_by, updated_by, version) VALUES (?, ?, ?, ?, " \
-    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "         \
-    "RETURNING id"
+    "must_change_password, access_level, access_all, access_account_id, sort_name, search_key, "   \
+    "search_grams, last_login_at, created_at, updated_at, created_by, updated_by, version) "       \
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " \
+    "?, ?, ?, ?, ?, ?) RETURNING id"
 #define SQL_ACCESS_INSERT "INSERT INTO user_access (user_id, tenant_id) VALUES (?, ?)"
 #define SQL_ROLE_INSERT   "INSERT INTO user_roles (user_id, role_id) VALUES (?, ?)"
 
@@ -551,7 +585,7 @@ static void make_user(user_row *u, gen_state *g, long long i)
     static const int status_w[] = {88, 7, 5};
     static const char *const sso_sources[] = {"okta", "azure-ad", "google-workspace"};
     uint32_t kind = rnd_below(100), fi, li;
-    int zh;
+    int zh, han = 0;
     if (kind < 48) { /* English names */
         fi = rnd_skewed(N_EN_FIRST);
         li = rnd_skewed(N_EN_LAST);
@@ -560,7 +594,8 @@ static void make_user(user_row *u, gen_state *g, long long i)
         fi = (uint32_t)N_EN_FIRST + rnd_skewed(N_PY_FIRST);
         li = (uint32_t)N_EN_LAST + rnd_skewed(N_PY_LAST);
         zh = chance(85);
-    } else { /* an English given name with a Chinese surname, common in HK and SG */
+        han = chance(45); /* 44 % x 45 %: a fifth of all users */
+    } else {              /* an English given name with a Chinese surname, common in HK and SG */
         fi = rnd_skewed(N_EN_FIRST);
         li = (uint32_t)N_EN_LAST + rnd_skewed(N_PY_LAST);
         zh = chance(50);
@@ -598,6 +633,14 @@ static void make_user(user_row *u, gen_state *g, long long i)
     }
     make_email(u->email, sizeof u->email, u->first, u->last, zh,
                p != NULL ? p->domain : "example-operator.com");
+    if (han) {
+        snprintf(u->first, sizeof u->first, "%s",
+                 han_first[(fi - (uint32_t)N_EN_FIRST) % (uint32_t)N_HAN_FIRST]);
+        snprintf(u->last, sizeof u->last, "%s",
+                 han_last[(li - (uint32_t)N_EN_LAST) % (uint32_t)N_HAN_LAST]);
+        snprintf(u->sort_name, sizeof u->sort_name, "%s %s", u->first, u->last);
+        zh = 1;
+    }
     const region *r = zh ? pick_region(zh_regions, sizeof zh_regions / sizeof *zh_regions)
                          : pick_region(en_regions, sizeof en_regions / sizeof *en_regions);
     u->language = zh ? "zh" : "en";
@@ -694,6 +737,12 @@ static gh_err insert_user(gh_db *db, const user_row *u)
     else
         gh_stmt_bind_null(st, i++);
     gh_stmt_bind_text(st, i++, u->sort_name);
+    gh_arena *a = gh_arena_new();
+    char *key, *grams;
+    gh_store_search_fields(a, u->username, u->first, u->last, u->email, &key, &grams);
+    gh_stmt_bind_text(st, i++, key);
+    gh_stmt_bind_text(st, i++, grams);
+    gh_arena_free(a);
     gh_stmt_bind_int(st, i++, u->last_login_at);
     gh_stmt_bind_int(st, i++, u->created_at);
     gh_stmt_bind_int(st, i++, u->updated_at);

@@ -27,7 +27,7 @@ typedef struct opts {
     const char *db, *listen, *trusted_proxy, *external_url, *secret_key_file, *clock_file;
     int lockout_threshold, lockout_seconds, session_idle, session_lifetime, password_min;
     const char *username, *email, *user, *name, *expires_in, *q, *status;
-    int threads, per_ip, limit, signin_rate;
+    int threads, per_ip, limit, signin_rate, search_budget;
     int header_deadline, body_deadline;
     bool password_stdin;
     const char *smtp_url, *smtp_user, *smtp_password_file, *mail_from, *to; /* mail */
@@ -77,6 +77,7 @@ static const opt_def opt_defs[] = {
      'i'},
     {"--sso-allow-loopback", "GATEHOUSE_SSO_ALLOW_LOOPBACK", offsetof(opts, sso_allow_loopback),
      'b'},
+    {"--search-budget", "GATEHOUSE_SEARCH_BUDGET", offsetof(opts, search_budget), 'i'},
     {"--to", NULL, offsetof(opts, to), 's'},
     /* tests only, and never from the environment: an inherited variable must not move the clock
      * of a real server */
@@ -121,6 +122,8 @@ static int usage(void)
         "            [--sso-allow-loopback]  (SSO providers on this machine, http to them:\n"
         "            development and tests; otherwise https and public addresses only)\n"
         "            (a request's headers, then its body, must arrive whole within these)\n"
+        "            [--search-budget %d]  (users a search may walk through before it answers\n"
+        "            a page marked partial)\n"
         "            [--test-clock FILE]  (tests only: adds the seconds written in FILE to the\n"
         "            clock; refused unless --listen is a loopback address)\n"
         "  migrate   [--db gatehouse.db]\n"
@@ -141,7 +144,7 @@ static int usage(void)
         "            [--mail-from ADDR]  send a test message and print the SMTP outcome\n"
         "Every option but --test-clock can also come from the environment as GATEHOUSE_<NAME>.\n",
         d->max_failures, (long long)d->ban_seconds, (long long)d->idle_seconds,
-        (long long)d->absolute_seconds, d->password_min);
+        (long long)d->absolute_seconds, d->password_min, GH_SEARCH_BUDGET_DEFAULT);
     return 2;
 }
 
@@ -211,6 +214,12 @@ static int open_ctx(const opts *o, gh_ctx *ctx, gh_principal *sys)
         char where[512];
         gh_db_describe_url(o->db, where, sizeof where); /* no password on the terminal */
         fprintf(stderr, "gatehouse: cannot open or migrate the database %s\n", where);
+        gh_db_close(ctx->db);
+        gh_arena_free(ctx->a);
+        return 1;
+    }
+    if (gh_core_upgrade_data(ctx->db) != GH_OK) {
+        fprintf(stderr, "gatehouse: cannot bring the users' search columns up to date\n");
         gh_db_close(ctx->db);
         gh_arena_free(ctx->a);
         return 1;
@@ -827,6 +836,14 @@ static int cmd_serve(const opts *o)
                 GH_THROTTLE_MAX_RATE);
         return 2;
     }
+    if (o->search_budget != 0 &&
+        (o->search_budget < GH_SEARCH_BUDGET_MIN || o->search_budget > GH_SEARCH_BUDGET_MAX)) {
+        fprintf(stderr, "gatehouse: --search-budget takes %d to %d\n", GH_SEARCH_BUDGET_MIN,
+                GH_SEARCH_BUDGET_MAX);
+        return 2;
+    }
+    if (o->search_budget != 0)
+        gh_store_set_search_budget(o->search_budget);
     gh_ctx ctx; /* the database, migrated before the first request; kept for the set-up link */
     gh_principal sys;
     if (open_ctx(o, &ctx, &sys) != 0)

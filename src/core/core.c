@@ -1,6 +1,7 @@
 /* Shared core plumbing: failures, transactions, audit rows, the CLI's principal and first
  * administrators. */
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "auth/auth.h"
@@ -24,6 +25,18 @@ gh_principal gh_core_system_principal(void)
         .perms = GH_PERM_ALL,
         .access = {.level = GH_ACCESS_PLATFORM},
     };
+}
+
+gh_err gh_core_upgrade_data(gh_db *db)
+{
+    int64_t filled = 0;
+    gh_err err = gh_store_search_backfill(db, &filled);
+    if (err == GH_OK && filled > 0) {
+        char n[24];
+        snprintf(n, sizeof n, "%lld", (long long)filled);
+        gh_log("info", "search_backfilled", "users", n, NULL);
+    }
+    return err;
 }
 
 gh_err gh_core_finish(gh_ctx *ctx, gh_err err)

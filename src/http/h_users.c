@@ -323,7 +323,8 @@ gh_err gh_h_users_list(gh_req *r)
         json_object_del(u, "onboarding");
         json_array_append_new(items, u);
     }
-    r->out = json_pack("{s:o, s:o}", "items", items, "next_cursor",
-                       page.more ? json_string(make_cursor(r, &f, &page)) : json_null());
+    r->out = json_pack("{s:o, s:o, s:b}", "items", items, "next_cursor",
+                       page.more ? json_string(make_cursor(r, &f, &page)) : json_null(), "partial",
+                       page.partial);
     return GH_OK;
 }

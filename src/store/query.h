@@ -30,15 +30,26 @@ gh_err gh_qb_prepare(gh_qb *q, gh_db *db, gh_stmt **out) GH_MUST_USE;
 /* Appends " AND <users u visible to viewer>" (the single definition of user scope). */
 void gh_qb_user_scope(gh_qb *q, const gh_principal *viewer);
 
-/* Substring search over the users' username, names and e-mail in the engine's SQL (search.c).
- * The pieces go into a query over `users u`: `join` after the FROM (may be ""), `where` a boolean
- * expression with exactly one `?` bound to `param`, and `id_col` a column equal to u.id whose
- * ascending order the search index can stream (so that "first N matches by id" stops after N).
- * The strings are literals or in a. */
+/* The users' search (search.c). A term is served in one of three ways:
+ *   GH_SEARCH_GRAM       one or two letters or digits: a word's start, through search_grams;
+ *   GH_SEARCH_SUBSTRING  three characters or more: anywhere in search_key;
+ *   GH_SEARCH_SCAN       one or two characters that are not all letters or digits: anywhere in
+ *                        search_key, with no index (only a bounded walk serves it).
+ * For the first two the pieces go into a query over `users u`: `join` after the FROM (may be
+ * ""), `where` a boolean expression with one `?` bound to `param` (two when `param2` is not
+ * NULL), and `id_col` a column equal to u.id whose ascending order the index streams (so that
+ * "first N matches by id" stops after N). `count_sql`, when not NULL, counts matches up to a
+ * limit from the index alone (two parameters: `param` and the limit). For a walk over an index in
+ * sort order, `walk_match` tests the walk's columns w.wk (search_key) and w.wg (search_grams)
+ * with one `?` bound to `walk_param`. The strings are literals or in the arena. */
+typedef enum gh_search_kind { GH_SEARCH_GRAM, GH_SEARCH_SUBSTRING, GH_SEARCH_SCAN } gh_search_kind;
 typedef struct gh_store_search {
-    const char *join, *where, *param, *id_col;
+    gh_search_kind kind;
+    const char *join, *where, *param, *param2, *id_col, *count_sql;
+    const char *walk_match, *walk_param;
 } gh_store_search;
-void gh_store_user_search(gh_db *db, gh_arena *a, const char *q, gh_store_search *out);
+/* Fills out for the term q; false when q folds to nothing (no search). */
+bool gh_store_user_search(gh_db *db, gh_arena *a, const char *q, gh_store_search *out);
 
 /* Loads one column of ids from a statement with one int parameter. */
 gh_err gh_store_load_ids(gh_db *db, gh_arena *a, const char *sql, int64_t id,

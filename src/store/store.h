@@ -46,6 +46,7 @@ typedef struct gh_user_page {
     gh_user *items;
     size_t n;
     bool more;            /* another page follows */
+    bool partial;         /* a search stopped at its budget: rows past next_key were not read */
     const char *next_key; /* cursor of the last item, when more */
     int64_t next_id;
 } gh_user_page;
@@ -80,6 +81,22 @@ gh_err gh_store_username_taken(gh_db *db, const char *username, bool *taken) GH_
 gh_err gh_store_user_count(gh_db *db, int64_t *count) GH_MUST_USE;
 /* The tenants a user's access lists (its accounts, or its sub-accounts), as stored now. */
 gh_err gh_store_user_access_ids(gh_db *db, gh_arena *a, int64_t user_id, gh_ids *out) GH_MUST_USE;
+/* The folded text a user is found by (store/search.c): *key the username, names and e-mail
+ * address folded (case, compatibility forms and accents), *grams the short terms (word starts,
+ * CJK characters and pairs), both in a. Exported for the seeder (bench/) and the unit tests. */
+void gh_store_search_fields(gh_arena *a, const char *username, const char *first, const char *last,
+                            const char *email, char **key, char **grams);
+/* s case-folded, decomposed and without combining marks ("Émile" -> "emile"), in a. */
+char *gh_store_search_fold(gh_arena *a, const char *s);
+/* How many users a search may walk through in sort order before it answers a page marked
+ * partial (users.c); its tenth is how many matches the index may find for the database to sort
+ * them instead. Set once at start-up, before any request. */
+#define GH_SEARCH_BUDGET_DEFAULT 20000
+#define GH_SEARCH_BUDGET_MIN     20
+#define GH_SEARCH_BUDGET_MAX     10000000
+void gh_store_set_search_budget(int rows);
+/* Fills the search columns of rows written before migration 009 (none after): *filled rows. */
+gh_err gh_store_search_backfill(gh_db *db, int64_t *filled) GH_MUST_USE;
 gh_err gh_store_user_list(gh_db *db, gh_arena *a, const gh_principal *viewer,
                           const gh_user_filter *f, gh_user_page *out) GH_MUST_USE;
 

@@ -116,6 +116,10 @@ static void bind_profile(gh_stmt *st, gh_arena *a, const gh_user *u, int *i)
     else
         gh_stmt_bind_null(st, (*i)++);
     gh_stmt_bind_text(st, (*i)++, sort_name_of(a, u));
+    char *key, *grams;
+    gh_store_search_fields(a, u->username, u->first_name, u->last_name, u->email, &key, &grams);
+    gh_stmt_bind_text(st, (*i)++, key);
+    gh_stmt_bind_text(st, (*i)++, grams);
 }
 
 gh_err gh_store_user_insert(gh_db *db, const gh_user *u, int64_t *id)
@@ -123,10 +127,10 @@ gh_err gh_store_user_insert(gh_db *db, const gh_user *u, int64_t *id)
     static const char sql[] =
         "INSERT INTO users (first_name, last_name, email, phone, language, timezone, country, "
         "sso_source, sso_id, login_enabled, enforce_sso, mfa_required, access_level, access_all, "
-        "access_account_id, sort_name, provider_id, username, username_key, status, "
-        "is_superadmin, password_hash, must_change_password, created_at, updated_at, created_by, "
-        "updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, ?, ?, ?) RETURNING id";
+        "access_account_id, sort_name, search_key, search_grams, provider_id, username, "
+        "username_key, status, is_superadmin, password_hash, must_change_password, created_at, "
+        "updated_at, created_by, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
     gh_arena *a = gh_arena_new();
     gh_stmt *st = NULL;
     gh_err err = gh_db_prepare(db, sql, &st);
@@ -170,7 +174,8 @@ gh_err gh_store_user_update(gh_db *db, const gh_user *u)
         "timezone = ?, country = ?, sso_source = ?, sso_id = ?, login_enabled = ?, enforce_sso = "
         "?, "
         "mfa_required = ?, access_level = ?, access_all = ?, access_account_id = ?, sort_name = ?, "
-        "updated_at = ?, updated_by = ?, version = version + 1 WHERE id = ? AND version = ?";
+        "search_key = ?, search_grams = ?, updated_at = ?, updated_by = ?, version = version + 1 "
+        "WHERE id = ? AND version = ?";
     gh_arena *a = gh_arena_new();
     gh_stmt *st = NULL;
     gh_err err = gh_db_prepare(db, sql, &st);
@@ -526,7 +531,8 @@ static void add_filters(gh_qb *q, const gh_user_filter *f)
 
 /* Keyset pagination: rows after the cursor in (sort column, id) order. Sorting by id with a
  * search uses the index's own id column so that the database can stop after `limit` matches. */
-static void add_cursor_and_order(gh_qb *q, const gh_user_filter *f, const char *id_col)
+static void add_cursor_and_order(gh_qb *q, const gh_user_filter *f, const char *id_col,
+                                 int64_t limit)
 {
     const sort_def *s = &sorts[f->sort];
     if (f->sort == GH_SORT_ID) {
@@ -539,7 +545,7 @@ static void add_cursor_and_order(gh_qb *q, const gh_user_filter *f, const char *
         gh_qb_sql(q, " ORDER BY ");
         gh_qb_sql(q, id_col);
         gh_qb_sql(q, f->desc ? " DESC LIMIT ?" : " LIMIT ?");
-        gh_qb_int(q, f->limit + 1);
+        gh_qb_int(q, limit);
         return;
     }
     if (f->has_cursor) {
@@ -557,7 +563,7 @@ static void add_cursor_and_order(gh_qb *q, const gh_user_filter *f, const char *
     gh_qb_sql(q, " ORDER BY ");
     gh_qb_sql(q, s->col);
     gh_qb_sql(q, f->desc ? " DESC, u.id DESC LIMIT ?" : ", u.id LIMIT ?");
-    gh_qb_int(q, f->limit + 1);
+    gh_qb_int(q, limit);
 }
 
 static const char *cursor_key(gh_arena *a, const gh_user *u, gh_user_sort sort, char *sort_name,
@@ -580,28 +586,135 @@ static const char *cursor_key(gh_arena *a, const gh_user *u, gh_user_sort sort, 
     return "";
 }
 
+/* A search sorted otherwise than by the index's own order has two ways to its first page. When
+ * the term is rare (at most SEARCH_CAP matches, counted from the index alone) the index finds
+ * every match and the database sorts them. When it is common, a walk goes through the users in
+ * the sort order (for the name, an index that holds search_key and search_grams, so the rows are
+ * not read) and keeps the matches: a page fills after few rows. A walk stops after SEARCH_BUDGET
+ * rows: a page that is short then is `partial`, its cursor continues after the last row walked.
+ * Terms that no index serves (GH_SEARCH_SCAN) always walk. SEARCH_CAP is a tenth of the budget.
+ * Written once before the server's threads start. */
+static int64_t search_budget = GH_SEARCH_BUDGET_DEFAULT;
+#define SEARCH_BUDGET search_budget
+#define SEARCH_CAP    (search_budget / 10)
+
+void gh_store_set_search_budget(int rows)
+{
+    search_budget = rows;
+}
+
+static const char *const walk_cols[] = {
+    [GH_SORT_NAME] = "u.sort_name",     [GH_SORT_USERNAME] = "u.username_key",
+    [GH_SORT_EMAIL] = "lower(u.email)", [GH_SORT_LAST_LOGIN] = "u.last_login_at",
+    [GH_SORT_CREATED] = "u.created_at", [GH_SORT_ID] = "u.id",
+};
+
+/* SELECT ... FROM (the walk) w: rows after the cursor in sort order, at most SEARCH_BUDGET. */
+static void add_walk(gh_qb *q, const gh_user_filter *f)
+{
+    gh_qb_sql(q, "(SELECT u.id AS wid, ");
+    gh_qb_sql(q, walk_cols[f->sort]);
+    gh_qb_sql(q, " AS ws, u.search_key AS wk, u.search_grams AS wg FROM users u WHERE 1 = 1");
+    add_cursor_and_order(q, f, "u.id", SEARCH_BUDGET);
+    gh_qb_sql(q, ") w");
+}
+
+static gh_err count_matches(gh_db *db, gh_arena *a, const gh_store_search *s, int64_t *n)
+{
+    gh_qb q;
+    gh_qb_init(&q, a);
+    if (s->count_sql != NULL) {
+        gh_qb_sql(&q, s->count_sql);
+        gh_qb_text(&q, s->param);
+    } else {
+        gh_qb_sql(&q, "SELECT count(*) FROM (SELECT 1 FROM users u WHERE ");
+        gh_qb_sql(&q, s->where);
+        gh_qb_text(&q, s->param);
+        if (s->param2 != NULL)
+            gh_qb_text(&q, s->param2);
+        gh_qb_sql(&q, " LIMIT ?) c");
+    }
+    gh_qb_int(&q, SEARCH_CAP + 1);
+    gh_stmt *st = NULL;
+    gh_err err = gh_qb_prepare(&q, db, &st);
+    if (err != GH_OK)
+        return err;
+    bool row = false;
+    err = gh_stmt_step(st, &row);
+    *n = row ? gh_stmt_int(st, 0) : 0;
+    gh_stmt_done(st);
+    return err;
+}
+
+/* After a short walked page: the walk's last row, when the walk used its whole budget. */
+static gh_err walk_end(gh_db *db, gh_arena *a, const gh_user_filter *f, bool *cut, const char **key,
+                       int64_t *id)
+{
+    gh_qb q;
+    gh_qb_init(&q, a);
+    gh_qb_sql(&q, "SELECT w.wid, w.ws FROM ");
+    add_walk(&q, f);
+    gh_qb_sql(&q, " LIMIT 1 OFFSET ?");
+    gh_qb_int(&q, SEARCH_BUDGET - 1);
+    gh_stmt *st = NULL;
+    gh_err err = gh_qb_prepare(&q, db, &st);
+    if (err != GH_OK)
+        return err;
+    bool row = false;
+    err = gh_stmt_step(st, &row);
+    *cut = err == GH_OK && row;
+    if (*cut) {
+        *id = gh_stmt_int(st, 0);
+        *key = gh_stmt_text(st, 1, a);
+    }
+    gh_stmt_done(st);
+    return err;
+}
+
 gh_err gh_store_user_list(gh_db *db, gh_arena *a, const gh_principal *viewer,
                           const gh_user_filter *f, gh_user_page *out)
 {
     gh_qb q;
     gh_store_search search = {.join = "", .id_col = "u.id"};
-    bool searching = f->q != NULL && f->q[0] != '\0';
-    if (searching)
-        gh_store_user_search(db, a, f->q, &search);
-    gh_qb_init(&q, a);
-    gh_qb_sql(&q, "SELECT " USER_COLS " FROM users u");
-    gh_qb_sql(&q, search.join);
-    gh_qb_sql(&q, " WHERE 1 = 1");
-    if (searching) {
-        gh_qb_sql(&q, " AND ");
-        gh_qb_sql(&q, search.where);
-        gh_qb_text(&q, search.param);
+    bool searching = f->q != NULL && gh_store_user_search(db, a, f->q, &search);
+    bool walk = searching && search.kind == GH_SEARCH_SCAN;
+    gh_err err = GH_OK;
+    if (searching && !walk && f->sort != GH_SORT_ID) {
+        int64_t n = 0;
+        if ((err = count_matches(db, a, &search, &n)) != GH_OK)
+            return err;
+        walk = n > SEARCH_CAP;
     }
-    gh_qb_user_scope(&q, viewer);
-    add_filters(&q, f);
-    add_cursor_and_order(&q, f, search.id_col);
+    gh_qb_init(&q, a);
+    if (walk) {
+        /* the matches of the walk in its order (a subquery streamed, not sorted again) */
+        gh_qb_sql(&q, "SELECT " USER_COLS " FROM (SELECT w.wid, w.ws FROM ");
+        add_walk(&q, f);
+        gh_qb_sql(&q, " WHERE ");
+        gh_qb_sql(&q, search.walk_match);
+        gh_qb_text(&q, search.walk_param);
+        gh_qb_sql(&q, ") m JOIN users u ON u.id = m.wid WHERE 1 = 1");
+        gh_qb_user_scope(&q, viewer);
+        add_filters(&q, f);
+        gh_qb_sql(&q, " LIMIT ?");
+        gh_qb_int(&q, f->limit + 1);
+    } else {
+        gh_qb_sql(&q, "SELECT " USER_COLS " FROM users u");
+        gh_qb_sql(&q, search.join);
+        gh_qb_sql(&q, " WHERE 1 = 1");
+        if (searching) {
+            gh_qb_sql(&q, " AND ");
+            gh_qb_sql(&q, search.where);
+            gh_qb_text(&q, search.param);
+            if (search.param2 != NULL)
+                gh_qb_text(&q, search.param2);
+        }
+        gh_qb_user_scope(&q, viewer);
+        add_filters(&q, f);
+        add_cursor_and_order(&q, f, search.id_col, f->limit + 1);
+    }
     gh_stmt *st = NULL;
-    gh_err err = gh_qb_prepare(&q, db, &st);
+    err = gh_qb_prepare(&q, db, &st);
     if (err != GH_OK)
         return err;
     gh_user_page page = {.items = gh_arena_alloc(a, (size_t)(f->limit + 1) * sizeof(gh_user))};
@@ -622,7 +735,58 @@ gh_err gh_store_user_list(gh_db *db, gh_arena *a, const gh_principal *viewer,
         gh_user *last = &page.items[page.n - 1];
         page.next_key = cursor_key(a, last, f->sort, sort_name, ukey);
         page.next_id = last->id;
+    } else if (walk) {
+        bool cut = false;
+        if ((err = walk_end(db, a, f, &cut, &page.next_key, &page.next_id)) != GH_OK)
+            return err;
+        page.partial = page.more = cut;
     }
     *out = page;
     return GH_OK;
+}
+
+gh_err gh_store_search_backfill(gh_db *db, int64_t *filled)
+{
+    *filled = 0;
+    for (;;) {
+        gh_arena *a = gh_arena_new();
+        gh_stmt *st = NULL, *up = NULL;
+        int n = 0;
+        gh_err err = gh_db_begin(db);
+        if (err == GH_OK)
+            err = gh_db_prepare(db,
+                                "SELECT id, username, first_name, last_name, email FROM users "
+                                "WHERE search_key IS NULL ORDER BY id LIMIT 500",
+                                &st);
+        bool row = false;
+        while (err == GH_OK && (err = gh_stmt_step(st, &row)) == GH_OK && row) {
+            char *key, *grams;
+            gh_store_search_fields(a, gh_stmt_text(st, 1, a), gh_stmt_text(st, 2, a),
+                                   gh_stmt_text(st, 3, a), gh_stmt_text(st, 4, a), &key, &grams);
+            if ((err = gh_db_prepare(db,
+                                     "UPDATE users SET search_key = ?, search_grams = ? "
+                                     "WHERE id = ? AND search_key IS NULL",
+                                     &up)) != GH_OK)
+                break;
+            gh_stmt_bind_text(up, 1, key);
+            gh_stmt_bind_text(up, 2, grams);
+            gh_stmt_bind_int(up, 3, gh_stmt_int(st, 0));
+            bool r2;
+            err = gh_stmt_step(up, &r2);
+            gh_stmt_done(up);
+            n++;
+        }
+        if (st != NULL)
+            gh_stmt_done(st);
+        if (err == GH_OK)
+            err = gh_db_commit(db);
+        else
+            gh_db_rollback(db);
+        gh_arena_free(a);
+        if (err != GH_OK)
+            return err;
+        *filled += n;
+        if (n < 500)
+            return GH_OK;
+    }
 }
