@@ -61,6 +61,7 @@ struct gh_req {
     gh_principal who;
     gh_ctx ctx;
     bool has_session; /* authenticated by the session cookie (else by a bearer token) */
+    const char *cookie; /* the session cookie's token when has_session (libmicrohttpd's copy) */
     gh_session session;
     /* asynchronous Argon2id: the handler suspends the connection, the job runs on the hash
      * pool, and `resume` finishes the request on the server thread */
