@@ -19,9 +19,8 @@ static bool item_current(gh_db *db, const gh_pcache_item *it, bool time_ok, gh_e
     return now.global == it->stamp.global && now.user == it->stamp.user;
 }
 
-gh_err gh_session_authenticate(gh_pcache *cache, const gh_signin_config *c, gh_db *db,
-                               gh_arena *a, const char *token, int64_t now, gh_session *s,
-                               gh_principal *p)
+gh_err gh_session_authenticate(gh_pcache *cache, const gh_signin_config *c, gh_db *db, gh_arena *a,
+                               const char *token, int64_t now, gh_session *s, gh_principal *p)
 {
     int64_t idle = (c != NULL ? c : &gh_signin_defaults)->idle_seconds;
     char hash[GH_TOKEN_HASH_CHARS];
@@ -29,8 +28,8 @@ gh_err gh_session_authenticate(gh_pcache *cache, const gh_signin_config *c, gh_d
     gh_pcache_item it;
     gh_err err = GH_OK;
     if (gh_pcache_get(cache, GH_PCACHE_SESSION, hash, a, &it) &&
-        item_current(db, &it,
-                     it.session.expires_at > now && it.session.last_seen_at > now - idle, &err)) {
+        item_current(db, &it, it.session.expires_at > now && it.session.last_seen_at > now - idle,
+                     &err)) {
         *s = it.session;
         *p = it.who;
         return GH_OK;
@@ -48,8 +47,7 @@ gh_err gh_session_authenticate(gh_pcache *cache, const gh_signin_config *c, gh_d
     return err == GH_ENOTFOUND ? GH_EUNAUTH : err;
 }
 
-gh_err gh_session_touch(gh_pcache *cache, const char *token, gh_db *db, gh_session *s,
-                        int64_t now)
+gh_err gh_session_touch(gh_pcache *cache, const char *token, gh_db *db, gh_session *s, int64_t now)
 {
     if (now - s->last_seen_at < 60)
         return GH_OK;

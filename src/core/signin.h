@@ -82,8 +82,8 @@ gh_err gh_signin_password_changed(gh_ctx *ctx, const gh_session *sess, const cha
  * gh_session_touch records the activity. With a cache (may be NULL) a session seen before costs
  * one read of the revocation counters instead of the session's and principal's statement, with
  * the same answer (see auth/pcache.h). */
-gh_err gh_session_authenticate(gh_pcache *cache, const gh_signin_config *c, gh_db *db,
-                               gh_arena *a, const char *token, int64_t now, gh_session *s,
+gh_err gh_session_authenticate(gh_pcache *cache, const gh_signin_config *c, gh_db *db, gh_arena *a,
+                               const char *token, int64_t now, gh_session *s,
                                gh_principal *p) GH_MUST_USE;
 /* Moves last_seen_at to now, at most once a minute (idle expiry counts from it), and tells the
  * cache (may be NULL) about it. Writes: call it outside a read transaction. */

@@ -280,8 +280,8 @@ static gh_err authenticate(gh_req *r)
         MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, cookie_name(&r->srv->conf));
     gh_err err = GH_EUNAUTH;
     if (h != NULL && strncmp(h, "Bearer ", 7) == 0 && strlen(h + 7) <= 128) {
-        err = gh_token_authenticate(r->srv->principals, r->ctx.db, r->a, h + 7, r->ctx.now,
-                                    &r->who);
+        err =
+            gh_token_authenticate(r->srv->principals, r->ctx.db, r->a, h + 7, r->ctx.now, &r->who);
     } else if (h == NULL && cookie != NULL && strlen(cookie) <= 128) {
         err = gh_session_authenticate(r->srv->principals, r->ctx.signin, r->ctx.db, r->a, cookie,
                                       r->ctx.now, &r->session, &r->who);
@@ -559,10 +559,7 @@ static bool render_body(gh_req *r, char **body, size_t *len)
         return true;
     }
     if (r->out != NULL) {
-        if ((*body = json_dumps(r->out, JSON_COMPACT)) == NULL)
-            return false;
-        *len = strlen(*body);
-        return true;
+        return (*body = gh_json_dump(r->out, len)) != NULL;
     }
     return r->status < 200 || r->status > 202;
 }

@@ -68,7 +68,8 @@ void gh_store_read_principal(gh_stmt *st, gh_arena *a, int col, gh_principal *ou
 gh_err gh_store_principal_by_user(gh_db *db, gh_arena *a, int64_t user_id, gh_principal *out)
 {
     gh_stmt *st = NULL;
-    gh_err err = gh_db_prepare(db, "SELECT " GH_STORE_PRINCIPAL_COLS " FROM users u WHERE u.id = ?", &st);
+    gh_err err =
+        gh_db_prepare(db, "SELECT " GH_STORE_PRINCIPAL_COLS " FROM users u WHERE u.id = ?", &st);
     if (err != GH_OK)
         return err;
     gh_stmt_bind_int(st, 1, user_id);
@@ -87,7 +88,8 @@ gh_err gh_store_principal_by_token(gh_db *db, gh_arena *a, const char *hash, int
 {
     gh_stmt *st = NULL;
     gh_err err = gh_db_prepare(db,
-                               "SELECT " GH_STORE_PRINCIPAL_COLS ", " GH_STORE_STAMP_COLS ", t.expires_at FROM "
+                               "SELECT " GH_STORE_PRINCIPAL_COLS ", " GH_STORE_STAMP_COLS
+                               ", t.expires_at FROM "
                                "api_tokens t JOIN users u ON "
                                "u.id = t.user_id WHERE t.token_hash = ? AND (t.expires_at = 0 OR "
                                "t.expires_at > ?) AND u.status = 'active' AND u.login_enabled = 1 "

@@ -52,13 +52,13 @@ gh_err gh_store_session_auth(gh_db *db, gh_arena *a, const char *hash, int64_t n
                              gh_auth_stamp *stamp)
 {
     gh_stmt *st = NULL;
-    gh_err err = gh_db_prepare(
-        db,
-        "SELECT " SESSION_COLS ", " GH_STORE_PRINCIPAL_COLS ", " GH_STORE_STAMP_COLS
-        " FROM sessions s JOIN users u ON u.id = s.user_id "
-        "WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ? "
-        "AND u.status = 'active' AND u.login_enabled = 1 AND u.banned_until <= ?",
-        &st);
+    gh_err err =
+        gh_db_prepare(db,
+                      "SELECT " SESSION_COLS ", " GH_STORE_PRINCIPAL_COLS ", " GH_STORE_STAMP_COLS
+                      " FROM sessions s JOIN users u ON u.id = s.user_id "
+                      "WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ? "
+                      "AND u.status = 'active' AND u.login_enabled = 1 AND u.banned_until <= ?",
+                      &st);
     if (err != GH_OK)
         return err;
     gh_stmt_bind_text(st, 1, hash);

@@ -1288,17 +1288,21 @@ static void tokens(void **state)
     assert_false(pr.superadmin);
     assert_int_equal(pr.access.level, GH_ACCESS_PROVIDER);
     assert_int_equal(pr.perms, GH_PERM(USERS_READ) | GH_PERM(AUDIT_READ) | GH_PERM(ROLES_READ));
-    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-later", 1000, &pr, NULL), GH_OK);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-later", 1000, &pr, NULL),
+                     GH_OK);
 
     memset(&pr, 0x5a, sizeof pr);
     gh_principal untouched;
     memcpy(&untouched, &pr, sizeof pr);
-    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "unknown", 1000, &pr, NULL), GH_EUNAUTH);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "unknown", 1000, &pr, NULL),
+                     GH_EUNAUTH);
     assert_memory_equal(&pr, &untouched, sizeof pr);
     /* expiry is exclusive: a token is dead from its expires_at on */
     assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-exp", 999, &pr, NULL), GH_OK);
-    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-exp", 1000, &pr, NULL), GH_EUNAUTH);
-    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-later", 5000, &pr, NULL), GH_EUNAUTH);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-exp", 1000, &pr, NULL),
+                     GH_EUNAUTH);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-later", 5000, &pr, NULL),
+                     GH_EUNAUTH);
 
     /* listed (live ones only, by id), read, deleted; never the hash */
     gh_api_token *items = NULL, one;
@@ -1321,15 +1325,19 @@ static void tokens(void **state)
 
     /* the user must be able to act */
     assert_int_equal(gh_store_user_set_status(x->db, uid, GH_STATUS_DISABLED, 1000, 0), GH_OK);
-    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr, NULL), GH_EUNAUTH);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr, NULL),
+                     GH_EUNAUTH);
     assert_int_equal(gh_store_user_set_status(x->db, uid, GH_STATUS_INVITED, 1000, 0), GH_OK);
-    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr, NULL), GH_EUNAUTH);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr, NULL),
+                     GH_EUNAUTH);
     assert_int_equal(gh_store_user_set_status(x->db, uid, GH_STATUS_DELETED, 1000, 0), GH_OK);
-    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr, NULL), GH_EUNAUTH);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr, NULL),
+                     GH_EUNAUTH);
     assert_int_equal(gh_store_user_set_status(x->db, uid, GH_STATUS_ACTIVE, 1000, 0), GH_OK);
     assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr, NULL), GH_OK);
     set_int(x->db, "UPDATE users SET banned_until = ? WHERE id = ?", 2000, uid);
-    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr, NULL), GH_EUNAUTH);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr, NULL),
+                     GH_EUNAUTH);
     assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 2000, &pr, NULL), GH_OK);
     set_int(x->db, "UPDATE users SET banned_until = ? WHERE id = ?", 0, uid);
 
@@ -1337,7 +1345,8 @@ static void tokens(void **state)
     off.login_enabled = false;
     int64_t off_id = mk_user(x->db, &off);
     assert_int_equal(gh_store_token_insert(x->db, off_id, "t", "hash-off", 1000, 0, &tid), GH_OK);
-    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-off", 1000, &pr, NULL), GH_EUNAUTH);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-off", 1000, &pr, NULL),
+                     GH_EUNAUTH);
 
     /* by user: whatever the status */
     assert_int_equal(gh_store_principal_by_user(x->db, x->a, off_id, &pr), GH_OK);
