@@ -294,6 +294,20 @@ mb() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
     say "    search q= 3-8, sort=name:  p50 $R_search_sorted_p50_ms ms, p95 $R_search_sorted_p95_ms ms, p99 $R_search_sorted_p99_ms ms"
     say "(e) GET /api/v1/users/{id}, one instance:  $R_one_rps req/s (runs:$ONE)"
     say "    two instances, one database:           $R_two_rps req/s (runs:$TWO); x$R_scale"
+    # issue 13: bearer GET on PostgreSQL against SQLite's on the same machine, from the last
+    # `make bench` (bench/run.sh) run's results when there is one
+    SQLITE_RESULTS=$OUT/results.txt
+    if [ -f "$SQLITE_RESULTS" ]; then
+        S_RPS=$(awk '$1 == "GET" && $2 == "/api/v1/users/{id}:" {print $3; exit}' "$SQLITE_RESULTS")
+        S_WHEN=$(sed -n 's/^date: *//p' "$SQLITE_RESULTS" | head -1)
+        S_COMMIT=$(sed -n 's/^commit: *//p' "$SQLITE_RESULTS" | head -1)
+        S_DB=$(sed -n 's/^database: *//p' "$SQLITE_RESULTS" | head -1)
+        R_pg_ratio=$(awk -v a="$R_user_rps" -v b="$S_RPS" 'BEGIN {if (b > 0) printf "%.2f", a / b}')
+        say "(f) bearer GET, PostgreSQL / SQLite: $R_user_rps / ${S_RPS:-?} req/s = ${R_pg_ratio:-?}  [target >= 0.5: $(awk -v r="$R_pg_ratio" 'BEGIN {print (r != "" && r + 0 >= 0.5) ? "ok" : "MISSED"}')]"
+        say "    compared with the SQLite run of $SQLITE_RESULTS: $S_WHEN, $S_COMMIT, $S_DB"
+    else
+        say "(f) bearer GET, PostgreSQL / SQLite: no $SQLITE_RESULTS (run make bench first)"
+    fi
 } >"$RESULTS"
 say ""
 cat "$RESULTS"

@@ -10,6 +10,7 @@
 #define GH_CORE_SIGNIN_H
 
 #include "auth/auth.h"
+#include "auth/pcache.h"
 #include "core/core.h"
 
 typedef struct gh_signin_config {
@@ -78,18 +79,22 @@ gh_err gh_signin_password_changed(gh_ctx *ctx, const gh_session *sess, const cha
 
 /* The session behind a cookie token; GH_EUNAUTH when it is not valid (idle expiry from c, NULL:
  * gh_signin_defaults). Only reads, so that it can run inside the read transaction of a GET;
- * gh_session_touch records the activity. */
-gh_err gh_session_authenticate(const gh_signin_config *c, gh_db *db, gh_arena *a, const char *token,
-                               int64_t now, gh_session *s, gh_principal *p) GH_MUST_USE;
-/* Moves last_seen_at to now, at most once a minute (idle expiry counts from it). Writes: call it
- * outside a read transaction. */
-gh_err gh_session_touch(gh_db *db, gh_session *s, int64_t now) GH_MUST_USE;
+ * gh_session_touch records the activity. With a cache (may be NULL) a session seen before costs
+ * one read of the revocation counters instead of the session's and principal's statement, with
+ * the same answer (see auth/pcache.h). */
+gh_err gh_session_authenticate(gh_pcache *cache, const gh_signin_config *c, gh_db *db, gh_arena *a,
+                               const char *token, int64_t now, gh_session *s,
+                               gh_principal *p) GH_MUST_USE;
+/* Moves last_seen_at to now, at most once a minute (idle expiry counts from it), and tells the
+ * cache (may be NULL) about it. Writes: call it outside a read transaction. */
+gh_err gh_session_touch(gh_pcache *cache, const char *token, gh_db *db, gh_session *s,
+                        int64_t now) GH_MUST_USE;
 /* Ends the current session (sign out). */
 gh_err gh_session_end(gh_ctx *ctx, const gh_session *sess) GH_MUST_USE;
 /* The principal behind a presented bearer token; GH_EUNAUTH when the token is unknown or expired
  * or its user cannot act (not active, login disabled, banned). Only reads. */
-gh_err gh_token_authenticate(gh_db *db, gh_arena *a, const char *token, int64_t now,
-                             gh_principal *out) GH_MUST_USE;
+gh_err gh_token_authenticate(gh_pcache *cache, gh_db *db, gh_arena *a, const char *token,
+                             int64_t now, gh_principal *out) GH_MUST_USE;
 
 /* Own two-factor enrolment: a pending secret (base32, otpauth URI and QR SVG returned), then the
  * confirmation with a code, which returns ten recovery codes (shown once). */

@@ -99,6 +99,38 @@ static void bit_or_final(sqlite3_context *c)
         sqlite3_result_null(c);
 }
 
+/* string_agg(x, sep): the group's non-NULL values joined by sep, NULL for none, as PostgreSQL's
+ * aggregate of that name (SQLite has it only from 3.44), so that store/ can read a row's link
+ * lists in the row's own statement. */
+static void string_agg_step(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    sqlite3_str **acc = sqlite3_aggregate_context(c, sizeof *acc);
+    if (acc == NULL || sqlite3_value_type(argv[0]) == SQLITE_NULL)
+        return;
+    if (*acc == NULL)
+        *acc = sqlite3_str_new(sqlite3_context_db_handle(c));
+    else
+        sqlite3_str_appendall(*acc, (const char *)sqlite3_value_text(argv[1]));
+    sqlite3_str_appendall(*acc, (const char *)sqlite3_value_text(argv[0]));
+}
+
+static void string_agg_final(sqlite3_context *c)
+{
+    sqlite3_str **acc = sqlite3_aggregate_context(c, 0);
+    if (acc == NULL || *acc == NULL) {
+        sqlite3_result_null(c);
+        return;
+    }
+    int n = sqlite3_str_length(*acc);
+    char *text = sqlite3_str_finish(*acc);
+    *acc = NULL;
+    if (text == NULL)
+        sqlite3_result_error_nomem(c);
+    else
+        sqlite3_result_text(c, text, n, sqlite3_free);
+}
+
 static gh_err s_open(const char *path, void **out)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -114,7 +146,9 @@ static gh_err s_open(const char *path, void **out)
     }
     sqlite3_busy_timeout(conn, BUSY_TIMEOUT_MS);
     if (sqlite3_create_function(conn, "bit_or", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL,
-                                bit_or_step, bit_or_final) != SQLITE_OK) {
+                                bit_or_step, bit_or_final) != SQLITE_OK ||
+        sqlite3_create_function(conn, "string_agg", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                NULL, string_agg_step, string_agg_final) != SQLITE_OK) {
         gh_log("error", "db_open_failed", "path", path, "detail", sqlite3_errmsg(conn), NULL);
         sqlite3_close(conn);
         return GH_EDB;

@@ -60,7 +60,8 @@ struct gh_req {
     json_t *in;         /* parsed body, when the route takes one */
     gh_principal who;
     gh_ctx ctx;
-    bool has_session; /* authenticated by the session cookie (else by a bearer token) */
+    bool has_session;   /* authenticated by the session cookie (else by a bearer token) */
+    const char *cookie; /* the session cookie's token when has_session (libmicrohttpd's copy) */
     gh_session session;
     /* asynchronous Argon2id: the handler suspends the connection, the job runs on the hash
      * pool, and `resume` finishes the request on the server thread */
@@ -140,6 +141,10 @@ const char *gh_json_str(const json_t *o, const char *key);
 
 /* The OpenAPI document of gh_routes. */
 json_t *gh_openapi(void);
+/* The text json_dumps(v, JSON_COMPACT) gives (malloc'd; the caller frees it), its length in
+ * *len; NULL where json_dumps gives NULL (a string that is not UTF-8, v not an object or array)
+ * or without memory. Thread-safe. */
+char *gh_json_dump(json_t *v, size_t *len);
 
 /* The database connection of this thread of r's server (opened on first use, owned and closed
  * by the server); NULL when it cannot be opened. */

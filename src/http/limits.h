@@ -66,6 +66,9 @@
  * many addresses it remembers at once (a fixed table of about 170 bytes each). */
 #define GH_SIGNIN_RATE_PER_MINUTE    20 /* default of --signin-rate-per-minute */
 #define GH_SIGNIN_THROTTLE_ADDRESSES 4096
+/* Principals (token or session -> user, permissions, scope) an instance keeps between requests
+ * (auth/pcache.h): a fixed table of about 600 bytes a slot, touched only as slots are used. */
+#define GH_PCACHE_SLOTS 4096
 /* An SSO source's fields, in characters (core/core.h's GH_SSO_*_MAX are the same numbers, for
  * the CLI's path; http/h_sso.c checks at compile time that the two agree). */
 #define GH_MAX_SSO_NAME          63   /* a slug: [a-z0-9][a-z0-9-]{0,62} */

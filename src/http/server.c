@@ -52,6 +52,7 @@ struct gh_server {
     const server_conf conf;
     gh_hashpool *hashes;       /* Argon2id off the server threads (gh_http_hash_async) */
     gh_throttle *throttle;     /* failed sign-in steps per client address (h_session.c) */
+    gh_pcache *principals;     /* authenticated principals, checked per request (NULL: off) */
     atomic_ullong by_class[6]; /* responses by status class, [1] to [5]: 1xx to 5xx (metrics) */
     atomic_int inflight;       /* requests whose headers are in and that are not completed */
     atomic_int outbound;       /* gh_http_run_async jobs running */
@@ -279,11 +280,13 @@ static gh_err authenticate(gh_req *r)
         MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, cookie_name(&r->srv->conf));
     gh_err err = GH_EUNAUTH;
     if (h != NULL && strncmp(h, "Bearer ", 7) == 0 && strlen(h + 7) <= 128) {
-        err = gh_token_authenticate(r->ctx.db, r->a, h + 7, r->ctx.now, &r->who);
+        err =
+            gh_token_authenticate(r->srv->principals, r->ctx.db, r->a, h + 7, r->ctx.now, &r->who);
     } else if (h == NULL && cookie != NULL && strlen(cookie) <= 128) {
-        err = gh_session_authenticate(r->ctx.signin, r->ctx.db, r->a, cookie, r->ctx.now,
-                                      &r->session, &r->who);
+        err = gh_session_authenticate(r->srv->principals, r->ctx.signin, r->ctx.db, r->a, cookie,
+                                      r->ctx.now, &r->session, &r->who);
         r->has_session = err == GH_OK;
+        r->cookie = err == GH_OK ? cookie : NULL;
     }
     if (err == GH_EUNAUTH)
         return gh_fail(&r->ctx, GH_EUNAUTH, NULL,
@@ -357,7 +360,7 @@ static gh_err run_authenticated(gh_req *r, const gh_route *route)
     if (err == GH_OK)
         err = authorize(r, route);
     if (err == GH_OK && !read_only && r->has_session)
-        err = gh_session_touch(r->ctx.db, &r->session, r->ctx.now);
+        err = gh_session_touch(r->srv->principals, r->cookie, r->ctx.db, &r->session, r->ctx.now);
     gh_session seen = r->session; /* as stored, for the touch after the read transaction */
     if (err == GH_OK && read_only && r->has_session)
         r->session.last_seen_at = r->ctx.now; /* what the handler shows is what will be stored */
@@ -369,7 +372,7 @@ static gh_err run_authenticated(gh_req *r, const gh_route *route)
         else if ((err = gh_db_commit(r->ctx.db)) != GH_OK)
             return err;
         if (err == GH_OK && r->has_session &&
-            gh_session_touch(r->ctx.db, &seen, r->ctx.now) != GH_OK)
+            gh_session_touch(r->srv->principals, r->cookie, r->ctx.db, &seen, r->ctx.now) != GH_OK)
             gh_log("error", "session_touch_failed", NULL);
     }
     if (err == GH_EFORBIDDEN && r->ctx.who != NULL) { /* L1: denied authorizations */
@@ -556,10 +559,7 @@ static bool render_body(gh_req *r, char **body, size_t *len)
         return true;
     }
     if (r->out != NULL) {
-        if ((*body = json_dumps(r->out, JSON_COMPACT)) == NULL)
-            return false;
-        *len = strlen(*body);
-        return true;
+        return (*body = gh_json_dump(r->out, len)) != NULL;
     }
     return r->status < 200 || r->status > 202;
 }
@@ -1047,6 +1047,7 @@ static void server_free(gh_server *s)
 {
     gh_hashpool_stop(s->hashes);
     gh_throttle_stop(s->throttle);
+    gh_pcache_close(s->principals);
     for (int i = 0; i < s->n_dbs; i++)
         gh_db_close(s->dbs[i]);
     pthread_mutex_destroy(&s->dbs_mu);
@@ -1086,6 +1087,10 @@ static gh_err owned_start(gh_server *s, const gh_server_config *cfg)
     if (err == GH_EINVAL)
         gh_log("error", "bad_signin_rate", "detail", "the sign-in rate takes 1 to 10000 a minute",
                NULL);
+    /* GATEHOUSE_PRINCIPAL_CACHE=off: every request reads its principal (for comparisons) */
+    const char *pc = getenv("GATEHOUSE_PRINCIPAL_CACHE");
+    if (err == GH_OK && (pc == NULL || strcmp(pc, "off") != 0))
+        err = gh_pcache_open(GH_PCACHE_SLOTS, &s->principals);
     return err == GH_OK ? gh_hashpool_start(workers, queue, &s->hashes) : err;
 }
 

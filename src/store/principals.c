@@ -29,39 +29,47 @@ gh_err gh_store_token_purge(gh_db *db, int64_t user_id, int64_t now)
         v);
 }
 
-/* The principal's row and its permission mask: the OR of its roles' masks and of its groups'
- * roles' masks (bit_or: PostgreSQL's aggregate, a function of the driver on SQLite), in the same
- * statement, so that authenticating a request is one round trip. */
-#define PRINCIPAL_COLS                                                                             \
-    "u.id, u.username, u.provider_id, u.is_superadmin, u.access_level, u.access_all, "             \
-    "u.access_account_id, COALESCE((SELECT bit_or(r.permissions) FROM user_roles ur JOIN roles r " \
-    "ON r.id = ur.role_id WHERE ur.user_id = u.id), 0) | COALESCE((SELECT bit_or(r.permissions) "  \
-    "FROM user_group_members m JOIN user_group_roles gr ON gr.group_id = m.group_id JOIN roles r " \
-    "ON r.id = gr.role_id WHERE m.user_id = u.id), 0)"
+gh_err gh_store_auth_epochs(gh_db *db, int64_t user_id, gh_auth_stamp *out)
+{
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(db,
+                               "SELECT (SELECT n FROM auth_epochs WHERE id = 0), (SELECT n FROM "
+                               "auth_epochs WHERE id = ?)",
+                               &st);
+    if (err != GH_OK)
+        return err;
+    gh_stmt_bind_int(st, 1, user_id);
+    bool row = false;
+    err = gh_stmt_step(st, &row);
+    if (err == GH_OK && row) {
+        out->global = gh_stmt_int(st, 0);
+        out->user = gh_stmt_int(st, 1);
+    }
+    gh_stmt_done(st);
+    return err == GH_OK && !row ? GH_EINTERNAL : err;
+}
 
-/* Reads PRINCIPAL_COLS and finishes the statement. The scope queries look the principal's own
- * access list up by user id, so the ids are not loaded here. */
-static void read_principal(gh_stmt *st, gh_arena *a, gh_principal *out)
+void gh_store_read_principal(gh_stmt *st, gh_arena *a, int col, gh_principal *out)
 {
     gh_principal p = {
-        .user_id = gh_stmt_int(st, 0),
-        .username = gh_stmt_text(st, 1, a),
-        .provider_id = gh_stmt_int(st, 2),
-        .superadmin = gh_stmt_int(st, 3) != 0,
-        .perms = (uint64_t)gh_stmt_int(st, 7),
+        .user_id = gh_stmt_int(st, col),
+        .username = gh_stmt_text(st, col + 1, a),
+        .provider_id = gh_stmt_int(st, col + 2),
+        .superadmin = gh_stmt_int(st, col + 3) != 0,
+        .perms = (uint64_t)gh_stmt_int(st, col + 7),
     };
-    char *level = gh_stmt_text(st, 4, a);
+    char *level = gh_stmt_text(st, col + 4, a);
     p.access.level = gh_store_level_from(level);
-    p.access.all = gh_stmt_int(st, 5) != 0;
-    p.access.account_id = gh_stmt_int(st, 6);
-    gh_stmt_done(st);
+    p.access.all = gh_stmt_int(st, col + 5) != 0;
+    p.access.account_id = gh_stmt_int(st, col + 6);
     *out = p;
 }
 
 gh_err gh_store_principal_by_user(gh_db *db, gh_arena *a, int64_t user_id, gh_principal *out)
 {
     gh_stmt *st = NULL;
-    gh_err err = gh_db_prepare(db, "SELECT " PRINCIPAL_COLS " FROM users u WHERE u.id = ?", &st);
+    gh_err err =
+        gh_db_prepare(db, "SELECT " GH_STORE_PRINCIPAL_COLS " FROM users u WHERE u.id = ?", &st);
     if (err != GH_OK)
         return err;
     gh_stmt_bind_int(st, 1, user_id);
@@ -70,16 +78,19 @@ gh_err gh_store_principal_by_user(gh_db *db, gh_arena *a, int64_t user_id, gh_pr
         gh_stmt_done(st);
         return err != GH_OK ? err : GH_ENOTFOUND;
     }
-    read_principal(st, a, out);
+    gh_store_read_principal(st, a, 0, out);
+    gh_stmt_done(st);
     return GH_OK;
 }
 
 gh_err gh_store_principal_by_token(gh_db *db, gh_arena *a, const char *hash, int64_t now,
-                                   gh_principal *out)
+                                   gh_principal *out, gh_auth_stamp *stamp)
 {
     gh_stmt *st = NULL;
     gh_err err = gh_db_prepare(db,
-                               "SELECT " PRINCIPAL_COLS " FROM api_tokens t JOIN users u ON "
+                               "SELECT " GH_STORE_PRINCIPAL_COLS ", " GH_STORE_STAMP_COLS
+                               ", t.expires_at FROM "
+                               "api_tokens t JOIN users u ON "
                                "u.id = t.user_id WHERE t.token_hash = ? AND (t.expires_at = 0 OR "
                                "t.expires_at > ?) AND u.status = 'active' AND u.login_enabled = 1 "
                                "AND u.banned_until <= ?",
@@ -94,7 +105,12 @@ gh_err gh_store_principal_by_token(gh_db *db, gh_arena *a, const char *hash, int
         gh_stmt_done(st);
         return err != GH_OK ? err : GH_EUNAUTH;
     }
-    read_principal(st, a, out);
+    if (stamp != NULL)
+        *stamp = (gh_auth_stamp){.global = gh_stmt_int(st, 8),
+                                 .user = gh_stmt_int(st, 9),
+                                 .expires_at = gh_stmt_int(st, 10)};
+    gh_store_read_principal(st, a, 0, out);
+    gh_stmt_done(st);
     return GH_OK;
 }
 

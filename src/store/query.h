@@ -51,6 +51,24 @@ typedef struct gh_store_search {
 /* Fills out for the term q; false when q folds to nothing (no search). */
 bool gh_store_user_search(gh_db *db, gh_arena *a, const char *q, gh_store_search *out);
 
+/* The principal of the user aliased u: its row and its permission mask, the OR of its roles'
+ * masks and of its groups' roles' masks (bit_or: PostgreSQL's aggregate, a function of the
+ * driver on SQLite), in one statement, so that authenticating a request is one round trip. Then
+ * GH_STORE_STAMP_COLS: its revocation counters (see gh_auth_stamp). */
+#define GH_STORE_PRINCIPAL_COLS                                                                    \
+    "u.id, u.username, u.provider_id, u.is_superadmin, u.access_level, u.access_all, "             \
+    "u.access_account_id, COALESCE((SELECT bit_or(r.permissions) FROM user_roles ur JOIN roles r " \
+    "ON r.id = ur.role_id WHERE ur.user_id = u.id), 0) | COALESCE((SELECT bit_or(r.permissions) "  \
+    "FROM user_group_members m JOIN user_group_roles gr ON gr.group_id = m.group_id JOIN roles r " \
+    "ON r.id = gr.role_id WHERE m.user_id = u.id), 0)"
+#define GH_STORE_PRINCIPAL_NCOLS 8
+/* NULL (no counter row yet) reads as 0 */
+#define GH_STORE_STAMP_COLS                                                                        \
+    "(SELECT n FROM auth_epochs WHERE id = 0), (SELECT n FROM auth_epochs WHERE id = u.id)"
+/* Reads GH_STORE_PRINCIPAL_COLS from column col on. The scope queries look the principal's own
+ * access list up by user id, so the ids are not loaded here. */
+void gh_store_read_principal(gh_stmt *st, gh_arena *a, int col, gh_principal *out);
+
 /* Loads one column of ids from a statement with one int parameter. */
 gh_err gh_store_load_ids(gh_db *db, gh_arena *a, const char *sql, int64_t id,
                          gh_ids *out) GH_MUST_USE;

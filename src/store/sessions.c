@@ -48,16 +48,17 @@ gh_err gh_store_session_insert(gh_db *db, const gh_session *s, const char *hash,
 }
 
 gh_err gh_store_session_auth(gh_db *db, gh_arena *a, const char *hash, int64_t now,
-                             int64_t idle_cutoff, gh_session *s, gh_principal *p)
+                             int64_t idle_cutoff, gh_session *s, gh_principal *p,
+                             gh_auth_stamp *stamp)
 {
     gh_stmt *st = NULL;
-    gh_err err = gh_db_prepare(
-        db,
-        "SELECT " SESSION_COLS ", u.username, u.provider_id, u.is_superadmin, u.access_level, "
-        "u.access_all, u.access_account_id FROM sessions s JOIN users u ON u.id = s.user_id "
-        "WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ? "
-        "AND u.status = 'active' AND u.login_enabled = 1 AND u.banned_until <= ?",
-        &st);
+    gh_err err =
+        gh_db_prepare(db,
+                      "SELECT " SESSION_COLS ", " GH_STORE_PRINCIPAL_COLS ", " GH_STORE_STAMP_COLS
+                      " FROM sessions s JOIN users u ON u.id = s.user_id "
+                      "WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ? "
+                      "AND u.status = 'active' AND u.login_enabled = 1 AND u.banned_until <= ?",
+                      &st);
     if (err != GH_OK)
         return err;
     gh_stmt_bind_text(st, 1, hash);
@@ -69,23 +70,15 @@ gh_err gh_store_session_auth(gh_db *db, gh_arena *a, const char *hash, int64_t n
         gh_stmt_done(st);
         return err != GH_OK ? err : GH_EUNAUTH;
     }
+    enum { SESSION_NCOLS = 9, STAMP = SESSION_NCOLS + GH_STORE_PRINCIPAL_NCOLS };
     read_session(st, a, 0, s);
-    gh_principal pr = {.user_id = s->user_id,
-                       .username = gh_stmt_text(st, 9, a),
-                       .provider_id = gh_stmt_int(st, 10),
-                       .superadmin = gh_stmt_int(st, 11) != 0};
-    char *level = gh_stmt_text(st, 12, a);
-    pr.access.level = gh_store_level_from(level);
-    pr.access.all = gh_stmt_int(st, 13) != 0;
-    pr.access.account_id = gh_stmt_int(st, 14);
+    gh_store_read_principal(st, a, SESSION_NCOLS, p);
+    if (stamp != NULL)
+        *stamp = (gh_auth_stamp){.global = gh_stmt_int(st, STAMP),
+                                 .user = gh_stmt_int(st, STAMP + 1),
+                                 .expires_at = s->expires_at};
     gh_stmt_done(st);
-    gh_principal full;
-    err = gh_store_principal_by_user(db, a, s->user_id, &full);
-    if (err == GH_OK) {
-        pr.perms = full.perms;
-        *p = pr;
-    }
-    return err;
+    return GH_OK;
 }
 
 gh_err gh_store_session_touch(gh_db *db, int64_t id, int64_t now)

@@ -182,10 +182,21 @@ gh_err gh_store_token_get(gh_db *db, gh_arena *a, int64_t id, int64_t now,
  * *count (may be NULL) receives how many live ones went. */
 gh_err gh_store_token_delete(gh_db *db, int64_t user_id, int64_t id, int64_t now,
                              int64_t *count) GH_MUST_USE;
+/* The revocation counters a cached principal is checked against (migration 010): the global one
+ * (roles, group roles, groups, tenants) and its user's (the user's row, links, sessions and
+ * tokens). Every write that changes what a principal is made of moves one of them, in its own
+ * transaction (the triggers of migration 010), so equal counters in a later snapshot mean the
+ * principal read with them is still what the database says. expires_at: the token's (0: never). */
+typedef struct gh_auth_stamp {
+    int64_t global, user, expires_at;
+} gh_auth_stamp;
+/* The counters of user_id in the current snapshot into out (expires_at untouched). */
+gh_err gh_store_auth_epochs(gh_db *db, int64_t user_id, gh_auth_stamp *out) GH_MUST_USE;
 /* Loads the principal behind a token hash; GH_EUNAUTH when the token is unknown or expired or the
- * user cannot act (not active, login disabled, banned). */
+ * user cannot act (not active, login disabled, banned). *stamp (may be NULL) receives the
+ * counters read in the same statement and the token's expiry. */
 gh_err gh_store_principal_by_token(gh_db *db, gh_arena *a, const char *hash, int64_t now,
-                                   gh_principal *out) GH_MUST_USE;
+                                   gh_principal *out, gh_auth_stamp *stamp) GH_MUST_USE;
 /* Loads a user's principal (permissions, scope) whatever its status. */
 gh_err gh_store_principal_by_user(gh_db *db, gh_arena *a, int64_t user_id,
                                   gh_principal *out) GH_MUST_USE;
@@ -195,9 +206,10 @@ gh_err gh_store_session_insert(gh_db *db, const gh_session *s, const char *hash,
                                int64_t *id) GH_MUST_USE;
 /* The session behind hash and its user's principal. GH_EUNAUTH when unknown, idle since before
  * idle_cutoff, past its absolute expiry, or when its user cannot act (not active, login disabled,
- * banned). */
+ * banned). *stamp (may be NULL) receives the revocation counters read in the same statement. */
 gh_err gh_store_session_auth(gh_db *db, gh_arena *a, const char *hash, int64_t now,
-                             int64_t idle_cutoff, gh_session *s, gh_principal *p) GH_MUST_USE;
+                             int64_t idle_cutoff, gh_session *s, gh_principal *p,
+                             gh_auth_stamp *stamp) GH_MUST_USE;
 gh_err gh_store_session_touch(gh_db *db, int64_t id, int64_t now) GH_MUST_USE;
 gh_err gh_store_session_set_stage(gh_db *db, int64_t id, gh_signin_stage stage) GH_MUST_USE;
 /* Deletes one session of the user (id > 0), all of them (id == 0) or all but keep_id (id < 0,

@@ -15,12 +15,6 @@
     "u.access_level, u.access_all, u.access_account_id, u.sort_name, u.username_key, "             \
     "u.password_hash IS NOT NULL"
 
-/* A user's three link lists in one round: (0, access tenant), (1, role), (2, group). */
-#define SQL_LINKS                                                                                  \
-    "SELECT 0, tenant_id FROM user_access WHERE user_id = ? UNION ALL "                            \
-    "SELECT 1, role_id FROM user_roles WHERE user_id = ? UNION ALL "                               \
-    "SELECT 2, group_id FROM user_group_members WHERE user_id = ? ORDER BY 1, 2"
-
 /* Reads USER_COLS; *sort_key and *name_key (may be NULL) get the cursor sources. */
 static void read_user(gh_stmt *st, gh_arena *a, gh_user *u, char **sort_name, char **ukey)
 {
@@ -199,110 +193,91 @@ out:
     return err;
 }
 
-/* "All" is dynamic: it counts the sub-accounts the account has now. */
-static gh_err count_sub_accounts(gh_db *db, gh_access *ac)
+/* A user with its links and onboarding state in one statement (one round trip, one plan):
+ * USER_COLS, then its three link lists as comma-separated ids (string_agg: PostgreSQL's
+ * aggregate, a function of the driver on SQLite), the number of sub-accounts "All" stands for
+ * ("All" is dynamic: it counts the sub-accounts the account has now), and its latest onboarding
+ * link with the state of that link's e-mail. */
+#define USER_FULL_COLS                                                                             \
+    USER_COLS ", (SELECT string_agg(CAST(tenant_id AS TEXT), ',') FROM user_access WHERE "         \
+              "user_id = u.id), (SELECT string_agg(CAST(role_id AS TEXT), ',') FROM user_roles "   \
+              "WHERE user_id = u.id), (SELECT string_agg(CAST(group_id AS TEXT), ',') FROM "       \
+              "user_group_members WHERE user_id = u.id), CASE WHEN u.access_level = "              \
+              "'sub_account' AND u.access_all = 1 THEN (SELECT COUNT(*) FROM tenants WHERE "       \
+              "parent_id = u.access_account_id) ELSE 0 END, l.id, l.sent_at, l.expires_at, "       \
+              "l.used_at, l.voided_at, o.attempts, o.state, o.last_error"
+#define USER_FULL_FROM                                                                             \
+    " FROM users u LEFT JOIN user_links l ON l.id = (SELECT MAX(x.id) FROM user_links x WHERE "    \
+    "x.user_id = u.id AND x.purpose = 'onboarding') LEFT JOIN outbox o ON o.id = l.outbox_id"
+#define USER_FULL_COL0 32 /* the first column after USER_COLS */
+
+static int cmp_id(const void *a, const void *b)
 {
-    if (!ac->all) {
-        ac->sub_account_count = (int64_t)ac->ids.n;
-        return GH_OK;
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* "3,1,2" (or NULL) as the sorted ids {1, 2, 3} in a. */
+static gh_ids parse_ids(gh_arena *a, const char *list)
+{
+    gh_ids ids = {NULL, 0};
+    if (list == NULL || *list == '\0')
+        return ids;
+    size_t n = 1;
+    for (const char *p = list; *p; p++)
+        n += *p == ',';
+    int64_t *v = gh_arena_alloc(a, n * sizeof *v);
+    const char *p = list;
+    while (*p != '\0' && ids.n < n) {
+        char *end = NULL;
+        v[ids.n++] = strtoll(p, &end, 10);
+        p = *end == ',' ? end + 1 : end + strlen(end);
     }
-    gh_stmt *st = NULL;
-    gh_err err = gh_db_prepare(db, "SELECT COUNT(*) FROM tenants WHERE parent_id = ?", &st);
-    if (err != GH_OK)
-        return err;
-    gh_stmt_bind_int(st, 1, ac->account_id);
-    bool row = false;
-    err = gh_stmt_step(st, &row);
-    if (err == GH_OK && row)
-        ac->sub_account_count = gh_stmt_int(st, 0);
-    gh_stmt_done(st);
-    return err;
+    qsort(v, ids.n, sizeof *v, cmp_id);
+    ids.v = v;
+    return ids;
 }
 
-static void push_id(gh_arena *a, gh_ids *ids, size_t *cap, int64_t v)
+/* Reads the columns of USER_FULL_COLS after USER_COLS into u. */
+static void read_links(gh_stmt *st, gh_arena *a, gh_user *u)
 {
-    if (ids->n == *cap) {
-        size_t ncap = *cap ? 2 * *cap : 8;
-        int64_t *w = gh_arena_alloc(a, ncap * sizeof *w);
-        if (ids->n > 0)
-            memcpy(w, ids->v, ids->n * sizeof *w);
-        ids->v = w;
-        *cap = ncap;
+    int c = USER_FULL_COL0;
+    u->access.ids = parse_ids(a, gh_stmt_text(st, c, a));
+    u->role_ids = parse_ids(a, gh_stmt_text(st, c + 1, a));
+    u->group_ids = parse_ids(a, gh_stmt_text(st, c + 2, a));
+    u->access.sub_account_count = u->access.level == GH_ACCESS_SUB_ACCOUNT && u->access.all
+                                      ? gh_stmt_int(st, c + 3)
+                                      : (int64_t)u->access.ids.n;
+    c += 4;
+    if (gh_stmt_is_null(st, c)) {
+        u->onboarding = (gh_onboarding){0};
+        return;
     }
-    ids->v[ids->n++] = v;
+    u->onboarding =
+        (gh_onboarding){.exists = true,
+                        .sent_at = gh_stmt_int(st, c + 1),
+                        .expires_at = gh_stmt_int(st, c + 2),
+                        .used_at = gh_stmt_int(st, c + 3),
+                        .voided_at = gh_stmt_int(st, c + 4),
+                        .attempts = gh_stmt_int(st, c + 5),
+                        .has_delivery = !gh_stmt_is_null(st, c + 6),
+                        .delivery = gh_store_mail_state_from(gh_stmt_text(st, c + 6, a)),
+                        .error = gh_stmt_text(st, c + 7, a)};
 }
 
-static gh_err load_links(gh_db *db, gh_arena *a, gh_user *u)
-{
-    gh_ids *lists[3] = {&u->access.ids, &u->role_ids, &u->group_ids};
-    size_t caps[3] = {0, 0, 0};
-    gh_stmt *st = NULL;
-    gh_err err = gh_db_prepare(db, SQL_LINKS, &st);
-    if (err != GH_OK)
-        return err;
-    for (int i = 1; i <= 3; i++)
-        gh_stmt_bind_int(st, i, u->id);
-    for (int i = 0; i < 3; i++)
-        *lists[i] = (gh_ids){NULL, 0};
-    bool row = false;
-    while ((err = gh_stmt_step(st, &row)) == GH_OK && row) {
-        int64_t kind = gh_stmt_int(st, 0);
-        if (kind >= 0 && kind < 3)
-            push_id(a, lists[kind], &caps[kind], gh_stmt_int(st, 1));
-    }
-    gh_stmt_done(st);
-    if (err == GH_OK && u->access.level == GH_ACCESS_SUB_ACCOUNT)
-        err = count_sub_accounts(db, &u->access);
-    return err;
-}
-
-/* The user's latest onboarding link and the state of its e-mail. */
-static gh_err load_onboarding(gh_db *db, gh_arena *a, gh_user *u)
-{
-    gh_stmt *st = NULL;
-    gh_err err = gh_db_prepare(
-        db,
-        "SELECT l.sent_at, l.expires_at, l.used_at, l.voided_at, o.attempts, o.state, "
-        "o.last_error FROM user_links l LEFT JOIN outbox o ON o.id = l.outbox_id "
-        "WHERE l.user_id = ? AND l.purpose = 'onboarding' ORDER BY l.id DESC LIMIT 1",
-        &st);
-    if (err != GH_OK)
-        return err;
-    gh_stmt_bind_int(st, 1, u->id);
-    bool row = false;
-    gh_onboarding o = {0};
-    err = gh_stmt_step(st, &row);
-    if (err == GH_OK && row)
-        o = (gh_onboarding){.exists = true,
-                            .sent_at = gh_stmt_int(st, 0),
-                            .expires_at = gh_stmt_int(st, 1),
-                            .used_at = gh_stmt_int(st, 2),
-                            .voided_at = gh_stmt_int(st, 3),
-                            .attempts = gh_stmt_int(st, 4),
-                            .has_delivery = !gh_stmt_is_null(st, 5),
-                            .delivery = gh_store_mail_state_from(gh_stmt_text(st, 5, a)),
-                            .error = gh_stmt_text(st, 6, a)};
-    gh_stmt_done(st);
-    if (err == GH_OK)
-        u->onboarding = o;
-    return err;
-}
-
-/* Reads the one row of a prepared, bound statement over USER_COLS, then its links. */
-static gh_err get_one(gh_db *db, gh_arena *a, gh_stmt *st, gh_user *out)
+/* Reads the one row of a prepared, bound statement over USER_FULL_COLS and finishes it. */
+static gh_err get_one(gh_stmt *st, gh_arena *a, gh_user *out)
 {
     bool row = false;
     gh_user u;
     gh_err err = gh_stmt_step(st, &row);
-    if (err == GH_OK && row)
+    if (err == GH_OK && row) {
         read_user(st, a, &u, NULL, NULL);
+        read_links(st, a, &u);
+    }
     gh_stmt_done(st);
     if (err == GH_OK && !row)
         return GH_ENOTFOUND;
-    if (err == GH_OK)
-        err = load_links(db, a, &u);
-    if (err == GH_OK)
-        err = load_onboarding(db, a, &u);
     if (err == GH_OK)
         *out = u;
     return err;
@@ -311,11 +286,11 @@ static gh_err get_one(gh_db *db, gh_arena *a, gh_stmt *st, gh_user *out)
 gh_err gh_store_user_get(gh_db *db, gh_arena *a, int64_t id, gh_user *out)
 {
     gh_stmt *st = NULL;
-    gh_err err = gh_db_prepare(db, "SELECT " USER_COLS " FROM users u WHERE u.id = ?", &st);
+    gh_err err = gh_db_prepare(db, "SELECT " USER_FULL_COLS USER_FULL_FROM " WHERE u.id = ?", &st);
     if (err != GH_OK)
         return err;
     gh_stmt_bind_int(st, 1, id);
-    return get_one(db, a, st, out);
+    return get_one(st, a, out);
 }
 
 gh_err gh_store_user_get_visible(gh_db *db, gh_arena *a, const gh_principal *viewer, int64_t id,
@@ -323,24 +298,24 @@ gh_err gh_store_user_get_visible(gh_db *db, gh_arena *a, const gh_principal *vie
 {
     gh_qb q;
     gh_qb_init(&q, a);
-    gh_qb_sql(&q, "SELECT " USER_COLS " FROM users u WHERE u.id = ?");
+    gh_qb_sql(&q, "SELECT " USER_FULL_COLS USER_FULL_FROM " WHERE u.id = ?");
     gh_qb_int(&q, id);
     gh_qb_user_scope(&q, viewer);
     gh_stmt *st = NULL;
     gh_err err = gh_qb_prepare(&q, db, &st);
-    return err == GH_OK ? get_one(db, a, st, out) : err;
+    return err == GH_OK ? get_one(st, a, out) : err;
 }
 
 gh_err gh_store_user_by_username(gh_db *db, gh_arena *a, const char *username, gh_user *out)
 {
     gh_stmt *st = NULL;
     gh_err err =
-        gh_db_prepare(db, "SELECT " USER_COLS " FROM users u WHERE u.username_key = ?", &st);
+        gh_db_prepare(db, "SELECT " USER_FULL_COLS USER_FULL_FROM " WHERE u.username_key = ?", &st);
     if (err != GH_OK)
         return err;
     char *key = lower_dup(a, username);
     gh_stmt_bind_text(st, 1, key);
-    return get_one(db, a, st, out);
+    return get_one(st, a, out);
 }
 
 gh_err gh_store_user_row_by_username(gh_db *db, gh_arena *a, const char *username, gh_user *out)

@@ -1257,10 +1257,11 @@ static void admin_and_token_create(void **state)
     assert_non_null(token);
     assert_int_equal(strncmp(token, "gh_", 3), 0);
     assert_int_equal(audit_rows(x, "token.create", id, &rows), 1);
-    assert_int_equal(gh_token_authenticate(x->db, x->a, token, 1000, &p), GH_OK);
+    assert_int_equal(gh_token_authenticate(NULL, x->db, x->a, token, 1000, &p), GH_OK);
     assert_int_equal(p.user_id, id);
-    assert_int_equal(gh_token_authenticate(x->db, x->a, token, 1000 + 3600, &p), GH_EUNAUTH);
-    assert_int_equal(gh_token_authenticate(x->db, x->a, "gh_not-a-token", 1000, &p), GH_EUNAUTH);
+    assert_int_equal(gh_token_authenticate(NULL, x->db, x->a, token, 1000 + 3600, &p), GH_EUNAUTH);
+    assert_int_equal(gh_token_authenticate(NULL, x->db, x->a, "gh_not-a-token", 1000, &p),
+                     GH_EUNAUTH);
     gh_stmt *st = NULL;
     bool row = false;
     assert_int_equal(
@@ -1422,7 +1423,8 @@ static gh_session signin_reload(fx *x, const gh_signin_result *r)
     gh_session s;
     gh_principal p;
     assert_int_equal(
-        gh_session_authenticate(&gh_signin_defaults, x->db, x->a, r->token, 1000, &s, &p), GH_OK);
+        gh_session_authenticate(NULL, &gh_signin_defaults, x->db, x->a, r->token, 1000, &s, &p),
+        GH_OK);
     assert_int_equal(s.id, r->session.id);
     return s;
 }

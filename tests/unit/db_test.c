@@ -149,7 +149,8 @@ static void migrate_applies_once(void **state)
     assert_int_equal(version, gh_db_schema_target(t->db));
     /* the schema exists */
     assert_int_equal(query_int(t->db, "SELECT COUNT(*) FROM users"), 0);
-    assert_int_equal(query_int(t->db, "SELECT COUNT(*) FROM schema_migrations"),
+    /* (versions may have gaps: a number is kept for a migration of another branch) */
+    assert_int_equal(query_int(t->db, "SELECT MAX(version) FROM schema_migrations"),
                      gh_db_schema_target(t->db));
 }
 
@@ -572,7 +573,8 @@ static void concurrent_migrations(void **state)
         pthread_join(th[i], &rc);
         assert_int_equal((intptr_t)rc, 0);
     }
-    assert_int_equal(query_int(t->db, "SELECT COUNT(*) FROM schema_migrations"),
+    /* (versions may have gaps: a number is kept for a migration of another branch) */
+    assert_int_equal(query_int(t->db, "SELECT MAX(version) FROM schema_migrations"),
                      gh_db_schema_target(t->db));
 }
 

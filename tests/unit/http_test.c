@@ -667,11 +667,56 @@ static void openapi_lists_every_route(void **state)
     json_decref(doc);
 }
 
+/* gh_json_dump writes what json_dumps(v, JSON_COMPACT) writes, and fails where it fails. */
+static void expect_same_dump(json_t *v)
+{
+    size_t len = 0;
+    char *mine = gh_json_dump(v, &len);
+    char *theirs = json_dumps(v, JSON_COMPACT);
+    assert_non_null(mine);
+    assert_non_null(theirs);
+    assert_string_equal(mine, theirs);
+    assert_int_equal(len, strlen(theirs));
+    free(mine);
+    free(theirs);
+    json_decref(v);
+}
+
+static void json_dump_as_jansson(void **state)
+{
+    (void)state;
+    expect_same_dump(json_pack("{s:i, s:s, s:b, s:b, s:n, s:[i, i, s], s:{}, s:[]}", "id",
+                               (json_int_t)-9007199254740993LL, "name", "Zhāng \"quoted\" \\ / <b>",
+                               "t", 1, "f", 0, "none", "ids", 1, 2, "x", "empty", "list"));
+    expect_same_dump(json_pack("{s:s}", "ctl", "a\b\f\n\r\t\x01\x1f\x7f end"));
+    expect_same_dump(json_pack("{s:s, s:s}", "cjk", "\xe5\xbc\xa0\xe4\xbc\x9f", "sep",
+                               "\xe2\x80\xa8 \xf0\x9f\x94\x91"));
+    expect_same_dump(json_pack("[{s:{s:[{s:i}]}}]", "a", "b", "c", 3));
+    expect_same_dump(json_pack("{s:s#}", "nul", "a\0b", (size_t)3));
+    expect_same_dump(json_pack("{s:f}", "real", 1.5)); /* handed to jansson */
+    json_t *o = json_object();                         /* insertion order, not sorted */
+    json_object_set_new(o, "zeta", json_integer(1));
+    json_object_set_new(o, "alpha", json_integer(2));
+    json_object_set_new(o, "mid", json_string("x"));
+    expect_same_dump(o);
+    /* not UTF-8: both fail (respond() then answers 500, never a body it cannot stand for) */
+    json_t *bad = json_object();
+    json_object_set_new(bad, "s", json_stringn_nocheck("\xc3\x28", 2));
+    size_t len = 0;
+    assert_null(gh_json_dump(bad, &len));
+    assert_null(json_dumps(bad, JSON_COMPACT));
+    json_decref(bad);
+    json_t *scalar = json_integer(1); /* not an object or array: NULL, as json_dumps */
+    assert_null(gh_json_dump(scalar, &len));
+    json_decref(scalar);
+}
+
 int main(void)
 {
 #define J(f) cmocka_unit_test_setup_teardown(f, jsetup, jteardown)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(route_match_paths),
+        cmocka_unit_test(json_dump_as_jansson),
         cmocka_unit_test(route_match_method_not_allowed),
         cmocka_unit_test(route_match_console),
         cmocka_unit_test(web_paths),

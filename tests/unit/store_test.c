@@ -1281,24 +1281,28 @@ static void tokens(void **state)
                      GH_OK);
     int64_t later_id = tid;
 
-    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr), GH_OK);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr, NULL), GH_OK);
     assert_int_equal(pr.user_id, uid);
     assert_string_equal(pr.username, "Holder");
     assert_int_equal(pr.provider_id, p);
     assert_false(pr.superadmin);
     assert_int_equal(pr.access.level, GH_ACCESS_PROVIDER);
     assert_int_equal(pr.perms, GH_PERM(USERS_READ) | GH_PERM(AUDIT_READ) | GH_PERM(ROLES_READ));
-    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-later", 1000, &pr), GH_OK);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-later", 1000, &pr, NULL),
+                     GH_OK);
 
     memset(&pr, 0x5a, sizeof pr);
     gh_principal untouched;
     memcpy(&untouched, &pr, sizeof pr);
-    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "unknown", 1000, &pr), GH_EUNAUTH);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "unknown", 1000, &pr, NULL),
+                     GH_EUNAUTH);
     assert_memory_equal(&pr, &untouched, sizeof pr);
     /* expiry is exclusive: a token is dead from its expires_at on */
-    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-exp", 999, &pr), GH_OK);
-    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-exp", 1000, &pr), GH_EUNAUTH);
-    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-later", 5000, &pr), GH_EUNAUTH);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-exp", 999, &pr, NULL), GH_OK);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-exp", 1000, &pr, NULL),
+                     GH_EUNAUTH);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-later", 5000, &pr, NULL),
+                     GH_EUNAUTH);
 
     /* listed (live ones only, by id), read, deleted; never the hash */
     gh_api_token *items = NULL, one;
@@ -1321,23 +1325,28 @@ static void tokens(void **state)
 
     /* the user must be able to act */
     assert_int_equal(gh_store_user_set_status(x->db, uid, GH_STATUS_DISABLED, 1000, 0), GH_OK);
-    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr), GH_EUNAUTH);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr, NULL),
+                     GH_EUNAUTH);
     assert_int_equal(gh_store_user_set_status(x->db, uid, GH_STATUS_INVITED, 1000, 0), GH_OK);
-    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr), GH_EUNAUTH);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr, NULL),
+                     GH_EUNAUTH);
     assert_int_equal(gh_store_user_set_status(x->db, uid, GH_STATUS_DELETED, 1000, 0), GH_OK);
-    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr), GH_EUNAUTH);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr, NULL),
+                     GH_EUNAUTH);
     assert_int_equal(gh_store_user_set_status(x->db, uid, GH_STATUS_ACTIVE, 1000, 0), GH_OK);
-    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr), GH_OK);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr, NULL), GH_OK);
     set_int(x->db, "UPDATE users SET banned_until = ? WHERE id = ?", 2000, uid);
-    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr), GH_EUNAUTH);
-    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 2000, &pr), GH_OK);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 1000, &pr, NULL),
+                     GH_EUNAUTH);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-ok", 2000, &pr, NULL), GH_OK);
     set_int(x->db, "UPDATE users SET banned_until = ? WHERE id = ?", 0, uid);
 
     gh_user off = user_base("no.login", p);
     off.login_enabled = false;
     int64_t off_id = mk_user(x->db, &off);
     assert_int_equal(gh_store_token_insert(x->db, off_id, "t", "hash-off", 1000, 0, &tid), GH_OK);
-    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-off", 1000, &pr), GH_EUNAUTH);
+    assert_int_equal(gh_store_principal_by_token(x->db, x->a, "hash-off", 1000, &pr, NULL),
+                     GH_EUNAUTH);
 
     /* by user: whatever the status */
     assert_int_equal(gh_store_principal_by_user(x->db, x->a, off_id, &pr), GH_OK);
@@ -1646,7 +1655,7 @@ static int64_t mk_session(fx *x, int64_t uid, const char *hash, int64_t created,
 static gh_err auth(fx *x, const char *hash, int64_t now, int64_t idle_cutoff, gh_session *s)
 {
     gh_principal p;
-    return gh_store_session_auth(x->db, x->a, hash, now, idle_cutoff, s, &p);
+    return gh_store_session_auth(x->db, x->a, hash, now, idle_cutoff, s, &p, NULL);
 }
 
 /* Session auth: found by its token hash only while seen after idle_cutoff (touch moves that)
@@ -1667,7 +1676,7 @@ static void session_auth(void **state)
     int64_t dup_id = 0;
     assert_int_equal(gh_store_session_insert(x->db, &dup, "sess-1", &dup_id), GH_ECONFLICT);
 
-    assert_int_equal(gh_store_session_auth(x->db, x->a, "sess-1", 1100, 999, &s, &pr), GH_OK);
+    assert_int_equal(gh_store_session_auth(x->db, x->a, "sess-1", 1100, 999, &s, &pr, NULL), GH_OK);
     assert_int_equal(s.id, sid);
     assert_int_equal(s.user_id, uid);
     assert_int_equal(s.stage, GH_STAGE_TOTP);
