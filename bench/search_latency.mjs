@@ -81,7 +81,9 @@ async function get(path) {
   return { status: res.status, body, ms: performance.now() - t0 };
 }
 
-// Terms from real rows.
+// Terms from real rows; Chinese names (one or two characters each) give short terms of their own.
+const hanTerms = new Set();
+const HAN = /^\p{Script=Han}+$/u;
 async function sampleTerms() {
   const terms = new Set();
   for (let i = 0; i < opts.sample; i++) {
@@ -89,6 +91,11 @@ async function sampleTerms() {
     const r = await get(`/api/v1/users/${id}`);
     if (r.status !== 200) continue;
     const u = JSON.parse(r.body);
+    if (HAN.test(u.last_name) && hanTerms.size < 12) {
+      hanTerms.add(
+        rand() < 0.5 ? u.last_name : [...(u.last_name + u.first_name)].slice(0, 2).join(''),
+      );
+    }
     const [local, domain] = String(u.email).split('@');
     const x = rand();
     const src = (
@@ -111,7 +118,26 @@ async function sampleTerms() {
   return [...terms];
 }
 
-const SHORT_TERMS = ['a', 'e', 'n', 'z', '7', 'li', 'wu', 'an', 'zh', 'qq', 'xq', 'q7'];
+// Letters and digits (a word's start), a few rare ones, Han characters (any position) and short
+// terms with other characters (no index: a walk with its budget).
+const SHORT_TERMS = [
+  'a',
+  'e',
+  'n',
+  'z',
+  '7',
+  'li',
+  'wu',
+  'an',
+  'zh',
+  'qq',
+  'xq',
+  'q7',
+  '李',
+  '璐',
+  '@q',
+  'i.',
+];
 
 async function run(terms, count, perTerm, extra = '') {
   const ms = [];
@@ -128,7 +154,9 @@ async function run(terms, count, perTerm, extra = '') {
       const e = perTerm.get(term) ?? { ms: [], hits: '' };
       if (e.hits === '') {
         const page = JSON.parse(r.body);
-        e.hits = page.next_cursor ? `>${page.items.length}` : String(page.items.length);
+        e.hits =
+          (page.next_cursor ? `>${page.items.length}` : String(page.items.length)) +
+          (page.partial ? ' (partial)' : '');
       }
       e.ms.push(r.ms);
       perTerm.set(term, e);
@@ -138,6 +166,7 @@ async function run(terms, count, perTerm, extra = '') {
 }
 
 const terms = await sampleTerms();
+SHORT_TERMS.push(...hanTerms);
 if (terms.length < 10) {
   console.error(
     `only ${terms.length} terms could be sampled; is the token valid and --max-id right?`,

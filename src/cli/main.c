@@ -843,7 +843,7 @@ static int cmd_serve(const opts *o)
         return 2;
     }
     if (o->search_budget != 0)
-        gh_store_set_search_budget(o->search_budget);
+        gh_core_set_search_budget(o->search_budget);
     gh_ctx ctx; /* the database, migrated before the first request; kept for the set-up link */
     gh_principal sys;
     if (open_ctx(o, &ctx, &sys) != 0)

@@ -39,6 +39,11 @@ gh_err gh_core_upgrade_data(gh_db *db)
     return err;
 }
 
+void gh_core_set_search_budget(int rows)
+{
+    gh_store_set_search_budget(rows);
+}
+
 gh_err gh_core_finish(gh_ctx *ctx, gh_err err)
 {
     if (err != GH_OK) {

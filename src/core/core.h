@@ -74,6 +74,8 @@ gh_err gh_core_user_list(gh_ctx *ctx, const gh_user_filter *f, gh_user_page *out
 /* Brings data written by an older version up to date after the migrations (today: the users'
  * search columns of migration 009); logs what it did. Once per start, before serving. */
 gh_err gh_core_upgrade_data(gh_db *db) GH_MUST_USE;
+/* How many users a search may walk (GH_SEARCH_BUDGET_MIN..MAX, store.h); before serving. */
+void gh_core_set_search_budget(int rows);
 /* A user's live sessions, and ending one (sid > 0) or all (sid == 0) of them. */
 gh_err gh_core_user_sessions(gh_ctx *ctx, int64_t id, gh_session **items, size_t *n) GH_MUST_USE;
 gh_err gh_core_user_session_revoke(gh_ctx *ctx, int64_t id, int64_t sid) GH_MUST_USE;

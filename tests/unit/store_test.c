@@ -680,8 +680,11 @@ static void user_list_search(void **state)
         {"example", B(0) | B(3)},
         {"bert", B(2)},
         {"hn d", B(0)}, /* across first and last name */
-        {"li", B(1) | B(3)},
-        {"LI", B(1) | B(3)},
+        {"li", B(3)},   /* one or two letters: the start of a word ("alice" has it inside) */
+        {"LI", B(3)},
+        {"al", B(1)},
+        {"lic", B(1)}, /* three: anywhere */
+        {"ZÉD", B(4)}, /* accents and case folded */
         {"q", B(4)},
         {"_", B(2)}, /* a literal underscore, not a wildcard */
         {"%", 0},
