@@ -333,7 +333,11 @@ export default async function usersPage(ctx) {
             h('td', {
               class: 'empty',
               colSpan: 9,
-              text: s.q ? t('users.none_found') : t(`users.none.${s.status}`),
+              text: page.partial
+                ? t('users.none_yet')
+                : s.q
+                  ? t('users.none_found')
+                  : t(`users.none.${s.status}`),
             }),
           ),
     );
@@ -398,6 +402,9 @@ export default async function usersPage(ctx) {
         }),
         next,
       ),
+      page.partial
+        ? h('p', { class: 'pager-partial', role: 'status', text: t('users.partial') })
+        : null,
     );
   }
 
