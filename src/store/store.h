@@ -89,9 +89,9 @@ void gh_store_search_fields(gh_arena *a, const char *username, const char *first
 /* s case-folded, decomposed and without combining marks ("Émile" -> "emile"), in a. */
 char *gh_store_search_fold(gh_arena *a, const char *s);
 /* How many users a search may walk through in sort order before it answers a page marked
- * partial (users.c); its tenth is how many matches the index may find for the database to sort
+ * partial (users.c); its quarter is how many matches the index may find for the database to sort
  * them instead. Set once at start-up, before any request. */
-#define GH_SEARCH_BUDGET_DEFAULT 20000
+#define GH_SEARCH_BUDGET_DEFAULT 15000
 #define GH_SEARCH_BUDGET_MIN     20
 #define GH_SEARCH_BUDGET_MAX     10000000
 void gh_store_set_search_budget(int rows);

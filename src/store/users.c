@@ -567,11 +567,12 @@ static const char *cursor_key(gh_arena *a, const gh_user *u, gh_user_sort sort, 
  * the sort order (for the name, an index that holds search_key and search_grams, so the rows are
  * not read) and keeps the matches: a page fills after few rows. A walk stops after SEARCH_BUDGET
  * rows: a page that is short then is `partial`, its cursor continues after the last row walked.
- * Terms that no index serves (GH_SEARCH_SCAN) always walk. SEARCH_CAP is a tenth of the budget.
+ * Terms that no index serves (GH_SEARCH_SCAN) always walk. SEARCH_CAP is a quarter of the budget
+ * (sorting that many matches costs about what walking the budget does, measured in BENCHMARKS.md).
  * Written once before the server's threads start. */
 static int64_t search_budget = GH_SEARCH_BUDGET_DEFAULT;
 #define SEARCH_BUDGET search_budget
-#define SEARCH_CAP    (search_budget / 10)
+#define SEARCH_CAP    (search_budget / 4)
 
 void gh_store_set_search_budget(int rows)
 {

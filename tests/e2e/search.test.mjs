@@ -1,7 +1,7 @@
 // Searching the users list in the browser: Chinese names by one character and by two (family name
 // first), accents folded, and a search sorted by name that stops at its budget: the list says so
 // instead of claiming that nothing matches, and Next searches further. In English and Chinese, at
-// 1280 and 390 pixels. The server runs with --search-budget 20 (a term with more than 2 matches is
+// 1280 and 390 pixels. The server runs with --search-budget 24 (a term with more than 6 matches is
 // common enough to walk the names).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { launch, openPage, shot, axeCheck } from './lib/browser.mjs';
 let srv, browser;
 
 before(async () => {
-  srv = await startServer({ args: ['--search-budget', '20'] });
+  srv = await startServer({ args: ['--search-budget', '24'] });
   browser = await launch();
   await createUser(srv, { username: 'liwei', first_name: '伟', last_name: '李' });
   await createUser(srv, { username: 'wangfang', first_name: '芳', last_name: '王' });
@@ -23,7 +23,7 @@ before(async () => {
       first_name: 'Aaa',
       last_name: `Filler ${String(i).padStart(2, '0')}`,
     });
-  for (const n of ['One', 'Two', 'Three'])
+  for (const n of ['One', 'Two', 'Three', 'Four', 'Five', 'Six', 'Seven'])
     await createUser(srv, {
       username: `marker${n.toLowerCase()}`,
       first_name: 'Zz',
@@ -110,7 +110,8 @@ for (const [locale, width, label, partialText, emptyText, next] of [
 ]) {
   test(`a search sorted by name that stops at its budget says so, and Next goes on (${locale}, ${width} px)`, async () => {
     const page = await signedIn({ locale, viewport: { width, height: 900 } });
-    // the markers sort after the 30 fillers, beyond the first 20 names walked
+    // the markers sort after the 30 fillers, beyond the first 24 names walked; the next walk
+    // reaches the end
     await page.goto('/users?q=marker&sort=name');
     await settle(page);
     const note = page.locator('.pager-partial');
@@ -123,9 +124,17 @@ for (const [locale, width, label, partialText, emptyText, next] of [
     assert.equal(await nextButton.isDisabled(), false, 'Next continues the search');
     await nextButton.click();
     await page.waitForFunction(
-      () => document.querySelectorAll('.users-table tbody tr[data-id]').length === 3,
+      () => document.querySelectorAll('.users-table tbody tr[data-id]').length === 7,
     );
-    assert.deepEqual(await usernames(page), ['markerone', 'markerthree', 'markertwo']);
+    assert.deepEqual(await usernames(page), [
+      'markerfive',
+      'markerfour',
+      'markerone',
+      'markerseven',
+      'markersix',
+      'markerthree',
+      'markertwo',
+    ]);
     assert.equal(await page.locator('.pager-partial').count(), 0, 'a complete page has no note');
     assert.equal(await page.getByLabel(label).inputValue(), 'marker');
     await shot(page, `search-partial-next-${locale}-${width}`);
