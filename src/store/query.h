@@ -38,10 +38,10 @@ void gh_qb_user_scope(gh_qb *q, const gh_principal *viewer);
  * For the first two the pieces go into a query over `users u`: `join` after the FROM (may be
  * ""), `where` a boolean expression with one `?` bound to `param` (two when `param2` is not
  * NULL), and `id_col` a column equal to u.id whose ascending order the index streams (so that
- * "first N matches by id" stops after N). `count_sql`, when not NULL, counts matches up to a
- * limit from the index alone (two parameters: `param` and the limit). For a walk over an index in
- * sort order, `walk_match` tests the walk's columns w.wk (search_key) and w.wg (search_grams)
- * with one `?` bound to `walk_param`. The strings are literals or in the arena. */
+ * "first N matches by id" stops after N). `count_sql` (SQLite; NULL on PostgreSQL) counts matches
+ * up to a limit from the index alone (two parameters: `param` and the limit). For a walk over an
+ * index in sort order, `walk_match` tests the walk's columns w.wk (search_key) and w.wg
+ * (search_grams) with one `?` bound to `walk_param`. The strings are literals or in the arena. */
 typedef enum gh_search_kind { GH_SEARCH_GRAM, GH_SEARCH_SUBSTRING, GH_SEARCH_SCAN } gh_search_kind;
 typedef struct gh_store_search {
     gh_search_kind kind;

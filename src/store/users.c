@@ -505,9 +505,11 @@ static void add_filters(gh_qb *q, const gh_user_filter *f)
 }
 
 /* Keyset pagination: rows after the cursor in (sort column, id) order. Sorting by id with a
- * search uses the index's own id column so that the database can stop after `limit` matches. */
+ * search uses the index's own id column so that the database can stop after `limit` matches.
+ * opaque: the same order through expressions (col || '', id + 0) that no B-tree index serves,
+ * so that PostgreSQL's planner takes the search index rather than walk an order index. */
 static void add_cursor_and_order(gh_qb *q, const gh_user_filter *f, const char *id_col,
-                                 int64_t limit)
+                                 int64_t limit, bool opaque)
 {
     const sort_def *s = &sorts[f->sort];
     if (f->sort == GH_SORT_ID) {
@@ -519,6 +521,7 @@ static void add_cursor_and_order(gh_qb *q, const gh_user_filter *f, const char *
         }
         gh_qb_sql(q, " ORDER BY ");
         gh_qb_sql(q, id_col);
+        gh_qb_sql(q, opaque ? " + 0" : "");
         gh_qb_sql(q, f->desc ? " DESC LIMIT ?" : " LIMIT ?");
         gh_qb_int(q, limit);
         return;
@@ -537,7 +540,12 @@ static void add_cursor_and_order(gh_qb *q, const gh_user_filter *f, const char *
     }
     gh_qb_sql(q, " ORDER BY ");
     gh_qb_sql(q, s->col);
-    gh_qb_sql(q, f->desc ? " DESC, u.id DESC LIMIT ?" : ", u.id LIMIT ?");
+    if (opaque)
+        gh_qb_sql(q, s->numeric ? " + 0" : " || ''");
+    if (opaque)
+        gh_qb_sql(q, f->desc ? " DESC, u.id + 0 DESC LIMIT ?" : ", u.id + 0 LIMIT ?");
+    else
+        gh_qb_sql(q, f->desc ? " DESC, u.id DESC LIMIT ?" : ", u.id LIMIT ?");
     gh_qb_int(q, limit);
 }
 
@@ -561,15 +569,22 @@ static const char *cursor_key(gh_arena *a, const gh_user *u, gh_user_sort sort, 
     return "";
 }
 
-/* A search sorted otherwise than by the index's own order has two ways to its first page. When
- * the term is rare (at most SEARCH_CAP matches, counted from the index alone) the index finds
- * every match and the database sorts them. When it is common, a walk goes through the users in
- * the sort order (for the name, an index that holds search_key and search_grams, so the rows are
- * not read) and keeps the matches: a page fills after few rows. A walk stops after SEARCH_BUDGET
- * rows: a page that is short then is `partial`, its cursor continues after the last row walked.
- * Terms that no index serves (GH_SEARCH_SCAN) always walk. SEARCH_CAP is a quarter of the budget
- * (sorting that many matches costs about what walking the budget does, measured in BENCHMARKS.md).
- * Written once before the server's threads start. */
+/* A search has two ways to a page. The index way: the search index finds the matches and the
+ * database sorts them (or, on SQLite sorted by id, the index streams them in that order). The
+ * walk: through the users in the sort order (for the name, an index that holds search_key and
+ * search_grams, so the rows are not read), keeping the matches, at most SEARCH_BUDGET rows. A
+ * common term fills a page after few rows of a walk; a rare one is quicker through the index.
+ *   SQLite: FTS5 counts matches exactly and cheaply, so the count (up to SEARCH_BUDGET) decides:
+ *     at most SEARCH_CAP, the index; more, a walk, and when the walk ends short (the matches
+ *     cluster elsewhere in the order, as a given name does in name order) the index after all
+ *     if there are at most SEARCH_BUDGET matches.
+ *   PostgreSQL: the planner's estimate for LIKE '%term%' is a guess (a rare term walked along the
+ *     primary key read a million rows), so a walk goes first; when it ends short, the index, in
+ *     an order that no B-tree serves (col || '', id + 0), so that the planner takes the GIN index.
+ * A page still short after its walk (and no index after it) is `partial`, its cursor continues
+ * after the last row walked. Terms that no index serves (GH_SEARCH_SCAN) always walk.
+ * SEARCH_CAP is a quarter of the budget (sorting that many matches costs about what walking the
+ * budget does, measured in BENCHMARKS.md). Written once before the server's threads start. */
 static int64_t search_budget = GH_SEARCH_BUDGET_DEFAULT;
 #define SEARCH_BUDGET search_budget
 #define SEARCH_CAP    (search_budget / 4)
@@ -591,26 +606,19 @@ static void add_walk(gh_qb *q, const gh_user_filter *f)
     gh_qb_sql(q, "(SELECT u.id AS wid, ");
     gh_qb_sql(q, walk_cols[f->sort]);
     gh_qb_sql(q, " AS ws, u.search_key AS wk, u.search_grams AS wg FROM users u WHERE 1 = 1");
-    add_cursor_and_order(q, f, "u.id", SEARCH_BUDGET);
+    add_cursor_and_order(q, f, "u.id", SEARCH_BUDGET, false);
     gh_qb_sql(q, ") w");
 }
 
-static gh_err count_matches(gh_db *db, gh_arena *a, const gh_store_search *s, int64_t *n)
+/* Matches up to limit, from the SQLite index alone. */
+static gh_err count_matches(gh_db *db, gh_arena *a, const gh_store_search *s, int64_t limit,
+                            int64_t *n)
 {
     gh_qb q;
     gh_qb_init(&q, a);
-    if (s->count_sql != NULL) {
-        gh_qb_sql(&q, s->count_sql);
-        gh_qb_text(&q, s->param);
-    } else {
-        gh_qb_sql(&q, "SELECT count(*) FROM (SELECT 1 FROM users u WHERE ");
-        gh_qb_sql(&q, s->where);
-        gh_qb_text(&q, s->param);
-        if (s->param2 != NULL)
-            gh_qb_text(&q, s->param2);
-        gh_qb_sql(&q, " LIMIT ?) c");
-    }
-    gh_qb_int(&q, SEARCH_CAP + 1);
+    gh_qb_sql(&q, s->count_sql);
+    gh_qb_text(&q, s->param);
+    gh_qb_int(&q, limit);
     gh_stmt *st = NULL;
     gh_err err = gh_qb_prepare(&q, db, &st);
     if (err != GH_OK)
@@ -647,50 +655,11 @@ static gh_err walk_end(gh_db *db, gh_arena *a, const gh_user_filter *f, bool *cu
     return err;
 }
 
-gh_err gh_store_user_list(gh_db *db, gh_arena *a, const gh_principal *viewer,
-                          const gh_user_filter *f, gh_user_page *out)
+/* Runs a built list query and fills the page (limit rows, `more` when one more came). */
+static gh_err run_page(gh_db *db, gh_arena *a, gh_qb *q, const gh_user_filter *f, gh_user_page *out)
 {
-    gh_qb q;
-    gh_store_search search = {.join = "", .id_col = "u.id"};
-    bool searching = f->q != NULL && gh_store_user_search(db, a, f->q, &search);
-    bool walk = searching && search.kind == GH_SEARCH_SCAN;
-    gh_err err = GH_OK;
-    if (searching && !walk && f->sort != GH_SORT_ID) {
-        int64_t n = 0;
-        if ((err = count_matches(db, a, &search, &n)) != GH_OK)
-            return err;
-        walk = n > SEARCH_CAP;
-    }
-    gh_qb_init(&q, a);
-    if (walk) {
-        /* the matches of the walk in its order (a subquery streamed, not sorted again) */
-        gh_qb_sql(&q, "SELECT " USER_COLS " FROM (SELECT w.wid, w.ws FROM ");
-        add_walk(&q, f);
-        gh_qb_sql(&q, " WHERE ");
-        gh_qb_sql(&q, search.walk_match);
-        gh_qb_text(&q, search.walk_param);
-        gh_qb_sql(&q, ") m JOIN users u ON u.id = m.wid WHERE 1 = 1");
-        gh_qb_user_scope(&q, viewer);
-        add_filters(&q, f);
-        gh_qb_sql(&q, " LIMIT ?");
-        gh_qb_int(&q, f->limit + 1);
-    } else {
-        gh_qb_sql(&q, "SELECT " USER_COLS " FROM users u");
-        gh_qb_sql(&q, search.join);
-        gh_qb_sql(&q, " WHERE 1 = 1");
-        if (searching) {
-            gh_qb_sql(&q, " AND ");
-            gh_qb_sql(&q, search.where);
-            gh_qb_text(&q, search.param);
-            if (search.param2 != NULL)
-                gh_qb_text(&q, search.param2);
-        }
-        gh_qb_user_scope(&q, viewer);
-        add_filters(&q, f);
-        add_cursor_and_order(&q, f, search.id_col, f->limit + 1);
-    }
     gh_stmt *st = NULL;
-    err = gh_qb_prepare(&q, db, &st);
+    gh_err err = gh_qb_prepare(q, db, &st);
     if (err != GH_OK)
         return err;
     gh_user_page page = {.items = gh_arena_alloc(a, (size_t)(f->limit + 1) * sizeof(gh_user))};
@@ -711,13 +680,86 @@ gh_err gh_store_user_list(gh_db *db, gh_arena *a, const gh_principal *viewer,
         gh_user *last = &page.items[page.n - 1];
         page.next_key = cursor_key(a, last, f->sort, sort_name, ukey);
         page.next_id = last->id;
-    } else if (walk) {
-        bool cut = false;
-        if ((err = walk_end(db, a, f, &cut, &page.next_key, &page.next_id)) != GH_OK)
-            return err;
-        page.partial = page.more = cut;
     }
     *out = page;
+    return GH_OK;
+}
+
+/* The index way (or the plain list when search is NULL); opaque: in an order no B-tree serves. */
+static gh_err index_page(gh_db *db, gh_arena *a, const gh_principal *viewer,
+                         const gh_user_filter *f, const gh_store_search *search, bool opaque,
+                         gh_user_page *out)
+{
+    gh_qb q;
+    gh_qb_init(&q, a);
+    gh_qb_sql(&q, "SELECT " USER_COLS " FROM users u");
+    gh_qb_sql(&q, search != NULL ? search->join : "");
+    gh_qb_sql(&q, " WHERE 1 = 1");
+    if (search != NULL) {
+        gh_qb_sql(&q, " AND ");
+        gh_qb_sql(&q, search->where);
+        gh_qb_text(&q, search->param);
+        if (search->param2 != NULL)
+            gh_qb_text(&q, search->param2);
+    }
+    gh_qb_user_scope(&q, viewer);
+    add_filters(&q, f);
+    add_cursor_and_order(&q, f, search != NULL ? search->id_col : "u.id", f->limit + 1, opaque);
+    return run_page(db, a, &q, f, out);
+}
+
+/* The walk's way; *cut when the page is short and the walk used its whole budget (its last row
+ * is then the page's cursor). */
+static gh_err walk_page(gh_db *db, gh_arena *a, const gh_principal *viewer, const gh_user_filter *f,
+                        const gh_store_search *search, gh_user_page *out, bool *cut)
+{
+    gh_qb q;
+    gh_qb_init(&q, a);
+    /* the matches of the walk in its order (a subquery streamed, not sorted again) */
+    gh_qb_sql(&q, "SELECT " USER_COLS " FROM (SELECT w.wid, w.ws FROM ");
+    add_walk(&q, f);
+    gh_qb_sql(&q, " WHERE ");
+    gh_qb_sql(&q, search->walk_match);
+    gh_qb_text(&q, search->walk_param);
+    gh_qb_sql(&q, ") m JOIN users u ON u.id = m.wid WHERE 1 = 1");
+    gh_qb_user_scope(&q, viewer);
+    add_filters(&q, f);
+    /* SQLite runs the subquery as the join's outer loop, in its order; PostgreSQL is told the
+     * order, which the subquery's own (an index scan) already gives, so nothing is sorted */
+    if (gh_db_kind_of(db) == GH_DB_POSTGRES)
+        gh_qb_sql(&q, f->desc ? " ORDER BY m.ws DESC, m.wid DESC" : " ORDER BY m.ws, m.wid");
+    gh_qb_sql(&q, " LIMIT ?");
+    gh_qb_int(&q, f->limit + 1);
+    *cut = false;
+    gh_err err = run_page(db, a, &q, f, out);
+    if (err == GH_OK && !out->more)
+        err = walk_end(db, a, f, cut, &out->next_key, &out->next_id);
+    return err;
+}
+
+gh_err gh_store_user_list(gh_db *db, gh_arena *a, const gh_principal *viewer,
+                          const gh_user_filter *f, gh_user_page *out)
+{
+    gh_store_search search;
+    if (f->q == NULL || !gh_store_user_search(db, a, f->q, &search))
+        return index_page(db, a, viewer, f, NULL, false, out);
+    bool cut = false, pg = gh_db_kind_of(db) == GH_DB_POSTGRES;
+    int64_t n = 0;
+    gh_err err = GH_OK;
+    if (search.kind != GH_SEARCH_SCAN && !pg) {
+        if (f->sort == GH_SORT_ID)
+            return index_page(db, a, viewer, f, &search, false, out);
+        if ((err = count_matches(db, a, &search, SEARCH_BUDGET + 1, &n)) != GH_OK)
+            return err;
+        if (n <= SEARCH_CAP)
+            return index_page(db, a, viewer, f, &search, false, out);
+    }
+    if ((err = walk_page(db, a, viewer, f, &search, out, &cut)) != GH_OK)
+        return err;
+    if (cut && search.kind != GH_SEARCH_SCAN && (pg || n <= SEARCH_BUDGET))
+        return index_page(db, a, viewer, f, &search, pg, out);
+    if (cut)
+        out->partial = out->more = true;
     return GH_OK;
 }
 

@@ -1,8 +1,7 @@
 // Searching the users list in the browser: Chinese names by one character and by two (family name
 // first), accents folded, and a search sorted by name that stops at its budget: the list says so
 // instead of claiming that nothing matches, and Next searches further. In English and Chinese, at
-// 1280 and 390 pixels. The server runs with --search-budget 24 (a term with more than 6 matches is
-// common enough to walk the names).
+// 1280 and 390 pixels. The server runs with --search-budget 24 (a walk reads at most 24 users).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, ROOT_PASSWORD, createUser } from '../api/lib/server.mjs';
@@ -28,6 +27,7 @@ before(async () => {
       username: `marker${n.toLowerCase()}`,
       first_name: 'Zz',
       last_name: `Marker ${n}`,
+      email: `marker${n.toLowerCase()}+zz@example.com`,
     });
 });
 after(async () => {
@@ -110,9 +110,10 @@ for (const [locale, width, label, partialText, emptyText, next] of [
 ]) {
   test(`a search sorted by name that stops at its budget says so, and Next goes on (${locale}, ${width} px)`, async () => {
     const page = await signedIn({ locale, viewport: { width, height: 900 } });
-    // the markers sort after the 30 fillers, beyond the first 24 names walked; the next walk
+    // "+z" (no index serves a short term with other characters than letters) is in the
+    // markers' addresses only; the markers sort after the 30 fillers, beyond the first 24 names walked; the next walk
     // reaches the end
-    await page.goto('/users?q=marker&sort=name');
+    await page.goto('/users?q=%2Bz&sort=name');
     await settle(page);
     const note = page.locator('.pager-partial');
     await note.waitFor();
@@ -136,7 +137,7 @@ for (const [locale, width, label, partialText, emptyText, next] of [
       'markertwo',
     ]);
     assert.equal(await page.locator('.pager-partial').count(), 0, 'a complete page has no note');
-    assert.equal(await page.getByLabel(label).inputValue(), 'marker');
+    assert.equal(await page.getByLabel(label).inputValue(), '+z');
     await shot(page, `search-partial-next-${locale}-${width}`);
     page.assertClean();
     await page.context().close();
