@@ -725,8 +725,11 @@ static gh_err walk_page(gh_db *db, gh_arena *a, const gh_principal *viewer, cons
     gh_qb_user_scope(&q, viewer);
     add_filters(&q, f);
     /* SQLite runs the subquery as the join's outer loop, in its order; PostgreSQL is told the
-     * order, which the subquery's own (an index scan) already gives, so nothing is sorted */
-    if (gh_db_kind_of(db) == GH_DB_POSTGRES)
+     * order, which the subquery's own (an index scan) already gives, so nothing is sorted (by
+     * id: m.wid alone, or the planner, seeing u.id for m.wid, sorts) */
+    if (gh_db_kind_of(db) == GH_DB_POSTGRES && f->sort == GH_SORT_ID)
+        gh_qb_sql(&q, f->desc ? " ORDER BY m.wid DESC" : " ORDER BY m.wid");
+    else if (gh_db_kind_of(db) == GH_DB_POSTGRES)
         gh_qb_sql(&q, f->desc ? " ORDER BY m.ws DESC, m.wid DESC" : " ORDER BY m.ws, m.wid");
     gh_qb_sql(&q, " LIMIT ?");
     gh_qb_int(&q, f->limit + 1);
