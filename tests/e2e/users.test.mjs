@@ -291,7 +291,7 @@ test('select users, Actions → Disable: "Yes, disable it!", per-user results; t
 });
 
 test('a bulk action reports each user: the admin cannot disable itself', async () => {
-  await page.goto('/users?q=o&limit=100');
+  await page.goto('/users?q=example&limit=100'); // both have an address at example.com
   await settle();
   await page.getByRole('checkbox', { name: 'Select root' }).check();
   await page.getByRole('checkbox', { name: 'Select person30' }).check();
