@@ -7,7 +7,8 @@
 // than 10 matches is "common"), on SQLite or, under `make pg`, PostgreSQL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, restartServer, listAll, dbExec } from './lib/server.mjs';
+import { spawnSync } from 'node:child_process';
+import { startServer, restartServer, listAll, dbExec, BIN } from './lib/server.mjs';
 import { assertProblem } from './lib/helpers.mjs';
 
 let srv;
@@ -245,4 +246,19 @@ test('users written before the search columns existed are found after a restart'
   assert.deepEqual(await find('伟'), ['liwei']);
   assert.deepEqual(await find('nunez'), ['jose']);
   assert.deepEqual((await find('ac')).sort(), ['MEI.CHEN', 'jose']);
+});
+
+test('--search-budget out of its range is refused at start with the range', () => {
+  for (const v of ['5', '10000001']) {
+    const r = spawnSync(
+      BIN,
+      ['serve', '--db', srv.db, '--listen', '127.0.0.1:0', '--search-budget', v],
+      {
+        encoding: 'utf8',
+        timeout: 10000,
+      },
+    );
+    assert.equal(r.status, 2, `--search-budget ${v}: ${r.stderr}`);
+    assert.match(r.stderr, /--search-budget takes 20 to 10000000/);
+  }
 });
