@@ -708,10 +708,10 @@ static gh_err index_page(gh_db *db, gh_arena *a, const gh_principal *viewer,
     return run_page(db, a, &q, f, out);
 }
 
-/* The walk's way; *cut when the page is short and the walk used its whole budget (its last row
- * is then the page's cursor). */
+/* The walk's way. A short page (no `more`) says nothing yet of why the walk ended: the caller
+ * asks walk_end only when it needs to know (when no index may finish the page). */
 static gh_err walk_page(gh_db *db, gh_arena *a, const gh_principal *viewer, const gh_user_filter *f,
-                        const gh_store_search *search, gh_user_page *out, bool *cut)
+                        const gh_store_search *search, gh_user_page *out)
 {
     gh_qb q;
     gh_qb_init(&q, a);
@@ -733,11 +733,7 @@ static gh_err walk_page(gh_db *db, gh_arena *a, const gh_principal *viewer, cons
         gh_qb_sql(&q, f->desc ? " ORDER BY m.ws DESC, m.wid DESC" : " ORDER BY m.ws, m.wid");
     gh_qb_sql(&q, " LIMIT ?");
     gh_qb_int(&q, f->limit + 1);
-    *cut = false;
-    gh_err err = run_page(db, a, &q, f, out);
-    if (err == GH_OK && !out->more)
-        err = walk_end(db, a, f, cut, &out->next_key, &out->next_id);
-    return err;
+    return run_page(db, a, &q, f, out);
 }
 
 gh_err gh_store_user_list(gh_db *db, gh_arena *a, const gh_principal *viewer,
@@ -757,12 +753,19 @@ gh_err gh_store_user_list(gh_db *db, gh_arena *a, const gh_principal *viewer,
         if (n <= SEARCH_CAP)
             return index_page(db, a, viewer, f, &search, false, out);
     }
-    if ((err = walk_page(db, a, viewer, f, &search, out, &cut)) != GH_OK)
+    if ((err = walk_page(db, a, viewer, f, &search, out)) != GH_OK || out->more)
         return err;
-    if (cut && search.kind != GH_SEARCH_SCAN && (pg || n <= SEARCH_BUDGET))
-        return index_page(db, a, viewer, f, &search, pg, out);
-    if (cut)
-        out->partial = out->more = true;
+    /* short. On SQLite with at most SEARCH_BUDGET matches the index finishes the page at a known
+     * cost, whether or not the walk reached the end of the order (the answer is the same, and
+     * asking would cost a second walk). Otherwise the index only when the walk was cut: on
+     * PostgreSQL a common term's index costs what the count does not bound. */
+    if (!pg && search.kind != GH_SEARCH_SCAN && n <= SEARCH_BUDGET)
+        return index_page(db, a, viewer, f, &search, false, out);
+    if ((err = walk_end(db, a, f, &cut, &out->next_key, &out->next_id)) != GH_OK || !cut)
+        return err;
+    if (pg && search.kind != GH_SEARCH_SCAN)
+        return index_page(db, a, viewer, f, &search, true, out);
+    out->partial = out->more = true;
     return GH_OK;
 }
 
