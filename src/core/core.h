@@ -110,6 +110,17 @@ gh_err gh_core_admin_create(gh_ctx *ctx, const char *username, const char *email
  * default lifetime. */
 gh_err gh_core_token_create(gh_ctx *ctx, const char *username, const char *name, int64_t expires_in,
                             char **token, int64_t *id) GH_MUST_USE;
+/* Own tokens from the console (S11), for a signed-in session only (a token does not mint
+ * tokens): name (blank: GH_EINVAL naming name), a lifetime of days (0: the default 90). The
+ * proof of gh_core_reauth unless the account has neither a password nor a device; refused
+ * for accounts that must use single sign-on (GH_EFORBIDDEN) and beyond GH_TOKEN_LIST_MAX live
+ * tokens (GH_ECONFLICT). Audited as token.create with the proof used. *verify_hash from
+ * gh_core_token_reauth_hash: what a given current password is to be verified against. */
+gh_err gh_core_token_reauth_hash(gh_ctx *ctx, bool password_given,
+                                 const char **verify_hash) GH_MUST_USE;
+struct gh_reauth;
+gh_err gh_core_token_create_own(gh_ctx *ctx, const struct gh_reauth *re, const char *name,
+                                int64_t days, char **token, gh_api_token *out) GH_MUST_USE;
 /* The live tokens of user_id: the actor's own (no permission needed), a user inside the actor's
  * scope (GH_ENOTFOUND otherwise), or, with user_id 0, every user's (platform principals only,
  * for the CLI). At most GH_TOKEN_LIST_MAX. */

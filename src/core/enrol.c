@@ -17,15 +17,11 @@ static gh_err enrolment_due(gh_ctx *ctx, const gh_session *sess, const gh_creden
     return GH_OK;
 }
 
-/* Replacing an enrolled device needs a fresh proof (S10): the current password or a current
- * code of that device (its step is then used up, A10). A wrong proof counts as a failed
- * sign-in step (A4) and is answered like a wrong current password (400, not 401). */
-static gh_err check_reauth(gh_ctx *ctx, const gh_credentials *c, const gh_reauth *re, int64_t *step)
+gh_err gh_core_reauth(gh_ctx *ctx, const gh_credentials *c, const gh_reauth *re, const char *why,
+                      int64_t *step)
 {
     if (re == NULL || (!re->password_given && re->code == NULL))
-        return gh_fail(ctx, GH_EFORBIDDEN, "current_password",
-                       "to replace your two-factor device, confirm with your current password or "
-                       "a code from the device");
+        return gh_fail(ctx, GH_EFORBIDDEN, "current_password", why);
     if (re->password_given && re->password_ok)
         return GH_OK;
     if (!re->password_given && gh_signin_six_digits(re->code) &&
@@ -40,6 +36,15 @@ static gh_err check_reauth(gh_ctx *ctx, const gh_credentials *c, const gh_reauth
                                       : "the code does not match; check the device clock");
 }
 
+gh_err gh_core_reauth_use_code(gh_ctx *ctx, const gh_credentials *c, int64_t step)
+{
+    gh_err err =
+        step > 0 ? gh_store_totp_advance(ctx->db, c->user_id, c->totp_last_step, step) : GH_OK;
+    return err == GH_ECONFLICT ? gh_fail(ctx, GH_EINVAL, "code",
+                                         "this code was used already; wait for the next one")
+                               : err;
+}
+
 gh_err gh_totp_enrol_start(gh_ctx *ctx, const gh_session *sess, const gh_reauth *re,
                            gh_totp_enrolment *out)
 {
@@ -51,7 +56,11 @@ gh_err gh_totp_enrol_start(gh_ctx *ctx, const gh_session *sess, const gh_reauth 
     gh_err err = gh_store_credentials(ctx->db, ctx->a, NULL, ctx->who->user_id, &c);
     if (err != GH_OK || (err = enrolment_due(ctx, sess, &c)) != GH_OK)
         return err;
-    if (c.mfa_enrolled && (err = check_reauth(ctx, &c, re, &step)) != GH_OK)
+    if (c.mfa_enrolled &&
+        (err = gh_core_reauth(ctx, &c, re,
+                              "to replace your two-factor device, confirm with your current "
+                              "password or a code from the device",
+                              &step)) != GH_OK)
         return err;
     unsigned char secret[GH_TOTP_SECRET_BYTES];
     gh_totp_new_secret(secret);
@@ -62,10 +71,7 @@ gh_err gh_totp_enrol_start(gh_ctx *ctx, const gh_session *sess, const gh_reauth 
     sodium_memzero(secret, sizeof secret);
     if ((err = gh_db_begin(ctx->db)) != GH_OK)
         return err;
-    /* a code used as the proof is used up by compare-and-set, like a sign-in code (A10) */
-    if (step > 0 &&
-        (err = gh_store_totp_advance(ctx->db, c.user_id, c.totp_last_step, step)) == GH_ECONFLICT)
-        err = gh_fail(ctx, GH_EINVAL, "code", "this code was used already; wait for the next one");
+    err = gh_core_reauth_use_code(ctx, &c, step);
     if (err == GH_OK)
         err = gh_store_totp_pending(ctx->db, ctx->who->user_id, sealed);
     gh_audit_obj detail =

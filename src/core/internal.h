@@ -3,6 +3,7 @@
 #define GH_CORE_INTERNAL_H
 
 #include "core/core.h"
+#include "core/signin.h"
 #include "model/model.h"
 
 /* Ends the transaction: commits when err is GH_OK (a failed commit is returned), else rolls
@@ -38,6 +39,16 @@ gh_err gh_core_visible_group(gh_ctx *ctx, int64_t id, gh_group *out) GH_MUST_USE
 /* A failed sign-in step of c's user with factor: counts towards the ban (A4, one conditional
  * UPDATE) and records it; GH_EUNAUTH with the one refusal detail (A6), or GH_EDB. */
 gh_err gh_signin_count_failure(gh_ctx *ctx, const gh_credentials *c, const char *factor);
+/* A fresh proof of the signed-in user for a sensitive step (S10: replacing a second factor; an
+ * API token): the current password, verified by the caller's Argon2id job (re->password_given,
+ * re->password_ok), or a current code of the enrolled device (*step: its time step, to be used
+ * up with gh_core_reauth_use_code in the step's transaction, A10). No proof: GH_EFORBIDDEN
+ * naming current_password with why as the detail; a wrong one GH_EINVAL (naming
+ * current_password or code) counted as a failed sign-in step (A4). */
+gh_err gh_core_reauth(gh_ctx *ctx, const gh_credentials *c, const gh_reauth *re, const char *why,
+                      int64_t *step) GH_MUST_USE;
+/* Uses up the time step of a code given as proof (compare-and-set); GH_OK for step 0. */
+gh_err gh_core_reauth_use_code(gh_ctx *ctx, const gh_credentials *c, int64_t step) GH_MUST_USE;
 /* Moves sess past the step passed to the next that applies to c (*next); the last step
  * records the completed sign-in. Inside the caller's transaction. */
 gh_err gh_signin_advance(gh_ctx *ctx, const gh_session *sess, const gh_credentials *c,

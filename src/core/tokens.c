@@ -43,6 +43,90 @@ gh_err gh_core_token_create(gh_ctx *ctx, const char *username, const char *name,
     return err;
 }
 
+gh_err gh_core_token_reauth_hash(gh_ctx *ctx, bool password_given, const char **verify_hash)
+{
+    gh_credentials c;
+    gh_err err = gh_store_credentials(ctx->db, ctx->a, NULL, ctx->who->user_id, &c);
+    if (err == GH_OK)
+        *verify_hash = password_given ? c.password_hash : NULL;
+    return err;
+}
+
+/* The proof asked of a user minting its own token: a stolen session must not turn itself into
+ * a credential that outlives it. An account with neither a password nor a device has only the
+ * session (it signed in by single sign-on, which it then is not forced to use). */
+static gh_err own_token_allowed(gh_ctx *ctx, const gh_credentials *c, const gh_reauth *re,
+                                int64_t *step)
+{
+    if (c->status != GH_STATUS_ACTIVE)
+        return gh_fail(ctx, GH_ECONFLICT, NULL, "the account is not active");
+    if (c->enforce_sso)
+        return gh_fail(ctx, GH_EFORBIDDEN, NULL,
+                       "this account signs in through single sign-on only and cannot have API "
+                       "tokens");
+    if (c->password_hash == NULL && !c->mfa_enrolled)
+        return GH_OK;
+    return gh_core_reauth(ctx, c, re,
+                          "to create an API token, confirm with your current password or a code "
+                          "from your two-factor device",
+                          step);
+}
+
+gh_err gh_core_token_create_own(gh_ctx *ctx, const struct gh_reauth *re, const char *name,
+                                int64_t days, char **token, gh_api_token *out)
+{
+    while (name != NULL && (*name == ' ' || *name == '\t'))
+        name++;
+    if (name == NULL || *name == '\0')
+        return gh_fail(ctx, GH_EINVAL, "name", "give the token a name (what it is for)");
+    gh_credentials c;
+    gh_api_token *live = NULL;
+    size_t n = 0;
+    int64_t step = 0, tid = 0;
+    gh_err err = gh_store_credentials(ctx->db, ctx->a, NULL, ctx->who->user_id, &c);
+    if (err == GH_OK)
+        err = own_token_allowed(ctx, &c, re, &step);
+    if (err == GH_OK)
+        err =
+            gh_store_token_list(ctx->db, ctx->a, c.user_id, ctx->now, GH_TOKEN_LIST_MAX, &live, &n);
+    if (err != GH_OK)
+        return err;
+    if (n >= GH_TOKEN_LIST_MAX)
+        return gh_fail(
+            ctx, GH_ECONFLICT, NULL,
+            gh_arena_printf(ctx->a, "at most %d live tokens; revoke one first", GH_TOKEN_LIST_MAX));
+    char tok[GH_TOKEN_CHARS], hash[GH_TOKEN_HASH_CHARS];
+    gh_token_new(tok, hash);
+    int64_t expires_at = ctx->now + (days > 0 ? days * 86400 : GH_TOKEN_DEFAULT_TTL_S);
+    if ((err = gh_db_begin(ctx->db)) != GH_OK) {
+        sodium_memzero(tok, sizeof tok);
+        return err;
+    }
+    err = gh_core_reauth_use_code(ctx, &c, step);
+    if (err == GH_OK)
+        err = gh_store_token_purge(ctx->db, c.user_id, ctx->now);
+    if (err == GH_OK)
+        err = gh_store_token_insert(ctx->db, c.user_id, name, hash, ctx->now, expires_at, &tid);
+    if (err == GH_OK)
+        err = gh_core_audit(
+            ctx, "token.create", "user", c.user_id, c.user_id, c.provider_id, GH_AUDIT_NOTHING,
+            GH_AUDIT_DETAIL_OF(.id = GH_AUDIT_INT(tid), .expires_at = GH_AUDIT_INT(expires_at),
+                               .proof = step > 0             ? "code"
+                                        : re->password_given ? "password"
+                                                             : NULL));
+    err = gh_core_finish(ctx, err);
+    if (err == GH_OK) {
+        *token = gh_arena_strdup(ctx->a, tok);
+        *out = (gh_api_token){.id = tid,
+                              .user_id = c.user_id,
+                              .name = gh_arena_strdup(ctx->a, name),
+                              .created_at = ctx->now,
+                              .expires_at = expires_at};
+    }
+    sodium_memzero(tok, sizeof tok);
+    return err;
+}
+
 /* A live user inside the actor's scope (its own record always); GH_ENOTFOUND otherwise. */
 static gh_err load_owner(gh_ctx *ctx, int64_t user_id, gh_user *out)
 {

@@ -1,7 +1,10 @@
-/* API tokens: /api/v1/me/tokens (the signed-in user's own) and /api/v1/users/{id}/tokens (an
- * admin's view of a user in its scope). A token is shown by id, name and times, never by value. */
+/* API tokens: /api/v1/me/tokens (the signed-in user's own: listed, created from a session with a
+ * fresh proof, revoked) and /api/v1/users/{id}/tokens (an admin's view of a user in its scope). A
+ * token is shown by id, name and times; its value only once, in the answer that created it. */
+#include "core/signin.h"
 #include "http/encode.h"
 #include "http/internal.h"
+#include "util/clock.h"
 
 static json_t *token_json(const gh_api_token *t)
 {
@@ -35,6 +38,45 @@ static gh_err revoke(gh_req *r, int64_t user_id, int64_t token_id)
 gh_err gh_h_me_tokens(gh_req *r)
 {
     return list(r, r->who.user_id);
+}
+
+static gh_err create_own(gh_req *r, const gh_reauth *re)
+{
+    json_int_t days = json_integer_value(json_object_get(r->in, "expires_in_days"));
+    char *token = NULL;
+    gh_api_token t;
+    gh_err err =
+        gh_core_token_create_own(&r->ctx, re, gh_json_str(r->in, "name"), days, &token, &t);
+    if (err != GH_OK)
+        return err;
+    r->status = 201;
+    r->out = token_json(&t);
+    json_object_set_new(r->out, "token", json_string(token)); /* shown this once (S11) */
+    return GH_OK;
+}
+
+static gh_err create_own_verified(gh_req *r)
+{
+    r->ctx.now = gh_clock_now();
+    gh_reauth re = {.password_given = true, .password_ok = r->job.ok};
+    return create_own(r, &re);
+}
+
+/* A token of one's own, from a signed-in session (the route admits no bearer token), with the
+ * current password (checked by one Argon2id job first) or a current code as proof. */
+gh_err gh_h_me_token_create(gh_req *r)
+{
+    const char *pw = gh_json_str(r->in, "current_password");
+    const char *hash = NULL;
+    gh_err err = gh_core_token_reauth_hash(&r->ctx, pw != NULL, &hash);
+    if (err != GH_OK)
+        return err;
+    if (pw != NULL && hash != NULL) {
+        r->job = (gh_hash_job){.password = pw, .hash = hash};
+        return gh_http_hash_async(r, create_own_verified);
+    }
+    gh_reauth re = {.password_given = pw != NULL, .code = gh_json_str(r->in, "code")};
+    return create_own(r, &re);
 }
 
 gh_err gh_h_me_token_delete(gh_req *r)

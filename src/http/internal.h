@@ -26,6 +26,7 @@ typedef enum {
     GH_T_IDS_OR_ALL, /* array of positive integers or the string "all" */
     GH_T_STRINGS,    /* array of strings */
     GH_T_OBJECT,     /* object described by sub */
+    GH_T_COUNT,      /* integer from 1 to max */
 } gh_ftype;
 
 typedef struct gh_field {
@@ -199,6 +200,7 @@ gh_err gh_h_users_sessions_delete(gh_req *r);
 gh_err gh_h_users_session_delete(gh_req *r);
 gh_err gh_h_me_tokens(gh_req *r); /* API tokens (h_tokens.c) */
 gh_err gh_h_me_token_delete(gh_req *r);
+gh_err gh_h_me_token_create(gh_req *r);
 gh_err gh_h_users_tokens(gh_req *r);
 gh_err gh_h_users_token_delete(gh_req *r);
 gh_err gh_h_web(gh_req *r);        /* the web console's files and pages (h_web.c) */

@@ -119,6 +119,12 @@ static gh_err check_value(gh_req *r, json_t *v, const gh_field *f, const char *n
         return json_is_boolean(v) ? GH_OK : bad(r, name, "must be true or false");
     case GH_T_ID_NULL:
         return json_is_null(v) || is_id(v) ? GH_OK : bad(r, name, "must be a positive id or null");
+    case GH_T_COUNT:
+        return json_is_integer(v) && json_integer_value(v) >= 1 &&
+                       json_integer_value(v) <= (json_int_t)f->max
+                   ? GH_OK
+                   : bad(r, name,
+                         gh_arena_printf(r->a, "must be a whole number from 1 to %u", f->max));
     case GH_T_IDS_OR_ALL:
         if (json_is_string(v) && strcmp(json_string_value(v), "all") == 0)
             return GH_OK;

@@ -202,6 +202,16 @@ static const gh_field me_profile_fields[] = {
     {NULL},
 };
 
+static const gh_field token_create_fields[] = {
+    {"name", GH_T_STRING, GH_MAX_NAME, true, NULL, "what the token is for"},
+    {"expires_in_days", GH_T_COUNT, 365, false, NULL, "its lifetime in days (default 90)"},
+    {"current_password", GH_T_STRING, GH_MAX_PASSWORD_BYTES, false, NULL,
+     "the proof: the current password"},
+    {"code", GH_T_STRING, GH_MAX_CODE, false, NULL,
+     "or, instead, a current 6-digit code of the two-factor device"},
+    {NULL},
+};
+
 static const gh_field change_password_fields[] = {
     {"current_password", GH_T_STRING, GH_MAX_PASSWORD_BYTES, true, NULL, "the current password"},
     {"password", GH_T_STRING, GH_MAX_PASSWORD_BYTES, true, NULL, "the new password"},
@@ -587,6 +597,17 @@ const gh_route gh_routes[] = {
      .summary = "My API tokens (id, name, created_at, expires_at; never the token)",
      .tag = "me",
      .stages = S(DONE)},
+    {.method = "POST",
+     .pattern = "/api/v1/me/tokens",
+     .handler = gh_h_me_token_create,
+     .auth = GH_AUTH_STAGE,
+     .body = token_create_fields,
+     .summary = "Create an API token of my own from a signed-in session, with the current password "
+                "or a current code as proof (accounts with neither need none); the token is in "
+                "this answer only",
+     .tag = "me",
+     .stages = S(DONE),
+     .success = 201},
     {.method = "DELETE",
      .pattern = "/api/v1/me/tokens/{id}",
      .handler = gh_h_me_token_delete,

@@ -119,3 +119,28 @@ export function countryName(code) {
     return code;
   }
 }
+
+// A browser's User-Agent in words ("Chrome on Linux"); the first 40 characters when it names
+// no browser known here (a script's "node", "curl/8.5.0").
+export function agentName(ua = '') {
+  const browsers = [
+    [/Edg\//, 'Edge'],
+    [/OPR\//, 'Opera'],
+    [/Firefox\//, 'Firefox'],
+    [/Chromium\//, 'Chromium'],
+    [/Chrome\//, 'Chrome'],
+    [/Version\/[\d.]+.*Safari\//, 'Safari'],
+  ];
+  const systems = [
+    [/Windows/, 'Windows'],
+    [/iPhone|iPad/, 'iOS'],
+    [/Mac OS X/, 'macOS'],
+    [/Android/, 'Android'],
+    [/CrOS/, 'ChromeOS'],
+    [/Linux/, 'Linux'],
+  ];
+  const browser = browsers.find(([re]) => re.test(ua))?.[1];
+  if (!browser) return ua.slice(0, 40);
+  const os = systems.find(([re]) => re.test(ua))?.[1];
+  return os ? t('format.agent', { browser, os }) : browser;
+}

@@ -528,3 +528,23 @@ export function showFieldErrors(err, fields) {
   if (!Object.keys(err.fields || {}).length) rest.push(err.message);
   return rest;
 }
+
+// A button that copies text() to the clipboard and says so (a toast), or says it could not (a
+// browser without clipboard access: the text stays selectable beside it).
+export function copyButton(text, { label = t('common.copy') } = {}) {
+  return h('button', {
+    type: 'button',
+    class: 'small',
+    text: label,
+    on: {
+      click: async () => {
+        try {
+          await navigator.clipboard.writeText(text());
+          toast(t('common.copied'));
+        } catch {
+          toast(t('common.copy_failed'), 'error');
+        }
+      },
+    },
+  });
+}

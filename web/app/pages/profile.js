@@ -1,12 +1,21 @@
 // /profile: My profile: language and timezone (PATCH /api/v1/me/profile), password (needs the
-// current one), two-factor authentication (register a device, or a new one) and my sessions.
+// current one), two-factor authentication (register a device, or a new one), my sessions and my
+// API tokens (made with the current password or a code, shown once with a copy button, revoked).
 
 import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, get } from '../api.js';
 import { session } from '../session.js';
-import { field, select, toast, loading, confirmDialog, showFieldErrors } from '../ui.js';
-import { timezones, timeEl } from '../format.js';
+import {
+  field,
+  select,
+  toast,
+  loading,
+  confirmDialog,
+  showFieldErrors,
+  copyButton,
+} from '../ui.js';
+import { timezones, timeEl, agentName } from '../format.js';
 import { refreshSelf } from '../main.js';
 import { enrolment } from './signin.js';
 
@@ -14,9 +23,10 @@ export default async function profilePage(ctx) {
   ctx.setTitle(t('profile.title'));
   mount(ctx.main, loading());
   const me = session.user;
-  const [totp, sessions] = await Promise.all([
+  const [totp, sessions, tokens] = await Promise.all([
     get('/me/totp', { signal: ctx.signal }),
     get('/me/sessions', { signal: ctx.signal }),
+    get('/me/tokens', { signal: ctx.signal }),
   ]);
 
   // ---- language and timezone ----
@@ -228,7 +238,7 @@ export default async function profilePage(ctx) {
         { class: 'table-wrap' },
         h(
           'table',
-          { class: 'table compact' },
+          { class: 'table compact stack' },
           h(
             'thead',
             {},
@@ -252,10 +262,25 @@ export default async function profilePage(ctx) {
               h(
                 'tr',
                 {},
-                h('td', {}, timeEl(h, s.created_at)),
-                h('td', {}, timeEl(h, s.last_seen_at)),
-                h('td', { text: s.ip }),
-                h('td', { text: s.user_agent.slice(0, 60) }),
+                h(
+                  'td',
+                  { class: 'nowrap', attrs: { 'data-label': t('detail.session_started') } },
+                  timeEl(h, s.created_at),
+                ),
+                h(
+                  'td',
+                  { class: 'nowrap', attrs: { 'data-label': t('detail.session_seen') } },
+                  timeEl(h, s.last_seen_at),
+                ),
+                h('td', {
+                  class: 'nowrap',
+                  text: s.ip,
+                  attrs: { 'data-label': t('detail.session_ip') },
+                }),
+                h('td', {
+                  text: agentName(s.user_agent),
+                  attrs: { title: s.user_agent, 'data-label': t('detail.session_agent') },
+                }),
                 h(
                   'td',
                   { class: 'row-buttons' },
@@ -292,6 +317,222 @@ export default async function profilePage(ctx) {
     );
   drawSessions(sessions.items);
 
+  // ---- API tokens ----
+  const tokBox = h('div', { class: 'tokens-box' });
+  const tokList = h('div', {});
+  const tokNew = h('div', {});
+  const drawTokens = (items) =>
+    mount(
+      tokList,
+      items.length === 0
+        ? h('p', { class: 'muted', text: t('profile.tokens_none') })
+        : h(
+            'div',
+            { class: 'table-wrap' },
+            h(
+              'table',
+              { class: 'table compact tokens stack' },
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  ['token_name', 'token_created', 'token_expires'].map((k) =>
+                    h('th', { scope: 'col', text: t(`profile.${k}`) }),
+                  ),
+                  h(
+                    'th',
+                    { scope: 'col' },
+                    h('span', { class: 'visually-hidden', text: t('users.actions') }),
+                  ),
+                ),
+              ),
+              h(
+                'tbody',
+                {},
+                items.map((tk) =>
+                  h(
+                    'tr',
+                    {},
+                    h('td', { class: 'token-name', text: tk.name }),
+                    h(
+                      'td',
+                      { class: 'nowrap', attrs: { 'data-label': t('profile.token_created') } },
+                      timeEl(h, tk.created_at),
+                    ),
+                    h(
+                      'td',
+                      { class: 'nowrap', attrs: { 'data-label': t('profile.token_expires') } },
+                      timeEl(h, tk.expires_at),
+                    ),
+                    h(
+                      'td',
+                      { class: 'row-buttons' },
+                      h('button', {
+                        type: 'button',
+                        class: 'small',
+                        text: t('profile.token_revoke'),
+                        attrs: { 'aria-label': `${t('profile.token_revoke')} ${tk.name}` },
+                        on: { click: () => revokeToken(tk) },
+                      }),
+                    ),
+                  ),
+                ),
+              ),
+            ),
+          ),
+    );
+  const reloadTokens = async () => drawTokens((await get('/me/tokens')).items);
+  const revokeToken = async (tk) => {
+    const yes = await confirmDialog({
+      title: t('profile.token_revoke_confirm', { name: tk.name }),
+      text: t('profile.token_revoke_text'),
+      confirm: t('profile.token_revoke_yes'),
+      danger: true,
+    });
+    if (!yes) return;
+    try {
+      await api('DELETE', `/me/tokens/${tk.id}`);
+      toast(t('profile.token_revoked'));
+    } catch (err) {
+      toast(err.message, 'error');
+    }
+    await reloadTokens();
+  };
+  const newTokenButton = () =>
+    h('button', {
+      type: 'button',
+      text: t('profile.token_new'),
+      on: { click: () => drawTokenForm() },
+    });
+  // The token just made, once: a read-only field to select, and a copy button.
+  const showToken = (made) => {
+    const value = h('input', {
+      type: 'text',
+      readOnly: true,
+      value: made.token,
+      spellcheck: false,
+      class: 'token-value',
+    });
+    const shown = field(t('profile.token_value', { name: made.name }), value, {
+      hint: t('profile.token_shown_once'),
+    });
+    mount(
+      tokNew,
+      h(
+        'div',
+        { class: 'token-made', attrs: { role: 'status' } },
+        shown.el,
+        h(
+          'div',
+          { class: 'button-row' },
+          copyButton(() => made.token),
+          h('button', {
+            type: 'button',
+            text: t('profile.token_done'),
+            on: { click: () => mount(tokNew, newTokenButton()) },
+          }),
+        ),
+      ),
+    );
+    value.focus();
+    value.select();
+  };
+  // Name, lifetime and the proof (the current password, or a code of the device when enrolled).
+  const drawTokenForm = (useCode = false) => {
+    const name = field(
+      t('profile.token_name'),
+      h('input', { type: 'text', name: 'token_name', autocomplete: 'off', maxLength: 100 }),
+      { required: true, hint: t('profile.token_name_hint') },
+    );
+    const days = field(
+      t('profile.token_lifetime'),
+      select(
+        [7, 30, 90, 365].map((n) => ({ value: String(n), label: t('profile.token_days', { n }) })),
+        { value: '90' },
+      ),
+    );
+    const proof = useCode
+      ? field(
+          t('totp.code'),
+          h('input', {
+            name: 'code',
+            autocomplete: 'one-time-code',
+            inputMode: 'numeric',
+            spellcheck: false,
+            attrs: { maxlength: '6' },
+          }),
+        )
+      : field(
+          t('password.current'),
+          h('input', {
+            type: 'password',
+            name: 'current_password',
+            autocomplete: 'current-password',
+          }),
+        );
+    const form = h(
+      'form',
+      { class: 'form', attrs: { novalidate: true, 'aria-label': t('profile.token_new') } },
+      name.el,
+      days.el,
+      h('p', { class: 'hint', text: t('profile.token_reauth') }),
+      proof.el,
+      h(
+        'div',
+        { class: 'button-row' },
+        h('button', { type: 'submit', class: 'primary', text: t('profile.token_create') }),
+        totp.enrolled
+          ? h('button', {
+              type: 'button',
+              text: useCode ? t('profile.mfa_use_password') : t('profile.mfa_use_code'),
+              on: { click: () => drawTokenForm(!useCode) },
+            })
+          : null,
+        h('button', {
+          type: 'button',
+          text: t('common.cancel'),
+          on: { click: () => mount(tokNew, newTokenButton()) },
+        }),
+      ),
+    );
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      for (const f of [name, days, proof]) f.setError('');
+      if (!name.input.value.trim()) {
+        name.setError(t('profile.token_name_required'));
+        name.input.focus();
+        return;
+      }
+      const body = { name: name.input.value.trim(), expires_in_days: Number(days.input.value) };
+      const given = proof.input.value.trim();
+      if (given && useCode) body.code = given.replace(/\s+/g, '');
+      else if (given) body.current_password = proof.input.value;
+      try {
+        const made = (await api('POST', '/me/tokens', { body })).data;
+        showToken(made);
+        await reloadTokens();
+      } catch (err) {
+        if (err.status === 401 && !session.user) return;
+        proof.input.value = '';
+        const rest = showFieldErrors(err, {
+          name,
+          expires_in_days: days,
+          current_password: proof,
+          code: proof,
+        });
+        if (rest.length) proof.setError(rest.join(' '));
+        (err.fields?.name ? name : proof).input.focus();
+      }
+    });
+    mount(tokNew, form);
+    name.input.focus();
+  };
+  drawTokens(tokens.items);
+  mount(tokNew, newTokenButton());
+  mount(tokBox, h('p', { class: 'muted', text: t('profile.tokens_intro') }), tokList, tokNew);
+
   mount(
     ctx.main,
     h(
@@ -310,7 +551,8 @@ export default async function profilePage(ctx) {
       h('section', { class: 'panel' }, h('h2', { text: t('profile.prefs') }), prefs),
       h('section', { class: 'panel' }, h('h2', { text: t('profile.password') }), pwForm),
       h('section', { class: 'panel' }, h('h2', { text: t('profile.mfa') }), mfaBox),
-      h('section', { class: 'panel' }, h('h2', { text: t('profile.sessions') }), sessBox),
+      h('section', { class: 'panel wide' }, h('h2', { text: t('profile.sessions') }), sessBox),
+      h('section', { class: 'panel wide' }, h('h2', { text: t('profile.tokens') }), tokBox),
     ),
   );
 }
