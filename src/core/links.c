@@ -10,6 +10,7 @@
 #include "mail/mail.h"
 #include "mail/mime.h"
 #include "util/log.h"
+#include "util/utf8.h"
 
 /* Who acts on the public routes: nobody signed in. */
 static const gh_principal anonymous = {.username = "anonymous"};
@@ -21,15 +22,9 @@ static bool purpose_of(const char *kind, gh_link_purpose *out)
     return gh_link_purpose_parse(kind, out) && *out != GH_LINK_SETUP;
 }
 
-static const char *full_name(gh_arena *a, const gh_user *u)
-{
-    const char *f = u->first_name ? u->first_name : "", *l = u->last_name ? u->last_name : "";
-    return gh_arena_printf(a, "%s%s%s", f, f[0] && l[0] ? " " : "", l);
-}
-
 gh_err gh_core_mail_queue(gh_ctx *ctx, const gh_user *u, const char *kind, const char *origin)
 {
-    const char *name = full_name(ctx->a, u);
+    const char *name = gh_person_name(ctx->a, u->first_name, u->last_name);
     gh_link_purpose purpose;
     bool has_link = purpose_of(kind, &purpose);
     if (!gh_mail_address_ok(u->email))
@@ -223,7 +218,8 @@ gh_err gh_core_link_status(gh_ctx *ctx, gh_link_purpose purpose, const char *tok
     *out = (gh_link_status){.state = state,
                             .expires_at = l.expires_at,
                             .user_id = u.id,
-                            .username = pending ? u.username : NULL};
+                            .username = pending ? u.username : NULL,
+                            .language = pending ? u.language : NULL};
     return GH_OK;
 }
 
@@ -355,7 +351,7 @@ static gh_err reset_slot(gh_ctx *ctx, const gh_user *u)
                  .user_id = uid,
                  .provider_id = u != NULL ? u->provider_id : 0,
                  .to_addr = send ? u->email : "",
-                 .to_name = send ? full_name(ctx->a, u) : "",
+                 .to_name = send ? gh_person_name(ctx->a, u->first_name, u->last_name) : "",
                  .username = send ? u->username : "",
                  .language = send ? u->language : "en",
                  .state = send ? GH_MAIL_QUEUED : GH_MAIL_CANCELLED,

@@ -43,6 +43,7 @@ typedef struct gh_link_status {
     int64_t expires_at;
     int64_t user_id;
     const char *username; /* NULL unless pending */
+    const char *language; /* the user's (the page opens in it); NULL unless pending */
 } gh_link_status;
 
 /* Looks a token of purpose (onboarding, password_reset) up without consuming it: GH_ENOTFOUND

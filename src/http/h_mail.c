@@ -38,6 +38,8 @@ static gh_err link_get(gh_req *r, gh_link_purpose purpose)
                        gh_json_time(st.expires_at));
     if (st.username != NULL)
         json_object_set_new(r->out, "username", json_string(st.username));
+    if (st.language != NULL)
+        json_object_set_new(r->out, "language", json_string(st.language));
     return GH_OK;
 }
 

@@ -22,17 +22,9 @@
 #include <unistr.h>
 
 #include "store/query.h"
+#include "util/utf8.h"
 
 /* ---- folding ---- */
-
-static bool is_cjk(ucs4_t uc)
-{
-    if (uc_is_property_ideographic(uc))
-        return true;
-    const uc_script_t *s = uc_script(uc);
-    return s != NULL && (strcmp(s->name, "Hiragana") == 0 || strcmp(s->name, "Katakana") == 0 ||
-                         strcmp(s->name, "Hangul") == 0);
-}
 
 char *gh_store_search_fold(gh_arena *a, const char *s)
 {
@@ -56,16 +48,6 @@ char *gh_store_search_fold(gh_arena *a, const char *s)
     out[o] = '\0';
     free(f);
     return out;
-}
-
-static bool has_cjk(const char *s)
-{
-    const uint8_t *p = (const uint8_t *)s;
-    ucs4_t uc;
-    while ((p = u8_next(&uc, p)) != NULL)
-        if (is_cjk(uc))
-            return true;
-    return false;
 }
 
 /* ---- short grams ---- */
@@ -111,7 +93,7 @@ static void grams_of(grams *g, const char *folded)
         int len = u8_mbtouc(&uc, p, strlen((const char *)p));
         if (len <= 0)
             break;
-        if (is_cjk(uc)) {
+        if (gh_utf8_is_cjk(uc)) {
             word = NULL;
             gram_add(g, p, (size_t)len);
             if (prev_cjk != NULL)
@@ -138,7 +120,7 @@ void gh_store_search_fields(gh_arena *a, const char *username, const char *first
 {
     char *u = gh_store_search_fold(a, username), *f = gh_store_search_fold(a, first);
     char *l = gh_store_search_fold(a, last), *e = gh_store_search_fold(a, email);
-    if (has_cjk(f) || has_cjk(l))
+    if (gh_utf8_has_cjk(f) || gh_utf8_has_cjk(l))
         *key = gh_arena_printf(a, "%s %s %s %s%s %s", u, f, l, l, f, e);
     else
         *key = gh_arena_printf(a, "%s %s %s %s", u, f, l, e);
@@ -200,7 +182,7 @@ static term term_of(gh_arena *a, const char *q)
     ucs4_t uc;
     while ((p = u8_next(&uc, p)) != NULL) {
         t.chars++;
-        bool c = is_cjk(uc);
+        bool c = gh_utf8_is_cjk(uc);
         t.cjk |= c;
         t.latin |= !c;
         if (!uc_is_alnum(uc))
@@ -222,7 +204,7 @@ static char *cjk_grams(gh_arena *a, const char *text)
         ucs4_t uc;
         int first = u8_mbtouc(&uc, s, m);
         bool pair = first > 0 && (size_t)first < m;
-        if (pair && is_cjk(uc))
+        if (pair && gh_utf8_is_cjk(uc))
             gram_add(&pairs, s, m);
         c = end ? end + 1 : NULL;
     }
@@ -231,7 +213,7 @@ static char *cjk_grams(gh_arena *a, const char *text)
             char *end = strchr(c, ' ');
             size_t m = end ? (size_t)(end - c) : strlen(c);
             ucs4_t uc;
-            if (u8_mbtouc(&uc, (const uint8_t *)c, m) == (int)m && is_cjk(uc))
+            if (u8_mbtouc(&uc, (const uint8_t *)c, m) == (int)m && gh_utf8_is_cjk(uc))
                 gram_add(&pairs, (const uint8_t *)c, m);
             c = end ? end + 1 : NULL;
         }

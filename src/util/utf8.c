@@ -1,5 +1,8 @@
-/* See utf8.h. The decoder follows RFC 3629's table of well-formed byte sequences. */
+/* See utf8.h. The decoder follows RFC 3629's table of well-formed byte sequences; scripts come
+ * from libunistring. */
 #include <string.h>
+#include <unictype.h>
+#include <unistr.h>
 
 #include "util/utf8.h"
 
@@ -40,4 +43,33 @@ char *gh_utf8_clean(gh_arena *a, const char *s, size_t max)
     }
     out[len] = '\0';
     return out;
+}
+
+bool gh_utf8_is_cjk(uint32_t uc)
+{
+    if (uc_is_property_ideographic(uc))
+        return true;
+    const uc_script_t *s = uc_script(uc);
+    return s != NULL && (strcmp(s->name, "Hiragana") == 0 || strcmp(s->name, "Katakana") == 0 ||
+                         strcmp(s->name, "Hangul") == 0);
+}
+
+bool gh_utf8_has_cjk(const char *s)
+{
+    if (s == NULL || u8_check((const uint8_t *)s, strlen(s)) != NULL)
+        return false;
+    const uint8_t *p = (const uint8_t *)s;
+    ucs4_t uc;
+    while ((p = u8_next(&uc, p)) != NULL)
+        if (gh_utf8_is_cjk(uc))
+            return true;
+    return false;
+}
+
+char *gh_person_name(gh_arena *a, const char *first, const char *last)
+{
+    const char *f = first != NULL ? first : "", *l = last != NULL ? last : "";
+    if (gh_utf8_has_cjk(f) || gh_utf8_has_cjk(l))
+        return gh_arena_printf(a, "%s%s", l, f);
+    return gh_arena_printf(a, "%s%s%s", f, f[0] && l[0] ? " " : "", l);
 }

@@ -4,7 +4,9 @@
 #ifndef GH_UTIL_UTF8_H
 #define GH_UTIL_UTF8_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/arena.h"
 
@@ -17,5 +19,15 @@ size_t gh_utf8_seq(const unsigned char *p);
  * starts no valid character becomes U+FFFD, and the copy ends before the first character that
  * would not fit whole (never inside one). s NULL gives "". Never NULL; thread-safe. */
 char *gh_utf8_clean(gh_arena *a, const char *s, size_t max);
+
+/* Whether the code point is written in a script without spaces between words: Chinese
+ * characters (ideographs), Japanese kana or Korean Hangul. */
+bool gh_utf8_is_cjk(uint32_t uc);
+/* Whether the UTF-8 text s holds such a character (false for NULL or invalid text). */
+bool gh_utf8_has_cjk(const char *s);
+/* A person's name for people to read: "given family", or, when either part is in such a script,
+ * family name then given name without a space (李 and 伟: "李伟"), as those names are written in
+ * any language. NULL parts count as empty. Never NULL; thread-safe. */
+char *gh_person_name(gh_arena *a, const char *first, const char *last);
 
 #endif

@@ -88,3 +88,32 @@ test('an onboarding link replaced by a re-send, and an unknown one, say what is 
   page.assertClean();
   await page.context().close();
 });
+
+test("the onboarding page opens in the invited user's language; the visitor may switch", async () => {
+  const { user } = await createUser(srv, {
+    username: 'wang.fang',
+    email: 'wang.fang@example.com',
+    first_name: '芳',
+    last_name: '王',
+    language: 'zh',
+    password: null,
+  });
+  const mail = await smtp.waitFor(smtp.to('wang.fang@example.com'), {
+    what: 'the onboarding e-mail',
+  });
+  const token = linkToken(mail, 'onboarding');
+  const st = await srv.api('GET', `/api/v1/onboarding/${token}`, { token: null });
+  assert.equal(st.body.language, 'zh', JSON.stringify(st.body));
+  // an English-speaking browser, nothing chosen before
+  const page = await openPage(browser, srv.base, { locale: 'en-GB' });
+  await page.goto(`/onboarding/${token}`);
+  await heading(page, '欢迎使用后台');
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-CN');
+  await axeCheck(page, 'onboarding in Chinese');
+  await shot(page, 'onboarding-zh');
+  await page.getByLabel('语言').selectOption('en');
+  await heading(page, 'Welcome to the Back-Office');
+  assert.equal((await srv.api('GET', `/api/v1/users/${user.id}`)).body.status, 'invited');
+  page.assertClean();
+  await page.context().close();
+});

@@ -413,6 +413,27 @@ static void utf8_clean_cuts_on_a_character_boundary(void **state)
     gh_arena_free(a);
 }
 
+/* Names in scripts without spaces read family name first and run together, in any language. */
+static void person_names_in_their_order(void **state)
+{
+    (void)state;
+    gh_arena *a = gh_arena_new();
+    assert_string_equal(gh_person_name(a, "Mei", "Chen"), "Mei Chen");
+    assert_string_equal(gh_person_name(a, "伟", "李"), "李伟");
+    assert_string_equal(gh_person_name(a, "娜", "欧阳"), "欧阳娜");
+    assert_string_equal(gh_person_name(a, "はるか", "田中"), "田中はるか");
+    assert_string_equal(gh_person_name(a, "민준", "김"), "김민준");
+    assert_string_equal(gh_person_name(a, "Wei", "李"), "李Wei");
+    assert_string_equal(gh_person_name(a, "Émile", ""), "Émile");
+    assert_string_equal(gh_person_name(a, NULL, "Zola"), "Zola");
+    assert_string_equal(gh_person_name(a, NULL, NULL), "");
+    assert_true(gh_utf8_has_cjk("a李"));
+    assert_false(gh_utf8_has_cjk("Núñez"));
+    assert_false(gh_utf8_has_cjk("\xff\xfe"));
+    assert_false(gh_utf8_has_cjk(NULL));
+    gh_arena_free(a);
+}
+
 static void utf8_seq_lengths(void **state)
 {
     assert_int_equal(gh_utf8_seq((const unsigned char *)"a"), 1);
@@ -441,6 +462,7 @@ int main(void)
         cmocka_unit_test(utf8_clean_keeps_valid_text),
         cmocka_unit_test(utf8_clean_replaces_invalid_sequences),
         cmocka_unit_test(utf8_clean_cuts_on_a_character_boundary),
+        cmocka_unit_test(person_names_in_their_order),
         cmocka_unit_test(utf8_seq_lengths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

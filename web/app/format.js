@@ -62,7 +62,16 @@ export function zonedToUtc(local, zone = viewerZone()) {
   return new Date(guess).toISOString().replace('.000Z', 'Z');
 }
 
-export const fullName = (u) => [u.first_name, u.last_name].filter(Boolean).join(' ');
+// A person's name: "given family", or family name then given name without a space when either is
+// in a script without spaces (李 and 伟: "李伟"), as such names are written in any language (the
+// server's gh_person_name, for e-mails, follows the same rule).
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+export function fullName(u) {
+  const f = u.first_name || '';
+  const l = u.last_name || '';
+  if (CJK.test(f) || CJK.test(l)) return `${l}${f}`;
+  return [f, l].filter(Boolean).join(' ');
+}
 
 export const isBanned = (u) => !!u.banned_until && new Date(u.banned_until).getTime() > Date.now();
 

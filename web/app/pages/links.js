@@ -1,10 +1,11 @@
 // Pages reached from e-mailed links and the way to ask for one: /onboarding/{token} (choose the
-// first password), /reset/{token} (choose a new one) and /forgot (ask for a reset link). The
-// token is in the path; every page is served with Referrer-Policy: no-referrer (A8). Setting a
-// password never signs in: the user signs in afterwards, two-factor included (A9).
+// first password), /reset/{token} (choose a new one), both in the user's language, and /forgot
+// (ask for a reset link). The token is in the path; every page is served with Referrer-Policy:
+// no-referrer (A8). Setting a password never signs in: the user signs in afterwards, two-factor
+// included (A9).
 
 import { h } from '../dom.js';
-import { t } from '../i18n.js';
+import { t, currentLang, setLang } from '../i18n.js';
 import { api } from '../api.js';
 import { field, showFieldErrors } from '../ui.js';
 import { card, alertBox, showAlert, busy, problemText, languageSwitch } from './signin.js';
@@ -61,6 +62,10 @@ async function setPasswordPage(ctx, kind) {
     deadLink(ctx, kind, status.state);
     return;
   }
+  // the page speaks the user's language (set by the administrator or by the user), unless the
+  // visitor chose another one here
+  if (status.language && !ctx.langChosen && status.language !== currentLang())
+    await setLang(status.language);
   const alert = alertBox();
   const pw = field(
     t('password.new'),
@@ -142,7 +147,10 @@ async function setPasswordPage(ctx, kind) {
     t(k.title),
     h('p', { text: t(k.intro, { username: status.username || '' }) }),
     form,
-    languageSwitch(() => page(ctx)),
+    languageSwitch(() => {
+      ctx.langChosen = true;
+      return page(ctx);
+    }),
   );
   pw.input.focus();
 }
