@@ -44,7 +44,7 @@
 #include "auth/auth.h"
 #include "util/log.h"
 
-#define MIN_DISTINCT 5 /* cracklib's MINDIFF, here counted in code points rather than bytes */
+#define MIN_DISTINCT GH_PASSWORD_MIN_DISTINCT
 #define FACT_BYTES   256
 
 #define R_MISSING  "No password was given."

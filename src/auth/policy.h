@@ -6,9 +6,10 @@
 
 #include "util/err.h"
 
-#define GH_PASSWORD_FLOOR     8    /* a configured minimum below this is raised to it */
-#define GH_PASSWORD_MAX_BYTES 1024 /* 256 code points of up to 4 bytes; longer is refused first */
-#define GH_PASSWORD_FACT_MIN  3    /* a name, local part or word shorter than this is not sought */
+#define GH_PASSWORD_FLOOR        8    /* a configured minimum below this is raised to it */
+#define GH_PASSWORD_MAX_BYTES    1024 /* 256 code points of up to 4 bytes; longer is refused first */
+#define GH_PASSWORD_FACT_MIN     3 /* a name, local part or word shorter than this is not sought */
+#define GH_PASSWORD_MIN_DISTINCT 5 /* different characters (cracklib's MINDIFF, in code points) */
 
 typedef struct gh_password_facts {
     const char *username, *first_name, *last_name, *email; /* any may be NULL */

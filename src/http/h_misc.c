@@ -1,8 +1,27 @@
-/* Operations endpoints: liveness, readiness, Prometheus metrics and the OpenAPI document. */
+/* Operations endpoints: liveness, readiness, Prometheus metrics and the OpenAPI document; and the
+ * password policy's figures, for forms to show before anyone types. */
 #include <stdio.h>
 #include <string.h>
 
+#include "auth/auth.h"
+#include "auth/policy.h"
+#include "core/signin.h"
+#include "http/encode.h"
 #include "http/internal.h"
+
+/* The minimum as the policy applies it (gh_password_policy raises one below the floor). */
+gh_err gh_h_password_policy(gh_req *r)
+{
+    int min = gh_signin_config_of(&r->ctx)->password_min;
+    if (min < GH_PASSWORD_FLOOR)
+        min = GH_PASSWORD_FLOOR;
+    if (min > GH_PASSWORD_MAX)
+        min = GH_PASSWORD_MAX;
+    r->out =
+        json_pack("{s:i, s:i, s:i, s:i}", "min_length", min, "max_length", GH_PASSWORD_MAX,
+                  "min_distinct", GH_PASSWORD_MIN_DISTINCT, "own_data_min", GH_PASSWORD_FACT_MIN);
+    return GH_OK;
+}
 
 gh_err gh_h_health(gh_req *r)
 {

@@ -201,6 +201,7 @@ gh_err gh_h_users_session_delete(gh_req *r);
 gh_err gh_h_me_tokens(gh_req *r); /* API tokens (h_tokens.c) */
 gh_err gh_h_me_token_delete(gh_req *r);
 gh_err gh_h_me_token_create(gh_req *r);
+gh_err gh_h_password_policy(gh_req *r); /* h_misc.c */
 gh_err gh_h_users_tokens(gh_req *r);
 gh_err gh_h_users_token_delete(gh_req *r);
 gh_err gh_h_web(gh_req *r);        /* the web console's files and pages (h_web.c) */

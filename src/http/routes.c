@@ -248,6 +248,15 @@ const gh_route gh_routes[] = {
      .summary = "Prometheus metrics",
      .tag = "operations"},
     {.method = "GET",
+     .pattern = "/api/v1/password-policy",
+     .handler = gh_h_password_policy,
+     .auth = GH_AUTH_PUBLIC,
+     .summary = "The password policy's figures, for forms to show: min_length and max_length "
+                "(characters), min_distinct (different characters), own_data_min (the length from "
+                "which names, user name and e-mail are sought in a password); the server also "
+                "refuses dictionary words and keyboard or alphabet runs",
+     .tag = "operations"},
+    {.method = "GET",
      .pattern = "/api/v1/openapi.json",
      .handler = gh_h_openapi,
      .auth = GH_AUTH_PUBLIC,

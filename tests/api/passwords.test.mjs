@@ -804,3 +804,21 @@ test('L3 canary: no password used above is in a log line or an audit row, and no
   for (const body of responses)
     assert.ok(!body.includes('$argon2'), `a hash in a response: ${body.slice(0, 200)}`);
 });
+
+test('GET /api/v1/password-policy gives the minimum each server applies, without signing in', async () => {
+  // the minimum each applies is proven by the test of --password-min-length above
+  for (const [s, min] of [
+    [srv, 15],
+    [srv20, 20],
+    [srv8, 8], // 5 asked, raised to the floor of 8
+  ]) {
+    const r = await s.api('GET', '/api/v1/password-policy', { token: null });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual(r.body, {
+      min_length: min,
+      max_length: 256,
+      min_distinct: 5,
+      own_data_min: 3,
+    });
+  }
+});

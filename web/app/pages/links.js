@@ -5,6 +5,7 @@
 // included (A9).
 
 import { h } from '../dom.js';
+import { attachRules } from '../password.js';
 import { t, currentLang, setLang } from '../i18n.js';
 import { api } from '../api.js';
 import { field, showFieldErrors } from '../ui.js';
@@ -75,8 +76,9 @@ async function setPasswordPage(ctx, kind) {
       autocomplete: 'new-password',
       attrs: { autofocus: true },
     }),
-    { required: true, hint: t('password.rules') },
+    { required: true },
   );
+  attachRules(pw, () => ({ username: status.username }));
   const again = field(
     t('password.again'),
     h('input', { type: 'password', name: 'new-password-again', autocomplete: 'new-password' }),

@@ -17,6 +17,8 @@ import {
 } from '../ui.js';
 import { timezones, timeEl, agentName } from '../format.js';
 import { refreshSelf } from '../main.js';
+import { attachRules } from '../password.js';
+import { comboField } from '../combo.js';
 import { enrolment } from './signin.js';
 
 export default async function profilePage(ctx) {
@@ -40,12 +42,10 @@ export default async function profilePage(ctx) {
       { value: me.language },
     ),
   );
-  const zone = field(
+  const zone = comboField(
     t('form.timezone'),
-    select(
-      timezones().map((z) => ({ value: z, label: z })),
-      { value: me.timezone },
-    ),
+    timezones().map((z) => ({ value: z, label: z })),
+    { value: me.timezone, name: 'timezone' },
   );
   const prefs = h(
     'form',
@@ -58,9 +58,13 @@ export default async function profilePage(ctx) {
     e.preventDefault();
     lang.setError('');
     zone.setError('');
+    if (!zone.check()) {
+      zone.input.focus();
+      return;
+    }
     try {
       await api('PATCH', '/me/profile', {
-        body: { language: lang.input.value, timezone: zone.input.value },
+        body: { language: lang.input.value, timezone: zone.value() },
       });
       await refreshSelf();
       toast(t('profile.prefs_saved'));
@@ -79,8 +83,9 @@ export default async function profilePage(ctx) {
   const pw = field(
     t('password.new'),
     h('input', { type: 'password', autocomplete: 'new-password' }),
-    { required: true, hint: t('password.rules') },
+    { required: true },
   );
+  attachRules(pw, () => me);
   const again = field(
     t('password.again'),
     h('input', { type: 'password', autocomplete: 'new-password' }),

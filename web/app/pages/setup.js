@@ -7,6 +7,7 @@
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { api } from '../api.js';
+import { attachRules } from '../password.js';
 import { field, showFieldErrors } from '../ui.js';
 import { card, alertBox, showAlert, busy, problemText, languageSwitch } from './signin.js';
 
@@ -78,7 +79,7 @@ function setupForm(ctx, token) {
     pw: field(
       t('setup.password'),
       h('input', { type: 'password', name: 'new-password', autocomplete: 'new-password' }),
-      { required: true, hint: t('password.rules') },
+      { required: true },
     ),
     again: field(
       t('setup.password_again'),
@@ -86,6 +87,7 @@ function setupForm(ctx, token) {
       { required: true },
     ),
   };
+  attachRules(f.pw, () => ({ username: f.user.input.value, email: f.email.input.value }));
   const submit = h('button', { type: 'submit', class: 'primary wide', text: t('setup.submit') });
   const form = h(
     'form',

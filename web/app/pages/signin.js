@@ -8,6 +8,7 @@ import { t, setLang, currentLang } from '../i18n.js';
 import { api, ApiError } from '../api.js';
 import { session } from '../session.js';
 import { field, showFieldErrors } from '../ui.js';
+import { attachRules } from '../password.js';
 import { afterSignIn, navigate, signOut, takeNotice, safeNext, home } from '../main.js';
 
 const NEXT_KEY = 'gh.next';
@@ -406,8 +407,9 @@ async function passwordPage(ctx) {
       autocomplete: 'new-password',
       attrs: { autofocus: true },
     }),
-    { required: true, hint: t('password.rules') },
+    { required: true },
   );
+  attachRules(pw, () => ({ username: session.user?.username ?? sessionStorage.getItem(USER_KEY) }));
   const again = field(
     t('password.again'),
     h('input', { type: 'password', name: 'new-password-again', autocomplete: 'new-password' }),

@@ -18,8 +18,11 @@ import {
   infoDialog,
   loading,
   showFieldErrors,
+  copyButton,
 } from '../ui.js';
 import { timezones, countries, fullName } from '../format.js';
+import { attachRules } from '../password.js';
+import { comboField } from '../combo.js';
 import { runAction } from '../actions.js';
 
 const ALPHABET = 'abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -146,6 +149,12 @@ export default async function userForm(ctx) {
     const pwRow = h('div', { class: 'pw-row' });
     pwInput.replaceWith(pwRow);
     pwRow.append(pwInput, gen);
+    attachRules(F.password, () => ({
+      username: F.username.input.value,
+      first_name: F.first_name?.input.value,
+      last_name: F.last_name?.input.value,
+      email: F.email?.input.value,
+    }));
     pwBlock = F.password.el;
     pwMode = () => (rPass.checked ? 'password' : 'email');
     const sync = () => {
@@ -227,22 +236,15 @@ export default async function userForm(ctx) {
       { value: u?.language || 'en', name: 'language' },
     ),
   );
-  F.timezone = field(
+  F.timezone = comboField(
     t('form.timezone'),
-    select(
-      timezones().map((z) => ({ value: z, label: z })),
-      { value: u?.timezone || viewerZone(), name: 'timezone' },
-    ),
+    timezones().map((z) => ({ value: z, label: z })),
+    { value: u?.timezone || viewerZone(), name: 'timezone' },
   );
-  F.country = field(
+  F.country = comboField(
     t('form.country'),
-    select(
-      [
-        { value: '', label: t('form.country_none') },
-        ...countries().map((c) => ({ value: c.code, label: c.name })),
-      ],
-      { value: u?.country || '', name: 'country' },
-    ),
+    countries().map((c) => ({ value: c.code, label: c.name })),
+    { value: u?.country || '', name: 'country', allowEmpty: true },
   );
 
   F.role_ids = multiSelect(t('form.roles'), {
@@ -433,8 +435,8 @@ export default async function userForm(ctx) {
       last_name: F.last_name.input.value.trim(),
       phone: F.phone.input.value.trim(),
       language: F.language.input.value,
-      timezone: F.timezone.input.value,
-      country: F.country.input.value,
+      timezone: F.timezone.value(),
+      country: F.country.value(),
       role_ids: F.role_ids.get(),
       group_ids: F.group_ids.get(),
       access: access(),
@@ -508,6 +510,8 @@ export default async function userForm(ctx) {
       F.email.setError(t('form.required'));
       ok = false;
     }
+    if (!F.timezone.check()) ok = false;
+    if (!F.country.check()) ok = false;
     if (!u && pwMode() === 'password' && !pwInput.value) {
       F.password.setError(t('password.required'));
       ok = false;
@@ -532,6 +536,11 @@ export default async function userForm(ctx) {
         await infoDialog(t('form.password_shown', { name: saved.username }), [
           h('p', { text: t('form.password_once') }),
           h('p', {}, h('code', { class: 'secret', id: 'shown-password', text: b.password })),
+          h(
+            'p',
+            {},
+            copyButton(() => b.password),
+          ),
         ]);
       }
       toast(
@@ -668,5 +677,8 @@ export default async function userForm(ctx) {
     await accessChanged();
     if (a.level === 'sub_account') F.subaccounts.set(a.sub_account_ids);
   }
-  (u ? F.email.input : F.provider_id.input).focus();
+  // the first field to fill: after Save and continue (provider kept) the user name
+  const kept = !u && ctx.state?.provider !== undefined;
+  // (autofocus: the router focuses it once the page is drawn, or the heading when none is marked)
+  (u ? F.email.input : kept ? F.username.input : F.provider_id.input).autofocus = true;
 }
