@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { startServer, ROOT_PASSWORD, createUser } from '../api/lib/server.mjs';
+import { startServer, ROOT_PASSWORD, createUser, strongPassword } from '../api/lib/server.mjs';
 import { startSmtp, linkToken } from '../api/lib/smtp.mjs';
 import { launch, openPage, shot, signInUI, axeCheck } from './lib/browser.mjs';
 
@@ -77,6 +77,11 @@ before(async () => {
     email: 'invited@example.com',
     password: null,
   });
+  const off = await createUser(srv, { first_name: 'Milton', last_name: 'Waddams' });
+  const dis = await srv.api('POST', '/api/v1/users/bulk', {
+    body: { action: 'disable', ids: [off.user.id] },
+  });
+  assert.equal(dis.status, 200, JSON.stringify(dis.body));
   // real links for the onboarding and reset pages (their forms, not only their error states)
   tokens.onboarding = linkToken(
     await smtp.waitFor(smtp.to('invited@example.com'), { what: 'the onboarding e-mail' }),
@@ -92,7 +97,14 @@ before(async () => {
     await smtp.waitFor(smtp.to(`${u.username}@example.com`), { what: 'the reset e-mail' }),
     'reset',
   );
-  ids = { user: u.user.id, username: u.username, role: role.id, group: group.id, provider: p.id };
+  ids = {
+    user: u.user.id,
+    disabled: off.user.id,
+    username: u.username,
+    role: role.id,
+    group: group.id,
+    provider: p.id,
+  };
 });
 after(async () => {
   await browser?.close();
@@ -103,6 +115,8 @@ after(async () => {
 const pages = () => [
   '/users',
   '/users?status=invited',
+  '/users?status=disabled',
+  `/users/${ids.disabled}`,
   '/users/new',
   `/users/${ids.user}`,
   `/users/${ids.user}/edit`,
@@ -140,6 +154,23 @@ for (const lang of ['en', 'zh']) {
       if (lang === 'zh')
         assert.equal(await pub.evaluate(() => document.documentElement.lang), 'zh-CN', path);
     }
+    // the sign-in steps, in the signing-in user's language: the forced password change, then
+    // the two-factor enrolment
+    const step = await createUser(srv, { mfa_required: true, language: lang });
+    await pub.goto('/signin');
+    await pub.locator('input[name=username]').fill(step.username);
+    await pub.locator('input[name=password]').fill(step.password);
+    await pub.locator('button[type=submit]').click();
+    await pub.waitForURL(/\/signin\/password$/);
+    await pub.locator('h1').waitFor();
+    await check(pub, `${lang} /signin/password`);
+    const pw = strongPassword();
+    await pub.locator('input[type=password]').nth(0).fill(pw);
+    await pub.locator('input[type=password]').nth(1).fill(pw);
+    await pub.locator('button[type=submit]').click();
+    await pub.waitForURL(/\/signin\/enroll$/);
+    await pub.locator('#totp-secret').waitFor();
+    await check(pub, `${lang} /signin/enroll`);
     pub.assertClean();
     await pub.context().close();
     const page = await openPage(browser, srv.base);
@@ -167,7 +198,7 @@ for (const lang of ['en', 'zh']) {
       await page.locator('main h1').first().waitFor();
       await page.waitForFunction(() => !document.querySelector('.loading'));
       await check(page, `${lang} ${path}`);
-      if (lang === 'zh') await shot(page, `zh${path.replace(/[/?=]/g, '_')}`);
+      await shot(page, `${lang}${path.replace(/[/?=]/g, '_')}`);
     }
     assert.equal(
       await page.evaluate(() => document.documentElement.lang),
@@ -325,10 +356,10 @@ test('the keyboard alone: sign in, open the Actions menu, cancel a confirmation,
     'Actions',
     'focus goes back to Actions',
   );
-  assert.equal(
-    (await srv.api('GET', `/api/v1/users?status=disabled`)).body.items.length,
-    0,
-    'Escape disabled nobody',
+  assert.deepEqual(
+    (await srv.api('GET', `/api/v1/users?status=disabled`)).body.items.map((u) => u.id),
+    [ids.disabled],
+    'Escape disabled nobody (but the one disabled from the start)',
   );
   // the tabs with the arrow keys, the navigation with Tab and Enter
   await page.getByRole('tab', { name: 'Active' }).focus();
