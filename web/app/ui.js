@@ -65,10 +65,10 @@ export function confirmDialog({
             : null,
         )
       : null;
-    const dlg = dialog(title, [h('p', { class: 'dialog-text', text }), list], [no, yes]);
+    const textId = uid('dlg-text');
+    const dlg = dialog(title, [h('p', { id: textId, text }), list], [no, yes]);
     dlg.setAttribute('role', 'alertdialog');
-    dlg.setAttribute('aria-describedby', uid('dlg-text'));
-    dlg.querySelector('.dialog-text').id = dlg.getAttribute('aria-describedby');
+    dlg.setAttribute('aria-describedby', textId);
     dlg.addEventListener(
       'keydown',
       (e) => {
