@@ -1,14 +1,48 @@
 // Accessibility: axe-core finds no serious or critical violation on any page, in English and in
-// Chinese; the console works from the keyboard alone (sign in, the Actions menu, a confirmation
-// dialog, the skip link); every page loads under the CSP without a violation.
+// Chinese, colour contrast (WCAG AA) included: every page, and every open menu and dialog (the
+// Actions menu, a row's menu, the user page's menu, a confirmation), with a dangerous item or
+// button at rest, hovered and focused. The console works from the keyboard alone (sign in, the
+// Actions menu, a confirmation dialog, the skip link); every page loads under the CSP without a
+// violation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, ROOT_PASSWORD, createUser } from '../api/lib/server.mjs';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { startServer, ROOT_PASSWORD, createUser, strongPassword } from '../api/lib/server.mjs';
+import { startSmtp, linkToken } from '../api/lib/smtp.mjs';
 import { launch, openPage, shot, signInUI, axeCheck } from './lib/browser.mjs';
 
-let srv, browser, ids;
+const axeSource = readFileSync(
+  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+  'utf8',
+);
+
+// Every page check: axe's whole rule set (axeCheck), then its colour-contrast rule on its own,
+// which must have looked at some text (so it ran) and found nothing below WCAG AA.
+async function check(page, what) {
+  await axeCheck(page, what);
+  await page.evaluate(axeSource);
+  const res = await page.evaluate(() =>
+    window.axe.run(document, {
+      runOnly: { type: 'rule', values: ['color-contrast'] },
+      resultTypes: ['violations', 'passes'],
+    }),
+  );
+  const bad = res.violations.flatMap((v) =>
+    v.nodes.map((n) => `${n.target.join(' ')}: ${n.any[0]?.message ?? v.help}`),
+  );
+  assert.deepEqual(bad, [], `${what}: text below WCAG AA contrast`);
+  assert.ok(
+    res.passes.some((p) => p.id === 'color-contrast' && p.nodes.length > 0),
+    `${what}: color-contrast looked at no text`,
+  );
+}
+
+let srv, smtp, browser, ids;
+const tokens = {};
 before(async () => {
-  srv = await startServer();
+  smtp = await startSmtp();
+  srv = await startServer({ args: ['--smtp-url', smtp.url, '--mail-retry-seconds', '1'] });
   browser = await launch();
   const p = (
     await srv.api('POST', '/api/v1/tenants', {
@@ -37,17 +71,52 @@ before(async () => {
     role_ids: [role.id],
     group_ids: [group.id],
   });
-  await createUser(srv, { first_name: 'Invited', last_name: 'One', password: null });
-  ids = { user: u.user.id, role: role.id, group: group.id, provider: p.id };
+  await createUser(srv, {
+    first_name: 'Invited',
+    last_name: 'One',
+    email: 'invited@example.com',
+    password: null,
+  });
+  const off = await createUser(srv, { first_name: 'Milton', last_name: 'Waddams' });
+  const dis = await srv.api('POST', '/api/v1/users/bulk', {
+    body: { action: 'disable', ids: [off.user.id] },
+  });
+  assert.equal(dis.status, 200, JSON.stringify(dis.body));
+  // real links for the onboarding and reset pages (their forms, not only their error states)
+  tokens.onboarding = linkToken(
+    await smtp.waitFor(smtp.to('invited@example.com'), { what: 'the onboarding e-mail' }),
+    'onboarding',
+  );
+  const forgot = await fetch(`${srv.base}/api/v1/password-reset`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: u.username }),
+  });
+  assert.ok(forgot.status < 300, `forgot: ${forgot.status}`);
+  tokens.reset = linkToken(
+    await smtp.waitFor(smtp.to(`${u.username}@example.com`), { what: 'the reset e-mail' }),
+    'reset',
+  );
+  ids = {
+    user: u.user.id,
+    disabled: off.user.id,
+    username: u.username,
+    role: role.id,
+    group: group.id,
+    provider: p.id,
+  };
 });
 after(async () => {
   await browser?.close();
   await srv?.stop();
+  await smtp?.stop();
 });
 
 const pages = () => [
   '/users',
   '/users?status=invited',
+  '/users?status=disabled',
+  `/users/${ids.disabled}`,
   '/users/new',
   `/users/${ids.user}`,
   `/users/${ids.user}/edit`,
@@ -68,12 +137,43 @@ for (const lang of ['en', 'zh']) {
   test(`axe: every page in ${lang === 'en' ? 'English' : 'Chinese'}`, async () => {
     const r = await srv.api('PATCH', '/api/v1/users/1', { body: { language: lang } });
     assert.equal(r.status, 200);
-    const page = await openPage(browser, srv.base);
-    for (const path of ['/signin', '/forgot', '/onboarding/gh_unknown']) {
-      await page.goto(path);
-      await page.locator('h1').waitFor();
-      await axeCheck(page, `${lang} ${path}`);
+    // the pages before sign-in speak the browser's language
+    const pub = await openPage(browser, srv.base, { locale: lang === 'zh' ? 'zh-CN' : 'en-GB' });
+    for (const path of [
+      '/signin',
+      '/forgot',
+      `/onboarding/${tokens.onboarding}`,
+      `/reset/${tokens.reset}`,
+      '/onboarding/gh_unknown',
+      '/setup/gh_unknown',
+    ]) {
+      await pub.goto(path);
+      await pub.locator('h1').waitFor();
+      await pub.waitForFunction(() => !document.querySelector('.loading'));
+      await check(pub, `${lang} ${path}`);
+      if (lang === 'zh')
+        assert.equal(await pub.evaluate(() => document.documentElement.lang), 'zh-CN', path);
     }
+    // the sign-in steps, in the signing-in user's language: the forced password change, then
+    // the two-factor enrolment
+    const step = await createUser(srv, { mfa_required: true, language: lang });
+    await pub.goto('/signin');
+    await pub.locator('input[name=username]').fill(step.username);
+    await pub.locator('input[name=password]').fill(step.password);
+    await pub.locator('button[type=submit]').click();
+    await pub.waitForURL(/\/signin\/password$/);
+    await pub.locator('h1').waitFor();
+    await check(pub, `${lang} /signin/password`);
+    const pw = strongPassword();
+    await pub.locator('input[type=password]').nth(0).fill(pw);
+    await pub.locator('input[type=password]').nth(1).fill(pw);
+    await pub.locator('button[type=submit]').click();
+    await pub.waitForURL(/\/signin\/enroll$/);
+    await pub.locator('#totp-secret').waitFor();
+    await check(pub, `${lang} /signin/enroll`);
+    pub.assertClean();
+    await pub.context().close();
+    const page = await openPage(browser, srv.base);
     await signInUI(page, 'root', ROOT_PASSWORD, { path: '/signin' }).catch(async () => {
       // the sign-in page speaks the browser's language (en) until the user is known
       throw new Error('sign-in failed');
@@ -97,8 +197,8 @@ for (const lang of ['en', 'zh']) {
       await page.goto(path);
       await page.locator('main h1').first().waitFor();
       await page.waitForFunction(() => !document.querySelector('.loading'));
-      await axeCheck(page, `${lang} ${path}`);
-      if (lang === 'zh') await shot(page, `zh${path.replace(/[/?=]/g, '_')}`);
+      await check(page, `${lang} ${path}`);
+      await shot(page, `${lang}${path.replace(/[/?=]/g, '_')}`);
     }
     assert.equal(
       await page.evaluate(() => document.documentElement.lang),
@@ -107,6 +207,99 @@ for (const lang of ['en', 'zh']) {
     page.assertClean();
     await page.context().close();
     assert.equal((await srv.api('DELETE', `/api/v1/sso-sources/${ids.sso}`)).status, 204);
+  });
+}
+
+const L = {
+  en: {
+    actions: 'Actions',
+    rowActions: (n) => `Actions for ${n}`,
+    select: (n) => `Select ${n}`,
+    disable: /^Disable/,
+    del: /^Delete/,
+    delYes: 'Yes, delete it!',
+    cancel: 'Cancel',
+  },
+  zh: {
+    actions: '操作',
+    rowActions: (n) => `${n} 的操作`,
+    select: (n) => `选择 ${n}`,
+    disable: /^停用/,
+    del: /^删除/,
+    delYes: '是的，删除！',
+    cancel: '取消',
+  },
+};
+
+// A menu open: checked at rest (the first item focused), with its Delete item hovered, and with
+// Delete focused: red on white, white on dark red, never red on red.
+async function checkMenu(page, what, l) {
+  const menu = page.getByRole('menu');
+  await menu.waitFor();
+  await check(page, `${what}: menu open`);
+  const del = menu.getByRole('menuitem', { name: l.del });
+  await del.hover();
+  await check(page, `${what}: Delete hovered`);
+  await page.mouse.move(0, 0);
+  await menu.getByRole('menuitem', { name: l.disable }).focus();
+  await check(page, `${what}: Disable focused`);
+  const colours = await menu
+    .getByRole('menuitem', { name: l.disable })
+    .evaluate((el) => [getComputedStyle(el).color, getComputedStyle(el).backgroundColor]);
+  assert.notEqual(colours[0], colours[1], `${what}: the text is not the colour of its bar`);
+}
+
+// A confirmation open: at rest (Cancel focused), its danger button hovered, then focused.
+async function checkDialog(page, what, l) {
+  const dlg = page.getByRole('alertdialog');
+  await dlg.waitFor();
+  await check(page, `${what}: dialog open`);
+  await dlg.getByRole('button', { name: l.delYes }).hover();
+  await check(page, `${what}: danger button hovered`);
+  await dlg.getByRole('button', { name: l.delYes }).focus();
+  await check(page, `${what}: danger button focused`);
+  await dlg.getByRole('button', { name: l.cancel }).click();
+  await dlg.waitFor({ state: 'detached' });
+}
+
+for (const lang of ['en', 'zh']) {
+  test(`axe: open menus and dialogs in ${lang === 'en' ? 'English' : 'Chinese'}`, async () => {
+    const l = L[lang];
+    assert.equal(
+      (await srv.api('PATCH', '/api/v1/users/1', { body: { language: lang } })).status,
+      200,
+    );
+    const page = await openPage(browser, srv.base);
+    await signInUI(page, 'root', ROOT_PASSWORD);
+    await page.waitForURL(/\/users$/);
+    const name = ids.username;
+    // the list's Actions menu over a selection, and its Delete confirmation
+    await page.getByRole('checkbox', { name: l.select(name), exact: true }).check();
+    await page.getByRole('button', { name: l.actions, exact: true }).click();
+    await checkMenu(page, `${lang} Actions menu`, l);
+    await shot(page, `a11y-menu-${lang}`);
+    await page.getByRole('menuitem', { name: l.del }).click();
+    await shot(page, `a11y-dialog-${lang}`);
+    await checkDialog(page, `${lang} Delete confirmation`, l);
+    // a row's menu
+    await page.getByRole('button', { name: l.rowActions(name), exact: true }).click();
+    await checkMenu(page, `${lang} row menu`, l);
+    await page.keyboard.press('Escape');
+    // the user page's Actions menu and its confirmation
+    await page.goto(`/users/${ids.user}`);
+    await page.locator('main h1').first().waitFor();
+    await page.waitForFunction(() => !document.querySelector('.loading'));
+    await page.getByRole('button', { name: l.actions, exact: true }).click();
+    await checkMenu(page, `${lang} user page menu`, l);
+    await page.getByRole('menuitem', { name: l.del }).click();
+    await checkDialog(page, `${lang} user page Delete confirmation`, l);
+    assert.equal(
+      (await srv.api('GET', `/api/v1/users/${ids.user}`)).body.status,
+      'active',
+      'nothing was deleted',
+    );
+    page.assertClean();
+    await page.context().close();
   });
 }
 
@@ -153,8 +346,8 @@ test('the keyboard alone: sign in, open the Actions menu, cancel a confirmation,
   await dlg.waitFor();
   assert.equal(
     await page.evaluate(() => document.activeElement.textContent),
-    'Yes, disable it!',
-    'the dialog takes the focus',
+    'Cancel',
+    'the dialog takes the focus, on Cancel',
   );
   await page.keyboard.press('Escape');
   await dlg.waitFor({ state: 'detached' });
@@ -163,10 +356,10 @@ test('the keyboard alone: sign in, open the Actions menu, cancel a confirmation,
     'Actions',
     'focus goes back to Actions',
   );
-  assert.equal(
-    (await srv.api('GET', `/api/v1/users?status=disabled`)).body.items.length,
-    0,
-    'Escape disabled nobody',
+  assert.deepEqual(
+    (await srv.api('GET', `/api/v1/users?status=disabled`)).body.items.map((u) => u.id),
+    [ids.disabled],
+    'Escape disabled nobody (but the one disabled from the start)',
   );
   // the tabs with the arrow keys, the navigation with Tab and Enter
   await page.getByRole('tab', { name: 'Active' }).focus();

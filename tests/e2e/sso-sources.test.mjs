@@ -378,6 +378,9 @@ test('screenshots: the sign-in page with its button and the page with one source
       await p.waitForURL(/\/users$/);
       // the sources page, reached from the navigation
       const title = lang === 'en' ? 'Single Sign-On' : '单点登录';
+      // at phone width the navigation folds behind the Menu button
+      if (width === 390)
+        await p.getByRole('button', { name: lang === 'en' ? 'Menu' : '菜单', exact: true }).click();
       await p.getByRole('navigation').getByRole('link', { name: title }).click();
       await p.getByRole('heading', { level: 1, name: title }).waitFor();
       await p.locator('.sso-table tbody tr').first().waitFor();

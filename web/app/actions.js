@@ -7,7 +7,7 @@ import { t } from './i18n.js';
 import { api } from './api.js';
 import { can, canResend, session } from './session.js';
 import { confirmDialog, resultsDialog, toast } from './ui.js';
-import { isBanned } from './format.js';
+import { fullName, isBanned } from './format.js';
 
 const ACTIONS = {
   disable: {
@@ -74,6 +74,12 @@ async function bulk(kind, users) {
   }));
 }
 
+// A user as a confirmation names it: "Mei Chen (mchen)", or the user name alone.
+function confirmName(u) {
+  const name = fullName(u);
+  return name ? t('confirm.user', { name, username: u.username }) : u.username;
+}
+
 // Runs an action on users (after confirming); calls after() when something may have changed.
 export async function runAction(kind, users, after = () => {}) {
   const a = ACTIONS[kind];
@@ -83,13 +89,17 @@ export async function runAction(kind, users, after = () => {}) {
     return;
   }
   if (a.confirm !== false) {
-    const names = targets.map((u) => u.username);
+    // one user is named in the sentence; several are listed (the first ten, then "and N more")
+    const names = targets.map(confirmName);
+    const one = targets.length === 1;
     const ok = await confirmDialog({
       title: t(`confirm.${kind}.title`, { n: targets.length }),
-      text: t(`confirm.${kind}.text`, { n: targets.length, name: names[0] }),
+      text: one
+        ? t(`confirm.${kind}.text_one`, { name: names[0] })
+        : t(`confirm.${kind}.text`, { n: targets.length }),
       confirm: t(`confirm.${kind}.yes`),
       danger: !!a.danger,
-      items: targets.length > 1 ? names : [],
+      items: one ? [] : names,
     });
     if (!ok) return;
   }

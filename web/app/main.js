@@ -139,42 +139,67 @@ function drawFrame() {
   );
   const main = h('main', { id: 'main', class: 'main', tabIndex: -1 });
   const who = session.user;
-  const root = h(
+  // At phone width the navigation and the account links fold behind a Menu button; wider, the
+  // button is hidden and the menu's box lays out as part of the bar.
+  const menu = h(
     'div',
-    { class: 'frame' },
+    { class: 'topbar-menu', id: 'topbar-menu' },
+    nav,
     h(
-      'header',
-      { class: 'topbar' },
-      h(
-        'a',
-        { href: home(), class: 'brand' },
-        h('span', { class: 'brand-mark', attrs: { 'aria-hidden': 'true' } }),
-        t('app.name'),
-      ),
-      nav,
-      h(
-        'div',
-        { class: 'topbar-right' },
-        h('a', {
-          href: '/profile',
-          class: 'nav-link',
-          dataset: { section: '/profile' },
-          text: t('nav.profile'),
-          attrs: { title: who.username },
-        }),
-        h('span', { class: 'whoami', text: who.username }),
-        h('button', {
-          type: 'button',
-          class: 'signout',
-          text: t('nav.signout'),
-          on: { click: signOut },
-        }),
-      ),
+      'div',
+      { class: 'topbar-right' },
+      h('a', {
+        href: '/profile',
+        class: 'nav-link',
+        dataset: { section: '/profile' },
+        text: t('nav.profile'),
+        attrs: { title: who.username },
+      }),
+      h('span', { class: 'whoami', text: who.username }),
+      h('button', {
+        type: 'button',
+        class: 'signout',
+        text: t('nav.signout'),
+        on: { click: signOut },
+      }),
     ),
-    main,
   );
+  const toggle = h('button', {
+    type: 'button',
+    class: 'nav-toggle',
+    text: t('nav.menu'),
+    attrs: { 'aria-expanded': 'false', 'aria-controls': 'topbar-menu' },
+    on: { click: () => setNavOpen(toggle.getAttribute('aria-expanded') !== 'true') },
+  });
+  const bar = h(
+    'header',
+    { class: 'topbar' },
+    h(
+      'a',
+      { href: home(), class: 'brand' },
+      h('span', { class: 'brand-mark', attrs: { 'aria-hidden': 'true' } }),
+      t('app.name'),
+    ),
+    toggle,
+    menu,
+  );
+  bar.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && toggle.getAttribute('aria-expanded') === 'true') {
+      setNavOpen(false);
+      toggle.focus();
+    }
+  });
+  const root = h('div', { class: 'frame' }, bar, main);
   mount(document.getElementById('app'), root);
   frame = { root, nav, main };
+}
+
+// Opens or folds the phone-width navigation (the Menu button's state drives the CSS).
+function setNavOpen(open) {
+  const toggle = frame?.root.querySelector('.nav-toggle');
+  if (!toggle) return;
+  toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+  frame.root.querySelector('.topbar').classList.toggle('open', open);
 }
 
 function authFrame() {
@@ -186,6 +211,7 @@ function authFrame() {
 
 function markNav(path) {
   if (!frame) return;
+  setNavOpen(false);
   for (const a of frame.root.querySelectorAll('[data-section]')) {
     const on = path === a.dataset.section || path.startsWith(`${a.dataset.section}/`);
     if (on) a.setAttribute('aria-current', 'page');

@@ -21,8 +21,14 @@ function dialog(labelText, body, buttons, { wide = false } = {}) {
   return dlg;
 }
 
-// Asks for confirmation; resolves true on the confirm button ("Yes, disable it!"). The confirm
-// button has the focus, or Cancel with focusCancel (for what cannot be undone).
+// How many names a confirmation lists before "and N more".
+export const CONFIRM_LIST_MAX = 10;
+
+// Asks for confirmation; resolves true on the confirm button ("Yes, disable it!"). The focus
+// starts on Cancel, so Enter right after the dialog opens cancels; Enter confirms only when the
+// confirm button itself has the focus (Tab to it, or a click), and a held (auto-repeating)
+// Enter never does. items: names of what the action touches, the first CONFIRM_LIST_MAX listed,
+// then "and N more".
 export function confirmDialog({
   title,
   text,
@@ -30,7 +36,6 @@ export function confirmDialog({
   cancel = t('common.cancel'),
   danger = false,
   items = [],
-  focusCancel = false,
 }) {
   return new Promise((resolve) => {
     const opener = document.activeElement;
@@ -51,20 +56,36 @@ export function confirmDialog({
       ? h(
           'ul',
           { class: 'dialog-list' },
-          items.slice(0, 20).map((s) => h('li', { text: s })),
-          items.length > 20
-            ? h('li', { class: 'muted', text: t('common.and_more', { n: items.length - 20 }) })
+          items.slice(0, CONFIRM_LIST_MAX).map((s) => h('li', { text: s })),
+          items.length > CONFIRM_LIST_MAX
+            ? h('li', {
+                class: 'muted more',
+                text: t('common.and_more', { n: items.length - CONFIRM_LIST_MAX }),
+              })
             : null,
         )
       : null;
-    const dlg = dialog(title, [h('p', { text }), list], [no, yes]);
+    const textId = uid('dlg-text');
+    const dlg = dialog(title, [h('p', { id: textId, text }), list], [no, yes]);
     dlg.setAttribute('role', 'alertdialog');
+    dlg.setAttribute('aria-describedby', textId);
+    dlg.addEventListener(
+      'keydown',
+      (e) => {
+        if (e.key !== 'Enter') return;
+        // Enter presses only the button that has the focus, and a held Enter (key repeat,
+        // e.g. from the menu item that opened the dialog) presses nothing
+        const onButton = document.activeElement === yes || document.activeElement === no;
+        if (e.repeat || !onButton) e.preventDefault();
+      },
+      true,
+    );
     dlg.addEventListener('close', () => {
       opener?.focus?.();
       resolve(answer);
     });
     dlg.showModal();
-    (focusCancel ? no : yes).focus();
+    no.focus();
   });
 }
 
