@@ -129,15 +129,17 @@ static gh_err user_json(gh_req *r, const gh_user *u, json_t **out)
     gh_err err = gh_core_user_names(&r->ctx, u, &n);
     if (err != GH_OK)
         return err;
-    json_t *j = gh_json_user(u), *access = json_object_get(j, "access");
+    json_t *j = gh_json_user(u);
+    const gh_access *ac = &u->access;
     json_object_set_new(j, "provider", u->provider_id ? named_json(&n.provider) : json_null());
     json_object_set_new(j, "roles", named_list(n.roles, u->role_ids.n));
     json_object_set_new(j, "groups", named_list(n.groups, u->group_ids.n));
-    if (access != NULL && u->access.level == GH_ACCESS_ACCOUNT)
-        json_object_set_new(access, "accounts", named_list(n.access, u->access.ids.n));
-    if (access != NULL && u->access.level == GH_ACCESS_SUB_ACCOUNT) {
-        json_object_set_new(access, "accounts", named_list(&n.account, 1));
-        json_object_set_new(access, "sub_accounts", named_list(n.access, u->access.ids.n));
+    /* the tenants access.account_ids and .sub_account_ids name ("all": none listed) */
+    if (ac->level == GH_ACCESS_ACCOUNT)
+        json_object_set_new(j, "accounts", named_list(n.access, ac->all ? 0 : ac->ids.n));
+    if (ac->level == GH_ACCESS_SUB_ACCOUNT) {
+        json_object_set_new(j, "accounts", named_list(&n.account, 1));
+        json_object_set_new(j, "sub_accounts", named_list(n.access, ac->all ? 0 : ac->ids.n));
     }
     if ((err = gh_h_user_allowed(r, u, j)) != GH_OK) {
         json_decref(j);

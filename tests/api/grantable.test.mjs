@@ -377,8 +377,8 @@ test('a user answer names its provider, roles, groups and tenants beside their i
   assert.deepEqual(seen.role_ids, [pu.id]);
   assert.deepEqual(seen.roles, [{ id: pu.id, name: 'acme platform user' }]);
   assert.deepEqual(seen.groups, [{ id: grp.id, name: 'acme readers' }]);
-  assert.deepEqual(seen.access.accounts, [{ id: T.A1, name: 'North' }]);
-  assert.deepEqual(seen.access.sub_accounts, [
+  assert.deepEqual(seen.accounts, [{ id: T.A1, name: 'North' }]);
+  assert.deepEqual(seen.sub_accounts, [
     { id: T.S11, name: 'North One' },
     { id: T.S12, name: 'North Two' },
   ]);
