@@ -108,11 +108,13 @@ typedef struct gh_named {
     const char *name;
 } gh_named;
 
-/* The names of what a user refers to: its provider, roles, groups, and its access's accounts or
+/* The names of what a user refers to: its provider, roles, groups, who created and last changed
+ * it (the actors the audit trail names too), and its access's accounts or
  * sub-accounts (access: as many as u->access.ids, account: the account of sub-account access).
  * Arrays parallel the user's id lists. */
 typedef struct gh_user_names {
     gh_named provider, account;
+    gh_named created_by, updated_by; /* by username (id 0: the CLI, no name) */
     gh_named *roles, *groups, *access;
 } gh_user_names;
 gh_err gh_core_user_names(gh_ctx *ctx, const gh_user *u, gh_user_names *out) GH_MUST_USE;
@@ -140,14 +142,16 @@ typedef struct gh_grant_provider {
     size_t n_groups;
 } gh_grant_provider;
 typedef struct gh_grantable {
-    gh_access_level level;    /* ctx->who's own */
-    gh_named provider;        /* ctx->who's provider (id 0: the platform) */
-    gh_named account;         /* at sub-account level, its account (else id 0) */
+    gh_access_level level; /* ctx->who's own */
+    gh_named provider;     /* ctx->who's provider (id 0: the platform) */
+    gh_named account;      /* at sub-account level, its account (else id 0) */
     gh_grant_provider *providers;
     size_t n;
     bool partial;
 } gh_grantable;
-gh_err gh_core_grantable(gh_ctx *ctx, gh_grantable *out) GH_MUST_USE;
+/* only: 0 every provider, -1 only the platform's staff, > 0 only that provider (an unknown or
+ * unplaceable one gives no entry). */
+gh_err gh_core_grantable(gh_ctx *ctx, int64_t only, gh_grantable *out) GH_MUST_USE;
 
 /* Sets the signed-in user's own language and/or timezone (NULL: unchanged); needs no
  * permission, changes nothing else (audit user.update_own). GH_EINVAL naming the field. */

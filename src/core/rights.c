@@ -193,7 +193,8 @@ static gh_err may_on(gh_ctx *ctx, const gh_user *u, const gh_principal *target, 
     if (rights[right].not_self && u->id == ctx->who->user_id)
         return gh_fail(ctx, GH_ECONFLICT, "id", "you cannot disable or delete your own account");
     if ((gh_perm_effective(target) & ~gh_perm_effective(ctx->who)) != 0)
-        return gh_fail(ctx, GH_EFORBIDDEN, NULL, "this user holds permissions that you do not hold");
+        return gh_fail(ctx, GH_EFORBIDDEN, NULL,
+                       "this user holds permissions that you do not hold");
     if (rights[right].invited_only && u->status != GH_STATUS_INVITED)
         return gh_fail(ctx, GH_ECONFLICT, "status",
                        gh_arena_printf(ctx->a,
@@ -236,8 +237,8 @@ gh_err gh_core_user_rights(gh_ctx *ctx, const gh_user *u, unsigned *mask)
 /* Pages through a scoped role or group list (provider_id as for gh_store_role_list) into v. */
 static gh_err all_roles(gh_ctx *ctx, int64_t provider_id, gh_role **v, size_t *n, bool *partial)
 {
-    gh_err err = gh_store_role_list(ctx->db, ctx->a, ctx->who, provider_id, GH_GRANTABLE_MAX + 1,
-                                    0, v, n);
+    gh_err err =
+        gh_store_role_list(ctx->db, ctx->a, ctx->who, provider_id, GH_GRANTABLE_MAX + 1, 0, v, n);
     if (err == GH_OK && *n > GH_GRANTABLE_MAX) {
         *n = GH_GRANTABLE_MAX;
         *partial = true;
@@ -247,8 +248,8 @@ static gh_err all_roles(gh_ctx *ctx, int64_t provider_id, gh_role **v, size_t *n
 
 static gh_err all_groups(gh_ctx *ctx, int64_t provider_id, gh_group **v, size_t *n, bool *partial)
 {
-    gh_err err = gh_store_group_list(ctx->db, ctx->a, ctx->who, provider_id, GH_GRANTABLE_MAX + 1,
-                                     0, v, n);
+    gh_err err =
+        gh_store_group_list(ctx->db, ctx->a, ctx->who, provider_id, GH_GRANTABLE_MAX + 1, 0, v, n);
     if (err == GH_OK && *n > GH_GRANTABLE_MAX) {
         *n = GH_GRANTABLE_MAX;
         *partial = true;
@@ -426,8 +427,8 @@ static gh_err own_place(gh_ctx *ctx, gh_grantable *out)
     out->provider = (gh_named){p->provider_id, NULL};
     out->account = (gh_named){0, NULL};
     if (p->provider_id != 0)
-        err = gh_store_name_of(ctx->db, ctx->a, GH_NAMED_TENANT, p->provider_id,
-                               &out->provider.name);
+        err =
+            gh_store_name_of(ctx->db, ctx->a, GH_NAMED_TENANT, p->provider_id, &out->provider.name);
     if (err == GH_OK && p->access.level == GH_ACCESS_SUB_ACCOUNT) {
         out->account.id = p->access.account_id;
         err = gh_store_name_of(ctx->db, ctx->a, GH_NAMED_TENANT, p->access.account_id,
@@ -436,7 +437,7 @@ static gh_err own_place(gh_ctx *ctx, gh_grantable *out)
     return err;
 }
 
-gh_err gh_core_grantable(gh_ctx *ctx, gh_grantable *out)
+gh_err gh_core_grantable(gh_ctx *ctx, int64_t only, gh_grantable *out)
 {
     gh_grantable g = {0};
     gh_named *cands = NULL;
@@ -453,6 +454,8 @@ gh_err gh_core_grantable(gh_ctx *ctx, gh_grantable *out)
     g.providers = gh_arena_alloc(ctx->a, (nc + 1) * sizeof *g.providers);
     for (size_t i = 0; i < nc && err == GH_OK; i++) {
         gh_grant_provider gp = {.provider = cands[i]};
+        if (only != 0 && cands[i].id != (only < 0 ? 0 : only))
+            continue;
         err = grant_scope(ctx, &held, &gp, &g.partial);
         if (err != GH_OK ||
             !(gp.at_platform || gp.at_provider || gp.accounts_all || gp.n_accounts > 0))
@@ -479,8 +482,18 @@ gh_err gh_core_user_names(gh_ctx *ctx, const gh_user *u, gh_user_names *out)
     gh_err err = GH_OK;
     *out = (gh_user_names){.provider = {u->provider_id, NULL}, .account = {0, NULL}};
     if (u->provider_id != 0)
-        err = gh_store_name_of(ctx->db, ctx->a, GH_NAMED_TENANT, u->provider_id,
-                               &out->provider.name);
+        err =
+            gh_store_name_of(ctx->db, ctx->a, GH_NAMED_TENANT, u->provider_id, &out->provider.name);
+    const struct {
+        int64_t id;
+        gh_named *out;
+    } actors[] = {{u->created_by, &out->created_by}, {u->updated_by, &out->updated_by}};
+    for (size_t i = 0; i < 2 && err == GH_OK; i++) {
+        *actors[i].out = (gh_named){actors[i].id, NULL};
+        if (actors[i].id != 0)
+            err = gh_store_name_of(ctx->db, ctx->a, GH_NAMED_USER, actors[i].id,
+                                   &actors[i].out->name);
+    }
     if (err == GH_OK && u->access.level == GH_ACCESS_SUB_ACCOUNT) {
         out->account.id = u->access.account_id;
         err = gh_store_name_of(ctx->db, ctx->a, GH_NAMED_TENANT, u->access.account_id,

@@ -62,20 +62,20 @@ static gh_err check_access(gh_ctx *ctx, const gh_user *u)
                        "select at least one platform account, or \"all\"");
     for (size_t i = 0; ac->level == GH_ACCESS_ACCOUNT && i < ac->ids.n && err == GH_OK; i++)
         err = gh_core_expect_tenant(ctx, ac->ids.v[i], GH_TENANT_PLATFORM_ACCOUNT, u->provider_id,
-                            "access.account_ids",
-                            "not a platform account of the user's service provider");
+                                    "access.account_ids",
+                                    "not a platform account of the user's service provider");
     if (ac->level != GH_ACCESS_SUB_ACCOUNT || err != GH_OK)
         return err;
     err = gh_core_expect_tenant(ctx, ac->account_id, GH_TENANT_PLATFORM_ACCOUNT, u->provider_id,
-                        "access.account_ids",
-                        "not a platform account of the user's service provider");
+                                "access.account_ids",
+                                "not a platform account of the user's service provider");
     if (err == GH_OK && !ac->all && ac->ids.n == 0)
         return gh_fail(ctx, GH_EINVAL, "access.sub_account_ids",
                        "select at least one sub-account, or \"all\"");
     for (size_t i = 0; i < ac->ids.n && err == GH_OK; i++)
         err = gh_core_expect_tenant(ctx, ac->ids.v[i], GH_TENANT_SUB_ACCOUNT, ac->account_id,
-                            "access.sub_account_ids",
-                            "not a sub-account of the chosen platform account");
+                                    "access.sub_account_ids",
+                                    "not a sub-account of the chosen platform account");
     return err;
 }
 
@@ -200,8 +200,8 @@ static gh_err check_user(gh_ctx *ctx, const gh_user *u, const gh_user *before)
     if (err == GH_OK)
         err = check_sso(ctx, u, before);
     if (err == GH_OK && u->provider_id != 0)
-        err = gh_core_expect_tenant(ctx, u->provider_id, GH_TENANT_SERVICE_PROVIDER, 0, "provider_id",
-                            "no such service provider");
+        err = gh_core_expect_tenant(ctx, u->provider_id, GH_TENANT_SERVICE_PROVIDER, 0,
+                                    "provider_id", "no such service provider");
     if (err == GH_OK)
         err = check_access(ctx, u);
     bool pu = false;

@@ -1,5 +1,7 @@
 /* /api/v1/me: the signed-in user's own language and timezone (My profile), and what it may
  * grant (the user form's pickers). */
+#include <string.h>
+
 #include "http/encode.h"
 #include "http/internal.h"
 
@@ -63,18 +65,17 @@ static json_t *provider_json(const gh_grant_provider *p)
         json_array_append_new(accounts, account_json(&p->accounts[i]));
     for (size_t i = 0; i < p->n_roles; i++) {
         const gh_role *x = &p->roles[i];
-        json_array_append_new(roles,
-                              json_pack("{s:I, s:s, s:s, s:o, s:b}", "id", (json_int_t)x->id,
-                                        "name", x->name, "kind", gh_role_kind_name(x->kind),
-                                        "provider_id", id_or_null(x->provider_id),
-                                        "mfa_required", x->mfa_required));
+        json_array_append_new(roles, json_pack("{s:I, s:s, s:s, s:o, s:b}", "id", (json_int_t)x->id,
+                                               "name", x->name, "kind", gh_role_kind_name(x->kind),
+                                               "provider_id", id_or_null(x->provider_id),
+                                               "mfa_required", x->mfa_required));
     }
     for (size_t i = 0; i < p->n_groups; i++) {
         const gh_group *g = &p->groups[i];
-        json_array_append_new(groups, json_pack("{s:I, s:s, s:o, s:o}", "id", (json_int_t)g->id,
-                                                "name", g->name, "provider_id",
-                                                id_or_null(g->provider_id), "role_ids",
-                                                gh_json_ids(&g->role_ids)));
+        json_array_append_new(groups,
+                              json_pack("{s:I, s:s, s:o, s:o}", "id", (json_int_t)g->id, "name",
+                                        g->name, "provider_id", id_or_null(g->provider_id),
+                                        "role_ids", gh_json_ids(&g->role_ids)));
     }
     return json_pack("{s:o, s:s?, s:o, s:b, s:o, s:o, s:o}", "id", id_or_null(p->provider.id),
                      "name", p->provider.name, "levels", levels_json(p), "accounts_all",
@@ -83,8 +84,17 @@ static json_t *provider_json(const gh_grant_provider *p)
 
 gh_err gh_h_me_grantable(gh_req *r)
 {
+    static const char *const allowed[] = {"provider_id", NULL};
+    const char *p = gh_query(r, "provider_id");
+    int64_t only = 0;
     gh_grantable g;
-    gh_err err = gh_core_grantable(&r->ctx, &g);
+    gh_err err = gh_query_only(r, allowed);
+    if (err == GH_OK && p != NULL && strcmp(p, "platform") == 0)
+        only = -1;
+    else if (err == GH_OK)
+        err = gh_query_id(r, "provider_id", &only);
+    if (err == GH_OK)
+        err = gh_core_grantable(&r->ctx, only, &g);
     if (err != GH_OK)
         return err;
     json_t *providers = json_array();

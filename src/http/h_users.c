@@ -134,6 +134,10 @@ static gh_err user_json(gh_req *r, const gh_user *u, json_t **out)
     json_object_set_new(j, "provider", u->provider_id ? named_json(&n.provider) : json_null());
     json_object_set_new(j, "roles", named_list(n.roles, u->role_ids.n));
     json_object_set_new(j, "groups", named_list(n.groups, u->group_ids.n));
+    json_object_set_new(j, "created_by_user",
+                        u->created_by ? named_json(&n.created_by) : json_null());
+    json_object_set_new(j, "updated_by_user",
+                        u->updated_by ? named_json(&n.updated_by) : json_null());
     /* the tenants access.account_ids and .sub_account_ids name ("all": none listed) */
     if (ac->level == GH_ACCESS_ACCOUNT)
         json_object_set_new(j, "accounts", named_list(n.access, ac->all ? 0 : ac->ids.n));

@@ -201,8 +201,8 @@ gh_err gh_h_me_tokens(gh_req *r); /* API tokens (h_tokens.c) */
 gh_err gh_h_me_token_delete(gh_req *r);
 gh_err gh_h_users_tokens(gh_req *r);
 gh_err gh_h_users_token_delete(gh_req *r);
-gh_err gh_h_web(gh_req *r);        /* the web console's files and pages (h_web.c) */
-gh_err gh_h_me_profile(gh_req *r); /* own language and timezone (h_me.c) */
+gh_err gh_h_web(gh_req *r);          /* the web console's files and pages (h_web.c) */
+gh_err gh_h_me_profile(gh_req *r);   /* own language and timezone (h_me.c) */
 gh_err gh_h_me_grantable(gh_req *r); /* what the caller may grant (h_me.c) */
 /* Adds allowed_actions (what r's principal may do to u now, core/rights.c) to the user object
  * out (h_users.c). */

@@ -339,8 +339,9 @@ gh_err gh_store_setup_use(gh_db *db, int64_t id, int64_t user_id, int64_t now) G
 gh_err gh_store_tenants_of_provider(gh_db *db, gh_arena *a, int64_t provider_id,
                                     gh_tenant_kind kind, int limit, gh_tenant **items,
                                     size_t *n) GH_MUST_USE;
-/* The name of a tenant, role or group (*name in a); GH_ENOTFOUND when there is no such row. */
-typedef enum { GH_NAMED_TENANT, GH_NAMED_ROLE, GH_NAMED_GROUP } gh_store_named;
+/* The name of a tenant, role or group, or a user's username (*name in a); GH_ENOTFOUND when
+ * there is no such row. */
+typedef enum { GH_NAMED_TENANT, GH_NAMED_ROLE, GH_NAMED_GROUP, GH_NAMED_USER } gh_store_named;
 gh_err gh_store_name_of(gh_db *db, gh_arena *a, gh_store_named what, int64_t id,
                         const char **name) GH_MUST_USE;
 

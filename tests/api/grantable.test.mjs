@@ -75,8 +75,7 @@ function listedPlacements(p) {
   const out = [];
   if (p.levels.includes('platform')) out.push({ access: { level: 'platform' }, pu: false });
   if (p.levels.includes('provider')) out.push({ access: { level: 'provider' }, pu: false });
-  if (p.accounts_all)
-    out.push({ access: { level: 'account', account_ids: 'all' }, pu: false });
+  if (p.accounts_all) out.push({ access: { level: 'account', account_ids: 'all' }, pu: false });
   for (const a of p.accounts) {
     if (a.account_level) out.push({ access: { level: 'account', account_ids: [a.id] }, pu: false });
     if (a.sub_accounts_all)
@@ -142,7 +141,10 @@ async function grant(admin, canCreate, body) {
 
 // A body that grants the extra roles and groups at the first placement of p that suits them.
 function bodyFor(p, { role_ids = [], group_ids = [] } = {}) {
-  const pu = isPu([...role_ids, ...group_ids.flatMap((g) => p.groups.find((x) => x.id === g).role_ids)]);
+  const pu = isPu([
+    ...role_ids,
+    ...group_ids.flatMap((g) => p.groups.find((x) => x.id === g).role_ids),
+  ]);
   const places = listedPlacements(p);
   let place = places.find((x) => x.pu === pu);
   const extra = [];
@@ -217,7 +219,11 @@ for (const [label, key, canCreate] of KINDS) {
         if (!body) continue;
         const r = await grant(admin, canCreate, body);
         assert.equal(r.status < 300, on, `${where}: role ${x.name} listed ${on}, got ${r.status}`);
-        if (on) assert.deepEqual(r.body.roles.find((y) => y.id === x.id), { id: x.id, name: x.name });
+        if (on)
+          assert.deepEqual(
+            r.body.roles.find((y) => y.id === x.id),
+            { id: x.id, name: x.name },
+          );
         else assert.ok([400, 403].includes(r.status), `${where}: role ${x.name}: ${r.status}`);
       }
       // groups
@@ -255,7 +261,12 @@ test('what each kind of admin may grant, by name', async () => {
   assert.deepEqual(p.levels, ['account', 'sub_account']);
   assert.equal(p.accounts_all, false);
   assert.deepEqual(
-    p.accounts.map((a) => [a.name, a.account_level, a.sub_accounts_all, a.sub_accounts.map((s) => s.name)]),
+    p.accounts.map((a) => [
+      a.name,
+      a.account_level,
+      a.sub_accounts_all,
+      a.sub_accounts.map((s) => s.name),
+    ]),
     [['North', true, true, ['North One', 'North Two']]],
   );
   assert.ok(!p.roles.some((r) => r.name === 'acme roles admin'), 'holds permissions it lacks');
@@ -263,7 +274,11 @@ test('what each kind of admin may grant, by name', async () => {
   assert.deepEqual(sub.account, { id: T.A1, name: 'North' });
   assert.deepEqual(sub.providers[0].levels, ['sub_account']);
   assert.deepEqual(
-    sub.providers[0].accounts.map((a) => [a.name, a.sub_accounts_all, a.sub_accounts.map((s) => s.name)]),
+    sub.providers[0].accounts.map((a) => [
+      a.name,
+      a.sub_accounts_all,
+      a.sub_accounts.map((s) => s.name),
+    ]),
     [['North', false, ['North One']]],
   );
   // who may neither create nor edit users grants nothing
@@ -307,7 +322,10 @@ async function target(kind, key) {
   const body = { username: name, email: `${name}@example.com`, ...place };
   if (kind !== 'invited') body.password = 'a long enough password for tests';
   if (kind === 'strong')
-    body.role_ids = [...(body.role_ids || []), allRoles.find((r) => r.name === 'acme roles admin').id];
+    body.role_ids = [
+      ...(body.role_ids || []),
+      allRoles.find((r) => r.name === 'acme roles admin').id,
+    ];
   return ok(srv.api('POST', '/api/v1/users', { body }));
 }
 
@@ -316,7 +334,10 @@ for (const [label, key] of KINDS) {
     const admin = A[key];
     for (const kind of ['invited', 'active', ...(key === 'root' ? [] : ['strong'])]) {
       const first = await target(kind, key);
-      const seen = await ok(srv.api('GET', `/api/v1/users/${first.id}`, { token: admin.token }), 200);
+      const seen = await ok(
+        srv.api('GET', `/api/v1/users/${first.id}`, { token: admin.token }),
+        200,
+      );
       const allowed = seen.allowed_actions;
       assert.ok(Array.isArray(allowed));
       if (kind === 'strong') assert.deepEqual(allowed, [], `${label}: nothing on a stronger user`);
@@ -344,7 +365,10 @@ for (const [label, key] of KINDS) {
 test('allowed_actions on oneself: never disable or delete (refused 409), edit allowed', async () => {
   for (const key of ['provider', 'account', 'sub']) {
     const admin = A[key];
-    const me = await ok(srv.api('GET', `/api/v1/users/${admin.user.id}`, { token: admin.token }), 200);
+    const me = await ok(
+      srv.api('GET', `/api/v1/users/${admin.user.id}`, { token: admin.token }),
+      200,
+    );
     assert.ok(me.allowed_actions.includes('update'), key);
     for (const action of ['disable', 'delete']) {
       assert.ok(!me.allowed_actions.includes(action), `${key}: ${action} on oneself`);

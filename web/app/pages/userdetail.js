@@ -16,6 +16,8 @@ const dl = (rows) =>
     { class: 'details' },
     rows.filter(Boolean).flatMap(([k, v]) => [h('dt', { text: k }), h('dd', {}, v)]),
   );
+// who made a change, by name (the actors the audit trail names)
+const by = (who) => (who?.name ? ` (${who.name})` : '');
 const yesNo = (b) => t(b ? 'common.yes' : 'common.no');
 const chips = (names) =>
   names.length
@@ -91,8 +93,8 @@ export default async function userDetail(ctx) {
       [t('detail.status'), statusBadge(h, u)],
       isBanned(u) ? [t('detail.banned_until'), timeEl(h, u.banned_until)] : null,
       [t('detail.last_login'), timeEl(h, u.last_login_at, t('common.never'))],
-      [t('detail.created'), [timeEl(h, u.created_at), u.created_by ? ` (#${u.created_by})` : '']],
-      [t('detail.updated'), [timeEl(h, u.updated_at), u.updated_by ? ` (#${u.updated_by})` : '']],
+      [t('detail.created'), [timeEl(h, u.created_at), by(u.created_by_user)]],
+      [t('detail.updated'), [timeEl(h, u.updated_at), by(u.updated_by_user)]],
       [t('detail.login_enabled'), yesNo(u.login_enabled)],
       [t('detail.enforce_sso'), yesNo(u.enforce_sso)],
       [t('detail.sso'), [u.sso_source, u.sso_id].filter(Boolean).join(' / ') || '—'],
@@ -136,15 +138,14 @@ export default async function userDetail(ctx) {
 
   // ---- onboarding ----
   const o = u.onboarding || { state: 'none' };
-  const resend =
-    mayTake('resend', u)
-      ? h('button', {
-          type: 'button',
-          class: 'primary',
-          text: t('actions.resend'),
-          on: { click: () => runAction('resend', [u], reload) },
-        })
-      : null;
+  const resend = mayTake('resend', u)
+    ? h('button', {
+        type: 'button',
+        class: 'primary',
+        text: t('actions.resend'),
+        on: { click: () => runAction('resend', [u], reload) },
+      })
+    : null;
   const onboarding = h(
     'section',
     { class: 'panel' },
