@@ -101,6 +101,9 @@ const char *gh_user_right_name(gh_user_right right);
 /* The rights ctx->who holds on u (a user it has read, in its scope) now: bit i is right i;
  * nothing on a deleted user. Reads only; leaves ctx's error fields as they were. */
 gh_err gh_core_user_rights(gh_ctx *ctx, const gh_user *u, unsigned *mask) GH_MUST_USE;
+/* The same for users[0..n) (a list page) in one query: masks[i] for users[i]. */
+gh_err gh_core_users_rights(gh_ctx *ctx, const gh_user *users, size_t n,
+                            unsigned *masks) GH_MUST_USE;
 
 /* An object named for a reader who may not read it (name NULL for id 0: the platform). */
 typedef struct gh_named {

@@ -212,23 +212,34 @@ gh_err gh_core_user_may(gh_ctx *ctx, const gh_user *u, gh_user_right right)
     return err == GH_OK ? may_on(ctx, u, &target, right) : err;
 }
 
-gh_err gh_core_user_rights(gh_ctx *ctx, const gh_user *u, unsigned *mask)
+/* The rights mask of ctx->who on u, whose principal is target: every right whose rule passes. */
+static unsigned rights_on(gh_ctx *ctx, const gh_user *u, const gh_principal *target)
 {
     unsigned m = 0;
-    gh_principal target;
-    if (u->status == GH_STATUS_DELETED) { /* read only: nothing loads or acts on it */
-        *mask = 0;
-        return GH_OK;
-    }
-    gh_err err = gh_store_principal_by_user(ctx->db, ctx->a, u->id, &target);
     const char *field = ctx->err_field, *detail = ctx->err_detail;
-    for (int i = 0; err == GH_OK && i < GH_RIGHT_COUNT; i++)
-        if (gh_perm_has(ctx->who, rights[i].perm) && may_on(ctx, u, &target, i) == GH_OK)
+    for (int i = 0; i < GH_RIGHT_COUNT && u->status != GH_STATUS_DELETED; i++)
+        if (gh_perm_has(ctx->who, rights[i].perm) && may_on(ctx, u, target, i) == GH_OK)
             m |= 1u << i;
     ctx->err_field = field; /* the probes' refusals are not this request's answer */
     ctx->err_detail = detail;
-    if (err == GH_OK)
-        *mask = m;
+    return m;
+}
+
+gh_err gh_core_user_rights(gh_ctx *ctx, const gh_user *u, unsigned *mask)
+{
+    return gh_core_users_rights(ctx, u, 1, mask);
+}
+
+gh_err gh_core_users_rights(gh_ctx *ctx, const gh_user *users, size_t n, unsigned *masks)
+{
+    int64_t *ids = gh_arena_alloc(ctx->a, (n + 1) * sizeof *ids);
+    gh_principal *targets = gh_arena_alloc(ctx->a, (n + 1) * sizeof *targets);
+    bool *found = gh_arena_alloc(ctx->a, n + 1);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = users[i].id;
+    gh_err err = gh_store_principals_of(ctx->db, ctx->a, ids, n, targets, found);
+    for (size_t i = 0; i < n && err == GH_OK; i++) /* a user gone meanwhile: nothing */
+        masks[i] = found[i] ? rights_on(ctx, &users[i], &targets[i]) : 0;
     return err;
 }
 

@@ -106,18 +106,32 @@ static json_t *named_list(const gh_named *v, size_t n)
     return a;
 }
 
-gh_err gh_h_user_allowed(gh_req *r, const gh_user *u, json_t *out)
+/* allowed_actions of a rights mask (core/rights.c). */
+static json_t *allowed_json(unsigned mask)
 {
-    unsigned mask = 0;
-    gh_err err = gh_core_user_rights(&r->ctx, u, &mask);
-    if (err != GH_OK)
-        return err;
     json_t *a = json_array();
     for (int i = 0; i < GH_RIGHT_COUNT; i++)
         if (mask & (1u << i))
             json_array_append_new(a, json_string(gh_user_right_name((gh_user_right)i)));
-    json_object_set_new(out, "allowed_actions", a);
-    return GH_OK;
+    return a;
+}
+
+gh_err gh_h_user_allowed(gh_req *r, const gh_user *u, json_t *out)
+{
+    unsigned mask = 0;
+    gh_err err = gh_core_user_rights(&r->ctx, u, &mask);
+    if (err == GH_OK)
+        json_object_set_new(out, "allowed_actions", allowed_json(mask));
+    return err;
+}
+
+gh_err gh_h_users_allowed(gh_req *r, const gh_user *users, size_t n, json_t *items)
+{
+    unsigned *masks = gh_arena_alloc(r->a, (n + 1) * sizeof *masks);
+    gh_err err = gh_core_users_rights(&r->ctx, users, n, masks);
+    for (size_t i = 0; i < n && err == GH_OK; i++)
+        json_object_set_new(json_array_get(items, i), "allowed_actions", allowed_json(masks[i]));
+    return err;
 }
 
 /* One user as the API shows it: the record, the names of what it refers to beside their ids
@@ -382,10 +396,10 @@ gh_err gh_h_users_list(gh_req *r)
         json_object_del(u, "access");
         json_object_del(u, "onboarding");
         json_array_append_new(items, u);
-        if ((err = gh_h_user_allowed(r, &page.items[i], u)) != GH_OK) {
-            json_decref(items);
-            return err;
-        }
+    }
+    if ((err = gh_h_users_allowed(r, page.items, page.n, items)) != GH_OK) {
+        json_decref(items);
+        return err;
     }
     r->out = json_pack("{s:o, s:o, s:b}", "items", items, "next_cursor",
                        page.more ? json_string(make_cursor(r, &f, &page)) : json_null(), "partial",

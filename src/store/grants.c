@@ -14,7 +14,7 @@ gh_err gh_store_tenants_of_provider(gh_db *db, gh_arena *a, int64_t provider_id,
     gh_stmt *st = NULL;
     gh_err err = gh_db_prepare(db,
                                "SELECT " TENANT_COLS " FROM tenants t WHERE t.provider_id = ? AND "
-                               "t.kind = ? ORDER BY t.name, t.id LIMIT ?",
+                               "t.kind = ? ORDER BY t.id LIMIT ?",
                                &st);
     if (err != GH_OK)
         return err;
@@ -64,4 +64,42 @@ gh_err gh_store_name_of(gh_db *db, gh_arena *a, gh_store_named what, int64_t id,
         *name = gh_stmt_text(st, 0, a);
     gh_stmt_done(st);
     return err == GH_OK && !row ? GH_ENOTFOUND : err;
+}
+
+gh_err gh_store_principals_of(gh_db *db, gh_arena *a, const int64_t *ids, size_t n,
+                              gh_principal *out, bool *found)
+{
+    for (size_t i = 0; i < n; i++)
+        found[i] = false;
+    if (n == 0)
+        return GH_OK;
+    /* one placeholder per id (a page has at most a few hundred; the query builder's parameter
+     * list is shorter) */
+    static const char head[] = "SELECT " GH_STORE_PRINCIPAL_COLS " FROM users u WHERE u.id IN (";
+    char *sql = gh_arena_alloc(a, sizeof head + 3 * n + 2);
+    size_t len = sizeof head - 1;
+    memcpy(sql, head, len);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(sql + len, i ? ", ?" : "?", i ? 3 : 1);
+        len += i ? 3 : 1;
+    }
+    memcpy(sql + len, ")", 2);
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(db, sql, &st);
+    if (err != GH_OK)
+        return err;
+    for (size_t i = 0; i < n; i++)
+        gh_stmt_bind_int(st, (int)i + 1, ids[i]);
+    bool row = false;
+    while ((err = gh_stmt_step(st, &row)) == GH_OK && row) {
+        gh_principal p;
+        gh_store_read_principal(st, a, 0, &p);
+        for (size_t i = 0; i < n; i++)
+            if (ids[i] == p.user_id) {
+                out[i] = p;
+                found[i] = true;
+            }
+    }
+    gh_stmt_done(st);
+    return err;
 }

@@ -411,3 +411,29 @@ test('a user answer names its provider, roles, groups and tenants beside their i
   const staff = await ok(srv.api('GET', `/api/v1/users/${A.provider.user.id}`), 200);
   assert.deepEqual(staff.provider, { id: T.P1, name: 'Acme' });
 });
+
+test('a long list page carries each user its allowed_actions, as the single read does', async () => {
+  for (let i = 0; i < 45; i++) {
+    const name = uniq('l');
+    await ok(
+      srv.api('POST', '/api/v1/users', {
+        body: { username: name, email: `${name}@example.com`, provider_id: T.P1 },
+      }),
+    );
+  }
+  const page = await ok(
+    srv.api('GET', '/api/v1/users?limit=100&sort=id', { token: A.provider.token }),
+    200,
+  );
+  assert.ok(page.items.length > 40, `only ${page.items.length} users`);
+  for (const item of page.items) {
+    const one = await ok(
+      srv.api('GET', `/api/v1/users/${item.id}`, { token: A.provider.token }),
+      200,
+    );
+    assert.deepEqual(item.allowed_actions, one.allowed_actions, item.username);
+  }
+  assert.ok(page.items.some((u) => u.allowed_actions.includes('delete')));
+  const me = page.items.find((u) => u.id === A.provider.user.id);
+  assert.ok(me && !me.allowed_actions.includes('delete'));
+});
