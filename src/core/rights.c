@@ -277,42 +277,63 @@ static gh_err probe(gh_ctx *ctx, gh_err err, bool *ok)
     return err == GH_EFORBIDDEN || err == GH_EINVAL ? GH_OK : err;
 }
 
-/* The roles (the provider's and the global ones) and groups the rules let the actor grant to a
- * user of provider_id (0: the platform's staff). */
-static gh_err grant_roles_groups(gh_ctx *ctx, gh_grant_provider *gp, bool *partial)
+/* The roles and groups of one list (list -1: the global ones, > 0: a provider's own) that the
+ * rules let the actor grant to a user of provider pid. The global ones pass or fail alike for
+ * every provider, so they are worked out once. */
+typedef struct granted {
+    gh_role *roles;
+    size_t n_roles;
+    gh_group *groups;
+    size_t n_groups;
+} granted;
+
+static gh_err grant_list(gh_ctx *ctx, int64_t list, int64_t pid, granted *out, bool *partial)
 {
-    int64_t pid = gp->provider.id;
-    gh_role *sets[2] = {NULL, NULL};
-    size_t ns[2] = {0, 0}, kept = 0;
-    gh_err err = all_roles(ctx, -1, &sets[0], &ns[0], partial);
-    if (err == GH_OK && pid != 0)
-        err = all_roles(ctx, pid, &sets[1], &ns[1], partial);
-    gp->roles = gh_arena_alloc(ctx->a, (ns[0] + ns[1] + 1) * sizeof *gp->roles);
-    for (int s = 0; s < 2 && err == GH_OK; s++)
-        for (size_t i = 0; i < ns[s] && err == GH_OK; i++) {
-            bool ok = false;
-            err = probe(ctx, gh_core_grant_role(ctx, &sets[s][i], pid), &ok);
-            if (ok)
-                gp->roles[kept++] = sets[s][i];
-        }
-    gp->n_roles = kept;
-    gh_group *gsets[2] = {NULL, NULL};
-    size_t gns[2] = {0, 0};
-    kept = 0;
+    gh_role *roles = NULL;
+    gh_group *groups = NULL;
+    size_t nr = 0, ng = 0;
+    *out = (granted){0};
+    gh_err err = all_roles(ctx, list, &roles, &nr, partial);
     if (err == GH_OK)
-        err = all_groups(ctx, -1, &gsets[0], &gns[0], partial);
-    if (err == GH_OK && pid != 0)
-        err = all_groups(ctx, pid, &gsets[1], &gns[1], partial);
-    gp->groups = gh_arena_alloc(ctx->a, (gns[0] + gns[1] + 1) * sizeof *gp->groups);
-    for (int s = 0; s < 2 && err == GH_OK; s++)
-        for (size_t i = 0; i < gns[s] && err == GH_OK; i++) {
-            bool ok = false, pu = false;
-            err = probe(ctx, gh_core_grant_group(ctx, &gsets[s][i], pid, &pu), &ok);
-            if (ok)
-                gp->groups[kept++] = gsets[s][i];
-        }
-    gp->n_groups = kept;
+        err = all_groups(ctx, list, &groups, &ng, partial);
+    if (err != GH_OK)
+        return err;
+    out->roles = gh_arena_alloc(ctx->a, (nr + 1) * sizeof *out->roles);
+    out->groups = gh_arena_alloc(ctx->a, (ng + 1) * sizeof *out->groups);
+    for (size_t i = 0; i < nr && err == GH_OK; i++) {
+        bool ok = false;
+        err = probe(ctx, gh_core_grant_role(ctx, &roles[i], pid), &ok);
+        if (ok)
+            out->roles[out->n_roles++] = roles[i];
+    }
+    for (size_t i = 0; i < ng && err == GH_OK; i++) {
+        bool ok = false, pu = false;
+        err = probe(ctx, gh_core_grant_group(ctx, &groups[i], pid, &pu), &ok);
+        if (ok)
+            out->groups[out->n_groups++] = groups[i];
+    }
     return err;
+}
+
+/* gp's roles and groups: the global ones granted, then its provider's own. */
+static gh_err grant_roles_groups(gh_ctx *ctx, const granted *global, gh_grant_provider *gp,
+                                 bool *partial)
+{
+    granted own = {0};
+    gh_err err = gp->provider.id != 0
+                     ? grant_list(ctx, gp->provider.id, gp->provider.id, &own, partial)
+                     : GH_OK;
+    if (err != GH_OK)
+        return err;
+    gp->n_roles = global->n_roles + own.n_roles;
+    gp->roles = gh_arena_alloc(ctx->a, (gp->n_roles + 1) * sizeof *gp->roles);
+    memcpy(gp->roles, global->roles, global->n_roles * sizeof *gp->roles);
+    memcpy(gp->roles + global->n_roles, own.roles, own.n_roles * sizeof *gp->roles);
+    gp->n_groups = global->n_groups + own.n_groups;
+    gp->groups = gh_arena_alloc(ctx->a, (gp->n_groups + 1) * sizeof *gp->groups);
+    memcpy(gp->groups, global->groups, global->n_groups * sizeof *gp->groups);
+    memcpy(gp->groups + global->n_groups, own.groups, own.n_groups * sizeof *gp->groups);
+    return GH_OK;
 }
 
 /* The user the rules would judge: provider_id, placed at level (all, account_id, one id). */
@@ -454,6 +475,8 @@ gh_err gh_core_grantable(gh_ctx *ctx, int64_t only, gh_grantable *out)
     gh_named *cands = NULL;
     size_t nc = 0;
     gh_ids held;
+    granted global = {0};
+    bool have_global = false;
     gh_err err = own_place(ctx, &g);
     /* granting happens only by creating or editing a user: without either, nothing */
     bool grants = gh_perm_has(ctx->who, GH_PERM(USERS_CREATE)) ||
@@ -471,7 +494,9 @@ gh_err gh_core_grantable(gh_ctx *ctx, int64_t only, gh_grantable *out)
         if (err != GH_OK ||
             !(gp.at_platform || gp.at_provider || gp.accounts_all || gp.n_accounts > 0))
             continue;
-        if ((err = grant_roles_groups(ctx, &gp, &g.partial)) == GH_OK)
+        if (!have_global && (err = grant_list(ctx, -1, 0, &global, &g.partial)) == GH_OK)
+            have_global = true;
+        if (err == GH_OK && (err = grant_roles_groups(ctx, &global, &gp, &g.partial)) == GH_OK)
             g.providers[g.n++] = gp;
     }
     if (err == GH_OK)
