@@ -187,14 +187,30 @@ gh_err gh_core_may_perm(gh_ctx *ctx, gh_user_right right)
     return gh_fail(ctx, GH_EFORBIDDEN, NULL, "your roles do not hold the permission this needs");
 }
 
+/* No acting on a more powerful account (changing its e-mail or disabling it would be an
+ * escalation path, C7): GH_EFORBIDDEN when target holds a permission ctx->who does not. */
+static gh_err check_power_of(gh_ctx *ctx, const gh_principal *target)
+{
+    if ((gh_perm_effective(target) & ~gh_perm_effective(ctx->who)) == 0)
+        return GH_OK;
+    return gh_fail(ctx, GH_EFORBIDDEN, NULL, "this user holds permissions that you do not hold");
+}
+
+gh_err gh_core_check_power(gh_ctx *ctx, int64_t id)
+{
+    gh_principal target;
+    gh_err err = gh_store_principal_by_user(ctx->db, ctx->a, id, &target);
+    return err == GH_OK ? check_power_of(ctx, &target) : err;
+}
+
 /* The target part of a right, with the target's principal loaded by the caller. */
 static gh_err may_on(gh_ctx *ctx, const gh_user *u, const gh_principal *target, gh_user_right right)
 {
     if (rights[right].not_self && u->id == ctx->who->user_id)
         return gh_fail(ctx, GH_ECONFLICT, "id", "you cannot disable or delete your own account");
-    if ((gh_perm_effective(target) & ~gh_perm_effective(ctx->who)) != 0)
-        return gh_fail(ctx, GH_EFORBIDDEN, NULL,
-                       "this user holds permissions that you do not hold");
+    gh_err err = check_power_of(ctx, target);
+    if (err != GH_OK)
+        return err;
     if (rights[right].invited_only && u->status != GH_STATUS_INVITED)
         return gh_fail(ctx, GH_ECONFLICT, "status",
                        gh_arena_printf(ctx->a,
@@ -245,7 +261,8 @@ gh_err gh_core_users_rights(gh_ctx *ctx, const gh_user *users, size_t n, unsigne
 
 /* ---- what the actor may grant (GET /api/v1/me/grantable) ---- */
 
-/* Pages through a scoped role or group list (provider_id as for gh_store_role_list) into v. */
+/* The first GH_GRANTABLE_MAX rows of a scoped role (group) list, provider_id as for
+ * gh_store_role_list; *partial when there were more. */
 static gh_err all_roles(gh_ctx *ctx, int64_t provider_id, gh_role **v, size_t *n, bool *partial)
 {
     gh_err err =
