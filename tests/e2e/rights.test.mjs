@@ -16,7 +16,7 @@ import { USERS_ALL } from '../api/lib/helpers.mjs';
 import { join } from 'node:path';
 import { launch, openPage, shot, signInUI, heading, axeCheck, ARTIFACTS } from './lib/browser.mjs';
 
-let srv, browser, admin, password, target;
+let srv, browser, admin, password, target, sub;
 const T = {};
 
 async function post(path, body) {
@@ -62,6 +62,28 @@ before(async () => {
     provider_id: T.acme.id,
     role_ids: [T.big.id],
   });
+  T.n1 = await post('/api/v1/tenants', {
+    kind: 'sub_account',
+    parent_id: T.north.id,
+    name: 'North One',
+  });
+  await post('/api/v1/tenants', { kind: 'sub_account', parent_id: T.north.id, name: 'North Two' });
+  T.pu = await post('/api/v1/roles', {
+    name: 'Acme Clerk',
+    kind: 'platform_user',
+    provider_id: T.acme.id,
+    permissions: ['users.read'],
+  });
+  // a sub-account admin of North One
+  sub = await adminWith(srv, [...USERS_ALL, 'roles.read', 'tenants.read'], {
+    provider_id: T.acme.id,
+    kind: 'platform_user',
+    access: { level: 'sub_account', account_ids: [T.north.id], sub_account_ids: [T.n1.id] },
+    username: 'n1.admin',
+  });
+  const s1 = await signIn(srv, 'n1.admin', 'a long enough password for tests');
+  sub.password = strongPassword();
+  await changeForced(srv, s1.cookie, sub.password);
   // the limited admin: every users.* permission, roles and tenants to read, no groups.read
   admin = await adminWith(srv, [...USERS_ALL, 'roles.read', 'tenants.read'], {
     provider_id: T.acme.id,
@@ -88,12 +110,12 @@ after(async () => {
   await srv?.stop();
 });
 
-async function signedIn(language = 'en') {
-  const r = await srv.api('PATCH', `/api/v1/users/${admin.user.id}`, { body: { language } });
+async function signedIn(language = 'en', who = { ...admin, password }) {
+  const r = await srv.api('PATCH', `/api/v1/users/${who.user.id}`, { body: { language } });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   // the sign-in page speaks the browser's language (en); the console then the admin's
   const page = await openPage(browser, srv.base);
-  await signInUI(page, 'north.admin', password);
+  await signInUI(page, who.user.username, who.password);
   await page.waitForURL(/\/users$/);
   return page;
 }
@@ -236,4 +258,54 @@ test('zh: names on the user page, the form and Tenants', async () => {
   await shot(page, 'rights-tenants-zh');
   page.assertClean();
   await page.context().close();
+});
+
+test('a sub-account admin: Tenants starts at its account; the form offers its sub-account only', async () => {
+  const page = await signedIn('en', sub);
+  await page.goto('/tenants');
+  await heading(page, 'Tenants');
+  const tree = page.getByRole('list', { name: 'Tenants' });
+  await tree.getByText('North One', { exact: true }).waitFor();
+  assert.equal(await tree.getByText('Acme North', { exact: true }).count(), 1);
+  assert.equal(await tree.getByText('North Two', { exact: true }).count(), 0);
+  await shot(page, 'rights-tenants-sub-en');
+
+  await page.goto('/users/new');
+  await heading(page, 'Add new user');
+  await page.getByText('You can grant sub-accounts only').waitFor();
+  assert.deepEqual(
+    (await options(page, 'Platform Accounts')).map((x) => x.trim()),
+    ['Acme North'],
+  );
+  await page.getByRole('group', { name: 'User Role', exact: true }).getByText('Acme Clerk').click();
+  await page
+    .getByRole('group', { name: 'Platform Accounts', exact: true })
+    .getByText('Acme North')
+    .click();
+  const subs = page.getByRole('group', { name: 'Sub-Accounts', exact: true });
+  await subs.getByText('North One').waitFor();
+  assert.deepEqual(
+    (await options(page, 'Sub-Accounts')).map((x) => x.trim()),
+    ['North One'],
+  );
+  assert.equal(await subs.locator('.ms-all-label').isVisible(), false, 'no "All" it does not hold');
+  await axeCheck(page, 'user form as a sub-account admin');
+  await shot(page, 'rights-user-form-sub-en');
+  page.assertClean();
+  await page.context().close();
+});
+
+test('390 px: the user page and the form as a limited admin (en, zh)', async () => {
+  for (const lang of ['en', 'zh']) {
+    const page = await signedIn(lang);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`/users/${target.id}`);
+    await page.getByText('Acme Reader', { exact: true }).waitFor();
+    await shot(page, `rights-user-page-390-${lang}`);
+    await page.goto(`/users/${target.id}/edit`);
+    await page.getByText('Acme Readers', { exact: true }).waitFor();
+    await shot(page, `rights-user-form-390-${lang}`);
+    page.assertClean();
+    await page.context().close();
+  }
 });
