@@ -446,7 +446,8 @@ static gh_err candidate_providers(gh_ctx *ctx, gh_named **v, size_t *n, bool *pa
         gh_tenant t;
         gh_err err = gh_store_tenant_get(ctx->db, ctx->a, ctx->who->provider_id, &t);
         *v = gh_arena_alloc(ctx->a, sizeof **v);
-        (*v)[0] = (gh_named){t.id, t.name};
+        if (err == GH_OK)
+            (*v)[0] = (gh_named){t.id, t.name};
         *n = err == GH_OK;
         return err == GH_ENOTFOUND ? GH_OK : err;
     }
