@@ -342,14 +342,18 @@ static gh_err grant_roles_groups(gh_ctx *ctx, const granted *global, gh_grant_pr
                      : GH_OK;
     if (err != GH_OK)
         return err;
-    gp->n_roles = global->n_roles + own.n_roles;
-    gp->roles = gh_arena_alloc(ctx->a, (gp->n_roles + 1) * sizeof *gp->roles);
-    memcpy(gp->roles, global->roles, global->n_roles * sizeof *gp->roles);
-    memcpy(gp->roles + global->n_roles, own.roles, own.n_roles * sizeof *gp->roles);
-    gp->n_groups = global->n_groups + own.n_groups;
-    gp->groups = gh_arena_alloc(ctx->a, (gp->n_groups + 1) * sizeof *gp->groups);
-    memcpy(gp->groups, global->groups, global->n_groups * sizeof *gp->groups);
-    memcpy(gp->groups + global->n_groups, own.groups, own.n_groups * sizeof *gp->groups);
+    gp->n_roles = 0;
+    gp->roles = gh_arena_alloc(ctx->a, (global->n_roles + own.n_roles + 1) * sizeof *gp->roles);
+    for (size_t i = 0; i < global->n_roles; i++)
+        gp->roles[gp->n_roles++] = global->roles[i];
+    for (size_t i = 0; i < own.n_roles; i++)
+        gp->roles[gp->n_roles++] = own.roles[i];
+    gp->n_groups = 0;
+    gp->groups = gh_arena_alloc(ctx->a, (global->n_groups + own.n_groups + 1) * sizeof *gp->groups);
+    for (size_t i = 0; i < global->n_groups; i++)
+        gp->groups[gp->n_groups++] = global->groups[i];
+    for (size_t i = 0; i < own.n_groups; i++)
+        gp->groups[gp->n_groups++] = own.groups[i];
     return GH_OK;
 }
 
