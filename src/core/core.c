@@ -75,8 +75,7 @@ gh_err gh_core_visible_role(gh_ctx *ctx, int64_t id, gh_role *out)
     gh_err err = gh_store_role_get(ctx->db, ctx->a, id, &r);
     if (err != GH_OK)
         return err;
-    if (ctx->who->access.level != GH_ACCESS_PLATFORM && r.provider_id != 0 &&
-        r.provider_id != ctx->who->provider_id)
+    if (!gh_core_role_seen(ctx->who, &r))
         return GH_ENOTFOUND;
     *out = r;
     return GH_OK;
@@ -88,8 +87,7 @@ gh_err gh_core_visible_group(gh_ctx *ctx, int64_t id, gh_group *out)
     gh_err err = gh_store_group_get(ctx->db, ctx->a, ctx->who, id, &g);
     if (err != GH_OK)
         return err;
-    if (ctx->who->access.level != GH_ACCESS_PLATFORM && g.provider_id != 0 &&
-        g.provider_id != ctx->who->provider_id)
+    if (!gh_core_group_seen(ctx->who, &g))
         return GH_ENOTFOUND;
     *out = g;
     return GH_OK;
@@ -199,14 +197,5 @@ gh_err gh_core_admin_create(gh_ctx *ctx, const char *username, const char *email
         err = guard->check(ctx, new_id, guard->arg);
     if ((err = gh_core_finish(ctx, err)) == GH_OK)
         *id = new_id;
-    return err;
-}
-
-gh_err gh_core_check_power(gh_ctx *ctx, int64_t id)
-{
-    gh_principal target;
-    gh_err err = gh_store_principal_by_user(ctx->db, ctx->a, id, &target);
-    if (err == GH_OK && (gh_perm_effective(&target) & ~gh_perm_effective(ctx->who)) != 0)
-        err = gh_fail(ctx, GH_EFORBIDDEN, NULL, "this user holds permissions that you do not hold");
     return err;
 }

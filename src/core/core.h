@@ -81,6 +81,81 @@ gh_err gh_core_user_sessions(gh_ctx *ctx, int64_t id, gh_session **items, size_t
 gh_err gh_core_user_session_revoke(gh_ctx *ctx, int64_t id, int64_t sid) GH_MUST_USE;
 /* The permission an action needs. */
 uint64_t gh_core_user_action_perm(gh_user_action action);
+/* The rights an admin may hold on one user, in the order of allowed_actions. Each is checked
+ * by one rule (core/rights.c) that the action itself runs: the permission it needs (resend:
+ * every users.* permission), never on a more powerful user (403), disable and delete never on
+ * oneself (409), resend only for an invited user (409). */
+typedef enum {
+    GH_RIGHT_UPDATE,
+    GH_RIGHT_DISABLE,
+    GH_RIGHT_ENABLE,
+    GH_RIGHT_DELETE,
+    GH_RIGHT_RESET_MFA,
+    GH_RIGHT_FORCE_RESET,
+    GH_RIGHT_RESEND,
+    GH_RIGHT_UNBAN,
+    GH_RIGHT_COUNT
+} gh_user_right;
+/* The name of a right as the API shows it ("update", "disable", ...). */
+const char *gh_user_right_name(gh_user_right right);
+/* The rights ctx->who holds on u (a user it has read, in its scope) now: bit i is right i;
+ * nothing on a deleted user. Reads only; leaves ctx's error fields as they were. */
+gh_err gh_core_user_rights(gh_ctx *ctx, const gh_user *u, unsigned *mask) GH_MUST_USE;
+/* The same for users[0..n) (a list page) in one query: masks[i] for users[i]. */
+gh_err gh_core_users_rights(gh_ctx *ctx, const gh_user *users, size_t n,
+                            unsigned *masks) GH_MUST_USE;
+
+/* An object named for a reader who may not read it (name NULL for id 0: the platform). */
+typedef struct gh_named {
+    int64_t id;
+    const char *name;
+} gh_named;
+
+/* The names of what a user refers to: its provider, roles, groups, who created and last changed
+ * it (the actors the audit trail names too), and its access's accounts or
+ * sub-accounts (access: as many as u->access.ids, account: the account of sub-account access).
+ * Arrays parallel the user's id lists. */
+typedef struct gh_user_names {
+    gh_named provider, account;
+    gh_named created_by, updated_by; /* by username (id 0: the CLI, no name) */
+    gh_named *roles, *groups, *access;
+} gh_user_names;
+gh_err gh_core_user_names(gh_ctx *ctx, const gh_user *u, gh_user_names *out) GH_MUST_USE;
+
+/* What ctx->who may grant (GET /api/v1/me/grantable), by the rules the writes run: per service
+ * provider it may place users at (id 0: the platform's staff), the access levels, accounts and
+ * sub-accounts, roles and groups that a create or an edit would accept. Each list is cut at
+ * GH_GRANTABLE_MAX (then partial). Nothing without users.create or users.update. */
+#define GH_GRANTABLE_MAX 1000
+typedef struct gh_grant_account {
+    gh_named account;
+    bool at_account; /* account-level access may name it */
+    bool sub_all;    /* sub-account access may take all of its sub-accounts */
+    gh_named *subs;  /* the sub-accounts sub-account access may name */
+    size_t n_subs;
+} gh_grant_account;
+typedef struct gh_grant_provider {
+    gh_named provider;
+    bool at_platform, at_provider, accounts_all;
+    gh_grant_account *accounts;
+    size_t n_accounts;
+    gh_role *roles;
+    size_t n_roles;
+    gh_group *groups;
+    size_t n_groups;
+} gh_grant_provider;
+typedef struct gh_grantable {
+    gh_access_level level; /* ctx->who's own */
+    gh_named provider;     /* ctx->who's provider (id 0: the platform) */
+    gh_named account;      /* at sub-account level, its account (else id 0) */
+    gh_grant_provider *providers;
+    size_t n;
+    bool partial;
+} gh_grantable;
+/* only: 0 every provider, -1 only the platform's staff, > 0 only that provider (an unknown or
+ * unplaceable one gives no entry). */
+gh_err gh_core_grantable(gh_ctx *ctx, int64_t only, gh_grantable *out) GH_MUST_USE;
+
 /* Sets the signed-in user's own language and/or timezone (NULL: unchanged); needs no
  * permission, changes nothing else (audit user.update_own). GH_EINVAL naming the field. */
 gh_err gh_core_me_update(gh_ctx *ctx, const char *language, const char *timezone,

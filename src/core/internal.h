@@ -27,6 +27,32 @@ gh_err gh_core_visible_role(gh_ctx *ctx, int64_t id, gh_role *out) GH_MUST_USE;
  * GH_ENOTFOUND otherwise. */
 gh_err gh_core_visible_group(gh_ctx *ctx, int64_t id, gh_group *out) GH_MUST_USE;
 
+/* ---- the rules of grants and actions (rights.c), each the one check its write runs ---- */
+
+/* GH_EINVAL naming field (detail) unless tenant id exists, is of kind (under parent when
+ * parent != 0) and ctx->who may name it: the same answer for one outside its view (C9). */
+gh_err gh_core_expect_tenant(gh_ctx *ctx, int64_t id, gh_tenant_kind kind, int64_t parent,
+                             const char *field, const char *detail) GH_MUST_USE;
+/* GH_EFORBIDDEN ("access") unless the user as it will be stored sits inside ctx->who's scope as
+ * it was before this request (C6). */
+gh_err gh_core_check_scope_held(gh_ctx *ctx, const gh_user *u) GH_MUST_USE;
+/* Whether p sees a role or group row (global, its provider's, or any for the platform). */
+bool gh_core_role_seen(const gh_principal *p, const gh_role *r);
+bool gh_core_group_seen(const gh_principal *p, const gh_group *g);
+/* Whether ctx->who may grant role r (group g, with its roles; *pu |= one is a Platform User
+ * role) to a user of provider_id: GH_EINVAL naming role_ids (group_ids) when it is not one of
+ * that provider's (or global) that ctx->who sees, GH_EFORBIDDEN when it holds permissions
+ * ctx->who does not. */
+gh_err gh_core_grant_role(gh_ctx *ctx, const gh_role *r, int64_t provider_id) GH_MUST_USE;
+gh_err gh_core_grant_group(gh_ctx *ctx, const gh_group *g, int64_t provider_id,
+                           bool *pu) GH_MUST_USE;
+/* The permission part of a right: GH_EFORBIDDEN unless ctx->who holds what it needs. */
+gh_err gh_core_may_perm(gh_ctx *ctx, gh_user_right right) GH_MUST_USE;
+uint64_t gh_core_right_perm(gh_user_right right);
+/* The whole rule of a right on user u (loaded, visible, live): its permission, then u's
+ * power, oneself and u's state (see gh_user_right). */
+gh_err gh_core_user_may(gh_ctx *ctx, const gh_user *u, gh_user_right right) GH_MUST_USE;
+
 /* The one answer to a username in use, wherever the user that holds it lives and whatever its
  * status (C9): usernames are unique across the service and never re-used, and a scoped admin
  * learns no more than that the name is not available. */

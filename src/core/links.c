@@ -87,13 +87,8 @@ static gh_err onboarding_target(gh_ctx *ctx, int64_t id, const char *origin, gh_
         err = GH_ENOTFOUND;
     if (err == GH_ENOTFOUND)
         return gh_fail(ctx, err, NULL, "no such user");
-    if (err != GH_OK || (err = gh_core_check_power(ctx, id)) != GH_OK)
+    if (err != GH_OK || (err = gh_core_user_may(ctx, cur, GH_RIGHT_RESEND)) != GH_OK)
         return err;
-    if (cur->status != GH_STATUS_INVITED)
-        return gh_fail(ctx, GH_ECONFLICT, "status",
-                       gh_arena_printf(ctx->a,
-                                       "only invited users get onboarding links; this user is %s",
-                                       gh_user_status_name(cur->status)));
     if (strcmp(origin, "copy") == 0 && cur->enforce_sso)
         return gh_fail(ctx, GH_ECONFLICT, "enforce_sso",
                        "this user signs in through single sign-on only: no password link to copy; "
@@ -124,18 +119,9 @@ static gh_err resend_in_tx(gh_ctx *ctx, int64_t id, gh_user *out)
     return err;
 }
 
-/* Only admins whose roles hold every users.* permission hand out onboarding links. */
-static gh_err check_full_user_admin(gh_ctx *ctx, const char *what)
-{
-    if (gh_perm_has(ctx->who, GH_PERM_USERS_ALL))
-        return GH_OK;
-    return gh_fail(ctx, GH_EFORBIDDEN, NULL,
-                   gh_arena_printf(ctx->a, "%s needs every users.* permission", what));
-}
-
 gh_err gh_core_onboarding_resend(gh_ctx *ctx, int64_t id, gh_user *out)
 {
-    gh_err err = check_full_user_admin(ctx, "re-sending onboarding e-mails");
+    gh_err err = gh_core_may_perm(ctx, GH_RIGHT_RESEND);
     if (err == GH_OK)
         err = gh_db_begin(ctx->db);
     return err != GH_OK ? err : gh_core_finish(ctx, resend_in_tx(ctx, id, out));
@@ -169,7 +155,7 @@ gh_err gh_core_onboarding_link(gh_ctx *ctx, int64_t id, char **url, int64_t *exp
 {
     char token[GH_TOKEN_CHARS];
     int64_t link_id = 0;
-    gh_err err = check_full_user_admin(ctx, "copying onboarding links");
+    gh_err err = gh_core_may_perm(ctx, GH_RIGHT_RESEND);
     if (err == GH_OK && (err = gh_db_begin(ctx->db)) == GH_OK)
         err = gh_core_finish(ctx, copy_in_tx(ctx, id, token, &link_id));
     if (err == GH_OK) {

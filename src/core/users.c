@@ -45,32 +45,6 @@ static gh_err check_profile(gh_ctx *ctx, const gh_user *u)
     return GH_OK;
 }
 
-/* Whether the actor may name tenant t: it sees it, or t is above its scope (its own service
- * provider, or a sub-account admin's account), which it names without seeing the row. */
-static gh_err tenant_known(gh_ctx *ctx, const gh_tenant *t, bool *known)
-{
-    *known =
-        ctx->who->access.level == GH_ACCESS_PLATFORM || t->id == ctx->who->provider_id ||
-        (ctx->who->access.level == GH_ACCESS_SUB_ACCOUNT && t->id == ctx->who->access.account_id);
-    return *known ? GH_OK : gh_store_tenant_visible(ctx->db, ctx->who, t->id, known);
-}
-
-/* Loads tenant id and checks its kind (and its parent when parent != 0). A tenant outside the
- * actor's view gives the same answer as one that does not exist (C9). */
-static gh_err expect_tenant(gh_ctx *ctx, int64_t id, gh_tenant_kind kind, int64_t parent,
-                            const char *field, const char *detail)
-{
-    gh_tenant t;
-    bool known = false;
-    gh_err err = gh_store_tenant_get(ctx->db, ctx->a, id, &t);
-    if (err == GH_OK)
-        err = tenant_known(ctx, &t, &known);
-    if (err == GH_ENOTFOUND ||
-        (err == GH_OK && (!known || t.kind != kind || (parent != 0 && t.parent_id != parent))))
-        return gh_fail(ctx, GH_EINVAL, field, detail);
-    return err;
-}
-
 static gh_err check_access(gh_ctx *ctx, const gh_user *u)
 {
     const gh_access *ac = &u->access;
@@ -87,21 +61,21 @@ static gh_err check_access(gh_ctx *ctx, const gh_user *u)
         return gh_fail(ctx, GH_EINVAL, "access.account_ids",
                        "select at least one platform account, or \"all\"");
     for (size_t i = 0; ac->level == GH_ACCESS_ACCOUNT && i < ac->ids.n && err == GH_OK; i++)
-        err = expect_tenant(ctx, ac->ids.v[i], GH_TENANT_PLATFORM_ACCOUNT, u->provider_id,
-                            "access.account_ids",
-                            "not a platform account of the user's service provider");
+        err = gh_core_expect_tenant(ctx, ac->ids.v[i], GH_TENANT_PLATFORM_ACCOUNT, u->provider_id,
+                                    "access.account_ids",
+                                    "not a platform account of the user's service provider");
     if (ac->level != GH_ACCESS_SUB_ACCOUNT || err != GH_OK)
         return err;
-    err = expect_tenant(ctx, ac->account_id, GH_TENANT_PLATFORM_ACCOUNT, u->provider_id,
-                        "access.account_ids",
-                        "not a platform account of the user's service provider");
+    err = gh_core_expect_tenant(ctx, ac->account_id, GH_TENANT_PLATFORM_ACCOUNT, u->provider_id,
+                                "access.account_ids",
+                                "not a platform account of the user's service provider");
     if (err == GH_OK && !ac->all && ac->ids.n == 0)
         return gh_fail(ctx, GH_EINVAL, "access.sub_account_ids",
                        "select at least one sub-account, or \"all\"");
     for (size_t i = 0; i < ac->ids.n && err == GH_OK; i++)
-        err = expect_tenant(ctx, ac->ids.v[i], GH_TENANT_SUB_ACCOUNT, ac->account_id,
-                            "access.sub_account_ids",
-                            "not a sub-account of the chosen platform account");
+        err = gh_core_expect_tenant(ctx, ac->ids.v[i], GH_TENANT_SUB_ACCOUNT, ac->account_id,
+                                    "access.sub_account_ids",
+                                    "not a sub-account of the chosen platform account");
     return err;
 }
 
@@ -111,14 +85,13 @@ static gh_err check_roles(gh_ctx *ctx, const gh_user *u, bool *pu)
 {
     for (size_t i = 0; i < u->role_ids.n; i++) {
         gh_role r;
-        gh_err err = gh_core_visible_role(ctx, u->role_ids.v[i], &r);
-        if (err == GH_ENOTFOUND ||
-            (err == GH_OK && r.provider_id != 0 && r.provider_id != u->provider_id))
+        gh_err err = gh_store_role_get(ctx->db, ctx->a, u->role_ids.v[i], &r);
+        if (err == GH_ENOTFOUND)
             return gh_fail(ctx, GH_EINVAL, "role_ids",
                            "no such role for the user's service provider");
+        if (err == GH_OK)
+            err = gh_core_grant_role(ctx, &r, u->provider_id);
         if (err != GH_OK)
-            return err;
-        if ((err = gh_core_check_grant(ctx, r.permissions, "role_ids")) != GH_OK)
             return err;
         *pu |= r.kind == GH_ROLE_PLATFORM_USER;
     }
@@ -131,18 +104,12 @@ static gh_err check_groups(gh_ctx *ctx, const gh_user *u, bool *pu)
 {
     for (size_t i = 0; i < u->group_ids.n; i++) {
         gh_group g;
-        gh_err err = gh_core_visible_group(ctx, u->group_ids.v[i], &g);
-        if (err == GH_ENOTFOUND ||
-            (err == GH_OK && g.provider_id != 0 && g.provider_id != u->provider_id))
+        gh_err err = gh_store_group_get(ctx->db, ctx->a, ctx->who, u->group_ids.v[i], &g);
+        if (err == GH_ENOTFOUND)
             return gh_fail(ctx, GH_EINVAL, "group_ids",
                            "no such group for the user's service provider");
-        for (size_t j = 0; err == GH_OK && j < g.role_ids.n; j++) {
-            gh_role r;
-            err = gh_store_role_get(ctx->db, ctx->a, g.role_ids.v[j], &r);
-            if (err == GH_OK)
-                err = gh_core_check_grant(ctx, r.permissions, "group_ids");
-            *pu |= err == GH_OK && r.kind == GH_ROLE_PLATFORM_USER;
-        }
+        if (err == GH_OK)
+            err = gh_core_grant_group(ctx, &g, u->provider_id, pu);
         if (err != GH_OK)
             return err;
     }
@@ -233,8 +200,8 @@ static gh_err check_user(gh_ctx *ctx, const gh_user *u, const gh_user *before)
     if (err == GH_OK)
         err = check_sso(ctx, u, before);
     if (err == GH_OK && u->provider_id != 0)
-        err = expect_tenant(ctx, u->provider_id, GH_TENANT_SERVICE_PROVIDER, 0, "provider_id",
-                            "no such service provider");
+        err = gh_core_expect_tenant(ctx, u->provider_id, GH_TENANT_SERVICE_PROVIDER, 0,
+                                    "provider_id", "no such service provider");
     if (err == GH_OK)
         err = check_access(ctx, u);
     bool pu = false;
@@ -244,66 +211,6 @@ static gh_err check_user(gh_ctx *ctx, const gh_user *u, const gh_user *before)
         err = check_groups(ctx, u, &pu);
     if (err == GH_OK)
         err = check_kind(ctx, u, pu);
-    return err;
-}
-
-static bool ids_within(const gh_ids *ids, const gh_ids *held)
-{
-    for (size_t i = 0; i < ids->n; i++) {
-        bool found = false;
-        for (size_t j = 0; j < held->n && !found; j++)
-            found = ids->v[i] == held->v[j];
-        if (!found)
-            return false;
-    }
-    return true;
-}
-
-static bool id_in(int64_t id, const gh_ids *held)
-{
-    gh_ids one = {.v = &id, .n = 1};
-    return ids_within(&one, held);
-}
-
-/* Whether principal p, whose own account or sub-account list is held, covers a user placed
- * at u's provider and access: the rule of gh_qb_user_scope, evaluated on the record about to
- * be written instead of on stored rows. */
-static bool scope_covers(const gh_principal *p, const gh_ids *held, const gh_user *u)
-{
-    const gh_access *pa = &p->access, *ua = &u->access;
-    if (pa->level == GH_ACCESS_PLATFORM)
-        return true;
-    if (u->provider_id != p->provider_id)
-        return false;
-    switch (pa->level) {
-    case GH_ACCESS_PROVIDER:
-        return true;
-    case GH_ACCESS_ACCOUNT:
-        if (pa->all)
-            return ua->level == GH_ACCESS_ACCOUNT || ua->level == GH_ACCESS_SUB_ACCOUNT;
-        return (ua->level == GH_ACCESS_SUB_ACCOUNT && id_in(ua->account_id, held)) ||
-               (ua->level == GH_ACCESS_ACCOUNT && !ua->all && ids_within(&ua->ids, held));
-    case GH_ACCESS_SUB_ACCOUNT:
-        return ua->level == GH_ACCESS_SUB_ACCOUNT && ua->account_id == pa->account_id &&
-               (pa->all || (!ua->all && ids_within(&ua->ids, held)));
-    default:
-        return false;
-    }
-}
-
-/* Before a write: the user as it will be stored must sit inside the actor's scope as it was
- * before this request (C6). The actor's own list is read before anything is written, so that
- * an admin editing its own access is judged by what it held, not by what it just wrote. */
-static gh_err check_scope_held(gh_ctx *ctx, const gh_user *u)
-{
-    gh_ids held = {0};
-    const gh_access *pa = &ctx->who->access;
-    gh_err err = GH_OK;
-    if ((pa->level == GH_ACCESS_ACCOUNT || pa->level == GH_ACCESS_SUB_ACCOUNT) && !pa->all)
-        err = gh_store_user_access_ids(ctx->db, ctx->a, ctx->who->user_id, &held);
-    if (err == GH_OK && !scope_covers(ctx->who, &held, u))
-        err = gh_fail(ctx, GH_EFORBIDDEN, "access",
-                      "you can only grant access within your own scope");
     return err;
 }
 
@@ -332,17 +239,6 @@ static gh_err load_visible(gh_ctx *ctx, int64_t id, gh_user *out)
     if (err == GH_OK && out->status == GH_STATUS_DELETED)
         err = GH_ENOTFOUND;
     return err == GH_ENOTFOUND ? gh_fail(ctx, err, NULL, "no such user") : err;
-}
-
-/* An admin acts only on users whose permissions it holds itself (no acting on a more powerful
- * account: changing its e-mail or disabling it would be an escalation path). */
-static gh_err check_target_power(gh_ctx *ctx, int64_t id)
-{
-    gh_principal target;
-    gh_err err = gh_store_principal_by_user(ctx->db, ctx->a, id, &target);
-    if (err == GH_OK && (gh_perm_effective(&target) & ~gh_perm_effective(ctx->who)) != 0)
-        err = gh_fail(ctx, GH_EFORBIDDEN, NULL, "this user holds permissions that you do not hold");
-    return err;
 }
 
 gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
@@ -377,7 +273,7 @@ gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
     if (err == GH_OK)
         err = check_user(ctx, &u, NULL);
     if (err == GH_OK)
-        err = check_scope_held(ctx, &u);
+        err = gh_core_check_scope_held(ctx, &u);
     if (err == GH_OK)
         err = gh_store_user_insert(ctx->db, &u, &id);
     if (err == GH_ECONFLICT) /* the same answer wherever the name is used (C9) */
@@ -423,8 +319,9 @@ static gh_err update_in_tx(gh_ctx *ctx, const gh_user *in, int64_t expect_versio
         return gh_fail(ctx, GH_EINVAL, "username", "a username cannot be changed");
     if (in->provider_id != cur.provider_id)
         return gh_fail(ctx, GH_EINVAL, "provider_id", "the service provider cannot be changed");
-    if ((err = check_target_power(ctx, cur.id)) != GH_OK ||
-        (err = check_user(ctx, in, &cur)) != GH_OK || (err = check_scope_held(ctx, in)) != GH_OK)
+    if ((err = gh_core_user_may(ctx, &cur, GH_RIGHT_UPDATE)) != GH_OK ||
+        (err = check_user(ctx, in, &cur)) != GH_OK ||
+        (err = gh_core_check_scope_held(ctx, in)) != GH_OK)
         return err;
     bool self = cur.id == ctx->who->user_id;
     gh_credentials before, after;
@@ -463,22 +360,22 @@ gh_err gh_core_user_update(gh_ctx *ctx, const gh_user *in, int64_t expect_versio
 
 static const struct {
     const char *audit;
-    uint64_t perm;
+    gh_user_right right; /* the rule it runs (core/rights.c) */
     bool ends_sessions;
     const char *notice; /* the e-mail that tells the user, if any */
 } actions[] = {
-    [GH_USER_DISABLE] = {"user.disable", GH_PERM(USERS_DISABLE), true, NULL},
-    [GH_USER_ENABLE] = {"user.enable", GH_PERM(USERS_DISABLE), false, NULL},
-    [GH_USER_DELETE] = {"user.delete", GH_PERM(USERS_DELETE), true, NULL},
-    [GH_USER_UNBAN] = {"user.unban", GH_PERM(USERS_UNBAN), false, NULL},
-    [GH_USER_FORCE_RESET] = {"user.force_password_reset", GH_PERM(USERS_FORCE_RESET), true,
+    [GH_USER_DISABLE] = {"user.disable", GH_RIGHT_DISABLE, true, NULL},
+    [GH_USER_ENABLE] = {"user.enable", GH_RIGHT_ENABLE, false, NULL},
+    [GH_USER_DELETE] = {"user.delete", GH_RIGHT_DELETE, true, NULL},
+    [GH_USER_UNBAN] = {"user.unban", GH_RIGHT_UNBAN, false, NULL},
+    [GH_USER_FORCE_RESET] = {"user.force_password_reset", GH_RIGHT_FORCE_RESET, true,
                              "force_reset"},
-    [GH_USER_RESET_MFA] = {"user.reset_mfa", GH_PERM(USERS_MFA_RESET), true, "mfa_reset"},
+    [GH_USER_RESET_MFA] = {"user.reset_mfa", GH_RIGHT_RESET_MFA, true, "mfa_reset"},
 };
 
 uint64_t gh_core_user_action_perm(gh_user_action action)
 {
-    return actions[action].perm;
+    return gh_core_right_perm(actions[action].right);
 }
 
 /* The change an action makes; *changed stays false when it is already in effect (no audit row). */
@@ -523,10 +420,8 @@ static gh_err act_in_tx(gh_ctx *ctx, int64_t id, gh_user_action action)
     gh_err err = load_visible(ctx, id, &cur);
     if (err != GH_OK)
         return err;
-    if (id == ctx->who->user_id && (action == GH_USER_DISABLE || action == GH_USER_DELETE))
-        return gh_fail(ctx, GH_ECONFLICT, "id", "you cannot disable or delete your own account");
     bool changed = false;
-    if ((err = check_target_power(ctx, id)) != GH_OK ||
+    if ((err = gh_core_user_may(ctx, &cur, actions[action].right)) != GH_OK ||
         (err = apply_action(ctx, &cur, action, &changed)) != GH_OK || !changed)
         return err;
     if (actions[action].ends_sessions)
@@ -566,7 +461,7 @@ static gh_err revoke_in_tx(gh_ctx *ctx, int64_t id, int64_t sid)
     int64_t count = 0;
     gh_err err = load_visible(ctx, id, &u);
     if (err == GH_OK && id != ctx->who->user_id)
-        err = check_target_power(ctx, id);
+        err = gh_core_check_power(ctx, id);
     if (err == GH_OK)
         err = gh_store_session_delete(ctx->db, id, sid, &count);
     if (err == GH_OK && sid > 0 && count == 0)

@@ -93,11 +93,90 @@ static gh_err apply_fields(gh_req *r, const json_t *in, gh_user *u)
     return GH_OK;
 }
 
-static void send_user(gh_req *r, const gh_user *u, int status)
+static json_t *named_json(const gh_named *n)
 {
+    return json_pack("{s:I, s:s?}", "id", (json_int_t)n->id, "name", n->name);
+}
+
+static json_t *named_list(const gh_named *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, named_json(&v[i]));
+    return a;
+}
+
+/* allowed_actions of a rights mask (core/rights.c). */
+static json_t *allowed_json(unsigned mask)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < GH_RIGHT_COUNT; i++)
+        if (mask & (1u << i))
+            json_array_append_new(a, json_string(gh_user_right_name((gh_user_right)i)));
+    return a;
+}
+
+gh_err gh_h_user_allowed(gh_req *r, const gh_user *u, json_t *out)
+{
+    unsigned mask = 0;
+    gh_err err = gh_core_user_rights(&r->ctx, u, &mask);
+    if (err == GH_OK)
+        json_object_set_new(out, "allowed_actions", allowed_json(mask));
+    return err;
+}
+
+gh_err gh_h_users_allowed(gh_req *r, const gh_user *users, size_t n, json_t *items)
+{
+    unsigned *masks = gh_arena_alloc(r->a, (n + 1) * sizeof *masks);
+    gh_err err = gh_core_users_rights(&r->ctx, users, n, masks);
+    for (size_t i = 0; i < n && err == GH_OK; i++)
+        json_object_set_new(json_array_get(items, i), "allowed_actions", allowed_json(masks[i]));
+    return err;
+}
+
+/* One user as the API shows it: the record, the names of what it refers to beside their ids
+ * (a limited admin may not read the provider, roles or tenants themselves) and what the reader
+ * may do to it now. */
+static gh_err user_json(gh_req *r, const gh_user *u, json_t **out)
+{
+    gh_user_names n;
+    gh_err err = gh_core_user_names(&r->ctx, u, &n);
+    if (err != GH_OK)
+        return err;
+    json_t *j = gh_json_user(u);
+    const gh_access *ac = &u->access;
+    json_object_set_new(j, "provider", u->provider_id ? named_json(&n.provider) : json_null());
+    json_object_set_new(j, "roles", named_list(n.roles, u->role_ids.n));
+    json_object_set_new(j, "groups", named_list(n.groups, u->group_ids.n));
+    json_object_set_new(j, "created_by_user",
+                        u->created_by ? named_json(&n.created_by) : json_null());
+    json_object_set_new(j, "updated_by_user",
+                        u->updated_by ? named_json(&n.updated_by) : json_null());
+    /* the tenants access.account_ids and .sub_account_ids name ("all": none listed) */
+    if (ac->level == GH_ACCESS_ACCOUNT)
+        json_object_set_new(j, "accounts", named_list(n.access, ac->all ? 0 : ac->ids.n));
+    if (ac->level == GH_ACCESS_SUB_ACCOUNT) {
+        json_object_set_new(j, "accounts", named_list(&n.account, 1));
+        json_object_set_new(j, "sub_accounts", named_list(n.access, ac->all ? 0 : ac->ids.n));
+    }
+    if ((err = gh_h_user_allowed(r, u, j)) != GH_OK) {
+        json_decref(j);
+        return err;
+    }
+    *out = j;
+    return GH_OK;
+}
+
+static gh_err send_user(gh_req *r, const gh_user *u, int status)
+{
+    json_t *j = NULL;
+    gh_err err = user_json(r, u, &j);
+    if (err != GH_OK)
+        return err;
     r->status = status;
-    r->out = gh_json_user(u);
+    r->out = j;
     r->etag_version = u->version;
+    return GH_OK;
 }
 
 gh_err gh_h_users_create(gh_req *r)
@@ -129,21 +208,20 @@ gh_err gh_h_users_create(gh_req *r)
     char *generated = NULL;
     if ((err = gh_core_user_create(&r->ctx, &c, &out, &generated)) != GH_OK)
         return err;
-    send_user(r, &out, 201);
-    if (generated != NULL) {
+    err = send_user(r, &out, 201);
+    if (err == GH_OK && generated != NULL) {
         json_object_set_new(r->out, "generated_password", json_string(generated));
-        sodium_memzero(generated, strlen(generated));
     }
-    return GH_OK;
+    if (generated != NULL)
+        sodium_memzero(generated, strlen(generated));
+    return err;
 }
 
 gh_err gh_h_users_get(gh_req *r)
 {
     gh_user u;
     gh_err err = gh_core_user_get(&r->ctx, r->id, &u);
-    if (err == GH_OK)
-        send_user(r, &u, 200);
-    return err;
+    return err == GH_OK ? send_user(r, &u, 200) : err;
 }
 
 gh_err gh_h_users_patch(gh_req *r)
@@ -157,9 +235,7 @@ gh_err gh_h_users_patch(gh_req *r)
         err = apply_fields(r, r->in, &cur);
     if (err == GH_OK)
         err = gh_core_user_update(&r->ctx, &cur, version, &out);
-    if (err == GH_OK)
-        send_user(r, &out, 200);
-    return err;
+    return err == GH_OK ? send_user(r, &out, 200) : err;
 }
 
 static gh_err act(gh_req *r, gh_user_action action)
@@ -172,9 +248,7 @@ static gh_err act(gh_req *r, gh_user_action action)
     }
     if (err == GH_OK)
         err = gh_core_user_get(&r->ctx, r->id, &u);
-    if (err == GH_OK)
-        send_user(r, &u, 200);
-    return err;
+    return err == GH_OK ? send_user(r, &u, 200) : err;
 }
 
 gh_err gh_h_users_delete(gh_req *r)
@@ -322,6 +396,10 @@ gh_err gh_h_users_list(gh_req *r)
         json_object_del(u, "access");
         json_object_del(u, "onboarding");
         json_array_append_new(items, u);
+    }
+    if ((err = gh_h_users_allowed(r, page.items, page.n, items)) != GH_OK) {
+        json_decref(items);
+        return err;
     }
     r->out = json_pack("{s:o, s:o, s:b}", "items", items, "next_cursor",
                        page.more ? json_string(make_cursor(r, &f, &page)) : json_null(), "partial",

@@ -204,8 +204,14 @@ gh_err gh_h_me_token_create(gh_req *r);
 gh_err gh_h_password_policy(gh_req *r); /* h_misc.c */
 gh_err gh_h_users_tokens(gh_req *r);
 gh_err gh_h_users_token_delete(gh_req *r);
-gh_err gh_h_web(gh_req *r);        /* the web console's files and pages (h_web.c) */
-gh_err gh_h_me_profile(gh_req *r); /* own language and timezone (h_me.c) */
+gh_err gh_h_web(gh_req *r);          /* the web console's files and pages (h_web.c) */
+gh_err gh_h_me_profile(gh_req *r);   /* own language and timezone (h_me.c) */
+gh_err gh_h_me_grantable(gh_req *r); /* what the caller may grant (h_me.c) */
+/* Adds allowed_actions (what r's principal may do to u now, core/rights.c) to the user object
+ * out (h_users.c). */
+gh_err gh_h_user_allowed(gh_req *r, const gh_user *u, json_t *out) GH_MUST_USE;
+/* The same for each user of a list page: items[i] (an object) for users[i], in one query. */
+gh_err gh_h_users_allowed(gh_req *r, const gh_user *users, size_t n, json_t *items) GH_MUST_USE;
 gh_err gh_h_users_resend_onboarding(gh_req *r);
 gh_err gh_h_users_onboarding_link(gh_req *r);
 gh_err gh_h_onboarding_get(gh_req *r);

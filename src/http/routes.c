@@ -624,6 +624,15 @@ const gh_route gh_routes[] = {
      .summary = "Revoke one of my API tokens",
      .tag = "me",
      .stages = S(DONE)},
+    {.method = "GET",
+     .pattern = "/api/v1/me/grantable",
+     .handler = gh_h_me_grantable,
+     .auth = GH_AUTH_PERM,
+     .perm = 0, /* any signed-in principal: it answers for itself */
+     .summary = "What I may grant (provider_id: one provider, or platform): per service provider "
+                "the access levels, accounts, sub-accounts, roles and groups, by id and name, "
+                "that a user create or edit of mine accepts",
+     .tag = "me"},
     {.method = "POST",
      .pattern = "/api/v1/me/password",
      .handler = gh_h_me_password,

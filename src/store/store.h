@@ -334,4 +334,19 @@ gh_err gh_store_setup_by_hash(gh_db *db, const char *hash, gh_setup_link *out) G
  * GH_ENOTFOUND when any of that fails, e.g. a parallel request used it first. */
 gh_err gh_store_setup_use(gh_db *db, int64_t id, int64_t user_id, int64_t now) GH_MUST_USE;
 
+/* For the rules of grants (core/rights.c), store/grants.c. The tenants of kind under provider_id,
+ * whoever reads (core filters them), by name, at most limit. */
+gh_err gh_store_tenants_of_provider(gh_db *db, gh_arena *a, int64_t provider_id,
+                                    gh_tenant_kind kind, int limit, gh_tenant **items,
+                                    size_t *n) GH_MUST_USE;
+/* The principals (permissions, scope) of the users ids[0..n) whatever their status, in one
+ * query: out[i] and found[i] for ids[i]. */
+gh_err gh_store_principals_of(gh_db *db, gh_arena *a, const int64_t *ids, size_t n,
+                              gh_principal *out, bool *found) GH_MUST_USE;
+/* The name of a tenant, role or group, or a user's username (*name in a); GH_ENOTFOUND when
+ * there is no such row. */
+typedef enum { GH_NAMED_TENANT, GH_NAMED_ROLE, GH_NAMED_GROUP, GH_NAMED_USER } gh_store_named;
+gh_err gh_store_name_of(gh_db *db, gh_arena *a, gh_store_named what, int64_t id,
+                        const char **name) GH_MUST_USE;
+
 #endif

@@ -755,6 +755,47 @@ static gh_principal scoped_admin(fx *x, const char *name, gh_access access, int6
     return p;
 }
 
+/* Whether grantable g lists placing a user of provider pid at access ac. */
+static const gh_grant_account *granted_account(const gh_grant_provider *p, int64_t id)
+{
+    for (size_t i = 0; i < p->n_accounts; i++)
+        if (p->accounts[i].account.id == id)
+            return &p->accounts[i];
+    return NULL;
+}
+
+static bool placement_listed(const gh_grantable *g, int64_t pid, const gh_access *ac)
+{
+    const gh_grant_provider *p = NULL;
+    for (size_t i = 0; i < g->n && p == NULL; i++)
+        p = g->providers[i].provider.id == pid ? &g->providers[i] : NULL;
+    if (p == NULL)
+        return false;
+    if (ac->level == GH_ACCESS_PROVIDER)
+        return p->at_provider;
+    if (ac->level == GH_ACCESS_ACCOUNT && ac->all)
+        return p->accounts_all;
+    if (ac->level == GH_ACCESS_ACCOUNT) {
+        for (size_t i = 0; i < ac->ids.n; i++) {
+            const gh_grant_account *a = granted_account(p, ac->ids.v[i]);
+            if (a == NULL || !a->at_account)
+                return false;
+        }
+        return true;
+    }
+    const gh_grant_account *a = granted_account(p, ac->account_id);
+    if (a == NULL || ac->all)
+        return a != NULL && a->sub_all;
+    for (size_t i = 0; i < ac->ids.n; i++) {
+        bool found = false;
+        for (size_t j = 0; j < a->n_subs; j++)
+            found |= a->subs[j].id == ac->ids.v[i];
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
 static void scope_rule_matches_visibility(void **state)
 {
     fx *x = *state;
@@ -782,6 +823,12 @@ static void scope_rule_matches_visibility(void **state)
         {.level = GH_ACCESS_SUB_ACCOUNT, .account_id = x->a1, .all = true},
         {.level = GH_ACCESS_SUB_ACCOUNT, .account_id = x->a2, .ids = ids1(x->a, x->s21)},
     };
+    /* and what GET /api/v1/me/grantable lists is the same set (one rule, core/rights.c) */
+    gh_grantable grants[sizeof admins / sizeof *admins];
+    for (size_t i = 0; i < sizeof admins / sizeof *admins; i++) {
+        gh_ctx c = ctx_as(x, &admins[i]);
+        assert_int_equal(gh_core_grantable(&c, 0, &grants[i]), GH_OK);
+    }
     int n = 0;
     for (size_t p = 0; p < sizeof places / sizeof *places; p++) {
         bool sub = places[p].level == GH_ACCESS_SUB_ACCOUNT;
@@ -802,6 +849,9 @@ static void scope_rule_matches_visibility(void **state)
                 fail_msg("admin %s, placement %zu: visible %d but create %s (%s)",
                          admins[i].username, p, visible, gh_err_str(err),
                          c.err_detail ? c.err_detail : "-");
+            if (placement_listed(&grants[i], x->p1, &places[p]) != visible)
+                fail_msg("admin %s, placement %zu: visible %d but grantable says otherwise",
+                         admins[i].username, p, visible);
             n += visible;
         }
     }

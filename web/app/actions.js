@@ -9,31 +9,62 @@ import { can, canResend, session } from './session.js';
 import { confirmDialog, resultsDialog, toast } from './ui.js';
 import { fullName, isBanned } from './format.js';
 
+// Whether the server lets the viewer take action kind on user u now: its allowed_actions, worked
+// out by the same rules that enforce (not on oneself, nothing on a stronger user); a user object
+// without them (a selection known only by id) falls back to the viewer's permissions.
+const permits = (kind, u) =>
+  Array.isArray(u.allowed_actions)
+    ? u.allowed_actions.includes(kind)
+    : kind === 'resend'
+      ? canResend()
+      : can(ACTIONS[kind].perm);
+
 const ACTIONS = {
   disable: {
     perm: 'users.disable',
     bulk: 'disable',
     danger: true,
-    applies: (u) => u.status !== 'disabled' && u.status !== 'deleted',
+    applies: (u) => u.status !== 'disabled' && u.status !== 'deleted' && permits('disable', u),
   },
-  enable: { perm: 'users.disable', bulk: 'enable', applies: (u) => u.status === 'disabled' },
+  enable: {
+    perm: 'users.disable',
+    bulk: 'enable',
+    applies: (u) => u.status === 'disabled' && permits('enable', u),
+  },
   delete: {
     perm: 'users.delete',
     bulk: 'delete',
     danger: true,
-    applies: (u) => u.status !== 'deleted',
+    applies: (u) => u.status !== 'deleted' && permits('delete', u),
   },
-  reset_mfa: { perm: 'users.mfa_reset', path: 'reset-mfa', applies: (u) => u.status !== 'deleted' },
+  reset_mfa: {
+    perm: 'users.mfa_reset',
+    path: 'reset-mfa',
+    applies: (u) => u.status !== 'deleted' && permits('reset_mfa', u),
+  },
   force_reset: {
     perm: 'users.force_reset',
     path: 'force-password-reset',
-    applies: (u) => u.status !== 'deleted' && u.status !== 'invited',
+    applies: (u) => u.status !== 'deleted' && u.status !== 'invited' && permits('force_reset', u),
   },
-  resend: { perm: null, path: 'resend-onboarding', applies: (u) => u.status === 'invited' },
-  unban: { perm: 'users.unban', path: 'unban', confirm: false, applies: (u) => isBanned(u) },
+  resend: {
+    perm: null,
+    path: 'resend-onboarding',
+    applies: (u) => u.status === 'invited' && permits('resend', u),
+  },
+  unban: {
+    perm: 'users.unban',
+    path: 'unban',
+    confirm: false,
+    applies: (u) => isBanned(u) && permits('unban', u),
+  },
 };
 
+// Whether the viewer's permissions allow kind at all (the menus leave it out otherwise).
 const allowed = (kind) => (kind === 'resend' ? canResend() : can(ACTIONS[kind].perm));
+// Whether the viewer may edit u (its Edit item and button).
+export const mayEdit = (u) => u.status !== 'deleted' && permits('update', u);
+export const mayTake = (kind, u) => ACTIONS[kind].applies(u);
 
 // What the API's per-user answer means, in words.
 function resultText(kind, status, detail) {
@@ -128,8 +159,8 @@ export function actionItems(users, { navigate, after, edit = true, withLabelsFor
         }
       : null;
   const items = [];
-  if (edit && can('users.update') && users.some((u) => u.status !== 'deleted')) {
-    const editable = users.filter((u) => u.status !== 'deleted');
+  if (edit && users.some(mayEdit)) {
+    const editable = users.filter(mayEdit);
     items.push({
       label: t(long ? 'actions.edit' : 'row.edit'),
       action: () =>

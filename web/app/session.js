@@ -3,7 +3,7 @@
 // partial session reads only its language: user stays null). Controls the user lacks
 // permission for are hidden with can().
 
-import { api } from './api.js';
+import { api, get, getAll } from './api.js';
 
 export const session = { user: null, permissions: new Set(), next: null, id: null, language: null };
 
@@ -45,6 +45,28 @@ export const USER_PERMS = [
   'users.force_reset',
 ];
 export const canResend = () => can(...USER_PERMS);
+
+// What the signed-in admin may grant (GET /api/v1/me/grantable, worked out by the rules that
+// enforce): per service provider (id null: the platform's staff) the access levels, accounts,
+// sub-accounts, roles and groups a create or an edit will accept, and the admin's own provider
+// and account by name. provider: an id, 'platform' or undefined (every provider).
+export const grantable = (provider, opts = {}) =>
+  get(`/me/grantable${provider === undefined ? '' : `?provider_id=${provider}`}`, opts);
+
+// The names of the service providers the admin may see: the tenants it reads, and its own
+// provider (named even to an admin who may not read it).
+export async function providerNames(signal) {
+  const mine = session.user?.provider_id ?? null;
+  const [list, g] = await Promise.all([
+    can('tenants.read') && mine === null
+      ? getAll('/tenants?kind=service_provider', { signal }).catch(() => [])
+      : [],
+    grantable(mine === null ? 'platform' : mine, { signal }).catch(() => null),
+  ]);
+  const names = new Map(list.map((p) => [p.id, p.name]));
+  if (g?.provider) names.set(g.provider.id, g.provider.name);
+  return names;
+}
 // The viewer's timezone: the signed-in user's, else the browser's.
 export const viewerZone = () =>
   session.user?.timezone || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';

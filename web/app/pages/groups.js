@@ -4,7 +4,7 @@
 import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, get, getAll, qs } from '../api.js';
-import { can } from '../session.js';
+import { can, grantable, providerNames, session } from '../session.js';
 import {
   field,
   multiSelect,
@@ -16,16 +16,24 @@ import {
 } from '../ui.js';
 import { fullName } from '../format.js';
 
+// The providers and roles by name: those the admin reads, its own provider (named even without
+// tenants.read) and the roles it may grant (named even without roles.read).
 async function context(signal) {
-  const [providers, roles] = await Promise.all([
-    can('tenants.read') ? getAll('/tenants?kind=service_provider', { signal }).catch(() => []) : [],
+  const mine = session.user?.provider_id ?? null;
+  const [names, roles, g] = await Promise.all([
+    providerNames(signal),
     can('roles.read') ? getAll('/roles', { signal }).catch(() => []) : [],
+    can('roles.read')
+      ? null
+      : grantable(mine === null ? 'platform' : mine, { signal }).catch(() => null),
   ]);
+  const roleNames = new Map(roles.map((r) => [r.id, r.name]));
+  for (const p of g?.providers || []) for (const r of p.roles) roleNames.set(r.id, r.name);
   return {
-    providers,
+    providers: [...names].map(([id, name]) => ({ id, name })),
     roles,
-    providerName: (id) =>
-      id === null ? t('common.global') : providers.find((p) => p.id === id)?.name || `#${id}`,
+    roleName: (id) => roleNames.get(id) || t('common.unnamed'),
+    providerName: (id) => (id === null ? t('common.global') : names.get(id) || t('common.unnamed')),
   };
 }
 
@@ -36,7 +44,6 @@ async function listPage(ctx) {
     getAll('/groups', { signal: ctx.signal }),
     context(ctx.signal),
   ]);
-  const roleName = new Map(c.roles.map((r) => [r.id, r.name]));
   const del = async (g) => {
     if (
       !(await confirmDialog({
@@ -108,9 +115,7 @@ async function listPage(ctx) {
                     h(
                       'div',
                       { class: 'chips' },
-                      g.role_ids.map((r) =>
-                        h('span', { class: 'chip', text: roleName.get(r) || `#${r}` }),
-                      ),
+                      g.role_ids.map((r) => h('span', { class: 'chip', text: c.roleName(r) })),
                     ),
                   ),
                   h('td', { text: t('groups.member_count', { n: g.member_count }) }),

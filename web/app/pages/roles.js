@@ -4,19 +4,17 @@
 import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, get, getAll } from '../api.js';
-import { can } from '../session.js';
+import { can, providerNames } from '../session.js';
 import { field, checkbox, select, confirmDialog, toast, loading, showFieldErrors } from '../ui.js';
 
 const KINDS = ['service_provider', 'platform_account', 'platform_user'];
 
+// The providers by name: those the admin reads, and its own (named even without tenants.read).
 async function providerMap(signal) {
-  const list = can('tenants.read')
-    ? await getAll('/tenants?kind=service_provider', { signal }).catch(() => [])
-    : [];
+  const names = await providerNames(signal);
   return {
-    list,
-    name: (id) =>
-      id === null ? t('common.global') : list.find((p) => p.id === id)?.name || `#${id}`,
+    list: [...names].map(([id, name]) => ({ id, name })),
+    name: (id) => (id === null ? t('common.global') : names.get(id) || t('common.unnamed')),
   };
 }
 

@@ -4,7 +4,7 @@
 import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, get, qs } from '../api.js';
-import { can } from '../session.js';
+import { can, grantable, session } from '../session.js';
 import { confirmDialog, toast, loading, errorBox } from '../ui.js';
 
 const CHILD = { service_provider: 'platform_account', platform_account: 'sub_account' };
@@ -13,6 +13,13 @@ const ADD_LABEL = {
   platform_account: 'tenants.add_account',
   sub_account: 'tenants.add_sub',
 };
+
+// The server's rule (core/catalog.c): providers are managed by the platform, accounts by their
+// provider's admins, sub-accounts by their account's admins; an admin's level is one of LEVELS.
+const LEVELS = ['platform', 'provider', 'account', 'sub_account'];
+const MANAGER = { service_provider: 0, platform_account: 1, sub_account: 2 };
+const myLevel = () => LEVELS.indexOf(session.user?.access?.level ?? 'platform');
+const manages = (kind) => myLevel() <= MANAGER[kind];
 
 // An inline form with one name field: resolves with the name, or null on cancel.
 function inlineName(container, labelText, initial = '') {
@@ -75,7 +82,9 @@ async function loadChildren(ul, parent, kind, signal) {
       ul.append(
         h('li', {
           class: 'muted empty-note',
-          text: parent ? t('tenants.empty') : t('tenants.none'),
+          text: parent
+            ? t(parent.above ? 'tenants.none_visible' : 'tenants.empty')
+            : t('tenants.none'),
         }),
       );
   };
@@ -111,8 +120,9 @@ function node(x, signal) {
     }
   };
   toggle.addEventListener('click', () => open(toggle.getAttribute('aria-expanded') !== 'true'));
+  li.open = open;
   const buttons = h('span', { class: 'tree-buttons' });
-  if (childKind && can('tenants.create')) {
+  if (childKind && can('tenants.create') && manages(childKind)) {
     buttons.append(
       h('button', {
         type: 'button',
@@ -142,7 +152,7 @@ function node(x, signal) {
       }),
     );
   }
-  if (can('tenants.update')) {
+  if (can('tenants.update') && manages(x.kind) && !x.above) {
     buttons.append(
       h('button', {
         type: 'button',
@@ -170,7 +180,7 @@ function node(x, signal) {
       }),
     );
   }
-  if (can('tenants.delete')) {
+  if (can('tenants.delete') && manages(x.kind) && !x.above) {
     buttons.append(
       h('button', {
         type: 'button',
@@ -218,32 +228,33 @@ export default async function tenantsPage(ctx) {
   ctx.setTitle(t('tenants.title'));
   const tree = h('ul', { class: 'tree', attrs: { 'aria-label': t('tenants.title') } });
   const box = h('div', { class: 'panel' }, tree);
-  const add = can('tenants.create')
-    ? h('button', {
-        type: 'button',
-        class: 'primary',
-        text: t('tenants.add_provider'),
-        on: {
-          click: async () => {
-            const v = await inlineName(
-              box,
-              t('tenants.name_of', { kind: t('tenants.kind.service_provider') }),
-            );
-            if (!v) return;
-            try {
-              const { data } = await api('POST', '/tenants', {
-                body: { kind: 'service_provider', parent_id: null, name: v },
-              });
-              tree.querySelector(':scope > .empty-note')?.remove();
-              tree.append(node(data, ctx.signal));
-              toast(t('tenants.created', { name: data.name }));
-            } catch (e) {
-              toast(e.message, 'error');
-            }
+  const add =
+    can('tenants.create') && manages('service_provider')
+      ? h('button', {
+          type: 'button',
+          class: 'primary',
+          text: t('tenants.add_provider'),
+          on: {
+            click: async () => {
+              const v = await inlineName(
+                box,
+                t('tenants.name_of', { kind: t('tenants.kind.service_provider') }),
+              );
+              if (!v) return;
+              try {
+                const { data } = await api('POST', '/tenants', {
+                  body: { kind: 'service_provider', parent_id: null, name: v },
+                });
+                tree.querySelector(':scope > .empty-note')?.remove();
+                tree.append(node(data, ctx.signal));
+                toast(t('tenants.created', { name: data.name }));
+              } catch (e) {
+                toast(e.message, 'error');
+              }
+            },
           },
-        },
-      })
-    : null;
+        })
+      : null;
   mount(
     ctx.main,
     h(
@@ -259,5 +270,19 @@ export default async function tenantsPage(ctx) {
     ),
     box,
   );
-  await loadChildren(tree, null, 'service_provider', ctx.signal);
+  // an account or sub-account admin sees no provider row: its tree starts at its provider (or,
+  // at sub-account level, its account), named above its scope, read only
+  const level = LEVELS[myLevel()];
+  if (level === 'platform' || level === 'provider') {
+    await loadChildren(tree, null, 'service_provider', ctx.signal);
+    return;
+  }
+  const g = await grantable(session.user.provider_id, { signal: ctx.signal });
+  const top =
+    level === 'account'
+      ? { ...g.provider, kind: 'service_provider', above: true }
+      : { ...g.account, kind: 'platform_account', above: true };
+  const root = node(top, ctx.signal);
+  tree.append(root);
+  await root.open();
 }

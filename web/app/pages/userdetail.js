@@ -4,11 +4,11 @@
 
 import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
-import { api, get, getAll, qs } from '../api.js';
-import { can, canResend } from '../session.js';
+import { api, get, qs } from '../api.js';
+import { can } from '../session.js';
 import { fullName, timeEl, statusBadge, isBanned, countryName } from '../format.js';
 import { menuButton, confirmDialog, toast, loading, errorBox } from '../ui.js';
-import { actionItems, mayAct, runAction } from '../actions.js';
+import { actionItems, mayEdit, mayTake, runAction } from '../actions.js';
 
 const dl = (rows) =>
   h(
@@ -16,6 +16,8 @@ const dl = (rows) =>
     { class: 'details' },
     rows.filter(Boolean).flatMap(([k, v]) => [h('dt', { text: k }), h('dd', {}, v)]),
   );
+// who made a change, by name (the actors the audit trail names)
+const by = (who) => (who?.name ? ` (${who.name})` : '');
 const yesNo = (b) => t(b ? 'common.yes' : 'common.no');
 const chips = (names) =>
   names.length
@@ -26,18 +28,11 @@ const chips = (names) =>
       )
     : h('span', { class: 'muted', text: t('common.none') });
 
-async function tenantName(id, signal) {
-  if (!can('tenants.read')) return `#${id}`;
-  try {
-    return (await get(`/tenants/${id}`, { signal })).name;
-  } catch {
-    return `#${id}`;
-  }
-}
-
-async function namesOf(ids, signal, max = 20) {
-  const shown = await Promise.all(ids.slice(0, max).map((id) => tenantName(id, signal)));
-  if (ids.length > max) shown.push(t('common.and_more', { n: ids.length - max }));
+// The names the API gives beside the ids (the reader may not read the tenants, roles or groups
+// themselves), at most max of them shown.
+function namesOf(list, max = 20) {
+  const shown = list.slice(0, max).map((x) => x.name);
+  if (list.length > max) shown.push(t('common.and_more', { n: list.length - max }));
   return shown;
 }
 
@@ -45,21 +40,13 @@ export default async function userDetail(ctx) {
   const id = Number(ctx.params[0]);
   mount(ctx.main, loading());
   const { data: u } = await api('GET', `/users/${id}`, { signal: ctx.signal });
-  const [roles, groups] = await Promise.all([
-    can('roles.read') && u.role_ids.length
-      ? getAll('/roles', { signal: ctx.signal }).catch(() => [])
-      : [],
-    can('groups.read') && u.group_ids.length
-      ? getAll('/groups', { signal: ctx.signal }).catch(() => [])
-      : [],
-  ]);
   const name = fullName(u) || u.username;
   ctx.setTitle(name);
   const reload = () => ctx.navigate(ctx.path, { replace: true });
 
   // ---- head ----
   const headButtons = [];
-  if (isBanned(u) && can('users.unban'))
+  if (mayTake('unban', u))
     headButtons.push(
       h('button', {
         type: 'button',
@@ -67,37 +54,28 @@ export default async function userDetail(ctx) {
         on: { click: () => runAction('unban', [u], reload) },
       }),
     );
-  if (can('users.update') && u.status !== 'deleted')
+  if (mayEdit(u))
     headButtons.push(h('a', { class: 'button', href: `/users/${u.id}/edit`, text: t('row.edit') }));
-  if (mayAct())
-    headButtons.push(
-      menuButton(t('users.actions'), () =>
-        actionItems([u], {
-          navigate: ctx.navigate,
-          after: (kind) => (kind === 'delete' ? ctx.navigate('/users') : reload()),
-          edit: false,
-          withLabelsFor: 'row',
-        }),
-      ),
-    );
+  // the menu holds only what the server lets this viewer do to this user (allowed_actions)
+  const menuItems = () =>
+    actionItems([u], {
+      navigate: ctx.navigate,
+      after: (kind) => (kind === 'delete' ? ctx.navigate('/users') : reload()),
+      edit: false,
+      withLabelsFor: 'row',
+    });
+  if (menuItems().length) headButtons.push(menuButton(t('users.actions'), menuItems));
 
   // ---- access ----
-  const roleName = new Map(roles.map((r) => [r.id, r.name]));
-  const groupName = new Map(groups.map((g) => [g.id, g.name]));
   const a = u.access || { level: 'platform' };
-  const provider =
-    u.provider_id !== null ? await tenantName(u.provider_id, ctx.signal) : t('common.platform');
+  const provider = u.provider ? u.provider.name : t('common.platform');
   const accounts =
-    a.account_ids === 'all'
-      ? [t('detail.all')]
-      : Array.isArray(a.account_ids)
-        ? await namesOf(a.account_ids, ctx.signal)
-        : null;
+    a.account_ids === 'all' ? [t('detail.all')] : u.accounts ? namesOf(u.accounts) : null;
   const subs =
     a.sub_account_ids === 'all'
       ? [t('detail.all')]
-      : Array.isArray(a.sub_account_ids)
-        ? await namesOf(a.sub_account_ids, ctx.signal)
+      : u.sub_accounts
+        ? namesOf(u.sub_accounts)
         : null;
 
   const profile = h(
@@ -115,8 +93,8 @@ export default async function userDetail(ctx) {
       [t('detail.status'), statusBadge(h, u)],
       isBanned(u) ? [t('detail.banned_until'), timeEl(h, u.banned_until)] : null,
       [t('detail.last_login'), timeEl(h, u.last_login_at, t('common.never'))],
-      [t('detail.created'), [timeEl(h, u.created_at), u.created_by ? ` (#${u.created_by})` : '']],
-      [t('detail.updated'), [timeEl(h, u.updated_at), u.updated_by ? ` (#${u.updated_by})` : '']],
+      [t('detail.created'), [timeEl(h, u.created_at), by(u.created_by_user)]],
+      [t('detail.updated'), [timeEl(h, u.updated_at), by(u.updated_by_user)]],
       [t('detail.login_enabled'), yesNo(u.login_enabled)],
       [t('detail.enforce_sso'), yesNo(u.enforce_sso)],
       [t('detail.sso'), [u.sso_source, u.sso_id].filter(Boolean).join(' / ') || '—'],
@@ -135,8 +113,8 @@ export default async function userDetail(ctx) {
     h('h2', { text: t('detail.access') }),
     dl([
       [t('detail.provider'), provider],
-      [t('detail.roles'), chips(u.role_ids.map((r) => roleName.get(r) || `#${r}`))],
-      [t('detail.groups'), chips(u.group_ids.map((g) => groupName.get(g) || `#${g}`))],
+      [t('detail.roles'), chips(namesOf(u.roles || [], 100))],
+      [t('detail.groups'), chips(namesOf(u.groups || [], 100))],
       [t('detail.level'), t(`detail.level.${a.level}`)],
       accounts ? [t('detail.accounts'), chips(accounts)] : null,
       subs
@@ -160,15 +138,14 @@ export default async function userDetail(ctx) {
 
   // ---- onboarding ----
   const o = u.onboarding || { state: 'none' };
-  const resend =
-    u.status === 'invited' && canResend()
-      ? h('button', {
-          type: 'button',
-          class: 'primary',
-          text: t('actions.resend'),
-          on: { click: () => runAction('resend', [u], reload) },
-        })
-      : null;
+  const resend = mayTake('resend', u)
+    ? h('button', {
+        type: 'button',
+        class: 'primary',
+        text: t('actions.resend'),
+        on: { click: () => runAction('resend', [u], reload) },
+      })
+    : null;
   const onboarding = h(
     'section',
     { class: 'panel' },
@@ -237,7 +214,7 @@ async function drawSessions(ctx, u, box) {
     return;
   }
   const redraw = () => drawSessions(ctx, u, box);
-  const mayRevoke = can('users.update');
+  const mayRevoke = mayEdit(u); // the server's rule of update: its permission, no stronger user
   const endOne = async (s) => {
     if (
       !(await confirmDialog({

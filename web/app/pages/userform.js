@@ -8,7 +8,7 @@
 import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, get, getAll } from '../api.js';
-import { session, can, viewerZone } from '../session.js';
+import { session, can, grantable, viewerZone } from '../session.js';
 import {
   field,
   checkbox,
@@ -23,7 +23,7 @@ import {
 import { timezones, countries, fullName } from '../format.js';
 import { attachRules } from '../password.js';
 import { comboField } from '../combo.js';
-import { runAction } from '../actions.js';
+import { mayTake, runAction } from '../actions.js';
 
 const ALPHABET = 'abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
@@ -59,11 +59,13 @@ export default async function userForm(ctx) {
   const queueIndex = queueTotal - queue.length;
   mount(ctx.main, loading());
 
-  const [user, providers, roles, groups] = await Promise.all([
+  // what the admin may grant (the server's own rules), and what exists when it may read it, to
+  // tell "none you can assign" from "none yet"
+  const [user, grants, roles, groups] = await Promise.all([
     editId ? api('GET', `/users/${editId}`, { signal: ctx.signal }) : null,
-    can('tenants.read') ? getAll('/tenants?kind=service_provider', { signal: ctx.signal }) : [],
-    can('roles.read') ? getAll('/roles', { signal: ctx.signal }) : [],
-    can('groups.read') ? getAll('/groups', { signal: ctx.signal }) : [],
+    grantable(undefined, { signal: ctx.signal }),
+    can('roles.read') ? getAll('/roles', { signal: ctx.signal }).catch(() => null) : null,
+    can('groups.read') ? getAll('/groups', { signal: ctx.signal }).catch(() => null) : null,
   ]);
   let u = user?.data || null;
   let etag = user?.etag || null;
@@ -73,20 +75,22 @@ export default async function userForm(ctx) {
   // ---- fields ----
   const F = {};
   const myProvider = session.user.provider_id;
-  const providerOptions = [];
-  if (myProvider === null) providerOptions.push({ value: '', label: t('common.platform') });
-  for (const p of providers)
-    if (myProvider === null || p.id === myProvider)
-      providerOptions.push({ value: p.id, label: p.name });
-  if (myProvider !== null && !providerOptions.length)
-    providerOptions.push({ value: myProvider, label: `#${myProvider}` });
-  if (
-    u &&
-    u.provider_id !== null &&
-    !providerOptions.some((o) => Number(o.value) === u.provider_id)
-  )
-    providerOptions.push({ value: u.provider_id, label: `#${u.provider_id}` });
-  const initialProvider = u ? (u.provider_id ?? '') : (ctx.state?.provider ?? myProvider ?? '');
+  const keyOf = (id) => (id === null ? '' : String(id));
+  const grantsOf = new Map(grants.providers.map((p) => [keyOf(p.id), p]));
+  const providerOptions = grants.providers.map((p) => ({
+    value: keyOf(p.id),
+    label: p.id === null ? t('common.platform') : p.name,
+  }));
+  // an edited user stays with its provider, named even when the admin may grant nothing there
+  if (u && !grantsOf.has(keyOf(u.provider_id)))
+    providerOptions.push({
+      value: keyOf(u.provider_id),
+      label: u.provider ? u.provider.name : t('common.platform'),
+    });
+  const wanted = u ? keyOf(u.provider_id) : keyOf(ctx.state?.provider ?? myProvider);
+  const initialProvider = providerOptions.some((o) => String(o.value) === wanted)
+    ? wanted
+    : (providerOptions[0]?.value ?? '');
   F.provider_id = field(
     t('form.provider'),
     select(providerOptions, { value: initialProvider, name: 'provider_id' }),
@@ -258,6 +262,8 @@ export default async function userForm(ctx) {
     emptyText: t('form.no_accounts'),
     name: 'accounts',
   });
+  const accountsHint = F.accounts.el.querySelector('p.hint');
+  accountsHint.setAttribute('aria-live', 'polite');
   F.subaccounts = multiSelect(t('form.subaccounts'), {
     allowAll: true,
     emptyText: t('form.no_subaccounts'),
@@ -306,30 +312,89 @@ export default async function userForm(ctx) {
   // ---- the provider decides roles, groups and platform accounts ----
   const providerId = () =>
     F.provider_id.input.value === '' ? null : Number(F.provider_id.input.value);
-  const roleLabel = (r) => `${r.name} (${t(`roles.kind.${r.kind}`)})`;
+  const roleLabel = (r) => (r.kind ? `${r.name} (${t(`roles.kind.${r.kind}`)})` : r.name);
   const ofProvider = (x) => x.provider_id === null || x.provider_id === providerId();
-  const rolesById = new Map(roles.map((r) => [r.id, r]));
+  const NOTHING = { levels: [], accounts_all: false, accounts: [], roles: [], groups: [] };
+  const entry = () => grantsOf.get(keyOf(providerId())) || NOTHING;
+  // the kinds of the roles in sight: the grantable ones, those the admin reads
+  const rolesById = new Map(
+    [...(roles || []), ...grants.providers.flatMap((p) => p.roles)].map((r) => [r.id, r]),
+  );
+  const groupsById = new Map(
+    [...(groups || []), ...grants.providers.flatMap((p) => p.groups)].map((g) => [g.id, g]),
+  );
+  // "none you can assign" unless the admin reads the list and it is empty for this provider
+  const noneText = (list, yet, cannot) => (list && !list.some(ofProvider) ? t(yet) : t(cannot));
+  const setEmpty = (ms, text) => {
+    const p = ms.el.querySelector('.ms-list > p.muted');
+    if (p) p.textContent = text;
+  };
+  const allowAll = (ms, on) => {
+    const label = ms.el.querySelector('.ms-all-label');
+    if (!label) return;
+    label.hidden = !on;
+    if (!on && ms.get() === 'all') ms.set([]);
+  };
+  // options: the grantable items, and the user's current ones (by name) so the form shows them
+  const withCurrent = (opts, current) => [
+    ...opts,
+    ...(current || [])
+      .filter((x) => !opts.some((o) => o.value === x.id))
+      .map((x) => ({ value: x.id, label: x.name })),
+  ];
 
   async function providerChanged() {
     const p = providerId();
+    const e = entry();
+    const same = u && keyOf(u.provider_id) === keyOf(p);
     F.role_ids.setOptions(
-      roles.filter(ofProvider).map((r) => ({ value: r.id, label: roleLabel(r) })),
+      withCurrent(
+        e.roles.map((r) => ({ value: r.id, label: roleLabel(r) })),
+        same ? u.roles : [],
+      ),
     );
-    F.group_ids.setOptions(groups.filter(ofProvider).map((g) => ({ value: g.id, label: g.name })));
+    setEmpty(F.role_ids, noneText(roles, 'form.no_roles', 'form.no_roles_grantable'));
+    F.group_ids.setOptions(
+      withCurrent(
+        e.groups.map((g) => ({ value: g.id, label: g.name })),
+        same ? u.groups : [],
+      ),
+    );
+    setEmpty(F.group_ids, noneText(groups, 'form.no_groups', 'form.no_groups_grantable'));
     F.accounts.setDisabled(p === null);
     F.accounts.el.hidden = p === null;
     F.subaccounts.el.hidden = p === null;
-    const accounts =
-      p === null || !can('tenants.read')
-        ? []
-        : await cached(`a${p}`, () => getAll(`/tenants?kind=platform_account&parent_id=${p}`));
-    if (providerId() !== p) return;
-    F.accounts.setOptions(accounts.map((a) => ({ value: a.id, label: a.name })));
+    // the accounts it may name, at account level or for sub-account access
+    const accounts = e.accounts.filter(
+      (a) => a.account_level || a.sub_accounts_all || a.sub_accounts.length,
+    );
+    F.accounts.setOptions(
+      withCurrent(
+        accounts.map((a) => ({ value: a.id, label: a.name })),
+        same ? u.accounts : [],
+      ),
+    );
+    allowAll(F.accounts, e.accounts_all);
+    setEmpty(
+      F.accounts,
+      t(e.levels.includes('provider') ? 'form.no_accounts' : 'form.no_accounts_grantable'),
+    );
+    // the scope it holds: without the whole provider, access needs one of its accounts
+    accountsHint.textContent =
+      p === null || e.levels.includes('provider')
+        ? t('form.accounts_hint')
+        : e.levels.includes('account')
+          ? t('form.accounts_hint_scoped')
+          : t('form.accounts_hint_sub_only');
     await accessChanged();
   }
 
   async function accessChanged() {
-    const platformUser = F.role_ids.get().some((id) => rolesById.get(id)?.kind === 'platform_user');
+    // a Platform User role, given directly or through a group (the server's rule)
+    const pu = (id) => rolesById.get(id)?.kind === 'platform_user';
+    const platformUser =
+      F.role_ids.get().some(pu) ||
+      F.group_ids.get().some((id) => (groupsById.get(id)?.role_ids || []).some(pu));
     const acc = F.accounts.get();
     const one = Array.isArray(acc) && acc.length === 1;
     const enabled = providerId() !== null && platformUser && one;
@@ -343,15 +408,23 @@ export default async function userForm(ctx) {
     F.subaccounts.setDisabled(!enabled);
     if (!enabled) {
       F.subaccounts.setOptions([]);
+      setEmpty(F.subaccounts, ''); // the hint says why: not "has no sub-accounts"
       return;
     }
     const a = acc[0];
-    const subs = can('tenants.read')
-      ? await cached(`s${a}`, () => getAll(`/tenants?kind=sub_account&parent_id=${a}`))
-      : [];
-    const now = F.accounts.get();
-    if (!Array.isArray(now) || now[0] !== a) return;
-    F.subaccounts.setOptions(subs.map((s) => ({ value: s.id, label: s.name })));
+    const ga = entry().accounts.find((x) => x.id === a);
+    const same = u && u.access?.level === 'sub_account' && u.access.account_ids?.[0] === a;
+    F.subaccounts.setOptions(
+      withCurrent(
+        (ga?.sub_accounts || []).map((s) => ({ value: s.id, label: s.name })),
+        same ? u.sub_accounts : [],
+      ),
+    );
+    allowAll(F.subaccounts, !!ga?.sub_accounts_all);
+    setEmpty(
+      F.subaccounts,
+      t(ga?.sub_accounts_all ? 'form.no_subaccounts' : 'form.no_subaccounts_grantable'),
+    );
   }
 
   // ---- single sign-on: the provider's sources; a new user of a provider with one signs in
@@ -413,6 +486,7 @@ export default async function userForm(ctx) {
     ssoChanged();
   });
   F.role_ids.onChange(accessChanged);
+  F.group_ids.onChange(accessChanged);
   F.accounts.onChange(() => {
     F.subaccounts.set([]);
     accessChanged();
@@ -446,8 +520,6 @@ export default async function userForm(ctx) {
       sso_id: F.sso_id.input.value.trim() || null,
       mfa_required: F.mfa_required.input.checked,
     };
-    if (!can('groups.read') && u) delete b.group_ids;
-    if (!can('roles.read') && u) delete b.role_ids;
     if (!u) {
       // an empty SSO ID of a new user: the server takes the e-mail or user name when the
       // source's claim is email or preferred_username
@@ -594,7 +666,7 @@ export default async function userForm(ctx) {
   });
   const buttons = [saveBtn, contBtn];
   const headButtons = [];
-  if (u && can('users.disable') && u.status !== 'deleted') {
+  if (u && mayTake(u.status === 'disabled' ? 'enable' : 'disable', u)) {
     const disabled = u.status === 'disabled';
     headButtons.push(
       h('button', {
