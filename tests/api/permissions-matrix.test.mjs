@@ -225,7 +225,8 @@ test('the OpenAPI document lists permissions for every non-public route', () => 
   }
   // The only public routes are the operations endpoints, signing in, the e-mailed links, the
   // first administrator's set-up link (whose token is the credential) and the sign-in page's SSO
-  // buttons (names only), and single sign-on's browser pages (redirects only).
+  // buttons (names only), single sign-on's browser pages (redirects only) and the password
+  // policy's figures (for the forms of those links).
   const pub = routes
     .filter((r) => r.perms === null)
     .map((r) => `${r.method} ${r.pattern}`)
@@ -246,6 +247,7 @@ test('the OpenAPI document lists permissions for every non-public route', () => 
       'GET /api/v1/setup/{token}',
       'POST /api/v1/setup/{token}',
       'GET /api/v1/sso-sources/public',
+      'GET /api/v1/password-policy',
       'GET /sso/{name}/start',
       'GET /sso/{name}/callback',
       'GET /sso/{name}/logout',
