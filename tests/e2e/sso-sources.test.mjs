@@ -251,6 +251,8 @@ test('Test of an issuer nobody answers names the stage and the reason', async ()
   });
   assert.equal(r.status, 201, JSON.stringify(r.body));
   await openSources();
+  // The page may already show the list from the test before: wait for the new row.
+  await row('Down').waitFor();
   assert.equal(
     (await row('Down').locator('td').allTextContents())[3],
     'Platform staff',
