@@ -71,6 +71,13 @@ typedef enum {
 } gh_user_action;
 gh_err gh_core_user_act(gh_ctx *ctx, int64_t id, gh_user_action action) GH_MUST_USE;
 gh_err gh_core_user_list(gh_ctx *ctx, const gh_user_filter *f, gh_user_page *out) GH_MUST_USE;
+/* How many users of ctx->who's scope f matches, up to cap + 1 (gh_store_user_tally). */
+gh_err gh_core_user_tally(gh_ctx *ctx, const gh_user_filter *f, int64_t cap, int64_t *n,
+                          bool *known) GH_MUST_USE;
+/* The roles and lock-outs of a list page's users (gh_store_users_extras); users were read in
+ * ctx->who's scope. */
+gh_err gh_core_users_extras(gh_ctx *ctx, const gh_user *users, size_t n, bool lockout,
+                            gh_user_extras *out) GH_MUST_USE;
 /* Brings data written by an older version up to date after the migrations (today: the users'
  * search columns of migration 009); logs what it did. Once per start, before serving. */
 gh_err gh_core_upgrade_data(gh_db *db) GH_MUST_USE;
@@ -104,12 +111,6 @@ gh_err gh_core_user_rights(gh_ctx *ctx, const gh_user *u, unsigned *mask) GH_MUS
 /* The same for users[0..n) (a list page) in one query: masks[i] for users[i]. */
 gh_err gh_core_users_rights(gh_ctx *ctx, const gh_user *users, size_t n,
                             unsigned *masks) GH_MUST_USE;
-
-/* An object named for a reader who may not read it (name NULL for id 0: the platform). */
-typedef struct gh_named {
-    int64_t id;
-    const char *name;
-} gh_named;
 
 /* The names of what a user refers to: its provider, roles, groups, who created and last changed
  * it (the actors the audit trail names too), and its access's accounts or

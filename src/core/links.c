@@ -224,7 +224,7 @@ static const char *account_refusal(gh_link_purpose purpose, const gh_user *u)
     return u->status == GH_STATUS_ACTIVE ? NULL : "this account has no password to reset yet";
 }
 
-static gh_err check_loaded(gh_ctx *ctx, gh_link_purpose purpose, const gh_link *l, const gh_user *u)
+static gh_err check_link(gh_ctx *ctx, const gh_link *l)
 {
     static const char *const gone[] = {
         [GH_LINK_USED] = "this link was already used; each link works once",
@@ -232,8 +232,11 @@ static gh_err check_loaded(gh_ctx *ctx, gh_link_purpose purpose, const gh_link *
         [GH_LINK_EXPIRED] = "this link expired; ask for a new one",
     };
     gh_link_state state = link_state(l, ctx->now);
-    if (state != GH_LINK_PENDING)
-        return gh_fail(ctx, GH_EGONE, "token", gone[state]);
+    return state != GH_LINK_PENDING ? gh_fail(ctx, GH_EGONE, "token", gone[state]) : GH_OK;
+}
+
+static gh_err check_account(gh_ctx *ctx, gh_link_purpose purpose, const gh_user *u)
+{
     const char *refusal = account_refusal(purpose, u);
     return refusal != NULL ? gh_fail(ctx, GH_EFORBIDDEN, NULL, refusal) : GH_OK;
 }
@@ -245,7 +248,15 @@ gh_err gh_core_link_check(gh_ctx *ctx, gh_link_purpose purpose, const char *toke
     gh_user u;
     gh_err err = load_link(ctx, purpose, token, &l, &u);
     if (err == GH_OK)
-        err = check_loaded(ctx, purpose, &l, &u);
+        err = check_link(ctx, &l);
+    /* the link and its user are two reads: on PostgreSQL a parallel completion may commit
+     * between them (the link pending, the user already active). Refused, the link is read again,
+     * so that such a loser hears that the link is used, as it would have a moment later. */
+    if (err == GH_OK && account_refusal(purpose, &u) != NULL &&
+        (err = load_link(ctx, purpose, token, &l, &u)) == GH_OK)
+        err = check_link(ctx, &l);
+    if (err == GH_OK)
+        err = check_account(ctx, purpose, &u);
     if (err == GH_OK)
         *out = (gh_link_status){.state = GH_LINK_PENDING,
                                 .expires_at = l.expires_at,
@@ -254,16 +265,12 @@ gh_err gh_core_link_check(gh_ctx *ctx, gh_link_purpose purpose, const char *toke
     return err;
 }
 
-/* The writes of a completion, acting as the link's user. */
-static gh_err complete_writes(gh_ctx *ctx, gh_link_purpose purpose, const gh_link *l,
-                              const gh_user *u, const char *hash)
+/* The writes of a completion once its link is claimed, acting as the link's user. */
+static gh_err complete_writes(gh_ctx *ctx, gh_link_purpose purpose, const gh_user *u,
+                              const char *hash)
 {
     bool onboarding = purpose == GH_LINK_ONBOARDING;
-    gh_err err = gh_store_link_use(ctx->db, l->id, ctx->now);
-    if (err == GH_ENOTFOUND)
-        return gh_fail(ctx, GH_EGONE, "token", "this link was already used; each link works once");
-    if (err == GH_OK)
-        err = gh_store_user_set_password(ctx->db, u->id, hash, false, ctx->now);
+    gh_err err = gh_store_user_set_password(ctx->db, u->id, hash, false, ctx->now);
     if (err == GH_OK && onboarding)
         err = gh_store_user_set_status(ctx->db, u->id, GH_STATUS_ACTIVE, ctx->now, u->id);
     if (err == GH_OK)
@@ -289,12 +296,20 @@ gh_err gh_core_link_complete(gh_ctx *ctx, gh_link_purpose purpose, const char *t
         return err;
     err = load_link(ctx, purpose, token, &l, &u);
     if (err == GH_OK)
-        err = check_loaded(ctx, purpose, &l, &u);
+        err = check_link(ctx, &l);
+    /* the link is claimed (a conditional update: of parallel completions one wins, the others
+     * see it used) before the account is judged: on PostgreSQL a loser may read the user after
+     * the winner made it active, and must hear that the link is used, not that onboarding is
+     * complete. A refusal rolls the claim back. */
+    if (err == GH_OK && (err = gh_store_link_use(ctx->db, l.id, ctx->now)) == GH_ENOTFOUND)
+        err = gh_fail(ctx, GH_EGONE, "token", "this link was already used; each link works once");
+    if (err == GH_OK)
+        err = check_account(ctx, purpose, &u);
     if (err == GH_OK) {
         self =
             (gh_principal){.user_id = u.id, .username = u.username, .provider_id = u.provider_id};
         ctx->who = &self;
-        err = complete_writes(ctx, purpose, &l, &u, hash);
+        err = complete_writes(ctx, purpose, &u, hash);
     }
     err = gh_core_finish(ctx, err);
     ctx->who = saved;

@@ -360,23 +360,56 @@ static const char *make_cursor(gh_req *r, const gh_user_filter *f, const gh_user
                              sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
+/* The list's filter from the query: q, role_id, group_id, tenant_id and (with status) status. */
+static gh_err parse_filter(gh_req *r, gh_user_filter *f, bool with_status)
+{
+    const char *status = with_status ? gh_query(r, "status") : NULL;
+    f->q = gh_query(r, "q");
+    gh_err err = GH_OK;
+    if (f->q != NULL && strlen(f->q) > GH_MAX_QUERY_TEXT)
+        err = bad(r, "q", "at most 100 characters");
+    if (err == GH_OK && status != NULL && !gh_user_list_status_parse(status, &f->status))
+        err = bad(r, "status", "use active, invited, disabled, banned or deleted");
+    if (err == GH_OK)
+        err = gh_query_id(r, "role_id", &f->role_id);
+    if (err == GH_OK)
+        err = gh_query_id(r, "group_id", &f->group_id);
+    if (err == GH_OK)
+        err = gh_query_id(r, "tenant_id", &f->tenant_id);
+    return err;
+}
+
+/* Beside each item of a list page: its provider and roles by name, and in the Banned tab its
+ * lock-out (failures since the last successful sign-in, the last failure's time and address). */
+static gh_err add_extras(gh_req *r, const gh_user_filter *f, const gh_user_page *page,
+                         json_t *items)
+{
+    bool lockout = f->status == GH_LIST_BANNED;
+    gh_user_extras *ex = gh_arena_alloc(r->a, (page->n + 1) * sizeof *ex);
+    gh_err err = gh_core_users_extras(&r->ctx, page->items, page->n, lockout, ex);
+    for (size_t i = 0; i < page->n && err == GH_OK; i++) {
+        json_t *u = json_array_get(items, i);
+        json_object_set_new(u, "provider",
+                            page->items[i].provider_id ? named_json(&ex[i].provider) : json_null());
+        json_object_set_new(u, "roles", named_list(ex[i].roles, ex[i].n_roles));
+        if (lockout)
+            json_object_set_new(u, "lockout",
+                                json_pack("{s:I, s:o, s:s?}", "failures",
+                                          (json_int_t)ex[i].failures, "last_failure_at",
+                                          gh_json_time(ex[i].last_failure_at), "last_failure_ip",
+                                          ex[i].last_failure_ip));
+    }
+    return err;
+}
+
 gh_err gh_h_users_list(gh_req *r)
 {
     static const char *const allowed[] = {"q",    "status", "role_id", "group_id", "tenant_id",
                                           "sort", "limit",  "cursor",  NULL};
-    const char *status = gh_query(r, "status");
-    gh_user_filter f = {.q = gh_query(r, "q")};
+    gh_user_filter f = {0};
     gh_err err = gh_query_only(r, allowed);
-    if (err == GH_OK && f.q != NULL && strlen(f.q) > GH_MAX_QUERY_TEXT)
-        err = bad(r, "q", "at most 100 characters");
-    if (err == GH_OK && status != NULL && !gh_user_list_status_parse(status, &f.status))
-        err = bad(r, "status", "use active, invited, disabled, banned or deleted");
     if (err == GH_OK)
-        err = gh_query_id(r, "role_id", &f.role_id);
-    if (err == GH_OK)
-        err = gh_query_id(r, "group_id", &f.group_id);
-    if (err == GH_OK)
-        err = gh_query_id(r, "tenant_id", &f.tenant_id);
+        err = parse_filter(r, &f, true);
     if (err == GH_OK)
         err = gh_query_limit(r, &f.limit);
     if (err == GH_OK)
@@ -397,12 +430,51 @@ gh_err gh_h_users_list(gh_req *r)
         json_object_del(u, "onboarding");
         json_array_append_new(items, u);
     }
-    if ((err = gh_h_users_allowed(r, page.items, page.n, items)) != GH_OK) {
+    if ((err = add_extras(r, &f, &page, items)) != GH_OK ||
+        (err = gh_h_users_allowed(r, page.items, page.n, items)) != GH_OK) {
         json_decref(items);
         return err;
     }
     r->out = json_pack("{s:o, s:o, s:b}", "items", items, "next_cursor",
                        page.more ? json_string(make_cursor(r, &f, &page)) : json_null(), "partial",
                        page.partial);
+    return GH_OK;
+}
+
+/* GET /api/v1/users/counts: each tab's count for the list's filter, exact up to
+ * GH_USER_COUNT_CAP and "more" beyond, so that it costs at most that many index entries a tab at
+ * a million users; null for a search term no index serves. */
+gh_err gh_h_users_counts(gh_req *r)
+{
+    static const char *const allowed[] = {"q", "role_id", "group_id", "tenant_id", NULL};
+    static const struct {
+        const char *name;
+        gh_user_list_status status;
+    } tabs[] = {
+        {"active", GH_LIST_ACTIVE}, {"invited", GH_LIST_INVITED}, {"disabled", GH_LIST_DISABLED},
+        {"banned", GH_LIST_BANNED}, {"deleted", GH_LIST_DELETED},
+    };
+    gh_user_filter f = {0};
+    gh_err err = gh_query_only(r, allowed);
+    if (err == GH_OK)
+        err = parse_filter(r, &f, false);
+    json_t *out = json_pack("{s:i}", "cap", GH_USER_COUNT_CAP);
+    for (size_t i = 0; i < sizeof tabs / sizeof *tabs && err == GH_OK; i++) {
+        int64_t n = 0;
+        bool known = false;
+        f.status = tabs[i].status;
+        err = gh_core_user_tally(&r->ctx, &f, GH_USER_COUNT_CAP, &n, &known);
+        json_object_set_new(
+            out, tabs[i].name,
+            !known ? json_null()
+                   : json_pack("{s:I, s:b}", "count",
+                               (json_int_t)(n > GH_USER_COUNT_CAP ? GH_USER_COUNT_CAP : n), "more",
+                               n > GH_USER_COUNT_CAP));
+    }
+    if (err != GH_OK) {
+        json_decref(out);
+        return err;
+    }
+    r->out = out;
     return GH_OK;
 }

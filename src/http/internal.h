@@ -158,6 +158,7 @@ gh_err gh_h_metrics(gh_req *r);
 gh_err gh_h_openapi(gh_req *r);
 gh_err gh_h_permissions(gh_req *r);
 gh_err gh_h_users_list(gh_req *r);
+gh_err gh_h_users_counts(gh_req *r);
 gh_err gh_h_users_create(gh_req *r);
 gh_err gh_h_users_get(gh_req *r);
 gh_err gh_h_users_patch(gh_req *r);

@@ -300,4 +300,10 @@ uint64_t gh_perm_effective(const gh_principal *p);
 /* Whether p holds every bit of mask. */
 bool gh_perm_has(const gh_principal *p, uint64_t mask);
 
+/* An object named for a reader who may not read it (name NULL for id 0: the platform). */
+typedef struct gh_named {
+    int64_t id;
+    const char *name;
+} gh_named;
+
 #endif

@@ -73,17 +73,8 @@ gh_err gh_store_principals_of(gh_db *db, gh_arena *a, const int64_t *ids, size_t
         found[i] = false;
     if (n == 0)
         return GH_OK;
-    /* one placeholder per id (a page has at most a few hundred; the query builder's parameter
-     * list is shorter) */
-    static const char head[] = "SELECT " GH_STORE_PRINCIPAL_COLS " FROM users u WHERE u.id IN (";
-    char *sql = gh_arena_alloc(a, sizeof head + 3 * n + 2);
-    size_t len = sizeof head - 1;
-    memcpy(sql, head, len);
-    for (size_t i = 0; i < n; i++) {
-        memcpy(sql + len, i ? ", ?" : "?", i ? 3 : 1);
-        len += i ? 3 : 1;
-    }
-    memcpy(sql + len, ")", 2);
+    const char *sql = gh_store_in_list(
+        a, "SELECT " GH_STORE_PRINCIPAL_COLS " FROM users u WHERE u.id IN (", n, "");
     gh_stmt *st = NULL;
     gh_err err = gh_db_prepare(db, sql, &st);
     if (err != GH_OK)

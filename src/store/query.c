@@ -104,6 +104,20 @@ void gh_qb_user_scope(gh_qb *q, const gh_principal *v)
     }
 }
 
+char *gh_store_in_list(gh_arena *a, const char *head, size_t n, const char *tail)
+{
+    size_t hl = strlen(head), tl = strlen(tail), len = hl;
+    char *sql = gh_arena_alloc(a, hl + 3 * n + 1 + tl + 1);
+    memcpy(sql, head, hl);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(sql + len, i ? ", ?" : "?", i ? 3 : 1);
+        len += i ? 3 : 1;
+    }
+    sql[len++] = ')';
+    memcpy(sql + len, tail, tl + 1);
+    return sql;
+}
+
 gh_err gh_store_load_ids(gh_db *db, gh_arena *a, const char *sql, int64_t id, gh_ids *out)
 {
     gh_stmt *st = NULL;

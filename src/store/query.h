@@ -70,6 +70,10 @@ bool gh_store_user_search(gh_db *db, gh_arena *a, const char *q, gh_store_search
 void gh_store_read_principal(gh_stmt *st, gh_arena *a, int col, gh_principal *out);
 
 /* Loads one column of ids from a statement with one int parameter. */
+/* head, then "?, ?, ... ?)" (n placeholders, n > 0), then tail: the text of a statement that
+ * takes a page's ids as an IN list (a page has at most a few hundred; the query builder's
+ * parameter list is shorter). head ends with "IN ("; the ids bind after head's own parameters. */
+char *gh_store_in_list(gh_arena *a, const char *head, size_t n, const char *tail);
 gh_err gh_store_load_ids(gh_db *db, gh_arena *a, const char *sql, int64_t id,
                          gh_ids *out) GH_MUST_USE;
 /* Replaces the link rows of owner: runs del_sql(owner) then ins_sql(owner, id) for each id. */

@@ -99,6 +99,27 @@ void gh_store_set_search_budget(int rows);
 gh_err gh_store_search_backfill(gh_db *db, int64_t *filled) GH_MUST_USE;
 gh_err gh_store_user_list(gh_db *db, gh_arena *a, const gh_principal *viewer,
                           const gh_user_filter *f, gh_user_page *out) GH_MUST_USE;
+/* What a list page shows beside each of users[0..n): its provider's name (NULL for the platform's
+ * staff), its roles by name (in name order), and with lockout its lock-out: the failed sign-ins
+ * since its last successful one (counted up to GH_STORE_FAILURES_MAX) and the last failure's time
+ * and address (0 and NULL when none). Two queries for the page. */
+#define GH_STORE_FAILURES_MAX 1000
+typedef struct gh_user_extras {
+    gh_named provider;
+    gh_named *roles;
+    size_t n_roles;
+    int64_t failures, last_failure_at;
+    const char *last_failure_ip;
+} gh_user_extras;
+gh_err gh_store_users_extras(gh_db *db, gh_arena *a, const gh_user *users, size_t n, bool lockout,
+                             gh_user_extras *out) GH_MUST_USE;
+/* How many users f matches (its status, filters and search; not its cursor) inside viewer's
+ * scope, counting at most cap + 1 of them, so that the cost is bounded at a million users.
+ * *known is false (and *n 0) for a search term that no index serves: counting it would read
+ * every user. */
+gh_err gh_store_user_tally(gh_db *db, gh_arena *a, const gh_principal *viewer,
+                           const gh_user_filter *f, int64_t cap, int64_t *n,
+                           bool *known) GH_MUST_USE;
 
 /* Tenants. */
 gh_err gh_store_tenant_insert(gh_db *db, const gh_tenant *t, int64_t *id) GH_MUST_USE;

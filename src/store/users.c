@@ -769,6 +769,144 @@ gh_err gh_store_user_list(gh_db *db, gh_arena *a, const gh_principal *viewer,
     return GH_OK;
 }
 
+static gh_err page_roles(gh_db *db, gh_arena *a, const gh_user *users, size_t n,
+                         gh_user_extras *out)
+{
+    const char *sql = gh_store_in_list(a,
+                                       "SELECT ur.user_id, r.id, r.name FROM user_roles ur "
+                                       "JOIN roles r ON r.id = ur.role_id WHERE ur.user_id IN (",
+                                       n, " ORDER BY ur.user_id, r.name, r.id");
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(db, sql, &st);
+    if (err != GH_OK)
+        return err;
+    for (size_t i = 0; i < n; i++)
+        gh_stmt_bind_int(st, (int)i + 1, users[i].id);
+    /* rows come grouped by user: a group's rows go into one array sized by a first pass */
+    typedef struct role_row {
+        int64_t user_id;
+        gh_named role;
+    } role_row;
+    size_t cap = 64, m = 0;
+    role_row *rows = gh_arena_alloc(a, cap * sizeof *rows);
+    bool row = false;
+    while ((err = gh_stmt_step(st, &row)) == GH_OK && row) {
+        if (m == cap) {
+            role_row *w = gh_arena_alloc(a, 2 * cap * sizeof *w);
+            memcpy(w, rows, m * sizeof *rows);
+            rows = w;
+            cap *= 2;
+        }
+        rows[m++] = (role_row){gh_stmt_int(st, 0), {gh_stmt_int(st, 1), gh_stmt_text(st, 2, a)}};
+    }
+    gh_stmt_done(st);
+    for (size_t i = 0; i < n && err == GH_OK; i++) {
+        size_t k = 0;
+        for (size_t j = 0; j < m; j++)
+            k += rows[j].user_id == users[i].id;
+        out[i].roles = gh_arena_alloc(a, (k + 1) * sizeof *out[i].roles);
+        for (size_t j = 0; j < m; j++)
+            if (rows[j].user_id == users[i].id)
+                out[i].roles[out[i].n_roles++] = rows[j].role;
+    }
+    return err;
+}
+
+/* Each user's provider name and, with lockout, the failures since its last successful sign-in
+ * and the last failure, through the audit trail's index on its target user (audit_target_user). */
+static gh_err page_facts(gh_db *db, gh_arena *a, const gh_user *users, size_t n, bool lockout,
+                         gh_user_extras *out)
+{
+    const char *sql = gh_store_in_list(
+        a,
+        lockout ? "SELECT u.id, t.name, (SELECT COUNT(*) FROM (SELECT 1 FROM audit f "
+                  "WHERE f.target_user_id = u.id AND f.action = 'login.failure' "
+                  "AND f.at > u.last_login_at LIMIT ?) c), l.at, l.ip "
+                  "FROM users u LEFT JOIN tenants t ON t.id = u.provider_id "
+                  "LEFT JOIN audit l ON l.id = (SELECT MAX(m.id) FROM audit m "
+                  "WHERE m.target_user_id = u.id AND m.action = 'login.failure') "
+                  "WHERE u.id IN ("
+                : "SELECT u.id, t.name FROM users u JOIN tenants t ON t.id = u.provider_id "
+                  "WHERE u.id IN (",
+        n, "");
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(db, sql, &st);
+    if (err != GH_OK)
+        return err;
+    int p = 1;
+    if (lockout)
+        gh_stmt_bind_int(st, p++, GH_STORE_FAILURES_MAX);
+    for (size_t i = 0; i < n; i++)
+        gh_stmt_bind_int(st, p++, users[i].id);
+    bool row = false;
+    while ((err = gh_stmt_step(st, &row)) == GH_OK && row) {
+        int64_t id = gh_stmt_int(st, 0);
+        for (size_t i = 0; i < n; i++) {
+            if (users[i].id != id)
+                continue;
+            out[i].provider = (gh_named){users[i].provider_id,
+                                         gh_stmt_is_null(st, 1) ? NULL : gh_stmt_text(st, 1, a)};
+            if (!lockout)
+                continue;
+            out[i].failures = gh_stmt_int(st, 2);
+            out[i].last_failure_at = gh_stmt_int(st, 3);
+            out[i].last_failure_ip = gh_stmt_is_null(st, 4) ? NULL : gh_stmt_text(st, 4, a);
+        }
+    }
+    gh_stmt_done(st);
+    return err;
+}
+
+gh_err gh_store_users_extras(gh_db *db, gh_arena *a, const gh_user *users, size_t n, bool lockout,
+                             gh_user_extras *out)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = (gh_user_extras){0};
+    if (n == 0)
+        return GH_OK;
+    for (size_t i = 0; i < n; i++)
+        out[i].provider = (gh_named){users[i].provider_id, NULL};
+    gh_err err = page_roles(db, a, users, n, out);
+    return err == GH_OK ? page_facts(db, a, users, n, lockout, out) : err;
+}
+
+gh_err gh_store_user_tally(gh_db *db, gh_arena *a, const gh_principal *viewer,
+                           const gh_user_filter *f, int64_t cap, int64_t *n, bool *known)
+{
+    gh_store_search search;
+    bool searching = f->q != NULL && gh_store_user_search(db, a, f->q, &search);
+    *n = 0;
+    *known = !searching || search.kind != GH_SEARCH_SCAN;
+    if (!*known)
+        return GH_OK;
+    gh_qb q;
+    gh_qb_init(&q, a);
+    gh_qb_sql(&q, "SELECT COUNT(*) FROM (SELECT 1 FROM users u");
+    gh_qb_sql(&q, searching ? search.join : "");
+    gh_qb_sql(&q, " WHERE 1 = 1");
+    if (searching) {
+        gh_qb_sql(&q, " AND ");
+        gh_qb_sql(&q, search.where);
+        gh_qb_text(&q, search.param);
+        if (search.param2 != NULL)
+            gh_qb_text(&q, search.param2);
+    }
+    gh_qb_user_scope(&q, viewer);
+    add_filters(&q, f);
+    gh_qb_sql(&q, " LIMIT ?) x");
+    gh_qb_int(&q, cap + 1);
+    gh_stmt *st = NULL;
+    gh_err err = gh_qb_prepare(&q, db, &st);
+    if (err != GH_OK)
+        return err;
+    bool row = false;
+    err = gh_stmt_step(st, &row);
+    if (err == GH_OK && row)
+        *n = gh_stmt_int(st, 0);
+    gh_stmt_done(st);
+    return err;
+}
+
 gh_err gh_store_search_backfill(gh_db *db, int64_t *filled)
 {
     *filled = 0;

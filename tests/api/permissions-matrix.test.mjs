@@ -152,6 +152,7 @@ function sample(route, f) {
   const known = new Set([
     'GET /api/v1/permissions',
     'GET /api/v1/users',
+    'GET /api/v1/users/counts',
     'GET /api/v1/users/{id}',
     'DELETE /api/v1/users/{id}',
     'POST /api/v1/users/{id}/disable',

@@ -6,7 +6,7 @@
 import { t } from './i18n.js';
 import { api } from './api.js';
 import { can, canResend, session } from './session.js';
-import { confirmDialog, resultsDialog, toast } from './ui.js';
+import { confirmDialog, resultsDialog, progressDialog, toast, fmtCount } from './ui.js';
 import { fullName, isBanned } from './format.js';
 
 // Whether the server lets the viewer take action kind on user u now: its allowed_actions, worked
@@ -73,36 +73,56 @@ function resultText(kind, status, detail) {
   return detail || t('results.failed', { status });
 }
 
-async function perUser(kind, users) {
+// The most ids the API takes in one bulk request (GH_MAX_IDS).
+const CHUNK = 200;
+// From how many users on an action shows a progress bar.
+const PROGRESS_FROM = 50;
+
+const failedRow = (u, e) => ({
+  name: u.username,
+  ok: false,
+  text:
+    e.status === 429
+      ? t('results.rate', { s: e.retryAfter || 60 })
+      : resultText('', e.status, e.message),
+});
+
+async function perUser(kind, users, progress) {
   const rows = [];
   for (const u of users) {
     try {
       await api('POST', `/users/${u.id}/${ACTIONS[kind].path}`);
       rows.push({ name: u.username, ok: true, text: resultText(kind, 200) });
     } catch (e) {
-      if (e.status === 401) throw e;
-      rows.push({
-        name: u.username,
-        ok: false,
-        text:
-          e.status === 429
-            ? t('results.rate', { s: e.retryAfter || 60 })
-            : resultText(kind, e.status, e.message),
-      });
+      if (e.status === 401 || e.network) throw Object.assign(e, { rows });
+      rows.push(failedRow(u, e));
     }
+    progress(rows.length);
   }
   return rows;
 }
 
-async function bulk(kind, users) {
-  const ids = users.map((u) => u.id);
-  const { data } = await api('POST', '/users/bulk', { body: { action: ACTIONS[kind].bulk, ids } });
+// POST /api/v1/users/bulk, CHUNK ids at a time (each user is its own transaction on the server).
+async function bulk(kind, users, progress) {
+  const rows = [];
   const byId = new Map(users.map((u) => [u.id, u]));
-  return data.results.map((r) => ({
-    name: byId.get(r.id)?.username ?? `#${r.id}`,
-    ok: r.status < 300,
-    text: resultText(kind, r.status, r.detail),
-  }));
+  for (let i = 0; i < users.length; i += CHUNK) {
+    const ids = users.slice(i, i + CHUNK).map((u) => u.id);
+    let data;
+    try {
+      ({ data } = await api('POST', '/users/bulk', { body: { action: ACTIONS[kind].bulk, ids } }));
+    } catch (e) {
+      throw Object.assign(e, { rows });
+    }
+    for (const r of data.results)
+      rows.push({
+        name: byId.get(r.id)?.username ?? `#${r.id}`,
+        ok: r.status < 300,
+        text: resultText(kind, r.status, r.detail),
+      });
+    progress(rows.length);
+  }
+  return rows;
 }
 
 // A user as a confirmation names it: "Mei Chen (mchen)", or the user name alone.
@@ -124,23 +144,36 @@ export async function runAction(kind, users, after = () => {}) {
     const names = targets.map(confirmName);
     const one = targets.length === 1;
     const ok = await confirmDialog({
-      title: t(`confirm.${kind}.title`, { n: targets.length }),
+      title: t(`confirm.${kind}.title`, { n: fmtCount(targets.length) }),
       text: one
         ? t(`confirm.${kind}.text_one`, { name: names[0] })
-        : t(`confirm.${kind}.text`, { n: targets.length }),
+        : t(`confirm.${kind}.text`, { n: fmtCount(targets.length) }),
       confirm: t(`confirm.${kind}.yes`),
       danger: !!a.danger,
       items: one ? [] : names,
     });
     if (!ok) return;
   }
+  const bar = targets.length >= PROGRESS_FROM ? progressDialog(t(`progress.${kind}`)) : null;
+  bar?.update(0, targets.length);
+  const progress = (n) => bar?.update(n, targets.length);
   let rows;
   try {
-    rows = a.bulk ? await bulk(kind, targets) : await perUser(kind, targets);
+    rows = a.bulk ? await bulk(kind, targets, progress) : await perUser(kind, targets, progress);
   } catch (e) {
-    if (e.status !== 401) toast(e.message, 'error');
-    return;
+    bar?.close();
+    if (e.status === 401) return;
+    if (!e.rows?.length) {
+      toast(e.message, 'error');
+      return;
+    }
+    // stopped part-way: what was done, then the rest as not done, with the reason
+    const rest = targets
+      .slice(e.rows.length)
+      .map((u) => ({ name: u.username, ok: false, text: e.message }));
+    rows = [...e.rows, ...rest];
   }
+  bar?.close();
   if (rows.length === 1) toast(`${rows[0].name}: ${rows[0].text}`, rows[0].ok ? 'ok' : 'error');
   else await resultsDialog(t(`results.title.${kind}`), rows);
   await after(kind, rows);

@@ -3,7 +3,7 @@
 // error slot, multi-selects with "All", and tabs.
 
 import { h, uid } from './dom.js';
-import { t } from './i18n.js';
+import { t, locale } from './i18n.js';
 
 // ---- dialogs ----
 
@@ -90,9 +90,14 @@ export function confirmDialog({
 }
 
 // Shows what happened to each user of a bulk action: rows [{name, ok, text}].
+// How many result rows a results dialog lists in full; beyond, it lists the failures only.
+const RESULTS_LIST_MAX = 50;
+
 export function resultsDialog(title, rows) {
   return new Promise((resolve) => {
     const ok = rows.filter((r) => r.ok).length;
+    const trimmed = rows.length > RESULTS_LIST_MAX;
+    const listed = trimmed ? rows.filter((r) => !r.ok).slice(0, 500) : rows;
     const table = h(
       'table',
       { class: 'table compact results' },
@@ -109,7 +114,7 @@ export function resultsDialog(title, rows) {
       h(
         'tbody',
         {},
-        rows.map((r) =>
+        listed.map((r) =>
           h(
             'tr',
             { class: r.ok ? 'ok' : 'failed' },
@@ -132,7 +137,8 @@ export function resultsDialog(title, rows) {
           class: 'results-summary',
           text: t('results.summary', { ok, failed: rows.length - ok }),
         }),
-        table,
+        trimmed ? h('p', { class: 'hint', text: t('results.failures_only') }) : null,
+        listed.length ? table : null,
       ],
       [close],
       { wide: true },
@@ -142,6 +148,29 @@ export function resultsDialog(title, rows) {
     close.focus();
   });
 }
+
+// A modal progress bar for a long operation: update(done, total) moves it, close() ends it.
+// Escape does not close it (the work goes on); the caller closes it when the work is done.
+export function progressDialog(title) {
+  const bar = h('progress', { max: 1, value: 0, attrs: { 'aria-label': title } });
+  const line = h('p', { class: 'hint', attrs: { 'aria-live': 'polite' } });
+  const dlg = dialog(title, [bar, line], []);
+  dlg.classList.add('progress-dialog');
+  dlg.addEventListener('cancel', (e) => e.preventDefault());
+  dlg.showModal();
+  return {
+    update(done, total) {
+      bar.max = Math.max(total, 1);
+      bar.value = done;
+      line.textContent = t('progress.n_of', { n: fmtCount(done), total: fmtCount(total) });
+    },
+    close: () => dlg.close(),
+  };
+}
+
+// A count in the viewer's language: 12,345 (en) or 12,345 (zh), "10,000+" when more.
+export const fmtCount = (n, more = false) =>
+  `${new Intl.NumberFormat(locale()).format(n)}${more ? '+' : ''}`;
 
 // A dialog holding any content, with one close button; resolves when closed.
 export function infoDialog(title, body, closeText = t('common.close')) {

@@ -1,18 +1,22 @@
-// /users: the list of Back-Office users. Tabs by status (Active, Invited, Disabled, Banned), a
-// search bar, filters (role, group, service provider), sorting by column, and cursor
-// pagination (the API's next_cursor; no total count, so a page costs the same at a million
-// users). Checkboxes select users for the Actions menu; each row has the same actions in its
-// context menu (right click, the context-menu key, or the row's Actions button).
+// /users: the list of Back-Office users. Tabs by status (Active, Invited, Disabled, Banned, and
+// Deleted: tombstones, read-only), each with its count for the filter (GET /users/counts: exact
+// up to 10,000, "10,000+" beyond), a search bar, filters (role, group, service provider),
+// sorting by column, and cursor pagination (the API's next_cursor, "1-50 of N"). Checkboxes
+// select users for the Actions menu, on this page or every user the filter matches; each row
+// has the same actions in its context menu (right click, the context-menu key, or the row's
+// Actions button). At phone width the rows become cards.
 
 import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, getAll, qs } from '../api.js';
-import { can } from '../session.js';
+import { can, session } from '../session.js';
 import { fullName, timeEl, statusBadge, isBanned } from '../format.js';
-import { tabs, menuButton, showMenu, loading, errorBox } from '../ui.js';
+import { tabs, menuButton, showMenu, loading, errorBox, fmtCount } from '../ui.js';
 import { actionItems, mayAct, runAction } from '../actions.js';
 
-const STATUSES = ['active', 'invited', 'disabled', 'banned'];
+const STATUSES = ['active', 'invited', 'disabled', 'banned', 'deleted'];
+// How many users one request of the list returns at most (the API's limit).
+const FETCH_MAX = 200;
 const SORTABLE = ['name', 'username', 'email', 'last_login'];
 const PAGE_SIZES = [20, 50, 100, 200];
 
@@ -52,8 +56,16 @@ export default async function usersPage(ctx) {
   ctx.setTitle(t('users.title'));
   const s = readState(ctx.query, ctx.state);
   let page = { items: [], next_cursor: null };
-  const selected = new Map(); // id -> user (of this page)
+  const selected = new Map(); // id -> user (of this page, or every match: allMatching)
+  let allMatching = false;
   let inflight = null;
+  let counts = null; // GET /users/counts for countsFor
+  let countsFor = null;
+  let countsSeq = 0;
+  const readOnly = () => s.status === 'deleted'; // tombstones: nothing to act on
+  const acts = () => mayAct() && !readOnly();
+  // platform staff see the users of every service provider: the list names each one's
+  const showProvider = session.user?.provider_id == null;
 
   // ---- the frame of the page: drawn once, the table is redrawn ----
   const addButton = can('users.create')
@@ -153,8 +165,9 @@ export default async function usersPage(ctx) {
     h('div', { class: 'toolbar-right' }, selCount, mayAct() ? actionsBtn : null),
   );
 
+  const selectBar = h('div', { class: 'select-bar', hidden: true, attrs: { role: 'status' } });
   const table = h('table', {
-    class: 'table users-table',
+    class: 'table users-table stack',
     attrs: { 'aria-describedby': 'users-caption', 'aria-busy': 'true' },
   });
   const pager = h('nav', { class: 'pager', attrs: { 'aria-label': t('pager.label') } });
@@ -162,7 +175,8 @@ export default async function usersPage(ctx) {
     'div',
     { id: 'users-panel', attrs: { role: 'tabpanel', 'aria-labelledby': `tab-${s.status}` } },
     toolbar,
-    h('div', { class: 'table-wrap' }, table),
+    selectBar,
+    h('div', { class: 'table-wrap users-wrap' }, table),
     pager,
   );
   mount(
@@ -172,16 +186,108 @@ export default async function usersPage(ctx) {
     panel,
   );
 
+  const filterOf = () => ({
+    q: s.q,
+    role_id: s.role_id,
+    group_id: s.group_id,
+    tenant_id: s.tenant_id,
+  });
+  const filterKey = () => JSON.stringify(filterOf());
+  const tabCount = () => (counts && countsFor === filterKey() ? counts[s.status] : null);
+
   function syncSelection() {
     const n = selected.size;
-    selCount.textContent = n ? t('users.selected', { n }) : '';
+    selCount.textContent = n ? t('users.selected', { n: fmtCount(n) }) : '';
     actionsBtn.disabled = n === 0;
     actionsBtn.title = n === 0 ? t('users.select_first') : '';
+    const onPage = page.items.filter((u) => selected.has(u.id)).length;
     const all = table.querySelector('thead input[type=checkbox]');
     if (all) {
-      all.checked = n > 0 && n === page.items.length;
-      all.indeterminate = n > 0 && n < page.items.length;
+      all.checked = onPage > 0 && onPage === page.items.length;
+      all.indeterminate = onPage > 0 && onPage < page.items.length;
     }
+    drawSelectBar();
+  }
+
+  // Once the whole page is selected: an offer to select every user the filter matches (when
+  // the count is exact), or, once done, how many are selected and a way back.
+  function drawSelectBar() {
+    const c = tabCount();
+    const pageAll = page.items.length > 0 && page.items.every((u) => selected.has(u.id));
+    selectBar.hidden = true;
+    if (allMatching) {
+      mount(
+        selectBar,
+        h('span', { text: t('users.all_matching_selected', { n: fmtCount(selected.size) }) }),
+        h('button', {
+          type: 'button',
+          class: 'link-button',
+          text: t('users.clear_selection'),
+          on: { click: clearSelection },
+        }),
+      );
+      selectBar.hidden = false;
+    } else if (pageAll && c && (c.more || c.count > page.items.length)) {
+      mount(
+        selectBar,
+        h('span', { text: t('users.page_selected', { n: fmtCount(page.items.length) }) }),
+        c.more
+          ? h('span', {
+              class: 'hint',
+              text: t('users.too_many_to_select', { n: fmtCount(c.count) }),
+            })
+          : h('button', {
+              type: 'button',
+              class: 'link-button',
+              text: t('users.select_all_matching', { n: fmtCount(c.count) }),
+              on: { click: selectAllMatching },
+            }),
+      );
+      selectBar.hidden = false;
+    }
+  }
+
+  function clearSelection() {
+    selected.clear();
+    allMatching = false;
+    for (const tr of table.tBodies[0]?.rows || []) {
+      const cb = tr.querySelector('input[type=checkbox]');
+      if (cb) cb.checked = false;
+      tr.classList.remove('selected');
+    }
+    syncSelection();
+  }
+
+  // Every user of the filter, FETCH_MAX a request, with the progress in the bar.
+  async function selectAllMatching() {
+    const total = tabCount()?.count || 0;
+    const line = h('span', { text: t('users.collecting', { n: 0, total: fmtCount(total) }) });
+    mount(selectBar, line);
+    const found = new Map();
+    let cursor = '';
+    try {
+      do {
+        const { data } = await api(
+          'GET',
+          `/users${qs({ ...filterOf(), status: s.status, sort: 'id', limit: FETCH_MAX, cursor })}`,
+          { signal: ctx.signal },
+        );
+        for (const u of data.items) found.set(u.id, u);
+        line.textContent = t('users.collecting', {
+          n: fmtCount(found.size),
+          total: fmtCount(total),
+        });
+        cursor = data.next_cursor;
+      } while (cursor);
+    } catch (e) {
+      if (e.name === 'AbortError') return;
+      mount(selectBar, errorBox(e));
+      return;
+    }
+    selected.clear();
+    for (const [id, u] of found) selected.set(id, u);
+    allMatching = true;
+    syncSelection();
   }
 
   function sortHeader(col) {
@@ -223,6 +329,7 @@ export default async function usersPage(ctx) {
     box.addEventListener('change', () => {
       if (box.checked) selected.set(u.id, u);
       else selected.delete(u.id);
+      allMatching = false;
       tr.classList.toggle('selected', box.checked);
       syncSelection();
     });
@@ -238,35 +345,58 @@ export default async function usersPage(ctx) {
       },
     });
     menuBtn.addEventListener('click', () => rowMenu(u, menuBtn));
+    const col = (key, cls, ...content) =>
+      h('td', { class: cls, dataset: { label: t(`users.col.${key}`) } }, ...content);
+    const lock = u.lockout;
     const cells = [
-      mayAct() ? h('td', { class: 'check' }, box) : null,
+      acts() ? h('td', { class: 'check' }, box) : null,
       h('td', { class: 'name' }, h('a', { href: `/users/${u.id}`, text: name || u.username })),
-      h('td', { class: 'username', text: u.username }),
-      h('td', { class: 'email', text: u.email }),
-      h('td', { class: 'last-login' }, timeEl(h, u.last_login_at, t('users.never'))),
-      h('td', { class: 'status' }, statusBadge(h, u)),
-      s.status === 'banned' ? h('td', { class: 'banned-until' }, timeEl(h, u.banned_until)) : null,
-      h(
-        'td',
-        { class: 'row-buttons' },
-        s.status === 'banned' && can('users.unban') && isBanned(u)
-          ? h('button', {
-              type: 'button',
-              class: 'small',
-              text: t('row.unban'),
-              on: { click: () => runAction('unban', [u], reload) },
-            })
-          : null,
-        can('users.update') && u.status !== 'deleted'
-          ? h('a', {
-              class: 'button small',
-              href: `/users/${u.id}/edit`,
-              text: t('row.edit'),
-              attrs: { 'aria-label': t('users.edit_user', { name: u.username }) },
-            })
-          : null,
-        mayAct() ? menuBtn : null,
-      ),
+      col('username', 'username', u.username),
+      col('email', 'email', u.email),
+      showProvider
+        ? col('provider', 'provider', u.provider?.name || t('users.platform_staff'))
+        : null,
+      col('roles', 'roles', (u.roles || []).map((r) => r.name).join(', ') || '—'),
+      col('last_login', 'last-login', timeEl(h, u.last_login_at, t('users.never'))),
+      col('status', 'status', statusBadge(h, u)),
+      s.status === 'banned' ? col('banned_until', 'banned-until', timeEl(h, u.banned_until)) : null,
+      s.status === 'banned' ? col('failures', 'failures', fmtCount(lock?.failures ?? 0)) : null,
+      s.status === 'banned'
+        ? col(
+            'last_failure',
+            'last-failure',
+            lock?.last_failure_at
+              ? [
+                  timeEl(h, lock.last_failure_at),
+                  h('br'),
+                  h('span', { class: 'ip', text: lock.last_failure_ip || '' }),
+                ]
+              : '—',
+          )
+        : null,
+      readOnly()
+        ? null
+        : h(
+            'td',
+            { class: 'row-buttons' },
+            s.status === 'banned' && can('users.unban') && isBanned(u)
+              ? h('button', {
+                  type: 'button',
+                  class: 'small',
+                  text: t('row.unban'),
+                  on: { click: () => runAction('unban', [u], reload) },
+                })
+              : null,
+            can('users.update') && u.status !== 'deleted'
+              ? h('a', {
+                  class: 'button small',
+                  href: `/users/${u.id}/edit`,
+                  text: t('row.edit'),
+                  attrs: { 'aria-label': t('users.edit_user', { name: u.username }) },
+                })
+              : null,
+            mayAct() ? menuBtn : null,
+          ),
     ];
     const tr = h(
       'tr',
@@ -277,7 +407,7 @@ export default async function usersPage(ctx) {
       cells,
     );
     tr.addEventListener('contextmenu', (e) => {
-      if (!mayAct() || e.target.closest('a, input')) return;
+      if (!acts() || e.target.closest('a, input')) return;
       e.preventDefault();
       const keyboard = e.clientX === 0 && e.clientY === 0; // the context-menu key
       rowMenu(u, menuBtn, keyboard ? null : { x: e.clientX, y: e.clientY });
@@ -289,6 +419,7 @@ export default async function usersPage(ctx) {
     const allBox = h('input', { type: 'checkbox', attrs: { 'aria-label': t('users.select_all') } });
     allBox.addEventListener('change', () => {
       selected.clear();
+      allMatching = false;
       if (allBox.checked) for (const u of page.items) selected.set(u.id, u);
       for (const tr of table.tBodies[0].rows) {
         const cb = tr.querySelector('input[type=checkbox]');
@@ -308,18 +439,26 @@ export default async function usersPage(ctx) {
       h(
         'tr',
         {},
-        mayAct() ? h('th', { scope: 'col', class: 'check' }, allBox) : null,
+        acts() ? h('th', { scope: 'col', class: 'check' }, allBox) : null,
         sortHeader('name'),
         sortHeader('username'),
         sortHeader('email'),
+        showProvider ? h('th', { scope: 'col', text: t('users.col.provider') }) : null,
+        h('th', { scope: 'col', text: t('users.col.roles') }),
         sortHeader('last_login'),
         h('th', { scope: 'col', text: t('users.col.status') }),
-        s.status === 'banned' ? h('th', { scope: 'col', text: t('users.col.banned_until') }) : null,
-        h(
-          'th',
-          { scope: 'col', class: 'row-buttons' },
-          h('span', { class: 'visually-hidden', text: t('users.actions') }),
-        ),
+        ...(s.status === 'banned'
+          ? ['banned_until', 'failures', 'last_failure'].map((k) =>
+              h('th', { scope: 'col', text: t(`users.col.${k}`) }),
+            )
+          : []),
+        readOnly()
+          ? null
+          : h(
+              'th',
+              { scope: 'col', class: 'row-buttons' },
+              h('span', { class: 'visually-hidden', text: t('users.actions') }),
+            ),
       ),
     );
     const body = h(
@@ -332,7 +471,7 @@ export default async function usersPage(ctx) {
             {},
             h('td', {
               class: 'empty',
-              colSpan: 9,
+              colSpan: 12,
               text: page.partial
                 ? t('users.none_yet')
                 : s.q
@@ -343,6 +482,47 @@ export default async function usersPage(ctx) {
     );
     mount(table, caption, head, body);
     syncSelection();
+  }
+
+  // "1-50 of 1,234" (or "of 10,000+") when the tab's count is known, else the page's number
+  function pageText(pageNo) {
+    const c = tabCount();
+    if (!c || !page.items.length) return t('pager.page', { n: pageNo, count: page.items.length });
+    const from = s.back.length * s.limit + 1;
+    return t('pager.range', {
+      from: fmtCount(from),
+      to: fmtCount(from + page.items.length - 1),
+      total: fmtCount(c.count, c.more),
+    });
+  }
+
+  // Each tab's count after its name (none when unknown).
+  function drawCounts() {
+    for (const id of STATUSES) {
+      const tab = tablist.querySelector(`#tab-${id}`);
+      tab.querySelector('.tab-count')?.remove();
+      const c = countsFor === filterKey() ? counts?.[id] : null;
+      if (c) tab.append(h('span', { class: 'tab-count', text: fmtCount(c.count, c.more) }));
+    }
+  }
+
+  async function loadCounts() {
+    const key = filterKey();
+    const seq = ++countsSeq;
+    try {
+      const { data } = await api('GET', `/users/counts${qs(filterOf())}`, { signal: ctx.signal });
+      if (seq !== countsSeq) return;
+      counts = data;
+      countsFor = key;
+    } catch (e) {
+      if (e.name === 'AbortError' || seq !== countsSeq) return;
+      counts = null; // the list works without its counts
+    }
+    drawCounts();
+    const pageNo = s.back.length + 1;
+    const label = pager.querySelector('.pager-page');
+    if (label) label.textContent = pageText(pageNo);
+    drawSelectBar();
   }
 
   function drawPager() {
@@ -398,7 +578,7 @@ export default async function usersPage(ctx) {
         h('span', {
           class: 'pager-page',
           attrs: { 'aria-live': 'polite' },
-          text: t('pager.page', { n: pageNo, count: page.items.length }),
+          text: pageText(pageNo),
         }),
         next,
       ),
@@ -421,7 +601,7 @@ export default async function usersPage(ctx) {
         { signal: ac.signal },
       );
       page = data;
-      selected.clear();
+      if (!allMatching) selected.clear();
       drawTable();
       drawPager();
     } catch (e) {
@@ -445,6 +625,9 @@ export default async function usersPage(ctx) {
   function refresh() {
     history.replaceState({ back: s.back }, '', urlOf(s));
     panel.setAttribute('aria-labelledby', `tab-${s.status}`);
+    allMatching = false;
+    selected.clear();
+    if (countsFor !== filterKey()) loadCounts();
     load();
   }
   // Another page: its own history entry, so Back goes to the page before.
@@ -453,9 +636,13 @@ export default async function usersPage(ctx) {
     load().then(() => table.querySelector('tbody a, tbody input')?.focus({ preventScroll: false }));
   }
   async function reload() {
+    allMatching = false;
+    selected.clear();
+    loadCounts();
     await load();
   }
 
   mount(table, h('tbody', {}, h('tr', {}, h('td', {}, loading()))));
+  loadCounts();
   await load();
 }
