@@ -52,9 +52,11 @@ typedef struct gh_user_create {
 
 gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
                            char **generated_password) GH_MUST_USE;
+/* A user inside ctx->who's scope, a deleted one included (a tombstone: read-only, every write
+ * refuses it as not found); GH_ENOTFOUND otherwise. */
 gh_err gh_core_user_get(gh_ctx *ctx, int64_t id, gh_user *out) GH_MUST_USE;
-/* The same by username (the CLI names users so): GH_ENOTFOUND for an unknown name (no detail
- * set), or as gh_core_user_get for a user outside ctx->who's scope or deleted. Reads only, in
+/* By username (the CLI names users so), live users only: GH_ENOTFOUND for an unknown name (no
+ * detail set), a user outside ctx->who's scope or a deleted one. Reads only, in
  * the caller's transaction. */
 gh_err gh_core_user_by_username(gh_ctx *ctx, const char *username, gh_user *out) GH_MUST_USE;
 /* expect_version 0: no If-Match; otherwise GH_EPRECOND when the record changed meanwhile. */

@@ -296,7 +296,8 @@ gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
 
 gh_err gh_core_user_get(gh_ctx *ctx, int64_t id, gh_user *out)
 {
-    return load_visible(ctx, id, out);
+    gh_err err = gh_store_user_get_visible(ctx->db, ctx->a, ctx->who, id, out);
+    return err == GH_ENOTFOUND ? gh_fail(ctx, err, NULL, "no such user") : err;
 }
 
 gh_err gh_core_user_by_username(gh_ctx *ctx, const char *username, gh_user *out)

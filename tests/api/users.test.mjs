@@ -479,7 +479,9 @@ test('disable, enable and delete change the status', async () => {
   assert.equal(del.status, 204);
   assert.equal(del.body, '');
   const g = await get(u.id);
-  assertProblem(g, 404);
+  assert.equal(g.status, 200, 'a deleted user stays readable, as a tombstone');
+  assert.equal(g.body.status, 'deleted');
+  assert.deepEqual(g.body.allowed_actions, [], 'read-only');
   assertProblem(await srv.api('DELETE', `/api/v1/users/${u.id}`), 404, undefined, 'deleting twice');
   assertProblem(
     await srv.api('POST', `/api/v1/users/${u.id}/enable`),
@@ -510,7 +512,7 @@ test('a disabled user can be deleted', async () => {
   const u = await create(fullBody());
   assert.equal((await srv.api('POST', `/api/v1/users/${u.id}/disable`)).status, 200);
   assert.equal((await srv.api('DELETE', `/api/v1/users/${u.id}`)).status, 204);
-  assertProblem(await get(u.id), 404);
+  assert.equal((await get(u.id)).body.status, 'deleted');
 });
 
 test('enabling an invited user that never set a password returns it to invited', async () => {
@@ -656,9 +658,9 @@ test('bulk disable, enable and delete report each id with succeeded/failed count
   );
   assert.equal(del.body.succeeded, 2);
   assert.equal(del.body.failed, 2);
-  assertProblem(await get(a.id), 404);
-  assertProblem(await get(b.id), 404);
-  assert.equal((await get(ids.root)).status, 200);
+  assert.equal((await get(a.id)).body.status, 'deleted');
+  assert.equal((await get(b.id)).body.status, 'deleted');
+  assert.equal((await get(ids.root)).body.status, 'active');
 
   const again = await srv.api('POST', '/api/v1/users/bulk', {
     body: { action: 'delete', ids: [a.id] },

@@ -481,6 +481,7 @@ export default async function usersPage(ctx) {
           ),
     );
     mount(table, caption, head, body);
+    actionsBtn.hidden = readOnly();
     syncSelection();
   }
 
