@@ -131,6 +131,16 @@ function confirmName(u) {
   return name ? t('confirm.user', { name, username: u.username }) : u.username;
 }
 
+// Refresh two-factor keeps an enrolled user on two-factor: the server turns mfa_required on for
+// those who had a device without the requirement, and the confirmation says so.
+function mfaTurnsOn(targets, one) {
+  const n = targets.filter((u) => u.mfa_enrolled && !u.mfa_required).length;
+  if (!n) return '';
+  return one
+    ? t('confirm.reset_mfa.turns_on_one')
+    : t('confirm.reset_mfa.turns_on', { n: fmtCount(n) });
+}
+
 // Runs an action on users (after confirming); calls after() when something may have changed.
 export async function runAction(kind, users, after = () => {}) {
   const a = ACTIONS[kind];
@@ -145,9 +155,14 @@ export async function runAction(kind, users, after = () => {}) {
     const one = targets.length === 1;
     const ok = await confirmDialog({
       title: t(`confirm.${kind}.title`, { n: fmtCount(targets.length) }),
-      text: one
-        ? t(`confirm.${kind}.text_one`, { name: names[0] })
-        : t(`confirm.${kind}.text`, { n: fmtCount(targets.length) }),
+      text: [
+        one
+          ? t(`confirm.${kind}.text_one`, { name: names[0] })
+          : t(`confirm.${kind}.text`, { n: fmtCount(targets.length) }),
+        kind === 'reset_mfa' ? mfaTurnsOn(targets, one) : '',
+      ]
+        .filter(Boolean)
+        .join(' '),
       confirm: t(`confirm.${kind}.yes`),
       danger: !!a.danger,
       items: one ? [] : names,

@@ -172,6 +172,54 @@ export function progressDialog(title) {
 export const fmtCount = (n, more = false) =>
   `${new Intl.NumberFormat(locale()).format(n)}${more ? '+' : ''}`;
 
+// A compact table of items, one row each, that reads as one block per item at phone width:
+// columns [{label, cell(item) -> node or text, cls, head}] (head: the row's title, shown without
+// its label when stacked), and buttons(item) -> the row's buttons, in a last column.
+export function dataTable({ cls = '', columns, items, buttons = null }) {
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: ['table compact stack', cls] },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          columns.map((c) => h('th', { scope: 'col', text: c.label })),
+          buttons
+            ? h(
+                'th',
+                { scope: 'col' },
+                h('span', { class: 'visually-hidden', text: t('users.actions') }),
+              )
+            : null,
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        items.map((it) =>
+          h(
+            'tr',
+            {},
+            columns.map((c) =>
+              h(
+                'td',
+                { class: c.cls || null, attrs: { 'data-label': c.head ? null : c.label } },
+                c.cell(it),
+              ),
+            ),
+            buttons ? h('td', { class: 'row-buttons' }, buttons(it)) : null,
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
 // A dialog holding any content, with one close button; resolves when closed.
 export function infoDialog(title, body, closeText = t('common.close')) {
   return new Promise((resolve) => {

@@ -13,6 +13,8 @@ import {
   toast,
   loading,
   showFieldErrors,
+  dataTable,
+  errorBox,
 } from '../ui.js';
 import { fullName } from '../format.js';
 
@@ -268,32 +270,8 @@ async function formPage(ctx) {
       saveBtn.disabled = false;
     }
   });
-  let members = null;
-  if (g && can('users.read')) {
-    const list = await get(`/users${qs({ group_id: g.id, limit: 50 })}`, {
-      signal: ctx.signal,
-    }).catch(() => ({ items: [] }));
-    members = h(
-      'section',
-      { class: 'panel' },
-      h('h2', { text: t('groups.members') }),
-      h('p', { class: 'hint', text: t('groups.members_hint') }),
-      list.items.length
-        ? h(
-            'ul',
-            { class: 'members' },
-            list.items.map((u) =>
-              h(
-                'li',
-                {},
-                h('a', { href: `/users/${u.id}`, text: fullName(u) || u.username }),
-                ` (${u.username})`,
-              ),
-            ),
-          )
-        : h('p', { class: 'muted', text: t('groups.no_members') }),
-    );
-  }
+  const members = g && can('users.read') ? h('section', { class: 'panel members-box' }) : null;
+  if (members) drawMembers(ctx, g, members);
   mount(
     ctx.main,
     h('p', {}, h('a', { href: '/groups', text: `← ${t('groups.title')}` })),
@@ -302,6 +280,151 @@ async function formPage(ctx) {
     members,
   );
   F.name.input.focus();
+}
+
+// How many members the group page lists (the users list shows them all: Show all).
+const MEMBERS_SHOWN = 50;
+
+// The group's members, each with Remove, and Add a member: a search among the users the admin
+// may edit. Membership is the user's group_ids: each change is PATCH /users/{id} with its ETag,
+// so the server's rules on groups (scope, no escalation through the group's roles) decide.
+async function drawMembers(ctx, g, box) {
+  const redraw = () => drawMembers(ctx, g, box);
+  let list;
+  try {
+    list = await get(`/users${qs({ group_id: g.id, limit: MEMBERS_SHOWN })}`, {
+      signal: ctx.signal,
+    });
+  } catch (e) {
+    if (e.name !== 'AbortError') mount(box, h('h2', { text: t('groups.members') }), errorBox(e));
+    return;
+  }
+  const mayChange = (u) => can('users.update') && (u.allowed_actions || []).includes('update');
+  // one user's group_ids changed (add: with this group, else without it)
+  async function change(u, add) {
+    try {
+      const { data: cur, etag } = await api('GET', `/users/${u.id}`);
+      const ids = new Set(cur.group_ids || []);
+      if (add) ids.add(g.id);
+      else ids.delete(g.id);
+      await api('PATCH', `/users/${u.id}`, { body: { group_ids: [...ids] }, etag });
+      toast(t(add ? 'groups.member_added' : 'groups.member_removed', { name: u.username }));
+    } catch (e) {
+      if (e.status !== 401) toast(e.message, 'error');
+    }
+    redraw();
+  }
+  async function remove(u) {
+    const ok = await confirmDialog({
+      title: t('groups.remove_confirm', { name: fullName(u) || u.username, group: g.name }),
+      text: t('groups.remove_text'),
+      confirm: t('groups.remove_yes'),
+      danger: true,
+    });
+    if (ok) await change(u, false);
+  }
+
+  const search = h('input', {
+    type: 'search',
+    id: 'member-search',
+    autocomplete: 'off',
+    placeholder: t('users.search_placeholder'),
+  });
+  const found = h('div', { class: 'member-found', attrs: { 'aria-live': 'polite' } });
+  let debounce = null,
+    seq = 0;
+  search.addEventListener('input', () => {
+    clearTimeout(debounce);
+    debounce = setTimeout(async () => {
+      const q = search.value.trim().slice(0, 100);
+      const mine = ++seq;
+      if (!q) return mount(found);
+      let items = [];
+      try {
+        ({ items } = await get(`/users${qs({ q, limit: 10, tenant_id: g.provider_id ?? '' })}`, {
+          signal: ctx.signal,
+        }));
+      } catch (e) {
+        if (e.name !== 'AbortError' && mine === seq) mount(found, errorBox(e));
+        return;
+      }
+      if (mine !== seq) return;
+      const current = new Set(list.items.map((u) => u.id));
+      const candidates = items.filter((u) => !current.has(u.id) && mayChange(u));
+      mount(
+        found,
+        candidates.length
+          ? h(
+              'ul',
+              { class: 'members' },
+              candidates.map((u) =>
+                h(
+                  'li',
+                  {},
+                  h('span', { text: `${fullName(u) || u.username} (${u.username})` }),
+                  h('button', {
+                    type: 'button',
+                    class: 'small',
+                    text: t('groups.add_one'),
+                    attrs: { 'aria-label': t('groups.add_user', { name: u.username }) },
+                    on: { click: () => change(u, true) },
+                  }),
+                ),
+              ),
+            )
+          : h('p', { class: 'muted', text: t('groups.none_to_add') }),
+      );
+    }, 250);
+  });
+
+  mount(
+    box,
+    h('h2', { text: t('groups.members') }),
+    list.items.length
+      ? dataTable({
+          cls: 'members-table',
+          items: list.items,
+          columns: [
+            {
+              label: t('users.col.name'),
+              head: true,
+              cell: (u) => h('a', { href: `/users/${u.id}`, text: fullName(u) || u.username }),
+            },
+            { label: t('users.col.username'), cell: (u) => u.username },
+            { label: t('users.col.email'), cell: (u) => u.email },
+          ],
+          buttons: (u) =>
+            mayChange(u)
+              ? h('button', {
+                  type: 'button',
+                  class: 'small',
+                  text: t('groups.remove'),
+                  attrs: { 'aria-label': t('groups.remove_user', { name: u.username }) },
+                  on: { click: () => remove(u) },
+                })
+              : null,
+        })
+      : h('p', { class: 'muted', text: t('groups.no_members') }),
+    list.next_cursor
+      ? h(
+          'p',
+          {},
+          h('a', {
+            href: `/users${qs({ group_id: g.id })}`,
+            text: t('groups.show_all_members'),
+          }),
+        )
+      : null,
+    can('users.update')
+      ? h(
+          'div',
+          { class: 'field member-add' },
+          h('label', { htmlFor: search.id, text: t('groups.add_member') }),
+          search,
+          found,
+        )
+      : null,
+  );
 }
 
 export default function groupsPage(ctx) {

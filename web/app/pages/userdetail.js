@@ -1,13 +1,23 @@
 // /users/{id}: a user's details: status, profile, access (with the number of sub-accounts), the
-// onboarding state with Re-send onboarding email, the open sessions (end one or all), and the
-// audit history of the user.
+// onboarding state with Re-send onboarding email and a link to hand over (copied, shown once),
+// the open sessions (end one or all), the API tokens (revoke one), and the audit history of the
+// user. A deleted user's page is its tombstone: read-only.
 
 import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, get, qs } from '../api.js';
 import { can } from '../session.js';
-import { fullName, timeEl, statusBadge, isBanned, countryName } from '../format.js';
-import { menuButton, confirmDialog, toast, loading, errorBox } from '../ui.js';
+import { fullName, timeEl, statusBadge, isBanned, countryName, agentName } from '../format.js';
+import {
+  menuButton,
+  confirmDialog,
+  infoDialog,
+  toast,
+  loading,
+  errorBox,
+  dataTable,
+  copyButton,
+} from '../ui.js';
 import { actionItems, mayEdit, mayTake, runAction } from '../actions.js';
 
 const dl = (rows) =>
@@ -169,7 +179,12 @@ export default async function userDetail(ctx) {
           ]
         : null,
     ]),
-    resend,
+    h(
+      'div',
+      { class: 'form-buttons plain' },
+      resend,
+      mayTake('resend', u) ? linkButton(u, reload) : null,
+    ),
   );
 
   const sessions = h(
@@ -178,6 +193,7 @@ export default async function userDetail(ctx) {
     h('h2', { text: t('detail.sessions') }),
     loading(),
   );
+  const tokens = h('section', { class: 'panel' }, h('h2', { text: t('detail.tokens') }), loading());
   const history = can('audit.read')
     ? h('section', { class: 'panel' }, h('h2', { text: t('detail.history') }), loading())
     : null;
@@ -198,10 +214,12 @@ export default async function userDetail(ctx) {
     ),
     h('div', { class: 'grid-2' }, h('div', {}, profile), h('div', {}, access, onboarding)),
     sessions,
+    tokens,
     history,
   );
 
   drawSessions(ctx, u, sessions);
+  drawTokens(ctx, u, tokens);
   if (history) drawHistory(ctx, u, history);
 }
 
@@ -267,63 +285,151 @@ async function drawSessions(ctx, u, box) {
         : null,
     ),
     items.length
-      ? h(
-          'div',
-          { class: 'table-wrap' },
-          h(
-            'table',
-            { class: 'table compact sessions' },
-            h(
-              'thead',
-              {},
-              h(
-                'tr',
-                {},
-                [
-                  'session_started',
-                  'session_seen',
-                  'session_expires',
-                  'session_ip',
-                  'session_agent',
-                ].map((k) => h('th', { scope: 'col', text: t(`detail.${k}`) })),
-                h(
-                  'th',
-                  { scope: 'col' },
-                  h('span', { class: 'visually-hidden', text: t('users.actions') }),
-                ),
-              ),
-            ),
-            h(
-              'tbody',
-              {},
-              items.map((s) =>
-                h(
-                  'tr',
-                  {},
-                  h('td', {}, timeEl(h, s.created_at)),
-                  h('td', {}, timeEl(h, s.last_seen_at)),
-                  h('td', {}, timeEl(h, s.expires_at)),
-                  h('td', { text: s.ip }),
-                  h('td', { class: 'agent', text: s.user_agent.slice(0, 80) }),
-                  h(
-                    'td',
-                    { class: 'row-buttons' },
-                    mayRevoke
-                      ? h('button', {
-                          type: 'button',
-                          class: 'small',
-                          text: t('detail.revoke'),
-                          on: { click: () => endOne(s) },
-                        })
-                      : null,
-                  ),
-                ),
-              ),
-            ),
-          ),
-        )
+      ? dataTable({
+          cls: 'sessions',
+          items,
+          columns: [
+            { label: t('detail.session_started'), cell: (x) => timeEl(h, x.created_at) },
+            { label: t('detail.session_seen'), cell: (x) => timeEl(h, x.last_seen_at) },
+            { label: t('detail.session_expires'), cell: (x) => timeEl(h, x.expires_at) },
+            { label: t('detail.session_ip'), cell: (x) => x.ip },
+            {
+              label: t('detail.session_agent'),
+              cls: 'agent',
+              cell: (x) =>
+                h('span', { text: agentName(x.user_agent), attrs: { title: x.user_agent } }),
+            },
+          ],
+          buttons: (x) =>
+            mayRevoke
+              ? h('button', {
+                  type: 'button',
+                  class: 'small',
+                  text: t('detail.revoke'),
+                  on: { click: () => endOne(x) },
+                })
+              : null,
+        })
       : h('p', { class: 'muted', text: t('detail.no_sessions') }),
   );
+}
+
+// The user's API tokens (never the tokens themselves): name, times; Revoke for an admin who may
+// edit the user (the server's rule of DELETE /users/{id}/tokens/{tid}).
+async function drawTokens(ctx, u, box) {
+  let items;
+  try {
+    items = (await get(`/users/${u.id}/tokens`, { signal: ctx.signal })).items;
+  } catch (e) {
+    if (e.name !== 'AbortError') mount(box, h('h2', { text: t('detail.tokens') }), errorBox(e));
+    return;
+  }
+  const revoke = async (tk) => {
+    if (
+      !(await confirmDialog({
+        title: t('detail.token_revoke_confirm', { name: tk.name }),
+        text: t('detail.token_revoke_text', { user: u.username }),
+        confirm: t('detail.token_revoke_yes'),
+        danger: true,
+      }))
+    )
+      return;
+    try {
+      await api('DELETE', `/users/${u.id}/tokens/${tk.id}`);
+      toast(t('detail.token_revoked', { name: tk.name }));
+    } catch (e) {
+      toast(e.message, 'error');
+    }
+    drawTokens(ctx, u, box);
+  };
+  mount(
+    box,
+    h('h2', { text: t('detail.tokens') }),
+    items.length
+      ? dataTable({
+          cls: 'tokens',
+          items,
+          columns: [
+            { label: t('profile.token_name'), cls: 'token-name', head: true, cell: (x) => x.name },
+            {
+              label: t('profile.token_created'),
+              cls: 'nowrap',
+              cell: (x) => timeEl(h, x.created_at),
+            },
+            {
+              label: t('profile.token_expires'),
+              cls: 'nowrap',
+              cell: (x) => timeEl(h, x.expires_at),
+            },
+          ],
+          buttons: (x) =>
+            mayEdit(u)
+              ? h('button', {
+                  type: 'button',
+                  class: 'small',
+                  text: t('profile.token_revoke'),
+                  attrs: { 'aria-label': `${t('profile.token_revoke')} ${x.name}` },
+                  on: { click: () => revoke(x) },
+                })
+              : null,
+        })
+      : h('p', { class: 'muted', text: t('detail.no_tokens') }),
+  );
+}
+
+// "Copy a link instead": a new onboarding link to hand over (it voids the e-mailed one), shown
+// once with a copy button.
+function linkButton(u, after) {
+  return h('button', {
+    type: 'button',
+    text: t('detail.onb_link'),
+    on: {
+      click: async () => {
+        const ok = await confirmDialog({
+          title: t('detail.onb_link_confirm', { name: u.username }),
+          text: t('detail.onb_link_text'),
+          confirm: t('detail.onb_link_yes'),
+        });
+        if (!ok) return;
+        let link;
+        try {
+          ({ data: link } = await api('POST', `/users/${u.id}/onboarding-link`));
+        } catch (e) {
+          if (e.status !== 401) toast(e.message, 'error');
+          return;
+        }
+        const value = h('input', {
+          type: 'text',
+          readOnly: true,
+          value: link.url,
+          class: 'token-value',
+          attrs: { 'aria-label': t('detail.onb_link_value') },
+        });
+        await infoDialog(
+          t('detail.onb_link_made', { name: u.username }),
+          h(
+            'div',
+            { class: 'token-made' },
+            h('p', { text: t('detail.onb_link_once') }),
+            h(
+              'div',
+              { class: 'inline-form' },
+              value,
+              copyButton(() => link.url),
+            ),
+            h(
+              'p',
+              { class: 'hint' },
+              t('detail.onb_link_expires'),
+              ' ',
+              timeEl(h, link.expires_at),
+            ),
+          ),
+        );
+        after();
+      },
+    },
+  });
 }
 
 export async function auditTable(items) {
