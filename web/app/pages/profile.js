@@ -14,6 +14,7 @@ import {
   confirmDialog,
   showFieldErrors,
   copyButton,
+  dataTable,
 } from '../ui.js';
 import { timezones, timeEl, agentName } from '../format.js';
 import { refreshSelf } from '../main.js';
@@ -235,90 +236,52 @@ export default async function profilePage(ctx) {
 
   // ---- sessions ----
   const sessBox = h('div', {});
+  const endSession = async (s) => {
+    if (
+      !(await confirmDialog({
+        title: t('detail.revoke_confirm'),
+        text: t('detail.revoke_confirm_text'),
+        confirm: t('detail.revoke_yes'),
+        danger: true,
+      }))
+    )
+      return;
+    await api('DELETE', `/me/sessions/${s.id}`).catch((e) => toast(e.message, 'error'));
+    drawSessions((await get('/me/sessions')).items);
+  };
   const drawSessions = (items) =>
     mount(
       sessBox,
-      h(
-        'div',
-        { class: 'table-wrap' },
-        h(
-          'table',
-          { class: 'table compact stack' },
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              ['session_started', 'session_seen', 'session_ip', 'session_agent'].map((k) =>
-                h('th', { scope: 'col', text: t(`detail.${k}`) }),
-              ),
-              h(
-                'th',
-                { scope: 'col' },
-                h('span', { class: 'visually-hidden', text: t('users.actions') }),
-              ),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            items.map((s) =>
-              h(
-                'tr',
-                {},
-                h(
-                  'td',
-                  { class: 'nowrap', attrs: { 'data-label': t('detail.session_started') } },
-                  timeEl(h, s.created_at),
-                ),
-                h(
-                  'td',
-                  { class: 'nowrap', attrs: { 'data-label': t('detail.session_seen') } },
-                  timeEl(h, s.last_seen_at),
-                ),
-                h('td', {
-                  class: 'nowrap',
-                  text: s.ip,
-                  attrs: { 'data-label': t('detail.session_ip') },
-                }),
-                h('td', {
-                  text: agentName(s.user_agent),
-                  attrs: { title: s.user_agent, 'data-label': t('detail.session_agent') },
-                }),
-                h(
-                  'td',
-                  { class: 'row-buttons' },
-                  s.current
-                    ? h('span', { class: 'badge badge-active', text: t('profile.this_session') })
-                    : h('button', {
-                        type: 'button',
-                        class: 'small',
-                        text: t('detail.revoke'),
-                        on: {
-                          click: async () => {
-                            if (
-                              !(await confirmDialog({
-                                title: t('detail.revoke_confirm'),
-                                text: t('detail.revoke_confirm_text'),
-                                confirm: t('detail.revoke_yes'),
-                                danger: true,
-                              }))
-                            )
-                              return;
-                            await api('DELETE', `/me/sessions/${s.id}`).catch((e) =>
-                              toast(e.message, 'error'),
-                            );
-                            drawSessions((await get('/me/sessions')).items);
-                          },
-                        },
-                      }),
-                ),
-              ),
-            ),
-          ),
-        ),
-      ),
+      dataTable({
+        items,
+        columns: [
+          {
+            label: t('detail.session_started'),
+            cls: 'nowrap',
+            cell: (x) => timeEl(h, x.created_at),
+          },
+          {
+            label: t('detail.session_seen'),
+            cls: 'nowrap',
+            cell: (x) => timeEl(h, x.last_seen_at),
+          },
+          { label: t('detail.session_ip'), cls: 'nowrap', cell: (x) => x.ip },
+          {
+            label: t('detail.session_agent'),
+            cell: (x) =>
+              h('span', { text: agentName(x.user_agent), attrs: { title: x.user_agent } }),
+          },
+        ],
+        buttons: (x) =>
+          x.current
+            ? h('span', { class: 'badge badge-active', text: t('profile.this_session') })
+            : h('button', {
+                type: 'button',
+                class: 'small',
+                text: t('detail.revoke'),
+                on: { click: () => endSession(x) },
+              }),
+      }),
     );
   drawSessions(sessions.items);
 
@@ -331,62 +294,36 @@ export default async function profilePage(ctx) {
       tokList,
       items.length === 0
         ? h('p', { class: 'muted', text: t('profile.tokens_none') })
-        : h(
-            'div',
-            { class: 'table-wrap' },
-            h(
-              'table',
-              { class: 'table compact tokens stack' },
-              h(
-                'thead',
-                {},
-                h(
-                  'tr',
-                  {},
-                  ['token_name', 'token_created', 'token_expires'].map((k) =>
-                    h('th', { scope: 'col', text: t(`profile.${k}`) }),
-                  ),
-                  h(
-                    'th',
-                    { scope: 'col' },
-                    h('span', { class: 'visually-hidden', text: t('users.actions') }),
-                  ),
-                ),
-              ),
-              h(
-                'tbody',
-                {},
-                items.map((tk) =>
-                  h(
-                    'tr',
-                    {},
-                    h('td', { class: 'token-name', text: tk.name }),
-                    h(
-                      'td',
-                      { class: 'nowrap', attrs: { 'data-label': t('profile.token_created') } },
-                      timeEl(h, tk.created_at),
-                    ),
-                    h(
-                      'td',
-                      { class: 'nowrap', attrs: { 'data-label': t('profile.token_expires') } },
-                      timeEl(h, tk.expires_at),
-                    ),
-                    h(
-                      'td',
-                      { class: 'row-buttons' },
-                      h('button', {
-                        type: 'button',
-                        class: 'small',
-                        text: t('profile.token_revoke'),
-                        attrs: { 'aria-label': `${t('profile.token_revoke')} ${tk.name}` },
-                        on: { click: () => revokeToken(tk) },
-                      }),
-                    ),
-                  ),
-                ),
-              ),
-            ),
-          ),
+        : dataTable({
+            cls: 'tokens',
+            items,
+            columns: [
+              {
+                label: t('profile.token_name'),
+                cls: 'token-name',
+                head: true,
+                cell: (x) => x.name,
+              },
+              {
+                label: t('profile.token_created'),
+                cls: 'nowrap',
+                cell: (x) => timeEl(h, x.created_at),
+              },
+              {
+                label: t('profile.token_expires'),
+                cls: 'nowrap',
+                cell: (x) => timeEl(h, x.expires_at),
+              },
+            ],
+            buttons: (x) =>
+              h('button', {
+                type: 'button',
+                class: 'small',
+                text: t('profile.token_revoke'),
+                attrs: { 'aria-label': `${t('profile.token_revoke')} ${x.name}` },
+                on: { click: () => revokeToken(x) },
+              }),
+          }),
     );
   const reloadTokens = async () => drawTokens((await get('/me/tokens')).items);
   const revokeToken = async (tk) => {
