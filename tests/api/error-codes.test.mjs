@@ -32,7 +32,8 @@ before(async () => {
   assert.equal(t.status, 201, JSON.stringify(t.body));
   provider = t.body.id;
   const doc = await srv.api('GET', '/api/v1/openapi.json', { token: null });
-  reasons = doc.body.components.schemas.Problem.properties.errors.items.properties.code['x-reasons'];
+  reasons =
+    doc.body.components.schemas.Problem.properties.errors.items.properties.code['x-reasons'];
 });
 
 after(async () => {
@@ -224,12 +225,7 @@ test('query parameters: a bad choice, a bad id, a bad limit, unknown names of an
   const raw = await get('%FF%FE=1');
   const p = assertProblem(raw, 400);
   for (const e of p.errors) assert.match(e.code, CODE);
-  expectCode(
-    await srv.api('GET', '/api/v1/audit?since=yesterday'),
-    400,
-    'since',
-    'since.invalid',
-  );
+  expectCode(await srv.api('GET', '/api/v1/audit?since=yesterday'), 400, 'since', 'since.invalid');
 });
 
 test('my own account: a wrong current password, the same password, a bad language', async () => {
@@ -269,7 +265,10 @@ test('problems without a field have no errors[]; with one, exactly one item', as
   const notFound = assertProblem(await srv.api('GET', '/api/v1/users/999999'), 404);
   assert.deepEqual(notFound.errors, []);
   const malformed = assertProblem(
-    await srv.api('POST', '/api/v1/users', { raw: '{"username":', headers: { 'content-type': 'application/json' } }),
+    await srv.api('POST', '/api/v1/users', {
+      raw: '{"username":',
+      headers: { 'content-type': 'application/json' },
+    }),
     400,
   );
   assert.deepEqual(malformed.errors, []);
