@@ -4,7 +4,8 @@
  *
  * Besides crashes, leaks and sanitizer reports, it checks what a client would see:
  *  - malformed input is a 400 (GH_EINVAL), never anything else, and every 400 carries a reason
- *    and (when it names one) a field that both fit in the problem+json answer (valid UTF-8);
+ *    and (when it names one) a field that both fit in the problem+json answer (valid UTF-8),
+ *    and a field error a well-formed errors[].code (gh_error_code);
  *  - an accepted body really is within the limits: nesting at most GH_MAX_JSON_DEPTH, no field
  *    the table does not list, every required field present, and each value as its gh_field says
  *    (type, no NUL, length in characters, distinct positive ids, array sizes), restated here
@@ -66,6 +67,15 @@ static void check_problem(gh_req *r, gh_err err)
     json_t *p = json_pack("{s:s, s:s?}", "detail", r->ctx.err_detail, "field", r->ctx.err_field);
     CHECK(p != NULL);
     json_decref(p);
+    if (r->ctx.err_field == NULL)
+        return;
+    /* a field error says how (its code's reason), and its code is well-formed */
+    CHECK(r->ctx.err_reason != NULL);
+    const char *code = gh_error_code(r->a, r->ctx.err_field, r->ctx.err_reason);
+    size_t n = strlen(code);
+    CHECK(n > 2 && code[0] != '.' && code[n - 1] != '.' && strstr(code, "..") == NULL &&
+          strchr(code, '.') != NULL);
+    CHECK(strspn(code, "abcdefghijklmnopqrstuvwxyz0123456789_.") == n);
 }
 
 static bool is_id(json_t *v)
@@ -170,7 +180,7 @@ static void check_routes(gh_req *r, json_t *obj)
             seen = q->body == rt->body;
         if (seen)
             continue;
-        r->ctx.err_field = r->ctx.err_detail = NULL;
+        r->ctx.err_field = r->ctx.err_reason = r->ctx.err_detail = NULL;
         gh_err err = gh_json_check(r, obj, rt->body, NULL);
         if (err == GH_OK)
             check_accepted(r->a, obj, rt->body);

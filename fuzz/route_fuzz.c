@@ -100,7 +100,7 @@ static void check_refusal(gh_req *r, gh_err err)
 {
     CHECK(err == GH_EINVAL || err == GH_EPRECOND);
     CHECK(r->ctx.err_detail != NULL && r->ctx.err_detail[0] != '\0');
-    r->ctx.err_field = r->ctx.err_detail = NULL;
+    r->ctx.err_field = r->ctx.err_reason = r->ctx.err_detail = NULL;
 }
 
 /* Splits query into arguments of conn; the strings are carved out of the arena. */

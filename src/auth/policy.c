@@ -47,26 +47,33 @@
 #define MIN_DISTINCT GH_PASSWORD_MIN_DISTINCT
 #define FACT_BYTES   256
 
-#define R_MISSING  "No password was given."
-#define R_LONG     "The password is longer than 256 characters."
-#define R_UTF8     "The password is not valid UTF-8 text."
-#define R_USERNAME "The password must not contain your username."
-#define R_FIRST    "The password must not contain your first name."
-#define R_LAST     "The password must not contain your last name."
-#define R_EMAIL    "The password must not contain the first part of your e-mail address."
-#define R_WORD     "The password must not contain the name of this service or of your organisation."
-#define R_NAME     "The password must not be based on your name."
-#define R_DISTINCT "The password uses too few different characters; try a few unrelated words."
-#define R_SEQUENCE                                                                                 \
-    "The password is too short once sequences and repeats such as \"abcd\", \"1234\", "            \
-    "\"qwerty\" or \"0000\" are left out; add a few unrelated words."
-#define R_SYSTEMATIC                                                                               \
-    "The password follows too regular a pattern of neighbouring letters or digits; try a few "     \
-    "unrelated words."
-#define R_DICTIONARY                                                                               \
-    "The password is based on a dictionary word; a few unrelated words together are much "         \
-    "stronger."
-#define R_WEAK           "The password is too easy to guess; try a longer phrase of a few unrelated words."
+/* Each refusal: its code (policy.h) and its sentence. */
+#define REFUSAL(id, code, text) static const gh_password_refusal id = {code, text};
+REFUSAL(R_MISSING, "required", "No password was given.")
+REFUSAL(R_LONG, "too_long", "The password is longer than 256 characters.")
+REFUSAL(R_UTF8, "not_utf8", "The password is not valid UTF-8 text.")
+REFUSAL(R_USERNAME, "contains_username", "The password must not contain your username.")
+REFUSAL(R_FIRST, "contains_first_name", "The password must not contain your first name.")
+REFUSAL(R_LAST, "contains_last_name", "The password must not contain your last name.")
+REFUSAL(R_EMAIL, "contains_email",
+        "The password must not contain the first part of your e-mail address.")
+REFUSAL(R_WORD, "contains_word",
+        "The password must not contain the name of this service or of your organisation.")
+REFUSAL(R_NAME, "based_on_name", "The password must not be based on your name.")
+REFUSAL(R_DISTINCT, "too_few_distinct",
+        "The password uses too few different characters; try a few unrelated words.")
+REFUSAL(R_SEQUENCE, "sequence",
+        "The password is too short once sequences and repeats such as \"abcd\", \"1234\", "
+        "\"qwerty\" or \"0000\" are left out; add a few unrelated words.")
+REFUSAL(R_SYSTEMATIC, "too_simple",
+        "The password follows too regular a pattern of neighbouring letters or digits; try a few "
+        "unrelated words.")
+REFUSAL(R_DICTIONARY, "dictionary",
+        "The password is based on a dictionary word; a few unrelated words together are much "
+        "stronger.")
+REFUSAL(R_WEAK, "weak",
+        "The password is too easy to guess; try a longer phrase of a few unrelated words.")
+#undef REFUSAL
 #define CRACK_SYSTEMATIC "it is too simplistic/systematic"
 
 /* cracklib's messages (msgids of its gettext domain) and what each becomes. A message not listed
@@ -74,22 +81,22 @@
 static const struct {
     const char *msgid;
     gh_err err;
-    const char *reason;
+    const gh_password_refusal *reason;
 } crack_map[] = {
-    {"it is WAY too short", GH_EINVAL, R_WEAK},
-    {"it is too short", GH_EINVAL, R_WEAK},
-    {"it does not contain enough DIFFERENT characters", GH_EINVAL, R_DISTINCT},
-    {"it is all whitespace", GH_EINVAL, R_WEAK},
-    {CRACK_SYSTEMATIC, GH_EINVAL, R_SYSTEMATIC},
-    {"it looks like a National Insurance number.", GH_EINVAL, R_WEAK},
-    {"it is based on your username", GH_EINVAL, R_USERNAME},
-    {"it is based upon your password entry", GH_EINVAL, R_NAME},
-    {"it is derived from your password entry", GH_EINVAL, R_NAME},
-    {"it's derived from your password entry", GH_EINVAL, R_NAME},
-    {"it is derivable from your password entry", GH_EINVAL, R_NAME},
-    {"it's derivable from your password entry", GH_EINVAL, R_NAME},
-    {"it is based on a dictionary word", GH_EINVAL, R_DICTIONARY},
-    {"it is based on a (reversed) dictionary word", GH_EINVAL, R_DICTIONARY},
+    {"it is WAY too short", GH_EINVAL, &R_WEAK},
+    {"it is too short", GH_EINVAL, &R_WEAK},
+    {"it does not contain enough DIFFERENT characters", GH_EINVAL, &R_DISTINCT},
+    {"it is all whitespace", GH_EINVAL, &R_WEAK},
+    {CRACK_SYSTEMATIC, GH_EINVAL, &R_SYSTEMATIC},
+    {"it looks like a National Insurance number.", GH_EINVAL, &R_WEAK},
+    {"it is based on your username", GH_EINVAL, &R_USERNAME},
+    {"it is based upon your password entry", GH_EINVAL, &R_NAME},
+    {"it is derived from your password entry", GH_EINVAL, &R_NAME},
+    {"it's derived from your password entry", GH_EINVAL, &R_NAME},
+    {"it is derivable from your password entry", GH_EINVAL, &R_NAME},
+    {"it's derivable from your password entry", GH_EINVAL, &R_NAME},
+    {"it is based on a dictionary word", GH_EINVAL, &R_DICTIONARY},
+    {"it is based on a (reversed) dictionary word", GH_EINVAL, &R_DICTIONARY},
     {"error loading dictionary", GH_EINTERNAL, NULL},
     {"memory allocation error", GH_ENOMEM, NULL},
 };
@@ -224,27 +231,27 @@ static size_t local_part_len(const char *email)
     return at == NULL ? len_or_0(email) : (size_t)(at - email);
 }
 
-/* The sentence naming the first fact the password holds, or NULL. */
-static const char *facts_reason(const pw_text *t, const gh_password_facts *f)
+/* The refusal naming the first fact the password holds, or NULL. */
+static const gh_password_refusal *facts_reason(const pw_text *t, const gh_password_facts *f)
 {
     if (f == NULL)
         return NULL;
     const struct {
         const char *text;
         size_t len;
-        const char *reason;
+        const gh_password_refusal *reason;
     } items[] = {
-        {f->username, len_or_0(f->username), R_USERNAME},
-        {f->first_name, len_or_0(f->first_name), R_FIRST},
-        {f->last_name, len_or_0(f->last_name), R_LAST},
-        {f->email, local_part_len(f->email), R_EMAIL},
+        {f->username, len_or_0(f->username), &R_USERNAME},
+        {f->first_name, len_or_0(f->first_name), &R_FIRST},
+        {f->last_name, len_or_0(f->last_name), &R_LAST},
+        {f->email, local_part_len(f->email), &R_EMAIL},
     };
     for (size_t i = 0; i < sizeof items / sizeof *items; i++)
         if (holds_fact(t, items[i].text, items[i].len))
             return items[i].reason;
     for (const char *const *w = f->words; w != NULL && *w != NULL; w++)
         if (holds_fact(t, *w, strlen(*w)))
-            return R_WORD;
+            return &R_WORD;
     return NULL;
 }
 
@@ -361,7 +368,7 @@ static const char *crack_message(const char *pw, const gh_password_facts *f)
 /* cracklib's verdict: GH_OK, GH_EINVAL with *reason, or GH_EINTERNAL/GH_ENOMEM when it cannot
  * check. */
 static gh_err crack_verdict(const char *pw, const pw_text *t, const gh_password_facts *f,
-                            const char **reason)
+                            const gh_password_refusal **reason)
 {
     const char *msg = crack_message(pw, f);
     if (msg == NULL)
@@ -378,34 +385,36 @@ static gh_err crack_verdict(const char *pw, const pw_text *t, const gh_password_
         *reason = crack_map[i].reason;
         return crack_map[i].err;
     }
-    *reason = R_WEAK;
+    *reason = &R_WEAK;
     return GH_EINVAL;
 }
 
-/* The sentence about the minimum length, in thread-local storage (see policy.h). */
-static const char *too_short(int min)
+/* The refusal about the minimum length, its sentence in thread-local storage (see policy.h). */
+static const gh_password_refusal *too_short(int min)
 {
     static _Thread_local char buf[160];
+    static _Thread_local gh_password_refusal r;
     snprintf(buf, sizeof buf,
              "The password must be at least %d characters long; a few unrelated words make a "
              "long password that is easy to remember.",
              min);
-    return buf;
+    r = (gh_password_refusal){"too_short", buf};
+    return &r;
 }
 
 /* Size, encoding and length: decodes pw into t, or returns why not. */
-static const char *shape_reason(const char *pw, int min, pw_text *t)
+static const gh_password_refusal *shape_reason(const char *pw, int min, pw_text *t)
 {
     if (pw == NULL)
-        return R_MISSING;
+        return &R_MISSING;
     size_t bytes = strnlen(pw, GH_PASSWORD_MAX_BYTES + 1);
     if (bytes > GH_PASSWORD_MAX_BYTES)
-        return R_LONG;
+        return &R_LONG;
     long n = utf8_decode(pw, bytes, t->cp, GH_PASSWORD_MAX, false);
     if (n < 0)
-        return R_UTF8;
+        return &R_UTF8;
     if (n > GH_PASSWORD_MAX)
-        return R_LONG;
+        return &R_LONG;
     if (n < min)
         return too_short(min);
     t->n = (size_t)n;
@@ -415,13 +424,13 @@ static const char *shape_reason(const char *pw, int min, pw_text *t)
 }
 
 gh_err gh_password_policy(const char *pw, int min_len, const gh_password_facts *facts,
-                          const char **reason)
+                          gh_password_refusal *refusal)
 {
     int min = min_len < GH_PASSWORD_FLOOR ? GH_PASSWORD_FLOOR
               : min_len > GH_PASSWORD_MAX ? GH_PASSWORD_MAX
                                           : min_len;
     pw_text t = {.n = 0};
-    const char *why = NULL;
+    const gh_password_refusal *why = NULL;
     gh_err err = GH_EINVAL;
     pthread_once(&fold_once, fold_init);
 
@@ -429,14 +438,14 @@ gh_err gh_password_policy(const char *pw, int min_len, const gh_password_facts *
     if ((why = shape_reason(pw, min, &t)) != NULL || (why = facts_reason(&t, facts)) != NULL)
         goto out;
     if (few_distinct(&t))
-        why = R_DISTINCT;
+        why = &R_DISTINCT;
     else if (t.n - sequence_chars(&t) < (size_t)min)
-        why = R_SEQUENCE;
+        why = &R_SEQUENCE;
     else
         err = crack_verdict(pw, &t, facts, &why);
 out:
     sodium_memzero(&t, sizeof t);
     if (err == GH_EINVAL)
-        *reason = why;
+        *refusal = *why;
     return err;
 }

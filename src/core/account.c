@@ -48,9 +48,9 @@ gh_err gh_core_password_change_prepare(gh_ctx *ctx, const char *password,
     if (err != GH_OK)
         return err;
     if (c.password_hash == NULL)
-        return gh_fail(ctx, GH_ECONFLICT, NULL, "the account has no password yet");
+        return gh_fail(ctx, GH_ECONFLICT, NULL, NULL, "the account has no password yet");
     if (strcmp(password, current_password) == 0)
-        return gh_fail(ctx, GH_EINVAL, "password", GH_PASSWORD_SAME);
+        return gh_fail(ctx, GH_EINVAL, "password", "same", GH_PASSWORD_SAME);
     *current_hash = c.password_hash;
     return GH_OK;
 }

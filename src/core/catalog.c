@@ -7,7 +7,8 @@
 static gh_err check_name(gh_ctx *ctx, const char *name)
 {
     if (name[0] == '\0' || !gh_valid_text(name))
-        return gh_fail(ctx, GH_EINVAL, "name", "enter a name without control characters");
+        return gh_fail(ctx, GH_EINVAL, "name", "control_character",
+                       "enter a name without control characters");
     return GH_OK;
 }
 
@@ -27,13 +28,14 @@ static gh_access_level manager_level(gh_tenant_kind kind)
 static gh_err check_manage(gh_ctx *ctx, gh_tenant_kind kind, int64_t anchor)
 {
     if (ctx->who->access.level > manager_level(kind))
-        return gh_fail(ctx, GH_EFORBIDDEN, NULL, "your access level cannot manage this tenant");
+        return gh_fail(ctx, GH_EFORBIDDEN, NULL, NULL,
+                       "your access level cannot manage this tenant");
     if (anchor == 0)
         return GH_OK;
     bool visible = false;
     gh_err err = gh_store_tenant_visible(ctx->db, ctx->who, anchor, &visible);
     if (err == GH_OK && !visible)
-        err = gh_fail(ctx, GH_ENOTFOUND, "parent_id", "no such tenant");
+        err = gh_fail(ctx, GH_ENOTFOUND, "parent_id", "not_found", "no such tenant");
     return err;
 }
 
@@ -48,22 +50,23 @@ static gh_err tenant_create_tx(gh_ctx *ctx, const gh_tenant *in, gh_tenant *out)
                  [GH_TENANT_SUB_ACCOUNT] = {true, GH_TENANT_PLATFORM_ACCOUNT}};
     size_t k = (size_t)t.kind; /* http/ parsed it; a value outside the list is refused too */
     if (k >= sizeof rules / sizeof *rules)
-        return gh_fail(ctx, GH_EINVAL, "kind",
+        return gh_fail(ctx, GH_EINVAL, "kind", "invalid",
                        "use service_provider, platform_account or sub_account");
     gh_err err = check_name(ctx, t.name);
     if (err != GH_OK)
         return err;
     if (!rules[k].has_parent && t.parent_id != 0)
-        return gh_fail(ctx, GH_EINVAL, "parent_id", "a service provider has no parent");
+        return gh_fail(ctx, GH_EINVAL, "parent_id", "not_allowed",
+                       "a service provider has no parent");
     if (rules[k].has_parent) {
         if (t.parent_id == 0)
-            return gh_fail(ctx, GH_EINVAL, "parent_id", "choose the parent tenant");
+            return gh_fail(ctx, GH_EINVAL, "parent_id", "required", "choose the parent tenant");
         if ((err = check_manage(ctx, t.kind, t.parent_id)) != GH_OK)
             return err;
         err = gh_store_tenant_get(ctx->db, ctx->a, t.parent_id, &parent);
         bool account = t.kind == GH_TENANT_PLATFORM_ACCOUNT;
         if (err == GH_OK && parent.kind != rules[k].parent_kind)
-            return gh_fail(ctx, GH_EINVAL, "parent_id",
+            return gh_fail(ctx, GH_EINVAL, "parent_id", "wrong_kind",
                            account ? "the parent must be a service provider"
                                    : "the parent must be a platform account");
         if (err != GH_OK)
@@ -75,7 +78,7 @@ static gh_err tenant_create_tx(gh_ctx *ctx, const gh_tenant *in, gh_tenant *out)
     t.created_at = ctx->now;
     err = gh_store_tenant_insert(ctx->db, &t, &t.id);
     if (err == GH_ECONFLICT)
-        return gh_fail(ctx, err, "name", "a tenant with this name already exists here");
+        return gh_fail(ctx, err, "name", "taken", "a tenant with this name already exists here");
     if (err == GH_OK)
         err = gh_store_tenant_get(ctx->db, ctx->a, t.id, out);
     if (err == GH_OK)
@@ -96,7 +99,7 @@ gh_err gh_core_tenant_get(gh_ctx *ctx, int64_t id, gh_tenant *out)
     bool visible = false;
     gh_err err = gh_store_tenant_visible(ctx->db, ctx->who, id, &visible);
     if (err == GH_OK && !visible)
-        return gh_fail(ctx, GH_ENOTFOUND, NULL, "no such tenant");
+        return gh_fail(ctx, GH_ENOTFOUND, NULL, NULL, "no such tenant");
     return err == GH_OK ? gh_store_tenant_get(ctx->db, ctx->a, id, out) : err;
 }
 
@@ -110,13 +113,13 @@ static gh_err tenant_change_tx(gh_ctx *ctx, int64_t id, const char *name, int64_
     if (err != GH_OK)
         return err;
     if (expect_version != 0 && expect_version != cur.version)
-        return gh_fail(ctx, GH_EPRECOND, NULL, "the tenant was changed by someone else");
+        return gh_fail(ctx, GH_EPRECOND, NULL, NULL, "the tenant was changed by someone else");
     int64_t provider = cur.provider_id ? cur.provider_id : cur.id;
     if (name == NULL) {
         bool in_use = false;
         err = gh_store_tenant_in_use(ctx->db, id, &in_use);
         if (err == GH_OK && in_use)
-            return gh_fail(ctx, GH_ECONFLICT, NULL,
+            return gh_fail(ctx, GH_ECONFLICT, NULL, NULL,
                            "the tenant still has accounts, users, roles, groups or SSO sources");
         if (err == GH_OK)
             err = gh_store_tenant_delete(ctx->db, id);
@@ -128,7 +131,7 @@ static gh_err tenant_change_tx(gh_ctx *ctx, int64_t id, const char *name, int64_
         return err;
     err = gh_store_tenant_rename(ctx->db, id, name, ctx->now);
     if (err == GH_ECONFLICT)
-        return gh_fail(ctx, err, "name", "a tenant with this name already exists here");
+        return gh_fail(ctx, err, "name", "taken", "a tenant with this name already exists here");
     if (err == GH_OK)
         err = gh_store_tenant_get(ctx->db, ctx->a, id, out);
     if (err == GH_OK)
@@ -157,19 +160,20 @@ static gh_err check_role(gh_ctx *ctx, const gh_role *r)
     if (err != GH_OK)
         return err;
     if (!gh_valid_text(r->description))
-        return gh_fail(ctx, GH_EINVAL, "description", "control characters are not allowed");
+        return gh_fail(ctx, GH_EINVAL, "description", "control_character",
+                       "control characters are not allowed");
     /* http/ parsed it; a value outside the list is refused too */
     if ((size_t)r->kind > GH_ROLE_PLATFORM_USER)
-        return gh_fail(ctx, GH_EINVAL, "kind",
+        return gh_fail(ctx, GH_EINVAL, "kind", "invalid",
                        "use service_provider, platform_account or platform_user");
     if (!gh_core_manages_provider(ctx->who, r->provider_id))
-        return gh_fail(ctx, GH_EFORBIDDEN, "provider_id",
+        return gh_fail(ctx, GH_EFORBIDDEN, "provider_id", "forbidden",
                        "you can only manage roles of your own service provider");
     if (r->provider_id != 0) {
         gh_tenant t;
         err = gh_store_tenant_get(ctx->db, ctx->a, r->provider_id, &t);
         if (err == GH_ENOTFOUND || (err == GH_OK && t.kind != GH_TENANT_SERVICE_PROVIDER))
-            return gh_fail(ctx, GH_EINVAL, "provider_id", "no such service provider");
+            return gh_fail(ctx, GH_EINVAL, "provider_id", "not_found", "no such service provider");
         if (err != GH_OK)
             return err;
     }
@@ -183,13 +187,14 @@ static gh_err role_write_tx(gh_ctx *ctx, const gh_role *in, int64_t expect_versi
     bool create = in->id == 0;
     if (!create) {
         if ((err = gh_core_visible_role(ctx, in->id, &cur)) != GH_OK)
-            return gh_fail(ctx, err, NULL, "no such role");
+            return gh_fail(ctx, err, NULL, NULL, "no such role");
         if (!gh_core_manages_provider(ctx->who, cur.provider_id))
-            return gh_fail(ctx, GH_EFORBIDDEN, NULL, "you cannot change this role");
+            return gh_fail(ctx, GH_EFORBIDDEN, NULL, NULL, "you cannot change this role");
         if (expect_version != 0 && expect_version != cur.version)
-            return gh_fail(ctx, GH_EPRECOND, NULL, "the role was changed by someone else");
+            return gh_fail(ctx, GH_EPRECOND, NULL, NULL, "the role was changed by someone else");
         if (in->provider_id != cur.provider_id)
-            return gh_fail(ctx, GH_EINVAL, "provider_id", "a role's provider cannot change");
+            return gh_fail(ctx, GH_EINVAL, "provider_id", "immutable",
+                           "a role's provider cannot change");
         /* the role's holders lose or gain with it: the editor must hold every permission of
          * the role as it is (here) and as it will be (check_role) (C7) */
         if ((err = gh_core_check_grant(ctx, cur.permissions, "permissions")) != GH_OK)
@@ -201,9 +206,9 @@ static gh_err role_write_tx(gh_ctx *ctx, const gh_role *in, int64_t expect_versi
     r.created_at = r.updated_at = ctx->now;
     err = create ? gh_store_role_insert(ctx->db, &r, &r.id) : gh_store_role_update(ctx->db, &r);
     if (err == GH_ECONFLICT)
-        return gh_fail(ctx, err, "name", "a role with this name already exists");
+        return gh_fail(ctx, err, "name", "taken", "a role with this name already exists");
     if (err == GH_EPRECOND)
-        return gh_fail(ctx, err, NULL, "the role was changed by someone else");
+        return gh_fail(ctx, err, NULL, NULL, "the role was changed by someone else");
     if (err == GH_OK)
         err = gh_store_role_get(ctx->db, ctx->a, r.id, out);
     if (err == GH_OK)
@@ -230,7 +235,7 @@ gh_err gh_core_role_update(gh_ctx *ctx, const gh_role *in, int64_t expect_versio
 gh_err gh_core_role_get(gh_ctx *ctx, int64_t id, gh_role *out)
 {
     gh_err err = gh_core_visible_role(ctx, id, out);
-    return err == GH_ENOTFOUND ? gh_fail(ctx, err, NULL, "no such role") : err;
+    return err == GH_ENOTFOUND ? gh_fail(ctx, err, NULL, NULL, "no such role") : err;
 }
 
 static gh_err role_delete_tx(gh_ctx *ctx, int64_t id)
@@ -240,14 +245,14 @@ static gh_err role_delete_tx(gh_ctx *ctx, int64_t id)
     if (err != GH_OK)
         return err;
     if (!gh_core_manages_provider(ctx->who, cur.provider_id))
-        return gh_fail(ctx, GH_EFORBIDDEN, NULL, "you cannot delete this role");
+        return gh_fail(ctx, GH_EFORBIDDEN, NULL, NULL, "you cannot delete this role");
     if ((err = gh_core_check_grant(ctx, cur.permissions, "permissions")) != GH_OK)
         return err;
     bool in_use = false;
     if ((err = gh_store_role_in_use(ctx->db, id, &in_use)) != GH_OK)
         return err;
     if (in_use)
-        return gh_fail(ctx, GH_ECONFLICT, NULL, "the role is still given to users or groups");
+        return gh_fail(ctx, GH_ECONFLICT, NULL, NULL, "the role is still given to users or groups");
     err = gh_store_role_delete(ctx->db, id);
     if (err == GH_OK)
         err = gh_core_audit(ctx, "role.delete", "role", id, 0, cur.provider_id,
@@ -267,16 +272,18 @@ static gh_err check_group(gh_ctx *ctx, const gh_group *g)
     if (err != GH_OK)
         return err;
     if (!gh_valid_text(g->description))
-        return gh_fail(ctx, GH_EINVAL, "description", "control characters are not allowed");
+        return gh_fail(ctx, GH_EINVAL, "description", "control_character",
+                       "control characters are not allowed");
     if (!gh_core_manages_provider(ctx->who, g->provider_id))
-        return gh_fail(ctx, GH_EFORBIDDEN, "provider_id",
+        return gh_fail(ctx, GH_EFORBIDDEN, "provider_id", "forbidden",
                        "you can only manage groups of your own service provider");
     for (size_t i = 0; i < g->role_ids.n; i++) {
         gh_role r;
         err = gh_core_visible_role(ctx, g->role_ids.v[i], &r);
         if (err == GH_ENOTFOUND ||
             (err == GH_OK && r.provider_id != 0 && r.provider_id != g->provider_id))
-            return gh_fail(ctx, GH_EINVAL, "role_ids", "no such role for the group's provider");
+            return gh_fail(ctx, GH_EINVAL, "role_ids", "not_found",
+                           "no such role for the group's provider");
         if (err == GH_OK)
             err = gh_core_check_grant(ctx, r.permissions, "role_ids");
         if (err != GH_OK)
@@ -288,7 +295,7 @@ static gh_err check_group(gh_ctx *ctx, const gh_group *g)
 static gh_err group_visible(gh_ctx *ctx, int64_t id, gh_group *out)
 {
     gh_err err = gh_core_visible_group(ctx, id, out);
-    return err == GH_ENOTFOUND ? gh_fail(ctx, err, NULL, "no such group") : err;
+    return err == GH_ENOTFOUND ? gh_fail(ctx, err, NULL, NULL, "no such group") : err;
 }
 
 /* Changing or deleting a group changes what its members hold: the actor must hold every
@@ -314,11 +321,12 @@ static gh_err group_write_tx(gh_ctx *ctx, const gh_group *in, int64_t expect_ver
         if ((err = group_visible(ctx, in->id, &cur)) != GH_OK)
             return err;
         if (!gh_core_manages_provider(ctx->who, cur.provider_id))
-            return gh_fail(ctx, GH_EFORBIDDEN, NULL, "you cannot change this group");
+            return gh_fail(ctx, GH_EFORBIDDEN, NULL, NULL, "you cannot change this group");
         if (expect_version != 0 && expect_version != cur.version)
-            return gh_fail(ctx, GH_EPRECOND, NULL, "the group was changed by someone else");
+            return gh_fail(ctx, GH_EPRECOND, NULL, NULL, "the group was changed by someone else");
         if (in->provider_id != cur.provider_id)
-            return gh_fail(ctx, GH_EINVAL, "provider_id", "a group's provider cannot change");
+            return gh_fail(ctx, GH_EINVAL, "provider_id", "immutable",
+                           "a group's provider cannot change");
         if ((err = check_group_held(ctx, &cur)) != GH_OK)
             return err;
         g.version = cur.version;
@@ -329,16 +337,16 @@ static gh_err group_write_tx(gh_ctx *ctx, const gh_group *in, int64_t expect_ver
         gh_tenant t;
         err = gh_store_tenant_get(ctx->db, ctx->a, g.provider_id, &t);
         if (err == GH_ENOTFOUND || (err == GH_OK && t.kind != GH_TENANT_SERVICE_PROVIDER))
-            return gh_fail(ctx, GH_EINVAL, "provider_id", "no such service provider");
+            return gh_fail(ctx, GH_EINVAL, "provider_id", "not_found", "no such service provider");
         if (err != GH_OK)
             return err;
     }
     g.created_at = g.updated_at = ctx->now;
     err = create ? gh_store_group_insert(ctx->db, &g, &g.id) : gh_store_group_update(ctx->db, &g);
     if (err == GH_ECONFLICT)
-        return gh_fail(ctx, err, "name", "a group with this name already exists");
+        return gh_fail(ctx, err, "name", "taken", "a group with this name already exists");
     if (err == GH_EPRECOND)
-        return gh_fail(ctx, err, NULL, "the group was changed by someone else");
+        return gh_fail(ctx, err, NULL, NULL, "the group was changed by someone else");
     if (err == GH_OK)
         err = gh_store_group_get(ctx->db, ctx->a, ctx->who, g.id, out);
     if (err == GH_OK)
@@ -374,7 +382,7 @@ static gh_err group_delete_tx(gh_ctx *ctx, int64_t id)
     if (err != GH_OK)
         return err;
     if (!gh_core_manages_provider(ctx->who, cur.provider_id))
-        return gh_fail(ctx, GH_EFORBIDDEN, NULL, "you cannot delete this group");
+        return gh_fail(ctx, GH_EFORBIDDEN, NULL, NULL, "you cannot delete this group");
     if ((err = check_group_held(ctx, &cur)) != GH_OK)
         return err;
     err = gh_store_group_delete(ctx->db, id);

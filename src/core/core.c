@@ -9,9 +9,10 @@
 #include "core/validate.h"
 #include "util/log.h"
 
-gh_err gh_fail(gh_ctx *ctx, gh_err err, const char *field, const char *detail)
+gh_err gh_fail(gh_ctx *ctx, gh_err err, const char *field, const char *reason, const char *detail)
 {
     ctx->err_field = field;
+    ctx->err_reason = reason;
     ctx->err_detail = detail;
     return err;
 }
@@ -65,7 +66,7 @@ gh_err gh_core_check_grant(gh_ctx *ctx, uint64_t mask, const char *field)
 {
     if ((mask & ~gh_perm_effective(ctx->who)) == 0)
         return GH_OK;
-    return gh_fail(ctx, GH_EFORBIDDEN, field,
+    return gh_fail(ctx, GH_EFORBIDDEN, field, "not_held",
                    "you can only grant permissions that you hold yourself");
 }
 
@@ -149,11 +150,11 @@ gh_err gh_core_admin_create(gh_ctx *ctx, const char *username, const char *email
                             const char *password, const gh_admin_guard *guard, int64_t *id)
 {
     if (!gh_valid_username(username))
-        return gh_fail(ctx, GH_EINVAL, "username",
+        return gh_fail(ctx, GH_EINVAL, "username", "invalid",
                        "use 1-64 letters, digits, '.', '_', '@' or '-', starting with a letter "
                        "or digit");
     if (!gh_valid_email(email))
-        return gh_fail(ctx, GH_EINVAL, "email", "not a valid e-mail address");
+        return gh_fail(ctx, GH_EINVAL, "email", "invalid", "not a valid e-mail address");
     gh_user facts = {.username = username, .email = email}; /* a platform admin: no provider */
     gh_err err = gh_core_password_policy(ctx, &facts, password, "password");
     if (err != GH_OK)
@@ -186,7 +187,7 @@ gh_err gh_core_admin_create(gh_ctx *ctx, const char *username, const char *email
     err = gh_store_user_insert(ctx->db, &u, &new_id);
     sodium_memzero(hash, sizeof hash);
     if (err == GH_ECONFLICT)
-        err = gh_fail(ctx, err, "username", GH_USERNAME_TAKEN);
+        err = gh_fail(ctx, err, "username", "taken", GH_USERNAME_TAKEN);
     if (err == GH_OK) {
         u.id = new_id;
         u.password_hash = NULL;

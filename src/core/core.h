@@ -26,14 +26,20 @@ typedef struct gh_ctx {
     /* single sign-on's outbound policy and key cache (core/sso.h), owned by the program; NULL:
      * none */
     struct gh_sso_env *sso;
-    /* set on failure */
+    /* set on failure (gh_fail) */
     const char *err_field;
+    const char *err_reason;
     const char *err_detail;
     int64_t retry_after; /* with GH_ERATE: seconds until a retry can succeed (0: unknown) */
 } gh_ctx;
 
-/* Records a failure on ctx and returns err. */
-gh_err gh_fail(gh_ctx *ctx, gh_err err, const char *field, const char *detail);
+/* Records a failure on ctx and returns err. field names what the client got wrong (NULL: the
+ * request as a whole); reason says how, as a short snake_case token of the list in README.md
+ * ("required", "invalid", "too_long", "taken", ...), given with the field (NULL without one): the
+ * answer's errors[].code is "<field>.<reason>" (http/server.c), stable for clients to translate,
+ * while detail is the English sentence. The strings must outlive the request (literals or the
+ * request's arena). */
+gh_err gh_fail(gh_ctx *ctx, gh_err err, const char *field, const char *reason, const char *detail);
 
 /* The principal the CLI acts as. */
 gh_principal gh_core_system_principal(void);

@@ -12,7 +12,7 @@
 static gh_err enrolment_due(gh_ctx *ctx, const gh_session *sess, const gh_credentials *c)
 {
     if (sess->stage == GH_STAGE_ENROLL_TOTP && c->mfa_enrolled)
-        return gh_fail(ctx, GH_EFORBIDDEN, NULL,
+        return gh_fail(ctx, GH_EFORBIDDEN, NULL, NULL,
                        "two-factor is already set up for this account; sign in again");
     return GH_OK;
 }
@@ -21,7 +21,7 @@ gh_err gh_core_reauth(gh_ctx *ctx, const gh_credentials *c, const gh_reauth *re,
                       int64_t *step)
 {
     if (re == NULL || (!re->password_given && re->code == NULL))
-        return gh_fail(ctx, GH_EFORBIDDEN, "current_password", why);
+        return gh_fail(ctx, GH_EFORBIDDEN, "current_password", "required", why);
     if (re->password_given && re->password_ok)
         return GH_OK;
     if (!re->password_given && gh_signin_six_digits(re->code) &&
@@ -31,7 +31,7 @@ gh_err gh_core_reauth(gh_ctx *ctx, const gh_credentials *c, const gh_reauth *re,
     const char *field = re->password_given ? "current_password" : "code";
     if (gh_signin_count_failure(ctx, c, field) != GH_EUNAUTH)
         return GH_EDB;
-    return gh_fail(ctx, GH_EINVAL, field,
+    return gh_fail(ctx, GH_EINVAL, field, "wrong",
                    re->password_given ? "the current password is wrong"
                                       : "the code does not match; check the device clock");
 }
@@ -40,7 +40,7 @@ gh_err gh_core_reauth_use_code(gh_ctx *ctx, const gh_credentials *c, int64_t ste
 {
     gh_err err =
         step > 0 ? gh_store_totp_advance(ctx->db, c->user_id, c->totp_last_step, step) : GH_OK;
-    return err == GH_ECONFLICT ? gh_fail(ctx, GH_EINVAL, "code",
+    return err == GH_ECONFLICT ? gh_fail(ctx, GH_EINVAL, "code", "used",
                                          "this code was used already; wait for the next one")
                                : err;
 }
@@ -50,7 +50,7 @@ gh_err gh_totp_enrol_start(gh_ctx *ctx, const gh_session *sess, const gh_reauth 
 {
     const gh_signin_config *cfg = gh_signin_config_of(ctx);
     if (cfg->secret_key == NULL)
-        return gh_fail(ctx, GH_EINTERNAL, NULL, "no secret key is configured");
+        return gh_fail(ctx, GH_EINTERNAL, NULL, NULL, "no secret key is configured");
     gh_credentials c;
     int64_t step = 0;
     gh_err err = gh_store_credentials(ctx->db, ctx->a, NULL, ctx->who->user_id, &c);
@@ -94,11 +94,12 @@ gh_err gh_totp_enrol_confirm(gh_ctx *ctx, const gh_session *sess, const char *co
     if ((err = enrolment_due(ctx, sess, &c)) != GH_OK)
         return err;
     if (c.totp_pending == NULL)
-        return gh_fail(ctx, GH_ECONFLICT, NULL, "start the enrolment first");
+        return gh_fail(ctx, GH_ECONFLICT, NULL, NULL, "start the enrolment first");
     int64_t step = 0;
     if (gh_signin_check_totp(gh_signin_config_of(ctx)->secret_key, c.totp_pending, code, ctx->now,
                              0, &step) != GH_OK)
-        return gh_fail(ctx, GH_EINVAL, "code", "the code does not match; check the device clock");
+        return gh_fail(ctx, GH_EINVAL, "code", "wrong",
+                       "the code does not match; check the device clock");
     char codes[GH_RECOVERY_CODES][GH_RECOVERY_CODE_CHARS + 1];
     char hashes[GH_RECOVERY_CODES][65];
     const char *hash_ptrs[GH_RECOVERY_CODES];

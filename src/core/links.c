@@ -28,9 +28,11 @@ gh_err gh_core_mail_queue(gh_ctx *ctx, const gh_user *u, const char *kind, const
     gh_link_purpose purpose;
     bool has_link = purpose_of(kind, &purpose);
     if (!gh_mail_address_ok(u->email))
-        return gh_fail(ctx, GH_EINVAL, "email", "this e-mail address cannot be used in a message");
+        return gh_fail(ctx, GH_EINVAL, "email", "invalid",
+                       "this e-mail address cannot be used in a message");
     if (!gh_mail_header_safe(name))
-        return gh_fail(ctx, GH_EINVAL, "first_name", "line breaks are not allowed in names");
+        return gh_fail(ctx, GH_EINVAL, "first_name", "control_character",
+                       "line breaks are not allowed in names");
     gh_mail m = {.kind = kind,
                  .user_id = u->id,
                  .provider_id = u->provider_id,
@@ -86,11 +88,11 @@ static gh_err onboarding_target(gh_ctx *ctx, int64_t id, const char *origin, gh_
     if (err == GH_OK && cur->status == GH_STATUS_DELETED)
         err = GH_ENOTFOUND;
     if (err == GH_ENOTFOUND)
-        return gh_fail(ctx, err, NULL, "no such user");
+        return gh_fail(ctx, err, NULL, NULL, "no such user");
     if (err != GH_OK || (err = gh_core_user_may(ctx, cur, GH_RIGHT_RESEND)) != GH_OK)
         return err;
     if (strcmp(origin, "copy") == 0 && cur->enforce_sso)
-        return gh_fail(ctx, GH_ECONFLICT, "enforce_sso",
+        return gh_fail(ctx, GH_ECONFLICT, "enforce_sso", "sso_only",
                        "this user signs in through single sign-on only: no password link to copy; "
                        "the sign-in page's button is the way in");
     int64_t count = 0, oldest = 0;
@@ -98,7 +100,7 @@ static gh_err onboarding_target(gh_ctx *ctx, int64_t id, const char *origin, gh_
                               &oldest);
     if (err == GH_OK && count >= GH_RESEND_PER_HOUR) {
         ctx->retry_after = oldest + 3600 - ctx->now > 0 ? oldest + 3600 - ctx->now : 1;
-        return gh_fail(ctx, GH_ERATE, NULL,
+        return gh_fail(ctx, GH_ERATE, NULL, NULL,
                        "5 onboarding links were made for this user in the last hour; wait before "
                        "making another");
     }
@@ -187,7 +189,8 @@ static gh_err load_link(gh_ctx *ctx, gh_link_purpose purpose, const char *token,
     if (err == GH_OK)
         err = gh_store_user_get(ctx->db, ctx->a, l->user_id, u);
     if (err == GH_ENOTFOUND)
-        return gh_fail(ctx, err, "token", "this link is not valid; check that it was copied whole");
+        return gh_fail(ctx, err, "token", "invalid",
+                       "this link is not valid; check that it was copied whole");
     return err;
 }
 
@@ -231,14 +234,21 @@ static gh_err check_link(gh_ctx *ctx, const gh_link *l)
         [GH_LINK_VOID] = "this link was replaced by a newer one; use the link of the latest e-mail",
         [GH_LINK_EXPIRED] = "this link expired; ask for a new one",
     };
+    static const char *const gone_reason[] = {
+        [GH_LINK_USED] = "used",
+        [GH_LINK_VOID] = "replaced",
+        [GH_LINK_EXPIRED] = "expired",
+    };
     gh_link_state state = link_state(l, ctx->now);
-    return state != GH_LINK_PENDING ? gh_fail(ctx, GH_EGONE, "token", gone[state]) : GH_OK;
+    return state != GH_LINK_PENDING
+               ? gh_fail(ctx, GH_EGONE, "token", gone_reason[state], gone[state])
+               : GH_OK;
 }
 
 static gh_err check_account(gh_ctx *ctx, gh_link_purpose purpose, const gh_user *u)
 {
     const char *refusal = account_refusal(purpose, u);
-    return refusal != NULL ? gh_fail(ctx, GH_EFORBIDDEN, NULL, refusal) : GH_OK;
+    return refusal != NULL ? gh_fail(ctx, GH_EFORBIDDEN, NULL, NULL, refusal) : GH_OK;
 }
 
 gh_err gh_core_link_check(gh_ctx *ctx, gh_link_purpose purpose, const char *token,
@@ -302,7 +312,8 @@ gh_err gh_core_link_complete(gh_ctx *ctx, gh_link_purpose purpose, const char *t
      * the winner made it active, and must hear that the link is used, not that onboarding is
      * complete. A refusal rolls the claim back. */
     if (err == GH_OK && (err = gh_store_link_use(ctx->db, l.id, ctx->now)) == GH_ENOTFOUND)
-        err = gh_fail(ctx, GH_EGONE, "token", "this link was already used; each link works once");
+        err = gh_fail(ctx, GH_EGONE, "token", "used",
+                      "this link was already used; each link works once");
     if (err == GH_OK)
         err = check_account(ctx, purpose, &u);
     if (err == GH_OK) {
@@ -403,11 +414,11 @@ gh_err gh_core_password_reset_request(gh_ctx *ctx, const char *username, const c
 {
     if ((username == NULL) == (email == NULL))
         return gh_fail(ctx, GH_EINVAL, username ? "email" : "username",
-                       "send either username or email");
+                       username ? "exclusive" : "required", "send either username or email");
     if (username != NULL && !gh_valid_username(username))
-        return gh_fail(ctx, GH_EINVAL, "username", "not a valid username");
+        return gh_fail(ctx, GH_EINVAL, "username", "invalid", "not a valid username");
     if (email != NULL && !gh_valid_email(email))
-        return gh_fail(ctx, GH_EINVAL, "email", "not a valid e-mail address");
+        return gh_fail(ctx, GH_EINVAL, "email", "invalid", "not a valid e-mail address");
     const gh_principal *saved = ctx->who;
     ctx->who = &anonymous;
     gh_err err = gh_db_begin(ctx->db);

@@ -12,9 +12,10 @@ static gh_err me_update_in_tx(gh_ctx *ctx, const char *language, const char *tim
     if (err != GH_OK)
         return err;
     if (language != NULL && !gh_valid_language(language))
-        return gh_fail(ctx, GH_EINVAL, "language", "use en or zh");
+        return gh_fail(ctx, GH_EINVAL, "language", "invalid", "use en or zh");
     if (timezone != NULL && !gh_valid_timezone(timezone))
-        return gh_fail(ctx, GH_EINVAL, "timezone", "not an IANA timezone, e.g. Asia/Shanghai");
+        return gh_fail(ctx, GH_EINVAL, "timezone", "invalid",
+                       "not an IANA timezone, e.g. Asia/Shanghai");
     next = cur;
     if (language != NULL)
         next.language = language;

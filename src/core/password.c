@@ -16,7 +16,8 @@ gh_err gh_password_change_own(gh_ctx *ctx, const gh_session *sess, bool current_
         return GH_EINTERNAL;
     if (!current_ok)
         return gh_signin_count_failure(ctx, &c, "current_password") == GH_EUNAUTH
-                   ? gh_fail(ctx, GH_EINVAL, "current_password", "the current password is wrong")
+                   ? gh_fail(ctx, GH_EINVAL, "current_password", "wrong",
+                             "the current password is wrong")
                    : GH_EDB;
     if ((err = gh_db_begin(ctx->db)) != GH_OK)
         return err;
@@ -49,10 +50,10 @@ gh_err gh_core_password_policy(gh_ctx *ctx, const gh_user *u, const char *passwo
                                .last_name = u->last_name,
                                .email = u->email,
                                .words = words};
-    const char *reason = NULL;
-    err = gh_password_policy(password, gh_signin_config_of(ctx)->password_min, &facts, &reason);
+    gh_password_refusal why = {NULL, NULL};
+    err = gh_password_policy(password, gh_signin_config_of(ctx)->password_min, &facts, &why);
     /* another error: the policy could not check (no dictionary): fail closed, as a 5xx */
-    return err == GH_EINVAL ? gh_fail(ctx, GH_EINVAL, field, reason) : err;
+    return err == GH_EINVAL ? gh_fail(ctx, GH_EINVAL, field, why.code, why.text) : err;
 }
 
 gh_err gh_signin_password_policy(gh_ctx *ctx, int64_t user_id, const char *password)

@@ -38,7 +38,7 @@ gh_err gh_core_expect_tenant(gh_ctx *ctx, int64_t id, gh_tenant_kind kind, int64
     if (err == GH_OK)
         err = tenant_nameable(ctx, &t, kind, parent, &ok);
     if (err == GH_ENOTFOUND || (err == GH_OK && !ok))
-        return gh_fail(ctx, GH_EINVAL, field, detail);
+        return gh_fail(ctx, GH_EINVAL, field, "not_found", detail);
     return err;
 }
 
@@ -103,7 +103,7 @@ gh_err gh_core_check_scope_held(gh_ctx *ctx, const gh_user *u)
     gh_ids held;
     gh_err err = held_ids(ctx, &held);
     if (err == GH_OK && !scope_covers(ctx->who, &held, u))
-        err = gh_fail(ctx, GH_EFORBIDDEN, "access",
+        err = gh_fail(ctx, GH_EFORBIDDEN, "access", "forbidden",
                       "you can only grant access within your own scope");
     return err;
 }
@@ -129,14 +129,15 @@ bool gh_core_group_seen(const gh_principal *p, const gh_group *g)
 gh_err gh_core_grant_role(gh_ctx *ctx, const gh_role *r, int64_t provider_id)
 {
     if (!gh_core_role_seen(ctx->who, r) || (r->provider_id != 0 && r->provider_id != provider_id))
-        return gh_fail(ctx, GH_EINVAL, "role_ids", "no such role for the user's service provider");
+        return gh_fail(ctx, GH_EINVAL, "role_ids", "not_found",
+                       "no such role for the user's service provider");
     return gh_core_check_grant(ctx, r->permissions, "role_ids");
 }
 
 gh_err gh_core_grant_group(gh_ctx *ctx, const gh_group *g, int64_t provider_id, bool *pu)
 {
     if (!gh_core_group_seen(ctx->who, g) || (g->provider_id != 0 && g->provider_id != provider_id))
-        return gh_fail(ctx, GH_EINVAL, "group_ids",
+        return gh_fail(ctx, GH_EINVAL, "group_ids", "not_found",
                        "no such group for the user's service provider");
     gh_err err = GH_OK;
     for (size_t j = 0; err == GH_OK && j < g->role_ids.n; j++) {
@@ -182,9 +183,10 @@ gh_err gh_core_may_perm(gh_ctx *ctx, gh_user_right right)
     if (gh_perm_has(ctx->who, rights[right].perm))
         return GH_OK;
     if (right == GH_RIGHT_RESEND)
-        return gh_fail(ctx, GH_EFORBIDDEN, NULL,
+        return gh_fail(ctx, GH_EFORBIDDEN, NULL, NULL,
                        "onboarding links and e-mails need every users.* permission");
-    return gh_fail(ctx, GH_EFORBIDDEN, NULL, "your roles do not hold the permission this needs");
+    return gh_fail(ctx, GH_EFORBIDDEN, NULL, NULL,
+                   "your roles do not hold the permission this needs");
 }
 
 /* No acting on a more powerful account (changing its e-mail or disabling it would be an
@@ -193,7 +195,8 @@ static gh_err check_power_of(gh_ctx *ctx, const gh_principal *target)
 {
     if ((gh_perm_effective(target) & ~gh_perm_effective(ctx->who)) == 0)
         return GH_OK;
-    return gh_fail(ctx, GH_EFORBIDDEN, NULL, "this user holds permissions that you do not hold");
+    return gh_fail(ctx, GH_EFORBIDDEN, NULL, NULL,
+                   "this user holds permissions that you do not hold");
 }
 
 gh_err gh_core_check_power(gh_ctx *ctx, int64_t id)
@@ -207,12 +210,13 @@ gh_err gh_core_check_power(gh_ctx *ctx, int64_t id)
 static gh_err may_on(gh_ctx *ctx, const gh_user *u, const gh_principal *target, gh_user_right right)
 {
     if (rights[right].not_self && u->id == ctx->who->user_id)
-        return gh_fail(ctx, GH_ECONFLICT, "id", "you cannot disable or delete your own account");
+        return gh_fail(ctx, GH_ECONFLICT, "id", "self",
+                       "you cannot disable or delete your own account");
     gh_err err = check_power_of(ctx, target);
     if (err != GH_OK)
         return err;
     if (rights[right].invited_only && u->status != GH_STATUS_INVITED)
-        return gh_fail(ctx, GH_ECONFLICT, "status",
+        return gh_fail(ctx, GH_ECONFLICT, "status", "not_invited",
                        gh_arena_printf(ctx->a,
                                        "only invited users get onboarding links; this user is %s",
                                        gh_user_status_name(u->status)));
@@ -232,11 +236,12 @@ gh_err gh_core_user_may(gh_ctx *ctx, const gh_user *u, gh_user_right right)
 static unsigned rights_on(gh_ctx *ctx, const gh_user *u, const gh_principal *target)
 {
     unsigned m = 0;
-    const char *field = ctx->err_field, *detail = ctx->err_detail;
+    const char *field = ctx->err_field, *reason = ctx->err_reason, *detail = ctx->err_detail;
     for (int i = 0; i < GH_RIGHT_COUNT && u->status != GH_STATUS_DELETED; i++)
         if (gh_perm_has(ctx->who, rights[i].perm) && may_on(ctx, u, target, i) == GH_OK)
             m |= 1u << i;
     ctx->err_field = field; /* the probes' refusals are not this request's answer */
+    ctx->err_reason = reason;
     ctx->err_detail = detail;
     return m;
 }
@@ -289,7 +294,7 @@ static gh_err all_groups(gh_ctx *ctx, int64_t provider_id, gh_group **v, size_t 
  * anything else is a real failure). */
 static gh_err probe(gh_ctx *ctx, gh_err err, bool *ok)
 {
-    ctx->err_field = ctx->err_detail = NULL;
+    ctx->err_field = ctx->err_reason = ctx->err_detail = NULL;
     *ok = err == GH_OK;
     return err == GH_EFORBIDDEN || err == GH_EINVAL ? GH_OK : err;
 }

@@ -51,7 +51,7 @@ static gh_err load(gh_ctx *ctx, const char *token, gh_setup_link *l, gh_link_sta
     gh_token_hash(token, hash);
     gh_err err = gh_store_setup_by_hash(ctx->db, hash, l);
     if (err == GH_ENOTFOUND)
-        return gh_fail(ctx, err, "token",
+        return gh_fail(ctx, err, "token", "invalid",
                        "this set-up link is not valid; check that it was copied whole");
     if (err == GH_OK)
         err = gh_store_user_count(ctx->db, &accounts);
@@ -79,7 +79,14 @@ static gh_err check_pending(gh_ctx *ctx, gh_link_state state)
             "this set-up link is void: a newer one was printed, or an administrator exists",
         [GH_LINK_EXPIRED] = "this set-up link expired; restart the server to print a new one",
     };
-    return state == GH_LINK_PENDING ? GH_OK : gh_fail(ctx, GH_EGONE, "token", gone[state]);
+    static const char *const gone_reason[] = {
+        [GH_LINK_USED] = "used",
+        [GH_LINK_VOID] = "replaced",
+        [GH_LINK_EXPIRED] = "expired",
+    };
+    return state == GH_LINK_PENDING
+               ? GH_OK
+               : gh_fail(ctx, GH_EGONE, "token", gone_reason[state], gone[state]);
 }
 
 /* The guard of the creation: uses the link for the new administrator in its transaction. */
@@ -88,7 +95,7 @@ static gh_err use_link(gh_ctx *ctx, int64_t id, void *arg)
     const gh_setup_link *l = arg;
     gh_err err = gh_store_setup_use(ctx->db, l->id, id, ctx->now);
     if (err == GH_ENOTFOUND)
-        return gh_fail(ctx, GH_EGONE, "token",
+        return gh_fail(ctx, GH_EGONE, "token", "used",
                        "this set-up link was used meanwhile, or an administrator exists now");
     if (err == GH_OK)
         err = gh_core_audit(ctx, "setup.completed", "user", id, id, 0, GH_AUDIT_NOTHING,

@@ -95,7 +95,7 @@ gh_err gh_signin_begin(gh_ctx *ctx, const char *username, gh_signin *s)
 
 static gh_err refused(gh_ctx *ctx)
 {
-    return gh_fail(ctx, GH_EUNAUTH, NULL, GH_SIGNIN_REFUSED);
+    return gh_fail(ctx, GH_EUNAUTH, NULL, NULL, GH_SIGNIN_REFUSED);
 }
 
 /* A failed step: counts towards the ban (one conditional UPDATE) and records it. */
@@ -415,7 +415,7 @@ gh_err gh_signin_password_changed(gh_ctx *ctx, const gh_session *sess, const cha
     if (err != GH_OK)
         return err;
     if (sess->stage != GH_STAGE_CHANGE_PASSWORD)
-        return gh_fail(ctx, GH_EFORBIDDEN, NULL, "no password change is due in this session");
+        return gh_fail(ctx, GH_EFORBIDDEN, NULL, NULL, "no password change is due in this session");
     if ((err = gh_db_begin(ctx->db)) != GH_OK)
         return err;
     err = gh_store_user_set_password(ctx->db, c.user_id, new_hash, false, ctx->now);

@@ -40,34 +40,37 @@ static bool vschar_ok(const char *s, size_t max)
 static gh_err check_fields(gh_ctx *ctx, const gh_sso_source *s, const char *secret)
 {
     if (s->name == NULL || !gh_valid_slug(s->name))
-        return gh_fail(ctx, GH_EINVAL, "name",
+        return gh_fail(ctx, GH_EINVAL, "name", "invalid",
                        "use 1-63 lower-case letters, digits or '-', starting with a letter or "
                        "digit");
     if (s->display_name == NULL || !text_ok(s->display_name, 1, GH_SSO_DISPLAY_NAME_MAX))
-        return gh_fail(ctx, GH_EINVAL, "display_name",
+        return gh_fail(ctx, GH_EINVAL, "display_name", "invalid",
                        "enter 1-100 characters without control characters");
     if (s->issuer == NULL || strlen(s->issuer) > GH_SSO_ISSUER_MAX)
-        return gh_fail(ctx, GH_EINVAL, "issuer", "enter the issuer's URL (at most 1024 bytes)");
+        return gh_fail(ctx, GH_EINVAL, "issuer", s->issuer == NULL ? "required" : "too_long",
+                       "enter the issuer's URL (at most 1024 bytes)");
     /* stored only when it could be reached: https, or http to this machine (whether the server
      * may call a loopback provider is its own setting, checked when it does, SECURITY I13) */
     char reason[96];
     if (gh_oidc_check_issuer(&(gh_oidc_net){.allow_loopback = true}, s->issuer, reason,
                              sizeof reason) != GH_OK)
-        return gh_fail(ctx, GH_EINVAL, "issuer",
+        return gh_fail(ctx, GH_EINVAL, "issuer", "invalid",
                        gh_arena_printf(ctx->a,
                                        "enter the issuer's https URL, without query or fragment "
                                        "(http only on a loopback host): %s",
                                        reason));
     if (s->client_id == NULL || !vschar_ok(s->client_id, GH_SSO_CLIENT_ID_MAX))
-        return gh_fail(ctx, GH_EINVAL, "client_id", "enter 1-255 printable ASCII characters");
+        return gh_fail(ctx, GH_EINVAL, "client_id", "invalid",
+                       "enter 1-255 printable ASCII characters");
     if (secret != NULL && !vschar_ok(secret, GH_SSO_CLIENT_SECRET_MAX))
-        return gh_fail(ctx, GH_EINVAL, "client_secret", "enter 1-512 printable ASCII characters");
+        return gh_fail(ctx, GH_EINVAL, "client_secret", "invalid",
+                       "enter 1-512 printable ASCII characters");
     if (strlen(s->scopes) > GH_SSO_SCOPES_MAX || !gh_valid_scopes(s->scopes))
-        return gh_fail(ctx, GH_EINVAL, "scopes",
+        return gh_fail(ctx, GH_EINVAL, "scopes", "invalid",
                        "enter scope names separated by single spaces, each once, openid among "
                        "them");
     if (!gh_valid_claim_name(s->claim))
-        return gh_fail(ctx, GH_EINVAL, "claim",
+        return gh_fail(ctx, GH_EINVAL, "claim", "invalid",
                        "enter a claim name: 1-64 letters, digits or '_' (sub, email, ...)");
     return GH_OK;
 }
@@ -79,20 +82,20 @@ static gh_err check_provider(gh_ctx *ctx, const gh_sso_write *in, int64_t *provi
 {
     const gh_principal *who = ctx->who;
     if (who->access.level != GH_ACCESS_PLATFORM && who->access.level != GH_ACCESS_PROVIDER)
-        return gh_fail(ctx, GH_EFORBIDDEN, NULL,
+        return gh_fail(ctx, GH_EFORBIDDEN, NULL, NULL,
                        "only platform and service-provider administrators manage SSO sources");
     *provider = in->provider_given                        ? in->source.provider_id
                 : who->access.level == GH_ACCESS_PROVIDER ? who->provider_id
                                                           : 0;
     if (!gh_core_manages_provider(who, *provider))
-        return gh_fail(ctx, GH_EFORBIDDEN, "provider_id",
+        return gh_fail(ctx, GH_EFORBIDDEN, "provider_id", "forbidden",
                        "you can only manage SSO sources of your own service provider");
     if (*provider == 0)
         return GH_OK;
     gh_tenant t;
     gh_err err = gh_store_tenant_get(ctx->db, ctx->a, *provider, &t);
     if (err == GH_ENOTFOUND || (err == GH_OK && t.kind != GH_TENANT_SERVICE_PROVIDER))
-        return gh_fail(ctx, GH_EINVAL, "provider_id", "no such service provider");
+        return gh_fail(ctx, GH_EINVAL, "provider_id", "not_found", "no such service provider");
     return err;
 }
 
@@ -101,7 +104,7 @@ static gh_err seal_secret(gh_ctx *ctx, const char *secret, const char **sealed)
 {
     const gh_signin_config *cfg = gh_signin_config_of(ctx);
     if (cfg->secret_key == NULL)
-        return gh_fail(ctx, GH_EINTERNAL, NULL,
+        return gh_fail(ctx, GH_EINTERNAL, NULL, NULL,
                        "no secret key is configured: SSO client secrets are sealed with it");
     *sealed = gh_seal(ctx->a, cfg->secret_key, (const unsigned char *)secret, strlen(secret));
     return *sealed != NULL ? GH_OK : GH_ENOMEM;
@@ -116,7 +119,7 @@ static gh_err visible(gh_ctx *ctx, int64_t id, gh_sso_source *out)
     if (err == GH_OK && !gh_core_manages_provider(ctx->who, s.provider_id))
         err = GH_ENOTFOUND;
     if (err == GH_ENOTFOUND)
-        return gh_fail(ctx, err, NULL, NOT_FOUND);
+        return gh_fail(ctx, err, NULL, NULL, NOT_FOUND);
     if (err == GH_OK)
         *out = s;
     return err;
@@ -135,9 +138,9 @@ static gh_sso_source with_defaults(const gh_sso_source *in)
 static gh_err stored(gh_ctx *ctx, gh_err err)
 {
     if (err == GH_ECONFLICT)
-        return gh_fail(ctx, err, "name", "an SSO source with this name already exists");
+        return gh_fail(ctx, err, "name", "taken", "an SSO source with this name already exists");
     if (err == GH_EPRECOND)
-        return gh_fail(ctx, err, NULL, "the SSO source was changed by someone else");
+        return gh_fail(ctx, err, NULL, NULL, "the SSO source was changed by someone else");
     return err;
 }
 
@@ -146,7 +149,7 @@ static gh_err create_tx(gh_ctx *ctx, const gh_sso_write *in, gh_sso_source *out)
     gh_sso_source s = with_defaults(&in->source);
     gh_err err = check_provider(ctx, in, &s.provider_id);
     if (err == GH_OK && in->client_secret == NULL)
-        err = gh_fail(ctx, GH_EINVAL, "client_secret", "is required");
+        err = gh_fail(ctx, GH_EINVAL, "client_secret", "required", "is required");
     if (err == GH_OK)
         err = check_fields(ctx, &s, in->client_secret);
     if (err == GH_OK)
@@ -182,11 +185,12 @@ static gh_err update_tx(gh_ctx *ctx, const gh_sso_write *in, int64_t expect_vers
     if (err != GH_OK)
         return err;
     if (expect_version != 0 && expect_version != cur.version)
-        return gh_fail(ctx, GH_EPRECOND, NULL, "the SSO source was changed by someone else");
+        return gh_fail(ctx, GH_EPRECOND, NULL, NULL, "the SSO source was changed by someone else");
     if (s.name == NULL || strcmp(s.name, cur.name) != 0)
-        return gh_fail(ctx, GH_EINVAL, "name", "an SSO source's name cannot change");
+        return gh_fail(ctx, GH_EINVAL, "name", "immutable", "an SSO source's name cannot change");
     if (s.provider_id != cur.provider_id)
-        return gh_fail(ctx, GH_EINVAL, "provider_id", "an SSO source's provider cannot change");
+        return gh_fail(ctx, GH_EINVAL, "provider_id", "immutable",
+                       "an SSO source's provider cannot change");
     if ((err = check_fields(ctx, &s, in->client_secret)) != GH_OK)
         return err;
     s.client_secret_sealed = NULL; /* keeps the stored one */

@@ -51,7 +51,7 @@ static gh_err source_by_name(gh_ctx *ctx, const char *name, gh_sso_source *s, co
     gh_err err = name != NULL && gh_valid_slug(name)
                      ? gh_store_sso_source_by_name(ctx->db, ctx->a, name, s, sealed)
                      : GH_ENOTFOUND;
-    return err == GH_ENOTFOUND ? gh_fail(ctx, err, NULL, "no such SSO source") : err;
+    return err == GH_ENOTFOUND ? gh_fail(ctx, err, NULL, NULL, "no such SSO source") : err;
 }
 
 static gh_err start_tx(gh_ctx *ctx, const char *name, const char *next, const char *binding,
@@ -90,9 +90,9 @@ gh_err gh_sso_start(gh_ctx *ctx, const char *name, const char *next, const char 
                     gh_sso_started *out)
 {
     if (secret_key(ctx) == NULL)
-        return gh_fail(ctx, GH_EINTERNAL, NULL, "no secret key is configured");
+        return gh_fail(ctx, GH_EINTERNAL, NULL, NULL, "no secret key is configured");
     if (binding == NULL || strlen(binding) != GH_SSO_BINDING_CHARS - 1)
-        return gh_fail(ctx, GH_EINVAL, NULL, "no browser binding");
+        return gh_fail(ctx, GH_EINVAL, NULL, NULL, "no browser binding");
     gh_err err = gh_db_begin(ctx->db);
     return err != GH_OK ? err : gh_core_finish(ctx, start_tx(ctx, name, next, binding, out));
 }
@@ -159,7 +159,7 @@ static gh_err take_tx(gh_ctx *ctx, const char *name, const char *state, const ch
     out->client_secret = unseal_text(ctx, sealed_secret, GH_SSO_CLIENT_SECRET_MAX);
     if (out->verifier == NULL || out->client_secret == NULL) {
         gh_sso_taken_wipe(out);
-        return gh_fail(ctx, GH_EINTERNAL, NULL, "an SSO secret could not be unsealed");
+        return gh_fail(ctx, GH_EINTERNAL, NULL, NULL, "an SSO secret could not be unsealed");
     }
     return GH_OK;
 }
@@ -169,13 +169,13 @@ gh_err gh_sso_take(gh_ctx *ctx, const char *name, const char *state, const char 
 {
     memset(out, 0, sizeof *out);
     if (state == NULL || state[0] == '\0' || strlen(state) > 512)
-        return gh_fail(ctx, GH_EGONE, NULL, "no such sign-in");
+        return gh_fail(ctx, GH_EGONE, NULL, NULL, "no such sign-in");
     bool gone = false;
     gh_err err = gh_db_begin(ctx->db);
     if (err == GH_OK)
         err = gh_core_finish(ctx, take_tx(ctx, name, state, binding, out, &gone));
     if (err == GH_OK && gone)
-        return gh_fail(ctx, GH_EGONE, NULL,
+        return gh_fail(ctx, GH_EGONE, NULL, NULL,
                        "this sign-in expired, was used already or began in another browser");
     return err;
 }

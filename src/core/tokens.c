@@ -14,13 +14,14 @@ gh_err gh_core_token_create(gh_ctx *ctx, const char *username, const char *name,
     gh_user u;
     gh_err err = gh_store_user_by_username(ctx->db, ctx->a, username, &u);
     if (err == GH_ENOTFOUND)
-        return gh_fail(ctx, err, "user", "no such user");
+        return gh_fail(ctx, err, "user", "not_found", "no such user");
     if (err != GH_OK)
         return err;
     if (u.status != GH_STATUS_ACTIVE)
-        return gh_fail(ctx, GH_ECONFLICT, "user", "the user is not active");
+        return gh_fail(ctx, GH_ECONFLICT, "user", "not_active", "the user is not active");
     if (expires_in < GH_TOKEN_NEVER)
-        return gh_fail(ctx, GH_EINVAL, "expires_in", "a lifetime in seconds, or never");
+        return gh_fail(ctx, GH_EINVAL, "expires_in", "out_of_range",
+                       "a lifetime in seconds, or never");
     char tok[GH_TOKEN_CHARS], hash[GH_TOKEN_HASH_CHARS];
     gh_token_new(tok, hash);
     int64_t ttl = expires_in == 0 ? GH_TOKEN_DEFAULT_TTL_S : expires_in;
@@ -59,9 +60,9 @@ static gh_err own_token_allowed(gh_ctx *ctx, const gh_credentials *c, const gh_r
                                 int64_t *step)
 {
     if (c->status != GH_STATUS_ACTIVE)
-        return gh_fail(ctx, GH_ECONFLICT, NULL, "the account is not active");
+        return gh_fail(ctx, GH_ECONFLICT, NULL, NULL, "the account is not active");
     if (c->enforce_sso)
-        return gh_fail(ctx, GH_EFORBIDDEN, NULL,
+        return gh_fail(ctx, GH_EFORBIDDEN, NULL, NULL,
                        "this account signs in through single sign-on only and cannot have API "
                        "tokens");
     if (c->password_hash == NULL && !c->mfa_enrolled)
@@ -78,7 +79,8 @@ gh_err gh_core_token_create_own(gh_ctx *ctx, const struct gh_reauth *re, const c
     while (name != NULL && (*name == ' ' || *name == '\t'))
         name++;
     if (name == NULL || *name == '\0')
-        return gh_fail(ctx, GH_EINVAL, "name", "give the token a name (what it is for)");
+        return gh_fail(ctx, GH_EINVAL, "name", "required",
+                       "give the token a name (what it is for)");
     gh_credentials c;
     gh_api_token *live = NULL;
     size_t n = 0;
@@ -93,7 +95,7 @@ gh_err gh_core_token_create_own(gh_ctx *ctx, const struct gh_reauth *re, const c
         return err;
     if (n >= GH_TOKEN_LIST_MAX)
         return gh_fail(
-            ctx, GH_ECONFLICT, NULL,
+            ctx, GH_ECONFLICT, NULL, NULL,
             gh_arena_printf(ctx->a, "at most %d live tokens; revoke one first", GH_TOKEN_LIST_MAX));
     char tok[GH_TOKEN_CHARS], hash[GH_TOKEN_HASH_CHARS];
     gh_token_new(tok, hash);
@@ -135,14 +137,15 @@ static gh_err load_owner(gh_ctx *ctx, int64_t user_id, gh_user *out)
                      : gh_store_user_get_visible(ctx->db, ctx->a, ctx->who, user_id, out);
     if (err == GH_OK && out->status == GH_STATUS_DELETED)
         err = GH_ENOTFOUND;
-    return err == GH_ENOTFOUND ? gh_fail(ctx, err, NULL, "no such user") : err;
+    return err == GH_ENOTFOUND ? gh_fail(ctx, err, NULL, NULL, "no such user") : err;
 }
 
 static gh_err platform_only(gh_ctx *ctx)
 {
     return ctx->who->access.level == GH_ACCESS_PLATFORM
                ? GH_OK
-               : gh_fail(ctx, GH_EFORBIDDEN, NULL, "only platform administrators see every token");
+               : gh_fail(ctx, GH_EFORBIDDEN, NULL, NULL,
+                         "only platform administrators see every token");
 }
 
 gh_err gh_core_token_list(gh_ctx *ctx, int64_t user_id, gh_api_token **items, size_t *n)
@@ -161,7 +164,7 @@ gh_err gh_core_token_list_by_username(gh_ctx *ctx, const char *username, gh_api_
     gh_err err =
         username != NULL ? gh_store_user_by_username(ctx->db, ctx->a, username, &u) : GH_OK;
     if (err == GH_ENOTFOUND)
-        return gh_fail(ctx, err, "user", "no such user");
+        return gh_fail(ctx, err, "user", "not_found", "no such user");
     return err != GH_OK ? err : gh_core_token_list(ctx, u.id, items, n);
 }
 
@@ -180,13 +183,13 @@ static gh_err revoke_in_tx(gh_ctx *ctx, int64_t user_id, int64_t token_id)
             return uerr;
     }
     if (err == GH_ENOTFOUND || (err == GH_OK && t.user_id != user_id))
-        return gh_fail(ctx, GH_ENOTFOUND, NULL, "no such token");
+        return gh_fail(ctx, GH_ENOTFOUND, NULL, NULL, "no such token");
     if (err == GH_OK && user_id != ctx->who->user_id)
         err = gh_core_check_power(ctx, user_id);
     if (err == GH_OK)
         err = gh_store_token_delete(ctx->db, user_id, token_id, ctx->now, &count);
     if (err == GH_OK && count == 0)
-        return gh_fail(ctx, GH_ENOTFOUND, NULL, "no such token");
+        return gh_fail(ctx, GH_ENOTFOUND, NULL, NULL, "no such token");
     if (err == GH_OK) /* the token's id, never its value (L3) */
         err = gh_core_audit(ctx, "token.revoke", "user", user_id, user_id, u.provider_id,
                             GH_AUDIT_NOTHING, GH_AUDIT_DETAIL_OF(.id = GH_AUDIT_INT(token_id)));

@@ -21,26 +21,27 @@ static gh_err check_profile(gh_ctx *ctx, const gh_user *u)
         {offsetof(gh_user, sso_id), "sso_id"},
     };
     if (!gh_valid_username(u->username))
-        return gh_fail(ctx, GH_EINVAL, "username",
+        return gh_fail(ctx, GH_EINVAL, "username", "invalid",
                        "use 1-64 letters, digits, '.', '_', '@' or '-', starting with a letter "
                        "or digit");
     for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
         const char *s = *(const char *const *)((const char *)u + texts[i].off);
         if (s != NULL && !gh_valid_text(s))
-            return gh_fail(ctx, GH_EINVAL, texts[i].field, "control characters are not allowed");
+            return gh_fail(ctx, GH_EINVAL, texts[i].field, "control_character",
+                           "control characters are not allowed");
     }
     if (!gh_valid_email(u->email))
-        return gh_fail(ctx, GH_EINVAL, "email", "not a valid e-mail address");
+        return gh_fail(ctx, GH_EINVAL, "email", "invalid", "not a valid e-mail address");
     if (u->phone[0] != '\0' && !gh_valid_phone(u->phone))
-        return gh_fail(ctx, GH_EINVAL, "phone",
+        return gh_fail(ctx, GH_EINVAL, "phone", "invalid",
                        "use the international E.164 form, for example +442071234567");
     if (!gh_valid_language(u->language))
-        return gh_fail(ctx, GH_EINVAL, "language", "must be \"en\" or \"zh\"");
+        return gh_fail(ctx, GH_EINVAL, "language", "invalid", "must be \"en\" or \"zh\"");
     if (!gh_valid_timezone(u->timezone))
-        return gh_fail(ctx, GH_EINVAL, "timezone",
+        return gh_fail(ctx, GH_EINVAL, "timezone", "invalid",
                        "not an IANA time zone known to this system, for example Europe/London");
     if (u->country[0] != '\0' && !gh_valid_country(u->country))
-        return gh_fail(ctx, GH_EINVAL, "country",
+        return gh_fail(ctx, GH_EINVAL, "country", "invalid",
                        "not an ISO 3166-1 alpha-2 country code, for example GB");
     return GH_OK;
 }
@@ -52,13 +53,13 @@ static gh_err check_access(gh_ctx *ctx, const gh_user *u)
     if (u->provider_id == 0)
         return ac->level == GH_ACCESS_PLATFORM
                    ? GH_OK
-                   : gh_fail(ctx, GH_EINVAL, "access.level",
+                   : gh_fail(ctx, GH_EINVAL, "access.level", "not_allowed",
                              "a user without a service provider has platform access");
     if (ac->level == GH_ACCESS_PLATFORM)
-        return gh_fail(ctx, GH_EINVAL, "access.level",
+        return gh_fail(ctx, GH_EINVAL, "access.level", "not_allowed",
                        "platform access is only for users without a service provider");
     if (ac->level == GH_ACCESS_ACCOUNT && !ac->all && ac->ids.n == 0)
-        return gh_fail(ctx, GH_EINVAL, "access.account_ids",
+        return gh_fail(ctx, GH_EINVAL, "access.account_ids", "required",
                        "select at least one platform account, or \"all\"");
     for (size_t i = 0; ac->level == GH_ACCESS_ACCOUNT && i < ac->ids.n && err == GH_OK; i++)
         err = gh_core_expect_tenant(ctx, ac->ids.v[i], GH_TENANT_PLATFORM_ACCOUNT, u->provider_id,
@@ -70,7 +71,7 @@ static gh_err check_access(gh_ctx *ctx, const gh_user *u)
                                 "access.account_ids",
                                 "not a platform account of the user's service provider");
     if (err == GH_OK && !ac->all && ac->ids.n == 0)
-        return gh_fail(ctx, GH_EINVAL, "access.sub_account_ids",
+        return gh_fail(ctx, GH_EINVAL, "access.sub_account_ids", "required",
                        "select at least one sub-account, or \"all\"");
     for (size_t i = 0; i < ac->ids.n && err == GH_OK; i++)
         err = gh_core_expect_tenant(ctx, ac->ids.v[i], GH_TENANT_SUB_ACCOUNT, ac->account_id,
@@ -87,7 +88,7 @@ static gh_err check_roles(gh_ctx *ctx, const gh_user *u, bool *pu)
         gh_role r;
         gh_err err = gh_store_role_get(ctx->db, ctx->a, u->role_ids.v[i], &r);
         if (err == GH_ENOTFOUND)
-            return gh_fail(ctx, GH_EINVAL, "role_ids",
+            return gh_fail(ctx, GH_EINVAL, "role_ids", "not_found",
                            "no such role for the user's service provider");
         if (err == GH_OK)
             err = gh_core_grant_role(ctx, &r, u->provider_id);
@@ -106,7 +107,7 @@ static gh_err check_groups(gh_ctx *ctx, const gh_user *u, bool *pu)
         gh_group g;
         gh_err err = gh_store_group_get(ctx->db, ctx->a, ctx->who, u->group_ids.v[i], &g);
         if (err == GH_ENOTFOUND)
-            return gh_fail(ctx, GH_EINVAL, "group_ids",
+            return gh_fail(ctx, GH_EINVAL, "group_ids", "not_found",
                            "no such group for the user's service provider");
         if (err == GH_OK)
             err = gh_core_grant_group(ctx, &g, u->provider_id, pu);
@@ -122,11 +123,11 @@ static gh_err check_groups(gh_ctx *ctx, const gh_user *u, bool *pu)
 static gh_err check_kind(gh_ctx *ctx, const gh_user *u, bool pu)
 {
     if (pu && u->access.level != GH_ACCESS_SUB_ACCOUNT)
-        return gh_fail(ctx, GH_EINVAL, "access.level",
+        return gh_fail(ctx, GH_EINVAL, "access.level", "not_allowed",
                        "a Platform User works in one platform account: choose it and its "
                        "sub-accounts (sub_account access)");
     if (!pu && u->access.level == GH_ACCESS_SUB_ACCOUNT)
-        return gh_fail(ctx, GH_EINVAL, "access.sub_account_ids",
+        return gh_fail(ctx, GH_EINVAL, "access.sub_account_ids", "not_allowed",
                        "sub-account access needs a role of the Platform User kind");
     return GH_OK;
 }
@@ -146,7 +147,7 @@ static gh_err check_sso(gh_ctx *ctx, const gh_user *u, const gh_user *before)
         same_text(before->sso_source, u->sso_source) && same_text(before->sso_id, u->sso_id))
         return GH_OK;
     if (u->sso_id != NULL && u->sso_id[0] == '\0')
-        return gh_fail(ctx, GH_EINVAL, "sso_id",
+        return gh_fail(ctx, GH_EINVAL, "sso_id", "invalid",
                        "enter the user's SSO ID, or leave it empty (null)");
     if (u->sso_source != NULL) {
         gh_sso_source s;
@@ -157,13 +158,13 @@ static gh_err check_sso(gh_ctx *ctx, const gh_user *u, const gh_user *before)
         if (err == GH_OK && s.provider_id != u->provider_id)
             err = GH_ENOTFOUND;
         if (err == GH_ENOTFOUND)
-            return gh_fail(ctx, GH_EINVAL, "sso_source",
+            return gh_fail(ctx, GH_EINVAL, "sso_source", "not_found",
                            "no SSO source of this name serves the user's service provider");
         if (err != GH_OK)
             return err;
     }
     if (u->enforce_sso && (u->sso_source == NULL || u->sso_id == NULL))
-        return gh_fail(ctx, GH_EINVAL, u->sso_source == NULL ? "sso_source" : "sso_id",
+        return gh_fail(ctx, GH_EINVAL, u->sso_source == NULL ? "sso_source" : "sso_id", "required",
                        "enforced single sign-on needs an SSO source and the user's SSO ID");
     return GH_OK;
 }
@@ -221,13 +222,13 @@ static gh_err check_own_restrictions(gh_ctx *ctx, const gh_credentials *before,
                                      const gh_credentials *after)
 {
     if (before->mfa_required && !after->mfa_required)
-        return gh_fail(ctx, GH_EFORBIDDEN, "mfa_required",
+        return gh_fail(ctx, GH_EFORBIDDEN, "mfa_required", "self",
                        "you cannot remove the two-factor requirement from your own account");
     if (before->enforce_sso && !after->enforce_sso)
-        return gh_fail(ctx, GH_EFORBIDDEN, "enforce_sso",
+        return gh_fail(ctx, GH_EFORBIDDEN, "enforce_sso", "self",
                        "you cannot turn off enforced single sign-on for your own account");
     if (!before->login_enabled && after->login_enabled)
-        return gh_fail(ctx, GH_EFORBIDDEN, "login_enabled",
+        return gh_fail(ctx, GH_EFORBIDDEN, "login_enabled", "self",
                        "you cannot enable login for your own account");
     return GH_OK;
 }
@@ -238,7 +239,7 @@ static gh_err load_visible(gh_ctx *ctx, int64_t id, gh_user *out)
     gh_err err = gh_store_user_get_visible(ctx->db, ctx->a, ctx->who, id, out);
     if (err == GH_OK && out->status == GH_STATUS_DELETED)
         err = GH_ENOTFOUND;
-    return err == GH_ENOTFOUND ? gh_fail(ctx, err, NULL, "no such user") : err;
+    return err == GH_ENOTFOUND ? gh_fail(ctx, err, NULL, NULL, "no such user") : err;
 }
 
 gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
@@ -277,7 +278,7 @@ gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
     if (err == GH_OK)
         err = gh_store_user_insert(ctx->db, &u, &id);
     if (err == GH_ECONFLICT) /* the same answer wherever the name is used (C9) */
-        err = gh_fail(ctx, err, "username", GH_USERNAME_TAKEN);
+        err = gh_fail(ctx, err, "username", "taken", GH_USERNAME_TAKEN);
     if (err == GH_OK)
         err = gh_store_user_get(ctx->db, ctx->a, id, out);
     if (err == GH_OK)
@@ -297,7 +298,7 @@ gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
 gh_err gh_core_user_get(gh_ctx *ctx, int64_t id, gh_user *out)
 {
     gh_err err = gh_store_user_get_visible(ctx->db, ctx->a, ctx->who, id, out);
-    return err == GH_ENOTFOUND ? gh_fail(ctx, err, NULL, "no such user") : err;
+    return err == GH_ENOTFOUND ? gh_fail(ctx, err, NULL, NULL, "no such user") : err;
 }
 
 gh_err gh_core_user_by_username(gh_ctx *ctx, const char *username, gh_user *out)
@@ -314,12 +315,13 @@ static gh_err update_in_tx(gh_ctx *ctx, const gh_user *in, int64_t expect_versio
     if (err != GH_OK)
         return err;
     if (expect_version != 0 && cur.version != expect_version)
-        return gh_fail(ctx, GH_EPRECOND, NULL,
+        return gh_fail(ctx, GH_EPRECOND, NULL, NULL,
                        "the user was changed by someone else; reload and try again");
     if (strcmp(in->username, cur.username) != 0)
-        return gh_fail(ctx, GH_EINVAL, "username", "a username cannot be changed");
+        return gh_fail(ctx, GH_EINVAL, "username", "immutable", "a username cannot be changed");
     if (in->provider_id != cur.provider_id)
-        return gh_fail(ctx, GH_EINVAL, "provider_id", "the service provider cannot be changed");
+        return gh_fail(ctx, GH_EINVAL, "provider_id", "immutable",
+                       "the service provider cannot be changed");
     if ((err = gh_core_user_may(ctx, &cur, GH_RIGHT_UPDATE)) != GH_OK ||
         (err = check_user(ctx, in, &cur)) != GH_OK ||
         (err = gh_core_check_scope_held(ctx, in)) != GH_OK)
@@ -333,7 +335,8 @@ static gh_err update_in_tx(gh_ctx *ctx, const gh_user *in, int64_t expect_versio
     next.updated_by = ctx->who->user_id;
     err = gh_store_user_update(ctx->db, &next);
     if (err == GH_EPRECOND)
-        err = gh_fail(ctx, err, NULL, "the user was changed by someone else; reload and retry");
+        err =
+            gh_fail(ctx, err, NULL, NULL, "the user was changed by someone else; reload and retry");
     if (err == GH_OK && self &&
         (err = gh_store_credentials(ctx->db, ctx->a, NULL, cur.id, &after)) == GH_OK)
         err = check_own_restrictions(ctx, &before, &after);
@@ -466,7 +469,7 @@ static gh_err revoke_in_tx(gh_ctx *ctx, int64_t id, int64_t sid)
     if (err == GH_OK)
         err = gh_store_session_delete(ctx->db, id, sid, &count);
     if (err == GH_OK && sid > 0 && count == 0)
-        return gh_fail(ctx, GH_ENOTFOUND, NULL, "no such session");
+        return gh_fail(ctx, GH_ENOTFOUND, NULL, NULL, "no such session");
     if (err == GH_OK)
         err = gh_core_audit(ctx, "session.revoke", "user", id, id, u.provider_id, GH_AUDIT_NOTHING,
                             GH_AUDIT_DETAIL_OF(.sessions = GH_AUDIT_INT(count)));

@@ -8,9 +8,9 @@
 #include "http/limits.h"
 #include "util/clock.h"
 
-static gh_err bad(gh_req *r, const char *field, const char *detail)
+static gh_err bad(gh_req *r, const char *field, const char *reason, const char *detail)
 {
-    return gh_fail(&r->ctx, GH_EINVAL, field, detail);
+    return gh_fail(&r->ctx, GH_EINVAL, field, reason, detail);
 }
 
 /* Simple lists page by id: cursor is the last id of the previous page. */
@@ -53,7 +53,7 @@ gh_err gh_h_tenants_list(gh_req *r)
     if (err == GH_OK)
         err = gh_query_id(r, "parent_id", &parent);
     if (err == GH_OK && kind_name != NULL && !gh_tenant_kind_parse(kind_name, &kind))
-        err = bad(r, "kind", "use service_provider, platform_account or sub_account");
+        err = bad(r, "kind", "invalid", "use service_provider, platform_account or sub_account");
     gh_tenant *items = NULL;
     size_t n = 0;
     if (err == GH_OK)
@@ -76,7 +76,7 @@ gh_err gh_h_tenants_create(gh_req *r)
               out;
     gh_err err = GH_OK;
     if (!gh_tenant_kind_parse(gh_json_str(r->in, "kind"), &in.kind))
-        err = bad(r, "kind", "use service_provider, platform_account or sub_account");
+        err = bad(r, "kind", "invalid", "use service_provider, platform_account or sub_account");
     if (err == GH_OK)
         err = gh_core_tenant_create(&r->ctx, &in, &out);
     if (err == GH_OK)
@@ -126,7 +126,7 @@ static gh_err parse_perms(gh_req *r, const json_t *arr, uint64_t *mask)
     {
         uint64_t bit = gh_perm_from_name(json_string_value(v));
         if (bit == 0)
-            return bad(r, "permissions",
+            return bad(r, "permissions", "unknown",
                        gh_arena_printf(r->a, "unknown permission \"%s\"", json_string_value(v)));
         *mask |= bit;
     }
@@ -175,7 +175,7 @@ gh_err gh_h_roles_create(gh_req *r)
             out;
     gh_err err = parse_perms(r, json_object_get(r->in, "permissions"), &in.permissions);
     if (err == GH_OK && !gh_role_kind_parse(gh_json_str(r->in, "kind"), &in.kind))
-        err = bad(r, "kind", ROLE_KINDS);
+        err = bad(r, "kind", "invalid", ROLE_KINDS);
     if (err == GH_OK)
         err = gh_core_role_create(&r->ctx, &in, &out);
     if (err == GH_OK)
@@ -213,7 +213,7 @@ gh_err gh_h_roles_patch(gh_req *r)
         return err;
     if ((v = json_object_get(r->in, "kind")) != NULL &&
         !gh_role_kind_parse(json_string_value(v), &cur.kind))
-        return bad(r, "kind", ROLE_KINDS);
+        return bad(r, "kind", "invalid", ROLE_KINDS);
     err = gh_core_role_update(&r->ctx, &cur, version, &out);
     if (err == GH_OK)
         send_obj(r, gh_json_role(&out), out.version, 200);
@@ -324,7 +324,7 @@ static gh_err time_arg(gh_req *r, const char *name, int64_t *out)
     const char *s = gh_query(r, name);
     *out = 0;
     if (s != NULL && gh_clock_parse(s, out) != 0)
-        return bad(r, name, "use an RFC 3339 time such as 2026-01-31T12:00:00Z");
+        return bad(r, name, "invalid", "use an RFC 3339 time such as 2026-01-31T12:00:00Z");
     return GH_OK;
 }
 
@@ -346,7 +346,7 @@ gh_err gh_h_audit_list(gh_req *r)
     if (err == GH_OK && ((f.action && strlen(f.action) > GH_MAX_NAME) ||
                          (f.target_type && strlen(f.target_type) > GH_MAX_NAME)))
         err = bad(r, f.action && strlen(f.action) > GH_MAX_NAME ? "action" : "target_type",
-                  "too long");
+                  "too_long", "too long");
     gh_audit_entry *items = NULL;
     size_t n = 0;
     gh_audit_filter f_more = f;

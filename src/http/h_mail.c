@@ -22,7 +22,7 @@ static const char *path_token(gh_req *r)
 static gh_err open_db(gh_req *r)
 {
     if ((r->ctx.db = gh_http_db(r)) == NULL)
-        return gh_fail(&r->ctx, GH_EDB, NULL, "the database is unavailable");
+        return gh_fail(&r->ctx, GH_EDB, NULL, NULL, "the database is unavailable");
     return GH_OK;
 }
 

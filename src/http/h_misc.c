@@ -36,7 +36,7 @@ gh_err gh_h_ready(gh_req *r)
     int version = 0;
     if (db == NULL || gh_db_schema_version(db, &version) != GH_OK ||
         version != gh_db_schema_target(db))
-        return gh_fail(&r->ctx, GH_EDB, NULL, "the database is unavailable");
+        return gh_fail(&r->ctx, GH_EDB, NULL, NULL, "the database is unavailable");
     r->content_type = "text/plain; charset=utf-8";
     r->text = "ready\n";
     return GH_OK;

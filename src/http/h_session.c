@@ -50,7 +50,8 @@ static bool throttled(gh_req *r, const char *factor)
             gh_signin_throttled(&r->ctx, factor, retry);
         gh_log("warn", "signin_throttled", "ip", r->ip, "factor", factor, NULL);
     }
-    gh_fail(&r->ctx, GH_ERATE, NULL, "too many failed sign-ins from this address; retry later");
+    gh_fail(&r->ctx, GH_ERATE, NULL, NULL,
+            "too many failed sign-ins from this address; retry later");
     return true;
 }
 
@@ -74,7 +75,7 @@ static gh_err signin_finish(gh_req *r)
     const char *rehash = r->job.rehashed ? r->job.new_hash : NULL;
     r->ctx.db = gh_http_db(r);
     if (r->ctx.db == NULL)
-        return gh_fail(&r->ctx, GH_EDB, NULL, "the database is unavailable");
+        return gh_fail(&r->ctx, GH_EDB, NULL, NULL, "the database is unavailable");
     r->ctx.now = gh_clock_now();
     gh_err err = gh_signin_finish(&r->ctx, &st->s, r->job.ok, rehash, user_agent(r), &res);
     settle(r, err);
@@ -94,7 +95,7 @@ gh_err gh_h_session_create(gh_req *r)
     if (throttled(r, "password"))
         return GH_ERATE;
     if ((r->ctx.db = gh_http_db(r)) == NULL)
-        return gh_fail(&r->ctx, GH_EDB, NULL, "the database is unavailable");
+        return gh_fail(&r->ctx, GH_EDB, NULL, NULL, "the database is unavailable");
     signin_state *st = gh_arena_alloc(r->a, sizeof *st);
     gh_err err = gh_signin_begin(&r->ctx, gh_json_str(r->in, "username"), &st->s);
     if (err != GH_OK)
@@ -181,7 +182,7 @@ static gh_err forced_change_finish(gh_req *r)
 static gh_err forced_change_hash(gh_req *r)
 {
     if (r->job.ok)
-        return gh_fail(&r->ctx, GH_EINVAL, "password", GH_PASSWORD_SAME);
+        return gh_fail(&r->ctx, GH_EINVAL, "password", "same", GH_PASSWORD_SAME);
     r->job = (gh_hash_job){.password = gh_json_str(r->in, "password")};
     return gh_http_hash_async(r, forced_change_finish);
 }

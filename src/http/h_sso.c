@@ -144,7 +144,7 @@ gh_err gh_h_sso_public(gh_req *r)
     if (err != GH_OK)
         return err;
     if ((r->ctx.db = gh_http_db(r)) == NULL)
-        return gh_fail(&r->ctx, GH_EDB, NULL, "the database is unavailable");
+        return gh_fail(&r->ctx, GH_EDB, NULL, NULL, "the database is unavailable");
     gh_sso_source *items = NULL;
     size_t n = 0;
     err = gh_core_sso_public(&r->ctx, provider, &items, &n);

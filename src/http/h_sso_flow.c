@@ -283,7 +283,8 @@ gh_err gh_h_sso_test(gh_req *r)
     if (err != GH_OK)
         return err;
     if (gh_http_sso(r) == NULL)
-        return gh_fail(&r->ctx, GH_ECONFLICT, NULL, "single sign-on is not set up on this server");
+        return gh_fail(&r->ctx, GH_ECONFLICT, NULL, NULL,
+                       "single sign-on is not set up on this server");
     r->work_arg = j;
     return gh_http_run_async(r, test_work, test_done);
 }

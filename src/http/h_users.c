@@ -8,9 +8,9 @@
 #include "http/internal.h"
 #include "http/limits.h"
 
-static gh_err bad(gh_req *r, const char *field, const char *detail)
+static gh_err bad(gh_req *r, const char *field, const char *reason, const char *detail)
 {
-    return gh_fail(&r->ctx, GH_EINVAL, field, detail);
+    return gh_fail(&r->ctx, GH_EINVAL, field, reason, detail);
 }
 
 /* Reads {level, account_ids, sub_account_ids} (already type-checked) into out. */
@@ -21,17 +21,17 @@ static gh_err parse_access(gh_req *r, const json_t *o, gh_access *out)
                  *sub = json_object_get(o, "sub_account_ids");
     gh_access_level lv;
     if (!gh_access_level_parse(level, &lv))
-        return bad(r, "access.level", "use platform, provider, account or sub_account");
+        return bad(r, "access.level", "invalid", "use platform, provider, account or sub_account");
     memset(out, 0, sizeof *out);
     out->level = lv;
     if (out->level < GH_ACCESS_ACCOUNT && (acc != NULL || sub != NULL))
-        return bad(r, acc ? "access.account_ids" : "access.sub_account_ids",
+        return bad(r, acc ? "access.account_ids" : "access.sub_account_ids", "not_allowed",
                    "only for account or sub_account access");
     if (out->level == GH_ACCESS_ACCOUNT) {
         if (acc == NULL)
-            return bad(r, "access.account_ids", "select platform accounts, or \"all\"");
+            return bad(r, "access.account_ids", "required", "select platform accounts, or \"all\"");
         if (sub != NULL)
-            return bad(r, "access.sub_account_ids",
+            return bad(r, "access.sub_account_ids", "not_allowed",
                        "sub-accounts are chosen only with sub_account access");
         out->all = json_is_string(acc);
         if (!out->all)
@@ -39,11 +39,11 @@ static gh_err parse_access(gh_req *r, const json_t *o, gh_access *out)
     }
     if (out->level == GH_ACCESS_SUB_ACCOUNT) {
         if (acc == NULL || !json_is_array(acc) || json_array_size(acc) != 1)
-            return bad(r, "access.account_ids",
+            return bad(r, "access.account_ids", "not_allowed",
                        "sub-accounts can be chosen only when exactly one platform account is");
         out->account_id = json_integer_value(json_array_get(acc, 0));
         if (sub == NULL)
-            return bad(r, "access.sub_account_ids", "select sub-accounts, or \"all\"");
+            return bad(r, "access.sub_account_ids", "required", "select sub-accounts, or \"all\"");
         out->all = json_is_string(sub);
         if (!out->all)
             gh_json_ids_in(r->a, sub, &out->ids);
@@ -200,7 +200,8 @@ gh_err gh_h_users_create(gh_req *r)
     c.sso_source_given = json_object_get(r->in, "sso_source") != NULL;
     c.sso_id_given = json_object_get(r->in, "sso_id") != NULL;
     if (c.password != NULL && c.generate_password)
-        return bad(r, "generate_password", "send either password or generate_password");
+        return bad(r, "generate_password", "exclusive",
+                   "send either password or generate_password");
     gh_err err = apply_fields(r, r->in, u);
     if (err != GH_OK)
         return err;
@@ -274,18 +275,19 @@ gh_err gh_h_users_bulk(gh_req *r)
     while (k < 3 && strcmp(names[k], action) != 0)
         k++;
     if (k == 3)
-        return bad(r, "action", "use disable, enable or delete");
+        return bad(r, "action", "invalid", "use disable, enable or delete");
     if (!gh_perm_has(r->ctx.who, gh_core_user_action_perm((gh_user_action)k)))
-        return gh_fail(&r->ctx, GH_EFORBIDDEN, "action", "your roles do not hold users.delete");
+        return gh_fail(&r->ctx, GH_EFORBIDDEN, "action", "forbidden",
+                       "your roles do not hold users.delete");
     const json_t *ids = json_object_get(r->in, "ids");
     if (json_array_size(ids) == 0)
-        return bad(r, "ids", "select at least one user");
+        return bad(r, "ids", "required", "select at least one user");
     json_t *results = json_array();
     size_t i, ok = 0;
     json_t *v;
     json_array_foreach(ids, i, v)
     {
-        r->ctx.err_field = r->ctx.err_detail = NULL;
+        r->ctx.err_field = r->ctx.err_reason = r->ctx.err_detail = NULL;
         gh_err err = gh_core_user_act(&r->ctx, json_integer_value(v), (gh_user_action)k);
         json_t *res = json_pack("{s:O, s:i}", "id", v, "status",
                                 err == GH_OK ? (k == 2 ? 204 : 200) : gh_err_http_status(err));
@@ -297,7 +299,7 @@ gh_err gh_h_users_bulk(gh_req *r)
         ok += err == GH_OK;
         json_array_append_new(results, res);
     }
-    r->ctx.err_field = r->ctx.err_detail = NULL;
+    r->ctx.err_field = r->ctx.err_reason = r->ctx.err_detail = NULL;
     r->out = json_pack("{s:s, s:o, s:I, s:I}", "action", action, "results", results, "succeeded",
                        (json_int_t)ok, "failed", (json_int_t)(json_array_size(ids) - ok));
     return GH_OK;
@@ -324,7 +326,7 @@ static gh_err parse_sort(gh_req *r, gh_user_filter *f)
             f->sort = (gh_user_sort)i;
             return GH_OK;
         }
-    return bad(r, "sort",
+    return bad(r, "sort", "invalid",
                "use name, username, email, last_login, created or id, with - to reverse");
 }
 
@@ -338,11 +340,11 @@ static gh_err parse_cursor(gh_req *r, gh_user_filter *f)
     char *raw = gh_arena_alloc(r->a, n + 1);
     if (n > GH_MAX_CURSOR || sodium_base642bin((unsigned char *)raw, n, c, n, NULL, &len, NULL,
                                                sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-        return bad(r, "cursor", "not a cursor this server gave");
+        return bad(r, "cursor", "invalid", "not a cursor this server gave");
     raw[len] = '\0';
     char *nl1 = strchr(raw, '\n'), *nl2 = nl1 ? strchr(nl1 + 1, '\n') : NULL;
     if (nl2 == NULL || (int)strtol(raw, NULL, 10) != (int)f->sort * 2 + f->desc)
-        return bad(r, "cursor", "not a cursor for this sort order");
+        return bad(r, "cursor", "mismatch", "not a cursor for this sort order");
     f->has_cursor = true;
     f->cursor_id = strtoll(nl1 + 1, NULL, 10);
     f->cursor_key = nl2 + 1;
@@ -367,9 +369,9 @@ static gh_err parse_filter(gh_req *r, gh_user_filter *f, bool with_status)
     f->q = gh_query(r, "q");
     gh_err err = GH_OK;
     if (f->q != NULL && strlen(f->q) > GH_MAX_QUERY_TEXT)
-        err = bad(r, "q", "at most 100 characters");
+        err = bad(r, "q", "too_long", "at most 100 characters");
     if (err == GH_OK && status != NULL && !gh_user_list_status_parse(status, &f->status))
-        err = bad(r, "status", "use active, invited, disabled, banned or deleted");
+        err = bad(r, "status", "invalid", "use active, invited, disabled, banned or deleted");
     if (err == GH_OK)
         err = gh_query_id(r, "role_id", &f->role_id);
     if (err == GH_OK)

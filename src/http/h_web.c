@@ -83,7 +83,7 @@ static gh_err read_disk(gh_req *r, const char *path, gh_web_file *out)
     struct stat st;
     gh_err err = GH_ENOTFOUND;
     if (fd < 0)
-        return gh_fail(&r->ctx, GH_ENOTFOUND, NULL, "no such file");
+        return gh_fail(&r->ctx, GH_ENOTFOUND, NULL, NULL, "no such file");
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > WEB_MAX_FILE)
         goto out;
     unsigned char *buf = gh_arena_alloc(r->a, (size_t)st.st_size + 1);
@@ -104,7 +104,7 @@ static gh_err read_disk(gh_req *r, const char *path, gh_web_file *out)
     err = GH_OK;
 out:
     close(fd);
-    return err == GH_OK ? GH_OK : gh_fail(&r->ctx, err, NULL, "no such file");
+    return err == GH_OK ? GH_OK : gh_fail(&r->ctx, err, NULL, NULL, "no such file");
 }
 
 gh_err gh_h_web(gh_req *r)
@@ -113,14 +113,14 @@ gh_err gh_h_web(gh_req *r)
     gh_web_file disk;
     const gh_web_file *f = NULL;
     if (!gh_web_path_ok(path))
-        return gh_fail(&r->ctx, GH_ENOTFOUND, NULL, "no such file");
+        return gh_fail(&r->ctx, GH_ENOTFOUND, NULL, NULL, "no such file");
     if (gh_http_web_dir(r)[0] != '\0') {
         gh_err err = read_disk(r, path, &disk);
         if (err != GH_OK)
             return err;
         f = &disk;
     } else if ((f = gh_web_find(path)) == NULL) {
-        return gh_fail(&r->ctx, GH_ENOTFOUND, NULL, "no such file");
+        return gh_fail(&r->ctx, GH_ENOTFOUND, NULL, NULL, "no such file");
     }
     const char *inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "If-None-Match");
     r->etag = f->etag;

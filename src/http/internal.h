@@ -118,7 +118,16 @@ const gh_route *gh_route_match(const char *method, const char *path, int64_t *id
  * header of a 405: "GET, HEAD, PATCH, DELETE"; "" when none. */
 void gh_route_allow(const char *path, char *buf, size_t cap);
 
-/* Checks a parsed body against fields; on failure fills ctx (field, detail) and returns
+/* The stable code of a field error, "<field>.<reason>" (errors[].code of a problem answer),
+ * always matching ^[a-z0-9_]+(\.[a-z0-9_]+)+$ whatever the bytes of field (a query parameter's
+ * or a body key's name is the client's): ASCII letters lower-cased, other bytes than letters,
+ * digits, '_' and '.' become one '_' a run, empty path segments are dropped, the field part is cut
+ * at GH_ERROR_CODE_FIELD_MAX bytes ("field" when nothing is left); reason NULL gives "invalid".
+ * In the arena a. Thread-safe. */
+#define GH_ERROR_CODE_FIELD_MAX 64
+const char *gh_error_code(gh_arena *a, const char *field, const char *reason);
+
+/* Checks a parsed body against fields; on failure fills ctx (field, reason, detail) and returns
  * GH_EINVAL. obj is not const only because jansson's iteration takes a json_t *. */
 gh_err gh_json_check(gh_req *r, json_t *obj, const gh_field *fields, const char *prefix);
 /* Parses the body strictly: size, depth, duplicate keys, an object at the top. */

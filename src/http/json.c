@@ -9,9 +9,54 @@
 #include "http/internal.h"
 #include "http/limits.h"
 
-static gh_err bad(gh_req *r, const char *field, const char *detail)
+static gh_err bad(gh_req *r, const char *field, const char *reason, const char *detail)
 {
-    return gh_fail(&r->ctx, GH_EINVAL, field, detail);
+    return gh_fail(&r->ctx, GH_EINVAL, field, reason, detail);
+}
+
+/* Appends s to out (at *n, at most max bytes in all) as code characters: see gh_error_code;
+ * dots separate segments when dots is set and become '_' otherwise. */
+static void code_part(char *out, size_t *n, size_t max, const char *s, bool dots)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0' && *n < max; p++) {
+        char c = (char)*p;
+        bool word = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+        if (c >= 'A' && c <= 'Z') {
+            c = (char)(c + ('a' - 'A'));
+            word = true;
+        }
+        char last = *n > 0 ? out[*n - 1] : '.';
+        if (c == '.' && dots) {
+            if (last != '.')
+                out[(*n)++] = '.';
+        } else if (word) {
+            out[(*n)++] = c;
+        } else if (last != '_') {
+            out[(*n)++] = '_';
+        }
+    }
+    if (dots && *n > 0 && out[*n - 1] == '.')
+        (*n)--;
+}
+
+const char *gh_error_code(gh_arena *a, const char *field, const char *reason)
+{
+    char *out = gh_arena_alloc(a, 2 * GH_ERROR_CODE_FIELD_MAX + 2);
+    size_t n = 0;
+    code_part(out, &n, GH_ERROR_CODE_FIELD_MAX, field != NULL ? field : "", true);
+    if (n == 0) {
+        memcpy(out, "field", 5);
+        n = 5;
+    }
+    out[n++] = '.';
+    size_t at = n;
+    code_part(out, &n, n + GH_ERROR_CODE_FIELD_MAX, reason != NULL ? reason : "", false);
+    if (n == at) {
+        memcpy(out + n, "invalid", 7);
+        n += 7;
+    }
+    out[n] = '\0';
+    return out;
 }
 
 /* Deepest nesting of [ and { outside strings. */
@@ -41,15 +86,15 @@ static int json_depth(const char *s, size_t n)
 gh_err gh_json_parse_body(gh_req *r, json_t **out)
 {
     if (r->body_too_large)
-        return gh_fail(&r->ctx, GH_ETOOLARGE, NULL, "the request body is larger than 64 KiB");
+        return gh_fail(&r->ctx, GH_ETOOLARGE, NULL, NULL, "the request body is larger than 64 KiB");
     const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
     if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 ||
         (ct[16] != '\0' && ct[16] != ';'))
-        return gh_fail(&r->ctx, GH_EMEDIA, NULL, "send the body as application/json");
+        return gh_fail(&r->ctx, GH_EMEDIA, NULL, NULL, "send the body as application/json");
     if (r->body_len == 0)
-        return bad(r, NULL, "the request body is empty");
+        return bad(r, NULL, NULL, "the request body is empty");
     if (json_depth(r->body, r->body_len) > GH_MAX_JSON_DEPTH)
-        return bad(r, NULL, "the JSON is nested too deeply");
+        return bad(r, NULL, NULL, "the JSON is nested too deeply");
     json_error_t e;
     /* NUL is accepted here so that the field check can name the field that holds it */
     json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &e);
@@ -58,13 +103,13 @@ gh_err gh_json_parse_body(gh_req *r, json_t **out)
         char *text = gh_arena_strdup(r->a, e.text), *near = strstr(text, " near ");
         if (near != NULL)
             *near = '\0';
-        return bad(r, NULL,
+        return bad(r, NULL, NULL,
                    gh_arena_printf(r->a, "malformed JSON at line %d, column %d: %s", e.line,
                                    e.column, text));
     }
     if (!json_is_object(j)) {
         json_decref(j);
-        return bad(r, NULL, "the body must be a JSON object");
+        return bad(r, NULL, NULL, "the body must be a JSON object");
     }
     *out = j;
     return GH_OK;
@@ -80,14 +125,14 @@ static gh_err check_ids(gh_req *r, const json_t *v, const gh_field *f, const cha
     size_t i;
     json_t *item;
     if (json_array_size(v) > f->max)
-        return bad(r, name, gh_arena_printf(r->a, "at most %u items", f->max));
+        return bad(r, name, "too_many", gh_arena_printf(r->a, "at most %u items", f->max));
     json_array_foreach(v, i, item)
     {
         if (!is_id(item))
-            return bad(r, name, "must be an array of positive integer ids");
+            return bad(r, name, "wrong_type", "must be an array of positive integer ids");
         for (size_t j = 0; j < i; j++)
             if (json_integer_value(json_array_get(v, j)) == json_integer_value(item))
-                return bad(r, name, "lists an id twice");
+                return bad(r, name, "duplicate", "lists an id twice");
     }
     return GH_OK;
 }
@@ -97,12 +142,12 @@ static gh_err check_string(gh_req *r, const json_t *v, const gh_field *f, const 
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
     if (strlen(s) != n)
-        return bad(r, name, "must not contain NUL characters");
+        return bad(r, name, "nul_character", "must not contain NUL characters");
     size_t chars = 0;
     for (size_t i = 0; i < n; i++)
         chars += ((unsigned char)s[i] & 0xc0) != 0x80;
     if (chars > f->max)
-        return bad(r, name, gh_arena_printf(r->a, "at most %u characters", f->max));
+        return bad(r, name, "too_long", gh_arena_printf(r->a, "at most %u characters", f->max));
     return GH_OK;
 }
 
@@ -114,46 +159,49 @@ static gh_err check_value(gh_req *r, json_t *v, const gh_field *f, const char *n
             return GH_OK;
         /* fall through */
     case GH_T_STRING:
-        return json_is_string(v) ? check_string(r, v, f, name) : bad(r, name, "must be a string");
+        return json_is_string(v) ? check_string(r, v, f, name)
+                                 : bad(r, name, "wrong_type", "must be a string");
     case GH_T_BOOL:
-        return json_is_boolean(v) ? GH_OK : bad(r, name, "must be true or false");
+        return json_is_boolean(v) ? GH_OK : bad(r, name, "wrong_type", "must be true or false");
     case GH_T_ID_NULL:
-        return json_is_null(v) || is_id(v) ? GH_OK : bad(r, name, "must be a positive id or null");
+        return json_is_null(v) || is_id(v)
+                   ? GH_OK
+                   : bad(r, name, "wrong_type", "must be a positive id or null");
     case GH_T_COUNT:
         return json_is_integer(v) && json_integer_value(v) >= 1 &&
                        json_integer_value(v) <= (json_int_t)f->max
                    ? GH_OK
-                   : bad(r, name,
+                   : bad(r, name, "out_of_range",
                          gh_arena_printf(r->a, "must be a whole number from 1 to %u", f->max));
     case GH_T_IDS_OR_ALL:
         if (json_is_string(v) && strcmp(json_string_value(v), "all") == 0)
             return GH_OK;
         if (!json_is_array(v))
-            return bad(r, name, "must be an array of ids or \"all\"");
+            return bad(r, name, "wrong_type", "must be an array of ids or \"all\"");
         return check_ids(r, v, f, name);
     case GH_T_IDS:
         return json_is_array(v) ? check_ids(r, v, f, name)
-                                : bad(r, name, "must be an array of ids");
+                                : bad(r, name, "wrong_type", "must be an array of ids");
     case GH_T_STRINGS: {
         size_t i;
         json_t *item;
         if (!json_is_array(v) || json_array_size(v) > f->max)
-            return bad(r, name, "must be an array of strings");
+            return bad(r, name, "wrong_type", "must be an array of strings");
         json_array_foreach(v, i, item)
         {
             if (!json_is_string(item) || json_string_length(item) > GH_MAX_NAME)
-                return bad(r, name, "must be an array of short strings");
+                return bad(r, name, "wrong_type", "must be an array of short strings");
             /* C code reads each item up to its first NUL: "users.read\u0000x" is not a name */
             if (strlen(json_string_value(item)) != json_string_length(item))
-                return bad(r, name, "must not contain NUL characters");
+                return bad(r, name, "nul_character", "must not contain NUL characters");
         }
         return GH_OK;
     }
     case GH_T_OBJECT:
         return json_is_object(v) ? gh_json_check(r, v, f->sub, name)
-                                 : bad(r, name, "must be an object");
+                                 : bad(r, name, "wrong_type", "must be an object");
     }
-    return bad(r, name, "unexpected value");
+    return bad(r, name, "wrong_type", "unexpected value");
 }
 
 gh_err gh_json_check(gh_req *r, json_t *obj, const gh_field *fields, const char *prefix)
@@ -168,7 +216,7 @@ gh_err gh_json_check(gh_req *r, json_t *obj, const gh_field *fields, const char 
         const char *name =
             prefix ? gh_arena_printf(r->a, "%s.%s", prefix, key) : gh_arena_strdup(r->a, key);
         if (f->name == NULL)
-            return bad(r, name, "unknown or read-only field");
+            return bad(r, name, "unknown", "unknown or read-only field");
         gh_err err = check_value(r, v, f, name);
         if (err != GH_OK)
             return err;
@@ -176,7 +224,7 @@ gh_err gh_json_check(gh_req *r, json_t *obj, const gh_field *fields, const char 
     for (const gh_field *f = fields; f->name != NULL; f++)
         if (f->required && json_object_get(obj, f->name) == NULL)
             return bad(r, prefix ? gh_arena_printf(r->a, "%s.%s", prefix, f->name) : f->name,
-                       "is required");
+                       "required", "is required");
     return GH_OK;
 }
 
@@ -226,9 +274,9 @@ gh_err gh_query_limits(gh_req *r)
     query_scan qs = {NULL, NULL, 0, 0};
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, scan_arg, &qs);
     if (strlen(r->path) + qs.bytes > GH_MAX_URL_BYTES)
-        return bad(r, NULL, "the URL is longer than 2048 bytes");
+        return bad(r, NULL, NULL, "the URL is longer than 2048 bytes");
     if (qs.count > GH_MAX_QUERY_PARAMS)
-        return bad(r, NULL, "too many query parameters");
+        return bad(r, NULL, NULL, "too many query parameters");
     return GH_OK;
 }
 
@@ -237,9 +285,9 @@ gh_err gh_query_only(gh_req *r, const char *const *allowed)
     query_scan qs = {allowed, NULL, 0, 0};
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, scan_arg, &qs);
     if (qs.count > GH_MAX_QUERY_PARAMS)
-        return bad(r, NULL, "too many query parameters");
+        return bad(r, NULL, NULL, "too many query parameters");
     if (qs.unknown != NULL)
-        return bad(r, gh_arena_strdup(r->a, qs.unknown), "unknown query parameter");
+        return bad(r, gh_arena_strdup(r->a, qs.unknown), "unknown", "unknown query parameter");
     return GH_OK;
 }
 
@@ -263,7 +311,7 @@ gh_err gh_query_id(gh_req *r, const char *name, int64_t *out)
     *out = 0;
     if (s == NULL)
         return GH_OK;
-    return parse_pos_int(s, out) ? GH_OK : bad(r, name, "must be a positive integer id");
+    return parse_pos_int(s, out) ? GH_OK : bad(r, name, "invalid", "must be a positive integer id");
 }
 
 gh_err gh_query_limit(gh_req *r, int *out)
@@ -271,7 +319,7 @@ gh_err gh_query_limit(gh_req *r, int *out)
     const char *s = gh_query(r, "limit");
     int64_t v = GH_PAGE_DEFAULT;
     if (s != NULL && (!parse_pos_int(s, &v) || v > GH_PAGE_MAX))
-        return bad(r, "limit", "must be an integer from 1 to 200");
+        return bad(r, "limit", "out_of_range", "must be an integer from 1 to 200");
     *out = (int)v;
     return GH_OK;
 }
@@ -287,10 +335,10 @@ gh_err gh_if_match(gh_req *r, int64_t *version)
     size_t n = strlen(h);
     char digits[24];
     if (n < 3 || n > 20 || h[0] != '"' || h[n - 1] != '"')
-        return gh_fail(&r->ctx, GH_EPRECOND, "If-Match", "not an ETag this server sent");
+        return gh_fail(&r->ctx, GH_EPRECOND, "If-Match", "invalid", "not an ETag this server sent");
     memcpy(digits, h + 1, n - 2);
     digits[n - 2] = '\0';
     if (!parse_pos_int(digits, version))
-        return gh_fail(&r->ctx, GH_EPRECOND, "If-Match", "not an ETag this server sent");
+        return gh_fail(&r->ctx, GH_EPRECOND, "If-Match", "invalid", "not an ETag this server sent");
     return GH_OK;
 }

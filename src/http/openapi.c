@@ -62,6 +62,84 @@ static json_t *field_schema(const gh_field *f)
     return s;
 }
 
+/* The reasons of errors[].code ("<field>.<reason>", core/core.h gh_fail), with what each means;
+ * README.md lists them too. The password policy's (auth/policy.h) come last. */
+static const char *const reasons[][2] = {
+    {"required", "missing or empty"},
+    {"invalid", "not a valid value of its kind (format, choice of values)"},
+    {"wrong_type", "not of the JSON type the field takes"},
+    {"too_long", "longer than the field allows"},
+    {"too_many", "more items than the field allows"},
+    {"out_of_range", "a number outside the field's range"},
+    {"duplicate", "a list names an item twice"},
+    {"nul_character", "holds a NUL character"},
+    {"control_character", "holds control characters or line breaks"},
+    {"unknown", "a field, query parameter or permission the route does not know"},
+    {"not_found", "names nothing that exists (or that the caller may see)"},
+    {"wrong_kind", "names something of another kind than the field needs"},
+    {"taken", "already used by another record"},
+    {"immutable", "cannot change once set"},
+    {"not_allowed", "not allowed together with the request's other values"},
+    {"exclusive", "send only one of this field and another"},
+    {"forbidden", "the caller may not set or use this value"},
+    {"not_held", "grants a permission the caller does not hold"},
+    {"self", "not on the caller's own account"},
+    {"mismatch", "does not fit the rest of the request (a cursor of another sort order)"},
+    {"wrong", "a current password or code that does not match"},
+    {"used", "a one-time code or link that was used already"},
+    {"replaced", "a link replaced by a newer one"},
+    {"expired", "a link past its time"},
+    {"not_active", "the user is not active"},
+    {"not_invited", "only for invited users"},
+    {"sso_only", "the user signs in through single sign-on only"},
+    {"same", "the new password is the current one"},
+    {"too_short", "password: shorter than the policy's minimum"},
+    {"not_utf8", "password: not valid UTF-8"},
+    {"contains_username", "password: holds the username"},
+    {"contains_first_name", "password: holds the first name"},
+    {"contains_last_name", "password: holds the last name"},
+    {"contains_email", "password: holds the e-mail address's local part"},
+    {"contains_word", "password: holds the service's or the organisation's name"},
+    {"based_on_name", "password: built on the user's name"},
+    {"too_few_distinct", "password: too few different characters"},
+    {"sequence", "password: too short without its sequences and repeats"},
+    {"too_simple", "password: too regular a pattern"},
+    {"dictionary", "password: based on a dictionary word"},
+    {"weak", "password: too easy to guess"},
+};
+
+/* components.schemas.Problem: the body of every error answer. */
+static json_t *problem_schema(void)
+{
+    json_t *names = json_array(), *meanings = json_object();
+    for (size_t i = 0; i < sizeof reasons / sizeof *reasons; i++) {
+        json_array_append_new(names, json_string(reasons[i][0]));
+        json_object_set_new(meanings, reasons[i][0], json_string(reasons[i][1]));
+    }
+    json_t *item = json_pack(
+        "{s:s, s:[sss], s:{s:{s:s, s:s}, s:{s:s, s:s, s:s}, s:{s:s, s:s}}}", "type", "object",
+        "required", "field", "code", "message", "properties", "field", "type", "string",
+        "description",
+        "the field, query parameter or header, a path for nested fields (access.level)", "code",
+        "type", "string", "pattern", "^[a-z0-9_]+(\\.[a-z0-9_]+)+$", "description",
+        "<field>.<reason>, stable for clients to translate: the field in lower case with other "
+        "characters than [a-z0-9_.] as '_', then one of x-reasons (email.invalid, "
+        "password.too_short, username.taken, if_match.invalid)",
+        "message", "type", "string", "description", "the same in English");
+    json_object_set_new(json_object_get(json_object_get(item, "properties"), "code"), "x-reasons",
+                        names);
+    json_object_set_new(json_object_get(json_object_get(item, "properties"), "code"),
+                        "x-reason-meanings", meanings);
+    return json_pack("{s:s, s:[sssss], s:{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, "
+                     "s:{s:s, s:s, s:o}}}",
+                     "type", "object", "required", "type", "title", "status", "detail",
+                     "request_id", "properties", "type", "type", "string", "title", "type",
+                     "string", "status", "type", "integer", "detail", "type", "string",
+                     "request_id", "type", "string", "errors", "type", "array", "description",
+                     "the field errors: one when the problem is about one field, none otherwise",
+                     "items", item);
+}
+
 /* Creating POSTs answer 201, DELETEs 204, everything else 200. */
 static const char *success_status(const gh_route *r)
 {
@@ -79,8 +157,9 @@ static const char *success_status(const gh_route *r)
 static json_t *operation(const gh_route *r)
 {
     json_t *op = json_pack("{s:s, s:[s]}", "summary", r->summary, "tags", r->tag);
-    json_t *responses =
-        json_pack("{s:{s:s}}", "default", "description", "application/problem+json error");
+    json_t *responses = json_pack(
+        "{s:{s:s, s:{s:{s:{s:s}}}}}", "default", "description", "application/problem+json error",
+        "content", "application/problem+json", "schema", "$ref", "#/components/schemas/Problem");
     json_object_set_new(responses, success_status(r), json_pack("{s:s}", "description", "success"));
     json_object_set_new(op, "responses", responses);
     if (r->body != NULL)
@@ -152,10 +231,11 @@ json_t *gh_openapi(void)
         json_object_set_new(item, method, operation(r));
     }
     return json_pack(
-        "{s:s, s:{s:s, s:s, s:s}, s:o, s:{s:{s:{s:s, s:s}, s:{s:s, s:s, s:s}}}, "
+        "{s:s, s:{s:s, s:s, s:s}, s:o, s:{s:{s:{s:s, s:s}, s:{s:s, s:s, s:s}}, s:{s:o}}, "
         "s:[{s:[]}, {s:[]}]}",
         "openapi", "3.1.0", "info", "title", "Gatehouse", "version", "0.1.0", "description",
         "Back-office user administration. Errors are application/problem+json.", "paths", paths,
         "components", "securitySchemes", "bearer", "type", "http", "scheme", "bearer", "session",
-        "type", "apiKey", "in", "cookie", "name", "gh_session", "security", "bearer", "session");
+        "type", "apiKey", "in", "cookie", "name", "gh_session", "schemas", "Problem",
+        problem_schema(), "security", "bearer", "session");
 }

@@ -289,7 +289,7 @@ static gh_err authenticate(gh_req *r)
         r->cookie = err == GH_OK ? cookie : NULL;
     }
     if (err == GH_EUNAUTH)
-        return gh_fail(&r->ctx, GH_EUNAUTH, NULL,
+        return gh_fail(&r->ctx, GH_EUNAUTH, NULL, NULL,
                        h != NULL || cookie != NULL ? "the token or session is not valid"
                                                    : "sign in or send a bearer token");
     return err;
@@ -325,11 +325,11 @@ static gh_err authorize(gh_req *r, const gh_route *route)
     r->ctx.who = &r->who;
     bool state_change = strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0;
     if (r->has_session && state_change && !same_origin(r))
-        return gh_fail(&r->ctx, GH_EFORBIDDEN, NULL, "cross-site request refused");
+        return gh_fail(&r->ctx, GH_EFORBIDDEN, NULL, NULL, "cross-site request refused");
     gh_signin_stage stage = r->has_session ? r->session.stage : GH_STAGE_DONE;
     if (route->auth == GH_AUTH_STAGE ? !r->has_session || (route->stages & GH_STAGE_BIT(stage)) == 0
                                      : stage != GH_STAGE_DONE)
-        return gh_fail(&r->ctx, GH_EFORBIDDEN, NULL,
+        return gh_fail(&r->ctx, GH_EFORBIDDEN, NULL, NULL,
                        r->has_session ? "finish signing in first (see next in GET /api/v1/session)"
                                       : "this needs a signed-in session");
     return gh_perm_has(&r->who, route->perm) ? GH_OK : GH_EFORBIDDEN;
@@ -339,7 +339,7 @@ static gh_err read_body(gh_req *r, const gh_route *route)
 {
     if (route->body == NULL)
         return r->body_len > 0 || r->body_too_large
-                   ? gh_fail(&r->ctx, GH_EINVAL, NULL, "this endpoint takes no request body")
+                   ? gh_fail(&r->ctx, GH_EINVAL, NULL, NULL, "this endpoint takes no request body")
                    : GH_OK;
     if (route->body_optional && r->body_len == 0 && !r->body_too_large)
         return GH_OK; /* r->in stays NULL */
@@ -353,7 +353,7 @@ static gh_err run_authenticated(gh_req *r, const gh_route *route)
 {
     bool read_only = strcmp(r->method, "GET") == 0;
     if ((r->ctx.db = gh_http_db(r)) == NULL)
-        return gh_fail(&r->ctx, GH_EDB, NULL, "the database is unavailable");
+        return gh_fail(&r->ctx, GH_EDB, NULL, NULL, "the database is unavailable");
     /* A GET reads in one transaction, authentication included: one snapshot, one lock. The
      * session's activity is recorded after it (a write cannot join a read transaction). */
     gh_err err = read_only ? gh_db_begin_read(r->ctx.db) : GH_OK;
@@ -379,7 +379,7 @@ static gh_err run_authenticated(gh_req *r, const gh_route *route)
         gh_core_audit_denied(&r->ctx,
                              gh_arena_printf(r->a, "%s %s", route->method, route->pattern));
         if (r->ctx.err_detail == NULL)
-            return gh_fail(&r->ctx, GH_EFORBIDDEN, NULL,
+            return gh_fail(&r->ctx, GH_EFORBIDDEN, NULL, NULL,
                            "your roles do not hold the permission this needs");
     }
     return err;
@@ -397,7 +397,8 @@ gh_err gh_http_hash_async(gh_req *r, gh_handler then)
     r->job.arg = r;
     if (gh_hashpool_reserve(r->srv->hashes) != GH_OK) {
         r->retry_after = "1";
-        return gh_fail(&r->ctx, GH_ERATE, NULL, "too many sign-ins at once; retry in a moment");
+        return gh_fail(&r->ctx, GH_ERATE, NULL, NULL,
+                       "too many sign-ins at once; retry in a moment");
     }
     r->resume = then;
     r->suspended = true;             /* read and written by the server thread only */
@@ -424,7 +425,8 @@ gh_err gh_http_run_async(gh_req *r, void (*work)(gh_req *r), gh_handler then)
     if (atomic_fetch_add(&s->outbound, 1) >= GH_MAX_OUTBOUND_JOBS) {
         atomic_fetch_sub(&s->outbound, 1);
         r->retry_after = "1";
-        return gh_fail(&r->ctx, GH_ERATE, NULL, "too many sign-ins at once; retry in a moment");
+        return gh_fail(&r->ctx, GH_ERATE, NULL, NULL,
+                       "too many sign-ins at once; retry in a moment");
     }
     r->work = work;
     r->work_err = GH_OK;
@@ -440,7 +442,7 @@ gh_err gh_http_run_async(gh_req *r, void (*work)(gh_req *r), gh_handler then)
         pthread_attr_destroy(&attr);
     }
     if (!started) { /* `then` runs at once, on this thread's next turn */
-        r->work_err = gh_fail(&r->ctx, GH_EINTERNAL, NULL, "no thread for the outbound call");
+        r->work_err = gh_fail(&r->ctx, GH_EINTERNAL, NULL, NULL, "no thread for the outbound call");
         MHD_resume_connection(r->conn);
         atomic_fetch_sub(&s->outbound, 1);
     }
@@ -461,10 +463,10 @@ static gh_err dispatch(gh_req *r)
         char allow[128];
         gh_route_allow(r->path, allow, sizeof allow);
         r->allow = gh_arena_strdup(r->a, allow);
-        return gh_fail(&r->ctx, GH_EMETHOD, NULL, "method not allowed here");
+        return gh_fail(&r->ctx, GH_EMETHOD, NULL, NULL, "method not allowed here");
     }
     if (route == NULL)
-        return gh_fail(&r->ctx, GH_ENOTFOUND, NULL, "no such resource");
+        return gh_fail(&r->ctx, GH_ENOTFOUND, NULL, NULL, "no such resource");
     r->id = id;
     r->sub_id = sub;
     if (route->auth == GH_AUTH_PUBLIC) {
@@ -536,9 +538,12 @@ static json_t *problem(gh_req *r, gh_err err)
                   gh_arena_printf(r->a, "urn:gatehouse:problem:%s", types[err] + 3), "title",
                   gh_err_str(err), "status", status, "detail", detail, "request_id", r->request_id);
     bool named = r->ctx.err_field != NULL && status < 500;
-    /* NULL when the field is not UTF-8 (a query parameter's name is the client's bytes) */
-    json_t *errors =
-        named ? json_pack("[{s:s, s:s}]", "field", r->ctx.err_field, "message", detail) : NULL;
+    /* NULL when the field is not UTF-8 (a query parameter's name is the client's bytes); the
+     * code is ASCII whatever the field */
+    json_t *errors = named ? json_pack("[{s:s, s:s, s:s}]", "field", r->ctx.err_field, "code",
+                                       gh_error_code(r->a, r->ctx.err_field, r->ctx.err_reason),
+                                       "message", detail)
+                           : NULL;
     json_object_set_new(p, "errors", errors != NULL ? errors : json_array());
     return p;
 }
@@ -913,11 +918,11 @@ static enum MHD_Result on_headers(gh_req *r, const char *method, const char *ver
     if (bad != NULL) { /* refused before any body is read; nothing after it on this connection
                         * is taken as a request (it could be a smuggled one) */
         r->close = true;
-        return respond(r, gh_fail(&r->ctx, GH_EINVAL, NULL, bad));
+        return respond(r, gh_fail(&r->ctx, GH_EINVAL, NULL, NULL, bad));
     }
     if (r->dropped > GH_MAX_DRAIN_BYTES) /* far too large: answer before reading any */
-        return respond(
-            r, gh_fail(&r->ctx, GH_ETOOLARGE, NULL, "the request body is larger than 64 KiB"));
+        return respond(r, gh_fail(&r->ctx, GH_ETOOLARGE, NULL, NULL,
+                                  "the request body is larger than 64 KiB"));
     return MHD_YES;
 }
 
@@ -951,8 +956,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
         *upload_size = 0;
         if (r->dropped > GH_MAX_DRAIN_BYTES)
-            return respond(
-                r, gh_fail(&r->ctx, GH_ETOOLARGE, NULL, "the request body is larger than 64 KiB"));
+            return respond(r, gh_fail(&r->ctx, GH_ETOOLARGE, NULL, NULL,
+                                      "the request body is larger than 64 KiB"));
         return MHD_YES;
     }
     gh_err err;

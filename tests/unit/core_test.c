@@ -215,10 +215,12 @@ static bool field_is(const char *got, const char *want)
     return want == NULL || (got != NULL && strcmp(got, want) == 0);
 }
 
-/* Expects a failure with this error and field (NULL: any field). */
+/* Expects a failure with this error and field (NULL: any field); a field error must say how
+ * (its reason, the second part of errors[].code). */
 #define EXPECT_FAIL(call, c, want_err, want_field)                                                 \
     do {                                                                                           \
         (c).err_field = NULL;                                                                      \
+        (c).err_reason = NULL;                                                                     \
         gh_err got_ = (call);                                                                      \
         if (got_ != (want_err))                                                                    \
             fail_msg("%s: got %s want %s (field %s: %s)", #call, gh_err_str(got_),                 \
@@ -226,6 +228,8 @@ static bool field_is(const char *got, const char *want)
                      (c).err_detail ? (c).err_detail : "-");                                       \
         if (!field_is((c).err_field, want_field))                                                  \
             fail_msg("%s: field %s", #call, (c).err_field ? (c).err_field : "(null)");             \
+        if ((c).err_field != NULL && (c).err_reason == NULL)                                       \
+            fail_msg("%s: field %s without a reason", #call, (c).err_field);                       \
     } while (0)
 
 /* ---- validate.h ---- */

@@ -262,11 +262,14 @@ static gh_err check(jfx *f, const gh_field *fields, const char *text, const char
     if (j == NULL)
         fail_msg("bad test JSON %s: %s", text, e.text);
     f->r.ctx.err_field = NULL;
+    f->r.ctx.err_reason = NULL;
     f->r.ctx.err_detail = NULL;
     gh_err err = gh_json_check(&f->r, j, fields, NULL);
     json_decref(j);
     if (err != GH_OK)
         assert_non_null(f->r.ctx.err_detail);
+    if (err != GH_OK && f->r.ctx.err_field != NULL) /* every field error says how: its code */
+        assert_non_null(f->r.ctx.err_reason);
     *field = f->r.ctx.err_field;
     return err;
 }
@@ -477,6 +480,38 @@ static void json_nested_access(void **state)
     assert_int_equal(gh_json_check(&f->r, j, inner, "top"), GH_EINVAL);
     assert_string_equal(f->r.ctx.err_field, "top.level");
     json_decref(j);
+}
+
+/* errors[].code: "<field>.<reason>" in [a-z0-9_.], whatever the client's bytes in field. */
+static void error_codes(void **state)
+{
+    static const struct {
+        const char *field, *reason, *code;
+    } rows[] = {
+        {"email", "invalid", "email.invalid"},
+        {"access.account_ids", "required", "access.account_ids.required"},
+        {"If-Match", "invalid", "if_match.invalid"},
+        {"outer.inner.x", "wrong_type", "outer.inner.x.wrong_type"},
+        {"..a..b.", "unknown", "a.b.unknown"},
+        {"ids[3]", "duplicate", "ids_3_.duplicate"},
+        {"caf\xc3\xa9 \xff\xfe", "unknown", "caf_.unknown"},
+        {"", "unknown", "field.unknown"},
+        {"...", "unknown", "field.unknown"},
+        {NULL, NULL, "field.invalid"},
+        {"password", NULL, "password.invalid"},
+        {"password", "Too.Short", "password.too_short"},
+    };
+    gh_arena *a = gh_arena_new();
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
+        assert_string_equal(gh_error_code(a, rows[i].field, rows[i].reason), rows[i].code);
+    char long_field[300];
+    memset(long_field, 'A', sizeof long_field - 1);
+    long_field[sizeof long_field - 1] = '\0';
+    const char *c = gh_error_code(a, long_field, "too_long");
+    assert_int_equal(strlen(c), GH_ERROR_CODE_FIELD_MAX + strlen(".too_long"));
+    for (const char *p = c; *p; p++)
+        assert_true((*p >= 'a' && *p <= 'z') || *p == '.' || *p == '_');
+    gh_arena_free(a);
 }
 
 /* ---- the route table and OpenAPI ---- */
@@ -731,6 +766,7 @@ int main(void)
         J(json_string_lengths_in_characters),
         J(json_ids),
         J(json_nested_access),
+        cmocka_unit_test(error_codes),
         cmocka_unit_test(routes_deny_by_default),
         cmocka_unit_test(openapi_lists_every_route),
     };

@@ -42,20 +42,58 @@ static void fill(char *buf, size_t n, uint32_t seed)
     buf[n] = '\0';
 }
 
-/* Calls the policy; a refusal must come with one sentence that does not hold the password, and
- * an acceptance must leave *reason alone. */
+/* The refusal codes of policy.h and a part of the sentence each comes with. */
+static const struct {
+    const char *code, *words;
+} codes[] = {
+    {"required", "No password"},
+    {"too_short", "characters long"},
+    {"too_long", "longer than 256"},
+    {"not_utf8", "not valid UTF-8"},
+    {"contains_username", "your username"},
+    {"contains_first_name", "your first name"},
+    {"contains_last_name", "your last name"},
+    {"contains_email", "your e-mail address"},
+    {"contains_word", "this service or of your organisation"},
+    {"based_on_name", "based on your name"},
+    {"too_few_distinct", "too few different characters"},
+    {"sequence", "sequences and repeats"},
+    {"too_simple", "too regular a pattern"},
+    {"dictionary", "dictionary word"},
+    {"weak", "too easy to guess"},
+};
+
+/* A refusal's code must be one of the list, in [a-z0-9_], and go with its sentence. */
+static void check_code(const gh_password_refusal *why)
+{
+    assert_non_null(why->code);
+    assert_true(strspn(why->code, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(why->code));
+    for (size_t i = 0; i < sizeof codes / sizeof *codes; i++)
+        if (strcmp(codes[i].code, why->code) == 0) {
+            if (strstr(why->text, codes[i].words) == NULL)
+                fail_msg("code %s with the sentence \"%s\"", why->code, why->text);
+            return;
+        }
+    fail_msg("unknown code %s", why->code);
+}
+
+/* Calls the policy; a refusal must come with a known code and one sentence that does not hold
+ * the password, and an acceptance must leave *reason alone. */
 static gh_err check(const char *pw, int min, const gh_password_facts *f, const char **reason)
 {
-    const char *r = NULL;
-    gh_err err = gh_password_policy(pw, min, f, &r);
+    gh_password_refusal why = {NULL, NULL};
+    gh_err err = gh_password_policy(pw, min, f, &why);
+    const char *r = why.text;
     if (err == GH_EINVAL) {
         assert_non_null(r);
+        check_code(&why);
         assert_true(strlen(r) > 10 && r[strlen(r) - 1] == '.');
         /* (a password "password" meets the sentence's own word "password") */
         if (pw != NULL && pw[0] != '\0' && strcasestr("The password", pw) == NULL)
             assert_null(strstr(r, pw));
     } else {
         assert_null(r);
+        assert_null(why.code);
     }
     if (reason != NULL)
         *reason = r;
@@ -137,9 +175,10 @@ static void huge_refused_quickly(void **state)
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int i = 0; i < 1000; i++) {
-        const char *reason = NULL;
-        assert_int_equal(gh_password_policy(pw, 15, &root_facts, &reason), GH_EINVAL);
-        assert_non_null(strstr(reason, "longer than 256"));
+        gh_password_refusal why = {NULL, NULL};
+        assert_int_equal(gh_password_policy(pw, 15, &root_facts, &why), GH_EINVAL);
+        assert_non_null(strstr(why.text, "longer than 256"));
+        assert_string_equal(why.code, "too_long");
     }
     assert_true(seconds_since(&t0) < 0.5); /* 1000 calls: well under a millisecond each */
     free(pw);
@@ -300,6 +339,43 @@ static void short_and_missing_facts(void **state)
     refused_with("correct horse battery staple", 15, &no_at, "your e-mail address");
 }
 
+/* ---- codes ---- */
+
+/* One password for each code the policy gives (based_on_name and weak come from cracklib's
+ * rarer verdicts, checked through the sentences above when they occur). */
+static void refusal_codes(void **state)
+{
+    static const struct {
+        const char *pw, *code;
+        int min;
+    } rows[] = {
+        {NULL, "required", 15},
+        {"short one", "too_short", 15},
+        {"correct horse battery \xff staple", "not_utf8", 15},
+        {"blue JSMITH river lamp", "contains_username", 15},
+        {"blue river joHANNA lamp", "contains_first_name", 15},
+        {"JÜRGENS blue river lamp", "contains_last_name", 15},
+        {"lamp Jo.Hanna blue river", "contains_email", 15},
+        {"GateHouse blue river lamp", "contains_word", 15},
+        {"               ", "too_few_distinct", 15},
+        {"qwertyuiopasdfgh", "sequence", 15},
+        {"Constitutionally", "too_simple", 15},
+        {"Responsibilities", "dictionary", 15},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        gh_password_refusal why = {NULL, NULL};
+        gh_err err = gh_password_policy(rows[i].pw, rows[i].min, &jo, &why);
+        if (err != GH_EINVAL || strcmp(why.code, rows[i].code) != 0)
+            fail_msg("%s: expected %s, got %s %s", rows[i].pw ? rows[i].pw : "NULL", rows[i].code,
+                     gh_err_str(err), why.code ? why.code : "no code");
+    }
+    char pw[300];
+    fill(pw, 257, 7u);
+    gh_password_refusal why = {NULL, NULL};
+    assert_int_equal(gh_password_policy(pw, 15, &jo, &why), GH_EINVAL);
+    assert_string_equal(why.code, "too_long");
+}
+
 /* ---- the passwords of the project's tests ---- */
 
 static void project_passwords_accepted(void **state)
@@ -334,9 +410,9 @@ static void *worker(void *arg)
     size_t offset = (size_t)(uintptr_t)arg, wrong = 0;
     for (size_t i = 0; i < 400; i++) {
         size_t k = (i + offset) % (sizeof mixed / sizeof *mixed);
-        const char *reason = NULL;
-        gh_err err = gh_password_policy(mixed[k].pw, 15, &root_facts, &reason);
-        if (err != mixed[k].want || (err == GH_EINVAL) != (reason != NULL))
+        gh_password_refusal why = {NULL, NULL};
+        gh_err err = gh_password_policy(mixed[k].pw, 15, &root_facts, &why);
+        if (err != mixed[k].want || (err == GH_EINVAL) != (why.text != NULL && why.code != NULL))
             wrong++;
     }
     return (void *)(uintptr_t)wrong;
@@ -368,6 +444,7 @@ int main(void)
         cmocka_unit_test(cracklib_findings),
         cmocka_unit_test(own_data_refused),
         cmocka_unit_test(short_and_missing_facts),
+        cmocka_unit_test(refusal_codes),
         cmocka_unit_test(project_passwords_accepted),
         cmocka_unit_test(concurrent_calls),
     };

@@ -1,7 +1,22 @@
 // The JSON API under /api/v1, carried by the session cookie. fetch sends Origin and
 // Sec-Fetch-Site on state changes, which the server checks (SECURITY.md S7). Errors are
 // application/problem+json: they become an ApiError whose fields maps errors[].field to its
-// message, so forms can show it next to the field.
+// message in the console's language (errorText), so forms can show it next to the field. A
+// request that never reached the server is a NetworkError (network: true), with a message that
+// says so instead of the browser's "Failed to fetch".
+import { t, has, currentLang } from './i18n.js';
+
+// The text of one field error {field, code, message}: the catalogue's error.<code>
+// (error.email.invalid), else, in a language other than English, the reason's generic
+// error.<reason> (error.invalid: the last part of the code), else the server's own (English)
+// message, which is more precise than a generic English text (it names limits and choices).
+export function errorText(e) {
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (code && has(`error.${code}`)) return t(`error.${code}`);
+  const reason = code.split('.').pop();
+  if (reason && currentLang() !== 'en' && has(`error.${reason}`)) return t(`error.${reason}`);
+  return e?.message || '';
+}
 
 export class ApiError extends Error {
   constructor(status, problem, retryAfter) {
@@ -10,8 +25,25 @@ export class ApiError extends Error {
     this.problem = problem || {};
     this.retryAfter = retryAfter;
     this.fields = {};
+    this.codes = {};
     for (const e of this.problem.errors || [])
-      if (e.field) this.fields[e.field] = e.message || this.message;
+      if (e.field) {
+        this.fields[e.field] = errorText(e) || this.message;
+        this.codes[e.field] = e.code;
+      }
+    // a problem about one field: its text is the message (toasts, alerts)
+    const first = this.problem.errors?.[0];
+    if (first?.field && this.problem.errors.length === 1) this.message = this.fields[first.field];
+  }
+}
+
+// fetch rejected: offline, the server down or unreachable, the connection cut.
+export class NetworkError extends Error {
+  constructor(cause) {
+    super(t('error.network'));
+    this.name = 'NetworkError';
+    this.network = true;
+    this.cause = cause;
   }
 }
 
@@ -27,14 +59,20 @@ export async function api(method, path, { body, etag, signal, quiet401 = false }
   const headers = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (etag) headers['if-match'] = etag;
-  const res = await fetch(`/api/v1${path}`, {
-    method,
-    headers,
-    signal,
-    credentials: 'same-origin',
-    cache: 'no-store',
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let res;
+  try {
+    res = await fetch(`/api/v1${path}`, {
+      method,
+      headers,
+      signal,
+      credentials: 'same-origin',
+      cache: 'no-store',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new NetworkError(e);
+  }
   const type = res.headers.get('content-type') || '';
   const data = type.includes('json') ? await res.json().catch(() => null) : null;
   if (!res.ok) {

@@ -33,6 +33,9 @@ export async function setLang(l, { remember = false } = {}) {
 export const currentLang = () => lang;
 export const locale = () => (lang === 'zh' ? 'zh-CN' : 'en-GB');
 
+// Whether the catalogue of the current language, or English's, holds key.
+export const has = (key) => key in (catalogues[lang] || {}) || key in (catalogues.en || {});
+
 // t('users.selected', {n: 3}) -> "3 selected"; {name} placeholders are replaced by values.
 export function t(key, vars) {
   let s = catalogues[lang]?.[key] ?? catalogues.en?.[key] ?? key;

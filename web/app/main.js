@@ -14,7 +14,7 @@ import {
   startWatch,
   stopWatch,
 } from './session.js';
-import { toast, closeMenu } from './ui.js';
+import { toast, closeMenu, errorBox } from './ui.js';
 
 // [pattern, module, needs sign-in, permission to see it]
 const ROUTES = [
@@ -287,7 +287,7 @@ async function render({ focus = false } = {}) {
     mount(
       main,
       h('h1', { tabIndex: -1, text: t('common.error') }),
-      h('div', { class: 'alert alert-error', attrs: { role: 'alert' }, text: e.message }),
+      errorBox(e, { retry: () => render({ focus: true }) }),
     );
   }
   if (focus && !controller.signal.aborted) {

@@ -605,13 +605,23 @@ export function tabs(list, current, onSelect, { label, controls } = {}) {
 export const loading = () =>
   h('p', { class: 'loading', attrs: { role: 'status' }, text: t('common.loading') });
 
-// A message for a failed request.
-export function errorBox(e) {
-  return h('div', {
-    class: 'alert alert-error',
-    attrs: { role: 'alert' },
-    text: e?.message || String(e),
-  });
+// A message for a failed request; with retry (a function), a request that never reached the
+// server (a NetworkError) or that the server could not answer (5xx) gets a Retry button that
+// calls it.
+export function errorBox(e, { retry } = {}) {
+  const box = h('div', { class: 'alert alert-error', attrs: { role: 'alert' } });
+  box.append(h('span', { text: e?.message || String(e) }));
+  if (retry && (e?.network || e?.status >= 500))
+    box.append(
+      ' ',
+      h('button', {
+        type: 'button',
+        class: 'small retry',
+        text: t('error.retry'),
+        on: { click: () => retry() },
+      }),
+    );
+  return box;
 }
 
 // Shows API field errors next to the fields: fields maps API names ('email', 'access.account_ids')

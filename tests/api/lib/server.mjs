@@ -139,6 +139,8 @@ async function spawnServer({ db, dir, token, clock = null }, { args, env }) {
     const text = await res.text();
     let parsed = text;
     if ((res.headers.get('content-type') || '').includes('json') && text) parsed = JSON.parse(text);
+    if ((res.headers.get('content-type') || '').startsWith('application/problem+json'))
+      checkFieldErrors(parsed, `${method} ${path}`);
     return { status: res.status, headers: res.headers, body: parsed };
   }
 
@@ -209,6 +211,18 @@ async function spawnServer({ db, dir, token, clock = null }, { args, env }) {
     waitForLog,
     cli: (a, i) => cli(db, [...a, ...clockArgs], i),
   };
+}
+
+// Every field error of every problem answer of every API test has a field, a message and a code
+// "<field>.<reason>" (errors[].code) in [a-z0-9_.], which clients translate.
+const ERROR_CODE = /^[a-z0-9_]+(\.[a-z0-9_]+)+$/;
+function checkFieldErrors(p, what) {
+  for (const e of p.errors ?? []) {
+    const shown = `${what}: ${JSON.stringify(e)}`;
+    assert.equal(typeof e.field, 'string', shown);
+    assert.equal(typeof e.message, 'string', shown);
+    assert.match(e.code, ERROR_CODE, shown);
+  }
 }
 
 // Creates a user with the given permissions (a fresh role) and returns {user, role, token}.

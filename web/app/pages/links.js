@@ -51,12 +51,8 @@ async function setPasswordPage(ctx, kind) {
   try {
     status = (await api('GET', `${k.api}${token}`, { quiet401: true, signal: ctx.signal })).data;
   } catch (e) {
-    if (e.name === 'AbortError') throw e;
-    deadLink(
-      ctx,
-      kind,
-      e.status === 404 ? 'invalid' : e.problem?.detail?.includes('expired') ? 'expired' : 'invalid',
-    );
+    if (e.name === 'AbortError' || e.network) throw e; // the router offers Retry
+    deadLink(ctx, kind, e.codes?.token === 'token.expired' ? 'expired' : 'invalid');
     return;
   }
   if (status.state !== 'pending') {

@@ -149,7 +149,7 @@ export default async function page(ctx) {
   try {
     status = (await api('GET', `/setup/${token}`, { quiet401: true, signal: ctx.signal })).data;
   } catch (e) {
-    if (e.name === 'AbortError') throw e;
+    if (e.name === 'AbortError' || e.network) throw e; // the router offers Retry
     deadLink(ctx, 'invalid');
     return;
   }

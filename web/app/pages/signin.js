@@ -46,6 +46,7 @@ function showAlert(box, text) {
 
 function problemText(e) {
   if (e.status === 429) return t('signin.throttled', { s: e.retryAfter || 60 });
+  if (e.network) return e.message;
   if (e.status >= 500 || !(e instanceof ApiError)) return t('common.server_error');
   return e.message;
 }

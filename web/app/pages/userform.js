@@ -646,6 +646,19 @@ export default async function userForm(ctx) {
         showErrors([t('common.conflict')]);
         return;
       }
+      if (e.network) {
+        showErrors([e.message]);
+        formAlert.append(
+          ' ',
+          h('button', {
+            type: 'button',
+            class: 'small retry',
+            text: t('error.retry'),
+            on: { click: () => save(andContinue) },
+          }),
+        );
+        return;
+      }
       showErrors(showFieldErrors(e, errorFields));
     } finally {
       for (const btn of buttons) btn.disabled = false;

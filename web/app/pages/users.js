@@ -613,7 +613,7 @@ export default async function usersPage(ctx) {
         refresh();
         return;
       } // a stale cursor
-      mount(table, h('tbody', {}, h('tr', {}, h('td', {}, errorBox(e)))));
+      mount(table, h('tbody', {}, h('tr', {}, h('td', {}, errorBox(e, { retry: load })))));
     } finally {
       if (inflight === ac) {
         inflight = null;
