@@ -1017,11 +1017,13 @@ static void user_lifecycle(void **state)
     assert_int_equal(gh_core_user_act(&c, active, GH_USER_ENABLE), GH_OK);
     assert_string_equal(status_of(x, active), "active");
 
-    /* delete: gone for reads and actions, the name stays taken */
+    /* delete: a tombstone for reads, gone for actions and edits, the name stays taken */
     assert_int_equal(gh_core_user_act(&c, active, GH_USER_DELETE), GH_OK);
     assert_string_equal(status_of(x, active), "deleted");
     assert_int_equal(audit_rows(x, "user.delete", active, &rows), 1);
-    EXPECT_FAIL(gh_core_user_get(&c, active, &got), c, GH_ENOTFOUND, NULL);
+    assert_int_equal(gh_core_user_get(&c, active, &got), GH_OK);
+    assert_int_equal(got.status, GH_STATUS_DELETED);
+    EXPECT_FAIL(gh_core_user_by_username(&c, "hank", &got), c, GH_ENOTFOUND, NULL);
     EXPECT_FAIL(gh_core_user_act(&c, active, GH_USER_ENABLE), c, GH_ENOTFOUND, NULL);
     EXPECT_FAIL(gh_core_user_act(&c, active, GH_USER_DELETE), c, GH_ENOTFOUND, NULL);
     assert_int_equal(gh_store_user_get(x->db, x->a, active, &got), GH_OK);
