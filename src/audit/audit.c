@@ -231,3 +231,13 @@ gh_err gh_audit_record(gh_db *db, gh_arena *a, const gh_audit_entry *e, gh_audit
         return GH_ENOMEM; /* fail closed: a change is not committed without its record */
     return gh_store_audit_insert(db, &row);
 }
+
+const char *gh_audit_action_name(gh_audit_action a)
+{
+    static const char *const names[] = {
+#define GH_AUDIT_ACTION_NAME(id, name) [GH_ACT_##id] = name,
+        GH_AUDIT_ACTIONS(GH_AUDIT_ACTION_NAME)
+#undef GH_AUDIT_ACTION_NAME
+    };
+    return (int)a >= 0 && a < GH_ACT_COUNT ? names[a] : NULL;
+}

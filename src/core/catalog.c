@@ -79,7 +79,7 @@ static gh_err tenant_create_tx(gh_ctx *ctx, const gh_tenant *in, gh_tenant *out)
     if (err == GH_OK)
         err = gh_store_tenant_get(ctx->db, ctx->a, t.id, out);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "tenant.create", "tenant", t.id, 0,
+        err = gh_core_audit(ctx, GH_ACT_TENANT_CREATE, "tenant", t.id, 0,
                             t.provider_id ? t.provider_id : t.id, GH_AUDIT_NOTHING,
                             GH_AUDIT_OF_TENANT(out));
     return err;
@@ -121,7 +121,7 @@ static gh_err tenant_change_tx(gh_ctx *ctx, int64_t id, const char *name, int64_
         if (err == GH_OK)
             err = gh_store_tenant_delete(ctx->db, id);
         return err != GH_OK ? err
-                            : gh_core_audit(ctx, "tenant.delete", "tenant", id, 0, provider,
+                            : gh_core_audit(ctx, GH_ACT_TENANT_DELETE, "tenant", id, 0, provider,
                                             GH_AUDIT_OF_TENANT(&cur), GH_AUDIT_NOTHING);
     }
     if ((err = check_name(ctx, name)) != GH_OK)
@@ -132,7 +132,7 @@ static gh_err tenant_change_tx(gh_ctx *ctx, int64_t id, const char *name, int64_
     if (err == GH_OK)
         err = gh_store_tenant_get(ctx->db, ctx->a, id, out);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "tenant.update", "tenant", id, 0, provider,
+        err = gh_core_audit(ctx, GH_ACT_TENANT_UPDATE, "tenant", id, 0, provider,
                             GH_AUDIT_OF_TENANT(&cur), GH_AUDIT_OF_TENANT(out));
     return err;
 }
@@ -207,7 +207,7 @@ static gh_err role_write_tx(gh_ctx *ctx, const gh_role *in, int64_t expect_versi
     if (err == GH_OK)
         err = gh_store_role_get(ctx->db, ctx->a, r.id, out);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, create ? "role.create" : "role.update", "role", r.id, 0,
+        err = gh_core_audit(ctx, create ? GH_ACT_ROLE_CREATE : GH_ACT_ROLE_UPDATE, "role", r.id, 0,
                             r.provider_id, create ? GH_AUDIT_NOTHING : GH_AUDIT_OF_ROLE(&cur),
                             GH_AUDIT_OF_ROLE(out));
     return err;
@@ -250,7 +250,7 @@ static gh_err role_delete_tx(gh_ctx *ctx, int64_t id)
         return gh_fail(ctx, GH_ECONFLICT, NULL, "the role is still given to users or groups");
     err = gh_store_role_delete(ctx->db, id);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "role.delete", "role", id, 0, cur.provider_id,
+        err = gh_core_audit(ctx, GH_ACT_ROLE_DELETE, "role", id, 0, cur.provider_id,
                             GH_AUDIT_OF_ROLE(&cur), GH_AUDIT_NOTHING);
     return err;
 }
@@ -342,8 +342,8 @@ static gh_err group_write_tx(gh_ctx *ctx, const gh_group *in, int64_t expect_ver
     if (err == GH_OK)
         err = gh_store_group_get(ctx->db, ctx->a, ctx->who, g.id, out);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, create ? "group.create" : "group.update", "group", g.id, 0,
-                            g.provider_id, create ? GH_AUDIT_NOTHING : GH_AUDIT_OF_GROUP(&cur),
+        err = gh_core_audit(ctx, create ? GH_ACT_GROUP_CREATE : GH_ACT_GROUP_UPDATE, "group", g.id,
+                            0, g.provider_id, create ? GH_AUDIT_NOTHING : GH_AUDIT_OF_GROUP(&cur),
                             GH_AUDIT_OF_GROUP(out));
     return err;
 }
@@ -379,7 +379,7 @@ static gh_err group_delete_tx(gh_ctx *ctx, int64_t id)
         return err;
     err = gh_store_group_delete(ctx->db, id);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "group.delete", "group", id, 0, cur.provider_id,
+        err = gh_core_audit(ctx, GH_ACT_GROUP_DELETE, "group", id, 0, cur.provider_id,
                             GH_AUDIT_OF_GROUP(&cur), GH_AUDIT_NOTHING);
     return err;
 }
