@@ -148,6 +148,12 @@ char *gh_audit_snapshot(gh_arena *a, gh_audit_obj o);
 struct json_t;
 struct json_t *gh_audit_json(gh_audit_obj o);
 
+/* The name a stored snapshot (gh_audit_snapshot's text) of an object of kind gave it, for a
+ * trail that outlives the object: a user's full name (its username when it has none), a role's,
+ * group's or tenant's name, an SSO source's display name. NULL when text is NULL, not such a
+ * snapshot or names nothing. In the arena; thread-safe. */
+const char *gh_audit_snapshot_name(gh_arena *a, const char *text, gh_audit_kind kind);
+
 /* Appends the row e with before and after serialised into its before_json/after_json (whatever
  * e held there is replaced); the caller's transaction makes it atomic with the change it
  * records. */
