@@ -208,7 +208,14 @@ test('in Chinese: the sentences, the action list, dates and the pickers', async 
         await edit.locator('table.diff tr[data-field="first_name"] th').textContent(),
         '名',
       );
-      assert.equal(await page.locator('input[name=since]').getAttribute('lang'), 'zh-CN');
+      const since = page.locator('input[name=since]');
+      assert.equal(await since.getAttribute('lang'), 'zh-CN');
+      await since.fill('2026-12-04T18:05');
+      assert.equal(
+        await page.locator('.picker-echo').first().textContent(),
+        '2026年12月4日 18:05 GMT+8',
+        'what the picker holds, in the viewer’s language',
+      );
       await axeCheck(page, `audit zh ${width}`);
       await shot(page, `audit-zh-${width}`);
       page.assertClean();
