@@ -72,6 +72,8 @@ static void read_entry(gh_stmt *st, gh_arena *a, gh_audit_entry *e)
     e->request_id = gh_stmt_text(st, 11, a);
     e->before_json = gh_stmt_text(st, 12, a);
     e->after_json = gh_stmt_text(st, 13, a);
+    e->actor_name = e->target_name = NULL; /* the reader's names: core/ fills them */
+    e->target_visible = false;
 }
 
 static void audit_filters(gh_qb *q, const gh_audit_filter *f)
