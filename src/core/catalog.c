@@ -418,13 +418,14 @@ static const struct {
     gh_store_named what;
     uint64_t perm;
     gh_audit_kind kind;
+    bool by_user; /* named by target_user_id rather than target_id */
 } named_kinds[] = {
-    {"user", GH_NAMED_USER, GH_PERM(USERS_READ), GH_AUDIT_USER},
-    {"session", GH_NAMED_USER, GH_PERM(USERS_READ), GH_AUDIT_NONE},
-    {"role", GH_NAMED_ROLE, GH_PERM(ROLES_READ), GH_AUDIT_ROLE},
-    {"group", GH_NAMED_GROUP, GH_PERM(GROUPS_READ), GH_AUDIT_GROUP},
-    {"tenant", GH_NAMED_TENANT, GH_PERM(TENANTS_READ), GH_AUDIT_TENANT},
-    {"sso_source", GH_NAMED_SSO_SOURCE, GH_PERM(SETTINGS_READ), GH_AUDIT_SSO_SOURCE},
+    {"user", GH_NAMED_USER, GH_PERM(USERS_READ), GH_AUDIT_USER, false},
+    {"session", GH_NAMED_USER, GH_PERM(USERS_READ), GH_AUDIT_NONE, true},
+    {"role", GH_NAMED_ROLE, GH_PERM(ROLES_READ), GH_AUDIT_ROLE, false},
+    {"group", GH_NAMED_GROUP, GH_PERM(GROUPS_READ), GH_AUDIT_GROUP, false},
+    {"tenant", GH_NAMED_TENANT, GH_PERM(TENANTS_READ), GH_AUDIT_TENANT, false},
+    {"sso_source", GH_NAMED_SSO_SOURCE, GH_PERM(SETTINGS_READ), GH_AUDIT_SSO_SOURCE, false},
 };
 #define NAMED_KINDS (sizeof named_kinds / sizeof *named_kinds)
 
@@ -435,9 +436,7 @@ static bool target_of(const gh_audit_entry *e, size_t *kind, int64_t *id)
     for (size_t k = 0; k < NAMED_KINDS; k++)
         if (e->target_type != NULL && strcmp(e->target_type, named_kinds[k].type) == 0) {
             *kind = k;
-            *id = named_kinds[k].what == GH_NAMED_USER && named_kinds[k].kind == GH_AUDIT_NONE
-                      ? e->target_user_id
-                      : e->target_id;
+            *id = named_kinds[k].by_user ? e->target_user_id : e->target_id;
             return *id != 0;
         }
     return false;

@@ -53,8 +53,7 @@ function fill(template, e, vars) {
 
 // The sentence of row e (without its actor), as nodes.
 export function sentence(e) {
-  const after = e.after && typeof e.after === 'object' ? e.after : {};
-  const vars = { action: e.action, source: after.source ?? '', n: after.sessions ?? '' };
+  const vars = { action: e.action };
   if (e.target_type === 'request' && e.outcome === 'denied')
     return fill(t('audit.say.denied'), e, vars);
   const key = `audit.say.${e.action}`;
