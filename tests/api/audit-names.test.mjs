@@ -203,6 +203,58 @@ test('a scoped admin gets no name from outside its scope or its permissions', as
     assert.notEqual(e.actor_name, 'Ada Lovelace');
     assert.notEqual(e.target_name, 'Quinn Outside');
   }
+  // an account's admin: the provider's admin who edited a user of its account is outside its scope
+  const account = (
+    await ok(
+      srv.api('POST', '/api/v1/tenants', {
+        body: { kind: 'platform_account', name: uniq('Names account '), parent_id: provider },
+      }),
+      201,
+    )
+  ).id;
+  const inAccount = { level: 'account', account_ids: [account] };
+  const sam = await ok(
+    srv.api('POST', '/api/v1/users', {
+      body: {
+        username: uniq('sam'),
+        email: `${uniq('sam')}@example.com`,
+        first_name: 'Sam',
+        last_name: 'Account',
+        provider_id: provider,
+        access: inAccount,
+      },
+    }),
+    201,
+  );
+  const editor = await adminWith(srv, ['users.read', 'users.update'], {
+    provider_id: provider,
+    access: { level: 'provider' },
+    username: uniq('editor'),
+  });
+  await ok(
+    srv.api('PATCH', `/api/v1/users/${editor.user.id}`, {
+      body: { first_name: 'Pat', last_name: 'Provider' },
+    }),
+  );
+  await ok(
+    srv.api('PATCH', `/api/v1/users/${sam.id}`, {
+      body: { phone: '+442079460000' },
+      token: editor.token,
+    }),
+  );
+  const aa = await adminWith(srv, ['audit.read', 'users.read'], {
+    provider_id: provider,
+    access: inAccount,
+    username: uniq('aadmin'),
+  });
+  const [edit] = await rows(`action=user.update&target_id=${sam.id}`, aa.token);
+  assert.equal(edit.actor, editor.user.username);
+  assert.equal(edit.actor_name, null, 'a provider admin is outside an account admin’s scope');
+  assert.equal(edit.target_name, 'Sam Account');
+  assert.equal(edit.target_visible, true);
+  const [asRoot] = await rows(`action=user.update&target_id=${sam.id}`);
+  assert.equal(asRoot.actor_name, 'Pat Provider', 'the platform reads both');
+
   // without users.read, no live user name at all: only what the row's own snapshot says
   const blind = await adminWith(srv, ['audit.read'], {
     provider_id: provider,
