@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "util/clock.h"
+#include "util/utf8.h"
 
 static json_t *time_json(int64_t t)
 {
@@ -230,4 +231,52 @@ gh_err gh_audit_record(gh_db *db, gh_arena *a, const gh_audit_entry *e, gh_audit
         (after.kind != GH_AUDIT_NONE && row.after_json == NULL))
         return GH_ENOMEM; /* fail closed: a change is not committed without its record */
     return gh_store_audit_insert(db, &row);
+}
+
+const char *gh_audit_action_name(gh_audit_action a)
+{
+    static const char *const names[] = {
+#define GH_AUDIT_ACTION_NAME(id, name) [GH_ACT_##id] = name,
+        GH_AUDIT_ACTIONS(GH_AUDIT_ACTION_NAME)
+#undef GH_AUDIT_ACTION_NAME
+    };
+    return (int)a >= 0 && a < GH_ACT_COUNT ? names[a] : NULL;
+}
+
+static const char *str_of(json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+const char *gh_audit_snapshot_name(gh_arena *a, const char *text, gh_audit_kind kind)
+{
+    json_t *o = text != NULL ? json_loads(text, 0, NULL) : NULL;
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return NULL;
+    }
+    const char *name = NULL;
+    switch (kind) {
+    case GH_AUDIT_USER:
+        if (str_of(o, "username") != NULL) {
+            name = gh_person_name(a, str_of(o, "first_name"), str_of(o, "last_name"));
+            if (name[0] == '\0')
+                name = str_of(o, "username");
+        }
+        break;
+    case GH_AUDIT_SSO_SOURCE:
+        name = str_of(o, "display_name");
+        break;
+    case GH_AUDIT_ROLE:
+    case GH_AUDIT_GROUP:
+    case GH_AUDIT_TENANT:
+        name = str_of(o, "name");
+        break;
+    case GH_AUDIT_NONE:
+    case GH_AUDIT_DETAIL:
+        break;
+    }
+    const char *copy = name != NULL && name[0] != '\0' ? gh_arena_strdup(a, name) : NULL;
+    json_decref(o);
+    return copy;
 }

@@ -10,6 +10,66 @@
 
 #include "store/store.h"
 
+/* Every action the trail records, written once: the write sites name them by GH_ACT_*, and
+ * GET /api/v1/audit/actions lists them from here, so the list cannot drift from what is written.
+ * (A denied request is recorded under its route instead, "POST /api/v1/users": see
+ * gh_core_audit_denied.) */
+#define GH_AUDIT_ACTIONS(X)                                                                        \
+    X(ADMIN_CREATE, "admin.create")                                                                \
+    X(GROUP_CREATE, "group.create")                                                                \
+    X(GROUP_DELETE, "group.delete")                                                                \
+    X(GROUP_UPDATE, "group.update")                                                                \
+    X(LOGIN_FAILURE, "login.failure")                                                              \
+    X(LOGIN_SUCCESS, "login.success")                                                              \
+    X(LOGIN_THROTTLED, "login.throttled")                                                          \
+    X(MAIL_FAILED, "mail.failed")                                                                  \
+    X(MAIL_SENT, "mail.sent")                                                                      \
+    X(ONBOARDING_COMPLETED, "onboarding.completed")                                                \
+    X(ONBOARDING_LINK_COPIED, "onboarding.link_copied")                                            \
+    X(ONBOARDING_RESEND, "onboarding.resend")                                                      \
+    X(ONBOARDING_SENT, "onboarding.sent")                                                          \
+    X(PASSWORD_RESET_COMPLETED, "password_reset.completed")                                        \
+    X(PASSWORD_RESET_REQUESTED, "password_reset.requested")                                        \
+    X(ROLE_CREATE, "role.create")                                                                  \
+    X(ROLE_DELETE, "role.delete")                                                                  \
+    X(ROLE_UPDATE, "role.update")                                                                  \
+    X(SESSION_END, "session.end")                                                                  \
+    X(SESSION_REVOKE, "session.revoke")                                                            \
+    X(SETUP_COMPLETED, "setup.completed")                                                          \
+    X(SETUP_LINK_ISSUED, "setup.link_issued")                                                      \
+    X(SSO_SOURCE_CREATE, "sso_source.create")                                                      \
+    X(SSO_SOURCE_DELETE, "sso_source.delete")                                                      \
+    X(SSO_SOURCE_UPDATE, "sso_source.update")                                                      \
+    X(TENANT_CREATE, "tenant.create")                                                              \
+    X(TENANT_DELETE, "tenant.delete")                                                              \
+    X(TENANT_UPDATE, "tenant.update")                                                              \
+    X(TOKEN_CREATE, "token.create")                                                                \
+    X(TOKEN_REVOKE, "token.revoke")                                                                \
+    X(TOTP_ENROL_START, "totp.enrol_start")                                                        \
+    X(TOTP_ENROLLED, "totp.enrolled")                                                              \
+    X(TOTP_REPLACED, "totp.replaced")                                                              \
+    X(USER_BAN, "user.ban")                                                                        \
+    X(USER_CREATE, "user.create")                                                                  \
+    X(USER_DELETE, "user.delete")                                                                  \
+    X(USER_DISABLE, "user.disable")                                                                \
+    X(USER_ENABLE, "user.enable")                                                                  \
+    X(USER_FORCE_PASSWORD_RESET, "user.force_password_reset")                                      \
+    X(USER_PASSWORD_CHANGE, "user.password_change")                                                \
+    X(USER_RESET_MFA, "user.reset_mfa")                                                            \
+    X(USER_UNBAN, "user.unban")                                                                    \
+    X(USER_UPDATE, "user.update")                                                                  \
+    X(USER_UPDATE_OWN, "user.update_own")
+
+typedef enum {
+#define GH_AUDIT_ACTION_ID(id, name) GH_ACT_##id,
+    GH_AUDIT_ACTIONS(GH_AUDIT_ACTION_ID)
+#undef GH_AUDIT_ACTION_ID
+        GH_ACT_COUNT
+} gh_audit_action;
+
+/* The stored name of action a ("user.disable"); NULL outside 0..GH_ACT_COUNT-1. */
+const char *gh_audit_action_name(gh_audit_action a);
+
 /* An optional number or flag of a detail; unset ones are left out of the stored text. */
 typedef struct gh_audit_int {
     bool set;
@@ -87,6 +147,12 @@ char *gh_audit_snapshot(gh_arena *a, gh_audit_obj o);
  * see it. */
 struct json_t;
 struct json_t *gh_audit_json(gh_audit_obj o);
+
+/* The name a stored snapshot (gh_audit_snapshot's text) of an object of kind gave it, for a
+ * trail that outlives the object: a user's full name (its username when it has none), a role's,
+ * group's or tenant's name, an SSO source's display name. NULL when text is NULL, not such a
+ * snapshot or names nothing. In the arena; thread-safe. */
+const char *gh_audit_snapshot_name(gh_arena *a, const char *text, gh_audit_kind kind);
 
 /* Appends the row e with before and after serialised into its before_json/after_json (whatever
  * e held there is replaced); the caller's transaction makes it atomic with the change it

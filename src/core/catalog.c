@@ -82,7 +82,7 @@ static gh_err tenant_create_tx(gh_ctx *ctx, const gh_tenant *in, gh_tenant *out)
     if (err == GH_OK)
         err = gh_store_tenant_get(ctx->db, ctx->a, t.id, out);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "tenant.create", "tenant", t.id, 0,
+        err = gh_core_audit(ctx, GH_ACT_TENANT_CREATE, "tenant", t.id, 0,
                             t.provider_id ? t.provider_id : t.id, GH_AUDIT_NOTHING,
                             GH_AUDIT_OF_TENANT(out));
     return err;
@@ -124,7 +124,7 @@ static gh_err tenant_change_tx(gh_ctx *ctx, int64_t id, const char *name, int64_
         if (err == GH_OK)
             err = gh_store_tenant_delete(ctx->db, id);
         return err != GH_OK ? err
-                            : gh_core_audit(ctx, "tenant.delete", "tenant", id, 0, provider,
+                            : gh_core_audit(ctx, GH_ACT_TENANT_DELETE, "tenant", id, 0, provider,
                                             GH_AUDIT_OF_TENANT(&cur), GH_AUDIT_NOTHING);
     }
     if ((err = check_name(ctx, name)) != GH_OK)
@@ -135,7 +135,7 @@ static gh_err tenant_change_tx(gh_ctx *ctx, int64_t id, const char *name, int64_
     if (err == GH_OK)
         err = gh_store_tenant_get(ctx->db, ctx->a, id, out);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "tenant.update", "tenant", id, 0, provider,
+        err = gh_core_audit(ctx, GH_ACT_TENANT_UPDATE, "tenant", id, 0, provider,
                             GH_AUDIT_OF_TENANT(&cur), GH_AUDIT_OF_TENANT(out));
     return err;
 }
@@ -212,7 +212,7 @@ static gh_err role_write_tx(gh_ctx *ctx, const gh_role *in, int64_t expect_versi
     if (err == GH_OK)
         err = gh_store_role_get(ctx->db, ctx->a, r.id, out);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, create ? "role.create" : "role.update", "role", r.id, 0,
+        err = gh_core_audit(ctx, create ? GH_ACT_ROLE_CREATE : GH_ACT_ROLE_UPDATE, "role", r.id, 0,
                             r.provider_id, create ? GH_AUDIT_NOTHING : GH_AUDIT_OF_ROLE(&cur),
                             GH_AUDIT_OF_ROLE(out));
     return err;
@@ -255,7 +255,7 @@ static gh_err role_delete_tx(gh_ctx *ctx, int64_t id)
         return gh_fail(ctx, GH_ECONFLICT, NULL, NULL, "the role is still given to users or groups");
     err = gh_store_role_delete(ctx->db, id);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "role.delete", "role", id, 0, cur.provider_id,
+        err = gh_core_audit(ctx, GH_ACT_ROLE_DELETE, "role", id, 0, cur.provider_id,
                             GH_AUDIT_OF_ROLE(&cur), GH_AUDIT_NOTHING);
     return err;
 }
@@ -350,8 +350,8 @@ static gh_err group_write_tx(gh_ctx *ctx, const gh_group *in, int64_t expect_ver
     if (err == GH_OK)
         err = gh_store_group_get(ctx->db, ctx->a, ctx->who, g.id, out);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, create ? "group.create" : "group.update", "group", g.id, 0,
-                            g.provider_id, create ? GH_AUDIT_NOTHING : GH_AUDIT_OF_GROUP(&cur),
+        err = gh_core_audit(ctx, create ? GH_ACT_GROUP_CREATE : GH_ACT_GROUP_UPDATE, "group", g.id,
+                            0, g.provider_id, create ? GH_AUDIT_NOTHING : GH_AUDIT_OF_GROUP(&cur),
                             GH_AUDIT_OF_GROUP(out));
     return err;
 }
@@ -387,7 +387,7 @@ static gh_err group_delete_tx(gh_ctx *ctx, int64_t id)
         return err;
     err = gh_store_group_delete(ctx->db, id);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "group.delete", "group", id, 0, cur.provider_id,
+        err = gh_core_audit(ctx, GH_ACT_GROUP_DELETE, "group", id, 0, cur.provider_id,
                             GH_AUDIT_OF_GROUP(&cur), GH_AUDIT_NOTHING);
     return err;
 }
@@ -417,7 +417,121 @@ gh_err gh_core_group_list(gh_ctx *ctx, int64_t provider_id, int limit, int64_t a
     return gh_store_group_list(ctx->db, ctx->a, ctx->who, provider_id, limit, after_id, items, n);
 }
 
+/* ---- the audit trail's names ---- */
+
+/* The kinds of object a row names: its target_type, how it is read, the permission that reads
+ * it and its snapshot's kind. A session is named by its user (target_user_id). */
+static const struct {
+    const char *type;
+    gh_store_named what;
+    uint64_t perm;
+    gh_audit_kind kind;
+    bool by_user; /* named by target_user_id rather than target_id */
+} named_kinds[] = {
+    {"user", GH_NAMED_USER, GH_PERM(USERS_READ), GH_AUDIT_USER, false},
+    {"session", GH_NAMED_USER, GH_PERM(USERS_READ), GH_AUDIT_NONE, true},
+    {"role", GH_NAMED_ROLE, GH_PERM(ROLES_READ), GH_AUDIT_ROLE, false},
+    {"group", GH_NAMED_GROUP, GH_PERM(GROUPS_READ), GH_AUDIT_GROUP, false},
+    {"tenant", GH_NAMED_TENANT, GH_PERM(TENANTS_READ), GH_AUDIT_TENANT, false},
+    {"sso_source", GH_NAMED_SSO_SOURCE, GH_PERM(SETTINGS_READ), GH_AUDIT_SSO_SOURCE, false},
+};
+#define NAMED_KINDS (sizeof named_kinds / sizeof *named_kinds)
+
+/* The index of e's target in named_kinds and the id that names it; false: a row that names no
+ * object (a denied request, a set-up link). */
+static bool target_of(const gh_audit_entry *e, size_t *kind, int64_t *id)
+{
+    for (size_t k = 0; k < NAMED_KINDS; k++)
+        if (e->target_type != NULL && strcmp(e->target_type, named_kinds[k].type) == 0) {
+            *kind = k;
+            *id = named_kinds[k].by_user ? e->target_user_id : e->target_id;
+            return *id != 0;
+        }
+    return false;
+}
+
+static void add_id(int64_t *ids, size_t *m, int64_t id)
+{
+    for (size_t i = 0; i < *m; i++)
+        if (ids[i] == id)
+            return;
+    ids[(*m)++] = id;
+}
+
+static const char *name_in(const int64_t *ids, const char *const *names, size_t m, int64_t id)
+{
+    for (size_t i = 0; i < m; i++)
+        if (ids[i] == id)
+            return names[i];
+    return NULL;
+}
+
+/* Names the targets of kind what on the page (and for users its actors) with one query, when
+ * ctx->who holds the permission that reads them; the store keeps to its scope. */
+static gh_err name_kind(gh_ctx *ctx, gh_audit_entry *v, size_t n, gh_store_named what)
+{
+    int64_t *ids = gh_arena_alloc(ctx->a, (2 * n + 1) * sizeof *ids);
+    size_t m = 0, k = 0;
+    int64_t id = 0;
+    bool users = what == GH_NAMED_USER;
+    for (size_t i = 0; i < n; i++) {
+        if (target_of(&v[i], &k, &id) && named_kinds[k].what == what)
+            add_id(ids, &m, id);
+        if (users && v[i].actor_id != 0)
+            add_id(ids, &m, v[i].actor_id);
+    }
+    uint64_t perm = GH_PERM_ALL; /* fail closed: a kind without its row in named_kinds */
+    for (size_t j = 0; j < NAMED_KINDS; j++)
+        if (named_kinds[j].what == what)
+            perm = named_kinds[j].perm;
+    if (m == 0 || !gh_perm_has(ctx->who, perm))
+        return GH_OK;
+    const char **names = gh_arena_alloc(ctx->a, m * sizeof *names);
+    gh_err err = gh_store_audit_names(ctx->db, ctx->a, ctx->who, what, ids, m, names);
+    for (size_t i = 0; i < n && err == GH_OK; i++) {
+        if (target_of(&v[i], &k, &id) && named_kinds[k].what == what) {
+            v[i].target_name = name_in(ids, names, m, id);
+            v[i].target_visible = v[i].target_name != NULL;
+        }
+        if (users && v[i].actor_id != 0)
+            v[i].actor_name = name_in(ids, names, m, v[i].actor_id);
+    }
+    return err;
+}
+
+/* Names every row of the page: live names first, then for an object gone or out of the reader's
+ * scope the name its snapshot gave it (text the row carries anyway). */
+static gh_err name_rows(gh_ctx *ctx, gh_audit_entry *v, size_t n)
+{
+    static const gh_store_named kinds[] = {GH_NAMED_USER, GH_NAMED_ROLE, GH_NAMED_GROUP,
+                                           GH_NAMED_TENANT, GH_NAMED_SSO_SOURCE};
+    gh_err err = GH_OK;
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds && err == GH_OK; i++)
+        err = name_kind(ctx, v, n, kinds[i]);
+    size_t k = 0;
+    int64_t id = 0;
+    for (size_t i = 0; i < n && err == GH_OK; i++)
+        if (v[i].target_name == NULL && target_of(&v[i], &k, &id)) {
+            v[i].target_name = gh_audit_snapshot_name(ctx->a, v[i].after_json, named_kinds[k].kind);
+            if (v[i].target_name == NULL)
+                v[i].target_name =
+                    gh_audit_snapshot_name(ctx->a, v[i].before_json, named_kinds[k].kind);
+        }
+    return err;
+}
+
+/* The names are read in the caller's transaction (the GET's read transaction): the page and its
+ * names come from one snapshot. */
 gh_err gh_core_audit_list(gh_ctx *ctx, const gh_audit_filter *f, gh_audit_entry **items, size_t *n)
 {
-    return gh_store_audit_list(ctx->db, ctx->a, ctx->who, f, items, n);
+    gh_audit_entry *v = NULL;
+    size_t count = 0;
+    gh_err err = gh_store_audit_list(ctx->db, ctx->a, ctx->who, f, &v, &count);
+    if (err == GH_OK)
+        err = name_rows(ctx, v, count);
+    if (err == GH_OK) {
+        *items = v;
+        *n = count;
+    }
+    return err;
 }

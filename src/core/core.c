@@ -106,20 +106,20 @@ static const char *outcome_of(const char *action)
     return failed ? "failure" : refused ? "denied" : "success";
 }
 
-gh_err gh_core_audit(gh_ctx *ctx, const char *action, const char *target_type, int64_t target_id,
-                     int64_t target_user_id, int64_t provider_id, gh_audit_obj before,
-                     gh_audit_obj after)
+gh_err gh_core_audit(gh_ctx *ctx, gh_audit_action action, const char *target_type,
+                     int64_t target_id, int64_t target_user_id, int64_t provider_id,
+                     gh_audit_obj before, gh_audit_obj after)
 {
     gh_audit_entry e = {
         .at = ctx->now,
         .actor_id = ctx->who->user_id,
         .actor = ctx->who->username,
-        .action = action,
+        .action = gh_audit_action_name(action),
         .target_type = target_type,
         .target_id = target_id,
         .target_user_id = target_user_id,
         .provider_id = provider_id,
-        .outcome = outcome_of(action),
+        .outcome = outcome_of(gh_audit_action_name(action)),
         .ip = ctx->ip,
         .request_id = ctx->request_id,
     };
@@ -191,7 +191,7 @@ gh_err gh_core_admin_create(gh_ctx *ctx, const char *username, const char *email
     if (err == GH_OK) {
         u.id = new_id;
         u.password_hash = NULL;
-        err = gh_core_audit(ctx, "admin.create", "user", new_id, new_id, 0, GH_AUDIT_NOTHING,
+        err = gh_core_audit(ctx, GH_ACT_ADMIN_CREATE, "user", new_id, new_id, 0, GH_AUDIT_NOTHING,
                             GH_AUDIT_OF_USER(&u));
     }
     if (err == GH_OK && guard != NULL)

@@ -300,16 +300,19 @@ gh_err gh_core_role_list(gh_ctx *ctx, int64_t provider_id, int limit, int64_t af
                          gh_role **items, size_t *n) GH_MUST_USE;
 gh_err gh_core_group_list(gh_ctx *ctx, int64_t provider_id, int limit, int64_t after_id,
                           gh_group **items, size_t *n) GH_MUST_USE;
-/* Newest first; f->before_id pages. */
+/* Newest first; f->before_id pages. Each row gets actor_name, target_name and target_visible as
+ * ctx->who may read them (the permission of the kind and its scope; else the name the row's own
+ * snapshot gives, for an object gone or out of scope), one query per kind for the page, in the
+ * caller's transaction. */
 gh_err gh_core_audit_list(gh_ctx *ctx, const gh_audit_filter *f, gh_audit_entry **items,
                           size_t *n) GH_MUST_USE;
 
 /* Writes an audit row for a change made in the caller's transaction, acting as ctx->who: before
  * and after are typed snapshots (GH_AUDIT_OF_USER(&u)...), a detail (GH_AUDIT_DETAIL_OF(...)) or
  * GH_AUDIT_NOTHING; audit/ serialises them. */
-gh_err gh_core_audit(gh_ctx *ctx, const char *action, const char *target_type, int64_t target_id,
-                     int64_t target_user_id, int64_t provider_id, gh_audit_obj before,
-                     gh_audit_obj after) GH_MUST_USE;
+gh_err gh_core_audit(gh_ctx *ctx, gh_audit_action action, const char *target_type,
+                     int64_t target_id, int64_t target_user_id, int64_t provider_id,
+                     gh_audit_obj before, gh_audit_obj after) GH_MUST_USE;
 /* Records a denied authorization in its own transaction (best effort). */
 void gh_core_audit_denied(gh_ctx *ctx, const char *action);
 

@@ -79,8 +79,8 @@ gh_err gh_totp_enrol_start(gh_ctx *ctx, const gh_session *sess, const gh_reauth 
             ? GH_AUDIT_NOTHING
             : GH_AUDIT_DETAIL_OF(.replace = GH_AUDIT_TRUE, .proof = step > 0 ? "code" : "password");
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "totp.enrol_start", "user", ctx->who->user_id, ctx->who->user_id,
-                            ctx->who->provider_id, GH_AUDIT_NOTHING, detail);
+        err = gh_core_audit(ctx, GH_ACT_TOTP_ENROL_START, "user", ctx->who->user_id,
+                            ctx->who->user_id, ctx->who->provider_id, GH_AUDIT_NOTHING, detail);
     return gh_core_finish(ctx, err);
 }
 
@@ -122,8 +122,9 @@ gh_err gh_totp_enrol_confirm(gh_ctx *ctx, const gh_session *sess, const char *co
     if (err == GH_OK && sess->stage == GH_STAGE_ENROLL_TOTP)
         err = gh_signin_advance(ctx, sess, &c, GH_STAGE_ENROLL_TOTP, next);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, replaced ? "totp.replaced" : "totp.enrolled", "user", c.user_id,
-                            c.user_id, c.provider_id, GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
+        err =
+            gh_core_audit(ctx, replaced ? GH_ACT_TOTP_REPLACED : GH_ACT_TOTP_ENROLLED, "user",
+                          c.user_id, c.user_id, c.provider_id, GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
     err = gh_core_finish(ctx, err);
     if (err == GH_OK)
         *recovery_codes = shown;

@@ -114,7 +114,7 @@ static gh_err resend_in_tx(gh_ctx *ctx, int64_t id, gh_user *out)
     if (err == GH_OK)
         err = gh_core_onboarding_issue(ctx, &cur, "resend");
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "onboarding.resend", "user", id, id, cur.provider_id,
+        err = gh_core_audit(ctx, GH_ACT_ONBOARDING_RESEND, "user", id, id, cur.provider_id,
                             GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
     if (err == GH_OK)
         err = gh_store_user_get(ctx->db, ctx->a, id, out);
@@ -148,7 +148,7 @@ static gh_err copy_in_tx(gh_ctx *ctx, int64_t id, char *token, int64_t *link_id)
         err = gh_store_link_handed(ctx->db, *link_id, hash, ctx->now);
     if (err == GH_OK) /* the audit row names the link, never its token (L3) */
         err =
-            gh_core_audit(ctx, "onboarding.link_copied", "user", id, id, cur.provider_id,
+            gh_core_audit(ctx, GH_ACT_ONBOARDING_LINK_COPIED, "user", id, id, cur.provider_id,
                           GH_AUDIT_NOTHING, GH_AUDIT_DETAIL_OF(.link_id = GH_AUDIT_INT(*link_id)));
     return err;
 }
@@ -288,9 +288,9 @@ static gh_err complete_writes(gh_ctx *ctx, gh_link_purpose purpose, const gh_use
     if (err == GH_OK) /* whoever held the old password is out: sessions, tokens (S4, S11) */
         err = gh_core_end_credentials(ctx, u->id, 0);
     if (err == GH_OK)
-        err =
-            gh_core_audit(ctx, onboarding ? "onboarding.completed" : "password_reset.completed",
-                          "user", u->id, u->id, u->provider_id, GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
+        err = gh_core_audit(
+            ctx, onboarding ? GH_ACT_ONBOARDING_COMPLETED : GH_ACT_PASSWORD_RESET_COMPLETED, "user",
+            u->id, u->id, u->provider_id, GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
     return err;
 }
 
@@ -383,7 +383,7 @@ static gh_err reset_slot(gh_ctx *ctx, const gh_user *u)
         err = gh_store_link_insert(ctx->db, &l, &link_id);
     if (err == GH_OK)
         err = gh_core_audit(
-            ctx, "password_reset.requested", "user", uid, uid, m.provider_id, GH_AUDIT_NOTHING,
+            ctx, GH_ACT_PASSWORD_RESET_REQUESTED, "user", uid, uid, m.provider_id, GH_AUDIT_NOTHING,
             GH_AUDIT_DETAIL_OF(.sent = send ? GH_AUDIT_TRUE : GH_AUDIT_FALSE, .reason = refusal));
     return err;
 }

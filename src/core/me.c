@@ -27,7 +27,7 @@ static gh_err me_update_in_tx(gh_ctx *ctx, const char *language, const char *tim
         return err;
     if ((err = gh_store_user_get(ctx->db, ctx->a, cur.id, out)) != GH_OK)
         return err;
-    return gh_core_audit(ctx, "user.update_own", "user", cur.id, cur.id, cur.provider_id,
+    return gh_core_audit(ctx, GH_ACT_USER_UPDATE_OWN, "user", cur.id, cur.id, cur.provider_id,
                          GH_AUDIT_OF_USER(&cur), GH_AUDIT_OF_USER(out));
 }
 

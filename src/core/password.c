@@ -27,7 +27,7 @@ gh_err gh_password_change_own(gh_ctx *ctx, const gh_session *sess, bool current_
     if (err == GH_OK)
         err = gh_core_end_credentials(ctx, c.user_id, sess != NULL ? sess->id : 0);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "user.password_change", "user", c.user_id, c.user_id,
+        err = gh_core_audit(ctx, GH_ACT_USER_PASSWORD_CHANGE, "user", c.user_id, c.user_id,
                             c.provider_id, GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
     return gh_core_finish(ctx, err);
 }

@@ -69,7 +69,7 @@ gh_err gh_session_end(gh_ctx *ctx, const gh_session *sess)
         return err;
     err = gh_store_session_delete(ctx->db, sess->user_id, sess->id, NULL);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "session.end", "session", sess->id, sess->user_id,
+        err = gh_core_audit(ctx, GH_ACT_SESSION_END, "session", sess->id, sess->user_id,
                             ctx->who->provider_id, GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
     return gh_core_finish(ctx, err);
 }

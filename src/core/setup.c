@@ -23,8 +23,8 @@ gh_err gh_core_setup_issue(gh_ctx *ctx, char **url, int64_t *expires_at)
     if (err == GH_OK && accounts == 0)
         err = gh_store_setup_replace(ctx->db, hash, ctx->now, ctx->now + GH_SETUP_TTL_S, &link_id);
     if (err == GH_OK && accounts == 0) /* the row names the link, never its token (L3) */
-        err = gh_core_audit(ctx, "setup.link_issued", "setup_link", link_id, 0, 0, GH_AUDIT_NOTHING,
-                            GH_AUDIT_NOTHING);
+        err = gh_core_audit(ctx, GH_ACT_SETUP_LINK_ISSUED, "setup_link", link_id, 0, 0,
+                            GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
     if ((err = gh_core_finish(ctx, err)) == GH_OK) {
         *url = accounts == 0 ? gh_mail_link(ctx->mail, ctx->a, GH_LINK_SETUP, token) : NULL;
         *expires_at = accounts == 0 ? ctx->now + GH_SETUP_TTL_S : 0;
@@ -98,7 +98,7 @@ static gh_err use_link(gh_ctx *ctx, int64_t id, void *arg)
         return gh_fail(ctx, GH_EGONE, "token", "used",
                        "this set-up link was used meanwhile, or an administrator exists now");
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "setup.completed", "user", id, id, 0, GH_AUDIT_NOTHING,
+        err = gh_core_audit(ctx, GH_ACT_SETUP_COMPLETED, "user", id, id, 0, GH_AUDIT_NOTHING,
                             GH_AUDIT_DETAIL_OF(.setup_link_id = GH_AUDIT_INT(l->id)));
     return err;
 }

@@ -68,7 +68,7 @@ static gh_principal self_of(const gh_credentials *c)
 }
 
 /* Records an audit row in its own transaction, acting as the signing-in user. */
-static void audit_alone(gh_ctx *ctx, const char *action, const gh_credentials *c,
+static void audit_alone(gh_ctx *ctx, gh_audit_action action, const gh_credentials *c,
                         gh_audit_obj detail)
 {
     gh_principal self = c != NULL ? self_of(c) : (gh_principal){.username = "unknown"};
@@ -77,7 +77,7 @@ static void audit_alone(gh_ctx *ctx, const char *action, const gh_credentials *c
     if (gh_db_begin(ctx->db) == GH_OK &&
         gh_core_finish(ctx, gh_core_audit(ctx, action, "user", self.user_id, self.user_id,
                                           self.provider_id, GH_AUDIT_NOTHING, detail)) != GH_OK)
-        gh_log("error", "audit_failed", "action", action, NULL);
+        gh_log("error", "audit_failed", "action", gh_audit_action_name(action), NULL);
     ctx->who = saved;
 }
 
@@ -111,12 +111,12 @@ gh_err gh_signin_count_failure(gh_ctx *ctx, const gh_credentials *c, const char 
                                     gh_signin_config_of(ctx)->max_failures,
                                     gh_signin_config_of(ctx)->ban_seconds, &banned_now);
         if (err == GH_OK)
-            err =
-                gh_core_audit(ctx, "login.failure", "user", c->user_id, c->user_id, c->provider_id,
-                              GH_AUDIT_NOTHING, GH_AUDIT_DETAIL_OF(.factor = factor));
+            err = gh_core_audit(ctx, GH_ACT_LOGIN_FAILURE, "user", c->user_id, c->user_id,
+                                c->provider_id, GH_AUDIT_NOTHING,
+                                GH_AUDIT_DETAIL_OF(.factor = factor));
         if (err == GH_OK && banned_now)
-            err = gh_core_audit(ctx, "user.ban", "user", c->user_id, c->user_id, c->provider_id,
-                                GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
+            err = gh_core_audit(ctx, GH_ACT_USER_BAN, "user", c->user_id, c->user_id,
+                                c->provider_id, GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
         err = gh_core_finish(ctx, err);
     }
     ctx->who = saved;
@@ -165,19 +165,19 @@ gh_err gh_signin_finish(gh_ctx *ctx, gh_signin *s, bool password_ok, const char 
 {
     gh_credentials *c = &s->cred;
     if (!s->found) {
-        audit_alone(ctx, "login.failure", NULL,
+        audit_alone(ctx, GH_ACT_LOGIN_FAILURE, NULL,
                     GH_AUDIT_DETAIL_OF(.factor = "password", .known = GH_AUDIT_FALSE));
         return refused(ctx);
     }
     if (c->banned_until > ctx->now) {
-        audit_alone(ctx, "login.failure", c,
+        audit_alone(ctx, GH_ACT_LOGIN_FAILURE, c,
                     GH_AUDIT_DETAIL_OF(.factor = "password", .banned = GH_AUDIT_TRUE));
         return refused(ctx);
     }
     if (!password_ok)
         return gh_signin_count_failure(ctx, c, "password");
     if (!can_sign_in(c, ctx->now)) {
-        audit_alone(ctx, "login.failure", c,
+        audit_alone(ctx, GH_ACT_LOGIN_FAILURE, c,
                     GH_AUDIT_DETAIL_OF(.factor = "password", .blocked = GH_AUDIT_TRUE));
         return refused(ctx);
     }
@@ -194,7 +194,7 @@ gh_err gh_signin_finish(gh_ctx *ctx, gh_signin *s, bool password_ok, const char 
         !can_sign_in(&fresh, ctx->now)) {
         gh_db_rollback(ctx->db);
         ctx->who = saved;
-        audit_alone(ctx, "login.failure", c,
+        audit_alone(ctx, GH_ACT_LOGIN_FAILURE, c,
                     GH_AUDIT_DETAIL_OF(.factor = "password", .blocked = GH_AUDIT_TRUE));
         return refused(ctx);
     }
@@ -212,7 +212,7 @@ gh_err gh_signin_finish(gh_ctx *ctx, gh_signin *s, bool password_ok, const char 
         if (err == GH_OK && next == GH_STAGE_DONE)
             err = gh_store_set_last_login(ctx->db, c->user_id, ctx->now);
         if (err == GH_OK)
-            err = gh_core_audit(ctx, "login.success", "user", c->user_id, c->user_id,
+            err = gh_core_audit(ctx, GH_ACT_LOGIN_SUCCESS, "user", c->user_id, c->user_id,
                                 c->provider_id, GH_AUDIT_NOTHING,
                                 GH_AUDIT_DETAIL_OF(.factor = "password", .next = &next));
         err = gh_core_finish(ctx, err);
@@ -254,7 +254,7 @@ static gh_err sso_open(gh_ctx *ctx, const gh_credentials *c, const gh_sso_source
         if (err == GH_OK)
             err = gh_store_link_void(ctx->db, c->user_id, GH_LINK_ONBOARDING, ctx->now);
         if (err == GH_OK)
-            err = gh_core_audit(ctx, "onboarding.completed", "user", c->user_id, c->user_id,
+            err = gh_core_audit(ctx, GH_ACT_ONBOARDING_COMPLETED, "user", c->user_id, c->user_id,
                                 c->provider_id, GH_AUDIT_NOTHING,
                                 GH_AUDIT_DETAIL_OF(.factor = "sso", .source = src->name));
     }
@@ -265,9 +265,10 @@ static gh_err sso_open(gh_ctx *ctx, const gh_credentials *c, const gh_sso_source
     if (err == GH_OK && next == GH_STAGE_DONE)
         err = gh_store_set_last_login(ctx->db, c->user_id, ctx->now);
     if (err == GH_OK)
-        err = gh_core_audit(
-            ctx, "login.success", "user", c->user_id, c->user_id, c->provider_id, GH_AUDIT_NOTHING,
-            GH_AUDIT_DETAIL_OF(.factor = "sso", .source = src->name, .next = &next));
+        err =
+            gh_core_audit(ctx, GH_ACT_LOGIN_SUCCESS, "user", c->user_id, c->user_id, c->provider_id,
+                          GH_AUDIT_NOTHING,
+                          GH_AUDIT_DETAIL_OF(.factor = "sso", .source = src->name, .next = &next));
     return err;
 }
 
@@ -288,7 +289,7 @@ gh_err gh_signin_sso(gh_ctx *ctx, const gh_sso_source *src, const gh_oidc_claims
     bool ours = c.provider_id == src->provider_id;
     if (!ours || !can_sign_in_sso(&c, ctx->now)) {
         audit_alone(
-            ctx, "login.failure", &c,
+            ctx, GH_ACT_LOGIN_FAILURE, &c,
             c.banned_until > ctx->now
                 ? GH_AUDIT_DETAIL_OF(.factor = "sso", .source = src->name, .banned = GH_AUDIT_TRUE)
                 : GH_AUDIT_DETAIL_OF(.factor = "sso", .source = src->name, .blocked = GH_AUDIT_TRUE,
@@ -306,7 +307,7 @@ gh_err gh_signin_sso(gh_ctx *ctx, const gh_sso_source *src, const gh_oidc_claims
         gh_db_rollback(ctx->db);
         ctx->who = saved;
         audit_alone(
-            ctx, "login.failure", &c,
+            ctx, GH_ACT_LOGIN_FAILURE, &c,
             GH_AUDIT_DETAIL_OF(.factor = "sso", .source = src->name, .blocked = GH_AUDIT_TRUE));
         return refused(ctx);
     }
@@ -328,9 +329,10 @@ gh_err gh_signin_advance(gh_ctx *ctx, const gh_session *sess, const gh_credentia
     if (err == GH_OK && *next == GH_STAGE_DONE)
         err = gh_store_set_last_login(ctx->db, c->user_id, ctx->now);
     if (err == GH_OK)
-        err = gh_core_audit(
-            ctx, "login.success", "user", c->user_id, c->user_id, c->provider_id, GH_AUDIT_NOTHING,
-            GH_AUDIT_DETAIL_OF(.factor = gh_signin_stage_name(passed), .next = next));
+        err =
+            gh_core_audit(ctx, GH_ACT_LOGIN_SUCCESS, "user", c->user_id, c->user_id, c->provider_id,
+                          GH_AUDIT_NOTHING,
+                          GH_AUDIT_DETAIL_OF(.factor = gh_signin_stage_name(passed), .next = next));
     return err;
 }
 
@@ -360,7 +362,7 @@ gh_err gh_signin_check_totp(const unsigned char *key, const char *sealed, const 
  * (A6) and recorded as one (L1), but not counted again. */
 static gh_err totp_blocked(gh_ctx *ctx, const gh_credentials *c)
 {
-    audit_alone(ctx, "login.failure", c,
+    audit_alone(ctx, GH_ACT_LOGIN_FAILURE, c,
                 c->banned_until > ctx->now
                     ? GH_AUDIT_DETAIL_OF(.factor = "totp", .banned = GH_AUDIT_TRUE)
                     : GH_AUDIT_DETAIL_OF(.factor = "totp", .blocked = GH_AUDIT_TRUE));
@@ -423,7 +425,7 @@ gh_err gh_signin_password_changed(gh_ctx *ctx, const gh_session *sess, const cha
         err = gh_core_end_credentials(ctx, c.user_id, sess->id);
     c.must_change_password = false;
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "user.password_change", "user", c.user_id, c.user_id,
+        err = gh_core_audit(ctx, GH_ACT_USER_PASSWORD_CHANGE, "user", c.user_id, c.user_id,
                             c.provider_id, GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
     if (err == GH_OK)
         err = gh_signin_advance(ctx, sess, &c, GH_STAGE_CHANGE_PASSWORD, next);
@@ -438,9 +440,10 @@ void gh_signin_throttled(gh_ctx *ctx, const char *factor, int64_t retry_after)
     gh_audit_obj detail =
         GH_AUDIT_DETAIL_OF(.factor = factor, .retry_after = GH_AUDIT_INT(retry_after));
     if (gh_db_begin(ctx->db) == GH_OK &&
-        gh_core_finish(ctx,
-                       gh_core_audit(ctx, "login.throttled", "user", who->user_id, who->user_id,
-                                     who->provider_id, GH_AUDIT_NOTHING, detail)) != GH_OK)
-        gh_log("error", "audit_failed", "action", "login.throttled", NULL);
+        gh_core_finish(ctx, gh_core_audit(ctx, GH_ACT_LOGIN_THROTTLED, "user", who->user_id,
+                                          who->user_id, who->provider_id, GH_AUDIT_NOTHING,
+                                          detail)) != GH_OK)
+        gh_log("error", "audit_failed", "action", gh_audit_action_name(GH_ACT_LOGIN_THROTTLED),
+               NULL);
     ctx->who = saved;
 }

@@ -161,7 +161,7 @@ static gh_err create_tx(gh_ctx *ctx, const gh_sso_write *in, gh_sso_source *out)
     if (err == GH_OK)
         err = gh_store_sso_source_get(ctx->db, ctx->a, s.id, out);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "sso_source.create", "sso_source", s.id, 0, s.provider_id,
+        err = gh_core_audit(ctx, GH_ACT_SSO_SOURCE_CREATE, "sso_source", s.id, 0, s.provider_id,
                             GH_AUDIT_NOTHING, GH_AUDIT_OF_SSO_SOURCE(out));
     return err;
 }
@@ -203,7 +203,7 @@ static gh_err update_tx(gh_ctx *ctx, const gh_sso_write *in, int64_t expect_vers
     if (err == GH_OK)
         err = gh_store_sso_source_get(ctx->db, ctx->a, s.id, out);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "sso_source.update", "sso_source", s.id, 0, cur.provider_id,
+        err = gh_core_audit(ctx, GH_ACT_SSO_SOURCE_UPDATE, "sso_source", s.id, 0, cur.provider_id,
                             GH_AUDIT_OF_SSO_SOURCE(&cur), GH_AUDIT_OF_SSO_SOURCE(out));
     return err;
 }
@@ -222,7 +222,7 @@ static gh_err delete_tx(gh_ctx *ctx, int64_t id)
     if (err == GH_OK)
         err = gh_store_sso_source_delete(ctx->db, id);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "sso_source.delete", "sso_source", id, 0, cur.provider_id,
+        err = gh_core_audit(ctx, GH_ACT_SSO_SOURCE_DELETE, "sso_source", id, 0, cur.provider_id,
                             GH_AUDIT_OF_SSO_SOURCE(&cur), GH_AUDIT_NOTHING);
     return err;
 }

@@ -272,9 +272,9 @@ void gh_sso_failed(gh_ctx *ctx, const gh_sso_source *src, const char *reason)
     gh_audit_obj detail = GH_AUDIT_DETAIL_OF(.factor = "sso", .known = GH_AUDIT_FALSE,
                                              .reason = reason, .source = src ? src->name : NULL);
     if (gh_db_begin(ctx->db) == GH_OK &&
-        gh_core_finish(ctx, gh_core_audit(ctx, "login.failure", "sso_source", src ? src->id : 0, 0,
-                                          src ? src->provider_id : 0, GH_AUDIT_NOTHING, detail)) !=
-            GH_OK)
-        gh_log("error", "audit_failed", "action", "login.failure", NULL);
+        gh_core_finish(ctx, gh_core_audit(ctx, GH_ACT_LOGIN_FAILURE, "sso_source",
+                                          src ? src->id : 0, 0, src ? src->provider_id : 0,
+                                          GH_AUDIT_NOTHING, detail)) != GH_OK)
+        gh_log("error", "audit_failed", "action", gh_audit_action_name(GH_ACT_LOGIN_FAILURE), NULL);
     ctx->who = saved;
 }

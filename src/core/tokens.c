@@ -33,7 +33,7 @@ gh_err gh_core_token_create(gh_ctx *ctx, const char *username, const char *name,
         err = gh_store_token_insert(ctx->db, u.id, name, hash, ctx->now, expires_at, &tid);
     if (err == GH_OK)
         err = gh_core_audit(
-            ctx, "token.create", "user", u.id, u.id, u.provider_id, GH_AUDIT_NOTHING,
+            ctx, GH_ACT_TOKEN_CREATE, "user", u.id, u.id, u.provider_id, GH_AUDIT_NOTHING,
             GH_AUDIT_DETAIL_OF(.id = GH_AUDIT_INT(tid), .expires_at = GH_AUDIT_INT(expires_at)));
     err = gh_core_finish(ctx, err);
     if (err == GH_OK) {
@@ -111,7 +111,7 @@ gh_err gh_core_token_create_own(gh_ctx *ctx, const struct gh_reauth *re, const c
         err = gh_store_token_insert(ctx->db, c.user_id, name, hash, ctx->now, expires_at, &tid);
     if (err == GH_OK)
         err = gh_core_audit(
-            ctx, "token.create", "user", c.user_id, c.user_id, c.provider_id, GH_AUDIT_NOTHING,
+            ctx, GH_ACT_TOKEN_CREATE, "user", c.user_id, c.user_id, c.provider_id, GH_AUDIT_NOTHING,
             GH_AUDIT_DETAIL_OF(.id = GH_AUDIT_INT(tid), .expires_at = GH_AUDIT_INT(expires_at),
                                .proof = step > 0             ? "code"
                                         : re->password_given ? "password"
@@ -191,7 +191,7 @@ static gh_err revoke_in_tx(gh_ctx *ctx, int64_t user_id, int64_t token_id)
     if (err == GH_OK && count == 0)
         return gh_fail(ctx, GH_ENOTFOUND, NULL, NULL, "no such token");
     if (err == GH_OK) /* the token's id, never its value (L3) */
-        err = gh_core_audit(ctx, "token.revoke", "user", user_id, user_id, u.provider_id,
+        err = gh_core_audit(ctx, GH_ACT_TOKEN_REVOKE, "user", user_id, user_id, u.provider_id,
                             GH_AUDIT_NOTHING, GH_AUDIT_DETAIL_OF(.id = GH_AUDIT_INT(token_id)));
     return err;
 }

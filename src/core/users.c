@@ -282,8 +282,8 @@ gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
     if (err == GH_OK)
         err = gh_store_user_get(ctx->db, ctx->a, id, out);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "user.create", "user", id, id, u.provider_id, GH_AUDIT_NOTHING,
-                            GH_AUDIT_OF_USER(out));
+        err = gh_core_audit(ctx, GH_ACT_USER_CREATE, "user", id, id, u.provider_id,
+                            GH_AUDIT_NOTHING, GH_AUDIT_OF_USER(out));
     if (err == GH_OK && pw == NULL) /* invited: the onboarding e-mail, in this transaction */
         err = gh_core_onboarding_issue(ctx, out, "create");
     if (err == GH_OK && pw == NULL)
@@ -343,7 +343,7 @@ static gh_err update_in_tx(gh_ctx *ctx, const gh_user *in, int64_t expect_versio
     if (err == GH_OK)
         err = gh_store_user_get(ctx->db, ctx->a, cur.id, out);
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "user.update", "user", cur.id, cur.id, cur.provider_id,
+        err = gh_core_audit(ctx, GH_ACT_USER_UPDATE, "user", cur.id, cur.id, cur.provider_id,
                             GH_AUDIT_OF_USER(&cur), GH_AUDIT_OF_USER(out));
     /* enforced single sign-on or disabled login: the password sessions and tokens end now */
     err = err == GH_OK ? gh_core_user_edited(ctx, &cur, out) : err;
@@ -363,18 +363,18 @@ gh_err gh_core_user_update(gh_ctx *ctx, const gh_user *in, int64_t expect_versio
 }
 
 static const struct {
-    const char *audit;
+    gh_audit_action audit;
     gh_user_right right; /* the rule it runs (core/rights.c) */
     bool ends_sessions;
     const char *notice; /* the e-mail that tells the user, if any */
 } actions[] = {
-    [GH_USER_DISABLE] = {"user.disable", GH_RIGHT_DISABLE, true, NULL},
-    [GH_USER_ENABLE] = {"user.enable", GH_RIGHT_ENABLE, false, NULL},
-    [GH_USER_DELETE] = {"user.delete", GH_RIGHT_DELETE, true, NULL},
-    [GH_USER_UNBAN] = {"user.unban", GH_RIGHT_UNBAN, false, NULL},
-    [GH_USER_FORCE_RESET] = {"user.force_password_reset", GH_RIGHT_FORCE_RESET, true,
+    [GH_USER_DISABLE] = {GH_ACT_USER_DISABLE, GH_RIGHT_DISABLE, true, NULL},
+    [GH_USER_ENABLE] = {GH_ACT_USER_ENABLE, GH_RIGHT_ENABLE, false, NULL},
+    [GH_USER_DELETE] = {GH_ACT_USER_DELETE, GH_RIGHT_DELETE, true, NULL},
+    [GH_USER_UNBAN] = {GH_ACT_USER_UNBAN, GH_RIGHT_UNBAN, false, NULL},
+    [GH_USER_FORCE_RESET] = {GH_ACT_USER_FORCE_PASSWORD_RESET, GH_RIGHT_FORCE_RESET, true,
                              "force_reset"},
-    [GH_USER_RESET_MFA] = {"user.reset_mfa", GH_RIGHT_RESET_MFA, true, "mfa_reset"},
+    [GH_USER_RESET_MFA] = {GH_ACT_USER_RESET_MFA, GH_RIGHT_RESET_MFA, true, "mfa_reset"},
 };
 
 uint64_t gh_core_user_action_perm(gh_user_action action)
@@ -471,8 +471,8 @@ static gh_err revoke_in_tx(gh_ctx *ctx, int64_t id, int64_t sid)
     if (err == GH_OK && sid > 0 && count == 0)
         return gh_fail(ctx, GH_ENOTFOUND, NULL, NULL, "no such session");
     if (err == GH_OK)
-        err = gh_core_audit(ctx, "session.revoke", "user", id, id, u.provider_id, GH_AUDIT_NOTHING,
-                            GH_AUDIT_DETAIL_OF(.sessions = GH_AUDIT_INT(count)));
+        err = gh_core_audit(ctx, GH_ACT_SESSION_REVOKE, "user", id, id, u.provider_id,
+                            GH_AUDIT_NOTHING, GH_AUDIT_DETAIL_OF(.sessions = GH_AUDIT_INT(count)));
     return err;
 }
 

@@ -60,6 +60,11 @@ json_t *gh_json_sso_source(const gh_sso_source *s)
     return gh_audit_json(GH_AUDIT_OF_SSO_SOURCE(s));
 }
 
+static json_t *opt_str(const char *s)
+{
+    return s != NULL ? json_string(s) : json_null();
+}
+
 static json_t *parsed_or_null(const char *text)
 {
     json_t *j = text != NULL ? json_loads(text, 0, NULL) : NULL;
@@ -68,13 +73,19 @@ static json_t *parsed_or_null(const char *text)
 
 json_t *gh_json_audit(const gh_audit_entry *e)
 {
-    return json_pack("{s:I, s:o, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:s, s:o, s:o}", "id",
-                     (json_int_t)e->id, "at", gh_json_time(e->at), "actor_id", opt_id(e->actor_id),
-                     "actor", e->actor, "action", e->action, "target_type", e->target_type,
-                     "target_id", opt_id(e->target_id), "target_user_id", opt_id(e->target_user_id),
-                     "provider_id", opt_id(e->provider_id), "outcome", e->outcome, "ip", e->ip,
-                     "request_id", e->request_id, "before", parsed_or_null(e->before_json), "after",
-                     parsed_or_null(e->after_json));
+    json_t *j = json_pack(
+        "{s:I, s:o, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:s, s:o, s:o}", "id",
+        (json_int_t)e->id, "at", gh_json_time(e->at), "actor_id", opt_id(e->actor_id), "actor",
+        e->actor, "action", e->action, "target_type", e->target_type, "target_id",
+        opt_id(e->target_id), "target_user_id", opt_id(e->target_user_id), "provider_id",
+        opt_id(e->provider_id), "outcome", e->outcome, "ip", e->ip, "request_id", e->request_id,
+        "before", parsed_or_null(e->before_json), "after", parsed_or_null(e->after_json));
+    if (j != NULL) {
+        json_object_set_new(j, "actor_name", opt_str(e->actor_name));
+        json_object_set_new(j, "target_name", opt_str(e->target_name));
+        json_object_set_new(j, "target_visible", json_boolean(e->target_visible));
+    }
+    return j;
 }
 
 char *gh_json_text(gh_arena *a, json_t *j)

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/audit.h"
 #include "http/encode.h"
 #include "model/model.h"
 #include "http/internal.h"
@@ -330,9 +331,10 @@ static gh_err time_arg(gh_req *r, const char *name, int64_t *out)
 
 gh_err gh_h_audit_list(gh_req *r)
 {
-    static const char *const allowed[] = {"actor_id", "target_id", "target_type", "action", "since",
-                                          "until",    "limit",     "cursor",      NULL};
+    static const char *const allowed[] = {"actor_id", "actor", "target_id", "target_type", "action",
+                                          "since",    "until", "limit",     "cursor",      NULL};
     gh_audit_filter f = {.action = gh_query(r, "action"),
+                         .actor = gh_query(r, "actor"),
                          .target_type = gh_query(r, "target_type")};
     gh_err err = page_args(r, allowed, &f.limit, &f.before_id);
     if (err == GH_OK)
@@ -347,6 +349,8 @@ gh_err gh_h_audit_list(gh_req *r)
                          (f.target_type && strlen(f.target_type) > GH_MAX_NAME)))
         err = bad(r, f.action && strlen(f.action) > GH_MAX_NAME ? "action" : "target_type",
                   "too_long", "too long");
+    if (err == GH_OK && f.actor != NULL && strlen(f.actor) > GH_MAX_USERNAME)
+        err = bad(r, "actor", "too_long", "too long");
     gh_audit_entry *items = NULL;
     size_t n = 0;
     gh_audit_filter f_more = f;
@@ -360,5 +364,16 @@ gh_err gh_h_audit_list(gh_req *r)
     for (size_t i = 0; i < shown; i++)
         json_array_append_new(arr, gh_json_audit(&items[i]));
     send_list(r, arr, n, f.limit, shown ? items[shown - 1].id : 0);
+    return GH_OK;
+}
+
+/* The actions the trail records, from audit/'s one table, for the console's filter. */
+gh_err gh_h_audit_actions(gh_req *r)
+{
+    json_t *items = json_array();
+    for (int i = 0; i < GH_ACT_COUNT; i++)
+        json_array_append_new(items,
+                              json_pack("{s:s}", "name", gh_audit_action_name((gh_audit_action)i)));
+    r->out = json_pack("{s:o}", "items", items);
     return GH_OK;
 }

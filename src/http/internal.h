@@ -191,6 +191,7 @@ gh_err gh_h_groups_get(gh_req *r);
 gh_err gh_h_groups_patch(gh_req *r);
 gh_err gh_h_groups_delete(gh_req *r);
 gh_err gh_h_audit_list(gh_req *r);
+gh_err gh_h_audit_actions(gh_req *r);
 gh_err gh_h_session_create(gh_req *r);
 gh_err gh_h_session_get(gh_req *r);
 gh_err gh_h_session_delete(gh_req *r);

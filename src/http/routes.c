@@ -549,8 +549,15 @@ const gh_route gh_routes[] = {
      .handler = gh_h_audit_list,
      .auth = GH_AUTH_PERM,
      .perm = P(AUDIT_READ),
-     .summary =
-         "The audit trail (actor_id, target_id, target_type, action, since, until, limit, cursor)",
+     .summary = "The audit trail (actor_id, actor, target_id, target_type, action, since, until, "
+                "limit, cursor), each row with actor_name, target_name and target_visible",
+     .tag = "audit"},
+    {.method = "GET",
+     .pattern = "/api/v1/audit/actions",
+     .handler = gh_h_audit_actions,
+     .auth = GH_AUTH_PERM,
+     .perm = P(AUDIT_READ),
+     .summary = "The actions the audit trail records (for its filter)",
      .tag = "audit"},
     {.method = "POST",
      .pattern = "/api/v1/session",

@@ -100,17 +100,17 @@ gh_err gh_mail_compose(gh_arena *a, const gh_mail_config *c, const gh_mail *m, c
 }
 
 /* An audit row by the system about a message of user m->user_id. */
-static gh_err audit_mail(gh_db *db, gh_arena *a, const gh_mail *m, const char *action,
+static gh_err audit_mail(gh_db *db, gh_arena *a, const gh_mail *m, gh_audit_action action,
                          const char *error, int64_t now)
 {
     gh_audit_entry e = {.at = now,
                         .actor = "system",
-                        .action = action,
+                        .action = gh_audit_action_name(action),
                         .target_type = "user",
                         .target_id = m->user_id,
                         .target_user_id = m->user_id,
                         .provider_id = m->provider_id,
-                        .outcome = strcmp(action, "mail.failed") != 0 ? "success" : "failure",
+                        .outcome = action != GH_ACT_MAIL_FAILED ? "success" : "failure",
                         .ip = "",
                         .request_id = "mail"};
     return gh_audit_record(db, a, &e, GH_AUDIT_NOTHING,
@@ -159,13 +159,13 @@ static gh_err record(gh_db *db, gh_arena *a, const gh_mail_config *c, const gh_m
         if (err == GH_OK && m->link_id != 0)
             err = gh_store_link_sent(db, m->id, now);
         if (err == GH_OK)
-            err = audit_mail(db, a, m, "mail.sent", NULL, now);
+            err = audit_mail(db, a, m, GH_ACT_MAIL_SENT, NULL, now);
         if (err == GH_OK && strcmp(m->kind, "onboarding") == 0)
-            err = audit_mail(db, a, m, "onboarding.sent", NULL, now);
+            err = audit_mail(db, a, m, GH_ACT_ONBOARDING_SENT, NULL, now);
     } else if (failed) {
         err = gh_store_mail_finish(db, m->id, GH_MAIL_FAILED, error, 0, now);
         if (err == GH_OK)
-            err = audit_mail(db, a, m, "mail.failed", error, now);
+            err = audit_mail(db, a, m, GH_ACT_MAIL_FAILED, error, now);
     } else {
         err = gh_store_mail_finish(db, m->id, GH_MAIL_QUEUED, error,
                                    now + gh_mail_backoff(c->retry_base_s, m->attempts), now);

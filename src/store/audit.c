@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "store/query.h"
+#include "util/utf8.h"
 
 gh_err gh_store_audit_insert(gh_db *db, const gh_audit_entry *e)
 {
@@ -71,6 +72,8 @@ static void read_entry(gh_stmt *st, gh_arena *a, gh_audit_entry *e)
     e->request_id = gh_stmt_text(st, 11, a);
     e->before_json = gh_stmt_text(st, 12, a);
     e->after_json = gh_stmt_text(st, 13, a);
+    e->actor_name = e->target_name = NULL; /* the reader's names: core/ fills them */
+    e->target_visible = false;
 }
 
 static void audit_filters(gh_qb *q, const gh_audit_filter *f)
@@ -78,6 +81,10 @@ static void audit_filters(gh_qb *q, const gh_audit_filter *f)
     if (f->before_id > 0) {
         gh_qb_sql(q, " AND a.id < ?");
         gh_qb_int(q, f->before_id);
+    }
+    if (f->actor != NULL) {
+        gh_qb_sql(q, " AND a.actor = ?");
+        gh_qb_text(q, f->actor);
     }
     if (f->actor_id != 0) {
         gh_qb_sql(q, " AND a.actor_id = ?");
@@ -131,5 +138,85 @@ gh_err gh_store_audit_list(gh_db *db, gh_arena *a, const gh_principal *viewer,
         *items = v;
         *n = count;
     }
+    return err;
+}
+
+/* The scope of a role or group row (alias x): global rows and the viewer's provider's. */
+static void provider_row_scope(gh_qb *q, const gh_principal *v)
+{
+    if (v->access.level != GH_ACCESS_PLATFORM) {
+        gh_qb_sql(q, " AND (x.provider_id IS NULL OR x.provider_id = ?)");
+        gh_qb_int(q, v->provider_id);
+    }
+}
+
+/* SSO sources: the platform sees all, a provider's admin its own provider's, no one else any. */
+static void sso_scope(gh_qb *q, const gh_principal *v)
+{
+    if (v->access.level == GH_ACCESS_PROVIDER) {
+        gh_qb_sql(q, " AND x.provider_id = ?");
+        gh_qb_int(q, v->provider_id);
+    } else if (v->access.level != GH_ACCESS_PLATFORM) {
+        gh_qb_sql(q, " AND 1 = 0");
+    }
+}
+
+static void names_query(gh_qb *q, const gh_principal *v, gh_store_named what, const int64_t *ids,
+                        size_t n)
+{
+    static const char *const head[] = {
+        [GH_NAMED_USER] = "SELECT u.id, u.first_name, u.last_name, u.username FROM users u "
+                          "WHERE u.id",
+        [GH_NAMED_ROLE] = "SELECT x.id, x.name, '', '' FROM roles x WHERE x.id",
+        [GH_NAMED_GROUP] = "SELECT x.id, x.name, '', '' FROM user_group x WHERE x.id",
+        [GH_NAMED_TENANT] = "SELECT t.id, t.name, '', '' FROM tenants t WHERE t.id",
+        [GH_NAMED_SSO_SOURCE] = "SELECT x.id, x.display_name, '', x.name FROM sso_sources x "
+                                "WHERE x.id",
+    };
+    gh_qb_sql(q, head[what]);
+    gh_qb_ids(q, ids, n);
+    switch (what) {
+    case GH_NAMED_USER:
+        gh_qb_user_scope(q, v);
+        break;
+    case GH_NAMED_ROLE:
+    case GH_NAMED_GROUP:
+        provider_row_scope(q, v);
+        break;
+    case GH_NAMED_TENANT:
+        gh_qb_tenant_scope(q, v);
+        break;
+    case GH_NAMED_SSO_SOURCE:
+        sso_scope(q, v);
+        break;
+    }
+}
+
+gh_err gh_store_audit_names(gh_db *db, gh_arena *a, const gh_principal *viewer, gh_store_named what,
+                            const int64_t *ids, size_t n, const char **names)
+{
+    for (size_t i = 0; i < n; i++)
+        names[i] = NULL;
+    if (n == 0)
+        return GH_OK;
+    gh_qb q;
+    gh_qb_init(&q, a);
+    names_query(&q, viewer, what, ids, n);
+    gh_stmt *st = NULL;
+    gh_err err = gh_qb_prepare(&q, db, &st);
+    if (err != GH_OK)
+        return err;
+    bool row = false;
+    while ((err = gh_stmt_step(st, &row)) == GH_OK && row) {
+        int64_t id = gh_stmt_int(st, 0);
+        const char *first = gh_stmt_text(st, 1, a), *last = gh_stmt_text(st, 2, a);
+        const char *name = what == GH_NAMED_USER ? gh_person_name(a, first, last) : first;
+        if (name == NULL || name[0] == '\0')
+            name = gh_stmt_text(st, 3, a); /* a user without a name: its username */
+        for (size_t i = 0; i < n; i++)
+            if (ids[i] == id)
+                names[i] = name;
+    }
+    gh_stmt_done(st);
     return err;
 }

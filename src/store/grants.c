@@ -52,6 +52,7 @@ gh_err gh_store_name_of(gh_db *db, gh_arena *a, gh_store_named what, int64_t id,
         [GH_NAMED_ROLE] = "SELECT name FROM roles WHERE id = ?",
         [GH_NAMED_GROUP] = "SELECT name FROM user_group WHERE id = ?",
         [GH_NAMED_USER] = "SELECT username FROM users WHERE id = ?",
+        [GH_NAMED_SSO_SOURCE] = "SELECT name FROM sso_sources WHERE id = ?",
     };
     gh_stmt *st = NULL;
     gh_err err = gh_db_prepare(db, sql[what], &st);

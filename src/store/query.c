@@ -43,6 +43,19 @@ void gh_qb_text(gh_qb *q, const char *v)
     q->n++;
 }
 
+void gh_qb_ids(gh_qb *q, const int64_t *ids, size_t n)
+{
+    gh_qb_sql(q, " IN (");
+    for (size_t i = 0; i < n; i++)
+        gh_qb_sql(q, i ? ", ?" : "?");
+    gh_qb_sql(q, ")");
+    if (q->n < GH_QB_MAX_PARAMS) {
+        q->p[q->n].ids = ids;
+        q->p[q->n].n_ids = n;
+    }
+    q->n++;
+}
+
 gh_err gh_qb_prepare(gh_qb *q, gh_db *db, gh_stmt **out)
 {
     if (q->n > GH_QB_MAX_PARAMS)
@@ -51,11 +64,15 @@ gh_err gh_qb_prepare(gh_qb *q, gh_db *db, gh_stmt **out)
     gh_err err = gh_db_prepare(db, q->sql, &st);
     if (err != GH_OK)
         return err;
+    int at = 1; /* the next placeholder: an id list takes one for each of its ids */
     for (int i = 0; i < q->n; i++) {
-        if (q->p[i].is_text)
-            gh_stmt_bind_text(st, i + 1, q->p[i].t);
+        if (q->p[i].ids != NULL)
+            for (size_t k = 0; k < q->p[i].n_ids; k++)
+                gh_stmt_bind_int(st, at++, q->p[i].ids[k]);
+        else if (q->p[i].is_text)
+            gh_stmt_bind_text(st, at++, q->p[i].t);
         else
-            gh_stmt_bind_int(st, i + 1, q->p[i].i);
+            gh_stmt_bind_int(st, at++, q->p[i].i);
     }
     *out = st;
     return GH_OK;

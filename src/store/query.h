@@ -17,6 +17,8 @@ typedef struct gh_qb {
         bool is_text;
         int64_t i;
         const char *t;
+        const int64_t *ids; /* gh_qb_ids: n_ids values, bound in turn */
+        size_t n_ids;
     } p[GH_QB_MAX_PARAMS];
 } gh_qb;
 
@@ -24,11 +26,17 @@ void gh_qb_init(gh_qb *q, gh_arena *a);
 void gh_qb_sql(gh_qb *q, const char *frag);
 void gh_qb_int(gh_qb *q, int64_t v);
 void gh_qb_text(gh_qb *q, const char *v);
+/* Appends " IN (?, ?, ...)", one placeholder for each of the n ids (n > 0), which stay the
+ * caller's until the statement is prepared; the list counts as one of GH_QB_MAX_PARAMS. */
+void gh_qb_ids(gh_qb *q, const int64_t *ids, size_t n);
 /* Prepares the statement and binds every parameter. */
 gh_err gh_qb_prepare(gh_qb *q, gh_db *db, gh_stmt **out) GH_MUST_USE;
 
 /* Appends " AND <users u visible to viewer>" (the single definition of user scope). */
 void gh_qb_user_scope(gh_qb *q, const gh_principal *viewer);
+/* Appends " AND <tenant t visible to viewer>" (tenants.c, the single definition of tenant scope).
+ */
+void gh_qb_tenant_scope(gh_qb *q, const gh_principal *viewer);
 
 /* The users' search (search.c). A term is served in one of three ways:
  *   GH_SEARCH_GRAM       one or two letters or digits: a word's start, through search_grams;

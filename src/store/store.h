@@ -18,6 +18,10 @@ typedef struct gh_audit_entry {
     int64_t id, at, actor_id, target_id, target_user_id, provider_id;
     const char *actor, *action, *target_type, *outcome, *ip, *request_id;
     const char *before_json, *after_json; /* NULL when not applicable */
+    /* Not stored: filled by gh_core_audit_list as the reader may see them (NULL: no name). */
+    const char *actor_name;  /* the acting user's full name (its username when it has none) */
+    const char *target_name; /* the target's name: live, else as its snapshot last named it */
+    bool target_visible;     /* target_name is the live object's, which the reader may open */
 } gh_audit_entry;
 
 typedef enum {
@@ -53,11 +57,21 @@ typedef struct gh_user_page {
 
 typedef struct gh_audit_filter {
     int64_t actor_id, target_id;
+    const char *actor; /* the actor's username as recorded; NULL: any */
     const char *action, *target_type;
     int64_t since, until; /* 0: open */
     int limit;
     int64_t before_id; /* cursor: rows with id below; 0: first page */
 } gh_audit_filter;
+
+/* The kinds of object the store names by id (gh_store_name_of, gh_store_audit_names). */
+typedef enum {
+    GH_NAMED_TENANT,
+    GH_NAMED_ROLE,
+    GH_NAMED_GROUP,
+    GH_NAMED_USER,
+    GH_NAMED_SSO_SOURCE,
+} gh_store_named;
 
 /* Users. Reads return GH_ENOTFOUND for a missing id. Unique violations give GH_ECONFLICT. */
 gh_err gh_store_user_insert(gh_db *db, const gh_user *u, int64_t *id) GH_MUST_USE;
@@ -187,6 +201,12 @@ gh_err gh_store_sso_flow_take(gh_db *db, gh_arena *a, const char *state_hash, in
 gh_err gh_store_audit_insert(gh_db *db, const gh_audit_entry *e) GH_MUST_USE;
 gh_err gh_store_audit_list(gh_db *db, gh_arena *a, const gh_principal *viewer,
                            const gh_audit_filter *f, gh_audit_entry **items, size_t *n) GH_MUST_USE;
+/* The display names of the objects of kind what among ids[0..n-1], in one statement, as viewer
+ * may read them (its scope for that kind; an SSO source: the platform's or its own provider's):
+ * names[i] is ids[i]'s, or NULL when it is gone or out of scope. A user is named by its full
+ * name, or its username when it has none; an SSO source by its display name. */
+gh_err gh_store_audit_names(gh_db *db, gh_arena *a, const gh_principal *viewer, gh_store_named what,
+                            const int64_t *ids, size_t n, const char **names) GH_MUST_USE;
 
 /* API tokens: only the hash is stored. */
 gh_err gh_store_token_insert(gh_db *db, int64_t user_id, const char *name, const char *hash,
@@ -366,7 +386,6 @@ gh_err gh_store_principals_of(gh_db *db, gh_arena *a, const int64_t *ids, size_t
                               gh_principal *out, bool *found) GH_MUST_USE;
 /* The name of a tenant, role or group, or a user's username (*name in a); GH_ENOTFOUND when
  * there is no such row. */
-typedef enum { GH_NAMED_TENANT, GH_NAMED_ROLE, GH_NAMED_GROUP, GH_NAMED_USER } gh_store_named;
 gh_err gh_store_name_of(gh_db *db, gh_arena *a, gh_store_named what, int64_t id,
                         const char **name) GH_MUST_USE;
 

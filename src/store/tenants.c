@@ -84,7 +84,7 @@ gh_err gh_store_tenant_get(gh_db *db, gh_arena *a, int64_t id, gh_tenant *out)
 #define VIEWER_SET "(SELECT tenant_id FROM user_access WHERE user_id = ?)"
 
 /* Appends " AND <tenant t visible to viewer>". */
-static void tenant_scope(gh_qb *q, const gh_principal *v)
+void gh_qb_tenant_scope(gh_qb *q, const gh_principal *v)
 {
     switch (v->access.level) {
     case GH_ACCESS_PLATFORM:
@@ -124,7 +124,7 @@ gh_err gh_store_tenant_visible(gh_db *db, const gh_principal *viewer, int64_t id
     gh_qb_init(&q, a);
     gh_qb_sql(&q, "SELECT 1 FROM tenants t WHERE t.id = ?");
     gh_qb_int(&q, id);
-    tenant_scope(&q, viewer);
+    gh_qb_tenant_scope(&q, viewer);
     gh_stmt *st = NULL;
     gh_err err = gh_qb_prepare(&q, db, &st);
     if (err == GH_OK) {
@@ -146,7 +146,7 @@ gh_err gh_store_tenant_list(gh_db *db, gh_arena *a, const gh_principal *viewer, 
     gh_qb_init(&q, a);
     gh_qb_sql(&q, "SELECT " TENANT_COLS " FROM tenants t WHERE t.id > ?");
     gh_qb_int(&q, after_id);
-    tenant_scope(&q, viewer);
+    gh_qb_tenant_scope(&q, viewer);
     if (parent_id != 0) {
         gh_qb_sql(&q, " AND t.parent_id = ?");
         gh_qb_int(&q, parent_id);

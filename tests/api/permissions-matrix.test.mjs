@@ -167,6 +167,7 @@ function sample(route, f) {
     'GET /api/v1/groups/{id}',
     'DELETE /api/v1/groups/{id}',
     'GET /api/v1/audit',
+    'GET /api/v1/audit/actions',
     'POST /api/v1/users/{id}/unban',
     'POST /api/v1/users/{id}/force-password-reset',
     'POST /api/v1/users/{id}/reset-mfa',

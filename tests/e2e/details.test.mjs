@@ -61,13 +61,19 @@ test('onboarding state and Re-send onboarding email; the audit history lists wha
     has: page.getByRole('heading', { name: 'Audit history' }),
   });
   await history.locator('table.audit').waitFor();
-  const actions = await history.locator('tbody td:nth-child(3)').allTextContents();
+  const actions = await history
+    .locator('table.audit > tbody > tr')
+    .evaluateAll((trs) => trs.map((tr) => tr.dataset.action));
   assert.ok(actions.includes('user.create'), actions.join(' '));
   assert.ok(
     actions.some((a) => a.startsWith('onboarding.')),
     actions.join(' '),
   );
-  await history.locator('details summary').first().click();
+  assert.ok(
+    (await history.locator('td.audit-say').allTextContents()).includes('created user New Bie'),
+    'the actions in words',
+  );
+  await history.locator('details.raw summary').first().click();
   await history.locator('pre.json').first().waitFor();
   await shot(page, 'user-details-onboarding');
   page.assertClean();
@@ -86,7 +92,9 @@ test("the actions menu of the user's page: disable, then enable; the status foll
   await page.getByRole('menuitem', { name: 'Enable', exact: true }).click();
   await confirm(page, 'Yes, enable it!');
   await page.locator('.page-head .badge-active').waitFor();
-  const rows = await page.locator('table.audit tbody td:nth-child(3)').allTextContents();
+  const rows = await page
+    .locator('table.audit > tbody > tr')
+    .evaluateAll((trs) => trs.map((tr) => tr.dataset.action));
   assert.ok(rows.includes('user.disable') && rows.includes('user.enable'), rows.join(' '));
   page.assertClean();
 });

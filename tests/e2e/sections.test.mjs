@@ -173,11 +173,16 @@ test('audit: filter by action, then Export CSV of what matches', async () => {
   await page.locator('table.audit tbody tr').first().waitFor();
   await shot(page, 'audit');
   await axeCheck(page, 'audit');
-  await page.getByLabel('Action').fill('user.create');
+  await page.getByLabel('Action', { exact: true }).selectOption('user.create');
   await page.getByRole('button', { name: 'Apply' }).click();
   await page.waitForURL(/action=user\.create/);
-  await page.locator('table.audit tbody tr').first().waitFor();
-  const actions = await page.locator('table.audit tbody td:nth-child(3)').allTextContents();
+  await page.waitForFunction(() => {
+    const trs = [...document.querySelectorAll('table.audit > tbody > tr')];
+    return trs.length > 0 && trs.every((tr) => tr.dataset.action === 'user.create');
+  });
+  const actions = await page
+    .locator('table.audit > tbody > tr')
+    .evaluateAll((trs) => trs.map((tr) => tr.dataset.action));
   assert.ok(actions.length >= 2 && actions.every((a) => a === 'user.create'), actions.join(' '));
   const [download] = await Promise.all([
     page.waitForEvent('download'),
@@ -188,7 +193,7 @@ test('audit: filter by action, then Export CSV of what matches', async () => {
   const lines = csv.trim().split('\r\n');
   assert.equal(
     lines[0],
-    'id,at,actor_id,actor,action,target_type,target_id,target_user_id,provider_id,outcome,ip,request_id,before,after',
+    'id,at,actor_id,actor,action,target_type,target_id,target_user_id,provider_id,outcome,ip,request_id,before,after,actor_name,target_name',
   );
   assert.equal(lines.length - 1, actions.length, 'one line per matching row');
   assert.ok(lines.slice(1).every((l) => l.includes('"user.create"')));

@@ -620,6 +620,7 @@ static void routes_deny_by_default(void **state)
     assert_int_equal(route_of("DELETE", "/api/v1/sso-sources/{id}")->perm,
                      GH_PERM(SETTINGS_UPDATE));
     assert_int_equal(route_of("GET", "/api/v1/audit")->perm, GH_PERM(AUDIT_READ));
+    assert_int_equal(route_of("GET", "/api/v1/audit/actions")->perm, GH_PERM(AUDIT_READ));
     assert_int_equal(route_of("POST", "/api/v1/tenants")->perm, GH_PERM(TENANTS_CREATE));
 }
 

@@ -1207,6 +1207,9 @@ static void audit(void **state)
         {{.since = 450}, "5"},
         {{.until = 101}, "1"},
         {{.actor_id = 2, .action = "user.update"}, "2"},
+        {{.actor = "bob"}, "52"},
+        {{.actor = "alice", .action = "role.create"}, "3"},
+        {{.actor = "nobody"}, ""},
         {{.action = "nothing"}, ""},
     };
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
@@ -1256,6 +1259,66 @@ static void audit(void **state)
     assert_int_equal(n, 2);
     assert_int_equal(e[0].target_user_id, t_sub);
     assert_int_equal(e[1].target_user_id, t_sub);
+}
+
+/* The names of a page's objects in one statement each, within the viewer's scope. */
+static void audit_names(void **state)
+{
+    fx *x = *state;
+    int64_t p1 = mk_provider(x->db, "P1"), p2 = mk_provider(x->db, "P2");
+    gh_user u = user_base("mei", p1);
+    u.first_name = "Mei";
+    u.last_name = "Chen";
+    int64_t mei = mk_user(x->db, &u);
+    u = user_base("li", p1);
+    u.first_name = "伟";
+    u.last_name = "李";
+    int64_t li = mk_user(x->db, &u);
+    u = user_base("plain", p1);
+    int64_t plain = mk_user(x->db, &u);
+    u = user_base("other", p2);
+    u.first_name = "Out";
+    int64_t other = mk_user(x->db, &u);
+    int64_t r_global = mk_role(x->db, 0, "Global role", GH_ROLE_SERVICE_PROVIDER, 0);
+    int64_t r_p2 = mk_role(x->db, p2, "P2 role", GH_ROLE_SERVICE_PROVIDER, 0);
+
+    gh_principal plat = {.access = {.level = GH_ACCESS_PLATFORM}};
+    gh_principal prov1 = {.user_id = 1, .provider_id = p1, .access = {.level = GH_ACCESS_PROVIDER}};
+    const int64_t ids[] = {mei, li, plain, other, 999999};
+    const char *names[5];
+    assert_int_equal(gh_store_audit_names(x->db, x->a, &plat, GH_NAMED_USER, ids, 5, names), GH_OK);
+    assert_string_equal(names[0], "Mei Chen");
+    assert_string_equal(names[1], "李伟");
+    assert_string_equal(names[2], "plain"); /* no name: the username */
+    assert_string_equal(names[3], "Out");
+    assert_null(names[4]); /* gone */
+    assert_int_equal(gh_store_audit_names(x->db, x->a, &prov1, GH_NAMED_USER, ids, 5, names),
+                     GH_OK);
+    assert_string_equal(names[0], "Mei Chen");
+    assert_null(names[3]); /* another provider's user */
+    const int64_t roles[] = {r_global, r_p2};
+    assert_int_equal(gh_store_audit_names(x->db, x->a, &prov1, GH_NAMED_ROLE, roles, 2, names),
+                     GH_OK);
+    assert_string_equal(names[0], "Global role");
+    assert_null(names[1]);
+    const int64_t tenants[] = {p1, p2};
+    assert_int_equal(gh_store_audit_names(x->db, x->a, &prov1, GH_NAMED_TENANT, tenants, 2, names),
+                     GH_OK);
+    assert_string_equal(names[0], "P1");
+    assert_null(names[1]);
+
+    /* a page's worth of ids, more than the query builder's parameters: one list, bound in turn */
+    enum { MANY = 201 };
+    int64_t many[MANY];
+    const char *many_names[MANY];
+    for (size_t i = 0; i < MANY; i++)
+        many[i] = i == MANY - 1 ? mei : 100000 + (int64_t)i;
+    assert_int_equal(
+        gh_store_audit_names(x->db, x->a, &prov1, GH_NAMED_USER, many, MANY, many_names), GH_OK);
+    assert_null(many_names[0]);
+    assert_string_equal(many_names[MANY - 1], "Mei Chen");
+    assert_int_equal(gh_store_audit_names(x->db, x->a, &plat, GH_NAMED_USER, many, 0, many_names),
+                     GH_OK);
 }
 
 /* ---- tokens and principals ---- */
@@ -2304,6 +2367,7 @@ int main(void)
         T(user_scope),
         T(tenant_scope),
         T(audit),
+        T(audit_names),
         T(tokens),
         T(setup_links),
         T(setup_link_use),

@@ -38,6 +38,60 @@ export function fmtTime(iso, zone = viewerZone()) {
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
 }
 
+const whenCache = new Map();
+function whenFormat(zone) {
+  const key = `${locale()}|${zone}`;
+  if (!whenCache.has(key)) {
+    whenCache.set(key, {
+      date: new Intl.DateTimeFormat(locale(), {
+        timeZone: zone,
+        year: 'numeric',
+        month: 'short',
+        day: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      }),
+      zone: new Intl.DateTimeFormat(locale(), { timeZone: zone, timeZoneName: 'shortOffset' }),
+    });
+  }
+  return whenCache.get(key);
+}
+
+// The zone's offset at instant d as people read it: "UTC" for UTC, else "GMT+8", "GMT-3:30".
+export function zoneOffset(d = new Date(), zone = viewerZone()) {
+  if (zone === 'UTC' || zone === 'Etc/UTC') return 'UTC';
+  try {
+    const part = whenFormat(zone)
+      .zone.formatToParts(d)
+      .find((x) => x.type === 'timeZoneName');
+    return part ? part.value : zone;
+  } catch {
+    return zone;
+  }
+}
+
+// The viewer's timezone with its offset now: "Asia/Shanghai (GMT+8)", "UTC".
+export function zoneLabel(zone = viewerZone()) {
+  const off = zoneOffset(new Date(), zone);
+  return off === 'UTC' && (zone === 'UTC' || zone === 'Etc/UTC') ? 'UTC' : `${zone} (${off})`;
+}
+
+// An instant for people, in the console's language and the viewer's timezone: {text: "4 Dec
+// 2026, 18:41" (zh: "2026年12月4日 18:41"), zone: "GMT+1"} (the offset of that instant).
+export function fmtWhen(iso, zone = viewerZone()) {
+  const d = new Date(iso);
+  if (!iso || Number.isNaN(d.getTime())) return { text: '', zone: '' };
+  let f;
+  try {
+    f = whenFormat(zone);
+  } catch {
+    zone = 'UTC';
+    f = whenFormat(zone);
+  }
+  return { text: f.date.format(d), zone: zoneOffset(d, zone) };
+}
+
 // A <time> element: local text, the UTC instant as its datetime and title.
 export function timeEl(h, iso, empty = '—') {
   if (!iso) return h('span', { class: 'muted', text: empty });

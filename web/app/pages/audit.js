@@ -1,13 +1,14 @@
-// /audit: the audit trail with filters (action, actor, target, time range in the viewer's
-// timezone), newest first, page by page, and Export CSV of everything the filter matches.
+// /audit: the audit trail with filters (action from the server's list, actor by user name,
+// target, time range in the viewer's timezone), newest first, page by page, each row as a sentence
+// (trail.js), and Export CSV of everything the filter matches.
 
 import { h, mount } from '../dom.js';
-import { t } from '../i18n.js';
+import { t, locale } from '../i18n.js';
 import { get, qs } from '../api.js';
-import { viewerZone } from '../session.js';
+import { can } from '../session.js';
 import { field, select, toast, loading, errorBox } from '../ui.js';
-import { fmtTime, zonedToUtc } from '../format.js';
-import { auditTable, auditRow } from './userdetail.js';
+import { fmtTime, fmtWhen, fullName, zonedToUtc, zoneLabel } from '../format.js';
+import { auditTable, auditRow, actionLabel } from '../trail.js';
 
 const TYPES = ['', 'user', 'role', 'group', 'tenant', 'session', 'token'];
 const EXPORT_MAX = 100000;
@@ -35,30 +36,73 @@ const COLUMNS = [
   'request_id',
   'before',
   'after',
+  'actor_name',
+  'target_name',
 ];
+
+// The action filter: the server's list of actions, by their labels in the console's language.
+async function actionSelect(current, signal) {
+  let names = [];
+  try {
+    names = (await get('/audit/actions', { signal })).items.map((a) => a.name);
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+  }
+  if (current && !names.includes(current)) names.push(current);
+  const options = names
+    .map((n) => ({ value: n, label: actionLabel(n) }))
+    .sort((a, b) => a.label.localeCompare(b.label, locale()));
+  return select([{ value: '', label: t('filters.any') }, ...options], {
+    value: current,
+    name: 'action',
+  });
+}
+
+// The actor filter: a user name, with the users the reader may see as suggestions while typing
+// (an actor outside its scope, or gone, is still found by its exact user name).
+function actorInput(value, signal) {
+  const list = h('datalist', { id: 'audit-actors' });
+  const input = h('input', {
+    name: 'actor',
+    value,
+    autocomplete: 'off',
+    spellcheck: false,
+    attrs: { list: 'audit-actors', maxlength: '64' },
+  });
+  let timer = null;
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    const text = input.value.trim();
+    if (!can('users.read') || text.length < 1) return;
+    timer = setTimeout(async () => {
+      try {
+        const data = await get(`/users${qs({ q: text, limit: 8 })}`, { signal });
+        list.replaceChildren(
+          ...data.items.map((u) =>
+            h('option', { value: u.username, label: fullName(u) || u.username }),
+          ),
+        );
+      } catch {
+        /* suggestions only */
+      }
+    }, 200);
+  });
+  return { input, list };
+}
 
 export default async function auditPage(ctx) {
   ctx.setTitle(t('audit.title'));
   const q = ctx.query;
   const localOf = (iso) => (iso ? fmtTime(iso).replace(' ', 'T') : '');
+  const actor = actorInput(q.get('actor') || '', ctx.signal);
+  const lang = document.documentElement.lang;
   const F = {
-    action: field(
-      t('audit.action'),
-      h('input', {
-        name: 'action',
-        value: q.get('action') || '',
-        spellcheck: false,
-        attrs: { maxlength: '100' },
-      }),
-    ),
-    actor_id: field(
-      t('audit.actor_id'),
-      h('input', { name: 'actor_id', inputMode: 'numeric', value: q.get('actor_id') || '' }),
-    ),
+    action: field(t('audit.action'), await actionSelect(q.get('action') || '', ctx.signal)),
+    actor: field(t('audit.actor'), actor.input, { hint: t('audit.actor_hint') }),
     target_type: field(
       t('audit.target_type'),
       select(
-        TYPES.map((x) => ({ value: x, label: x || t('filters.any') })),
+        TYPES.map((x) => ({ value: x, label: x ? t(`audit.type.${x}`) : t('filters.any') })),
         { value: q.get('target_type') || '' },
       ),
     ),
@@ -68,23 +112,46 @@ export default async function auditPage(ctx) {
     ),
     since: field(
       t('audit.since'),
-      h('input', { type: 'datetime-local', name: 'since', value: localOf(q.get('since')) }),
+      h('input', {
+        type: 'datetime-local',
+        name: 'since',
+        value: localOf(q.get('since')),
+        attrs: { lang },
+      }),
     ),
     until: field(
       t('audit.until'),
-      h('input', { type: 'datetime-local', name: 'until', value: localOf(q.get('until')) }),
+      h('input', {
+        type: 'datetime-local',
+        name: 'until',
+        value: localOf(q.get('until')),
+        attrs: { lang },
+      }),
     ),
   };
+  F.actor.input.after(actor.list);
+  // the native pickers follow the browser's own locale: each says what it holds in the
+  // console's language and the viewer's timezone too
+  for (const f of [F.since, F.until]) {
+    const echo = h('p', { class: 'hint picker-echo' });
+    const say = () => {
+      const w = f.input.value ? fmtWhen(zonedToUtc(f.input.value)) : null;
+      echo.textContent = w ? `${w.text} ${w.zone}` : '';
+    };
+    f.input.after(echo);
+    f.input.addEventListener('input', say);
+    say();
+  }
   const filter = () => ({
-    action: F.action.input.value.trim(),
-    actor_id: F.actor_id.input.value.trim(),
+    action: F.action.input.value,
+    actor: F.actor.input.value.trim(),
     target_type: F.target_type.input.value,
     target_id: F.target_id.input.value.trim(),
     since: zonedToUtc(F.since.input.value),
     until: zonedToUtc(F.until.input.value),
   });
   const applied = Object.fromEntries(
-    ['action', 'actor_id', 'target_type', 'target_id', 'since', 'until'].map((k) => [
+    ['action', 'actor', 'actor_id', 'target_type', 'target_id', 'since', 'until'].map((k) => [
       k,
       q.get(k) || '',
     ]),
@@ -107,7 +174,7 @@ export default async function auditPage(ctx) {
       h('span', { class: 'spacer' }),
       exportBtn,
     ),
-    h('p', { class: 'hint', text: t('audit.zone', { zone: viewerZone() }) }),
+    h('p', { class: 'hint', text: t('audit.zone', { zone: zoneLabel() }) }),
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -133,7 +200,7 @@ export default async function auditPage(ctx) {
         signal: ctx.signal,
       });
       if (!table) {
-        table = await auditTable(data.items);
+        table = auditTable(data.items);
         mount(
           wrap,
           data.items.length ? table : h('p', { class: 'empty muted', text: t('audit.none') }),

@@ -19,6 +19,7 @@ import {
   copyButton,
 } from '../ui.js';
 import { actionItems, mayEdit, mayTake, runAction } from '../actions.js';
+import { auditTable, auditRow } from '../trail.js';
 
 const dl = (rows) =>
   h(
@@ -432,66 +433,6 @@ function linkButton(u, after) {
   });
 }
 
-export async function auditTable(items) {
-  return h(
-    'table',
-    { class: 'table compact audit' },
-    h(
-      'thead',
-      {},
-      h(
-        'tr',
-        {},
-        ['at', 'actor', 'action', 'target', 'outcome', 'ip', 'changes'].map((k) =>
-          h('th', { scope: 'col', text: t(`audit.col.${k}`) }),
-        ),
-      ),
-    ),
-    h('tbody', {}, items.map(auditRow)),
-  );
-}
-
-export function auditRow(e) {
-  const changes =
-    e.before || e.after
-      ? h(
-          'details',
-          {},
-          h('summary', { text: t('audit.show') }),
-          e.before
-            ? [
-                h('p', { class: 'hint', text: t('audit.before') }),
-                h('pre', { class: 'json', text: JSON.stringify(e.before, null, 1) }),
-              ]
-            : null,
-          e.after
-            ? [
-                h('p', { class: 'hint', text: t('audit.after') }),
-                h('pre', { class: 'json', text: JSON.stringify(e.after, null, 1) }),
-              ]
-            : null,
-        )
-      : '';
-  return h(
-    'tr',
-    { class: `outcome-${e.outcome}` },
-    h('td', {}, timeEl(h, e.at)),
-    h('td', {}, e.actor_id ? h('a', { href: `/users/${e.actor_id}`, text: e.actor }) : e.actor),
-    h('td', {}, h('code', { text: e.action })),
-    h('td', { text: e.target_id ? `${e.target_type} #${e.target_id}` : e.target_type }),
-    h(
-      'td',
-      {},
-      h('span', {
-        class: `badge ${e.outcome === 'success' ? 'badge-active' : e.outcome === 'denied' || e.outcome === 'failure' ? 'badge-banned' : 'badge-neutral'}`,
-        text: e.outcome,
-      }),
-    ),
-    h('td', { text: e.ip }),
-    h('td', {}, changes),
-  );
-}
-
 async function drawHistory(ctx, u, box) {
   let cursor = null;
   const wrap = h('div', { class: 'table-wrap' });
@@ -517,7 +458,7 @@ async function drawHistory(ctx, u, box) {
           );
           return;
         }
-        table = await auditTable(data.items);
+        table = auditTable(data.items);
         wrap.append(table);
       } else table.tBodies[0].append(...data.items.map(auditRow));
       cursor = data.next_cursor;
