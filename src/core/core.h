@@ -79,9 +79,9 @@ typedef enum {
 } gh_user_action;
 gh_err gh_core_user_act(gh_ctx *ctx, int64_t id, gh_user_action action) GH_MUST_USE;
 gh_err gh_core_user_list(gh_ctx *ctx, const gh_user_filter *f, gh_user_page *out) GH_MUST_USE;
-/* How many users of ctx->who's scope f matches, up to cap + 1 (gh_store_user_tally). */
-gh_err gh_core_user_tally(gh_ctx *ctx, const gh_user_filter *f, int64_t cap, int64_t *n,
-                          bool *known) GH_MUST_USE;
+/* The users list's tab counts for ctx->who (gh_store_user_tallies). */
+gh_err gh_core_user_tallies(gh_ctx *ctx, const gh_user_filter *f, int64_t cap, int64_t budget,
+                            gh_user_tally *out) GH_MUST_USE;
 /* The roles and lock-outs of a list page's users (gh_store_users_extras); users were read in
  * ctx->who's scope. */
 gh_err gh_core_users_extras(gh_ctx *ctx, const gh_user *users, size_t n, bool lockout,

@@ -489,12 +489,12 @@ gh_err gh_core_user_list(gh_ctx *ctx, const gh_user_filter *f, gh_user_page *out
     return gh_store_user_list(ctx->db, ctx->a, ctx->who, &copy, out);
 }
 
-gh_err gh_core_user_tally(gh_ctx *ctx, const gh_user_filter *f, int64_t cap, int64_t *n,
-                          bool *known)
+gh_err gh_core_user_tallies(gh_ctx *ctx, const gh_user_filter *f, int64_t cap, int64_t budget,
+                            gh_user_tally *out)
 {
     gh_user_filter copy = *f;
     copy.now = ctx->now;
-    return gh_store_user_tally(ctx->db, ctx->a, ctx->who, &copy, cap, n, known);
+    return gh_store_user_tallies(ctx->db, ctx->a, ctx->who, &copy, cap, budget, out);
 }
 
 gh_err gh_core_users_extras(gh_ctx *ctx, const gh_user *users, size_t n, bool lockout,

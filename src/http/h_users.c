@@ -444,38 +444,34 @@ gh_err gh_h_users_list(gh_req *r)
 }
 
 /* GET /api/v1/users/counts: each tab's count for the list's filter, exact up to
- * GH_USER_COUNT_CAP and "more" beyond, so that it costs at most that many index entries a tab at
- * a million users; null for a search term no index serves. */
+ * GH_USER_COUNT_CAP and "more" beyond; with a search or a role, group or tenant filter counted
+ * over at most GH_USER_COUNT_BUDGET matches (beyond, every count is a lower bound: "more", and
+ * exact false), so that it costs little at a million users; null for a search term no index
+ * serves. */
 gh_err gh_h_users_counts(gh_req *r)
 {
     static const char *const allowed[] = {"q", "role_id", "group_id", "tenant_id", NULL};
-    static const struct {
-        const char *name;
-        gh_user_list_status status;
-    } tabs[] = {
-        {"active", GH_LIST_ACTIVE}, {"invited", GH_LIST_INVITED}, {"disabled", GH_LIST_DISABLED},
-        {"banned", GH_LIST_BANNED}, {"deleted", GH_LIST_DELETED},
-    };
+    static const char *const tabs[GH_TALLY_TABS] = {"active", "invited", "disabled", "banned",
+                                                    "deleted"};
     gh_user_filter f = {0};
+    gh_user_tally tally;
     gh_err err = gh_query_only(r, allowed);
     if (err == GH_OK)
         err = parse_filter(r, &f, false);
-    json_t *out = json_pack("{s:i}", "cap", GH_USER_COUNT_CAP);
-    for (size_t i = 0; i < sizeof tabs / sizeof *tabs && err == GH_OK; i++) {
-        int64_t n = 0;
-        bool known = false;
-        f.status = tabs[i].status;
-        err = gh_core_user_tally(&r->ctx, &f, GH_USER_COUNT_CAP, &n, &known);
-        json_object_set_new(
-            out, tabs[i].name,
-            !known ? json_null()
-                   : json_pack("{s:I, s:b}", "count",
-                               (json_int_t)(n > GH_USER_COUNT_CAP ? GH_USER_COUNT_CAP : n), "more",
-                               n > GH_USER_COUNT_CAP));
-    }
-    if (err != GH_OK) {
-        json_decref(out);
+    if (err == GH_OK)
+        err = gh_core_user_tallies(&r->ctx, &f, GH_USER_COUNT_CAP, GH_USER_COUNT_BUDGET, &tally);
+    if (err != GH_OK)
         return err;
+    json_t *out =
+        json_pack("{s:i, s:b}", "cap", GH_USER_COUNT_CAP, "exact", tally.known && tally.exact);
+    for (int i = 0; i < GH_TALLY_TABS; i++) {
+        int64_t n = tally.n[i];
+        json_object_set_new(
+            out, tabs[i],
+            !tally.known ? json_null()
+                         : json_pack("{s:I, s:b}", "count",
+                                     (json_int_t)(n > GH_USER_COUNT_CAP ? GH_USER_COUNT_CAP : n),
+                                     "more", n > GH_USER_COUNT_CAP || !tally.exact));
     }
     r->out = out;
     return GH_OK;

@@ -29,6 +29,7 @@
 #define GH_MAX_PASSWORD_BYTES     1024  /* 256 characters of up to 4 bytes */
 #define GH_MAX_QUERY_TEXT         100   /* q= search text */
 #define GH_USER_COUNT_CAP         10000 /* a users list tab's count is exact up to this */
+#define GH_USER_COUNT_BUDGET      50000 /* matches a filtered count reads at most */
 #define GH_MAX_CURSOR             400
 #define GH_MAX_LINK_TOKEN         64 /* {token} of onboarding and reset links (ours are 46) */
 #define GH_PAGE_DEFAULT           50

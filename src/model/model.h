@@ -232,7 +232,8 @@ typedef struct gh_credentials {
 
 /* A user list's status filter: every user but the deleted ones (LIVE, the default), one stored
  * status (ACTIVE then also means not banned), or BANNED: active users whose ban lies ahead, a list
- * filter value and not a stored status (gh_user_status has no banned). */
+ * filter value and not a stored status (gh_user_status has no banned). ALL (no filter at all) is
+ * the store's own, for counting every tab in one pass; no request names it. */
 typedef enum {
     GH_LIST_LIVE,
     GH_LIST_INVITED,
@@ -240,6 +241,7 @@ typedef enum {
     GH_LIST_DISABLED,
     GH_LIST_DELETED,
     GH_LIST_BANNED,
+    GH_LIST_ALL,
 } gh_user_list_status;
 
 /* The filter of a status name (invited, active, disabled, deleted or banned): writes *out and

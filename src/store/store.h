@@ -127,13 +127,21 @@ typedef struct gh_user_extras {
 } gh_user_extras;
 gh_err gh_store_users_extras(gh_db *db, gh_arena *a, const gh_user *users, size_t n, bool lockout,
                              gh_user_extras *out) GH_MUST_USE;
-/* How many users f matches (its status, filters and search; not its cursor) inside viewer's
- * scope, counting at most cap + 1 of them, so that the cost is bounded at a million users.
- * *known is false (and *n 0) for a search term that no index serves: counting it would read
- * every user. */
-gh_err gh_store_user_tally(gh_db *db, gh_arena *a, const gh_principal *viewer,
-                           const gh_user_filter *f, int64_t cap, int64_t *n,
-                           bool *known) GH_MUST_USE;
+/* The users list's tab counts for f's filters (its status and cursor ignored) inside viewer's
+ * scope, so that the cost is bounded at a million users. Without a search or a role, group or
+ * tenant filter each tab counts at most cap + 1 entries of a status index (exact: n > cap means
+ * "more than cap"). With one, one pass over the filter's matches sorts them into the tabs, at
+ * most budget of them: exact is false when there were more (then each n is a lower bound).
+ * known is false (and n all 0) for a search term that no index serves: counting it would read
+ * every user. Tabs in the order of GH_TALLY_TABS: active, invited, disabled, banned, deleted. */
+#define GH_TALLY_TABS 5
+typedef struct gh_user_tally {
+    int64_t n[GH_TALLY_TABS];
+    bool known, exact;
+} gh_user_tally;
+gh_err gh_store_user_tallies(gh_db *db, gh_arena *a, const gh_principal *viewer,
+                             const gh_user_filter *f, int64_t cap, int64_t budget,
+                             gh_user_tally *out) GH_MUST_USE;
 
 /* Tenants. */
 gh_err gh_store_tenant_insert(gh_db *db, const gh_tenant *t, int64_t *id) GH_MUST_USE;

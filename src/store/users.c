@@ -482,6 +482,7 @@ static void add_filters(gh_qb *q, const gh_user_filter *f)
         [GH_LIST_INVITED] = {" AND u.status = 'invited'", false},
         [GH_LIST_DISABLED] = {" AND u.status = 'disabled'", false},
         [GH_LIST_DELETED] = {" AND u.status = 'deleted'", false},
+        [GH_LIST_ALL] = {"", false},
     };
     size_t k = (size_t)f->status < sizeof statuses / sizeof *statuses ? (size_t)f->status : 0;
     gh_qb_sql(q, statuses[k].sql);
@@ -870,27 +871,14 @@ gh_err gh_store_users_extras(gh_db *db, gh_arena *a, const gh_user *users, size_
     return err == GH_OK ? page_facts(db, a, users, n, lockout, out) : err;
 }
 
-gh_err gh_store_user_tally(gh_db *db, gh_arena *a, const gh_principal *viewer,
-                           const gh_user_filter *f, int64_t cap, int64_t *n, bool *known)
+/* One tab's count, by its status range: at most cap + 1 entries of users_status (or, for an
+ * admin of one provider, users_provider_status). */
+static gh_err tally_one(gh_db *db, gh_arena *a, const gh_principal *viewer, const gh_user_filter *f,
+                        int64_t cap, int64_t *n)
 {
-    gh_store_search search;
-    bool searching = f->q != NULL && gh_store_user_search(db, a, f->q, &search);
-    *n = 0;
-    *known = !searching || search.kind != GH_SEARCH_SCAN;
-    if (!*known)
-        return GH_OK;
     gh_qb q;
     gh_qb_init(&q, a);
-    gh_qb_sql(&q, "SELECT COUNT(*) FROM (SELECT 1 FROM users u");
-    gh_qb_sql(&q, searching ? search.join : "");
-    gh_qb_sql(&q, " WHERE 1 = 1");
-    if (searching) {
-        gh_qb_sql(&q, " AND ");
-        gh_qb_sql(&q, search.where);
-        gh_qb_text(&q, search.param);
-        if (search.param2 != NULL)
-            gh_qb_text(&q, search.param2);
-    }
+    gh_qb_sql(&q, "SELECT COUNT(*) FROM (SELECT 1 FROM users u WHERE 1 = 1");
     gh_qb_user_scope(&q, viewer);
     add_filters(&q, f);
     gh_qb_sql(&q, " LIMIT ?) x");
@@ -901,8 +889,71 @@ gh_err gh_store_user_tally(gh_db *db, gh_arena *a, const gh_principal *viewer,
         return err;
     bool row = false;
     err = gh_stmt_step(st, &row);
-    if (err == GH_OK && row)
-        *n = gh_stmt_int(st, 0);
+    *n = err == GH_OK && row ? gh_stmt_int(st, 0) : 0;
+    gh_stmt_done(st);
+    return err;
+}
+
+gh_err gh_store_user_tallies(gh_db *db, gh_arena *a, const gh_principal *viewer,
+                             const gh_user_filter *f, int64_t cap, int64_t budget,
+                             gh_user_tally *out)
+{
+    static const gh_user_list_status tabs[GH_TALLY_TABS] = {
+        GH_LIST_ACTIVE, GH_LIST_INVITED, GH_LIST_DISABLED, GH_LIST_BANNED, GH_LIST_DELETED};
+    *out = (gh_user_tally){.known = true, .exact = true};
+    gh_user_filter one = *f;
+    gh_store_search search;
+    bool searching = f->q != NULL && gh_store_user_search(db, a, f->q, &search);
+    if (searching && search.kind == GH_SEARCH_SCAN) {
+        out->known = false;
+        return GH_OK;
+    }
+    gh_err err = GH_OK;
+    if (!searching && f->role_id == 0 && f->group_id == 0 && f->tenant_id == 0) {
+        for (int i = 0; i < GH_TALLY_TABS && err == GH_OK; i++) {
+            one.status = tabs[i];
+            err = tally_one(db, a, viewer, &one, cap, &out->n[i]);
+        }
+        return err;
+    }
+    /* a filter: one pass over its matches (the search index, the role's or group's members, the
+     * tenant's users), each sorted into its tab, at most budget of them */
+    gh_qb q;
+    gh_qb_init(&q, a);
+    gh_qb_sql(&q, "SELECT u.status, u.banned_until FROM users u");
+    gh_qb_sql(&q, searching ? search.join : "");
+    gh_qb_sql(&q, " WHERE 1 = 1");
+    if (searching) {
+        gh_qb_sql(&q, " AND ");
+        gh_qb_sql(&q, search.where);
+        gh_qb_text(&q, search.param);
+        if (search.param2 != NULL)
+            gh_qb_text(&q, search.param2);
+    }
+    gh_qb_user_scope(&q, viewer);
+    one.status = GH_LIST_ALL;
+    add_filters(&q, &one);
+    gh_qb_sql(&q, " LIMIT ?");
+    gh_qb_int(&q, budget + 1);
+    gh_stmt *st = NULL;
+    if ((err = gh_qb_prepare(&q, db, &st)) != GH_OK)
+        return err;
+    bool row = false;
+    int64_t seen = 0;
+    while ((err = gh_stmt_step(st, &row)) == GH_OK && row) {
+        if (++seen > budget) {
+            out->exact = false;
+            break;
+        }
+        const char *status = gh_stmt_text(st, 0, a);
+        bool banned = gh_stmt_int(st, 1) > f->now;
+        int tab = strcmp(status, "invited") == 0    ? 1
+                  : strcmp(status, "disabled") == 0 ? 2
+                  : strcmp(status, "deleted") == 0  ? 4
+                  : banned                          ? 3
+                                                    : 0;
+        out->n[tab]++;
+    }
     gh_stmt_done(st);
     return err;
 }

@@ -99,6 +99,23 @@ test('counts stop at 10,000: beyond, the count says more', async () => {
   const c = await counts({ tenant_id: p.id });
   assert.deepEqual(c.disabled, { count: 10000, more: true });
   assert.deepEqual(c.active, { count: 0, more: false });
+  assert.equal(c.exact, true);
+  // a filter's counts read at most 50,000 of its matches: beyond, each is a lower bound
+  dbExec(
+    srv,
+    sql
+      .replace(`'bulk${p.id}x'`, `'more${p.id}x'`)
+      .replaceAll(`bulk${p.id}x`, `more${p.id}x`)
+      .replace(`i < ${n}`, 'i < 40000'),
+  );
+  const big = await counts({ tenant_id: p.id });
+  assert.equal(big.exact, false);
+  assert.deepEqual(big.disabled, { count: 10000, more: true });
+  assert.equal(big.active.more, true, 'not read to the end: a lower bound');
+  // without a filter each tab still counts exactly up to the cap
+  const all = await counts();
+  assert.equal(all.exact, true);
+  assert.deepEqual(all.disabled, { count: 10000, more: true });
 });
 
 test('counts keep to the scope of the reader, and need users.read', async () => {

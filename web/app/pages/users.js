@@ -488,7 +488,10 @@ export default async function usersPage(ctx) {
   // "1-50 of 1,234" (or "of 10,000+") when the tab's count is known, else the page's number
   function pageText(pageNo) {
     const c = tabCount();
-    if (!c || !page.items.length) return t('pager.page', { n: pageNo, count: page.items.length });
+    // a lower bound below the cap (a filter with more matches than a count reads) says too little
+    const lower = c?.more && c.count < counts.cap;
+    if (!c || lower || !page.items.length)
+      return t('pager.page', { n: pageNo, count: page.items.length });
     const from = s.back.length * s.limit + 1;
     return t('pager.range', {
       from: fmtCount(from),
@@ -503,7 +506,8 @@ export default async function usersPage(ctx) {
       const tab = tablist.querySelector(`#tab-${id}`);
       tab.querySelector('.tab-count')?.remove();
       const c = countsFor === filterKey() ? counts?.[id] : null;
-      if (c) tab.append(h('span', { class: 'tab-count', text: fmtCount(c.count, c.more) }));
+      if (c && (c.count > 0 || !c.more))
+        tab.append(h('span', { class: 'tab-count', text: fmtCount(c.count, c.more) }));
     }
   }
 
