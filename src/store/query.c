@@ -85,6 +85,21 @@ gh_err gh_qb_prepare(gh_qb *q, gh_db *db, gh_stmt **out)
     "NOT EXISTS (SELECT 1 FROM user_access x WHERE x.user_id = u.id AND x.tenant_id NOT "          \
     "IN " VIEWER_SET ")"
 
+gh_err gh_qb_int_result(gh_qb *q, gh_db *db, int64_t *out)
+{
+    gh_stmt *st = NULL;
+    gh_err err = gh_qb_prepare(q, db, &st);
+    *out = 0;
+    if (err != GH_OK)
+        return err;
+    bool row = false;
+    err = gh_stmt_step(st, &row);
+    if (err == GH_OK && row)
+        *out = gh_stmt_int(st, 0);
+    gh_stmt_done(st);
+    return err;
+}
+
 void gh_qb_user_scope(gh_qb *q, const gh_principal *v)
 {
     const gh_access *ac = &v->access;

@@ -31,6 +31,8 @@ void gh_qb_text(gh_qb *q, const char *v);
 void gh_qb_ids(gh_qb *q, const int64_t *ids, size_t n);
 /* Prepares the statement and binds every parameter. */
 gh_err gh_qb_prepare(gh_qb *q, gh_db *db, gh_stmt **out) GH_MUST_USE;
+/* Runs a statement that answers one integer (a COUNT): *out, or 0 when it gives no row. */
+gh_err gh_qb_int_result(gh_qb *q, gh_db *db, int64_t *out) GH_MUST_USE;
 
 /* Appends " AND <users u visible to viewer>" (the single definition of user scope). */
 void gh_qb_user_scope(gh_qb *q, const gh_principal *viewer);

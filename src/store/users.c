@@ -620,15 +620,7 @@ static gh_err count_matches(gh_db *db, gh_arena *a, const gh_store_search *s, in
     gh_qb_sql(&q, s->count_sql);
     gh_qb_text(&q, s->param);
     gh_qb_int(&q, limit);
-    gh_stmt *st = NULL;
-    gh_err err = gh_qb_prepare(&q, db, &st);
-    if (err != GH_OK)
-        return err;
-    bool row = false;
-    err = gh_stmt_step(st, &row);
-    *n = row ? gh_stmt_int(st, 0) : 0;
-    gh_stmt_done(st);
-    return err;
+    return gh_qb_int_result(&q, db, n);
 }
 
 /* After a short walked page: the walk's last row, when the walk used its whole budget. */
@@ -883,15 +875,7 @@ static gh_err tally_one(gh_db *db, gh_arena *a, const gh_principal *viewer, cons
     add_filters(&q, f);
     gh_qb_sql(&q, " LIMIT ?) x");
     gh_qb_int(&q, cap + 1);
-    gh_stmt *st = NULL;
-    gh_err err = gh_qb_prepare(&q, db, &st);
-    if (err != GH_OK)
-        return err;
-    bool row = false;
-    err = gh_stmt_step(st, &row);
-    *n = err == GH_OK && row ? gh_stmt_int(st, 0) : 0;
-    gh_stmt_done(st);
-    return err;
+    return gh_qb_int_result(&q, db, n);
 }
 
 gh_err gh_store_user_tallies(gh_db *db, gh_arena *a, const gh_principal *viewer,

@@ -21,6 +21,7 @@ import { refreshSelf } from '../main.js';
 import { attachRules } from '../password.js';
 import { comboField } from '../combo.js';
 import { enrolment } from './signin.js';
+import { tokensTable } from '../tokens.js';
 
 export default async function profilePage(ctx) {
   ctx.setTitle(t('profile.title'));
@@ -294,36 +295,7 @@ export default async function profilePage(ctx) {
       tokList,
       items.length === 0
         ? h('p', { class: 'muted', text: t('profile.tokens_none') })
-        : dataTable({
-            cls: 'tokens',
-            items,
-            columns: [
-              {
-                label: t('profile.token_name'),
-                cls: 'token-name',
-                head: true,
-                cell: (x) => x.name,
-              },
-              {
-                label: t('profile.token_created'),
-                cls: 'nowrap',
-                cell: (x) => timeEl(h, x.created_at),
-              },
-              {
-                label: t('profile.token_expires'),
-                cls: 'nowrap',
-                cell: (x) => timeEl(h, x.expires_at),
-              },
-            ],
-            buttons: (x) =>
-              h('button', {
-                type: 'button',
-                class: 'small',
-                text: t('profile.token_revoke'),
-                attrs: { 'aria-label': `${t('profile.token_revoke')} ${x.name}` },
-                on: { click: () => revokeToken(x) },
-              }),
-          }),
+        : tokensTable(items, revokeToken),
     );
   const reloadTokens = async () => drawTokens((await get('/me/tokens')).items);
   const revokeToken = async (tk) => {

@@ -20,6 +20,7 @@ import {
 } from '../ui.js';
 import { actionItems, mayEdit, mayTake, runAction } from '../actions.js';
 import { auditTable, auditRow } from '../trail.js';
+import { tokensTable } from '../tokens.js';
 
 const dl = (rows) =>
   h(
@@ -347,33 +348,7 @@ async function drawTokens(ctx, u, box) {
     box,
     h('h2', { text: t('detail.tokens') }),
     items.length
-      ? dataTable({
-          cls: 'tokens',
-          items,
-          columns: [
-            { label: t('profile.token_name'), cls: 'token-name', head: true, cell: (x) => x.name },
-            {
-              label: t('profile.token_created'),
-              cls: 'nowrap',
-              cell: (x) => timeEl(h, x.created_at),
-            },
-            {
-              label: t('profile.token_expires'),
-              cls: 'nowrap',
-              cell: (x) => timeEl(h, x.expires_at),
-            },
-          ],
-          buttons: (x) =>
-            mayEdit(u)
-              ? h('button', {
-                  type: 'button',
-                  class: 'small',
-                  text: t('profile.token_revoke'),
-                  attrs: { 'aria-label': `${t('profile.token_revoke')} ${x.name}` },
-                  on: { click: () => revoke(x) },
-                })
-              : null,
-        })
+      ? tokensTable(items, mayEdit(u) ? revoke : null)
       : h('p', { class: 'muted', text: t('detail.no_tokens') }),
   );
 }
