@@ -32,7 +32,8 @@ typedef struct opts {
     bool password_stdin;
     const char *smtp_url, *smtp_user, *smtp_password_file, *mail_from, *to; /* mail */
     int mail_retry_seconds;
-    const char *web_dir; /* serve the console from this folder (developing) */
+    const char *web_dir;                 /* serve the console from this folder (developing) */
+    const char *protect, *cookie_domain; /* forward-auth (http/forward.h) */
     /* sso add */
     const char *display_name, *issuer, *client_id, *client_secret_file, *scopes, *claim;
     const char *provider_id; /* a number, or "platform" */
@@ -55,6 +56,8 @@ static const opt_def opt_defs[] = {
     {"--trusted-proxy", "GATEHOUSE_TRUSTED_PROXY", offsetof(opts, trusted_proxy), 's'},
     {"--external-url", "GATEHOUSE_EXTERNAL_URL", offsetof(opts, external_url), 's'},
     {"--web-dir", "GATEHOUSE_WEB_DIR", offsetof(opts, web_dir), 's'},
+    {"--protect", "GATEHOUSE_PROTECT", offsetof(opts, protect), 's'},
+    {"--cookie-domain", "GATEHOUSE_COOKIE_DOMAIN", offsetof(opts, cookie_domain), 's'},
     {"--secret-key-file", "GATEHOUSE_SECRET_KEY_FILE", offsetof(opts, secret_key_file), 's'},
     {"--lockout-threshold", "GATEHOUSE_LOCKOUT_THRESHOLD", offsetof(opts, lockout_threshold), 'i'},
     {"--lockout-seconds", "GATEHOUSE_LOCKOUT_SECONDS", offsetof(opts, lockout_seconds), 'i'},
@@ -114,6 +117,8 @@ static int usage(void)
         "            [--lockout-seconds %lld] [--session-idle-seconds %lld]\n"
         "            [--session-lifetime-seconds %lld] [--password-min-length %d]\n"
         "            [--signin-rate-per-minute 20]  (failed sign-ins per client address)\n"
+        "            [--protect HOST[=PERMISSION|=group:NAME][,...]]  (forward-auth apps)\n"
+        "            [--cookie-domain PARENT.DOMAIN]  (the session cookie reaches the apps)\n"
         "            [--smtp-url smtp://HOST:PORT[?starttls=required|try]|smtps://...]\n"
         "            [--smtp-user U --smtp-password-file PATH] [--mail-from \"Name <ADDR>\"]\n"
         "            [--mail-retry-seconds 30]  (first retry; then twice as long each time)\n"
@@ -885,6 +890,8 @@ static int cmd_serve(const opts *o)
                             .trusted_proxies = o->trusted_proxy,
                             .external_url = o->external_url,
                             .web_dir = o->web_dir,
+                            .protect = o->protect,
+                            .cookie_domain = o->cookie_domain,
                             .header_deadline_s = o->header_deadline,
                             .body_deadline_s = o->body_deadline,
                             .signin = &signin,

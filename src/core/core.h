@@ -167,6 +167,9 @@ gh_err gh_core_grantable(gh_ctx *ctx, int64_t only, gh_grantable *out) GH_MUST_U
 
 /* Sets the signed-in user's own language and/or timezone (NULL: unchanged); needs no
  * permission, changes nothing else (audit user.update_own). GH_EINVAL naming the field. */
+/* The signed-in user's own record and the names of its groups (parallel to out->group_ids), for
+ * forward-auth's identity headers. Reads only. */
+gh_err gh_core_me_identity(gh_ctx *ctx, gh_user *out, const char ***group_names) GH_MUST_USE;
 gh_err gh_core_me_update(gh_ctx *ctx, const char *language, const char *timezone,
                          gh_user *out) GH_MUST_USE;
 

@@ -38,3 +38,15 @@ gh_err gh_core_me_update(gh_ctx *ctx, const char *language, const char *timezone
         return err;
     return gh_core_finish(ctx, me_update_in_tx(ctx, language, timezone, out));
 }
+
+gh_err gh_core_me_identity(gh_ctx *ctx, gh_user *out, const char ***group_names)
+{
+    gh_err err = gh_store_user_get(ctx->db, ctx->a, ctx->who->user_id, out);
+    if (err != GH_OK)
+        return err;
+    const char **names = gh_arena_alloc(ctx->a, (out->group_ids.n + 1) * sizeof *names);
+    for (size_t i = 0; i < out->group_ids.n && err == GH_OK; i++)
+        err = gh_store_name_of(ctx->db, ctx->a, GH_NAMED_GROUP, out->group_ids.v[i], &names[i]);
+    *group_names = names;
+    return err;
+}

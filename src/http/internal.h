@@ -41,6 +41,11 @@ typedef struct gh_field {
 typedef struct gh_req gh_req;
 typedef gh_err (*gh_handler)(gh_req *r);
 
+#define GH_REQ_HEADERS 8
+typedef struct gh_header {
+    const char *name, *value;
+} gh_header;
+
 struct gh_req {
     struct MHD_Connection *conn;
     /* the server the request came to: its configuration, database connections, hash pool,
@@ -88,6 +93,8 @@ struct gh_req {
     const char *cache_control; /* instead of no-store (the console's files) */
     const char *etag;          /* an ETag header of its own (quoted) */
     const char *location;      /* the Location of a redirect */
+    gh_header headers[GH_REQ_HEADERS]; /* more headers of a success (forward-auth's identity) */
+    int n_headers;
 };
 
 /* PUBLIC: anyone. PERM: a bearer token or a session that finished signing in, holding `perm`.
@@ -167,6 +174,9 @@ gh_err gh_h_metrics(gh_req *r);
 gh_err gh_h_openapi(gh_req *r);
 gh_err gh_h_permissions(gh_req *r);
 gh_err gh_h_users_list(gh_req *r);
+gh_err gh_h_auth_verify(gh_req *r);
+gh_err gh_h_auth_forward(gh_req *r);
+gh_err gh_h_auth_return(gh_req *r);
 gh_err gh_h_users_counts(gh_req *r);
 gh_err gh_h_users_create(gh_req *r);
 gh_err gh_h_users_get(gh_req *r);
@@ -267,6 +277,16 @@ bool gh_http_cookie_secure(const gh_req *r);
 
 /* The Set-Cookie value for a new session token, or (token NULL) one that clears it. */
 char *gh_http_session_cookie(gh_req *r, const char *token, int64_t max_age);
+/* Forward-auth: the protected application of host (NULL: none), the origin of --external-url
+ * (NULL: not set), and a header to send with a success (at most GH_REQ_HEADERS). */
+struct gh_forward_app;
+const struct gh_forward_app *gh_http_forward_app(const gh_req *r, const char *host);
+const char *gh_http_external_origin(const gh_req *r);
+void gh_http_add_header(gh_req *r, const char *name, const char *value);
+/* Forward-auth's routes are public (they answer a proxy about a browser's request with 401 or a
+ * redirect, not a demand for a token) and authenticate here: a bearer token, or a session that
+ * finished signing in (its activity recorded); GH_EUNAUTH otherwise, GH_EDB. */
+gh_err gh_http_signed_in(gh_req *r);
 
 /* The sign-in throttle of r's server (auth/throttle.h; owned by the server, thread-safe). */
 gh_throttle *gh_http_throttle(const gh_req *r);

@@ -523,6 +523,28 @@ const gh_route gh_routes[] = {
      .summary = "After signing out: 302 to the provider's end_session_endpoint (RP logout)",
      .tag = "sso"},
     {.method = "GET",
+     .pattern = "/auth/verify",
+     .handler = gh_h_auth_verify,
+     .auth = GH_AUTH_PUBLIC,
+     .summary = "Forward-auth for nginx auth_request: 200 with Remote-User, Remote-Email, "
+                "Remote-Name, Remote-Groups and Remote-Permissions; 401 when not signed in; 403 "
+                "when the application (X-Original-URL's host) is not protected or needs more",
+     .tag = "forward-auth"},
+    {.method = "GET",
+     .pattern = "/auth/forward",
+     .handler = gh_h_auth_forward,
+     .auth = GH_AUTH_PUBLIC,
+     .summary = "Forward-auth for Traefik and Caddy: as /auth/verify, but 302 to the sign-in "
+                "(with the X-Forwarded-Proto/Host/Uri URL to return to) when not signed in",
+     .tag = "forward-auth"},
+    {.method = "GET",
+     .pattern = "/auth/return",
+     .handler = gh_h_auth_return,
+     .auth = GH_AUTH_PUBLIC,
+     .summary = "After the sign-in: 302 to rd when its host is a protected application, else to "
+                "the console",
+     .tag = "forward-auth"},
+    {.method = "GET",
      .pattern = "/api/v1/sso-sources/{id}",
      .handler = gh_h_sso_get,
      .auth = GH_AUTH_PERM,

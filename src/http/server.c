@@ -23,6 +23,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/utf8.h"
+#include "http/forward.h"
 
 #define MAX_THREAD_DBS 64
 
@@ -39,6 +40,9 @@ typedef struct server_conf {
     char trusted_proxies[512];      /* ",a,b," for whole-word search */
     char web_dir[1024];             /* --web-dir without trailing slashes; "": embedded files */
     int64_t header_deadline_ms, body_deadline_ms;
+    char cookie_domain[254]; /* --cookie-domain: the session cookie's Domain; "": host-only */
+    gh_forward_app apps[GH_FORWARD_APPS_MAX]; /* --protect: forward-auth's applications */
+    size_t n_apps;
 } server_conf;
 
 struct conn_watch;
@@ -212,18 +216,38 @@ static void client_ip(const server_conf *conf, struct MHD_Connection *c, char *b
     forwarded_ip(conf, c, buf, cap);
 }
 
-/* Behind TLS the cookie is __Host- prefixed and Secure (S6). */
+/* Behind TLS the cookie is __Host- prefixed and Secure (S6); scoped to a parent domain for
+ * forward-auth (--cookie-domain) it cannot be __Host- (that forbids Domain), and is __Secure-. */
 static const char *cookie_name(const server_conf *conf)
 {
-    return conf->cookie_secure ? "__Host-gh_session" : "gh_session";
+    if (!conf->cookie_secure)
+        return "gh_session";
+    return conf->cookie_domain[0] != '\0' ? "__Secure-gh_session" : "__Host-gh_session";
 }
 
 char *gh_http_session_cookie(gh_req *r, const char *token, int64_t max_age)
 {
-    return gh_arena_printf(r->a, "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
-                           cookie_name(&r->srv->conf), token ? token : "",
-                           token ? (long long)max_age : 0LL,
-                           r->srv->conf.cookie_secure ? "; Secure" : "");
+    const server_conf *c = &r->srv->conf;
+    return gh_arena_printf(r->a, "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Strict%s%s%s",
+                           cookie_name(c), token ? token : "", token ? (long long)max_age : 0LL,
+                           c->cookie_secure ? "; Secure" : "",
+                           c->cookie_domain[0] != '\0' ? "; Domain=" : "", c->cookie_domain);
+}
+
+const gh_forward_app *gh_http_forward_app(const gh_req *r, const char *host)
+{
+    return gh_forward_find(r->srv->conf.apps, r->srv->conf.n_apps, host);
+}
+
+const char *gh_http_external_origin(const gh_req *r)
+{
+    return r->srv->conf.external_origin[0] != '\0' ? r->srv->conf.external_origin : NULL;
+}
+
+void gh_http_add_header(gh_req *r, const char *name, const char *value)
+{
+    if (r->n_headers < GH_REQ_HEADERS)
+        r->headers[r->n_headers++] = (gh_header){name, value};
 }
 
 bool gh_http_cookie_secure(const gh_req *r)
@@ -295,6 +319,21 @@ static gh_err authenticate(gh_req *r)
     return err;
 }
 
+gh_err gh_http_signed_in(gh_req *r)
+{
+    if ((r->ctx.db = gh_http_db(r)) == NULL)
+        return gh_fail(&r->ctx, GH_EDB, NULL, NULL, "the database is unavailable");
+    gh_err err = authenticate(r);
+    if (err == GH_OK && r->has_session && r->session.stage != GH_STAGE_DONE)
+        err = gh_fail(&r->ctx, GH_EUNAUTH, NULL, NULL, "finish signing in first");
+    if (err != GH_OK)
+        return err;
+    r->ctx.who = &r->who;
+    return r->has_session
+               ? gh_session_touch(r->srv->principals, r->cookie, r->ctx.db, &r->session, r->ctx.now)
+               : GH_OK;
+}
+
 /* S7: a state change carried by the session cookie must come from our own pages: Sec-Fetch-Site
  * same-origin (or none: typed by the user), or an Origin naming this host. Bearer tokens are not
  * sent by browsers on their own and need no such check. */
@@ -359,6 +398,7 @@ static gh_err run_authenticated(gh_req *r, const gh_route *route)
     gh_err err = read_only ? gh_db_begin_read(r->ctx.db) : GH_OK;
     if (err == GH_OK)
         err = authorize(r, route);
+
     if (err == GH_OK && !read_only && r->has_session)
         err = gh_session_touch(r->srv->principals, r->cookie, r->ctx.db, &r->session, r->ctx.now);
     gh_session seen = r->session; /* as stored, for the touch after the read transaction */
@@ -624,6 +664,8 @@ static enum MHD_Result respond(gh_req *r, gh_err err)
         MHD_add_response_header(resp, "WWW-Authenticate", "Bearer");
     if (r->set_cookie != NULL)
         MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
+    for (int i = 0; i < r->n_headers && err == GH_OK; i++)
+        MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
     if (r->location != NULL && err == GH_OK)
         MHD_add_response_header(resp, "Location", r->location);
     if (r->retry_after != NULL)
@@ -1043,6 +1085,17 @@ static gh_err conf_fill(server_conf *conf, const gh_server_config *cfg)
     size_t n = strlen(conf->web_dir);
     while (n > 1 && conf->web_dir[n - 1] == '/')
         conf->web_dir[--n] = '\0';
+    const char *why = NULL;
+    if (!gh_forward_parse(cfg->protect, conf->apps, &conf->n_apps, &why)) {
+        gh_log("error", "bad_protect", "detail", why, NULL);
+        return GH_EINVAL;
+    }
+    const char *d = cfg->cookie_domain != NULL ? cfg->cookie_domain : "";
+    if (*d != '\0' && !gh_forward_domain_ok(d)) {
+        gh_log("error", "bad_cookie_domain", "detail", "not a domain name", NULL);
+        return GH_EINVAL;
+    }
+    snprintf(conf->cookie_domain, sizeof conf->cookie_domain, "%s", d);
     return conf_deadlines(conf, cfg);
 }
 

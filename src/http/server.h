@@ -42,6 +42,10 @@ typedef struct gh_server_config {
     /* single sign-on's environment (core/sso.h: outbound policy, providers' keys; NULL: no SSO
      * sign-in, the /sso/ pages say so); the caller frees it after gh_server_stop */
     struct gh_sso_env *sso;
+    /* forward-auth (http/forward.h): the protected applications (--protect), and the parent
+     * domain the session cookie is scoped to so that their hosts receive it (--cookie-domain);
+     * NULL: none. A bad value fails the start. */
+    const char *protect, *cookie_domain;
 } gh_server_config;
 
 typedef struct gh_server gh_server;

@@ -228,7 +228,8 @@ test('the OpenAPI document lists permissions for every non-public route', () => 
   // The only public routes are the operations endpoints, signing in, the e-mailed links, the
   // first administrator's set-up link (whose token is the credential) and the sign-in page's SSO
   // buttons (names only), single sign-on's browser pages (redirects only) and the password
-  // policy's figures (for the forms of those links).
+  // policy's figures (for the forms of those links), and forward-auth's answers to a reverse
+  // proxy (they authenticate the browser's cookie themselves: tests/api/forward-auth.test.mjs).
   const pub = routes
     .filter((r) => r.perms === null)
     .map((r) => `${r.method} ${r.pattern}`)
@@ -253,6 +254,9 @@ test('the OpenAPI document lists permissions for every non-public route', () => 
       'GET /sso/{name}/start',
       'GET /sso/{name}/callback',
       'GET /sso/{name}/logout',
+      'GET /auth/verify',
+      'GET /auth/forward',
+      'GET /auth/return',
     ].sort(),
   );
 });
@@ -369,8 +373,13 @@ test('a signed-in user without roles gets 403 on every guarded route', async () 
 
 test('public routes answer without a token', async () => {
   // (the link routes take a token: tests/api/onboarding.test.mjs and mail.test.mjs cover them)
+  // (forward-auth answers a proxy about a signed-in browser: tests/api/forward-auth.test.mjs)
   for (const route of routes.filter(
-    (x) => x.perms === null && x.method === 'GET' && !x.pattern.includes('{'),
+    (x) =>
+      x.perms === null &&
+      x.method === 'GET' &&
+      !x.pattern.includes('{') &&
+      !x.pattern.startsWith('/auth/'),
   )) {
     const r = await srv.api(route.method, route.pattern, { token: null });
     assert.equal(r.status, 200, `${route.method} ${route.pattern}`);

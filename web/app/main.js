@@ -117,9 +117,21 @@ export async function afterSignIn(next) {
     return;
   }
   sessionStorage.removeItem('gh.next');
+  if (returnToApp()) return;
   startWatch(sessionEnded);
   frame = null;
   navigate(safeNext(next) || home(), { replace: true });
+}
+
+// Forward-auth: a protected application sent the browser here (?rd=its URL); once signed in it
+// goes back through /auth/return, which checks the URL's host against the server's --protect
+// list (never trusted here). True when it left.
+export function returnToApp() {
+  const rd = sessionStorage.getItem('gh.rd');
+  if (!rd) return false;
+  sessionStorage.removeItem('gh.rd');
+  location.assign(`/auth/return?rd=${encodeURIComponent(rd)}`);
+  return true;
 }
 
 function navLink(path, label) {

@@ -9,7 +9,15 @@ import { api, ApiError } from '../api.js';
 import { session } from '../session.js';
 import { field, showFieldErrors } from '../ui.js';
 import { attachRules } from '../password.js';
-import { afterSignIn, navigate, signOut, takeNotice, safeNext, home } from '../main.js';
+import {
+  afterSignIn,
+  navigate,
+  signOut,
+  takeNotice,
+  safeNext,
+  home,
+  returnToApp,
+} from '../main.js';
 
 const NEXT_KEY = 'gh.next';
 // what /sso/{name}/callback may send back in ?sso_error= (each has its message)
@@ -83,7 +91,11 @@ function languageSwitch(rerender) {
 }
 
 async function signinPage(ctx) {
+  const rd = ctx.query.get('rd');
+  if (rd && rd.length <= 2000) sessionStorage.setItem('gh.rd', rd);
+  else sessionStorage.removeItem('gh.rd');
   if (session.user && session.next === 'done') {
+    if (returnToApp()) return;
     navigate(safeNext(ctx.query.get('next')) || home(), { replace: true });
     return;
   }
