@@ -86,6 +86,10 @@ gh_err gh_core_user_tally(gh_ctx *ctx, const gh_user_filter *f, int64_t cap, int
  * ctx->who's scope. */
 gh_err gh_core_users_extras(gh_ctx *ctx, const gh_user *users, size_t n, bool lockout,
                             gh_user_extras *out) GH_MUST_USE;
+/* The groups and access tenants of a list page's users (gh_store_users_links); users were read
+ * in ctx->who's scope. */
+gh_err gh_core_users_links(gh_ctx *ctx, const gh_user *users, size_t n,
+                           gh_user_links *out) GH_MUST_USE;
 /* Brings data written by an older version up to date after the migrations (today: the users'
  * search columns of migration 009); logs what it did. Once per start, before serving. */
 gh_err gh_core_upgrade_data(gh_db *db) GH_MUST_USE;

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "auth/hashpool.h"
 #include "auth/throttle.h"
@@ -40,6 +41,19 @@ typedef struct gh_field {
 
 typedef struct gh_req gh_req;
 typedef gh_err (*gh_handler)(gh_req *r);
+
+/* A body produced while it is sent (instead of out or text): libmicrohttpd calls read on the
+ * connection's own thread, after the handler's transaction has ended, for at most max bytes at
+ * offset pos; read answers how many it wrote, MHD_CONTENT_READER_END_OF_STREAM at the end or
+ * MHD_CONTENT_READER_END_WITH_ERROR (the connection is cut: the client never takes a truncated
+ * body for a whole one). free(cls) runs once, whether the response was sent, cut or never made.
+ * The chunks are GH_STREAM_BLOCK_BYTES at most. */
+#define GH_STREAM_BLOCK_BYTES (64 * 1024)
+typedef struct gh_stream {
+    ssize_t (*read)(void *cls, uint64_t pos, char *buf, size_t max);
+    void (*free)(void *cls);
+    void *cls;
+} gh_stream;
 
 struct gh_req {
     struct MHD_Connection *conn;
@@ -88,6 +102,8 @@ struct gh_req {
     const char *cache_control; /* instead of no-store (the console's files) */
     const char *etag;          /* an ETag header of its own (quoted) */
     const char *location;      /* the Location of a redirect */
+    const char *disposition;   /* a Content-Disposition header (a download) */
+    gh_stream stream;          /* a streamed body (read NULL: none) */
 };
 
 /* PUBLIC: anyone. PERM: a bearer token or a session that finished signing in, holding `perm`.
@@ -103,9 +119,10 @@ typedef struct gh_route {
     uint64_t perm; /* every bit needed (GH_AUTH_PERM); 0 means "any signed-in principal" */
     const gh_field *body;
     const char *summary, *tag;
-    unsigned stages;    /* GH_AUTH_STAGE: the session stages allowed, GH_STAGE_BIT()s */
-    int success;        /* the success status when not the usual one (201 create, 204 delete) */
-    bool body_optional; /* body: may also be left out (then every field is absent) */
+    unsigned stages;      /* GH_AUTH_STAGE: the session stages allowed, GH_STAGE_BIT()s */
+    int success;          /* the success status when not the usual one (201 create, 204 delete) */
+    bool body_optional;   /* body: may also be left out (then every field is absent) */
+    const char *produces; /* the success answer's media type when it is not JSON (text/csv) */
 } gh_route;
 
 extern const gh_route gh_routes[];
@@ -159,6 +176,8 @@ char *gh_json_dump(json_t *v, size_t *len);
 /* The database connection of this thread of r's server (opened on first use, owned and closed
  * by the server); NULL when it cannot be opened. */
 gh_db *gh_http_db(gh_req *r);
+/* The same for a stream's reader, which has no request: the connection of this thread of s. */
+gh_db *gh_http_server_db(gh_server *s);
 
 /* Handlers. */
 gh_err gh_h_health(gh_req *r);
@@ -168,6 +187,10 @@ gh_err gh_h_openapi(gh_req *r);
 gh_err gh_h_permissions(gh_req *r);
 gh_err gh_h_users_list(gh_req *r);
 gh_err gh_h_users_counts(gh_req *r);
+gh_err gh_h_users_csv(gh_req *r);
+/* The users list's filter and sort from the query (q, status, role_id, group_id, tenant_id,
+ * sort), as GET /api/v1/users reads them; the caller checks which parameters are allowed. */
+gh_err gh_h_users_filter(gh_req *r, gh_user_filter *f);
 gh_err gh_h_users_create(gh_req *r);
 gh_err gh_h_users_get(gh_req *r);
 gh_err gh_h_users_patch(gh_req *r);

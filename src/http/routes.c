@@ -310,6 +310,20 @@ const gh_route gh_routes[] = {
      .body = user_create_fields,
      .summary = "Create a user",
      .tag = "users"},
+    {.method = "GET",
+     .pattern = "/api/v1/users.csv",
+     .handler = gh_h_users_csv,
+     .auth = GH_AUTH_PERM,
+     .perm = P(USERS_READ),
+     .produces = "text/csv",
+     .summary = "Export the users list as CSV (the list's q, status, role_id, group_id, tenant_id "
+                "and sort; bom=1 starts the file with a byte-order mark for Excel), streamed. "
+                "Columns: username, first_name, last_name, email, phone, language, timezone, "
+                "country, status, provider, access, accounts, sub_accounts, roles, groups "
+                "(names, ';'-separated, '*' for all), login_enabled, mfa_required, enforce_sso, "
+                "sso_source, sso_id. RFC 4180; a cell starting with = + - @ tab, CR or ' has an "
+                "apostrophe added in front",
+     .tag = "users"},
     {.method = "POST",
      .pattern = "/api/v1/users/bulk",
      .handler = gh_h_users_bulk,

@@ -113,6 +113,16 @@ typedef struct gh_user_extras {
 } gh_user_extras;
 gh_err gh_store_users_extras(gh_db *db, gh_arena *a, const gh_user *users, size_t n, bool lockout,
                              gh_user_extras *out) GH_MUST_USE;
+/* What an export shows beside each of users[0..n) besides gh_user_extras: its groups by name
+ * (in name order), the tenants its access lists (accounts, or sub-accounts, in name order) and
+ * the account of sub-account access (0 and NULL when none). Three queries for the page. */
+typedef struct gh_user_links {
+    gh_named *groups, *access;
+    size_t n_groups, n_access;
+    gh_named account;
+} gh_user_links;
+gh_err gh_store_users_links(gh_db *db, gh_arena *a, const gh_user *users, size_t n,
+                            gh_user_links *out) GH_MUST_USE;
 /* How many users f matches (its status, filters and search; not its cursor) inside viewer's
  * scope, counting at most cap + 1 of them, so that the cost is bounded at a million users.
  * *known is false (and *n 0) for a search term that no index serves: counting it would read

@@ -153,6 +153,7 @@ function sample(route, f) {
     'GET /api/v1/permissions',
     'GET /api/v1/users',
     'GET /api/v1/users/counts',
+    'GET /api/v1/users.csv',
     'GET /api/v1/users/{id}',
     'DELETE /api/v1/users/{id}',
     'POST /api/v1/users/{id}/disable',

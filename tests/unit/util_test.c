@@ -16,6 +16,7 @@
 
 #include "util/arena.h"
 #include "util/clock.h"
+#include "util/csv.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/utf8.h"
@@ -444,6 +445,60 @@ static void utf8_seq_lengths(void **state)
     assert_int_equal(gh_utf8_seq((const unsigned char *)"\xf5\x80\x80\x80"), 0);
 }
 
+/* RFC 4180 records: CRLF, quotes doubled, a field with a comma, quote, CR or LF quoted. */
+static void csv_quotes_as_rfc4180(void **state)
+{
+    (void)state;
+    gh_csv_buf b = {0};
+    gh_csv_cell(&b, "plain");
+    gh_csv_cell(&b, "a,b");
+    gh_csv_cell(&b, "say \"hi\"");
+    gh_csv_cell(&b, "two\nlines");
+    gh_csv_cell(&b, "cr\rhere");
+    gh_csv_cell(&b, NULL);
+    gh_csv_cell(&b, "");
+    gh_csv_end_row(&b);
+    gh_csv_cell(&b, "李伟");
+    gh_csv_end_row(&b);
+    assert_string_equal(gh_csv_text(&b),
+                        "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\rhere\",,\r\n"
+                        "李伟\r\n");
+    gh_csv_buf_free(&b);
+    assert_null(b.p);
+}
+
+/* A cell a spreadsheet would run as a formula gets an apostrophe in front, and so does one that
+ * starts with an apostrophe (a reader strips exactly one); elsewhere in the cell nothing. */
+static void csv_neutralises_formulas(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"=1+1", "'=1+1"}, {"+4420", "'+4420"}, {"-2", "'-2"}, {"@SUM(A1)", "'@SUM(A1)"},
+        {"\tx", "'\tx"},   {"\rx", "\"'\rx\""}, {"'x", "''x"}, {"=a,b", "\"'=a,b\""},
+        {"a=b", "a=b"},    {"x-", "x-"},        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        gh_csv_buf b = {0};
+        gh_csv_cell(&b, cases[i].in);
+        assert_string_equal(gh_csv_text(&b), cases[i].out);
+        gh_csv_buf_free(&b);
+    }
+}
+
+static void csv_list_items_escaped(void **state)
+{
+    (void)state;
+    gh_csv_buf b = {0};
+    gh_csv_list_item(&b, "Ops;Night", true);
+    gh_csv_list_item(&b, "back\\slash", false);
+    gh_csv_list_item(&b, "*", false);
+    gh_csv_list_item(&b, "a*", false);
+    assert_string_equal(gh_csv_text(&b), "Ops\\;Night;back\\\\slash;\\*;a*");
+    gh_csv_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -464,6 +519,9 @@ int main(void)
         cmocka_unit_test(utf8_clean_cuts_on_a_character_boundary),
         cmocka_unit_test(person_names_in_their_order),
         cmocka_unit_test(utf8_seq_lengths),
+        cmocka_unit_test(csv_quotes_as_rfc4180),
+        cmocka_unit_test(csv_neutralises_formulas),
+        cmocka_unit_test(csv_list_items_escaped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
