@@ -30,13 +30,6 @@
 
 #define GH_EXPORT_PAGE 250
 
-static const char *const columns[] = {
-    "username",      "first_name",   "last_name",    "email",      "phone",
-    "language",      "timezone",     "country",      "status",     "provider",
-    "access",        "accounts",     "sub_accounts", "roles",      "groups",
-    "login_enabled", "mfa_required", "enforce_sso",  "sso_source", "sso_id",
-};
-
 typedef struct export
 {
     gh_server *srv;
@@ -223,8 +216,8 @@ gh_err gh_h_users_csv(gh_req *r)
     r->stream = (gh_stream){.read = export_read, .free = export_free, .cls = x};
     if (bom)
         gh_csv_raw(&x->out, "\xEF\xBB\xBF", 3);
-    for (size_t i = 0; i < sizeof columns / sizeof *columns; i++)
-        gh_csv_cell(&x->out, columns[i]);
+    for (size_t i = 0; i < GH_COL_COUNT; i++) /* core/core.h: the columns an import reads */
+        gh_csv_cell(&x->out, gh_user_columns[i]);
     gh_csv_end_row(&x->out);
     if ((err = next_page(x, &r->ctx)) != GH_OK)
         return err; /* the server frees the stream */

@@ -379,5 +379,11 @@ gh_err gh_store_principals_of(gh_db *db, gh_arena *a, const int64_t *ids, size_t
 typedef enum { GH_NAMED_TENANT, GH_NAMED_ROLE, GH_NAMED_GROUP, GH_NAMED_USER } gh_store_named;
 gh_err gh_store_name_of(gh_db *db, gh_arena *a, gh_store_named what, int64_t id,
                         const char **name) GH_MUST_USE;
+/* The other way, for an import: the id of the tenant named name under the parent owner (0: a
+ * service provider), or of the role or group named name of provider owner or global (0: global
+ * only), or of the user of that username in provider owner. GH_ENOTFOUND when none has it,
+ * GH_ECONFLICT when two do (a role or group of the provider and a global one of that name). */
+gh_err gh_store_id_by_name(gh_db *db, gh_store_named what, const char *name, int64_t owner,
+                           int64_t *id) GH_MUST_USE;
 
 #endif
