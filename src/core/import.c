@@ -175,15 +175,20 @@ static bool unchanged(const gh_user *cur, const gh_user *next)
            same_ids(&x->ids, &y->ids);
 }
 
-/* The service provider the row names (empty: the platform's staff) into *id. */
+/* The service provider the row names (empty: the platform's staff) into *id. A provider that
+ * is not the actor's own (unless it acts for the platform) answers as one that does not exist,
+ * so that names outside its scope give no signal (C9). */
 static gh_err provider_of(gh_ctx *ctx, const char *name, int64_t *id)
 {
     *id = 0;
     if (name == NULL || name[0] == '\0')
         return GH_OK;
     gh_err err = gh_store_id_by_name(ctx->db, GH_NAMED_TENANT, name, 0, id);
-    if (err == GH_ENOTFOUND)
-        return gh_fail(ctx, err, "provider", "not_found", "no service provider of that name");
+    bool mine = err == GH_OK &&
+                (ctx->who->access.level == GH_ACCESS_PLATFORM || ctx->who->provider_id == *id);
+    if (err == GH_ENOTFOUND || (err == GH_OK && !mine))
+        return gh_fail(ctx, GH_ENOTFOUND, "provider", "not_found",
+                       "no service provider of that name");
     return err;
 }
 

@@ -1,5 +1,6 @@
-/* GET /api/v1/users.csv: the users list as a CSV file (util/csv.h: RFC 4180, formula cells
- * neutralised), with the list's filters and sort, streamed.
+/* Users as CSV. POST /api/v1/users/import: rows of that file through gh_core_user_import, at the
+ * end of this file. GET /api/v1/users.csv: the users list as a CSV file (util/csv.h: RFC 4180,
+ * formula cells neutralised), with the list's filters and sort, streamed.
  *
  * Columns, in this order (the header row names them): username, first_name, last_name, email,
  * phone, language, timezone, country, status (invited, active, disabled, deleted), provider (the
@@ -223,5 +224,108 @@ gh_err gh_h_users_csv(gh_req *r)
         return err; /* the server frees the stream */
     r->content_type = "text/csv; charset=utf-8";
     r->disposition = "attachment; filename=\"users.csv\"";
+    return GH_OK;
+}
+
+/* ---- import ---- */
+
+/* Which column each field of the header names (map[i]). */
+static gh_err import_header(gh_req *r, const gh_csv_record *h, int *map)
+{
+    bool seen[GH_COL_COUNT] = {false};
+    for (size_t i = 0; i < h->n; i++) {
+        map[i] = -1;
+        for (int c = 0; c < GH_COL_COUNT; c++)
+            if (strcmp(h->fields[i], gh_user_columns[c]) == 0)
+                map[i] = c;
+        if (map[i] < 0 || seen[map[i]])
+            return gh_fail(&r->ctx, GH_EINVAL, "header", map[i] < 0 ? "unknown" : "duplicate",
+                           gh_arena_printf(r->a, "the column \"%s\" is %s", h->fields[i],
+                                           map[i] < 0 ? "not one of the export's" : "there twice"));
+        seen[map[i]] = true;
+    }
+    if (!seen[GH_COL_USERNAME])
+        return gh_fail(&r->ctx, GH_EINVAL, "header", "required", "the header has no username");
+    return GH_OK;
+}
+
+/* One row's answer: {line, username, outcome} and, refused, {field, code, message}. */
+static json_t *import_result(gh_req *r, size_t line, const char *username, gh_import_outcome o,
+                             gh_err err)
+{
+    json_t *j = json_pack("{s:I, s:s?, s:s}", "line", (json_int_t)line, "username", username,
+                          "outcome", gh_import_outcome_name(o));
+    if (o != GH_IMPORT_REFUSED || j == NULL)
+        return j;
+    const gh_ctx *c = &r->ctx;
+    bool named = c->err_field != NULL && gh_err_http_status(err) < 500;
+    json_object_set_new(j, "field", named ? json_string(c->err_field) : json_null());
+    json_object_set_new(j, "code",
+                        named ? json_string(gh_error_code(r->a, c->err_field, c->err_reason))
+                              : json_null());
+    json_object_set_new(j, "message",
+                        json_string(c->err_detail && gh_err_http_status(err) < 500
+                                        ? c->err_detail
+                                        : gh_err_str(err)));
+    return j;
+}
+
+/* One record of the body: its cells by column, then one transaction through core. */
+static gh_import_outcome import_one(gh_req *r, const gh_csv_record *rec, const int *map,
+                                    size_t ncols, json_t *rows)
+{
+    const char *cells[GH_COL_COUNT] = {NULL};
+    gh_import_outcome o = GH_IMPORT_REFUSED;
+    gh_err err = GH_EINVAL;
+    r->ctx.err_field = r->ctx.err_reason = r->ctx.err_detail = NULL;
+    for (size_t i = 0; i < rec->n && i < ncols; i++)
+        cells[map[i]] = gh_csv_value(rec->fields[i]);
+    if (rec->n != ncols)
+        gh_fail(&r->ctx, GH_EINVAL, "row", "invalid",
+                gh_arena_printf(r->a, "%zu fields where the header has %zu", rec->n, ncols));
+    else if ((err = gh_core_user_import(&r->ctx, cells, &o)) != GH_OK)
+        o = GH_IMPORT_REFUSED;
+    json_array_append_new(rows, import_result(r, rec->line, cells[GH_COL_USERNAME], o, err));
+    return o;
+}
+
+gh_err gh_h_users_import(gh_req *r)
+{
+    static const char *const allowed[] = {"dry_run", NULL};
+    gh_err err = gh_query_only(r, allowed);
+    const char *dry = gh_query(r, "dry_run");
+    if (err == GH_OK && dry != NULL && strcmp(dry, "1") != 0 && strcmp(dry, "0") != 0)
+        err = gh_fail(&r->ctx, GH_EINVAL, "dry_run", "invalid", "1 to check only, or 0");
+    gh_csv_reader rd;
+    gh_csv_reader_init(&rd, r->body, r->body_len);
+    gh_csv_record head, rec;
+    const char *why = NULL;
+    if (err == GH_OK && gh_csv_read(&rd, r->a, &head, &why) != GH_CSV_RECORD)
+        err = gh_fail(&r->ctx, GH_EINVAL, "header", "required", "the file has no header row");
+    int *map = err == GH_OK ? gh_arena_alloc(r->a, (head.n + 1) * sizeof *map) : NULL;
+    if (err == GH_OK)
+        err = import_header(r, &head, map);
+    if (err != GH_OK)
+        return err;
+    r->ctx.dry_run = dry != NULL && dry[0] == '1';
+    size_t by[4] = {0};
+    json_t *rows = json_array();
+    gh_csv_result res;
+    while ((res = gh_csv_read(&rd, r->a, &rec, &why)) != GH_CSV_END) {
+        if (res == GH_CSV_RECORD) {
+            by[import_one(r, &rec, map, head.n, rows)]++;
+            continue;
+        }
+        r->ctx.err_field = "row";
+        r->ctx.err_reason = "invalid";
+        r->ctx.err_detail = why;
+        by[GH_IMPORT_REFUSED]++;
+        json_array_append_new(rows,
+                              import_result(r, rd.line - 1, NULL, GH_IMPORT_REFUSED, GH_EINVAL));
+    }
+    r->ctx.err_field = r->ctx.err_reason = r->ctx.err_detail = NULL;
+    r->out = json_pack("{s:b, s:I, s:I, s:I, s:I, s:o}", "dry_run", r->ctx.dry_run, "created",
+                       (json_int_t)by[0], "updated", (json_int_t)by[1], "unchanged",
+                       (json_int_t)by[2], "refused", (json_int_t)by[3], "rows", rows);
     return GH_OK;
 }

@@ -123,6 +123,7 @@ typedef struct gh_route {
     int success;          /* the success status when not the usual one (201 create, 204 delete) */
     bool body_optional;   /* body: may also be left out (then every field is absent) */
     const char *produces; /* the success answer's media type when it is not JSON (text/csv) */
+    const char *consumes; /* a body of this media type (text/csv) kept as it is in r->body */
 } gh_route;
 
 extern const gh_route gh_routes[];
@@ -188,6 +189,7 @@ gh_err gh_h_permissions(gh_req *r);
 gh_err gh_h_users_list(gh_req *r);
 gh_err gh_h_users_counts(gh_req *r);
 gh_err gh_h_users_csv(gh_req *r);
+gh_err gh_h_users_import(gh_req *r);
 /* The users list's filter and sort from the query (q, status, role_id, group_id, tenant_id,
  * sort), as GET /api/v1/users reads them; the caller checks which parameters are allowed. */
 gh_err gh_h_users_filter(gh_req *r, gh_user_filter *f);

@@ -166,6 +166,10 @@ static json_t *operation(const gh_route *r)
                             : json_pack("{s:s, s:{s:{s:{s:s}}}}", "description", "success",
                                         "content", r->produces, "schema", "type", "string"));
     json_object_set_new(op, "responses", responses);
+    if (r->consumes != NULL)
+        json_object_set_new(op, "requestBody",
+                            json_pack("{s:b, s:{s:{s:{s:s}}}}", "required", 1, "content",
+                                      r->consumes, "schema", "type", "string"));
     if (r->body != NULL)
         json_object_set_new(op, "requestBody",
                             json_pack("{s:b, s:{s:{s:o}}}", "required", !r->body_optional,

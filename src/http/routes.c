@@ -325,6 +325,18 @@ const gh_route gh_routes[] = {
                 "apostrophe added in front",
      .tag = "users"},
     {.method = "POST",
+     .pattern = "/api/v1/users/import",
+     .handler = gh_h_users_import,
+     .auth = GH_AUTH_PERM,
+     .perm = P(USERS_CREATE) | P(USERS_UPDATE),
+     .consumes = "text/csv",
+     .success = 200,
+     .summary = "Import users from CSV (the columns of GET /api/v1/users.csv, by the header's "
+                "names; at most 64 KiB a request: send a big file in parts, each with the header): "
+                "each row one create or update, answered per row as created, updated, unchanged "
+                "or refused with its field and code; dry_run=1 checks every row and keeps nothing",
+     .tag = "users"},
+    {.method = "POST",
      .pattern = "/api/v1/users/bulk",
      .handler = gh_h_users_bulk,
      .auth = GH_AUTH_PERM,

@@ -341,8 +341,25 @@ static gh_err authorize(gh_req *r, const gh_route *route)
     return gh_perm_has(&r->who, route->perm) ? GH_OK : GH_EFORBIDDEN;
 }
 
+/* A body of route->consumes (kept as it is in r->body): its Content-Type, size, that it is. */
+static gh_err raw_body_check(gh_req *r, const char *media)
+{
+    size_t n = strlen(media);
+    if (r->body_too_large)
+        return gh_fail(&r->ctx, GH_ETOOLARGE, NULL, NULL, "the request body is larger than 64 KiB");
+    const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
+    if (ct == NULL || strncasecmp(ct, media, n) != 0 || (ct[n] != '\0' && ct[n] != ';'))
+        return gh_fail(&r->ctx, GH_EMEDIA, NULL, NULL,
+                       gh_arena_printf(r->a, "send the body as %s", media));
+    if (r->body_len == 0)
+        return gh_fail(&r->ctx, GH_EINVAL, NULL, NULL, "the request body is empty");
+    return GH_OK;
+}
+
 static gh_err read_body(gh_req *r, const gh_route *route)
 {
+    if (route->consumes != NULL)
+        return raw_body_check(r, route->consumes);
     if (route->body == NULL)
         return r->body_len > 0 || r->body_too_large
                    ? gh_fail(&r->ctx, GH_EINVAL, NULL, NULL, "this endpoint takes no request body")

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { startServer, dbQuery, BIN } from './lib/server.mjs';
+import { startServer, dbQuery, BIN, userWithPerms } from './lib/server.mjs';
+import { assertProblem } from './lib/helpers.mjs';
 
 let src, dst;
 
@@ -246,4 +247,86 @@ test('updates, refusals with their field and reason, bad records; columns by nam
     assert.equal(bad.code, 2, bad.stderr);
     assert.match(bad.stderr, msg);
   }
+});
+
+// POST /api/v1/users/import: the same import over HTTP, a part of a file a request.
+const post = (srv, text, { token = srv.token, query = '', type = 'text/csv' } = {}) =>
+  srv.api('POST', `/api/v1/users/import${query}`, {
+    token,
+    raw: text,
+    headers: { 'content-type': type },
+  });
+
+test('POST /api/v1/users/import: a dry run, then the import, per-row results as JSON', async () => {
+  const text = 'username,email,first_name\r\nweb1,web1@example.com,Web\r\nweb2,nope,Two\r\n';
+  const dry = await post(dst, text, { query: '?dry_run=1' });
+  assert.equal(dry.status, 200, JSON.stringify(dry.body));
+  assert.deepEqual(
+    { ...dry.body, rows: undefined },
+    { dry_run: true, created: 1, updated: 0, unchanged: 0, refused: 1, rows: undefined },
+  );
+  assert.deepEqual(dry.body.rows, [
+    { line: 2, username: 'web1', outcome: 'created' },
+    {
+      line: 3,
+      username: 'web2',
+      outcome: 'refused',
+      field: 'email',
+      code: 'email.invalid',
+      message: 'not a valid e-mail address',
+    },
+  ]);
+  assert.equal((await dst.api('GET', '/api/v1/users?q=web1')).body.items.length, 0);
+  const run = await post(dst, text);
+  assert.equal(run.status, 200, JSON.stringify(run.body));
+  assert.equal(run.body.dry_run, false);
+  assert.equal(run.body.created, 1);
+  const made = (await dst.api('GET', '/api/v1/users?q=web1&status=invited')).body.items;
+  assert.equal(made.length, 1);
+  const again = await post(dst, text);
+  assert.equal(again.body.unchanged, 1);
+  assert.equal(again.body.created, 0);
+});
+
+test('POST /api/v1/users/import checks its input and keeps to the reader scope', async () => {
+  assertProblem(await post(dst, 'username\r\nx\r\n', { type: 'text/plain' }), 415);
+  assertProblem(await post(dst, ''), 400);
+  assertProblem(await post(dst, 'username,shoe\r\nx,y\r\n'), 400, 'header');
+  assertProblem(await post(dst, 'email\r\nx@example.com\r\n'), 400, 'header');
+  assertProblem(await post(dst, 'username\r\nx\r\n', { query: '?dry_run=yes' }), 400, 'dry_run');
+  assertProblem(await post(dst, 'username\r\nx\r\n', { query: '?limit=2' }), 400, 'limit');
+  assertProblem(await post(dst, `username\r\n${'x'.repeat(70 * 1024)}\r\n`), 413);
+
+  // a provider's admin: its own provider only; another's names answer as unknown (C9)
+  const mine = (
+    await ok(dst, 'POST', '/api/v1/tenants', { kind: 'service_provider', name: 'Scoped One' })
+  ).id;
+  await ok(dst, 'POST', '/api/v1/tenants', { kind: 'service_provider', name: 'Scoped Two' });
+  const admin = await userWithPerms(dst, ['users.read', 'users.create', 'users.update'], {
+    provider_id: mine,
+  });
+  const r = await post(
+    dst,
+    [
+      'username,email,provider',
+      'sc1,sc1@example.com,Scoped One',
+      'sc2,sc2@example.com,Scoped Two',
+      'sc3,sc3@example.com,No Such Provider',
+      'root,root@example.com,Scoped One',
+      '',
+    ].join('\r\n'),
+    { token: admin.token },
+  );
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.deepEqual(
+    r.body.rows.map((x) => [x.username, x.outcome, x.code ?? null]),
+    [
+      ['sc1', 'created', null],
+      ['sc2', 'refused', 'provider.not_found'],
+      ['sc3', 'refused', 'provider.not_found'],
+      ['root', 'refused', 'username.taken'],
+    ],
+  );
+  const none = await userWithPerms(dst, ['users.read', 'users.create'], { provider_id: mine });
+  assertProblem(await post(dst, 'username\r\nx\r\n', { token: none.token }), 403);
 });
