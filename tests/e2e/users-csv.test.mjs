@@ -104,3 +104,54 @@ test('in Chinese the button reads 导出 CSV', async () => {
     await srv.api('PATCH', '/api/v1/users/1', { body: { language: 'en' } });
   }
 });
+
+test('Import CSV: check first (nothing changes), then import in parts with a report', async () => {
+  const N = 1200; // three parts of at most 500 rows
+  const lines = ['username,email,first_name,provider'];
+  for (let i = 0; i < N; i++)
+    lines.push(`imp${String(i).padStart(4, '0')},imp${i}@example.com,Imp ${i},Acme Export`);
+  lines.push('imp-bad,not-an-address,"Bad, row",Acme Export');
+  const file = { name: 'users.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\r\n')) };
+  await page.goto('/users');
+  await settle();
+  await page.getByRole('link', { name: 'Import CSV' }).click();
+  await heading(page, 'Import users');
+  await page.getByLabel('CSV file').setInputFiles(file);
+  assert.equal(await page.getByRole('button', { name: 'Import', exact: true }).isDisabled(), true);
+  await page.getByRole('button', { name: 'Check' }).click();
+  await page
+    .getByText('Check done: 1,200 to create, 0 to update, 0 unchanged, 1 refused')
+    .waitFor({ timeout: 60000 });
+  const refused = page.locator('.import-refused tbody tr');
+  assert.equal(await refused.count(), 1);
+  assert.match(await refused.first().innerText(), /1202[\s\S]*imp-bad[\s\S]*email/);
+  const none = await srv.api('GET', '/api/v1/users?q=imp0001');
+  assert.equal(none.body.items.length, 0, 'a check keeps nothing');
+
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await page
+    .getByText('Import done: 1,200 created, 0 updated, 0 unchanged, 1 refused')
+    .waitFor({ timeout: 120000 });
+  const made = await srv.api('GET', `/api/v1/users/counts?tenant_id=${acme.id}`);
+  assert.equal(made.body.invited.count, 1 + N);
+  const [d] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Download report' }).click(),
+  ]);
+  assert.equal(d.suggestedFilename(), 'import-report.csv');
+  const report = readFileSync(await d.path(), 'utf8').split('\r\n');
+  assert.equal(report[0], 'line,username,outcome,field,code,message');
+  assert.equal(report[1], '2,imp0000,created,,,');
+  assert.equal(
+    report[N + 1],
+    '1202,imp-bad,refused,email,email.invalid,not a valid e-mail address',
+  );
+  await shot(page, 'users-import-csv');
+
+  // the same file again: every row unchanged
+  await page.getByRole('button', { name: 'Check' }).click();
+  await page
+    .getByText('Check done: 0 to create, 0 to update, 1,200 unchanged, 1 refused')
+    .waitFor({ timeout: 60000 });
+  page.assertClean();
+});

@@ -168,12 +168,23 @@ export default async function usersPage(ctx) {
   const setExportHref = () => {
     exportLink.href = `/api/v1/users.csv${qs({ ...filterOf(), status: s.status, sort: s.sort, bom: 1 })}`;
   };
+  // Import CSV: a page of its own (check, then import), for who may create and edit users
+  const importLink = can('users.create', 'users.update')
+    ? h('a', { class: 'button import-csv', href: '/users/import', text: t('users.import_csv') })
+    : null;
   const toolbar = h(
     'div',
     { class: 'toolbar' },
     h('div', { class: 'search' }, search),
     filters,
-    h('div', { class: 'toolbar-right' }, selCount, exportLink, mayAct() ? actionsBtn : null),
+    h(
+      'div',
+      { class: 'toolbar-right' },
+      selCount,
+      exportLink,
+      importLink,
+      mayAct() ? actionsBtn : null,
+    ),
   );
 
   const selectBar = h('div', { class: 'select-bar', hidden: true, attrs: { role: 'status' } });
