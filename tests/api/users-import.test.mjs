@@ -10,7 +10,15 @@ import assert from 'node:assert/strict';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { startServer, dbQuery, BIN, userWithPerms } from './lib/server.mjs';
+import {
+  startServer,
+  dbQuery,
+  BIN,
+  userWithPerms,
+  signIn,
+  withCookie,
+  ROOT_PASSWORD,
+} from './lib/server.mjs';
 import { assertProblem } from './lib/helpers.mjs';
 
 let src, dst;
@@ -329,4 +337,21 @@ test('POST /api/v1/users/import checks its input and keeps to the reader scope',
   );
   const none = await userWithPerms(dst, ['users.read', 'users.create'], { provider_id: mine });
   assertProblem(await post(dst, 'username\r\nx\r\n', { token: none.token }), 403);
+});
+
+test('S7: a CSV import carried by the session cookie must come from our own pages', async () => {
+  const s = await signIn(dst, 'root', ROOT_PASSWORD);
+  assert.ok(s.cookie, 'signed in');
+  const as = withCookie(dst, s.cookie);
+  const body = 's7one,s7one@example.com\r\n';
+  const req = (origin) =>
+    as('POST', '/api/v1/users/import?dry_run=1', {
+      raw: `username,email\r\n${body}`,
+      headers: { 'content-type': 'text/csv' },
+      origin,
+    });
+  assertProblem(await req('https://evil.example'), 403);
+  const same = await req(dst.base);
+  assert.equal(same.status, 200, JSON.stringify(same.body));
+  assert.equal(same.body.created, 1);
 });

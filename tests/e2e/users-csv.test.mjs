@@ -128,10 +128,20 @@ test('Import CSV: check first (nothing changes), then import in parts with a rep
   const none = await srv.api('GET', '/api/v1/users?q=imp0001');
   assert.equal(none.body.items.length, 0, 'a check keeps nothing');
 
+  // the progress bar moves part by part (500 rows a part)
+  await page.evaluate(() => {
+    const bar = document.querySelector('.panel progress');
+    window.progressSeen = [];
+    new MutationObserver(() => {
+      if (!bar.hidden) window.progressSeen.push(bar.value);
+    }).observe(bar, { attributes: true });
+  });
   await page.getByRole('button', { name: 'Import', exact: true }).click();
   await page
     .getByText('Import done: 1,200 created, 0 updated, 0 unchanged, 1 refused')
     .waitFor({ timeout: 120000 });
+  const seen = await page.evaluate(() => window.progressSeen);
+  assert.ok(seen.includes(500) && seen.includes(1000), `progress: ${seen.join(' ')}`);
   const made = await srv.api('GET', `/api/v1/users/counts?tenant_id=${acme.id}`);
   assert.equal(made.body.invited.count, 1 + N);
   const [d] = await Promise.all([
