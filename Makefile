@@ -23,7 +23,7 @@ TEST_PKGS  := $(BUILD_PKGS) libcmocka-dev nodejs sqlite3 sqlmap curl oathtool py
 
 .PHONY: all build run test test-suites deps test-deps unit api api-alone e2e pg pg-plain asan tsan \
         tsan-build sqlmap bench \
-        bench-signin bench-pg bench-reset format check-format clean fuzz fuzz-smoke fuzz-build \
+        bench-signin bench-pg bench-reset bench-csv bench-csv-import format check-format clean fuzz fuzz-smoke fuzz-build \
         lint-js format-js
 
 all: build
@@ -160,6 +160,14 @@ bench-signin: build
 
 bench-pg: build
 	bench/pg.sh
+
+# The users export at 1M users (issue 15): time, bytes, rows and the server's peak memory.
+bench-csv: build
+	bench/csv_export.sh
+
+# The users import: 100,000 rows into an empty SQLite database, then the same file again.
+bench-csv-import: build
+	bench/csv_import.sh
 
 # Forgot-password timing for known and unknown names (SECURITY A6): medians and p90 of each.
 bench-reset: build

@@ -21,6 +21,7 @@
 #include "http/limits.h"
 #include "mail/mail.h"
 #include "util/clock.h"
+#include "util/csv.h"
 #include "util/log.h"
 
 typedef struct opts {
@@ -30,6 +31,8 @@ typedef struct opts {
     int threads, per_ip, limit, signin_rate, search_budget;
     int header_deadline, body_deadline;
     bool password_stdin;
+    bool dry_run;       /* user import: check every row, keep nothing */
+    const char *report; /* user import: the per-row report as CSV into this file */
     const char *smtp_url, *smtp_user, *smtp_password_file, *mail_from, *to; /* mail */
     int mail_retry_seconds;
     const char *web_dir;                 /* serve the console from this folder (developing) */
@@ -93,6 +96,8 @@ static const opt_def opt_defs[] = {
     {"--q", NULL, offsetof(opts, q), 's'},
     {"--status", NULL, offsetof(opts, status), 's'},
     {"--limit", NULL, offsetof(opts, limit), 'i'},
+    {"--dry-run", NULL, offsetof(opts, dry_run), 'b'},
+    {"--report", NULL, offsetof(opts, report), 's'},
     {"--password-stdin", NULL, offsetof(opts, password_stdin), 'b'},
     {"--display-name", NULL, offsetof(opts, display_name), 's'},
     {"--issuer", NULL, offsetof(opts, issuer), 's'},
@@ -138,6 +143,8 @@ static int usage(void)
         "  token revoke ID\n"
         "  user list [--q TEXT] [--status S] [--limit N]\n"
         "  user show|disable|enable|unban ID|USERNAME\n"
+        "  user import FILE [--dry-run] [--report REPORT.csv]  (the columns of GET\n"
+        "            /api/v1/users.csv; a row per user: created, updated, unchanged or refused)\n"
         "  sso add --name N --display-name D --issuer URL --client-id ID\n"
         "          --client-secret-file FILE [--scopes \"openid email profile\"] [--claim sub]\n"
         "          [--provider-id P|platform] [--trust-idp-mfa] [--rp-logout]\n"
@@ -437,6 +444,199 @@ static gh_err user_act(gh_ctx *ctx, const struct user_verb *v, const char *ref)
     else
         printf("%s %s\n", u.username, v->done);
     return GH_OK;
+}
+
+/* ---- user import ---- */
+
+/* The whole of path into *text (malloc'd, NUL-terminated; the caller frees it) and *len. */
+static int read_whole(const char *path, char **text, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return -1;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf != NULL && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (cap - n - 1 == 0) {
+            char *w = realloc(buf, cap * 2);
+            if (w == NULL)
+                free(buf);
+            buf = w;
+            cap *= 2;
+        }
+    }
+    bool failed = ferror(f) != 0 || buf == NULL;
+    fclose(f);
+    if (failed) {
+        free(buf);
+        return -1;
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return 0;
+}
+
+/* Which column each field of the header names (map[i]); refuses unknown and repeated names
+ * and a header without username. */
+static int import_header(const gh_csv_record *h, int *map)
+{
+    bool seen[GH_COL_COUNT] = {false};
+    for (size_t i = 0; i < h->n; i++) {
+        map[i] = -1;
+        for (int c = 0; c < GH_COL_COUNT; c++)
+            if (strcmp(h->fields[i], gh_user_columns[c]) == 0)
+                map[i] = c;
+        if (map[i] < 0 || seen[map[i]]) {
+            fprintf(stderr, "gatehouse: the header's column \"%s\" is %s\n", h->fields[i],
+                    map[i] < 0 ? "not one of the export's columns" : "there twice");
+            return -1;
+        }
+        seen[map[i]] = true;
+    }
+    if (!seen[GH_COL_USERNAME]) {
+        fputs("gatehouse: the header has no username column\n", stderr);
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct import_run {
+    gh_ctx *ctx;
+    FILE *report;  /* NULL: none */
+    size_t by[4];  /* rows by outcome */
+    bool progress; /* stderr is a terminal: a progress line */
+} import_run;
+
+/* One line of the report: line, username, outcome, field, reason, message. */
+static void report_row(import_run *run, size_t line, const char *username, gh_import_outcome o,
+                       gh_err err)
+{
+    const gh_ctx *ctx = run->ctx;
+    const char *detail = ctx->err_detail ? ctx->err_detail : gh_err_str(err);
+    if (o == GH_IMPORT_REFUSED)
+        fprintf(stderr, "%sline %zu: %s%srefused: %s%s%s\n", run->progress ? "\r\033[K" : "", line,
+                username ? username : "", username && username[0] ? " " : "",
+                ctx->err_field ? ctx->err_field : "", ctx->err_field ? ": " : "", detail);
+    if (run->report == NULL)
+        return;
+    gh_csv_buf b = {0};
+    char num[24];
+    snprintf(num, sizeof num, "%zu", line);
+    gh_csv_cell(&b, num);
+    gh_csv_cell(&b, username);
+    gh_csv_cell(&b, gh_import_outcome_name(o));
+    gh_csv_cell(&b, o == GH_IMPORT_REFUSED ? ctx->err_field : NULL);
+    gh_csv_cell(&b, o == GH_IMPORT_REFUSED ? ctx->err_reason : NULL);
+    gh_csv_cell(&b, o == GH_IMPORT_REFUSED ? detail : NULL);
+    gh_csv_end_row(&b);
+    fwrite(b.p, 1, b.len, run->report);
+    gh_csv_buf_free(&b);
+}
+
+static void import_tally(const import_run *run, const char *end)
+{
+    const size_t *n = run->by;
+    if (run->ctx->dry_run)
+        fprintf(stderr,
+                "dry run: %zu rows: %zu to create, %zu to update, %zu unchanged, %zu "
+                "refused%s",
+                n[0] + n[1] + n[2] + n[3], n[0], n[1], n[2], n[3], end);
+    else
+        fprintf(stderr, "import: %zu rows: %zu created, %zu updated, %zu unchanged, %zu refused%s",
+                n[0] + n[1] + n[2] + n[3], n[0], n[1], n[2], n[3], end);
+}
+
+/* One record: its cells by column, then core's import in a transaction of its own. */
+static void import_record(import_run *run, const gh_csv_record *rec, const int *map, size_t ncols)
+{
+    gh_ctx *ctx = run->ctx;
+    const char *cells[GH_COL_COUNT] = {NULL};
+    gh_import_outcome o = GH_IMPORT_REFUSED;
+    gh_err err = GH_EINVAL;
+    ctx->err_field = ctx->err_reason = ctx->err_detail = NULL;
+    for (size_t i = 0; i < rec->n && i < ncols; i++)
+        cells[map[i]] = gh_csv_value(rec->fields[i]);
+    if (rec->n != ncols)
+        gh_fail(ctx, GH_EINVAL, "row", "invalid",
+                gh_arena_printf(ctx->a, "%zu fields where the header has %zu", rec->n, ncols));
+    else if ((err = gh_core_user_import(ctx, cells, &o)) != GH_OK)
+        o = GH_IMPORT_REFUSED;
+    run->by[o]++;
+    report_row(run, rec->line, cells[GH_COL_USERNAME], o, err);
+}
+
+/* gatehouse user import FILE: every row through gh_core_user_import, a summary (and on a
+ * terminal a progress line) on stderr; 0 when no row was refused. */
+static int cmd_user_import(const char *path, const opts *o)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (read_whole(path, &text, &len) != 0) {
+        fprintf(stderr, "gatehouse: cannot read %s\n", path);
+        return 1;
+    }
+    gh_ctx ctx;
+    gh_principal sys;
+    if (open_ctx(o, &ctx, &sys) != 0) {
+        free(text);
+        return 1;
+    }
+    ctx.dry_run = o->dry_run;
+    import_run run = {.ctx = &ctx, .progress = isatty(2)};
+    gh_csv_reader r;
+    gh_csv_reader_init(&r, text, len);
+    gh_csv_record head;
+    const char *why = NULL;
+    int *map = NULL;
+    int rc = 2;
+    if (gh_csv_read(&r, ctx.a, &head, &why) != GH_CSV_RECORD) {
+        fprintf(stderr, "gatehouse: %s has no header row\n", path);
+        goto out;
+    }
+    map = gh_arena_alloc(ctx.a, head.n * sizeof *map);
+    if (import_header(&head, map) != 0)
+        goto out;
+    if (o->report != NULL && (run.report = fopen(o->report, "wb")) == NULL) {
+        fprintf(stderr, "gatehouse: cannot write %s\n", o->report);
+        goto out;
+    }
+    if (run.report != NULL)
+        fputs("line,username,outcome,field,reason,message\r\n", run.report);
+    gh_arena *keep = ctx.a;
+    for (size_t n = 1;; n++) {
+        ctx.a = gh_arena_new(); /* one row's memory */
+        ctx.now = gh_clock_now();
+        gh_csv_record rec;
+        gh_csv_result res = gh_csv_read(&r, ctx.a, &rec, &why);
+        if (res == GH_CSV_RECORD)
+            import_record(&run, &rec, map, head.n);
+        if (res == GH_CSV_BAD) {
+            ctx.err_field = "row";
+            ctx.err_reason = "invalid";
+            ctx.err_detail = why;
+            run.by[GH_IMPORT_REFUSED]++;
+            report_row(&run, r.line - 1, NULL, GH_IMPORT_REFUSED, GH_EINVAL);
+        }
+        gh_arena_free(ctx.a);
+        if (res == GH_CSV_END)
+            break;
+        if (run.progress && n % 500 == 0)
+            import_tally(&run, "\r");
+    }
+    ctx.a = keep;
+    import_tally(&run, run.progress ? "\033[K\n" : "\n");
+    rc = run.by[GH_IMPORT_REFUSED] > 0 ? 1 : 0;
+    if (run.report != NULL && fclose(run.report) != 0) {
+        fprintf(stderr, "gatehouse: cannot write %s\n", o->report);
+        rc = 1;
+    }
+out:
+    close_ctx(&ctx);
+    free(text);
+    return rc;
 }
 
 static int cmd_user(const char *verb, const char *ref, const opts *o)
@@ -962,6 +1162,8 @@ int main(int argc, char **argv)
         return cmd_token_list(&o);
     if (strcmp(cmd, "token") == 0 && strcmp(sub, "revoke") == 0)
         return cmd_token_revoke(pos, &o);
+    if (strcmp(cmd, "user") == 0 && strcmp(sub, "import") == 0 && pos != NULL)
+        return cmd_user_import(pos, &o);
     if (strcmp(cmd, "user") == 0)
         return cmd_user(sub, pos, &o);
     if (strcmp(cmd, "sso") == 0 && strcmp(sub, "add") == 0)

@@ -47,7 +47,7 @@ void gh_core_set_search_budget(int rows)
 
 gh_err gh_core_finish(gh_ctx *ctx, gh_err err)
 {
-    if (err != GH_OK) {
+    if (err != GH_OK || ctx->dry_run) {
         gh_db_rollback(ctx->db);
         return err;
     }

@@ -31,6 +31,8 @@ typedef struct gh_ctx {
     const char *err_reason;
     const char *err_detail;
     int64_t retry_after; /* with GH_ERATE: seconds until a retry can succeed (0: unknown) */
+    /* every write runs its checks and is rolled back (gh_core_finish): an import's dry run */
+    bool dry_run;
 } gh_ctx;
 
 /* Records a failure on ctx and returns err. field names what the client got wrong (NULL: the
@@ -86,6 +88,60 @@ gh_err gh_core_user_tallies(gh_ctx *ctx, const gh_user_filter *f, int64_t cap, i
  * ctx->who's scope. */
 gh_err gh_core_users_extras(gh_ctx *ctx, const gh_user *users, size_t n, bool lockout,
                             gh_user_extras *out) GH_MUST_USE;
+/* The groups and access tenants of a list page's users (gh_store_users_links); users were read
+ * in ctx->who's scope. */
+gh_err gh_core_users_links(gh_ctx *ctx, const gh_user *users, size_t n,
+                           gh_user_links *out) GH_MUST_USE;
+/* The columns of a users CSV file: GET /api/v1/users.csv writes them in this order, an import
+ * reads them by name from its header row (any order, any subset with username). status is
+ * written, never read: it is read-only, as in the API (a new user is invited). */
+#define GH_USER_COLUMNS(X)                                                                         \
+    X(GH_COL_USERNAME, "username")                                                                 \
+    X(GH_COL_FIRST_NAME, "first_name")                                                             \
+    X(GH_COL_LAST_NAME, "last_name")                                                               \
+    X(GH_COL_EMAIL, "email")                                                                       \
+    X(GH_COL_PHONE, "phone")                                                                       \
+    X(GH_COL_LANGUAGE, "language")                                                                 \
+    X(GH_COL_TIMEZONE, "timezone")                                                                 \
+    X(GH_COL_COUNTRY, "country")                                                                   \
+    X(GH_COL_STATUS, "status")                                                                     \
+    X(GH_COL_PROVIDER, "provider")                                                                 \
+    X(GH_COL_ACCESS, "access")                                                                     \
+    X(GH_COL_ACCOUNTS, "accounts")                                                                 \
+    X(GH_COL_SUB_ACCOUNTS, "sub_accounts")                                                         \
+    X(GH_COL_ROLES, "roles")                                                                       \
+    X(GH_COL_GROUPS, "groups")                                                                     \
+    X(GH_COL_LOGIN_ENABLED, "login_enabled")                                                       \
+    X(GH_COL_MFA_REQUIRED, "mfa_required")                                                         \
+    X(GH_COL_ENFORCE_SSO, "enforce_sso")                                                           \
+    X(GH_COL_SSO_SOURCE, "sso_source")                                                             \
+    X(GH_COL_SSO_ID, "sso_id")
+#define GH_COL_ENUM(id, name) id,
+typedef enum { GH_USER_COLUMNS(GH_COL_ENUM) GH_COL_COUNT } gh_user_column;
+#undef GH_COL_ENUM
+extern const char *const gh_user_columns[GH_COL_COUNT];
+
+/* What an import did with one row. */
+typedef enum {
+    GH_IMPORT_CREATED,
+    GH_IMPORT_UPDATED,
+    GH_IMPORT_UNCHANGED,
+    GH_IMPORT_REFUSED
+} gh_import_outcome;
+const char *gh_import_outcome_name(gh_import_outcome o);
+
+/* Imports one row: cells[GH_COL_COUNT], each the cell's value (the CSV's apostrophe already
+ * removed; lists as util/csv.h writes them), NULL for a column the file does not have. The user
+ * of that username inside ctx->who's scope is updated (a column left out keeps its value), or,
+ * when there is none, created without a password: invited, with its onboarding e-mail queued in
+ * the outbox. Names resolve to the roles, groups and tenants of the user's service provider (and
+ * global roles and groups). The row is one transaction through gh_core_user_create or
+ * gh_core_user_update, so the same scope, grant and validation rules hold as for the API; with
+ * ctx->dry_run it runs them all and keeps nothing. *out: created, updated or unchanged (nothing
+ * written); on failure the error, with ctx's field, reason and detail set (a refusal). */
+gh_err gh_core_user_import(gh_ctx *ctx, const char *const *cells,
+                           gh_import_outcome *out) GH_MUST_USE;
+
 /* Brings data written by an older version up to date after the migrations (today: the users'
  * search columns of migration 009); logs what it did. Once per start, before serving. */
 gh_err gh_core_upgrade_data(gh_db *db) GH_MUST_USE;

@@ -502,3 +502,8 @@ gh_err gh_core_users_extras(gh_ctx *ctx, const gh_user *users, size_t n, bool lo
 {
     return gh_store_users_extras(ctx->db, ctx->a, users, n, lockout, out);
 }
+
+gh_err gh_core_users_links(gh_ctx *ctx, const gh_user *users, size_t n, gh_user_links *out)
+{
+    return gh_store_users_links(ctx->db, ctx->a, users, n, out);
+}

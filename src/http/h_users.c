@@ -381,6 +381,12 @@ static gh_err parse_filter(gh_req *r, gh_user_filter *f, bool with_status)
     return err;
 }
 
+gh_err gh_h_users_filter(gh_req *r, gh_user_filter *f)
+{
+    gh_err err = parse_filter(r, f, true);
+    return err == GH_OK ? parse_sort(r, f) : err;
+}
+
 /* Beside each item of a list page: its provider and roles by name, and in the Banned tab its
  * lock-out (failures since the last successful sign-in, the last failure's time and address). */
 static gh_err add_extras(gh_req *r, const gh_user_filter *f, const gh_user_page *page,

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "auth/hashpool.h"
 #include "auth/throttle.h"
@@ -45,6 +46,18 @@ typedef gh_err (*gh_handler)(gh_req *r);
 typedef struct gh_header {
     const char *name, *value;
 } gh_header;
+/* A body produced while it is sent (instead of out or text): libmicrohttpd calls read on the
+ * connection's own thread, after the handler's transaction has ended, for at most max bytes at
+ * offset pos; read answers how many it wrote, MHD_CONTENT_READER_END_OF_STREAM at the end or
+ * MHD_CONTENT_READER_END_WITH_ERROR (the connection is cut: the client never takes a truncated
+ * body for a whole one). free(cls) runs once, whether the response was sent, cut or never made.
+ * The chunks are GH_STREAM_BLOCK_BYTES at most. */
+#define GH_STREAM_BLOCK_BYTES (64 * 1024)
+typedef struct gh_stream {
+    ssize_t (*read)(void *cls, uint64_t pos, char *buf, size_t max);
+    void (*free)(void *cls);
+    void *cls;
+} gh_stream;
 
 struct gh_req {
     struct MHD_Connection *conn;
@@ -95,6 +108,8 @@ struct gh_req {
     const char *location;      /* the Location of a redirect */
     gh_header headers[GH_REQ_HEADERS]; /* more headers of a success (forward-auth's identity) */
     int n_headers;
+    const char *disposition; /* a Content-Disposition header (a download) */
+    gh_stream stream;        /* a streamed body (read NULL: none) */
 };
 
 /* PUBLIC: anyone. PERM: a bearer token or a session that finished signing in, holding `perm`.
@@ -110,9 +125,11 @@ typedef struct gh_route {
     uint64_t perm; /* every bit needed (GH_AUTH_PERM); 0 means "any signed-in principal" */
     const gh_field *body;
     const char *summary, *tag;
-    unsigned stages;    /* GH_AUTH_STAGE: the session stages allowed, GH_STAGE_BIT()s */
-    int success;        /* the success status when not the usual one (201 create, 204 delete) */
-    bool body_optional; /* body: may also be left out (then every field is absent) */
+    unsigned stages;      /* GH_AUTH_STAGE: the session stages allowed, GH_STAGE_BIT()s */
+    int success;          /* the success status when not the usual one (201 create, 204 delete) */
+    bool body_optional;   /* body: may also be left out (then every field is absent) */
+    const char *produces; /* the success answer's media type when it is not JSON (text/csv) */
+    const char *consumes; /* a body of this media type (text/csv) kept as it is in r->body */
 } gh_route;
 
 extern const gh_route gh_routes[];
@@ -166,6 +183,8 @@ char *gh_json_dump(json_t *v, size_t *len);
 /* The database connection of this thread of r's server (opened on first use, owned and closed
  * by the server); NULL when it cannot be opened. */
 gh_db *gh_http_db(gh_req *r);
+/* The same for a stream's reader, which has no request: the connection of this thread of s. */
+gh_db *gh_http_server_db(gh_server *s);
 
 /* Handlers. */
 gh_err gh_h_health(gh_req *r);
@@ -178,6 +197,11 @@ gh_err gh_h_auth_verify(gh_req *r);
 gh_err gh_h_auth_forward(gh_req *r);
 gh_err gh_h_auth_return(gh_req *r);
 gh_err gh_h_users_counts(gh_req *r);
+gh_err gh_h_users_csv(gh_req *r);
+gh_err gh_h_users_import(gh_req *r);
+/* The users list's filter and sort from the query (q, status, role_id, group_id, tenant_id,
+ * sort), as GET /api/v1/users reads them; the caller checks which parameters are allowed. */
+gh_err gh_h_users_filter(gh_req *r, gh_user_filter *f);
 gh_err gh_h_users_create(gh_req *r);
 gh_err gh_h_users_get(gh_req *r);
 gh_err gh_h_users_patch(gh_req *r);

@@ -160,8 +160,16 @@ static json_t *operation(const gh_route *r)
     json_t *responses = json_pack(
         "{s:{s:s, s:{s:{s:{s:s}}}}}", "default", "description", "application/problem+json error",
         "content", "application/problem+json", "schema", "$ref", "#/components/schemas/Problem");
-    json_object_set_new(responses, success_status(r), json_pack("{s:s}", "description", "success"));
+    json_object_set_new(responses, success_status(r),
+                        r->produces == NULL
+                            ? json_pack("{s:s}", "description", "success")
+                            : json_pack("{s:s, s:{s:{s:{s:s}}}}", "description", "success",
+                                        "content", r->produces, "schema", "type", "string"));
     json_object_set_new(op, "responses", responses);
+    if (r->consumes != NULL)
+        json_object_set_new(op, "requestBody",
+                            json_pack("{s:b, s:{s:{s:{s:s}}}}", "required", 1, "content",
+                                      r->consumes, "schema", "type", "string"));
     if (r->body != NULL)
         json_object_set_new(op, "requestBody",
                             json_pack("{s:b, s:{s:{s:o}}}", "required", !r->body_optional,

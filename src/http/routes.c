@@ -310,6 +310,32 @@ const gh_route gh_routes[] = {
      .body = user_create_fields,
      .summary = "Create a user",
      .tag = "users"},
+    {.method = "GET",
+     .pattern = "/api/v1/users.csv",
+     .handler = gh_h_users_csv,
+     .auth = GH_AUTH_PERM,
+     .perm = P(USERS_READ),
+     .produces = "text/csv",
+     .summary = "Export the users list as CSV (the list's q, status, role_id, group_id, tenant_id "
+                "and sort; bom=1 starts the file with a byte-order mark for Excel), streamed. "
+                "Columns: username, first_name, last_name, email, phone, language, timezone, "
+                "country, status, provider, access, accounts, sub_accounts, roles, groups "
+                "(names, ';'-separated, '*' for all), login_enabled, mfa_required, enforce_sso, "
+                "sso_source, sso_id. RFC 4180; a cell starting with = + - @ tab, CR or ' has an "
+                "apostrophe added in front",
+     .tag = "users"},
+    {.method = "POST",
+     .pattern = "/api/v1/users/import",
+     .handler = gh_h_users_import,
+     .auth = GH_AUTH_PERM,
+     .perm = P(USERS_CREATE) | P(USERS_UPDATE),
+     .consumes = "text/csv",
+     .success = 200,
+     .summary = "Import users from CSV (the columns of GET /api/v1/users.csv, by the header's "
+                "names; at most 64 KiB a request: send a big file in parts, each with the header): "
+                "each row one create or update, answered per row as created, updated, unchanged "
+                "or refused with its field and code; dry_run=1 checks every row and keeps nothing",
+     .tag = "users"},
     {.method = "POST",
      .pattern = "/api/v1/users/bulk",
      .handler = gh_h_users_bulk,

@@ -77,7 +77,11 @@ static __thread gh_db *thread_db;
 
 gh_db *gh_http_db(gh_req *r)
 {
-    gh_server *s = r->srv;
+    return gh_http_server_db(r->srv);
+}
+
+gh_db *gh_http_server_db(gh_server *s)
+{
     if (thread_db != NULL && thread_srv == s)
         return thread_db;
     gh_db *db = NULL;
@@ -128,6 +132,8 @@ static void req_free(gh_req *r)
         return;
     json_decref(r->in);
     json_decref(r->out);
+    if (r->stream.free != NULL) /* a stream no response took over */
+        r->stream.free(r->stream.cls);
     if (r->body != NULL)
         sodium_memzero(r->body, r->body_len); /* may hold a password */
     free(r->body);
@@ -374,8 +380,25 @@ static gh_err authorize(gh_req *r, const gh_route *route)
     return gh_perm_has(&r->who, route->perm) ? GH_OK : GH_EFORBIDDEN;
 }
 
+/* A body of route->consumes (kept as it is in r->body): its Content-Type, size, that it is. */
+static gh_err raw_body_check(gh_req *r, const char *media)
+{
+    size_t n = strlen(media);
+    if (r->body_too_large)
+        return gh_fail(&r->ctx, GH_ETOOLARGE, NULL, NULL, "the request body is larger than 64 KiB");
+    const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
+    if (ct == NULL || strncasecmp(ct, media, n) != 0 || (ct[n] != '\0' && ct[n] != ';'))
+        return gh_fail(&r->ctx, GH_EMEDIA, NULL, NULL,
+                       gh_arena_printf(r->a, "send the body as %s", media));
+    if (r->body_len == 0)
+        return gh_fail(&r->ctx, GH_EINVAL, NULL, NULL, "the request body is empty");
+    return GH_OK;
+}
+
 static gh_err read_body(gh_req *r, const gh_route *route)
 {
+    if (route->consumes != NULL)
+        return raw_body_check(r, route->consumes);
     if (route->body == NULL)
         return r->body_len > 0 || r->body_too_large
                    ? gh_fail(&r->ctx, GH_EINVAL, NULL, NULL, "this endpoint takes no request body")
@@ -627,6 +650,19 @@ static const char *loggable_path(gh_req *r)
     return r->path;
 }
 
+/* The response object: a stream's (taking the stream over) or the rendered body's. */
+static struct MHD_Response *make_response(gh_req *r, char *body, size_t len)
+{
+    if (r->stream.read == NULL)
+        return MHD_create_response_from_buffer(
+            len, body, body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *resp = MHD_create_response_from_callback(
+        MHD_SIZE_UNKNOWN, GH_STREAM_BLOCK_BYTES, r->stream.read, r->stream.cls, r->stream.free);
+    if (resp != NULL)
+        r->stream = (gh_stream){0}; /* libmicrohttpd frees it when the response is done */
+    return resp;
+}
+
 static enum MHD_Result respond(gh_req *r, gh_err err)
 {
     const char *ctype = r->content_type ? r->content_type : "application/json";
@@ -636,23 +672,27 @@ static enum MHD_Result respond(gh_req *r, gh_err err)
         json_decref(r->out);
         r->out = problem(r, err);
         r->text = NULL;
+        if (r->stream.free != NULL)
+            r->stream.free(r->stream.cls);
+        r->stream = (gh_stream){0};
         ctype = "application/problem+json";
     }
     if (r->status == 0)
         r->status = 200;
     size_t len = 0;
-    if (!render_body(r, &body, &len) && err == GH_OK) {
+    if (r->stream.read == NULL && !render_body(r, &body, &len) && err == GH_OK) {
         /* fail closed: never a success without the body it stands for */
         gh_log("error", "response_not_encodable", "path", loggable_path(r), "request_id",
                r->request_id, NULL);
         return respond(r, GH_EINTERNAL);
     }
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        len, body, body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *resp = make_response(r, body, len);
     if (resp == NULL) {
         free(body);
         return MHD_NO;
     }
+    if (r->disposition != NULL && err == GH_OK)
+        MHD_add_response_header(resp, "Content-Disposition", r->disposition);
     if (len > 0 || r->status != 204)
         MHD_add_response_header(resp, "Content-Type", ctype);
     add_security_headers(resp,

@@ -67,6 +67,44 @@ gh_err gh_store_name_of(gh_db *db, gh_arena *a, gh_store_named what, int64_t id,
     return err == GH_OK && !row ? GH_ENOTFOUND : err;
 }
 
+gh_err gh_store_id_by_name(gh_db *db, gh_store_named what, const char *name, int64_t owner,
+                           int64_t *id)
+{
+    static const char *const sql[] = {
+        [GH_NAMED_TENANT] = "SELECT id FROM tenants WHERE name = ? AND COALESCE(parent_id, 0) = ? "
+                            "LIMIT 2",
+        [GH_NAMED_ROLE] = "SELECT id FROM roles WHERE name = ? AND COALESCE(provider_id, 0) IN "
+                          "(0, ?) LIMIT 2",
+        [GH_NAMED_GROUP] = "SELECT id FROM user_group WHERE name = ? AND COALESCE(provider_id, 0) "
+                           "IN (0, ?) LIMIT 2",
+        [GH_NAMED_USER] =
+            "SELECT id FROM users WHERE username = ? AND COALESCE(provider_id, 0) = ? "
+            "LIMIT 2",
+    };
+    gh_stmt *st = NULL;
+    gh_err err = gh_db_prepare(db, sql[what], &st);
+    if (err != GH_OK)
+        return err;
+    gh_stmt_bind_text(st, 1, name);
+    gh_stmt_bind_int(st, 2, owner);
+    bool row = false;
+    int n = 0;
+    int64_t found = 0;
+    while ((err = gh_stmt_step(st, &row)) == GH_OK && row) {
+        found = gh_stmt_int(st, 0);
+        n++;
+    }
+    gh_stmt_done(st);
+    if (err != GH_OK)
+        return err;
+    if (n == 0)
+        return GH_ENOTFOUND;
+    if (n > 1)
+        return GH_ECONFLICT;
+    *id = found;
+    return GH_OK;
+}
+
 gh_err gh_store_principals_of(gh_db *db, gh_arena *a, const int64_t *ids, size_t n,
                               gh_principal *out, bool *found)
 {

@@ -142,6 +142,16 @@ typedef struct gh_user_tally {
 gh_err gh_store_user_tallies(gh_db *db, gh_arena *a, const gh_principal *viewer,
                              const gh_user_filter *f, int64_t cap, int64_t budget,
                              gh_user_tally *out) GH_MUST_USE;
+/* What an export shows beside each of users[0..n) besides gh_user_extras: its groups by name
+ * (in name order), the tenants its access lists (accounts, or sub-accounts, in name order) and
+ * the account of sub-account access (0 and NULL when none). Three queries for the page. */
+typedef struct gh_user_links {
+    gh_named *groups, *access;
+    size_t n_groups, n_access;
+    gh_named account;
+} gh_user_links;
+gh_err gh_store_users_links(gh_db *db, gh_arena *a, const gh_user *users, size_t n,
+                            gh_user_links *out) GH_MUST_USE;
 
 /* Tenants. */
 gh_err gh_store_tenant_insert(gh_db *db, const gh_tenant *t, int64_t *id) GH_MUST_USE;
@@ -396,5 +406,11 @@ gh_err gh_store_principals_of(gh_db *db, gh_arena *a, const int64_t *ids, size_t
  * there is no such row. */
 gh_err gh_store_name_of(gh_db *db, gh_arena *a, gh_store_named what, int64_t id,
                         const char **name) GH_MUST_USE;
+/* The other way, for an import: the id of the tenant named name under the parent owner (0: a
+ * service provider), or of the role or group named name of provider owner or global (0: global
+ * only), or of the user of that username in provider owner. GH_ENOTFOUND when none has it,
+ * GH_ECONFLICT when two do (a role or group of the provider and a global one of that name). */
+gh_err gh_store_id_by_name(gh_db *db, gh_store_named what, const char *name, int64_t owner,
+                           int64_t *id) GH_MUST_USE;
 
 #endif

@@ -762,46 +762,68 @@ gh_err gh_store_user_list(gh_db *db, gh_arena *a, const gh_principal *viewer,
     return GH_OK;
 }
 
-static gh_err page_roles(gh_db *db, gh_arena *a, const gh_user *users, size_t n,
-                         gh_user_extras *out)
+/* The rows (user id, id, name) of head + the page's ids as an IN list + tail, for users[0..n),
+ * into *rows_out (*m_out of them, in the arena): the named things each user links to. */
+typedef struct named_row {
+    int64_t user_id;
+    gh_named named;
+} named_row;
+
+static gh_err page_named(gh_db *db, gh_arena *a, const gh_user *users, size_t n, const char *head,
+                         const char *tail, named_row **rows_out, size_t *m_out)
 {
-    const char *sql = gh_store_in_list(a,
-                                       "SELECT ur.user_id, r.id, r.name FROM user_roles ur "
-                                       "JOIN roles r ON r.id = ur.role_id WHERE ur.user_id IN (",
-                                       n, " ORDER BY ur.user_id, r.name, r.id");
+    const char *sql = gh_store_in_list(a, head, n, tail);
     gh_stmt *st = NULL;
     gh_err err = gh_db_prepare(db, sql, &st);
     if (err != GH_OK)
         return err;
     for (size_t i = 0; i < n; i++)
         gh_stmt_bind_int(st, (int)i + 1, users[i].id);
-    /* rows come grouped by user: a group's rows go into one array sized by a first pass */
-    typedef struct role_row {
-        int64_t user_id;
-        gh_named role;
-    } role_row;
     size_t cap = 64, m = 0;
-    role_row *rows = gh_arena_alloc(a, cap * sizeof *rows);
+    named_row *rows = gh_arena_alloc(a, cap * sizeof *rows);
     bool row = false;
     while ((err = gh_stmt_step(st, &row)) == GH_OK && row) {
         if (m == cap) {
-            role_row *w = gh_arena_alloc(a, 2 * cap * sizeof *w);
+            named_row *w = gh_arena_alloc(a, 2 * cap * sizeof *w);
             memcpy(w, rows, m * sizeof *rows);
             rows = w;
             cap *= 2;
         }
-        rows[m++] = (role_row){gh_stmt_int(st, 0), {gh_stmt_int(st, 1), gh_stmt_text(st, 2, a)}};
+        rows[m++] = (named_row){gh_stmt_int(st, 0), {gh_stmt_int(st, 1), gh_stmt_text(st, 2, a)}};
     }
     gh_stmt_done(st);
-    for (size_t i = 0; i < n && err == GH_OK; i++) {
-        size_t k = 0;
-        for (size_t j = 0; j < m; j++)
-            k += rows[j].user_id == users[i].id;
-        out[i].roles = gh_arena_alloc(a, (k + 1) * sizeof *out[i].roles);
-        for (size_t j = 0; j < m; j++)
-            if (rows[j].user_id == users[i].id)
-                out[i].roles[out[i].n_roles++] = rows[j].role;
-    }
+    *rows_out = rows;
+    *m_out = m;
+    return err;
+}
+
+/* The named things of user_id among rows, in their order, as one array of *k_out. */
+static gh_named *rows_of(gh_arena *a, const named_row *rows, size_t m, int64_t user_id,
+                         size_t *k_out)
+{
+    size_t k = 0;
+    for (size_t j = 0; j < m; j++)
+        k += rows[j].user_id == user_id;
+    gh_named *v = gh_arena_alloc(a, (k + 1) * sizeof *v);
+    k = 0;
+    for (size_t j = 0; j < m; j++)
+        if (rows[j].user_id == user_id)
+            v[k++] = rows[j].named;
+    *k_out = k;
+    return v;
+}
+
+static gh_err page_roles(gh_db *db, gh_arena *a, const gh_user *users, size_t n,
+                         gh_user_extras *out)
+{
+    named_row *rows = NULL;
+    size_t m = 0;
+    gh_err err = page_named(db, a, users, n,
+                            "SELECT ur.user_id, r.id, r.name FROM user_roles ur "
+                            "JOIN roles r ON r.id = ur.role_id WHERE ur.user_id IN (",
+                            " ORDER BY ur.user_id, r.name, r.id", &rows, &m);
+    for (size_t i = 0; i < n && err == GH_OK; i++)
+        out[i].roles = rows_of(a, rows, m, users[i].id, &out[i].n_roles);
     return err;
 }
 
@@ -986,4 +1008,40 @@ gh_err gh_store_search_backfill(gh_db *db, int64_t *filled)
         if (n < 500)
             return GH_OK;
     }
+}
+
+gh_err gh_store_users_links(gh_db *db, gh_arena *a, const gh_user *users, size_t n,
+                            gh_user_links *out)
+{
+    static const char *const heads[] = {
+        "SELECT m.user_id, g.id, g.name FROM user_group_members m "
+        "JOIN user_group g ON g.id = m.group_id WHERE m.user_id IN (",
+        "SELECT x.user_id, t.id, t.name FROM user_access x "
+        "JOIN tenants t ON t.id = x.tenant_id WHERE x.user_id IN (",
+        "SELECT u.id, t.id, t.name FROM users u "
+        "JOIN tenants t ON t.id = u.access_account_id WHERE u.id IN (",
+    };
+    static const char *const tails[] = {" ORDER BY m.user_id, g.name, g.id",
+                                        " ORDER BY x.user_id, t.name, t.id", ""};
+    for (size_t i = 0; i < n; i++)
+        out[i] = (gh_user_links){0};
+    gh_err err = GH_OK;
+    for (size_t l = 0; l < 3 && n > 0 && err == GH_OK; l++) {
+        named_row *rows = NULL;
+        size_t m = 0, k = 0;
+        err = page_named(db, a, users, n, heads[l], tails[l], &rows, &m);
+        for (size_t i = 0; i < n && err == GH_OK; i++) {
+            gh_named *v = rows_of(a, rows, m, users[i].id, &k);
+            if (l == 0) {
+                out[i].groups = v;
+                out[i].n_groups = k;
+            } else if (l == 1) {
+                out[i].access = v;
+                out[i].n_access = k;
+            } else if (k > 0) {
+                out[i].account = v[0];
+            }
+        }
+    }
+    return err;
 }

@@ -153,6 +153,7 @@ function sample(route, f) {
     'GET /api/v1/permissions',
     'GET /api/v1/users',
     'GET /api/v1/users/counts',
+    'GET /api/v1/users.csv',
     'GET /api/v1/users/{id}',
     'DELETE /api/v1/users/{id}',
     'POST /api/v1/users/{id}/disable',
@@ -184,6 +185,16 @@ function sample(route, f) {
     'POST /api/v1/sso-sources/{id}/test',
     ...Object.keys(bodies),
   ]);
+  if (key === 'POST /api/v1/users/import') {
+    // a CSV body: one new user, checked only (dry_run=1)
+    const name = uniq('csv');
+    return {
+      path: `${path}?dry_run=1`,
+      raw: `username,email\r\n${name},${name}@example.com\r\n`,
+      headers: { 'content-type': 'text/csv' },
+      known: true,
+    };
+  }
   if (!known.has(key)) {
     // Unknown route: still exercise the permission check with a body shaped by its schema.
     const schema = route.op.requestBody?.content?.['application/json']?.schema;
@@ -276,8 +287,8 @@ const denials = () => (denialsMade ??= denyEveryRoute());
 async function denyEveryRoute() {
   for (const route of guarded()) {
     const who = await userWithout(route.perms);
-    const { path, body } = sample(route, fixture);
-    const r = await srv.api(route.method, path, { token: who.token, body });
+    const { path, body, raw, headers } = sample(route, fixture);
+    const r = await srv.api(route.method, path, { token: who.token, body, raw, headers });
     const what = `${route.method} ${path} without ${route.perms.join('+')}`;
     assertProblem(r, 403, null, what);
     assert.equal(r.body.type, 'urn:gatehouse:problem:EFORBIDDEN', what);
@@ -307,8 +318,8 @@ test("every guarded route answers 403 to a user holding every permission except 
 test('the same requests succeed for a user holding every permission (the 403 was about permission)', async () => {
   for (const route of guarded()) {
     const f = await freshFixtures();
-    const { path, body } = sample(route, f);
-    const r = await srv.api(route.method, path, { token: everything.token, body });
+    const { path, body, raw, headers } = sample(route, f);
+    const r = await srv.api(route.method, path, { token: everything.token, body, raw, headers });
     assert.equal(r.status, route.success, `${route.method} ${path}: ${JSON.stringify(r.body)}`);
   }
 });
@@ -358,8 +369,8 @@ test('a signed-in user without roles gets 403 on every guarded route', async () 
   assert.equal(u.status, 201, JSON.stringify(u.body));
   const token = srv.cli(['token', 'create', '--user', name]).trim();
   for (const route of guarded()) {
-    const { path, body } = sample(route, fixture);
-    const r = await srv.api(route.method, path, { token, body });
+    const { path, body, raw, headers } = sample(route, fixture);
+    const r = await srv.api(route.method, path, { token, body, raw, headers });
     assertProblem(r, 403, null, `${route.method} ${path} with no roles`);
   }
   // Routes that name no permission are open to any signed-in principal (the catalogue).
@@ -394,16 +405,16 @@ test('public routes answer without a token', async () => {
 
 test('a bearer token cannot use the session-only routes (sign-in steps, me)', async () => {
   for (const route of routes.filter((x) => x.stages)) {
-    const { path, body } = sample(route, fixture);
-    const r = await srv.api(route.method, path, { token: everything.token, body });
+    const { path, body, raw, headers } = sample(route, fixture);
+    const r = await srv.api(route.method, path, { token: everything.token, body, raw, headers });
     assertProblem(r, 403, null, `${route.method} ${path} with a bearer token`);
   }
 });
 
 test('no token: 401 with WWW-Authenticate on every non-public route', async () => {
   for (const route of routes.filter((x) => x.perms !== null)) {
-    const { path, body } = sample(route, fixture);
-    const r = await srv.api(route.method, path, { token: null, body });
+    const { path, body, raw, headers } = sample(route, fixture);
+    const r = await srv.api(route.method, path, { token: null, body, raw, headers });
     assertProblem(r, 401, null, `${route.method} ${path} without a token`);
     assert.match(r.headers.get('www-authenticate') || '', /^Bearer\b/, `${route.method} ${path}`);
   }

@@ -686,7 +686,13 @@ static void openapi_lists_every_route(void **state)
             assert_null(json_object_get(op, "security")); /* the global bearer applies */
         }
         json_t *body = json_object_get(op, "requestBody");
-        assert_int_equal(body != NULL, r->body != NULL);
+        assert_int_equal(body != NULL, r->body != NULL || r->consumes != NULL);
+        if (r->consumes != NULL) /* a raw body (text/csv): its media type, never also JSON */
+            assert_non_null(json_object_get(json_object_get(body, "content"), r->consumes));
+        if (r->produces != NULL) { /* a success answer that is not JSON (text/csv) */
+            json_t *ok = json_object_get(json_object_get(op, "responses"), "200");
+            assert_non_null(json_object_get(json_object_get(ok, "content"), r->produces));
+        }
         if (r->body != NULL) {
             json_t *schema =
                 json_object_get(json_object_get(json_object_get(json_object_get(body, "content"),

@@ -26,6 +26,7 @@ const ROUTES = [
   [/^\/setup\/([A-Za-z0-9_-]+)$/, 'setup.js', false],
   [/^\/users$/, 'users.js', true, 'users.read'],
   [/^\/users\/new$/, 'userform.js', true, 'users.create'],
+  [/^\/users\/import$/, 'importusers.js', true, 'users.create'],
   [/^\/users\/(\d+)\/edit$/, 'userform.js', true, 'users.update'],
   [/^\/users\/(\d+)$/, 'userdetail.js', true, 'users.read'],
   [/^\/roles$/, 'roles.js', true, 'roles.read'],

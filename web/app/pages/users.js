@@ -157,12 +157,34 @@ export default async function usersPage(ctx) {
     () => actionItems([...selected.values()], { navigate: ctx.navigate, after: reload }),
     { cls: 'actions-button' },
   );
+  // Export CSV: a plain download of GET /api/v1/users.csv for what the filter, tab and sort show
+  // (the session cookie authenticates a GET), with a byte-order mark so that Excel reads UTF-8.
+  const exportLink = h('a', {
+    class: 'button export-csv',
+    text: t('users.export_csv'),
+    title: t('users.export_csv_hint'),
+    attrs: { download: 'users.csv' },
+  });
+  const setExportHref = () => {
+    exportLink.href = `/api/v1/users.csv${qs({ ...filterOf(), status: s.status, sort: s.sort, bom: 1 })}`;
+  };
+  // Import CSV: a page of its own (check, then import), for who may create and edit users
+  const importLink = can('users.create', 'users.update')
+    ? h('a', { class: 'button import-csv', href: '/users/import', text: t('users.import_csv') })
+    : null;
   const toolbar = h(
     'div',
     { class: 'toolbar' },
     h('div', { class: 'search' }, search),
     filters,
-    h('div', { class: 'toolbar-right' }, selCount, mayAct() ? actionsBtn : null),
+    h(
+      'div',
+      { class: 'toolbar-right' },
+      selCount,
+      exportLink,
+      importLink,
+      mayAct() ? actionsBtn : null,
+    ),
   );
 
   const selectBar = h('div', { class: 'select-bar', hidden: true, attrs: { role: 'status' } });
@@ -193,6 +215,7 @@ export default async function usersPage(ctx) {
     tenant_id: s.tenant_id,
   });
   const filterKey = () => JSON.stringify(filterOf());
+  setExportHref();
   const tabCount = () => (counts && countsFor === filterKey() ? counts[s.status] : null);
 
   function syncSelection() {
@@ -629,6 +652,7 @@ export default async function usersPage(ctx) {
   // A new filter, sort or tab: the URL follows (replace), then the first page loads.
   function refresh() {
     history.replaceState({ back: s.back }, '', urlOf(s));
+    setExportHref();
     panel.setAttribute('aria-labelledby', `tab-${s.status}`);
     allMatching = false;
     selected.clear();
