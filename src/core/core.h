@@ -312,6 +312,9 @@ gh_err gh_core_scim_client_revoke(gh_ctx *ctx, int64_t id) GH_MUST_USE;
  * cache: every request reads the client and its creator again (C5). */
 gh_err gh_scim_authenticate(gh_db *db, gh_arena *a, const char *token, gh_scim_client *client,
                             gh_principal *out) GH_MUST_USE;
+/* The CLI's `scim add --user U`: the principal of the active user U (GH_EINVAL naming user
+ * otherwise), for ctx->who while it creates a client that acts with U's rights. */
+gh_err gh_core_scim_creator(gh_ctx *ctx, const char *username, gh_principal *out) GH_MUST_USE;
 /* Sets what a user created by c gets: c's provider, default access and roles, login enabled. */
 void gh_core_scim_user_defaults(const gh_scim_client *c, gh_user *u);
 /* GET /scim/v2/Users: live users of ctx->who's scope matching f (NULL: all), by id, count from

@@ -194,6 +194,18 @@ gh_err gh_scim_authenticate(gh_db *db, gh_arena *a, const char *token, gh_scim_c
     return GH_OK;
 }
 
+gh_err gh_core_scim_creator(gh_ctx *ctx, const char *username, gh_principal *out)
+{
+    gh_user u;
+    gh_err err = gh_store_user_row_by_username(ctx->db, ctx->a, username, &u);
+    if (err == GH_OK && (u.status != GH_STATUS_ACTIVE || !u.login_enabled))
+        err = GH_ENOTFOUND;
+    if (err == GH_OK)
+        err = gh_store_principal_by_user(ctx->db, ctx->a, u.id, out);
+    return err == GH_ENOTFOUND ? gh_fail(ctx, GH_EINVAL, "user", "not_found", "no such active user")
+                               : err;
+}
+
 void gh_core_scim_user_defaults(const gh_scim_client *c, gh_user *u)
 {
     u->provider_id = c->provider_id;

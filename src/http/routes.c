@@ -57,6 +57,23 @@ static const gh_field user_patch_fields[] = {
     {NULL},
 };
 
+static const gh_field scim_access_fields[] = {
+    {"level", GH_T_STRING, GH_MAX_ACCESS_LEVEL, true, NULL, "provider or account"},
+    {"account_ids", GH_T_IDS_OR_ALL, GH_MAX_IDS, false, NULL,
+     "platform accounts of the provider, or \"all\" (account access)"},
+    {NULL},
+};
+
+static const gh_field scim_client_fields[] = {
+    {"name", GH_T_STRING, GH_MAX_NAME, true, NULL, "what the client is (e.g. Okta)"},
+    {"provider_id", GH_T_ID_NULL, 0, true, NULL, "the service provider it provisions"},
+    {"role_ids", GH_T_IDS, GH_MAX_IDS, false, NULL,
+     "roles of the users it creates (each one the creator may grant)"},
+    {"access", GH_T_OBJECT, 0, false, scim_access_fields,
+     "access of the users it creates (default: the whole provider)"},
+    {NULL},
+};
+
 static const gh_field bulk_fields[] = {
     {"action", GH_T_STRING, GH_MAX_BULK_ACTION, true, NULL, "disable, enable or delete"},
     {"ids", GH_T_IDS, GH_MAX_BULK_IDS, true, NULL, "user ids"},
@@ -544,6 +561,37 @@ const gh_route gh_routes[] = {
      .perm = P(SETTINGS_UPDATE),
      .summary = "Delete an SSO source",
      .tag = "sso"},
+    {.method = "GET",
+     .pattern = "/api/v1/scim-clients",
+     .handler = gh_h_scim_clients_list,
+     .auth = GH_AUTH_PERM,
+     .perm = P(SETTINGS_READ),
+     .summary = "List SCIM clients (provider_id, limit, cursor); never a token",
+     .tag = "scim"},
+    {.method = "POST",
+     .pattern = "/api/v1/scim-clients",
+     .handler = gh_h_scim_clients_create,
+     .auth = GH_AUTH_PERM,
+     .perm = P(SETTINGS_UPDATE),
+     .body = scim_client_fields,
+     .summary = "Add a SCIM client: a bearer token for /scim/v2 bound to one service provider, "
+                "acting with the creator's rights (the token is shown once)",
+     .tag = "scim",
+     .success = 201},
+    {.method = "GET",
+     .pattern = "/api/v1/scim-clients/{id}",
+     .handler = gh_h_scim_clients_get,
+     .auth = GH_AUTH_PERM,
+     .perm = P(SETTINGS_READ),
+     .summary = "Read a SCIM client",
+     .tag = "scim"},
+    {.method = "DELETE",
+     .pattern = "/api/v1/scim-clients/{id}",
+     .handler = gh_h_scim_clients_delete,
+     .auth = GH_AUTH_PERM,
+     .perm = P(SETTINGS_UPDATE),
+     .summary = "Revoke a SCIM client (its token stops working at once)",
+     .tag = "scim"},
     {.method = "GET",
      .pattern = "/api/v1/audit",
      .handler = gh_h_audit_list,
