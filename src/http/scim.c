@@ -372,24 +372,6 @@ static setter find_setter(const char *name)
     return NULL;
 }
 
-/* Every attribute of the object body onto e (POST, PUT, and a PATCH op without a path). */
-static gh_err apply_object(gh_req *r, scim_edit *e, json_t *body)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(body, key, v)
-    {
-        setter set = find_setter(key);
-        if (set == NULL)
-            return scim_fail(r, GH_EINVAL, "invalidSyntax",
-                             gh_arena_printf(r->a, "unknown attribute %.64s", key));
-        gh_err err = set(r, e, v);
-        if (err != GH_OK)
-            return err;
-    }
-    return GH_OK;
-}
-
 /* ---- PATCH (RFC 7644 3.5.2) ---- */
 
 typedef enum { OP_ADD, OP_REPLACE, OP_REMOVE } patch_op;
@@ -483,6 +465,28 @@ static gh_err patch_set(gh_req *r, scim_edit *e, const scim_path *p, json_t *v)
         return GH_OK;
     return scim_fail(r, GH_EINVAL, "invalidPath",
                      gh_arena_printf(r->a, "%.64s has no sub-attributes", p->attr));
+}
+
+/* Every attribute of the object body onto e (POST, PUT, and a PATCH op without a path);
+ * a key may be a path too. */
+static gh_err apply_object(gh_req *r, scim_edit *e, json_t *body)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v)
+    {
+        setter set = find_setter(key);
+        scim_path p;
+        bool is_path = set == NULL && strpbrk(key, ".[:") != NULL && parse_path(r->a, key, &p);
+        if (set == NULL && !is_path)
+            return scim_fail(r, GH_EINVAL, "invalidSyntax",
+                             gh_arena_printf(r->a, "unknown attribute %.64s", key));
+        /* Entra without its flag: "name.givenName" and colon paths as keys of a value */
+        gh_err err = is_path ? patch_set(r, e, &p, v) : set(r, e, v);
+        if (err != GH_OK)
+            return err;
+    }
+    return GH_OK;
 }
 
 static bool op_of(const char *s, patch_op *op)
@@ -713,9 +717,10 @@ static gh_err users_put(gh_req *r)
     gh_err err = load_live(r, &cur);
     if (err != GH_OK)
         return err;
-    next = cur; /* a replace: what the body leaves out is cleared, but locale and timezone */
+    /* a replace: what the body leaves out is cleared, but what an IdP may not send again
+     * (locale, timezone, externalId: Okta's PUT has none) */
+    next = cur;
     next.first_name = next.last_name = next.phone = "";
-    next.external_id = NULL;
     next.email = NULL;
     scim_edit e = {.u = &next};
     err = apply_object(r, &e, r->in);
@@ -852,7 +857,7 @@ static json_t *gatehouse_schema(gh_req *r)
 static gh_err schemas(gh_req *r)
 {
     r->out = json_pack("{s:[s], s:i, s:i, s:i, s:[o, o]}", "schemas", URN_LIST, "totalResults", 2,
-                       "startIndex", 1, "itemsPerPage", 2, "Resources", user_schema(r), "schemas",
+                       "startIndex", 1, "itemsPerPage", 2, "Resources", user_schema(r),
                        gatehouse_schema(r));
     return GH_OK;
 }
