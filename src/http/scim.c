@@ -13,6 +13,8 @@
  * one given, else the first; shown as type work, primary); phoneNumbers = the phone (E.164 after
  * dropping spaces, dashes, dots and parentheses); active = not disabled (false disables, true
  * enables); locale and preferredLanguage: zh... = zh, anything else en; timezone; externalId.
+ * A PUT replaces: what it leaves out is cleared, but locale, timezone and externalId, which an
+ * IdP may not send again (Okta's PUT has no externalId).
  * Passwords are not taken from SCIM: a user it creates is invited by the onboarding e-mail (the
  * identity provider keeps its password; Gatehouse's policy would refuse most synced ones). The
  * enterprise extension's attributes and the core attributes Gatehouse does not keep (title,
