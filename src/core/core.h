@@ -322,16 +322,24 @@ void gh_core_scim_user_defaults(const gh_scim_client *c, gh_user *u);
 #define GH_SCIM_TOTAL_CAP 10000
 gh_err gh_core_scim_users(gh_ctx *ctx, const gh_scim_filter *f, int64_t offset, int count,
                           gh_user **items, size_t *n, int64_t *total) GH_MUST_USE;
-/* Parses a SCIM filter (RFC 7644 3.4.2.2) over the attributes gh_scim_attr maps: attrPath op
- * value, "pr", and, or, not, parentheses, and a value path emails[type eq "work"] (its filter
- * constrains nothing Gatehouse stores apart: a user has one e-mail). Operators: eq ne co sw ew
- * pr on strings (case-insensitively but for externalId); eq ne pr on active (a JSON boolean);
- * eq ne gt ge lt le pr on id, meta.created and meta.lastModified (RFC 3339 times). *out in a;
+/* GET /scim/v2/Groups: the groups of the client's provider (provider_id; global groups are no
+ * SCIM group) matching f, by id, count from offset: ids, *total as above. */
+gh_err gh_core_scim_groups(gh_ctx *ctx, int64_t provider_id, const gh_scim_filter *f,
+                           int64_t offset, int count, int64_t **ids, size_t *n,
+                           int64_t *total) GH_MUST_USE;
+/* Parses a SCIM filter (RFC 7644 3.4.2.2) over the attributes gh_scim_attr maps for res (a
+ * user's, or a group's: id, displayName, members.value): attrPath op value, "pr", and, or, not,
+ * parentheses, and a value path emails[type eq "work"] (its filter constrains nothing Gatehouse
+ * stores apart: a user has one e-mail) or members[value eq "7"]. Operators: eq ne co sw ew pr on
+ * strings (case-insensitively but for externalId); eq ne pr on active (a JSON boolean); eq ne gt
+ * ge lt le pr on id, meta.created and meta.lastModified (RFC 3339 times); eq ne pr on
+ * groups.value and members.value (ids). *out in a;
  * false with *detail (a literal or in a) on malformed input, an unknown attribute or operator,
  * or more than GH_SCIM_FILTER_MAX_CMP comparisons. Thread-safe. */
 #define GH_SCIM_FILTER_MAX_BYTES 2048
-bool gh_scim_filter_parse(gh_arena *a, const char *text, const gh_scim_filter **out,
-                          const char **detail) GH_MUST_USE;
+typedef enum { GH_SCIM_USERS, GH_SCIM_GROUPS } gh_scim_resource;
+bool gh_scim_filter_parse(gh_arena *a, gh_scim_resource res, const char *text,
+                          const gh_scim_filter **out, const char **detail) GH_MUST_USE;
 
 /* Lists within ctx->who's scope, paged by id (after_id: the last id of the previous page). A
  * provider_id of -1 means global rows only, 0 no provider filter; kind NULL: tenants of any kind.

@@ -220,3 +220,16 @@ gh_err gh_core_scim_users(gh_ctx *ctx, const gh_scim_filter *f, int64_t offset, 
     return gh_store_scim_users(ctx->db, ctx->a, ctx->who, f, offset, count, GH_SCIM_TOTAL_CAP,
                                items, n, total);
 }
+
+gh_err gh_core_scim_groups(gh_ctx *ctx, int64_t provider_id, const gh_scim_filter *f,
+                           int64_t offset, int count, int64_t **ids, size_t *n, int64_t *total)
+{
+    if (!gh_core_manages_provider(ctx->who, provider_id)) {
+        *ids = NULL;
+        *n = 0;
+        *total = 0;
+        return GH_OK;
+    }
+    return gh_store_scim_groups(ctx->db, ctx->a, ctx->who, provider_id, f, offset, count,
+                                GH_SCIM_TOTAL_CAP, ids, n, total);
+}

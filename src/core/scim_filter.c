@@ -12,33 +12,43 @@
 #include "util/clock.h"
 
 #define CORE_URN  "urn:ietf:params:scim:schemas:core:2.0:User:"
+#define GROUP_URN "urn:ietf:params:scim:schemas:core:2.0:Group:"
 #define MAX_DEPTH 32
 
 typedef struct parser {
     gh_arena *a;
+    gh_scim_resource res;
     const char *p;
     const char *detail;
     int cmps, depth;
-    bool in_emails; /* inside emails[...]: value, type and primary are the e-mail's */
+    bool in_emails;  /* inside emails[...]: value, type and primary are the e-mail's */
+    bool in_members; /* inside members[...]: value is the member's id */
 } parser;
 
 typedef enum { K_TEXT, K_BOOL, K_TIME, K_ID, K_CONST } value_kind;
 
 static const struct {
+    gh_scim_resource res;
     const char *name;
     gh_scim_attr attr;
     value_kind kind;
 } attrs[] = {
-    {"id", GH_SA_ID, K_ID},
-    {"userName", GH_SA_USERNAME, K_TEXT},
-    {"externalId", GH_SA_EXTERNAL_ID, K_TEXT},
-    {"emails", GH_SA_EMAIL, K_TEXT},
-    {"emails.value", GH_SA_EMAIL, K_TEXT},
-    {"name.givenName", GH_SA_GIVEN_NAME, K_TEXT},
-    {"name.familyName", GH_SA_FAMILY_NAME, K_TEXT},
-    {"active", GH_SA_ACTIVE, K_BOOL},
-    {"meta.created", GH_SA_CREATED, K_TIME},
-    {"meta.lastModified", GH_SA_LAST_MODIFIED, K_TIME},
+    {GH_SCIM_USERS, "id", GH_SA_ID, K_ID},
+    {GH_SCIM_USERS, "userName", GH_SA_USERNAME, K_TEXT},
+    {GH_SCIM_USERS, "externalId", GH_SA_EXTERNAL_ID, K_TEXT},
+    {GH_SCIM_USERS, "emails", GH_SA_EMAIL, K_TEXT},
+    {GH_SCIM_USERS, "emails.value", GH_SA_EMAIL, K_TEXT},
+    {GH_SCIM_USERS, "name.givenName", GH_SA_GIVEN_NAME, K_TEXT},
+    {GH_SCIM_USERS, "name.familyName", GH_SA_FAMILY_NAME, K_TEXT},
+    {GH_SCIM_USERS, "active", GH_SA_ACTIVE, K_BOOL},
+    {GH_SCIM_USERS, "meta.created", GH_SA_CREATED, K_TIME},
+    {GH_SCIM_USERS, "meta.lastModified", GH_SA_LAST_MODIFIED, K_TIME},
+    {GH_SCIM_USERS, "groups", GH_SA_GROUP, K_ID},
+    {GH_SCIM_USERS, "groups.value", GH_SA_GROUP, K_ID},
+    {GH_SCIM_GROUPS, "id", GH_SA_GROUP_ID, K_ID},
+    {GH_SCIM_GROUPS, "displayName", GH_SA_DISPLAY_NAME, K_TEXT},
+    {GH_SCIM_GROUPS, "members", GH_SA_MEMBER, K_ID},
+    {GH_SCIM_GROUPS, "members.value", GH_SA_MEMBER, K_ID},
 };
 
 static const char *const ops[] = {
@@ -226,8 +236,11 @@ static bool comp_value(parser *ps, value_kind kind, gh_scim_filter *f)
 /* The attribute a path names (its schema's URN may precede it); false when unknown. */
 static bool find_attr(parser *ps, const char *path, gh_scim_attr *attr, value_kind *kind)
 {
-    if (strncasecmp(path, CORE_URN, strlen(CORE_URN)) == 0)
-        path += strlen(CORE_URN);
+    const char *urn = ps->res == GH_SCIM_USERS ? CORE_URN : GROUP_URN;
+    if (strncasecmp(path, urn, strlen(urn)) == 0)
+        path += strlen(urn);
+    if (ps->in_members && strcasecmp(path, "value") == 0)
+        return *attr = GH_SA_MEMBER, *kind = K_ID, true;
     if (ps->in_emails) { /* the sub-attributes of the one e-mail a user has */
         if (strcasecmp(path, "value") == 0)
             return *attr = GH_SA_EMAIL, *kind = K_TEXT, true;
@@ -235,8 +248,10 @@ static bool find_attr(parser *ps, const char *path, gh_scim_attr *attr, value_ki
             return *attr = GH_SA_EMAIL, *kind = K_CONST, true;
     }
     for (size_t i = 0; i < sizeof attrs / sizeof *attrs; i++)
-        if (strcasecmp(path, attrs[i].name) == 0)
+        if (attrs[i].res == ps->res && strcasecmp(path, attrs[i].name) == 0)
             return *attr = attrs[i].attr, *kind = attrs[i].kind, true;
+    if (ps->res != GH_SCIM_USERS)
+        return false;
     if (strcasecmp(path, "emails.type") == 0 || strcasecmp(path, "emails.primary") == 0)
         return *attr = GH_SA_EMAIL, *kind = K_CONST, true;
     return false;
@@ -300,13 +315,17 @@ static gh_scim_filter *attr_expr(parser *ps)
     if (*path == '\0')
         return fail(ps, "an attribute name is expected"), NULL;
     if (*ps->p == '[') {
-        if (ps->in_emails ||
-            (strcasecmp(path, "emails") != 0 && strcasecmp(path, CORE_URN "emails") != 0))
-            return fail(ps, "a value filter [...] is supported on emails only"), NULL;
+        bool emails = ps->res == GH_SCIM_USERS &&
+                      (strcasecmp(path, "emails") == 0 || strcasecmp(path, CORE_URN "emails") == 0);
+        bool members = ps->res == GH_SCIM_GROUPS && (strcasecmp(path, "members") == 0 ||
+                                                     strcasecmp(path, GROUP_URN "members") == 0);
+        if (ps->in_emails || ps->in_members || (!emails && !members))
+            return fail(ps, "a value filter [...] is supported on emails and members only"), NULL;
         ps->p++;
-        ps->in_emails = true;
+        ps->in_emails = emails;
+        ps->in_members = members;
         gh_scim_filter *f = or_expr(ps);
-        ps->in_emails = false;
+        ps->in_emails = ps->in_members = false;
         skip_ws(ps);
         if (f == NULL || *ps->p != ']')
             return fail(ps, "a value filter is not closed with ]"), NULL;
@@ -328,7 +347,9 @@ static gh_scim_filter *attr_expr(parser *ps)
                NULL;
     if (!op_fits(kind, op))
         return fail(ps, gh_arena_printf(ps->a, "%s does not apply to %.64s", ops[op], path)), NULL;
-    if (++ps->cmps > GH_SCIM_FILTER_MAX_CMP)
+    /* a members comparison binds the viewer's scope too (up to 3 more parameters) */
+    ps->cmps += attr == GH_SA_MEMBER ? 4 : 1;
+    if (ps->cmps > GH_SCIM_FILTER_MAX_CMP)
         return fail(ps, "the filter has too many comparisons"), NULL;
     gh_scim_filter *f = node(ps, GH_SF_CMP);
     f->attr = attr;
@@ -403,14 +424,14 @@ static gh_scim_filter *or_expr(parser *ps)
     return binary(ps, "or", GH_SF_OR, and_expr);
 }
 
-bool gh_scim_filter_parse(gh_arena *a, const char *text, const gh_scim_filter **out,
-                          const char **detail)
+bool gh_scim_filter_parse(gh_arena *a, gh_scim_resource res, const char *text,
+                          const gh_scim_filter **out, const char **detail)
 {
     if (strlen(text) > GH_SCIM_FILTER_MAX_BYTES) {
         *detail = "the filter is too long";
         return false;
     }
-    parser ps = {.a = a, .p = text};
+    parser ps = {.a = a, .res = res, .p = text};
     gh_scim_filter *f = or_expr(&ps);
     skip_ws(&ps);
     if (f != NULL && *ps.p != '\0')

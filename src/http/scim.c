@@ -1,5 +1,5 @@
-/* SCIM 2.0 (RFC 7643, 7644) under /scim/v2 (issue 15): Users and the discovery documents, for
- * Okta's and Microsoft Entra's provisioning clients, both dialects (Entra's PascalCase ops,
+/* SCIM 2.0 (RFC 7643, 7644) under /scim/v2 (issue 15): Users, Groups and the discovery documents,
+ * for Okta's and Microsoft Entra's provisioning clients, both dialects (Entra's PascalCase ops,
  * "True"/"False" strings, value-path filters and the enterprise extension's colon paths).
  *
  * Its own small route table, outside gh_routes and the OpenAPI document: every route takes only
@@ -33,6 +33,7 @@
 #include "util/clock.h"
 
 #define URN_USER        "urn:ietf:params:scim:schemas:core:2.0:User"
+#define URN_GROUP       "urn:ietf:params:scim:schemas:core:2.0:Group"
 #define URN_ENTERPRISE  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 #define URN_GATEHOUSE   "urn:gatehouse:params:scim:schemas:extension:gatehouse:2.0:User"
 #define URN_LIST        "urn:ietf:params:scim:api:messages:2.0:ListResponse"
@@ -144,9 +145,25 @@ static json_t *user_json(gh_req *r, const gh_user *u)
     return j;
 }
 
+/* A single user's groups (a list's rows do not load them): value and $ref of each. */
+static void add_groups(gh_req *r, const gh_user *u, json_t *j)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < u->group_ids.n; i++) {
+        char *id = gh_arena_printf(r->a, "%lld", (long long)u->group_ids.v[i]);
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s, s:s}", "value", id, "$ref",
+                           location(r, gh_arena_printf(r->a, "/scim/v2/Groups/%s", id)), "type",
+                           "direct"));
+    }
+    json_object_set_new(j, "groups", arr);
+}
+
 static gh_err send_user(gh_req *r, const gh_user *u, int status)
 {
     r->out = user_json(r, u);
+    if (r->out != NULL)
+        add_groups(r, u, r->out);
     r->status = status;
     r->etag = gh_arena_printf(r->a, "W/\"%lld\"", (long long)u->version);
     if (status == 201)
@@ -604,7 +621,7 @@ static gh_err users_list(gh_req *r)
         err = parse_count(r, "count", PAGE_DEFAULT, &count);
     if (err != GH_OK)
         return err;
-    if (text != NULL && !gh_scim_filter_parse(r->a, text, &f, &detail))
+    if (text != NULL && !gh_scim_filter_parse(r->a, GH_SCIM_USERS, text, &f, &detail))
         return scim_fail(r, GH_EINVAL, "invalidFilter", detail);
     start = start < 1 ? 1 : start; /* RFC 7644 3.4.2.4: less than 1 is 1 */
     count = count < 0 ? 0 : count > PAGE_MAX ? PAGE_MAX : count;
@@ -758,6 +775,464 @@ static gh_err users_delete(gh_req *r)
     return err;
 }
 
+/* ---- Groups: the client's provider's own groups (RFC 7643 4.2) ----
+ * displayName is the group's name (unique in the provider: 409 uniqueness), members its members
+ * the client sees. A member joins or leaves through an edit of that user (its group_ids), with
+ * the rules and audit row of any edit: the client's creator needs users.update on each member
+ * and may grant the group's roles (C3). The members given are all checked first; each change is
+ * then its own transaction. The group's version (ETag) covers its name, not its members. */
+
+#define MEMBERS_MAX 1000
+
+/* The live users of group gid that ctx->who sees, by id, at most MEMBERS_MAX. */
+static gh_err members_of(gh_req *r, int64_t gid, gh_user **items, size_t *n)
+{
+    gh_scim_filter f = {.node = GH_SF_CMP, .attr = GH_SA_GROUP, .op = GH_SO_EQ, .num = gid};
+    int64_t total = 0;
+    return gh_core_scim_users(&r->ctx, &f, 0, MEMBERS_MAX, items, n, &total);
+}
+
+/* Whether excludedAttributes names members (Entra asks so for its lookups). */
+static bool members_excluded(gh_req *r)
+{
+    const char *x = gh_query(r, "excludedAttributes");
+    while (x != NULL && *x != '\0') {
+        size_t n = strcspn(x, ",");
+        const char *w = x;
+        while (*w == ' ' && n > 0)
+            w++, n--;
+        if ((n == 7 && strncasecmp(w, "members", 7) == 0) ||
+            (n == strlen(URN_GROUP ":members") && strncasecmp(w, URN_GROUP ":members", n) == 0))
+            return true;
+        x += strcspn(x, ",");
+        x += *x == ',';
+    }
+    return false;
+}
+
+static gh_err group_json(gh_req *r, const gh_group *g, bool members, json_t **out)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)g->id);
+    json_t *j =
+        json_pack("{s:[s], s:s, s:s}", "schemas", URN_GROUP, "id", id, "displayName", g->name);
+    gh_user *m = NULL;
+    size_t n = 0;
+    gh_err err = members ? members_of(r, g->id, &m, &n) : GH_OK;
+    if (err != GH_OK) {
+        json_decref(j);
+        return err;
+    }
+    if (members) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++) {
+            char *uid = gh_arena_printf(r->a, "%lld", (long long)m[i].id);
+            json_array_append_new(
+                arr, json_pack("{s:s, s:s, s:s, s:s}", "value", uid, "display", m[i].username,
+                               "type", "User", "$ref",
+                               location(r, gh_arena_printf(r->a, "/scim/v2/Users/%s", uid))));
+        }
+        json_object_set_new(j, "members", arr);
+    }
+    json_object_set_new(
+        j, "meta",
+        json_pack("{s:s, s:s, s:s, s:s, s:s}", "resourceType", "Group", "created",
+                  time_text(r->a, g->created_at), "lastModified", time_text(r->a, g->updated_at),
+                  "version", gh_arena_printf(r->a, "W/\"%lld\"", (long long)g->version), "location",
+                  location(r, gh_arena_printf(r->a, "/scim/v2/Groups/%s", id))));
+    *out = j;
+    return GH_OK;
+}
+
+static gh_err send_group(gh_req *r, const gh_group *g, int status)
+{
+    gh_err err = group_json(r, g, !members_excluded(r), &r->out);
+    if (err != GH_OK)
+        return err;
+    r->status = status;
+    r->etag = gh_arena_printf(r->a, "W/\"%lld\"", (long long)g->version);
+    if (status == 201)
+        r->location =
+            json_string_value(json_object_get(json_object_get(r->out, "meta"), "location"));
+    return GH_OK;
+}
+
+/* One of the client's provider's groups; any other (global, another provider's) is 404. */
+static gh_err load_group(gh_req *r, int64_t id, gh_group *out)
+{
+    gh_err err = gh_core_group_get(&r->ctx, id, out);
+    if (err == GH_OK && out->provider_id != r->scim_client->provider_id)
+        err = gh_fail(&r->ctx, GH_ENOTFOUND, NULL, NULL, "no such group");
+    return err;
+}
+
+static gh_err groups_list(gh_req *r)
+{
+    int64_t start = 1, count = PAGE_DEFAULT;
+    const char *text = gh_query(r, "filter");
+    const gh_scim_filter *f = NULL;
+    const char *detail = NULL;
+    gh_err err = parse_count(r, "startIndex", 1, &start);
+    if (err == GH_OK)
+        err = parse_count(r, "count", PAGE_DEFAULT, &count);
+    if (err != GH_OK)
+        return err;
+    if (text != NULL && !gh_scim_filter_parse(r->a, GH_SCIM_GROUPS, text, &f, &detail))
+        return scim_fail(r, GH_EINVAL, "invalidFilter", detail);
+    start = start < 1 ? 1 : start;
+    count = count < 0 ? 0 : count > PAGE_MAX ? PAGE_MAX : count;
+    int64_t *ids = NULL, total = 0;
+    size_t n = 0;
+    err = gh_core_scim_groups(&r->ctx, r->scim_client->provider_id, f, start - 1, (int)count, &ids,
+                              &n, &total);
+    json_t *res = json_array();
+    bool members = !members_excluded(r);
+    for (size_t i = 0; err == GH_OK && i < n; i++) {
+        gh_group g;
+        json_t *j = NULL;
+        err = load_group(r, ids[i], &g);
+        if (err == GH_OK)
+            err = group_json(r, &g, members, &j);
+        if (err == GH_OK)
+            json_array_append_new(res, j);
+    }
+    if (err != GH_OK) {
+        json_decref(res);
+        return err;
+    }
+    r->out = json_pack("{s:[s], s:I, s:I, s:I, s:o}", "schemas", URN_LIST, "totalResults",
+                       (json_int_t)total, "startIndex", (json_int_t)start, "itemsPerPage",
+                       (json_int_t)n, "Resources", res);
+    return GH_OK;
+}
+
+static gh_err groups_get(gh_req *r)
+{
+    gh_group g;
+    gh_err err = load_group(r, r->id, &g);
+    return err == GH_OK ? send_group(r, &g, 200) : err;
+}
+
+/* The members a write ends with, as a set of user ids. */
+typedef struct member_set {
+    int64_t *v;
+    size_t n;
+} member_set;
+
+static bool set_has(const member_set *m, int64_t id)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (m->v[i] == id)
+            return true;
+    return false;
+}
+
+static void set_add(member_set *m, int64_t id)
+{
+    if (!set_has(m, id) && m->n < MEMBERS_MAX)
+        m->v[m->n++] = id;
+}
+
+static void set_del(member_set *m, int64_t id)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (m->v[i] == id) {
+            m->v[i] = m->v[--m->n];
+            return;
+        }
+}
+
+/* A member's id: {"value": "12"} (or 12). */
+static gh_err member_id(gh_req *r, const json_t *o, int64_t *id)
+{
+    const json_t *v = json_is_object(o) ? json_object_get(o, "value") : NULL;
+    const char *s = json_string_value(v);
+    char *end = NULL;
+    long long x = s != NULL ? strtoll(s, &end, 10) : json_integer_value(v);
+    if ((s != NULL && (*s == '\0' || *end != '\0')) || (s == NULL && !json_is_integer(v)) || x <= 0)
+        return invalid(r, "members: each member is {\"value\": \"<user id>\"}");
+    *id = x;
+    return GH_OK;
+}
+
+/* Applies an array of members to m: added, or (remove) taken away. */
+static gh_err members_apply(gh_req *r, member_set *m, const json_t *arr, bool remove)
+{
+    if (!json_is_array(arr))
+        return invalid(r, "members must be an array");
+    if (json_array_size(arr) > MEMBERS_MAX)
+        return scim_fail(r, GH_EINVAL, "tooMany",
+                         gh_arena_printf(r->a, "at most %d members at once", MEMBERS_MAX));
+    size_t i;
+    json_t *o;
+    json_array_foreach(arr, i, o)
+    {
+        int64_t id = 0;
+        gh_err err = member_id(r, o, &id);
+        if (err != GH_OK)
+            return err;
+        if (remove)
+            set_del(m, id);
+        else
+            set_add(m, id);
+    }
+    return GH_OK;
+}
+
+/* What a group write sets: a new name (NULL: unchanged) and the members. */
+typedef struct group_edit {
+    const char *name;
+    member_set members;
+} group_edit;
+
+static gh_err group_attrs(gh_req *r, group_edit *e, json_t *body, bool replace_members)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v)
+    {
+        gh_err err = GH_OK;
+        if (strcasecmp(key, "displayName") == 0)
+            err = text_of(r, v, "displayName", GH_MAX_NAME, false, &e->name);
+        else if (strcasecmp(key, "members") == 0) {
+            if (replace_members)
+                e->members.n = 0;
+            err = members_apply(r, &e->members, v, false);
+        } else if (strcmp(key, "schemas") != 0 && strcmp(key, "id") != 0 &&
+                   strcmp(key, "meta") != 0 && strcmp(key, "externalId") != 0)
+            err = scim_fail(r, GH_EINVAL, "invalidSyntax",
+                            gh_arena_printf(r->a, "unknown attribute %.64s", key));
+        if (err != GH_OK)
+            return err;
+    }
+    return GH_OK;
+}
+
+/* remove with a path members[value eq "12" or value eq "13"]: the ids it names. */
+static gh_err collect_removed(gh_req *r, const gh_scim_filter *f, member_set *m)
+{
+    if (f->node == GH_SF_OR) {
+        gh_err err = collect_removed(r, f->l, m);
+        return err == GH_OK ? collect_removed(r, f->r, m) : err;
+    }
+    if (f->node != GH_SF_CMP || f->attr != GH_SA_MEMBER || f->op != GH_SO_EQ)
+        return scim_fail(r, GH_EINVAL, "invalidPath",
+                         "a members filter names members: members[value eq \"<id>\"]");
+    set_del(m, f->num);
+    return GH_OK;
+}
+
+static gh_err group_patch_one(gh_req *r, group_edit *e, json_t *o)
+{
+    patch_op op;
+    if (!json_is_object(o) || !op_of(json_string_value(json_object_get(o, "op")), &op))
+        return scim_fail(r, GH_EINVAL, "invalidSyntax",
+                         "each operation has an op: add, replace or remove");
+    const char *path = json_string_value(json_object_get(o, "path"));
+    json_t *value = json_object_get(o, "value");
+    if (json_object_get(o, "path") != NULL && path == NULL)
+        return scim_fail(r, GH_EINVAL, "invalidPath", "path must be a string");
+    if (path != NULL && strncasecmp(path, URN_GROUP ":", strlen(URN_GROUP) + 1) == 0)
+        path += strlen(URN_GROUP) + 1;
+    if (path == NULL) {
+        if (op == OP_REMOVE || !json_is_object(value))
+            return scim_fail(r, GH_EINVAL, "invalidSyntax",
+                             "without a path, add or replace an object of attributes");
+        return group_attrs(r, e, value, op == OP_REPLACE);
+    }
+    if (strcasecmp(path, "displayName") == 0) {
+        if (op == OP_REMOVE)
+            return scim_fail(r, GH_EINVAL, "mutability", "a group needs its displayName");
+        return text_of(r, value, "displayName", GH_MAX_NAME, false, &e->name);
+    }
+    if (strcasecmp(path, "externalId") == 0)
+        return GH_OK; /* not kept */
+    if (strcasecmp(path, "members") == 0) {
+        if (op == OP_REMOVE && value == NULL) { /* every member */
+            e->members.n = 0;
+            return GH_OK;
+        }
+        if (op == OP_REPLACE)
+            e->members.n = 0;
+        return members_apply(r, &e->members, value, op == OP_REMOVE); /* Entra's remove */
+    }
+    if (strncasecmp(path, "members[", 8) == 0 && op == OP_REMOVE) {
+        const gh_scim_filter *f = NULL;
+        const char *detail = NULL;
+        if (!gh_scim_filter_parse(r->a, GH_SCIM_GROUPS, path, &f, &detail))
+            return scim_fail(r, GH_EINVAL, "invalidPath", detail);
+        return collect_removed(r, f, &e->members);
+    }
+    return scim_fail(r, GH_EINVAL, "noTarget",
+                     gh_arena_printf(r->a, "no attribute %.64s of a group", path));
+}
+
+static gh_err group_patch(gh_req *r, group_edit *e, json_t *body)
+{
+    json_t *ops = json_object_get(body, "Operations");
+    if (ops == NULL)
+        ops = json_object_get(body, "operations");
+    if (!json_is_array(ops) || json_array_size(ops) == 0)
+        return scim_fail(r, GH_EINVAL, "invalidSyntax", "Operations must be a non-empty array");
+    if (json_array_size(ops) > MAX_OPERATIONS)
+        return scim_fail(r, GH_EINVAL, "tooMany",
+                         gh_arena_printf(r->a, "at most %d operations", MAX_OPERATIONS));
+    size_t i;
+    json_t *o;
+    json_array_foreach(ops, i, o)
+    {
+        gh_err err = group_patch_one(r, e, o);
+        if (err != GH_OK)
+            return err;
+    }
+    return GH_OK;
+}
+
+/* A member joins (in) or leaves group gid by an edit of the user u (loaded, visible). */
+static gh_err member_move(gh_req *r, gh_user *u, int64_t gid, bool in)
+{
+    gh_ids ids = {gh_arena_alloc(r->a, (u->group_ids.n + 1) * sizeof(int64_t)), 0};
+    for (size_t i = 0; i < u->group_ids.n; i++)
+        if (u->group_ids.v[i] != gid)
+            ids.v[ids.n++] = u->group_ids.v[i];
+    if (in)
+        ids.v[ids.n++] = gid;
+    u->group_ids = ids;
+    gh_user out;
+    return gh_core_user_update(&r->ctx, u, 0, &out);
+}
+
+/* Moves the group's members from cur to want: every user named is loaded (visible, live)
+ * before anything changes. */
+static gh_err members_write(gh_req *r, int64_t gid, const member_set *cur, const member_set *want)
+{
+    size_t n = 0;
+    gh_user *users = gh_arena_alloc(r->a, (cur->n + want->n + 1) * sizeof *users);
+    bool *joins = gh_arena_alloc(r->a, (cur->n + want->n + 1) * sizeof *joins);
+    for (int pass = 0; pass < 2; pass++) {
+        const member_set *from = pass == 0 ? want : cur, *other = pass == 0 ? cur : want;
+        for (size_t i = 0; i < from->n; i++) {
+            if (set_has(other, from->v[i]))
+                continue;
+            gh_err err = gh_core_user_get(&r->ctx, from->v[i], &users[n]);
+            if (err == GH_OK && users[n].status == GH_STATUS_DELETED)
+                err = GH_ENOTFOUND;
+            if (err == GH_ENOTFOUND)
+                return invalid(
+                    r, gh_arena_printf(r->a, "members: no such user %lld", (long long)from->v[i]));
+            if (err != GH_OK)
+                return err;
+            joins[n++] = pass == 0;
+        }
+    }
+    gh_err err = GH_OK;
+    for (size_t i = 0; err == GH_OK && i < n; i++)
+        err = member_move(r, &users[i], gid, joins[i]);
+    return err;
+}
+
+static gh_err current_members(gh_req *r, int64_t gid, member_set *out)
+{
+    gh_user *m = NULL;
+    size_t n = 0;
+    out->v = gh_arena_alloc(r->a, MEMBERS_MAX * sizeof *out->v);
+    out->n = 0;
+    gh_err err = members_of(r, gid, &m, &n);
+    for (size_t i = 0; err == GH_OK && i < n; i++)
+        out->v[out->n++] = m[i].id;
+    return err;
+}
+
+/* Renames g when e names another name, moves the members, and answers with the group. */
+static gh_err group_write(gh_req *r, gh_group *g, const group_edit *e, const member_set *cur,
+                          int status)
+{
+    gh_err err = GH_OK;
+    if (e->name != NULL && strcmp(e->name, g->name) != 0) {
+        gh_group next = *g, out;
+        next.name = e->name;
+        if ((err = gh_core_group_update(&r->ctx, &next, g->version, &out)) == GH_OK)
+            *g = out;
+    }
+    if (err == GH_OK)
+        err = members_write(r, g->id, cur, &e->members);
+    if (err == GH_OK)
+        err = load_group(r, g->id, g);
+    return err == GH_OK ? send_group(r, g, status) : err;
+}
+
+static gh_err groups_create(gh_req *r)
+{
+    group_edit e = {.members = {gh_arena_alloc(r->a, MEMBERS_MAX * sizeof(int64_t)), 0}};
+    member_set none = {NULL, 0};
+    gh_err err = group_attrs(r, &e, r->in, false);
+    if (err == GH_OK && e.name == NULL)
+        err = invalid(r, "displayName is required");
+    gh_group g;
+    if (err == GH_OK)
+        err = gh_core_group_create(&r->ctx,
+                                   &(gh_group){.provider_id = r->scim_client->provider_id,
+                                               .name = e.name,
+                                               .description = ""},
+                                   &g);
+    if (err == GH_OK)
+        err = members_write(r, g.id, &none, &e.members);
+    if (err == GH_OK)
+        err = load_group(r, g.id, &g);
+    return err == GH_OK ? send_group(r, &g, 201) : err;
+}
+
+static gh_err load_group_matching(gh_req *r, gh_group *g, member_set *cur)
+{
+    gh_err err = load_group(r, r->id, g);
+    int64_t want = 0;
+    if (err == GH_OK)
+        err = gh_if_match(r, &want);
+    if (err == GH_OK && want != 0 && want != g->version)
+        err = gh_fail(&r->ctx, GH_EPRECOND, NULL, NULL,
+                      "the group was changed since that version (ETag); read it again");
+    return err == GH_OK ? current_members(r, g->id, cur) : err;
+}
+
+static gh_err groups_put(gh_req *r)
+{
+    gh_group g;
+    member_set cur;
+    gh_err err = load_group_matching(r, &g, &cur);
+    if (err != GH_OK)
+        return err;
+    group_edit e = {.members = {gh_arena_alloc(r->a, MEMBERS_MAX * sizeof(int64_t)), 0}};
+    err = group_attrs(r, &e, r->in, true);
+    if (err == GH_OK && e.name == NULL)
+        err = invalid(r, "displayName is required");
+    return err == GH_OK ? group_write(r, &g, &e, &cur, 200) : err;
+}
+
+static gh_err groups_patch(gh_req *r)
+{
+    gh_group g;
+    member_set cur;
+    gh_err err = load_group_matching(r, &g, &cur);
+    if (err != GH_OK)
+        return err;
+    group_edit e = {.members = {gh_arena_alloc(r->a, MEMBERS_MAX * sizeof(int64_t)), cur.n}};
+    memcpy(e.members.v, cur.v, cur.n * sizeof *cur.v);
+    err = group_patch(r, &e, r->in);
+    return err == GH_OK ? group_write(r, &g, &e, &cur, 200) : err;
+}
+
+static gh_err groups_delete(gh_req *r)
+{
+    gh_group g;
+    member_set cur;
+    gh_err err = load_group_matching(r, &g, &cur);
+    if (err == GH_OK)
+        err = gh_core_group_delete(&r->ctx, g.id);
+    if (err == GH_OK)
+        r->status = 204;
+    return err;
+}
+
 /* ---- discovery (RFC 7644 4): what is supported, and only that ---- */
 
 static gh_err service_provider_config(gh_req *r)
@@ -786,16 +1261,31 @@ static json_t *user_resource_type(gh_req *r)
                      location(r, "/scim/v2/ResourceTypes/User"));
 }
 
+static json_t *group_resource_type(gh_req *r)
+{
+    return json_pack("{s:[s], s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "schemas", URN_RT, "id",
+                     "Group", "name", "Group", "endpoint", "/Groups", "description",
+                     "A service provider's group", "schema", URN_GROUP, "meta", "resourceType",
+                     "ResourceType", "location", location(r, "/scim/v2/ResourceTypes/Group"));
+}
+
 static gh_err resource_types(gh_req *r)
 {
-    r->out = json_pack("{s:[s], s:i, s:i, s:i, s:[o]}", "schemas", URN_LIST, "totalResults", 1,
-                       "startIndex", 1, "itemsPerPage", 1, "Resources", user_resource_type(r));
+    r->out = json_pack("{s:[s], s:i, s:i, s:i, s:[o, o]}", "schemas", URN_LIST, "totalResults", 2,
+                       "startIndex", 1, "itemsPerPage", 2, "Resources", user_resource_type(r),
+                       group_resource_type(r));
     return GH_OK;
 }
 
-static gh_err resource_type_user(gh_req *r)
+static gh_err resource_type_one(gh_req *r)
 {
-    r->out = user_resource_type(r);
+    const char *id = r->path + strlen("/scim/v2/ResourceTypes/");
+    if (strcmp(id, "User") == 0)
+        r->out = user_resource_type(r);
+    else if (strcmp(id, "Group") == 0)
+        r->out = group_resource_type(r);
+    else
+        return scim_fail(r, GH_ENOTFOUND, NULL, "no such resource type");
     return GH_OK;
 }
 
@@ -856,11 +1346,21 @@ static json_t *gatehouse_schema(gh_req *r)
     return schema_doc(r, URN_GATEHOUSE, "Gatehouse user", attrs);
 }
 
+static json_t *group_schema(gh_req *r)
+{
+    json_t *attrs = json_pack(
+        "[o, o]", attr("displayName", "string", false, true, "readWrite", "server", NULL),
+        attr("members", "complex", true, false, "readWrite", "none",
+             json_pack("[o, o]", attr("value", "string", false, false, "immutable", "none", NULL),
+                       attr("display", "string", false, false, "readOnly", "none", NULL))));
+    return schema_doc(r, URN_GROUP, "Group", attrs);
+}
+
 static gh_err schemas(gh_req *r)
 {
-    r->out = json_pack("{s:[s], s:i, s:i, s:i, s:[o, o]}", "schemas", URN_LIST, "totalResults", 2,
-                       "startIndex", 1, "itemsPerPage", 2, "Resources", user_schema(r),
-                       gatehouse_schema(r));
+    r->out = json_pack("{s:[s], s:i, s:i, s:i, s:[o, o, o]}", "schemas", URN_LIST, "totalResults",
+                       3, "startIndex", 1, "itemsPerPage", 3, "Resources", user_schema(r),
+                       group_schema(r), gatehouse_schema(r));
     return GH_OK;
 }
 
@@ -871,6 +1371,8 @@ static gh_err schema_one(gh_req *r)
         r->out = user_schema(r);
     else if (strcmp(id, URN_GATEHOUSE) == 0)
         r->out = gatehouse_schema(r);
+    else if (strcmp(id, URN_GROUP) == 0)
+        r->out = group_schema(r);
     else
         return scim_fail(r, GH_ENOTFOUND, NULL, "no such schema");
     return GH_OK;
@@ -893,9 +1395,15 @@ static const scim_route routes[] = {
     {"PUT", "/scim/v2/Users/", users_put, GH_PERM(USERS_UPDATE), true, true},
     {"PATCH", "/scim/v2/Users/", users_patch, GH_PERM(USERS_UPDATE), true, true},
     {"DELETE", "/scim/v2/Users/", users_delete, GH_PERM(USERS_DELETE), true, false},
+    {"GET", "/scim/v2/Groups", groups_list, GH_PERM(GROUPS_READ), false, false},
+    {"POST", "/scim/v2/Groups", groups_create, GH_PERM(GROUPS_CREATE), false, true},
+    {"GET", "/scim/v2/Groups/", groups_get, GH_PERM(GROUPS_READ), true, false},
+    {"PUT", "/scim/v2/Groups/", groups_put, GH_PERM(GROUPS_UPDATE), true, true},
+    {"PATCH", "/scim/v2/Groups/", groups_patch, GH_PERM(GROUPS_UPDATE), true, true},
+    {"DELETE", "/scim/v2/Groups/", groups_delete, GH_PERM(GROUPS_DELETE), true, false},
     {"GET", "/scim/v2/ServiceProviderConfig", service_provider_config, 0, false, false},
     {"GET", "/scim/v2/ResourceTypes", resource_types, 0, false, false},
-    {"GET", "/scim/v2/ResourceTypes/User", resource_type_user, 0, false, false},
+    {"GET", "/scim/v2/ResourceTypes/", resource_type_one, 0, false, false},
     {"GET", "/scim/v2/Schemas", schemas, 0, false, false},
     {"GET", "/scim/v2/Schemas/", schema_one, 0, false, false},
 };
@@ -941,7 +1449,7 @@ static gh_err run(gh_req *r, const scim_route *rt)
     else if (err == GH_OK && (r->body_len > 0 || r->body_too_large))
         err = scim_fail(r, GH_EINVAL, "invalidSyntax", "this endpoint takes no request body");
     if (err == GH_OK && rt->id && r->id == 0)
-        err = scim_fail(r, GH_ENOTFOUND, NULL, "no such user");
+        err = scim_fail(r, GH_ENOTFOUND, NULL, "no such resource");
     return err == GH_OK ? rt->handler(r) : err;
 }
 

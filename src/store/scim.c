@@ -22,6 +22,8 @@ static const char *text_col(gh_scim_attr at)
         return "lower(u.last_name)";
     case GH_SA_EXTERNAL_ID:
         return "COALESCE(u.external_id, '')";
+    case GH_SA_DISPLAY_NAME:
+        return "lower(g.name)";
     default:
         return NULL;
     }
@@ -78,17 +80,40 @@ static void add_num_cmp(gh_qb *q, const char *col, gh_scim_op op, int64_t v)
     gh_qb_int(q, v);
 }
 
-static void add_cmp(gh_qb *q, const gh_scim_filter *f)
+static void add_cmp(gh_qb *q, const gh_principal *v, const gh_scim_filter *f)
 {
     switch (f->attr) {
     case GH_SA_ID:
         add_num_cmp(q, "u.id", f->op, f->num);
+        return;
+    case GH_SA_GROUP_ID:
+        add_num_cmp(q, "g.id", f->op, f->num);
         return;
     case GH_SA_CREATED:
         add_num_cmp(q, "u.created_at", f->op, f->num);
         return;
     case GH_SA_LAST_MODIFIED:
         add_num_cmp(q, "u.updated_at", f->op, f->num);
+        return;
+    case GH_SA_GROUP: /* eq (ne: NOT EXISTS); pr: in any group */
+        gh_qb_sql(q, f->op == GH_SO_NE ? "NOT EXISTS" : "EXISTS");
+        gh_qb_sql(q, " (SELECT 1 FROM user_group_members m WHERE m.user_id = u.id");
+        if (f->op != GH_SO_PR) {
+            gh_qb_sql(q, " AND m.group_id = ?");
+            gh_qb_int(q, f->num);
+        }
+        gh_qb_sql(q, ")");
+        return;
+    case GH_SA_MEMBER: /* a member the viewer sees */
+        gh_qb_sql(q, f->op == GH_SO_NE ? "NOT EXISTS" : "EXISTS");
+        gh_qb_sql(q, " (SELECT 1 FROM user_group_members m JOIN users u ON u.id = m.user_id "
+                     "WHERE m.group_id = g.id AND u.status <> 'deleted'");
+        gh_qb_user_scope(q, v);
+        if (f->op != GH_SO_PR) {
+            gh_qb_sql(q, " AND m.user_id = ?");
+            gh_qb_int(q, f->num);
+        }
+        gh_qb_sql(q, ")");
         return;
     case GH_SA_ACTIVE: /* active: not disabled (an invited user is active, yet to sign in) */
         if (f->op == GH_SO_PR)
@@ -104,22 +129,22 @@ static void add_cmp(gh_qb *q, const gh_scim_filter *f)
     }
 }
 
-static void add_filter(gh_qb *q, const gh_scim_filter *f)
+static void add_filter(gh_qb *q, const gh_principal *v, const gh_scim_filter *f)
 {
     gh_qb_sql(q, "(");
     switch (f->node) {
     case GH_SF_AND:
     case GH_SF_OR:
-        add_filter(q, f->l);
+        add_filter(q, v, f->l);
         gh_qb_sql(q, f->node == GH_SF_AND ? " AND " : " OR ");
-        add_filter(q, f->r);
+        add_filter(q, v, f->r);
         break;
     case GH_SF_NOT:
         gh_qb_sql(q, "NOT ");
-        add_filter(q, f->l);
+        add_filter(q, v, f->l);
         break;
     case GH_SF_CMP:
-        add_cmp(q, f);
+        add_cmp(q, v, f);
         break;
     case GH_SF_CONST:
         gh_qb_sql(q, f->num != 0 ? "1 = 1" : "1 = 0");
@@ -134,7 +159,7 @@ static void users_where(gh_qb *q, const gh_principal *viewer, const gh_scim_filt
     gh_qb_user_scope(q, viewer);
     if (f != NULL) {
         gh_qb_sql(q, " AND ");
-        add_filter(q, f);
+        add_filter(q, viewer, f);
     }
 }
 
@@ -188,6 +213,62 @@ gh_err gh_store_scim_users(gh_db *db, gh_arena *a, const gh_principal *viewer,
     }
     if (err == GH_OK) {
         *items = v;
+        *n = got;
+        *total = t;
+    }
+    return err;
+}
+
+/* ---- the groups list ---- */
+
+static void groups_where(gh_qb *q, const gh_principal *viewer, int64_t provider_id,
+                         const gh_scim_filter *f)
+{
+    gh_qb_sql(q, " FROM user_group g WHERE g.provider_id = ?");
+    gh_qb_int(q, provider_id);
+    if (f != NULL) {
+        gh_qb_sql(q, " AND ");
+        add_filter(q, viewer, f);
+    }
+}
+
+gh_err gh_store_scim_groups(gh_db *db, gh_arena *a, const gh_principal *viewer, int64_t provider_id,
+                            const gh_scim_filter *f, int64_t offset, int count, int64_t cap,
+                            int64_t **ids, size_t *n, int64_t *total)
+{
+    gh_qb q;
+    gh_qb_init(&q, a);
+    gh_qb_sql(&q, "SELECT COUNT(*) FROM (SELECT 1");
+    groups_where(&q, viewer, provider_id, f);
+    gh_qb_sql(&q, " LIMIT ?) t");
+    gh_qb_int(&q, cap + 1);
+    gh_stmt *st = NULL;
+    gh_err err = gh_qb_prepare(&q, db, &st);
+    if (err != GH_OK)
+        return err;
+    bool row = false;
+    int64_t t = 0;
+    err = gh_stmt_step(st, &row);
+    if (err == GH_OK && row)
+        t = gh_stmt_int(st, 0);
+    gh_stmt_done(st);
+    if (err != GH_OK)
+        return err;
+    gh_qb_init(&q, a);
+    gh_qb_sql(&q, "SELECT g.id");
+    groups_where(&q, viewer, provider_id, f);
+    gh_qb_sql(&q, " ORDER BY g.id LIMIT ? OFFSET ?");
+    gh_qb_int(&q, count);
+    gh_qb_int(&q, offset);
+    if ((err = gh_qb_prepare(&q, db, &st)) != GH_OK)
+        return err;
+    int64_t *v = gh_arena_alloc(a, ((size_t)count + 1) * sizeof *v);
+    size_t got = 0;
+    while (got < (size_t)count && (err = gh_stmt_step(st, &row)) == GH_OK && row)
+        v[got++] = gh_stmt_int(st, 0);
+    gh_stmt_done(st);
+    if (err == GH_OK) {
+        *ids = v;
         *n = got;
         *total = t;
     }

@@ -393,6 +393,10 @@ typedef enum {
     GH_SA_ACTIVE,        /* boolean */
     GH_SA_CREATED,       /* meta.created: a time */
     GH_SA_LAST_MODIFIED, /* meta.lastModified: a time */
+    GH_SA_GROUP,         /* a user's groups.value: a group id */
+    GH_SA_GROUP_ID,      /* a group's id */
+    GH_SA_DISPLAY_NAME,  /* a group's displayName */
+    GH_SA_MEMBER,        /* a group's members.value: a user id */
 } gh_scim_attr;
 typedef enum {
     GH_SO_EQ,
@@ -421,6 +425,13 @@ typedef struct gh_scim_filter {
 gh_err gh_store_scim_users(gh_db *db, gh_arena *a, const gh_principal *viewer,
                            const gh_scim_filter *f, int64_t offset, int count, int64_t cap,
                            gh_user **items, size_t *n, int64_t *total) GH_MUST_USE;
+
+/* The ids of provider_id's own groups that f (NULL: every one; its attributes a group's) matches,
+ * by id: at most count from the offset-th into ids (a), and *total up to cap + 1. A members.value
+ * comparison sees only the members viewer sees. */
+gh_err gh_store_scim_groups(gh_db *db, gh_arena *a, const gh_principal *viewer, int64_t provider_id,
+                            const gh_scim_filter *f, int64_t offset, int count, int64_t cap,
+                            int64_t **ids, size_t *n, int64_t *total) GH_MUST_USE;
 
 /* SCIM clients (model.h). Insert writes its roles and accounts; get and list read live clients
  * only (revoked_at 0), list those of provider_id (0: all) by id after after_id, at most limit;

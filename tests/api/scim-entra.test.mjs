@@ -138,3 +138,54 @@ test('Create User with the enterprise extension (employeeNumber, department, man
   assert.equal(u.first_name, 'Barbara');
   assert.equal(u.email, 'Test_User_7a0f4c8d@testuser.com');
 });
+
+test("Entra's group operations: create, get without members, by name, rename, add, both removes, delete", async () => {
+  const users = [];
+  for (let i = 0; i < 3; i++) {
+    const r = await scim('POST', '/Users', {
+      ...entra.createUser,
+      userName: uniq('Test_User_'),
+      externalId: uniq('ext-'),
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    users.push(r.body.id);
+  }
+  const made = await scim('POST', '/Groups', entra.createGroup);
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const gid = made.body.id;
+  const got = await scim('GET', `/Groups/${gid}?excludedAttributes=members`);
+  assert.equal(got.status, 200);
+  assert.equal('members' in got.body, false);
+  const byName = await scim('GET', `/Groups?${entra.groupByName}`);
+  assert.deepEqual(
+    byName.body.Resources.map((g) => g.id),
+    [gid],
+  );
+  assert.equal('members' in byName.body.Resources[0], false);
+
+  const renamed = await scim('PATCH', `/Groups/${gid}`, entra.renameGroup);
+  assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
+  assert.equal(renamed.body.displayName, '1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName');
+
+  const added = await scim('PATCH', `/Groups/${gid}`, entra.addMembers(...users));
+  assert.equal(added.status, 200, JSON.stringify(added.body));
+  assert.deepEqual(added.body.members.map((m) => m.value).sort(), [...users].sort());
+  // Entra's remove: the members in the value
+  const rm1 = await scim('PATCH', `/Groups/${gid}`, entra.removeMembers(users[0]));
+  assert.equal(rm1.status, 200, JSON.stringify(rm1.body));
+  // the other form: a filter in the path
+  const rm2 = await scim('PATCH', `/Groups/${gid}`, {
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+    Operations: [{ op: 'Remove', path: `members[value eq "${users[1]}"]` }],
+  });
+  assert.equal(rm2.status, 200, JSON.stringify(rm2.body));
+  assert.deepEqual(
+    rm2.body.members.map((m) => m.value),
+    [users[2]],
+  );
+  assert.deepEqual((await apiUser(users[0])).group_ids, []);
+  assert.deepEqual((await apiUser(users[2])).group_ids, [Number(gid)]);
+
+  assert.equal((await scim('DELETE', `/Groups/${gid}`)).status, 204);
+  assert.equal((await scim('GET', `/Groups/${gid}`)).status, 404);
+});

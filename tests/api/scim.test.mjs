@@ -369,12 +369,17 @@ test('discovery: ServiceProviderConfig, ResourceTypes and Schemas say what is su
   assert.equal(spc.body.changePassword.supported, false);
   assert.equal(spc.body.authenticationSchemes[0].type, 'oauthbearertoken');
   const rt = await scim(c.token, 'GET', '/ResourceTypes');
-  assert.equal(rt.body.totalResults, 1);
-  assert.equal(rt.body.Resources[0].endpoint, '/Users');
+  assert.equal(rt.body.totalResults, 2);
+  assert.deepEqual(
+    rt.body.Resources.map((x) => x.endpoint),
+    ['/Users', '/Groups'],
+  );
   assert.equal((await scim(c.token, 'GET', '/ResourceTypes/User')).body.id, 'User');
+  assert.equal((await scim(c.token, 'GET', '/ResourceTypes/Group')).body.id, 'Group');
   const sc = await scim(c.token, 'GET', '/Schemas');
   const ids = sc.body.Resources.map((s) => s.id);
   assert.ok(ids.includes('urn:ietf:params:scim:schemas:core:2.0:User'));
+  assert.ok(ids.includes('urn:ietf:params:scim:schemas:core:2.0:Group'));
   const user = await scim(c.token, 'GET', '/Schemas/urn:ietf:params:scim:schemas:core:2.0:User');
   const names = user.body.attributes.map((a) => a.name);
   for (const n of ['userName', 'name', 'emails', 'phoneNumbers', 'active', 'externalId'])
@@ -528,4 +533,109 @@ test('gatehouse scim add, list and delete', async () => {
   assert.match(srv.cli(['scim', 'list']), new RegExp(`^${id}\\tEntra\\t${p.id}\\troot\\t`, 'm'));
   assert.match(srv.cli(['scim', 'delete', id]), /revoked/);
   assertScimError(await scim(token, 'GET', '/Users'), 401);
+});
+
+test("Okta's Group Push: look up, create, read, rename, add and remove a member, replace, delete", async () => {
+  const p = await provider();
+  const c = await client(p);
+  const made = await scim(c.token, 'POST', '/Users', {
+    ...okta.createUser,
+    userName: uniq('okta.'),
+    externalId: undefined,
+  });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const uid = made.body.id;
+
+  const none = await scim(c.token, 'GET', `/Groups?${okta.groupLookupQuery}`);
+  assert.equal(none.status, 200);
+  assert.equal(none.body.totalResults, 0);
+  const g = await scim(c.token, 'POST', '/Groups', okta.createGroup);
+  assert.equal(g.status, 201, JSON.stringify(g.body));
+  assert.equal(g.body.displayName, 'Test SCIMv2');
+  assert.deepEqual(g.body.members, []);
+  assert.equal(g.body.meta.resourceType, 'Group');
+  assert.equal(g.headers.get('location'), g.body.meta.location);
+  const gid = g.body.id;
+  assertScimError(await scim(c.token, 'POST', '/Groups', okta.createGroup), 409, 'uniqueness');
+  const found = await scim(c.token, 'GET', `/Groups?${okta.groupLookupQuery}`);
+  assert.deepEqual(
+    found.body.Resources.map((x) => x.id),
+    [gid],
+  );
+  assert.equal((await scim(c.token, 'GET', `/Groups/${gid}`)).body.displayName, 'Test SCIMv2');
+
+  const renamed = await scim(c.token, 'PATCH', `/Groups/${gid}`, okta.renameGroup(gid));
+  assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
+  assert.equal(renamed.body.displayName, 'Test SCIMv2 renamed');
+
+  const added = await scim(c.token, 'PATCH', `/Groups/${gid}`, okta.addMember(uid));
+  assert.equal(added.status, 200, JSON.stringify(added.body));
+  assert.deepEqual(
+    added.body.members.map((m) => m.value),
+    [uid],
+  );
+  assert.deepEqual((await srv.api('GET', `/api/v1/users/${uid}`)).body.group_ids, [Number(gid)]);
+  const user = await scim(c.token, 'GET', `/Users/${uid}`);
+  assert.deepEqual(
+    user.body.groups.map((x) => x.value),
+    [gid],
+  );
+  const byMember = await scim(c.token, 'GET', `/Groups?${filter(`members[value eq "${uid}"]`)}`);
+  assert.deepEqual(
+    byMember.body.Resources.map((x) => x.id),
+    [gid],
+  );
+  const inGroup = await list(c.token, filter(`groups.value eq "${gid}"`));
+  assert.deepEqual(
+    inGroup.Resources.map((x) => x.id),
+    [uid],
+  );
+
+  const removed = await scim(c.token, 'PATCH', `/Groups/${gid}`, okta.removeMember(uid));
+  assert.equal(removed.status, 200, JSON.stringify(removed.body));
+  assert.deepEqual(removed.body.members, []);
+  assert.deepEqual((await srv.api('GET', `/api/v1/users/${uid}`)).body.group_ids, []);
+
+  const put = await scim(c.token, 'PUT', `/Groups/${gid}`, okta.replaceGroup(gid, uid));
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  assert.equal(put.body.displayName, 'Test SCIMv2');
+  assert.deepEqual(
+    put.body.members.map((m) => m.value),
+    [uid],
+  );
+
+  assert.equal((await scim(c.token, 'DELETE', `/Groups/${gid}`)).status, 204);
+  assertScimError(await scim(c.token, 'GET', `/Groups/${gid}`), 404);
+  assert.deepEqual((await srv.api('GET', `/api/v1/users/${uid}`)).body.group_ids, []);
+});
+
+test("groups: provider B's groups and users are out of A's reach; global groups are no SCIM group", async () => {
+  const pa = await provider();
+  const pb = await provider();
+  const ca = await client(pa);
+  const cb = await client(pb);
+  const gb = await scim(cb.token, 'POST', '/Groups', { displayName: uniq('B group ') });
+  assert.equal(gb.status, 201, JSON.stringify(gb.body));
+  const ub = await scimUser(cb.token);
+  const global = await srv.api('POST', '/api/v1/groups', {
+    body: { name: uniq('Global '), provider_id: null },
+  });
+  assert.equal(global.status, 201, JSON.stringify(global.body));
+  assert.equal((await scim(ca.token, 'GET', '/Groups')).body.totalResults, 0);
+  for (const id of [gb.body.id, String(global.body.id)]) {
+    assertScimError(await scim(ca.token, 'GET', `/Groups/${id}`), 404);
+    assertScimError(await scim(ca.token, 'PATCH', `/Groups/${id}`, okta.addMember(ub.id)), 404);
+    assertScimError(await scim(ca.token, 'DELETE', `/Groups/${id}`), 404);
+  }
+  // a user of B cannot join a group of A
+  const ga = await scim(ca.token, 'POST', '/Groups', { displayName: uniq('A group ') });
+  assertScimError(
+    await scim(ca.token, 'PATCH', `/Groups/${ga.body.id}`, okta.addMember(ub.id)),
+    400,
+    'invalidValue',
+  );
+  assert.deepEqual((await srv.api('GET', `/api/v1/users/${ub.id}`)).body.group_ids, []);
+  // the same display name in two providers is no conflict
+  const same = await scim(ca.token, 'POST', '/Groups', { displayName: gb.body.displayName });
+  assert.equal(same.status, 201, JSON.stringify(same.body));
 });

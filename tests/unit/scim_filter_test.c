@@ -31,7 +31,7 @@ static const gh_scim_filter *parse_ok(const char *text)
 {
     const gh_scim_filter *f = NULL;
     const char *detail = NULL;
-    if (!gh_scim_filter_parse(arena, text, &f, &detail))
+    if (!gh_scim_filter_parse(arena, GH_SCIM_USERS, text, &f, &detail))
         fail_msg("%s: %s", text, detail);
     assert_non_null(f);
     return f;
@@ -41,7 +41,7 @@ static void parse_bad(const char *text)
 {
     const gh_scim_filter *f = NULL;
     const char *detail = NULL;
-    if (gh_scim_filter_parse(arena, text, &f, &detail))
+    if (gh_scim_filter_parse(arena, GH_SCIM_USERS, text, &f, &detail))
         fail_msg("accepted: %s", text);
     assert_non_null(detail);
     assert_true(strlen(detail) > 0);
@@ -136,6 +136,34 @@ static void malformed(void **state)
         parse_bad(bad[i]);
 }
 
+static void groups(void **state)
+{
+    const gh_scim_filter *f = NULL;
+    const char *detail = NULL;
+    assert_true(
+        gh_scim_filter_parse(arena, GH_SCIM_GROUPS, "displayName eq \"Test SCIMv2\"", &f, &detail));
+    cmp_is(f, GH_SA_DISPLAY_NAME, GH_SO_EQ, "test scimv2");
+    assert_true(
+        gh_scim_filter_parse(arena, GH_SCIM_GROUPS, "members[value eq \"12\"]", &f, &detail));
+    cmp_is(f, GH_SA_MEMBER, GH_SO_EQ, NULL);
+    assert_int_equal(f->num, 12);
+    assert_true(gh_scim_filter_parse(arena, GH_SCIM_GROUPS, "id eq \"7\"", &f, &detail));
+    cmp_is(f, GH_SA_GROUP_ID, GH_SO_EQ, NULL);
+    /* a user's attributes are no group's, and the other way round */
+    assert_false(gh_scim_filter_parse(arena, GH_SCIM_GROUPS, "userName eq \"x\"", &f, &detail));
+    assert_false(gh_scim_filter_parse(arena, GH_SCIM_USERS, "displayName eq \"x\"", &f, &detail));
+    assert_false(
+        gh_scim_filter_parse(arena, GH_SCIM_GROUPS, "emails[type eq \"work\"]", &f, &detail));
+    assert_true(gh_scim_filter_parse(arena, GH_SCIM_USERS, "groups.value eq \"3\"", &f, &detail));
+    cmp_is(f, GH_SA_GROUP, GH_SO_EQ, NULL);
+    /* a members comparison weighs four (it binds the viewer's scope too) */
+    assert_false(gh_scim_filter_parse(arena, GH_SCIM_GROUPS,
+                                      "members.value eq \"1\" or members.value eq \"2\" or "
+                                      "members.value eq \"3\" or members.value eq \"4\" or "
+                                      "members.value eq \"5\"",
+                                      &f, &detail));
+}
+
 static void limits(void **state)
 {
     char buf[4096] = "";
@@ -161,6 +189,7 @@ int main(void)
         cmocka_unit_test(values),
         cmocka_unit_test(precedence),
         cmocka_unit_test(malformed),
+        cmocka_unit_test(groups),
         cmocka_unit_test(limits),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
