@@ -706,6 +706,12 @@ static gh_err write_user(gh_req *r, const gh_user *cur, gh_user *next, const sci
 {
     gh_user out = *cur;
     gh_err err = GH_OK;
+    /* a change of state needs users.disable: checked before the edit, so that a refused one
+     * leaves nothing half done */
+    if (e->active_given && e->active != (cur->status != GH_STATUS_DISABLED) &&
+        !gh_perm_has(&r->who, GH_PERM(USERS_DISABLE)))
+        return scim_fail(r, GH_EFORBIDDEN, NULL,
+                         "the SCIM client's creator may not disable or enable users");
     if (e->active_given && e->active)
         err = set_state(r, cur, true);
     if (err == GH_OK && e->active_given && e->active)
@@ -1484,5 +1490,9 @@ gh_err gh_scim_dispatch(gh_req *r)
         gh_db_rollback(r->ctx.db);
     else if (read_only)
         err = gh_db_commit(r->ctx.db);
+    if (err == GH_EFORBIDDEN && r->ctx.who != NULL) /* L1: denied authorizations */
+        gh_core_audit_denied(&r->ctx,
+                             gh_arena_printf(r->a, "%s %s%s", rt->method, rt->path,
+                                             rt->path[strlen(rt->path) - 1] == '/' ? "{id}" : ""));
     return err;
 }

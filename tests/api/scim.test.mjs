@@ -639,3 +639,22 @@ test("groups: provider B's groups and users are out of A's reach; global groups 
   const same = await scim(ca.token, 'POST', '/Groups', { displayName: gb.body.displayName });
   assert.equal(same.status, 201, JSON.stringify(same.body));
 });
+
+test("a client holds no more than its creator: an action beyond the creator's permissions is 403 and audited", async () => {
+  const p = await provider();
+  // a provider admin that may read, create and update users, not delete or disable them
+  const admin = await adminWith(
+    srv,
+    ['users.read', 'users.create', 'users.update', 'settings.read', 'settings.update'],
+    { provider_id: p.id },
+  );
+  const c = await client(p, { token: admin.token });
+  const u = await scimUser(c.token);
+  assertScimError(await scim(c.token, 'DELETE', `/Users/${u.id}`), 403);
+  assertScimError(await scim(c.token, 'PATCH', `/Users/${u.id}`, okta.deactivate), 403);
+  assertScimError(await scim(c.token, 'POST', '/Groups', { displayName: uniq('G ') }), 403);
+  assert.equal((await srv.api('GET', `/api/v1/users/${u.id}`)).body.status, 'invited');
+  const denied = await auditRows(srv, 'DELETE /scim/v2/Users/{id}');
+  assert.equal(denied[0].outcome, 'denied');
+  assert.equal(denied[0].actor, `scim:${c.name}`);
+});
