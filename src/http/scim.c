@@ -19,8 +19,9 @@
  * identity provider keeps its password; Gatehouse's policy would refuse most synced ones). The
  * enterprise extension's attributes and the core attributes Gatehouse does not keep (title,
  * addresses, ...) are accepted and not stored; an attribute outside those schemas is refused
- * (I2). Gatehouse's own fields (status, provider, access, roles) are shown, read-only, in its
- * extension. */
+ * (I2). Gatehouse's own fields are in its extension: roleIds and access are written through
+ * core's grant checks (a role beyond the creator's rights is 403), status and providerId are
+ * read-only. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -344,6 +345,78 @@ static gh_err set_ignored(gh_req *r, scim_edit *e, const json_t *v)
 {
     return GH_OK;
 }
+/* roleIds of the Gatehouse extension: ids (numbers or strings); core checks each grant. */
+static gh_err set_role_ids(gh_req *r, scim_edit *e, const json_t *v)
+{
+    if (!json_is_array(v) || json_array_size(v) > GH_MAX_IDS)
+        return invalid(
+            r, gh_arena_printf(r->a, "roleIds: an array of at most %d role ids", GH_MAX_IDS));
+    gh_ids ids = {gh_arena_alloc(r->a, (json_array_size(v) + 1) * sizeof(int64_t)), 0};
+    size_t i;
+    json_t *x;
+    json_array_foreach(v, i, x)
+    {
+        const char *s = json_string_value(x);
+        char *end = NULL;
+        long long id = s != NULL ? strtoll(s, &end, 10) : json_integer_value(x);
+        if ((s != NULL && (*s == '\0' || *end != '\0')) || (s == NULL && !json_is_integer(x)) ||
+            id <= 0)
+            return invalid(r, "roleIds: each is a role id");
+        ids.v[ids.n++] = id;
+    }
+    e->u->role_ids = ids;
+    return GH_OK;
+}
+
+/* access of the Gatehouse extension: {level: provider} or {level: account, accountIds: [..] |
+ * "all"}; core checks it lies inside the provider and the creator's scope. */
+static gh_err set_access(gh_req *r, scim_edit *e, const json_t *v)
+{
+    const char *level = json_string_value(json_object_get(v, "level"));
+    const json_t *acc = json_object_get(v, "accountIds");
+    gh_access a = {0};
+    if (!json_is_object(v) || !gh_access_level_parse(level, &a.level) ||
+        (a.level != GH_ACCESS_PROVIDER && a.level != GH_ACCESS_ACCOUNT))
+        return invalid(r, "access: {\"level\": \"provider\"} or {\"level\": \"account\", "
+                          "\"accountIds\": [...] or \"all\"}");
+    if (json_object_size(v) != 1 + (size_t)(acc != NULL)) /* level, and accountIds */
+        return scim_fail(r, GH_EINVAL, "invalidSyntax",
+                         "access holds level and accountIds, nothing else");
+    if (a.level == GH_ACCESS_PROVIDER && acc != NULL)
+        return invalid(r, "access: provider access names no accounts");
+    if (a.level == GH_ACCESS_ACCOUNT && json_is_string(acc) &&
+        strcmp(json_string_value(acc), "all") == 0) {
+        a.all = true;
+    } else if (a.level == GH_ACCESS_ACCOUNT) {
+        scim_edit tmp = {.u = &(gh_user){0}};
+        gh_err err = set_role_ids(r, &tmp, acc); /* the same shape: positive ids */
+        if (err != GH_OK || tmp.u->role_ids.n == 0)
+            return invalid(r, "access.accountIds: platform account ids, or \"all\"");
+        a.ids = tmp.u->role_ids;
+    }
+    e->u->access = a;
+    return GH_OK;
+}
+
+/* The Gatehouse extension as an object: roleIds and access are written, status and
+ * providerId are read-only (ignored, RFC 7643 2.2). */
+static gh_err set_gatehouse(gh_req *r, scim_edit *e, const json_t *v)
+{
+    if (!json_is_object(v))
+        return invalid(r, "the Gatehouse extension is an object");
+    static const char *const keys[] = {"roleIds", "access", "status", "providerId"};
+    size_t known = 0;
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        known += json_object_get(v, keys[i]) != NULL;
+    if (known != json_object_size(v))
+        return scim_fail(r, GH_EINVAL, "invalidSyntax",
+                         "the Gatehouse extension holds roleIds, access, status and providerId");
+    const json_t *roles = json_object_get(v, "roleIds"), *access = json_object_get(v, "access");
+    gh_err err = roles != NULL ? set_role_ids(r, e, roles) : GH_OK;
+    if (err == GH_OK && access != NULL)
+        err = set_access(r, e, access);
+    return err;
+}
 
 /* The top-level attributes a body may hold: those mapped, and those of the core and enterprise
  * schemas that are accepted and not kept. */
@@ -378,7 +451,7 @@ static const struct {
     {"roles", set_ignored},
     {"x509Certificates", set_ignored},
     {URN_ENTERPRISE, set_ignored},
-    {URN_GATEHOUSE, set_ignored}, /* read-only */
+    {URN_GATEHOUSE, set_gatehouse},
 };
 
 static setter find_setter(const char *name)
@@ -401,6 +474,7 @@ typedef struct scim_path {
     const char *attr, *sub; /* sub NULL: none */
     bool filtered;
     bool enterprise;
+    bool gatehouse; /* the Gatehouse extension: sub names its attribute (NULL: all of it) */
 } scim_path;
 
 static bool parse_path(gh_arena *a, const char *path, scim_path *out)
@@ -410,6 +484,13 @@ static bool parse_path(gh_arena *a, const char *path, scim_path *out)
         out->enterprise = true;
         out->attr = URN_ENTERPRISE;
         return path[strlen(URN_ENTERPRISE)] == '\0' || path[strlen(URN_ENTERPRISE)] == ':';
+    }
+    size_t g = strlen(URN_GATEHOUSE);
+    if (strncasecmp(path, URN_GATEHOUSE, g) == 0 && (path[g] == '\0' || path[g] == ':')) {
+        out->gatehouse = true;
+        out->attr = URN_GATEHOUSE;
+        out->sub = path[g] == ':' ? path + g + 1 : NULL;
+        return out->sub == NULL || *out->sub != '\0';
     }
     if (strncasecmp(path, URN_USER ":", strlen(URN_USER) + 1) == 0)
         path += strlen(URN_USER) + 1;
@@ -437,7 +518,12 @@ static bool parse_path(gh_arena *a, const char *path, scim_path *out)
 static gh_err patch_remove(gh_req *r, scim_edit *e, const scim_path *p)
 {
     const char *a = p->attr;
-    if (strcasecmp(a, "externalId") == 0)
+    if (p->gatehouse && p->sub != NULL && strcmp(p->sub, "roleIds") == 0)
+        e->u->role_ids = (gh_ids){NULL, 0};
+    else if (p->gatehouse)
+        return scim_fail(r, GH_EINVAL, "mutability",
+                         "only the Gatehouse extension's roleIds can be removed");
+    else if (strcasecmp(a, "externalId") == 0)
         e->u->external_id = NULL;
     else if (strcasecmp(a, "phoneNumbers") == 0)
         e->u->phone = "";
@@ -461,6 +547,17 @@ static gh_err patch_set(gh_req *r, scim_edit *e, const scim_path *p, json_t *v)
 {
     if (p->enterprise)
         return GH_OK; /* accepted, not kept */
+    if (p->gatehouse && p->sub == NULL)
+        return set_gatehouse(r, e, v);
+    if (p->gatehouse && strcmp(p->sub, "roleIds") == 0)
+        return set_role_ids(r, e, v);
+    if (p->gatehouse && strcmp(p->sub, "access") == 0)
+        return set_access(r, e, v);
+    if (p->gatehouse)
+        return strcmp(p->sub, "status") == 0 || strcmp(p->sub, "providerId") == 0
+                   ? GH_OK
+                   : scim_fail(r, GH_EINVAL, "noTarget",
+                               gh_arena_printf(r->a, "no attribute %.64s", p->sub));
     setter set = find_setter(p->attr);
     if (set == NULL)
         return scim_fail(r, GH_EINVAL, "noTarget",
@@ -692,9 +789,21 @@ static bool same(const char *a, const char *b)
 }
 
 /* Whether next changes any field a SCIM write sets. */
+static bool same_ids(const gh_ids *a, const gh_ids *b)
+{
+    if (a->n != b->n)
+        return false;
+    for (size_t i = 0; i < a->n; i++)
+        if (a->v[i] != b->v[i])
+            return false;
+    return true;
+}
+
 static bool edited(const gh_user *cur, const gh_user *next)
 {
-    return !same(cur->first_name, next->first_name) || !same(cur->last_name, next->last_name) ||
+    return !same_ids(&cur->role_ids, &next->role_ids) || cur->access.level != next->access.level ||
+           cur->access.all != next->access.all || !same_ids(&cur->access.ids, &next->access.ids) ||
+           !same(cur->first_name, next->first_name) || !same(cur->last_name, next->last_name) ||
            !same(cur->email, next->email) || !same(cur->phone, next->phone) ||
            !same(cur->language, next->language) || !same(cur->timezone, next->timezone) ||
            !same(cur->external_id, next->external_id);
@@ -1345,10 +1454,10 @@ static json_t *gatehouse_schema(gh_req *r)
     json_t *attrs = json_pack(
         "[o, o, o, o]", attr("status", "string", false, false, "readOnly", "none", NULL),
         attr("providerId", "integer", false, false, "readOnly", "none", NULL),
-        attr("access", "complex", false, false, "readOnly", "none",
-             json_pack("[o, o]", attr("level", "string", false, false, "readOnly", "none", NULL),
-                       attr("accountIds", "integer", true, false, "readOnly", "none", NULL))),
-        attr("roleIds", "integer", true, false, "readOnly", "none", NULL));
+        attr("access", "complex", false, false, "readWrite", "none",
+             json_pack("[o, o]", attr("level", "string", false, false, "readWrite", "none", NULL),
+                       attr("accountIds", "integer", true, false, "readWrite", "none", NULL))),
+        attr("roleIds", "integer", true, false, "readWrite", "none", NULL));
     return schema_doc(r, URN_GATEHOUSE, "Gatehouse user", attrs);
 }
 

@@ -658,3 +658,66 @@ test("a client holds no more than its creator: an action beyond the creator's pe
   assert.equal(denied[0].outcome, 'denied');
   assert.equal(denied[0].actor, `scim:${c.name}`);
 });
+
+test('the Gatehouse extension writes roles and access, within what the creator may grant', async () => {
+  const GH = 'urn:gatehouse:params:scim:schemas:extension:gatehouse:2.0:User';
+  const pa = await provider();
+  const pb = await provider();
+  const acct = await srv.api('POST', '/api/v1/tenants', {
+    body: { kind: 'platform_account', parent_id: pa.id, name: uniq('acct ') },
+  });
+  const acctB = await srv.api('POST', '/api/v1/tenants', {
+    body: { kind: 'platform_account', parent_id: pb.id, name: uniq('acct ') },
+  });
+  const role = async (provider_id, permissions) => {
+    const r = await srv.api('POST', '/api/v1/roles', {
+      body: { name: uniq('r '), kind: 'service_provider', provider_id, permissions },
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    return r.body.id;
+  };
+  const reader = await role(pa.id, ['users.read']);
+  const mighty = await role(pa.id, ['users.read', 'roles.delete']);
+  const ofB = await role(pb.id, ['users.read']);
+  const admin = await adminWith(srv, [...USERS_ALL, 'settings.read', 'settings.update'], {
+    provider_id: pa.id,
+  });
+  const c = await client(pa, { token: admin.token });
+
+  const u = await scimUser(c.token, {
+    [GH]: { roleIds: [String(reader)], access: { level: 'account', accountIds: [acct.body.id] } },
+  });
+  assert.deepEqual(u[GH].roleIds, [reader]);
+  assert.deepEqual(u[GH].access, { level: 'account', accountIds: [acct.body.id] });
+  const api = (await srv.api('GET', `/api/v1/users/${u.id}`)).body;
+  assert.deepEqual(api.role_ids, [reader]);
+  assert.deepEqual(api.access.account_ids, [acct.body.id]);
+
+  // beyond the creator's rights, another provider's role or account: refused, nothing changes
+  const patch = (path, value) =>
+    scim(c.token, 'PATCH', `/Users/${u.id}`, { Operations: [{ op: 'replace', path, value }] });
+  assertScimError(await patch(`${GH}:roleIds`, [mighty]), 403);
+  assertScimError(await patch(`${GH}:roleIds`, [ofB]), 400, 'invalidValue');
+  assertScimError(
+    await patch(`${GH}:access`, { level: 'account', accountIds: [acctB.body.id] }),
+    400,
+    'invalidValue',
+  );
+  assertScimError(await patch(`${GH}:access`, { level: 'platform' }), 400, 'invalidValue');
+  // status is read-only: ignored (RFC 7643 2.2)
+  assert.equal((await patch(`${GH}:status`, 'active')).status, 200);
+  assert.deepEqual((await srv.api('GET', `/api/v1/users/${u.id}`)).body.role_ids, [reader]);
+
+  // a colon path and the extension as a value both write
+  const none = await patch(`${GH}:roleIds`, []);
+  assert.equal(none.status, 200, JSON.stringify(none.body));
+  assert.deepEqual(none.body[GH].roleIds, []);
+  const back = await scim(c.token, 'PATCH', `/Users/${u.id}`, {
+    Operations: [
+      { op: 'add', value: { [GH]: { roleIds: [reader], access: { level: 'provider' } } } },
+    ],
+  });
+  assert.equal(back.status, 200, JSON.stringify(back.body));
+  assert.deepEqual(back.body[GH].roleIds, [reader]);
+  assert.deepEqual(back.body[GH].access, { level: 'provider' });
+});
