@@ -304,6 +304,8 @@ const gh_route gh_routes[] = {
     CONSOLE("/profile"),
     CONSOLE("/sso-sources"),
     CONSOLE("/sso-sources/*"),
+    CONSOLE("/scim-clients"),
+    CONSOLE("/scim-clients/*"),
     {.method = "GET",
      .pattern = "/api/v1/permissions",
      .handler = gh_h_permissions,
