@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs the libFuzzer targets, SECONDS each (make fuzz: 60, make fuzz-smoke: 10), FUZZ_JOBS of them
 # side by side (default 1, one after the other; make fuzz-smoke runs 2, one per core). Usage:
-# fuzz/run.sh BUILD_DIR SECONDS [TARGET...] with targets among json route cookie http.
+# fuzz/run.sh BUILD_DIR SECONDS [TARGET...] with targets among json route scim cookie http.
 #
 # Each target starts from its seeds (fuzz/corpus/<target>, only read) and from what earlier runs
 # kept (BUILD_DIR/corpus/<target>, where new inputs go), with the dictionary fuzz/dict/<target>.dict.
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 build=$1
 seconds=$2
 shift 2
-targets=${*:-json route cookie http}
+targets=${*:-json route scim cookie http}
 mkdir -p fuzz/artifacts
 jobs=${FUZZ_JOBS:-1}
 

@@ -33,6 +33,8 @@
     X(ROLE_CREATE, "role.create")                                                                  \
     X(ROLE_DELETE, "role.delete")                                                                  \
     X(ROLE_UPDATE, "role.update")                                                                  \
+    X(SCIM_CLIENT_CREATE, "scim_client.create")                                                    \
+    X(SCIM_CLIENT_REVOKE, "scim_client.revoke")                                                    \
     X(SESSION_END, "session.end")                                                                  \
     X(SESSION_REVOKE, "session.revoke")                                                            \
     X(SETUP_COMPLETED, "setup.completed")                                                          \

@@ -39,7 +39,8 @@ typedef struct opts {
     const char *protect, *cookie_domain; /* forward-auth (http/forward.h) */
     /* sso add */
     const char *display_name, *issuer, *client_id, *client_secret_file, *scopes, *claim;
-    const char *provider_id; /* a number, or "platform" */
+    const char *provider_id;       /* a number, or "platform" */
+    const char *role_ids, *access; /* scim add: "1,2"; provider, all or "3,4" (accounts) */
     bool trust_idp_mfa, rp_logout;
     bool sso_allow_loopback; /* serve: providers on this machine may be called (I13) */
     gh_signin_config signin; /* gh_signin_defaults with the options above applied (main) */
@@ -107,6 +108,8 @@ static const opt_def opt_defs[] = {
     {"--claim", NULL, offsetof(opts, claim), 's'},
     {"--provider-id", NULL, offsetof(opts, provider_id), 's'},
     {"--trust-idp-mfa", NULL, offsetof(opts, trust_idp_mfa), 'b'},
+    {"--role-ids", NULL, offsetof(opts, role_ids), 's'},
+    {"--access", NULL, offsetof(opts, access), 's'},
     {"--rp-logout", NULL, offsetof(opts, rp_logout), 'b'},
 };
 
@@ -152,6 +155,11 @@ static int usage(void)
         "  sso list\n"
         "  sso delete ID\n"
         "  sso test ID [--sso-allow-loopback]  (discovery and keys, as a sign-in would)\n"
+        "  scim add --name N --provider-id P --user CREATOR [--role-ids 1,2]\n"
+        "           [--access provider|all|ACCOUNT,ACCOUNT]  print a SCIM client's token (shown\n"
+        "           once); it acts with CREATOR's rights inside provider P\n"
+        "  scim list\n"
+        "  scim delete ID\n"
         "  mail test --to ADDRESS [--smtp-url URL] [--smtp-user U --smtp-password-file PATH]\n"
         "            [--mail-from ADDR]  send a test message and print the SMTP outcome\n"
         "Every option but --test-clock can also come from the environment as GATEHOUSE_<NAME>.\n",
@@ -1121,6 +1129,112 @@ static int cmd_serve(const opts *o)
     return 0;
 }
 
+/* "1,2,3" as ids in a; false when any is not a positive number. */
+static bool parse_id_list(gh_arena *a, const char *s, gh_ids *out)
+{
+    size_t n = 1;
+    for (const char *p = s; *p; p++)
+        n += *p == ',';
+    int64_t *v = gh_arena_alloc(a, n * sizeof *v);
+    out->v = v;
+    out->n = 0;
+    while (*s != '\0') {
+        char *end = NULL;
+        long long id = strtoll(s, &end, 10);
+        if (end == s || id <= 0 || (*end != ',' && *end != '\0'))
+            return false;
+        v[out->n++] = id;
+        s = *end == ',' ? end + 1 : end;
+    }
+    return out->n > 0;
+}
+
+/* scim add: the client acts with --user's rights, so core checks them as for the API. */
+static int cmd_scim_add(const opts *o)
+{
+    long long provider = parse_id(o->provider_id);
+    if (o->name == NULL || o->user == NULL || provider <= 0)
+        return usage();
+    gh_ctx ctx;
+    gh_principal sys, creator;
+    if (open_ctx(o, &ctx, &sys) != 0)
+        return 1;
+    gh_scim_client in = {
+        .name = o->name, .provider_id = provider, .access = {.level = GH_ACCESS_PROVIDER}};
+    const char *acc = o->access != NULL ? o->access : "provider";
+    bool ok = o->role_ids == NULL || parse_id_list(ctx.a, o->role_ids, &in.role_ids);
+    if (ok && strcmp(acc, "all") == 0)
+        in.access = (gh_access){.level = GH_ACCESS_ACCOUNT, .all = true};
+    else if (ok && strcmp(acc, "provider") != 0) {
+        in.access.level = GH_ACCESS_ACCOUNT;
+        ok = parse_id_list(ctx.a, acc, &in.access.ids);
+    }
+    if (!ok) {
+        fputs("gatehouse: --role-ids and --access take ids like 1,2 (--access also provider or "
+              "all)\n",
+              stderr);
+        close_ctx(&ctx);
+        return 2;
+    }
+    char *token = NULL;
+    gh_scim_client out;
+    gh_err err = gh_core_scim_creator(&ctx, o->user, &creator);
+    if (err == GH_OK) {
+        ctx.who = &creator;
+        err = gh_core_scim_client_create(&ctx, &in, &token, &out);
+    }
+    int rc = report(&ctx, err);
+    if (rc == 0) {
+        printf("SCIM client %lld created. Its token, shown once:\n%s\n", (long long)out.id, token);
+        sodium_memzero(token, strlen(token));
+    }
+    close_ctx(&ctx);
+    return rc;
+}
+
+static int cmd_scim_list(const opts *o)
+{
+    gh_ctx ctx;
+    gh_principal sys;
+    if (open_ctx(o, &ctx, &sys) != 0)
+        return 1;
+    gh_scim_client *items = NULL;
+    size_t n = 0;
+    int64_t after = 0;
+    gh_err err = GH_OK;
+    printf("ID\tNAME\tPROVIDER\tCREATED BY\tCREATED\n");
+    do {
+        err = gh_core_scim_client_list(&ctx, 0, GH_PAGE_MAX, after, &items, &n);
+        for (size_t i = 0; err == GH_OK && i < n; i++) {
+            char created[32];
+            gh_clock_format(items[i].created_at, created, sizeof created);
+            printf("%lld\t%s\t%lld\t%s\t%s\n", (long long)items[i].id, items[i].name,
+                   (long long)items[i].provider_id,
+                   items[i].created_by_name ? items[i].created_by_name : "?", created);
+            after = items[i].id;
+        }
+    } while (err == GH_OK && n == GH_PAGE_MAX);
+    int rc = report(&ctx, err);
+    close_ctx(&ctx);
+    return rc;
+}
+
+static int cmd_scim_delete(const char *ref, const opts *o)
+{
+    long long id = parse_id(ref);
+    if (id <= 0)
+        return usage();
+    gh_ctx ctx;
+    gh_principal sys;
+    if (open_ctx(o, &ctx, &sys) != 0)
+        return 1;
+    int rc = report(&ctx, gh_core_scim_client_revoke(&ctx, id));
+    if (rc == 0)
+        printf("SCIM client %lld revoked\n", id);
+    close_ctx(&ctx);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -1130,7 +1244,7 @@ int main(int argc, char **argv)
     opts o;
     bool two_words = strcmp(cmd, "admin") == 0 || strcmp(cmd, "token") == 0 ||
                      strcmp(cmd, "user") == 0 || strcmp(cmd, "mail") == 0 ||
-                     strcmp(cmd, "sso") == 0;
+                     strcmp(cmd, "sso") == 0 || strcmp(cmd, "scim") == 0;
     if (!parse_opts(argc, argv, two_words ? 3 : 2, &o, &pos))
         return usage();
     if (gh_auth_init() != GH_OK || gh_smtp_init() != GH_OK)
@@ -1174,5 +1288,11 @@ int main(int argc, char **argv)
         return cmd_sso_delete(pos, &o);
     if (strcmp(cmd, "sso") == 0 && strcmp(sub, "test") == 0)
         return cmd_sso_test(pos, &o);
+    if (strcmp(cmd, "scim") == 0 && strcmp(sub, "add") == 0)
+        return cmd_scim_add(&o);
+    if (strcmp(cmd, "scim") == 0 && strcmp(sub, "list") == 0)
+        return cmd_scim_list(&o);
+    if (strcmp(cmd, "scim") == 0 && strcmp(sub, "delete") == 0)
+        return cmd_scim_delete(pos, &o);
     return usage();
 }

@@ -350,6 +350,56 @@ gh_err gh_core_sso_list(gh_ctx *ctx, int64_t provider_id, int limit, int64_t aft
 gh_err gh_core_sso_public(gh_ctx *ctx, int64_t provider_id, gh_sso_source **items,
                           size_t *n) GH_MUST_USE;
 
+/* SCIM clients (issue 15, C10; core/scim.c). Managed by whoever manages their provider (the
+ * platform, or that provider's admins; others see none and get GH_ENOTFOUND), as SSO sources.
+ * Create: in->name, provider_id (a service provider), access (PROVIDER, or ACCOUNT with all or
+ * the provider's accounts) and role_ids (the provider's or global, each grantable by ctx->who,
+ * no Platform User role), GH_EINVAL naming the field or GH_EFORBIDDEN for a role beyond
+ * ctx->who's rights; ctx->who becomes its creator (the CLI must act as a named user). *token
+ * (arena) is shown once; only its hash is stored. Audited scim_client.create / .revoke. */
+gh_err gh_core_scim_client_create(gh_ctx *ctx, const gh_scim_client *in, char **token,
+                                  gh_scim_client *out) GH_MUST_USE;
+gh_err gh_core_scim_client_get(gh_ctx *ctx, int64_t id, gh_scim_client *out) GH_MUST_USE;
+/* provider_id 0: every client ctx->who sees. */
+gh_err gh_core_scim_client_list(gh_ctx *ctx, int64_t provider_id, int limit, int64_t after_id,
+                                gh_scim_client **items, size_t *n) GH_MUST_USE;
+gh_err gh_core_scim_client_revoke(gh_ctx *ctx, int64_t id) GH_MUST_USE;
+/* The principal behind a SCIM client's token: its creator's (active, login enabled, still
+ * managing the client's provider; GH_EUNAUTH otherwise) with its effective permissions, never a
+ * superadmin, a platform creator narrowed to provider access of the client's provider, and
+ * named "scim:<client name>" for the audit trail. *client gets the client. Only reads; no
+ * cache: every request reads the client and its creator again (C5). */
+gh_err gh_scim_authenticate(gh_db *db, gh_arena *a, const char *token, gh_scim_client *client,
+                            gh_principal *out) GH_MUST_USE;
+/* The CLI's `scim add --user U`: the principal of the active user U (GH_EINVAL naming user
+ * otherwise), for ctx->who while it creates a client that acts with U's rights. */
+gh_err gh_core_scim_creator(gh_ctx *ctx, const char *username, gh_principal *out) GH_MUST_USE;
+/* Sets what a user created by c gets: c's provider, default access and roles, login enabled. */
+void gh_core_scim_user_defaults(const gh_scim_client *c, gh_user *u);
+/* GET /scim/v2/Users: live users of ctx->who's scope matching f (NULL: all), by id, count from
+ * offset; *total counts matches up to GH_SCIM_TOTAL_CAP + 1. */
+#define GH_SCIM_TOTAL_CAP 10000
+gh_err gh_core_scim_users(gh_ctx *ctx, const gh_scim_filter *f, int64_t offset, int count,
+                          gh_user **items, size_t *n, int64_t *total) GH_MUST_USE;
+/* GET /scim/v2/Groups: the groups of the client's provider (provider_id; global groups are no
+ * SCIM group) matching f, by id, count from offset: ids, *total as above. */
+gh_err gh_core_scim_groups(gh_ctx *ctx, int64_t provider_id, const gh_scim_filter *f,
+                           int64_t offset, int count, int64_t **ids, size_t *n,
+                           int64_t *total) GH_MUST_USE;
+/* Parses a SCIM filter (RFC 7644 3.4.2.2) over the attributes gh_scim_attr maps for res (a
+ * user's, or a group's: id, displayName, members.value): attrPath op value, "pr", and, or, not,
+ * parentheses, and a value path emails[type eq "work"] (its filter constrains nothing Gatehouse
+ * stores apart: a user has one e-mail) or members[value eq "7"]. Operators: eq ne co sw ew pr on
+ * strings (case-insensitively but for externalId); eq ne pr on active (a JSON boolean); eq ne gt
+ * ge lt le pr on id, meta.created and meta.lastModified (RFC 3339 times); eq ne pr on
+ * groups.value and members.value (ids). *out in a;
+ * false with *detail (a literal or in a) on malformed input, an unknown attribute or operator,
+ * or more than GH_SCIM_FILTER_MAX_CMP comparisons. Thread-safe. */
+#define GH_SCIM_FILTER_MAX_BYTES 2048
+typedef enum { GH_SCIM_USERS, GH_SCIM_GROUPS } gh_scim_resource;
+bool gh_scim_filter_parse(gh_arena *a, gh_scim_resource res, const char *text,
+                          const gh_scim_filter **out, const char **detail) GH_MUST_USE;
+
 /* Lists within ctx->who's scope, paged by id (after_id: the last id of the previous page). A
  * provider_id of -1 means global rows only, 0 no provider filter; kind NULL: tenants of any kind.
  */

@@ -110,6 +110,12 @@ struct gh_req {
     int n_headers;
     const char *disposition; /* a Content-Disposition header (a download) */
     gh_stream stream;        /* a streamed body (read NULL: none) */
+    /* SCIM (scim.c): answers in its media type and error schema; scim_type is the error's
+     * scimType (NULL: from the error); the client behind the token */
+    bool scim;
+    const char *scim_type;
+    const gh_scim_client *scim_client;
+    gh_scim_client scim_client_v;
 };
 
 /* PUBLIC: anyone. PERM: a bearer token or a session that finished signing in, holding `perm`.
@@ -272,10 +278,19 @@ gh_err gh_h_sso_get(gh_req *r);
 gh_err gh_h_sso_patch(gh_req *r);
 gh_err gh_h_sso_delete(gh_req *r);
 gh_err gh_h_sso_public(gh_req *r);
+gh_err gh_h_scim_clients_list(gh_req *r); /* SCIM clients (h_scim_clients.c) */
+gh_err gh_h_scim_clients_create(gh_req *r);
+gh_err gh_h_scim_clients_get(gh_req *r);
+gh_err gh_h_scim_clients_delete(gh_req *r);
 gh_err gh_h_sso_test(gh_req *r); /* single sign-on's pages and the Test action (h_sso_flow.c) */
 gh_err gh_h_sso_start(gh_req *r);
 gh_err gh_h_sso_callback(gh_req *r);
 gh_err gh_h_sso_logout(gh_req *r);
+
+/* /scim/v2 (scim.c): runs a request whose path is under it (its own routes, a SCIM client's
+ * token only, its media type); and the SCIM error body (RFC 7644 3.12) of a failed one. */
+gh_err gh_scim_dispatch(gh_req *r);
+json_t *gh_scim_error(gh_req *r, gh_err err);
 
 /* Suspends the request until the hash job finishes, then runs `then` on the server thread.
  * GH_ERATE (answer 429) when the hash pool is full. */

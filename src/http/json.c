@@ -88,8 +88,10 @@ gh_err gh_json_parse_body(gh_req *r, json_t **out)
     if (r->body_too_large)
         return gh_fail(&r->ctx, GH_ETOOLARGE, NULL, NULL, "the request body is larger than 64 KiB");
     const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
-    if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 ||
-        (ct[16] != '\0' && ct[16] != ';'))
+    /* SCIM clients send their own media type (RFC 7644 3.1); they may send ours too */
+    size_t n = r->scim && ct != NULL && strncasecmp(ct, "application/scim+json", 21) == 0 ? 21 : 16;
+    if (ct == NULL || (n == 16 && strncasecmp(ct, "application/json", 16) != 0) ||
+        (ct[n] != '\0' && ct[n] != ';'))
         return gh_fail(&r->ctx, GH_EMEDIA, NULL, NULL, "send the body as application/json");
     if (r->body_len == 0)
         return bad(r, NULL, NULL, "the request body is empty");

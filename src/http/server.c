@@ -521,6 +521,8 @@ static gh_err dispatch(gh_req *r)
         return err;
     if (strcmp(r->method, "HEAD") == 0) /* a GET whose body libmicrohttpd leaves out */
         r->method = "GET";
+    if (strncmp(r->path, "/scim/v2/", 9) == 0 || strcmp(r->path, "/scim/v2") == 0)
+        return gh_scim_dispatch(r);
     const gh_route *route = gh_route_match(r->method, r->path, &id, &sub, &path_known);
     if (route == NULL && path_known) {
         char allow[128];
@@ -670,12 +672,12 @@ static enum MHD_Result respond(gh_req *r, gh_err err)
     if (err != GH_OK) {
         r->status = gh_err_http_status(err);
         json_decref(r->out);
-        r->out = problem(r, err);
+        r->out = r->scim ? gh_scim_error(r, err) : problem(r, err);
         r->text = NULL;
         if (r->stream.free != NULL)
             r->stream.free(r->stream.cls);
         r->stream = (gh_stream){0};
-        ctype = "application/problem+json";
+        ctype = r->scim ? "application/scim+json" : "application/problem+json";
     }
     if (r->status == 0)
         r->status = 200;

@@ -137,6 +137,7 @@ typedef struct gh_user {
     const char *language, *timezone, *country;
     gh_user_status status;
     const char *sso_source, *sso_id; /* NULL when unset */
+    const char *external_id;         /* its id at the provisioning IdP (SCIM); NULL when unset */
     bool login_enabled, enforce_sso, mfa_required, mfa_enrolled, is_superadmin;
     bool must_change_password;
     bool has_password; /* read only */
@@ -186,6 +187,18 @@ typedef struct gh_sso_source {
     const char *client_secret_sealed; /* input to insert and update only; never read back */
     int64_t created_at, updated_at, version;
 } gh_sso_source;
+
+/* A SCIM client (issue 15, C10): a bearer token for /scim/v2 bound to one service provider, and
+ * what the users it creates get: access (PROVIDER, or ACCOUNT with `all` or ids) and role_ids.
+ * It acts with the rights of created_by, read again at every request. Its token is shown once
+ * and only its hash is stored. */
+typedef struct gh_scim_client {
+    int64_t id, provider_id, created_by, created_at, revoked_at; /* revoked_at 0: live */
+    const char *name;
+    const char *created_by_name; /* read only */
+    gh_access access;
+    gh_ids role_ids;
+} gh_scim_client;
 
 /* Who is acting: loaded from a token or session for every request. */
 typedef struct gh_principal {

@@ -79,6 +79,10 @@ bool gh_store_user_search(gh_db *db, gh_arena *a, const char *q, gh_store_search
  * access list up by user id, so the ids are not loaded here. */
 void gh_store_read_principal(gh_stmt *st, gh_arena *a, int col, gh_principal *out);
 
+/* The columns of a user's row (users u) without its links, and their reader (store/users.c). */
+extern const char gh_store_user_cols[];
+void gh_store_read_user_row(gh_stmt *st, gh_arena *a, gh_user *u);
+
 /* Loads one column of ids from a statement with one int parameter. */
 /* head, then "?, ?, ... ?)" (n placeholders, n > 0), then tail: the text of a statement that
  * takes a page's ids as an IN list (a page has at most a few hundred; the query builder's

@@ -413,4 +413,82 @@ gh_err gh_store_name_of(gh_db *db, gh_arena *a, gh_store_named what, int64_t id,
 gh_err gh_store_id_by_name(gh_db *db, gh_store_named what, const char *name, int64_t owner,
                            int64_t *id) GH_MUST_USE;
 
+/* ---- SCIM 2.0 (issue 15) ----
+ * A filter of GET /scim/v2/Users as a tree (parsed by core/scim_filter.c): comparisons of one
+ * mapped attribute with one value, joined by and, or, not. store/scim.c turns it into bound
+ * parameters through the query builder, never into SQL text. At most GH_SCIM_FILTER_MAX_CMP
+ * comparisons (each binds at most one parameter). */
+#define GH_SCIM_FILTER_MAX_CMP 16
+typedef enum {
+    GH_SF_AND,
+    GH_SF_OR,
+    GH_SF_NOT,
+    GH_SF_CMP,
+    GH_SF_CONST, /* true (num 1) or false: what a user's one e-mail is (type work, primary) */
+} gh_scim_node;
+typedef enum {
+    GH_SA_ID,
+    GH_SA_USERNAME,
+    GH_SA_EXTERNAL_ID,
+    GH_SA_EMAIL,         /* emails.value (emails, emails[...].value) */
+    GH_SA_GIVEN_NAME,    /* name.givenName */
+    GH_SA_FAMILY_NAME,   /* name.familyName */
+    GH_SA_ACTIVE,        /* boolean */
+    GH_SA_CREATED,       /* meta.created: a time */
+    GH_SA_LAST_MODIFIED, /* meta.lastModified: a time */
+    GH_SA_GROUP,         /* a user's groups.value: a group id */
+    GH_SA_GROUP_ID,      /* a group's id */
+    GH_SA_DISPLAY_NAME,  /* a group's displayName */
+    GH_SA_MEMBER,        /* a group's members.value: a user id */
+} gh_scim_attr;
+typedef enum {
+    GH_SO_EQ,
+    GH_SO_NE,
+    GH_SO_CO,
+    GH_SO_SW,
+    GH_SO_EW,
+    GH_SO_PR,
+    GH_SO_GT,
+    GH_SO_GE,
+    GH_SO_LT,
+    GH_SO_LE,
+} gh_scim_op;
+typedef struct gh_scim_filter {
+    gh_scim_node node;
+    gh_scim_attr attr; /* GH_SF_CMP */
+    gh_scim_op op;
+    const char *text; /* string attributes; lower-cased by the parser unless externalId */
+    int64_t num;      /* ids, times (Unix seconds), booleans (0/1) */
+    const struct gh_scim_filter *l, *r; /* AND, OR: both; NOT: l */
+} gh_scim_filter;
+
+/* Users in viewer's scope and not deleted that f (NULL: every one) matches, by id: at most
+ * count from the offset-th (0-based) into items (a), and *total the matches counted up to
+ * cap + 1. */
+gh_err gh_store_scim_users(gh_db *db, gh_arena *a, const gh_principal *viewer,
+                           const gh_scim_filter *f, int64_t offset, int count, int64_t cap,
+                           gh_user **items, size_t *n, int64_t *total) GH_MUST_USE;
+
+/* The ids of provider_id's own groups that f (NULL: every one; its attributes a group's) matches,
+ * by id: at most count from the offset-th into ids (a), and *total up to cap + 1. A members.value
+ * comparison sees only the members viewer sees. */
+gh_err gh_store_scim_groups(gh_db *db, gh_arena *a, const gh_principal *viewer, int64_t provider_id,
+                            const gh_scim_filter *f, int64_t offset, int count, int64_t cap,
+                            int64_t **ids, size_t *n, int64_t *total) GH_MUST_USE;
+
+/* SCIM clients (model.h). Insert writes its roles and accounts; get and list read live clients
+ * only (revoked_at 0), list those of provider_id (0: all) by id after after_id, at most limit;
+ * revoke gives GH_ENOTFOUND when no live client has that id. */
+gh_err gh_store_scim_client_insert(gh_db *db, const gh_scim_client *c, const char *token_hash,
+                                   int64_t *id) GH_MUST_USE;
+gh_err gh_store_scim_client_get(gh_db *db, gh_arena *a, int64_t id,
+                                gh_scim_client *out) GH_MUST_USE;
+gh_err gh_store_scim_client_list(gh_db *db, gh_arena *a, int64_t provider_id, int limit,
+                                 int64_t after_id, gh_scim_client **items, size_t *n) GH_MUST_USE;
+gh_err gh_store_scim_client_revoke(gh_db *db, int64_t id, int64_t now) GH_MUST_USE;
+/* The live client whose token hashes to hash and its creator's principal (active, login
+ * enabled); GH_EUNAUTH otherwise. Only reads. */
+gh_err gh_store_scim_client_auth(gh_db *db, gh_arena *a, const char *hash, gh_scim_client *client,
+                                 gh_principal *creator) GH_MUST_USE;
+
 #endif

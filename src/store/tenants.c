@@ -184,11 +184,12 @@ gh_err gh_store_tenant_in_use(gh_db *db, int64_t id, bool *in_use)
         "OR EXISTS (SELECT 1 FROM user_access WHERE tenant_id = ?) "
         "OR EXISTS (SELECT 1 FROM roles WHERE provider_id = ?) "
         "OR EXISTS (SELECT 1 FROM user_group WHERE provider_id = ?) "
-        "OR EXISTS (SELECT 1 FROM sso_sources WHERE provider_id = ?)",
+        "OR EXISTS (SELECT 1 FROM sso_sources WHERE provider_id = ?) "
+        "OR EXISTS (SELECT 1 FROM scim_clients WHERE provider_id = ? AND revoked_at = 0)",
         &st);
     if (err != GH_OK)
         return err;
-    for (int i = 1; i <= 7; i++)
+    for (int i = 1; i <= 8; i++)
         gh_stmt_bind_int(st, i, id);
     bool row = false;
     err = gh_stmt_step(st, &row);

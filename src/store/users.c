@@ -13,7 +13,7 @@
     "u.mfa_required, u.mfa_enrolled, u.is_superadmin, u.must_change_password, u.banned_until, "    \
     "u.last_login_at, u.created_at, u.updated_at, u.created_by, u.updated_by, u.version, "         \
     "u.access_level, u.access_all, u.access_account_id, u.sort_name, u.username_key, "             \
-    "u.password_hash IS NOT NULL"
+    "u.password_hash IS NOT NULL, u.external_id"
 
 /* Reads USER_COLS; *sort_key and *name_key (may be NULL) get the cursor sources. */
 static void read_user(gh_stmt *st, gh_arena *a, gh_user *u, char **sort_name, char **ukey)
@@ -54,6 +54,14 @@ static void read_user(gh_stmt *st, gh_arena *a, gh_user *u, char **sort_name, ch
     if (ukey != NULL)
         *ukey = gh_stmt_text(st, 30, a);
     u->has_password = gh_stmt_int(st, 31) != 0;
+    u->external_id = gh_stmt_text(st, 32, a);
+}
+
+const char gh_store_user_cols[] = USER_COLS;
+
+void gh_store_read_user_row(gh_stmt *st, gh_arena *a, gh_user *u)
+{
+    read_user(st, a, u, NULL, NULL);
 }
 
 static char *lower_dup(gh_arena *a, const char *s)
@@ -114,6 +122,7 @@ static void bind_profile(gh_stmt *st, gh_arena *a, const gh_user *u, int *i)
     gh_store_search_fields(a, u->username, u->first_name, u->last_name, u->email, &key, &grams);
     gh_stmt_bind_text(st, (*i)++, key);
     gh_stmt_bind_text(st, (*i)++, grams);
+    gh_stmt_bind_text(st, (*i)++, u->external_id);
 }
 
 gh_err gh_store_user_insert(gh_db *db, const gh_user *u, int64_t *id)
@@ -121,10 +130,11 @@ gh_err gh_store_user_insert(gh_db *db, const gh_user *u, int64_t *id)
     static const char sql[] =
         "INSERT INTO users (first_name, last_name, email, phone, language, timezone, country, "
         "sso_source, sso_id, login_enabled, enforce_sso, mfa_required, access_level, access_all, "
-        "access_account_id, sort_name, search_key, search_grams, provider_id, username, "
+        "access_account_id, sort_name, search_key, search_grams, external_id, provider_id, "
+        "username, "
         "username_key, status, is_superadmin, password_hash, must_change_password, created_at, "
         "updated_at, created_by, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
     gh_arena *a = gh_arena_new();
     gh_stmt *st = NULL;
     gh_err err = gh_db_prepare(db, sql, &st);
@@ -168,7 +178,8 @@ gh_err gh_store_user_update(gh_db *db, const gh_user *u)
         "timezone = ?, country = ?, sso_source = ?, sso_id = ?, login_enabled = ?, enforce_sso = "
         "?, "
         "mfa_required = ?, access_level = ?, access_all = ?, access_account_id = ?, sort_name = ?, "
-        "search_key = ?, search_grams = ?, updated_at = ?, updated_by = ?, version = version + 1 "
+        "search_key = ?, search_grams = ?, external_id = ?, updated_at = ?, updated_by = ?, "
+        "version = version + 1 "
         "WHERE id = ? AND version = ?";
     gh_arena *a = gh_arena_new();
     gh_stmt *st = NULL;
@@ -209,7 +220,7 @@ out:
 #define USER_FULL_FROM                                                                             \
     " FROM users u LEFT JOIN user_links l ON l.id = (SELECT MAX(x.id) FROM user_links x WHERE "    \
     "x.user_id = u.id AND x.purpose = 'onboarding') LEFT JOIN outbox o ON o.id = l.outbox_id"
-#define USER_FULL_COL0 32 /* the first column after USER_COLS */
+#define USER_FULL_COL0 33 /* the first column after USER_COLS */
 
 static int cmp_id(const void *a, const void *b)
 {

@@ -90,6 +90,15 @@ async function freshFixtures() {
     },
   });
   assert.equal(sso.status, 201, JSON.stringify(sso.body));
+  // a SCIM client (of a provider of its own: the fixture tenant is deleted), for its routes
+  const ts = await srv.api('POST', '/api/v1/tenants', {
+    body: { kind: 'service_provider', name: uniq('SCIM provider ') },
+  });
+  assert.equal(ts.status, 201, JSON.stringify(ts.body));
+  const scim = await srv.api('POST', '/api/v1/scim-clients', {
+    body: { name: uniq('scim-'), provider_id: ts.body.id },
+  });
+  assert.equal(scim.status, 201, JSON.stringify(scim.body));
   // and an API token, for the token routes
   srv.cli(['token', 'create', '--user', sname]);
   const toks = await srv.api('GET', `/api/v1/users/${su.body.id}/tokens`);
@@ -100,6 +109,8 @@ async function freshFixtures() {
     role: r.body.id,
     group: g.body.id,
     sso: sso.body.id,
+    scim: scim.body.id,
+    scimProvider: ts.body.id,
     signer: su.body.id,
     sid: s.body.session.id,
     tid: toks.body.items[0].id,
@@ -110,9 +121,14 @@ async function freshFixtures() {
 function sample(route, f) {
   const collection = route.pattern.split('/')[3]; // users, tenants, roles, groups, ...
   const id =
-    { users: f.user, tenants: f.tenant, roles: f.role, groups: f.group, 'sso-sources': f.sso }[
-      collection
-    ] ?? 1;
+    {
+      users: f.user,
+      tenants: f.tenant,
+      roles: f.role,
+      groups: f.group,
+      'sso-sources': f.sso,
+      'scim-clients': f.scim,
+    }[collection] ?? 1;
   const path =
     route.pattern.includes('{sid}') || route.pattern.includes('{tid}')
       ? route.pattern
@@ -148,6 +164,7 @@ function sample(route, f) {
       client_secret: 'a secret',
     },
     'PATCH /api/v1/sso-sources/{id}': { display_name: 'Changed' },
+    'POST /api/v1/scim-clients': { name: uniq('new-scim-'), provider_id: f.scimProvider },
   };
   const known = new Set([
     'GET /api/v1/permissions',
@@ -183,6 +200,9 @@ function sample(route, f) {
     'GET /api/v1/sso-sources/{id}',
     'DELETE /api/v1/sso-sources/{id}',
     'POST /api/v1/sso-sources/{id}/test',
+    'GET /api/v1/scim-clients',
+    'GET /api/v1/scim-clients/{id}',
+    'DELETE /api/v1/scim-clients/{id}',
     ...Object.keys(bodies),
   ]);
   if (key === 'POST /api/v1/users/import') {

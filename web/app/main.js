@@ -37,6 +37,8 @@ const ROUTES = [
   [/^\/audit$/, 'audit.js', true, 'audit.read'],
   [/^\/sso-sources$/, 'sso.js', true, 'settings.read'],
   [/^\/sso-sources\/(new|\d+)$/, 'sso.js', true, 'settings.read'],
+  [/^\/scim-clients$/, 'scim.js', true, 'settings.read'],
+  [/^\/scim-clients\/(new)$/, 'scim.js', true, 'settings.update'],
   [/^\/profile$/, 'profile.js', true],
 ];
 
@@ -49,7 +51,7 @@ const STEP_PATHS = {
 // SECURITY.md I5: after sign-in, only a relative path of the console's own sections.
 export function safeNext(raw) {
   if (typeof raw !== 'string' || raw.length > 300) return null;
-  return /^\/(users|roles|groups|tenants|audit|profile|sso-sources)(\/[A-Za-z0-9_-]+)*(\?[A-Za-z0-9_=&%.+-]*)?$/.test(
+  return /^\/(users|roles|groups|tenants|audit|profile|sso-sources|scim-clients)(\/[A-Za-z0-9_-]+)*(\?[A-Za-z0-9_=&%.+-]*)?$/.test(
     raw,
   )
     ? raw
@@ -149,6 +151,7 @@ function drawFrame() {
     can('tenants.read') ? navLink('/tenants', t('nav.tenants')) : null,
     can('audit.read') ? navLink('/audit', t('nav.audit')) : null,
     can('settings.read') ? navLink('/sso-sources', t('nav.sso')) : null,
+    can('settings.read') ? navLink('/scim-clients', t('nav.scim')) : null,
   );
   const main = h('main', { id: 'main', class: 'main', tabIndex: -1 });
   const who = session.user;
