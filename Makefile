@@ -18,7 +18,7 @@ BUILD_PKGS := cmake gcc make pkg-config libmicrohttpd-dev libjansson-dev libsodi
               libsqlite3-dev liboath-dev libqrencode-dev libcrack2-dev cracklib-runtime wamerican \
               tzdata libcurl4-openssl-dev libpq-dev libcjose-dev libunistring-dev
 TEST_PKGS  := $(BUILD_PKGS) libcmocka-dev nodejs sqlite3 sqlmap curl oathtool python3-aiosmtpd \
-              postgresql postgresql-contrib chromium fonts-wqy-zenhei \
+              postgresql postgresql-contrib chromium fonts-wqy-zenhei nginx caddy \
               clang-format
 
 .PHONY: all build run test test-suites deps test-deps unit api api-alone e2e pg pg-plain asan tsan \

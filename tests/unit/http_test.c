@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "model/model.h"
+#include "http/forward.h"
 #include "http/internal.h"
 #include "http/limits.h"
 #include "http/web.h"
@@ -483,6 +484,57 @@ static void json_nested_access(void **state)
 }
 
 /* errors[].code: "<field>.<reason>" in [a-z0-9_.], whatever the client's bytes in field. */
+/* forward-auth's --protect: entries, requirements, refusals; URLs' hosts, without tricks */
+static void forward_apps(void **state)
+{
+    (void)state;
+    gh_forward_app apps[GH_FORWARD_APPS_MAX];
+    size_t n = 0;
+    const char *why = NULL;
+    assert_true(gh_forward_parse(NULL, apps, &n, &why));
+    assert_int_equal(n, 0);
+    assert_true(gh_forward_parse(" App.Example.com , admin.example.com:8443=users.read,"
+                                 "ops.example.com=group:Night shift",
+                                 apps, &n, &why));
+    assert_int_equal(n, 3);
+    assert_string_equal(apps[0].host, "app.example.com");
+    assert_int_equal(apps[0].perm, 0);
+    assert_string_equal(apps[1].host, "admin.example.com:8443");
+    assert_int_equal(apps[1].perm, GH_PERM(USERS_READ));
+    assert_string_equal(apps[2].group, "Night shift");
+    assert_ptr_equal(gh_forward_find(apps, n, "APP.example.com"), &apps[0]);
+    assert_null(gh_forward_find(apps, n, "admin.example.com"));
+    assert_null(gh_forward_find(apps, n, ""));
+    static const char *const bad[] = {"app.test=nope", "a.test,A.test", "https://a.test", "a.test:",
+                                      "a b.test",      "=users.read",   "a.test=group:",  ","};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        why = NULL;
+        if (gh_forward_parse(bad[i], apps, &n, &why))
+            fail_msg("accepted %s", bad[i]);
+        assert_non_null(why);
+    }
+    char host[GH_FORWARD_HOST_MAX + 1];
+    assert_true(gh_forward_url_host("https://App.test:8443/x?y=1#z", host, sizeof host));
+    assert_string_equal(host, "app.test:8443");
+    assert_true(gh_forward_url_host("http://a.test", host, sizeof host));
+    assert_string_equal(host, "a.test");
+    static const char *const tricks[] = {"//a.test/",
+                                         "javascript:alert(1)",
+                                         "http://a.test@b.test/",
+                                         "http://a.test\\@b.test/",
+                                         "http://a.test/ x",
+                                         "ftp://a.test/",
+                                         "http://",
+                                         "http://a.test:x/"};
+    for (size_t i = 0; i < sizeof tricks / sizeof *tricks; i++)
+        if (gh_forward_url_host(tricks[i], host, sizeof host))
+            fail_msg("took the host of %s", tricks[i]);
+    assert_true(gh_forward_domain_ok("example.com"));
+    assert_false(gh_forward_domain_ok("localhost"));
+    assert_false(gh_forward_domain_ok(".example.com"));
+    assert_false(gh_forward_domain_ok("example.com:80"));
+}
+
 static void error_codes(void **state)
 {
     static const struct {
@@ -780,6 +832,7 @@ int main(void)
         J(json_ids),
         J(json_nested_access),
         cmocka_unit_test(error_codes),
+        cmocka_unit_test(forward_apps),
         cmocka_unit_test(routes_deny_by_default),
         cmocka_unit_test(openapi_lists_every_route),
     };

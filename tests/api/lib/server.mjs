@@ -338,7 +338,7 @@ export function strongPassword() {
 // raw (the whole Set-Cookie line), attrs (lower-cased attribute names -> value or true)}, or null.
 export function sessionCookie(headers) {
   for (const line of headers.getSetCookie?.() ?? []) {
-    const m = /^((?:__Host-)?gh_session)=([^;]*)/.exec(line);
+    const m = /^((?:__Host-|__Secure-)?gh_session)=([^;]*)/.exec(line);
     if (!m) continue;
     const attrs = {};
     for (const part of line.split(';').slice(1)) {
