@@ -74,7 +74,13 @@ export async function api(method, path, { body, etag, signal, quiet401 = false }
     throw new NetworkError(e);
   }
   const type = res.headers.get('content-type') || '';
-  const data = type.includes('json') ? await res.json().catch(() => null) : null;
+  // a body cut by an abort (the page was left mid-read) is an abort, never an answer without data
+  const data = type.includes('json')
+    ? await res.json().catch((e) => {
+        if (e.name === 'AbortError') throw e;
+        return null;
+      })
+    : null;
   if (!res.ok) {
     if (res.status === 401 && !quiet401 && onSignedOut) onSignedOut();
     throw new ApiError(res.status, data, Number(res.headers.get('retry-after')) || 0);
