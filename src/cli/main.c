@@ -160,6 +160,8 @@ static int usage(void)
         "           once); it acts with CREATOR's rights inside provider P\n"
         "  scim list\n"
         "  scim delete ID\n"
+        "  dormant run  disable the users of each service provider's dormant rule, warn those\n"
+        "            due a warning; prints each user and the counts\n"
         "  mail test --to ADDRESS [--smtp-url URL] [--smtp-user U --smtp-password-file PATH]\n"
         "            [--mail-from ADDR]  send a test message and print the SMTP outcome\n"
         "Every option but --test-clock can also come from the environment as GATEHOUSE_<NAME>.\n",
@@ -1235,6 +1237,31 @@ static int cmd_scim_delete(const char *ref, const opts *o)
     return rc;
 }
 
+/* dormant run: the dormant rules once, as the server's job runs them (core/dormant.c); a line
+ * per user warned, disabled or kept (the last administrator), then the counts. */
+static int cmd_dormant_run(const opts *o)
+{
+    gh_ctx ctx;
+    gh_principal sys;
+    if (open_ctx(o, &ctx, &sys) != 0)
+        return 1;
+    gh_dormant_report r;
+    gh_err err = gh_core_dormant_run(&ctx, &r);
+    int rc = report(&ctx, err);
+    for (size_t i = 0; rc == 0 && i < r.n; i++) {
+        gh_user u;
+        const char *name = gh_core_user_get(&ctx, r.events[i].user_id, &u) == GH_OK ? u.username
+                                                                                   : "?";
+        printf("%s\t%lld\t%s\tprovider %lld\n", r.events[i].what,
+               (long long)r.events[i].user_id, name, (long long)r.events[i].provider_id);
+    }
+    if (rc == 0)
+        printf("warned %lld, disabled %lld, kept %lld (the last administrator)\n",
+               (long long)r.warned, (long long)r.disabled, (long long)r.kept);
+    close_ctx(&ctx);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -1244,7 +1271,8 @@ int main(int argc, char **argv)
     opts o;
     bool two_words = strcmp(cmd, "admin") == 0 || strcmp(cmd, "token") == 0 ||
                      strcmp(cmd, "user") == 0 || strcmp(cmd, "mail") == 0 ||
-                     strcmp(cmd, "sso") == 0 || strcmp(cmd, "scim") == 0;
+                     strcmp(cmd, "sso") == 0 || strcmp(cmd, "scim") == 0 ||
+                     strcmp(cmd, "dormant") == 0;
     if (!parse_opts(argc, argv, two_words ? 3 : 2, &o, &pos))
         return usage();
     if (gh_auth_init() != GH_OK || gh_smtp_init() != GH_OK)
@@ -1294,5 +1322,7 @@ int main(int argc, char **argv)
         return cmd_scim_list(&o);
     if (strcmp(cmd, "scim") == 0 && strcmp(sub, "delete") == 0)
         return cmd_scim_delete(pos, &o);
+    if (strcmp(cmd, "dormant") == 0 && strcmp(sub, "run") == 0)
+        return cmd_dormant_run(&o);
     return usage();
 }
