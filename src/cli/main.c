@@ -1250,10 +1250,10 @@ static int cmd_dormant_run(const opts *o)
     int rc = report(&ctx, err);
     for (size_t i = 0; rc == 0 && i < r.n; i++) {
         gh_user u;
-        const char *name = gh_core_user_get(&ctx, r.events[i].user_id, &u) == GH_OK ? u.username
-                                                                                   : "?";
-        printf("%s\t%lld\t%s\tprovider %lld\n", r.events[i].what,
-               (long long)r.events[i].user_id, name, (long long)r.events[i].provider_id);
+        const char *name =
+            gh_core_user_get(&ctx, r.events[i].user_id, &u) == GH_OK ? u.username : "?";
+        printf("%s\t%lld\t%s\tprovider %lld\n", r.events[i].what, (long long)r.events[i].user_id,
+               name, (long long)r.events[i].provider_id);
     }
     if (rc == 0)
         printf("warned %lld, disabled %lld, kept %lld (the last administrator)\n",

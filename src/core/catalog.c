@@ -112,8 +112,7 @@ static gh_err check_dormant(gh_ctx *ctx, const gh_tenant *cur, const gh_tenant_c
     *days = c->dormant_days_given ? c->dormant_days : cur->dormant_days;
     *warn = c->dormant_warn_days_given ? c->dormant_warn_days : cur->dormant_warn_days;
     if (cur->kind != GH_TENANT_SERVICE_PROVIDER)
-        return gh_fail(ctx, GH_EINVAL,
-                       c->dormant_days_given ? "dormant_days" : "dormant_warn_days",
+        return gh_fail(ctx, GH_EINVAL, c->dormant_days_given ? "dormant_days" : "dormant_warn_days",
                        "not_allowed", "only a service provider has a dormant rule");
     if (*days < 0 || *days > GH_DORMANT_MAX_DAYS)
         return gh_fail(ctx, GH_EINVAL, "dormant_days", "out_of_range",

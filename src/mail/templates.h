@@ -1,8 +1,7 @@
 /* Mail templates: src/mail/templates/<lang>/<kind>.txt and .html, compiled into the binary by
  * cmake/embed_templates.cmake. The first line of a .txt template is "Subject: ..."; the rest is
- * the plain-text body. {{name}}, {{username}}, {{link}}, {{validity}}, {{site}}, {{sso}}, {{date}} and {{days}}
- * are replaced
- * (HTML-escaped in .html templates). Thread-safe (constant data). */
+ * the plain-text body. {{name}}, {{username}}, {{link}}, {{validity}}, {{site}}, {{sso}}, {{date}}
+ * and {{days}} are replaced (HTML-escaped in .html templates). Thread-safe (constant data). */
 #ifndef GH_MAIL_TEMPLATES_H
 #define GH_MAIL_TEMPLATES_H
 

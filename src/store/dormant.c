@@ -67,8 +67,9 @@ gh_err gh_store_dormant_candidates(gh_db *db, int64_t provider_id, int64_t cutof
     gh_err err = gh_db_prepare(
         db,
         unwarned ? "SELECT u.id FROM users u WHERE u.provider_id = ? AND u.status = 'active' AND "
-                   "u.id > ? AND " OLDER_THAN("?") " AND NOT (" OLDER_THAN("u.dormant_warned_at") ")"
-                   " ORDER BY u.id LIMIT ?"
+                   "u.id > ? AND " OLDER_THAN("?") " AND NOT (" OLDER_THAN(
+                       "u.dormant_warned_at") ")"
+                                              " ORDER BY u.id LIMIT ?"
                  : "SELECT u.id FROM users u WHERE u.provider_id = ? AND u.status = 'active' AND "
                    "u.id > ? AND " OLDER_THAN("?") " ORDER BY u.id LIMIT ?",
         &st);
@@ -105,20 +106,21 @@ static gh_err change_ints(gh_db *db, const char *sql, int n, const int64_t *v)
 gh_err gh_store_dormant_mark_warned(gh_db *db, int64_t id, int64_t cutoff, int64_t now)
 {
     int64_t v[5] = {now, id, cutoff, cutoff, cutoff};
-    return change_ints(db,
-                       "UPDATE users AS u SET dormant_warned_at = ? WHERE id = ? AND status = 'active' "
-                       "AND " OLDER_THAN("?") " AND NOT (" OLDER_THAN("u.dormant_warned_at") ")",
-                       5, v);
+    return change_ints(
+        db,
+        "UPDATE users AS u SET dormant_warned_at = ? WHERE id = ? AND status = 'active' "
+        "AND " OLDER_THAN("?") " AND NOT (" OLDER_THAN("u.dormant_warned_at") ")",
+        5, v);
 }
 
 gh_err gh_store_dormant_disable(gh_db *db, int64_t id, int64_t cutoff, int64_t now)
 {
     int64_t v[5] = {now, id, cutoff, cutoff, cutoff};
-    return change_ints(db,
-                       "UPDATE users AS u SET status = 'disabled', updated_at = ?, updated_by = NULL, "
-                       "version = version + 1 WHERE id = ? AND status = 'active' AND "
-                       OLDER_THAN("?"),
-                       5, v);
+    return change_ints(
+        db,
+        "UPDATE users AS u SET status = 'disabled', updated_at = ?, updated_by = NULL, "
+        "version = version + 1 WHERE id = ? AND status = 'active' AND " OLDER_THAN("?"),
+        5, v);
 }
 
 gh_err gh_store_provider_lock(gh_db *db, int64_t provider_id)
@@ -149,7 +151,8 @@ gh_err gh_store_provider_has_admin(gh_db *db, int64_t provider_id, int64_t now, 
 {
     gh_stmt *st = NULL;
     gh_err err = gh_db_prepare(
-        db, "SELECT 1 FROM users u WHERE COALESCE(u.provider_id, 0) = ? AND " ADMIN_WHERE " LIMIT 1",
+        db,
+        "SELECT 1 FROM users u WHERE COALESCE(u.provider_id, 0) = ? AND " ADMIN_WHERE " LIMIT 1",
         &st);
     if (err != GH_OK)
         return err;

@@ -4,7 +4,7 @@
 #include "store/query.h"
 
 #define TENANT_COLS                                                                                \
-    "t.id, t.kind, t.parent_id, t.provider_id, t.name, t.created_at, t.updated_at, t.version, "                  \
+    "t.id, t.kind, t.parent_id, t.provider_id, t.name, t.created_at, t.updated_at, t.version, "    \
     "t.dormant_days, t.dormant_warn_days"
 
 static void read_tenant(gh_stmt *st, gh_arena *a, gh_tenant *t)
