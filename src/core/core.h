@@ -97,6 +97,9 @@ gh_err gh_core_dormant_run(gh_ctx *ctx, gh_dormant_report *out) GH_MUST_USE;
 /* When a rule of days (0: none) disables u: its inactivity reference + days; 0 when there is no
  * rule or u is not active. */
 int64_t gh_core_dormant_at(const gh_user *u, int64_t days);
+/* at[i]: when the rule of users[i]'s provider disables it (0: none), for the API's dormant_at. */
+gh_err gh_core_users_dormant_at(gh_ctx *ctx, const gh_user *users, size_t n,
+                                int64_t *at) GH_MUST_USE;
 gh_err gh_core_user_list(gh_ctx *ctx, const gh_user_filter *f, gh_user_page *out) GH_MUST_USE;
 /* The users list's tab counts for ctx->who (gh_store_user_tallies). */
 gh_err gh_core_user_tallies(gh_ctx *ctx, const gh_user_filter *f, int64_t cap, int64_t budget,

@@ -186,3 +186,22 @@ int64_t gh_core_dormant_at(const gh_user *u, int64_t days)
         return 0;
     return reference_of(u) + days * DAY;
 }
+
+gh_err gh_core_users_dormant_at(gh_ctx *ctx, const gh_user *users, size_t n, int64_t *at)
+{
+    int64_t pid = 0, days = 0; /* the rule of the last provider read: lists come in runs */
+    gh_err err = GH_OK;
+    for (size_t i = 0; i < n && err == GH_OK; i++) {
+        at[i] = 0;
+        if (users[i].provider_id == 0 || users[i].status != GH_STATUS_ACTIVE)
+            continue;
+        if (users[i].provider_id != pid) {
+            gh_tenant t;
+            err = gh_store_tenant_get(ctx->db, ctx->a, users[i].provider_id, &t);
+            pid = users[i].provider_id;
+            days = err == GH_OK ? t.dormant_days : 0;
+        }
+        at[i] = gh_core_dormant_at(&users[i], days);
+    }
+    return err;
+}

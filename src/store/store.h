@@ -37,6 +37,9 @@ typedef struct gh_user_filter {
     const char *q; /* substring of username, names, e-mail; NULL: none */
     gh_user_list_status status;
     int64_t role_id, group_id, tenant_id;
+    /* > 0: only users whose inactivity reference (the latest of last sign-in, creation and
+     * active_since, as the dormant rule counts) is more than this many days before now */
+    int64_t inactive_days;
     gh_user_sort sort;
     bool desc;
     int limit;

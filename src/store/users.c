@@ -515,6 +515,13 @@ static void add_filters(gh_qb *q, const gh_user_filter *f)
         gh_qb_int(q, f->tenant_id);
         gh_qb_int(q, f->tenant_id);
     }
+    if (f->inactive_days > 0) {
+        int64_t cutoff = f->now - f->inactive_days * 86400;
+        gh_qb_sql(q, " AND u.last_login_at < ? AND u.created_at < ? AND u.active_since < ?");
+        gh_qb_int(q, cutoff);
+        gh_qb_int(q, cutoff);
+        gh_qb_int(q, cutoff);
+    }
 }
 
 /* Keyset pagination: rows after the cursor in (sort column, id) order. Sorting by id with a
@@ -927,7 +934,8 @@ gh_err gh_store_user_tallies(gh_db *db, gh_arena *a, const gh_principal *viewer,
         return GH_OK;
     }
     gh_err err = GH_OK;
-    if (!searching && f->role_id == 0 && f->group_id == 0 && f->tenant_id == 0) {
+    if (!searching && f->role_id == 0 && f->group_id == 0 && f->tenant_id == 0 &&
+        f->inactive_days == 0) {
         for (int i = 0; i < GH_TALLY_TABS && err == GH_OK; i++) {
             one.status = tabs[i];
             err = tally_one(db, a, viewer, &one, cap, &out->n[i]);

@@ -204,3 +204,41 @@ test('two runs at once disable a user once', async () => {
     assert.equal(rows.length, 1, `one audit row for ${u.username}`);
   }
 });
+
+test('dormant_at on the user and the list; the inactive_days filter', async () => {
+  const p = await provider();
+  await adminWith(srv, USERS_ALL, { provider_id: p.id });
+  const fresh = (await readyUser(srv, { provider_id: p.id })).user;
+  const one = async (id) => (await srv.api('GET', `/api/v1/users/${id}`)).body;
+  assert.equal((await one(fresh.id)).dormant_at, null, 'no rule: null');
+  assert.equal((await setRule(p.id, { dormant_days: 100 })).status, 200);
+  const at = Date.parse((await one(fresh.id)).dormant_at) / 1000;
+  const expect = Date.parse((await one(fresh.id)).last_login_at) / 1000 + 100 * DAY;
+  assert.equal(at, expect, 'the last sign-in + 100 days');
+  const list = await srv.api('GET', `/api/v1/users?tenant_id=${p.id}&limit=200`);
+  assert.equal(list.status, 200, JSON.stringify(list.body));
+  const row = list.body.items.find((x) => x.id === fresh.id);
+  assert.equal(Date.parse(row.dormant_at) / 1000, at);
+
+  clock.advance(40 * DAY);
+  const newer = (await readyUser(srv, { provider_id: p.id })).user;
+  const ids = async (q) => {
+    const r = await srv.api('GET', `/api/v1/users?tenant_id=${p.id}&limit=200&${q}`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body.items.map((x) => x.id);
+  };
+  const old = await ids('inactive_days=30');
+  assert.ok(old.includes(fresh.id), 'inactive for 40 days');
+  assert.ok(!old.includes(newer.id), 'signed in today');
+  assert.ok(!(await ids('inactive_days=60')).includes(fresh.id));
+  const counts = await srv.api('GET', `/api/v1/users/counts?tenant_id=${p.id}&inactive_days=30`);
+  assert.equal(counts.status, 200, JSON.stringify(counts.body));
+  for (const bad of ['0', '3651', 'x', '1.5']) {
+    const r = await srv.api('GET', `/api/v1/users?inactive_days=${bad}`);
+    assertProblem(r, 400, 'inactive_days');
+  }
+  // disabled: no date
+  const dis = await srv.api('POST', `/api/v1/users/${fresh.id}/disable`);
+  assert.ok(dis.status < 300, JSON.stringify(dis.body));
+  assert.equal((await one(fresh.id)).dormant_at, null);
+});
