@@ -35,6 +35,7 @@ typedef struct opts {
     const char *report; /* user import: the per-row report as CSV into this file */
     const char *smtp_url, *smtp_user, *smtp_password_file, *mail_from, *to; /* mail */
     int mail_retry_seconds;
+    int dormant_interval;                /* serve: seconds between the dormant job's runs */
     const char *web_dir;                 /* serve the console from this folder (developing) */
     const char *protect, *cookie_domain; /* forward-auth (http/forward.h) */
     /* sso add */
@@ -85,6 +86,8 @@ static const opt_def opt_defs[] = {
     {"--sso-allow-loopback", "GATEHOUSE_SSO_ALLOW_LOOPBACK", offsetof(opts, sso_allow_loopback),
      'b'},
     {"--search-budget", "GATEHOUSE_SEARCH_BUDGET", offsetof(opts, search_budget), 'i'},
+    {"--dormant-interval-seconds", "GATEHOUSE_DORMANT_INTERVAL_SECONDS",
+     offsetof(opts, dormant_interval), 'i'},
     {"--to", NULL, offsetof(opts, to), 's'},
     /* tests only, and never from the environment: an inherited variable must not move the clock
      * of a real server */
@@ -137,6 +140,7 @@ static int usage(void)
         "            (a request's headers, then its body, must arrive whole within these)\n"
         "            [--search-budget %d]  (users a search may walk through before it answers\n"
         "            a page marked partial)\n"
+        "            [--dormant-interval-seconds 3600]  (how often the dormant rules run)\n"
         "            [--test-clock FILE]  (tests only: adds the seconds written in FILE to the\n"
         "            clock; refused unless --listen is a loopback address)\n"
         "  migrate   [--db gatehouse.db]\n"
@@ -1059,6 +1063,10 @@ static int cmd_serve(const opts *o)
     }
     if (o->search_budget != 0)
         gh_core_set_search_budget(o->search_budget);
+    if (o->dormant_interval < 0 || o->dormant_interval > 7 * 86400) { /* 0: the default */
+        fputs("gatehouse: --dormant-interval-seconds takes 1 to 604800\n", stderr);
+        return 2;
+    }
     gh_ctx ctx; /* the database, migrated before the first request; kept for the set-up link */
     gh_principal sys;
     if (open_ctx(o, &ctx, &sys) != 0)
@@ -1115,6 +1123,15 @@ static int cmd_serve(const opts *o)
         return 1;
     }
     close_ctx(&ctx);
+    gh_job *job = NULL;
+    if (gh_core_job_start(o->db, o->dormant_interval > 0 ? o->dormant_interval : 3600, &signin,
+                          &job) != GH_OK) {
+        gh_log("error", "dormant_job_failed", NULL);
+        gh_server_stop(s);
+        gh_mailer_free(mail);
+        gh_sso_env_free(sso);
+        return 1;
+    }
     char port[16];
     snprintf(port, sizeof port, "%d", gh_server_port(s));
     char db[512];
@@ -1123,6 +1140,7 @@ static int cmd_serve(const opts *o)
     int sig = 0;
     sigwait(&set, &sig);
     gh_log("info", "stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
+    gh_core_job_stop(job);
     gh_server_stop(s);
     gh_mailer_free(mail); /* after the server: no request kicks it any more */
     gh_sso_env_free(sso);

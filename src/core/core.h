@@ -97,6 +97,15 @@ gh_err gh_core_dormant_run(gh_ctx *ctx, gh_dormant_report *out) GH_MUST_USE;
 /* When a rule of days (0: none) disables u: its inactivity reference + days; 0 when there is no
  * rule or u is not active. */
 int64_t gh_core_dormant_at(const gh_user *u, int64_t days);
+/* The server's periodic job (core/jobs.c): gh_core_dormant_run every interval_s seconds on a
+ * thread with its own connection to db_url, as the system; failures are logged and the next run
+ * tries again. signin must outlive the job. gh_core_job_stop wakes it, waits for a run under way
+ * and frees it (NULL: nothing). */
+typedef struct gh_job gh_job;
+struct gh_signin_config;
+gh_err gh_core_job_start(const char *db_url, int interval_s, const struct gh_signin_config *signin,
+                         gh_job **out) GH_MUST_USE;
+void gh_core_job_stop(gh_job *j);
 /* at[i]: when the rule of users[i]'s provider disables it (0: none), for the API's dormant_at. */
 gh_err gh_core_users_dormant_at(gh_ctx *ctx, const gh_user *users, size_t n,
                                 int64_t *at) GH_MUST_USE;

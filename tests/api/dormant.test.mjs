@@ -242,3 +242,40 @@ test('dormant_at on the user and the list; the inactive_days filter', async () =
   assert.ok(dis.status < 300, JSON.stringify(dis.body));
   assert.equal((await one(fresh.id)).dormant_at, null);
 });
+
+test('the server runs the rules every --dormant-interval-seconds, on its clock', async () => {
+  const c = testClock();
+  const s = await startServer({ args: ['--dormant-interval-seconds', '1'], clock: c });
+  try {
+    const t = await s.api('POST', '/api/v1/tenants', {
+      body: { kind: 'service_provider', name: uniq('sp') },
+    });
+    await adminWith(s, USERS_ALL, { provider_id: t.body.id });
+    const u = await s.api('POST', '/api/v1/users', {
+      body: {
+        username: uniq('d'),
+        email: `${uniq('d')}@example.com`,
+        provider_id: t.body.id,
+        password: 'a long enough password for tests',
+      },
+    });
+    assert.equal(u.status, 201, JSON.stringify(u.body));
+    const rule = await s.api('PATCH', `/api/v1/tenants/${t.body.id}`, {
+      body: { dormant_days: 3 },
+    });
+    assert.equal(rule.status, 200, JSON.stringify(rule.body));
+    c.advance(4 * DAY);
+    let status;
+    for (let i = 0; i < 100 && status !== 'disabled'; i++) {
+      await new Promise((ok) => setTimeout(ok, 100));
+      status = (await s.api('GET', `/api/v1/users/${u.body.id}`)).body.status;
+    }
+    assert.equal(status, 'disabled', 'the job disabled it');
+    const rows = await auditRows(s, 'user.dormant_disable', u.body.id);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].actor, 'system');
+  } finally {
+    await s.stop();
+    c.remove();
+  }
+});
