@@ -323,7 +323,8 @@ const gh_route gh_routes[] = {
      .auth = GH_AUTH_PERM,
      .perm = P(USERS_READ),
      .summary =
-         "List and search users (q, status, role_id, group_id, tenant_id, sort, limit, cursor)",
+         "List and search users (q, status, role_id, group_id, tenant_id, inactive_days, sort, "
+         "limit, cursor)",
      .tag = "users"},
     {.method = "POST",
      .pattern = "/api/v1/users",
