@@ -87,8 +87,7 @@ static gh_err warn_in_tx(gh_ctx *ctx, const gh_dormant_rule *rule, int64_t id, i
         err = gh_core_audit(
             ctx, GH_ACT_USER_DORMANT_WARN, "user", id, id, u.provider_id, GH_AUDIT_NOTHING,
             GH_AUDIT_DETAIL_OF(.sent = queued ? GH_AUDIT_TRUE : GH_AUDIT_FALSE,
-                               .reason = queued ? "dormant" : "no_address",
-                               .expires_at = GH_AUDIT_INT(reference_of(&u) + rule->days * DAY)));
+                               .reason = queued ? NULL : "no_address", .kind = "dormant_warning"));
     *done = err == GH_OK;
     return err;
 }
