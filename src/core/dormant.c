@@ -15,8 +15,6 @@
  * permission) and disabling it would leave its provider with no such user. The check runs after
  * the disable in the same transaction, which holds the provider's row lock first, so two
  * instances cannot each disable one of the last two administrators. */
-#include <stdio.h>
-#include <time.h>
 
 #include "core/internal.h"
 #include "mail/mime.h"

@@ -3,7 +3,6 @@
  * run the job at once (core/dormant.c). A user's inactivity reference is the latest of
  * last_login_at, created_at and active_since; "reference < cutoff" is written as the three
  * comparisons so that no dialect's max() is needed. */
-#include <string.h>
 
 #include "store/query.h"
 
