@@ -144,6 +144,9 @@ static bool conforms(gh_arena *a, json_t *v, const gh_field *f)
     case GH_T_COUNT:
         return json_is_integer(v) && json_integer_value(v) >= 1 &&
                json_integer_value(v) <= (json_int_t)f->max;
+    case GH_T_NUMBER:
+        return json_is_integer(v) && json_integer_value(v) >= 0 &&
+               json_integer_value(v) <= (json_int_t)f->max;
     }
     return false;
 }

@@ -114,13 +114,19 @@ static json_t *group_json(const gh_group *g)
                      "updated_at", time_json(g->updated_at));
 }
 
+/* A service provider's JSON carries its dormant rule (core/dormant.c). */
 static json_t *tenant_json(const gh_tenant *t)
 {
-    return json_pack("{s:I, s:s, s:o, s:o, s:s, s:o, s:o}", "id", (json_int_t)t->id, "kind",
-                     gh_tenant_kind_name(t->kind), "parent_id", opt_id(t->parent_id), "provider_id",
-                     opt_id(t->kind == GH_TENANT_SERVICE_PROVIDER ? t->id : t->provider_id), "name",
-                     t->name, "created_at", time_json(t->created_at), "updated_at",
-                     time_json(t->updated_at));
+    json_t *j = json_pack(
+        "{s:I, s:s, s:o, s:o, s:s, s:o, s:o}", "id", (json_int_t)t->id, "kind",
+        gh_tenant_kind_name(t->kind), "parent_id", opt_id(t->parent_id), "provider_id",
+        opt_id(t->kind == GH_TENANT_SERVICE_PROVIDER ? t->id : t->provider_id), "name", t->name,
+        "created_at", time_json(t->created_at), "updated_at", time_json(t->updated_at));
+    if (j != NULL && t->kind == GH_TENANT_SERVICE_PROVIDER) {
+        json_object_set_new(j, "dormant_days", json_integer((json_int_t)t->dormant_days));
+        json_object_set_new(j, "dormant_warn_days", json_integer((json_int_t)t->dormant_warn_days));
+    }
+    return j;
 }
 
 /* Never the client secret: client_secret_set says whether one is stored. */

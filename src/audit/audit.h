@@ -54,6 +54,8 @@
     X(USER_CREATE, "user.create")                                                                  \
     X(USER_DELETE, "user.delete")                                                                  \
     X(USER_DISABLE, "user.disable")                                                                \
+    X(USER_DORMANT_DISABLE, "user.dormant_disable")                                                \
+    X(USER_DORMANT_WARN, "user.dormant_warn")                                                      \
     X(USER_ENABLE, "user.enable")                                                                  \
     X(USER_FORCE_PASSWORD_RESET, "user.force_password_reset")                                      \
     X(USER_PASSWORD_CHANGE, "user.password_change")                                                \

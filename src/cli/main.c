@@ -35,6 +35,7 @@ typedef struct opts {
     const char *report; /* user import: the per-row report as CSV into this file */
     const char *smtp_url, *smtp_user, *smtp_password_file, *mail_from, *to; /* mail */
     int mail_retry_seconds;
+    int dormant_interval;                /* serve: seconds between the dormant job's runs */
     const char *web_dir;                 /* serve the console from this folder (developing) */
     const char *protect, *cookie_domain; /* forward-auth (http/forward.h) */
     /* sso add */
@@ -85,6 +86,8 @@ static const opt_def opt_defs[] = {
     {"--sso-allow-loopback", "GATEHOUSE_SSO_ALLOW_LOOPBACK", offsetof(opts, sso_allow_loopback),
      'b'},
     {"--search-budget", "GATEHOUSE_SEARCH_BUDGET", offsetof(opts, search_budget), 'i'},
+    {"--dormant-interval-seconds", "GATEHOUSE_DORMANT_INTERVAL_SECONDS",
+     offsetof(opts, dormant_interval), 'i'},
     {"--to", NULL, offsetof(opts, to), 's'},
     /* tests only, and never from the environment: an inherited variable must not move the clock
      * of a real server */
@@ -137,6 +140,7 @@ static int usage(void)
         "            (a request's headers, then its body, must arrive whole within these)\n"
         "            [--search-budget %d]  (users a search may walk through before it answers\n"
         "            a page marked partial)\n"
+        "            [--dormant-interval-seconds 3600]  (how often the dormant rules run)\n"
         "            [--test-clock FILE]  (tests only: adds the seconds written in FILE to the\n"
         "            clock; refused unless --listen is a loopback address)\n"
         "  migrate   [--db gatehouse.db]\n"
@@ -160,6 +164,8 @@ static int usage(void)
         "           once); it acts with CREATOR's rights inside provider P\n"
         "  scim list\n"
         "  scim delete ID\n"
+        "  dormant run  disable the users of each service provider's dormant rule, warn those\n"
+        "            due a warning; prints each user and the counts\n"
         "  mail test --to ADDRESS [--smtp-url URL] [--smtp-user U --smtp-password-file PATH]\n"
         "            [--mail-from ADDR]  send a test message and print the SMTP outcome\n"
         "Every option but --test-clock can also come from the environment as GATEHOUSE_<NAME>.\n",
@@ -1057,6 +1063,10 @@ static int cmd_serve(const opts *o)
     }
     if (o->search_budget != 0)
         gh_core_set_search_budget(o->search_budget);
+    if (o->dormant_interval < 0 || o->dormant_interval > 7 * 86400) { /* 0: the default */
+        fputs("gatehouse: --dormant-interval-seconds takes 1 to 604800\n", stderr);
+        return 2;
+    }
     gh_ctx ctx; /* the database, migrated before the first request; kept for the set-up link */
     gh_principal sys;
     if (open_ctx(o, &ctx, &sys) != 0)
@@ -1113,6 +1123,15 @@ static int cmd_serve(const opts *o)
         return 1;
     }
     close_ctx(&ctx);
+    gh_job *job = NULL;
+    if (gh_core_job_start(o->db, o->dormant_interval > 0 ? o->dormant_interval : 3600, &signin,
+                          &job) != GH_OK) {
+        gh_log("error", "dormant_job_failed", NULL);
+        gh_server_stop(s);
+        gh_mailer_free(mail);
+        gh_sso_env_free(sso);
+        return 1;
+    }
     char port[16];
     snprintf(port, sizeof port, "%d", gh_server_port(s));
     char db[512];
@@ -1121,6 +1140,7 @@ static int cmd_serve(const opts *o)
     int sig = 0;
     sigwait(&set, &sig);
     gh_log("info", "stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
+    gh_core_job_stop(job);
     gh_server_stop(s);
     gh_mailer_free(mail); /* after the server: no request kicks it any more */
     gh_sso_env_free(sso);
@@ -1235,6 +1255,31 @@ static int cmd_scim_delete(const char *ref, const opts *o)
     return rc;
 }
 
+/* dormant run: the dormant rules once, as the server's job runs them (core/dormant.c); a line
+ * per user warned, disabled or kept (the last administrator), then the counts. */
+static int cmd_dormant_run(const opts *o)
+{
+    gh_ctx ctx;
+    gh_principal sys;
+    if (open_ctx(o, &ctx, &sys) != 0)
+        return 1;
+    gh_dormant_report r;
+    gh_err err = gh_core_dormant_run(&ctx, &r);
+    int rc = report(&ctx, err);
+    for (size_t i = 0; rc == 0 && i < r.n; i++) {
+        gh_user u;
+        const char *name =
+            gh_core_user_get(&ctx, r.events[i].user_id, &u) == GH_OK ? u.username : "?";
+        printf("%s\t%lld\t%s\tprovider %lld\n", r.events[i].what, (long long)r.events[i].user_id,
+               name, (long long)r.events[i].provider_id);
+    }
+    if (rc == 0)
+        printf("warned %lld, disabled %lld, kept %lld (the last administrator)\n",
+               (long long)r.warned, (long long)r.disabled, (long long)r.kept);
+    close_ctx(&ctx);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -1244,7 +1289,8 @@ int main(int argc, char **argv)
     opts o;
     bool two_words = strcmp(cmd, "admin") == 0 || strcmp(cmd, "token") == 0 ||
                      strcmp(cmd, "user") == 0 || strcmp(cmd, "mail") == 0 ||
-                     strcmp(cmd, "sso") == 0 || strcmp(cmd, "scim") == 0;
+                     strcmp(cmd, "sso") == 0 || strcmp(cmd, "scim") == 0 ||
+                     strcmp(cmd, "dormant") == 0;
     if (!parse_opts(argc, argv, two_words ? 3 : 2, &o, &pos))
         return usage();
     if (gh_auth_init() != GH_OK || gh_smtp_init() != GH_OK)
@@ -1294,5 +1340,7 @@ int main(int argc, char **argv)
         return cmd_scim_list(&o);
     if (strcmp(cmd, "scim") == 0 && strcmp(sub, "delete") == 0)
         return cmd_scim_delete(pos, &o);
+    if (strcmp(cmd, "dormant") == 0 && strcmp(sub, "run") == 0)
+        return cmd_dormant_run(&o);
     return usage();
 }

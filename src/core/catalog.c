@@ -103,8 +103,54 @@ gh_err gh_core_tenant_get(gh_ctx *ctx, int64_t id, gh_tenant *out)
     return err == GH_OK ? gh_store_tenant_get(ctx->db, ctx->a, id, out) : err;
 }
 
-static gh_err tenant_change_tx(gh_ctx *ctx, int64_t id, const char *name, int64_t expect_version,
+/* A service provider's dormant rule (core/dormant.c): dormant_days 0 (off) or 1 to
+ * GH_DORMANT_MAX_DAYS, dormant_warn_days 0 (no warning) or fewer than dormant_days; only service
+ * providers have one. */
+static gh_err check_dormant(gh_ctx *ctx, const gh_tenant *cur, const gh_tenant_change *c,
+                            int64_t *days, int64_t *warn)
+{
+    *days = c->dormant_days_given ? c->dormant_days : cur->dormant_days;
+    *warn = c->dormant_warn_days_given ? c->dormant_warn_days : cur->dormant_warn_days;
+    if (cur->kind != GH_TENANT_SERVICE_PROVIDER)
+        return gh_fail(ctx, GH_EINVAL, c->dormant_days_given ? "dormant_days" : "dormant_warn_days",
+                       "not_allowed", "only a service provider has a dormant rule");
+    if (*days < 0 || *days > GH_DORMANT_MAX_DAYS)
+        return gh_fail(ctx, GH_EINVAL, "dormant_days", "out_of_range",
+                       "must be 0 (never) or a number of days from 1 to 3650");
+    if (*warn < 0 || (*warn > 0 && *warn >= *days))
+        return gh_fail(ctx, GH_EINVAL, "dormant_warn_days", "out_of_range",
+                       "must be 0 (no warning) or fewer days than dormant_days");
+    return GH_OK;
+}
+
+static gh_err tenant_update_tx(gh_ctx *ctx, const gh_tenant *cur, const gh_tenant_change *c,
                                gh_tenant *out)
+{
+    int64_t provider = cur->provider_id ? cur->provider_id : cur->id, days = 0, warn = 0;
+    gh_err err = GH_OK;
+    if (c->name != NULL && (err = check_name(ctx, c->name)) != GH_OK)
+        return err;
+    bool dormant = c->dormant_days_given || c->dormant_warn_days_given;
+    if (dormant && (err = check_dormant(ctx, cur, c, &days, &warn)) != GH_OK)
+        return err;
+    if (c->name == NULL && !dormant)
+        return gh_fail(ctx, GH_EINVAL, "name", "required", "give a name or a dormant rule");
+    if (c->name != NULL)
+        err = gh_store_tenant_rename(ctx->db, cur->id, c->name, ctx->now);
+    if (err == GH_ECONFLICT)
+        return gh_fail(ctx, err, "name", "taken", "a tenant with this name already exists here");
+    if (err == GH_OK && dormant)
+        err = gh_store_tenant_set_dormant(ctx->db, cur->id, days, warn, ctx->now);
+    if (err == GH_OK)
+        err = gh_store_tenant_get(ctx->db, ctx->a, cur->id, out);
+    if (err == GH_OK)
+        err = gh_core_audit(ctx, GH_ACT_TENANT_UPDATE, "tenant", cur->id, 0, provider,
+                            GH_AUDIT_OF_TENANT(cur), GH_AUDIT_OF_TENANT(out));
+    return err;
+}
+
+static gh_err tenant_change_tx(gh_ctx *ctx, int64_t id, const gh_tenant_change *c,
+                               int64_t expect_version, gh_tenant *out)
 {
     gh_tenant cur;
     gh_err err = gh_core_tenant_get(ctx, id, &cur);
@@ -115,7 +161,7 @@ static gh_err tenant_change_tx(gh_ctx *ctx, int64_t id, const char *name, int64_
     if (expect_version != 0 && expect_version != cur.version)
         return gh_fail(ctx, GH_EPRECOND, NULL, NULL, "the tenant was changed by someone else");
     int64_t provider = cur.provider_id ? cur.provider_id : cur.id;
-    if (name == NULL) {
+    if (c == NULL) {
         bool in_use = false;
         err = gh_store_tenant_in_use(ctx->db, id, &in_use);
         if (err == GH_OK && in_use)
@@ -127,25 +173,23 @@ static gh_err tenant_change_tx(gh_ctx *ctx, int64_t id, const char *name, int64_
                             : gh_core_audit(ctx, GH_ACT_TENANT_DELETE, "tenant", id, 0, provider,
                                             GH_AUDIT_OF_TENANT(&cur), GH_AUDIT_NOTHING);
     }
-    if ((err = check_name(ctx, name)) != GH_OK)
-        return err;
-    err = gh_store_tenant_rename(ctx->db, id, name, ctx->now);
-    if (err == GH_ECONFLICT)
-        return gh_fail(ctx, err, "name", "taken", "a tenant with this name already exists here");
-    if (err == GH_OK)
-        err = gh_store_tenant_get(ctx->db, ctx->a, id, out);
-    if (err == GH_OK)
-        err = gh_core_audit(ctx, GH_ACT_TENANT_UPDATE, "tenant", id, 0, provider,
-                            GH_AUDIT_OF_TENANT(&cur), GH_AUDIT_OF_TENANT(out));
-    return err;
+    return tenant_update_tx(ctx, &cur, c, out);
+}
+
+gh_err gh_core_tenant_update(gh_ctx *ctx, int64_t id, const gh_tenant_change *c,
+                             int64_t expect_version, gh_tenant *out)
+{
+    gh_err err = gh_db_begin(ctx->db);
+    return err != GH_OK ? err
+                        : gh_core_finish(ctx, tenant_change_tx(ctx, id, c, expect_version, out));
 }
 
 gh_err gh_core_tenant_rename(gh_ctx *ctx, int64_t id, const char *name, int64_t expect_version,
                              gh_tenant *out)
 {
-    gh_err err = gh_db_begin(ctx->db);
-    return err != GH_OK ? err
-                        : gh_core_finish(ctx, tenant_change_tx(ctx, id, name, expect_version, out));
+    gh_tenant_change c = {.name = name};
+    return name == NULL ? gh_fail(ctx, GH_EINVAL, "name", "required", "give a name")
+                        : gh_core_tenant_update(ctx, id, &c, expect_version, out);
 }
 
 gh_err gh_core_tenant_delete(gh_ctx *ctx, int64_t id)

@@ -80,6 +80,35 @@ typedef enum {
     GH_USER_RESET_MFA,
 } gh_user_action;
 gh_err gh_core_user_act(gh_ctx *ctx, int64_t id, gh_user_action action) GH_MUST_USE;
+/* Dormant accounts (core/dormant.c): one run over every service provider's rule, as ctx->who
+ * (the system principal). Each user is warned or disabled in its own transaction, at most once
+ * across instances running at once; the report (in ctx->a) lists what this run did. A failure
+ * stops the run and is returned; what was committed before it stays. */
+typedef struct gh_dormant_event {
+    const char *what; /* "warned", "disabled" or "kept" (the last administrator) */
+    int64_t user_id, provider_id;
+} gh_dormant_event;
+typedef struct gh_dormant_report {
+    int64_t warned, disabled, kept;
+    gh_dormant_event *events;
+    size_t n, cap;
+} gh_dormant_report;
+gh_err gh_core_dormant_run(gh_ctx *ctx, gh_dormant_report *out) GH_MUST_USE;
+/* When a rule of days (0: none) disables u: its inactivity reference + days; 0 when there is no
+ * rule or u is not active. */
+int64_t gh_core_dormant_at(const gh_user *u, int64_t days);
+/* The server's periodic job (core/jobs.c): gh_core_dormant_run every interval_s seconds on a
+ * thread with its own connection to db_url, as the system; failures are logged and the next run
+ * tries again. signin must outlive the job. gh_core_job_stop wakes it, waits for a run under way
+ * and frees it (NULL: nothing). */
+typedef struct gh_job gh_job;
+struct gh_signin_config;
+gh_err gh_core_job_start(const char *db_url, int interval_s, const struct gh_signin_config *signin,
+                         gh_job **out) GH_MUST_USE;
+void gh_core_job_stop(gh_job *j);
+/* at[i]: when the rule of users[i]'s provider disables it (0: none), for the API's dormant_at. */
+gh_err gh_core_users_dormant_at(gh_ctx *ctx, const gh_user *users, size_t n,
+                                int64_t *at) GH_MUST_USE;
 gh_err gh_core_user_list(gh_ctx *ctx, const gh_user_filter *f, gh_user_page *out) GH_MUST_USE;
 /* The users list's tab counts for ctx->who (gh_store_user_tallies). */
 gh_err gh_core_user_tallies(gh_ctx *ctx, const gh_user_filter *f, int64_t cap, int64_t budget,
@@ -292,6 +321,16 @@ gh_err gh_core_tenant_create(gh_ctx *ctx, const gh_tenant *in, gh_tenant *out) G
 gh_err gh_core_tenant_get(gh_ctx *ctx, int64_t id, gh_tenant *out) GH_MUST_USE;
 gh_err gh_core_tenant_rename(gh_ctx *ctx, int64_t id, const char *name, int64_t expect_version,
                              gh_tenant *out) GH_MUST_USE;
+/* A change of a tenant: its name (NULL: unchanged) and, for a service provider, its dormant rule
+ * (each only when given). At least one; one audit row tenant.update. */
+#define GH_DORMANT_MAX_DAYS 3650
+typedef struct gh_tenant_change {
+    const char *name;
+    bool dormant_days_given, dormant_warn_days_given;
+    int64_t dormant_days, dormant_warn_days;
+} gh_tenant_change;
+gh_err gh_core_tenant_update(gh_ctx *ctx, int64_t id, const gh_tenant_change *c,
+                             int64_t expect_version, gh_tenant *out) GH_MUST_USE;
 gh_err gh_core_tenant_delete(gh_ctx *ctx, int64_t id) GH_MUST_USE;
 
 /* Roles. */

@@ -283,6 +283,8 @@ static gh_err complete_writes(gh_ctx *ctx, gh_link_purpose purpose, const gh_use
     gh_err err = gh_store_user_set_password(ctx->db, u->id, hash, false, ctx->now);
     if (err == GH_OK && onboarding)
         err = gh_store_user_set_status(ctx->db, u->id, GH_STATUS_ACTIVE, ctx->now, u->id);
+    if (err == GH_OK && onboarding) /* active from now: the dormant rule counts from here */
+        err = gh_store_user_set_active_since(ctx->db, u->id, ctx->now);
     if (err == GH_OK)
         err = gh_store_link_void(ctx->db, u->id, purpose, ctx->now);
     if (err == GH_OK) /* whoever held the old password is out: sessions, tokens (S4, S11) */

@@ -385,6 +385,7 @@ uint64_t gh_core_user_action_perm(gh_user_action action)
 /* The change an action makes; *changed stays false when it is already in effect (no audit row). */
 static gh_err apply_action(gh_ctx *ctx, const gh_user *cur, gh_user_action action, bool *changed)
 {
+    gh_err err;
     *changed = true;
     switch (action) {
     case GH_USER_DISABLE:
@@ -395,22 +396,25 @@ static gh_err apply_action(gh_ctx *ctx, const gh_user *cur, gh_user_action actio
     case GH_USER_ENABLE:
         if (cur->status != GH_STATUS_DISABLED)
             return *changed = false, GH_OK;
-        return gh_store_user_set_status(ctx->db, cur->id,
-                                        cur->has_password ? GH_STATUS_ACTIVE : GH_STATUS_INVITED,
-                                        ctx->now, ctx->who->user_id);
+        err = gh_store_user_set_status(ctx->db, cur->id,
+                                       cur->has_password ? GH_STATUS_ACTIVE : GH_STATUS_INVITED,
+                                       ctx->now, ctx->who->user_id);
+        /* the dormant rule counts from now (core/dormant.c) */
+        return err == GH_OK ? gh_store_user_set_active_since(ctx->db, cur->id, ctx->now) : err;
     case GH_USER_DELETE: { /* the name stays reserved; roles, groups and access go */
-        gh_err err = gh_store_user_set_status(ctx->db, cur->id, GH_STATUS_DELETED, ctx->now,
-                                              ctx->who->user_id);
+        err = gh_store_user_set_status(ctx->db, cur->id, GH_STATUS_DELETED, ctx->now,
+                                       ctx->who->user_id);
         return err == GH_OK ? gh_store_user_unlink(ctx->db, cur->id) : err;
     }
-    case GH_USER_UNBAN: { /* like enable: unbanning a user who is not banned changes nothing */
-        gh_err err = gh_store_user_unban(ctx->db, cur->id, ctx->now);
+    case GH_USER_UNBAN: /* like enable: unbanning a user who is not banned changes nothing */
+        err = gh_store_user_unban(ctx->db, cur->id, ctx->now);
+        if (err == GH_OK)
+            err = gh_store_user_set_active_since(ctx->db, cur->id, ctx->now);
         return err == GH_ENOTFOUND ? (*changed = false, GH_OK) : err;
-    }
     case GH_USER_FORCE_RESET:
         return gh_store_set_must_change(ctx->db, cur->id, true);
     case GH_USER_RESET_MFA: { /* an enrolled user stays on two-factor: a new device is due */
-        gh_err err = gh_store_totp_clear(ctx->db, cur->id);
+        err = gh_store_totp_clear(ctx->db, cur->id);
         return err == GH_OK && cur->mfa_enrolled ? gh_store_set_mfa_required(ctx->db, cur->id)
                                                  : err;
     }

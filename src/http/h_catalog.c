@@ -99,8 +99,15 @@ gh_err gh_h_tenants_patch(gh_req *r)
     int64_t version;
     gh_tenant t;
     gh_err err = gh_if_match(r, &version);
+    json_t *days = json_object_get(r->in, "dormant_days");
+    json_t *warn = json_object_get(r->in, "dormant_warn_days");
+    gh_tenant_change c = {.name = gh_json_str(r->in, "name"),
+                          .dormant_days_given = days != NULL,
+                          .dormant_days = json_integer_value(days),
+                          .dormant_warn_days_given = warn != NULL,
+                          .dormant_warn_days = json_integer_value(warn)};
     if (err == GH_OK)
-        err = gh_core_tenant_rename(&r->ctx, r->id, gh_json_str(r->in, "name"), version, &t);
+        err = gh_core_tenant_update(&r->ctx, r->id, &c, version, &t);
     if (err == GH_OK)
         send_obj(r, gh_json_tenant(&t), t.version, 200);
     return err;

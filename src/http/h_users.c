@@ -143,8 +143,12 @@ static gh_err user_json(gh_req *r, const gh_user *u, json_t **out)
     gh_err err = gh_core_user_names(&r->ctx, u, &n);
     if (err != GH_OK)
         return err;
+    int64_t dormant_at = 0;
+    if ((err = gh_core_users_dormant_at(&r->ctx, u, 1, &dormant_at)) != GH_OK)
+        return err;
     json_t *j = gh_json_user(u);
     const gh_access *ac = &u->access;
+    json_object_set_new(j, "dormant_at", gh_json_time(dormant_at));
     json_object_set_new(j, "provider", u->provider_id ? named_json(&n.provider) : json_null());
     json_object_set_new(j, "roles", named_list(n.roles, u->role_ids.n));
     json_object_set_new(j, "groups", named_list(n.groups, u->group_ids.n));
@@ -378,6 +382,15 @@ static gh_err parse_filter(gh_req *r, gh_user_filter *f, bool with_status)
         err = gh_query_id(r, "group_id", &f->group_id);
     if (err == GH_OK)
         err = gh_query_id(r, "tenant_id", &f->tenant_id);
+    const char *days = gh_query(r, "inactive_days");
+    if (err == GH_OK && days != NULL) {
+        char *end = NULL;
+        long long n = strtoll(days, &end, 10);
+        if (end == days || *end != '\0' || n < 1 || n > GH_MAX_DORMANT_DAYS)
+            err = bad(r, "inactive_days", "invalid", "a whole number of days from 1 to 3650");
+        else
+            f->inactive_days = n;
+    }
     return err;
 }
 
@@ -394,9 +407,13 @@ static gh_err add_extras(gh_req *r, const gh_user_filter *f, const gh_user_page 
 {
     bool lockout = f->status == GH_LIST_BANNED;
     gh_user_extras *ex = gh_arena_alloc(r->a, (page->n + 1) * sizeof *ex);
+    int64_t *dormant_at = gh_arena_alloc(r->a, (page->n + 1) * sizeof *dormant_at);
     gh_err err = gh_core_users_extras(&r->ctx, page->items, page->n, lockout, ex);
+    if (err == GH_OK)
+        err = gh_core_users_dormant_at(&r->ctx, page->items, page->n, dormant_at);
     for (size_t i = 0; i < page->n && err == GH_OK; i++) {
         json_t *u = json_array_get(items, i);
+        json_object_set_new(u, "dormant_at", gh_json_time(dormant_at[i]));
         json_object_set_new(u, "provider",
                             page->items[i].provider_id ? named_json(&ex[i].provider) : json_null());
         json_object_set_new(u, "roles", named_list(ex[i].roles, ex[i].n_roles));
@@ -412,8 +429,9 @@ static gh_err add_extras(gh_req *r, const gh_user_filter *f, const gh_user_page 
 
 gh_err gh_h_users_list(gh_req *r)
 {
-    static const char *const allowed[] = {"q",    "status", "role_id", "group_id", "tenant_id",
-                                          "sort", "limit",  "cursor",  NULL};
+    static const char *const allowed[] = {
+        "q",    "status", "role_id", "group_id", "tenant_id", "inactive_days",
+        "sort", "limit",  "cursor",  NULL};
     gh_user_filter f = {0};
     gh_err err = gh_query_only(r, allowed);
     if (err == GH_OK)
@@ -456,7 +474,8 @@ gh_err gh_h_users_list(gh_req *r)
  * serves. */
 gh_err gh_h_users_counts(gh_req *r)
 {
-    static const char *const allowed[] = {"q", "role_id", "group_id", "tenant_id", NULL};
+    static const char *const allowed[] = {"q",         "role_id",       "group_id",
+                                          "tenant_id", "inactive_days", NULL};
     static const char *const tabs[GH_TALLY_TABS] = {"active", "invited", "disabled", "banned",
                                                     "deleted"};
     gh_user_filter f = {0};

@@ -192,8 +192,8 @@ static gh_err parse_bom(gh_req *r, bool *bom)
 
 gh_err gh_h_users_csv(gh_req *r)
 {
-    static const char *const allowed[] = {"q",         "status", "role_id", "group_id",
-                                          "tenant_id", "sort",   "bom",     NULL};
+    static const char *const allowed[] = {
+        "q", "status", "role_id", "group_id", "tenant_id", "inactive_days", "sort", "bom", NULL};
     bool bom = false;
     gh_user_filter f = {0};
     gh_err err = gh_query_only(r, allowed);

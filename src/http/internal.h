@@ -28,6 +28,7 @@ typedef enum {
     GH_T_STRINGS,    /* array of strings */
     GH_T_OBJECT,     /* object described by sub */
     GH_T_COUNT,      /* integer from 1 to max */
+    GH_T_NUMBER,     /* integer from 0 to max */
 } gh_ftype;
 
 typedef struct gh_field {

@@ -175,6 +175,12 @@ static gh_err check_value(gh_req *r, json_t *v, const gh_field *f, const char *n
                    ? GH_OK
                    : bad(r, name, "out_of_range",
                          gh_arena_printf(r->a, "must be a whole number from 1 to %u", f->max));
+    case GH_T_NUMBER:
+        return json_is_integer(v) && json_integer_value(v) >= 0 &&
+                       json_integer_value(v) <= (json_int_t)f->max
+                   ? GH_OK
+                   : bad(r, name, "out_of_range",
+                         gh_arena_printf(r->a, "must be a whole number from 0 to %u", f->max));
     case GH_T_IDS_OR_ALL:
         if (json_is_string(v) && strcmp(json_string_value(v), "all") == 0)
             return GH_OK;

@@ -14,6 +14,7 @@
 #define GH_MAX_BULK_IDS           1000 /* ids in one bulk request */
 #define GH_MAX_NAME               100  /* first/last name, role/group/tenant name, sso source */
 #define GH_MAX_USERNAME           64
+#define GH_MAX_DORMANT_DAYS       3650 /* a service provider's dormant rule, in days */
 #define GH_MAX_EMAIL              254
 #define GH_MAX_PHONE              16
 #define GH_MAX_TIMEZONE           64

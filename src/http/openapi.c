@@ -42,6 +42,9 @@ static json_t *field_schema(const gh_field *f)
     case GH_T_COUNT:
         s = json_pack("{s:s, s:i, s:i}", "type", "integer", "minimum", 1, "maximum", f->max);
         break;
+    case GH_T_NUMBER:
+        s = json_pack("{s:s, s:i, s:i}", "type", "integer", "minimum", 0, "maximum", f->max);
+        break;
     case GH_T_IDS:
         s = json_incref(ids);
         break;

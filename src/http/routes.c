@@ -90,7 +90,11 @@ static const gh_field tenant_create_fields[] = {
 };
 
 static const gh_field tenant_patch_fields[] = {
-    {"name", GH_T_STRING, GH_MAX_NAME, true, NULL, "name"},
+    {"name", GH_T_STRING, GH_MAX_NAME, false, NULL, "name"},
+    {"dormant_days", GH_T_NUMBER, GH_MAX_DORMANT_DAYS, false, NULL,
+     "service providers: disable users not signed in for this many days (0: never)"},
+    {"dormant_warn_days", GH_T_NUMBER, GH_MAX_DORMANT_DAYS - 1, false, NULL,
+     "service providers: e-mail a warning this many days before (0: none; < dormant_days)"},
     {NULL},
 };
 
@@ -319,7 +323,8 @@ const gh_route gh_routes[] = {
      .auth = GH_AUTH_PERM,
      .perm = P(USERS_READ),
      .summary =
-         "List and search users (q, status, role_id, group_id, tenant_id, sort, limit, cursor)",
+         "List and search users (q, status, role_id, group_id, tenant_id, inactive_days, sort, "
+         "limit, cursor)",
      .tag = "users"},
     {.method = "POST",
      .pattern = "/api/v1/users",
@@ -435,7 +440,7 @@ const gh_route gh_routes[] = {
      .auth = GH_AUTH_PERM,
      .perm = P(TENANTS_UPDATE),
      .body = tenant_patch_fields,
-     .summary = "Rename a tenant",
+     .summary = "Rename a tenant; a service provider's dormant rule",
      .tag = "tenants"},
     {.method = "DELETE",
      .pattern = "/api/v1/tenants/{id}",

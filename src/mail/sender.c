@@ -84,6 +84,15 @@ gh_err gh_mail_compose(gh_arena *a, const gh_mail_config *c, const gh_mail *m, c
         v.link = gh_arena_printf(a, "%s/sso/%s/start", site, m->sso_source);
         v.sso = m->sso_display_name;
     }
+    if (m->dormant_at > 0) {
+        time_t t = (time_t)m->dormant_at;
+        struct tm tm;
+        char day[16] = "";
+        if (gmtime_r(&t, &tm) != NULL)
+            strftime(day, sizeof day, "%Y-%m-%d", &tm);
+        v.date = gh_arena_strdup(a, day);
+        v.days = gh_arena_printf(a, "%lld", (long long)m->dormant_days);
+    }
     gh_mail_rendered r;
     gh_err err = gh_mail_render(a, kind, m->language ? m->language : "en", &v, &r);
     if (err != GH_OK)

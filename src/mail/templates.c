@@ -39,6 +39,7 @@ static const char *var_value(const gh_mail_vars *v, const char *name, size_t n, 
         {"name", offsetof(gh_mail_vars, name)}, {"username", offsetof(gh_mail_vars, username)},
         {"link", offsetof(gh_mail_vars, link)}, {"validity", offsetof(gh_mail_vars, validity)},
         {"site", offsetof(gh_mail_vars, site)}, {"sso", offsetof(gh_mail_vars, sso)},
+        {"date", offsetof(gh_mail_vars, date)}, {"days", offsetof(gh_mail_vars, days)},
     };
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
         if (strlen(vars[i].name) == n && memcmp(vars[i].name, name, n) == 0) {

@@ -1,7 +1,7 @@
 /* Mail templates: src/mail/templates/<lang>/<kind>.txt and .html, compiled into the binary by
  * cmake/embed_templates.cmake. The first line of a .txt template is "Subject: ..."; the rest is
- * the plain-text body. {{name}}, {{username}}, {{link}}, {{validity}} and {{site}} are replaced
- * (HTML-escaped in .html templates). Thread-safe (constant data). */
+ * the plain-text body. {{name}}, {{username}}, {{link}}, {{validity}}, {{site}}, {{sso}}, {{date}}
+ * and {{days}} are replaced (HTML-escaped in .html templates). Thread-safe (constant data). */
 #ifndef GH_MAIL_TEMPLATES_H
 #define GH_MAIL_TEMPLATES_H
 
@@ -25,6 +25,8 @@ typedef struct gh_mail_vars {
     const char *validity; /* "24 hours", "1 小时", ... or "" */
     const char *site;     /* the external URL */
     const char *sso;      /* an SSO source's button text (onboarding_sso), or "" */
+    const char *date;     /* dormant_warning: the day the account is disabled (YYYY-MM-DD, UTC) */
+    const char *days;     /* dormant_warning: the rule's number of days */
 } gh_mail_vars;
 
 typedef struct gh_mail_rendered {

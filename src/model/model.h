@@ -142,6 +142,10 @@ typedef struct gh_user {
     bool must_change_password;
     bool has_password; /* read only */
     int64_t banned_until, last_login_at, created_at, updated_at, created_by, updated_by, version;
+    int64_t active_since; /* read only: last enabled or unbanned again (0: never) */
+    /* read only: when the dormant rule of its provider disables it (0: no rule, not active);
+     * filled by core (gh_core_user_get, gh_core_user_list), not by the store */
+    int64_t dormant_at;
     gh_access access;
     gh_ids role_ids, group_ids;
     const char *password_hash; /* input to insert only; never read back */
@@ -153,6 +157,7 @@ typedef struct gh_tenant {
     gh_tenant_kind kind;
     const char *name;
     int64_t created_at, updated_at, version;
+    int64_t dormant_days, dormant_warn_days; /* service providers: the dormant rule (0: off) */
 } gh_tenant;
 
 typedef struct gh_role {

@@ -5,7 +5,8 @@
 
 #define MAIL_COLS                                                                                  \
     "id, user_id, provider_id, attempts, next_attempt_at, created_at, sent_at, kind, to_addr, "    \
-    "to_name, username, language, state, last_error, sso_source, sso_display_name"
+    "to_name, username, language, state, last_error, sso_source, sso_display_name, dormant_at, "   \
+    "dormant_days"
 
 #define LINK_COLS                                                                                  \
     "l.id, l.user_id, l.outbox_id, l.ttl, l.created_at, l.sent_at, l.expires_at, l.used_at, "      \
@@ -17,8 +18,9 @@ gh_err gh_store_mail_insert(gh_db *db, const gh_mail *m, int64_t *id)
     gh_err err = gh_db_prepare(db,
                                "INSERT INTO outbox (kind, user_id, provider_id, to_addr, to_name, "
                                "username, language, next_attempt_at, created_at, state, "
-                               "last_error, sso_source, sso_display_name) VALUES "
-                               "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                               "last_error, sso_source, sso_display_name, dormant_at, "
+                               "dormant_days) VALUES "
+                               "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                                &st);
     if (err != GH_OK)
         return err;
@@ -35,6 +37,8 @@ gh_err gh_store_mail_insert(gh_db *db, const gh_mail *m, int64_t *id)
     gh_stmt_bind_text(st, 11, m->last_error); /* NULL binds NULL */
     gh_stmt_bind_text(st, 12, m->sso_source);
     gh_stmt_bind_text(st, 13, m->sso_display_name);
+    gh_stmt_bind_int(st, 14, m->dormant_at);
+    gh_stmt_bind_int(st, 15, m->dormant_days);
     return gh_store_step_returning(st, id);
 }
 
@@ -57,6 +61,8 @@ static void read_mail(gh_stmt *st, gh_arena *a, gh_mail *m)
     m->last_error = gh_stmt_text(st, 13, a);
     m->sso_source = gh_stmt_text(st, 14, a);
     m->sso_display_name = gh_stmt_text(st, 15, a);
+    m->dormant_at = gh_stmt_int(st, 16);
+    m->dormant_days = gh_stmt_int(st, 17);
 }
 
 /* Fills the link fields of a claimed message. */

@@ -37,6 +37,9 @@ typedef struct gh_user_filter {
     const char *q; /* substring of username, names, e-mail; NULL: none */
     gh_user_list_status status;
     int64_t role_id, group_id, tenant_id;
+    /* > 0: only users whose inactivity reference (the latest of last sign-in, creation and
+     * active_since, as the dormant rule counts) is more than this many days before now */
+    int64_t inactive_days;
     gh_user_sort sort;
     bool desc;
     int limit;
@@ -163,6 +166,38 @@ gh_err gh_store_tenant_visible(gh_db *db, const gh_principal *viewer, int64_t id
 gh_err gh_store_tenant_list(gh_db *db, gh_arena *a, const gh_principal *viewer, int64_t parent_id,
                             const gh_tenant_kind *kind, int limit, int64_t after_id,
                             gh_tenant **items, size_t *n) GH_MUST_USE;
+/* Dormant accounts (store/dormant.c; the rules are core/dormant.c's). A provider's rule. */
+typedef struct gh_dormant_rule {
+    int64_t provider_id, days, warn_days; /* days > 0; warn_days 0: no warning */
+} gh_dormant_rule;
+/* Sets a tenant's dormant_days and dormant_warn_days; GH_ENOTFOUND when there is no such tenant. */
+gh_err gh_store_tenant_set_dormant(gh_db *db, int64_t id, int64_t days, int64_t warn_days,
+                                   int64_t now) GH_MUST_USE;
+/* The service providers with a rule (days > 0), by id, at most max (in a). */
+gh_err gh_store_dormant_providers(gh_db *db, gh_arena *a, size_t max, gh_dormant_rule **items,
+                                  size_t *n) GH_MUST_USE;
+/* The ids (ids: room for max) of provider_id's active users whose inactivity reference (the
+ * latest of last_login_at, created_at, active_since) is older than cutoff, after after_id by id;
+ * unwarned: only those not warned since that reference. */
+gh_err gh_store_dormant_candidates(gh_db *db, int64_t provider_id, int64_t cutoff, bool unwarned,
+                                   int64_t after_id, size_t max, int64_t *ids,
+                                   size_t *n) GH_MUST_USE;
+/* Conditional writes: only while the user is still active, still inactive since before cutoff
+ * (and, to warn, not warned since); GH_ENOTFOUND when the condition no longer holds (another
+ * instance did it, or the user signed in or was changed meanwhile). */
+gh_err gh_store_dormant_mark_warned(gh_db *db, int64_t id, int64_t cutoff, int64_t now) GH_MUST_USE;
+gh_err gh_store_dormant_disable(gh_db *db, int64_t id, int64_t cutoff, int64_t now) GH_MUST_USE;
+/* Takes the provider's row lock (PostgreSQL; SQLite's writer lock covers it) for the rest of the
+ * transaction, so that checks of its administrators are serialised between instances. */
+gh_err gh_store_provider_lock(gh_db *db, int64_t provider_id) GH_MUST_USE;
+/* Whether user id can manage users now: active, not banned, login enabled, a superadmin or
+ * holding every users.* permission (its roles' and its groups' roles'). */
+gh_err gh_store_user_is_admin(gh_db *db, int64_t id, int64_t now, bool *admin) GH_MUST_USE;
+/* Whether provider_id (0: the platform's staff) has such a user. */
+gh_err gh_store_provider_has_admin(gh_db *db, int64_t provider_id, int64_t now,
+                                   bool *has) GH_MUST_USE;
+/* A user enabled or unbanned again: its inactivity runs from now. */
+gh_err gh_store_user_set_active_since(gh_db *db, int64_t id, int64_t now) GH_MUST_USE;
 /* Whether anything still refers to the tenant (children, users, roles, groups, SSO sources). */
 gh_err gh_store_tenant_in_use(gh_db *db, int64_t id, bool *in_use) GH_MUST_USE;
 
@@ -328,6 +363,8 @@ typedef struct gh_mail {
     /* an onboarding message of a user who signs in through single sign-on only: the source's
      * name and button text (then it carries no link); NULL otherwise */
     const char *sso_source, *sso_display_name;
+    /* a dormant_warning: when the account will be disabled, and the rule's days; 0 otherwise */
+    int64_t dormant_at, dormant_days;
 } gh_mail;
 
 typedef struct gh_link {

@@ -4,7 +4,8 @@
 #include "store/query.h"
 
 #define TENANT_COLS                                                                                \
-    "t.id, t.kind, t.parent_id, t.provider_id, t.name, t.created_at, t.updated_at, t.version"
+    "t.id, t.kind, t.parent_id, t.provider_id, t.name, t.created_at, t.updated_at, t.version, "    \
+    "t.dormant_days, t.dormant_warn_days"
 
 static void read_tenant(gh_stmt *st, gh_arena *a, gh_tenant *t)
 {
@@ -16,6 +17,8 @@ static void read_tenant(gh_stmt *st, gh_arena *a, gh_tenant *t)
     t->created_at = gh_stmt_int(st, 5);
     t->updated_at = gh_stmt_int(st, 6);
     t->version = gh_stmt_int(st, 7);
+    t->dormant_days = gh_stmt_int(st, 8);
+    t->dormant_warn_days = gh_stmt_int(st, 9);
 }
 
 gh_err gh_store_tenant_insert(gh_db *db, const gh_tenant *t, int64_t *id)

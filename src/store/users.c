@@ -13,7 +13,7 @@
     "u.mfa_required, u.mfa_enrolled, u.is_superadmin, u.must_change_password, u.banned_until, "    \
     "u.last_login_at, u.created_at, u.updated_at, u.created_by, u.updated_by, u.version, "         \
     "u.access_level, u.access_all, u.access_account_id, u.sort_name, u.username_key, "             \
-    "u.password_hash IS NOT NULL, u.external_id"
+    "u.password_hash IS NOT NULL, u.external_id, u.active_since"
 
 /* Reads USER_COLS; *sort_key and *name_key (may be NULL) get the cursor sources. */
 static void read_user(gh_stmt *st, gh_arena *a, gh_user *u, char **sort_name, char **ukey)
@@ -55,6 +55,7 @@ static void read_user(gh_stmt *st, gh_arena *a, gh_user *u, char **sort_name, ch
         *ukey = gh_stmt_text(st, 30, a);
     u->has_password = gh_stmt_int(st, 31) != 0;
     u->external_id = gh_stmt_text(st, 32, a);
+    u->active_since = gh_stmt_int(st, 33);
 }
 
 const char gh_store_user_cols[] = USER_COLS;
@@ -220,7 +221,7 @@ out:
 #define USER_FULL_FROM                                                                             \
     " FROM users u LEFT JOIN user_links l ON l.id = (SELECT MAX(x.id) FROM user_links x WHERE "    \
     "x.user_id = u.id AND x.purpose = 'onboarding') LEFT JOIN outbox o ON o.id = l.outbox_id"
-#define USER_FULL_COL0 33 /* the first column after USER_COLS */
+#define USER_FULL_COL0 34 /* the first column after USER_COLS */
 
 static int cmp_id(const void *a, const void *b)
 {
@@ -513,6 +514,13 @@ static void add_filters(gh_qb *q, const gh_user_filter *f)
         gh_qb_int(q, f->tenant_id);
         gh_qb_int(q, f->tenant_id);
         gh_qb_int(q, f->tenant_id);
+    }
+    if (f->inactive_days > 0) {
+        int64_t cutoff = f->now - f->inactive_days * 86400;
+        gh_qb_sql(q, " AND u.last_login_at < ? AND u.created_at < ? AND u.active_since < ?");
+        gh_qb_int(q, cutoff);
+        gh_qb_int(q, cutoff);
+        gh_qb_int(q, cutoff);
     }
 }
 
@@ -926,7 +934,8 @@ gh_err gh_store_user_tallies(gh_db *db, gh_arena *a, const gh_principal *viewer,
         return GH_OK;
     }
     gh_err err = GH_OK;
-    if (!searching && f->role_id == 0 && f->group_id == 0 && f->tenant_id == 0) {
+    if (!searching && f->role_id == 0 && f->group_id == 0 && f->tenant_id == 0 &&
+        f->inactive_days == 0) {
         for (int i = 0; i < GH_TALLY_TABS && err == GH_OK; i++) {
             one.status = tabs[i];
             err = tally_one(db, a, viewer, &one, cap, &out->n[i]);

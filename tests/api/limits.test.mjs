@@ -316,3 +316,17 @@ test('I6: a request framed by both Content-Length and Transfer-Encoding is refus
   const alive = await srv.api('GET', '/healthz', { token: null });
   assert.equal(alive.status, 200);
 });
+
+test("a provider's dormant rule takes at most 3650 days; inactive_days as much", async () => {
+  const t = await srv.api('POST', '/api/v1/tenants', {
+    body: { kind: 'service_provider', name: `limits-${Date.now()}` },
+  });
+  assert.equal(t.status, 201, JSON.stringify(t.body));
+  const at = (n) => srv.api('PATCH', `/api/v1/tenants/${t.body.id}`, { body: { dormant_days: n } });
+  assert.equal((await at(3650)).status, 200);
+  const over = await at(3651);
+  assert.equal(over.status, 400);
+  assert.equal(over.body.errors[0].code, 'dormant_days.out_of_range');
+  assert.equal((await srv.api('GET', '/api/v1/users?inactive_days=3650')).status, 200);
+  assert.equal((await srv.api('GET', '/api/v1/users?inactive_days=3651')).status, 400);
+});

@@ -118,7 +118,8 @@ static const char *const golden[] = {
     "8],\"member_count\":12,\"created_at\":null,\"updated_at\":\"2020-09-13T12:26:"
     "40Z\"}",
     "{\"id\":10,\"kind\":\"service_provider\",\"parent_id\":null,\"provider_id\":10,\""
-    "name\":\"Acme\",\"created_at\":\"2020-09-13T12:26:40Z\",\"updated_at\":null}",
+    "name\":\"Acme\",\"created_at\":\"2020-09-13T12:26:40Z\",\"updated_at\":null,"
+    "\"dormant_days\":0,\"dormant_warn_days\":0}",
     "{\"id\":11,\"kind\":\"platform_account\",\"parent_id\":9,\"provider_id\":7,\"name"
     "\":\"Acme\",\"created_at\":\"2020-09-13T12:26:40Z\",\"updated_at\":null}",
     "{\"id\":12,\"kind\":\"sub_account\",\"parent_id\":9,\"provider_id\":7,\"name\":\"Ac"

@@ -324,8 +324,13 @@ static void json_required_and_unknown(void **state)
     expect_bad(f, uc, "{" U_BASE ",\"id\":5}", "id");
 
     const gh_field *tp = route_of("PATCH", "/api/v1/tenants/{id}")->body;
-    expect_bad(f, tp, "{}", "name");
+    expect_ok(f, tp, "{}"); /* core asks for a name or a dormant rule */
     expect_ok(f, tp, "{\"name\":\"x\"}");
+    expect_ok(f, tp, "{\"dormant_days\":0,\"dormant_warn_days\":0}");
+    expect_ok(f, tp, "{\"dormant_days\":3650}");
+    expect_bad(f, tp, "{\"dormant_days\":3651}", "dormant_days");
+    expect_bad(f, tp, "{\"dormant_days\":-1}", "dormant_days");
+    expect_bad(f, tp, "{\"dormant_warn_days\":1.5}", "dormant_warn_days");
     expect_bad(f, tp, "{\"name\":\"x\",\"kind\":\"sub_account\"}", "kind");
     const gh_field *up = route_of("PATCH", "/api/v1/users/{id}")->body;
     expect_ok(f, up, "{}");

@@ -2349,6 +2349,90 @@ static void sso_source_lists(void **state)
     assert_int_equal(items[2].id, c);
 }
 
+/* Dormant accounts (store/dormant.c): the providers with a rule, the candidates past a cut-off
+ * (the latest of last sign-in, creation and active_since), conditional warn and disable that
+ * change a row once, and who counts as an administrator of a provider. */
+static void dormant(void **state)
+{
+    fx *x = *state;
+    int64_t p = mk_provider(x->db, "Dormant Co"), q = mk_provider(x->db, "Busy Co");
+    assert_int_equal(gh_store_tenant_set_dormant(x->db, p, 30, 7, 2000), GH_OK);
+    assert_int_equal(gh_store_tenant_set_dormant(x->db, 99999, 30, 7, 2000), GH_ENOTFOUND);
+    gh_dormant_rule *rules = NULL;
+    size_t n = 0;
+    assert_int_equal(gh_store_dormant_providers(x->db, x->a, 10, &rules, &n), GH_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(rules[0].provider_id, p);
+    assert_int_equal(rules[0].days, 30);
+    assert_int_equal(rules[0].warn_days, 7);
+
+    gh_user u = user_base("Sleepy", p); /* created at 1000 */
+    int64_t a = mk_user(x->db, &u);
+    u.username = "Fresh";
+    u.created_at = 5000;
+    int64_t b = mk_user(x->db, &u);
+    u.username = "Elsewhere";
+    u.provider_id = q;
+    u.created_at = 1000;
+    mk_user(x->db, &u);
+    int64_t ids[8];
+    assert_int_equal(gh_store_dormant_candidates(x->db, p, 3000, false, 0, 8, ids, &n), GH_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(ids[0], a);
+    set_int(x->db, "UPDATE users SET last_login_at = ? WHERE id = ?", 3500, a);
+    assert_int_equal(gh_store_dormant_candidates(x->db, p, 3000, false, 0, 8, ids, &n), GH_OK);
+    assert_int_equal(n, 0); /* signed in since */
+    assert_int_equal(gh_store_dormant_candidates(x->db, p, 6000, false, 0, 8, ids, &n), GH_OK);
+    assert_int_equal(n, 2);
+
+    /* warned once per period: again only after a newer reference */
+    assert_int_equal(gh_store_dormant_mark_warned(x->db, a, 4000, 4100), GH_OK);
+    assert_int_equal(gh_store_dormant_mark_warned(x->db, a, 4000, 4200), GH_ENOTFOUND);
+    assert_int_equal(gh_store_dormant_candidates(x->db, p, 6000, true, 0, 8, ids, &n), GH_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(ids[0], b);
+    assert_int_equal(gh_store_user_set_active_since(x->db, a, 4500), GH_OK);
+    assert_int_equal(gh_store_dormant_mark_warned(x->db, a, 4000, 4600), GH_ENOTFOUND);
+    assert_int_equal(gh_store_dormant_mark_warned(x->db, a, 5000, 5100), GH_OK);
+
+    /* disabled once, and only while still inactive */
+    assert_int_equal(gh_store_dormant_disable(x->db, b, 5000, 6000), GH_ENOTFOUND);
+    assert_int_equal(gh_store_dormant_disable(x->db, b, 5001, 6000), GH_OK);
+    assert_int_equal(gh_store_dormant_disable(x->db, b, 5001, 6001), GH_ENOTFOUND);
+    gh_user got;
+    assert_int_equal(gh_store_user_get(x->db, x->a, b, &got), GH_OK);
+    assert_int_equal(got.status, GH_STATUS_DISABLED);
+    assert_int_equal(got.updated_at, 6000);
+    assert_int_equal(gh_store_provider_lock(x->db, p), GH_OK);
+
+    /* an administrator: every users.* permission (through roles and groups), or a superadmin */
+    bool admin = true, has = true;
+    assert_int_equal(gh_store_user_is_admin(x->db, a, 6000, &admin), GH_OK);
+    assert_false(admin);
+    assert_int_equal(gh_store_provider_has_admin(x->db, p, 6000, &has), GH_OK);
+    assert_false(has);
+    int64_t most = mk_role(x->db, p, "Most", GH_ROLE_SERVICE_PROVIDER,
+                           GH_PERM_USERS_ALL & ~GH_PERM(USERS_UNBAN));
+    int64_t unban = mk_role(x->db, p, "Unban", GH_ROLE_SERVICE_PROVIDER, GH_PERM(USERS_UNBAN));
+    int64_t link[2] = {a, most};
+    testdb_exec_ints(x->db, "INSERT INTO user_roles (user_id, role_id) VALUES (?, ?)", 2, link);
+    assert_int_equal(gh_store_user_is_admin(x->db, a, 6000, &admin), GH_OK);
+    assert_false(admin); /* one users.* permission short */
+    int64_t g = mk_group(x->db, p, "Unbanners", (gh_ids){.v = &unban, .n = 1});
+    int64_t member[2] = {g, a};
+    testdb_exec_ints(x->db, "INSERT INTO user_group_members (group_id, user_id) VALUES (?, ?)", 2,
+                     member);
+    assert_int_equal(gh_store_user_is_admin(x->db, a, 6000, &admin), GH_OK);
+    assert_true(admin);
+    assert_int_equal(gh_store_provider_has_admin(x->db, p, 6000, &has), GH_OK);
+    assert_true(has);
+    assert_int_equal(gh_store_provider_has_admin(x->db, q, 6000, &has), GH_OK);
+    assert_false(has); /* its own provider's only */
+    set_int(x->db, "UPDATE users SET banned_until = ? WHERE id = ?", 7000, a);
+    assert_int_equal(gh_store_user_is_admin(x->db, a, 6000, &admin), GH_OK);
+    assert_false(admin); /* banned: cannot act now */
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -2385,6 +2469,7 @@ int main(void)
         T(user_rows_and_links),
         T(sso_sources),
         T(sso_source_lists),
+        T(dormant),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -66,6 +66,61 @@ function inlineName(container, labelText, initial = '') {
   });
 }
 
+// A service provider's dormant rule (dormant_days, dormant_warn_days; 0: off) as a short note.
+const dormantNote = (x) =>
+  x.dormant_days
+    ? x.dormant_warn_days
+      ? t('tenants.dormant_note_warn', { days: x.dormant_days, warn: x.dormant_warn_days })
+      : t('tenants.dormant_note', { days: x.dormant_days })
+    : '';
+
+// An inline form of a provider's dormant rule: two numbers, saved by PATCH; calls done(tenant)
+// after a save, with the server's field errors beside their inputs.
+function dormantForm(container, x, done) {
+  const num = (value, label, max) =>
+    h('input', {
+      type: 'number',
+      value: String(value ?? 0),
+      attrs: { 'aria-label': label, min: '0', max: String(max), step: '1' },
+    });
+  const days = num(x.dormant_days, t('tenants.dormant_days'), 3650);
+  const warn = num(x.dormant_warn_days, t('tenants.dormant_warn_days'), 3649);
+  const err = h('p', { class: 'field-error', attrs: { role: 'alert' }, hidden: true });
+  const form = h(
+    'form',
+    { class: 'inline-form dormant-form' },
+    h('label', {}, h('span', { text: t('tenants.dormant_days') }), days),
+    h('label', {}, h('span', { text: t('tenants.dormant_warn_days') }), warn),
+    h('button', { type: 'submit', class: 'primary small', text: t('common.save') }),
+    h('button', {
+      type: 'button',
+      class: 'small',
+      text: t('common.cancel'),
+      on: { click: () => form.remove() },
+    }),
+    h('p', { class: 'muted hint', text: t('tenants.dormant_hint') }),
+    err,
+  );
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      const cur = await api('GET', `/tenants/${x.id}`);
+      const { data } = await api('PATCH', `/tenants/${x.id}`, {
+        body: { dormant_days: Number(days.value), dormant_warn_days: Number(warn.value) },
+        etag: cur.etag,
+      });
+      form.remove();
+      done(data);
+    } catch (ex) {
+      err.textContent = ex.message;
+      err.hidden = false;
+      (ex.fields?.dormant_warn_days ? warn : days).focus();
+    }
+  });
+  container.prepend(form);
+  days.focus();
+}
+
 // The children of parent (null: the providers) into ul, page by page.
 async function loadChildren(ul, parent, kind, signal) {
   let cursor = null;
@@ -180,6 +235,26 @@ function node(x, signal) {
       }),
     );
   }
+  const note = h('span', { class: 'muted dormant-note', text: dormantNote(x) });
+  if (x.kind === 'service_provider' && can('tenants.update') && manages(x.kind) && !x.above) {
+    buttons.append(
+      h('button', {
+        type: 'button',
+        class: 'small',
+        text: t('tenants.dormant'),
+        attrs: { 'aria-label': `${t('tenants.dormant')}: ${x.name}` },
+        on: {
+          click: () =>
+            dormantForm(li, x, (data) => {
+              x.dormant_days = data.dormant_days;
+              x.dormant_warn_days = data.dormant_warn_days;
+              note.textContent = dormantNote(x);
+              toast(t('tenants.dormant_saved', { name: data.name }));
+            }),
+        },
+      }),
+    );
+  }
   if (can('tenants.delete') && manages(x.kind) && !x.above) {
     buttons.append(
       h('button', {
@@ -217,6 +292,7 @@ function node(x, signal) {
       toggle,
       name,
       h('span', { class: 'kind', text: t(`tenants.kind.${x.kind}`) }),
+      note,
       buttons,
     ),
     ul,

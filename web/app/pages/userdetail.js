@@ -42,6 +42,17 @@ const chips = (names) =>
 
 // The names the API gives beside the ids (the reader may not read the tenants, roles or groups
 // themselves), at most max of them shown.
+// The provider's dormant rule disables the user at dormant_at (server time): "in X days" from
+// now, whole days rounded up, with the date itself on hover.
+function dormantEl(iso) {
+  const days = Math.ceil((Date.parse(iso) - Date.now()) / 86400000);
+  return h('time', {
+    class: ['dormant', days <= 7 && 'warn'],
+    attrs: { datetime: iso, title: iso },
+    text: days > 0 ? t('detail.dormant_in', { days }) : t('detail.dormant_due'),
+  });
+}
+
 function namesOf(list, max = 20) {
   const shown = list.slice(0, max).map((x) => x.name);
   if (list.length > max) shown.push(t('common.and_more', { n: list.length - max }));
@@ -105,6 +116,7 @@ export default async function userDetail(ctx) {
       [t('detail.status'), statusBadge(h, u)],
       isBanned(u) ? [t('detail.banned_until'), timeEl(h, u.banned_until)] : null,
       [t('detail.last_login'), timeEl(h, u.last_login_at, t('common.never'))],
+      u.dormant_at ? [t('detail.dormant'), dormantEl(u.dormant_at)] : null,
       [t('detail.created'), [timeEl(h, u.created_at), by(u.created_by_user)]],
       [t('detail.updated'), [timeEl(h, u.updated_at), by(u.updated_by_user)]],
       [t('detail.login_enabled'), yesNo(u.login_enabled)],

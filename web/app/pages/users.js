@@ -19,6 +19,8 @@ const STATUSES = ['active', 'invited', 'disabled', 'banned', 'deleted'];
 const FETCH_MAX = 200;
 const SORTABLE = ['name', 'username', 'email', 'last_login'];
 const PAGE_SIZES = [20, 50, 100, 200];
+// the users list's "inactive for more than N days" choices (inactive_days=N, the dormant rule's count)
+const INACTIVE_DAYS = [30, 60, 90, 180, 365];
 
 function readState(query, history) {
   const status = STATUSES.includes(query.get('status')) ? query.get('status') : 'active';
@@ -34,6 +36,9 @@ function readState(query, history) {
     role_id: query.get('role_id') || '',
     group_id: query.get('group_id') || '',
     tenant_id: query.get('tenant_id') || '',
+    inactive_days: INACTIVE_DAYS.includes(Number(query.get('inactive_days')))
+      ? query.get('inactive_days')
+      : '',
     cursor: query.get('cursor') || '',
     back: Array.isArray(history?.back) ? history.back : [], // cursors of the pages before this one
   };
@@ -47,6 +52,7 @@ function urlOf(s) {
     role_id: s.role_id,
     group_id: s.group_id,
     tenant_id: s.tenant_id,
+    inactive_days: s.inactive_days,
     limit: s.limit === 50 ? '' : s.limit,
     cursor: s.cursor,
   })}`;
@@ -148,6 +154,11 @@ export default async function usersPage(ctx) {
       roles.length ? filterSelect('role_id', t('filters.role'), roles) : null,
       groups.length ? filterSelect('group_id', t('filters.group'), groups) : null,
       providers.length ? filterSelect('tenant_id', t('filters.provider'), providers) : null,
+      filterSelect(
+        'inactive_days',
+        t('filters.inactive'),
+        INACTIVE_DAYS.map((n) => ({ id: n, name: t('filters.inactive_days', { n }) })),
+      ),
     );
   });
 
@@ -213,6 +224,7 @@ export default async function usersPage(ctx) {
     role_id: s.role_id,
     group_id: s.group_id,
     tenant_id: s.tenant_id,
+    inactive_days: s.inactive_days,
   });
   const filterKey = () => JSON.stringify(filterOf());
   setExportHref();
@@ -625,7 +637,7 @@ export default async function usersPage(ctx) {
     try {
       const { data } = await api(
         'GET',
-        `/users${qs({ status: s.status, q: s.q, sort: s.sort, role_id: s.role_id, group_id: s.group_id, tenant_id: s.tenant_id, limit: s.limit, cursor: s.cursor })}`,
+        `/users${qs({ status: s.status, q: s.q, sort: s.sort, role_id: s.role_id, group_id: s.group_id, tenant_id: s.tenant_id, inactive_days: s.inactive_days, limit: s.limit, cursor: s.cursor })}`,
         { signal: ac.signal },
       );
       page = data;
