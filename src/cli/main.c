@@ -19,6 +19,7 @@
 #include "core/sso.h"
 #include "http/server.h"
 #include "http/limits.h"
+#include "hooks/hooks.h"
 #include "mail/mail.h"
 #include "util/clock.h"
 #include "util/csv.h"
@@ -43,6 +44,7 @@ typedef struct opts {
     const char *role_ids, *access; /* scim add: "1,2"; provider, all or "3,4" (accounts) */
     bool trust_idp_mfa, rp_logout;
     bool sso_allow_loopback; /* serve: providers on this machine may be called (I13) */
+    bool hooks_allow_loopback; /* serve: webhook receivers on this machine or network (I13) */
     gh_signin_config signin; /* gh_signin_defaults with the options above applied (main) */
 } opts;
 
@@ -84,6 +86,8 @@ static const opt_def opt_defs[] = {
      'i'},
     {"--sso-allow-loopback", "GATEHOUSE_SSO_ALLOW_LOOPBACK", offsetof(opts, sso_allow_loopback),
      'b'},
+    {"--webhooks-allow-loopback", "GATEHOUSE_WEBHOOKS_ALLOW_LOOPBACK",
+     offsetof(opts, hooks_allow_loopback), 'b'},
     {"--search-budget", "GATEHOUSE_SEARCH_BUDGET", offsetof(opts, search_budget), 'i'},
     {"--to", NULL, offsetof(opts, to), 's'},
     /* tests only, and never from the environment: an inherited variable must not move the clock
@@ -134,6 +138,8 @@ static int usage(void)
         "            [--header-deadline-seconds 10] [--body-deadline-seconds 30]\n"
         "            [--sso-allow-loopback]  (SSO providers on this machine, http to them:\n"
         "            development and tests; otherwise https and public addresses only)\n"
+        "            [--webhooks-allow-loopback]  (webhook receivers on loopback and private\n"
+        "            addresses, plain http to a loopback host; otherwise https and public only)\n"
         "            (a request's headers, then its body, must arrive whole within these)\n"
         "            [--search-budget %d]  (users a search may walk through before it answers\n"
         "            a page marked partial)\n"
@@ -1084,6 +1090,21 @@ static int cmd_serve(const opts *o)
     if (o->sso_allow_loopback)
         gh_log("warn", "sso_allow_loopback", "detail",
                "SSO providers on loopback addresses, over plain http, may be called", NULL);
+    gh_hooks *hooks = NULL;
+    gh_hooks_config hc = {.db_url = o->db,
+                          .secret_key = secret_key,
+                          .net = {.allow_loopback = o->hooks_allow_loopback}};
+    if (gh_hooks_new(&hc, &hooks) != GH_OK) {
+        gh_sso_env_free(sso);
+        gh_mailer_free(mail);
+        close_ctx(&ctx);
+        return 1;
+    }
+    if (o->hooks_allow_loopback)
+        gh_log("warn", "webhooks_allow_loopback", "detail",
+               "webhook receivers on loopback and private addresses, over plain http to a "
+               "loopback host, may be called",
+               NULL);
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -1105,10 +1126,11 @@ static int cmd_serve(const opts *o)
                             .signin = &signin,
                             .signin_rate_per_minute = o->signin_rate,
                             .mail = mail,
-                            .sso = sso};
+                            .sso = sso,
+                            .hooks = hooks};
     gh_server *s = NULL;
     if (gh_server_start(&cfg, &s) != GH_OK || start_mail(o, mail, host, gh_server_port(s)) != 0 ||
-        announce_setup(&ctx) != 0) { /* after start_mail: the link points at the site */
+        gh_hooks_start(hooks) != GH_OK || announce_setup(&ctx) != 0) { /* after start_mail: the link points at the site */
         close_ctx(&ctx);
         return 1;
     }
@@ -1123,6 +1145,7 @@ static int cmd_serve(const opts *o)
     gh_log("info", "stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
     gh_server_stop(s);
     gh_mailer_free(mail); /* after the server: no request kicks it any more */
+    gh_hooks_free(hooks);
     gh_sso_env_free(sso);
     sodium_memzero(secret_key, sizeof secret_key);
     gh_log("info", "stopped", NULL);
