@@ -159,7 +159,7 @@ gh_err gh_hooks_deliver_one(gh_db *db, const gh_hooks_config *c, bool *did)
     snprintf(sst, sizeof sst, "%ld", status);
     snprintf(sat, sizeof sat, "%lld", (long long)d.attempts);
     gh_log(error[0] ? "warn" : "info", error[0] ? "webhook_attempt_failed" : "webhook_sent",
-           "delivery_id", sid, "event", d.event, "attempt", sat, "status", sst, "error", error,
+           "delivery_id", sid, "webhook_event", d.event, "attempt", sat, "status", sst, "error", error,
            NULL);
     err = record(db, &d, status, permanent, error[0] ? error : NULL);
 out:

@@ -136,7 +136,9 @@ gh_err gh_h_webhooks_deliveries(gh_req *r)
 gh_err gh_h_webhooks_resend(gh_req *r)
 {
     gh_err err = gh_core_webhook_resend(&r->ctx, r->id, r->sub_id);
-    if (err == GH_OK)
-        r->status = 202;
-    return err;
+    if (err != GH_OK)
+        return err;
+    r->out = json_pack("{s:I, s:s}", "id", (json_int_t)r->sub_id, "state", "queued");
+    r->status = 202;
+    return GH_OK;
 }
