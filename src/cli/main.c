@@ -43,9 +43,9 @@ typedef struct opts {
     const char *provider_id;       /* a number, or "platform" */
     const char *role_ids, *access; /* scim add: "1,2"; provider, all or "3,4" (accounts) */
     bool trust_idp_mfa, rp_logout;
-    bool sso_allow_loopback; /* serve: providers on this machine may be called (I13) */
+    bool sso_allow_loopback;   /* serve: providers on this machine may be called (I13) */
     bool hooks_allow_loopback; /* serve: webhook receivers on this machine or network (I13) */
-    gh_signin_config signin; /* gh_signin_defaults with the options above applied (main) */
+    gh_signin_config signin;   /* gh_signin_defaults with the options above applied (main) */
 } opts;
 
 typedef struct opt_def {
@@ -1130,7 +1130,8 @@ static int cmd_serve(const opts *o)
                             .hooks = hooks};
     gh_server *s = NULL;
     if (gh_server_start(&cfg, &s) != GH_OK || start_mail(o, mail, host, gh_server_port(s)) != 0 ||
-        gh_hooks_start(hooks) != GH_OK || announce_setup(&ctx) != 0) { /* after start_mail: the link points at the site */
+        gh_hooks_start(hooks) != GH_OK ||
+        announce_setup(&ctx) != 0) { /* after start_mail: the link points at the site */
         close_ctx(&ctx);
         return 1;
     }

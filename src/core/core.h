@@ -371,10 +371,10 @@ gh_err gh_core_sso_public(gh_ctx *ctx, int64_t provider_id, gh_sso_source **item
     X("user.banned")                                                                               \
     X("user.unbanned")                                                                             \
     X("user.signed_in")
-#define GH_WEBHOOK_URL_MAX       2048
-#define GH_WEBHOOK_SECRET_BYTES  24
-#define GH_WEBHOOK_PER_PROVIDER  20  /* subscriptions one event goes to, at most */
-#define GH_WEBHOOK_DELIVERIES    50  /* shown per subscription, newest first */
+#define GH_WEBHOOK_URL_MAX      2048
+#define GH_WEBHOOK_SECRET_BYTES 24
+#define GH_WEBHOOK_PER_PROVIDER 20 /* subscriptions one event goes to, at most */
+#define GH_WEBHOOK_DELIVERIES   50 /* shown per subscription, newest first */
 
 typedef struct gh_webhook_write {
     int64_t provider_id;

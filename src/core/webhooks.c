@@ -60,8 +60,8 @@ static gh_err check_url(gh_ctx *ctx, const char *url)
                        "enter the receiver's URL (at most 2048 bytes)");
     /* stored when it could be reached; whether this server may call a loopback or private
      * address is the sender's setting, checked at each delivery (SECURITY I13) */
-    if (gh_oidc_check_target(&(gh_oidc_net){.allow_loopback = true}, url, reason,
-                             sizeof reason) != GH_OK)
+    if (gh_oidc_check_target(&(gh_oidc_net){.allow_loopback = true}, url, reason, sizeof reason) !=
+        GH_OK)
         return gh_fail(ctx, GH_EINVAL, "url", "invalid",
                        gh_arena_printf(ctx->a,
                                        "enter an https URL without user name or fragment (http "
@@ -113,8 +113,8 @@ static gh_err new_secret(gh_ctx *ctx, char **secret, const char **sealed)
 
 static gh_err create_tx(gh_ctx *ctx, const gh_webhook_write *in, gh_webhook *out, char **secret)
 {
-    gh_webhook w = {.url = in->url, .enabled = true, .created_by = ctx->who->user_id,
-                    .created_at = ctx->now};
+    gh_webhook w = {
+        .url = in->url, .enabled = true, .created_by = ctx->who->user_id, .created_at = ctx->now};
     gh_err err = check_provider(ctx, in, &w.provider_id);
     if (err == GH_OK)
         err = check_url(ctx, in->url);
@@ -213,8 +213,7 @@ static gh_err resend_tx(gh_ctx *ctx, int64_t id, int64_t did)
         err = gh_store_delivery_resend(ctx->db, did, ctx->now);
     if (err == GH_OK)
         err = gh_core_audit(ctx, GH_ACT_WEBHOOK_RESEND, "webhook", id, 0, w.provider_id,
-                            GH_AUDIT_NOTHING,
-                            GH_AUDIT_DETAIL_OF(.delivery_id = GH_AUDIT_INT(did)));
+                            GH_AUDIT_NOTHING, GH_AUDIT_DETAIL_OF(.delivery_id = GH_AUDIT_INT(did)));
     return err;
 }
 

@@ -13,10 +13,10 @@
 #include "util/clock.h"
 #include "util/log.h"
 
-#define POLL_MS        1000 /* without a kick, look for due deliveries this often */
-#define SECRET_MAX     128  /* a secret's text, "whsec_" included */
-#define SIG_CHARS      64   /* "v1," and the base64 of 32 bytes */
-#define HEADER_CHARS   160
+#define POLL_MS      1000 /* without a kick, look for due deliveries this often */
+#define SECRET_MAX   128  /* a secret's text, "whsec_" included */
+#define SIG_CHARS    64   /* "v1," and the base64 of 32 bytes */
+#define HEADER_CHARS 160
 
 struct gh_hooks {
     pthread_mutex_t mu;
@@ -46,8 +46,8 @@ gh_err gh_hooks_sign(const char *secret, const char *id, int64_t timestamp, cons
     if (strncmp(secret, "whsec_", 6) != 0 ||
         sodium_base642bin(key, sizeof key, secret + 6, strlen(secret + 6), NULL, &key_len, NULL,
                           sodium_base64_VARIANT_ORIGINAL) != 0 ||
-        key_len == 0 || cap < 3 + sodium_base64_ENCODED_LEN(sizeof mac,
-                                                             sodium_base64_VARIANT_ORIGINAL))
+        key_len == 0 ||
+        cap < 3 + sodium_base64_ENCODED_LEN(sizeof mac, sodium_base64_VARIANT_ORIGINAL))
         return GH_EINVAL;
     snprintf(ts, sizeof ts, "%lld", (long long)timestamp);
     crypto_auth_hmacsha256_init(&st, key, key_len);
@@ -86,7 +86,7 @@ static gh_err record(gh_db *db, const gh_webhook_delivery *d, long status, bool 
 {
     int64_t now = gh_clock_now();
     bool ok = error == NULL;
-    gh_mail_state state = ok ? GH_MAIL_SENT
+    gh_mail_state state = ok                                                  ? GH_MAIL_SENT
                           : permanent || d->attempts >= GH_HOOKS_MAX_ATTEMPTS ? GH_MAIL_FAILED
                                                                               : GH_MAIL_QUEUED;
     int64_t next = state == GH_MAIL_QUEUED ? now + gh_hooks_backoff(d->attempts) : 0;
@@ -102,9 +102,8 @@ static gh_err record(gh_db *db, const gh_webhook_delivery *d, long status, bool 
 }
 
 /* Signs and POSTs d; *status and error (empty: success) say how it went. */
-static void attempt(const gh_hooks_config *c, const gh_webhook_delivery *d,
-                    const char *url, const char *sealed, long *status, bool *permanent,
-                    char *error, size_t cap)
+static void attempt(const gh_hooks_config *c, const gh_webhook_delivery *d, const char *url,
+                    const char *sealed, long *status, bool *permanent, char *error, size_t cap)
 {
     char secret[SECRET_MAX + 1], sig[SIG_CHARS], id[40];
     char h_id[HEADER_CHARS], h_ts[HEADER_CHARS], h_sig[HEADER_CHARS];
@@ -128,8 +127,8 @@ static void attempt(const gh_hooks_config *c, const gh_webhook_delivery *d,
     snprintf(h_ts, sizeof h_ts, "webhook-timestamp: %lld", (long long)ts);
     snprintf(h_sig, sizeof h_sig, "webhook-signature: %s", sig);
     const char *headers[] = {h_id, h_ts, h_sig};
-    err = gh_oidc_post(&c->net, url, headers, 3, d->payload, strlen(d->payload), status, error,
-                       cap);
+    err =
+        gh_oidc_post(&c->net, url, headers, 3, d->payload, strlen(d->payload), status, error, cap);
     *permanent = err == GH_EINVAL; /* the URL fails the policy: no retry can pass it */
     if (err == GH_OK && *status >= 200 && *status < 300)
         error[0] = '\0';
@@ -159,8 +158,8 @@ gh_err gh_hooks_deliver_one(gh_db *db, const gh_hooks_config *c, bool *did)
     snprintf(sst, sizeof sst, "%ld", status);
     snprintf(sat, sizeof sat, "%lld", (long long)d.attempts);
     gh_log(error[0] ? "warn" : "info", error[0] ? "webhook_attempt_failed" : "webhook_sent",
-           "delivery_id", sid, "webhook_event", d.event, "attempt", sat, "status", sst, "error", error,
-           NULL);
+           "delivery_id", sid, "webhook_event", d.event, "attempt", sat, "status", sst, "error",
+           error, NULL);
     err = record(db, &d, status, permanent, error[0] ? error : NULL);
 out:
     gh_arena_free(a);

@@ -24,8 +24,8 @@ typedef struct gh_oidc_request {
     const char *form;
     size_t form_len;
     const char *user, *password;
-    const char *content_type;       /* of form; NULL: form-urlencoded */
-    const char *const *headers;     /* n_headers more header lines */
+    const char *content_type;   /* of form; NULL: form-urlencoded */
+    const char *const *headers; /* n_headers more header lines */
     size_t n_headers;
 } gh_oidc_request;
 

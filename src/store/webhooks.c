@@ -103,7 +103,8 @@ gh_err gh_store_webhook_list(gh_db *db, gh_arena *a, int64_t provider_id, int li
 gh_err gh_store_webhook_delete(gh_db *db, int64_t id)
 {
     int64_t v[1] = {id};
-    gh_err err = gh_store_exec_ints(db, "DELETE FROM webhook_deliveries WHERE webhook_id = ?", 1, v);
+    gh_err err =
+        gh_store_exec_ints(db, "DELETE FROM webhook_deliveries WHERE webhook_id = ?", 1, v);
     gh_stmt *st = NULL;
     if (err == GH_OK)
         err = gh_db_prepare(db, "DELETE FROM webhooks WHERE id = ?", &st);
