@@ -310,3 +310,32 @@ test('I13: without --webhooks-allow-loopback, plain http and loopback or private
   }
   assert.equal(rx.got.filter((g) => g.path.startsWith('/strict')).length, 0);
 });
+
+test('CLI: webhook add prints the secret once; list and delete', async () => {
+  const p = await provider();
+  const path = `/cli-${uniq()}`;
+  const out = srv.cli([
+    'webhook',
+    'add',
+    '--url',
+    rx.url(path),
+    '--events',
+    'user.created,user.deleted',
+    '--provider-id',
+    String(p),
+  ]);
+  const secret = out.match(/whsec_[A-Za-z0-9+/]{32}/)?.[0];
+  assert.ok(secret, out);
+  const id = Number(out.match(/webhook (\d+) created/)[1]);
+  const listed = srv.cli(['webhook', 'list']);
+  assert.match(
+    listed,
+    new RegExp(`^${id}\\t${p}\\t${rx.url(path)}\\tuser.created,user.deleted\\t`, 'm'),
+  );
+  assert.ok(!listed.includes(secret));
+  await createUser(srv, { provider_id: p });
+  await receivedUntil(() => forHook(path).length === 1, 'the delivery of the CLI’s webhook');
+  assert.ok(verify(secret, forHook(path)[0]));
+  assert.match(srv.cli(['webhook', 'delete', String(id)]), /deleted/);
+  assert.equal((await srv.api('GET', `/api/v1/webhooks/${id}`)).status, 404);
+});
