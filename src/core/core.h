@@ -373,7 +373,7 @@ gh_err gh_core_sso_public(gh_ctx *ctx, int64_t provider_id, gh_sso_source **item
     X("user.signed_in")
 #define GH_WEBHOOK_URL_MAX      2048
 #define GH_WEBHOOK_SECRET_BYTES 24
-#define GH_WEBHOOK_PER_PROVIDER 20 /* subscriptions one event goes to, at most */
+#define GH_WEBHOOK_PER_PROVIDER 20 /* subscriptions of one provider (more: GH_ECONFLICT) */
 #define GH_WEBHOOK_DELIVERIES   50 /* shown per subscription, newest first */
 
 typedef struct gh_webhook_write {

@@ -116,6 +116,12 @@ static gh_err create_tx(gh_ctx *ctx, const gh_webhook_write *in, gh_webhook *out
     gh_webhook w = {
         .url = in->url, .enabled = true, .created_by = ctx->who->user_id, .created_at = ctx->now};
     gh_err err = check_provider(ctx, in, &w.provider_id);
+    int64_t count = 0;
+    if (err == GH_OK && (err = gh_store_webhook_count(ctx->db, w.provider_id, &count)) == GH_OK &&
+        count >= GH_WEBHOOK_PER_PROVIDER)
+        err = gh_fail(ctx, GH_ECONFLICT, NULL, NULL,
+                      "this service provider has as many webhooks as it may (20): delete one "
+                      "first");
     if (err == GH_OK)
         err = check_url(ctx, in->url);
     if (err == GH_OK)

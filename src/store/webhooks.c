@@ -114,6 +114,23 @@ gh_err gh_store_webhook_delete(gh_db *db, int64_t id)
     return gh_store_step_changing(st);
 }
 
+gh_err gh_store_webhook_count(gh_db *db, int64_t provider_id, int64_t *n)
+{
+    gh_stmt *st = NULL;
+    gh_err err =
+        gh_db_prepare(db, "SELECT COUNT(*) FROM webhooks WHERE COALESCE(provider_id, 0) = ?", &st);
+    if (err != GH_OK)
+        return err;
+    gh_stmt_bind_int(st, 1, provider_id);
+    bool row = false;
+    err = gh_stmt_step(st, &row);
+    int64_t v = row ? gh_stmt_int(st, 0) : 0;
+    gh_stmt_done(st);
+    if (err == GH_OK)
+        *n = v;
+    return err;
+}
+
 gh_err gh_store_webhook_matching(gh_db *db, gh_arena *a, int64_t provider_id, const char *event,
                                  size_t max, int64_t **ids, size_t *n)
 {

@@ -99,14 +99,19 @@ async function freshFixtures() {
     body: { name: uniq('scim-'), provider_id: ts.body.id },
   });
   assert.equal(scim.status, 201, JSON.stringify(scim.body));
-  // a webhook subscription and one delivery of it (the user created after it), for its routes
+  // a webhook subscription (of that provider) and one delivery of it (a user created after it),
+  // for its routes
   const wh = await srv.api('POST', '/api/v1/webhooks', {
-    body: { url: 'https://hooks.example.com/in', events: ['user.created'] },
+    body: {
+      url: 'https://hooks.example.com/in',
+      events: ['user.created'],
+      provider_id: ts.body.id,
+    },
   });
   assert.equal(wh.status, 201, JSON.stringify(wh.body));
   const wname = uniq('hooked');
   const wu = await srv.api('POST', '/api/v1/users', {
-    body: { username: wname, email: `${wname}@example.com`, password },
+    body: { username: wname, email: `${wname}@example.com`, password, provider_id: ts.body.id },
   });
   assert.equal(wu.status, 201, JSON.stringify(wu.body));
   const wd = await srv.api('GET', `/api/v1/webhooks/${wh.body.id}/deliveries`);
@@ -182,7 +187,11 @@ function sample(route, f) {
     },
     'PATCH /api/v1/sso-sources/{id}': { display_name: 'Changed' },
     'POST /api/v1/scim-clients': { name: uniq('new-scim-'), provider_id: f.scimProvider },
-    'POST /api/v1/webhooks': { url: 'https://hooks.example.com/new', events: ['user.created'] },
+    'POST /api/v1/webhooks': {
+      url: 'https://hooks.example.com/new',
+      events: ['user.created'],
+      provider_id: f.scimProvider,
+    },
   };
   const known = new Set([
     'GET /api/v1/permissions',
