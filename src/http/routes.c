@@ -318,6 +318,8 @@ const gh_route gh_routes[] = {
     CONSOLE("/sso-sources/*"),
     CONSOLE("/scim-clients"),
     CONSOLE("/scim-clients/*"),
+    CONSOLE("/webhooks"),
+    CONSOLE("/webhooks/*"),
     {.method = "GET",
      .pattern = "/api/v1/permissions",
      .handler = gh_h_permissions,
