@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
+import { join } from 'node:path';
 import { startServer, testClock, createUser, readyUser, signIn, adminWith } from './lib/server.mjs';
 import { uniq } from './lib/helpers.mjs';
 
@@ -323,6 +324,9 @@ test('CLI: webhook add prints the secret once; list and delete', async () => {
     'user.created,user.deleted',
     '--provider-id',
     String(p),
+    // the server's secret key file: next to a SQLite database, in the test's folder with PostgreSQL
+    '--secret-key-file',
+    srv.db.startsWith('postgres') ? join(srv.dir, 'secret.key') : `${srv.db}.key`,
   ]);
   const secret = out.match(/whsec_[A-Za-z0-9+/]{32}/)?.[0];
   assert.ok(secret, out);
