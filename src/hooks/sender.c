@@ -94,6 +94,8 @@ static gh_err record(gh_db *db, const gh_webhook_delivery *d, long status, bool 
     if (err != GH_OK)
         return err;
     err = gh_store_delivery_finish(db, d->id, state, status, error, next, now);
+    if (err == GH_ENOTFOUND) /* its subscription was deleted meanwhile: nothing to record */
+        err = GH_OK;
     if (err != GH_OK) {
         gh_db_rollback(db);
         return err;
