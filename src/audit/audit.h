@@ -63,7 +63,8 @@
     X(USER_UPDATE_OWN, "user.update_own")                                                          \
     X(WEBHOOK_CREATE, "webhook.create")                                                            \
     X(WEBHOOK_DELETE, "webhook.delete")                                                            \
-    X(WEBHOOK_RESEND, "webhook.resend")
+    X(WEBHOOK_RESEND, "webhook.resend")                                                            \
+    X(WEBHOOK_UPDATE, "webhook.update")
 
 typedef enum {
 #define GH_AUDIT_ACTION_ID(id, name) GH_ACT_##id,
@@ -110,6 +111,7 @@ typedef struct gh_audit_detail {
     const char *url;             /* webhook: its target */
     const char *events;          /* webhook: the events it takes, comma-separated */
     gh_audit_int delivery_id;    /* webhook: a delivery sent again */
+    gh_audit_bool enabled;       /* webhook: whether it receives events */
 } gh_audit_detail;
 
 typedef enum {

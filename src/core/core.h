@@ -361,7 +361,7 @@ gh_err gh_core_sso_public(gh_ctx *ctx, int64_t provider_id, gh_sso_source **item
  * whether the server may call a loopback or private address is the sender's setting, checked at
  * each delivery (SECURITY I13). The secret ("whsec_" and the base64 of GH_WEBHOOK_SECRET_BYTES
  * random bytes) is made here, given once in *secret (arena) and stored sealed with the secret key
- * (none configured: GH_EINTERNAL). Audited webhook.create, .delete, .resend. */
+ * (none configured: GH_EINTERNAL). Audited webhook.create, .update, .delete, .resend. */
 #define GH_WEBHOOK_EVENTS(X)                                                                       \
     X("user.created")                                                                              \
     X("user.updated")                                                                              \
@@ -379,9 +379,11 @@ gh_err gh_core_sso_public(gh_ctx *ctx, int64_t provider_id, gh_sso_source **item
 typedef struct gh_webhook_write {
     int64_t provider_id;
     bool provider_given; /* else: the actor's own */
-    const char *url;
+    const char *url;     /* update: NULL keeps it */
     const char *const *events;
     size_t n_events;
+    bool events_given;           /* update: else the events stay */
+    bool enabled, enabled_given; /* update: else it stays as it is */
 } gh_webhook_write;
 
 gh_err gh_core_webhook_create(gh_ctx *ctx, const gh_webhook_write *in, gh_webhook *out,
@@ -390,6 +392,10 @@ gh_err gh_core_webhook_get(gh_ctx *ctx, int64_t id, gh_webhook *out) GH_MUST_USE
 /* provider_id as for gh_core_sso_list: 0 no filter, -1 the platform's only. */
 gh_err gh_core_webhook_list(gh_ctx *ctx, int64_t provider_id, int limit, int64_t after_id,
                             gh_webhook **items, size_t *n) GH_MUST_USE;
+/* Changes the URL, the events or enabled of subscription id (a disabled one receives nothing);
+ * its provider and secret cannot change. Audited webhook.update. */
+gh_err gh_core_webhook_update(gh_ctx *ctx, int64_t id, const gh_webhook_write *in,
+                              gh_webhook *out) GH_MUST_USE;
 gh_err gh_core_webhook_delete(gh_ctx *ctx, int64_t id) GH_MUST_USE;
 /* The last GH_WEBHOOK_DELIVERIES deliveries of a subscription ctx->who sees, newest first. */
 gh_err gh_core_webhook_deliveries(gh_ctx *ctx, int64_t id, gh_webhook_delivery **items,

@@ -177,6 +177,43 @@ gh_err gh_core_webhook_list(gh_ctx *ctx, int64_t provider_id, int limit, int64_t
     return gh_store_webhook_list(ctx->db, ctx->a, filter, limit, after_id, items, n);
 }
 
+static gh_err update_tx(gh_ctx *ctx, int64_t id, const gh_webhook_write *in, gh_webhook *out)
+{
+    gh_webhook cur, w;
+    gh_err err = gh_core_webhook_get(ctx, id, &cur);
+    if (err != GH_OK)
+        return err;
+    w = cur;
+    if (in->provider_given && in->provider_id != cur.provider_id)
+        return gh_fail(ctx, GH_EINVAL, "provider_id", "immutable",
+                       "a webhook's provider cannot change");
+    if (in->url != NULL && (err = check_url(ctx, in->url)) == GH_OK)
+        w.url = in->url;
+    if (err == GH_OK && in->events_given)
+        err = event_list(ctx, in, &w.events);
+    if (err != GH_OK)
+        return err;
+    if (in->enabled_given)
+        w.enabled = in->enabled;
+    err = gh_store_webhook_update(ctx->db, &w);
+    if (err == GH_OK)
+        err = gh_store_webhook_get(ctx->db, ctx->a, id, out);
+    if (err == GH_OK)
+        err = gh_core_audit(
+            ctx, GH_ACT_WEBHOOK_UPDATE, "webhook", id, 0, cur.provider_id,
+            GH_AUDIT_DETAIL_OF(.url = cur.url, .events = cur.events,
+                               .enabled = cur.enabled ? GH_AUDIT_TRUE : GH_AUDIT_FALSE),
+            GH_AUDIT_DETAIL_OF(.url = out->url, .events = out->events,
+                               .enabled = out->enabled ? GH_AUDIT_TRUE : GH_AUDIT_FALSE));
+    return err;
+}
+
+gh_err gh_core_webhook_update(gh_ctx *ctx, int64_t id, const gh_webhook_write *in, gh_webhook *out)
+{
+    gh_err err = gh_db_begin(ctx->db);
+    return err != GH_OK ? err : gh_core_finish(ctx, update_tx(ctx, id, in, out));
+}
+
 static gh_err delete_tx(gh_ctx *ctx, int64_t id)
 {
     gh_webhook cur;

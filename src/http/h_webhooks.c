@@ -108,6 +108,30 @@ gh_err gh_h_webhooks_get(gh_req *r)
     return err;
 }
 
+gh_err gh_h_webhooks_patch(gh_req *r)
+{
+    const json_t *prov = json_object_get(r->in, "provider_id");
+    const json_t *evs = json_object_get(r->in, "events");
+    const json_t *en = json_object_get(r->in, "enabled");
+    size_t n = json_array_size(evs);
+    const char **names = gh_arena_alloc(r->a, (n + 1) * sizeof *names);
+    for (size_t i = 0; i < n; i++)
+        names[i] = json_string_value(json_array_get(evs, i));
+    gh_webhook_write in = {.provider_id = json_integer_value(prov),
+                           .provider_given = prov != NULL,
+                           .url = gh_json_str(r->in, "url"),
+                           .events = names,
+                           .n_events = n,
+                           .events_given = evs != NULL,
+                           .enabled = json_is_true(en),
+                           .enabled_given = en != NULL};
+    gh_webhook out;
+    gh_err err = gh_core_webhook_update(&r->ctx, r->id, &in, &out);
+    if (err == GH_OK)
+        r->out = hook_json(&out);
+    return err;
+}
+
 gh_err gh_h_webhooks_delete(gh_req *r)
 {
     gh_err err = gh_core_webhook_delete(&r->ctx, r->id);

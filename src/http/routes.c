@@ -86,6 +86,15 @@ static const gh_field webhook_fields[] = {
     {NULL},
 };
 
+static const gh_field webhook_patch_fields[] = {
+    {"provider_id", GH_T_ID_NULL, 0, false, NULL, "cannot change (only the current value)"},
+    {"url", GH_T_STRING, GH_MAX_WEBHOOK_URL, false, NULL,
+     "the receiver: https (http only to a loopback host)"},
+    {"events", GH_T_STRINGS, GH_MAX_WEBHOOK_EVENTS, false, NULL, "the events it receives"},
+    {"enabled", GH_T_BOOL, 0, false, NULL, "false: it receives nothing until enabled again"},
+    {NULL},
+};
+
 static const gh_field bulk_fields[] = {
     {"action", GH_T_STRING, GH_MAX_BULK_ACTION, true, NULL, "disable, enable or delete"},
     {"ids", GH_T_IDS, GH_MAX_BULK_IDS, true, NULL, "user ids"},
@@ -679,6 +688,15 @@ const gh_route gh_routes[] = {
      .auth = GH_AUTH_PERM,
      .perm = P(SETTINGS_READ),
      .summary = "Read a webhook subscription",
+     .tag = "webhooks"},
+    {.method = "PATCH",
+     .pattern = "/api/v1/webhooks/{id}",
+     .handler = gh_h_webhooks_patch,
+     .auth = GH_AUTH_PERM,
+     .perm = P(SETTINGS_UPDATE),
+     .body = webhook_patch_fields,
+     .summary = "Change a webhook subscription's URL, events or enabled (not its provider or "
+                "secret)",
      .tag = "webhooks"},
     {.method = "DELETE",
      .pattern = "/api/v1/webhooks/{id}",

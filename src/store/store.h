@@ -501,6 +501,8 @@ gh_err gh_store_webhook_get(gh_db *db, gh_arena *a, int64_t id, gh_webhook *out)
 gh_err gh_store_webhook_list(gh_db *db, gh_arena *a, int64_t provider_id, int limit,
                              int64_t after_id, gh_webhook **items, size_t *n) GH_MUST_USE;
 gh_err gh_store_webhook_delete(gh_db *db, int64_t id) GH_MUST_USE;
+/* Writes w's url, events and enabled (GH_ENOTFOUND when there is no such subscription). */
+gh_err gh_store_webhook_update(gh_db *db, const gh_webhook *w) GH_MUST_USE;
 /* How many subscriptions provider_id (0: the platform) has. */
 gh_err gh_store_webhook_count(gh_db *db, int64_t provider_id, int64_t *n) GH_MUST_USE;
 gh_err gh_store_webhook_matching(gh_db *db, gh_arena *a, int64_t provider_id, const char *event,

@@ -114,6 +114,20 @@ gh_err gh_store_webhook_delete(gh_db *db, int64_t id)
     return gh_store_step_changing(st);
 }
 
+gh_err gh_store_webhook_update(gh_db *db, const gh_webhook *w)
+{
+    gh_stmt *st = NULL;
+    gh_err err =
+        gh_db_prepare(db, "UPDATE webhooks SET url = ?, events = ?, enabled = ? WHERE id = ?", &st);
+    if (err != GH_OK)
+        return err;
+    gh_stmt_bind_text(st, 1, w->url);
+    gh_stmt_bind_text(st, 2, w->events);
+    gh_stmt_bind_int(st, 3, w->enabled ? 1 : 0);
+    gh_stmt_bind_int(st, 4, w->id);
+    return gh_store_step_changing(st);
+}
+
 gh_err gh_store_webhook_count(gh_db *db, int64_t provider_id, int64_t *n)
 {
     gh_stmt *st = NULL;

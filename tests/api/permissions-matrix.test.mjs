@@ -187,6 +187,7 @@ function sample(route, f) {
     },
     'PATCH /api/v1/sso-sources/{id}': { display_name: 'Changed' },
     'POST /api/v1/scim-clients': { name: uniq('new-scim-'), provider_id: f.scimProvider },
+    'PATCH /api/v1/webhooks/{id}': { enabled: false },
     'POST /api/v1/webhooks': {
       url: 'https://hooks.example.com/new',
       events: ['user.created'],

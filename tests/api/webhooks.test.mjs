@@ -343,3 +343,36 @@ test('CLI: webhook add prints the secret once; list and delete', async () => {
   assert.match(srv.cli(['webhook', 'delete', String(id)]), /deleted/);
   assert.equal((await srv.api('GET', `/api/v1/webhooks/${id}`)).status, 404);
 });
+
+test('PATCH: a disabled subscription receives nothing; URL and events change; the provider does not', async () => {
+  const p = await provider();
+  const path = `/patched-${uniq()}`;
+  const hook = await subscribe(srv, {
+    url: rx.url('/old'),
+    events: ['user.deleted'],
+    provider_id: p,
+  });
+  const patch = (body) => srv.api('PATCH', `/api/v1/webhooks/${hook.id}`, { body });
+  let r = await patch({ url: rx.url(path), events: ['user.created'], enabled: false });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(r.body.url, rx.url(path));
+  assert.deepEqual(r.body.events, ['user.created']);
+  assert.equal(r.body.enabled, false);
+  assert.equal(r.body.secret, undefined);
+  await createUser(srv, { provider_id: p });
+  await new Promise((ok) => setTimeout(ok, 300));
+  assert.equal(
+    (await srv.api('GET', `/api/v1/webhooks/${hook.id}/deliveries`)).body.items.length,
+    0,
+  );
+  r = await patch({ enabled: true });
+  assert.equal(r.body.enabled, true);
+  await createUser(srv, { provider_id: p });
+  await receivedUntil(() => forHook(path).length === 1, 'the delivery once enabled');
+  r = await patch({ provider_id: await provider() });
+  assert.equal(r.status, 400);
+  assert.equal(r.body.errors[0].field, 'provider_id');
+  r = await patch({ events: [] });
+  assert.equal(r.status, 400);
+  assert.equal(r.body.errors[0].field, 'events');
+});
