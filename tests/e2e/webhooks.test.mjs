@@ -98,6 +98,13 @@ test('add a webhook, see its secret once, its deliveries, resend, delete', async
   assert.equal(got.length, 2);
   assert.equal(got[1].headers['webhook-id'], got[0].headers['webhook-id']);
 
+  await page.getByRole('button', { name: 'Disable', exact: true }).click();
+  await page.getByText('Webhook disabled').waitFor();
+  await page.getByText('No (disabled)').waitFor();
+  assert.equal((await srv.api('GET', '/api/v1/webhooks')).body.items[0].enabled, false);
+  await page.getByRole('button', { name: 'Enable', exact: true }).click();
+  await page.getByText('Webhook enabled').waitFor();
+
   await page.getByRole('button', { name: 'Delete', exact: true }).click();
   await confirm(page, 'Delete');
   await page.waitForURL(/\/webhooks$/);

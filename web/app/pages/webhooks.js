@@ -74,6 +74,10 @@ async function listPage(ctx) {
       },
       { label: t('webhooks.col.provider'), cell: (w) => providers.name(w.provider_id) },
       { label: t('webhooks.col.events'), cell: (w) => w.events.join(', ') },
+      {
+        label: t('webhooks.col.enabled'),
+        cell: (w) => (w.enabled ? t('webhooks.on') : t('webhooks.off')),
+      },
       { label: t('webhooks.col.created_at'), cell: (w) => fmtTime(w.created_at) },
     ],
   });
@@ -229,6 +233,16 @@ async function formPage(ctx) {
   F.url.input.focus();
 }
 
+async function toggle(ctx, w) {
+  try {
+    await api('PATCH', `/webhooks/${w.id}`, { body: { enabled: !w.enabled } });
+    toast(w.enabled ? t('webhooks.disabled') : t('webhooks.enabled'));
+    ctx.navigate(`/webhooks/${w.id}`, { replace: true });
+  } catch (e) {
+    if (e.status !== 401) toast(e.message, 'error');
+  }
+}
+
 async function resend(ctx, w, d, button) {
   button.disabled = true;
   try {
@@ -290,12 +304,21 @@ async function detailPage(ctx, id) {
       { class: 'page-head' },
       h('div', {}, h('h1', { text: w.url })),
       can('settings.update')
-        ? h('button', {
-            type: 'button',
-            class: 'danger',
-            text: t('common.delete'),
-            on: { click: () => remove(ctx, w) },
-          })
+        ? h(
+            'div',
+            { class: 'row-buttons' },
+            h('button', {
+              type: 'button',
+              text: w.enabled ? t('webhooks.disable') : t('webhooks.enable'),
+              on: { click: () => toggle(ctx, w) },
+            }),
+            h('button', {
+              type: 'button',
+              class: 'danger',
+              text: t('common.delete'),
+              on: { click: () => remove(ctx, w) },
+            }),
+          )
         : null,
     ),
     h(
@@ -305,6 +328,8 @@ async function detailPage(ctx, id) {
       h('dd', { text: providers.name(w.provider_id) }),
       h('dt', { text: t('webhooks.col.events') }),
       h('dd', { text: w.events.join(', ') }),
+      h('dt', { text: t('webhooks.col.enabled') }),
+      h('dd', { text: w.enabled ? t('webhooks.on') : t('webhooks.off') }),
       h('dt', { text: t('webhooks.col.created_at') }),
       h('dd', { text: fmtTime(w.created_at) }),
     ),
