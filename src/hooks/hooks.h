@@ -2,7 +2,7 @@
  * transaction of each change, store/webhooks.c), POSTs them signed as Standard Webhooks say, and
  * records each attempt, retrying with backoff. With several instances on one PostgreSQL database
  * a row is claimed by one sender only (FOR UPDATE SKIP LOCKED and a lease), so each event goes
- * out once unless its receiver fails to answer in time.
+ * out once (twice only when an instance dies during an attempt: the lease then runs out).
  *
  * Outbound calls follow oidc/'s policy (SECURITY I13, gh_oidc_net): https only, no redirect
  * followed (a 3xx is a failed attempt), timeouts, and the address connected to checked before the
