@@ -184,6 +184,10 @@ static json_t *detail_json(const gh_audit_detail *d)
     set_str(o, "kind", d->kind);
     set_int(o, "attempts", d->attempts);
     set_str(o, "error", d->error);
+    set_str(o, "url", d->url);
+    set_str(o, "events", d->events);
+    set_int(o, "delivery_id", d->delivery_id);
+    set_bool(o, "enabled", d->enabled);
     return o;
 }
 

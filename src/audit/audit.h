@@ -62,7 +62,11 @@
     X(USER_RESET_MFA, "user.reset_mfa")                                                            \
     X(USER_UNBAN, "user.unban")                                                                    \
     X(USER_UPDATE, "user.update")                                                                  \
-    X(USER_UPDATE_OWN, "user.update_own")
+    X(USER_UPDATE_OWN, "user.update_own")                                                          \
+    X(WEBHOOK_CREATE, "webhook.create")                                                            \
+    X(WEBHOOK_DELETE, "webhook.delete")                                                            \
+    X(WEBHOOK_RESEND, "webhook.resend")                                                            \
+    X(WEBHOOK_UPDATE, "webhook.update")
 
 typedef enum {
 #define GH_AUDIT_ACTION_ID(id, name) GH_ACT_##id,
@@ -106,6 +110,10 @@ typedef struct gh_audit_detail {
     const char *kind;            /* mail: the message's kind */
     gh_audit_int attempts;       /* mail: delivery attempts so far */
     const char *error;           /* mail: the last SMTP error */
+    const char *url;             /* webhook: its target */
+    const char *events;          /* webhook: the events it takes, comma-separated */
+    gh_audit_int delivery_id;    /* webhook: a delivery sent again */
+    gh_audit_bool enabled;       /* webhook: whether it receives events */
 } gh_audit_detail;
 
 typedef enum {

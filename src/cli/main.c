@@ -19,6 +19,7 @@
 #include "core/sso.h"
 #include "http/server.h"
 #include "http/limits.h"
+#include "hooks/hooks.h"
 #include "mail/mail.h"
 #include "util/clock.h"
 #include "util/csv.h"
@@ -42,9 +43,11 @@ typedef struct opts {
     const char *display_name, *issuer, *client_id, *client_secret_file, *scopes, *claim;
     const char *provider_id;       /* a number, or "platform" */
     const char *role_ids, *access; /* scim add: "1,2"; provider, all or "3,4" (accounts) */
+    const char *url, *events;      /* webhook add: the receiver; "user.created,user.deleted" */
     bool trust_idp_mfa, rp_logout;
-    bool sso_allow_loopback; /* serve: providers on this machine may be called (I13) */
-    gh_signin_config signin; /* gh_signin_defaults with the options above applied (main) */
+    bool sso_allow_loopback;   /* serve: providers on this machine may be called (I13) */
+    bool hooks_allow_loopback; /* serve: webhook receivers on this machine or network (I13) */
+    gh_signin_config signin;   /* gh_signin_defaults with the options above applied (main) */
 } opts;
 
 typedef struct opt_def {
@@ -85,6 +88,8 @@ static const opt_def opt_defs[] = {
      'i'},
     {"--sso-allow-loopback", "GATEHOUSE_SSO_ALLOW_LOOPBACK", offsetof(opts, sso_allow_loopback),
      'b'},
+    {"--webhooks-allow-loopback", "GATEHOUSE_WEBHOOKS_ALLOW_LOOPBACK",
+     offsetof(opts, hooks_allow_loopback), 'b'},
     {"--search-budget", "GATEHOUSE_SEARCH_BUDGET", offsetof(opts, search_budget), 'i'},
     {"--dormant-interval-seconds", "GATEHOUSE_DORMANT_INTERVAL_SECONDS",
      offsetof(opts, dormant_interval), 'i'},
@@ -114,6 +119,8 @@ static const opt_def opt_defs[] = {
     {"--role-ids", NULL, offsetof(opts, role_ids), 's'},
     {"--access", NULL, offsetof(opts, access), 's'},
     {"--rp-logout", NULL, offsetof(opts, rp_logout), 'b'},
+    {"--url", NULL, offsetof(opts, url), 's'},
+    {"--events", NULL, offsetof(opts, events), 's'},
 };
 
 static int usage(void)
@@ -137,6 +144,8 @@ static int usage(void)
         "            [--header-deadline-seconds 10] [--body-deadline-seconds 30]\n"
         "            [--sso-allow-loopback]  (SSO providers on this machine, http to them:\n"
         "            development and tests; otherwise https and public addresses only)\n"
+        "            [--webhooks-allow-loopback]  (webhook receivers on loopback and private\n"
+        "            addresses, plain http to a loopback host; otherwise https and public only)\n"
         "            (a request's headers, then its body, must arrive whole within these)\n"
         "            [--search-budget %d]  (users a search may walk through before it answers\n"
         "            a page marked partial)\n"
@@ -166,6 +175,11 @@ static int usage(void)
         "  scim delete ID\n"
         "  dormant run  disable the users of each service provider's dormant rule, warn those\n"
         "            due a warning; prints each user and the counts\n"
+        "  webhook add --url URL --events user.created,user.deleted,... [--provider-id "
+        "P|platform]\n"
+        "          [--secret-key-file PATH]  print the signing secret (whsec_..., shown once)\n"
+        "  webhook list\n"
+        "  webhook delete ID\n"
         "  mail test --to ADDRESS [--smtp-url URL] [--smtp-user U --smtp-password-file PATH]\n"
         "            [--mail-from ADDR]  send a test message and print the SMTP outcome\n"
         "Every option but --test-clock can also come from the environment as GATEHOUSE_<NAME>.\n",
@@ -1094,6 +1108,21 @@ static int cmd_serve(const opts *o)
     if (o->sso_allow_loopback)
         gh_log("warn", "sso_allow_loopback", "detail",
                "SSO providers on loopback addresses, over plain http, may be called", NULL);
+    gh_hooks *hooks = NULL;
+    gh_hooks_config hc = {.db_url = o->db,
+                          .secret_key = secret_key,
+                          .net = {.allow_loopback = o->hooks_allow_loopback}};
+    if (gh_hooks_new(&hc, &hooks) != GH_OK) {
+        gh_sso_env_free(sso);
+        gh_mailer_free(mail);
+        close_ctx(&ctx);
+        return 1;
+    }
+    if (o->hooks_allow_loopback)
+        gh_log("warn", "webhooks_allow_loopback", "detail",
+               "webhook receivers on loopback and private addresses, over plain http to a "
+               "loopback host, may be called",
+               NULL);
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -1115,9 +1144,11 @@ static int cmd_serve(const opts *o)
                             .signin = &signin,
                             .signin_rate_per_minute = o->signin_rate,
                             .mail = mail,
-                            .sso = sso};
+                            .sso = sso,
+                            .hooks = hooks};
     gh_server *s = NULL;
     if (gh_server_start(&cfg, &s) != GH_OK || start_mail(o, mail, host, gh_server_port(s)) != 0 ||
+        gh_hooks_start(hooks) != GH_OK ||
         announce_setup(&ctx) != 0) { /* after start_mail: the link points at the site */
         close_ctx(&ctx);
         return 1;
@@ -1143,6 +1174,7 @@ static int cmd_serve(const opts *o)
     gh_core_job_stop(job);
     gh_server_stop(s);
     gh_mailer_free(mail); /* after the server: no request kicks it any more */
+    gh_hooks_free(hooks);
     gh_sso_env_free(sso);
     sodium_memzero(secret_key, sizeof secret_key);
     gh_log("info", "stopped", NULL);
@@ -1255,6 +1287,100 @@ static int cmd_scim_delete(const char *ref, const opts *o)
     return rc;
 }
 
+/* "a,b" split into names (in a); n 0 for an empty list. */
+static const char **split_names(gh_arena *a, const char *s, size_t *n)
+{
+    size_t cap = 1;
+    for (const char *p = s; *p; p++)
+        cap += *p == ',';
+    const char **v = gh_arena_alloc(a, cap * sizeof *v);
+    *n = 0;
+    for (const char *p = s; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+        v[(*n)++] = gh_arena_printf(a, "%.*s", (int)len, p);
+        p = comma != NULL ? comma + 1 : p + len;
+    }
+    return v;
+}
+
+/* webhook add: the same core function as POST /api/v1/webhooks; the secret is sealed with the
+ * server's secret key and printed once. */
+static int cmd_webhook_add(const opts *o)
+{
+    gh_webhook_write in = {.url = o->url};
+    if (o->url == NULL || o->events == NULL)
+        return usage();
+    if (sso_provider(o->provider_id, &in.provider_id, &in.provider_given) != 0) {
+        fputs("gatehouse: --provider-id takes a service provider's id or platform\n", stderr);
+        return 2;
+    }
+    gh_ctx ctx;
+    gh_principal sys;
+    int rc = open_ctx(o, &ctx, &sys);
+    if (rc == 0 && (rc = load_secret_key(o)) != 0)
+        close_ctx(&ctx);
+    if (rc != 0)
+        return rc;
+    gh_signin_config signin = o->signin;
+    signin.secret_key = secret_key;
+    ctx.signin = &signin;
+    in.events = split_names(ctx.a, o->events, &in.n_events);
+    gh_webhook out;
+    char *secret = NULL;
+    rc = report(&ctx, gh_core_webhook_create(&ctx, &in, &out, &secret));
+    if (rc == 0) {
+        printf("webhook %lld created for %s. Its signing secret, shown once:\n%s\n",
+               (long long)out.id, out.events, secret);
+        sodium_memzero(secret, strlen(secret));
+    }
+    sodium_memzero(secret_key, sizeof secret_key);
+    close_ctx(&ctx);
+    return rc;
+}
+
+static int cmd_webhook_list(const opts *o)
+{
+    gh_ctx ctx;
+    gh_principal sys;
+    if (open_ctx(o, &ctx, &sys) != 0)
+        return 1;
+    gh_webhook *items = NULL;
+    size_t n = 0;
+    int64_t after = 0;
+    gh_err err = GH_OK;
+    printf("ID\tPROVIDER\tURL\tEVENTS\tCREATED\n");
+    do {
+        err = gh_core_webhook_list(&ctx, 0, GH_PAGE_MAX, after, &items, &n);
+        for (size_t i = 0; err == GH_OK && i < n; i++) {
+            char created[32];
+            gh_clock_format(items[i].created_at, created, sizeof created);
+            printf("%lld\t%lld\t%s\t%s\t%s\n", (long long)items[i].id,
+                   (long long)items[i].provider_id, items[i].url, items[i].events, created);
+            after = items[i].id;
+        }
+    } while (err == GH_OK && n == GH_PAGE_MAX);
+    int rc = report(&ctx, err);
+    close_ctx(&ctx);
+    return rc;
+}
+
+static int cmd_webhook_delete(const char *ref, const opts *o)
+{
+    long long id = parse_id(ref);
+    if (id <= 0)
+        return usage();
+    gh_ctx ctx;
+    gh_principal sys;
+    if (open_ctx(o, &ctx, &sys) != 0)
+        return 1;
+    int rc = report(&ctx, gh_core_webhook_delete(&ctx, id));
+    if (rc == 0)
+        printf("webhook %lld deleted\n", id);
+    close_ctx(&ctx);
+    return rc;
+}
+
 /* dormant run: the dormant rules once, as the server's job runs them (core/dormant.c); a line
  * per user warned, disabled or kept (the last administrator), then the counts. */
 static int cmd_dormant_run(const opts *o)
@@ -1290,7 +1416,7 @@ int main(int argc, char **argv)
     bool two_words = strcmp(cmd, "admin") == 0 || strcmp(cmd, "token") == 0 ||
                      strcmp(cmd, "user") == 0 || strcmp(cmd, "mail") == 0 ||
                      strcmp(cmd, "sso") == 0 || strcmp(cmd, "scim") == 0 ||
-                     strcmp(cmd, "dormant") == 0;
+                     strcmp(cmd, "webhook") == 0 || strcmp(cmd, "dormant") == 0;
     if (!parse_opts(argc, argv, two_words ? 3 : 2, &o, &pos))
         return usage();
     if (gh_auth_init() != GH_OK || gh_smtp_init() != GH_OK)
@@ -1342,5 +1468,11 @@ int main(int argc, char **argv)
         return cmd_scim_delete(pos, &o);
     if (strcmp(cmd, "dormant") == 0 && strcmp(sub, "run") == 0)
         return cmd_dormant_run(&o);
+    if (strcmp(cmd, "webhook") == 0 && strcmp(sub, "add") == 0)
+        return cmd_webhook_add(&o);
+    if (strcmp(cmd, "webhook") == 0 && strcmp(sub, "list") == 0)
+        return cmd_webhook_list(&o);
+    if (strcmp(cmd, "webhook") == 0 && strcmp(sub, "delete") == 0)
+        return cmd_webhook_delete(pos, &o);
     return usage();
 }

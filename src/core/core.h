@@ -10,6 +10,7 @@
 
 struct gh_signin_config;
 struct gh_mailer;
+struct gh_hooks;
 
 typedef struct gh_ctx {
     gh_db *db;
@@ -26,6 +27,9 @@ typedef struct gh_ctx {
     /* single sign-on's outbound policy and key cache (core/sso.h), owned by the program; NULL:
      * none */
     struct gh_sso_env *sso;
+    /* the webhook sender (hooks/hooks.h), kicked after a delivery is queued; NULL: none runs
+     * (deliveries wait) */
+    struct gh_hooks *hooks;
     /* set on failure (gh_fail) */
     const char *err_field;
     const char *err_reason;
@@ -388,6 +392,63 @@ gh_err gh_core_sso_list(gh_ctx *ctx, int64_t provider_id, int limit, int64_t aft
  * (ctx->who may be NULL); show only their name and display name. */
 gh_err gh_core_sso_public(gh_ctx *ctx, int64_t provider_id, gh_sso_source **items,
                           size_t *n) GH_MUST_USE;
+
+/* Webhooks (issue 16, C10; core/webhooks.c). A subscription is bound to one service provider
+ * (provider_id 0: the platform's staff) and receives the events of that provider's users only.
+ * Managed as SSO sources are: the platform any, a provider-level admin its own provider's (others
+ * answer GH_ENOTFOUND), lower levels none. The URL must be https (http only to a loopback host);
+ * whether the server may call a loopback or private address is the sender's setting, checked at
+ * each delivery (SECURITY I13). The secret ("whsec_" and the base64 of GH_WEBHOOK_SECRET_BYTES
+ * random bytes) is made here, given once in *secret (arena) and stored sealed with the secret key
+ * (none configured: GH_EINTERNAL). Audited webhook.create, .update, .delete, .resend. */
+#define GH_WEBHOOK_EVENTS(X)                                                                       \
+    X("user.created")                                                                              \
+    X("user.updated")                                                                              \
+    X("user.disabled")                                                                             \
+    X("user.enabled")                                                                              \
+    X("user.deleted")                                                                              \
+    X("user.banned")                                                                               \
+    X("user.unbanned")                                                                             \
+    X("user.signed_in")
+#define GH_WEBHOOK_URL_MAX      2048
+#define GH_WEBHOOK_SECRET_BYTES 24
+#define GH_WEBHOOK_PER_PROVIDER 20 /* subscriptions of one provider (more: GH_ECONFLICT) */
+#define GH_WEBHOOK_DELIVERIES   50 /* shown per subscription, newest first */
+
+typedef struct gh_webhook_write {
+    int64_t provider_id;
+    bool provider_given; /* else: the actor's own */
+    const char *url;     /* update: NULL keeps it */
+    const char *const *events;
+    size_t n_events;
+    bool events_given;           /* update: else the events stay */
+    bool enabled, enabled_given; /* update: else it stays as it is */
+} gh_webhook_write;
+
+gh_err gh_core_webhook_create(gh_ctx *ctx, const gh_webhook_write *in, gh_webhook *out,
+                              char **secret) GH_MUST_USE;
+gh_err gh_core_webhook_get(gh_ctx *ctx, int64_t id, gh_webhook *out) GH_MUST_USE;
+/* provider_id as for gh_core_sso_list: 0 no filter, -1 the platform's only. */
+gh_err gh_core_webhook_list(gh_ctx *ctx, int64_t provider_id, int limit, int64_t after_id,
+                            gh_webhook **items, size_t *n) GH_MUST_USE;
+/* Changes the URL, the events or enabled of subscription id (a disabled one receives nothing);
+ * its provider and secret cannot change. Audited webhook.update. */
+gh_err gh_core_webhook_update(gh_ctx *ctx, int64_t id, const gh_webhook_write *in,
+                              gh_webhook *out) GH_MUST_USE;
+gh_err gh_core_webhook_delete(gh_ctx *ctx, int64_t id) GH_MUST_USE;
+/* The last GH_WEBHOOK_DELIVERIES deliveries of a subscription ctx->who sees, newest first. */
+gh_err gh_core_webhook_deliveries(gh_ctx *ctx, int64_t id, gh_webhook_delivery **items,
+                                  size_t *n) GH_MUST_USE;
+/* Queues delivery did of subscription id again now, its attempts counted afresh (a queued one
+ * is tried at once; its webhook-id stays, so that a receiver drops a copy it already has). */
+gh_err gh_core_webhook_resend(gh_ctx *ctx, int64_t id, int64_t did) GH_MUST_USE;
+/* In the caller's transaction: one delivery of event (a name of GH_WEBHOOK_EVENTS) about u for
+ * each enabled subscription of u's provider that takes it. The payload is
+ * {"type", "timestamp", "data": u as the API shows it (the audit's snapshot: no secret)}. */
+gh_err gh_core_emit(gh_ctx *ctx, const char *event, const gh_user *u) GH_MUST_USE;
+/* The same for user user_id of provider provider_id, read only when a subscription wants it. */
+gh_err gh_core_emit_id(gh_ctx *ctx, const char *event, int64_t provider_id,
+                       int64_t user_id) GH_MUST_USE;
 
 /* SCIM clients (issue 15, C10; core/scim.c). Managed by whoever manages their provider (the
  * platform, or that provider's admins; others see none and get GH_ENOTFOUND), as SSO sources.

@@ -115,6 +115,8 @@ static gh_err disable_in_tx(gh_ctx *ctx, const gh_dormant_rule *rule, int64_t id
     if (err == GH_OK)
         err = gh_core_audit(ctx, GH_ACT_USER_DORMANT_DISABLE, "user", id, id, before.provider_id,
                             GH_AUDIT_OF_USER(&before), GH_AUDIT_OF_USER(&after));
+    if (err == GH_OK) /* the provider's webhooks hear it as any disable */
+        err = gh_core_emit(ctx, "user.disabled", &after);
     *outcome = 1;
     return err;
 }

@@ -117,6 +117,8 @@ gh_err gh_signin_count_failure(gh_ctx *ctx, const gh_credentials *c, const char 
         if (err == GH_OK && banned_now)
             err = gh_core_audit(ctx, GH_ACT_USER_BAN, "user", c->user_id, c->user_id,
                                 c->provider_id, GH_AUDIT_NOTHING, GH_AUDIT_NOTHING);
+        if (err == GH_OK && banned_now)
+            err = gh_core_emit_id(ctx, "user.banned", c->provider_id, c->user_id);
         err = gh_core_finish(ctx, err);
     }
     ctx->who = saved;
@@ -215,6 +217,8 @@ gh_err gh_signin_finish(gh_ctx *ctx, gh_signin *s, bool password_ok, const char 
             err = gh_core_audit(ctx, GH_ACT_LOGIN_SUCCESS, "user", c->user_id, c->user_id,
                                 c->provider_id, GH_AUDIT_NOTHING,
                                 GH_AUDIT_DETAIL_OF(.factor = "password", .next = &next));
+        if (err == GH_OK && next == GH_STAGE_DONE)
+            err = gh_core_emit_id(ctx, "user.signed_in", c->provider_id, c->user_id);
         err = gh_core_finish(ctx, err);
     }
     ctx->who = saved;
@@ -269,6 +273,8 @@ static gh_err sso_open(gh_ctx *ctx, const gh_credentials *c, const gh_sso_source
             gh_core_audit(ctx, GH_ACT_LOGIN_SUCCESS, "user", c->user_id, c->user_id, c->provider_id,
                           GH_AUDIT_NOTHING,
                           GH_AUDIT_DETAIL_OF(.factor = "sso", .source = src->name, .next = &next));
+    if (err == GH_OK && next == GH_STAGE_DONE)
+        err = gh_core_emit_id(ctx, "user.signed_in", c->provider_id, c->user_id);
     return err;
 }
 
@@ -333,6 +339,8 @@ gh_err gh_signin_advance(gh_ctx *ctx, const gh_session *sess, const gh_credentia
             gh_core_audit(ctx, GH_ACT_LOGIN_SUCCESS, "user", c->user_id, c->user_id, c->provider_id,
                           GH_AUDIT_NOTHING,
                           GH_AUDIT_DETAIL_OF(.factor = gh_signin_stage_name(passed), .next = next));
+    if (err == GH_OK && *next == GH_STAGE_DONE)
+        err = gh_core_emit_id(ctx, "user.signed_in", c->provider_id, c->user_id);
     return err;
 }
 

@@ -284,6 +284,8 @@ gh_err gh_core_user_create(gh_ctx *ctx, const gh_user_create *in, gh_user *out,
     if (err == GH_OK)
         err = gh_core_audit(ctx, GH_ACT_USER_CREATE, "user", id, id, u.provider_id,
                             GH_AUDIT_NOTHING, GH_AUDIT_OF_USER(out));
+    if (err == GH_OK)
+        err = gh_core_emit(ctx, "user.created", out);
     if (err == GH_OK && pw == NULL) /* invited: the onboarding e-mail, in this transaction */
         err = gh_core_onboarding_issue(ctx, out, "create");
     if (err == GH_OK && pw == NULL)
@@ -345,6 +347,8 @@ static gh_err update_in_tx(gh_ctx *ctx, const gh_user *in, int64_t expect_versio
     if (err == GH_OK)
         err = gh_core_audit(ctx, GH_ACT_USER_UPDATE, "user", cur.id, cur.id, cur.provider_id,
                             GH_AUDIT_OF_USER(&cur), GH_AUDIT_OF_USER(out));
+    if (err == GH_OK)
+        err = gh_core_emit(ctx, "user.updated", out);
     /* enforced single sign-on or disabled login: the password sessions and tokens end now */
     err = err == GH_OK ? gh_core_user_edited(ctx, &cur, out) : err;
     /* two-factor just became required for an active user without a device: tell them */
@@ -367,14 +371,16 @@ static const struct {
     gh_user_right right; /* the rule it runs (core/rights.c) */
     bool ends_sessions;
     const char *notice; /* the e-mail that tells the user, if any */
+    const char *event;  /* the webhook event, if any */
 } actions[] = {
-    [GH_USER_DISABLE] = {GH_ACT_USER_DISABLE, GH_RIGHT_DISABLE, true, NULL},
-    [GH_USER_ENABLE] = {GH_ACT_USER_ENABLE, GH_RIGHT_ENABLE, false, NULL},
-    [GH_USER_DELETE] = {GH_ACT_USER_DELETE, GH_RIGHT_DELETE, true, NULL},
-    [GH_USER_UNBAN] = {GH_ACT_USER_UNBAN, GH_RIGHT_UNBAN, false, NULL},
+    [GH_USER_DISABLE] = {GH_ACT_USER_DISABLE, GH_RIGHT_DISABLE, true, NULL, "user.disabled"},
+    [GH_USER_ENABLE] = {GH_ACT_USER_ENABLE, GH_RIGHT_ENABLE, false, NULL, "user.enabled"},
+    [GH_USER_DELETE] = {GH_ACT_USER_DELETE, GH_RIGHT_DELETE, true, NULL, "user.deleted"},
+    [GH_USER_UNBAN] = {GH_ACT_USER_UNBAN, GH_RIGHT_UNBAN, false, NULL, "user.unbanned"},
     [GH_USER_FORCE_RESET] = {GH_ACT_USER_FORCE_PASSWORD_RESET, GH_RIGHT_FORCE_RESET, true,
-                             "force_reset"},
-    [GH_USER_RESET_MFA] = {GH_ACT_USER_RESET_MFA, GH_RIGHT_RESET_MFA, true, "mfa_reset"},
+                             "force_reset", "user.updated"},
+    [GH_USER_RESET_MFA] = {GH_ACT_USER_RESET_MFA, GH_RIGHT_RESET_MFA, true, "mfa_reset",
+                           "user.updated"},
 };
 
 uint64_t gh_core_user_action_perm(gh_user_action action)
@@ -439,6 +445,8 @@ static gh_err act_in_tx(gh_ctx *ctx, int64_t id, gh_user_action action)
     if (err == GH_OK)
         err = gh_core_audit(ctx, actions[action].audit, "user", id, id, cur.provider_id,
                             GH_AUDIT_OF_USER(&cur), GH_AUDIT_OF_USER(&after));
+    if (err == GH_OK && actions[action].event != NULL)
+        err = gh_core_emit(ctx, actions[action].event, &after);
     if (err == GH_OK && actions[action].notice != NULL && after.status == GH_STATUS_ACTIVE)
         err = gh_core_mail_queue(ctx, &after, actions[action].notice, NULL);
     return err;

@@ -273,6 +273,13 @@ gh_err gh_h_setup_complete(gh_req *r);
 gh_err gh_h_password_reset_request(gh_req *r);
 gh_err gh_h_password_reset_get(gh_req *r);
 gh_err gh_h_password_reset_complete(gh_req *r);
+gh_err gh_h_webhooks_list(gh_req *r); /* webhooks (h_webhooks.c) */
+gh_err gh_h_webhooks_create(gh_req *r);
+gh_err gh_h_webhooks_get(gh_req *r);
+gh_err gh_h_webhooks_patch(gh_req *r);
+gh_err gh_h_webhooks_delete(gh_req *r);
+gh_err gh_h_webhooks_deliveries(gh_req *r);
+gh_err gh_h_webhooks_resend(gh_req *r);
 gh_err gh_h_sso_list(gh_req *r); /* SSO sources (h_sso.c) */
 gh_err gh_h_sso_create(gh_req *r);
 gh_err gh_h_sso_get(gh_req *r);

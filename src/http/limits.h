@@ -81,5 +81,7 @@
 #define GH_MAX_SSO_CLIENT_SECRET 512
 #define GH_MAX_SSO_SCOPES        1000 /* space-separated scope names */
 #define GH_MAX_SSO_CLAIM         64   /* an ID-token claim name */
+#define GH_MAX_WEBHOOK_URL       2048 /* a webhook's https URL */
+#define GH_MAX_WEBHOOK_EVENTS    16   /* names in a webhook's events */
 
 #endif

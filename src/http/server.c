@@ -33,6 +33,7 @@ typedef struct server_conf {
     const char *db_url;
     const gh_signin_config *signin; /* the caller's; NULL: gh_signin_defaults */
     struct gh_mailer *mail;         /* the caller's; NULL: no sender */
+    struct gh_hooks *hooks;         /* the caller's; NULL: no webhook sender */
     struct gh_sso_env *sso;         /* the caller's; NULL: no single sign-on */
     bool cookie_secure;             /* --external-url is https:// (S6) */
     bool access_log;                /* GATEHOUSE_ACCESS_LOG set: every request is logged */
@@ -986,7 +987,8 @@ static void req_start(gh_req *r, struct MHD_Connection *c, const char *url, cons
                       .now = gh_clock_now(),
                       .signin = r->srv->conf.signin,
                       .mail = r->srv->conf.mail,
-                      .sso = r->srv->conf.sso};
+                      .sso = r->srv->conf.sso,
+                      .hooks = r->srv->conf.hooks};
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
     unsigned long long announced = cl != NULL ? strtoull(cl, NULL, 10) : 0;
     r->body_too_large = announced > GH_MAX_BODY_BYTES;
@@ -1106,6 +1108,7 @@ static gh_err conf_fill(server_conf *conf, const gh_server_config *cfg)
     conf->signin = cfg->signin;
     conf->mail = cfg->mail;
     conf->sso = cfg->sso;
+    conf->hooks = cfg->hooks;
     conf->access_log = getenv("GATEHOUSE_ACCESS_LOG") != NULL;
     conf->cookie_secure =
         cfg->external_url != NULL && strncmp(cfg->external_url, "https://", 8) == 0;

@@ -10,6 +10,7 @@
 
 struct gh_signin_config;
 struct gh_mailer;
+struct gh_hooks;
 struct gh_sso_env;
 
 /* What a server is started with. gh_server_start copies what it keeps, except db_url, signin
@@ -42,6 +43,9 @@ typedef struct gh_server_config {
     /* single sign-on's environment (core/sso.h: outbound policy, providers' keys; NULL: no SSO
      * sign-in, the /sso/ pages say so); the caller frees it after gh_server_stop */
     struct gh_sso_env *sso;
+    /* the webhook sender every request's gh_ctx gets (hooks/hooks.h; NULL: deliveries wait);
+     * the caller frees it after gh_server_stop */
+    struct gh_hooks *hooks;
     /* forward-auth (http/forward.h): the protected applications (--protect), and the parent
      * domain the session cookie is scoped to so that their hosts receive it (--cookie-domain);
      * NULL: none. A bad value fails the start. */

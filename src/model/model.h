@@ -205,6 +205,27 @@ typedef struct gh_scim_client {
     gh_ids role_ids;
 } gh_scim_client;
 
+/* A webhook subscription (issue 16, C10): bound to one service provider, it receives the events
+ * of that provider's users only. Its secret is write-only: made by the server, shown once, stored
+ * sealed and never read back into this struct. */
+typedef struct gh_webhook {
+    int64_t id, provider_id; /* provider 0: the platform's own staff */
+    const char *url;
+    const char *events; /* comma-separated, sorted, each once: "user.created,user.disabled" */
+    bool enabled;
+    int64_t created_by, created_at;
+    const char *secret_sealed; /* input to insert only; never read back */
+} gh_webhook;
+
+/* One event for one subscription: the webhook sender's unit of work (the mail outbox's twin). */
+typedef struct gh_webhook_delivery {
+    int64_t id, webhook_id;
+    const char *event, *event_id, *payload;
+    gh_mail_state state; /* queued, sent or failed */
+    int64_t attempts, next_attempt_at, last_status, last_attempt_at, created_at, sent_at;
+    const char *last_error; /* NULL when none */
+} gh_webhook_delivery;
+
 /* Who is acting: loaded from a token or session for every request. */
 typedef struct gh_principal {
     int64_t user_id;

@@ -24,6 +24,9 @@ typedef struct gh_oidc_request {
     const char *form;
     size_t form_len;
     const char *user, *password;
+    const char *content_type;   /* of form; NULL: form-urlencoded */
+    const char *const *headers; /* n_headers more header lines */
+    size_t n_headers;
 } gh_oidc_request;
 
 /* The answer: status and body (NUL-terminated, len bytes, malloc'd; free with

@@ -207,6 +207,11 @@ gh_err gh_oidc_check_issuer(const gh_oidc_net *net, const char *url, char *why, 
     return gh_oidc_url_check(net, url, false, why, cap);
 }
 
+gh_err gh_oidc_check_target(const gh_oidc_net *net, const char *url, char *why, size_t cap)
+{
+    return gh_oidc_url_check(net, url, true, why, cap);
+}
+
 /* ---- one request ---- */
 
 typedef struct transfer {
@@ -293,8 +298,31 @@ static gh_err transfer_failed(const transfer *t, CURLcode rc, const char *errbuf
                         *errbuf ? ": " : "", errbuf);
 }
 
-gh_err gh_oidc_http(const gh_oidc_net *net, const gh_oidc_request *rq, gh_oidc_response *res,
-                    char *why, size_t cap)
+/* The header lines of rq, or NULL when memory ran out. */
+static struct curl_slist *request_headers(const gh_oidc_request *rq)
+{
+    struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json"), *next;
+    if (h != NULL && rq->content_type != NULL) {
+        char line[128];
+        snprintf(line, sizeof line, "Content-Type: %s", rq->content_type);
+        if ((next = curl_slist_append(h, line)) == NULL)
+            goto fail;
+        h = next;
+    }
+    for (size_t i = 0; h != NULL && i < rq->n_headers; i++) {
+        if ((next = curl_slist_append(h, rq->headers[i])) == NULL)
+            goto fail;
+        h = next;
+    }
+    return h;
+fail:
+    curl_slist_free_all(h);
+    return NULL;
+}
+
+/* Performs rq; *status is any status that came back (3xx included), *res its body. */
+static gh_err perform(const gh_oidc_net *net, const gh_oidc_request *rq, gh_oidc_response *res,
+                      char *why, size_t cap)
 {
     transfer t = {.net = net};
     char errbuf[CURL_ERROR_SIZE] = "";
@@ -307,16 +335,13 @@ gh_err gh_oidc_http(const gh_oidc_net *net, const gh_oidc_request *rq, gh_oidc_r
         return err;
     err = gh_oidc_fail(GH_ENOMEM, why, cap, "out of memory");
     if ((t.buf = malloc(GH_OIDC_MAX_RESPONSE_BYTES + 1)) == NULL ||
-        (h = curl_easy_init()) == NULL ||
-        (headers = curl_slist_append(NULL, "Accept: application/json")) == NULL)
+        (h = curl_easy_init()) == NULL || (headers = request_headers(rq)) == NULL)
         goto out;
     set_options(h, net, rq, u, &t, headers, errbuf);
     CURLcode rc = curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     if (rc != CURLE_OK) {
         err = transfer_failed(&t, rc, errbuf, why, cap);
-    } else if (status >= 300 && status < 400) {
-        err = gh_oidc_fail(GH_EUPSTREAM, why, cap, "redirect (HTTP %ld) not followed", status);
     } else {
         t.buf[t.len] = '\0';
         *res = (gh_oidc_response){.status = status, .body = t.buf, .len = t.len};
@@ -330,6 +355,38 @@ out:
     curl_slist_free_all(headers);
     curl_easy_cleanup(h);
     curl_url_cleanup(u);
+    return err;
+}
+
+gh_err gh_oidc_http(const gh_oidc_net *net, const gh_oidc_request *rq, gh_oidc_response *res,
+                    char *why, size_t cap)
+{
+    gh_oidc_response r;
+    gh_err err = perform(net, rq, &r, why, cap);
+    if (err == GH_OK && r.status >= 300 && r.status < 400) {
+        err = gh_oidc_fail(GH_EUPSTREAM, why, cap, "redirect (HTTP %ld) not followed", r.status);
+        gh_oidc_response_free(&r);
+    }
+    if (err == GH_OK)
+        *res = r;
+    return err;
+}
+
+gh_err gh_oidc_post(const gh_oidc_net *net, const char *url, const char *const *headers, size_t n,
+                    const char *body, size_t len, long *status, char *why, size_t cap)
+{
+    gh_oidc_request rq = {.url = url,
+                          .form = body,
+                          .form_len = len,
+                          .content_type = "application/json",
+                          .headers = headers,
+                          .n_headers = n};
+    gh_oidc_response r;
+    gh_err err = perform(net, &rq, &r, why, cap);
+    if (err == GH_OK) {
+        *status = r.status;
+        gh_oidc_response_free(&r);
+    }
     return err;
 }
 

@@ -82,6 +82,20 @@ gh_err gh_oidc_init(void) GH_MUST_USE;
 gh_err gh_oidc_check_issuer(const gh_oidc_net *net, const char *url, char *why,
                             size_t cap) GH_MUST_USE;
 
+/* The same policy for any outbound target (webhooks, SECURITY I13): as gh_oidc_check_issuer but
+ * a query is allowed. */
+gh_err gh_oidc_check_target(const gh_oidc_net *net, const char *url, char *why,
+                            size_t cap) GH_MUST_USE;
+
+/* POSTs body (len bytes, Content-Type: application/json) to url under net's policy with n extra
+ * header lines ("Name: value"); the response body is read (at most GH_OIDC_MAX_RESPONSE_BYTES)
+ * and dropped. *status is the answer's HTTP status whatever it is: a redirect (3xx) is never
+ * followed and is the caller's to judge. GH_EINVAL (why) when the URL fails the policy;
+ * GH_EUPSTREAM (why) for a refused target address, a connection failure, a timeout or a response
+ * too large; GH_ENOMEM. Thread-safe. */
+gh_err gh_oidc_post(const gh_oidc_net *net, const char *url, const char *const *headers, size_t n,
+                    const char *body, size_t len, long *status, char *why, size_t cap) GH_MUST_USE;
+
 /* Reads the provider's configuration: GET {issuer without its trailing '/'}/.well-known/
  * openid-configuration (OpenID Connect Discovery 1.0 section 4). The answer must be 200 with a
  * JSON object whose "issuer" equals issuer exactly and that names authorization_endpoint,

@@ -528,4 +528,39 @@ gh_err gh_store_scim_client_revoke(gh_db *db, int64_t id, int64_t now) GH_MUST_U
 gh_err gh_store_scim_client_auth(gh_db *db, gh_arena *a, const char *hash, gh_scim_client *client,
                                  gh_principal *creator) GH_MUST_USE;
 
+/* Webhook subscriptions and their deliveries (model.h; the deliveries are the mail outbox's twin,
+ * claimed the same way). list gives those of provider_id (-1: every provider's) by id after
+ * after_id, at most limit; delete removes the subscription and its deliveries (GH_ENOTFOUND when
+ * there is none). matching gives the ids of the enabled subscriptions of provider_id (0: the
+ * platform's) that take event, at most max. */
+gh_err gh_store_webhook_insert(gh_db *db, const gh_webhook *w, int64_t *id) GH_MUST_USE;
+gh_err gh_store_webhook_get(gh_db *db, gh_arena *a, int64_t id, gh_webhook *out) GH_MUST_USE;
+gh_err gh_store_webhook_list(gh_db *db, gh_arena *a, int64_t provider_id, int limit,
+                             int64_t after_id, gh_webhook **items, size_t *n) GH_MUST_USE;
+gh_err gh_store_webhook_delete(gh_db *db, int64_t id) GH_MUST_USE;
+/* Writes w's url, events and enabled (GH_ENOTFOUND when there is no such subscription). */
+gh_err gh_store_webhook_update(gh_db *db, const gh_webhook *w) GH_MUST_USE;
+/* How many subscriptions provider_id (0: the platform) has. */
+gh_err gh_store_webhook_count(gh_db *db, int64_t provider_id, int64_t *n) GH_MUST_USE;
+gh_err gh_store_webhook_matching(gh_db *db, gh_arena *a, int64_t provider_id, const char *event,
+                                 size_t max, int64_t **ids, size_t *n) GH_MUST_USE;
+gh_err gh_store_delivery_insert(gh_db *db, const gh_webhook_delivery *d, int64_t *id) GH_MUST_USE;
+gh_err gh_store_delivery_get(gh_db *db, gh_arena *a, int64_t id,
+                             gh_webhook_delivery *out) GH_MUST_USE;
+/* The newest deliveries of a subscription first, at most limit. */
+gh_err gh_store_delivery_list(gh_db *db, gh_arena *a, int64_t webhook_id, int limit,
+                              gh_webhook_delivery **items, size_t *n) GH_MUST_USE;
+/* Queues delivery id again at once with its attempts counted from zero. */
+gh_err gh_store_delivery_resend(gh_db *db, int64_t id, int64_t now) GH_MUST_USE;
+/* Claims a due delivery for lease seconds (counting the attempt) and gives its subscription's URL
+ * and sealed secret; GH_ENOTFOUND when none is due. Several senders never take one row. */
+gh_err gh_store_delivery_claim(gh_db *db, gh_arena *a, int64_t now, int64_t lease,
+                               gh_webhook_delivery *out, const char **url,
+                               const char **secret_sealed) GH_MUST_USE;
+/* Records an attempt: state, the HTTP status (0: none), the error (NULL: none), when to try
+ * again (while queued). */
+gh_err gh_store_delivery_finish(gh_db *db, int64_t id, gh_mail_state state, int64_t status,
+                                const char *error, int64_t next_attempt_at,
+                                int64_t now) GH_MUST_USE;
+
 #endif

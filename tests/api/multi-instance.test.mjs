@@ -3,12 +3,13 @@
 // disable, delete, force-reset and reset-MFA on A end the user's sessions on B at its next request;
 // fifty parallel wrong passwords split across A and B ban once and count no further than the limit;
 // one TOTP code sent to both at once passes once; an onboarding link used on both at once works
-// once; each outbox e-mail is sent once although both senders run; instances killed with SIGKILL at
+// once; each outbox e-mail and each webhook delivery is sent once although both senders run; instances killed with SIGKILL at
 // random moments under load lose no acknowledged write; and when PostgreSQL itself goes away
 // (crash-like immediate shutdown), requests get 503, the instances recover by themselves and no
 // acknowledged change is lost. Needs GATEHOUSE_TEST_PG_URL (`make pg`); skipped without it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +33,7 @@ import {
   ROOT_PASSWORD,
   ssoSource,
   sessionCookie,
+  createUser,
 } from './lib/server.mjs';
 import { random, randomIntBetween, uniq } from './lib/helpers.mjs';
 import { startSmtp, linkToken } from './lib/smtp.mjs';
@@ -50,6 +52,7 @@ const ARGS = [
   '--mail-retry-seconds',
   '1',
   '--sso-allow-loopback',
+  '--webhooks-allow-loopback',
 ];
 
 let a, b, clock, smtp;
@@ -410,6 +413,66 @@ async function writer(pick, tag, acked, seen, running) {
     }
   }
 }
+
+test(
+  'each webhook delivery is sent once although the webhook senders of A and B both run',
+  { skip: SKIP },
+  async () => {
+    const got = [];
+    const rx = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        got.push({ id: req.headers['webhook-id'], body });
+        setTimeout(() => res.end('ok'), 20); // slow enough for the senders to overlap
+      });
+    });
+    await new Promise((ok) => rx.listen(0, '127.0.0.1', ok));
+    try {
+      const t = await a.api('POST', '/api/v1/tenants', {
+        body: { kind: 'service_provider', name: uniq('Hooked ') },
+      });
+      assert.equal(t.status, 201, JSON.stringify(t.body));
+      const hook = await a.api('POST', '/api/v1/webhooks', {
+        body: {
+          url: `http://127.0.0.1:${rx.address().port}/in`,
+          events: ['user.created'],
+          provider_id: t.body.id,
+        },
+      });
+      assert.equal(hook.status, 201, JSON.stringify(hook.body));
+      const n = 30;
+      const users = await Promise.all(
+        Array.from({ length: n }, (_, i) => createUser(i % 2 ? b : a, { provider_id: t.body.id })),
+      );
+      const until = Date.now() + 20000;
+      let items;
+      for (;;) {
+        const r = await b.api('GET', `/api/v1/webhooks/${hook.body.id}/deliveries`);
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        items = r.body.items;
+        if (items.length === n && items.every((d) => d.state === 'sent')) break;
+        if (Date.now() > until) throw new Error(JSON.stringify(items));
+        await new Promise((ok) => setTimeout(ok, 100));
+      }
+      await new Promise((ok) => setTimeout(ok, 1500)); // a second copy would arrive meanwhile
+      assert.ok(
+        items.every((d) => d.attempts === 1),
+        'each claimed once',
+      );
+      assert.equal(got.length, n, 'one request per event');
+      assert.equal(new Set(got.map((g) => g.id)).size, n, 'no webhook-id twice');
+      const ids = got.map((g) => JSON.parse(g.body).data.id).sort((x, y) => x - y);
+      assert.deepEqual(
+        ids,
+        users.map((u) => u.user.id).sort((x, y) => x - y),
+      );
+      assert.equal((await a.api('DELETE', `/api/v1/webhooks/${hook.body.id}`)).status, 204);
+    } finally {
+      await new Promise((ok) => rx.close(ok));
+    }
+  },
+);
 
 // amcheck over every B-tree index of the database (SECURITY D3: the database passes its check).
 function integrity(db) {

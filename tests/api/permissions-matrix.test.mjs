@@ -99,6 +99,23 @@ async function freshFixtures() {
     body: { name: uniq('scim-'), provider_id: ts.body.id },
   });
   assert.equal(scim.status, 201, JSON.stringify(scim.body));
+  // a webhook subscription (of that provider) and one delivery of it (a user created after it),
+  // for its routes
+  const wh = await srv.api('POST', '/api/v1/webhooks', {
+    body: {
+      url: 'https://hooks.example.com/in',
+      events: ['user.created'],
+      provider_id: ts.body.id,
+    },
+  });
+  assert.equal(wh.status, 201, JSON.stringify(wh.body));
+  const wname = uniq('hooked');
+  const wu = await srv.api('POST', '/api/v1/users', {
+    body: { username: wname, email: `${wname}@example.com`, password, provider_id: ts.body.id },
+  });
+  assert.equal(wu.status, 201, JSON.stringify(wu.body));
+  const wd = await srv.api('GET', `/api/v1/webhooks/${wh.body.id}/deliveries`);
+  assert.equal(wd.status, 200, JSON.stringify(wd.body));
   // and an API token, for the token routes
   srv.cli(['token', 'create', '--user', sname]);
   const toks = await srv.api('GET', `/api/v1/users/${su.body.id}/tokens`);
@@ -111,6 +128,8 @@ async function freshFixtures() {
     sso: sso.body.id,
     scim: scim.body.id,
     scimProvider: ts.body.id,
+    webhook: wh.body.id,
+    delivery: wd.body.items[0].id,
     signer: su.body.id,
     sid: s.body.session.id,
     tid: toks.body.items[0].id,
@@ -128,14 +147,17 @@ function sample(route, f) {
       groups: f.group,
       'sso-sources': f.sso,
       'scim-clients': f.scim,
+      webhooks: f.webhook,
     }[collection] ?? 1;
   const path =
-    route.pattern.includes('{sid}') || route.pattern.includes('{tid}')
-      ? route.pattern
-          .replace('{id}', String(f.signer))
-          .replace('{sid}', String(f.sid))
-          .replace('{tid}', String(f.tid))
-      : route.pattern.replace('{id}', String(id));
+    collection === 'webhooks'
+      ? route.pattern.replace('{id}', String(id)).replace('{sid}', String(f.delivery))
+      : route.pattern.includes('{sid}') || route.pattern.includes('{tid}')
+        ? route.pattern
+            .replace('{id}', String(f.signer))
+            .replace('{sid}', String(f.sid))
+            .replace('{tid}', String(f.tid))
+        : route.pattern.replace('{id}', String(id));
   const key = `${route.method} ${route.pattern}`;
   const bodies = {
     'POST /api/v1/users': {
@@ -165,6 +187,12 @@ function sample(route, f) {
     },
     'PATCH /api/v1/sso-sources/{id}': { display_name: 'Changed' },
     'POST /api/v1/scim-clients': { name: uniq('new-scim-'), provider_id: f.scimProvider },
+    'PATCH /api/v1/webhooks/{id}': { enabled: false },
+    'POST /api/v1/webhooks': {
+      url: 'https://hooks.example.com/new',
+      events: ['user.created'],
+      provider_id: f.scimProvider,
+    },
   };
   const known = new Set([
     'GET /api/v1/permissions',
@@ -203,6 +231,11 @@ function sample(route, f) {
     'GET /api/v1/scim-clients',
     'GET /api/v1/scim-clients/{id}',
     'DELETE /api/v1/scim-clients/{id}',
+    'GET /api/v1/webhooks',
+    'GET /api/v1/webhooks/{id}',
+    'DELETE /api/v1/webhooks/{id}',
+    'GET /api/v1/webhooks/{id}/deliveries',
+    'POST /api/v1/webhooks/{id}/deliveries/{sid}/resend',
     ...Object.keys(bodies),
   ]);
   if (key === 'POST /api/v1/users/import') {

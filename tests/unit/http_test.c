@@ -61,8 +61,8 @@ static void route_match_paths(void **state)
         if (sid == NULL)
             sid = strstr(rt->pattern, "{tid}");
         if (brace != NULL && sid != NULL)
-            snprintf(path, sizeof path, "%.*s7%.*s11", (int)(brace - rt->pattern), rt->pattern,
-                     (int)(sid - brace - 4), brace + 4);
+            snprintf(path, sizeof path, "%.*s7%.*s11%s", (int)(brace - rt->pattern), rt->pattern,
+                     (int)(sid - brace - 4), brace + 4, sid + 5);
         else if (brace != NULL)
             snprintf(path, sizeof path, "%.*s7%s", (int)(brace - rt->pattern), rt->pattern,
                      brace + 4);

@@ -39,6 +39,9 @@ const ROUTES = [
   [/^\/sso-sources\/(new|\d+)$/, 'sso.js', true, 'settings.read'],
   [/^\/scim-clients$/, 'scim.js', true, 'settings.read'],
   [/^\/scim-clients\/(new)$/, 'scim.js', true, 'settings.update'],
+  [/^\/webhooks$/, 'webhooks.js', true, 'settings.read'],
+  [/^\/webhooks\/(new)$/, 'webhooks.js', true, 'settings.update'],
+  [/^\/webhooks\/(\d+)$/, 'webhooks.js', true, 'settings.read'],
   [/^\/profile$/, 'profile.js', true],
 ];
 
@@ -51,7 +54,7 @@ const STEP_PATHS = {
 // SECURITY.md I5: after sign-in, only a relative path of the console's own sections.
 export function safeNext(raw) {
   if (typeof raw !== 'string' || raw.length > 300) return null;
-  return /^\/(users|roles|groups|tenants|audit|profile|sso-sources|scim-clients)(\/[A-Za-z0-9_-]+)*(\?[A-Za-z0-9_=&%.+-]*)?$/.test(
+  return /^\/(users|roles|groups|tenants|audit|profile|sso-sources|scim-clients|webhooks)(\/[A-Za-z0-9_-]+)*(\?[A-Za-z0-9_=&%.+-]*)?$/.test(
     raw,
   )
     ? raw
@@ -152,6 +155,7 @@ function drawFrame() {
     can('audit.read') ? navLink('/audit', t('nav.audit')) : null,
     can('settings.read') ? navLink('/sso-sources', t('nav.sso')) : null,
     can('settings.read') ? navLink('/scim-clients', t('nav.scim')) : null,
+    can('settings.read') ? navLink('/webhooks', t('nav.webhooks')) : null,
   );
   const main = h('main', { id: 'main', class: 'main', tabIndex: -1 });
   const who = session.user;

@@ -23,7 +23,7 @@ const DEFAULT_CLAIM = 'sub';
 
 // Service providers by id: the list when the viewer may read tenants, else one GET per id it
 // needs (a provider's own admin); a name it cannot read shows as "Service provider #3".
-async function providerNames(ids, signal) {
+export async function providerNames(ids, signal) {
   const names = new Map();
   if (can('tenants.read')) {
     const list = await getAll('/tenants?kind=service_provider', { signal }).catch(() => []);
@@ -257,7 +257,7 @@ async function listPage(ctx) {
 
 // The provider picker: the platform's staff and every provider for a platform admin; a
 // provider's admin has only its own.
-function providerOptions(providers, current) {
+export function providerOptions(providers, current) {
   const mine = session.user.provider_id;
   const opts = [];
   if (mine === null) {
