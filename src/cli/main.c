@@ -888,8 +888,9 @@ static int cmd_sso_list(const opts *o)
     return rc;
 }
 
-/* sso delete ID */
-static int cmd_sso_delete(const char *ref, const opts *o)
+/* sso delete, scim delete, webhook delete: act on the object of id ref, say "WHAT ID VERB". */
+static int cmd_by_id(const char *ref, const opts *o, gh_err (*act)(gh_ctx *, int64_t),
+                     const char *what, const char *verb)
 {
     long long id = parse_id(ref);
     if (id <= 0)
@@ -898,11 +899,17 @@ static int cmd_sso_delete(const char *ref, const opts *o)
     gh_principal sys;
     if (open_ctx(o, &ctx, &sys) != 0)
         return 1;
-    int rc = report(&ctx, gh_core_sso_delete(&ctx, id));
+    int rc = report(&ctx, act(&ctx, id));
     if (rc == 0)
-        printf("SSO source %lld deleted\n", id);
+        printf("%s %lld %s\n", what, id, verb);
     close_ctx(&ctx);
     return rc;
+}
+
+/* sso delete ID */
+static int cmd_sso_delete(const char *ref, const opts *o)
+{
+    return cmd_by_id(ref, o, gh_core_sso_delete, "SSO source", "deleted");
 }
 
 /* sso test ID: what the provider's discovery and JWKS hold, as the console's Test action. */
@@ -1273,18 +1280,7 @@ static int cmd_scim_list(const opts *o)
 
 static int cmd_scim_delete(const char *ref, const opts *o)
 {
-    long long id = parse_id(ref);
-    if (id <= 0)
-        return usage();
-    gh_ctx ctx;
-    gh_principal sys;
-    if (open_ctx(o, &ctx, &sys) != 0)
-        return 1;
-    int rc = report(&ctx, gh_core_scim_client_revoke(&ctx, id));
-    if (rc == 0)
-        printf("SCIM client %lld revoked\n", id);
-    close_ctx(&ctx);
-    return rc;
+    return cmd_by_id(ref, o, gh_core_scim_client_revoke, "SCIM client", "revoked");
 }
 
 /* "a,b" split into names (in a); n 0 for an empty list. */
@@ -1367,18 +1363,7 @@ static int cmd_webhook_list(const opts *o)
 
 static int cmd_webhook_delete(const char *ref, const opts *o)
 {
-    long long id = parse_id(ref);
-    if (id <= 0)
-        return usage();
-    gh_ctx ctx;
-    gh_principal sys;
-    if (open_ctx(o, &ctx, &sys) != 0)
-        return 1;
-    int rc = report(&ctx, gh_core_webhook_delete(&ctx, id));
-    if (rc == 0)
-        printf("webhook %lld deleted\n", id);
-    close_ctx(&ctx);
-    return rc;
+    return cmd_by_id(ref, o, gh_core_webhook_delete, "webhook", "deleted");
 }
 
 /* dormant run: the dormant rules once, as the server's job runs them (core/dormant.c); a line

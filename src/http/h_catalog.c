@@ -28,10 +28,7 @@ static gh_err page_args(gh_req *r, const char *const *allowed, int *limit, int64
 /* Lists fetch one row more than asked: a next cursor only when that row exists. */
 static void send_list(gh_req *r, json_t *items, size_t fetched, int limit, int64_t last_id)
 {
-    char next[24];
-    snprintf(next, sizeof next, "%lld", (long long)last_id);
-    r->out = json_pack("{s:o, s:o}", "items", items, "next_cursor",
-                       fetched > (size_t)limit ? json_string(next) : json_null());
+    r->out = gh_id_page(items, fetched > (size_t)limit, last_id);
 }
 
 static void send_obj(gh_req *r, json_t *o, int64_t version, int status)

@@ -66,10 +66,7 @@ gh_err gh_h_scim_clients_list(gh_req *r)
     size_t shown = n > (size_t)limit ? (size_t)limit : n;
     for (size_t i = 0; i < shown; i++)
         json_array_append_new(arr, client_json(&items[i]));
-    char next[24];
-    snprintf(next, sizeof next, "%lld", shown ? (long long)items[shown - 1].id : 0LL);
-    r->out = json_pack("{s:o, s:o}", "items", arr, "next_cursor",
-                       n > (size_t)limit ? json_string(next) : json_null());
+    r->out = gh_id_page(arr, n > (size_t)limit, shown ? items[shown - 1].id : 0);
     return GH_OK;
 }
 

@@ -48,16 +48,13 @@ gh_err gh_h_webhooks_list(gh_req *r)
     static const char *const allowed[] = {"provider_id", "limit", "cursor", NULL};
     int limit;
     int64_t after, provider;
-    const char *p = gh_query(r, "provider_id");
     gh_err err = gh_query_only(r, allowed);
     if (err == GH_OK)
         err = gh_query_limit(r, &limit);
     if (err == GH_OK)
         err = gh_query_id(r, "cursor", &after);
-    if (err == GH_OK && p != NULL && strcmp(p, "platform") == 0)
-        provider = -1;
-    else if (err == GH_OK)
-        err = gh_query_id(r, "provider_id", &provider);
+    if (err == GH_OK)
+        err = gh_query_provider(r, &provider);
     gh_webhook *items = NULL;
     size_t n = 0;
     if (err == GH_OK)
@@ -68,10 +65,7 @@ gh_err gh_h_webhooks_list(gh_req *r)
     size_t shown = n > (size_t)limit ? (size_t)limit : n;
     for (size_t i = 0; i < shown; i++)
         json_array_append_new(arr, hook_json(&items[i]));
-    char next[24];
-    snprintf(next, sizeof next, "%lld", shown ? (long long)items[shown - 1].id : 0LL);
-    r->out = json_pack("{s:o, s:o}", "items", arr, "next_cursor",
-                       n > (size_t)limit ? json_string(next) : json_null());
+    r->out = gh_id_page(arr, n > (size_t)limit, shown ? items[shown - 1].id : 0);
     return GH_OK;
 }
 

@@ -173,6 +173,12 @@ gh_err gh_query_only(gh_req *r, const char *const *allowed);
 /* Parses a positive id parameter; absent gives 0. */
 gh_err gh_query_id(gh_req *r, const char *name, int64_t *out);
 gh_err gh_query_limit(gh_req *r, int *out);
+/* The provider_id parameter of a list of a provider's objects: "platform" -1 (the platform's
+ * own), an id, absent 0 (every provider the reader sees). */
+gh_err gh_query_provider(gh_req *r, int64_t *out);
+/* A page of a list keyed by id: {"items": items, "next_cursor": last_id as text when more, else
+ * null} (the list asked for limit + 1 rows: more when it got them). */
+json_t *gh_id_page(json_t *items, bool more, int64_t last_id);
 /* Parses If-Match into a version (0 when absent). */
 gh_err gh_if_match(gh_req *r, int64_t *version);
 /* Fills ids from a JSON array already checked by gh_json_check. */

@@ -332,6 +332,25 @@ gh_err gh_query_limit(gh_req *r, int *out)
     return GH_OK;
 }
 
+gh_err gh_query_provider(gh_req *r, int64_t *out)
+{
+    const char *p = gh_query(r, "provider_id");
+    *out = 0;
+    if (p != NULL && strcmp(p, "platform") == 0) {
+        *out = -1;
+        return GH_OK;
+    }
+    return gh_query_id(r, "provider_id", out);
+}
+
+json_t *gh_id_page(json_t *items, bool more, int64_t last_id)
+{
+    char next[24];
+    snprintf(next, sizeof next, "%lld", (long long)last_id);
+    return json_pack("{s:o, s:o}", "items", items, "next_cursor",
+                     more ? json_string(next) : json_null());
+}
+
 gh_err gh_if_match(gh_req *r, int64_t *version)
 {
     const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "If-Match");
