@@ -62,6 +62,30 @@ bool gh_core_manages_provider(const gh_principal *p, int64_t provider_id)
            p->provider_id == provider_id;
 }
 
+gh_err gh_core_bind_provider(gh_ctx *ctx, bool given, int64_t asked, const char *what,
+                             int64_t *provider)
+{
+    const gh_principal *who = ctx->who;
+    if (who->access.level != GH_ACCESS_PLATFORM && who->access.level != GH_ACCESS_PROVIDER)
+        return gh_fail(ctx, GH_EFORBIDDEN, NULL, NULL,
+                       gh_arena_printf(ctx->a,
+                                       "only platform and service-provider administrators "
+                                       "manage %s",
+                                       what));
+    *provider = given ? asked : who->access.level == GH_ACCESS_PROVIDER ? who->provider_id : 0;
+    if (!gh_core_manages_provider(who, *provider))
+        return gh_fail(
+            ctx, GH_EFORBIDDEN, "provider_id", "forbidden",
+            gh_arena_printf(ctx->a, "you can only manage %s of your own service provider", what));
+    if (*provider == 0)
+        return GH_OK;
+    gh_tenant t;
+    gh_err err = gh_store_tenant_get(ctx->db, ctx->a, *provider, &t);
+    if (err == GH_ENOTFOUND || (err == GH_OK && t.kind != GH_TENANT_SERVICE_PROVIDER))
+        return gh_fail(ctx, GH_EINVAL, "provider_id", "not_found", "no such service provider");
+    return err;
+}
+
 gh_err gh_core_check_grant(gh_ctx *ctx, uint64_t mask, const char *field)
 {
     if ((mask & ~gh_perm_effective(ctx->who)) == 0)

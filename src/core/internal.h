@@ -12,6 +12,12 @@ gh_err gh_core_finish(gh_ctx *ctx, gh_err err) GH_MUST_USE;
 /* Whether p may manage provider-owned objects (roles, groups) of provider_id: the platform for
  * any, a provider-level admin for its own; 0 means global (platform only). */
 bool gh_core_manages_provider(const gh_principal *p, int64_t provider_id);
+/* The provider a new provider-bound object (an SSO source, a webhook: C10) is bound to: asked when
+ * given, else the actor's own (the platform's for a platform admin); one the actor manages (403,
+ * the same for another provider and for an id that does not exist: C9), and a service provider
+ * (or 0, the platform). what names the objects in the refusals ("SSO sources"). */
+gh_err gh_core_bind_provider(gh_ctx *ctx, bool given, int64_t asked, const char *what,
+                             int64_t *provider) GH_MUST_USE;
 /* GH_EFORBIDDEN (with field) unless every permission in mask is held by ctx->who. */
 gh_err gh_core_check_grant(gh_ctx *ctx, uint64_t mask, const char *field) GH_MUST_USE;
 /* Checks a new password for u against the policy (A1, A2): u's own names, username and e-mail,

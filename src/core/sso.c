@@ -75,30 +75,6 @@ static gh_err check_fields(gh_ctx *ctx, const gh_sso_source *s, const char *secr
     return GH_OK;
 }
 
-/* The provider a new source is bound to: the actor's own when none was given; otherwise one the
- * actor manages (403, the same for another provider and for an id that does not exist: C9), and
- * a service provider. */
-static gh_err check_provider(gh_ctx *ctx, const gh_sso_write *in, int64_t *provider)
-{
-    const gh_principal *who = ctx->who;
-    if (who->access.level != GH_ACCESS_PLATFORM && who->access.level != GH_ACCESS_PROVIDER)
-        return gh_fail(ctx, GH_EFORBIDDEN, NULL, NULL,
-                       "only platform and service-provider administrators manage SSO sources");
-    *provider = in->provider_given                        ? in->source.provider_id
-                : who->access.level == GH_ACCESS_PROVIDER ? who->provider_id
-                                                          : 0;
-    if (!gh_core_manages_provider(who, *provider))
-        return gh_fail(ctx, GH_EFORBIDDEN, "provider_id", "forbidden",
-                       "you can only manage SSO sources of your own service provider");
-    if (*provider == 0)
-        return GH_OK;
-    gh_tenant t;
-    gh_err err = gh_store_tenant_get(ctx->db, ctx->a, *provider, &t);
-    if (err == GH_ENOTFOUND || (err == GH_OK && t.kind != GH_TENANT_SERVICE_PROVIDER))
-        return gh_fail(ctx, GH_EINVAL, "provider_id", "not_found", "no such service provider");
-    return err;
-}
-
 /* The sealed secret (arena), or GH_EINTERNAL when no secret key is configured. */
 static gh_err seal_secret(gh_ctx *ctx, const char *secret, const char **sealed)
 {
@@ -147,7 +123,8 @@ static gh_err stored(gh_ctx *ctx, gh_err err)
 static gh_err create_tx(gh_ctx *ctx, const gh_sso_write *in, gh_sso_source *out)
 {
     gh_sso_source s = with_defaults(&in->source);
-    gh_err err = check_provider(ctx, in, &s.provider_id);
+    gh_err err = gh_core_bind_provider(ctx, in->provider_given, in->source.provider_id,
+                                       "SSO sources", &s.provider_id);
     if (err == GH_OK && in->client_secret == NULL)
         err = gh_fail(ctx, GH_EINVAL, "client_secret", "required", "is required");
     if (err == GH_OK)

@@ -70,28 +70,6 @@ static gh_err check_url(gh_ctx *ctx, const char *url)
     return GH_OK;
 }
 
-/* The provider a new subscription is bound to, as for SSO sources (core/sso.c). */
-static gh_err check_provider(gh_ctx *ctx, const gh_webhook_write *in, int64_t *provider)
-{
-    const gh_principal *who = ctx->who;
-    if (who->access.level != GH_ACCESS_PLATFORM && who->access.level != GH_ACCESS_PROVIDER)
-        return gh_fail(ctx, GH_EFORBIDDEN, NULL, NULL,
-                       "only platform and service-provider administrators manage webhooks");
-    *provider = in->provider_given                        ? in->provider_id
-                : who->access.level == GH_ACCESS_PROVIDER ? who->provider_id
-                                                          : 0;
-    if (!gh_core_manages_provider(who, *provider))
-        return gh_fail(ctx, GH_EFORBIDDEN, "provider_id", "forbidden",
-                       "you can only manage webhooks of your own service provider");
-    if (*provider == 0)
-        return GH_OK;
-    gh_tenant t;
-    gh_err err = gh_store_tenant_get(ctx->db, ctx->a, *provider, &t);
-    if (err == GH_ENOTFOUND || (err == GH_OK && t.kind != GH_TENANT_SERVICE_PROVIDER))
-        return gh_fail(ctx, GH_EINVAL, "provider_id", "not_found", "no such service provider");
-    return err;
-}
-
 /* A new secret (arena) and its sealed form. */
 static gh_err new_secret(gh_ctx *ctx, char **secret, const char **sealed)
 {
@@ -115,7 +93,8 @@ static gh_err create_tx(gh_ctx *ctx, const gh_webhook_write *in, gh_webhook *out
 {
     gh_webhook w = {
         .url = in->url, .enabled = true, .created_by = ctx->who->user_id, .created_at = ctx->now};
-    gh_err err = check_provider(ctx, in, &w.provider_id);
+    gh_err err =
+        gh_core_bind_provider(ctx, in->provider_given, in->provider_id, "webhooks", &w.provider_id);
     int64_t count = 0;
     if (err == GH_OK && (err = gh_store_webhook_count(ctx->db, w.provider_id, &count)) == GH_OK &&
         count >= GH_WEBHOOK_PER_PROVIDER)
