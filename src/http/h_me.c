@@ -84,12 +84,9 @@ static json_t *provider_json(const gh_grant_provider *p)
 
 gh_err gh_h_me_grantable(gh_req *r)
 {
-    static const char *const allowed[] = {"provider_id", NULL};
     int64_t only = 0;
     gh_grantable g;
-    gh_err err = gh_query_only(r, allowed);
-    if (err == GH_OK)
-        err = gh_query_provider(r, &only);
+    gh_err err = gh_query_provider(r, &only);
     if (err == GH_OK)
         err = gh_core_grantable(&r->ctx, only, &g);
     if (err != GH_OK)

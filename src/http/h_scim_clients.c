@@ -46,12 +46,9 @@ static gh_err parse_access(gh_req *r, const json_t *o, gh_access *out)
 
 gh_err gh_h_scim_clients_list(gh_req *r)
 {
-    static const char *const allowed[] = {"provider_id", "limit", "cursor", NULL};
     int limit;
     int64_t after, provider;
-    gh_err err = gh_query_only(r, allowed);
-    if (err == GH_OK)
-        err = gh_query_limit(r, &limit);
+    gh_err err = gh_query_limit(r, &limit);
     if (err == GH_OK)
         err = gh_query_id(r, "cursor", &after);
     if (err == GH_OK)

@@ -50,12 +50,9 @@ static void merge_fields(const json_t *in, gh_sso_source *s)
 
 gh_err gh_h_sso_list(gh_req *r)
 {
-    static const char *const allowed[] = {"provider_id", "limit", "cursor", NULL};
     int limit;
     int64_t after, provider;
-    gh_err err = gh_query_only(r, allowed);
-    if (err == GH_OK)
-        err = gh_query_limit(r, &limit);
+    gh_err err = gh_query_limit(r, &limit);
     if (err == GH_OK)
         err = gh_query_id(r, "cursor", &after);
     if (err == GH_OK)
@@ -127,11 +124,8 @@ gh_err gh_h_sso_delete(gh_req *r)
  * provider). */
 gh_err gh_h_sso_public(gh_req *r)
 {
-    static const char *const allowed[] = {"provider_id", NULL};
     int64_t provider = 0;
-    gh_err err = gh_query_only(r, allowed);
-    if (err == GH_OK)
-        err = gh_query_provider(r, &provider);
+    gh_err err = gh_query_provider(r, &provider);
     if (err != GH_OK)
         return err;
     if ((r->ctx.db = gh_http_db(r)) == NULL)

@@ -429,13 +429,8 @@ static gh_err add_extras(gh_req *r, const gh_user_filter *f, const gh_user_page 
 
 gh_err gh_h_users_list(gh_req *r)
 {
-    static const char *const allowed[] = {
-        "q",    "status", "role_id", "group_id", "tenant_id", "inactive_days",
-        "sort", "limit",  "cursor",  NULL};
     gh_user_filter f = {0};
-    gh_err err = gh_query_only(r, allowed);
-    if (err == GH_OK)
-        err = parse_filter(r, &f, true);
+    gh_err err = parse_filter(r, &f, true);
     if (err == GH_OK)
         err = gh_query_limit(r, &f.limit);
     if (err == GH_OK)
@@ -474,15 +469,11 @@ gh_err gh_h_users_list(gh_req *r)
  * serves. */
 gh_err gh_h_users_counts(gh_req *r)
 {
-    static const char *const allowed[] = {"q",         "role_id",       "group_id",
-                                          "tenant_id", "inactive_days", NULL};
     static const char *const tabs[GH_TALLY_TABS] = {"active", "invited", "disabled", "banned",
                                                     "deleted"};
     gh_user_filter f = {0};
     gh_user_tally tally;
-    gh_err err = gh_query_only(r, allowed);
-    if (err == GH_OK)
-        err = parse_filter(r, &f, false);
+    gh_err err = parse_filter(r, &f, false);
     if (err == GH_OK)
         err = gh_core_user_tallies(&r->ctx, &f, GH_USER_COUNT_CAP, GH_USER_COUNT_BUDGET, &tally);
     if (err != GH_OK)

@@ -192,13 +192,9 @@ static gh_err parse_bom(gh_req *r, bool *bom)
 
 gh_err gh_h_users_csv(gh_req *r)
 {
-    static const char *const allowed[] = {
-        "q", "status", "role_id", "group_id", "tenant_id", "inactive_days", "sort", "bom", NULL};
     bool bom = false;
     gh_user_filter f = {0};
-    gh_err err = gh_query_only(r, allowed);
-    if (err == GH_OK)
-        err = gh_h_users_filter(r, &f);
+    gh_err err = gh_h_users_filter(r, &f);
     if (err == GH_OK)
         err = parse_bom(r, &bom);
     if (err != GH_OK)
@@ -291,8 +287,7 @@ static gh_import_outcome import_one(gh_req *r, const gh_csv_record *rec, const i
 
 gh_err gh_h_users_import(gh_req *r)
 {
-    static const char *const allowed[] = {"dry_run", NULL};
-    gh_err err = gh_query_only(r, allowed);
+    gh_err err = GH_OK;
     const char *dry = gh_query(r, "dry_run");
     if (err == GH_OK && dry != NULL && strcmp(dry, "1") != 0 && strcmp(dry, "0") != 0)
         err = gh_fail(&r->ctx, GH_EINVAL, "dry_run", "invalid", "1 to check only, or 0");

@@ -45,12 +45,9 @@ static json_t *delivery_json(const gh_webhook_delivery *d)
 
 gh_err gh_h_webhooks_list(gh_req *r)
 {
-    static const char *const allowed[] = {"provider_id", "limit", "cursor", NULL};
     int limit;
     int64_t after, provider;
-    gh_err err = gh_query_only(r, allowed);
-    if (err == GH_OK)
-        err = gh_query_limit(r, &limit);
+    gh_err err = gh_query_limit(r, &limit);
     if (err == GH_OK)
         err = gh_query_id(r, "cursor", &after);
     if (err == GH_OK)
@@ -136,12 +133,9 @@ gh_err gh_h_webhooks_delete(gh_req *r)
 
 gh_err gh_h_webhooks_deliveries(gh_req *r)
 {
-    static const char *const allowed[] = {NULL};
     gh_webhook_delivery *items = NULL;
     size_t n = 0;
-    gh_err err = gh_query_only(r, allowed);
-    if (err == GH_OK)
-        err = gh_core_webhook_deliveries(&r->ctx, r->id, &items, &n);
+    gh_err err = gh_core_webhook_deliveries(&r->ctx, r->id, &items, &n);
     if (err != GH_OK)
         return err;
     json_t *arr = json_array();

@@ -40,6 +40,26 @@ typedef struct gh_field {
     const char *desc;
 } gh_field;
 
+/* A query parameter a route takes (gh_route.query): the server refuses any other one
+ * (<name>.unknown) and the OpenAPI document lists exactly these, with a schema by type. */
+typedef enum {
+    GH_Q_ID,     /* positive integer */
+    GH_Q_ID_OR,  /* positive integer, or the word in values ("platform", "global") */
+    GH_Q_COUNT,  /* integer from 1 to max */
+    GH_Q_TEXT,   /* string of at most max characters */
+    GH_Q_ENUM,   /* one of the space-separated words of values */
+    GH_Q_TIME,   /* RFC 3339 date-time */
+    GH_Q_CURSOR, /* the next_cursor of the previous page, opaque */
+} gh_qtype;
+
+typedef struct gh_qparam {
+    const char *name;
+    gh_qtype type;
+    unsigned max;
+    const char *values;
+    const char *desc;
+} gh_qparam;
+
 typedef struct gh_req gh_req;
 typedef gh_err (*gh_handler)(gh_req *r);
 
@@ -132,12 +152,46 @@ typedef struct gh_route {
     uint64_t perm; /* every bit needed (GH_AUTH_PERM); 0 means "any signed-in principal" */
     const gh_field *body;
     const char *summary, *tag;
-    unsigned stages;      /* GH_AUTH_STAGE: the session stages allowed, GH_STAGE_BIT()s */
-    int success;          /* the success status when not the usual one (201 create, 204 delete) */
-    bool body_optional;   /* body: may also be left out (then every field is absent) */
-    const char *produces; /* the success answer's media type when it is not JSON (text/csv) */
-    const char *consumes; /* a body of this media type (text/csv) kept as it is in r->body */
+    unsigned stages;        /* GH_AUTH_STAGE: the session stages allowed, GH_STAGE_BIT()s */
+    int success;            /* the success status when not the usual one (201 create, 204 delete) */
+    bool body_optional;     /* body: may also be left out (then every field is absent) */
+    const char *produces;   /* the success answer's media type when it is not JSON (text/csv) */
+    const char *consumes;   /* a body of this media type (text/csv) kept as it is in r->body */
+    const gh_qparam *query; /* the query parameters it takes, ended by {NULL}; NULL: none */
+    bool query_open;        /* also ignores others (an identity provider's redirect, a page) */
+    /* the success answer's JSON body: the name of a schema of gh_schemas (openapi.c emits it as
+     * components.schemas.<name>); NULL for 204, redirects and produces */
+    const char *response;
 } gh_route;
+
+/* A response body's shape (schemas.c), components.schemas.<name> of the OpenAPI document. spec
+ * lists its members, space-separated, each "name:type": type is str, int, bool, time (RFC 3339
+ * text), any (any JSON), a schema's name (an object of that shape), [type] (an array of it) or
+ * a|b|c (one of those strings); a trailing ? also allows null, and a leading ~ on the name marks
+ * a member that is not always there. Every object is closed (additionalProperties false), so
+ * the replay of the examples (tests/api/openapi.test.mjs) fails on a member an encoder adds
+ * without its schema. A spec starting with "=" is a whole type instead ("=[Role]"). */
+typedef struct gh_schema {
+    const char *name, *spec, *desc;
+} gh_schema;
+
+extern const gh_schema gh_schemas[]; /* ended by {NULL} */
+
+/* One example request of the OpenAPI document (examples.c), in the order they replay against a
+ * fresh server (x-examples of each operation, with its step). params, query and body are JSON
+ * written with ' for " (body is text for a consumes route); a string "$name.path" in them stands
+ * for a member of the answer an earlier step saved as name ("$totp:name.path": the current TOTP
+ * code of that base32 secret). as: "token" (the administrator's bearer token), "session" (the
+ * cookie of the last sign-in) or "none". */
+typedef struct gh_example {
+    const char *method, *pattern, *as;
+    const char *params, *query, *body;
+    int status;
+    const char *save; /* keep the answer under this name for later steps */
+    const char *desc;
+} gh_example;
+
+extern const gh_example gh_examples[]; /* ended by {NULL} */
 
 extern const gh_route gh_routes[];
 
@@ -170,6 +224,8 @@ const char *gh_query(gh_req *r, const char *name);
 gh_err gh_query_limits(gh_req *r);
 /* GH_EINVAL (naming the parameter) when the query holds a parameter not in allowed (NULL-ended). */
 gh_err gh_query_only(gh_req *r, const char *const *allowed);
+/* gh_query_only with the names of route->query (none when NULL), unless route->query_open. */
+gh_err gh_query_route(gh_req *r, const gh_route *route);
 /* Parses a positive id parameter; absent gives 0. */
 gh_err gh_query_id(gh_req *r, const char *name, int64_t *out);
 gh_err gh_query_limit(gh_req *r, int *out);

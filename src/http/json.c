@@ -299,6 +299,20 @@ gh_err gh_query_only(gh_req *r, const char *const *allowed)
     return GH_OK;
 }
 
+gh_err gh_query_route(gh_req *r, const gh_route *route)
+{
+    if (route->query_open)
+        return GH_OK;
+    size_t n = 0;
+    for (const gh_qparam *q = route->query; q != NULL && q->name != NULL; q++)
+        n++;
+    const char **names = gh_arena_alloc(r->a, (n + 1) * sizeof *names);
+    for (size_t i = 0; i < n; i++)
+        names[i] = route->query[i].name;
+    names[n] = NULL;
+    return gh_query_only(r, names);
+}
+
 static bool parse_pos_int(const char *s, int64_t *out)
 {
     if (s == NULL || *s == '\0' || strlen(s) > 18 || s[0] == '0')

@@ -143,50 +143,214 @@ static json_t *problem_schema(void)
                      "items", item);
 }
 
-/* Creating POSTs answer 201, DELETEs 204, everything else 200. */
-static const char *success_status(const gh_route *r)
+/* ---- response schemas (gh_schemas, schemas.c) ---- */
+
+static json_t *spec_type(const char *t, size_t len);
+
+static json_t *named_type(const char *t, size_t len)
 {
-    static char explicit[8];
-    if (r->success != 0) { /* the table is constant, so one buffer serves */
-        snprintf(explicit, sizeof explicit, "%d", r->success);
-        return explicit;
-    }
-    if (strcmp(r->method, "DELETE") == 0)
-        return "204";
-    bool action = strchr(r->pattern, '{') != NULL || strstr(r->pattern, "/bulk") != NULL;
-    return strcmp(r->method, "POST") == 0 && !action ? "201" : "200";
+    static const char *const names[][2] = {
+        {"str", "{\"type\":\"string\"}"},
+        {"int", "{\"type\":\"integer\"}"},
+        {"bool", "{\"type\":\"boolean\"}"},
+        {"time", "{\"type\":\"string\",\"format\":\"date-time\"}"},
+        {"object", "{\"type\":\"object\"}"},
+        {"any", "{}"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strlen(names[i][0]) == len && memcmp(names[i][0], t, len) == 0)
+            return json_loads(names[i][1], 0, NULL);
+    if (len > 0 && isupper((unsigned char)t[0]))
+        return json_pack("{s:s+#}", "$ref", "#/components/schemas/", t, (int)len);
+    if (len >= 2 && t[0] == '[' && t[len - 1] == ']')
+        return json_pack("{s:s, s:o}", "type", "array", "items", spec_type(t + 1, len - 2));
+    return NULL; /* a word: one of an enumeration's strings */
 }
 
-static json_t *operation(const gh_route *r)
+/* "a|b|c" (words: one of those strings; empty ones skipped) or "[int]|all" (either); a lone
+ * word is that one string */
+static json_t *plain_type(const char *t, size_t len)
 {
-    json_t *op = json_pack("{s:s, s:[s]}", "summary", r->summary, "tags", r->tag);
-    json_t *responses = json_pack(
-        "{s:{s:s, s:{s:{s:{s:s}}}}}", "default", "description", "application/problem+json error",
-        "content", "application/problem+json", "schema", "$ref", "#/components/schemas/Problem");
-    json_object_set_new(responses, success_status(r),
-                        r->produces == NULL
-                            ? json_pack("{s:s}", "description", "success")
-                            : json_pack("{s:s, s:{s:{s:{s:s}}}}", "description", "success",
-                                        "content", r->produces, "schema", "type", "string"));
-    json_object_set_new(op, "responses", responses);
-    if (r->consumes != NULL)
-        json_object_set_new(op, "requestBody",
-                            json_pack("{s:b, s:{s:{s:{s:s}}}}", "required", 1, "content",
-                                      r->consumes, "schema", "type", "string"));
-    if (r->body != NULL)
-        json_object_set_new(op, "requestBody",
-                            json_pack("{s:b, s:{s:{s:o}}}", "required", !r->body_optional,
-                                      "content", "application/json", "schema",
-                                      object_schema(r->body)));
+    json_t *words = json_array(), *types = json_array();
+    for (size_t i = 0; i <= len;) {
+        size_t n = 0;
+        for (int depth = 0; i + n < len && (t[i + n] != '|' || depth > 0); n++)
+            depth += t[i + n] == '[' ? 1 : t[i + n] == ']' ? -1 : 0;
+        if (n > 0) {
+            json_t *ty = named_type(t + i, n);
+            json_array_append_new(ty != NULL ? types : words,
+                                  ty != NULL ? ty : json_stringn(t + i, n));
+        }
+        i += n + 1;
+    }
+    if (json_array_size(words) > 0)
+        json_array_append_new(types, json_pack("{s:s, s:o}", "type", "string", "enum", words));
+    else
+        json_decref(words);
+    if (json_array_size(types) == 1) {
+        json_t *one = json_incref(json_array_get(types, 0));
+        json_decref(types);
+        return one;
+    }
+    return json_pack("{s:o}", "anyOf", types);
+}
+
+/* t? also allows null */
+static json_t *nullable(json_t *s)
+{
+    json_t *type = json_object_get(s, "type");
+    if (json_is_string(type)) {
+        json_object_set_new(s, "type", json_pack("[O, s]", type, "null"));
+        if (json_object_get(s, "enum") != NULL)
+            json_array_append_new(json_object_get(s, "enum"), json_null());
+        return s;
+    }
+    return json_pack("{s:[o, {s:s}]}", "anyOf", s, "type", "null");
+}
+
+static json_t *spec_type(const char *t, size_t len)
+{
+    if (len > 0 && t[len - 1] == '?')
+        return nullable(spec_type(t, len - 1));
+    return plain_type(t, len);
+}
+
+/* "name:type ..." to a closed object schema; "=type" to that type */
+static json_t *spec_schema(const gh_schema *sc)
+{
+    if (sc->spec[0] == '=')
+        return spec_type(sc->spec + 1, strlen(sc->spec + 1));
+    json_t *props = json_object(), *req = json_array();
+    for (const char *p = sc->spec; *p;) {
+        size_t n = strcspn(p, " ");
+        const char *colon = memchr(p, ':', n);
+        if (colon != NULL) {
+            bool optional = p[0] == '~';
+            const char *name = p + optional;
+            char *key = strndup(name, (size_t)(colon - name));
+            json_object_set_new(props, key, spec_type(colon + 1, (size_t)(p + n - colon - 1)));
+            if (!optional)
+                json_array_append_new(req, json_string(key));
+            free(key);
+        }
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
+    return json_pack("{s:s, s:o, s:o, s:b}", "type", "object", "properties", props, "required", req,
+                     "additionalProperties", 0);
+}
+
+static json_t *schemas(void)
+{
+    json_t *all = json_pack("{s:o}", "Problem", problem_schema());
+    for (const gh_schema *sc = gh_schemas; sc->name != NULL; sc++) {
+        json_t *s = spec_schema(sc);
+        if (sc->desc != NULL)
+            json_object_set_new(s, "description", json_string(sc->desc));
+        json_object_set_new(all, sc->name, s);
+    }
+    return all;
+}
+
+/* ---- operations ---- */
+
+/* Creating POSTs answer 201, DELETEs 204, everything else 200. */
+static int success_code(const gh_route *r)
+{
+    if (r->success != 0)
+        return r->success;
+    if (strcmp(r->method, "DELETE") == 0)
+        return 204;
+    bool action = strchr(r->pattern, '{') != NULL || strstr(r->pattern, "/bulk") != NULL;
+    return strcmp(r->method, "POST") == 0 && !action ? 201 : 200;
+}
+
+static json_t *success_response(const gh_route *r)
+{
+    json_t *res = json_pack("{s:s}", "description", "success");
+    if (r->produces != NULL)
+        json_object_set_new(res, "content",
+                            json_pack("{s:{s:{s:s}}}", r->produces, "schema", "type", "string"));
+    else if (r->response != NULL)
+        json_object_set_new(res, "content",
+                            json_pack("{s:{s:{s:s+}}}", "application/json", "schema", "$ref",
+                                      "#/components/schemas/", r->response));
+    return res;
+}
+
+/* The error statuses a route can answer, each a Problem; `default` for the rest (405, 413,
+ * 415, 429, 5xx). */
+static json_t *responses(const gh_route *r)
+{
+    json_t *problem = json_pack("{s:{s:{s:s}}}", "application/problem+json", "schema", "$ref",
+                                "#/components/schemas/Problem");
+    bool guarded = r->auth != GH_AUTH_PUBLIC || strcmp(r->tag, "forward-auth") == 0;
+    struct {
+        const char *status, *why;
+        bool applies;
+    } errors[] = {
+        {"400", "invalid request: a body, query parameter or header", true},
+        {"401", "not signed in", guarded},
+        {"403", "not allowed: permission, scope or sign-in stage (forward-auth: the application)",
+         guarded},
+        {"404", "no such object (or not one the caller may see)", strchr(r->pattern, '{') != NULL},
+        {"409", "conflicts with the current state (taken, in use)", strcmp(r->method, "GET") != 0},
+        {"412", "If-Match does not match the current version", strcmp(r->method, "PATCH") == 0},
+        {"default", "another error (405, 413, 415, 429, 5xx)", true},
+    };
+    json_t *out = json_object();
+    char code[8];
+    snprintf(code, sizeof code, "%d", success_code(r));
+    json_object_set_new(out, code, success_response(r));
+    for (size_t i = 0; i < sizeof errors / sizeof *errors; i++)
+        if (errors[i].applies)
+            json_object_set_new(
+                out, errors[i].status,
+                json_pack("{s:s, s:O}", "description", errors[i].why, "content", problem));
+    json_decref(problem);
+    return out;
+}
+
+static json_t *query_schema(const gh_qparam *q)
+{
+    switch (q->type) {
+    case GH_Q_ID:
+        return json_pack("{s:s, s:i}", "type", "integer", "minimum", 1);
+    case GH_Q_ID_OR:
+        return json_pack("{s:[{s:s, s:i}, {s:s}]}", "oneOf", "type", "integer", "minimum", 1,
+                         "const", q->values);
+    case GH_Q_COUNT:
+        return json_pack("{s:s, s:i, s:i}", "type", "integer", "minimum", 1, "maximum", q->max);
+    case GH_Q_TEXT:
+    case GH_Q_CURSOR:
+        return json_pack("{s:s, s:i}", "type", "string", "maxLength", q->max);
+    case GH_Q_ENUM: {
+        json_t *values = json_array();
+        for (const char *p = q->values; *p;) {
+            size_t n = strcspn(p, " ");
+            json_array_append_new(values, json_stringn(p, n));
+            p += n + (p[n] == ' ');
+        }
+        return json_pack("{s:s, s:o}", "type", "string", "enum", values);
+    }
+    case GH_Q_TIME:
+        return json_pack("{s:s, s:s}", "type", "string", "format", "date-time");
+    }
+    return json_object();
+}
+
+static json_t *parameters(const gh_route *r)
+{
     json_t *params = json_array();
     static const char *const names[] = {"id", "sid", "tid"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         char brace[8];
         snprintf(brace, sizeof brace, "{%s}", names[i]);
         if (strstr(r->pattern, brace) != NULL)
-            json_array_append_new(params,
-                                  json_pack("{s:s, s:s, s:b, s:{s:s}}", "name", names[i], "in",
-                                            "path", "required", 1, "schema", "type", "integer"));
+            json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:{s:s, s:i}}", "name",
+                                                    names[i], "in", "path", "required", 1, "schema",
+                                                    "type", "integer", "minimum", 1));
     }
     if (strstr(r->pattern, "{token}") != NULL)
         json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:{s:s, s:i}}", "name", "token",
@@ -196,10 +360,88 @@ static json_t *operation(const gh_route *r)
         json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:{s:s, s:s}}", "name", "name",
                                                 "in", "path", "required", 1, "schema", "type",
                                                 "string", "pattern", "^[a-z0-9][a-z0-9-]{0,62}$"));
+    for (const gh_qparam *q = r->query; q != NULL && q->name != NULL; q++)
+        json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:s, s:o}", "name", q->name, "in",
+                                                "query", "required", 0, "description", q->desc,
+                                                "schema", query_schema(q)));
+    return params;
+}
+
+/* An example's JSON, written with ' for "; a text body stays text. NULL stays absent. */
+static json_t *example_json(const char *text, bool is_text)
+{
+    if (text == NULL)
+        return NULL;
+    if (is_text)
+        return json_string(text);
+    char *copy = strdup(text);
+    for (char *p = copy; *p; p++)
+        if (*p == '\'')
+            *p = '"';
+    json_t *j = json_loads(copy, JSON_REJECT_DUPLICATES, NULL);
+    free(copy);
+    /* unreadable: kept as text, which the unit test and the replay refuse */
+    return j != NULL ? j : json_pack("{s:s}", "x-unreadable", text);
+}
+
+/* x-examples of the operation: its steps of gh_examples, in replay order. */
+static json_t *examples_of(const gh_route *r, json_t *op)
+{
+    json_t *list = json_array();
+    int step = 0;
+    for (const gh_example *e = gh_examples; e->method != NULL; e++) {
+        step++;
+        if (strcmp(e->method, r->method) != 0 || strcmp(e->pattern, r->pattern) != 0)
+            continue;
+        json_t *x = json_pack("{s:i, s:s, s:i}", "step", step, "as", e->as, "status", e->status);
+        json_t *parts[] = {example_json(e->params, false), example_json(e->query, false),
+                           example_json(e->body, r->consumes != NULL)};
+        static const char *const keys[] = {"params", "query", "body"};
+        for (size_t i = 0; i < 3; i++)
+            if (parts[i] != NULL)
+                json_object_set_new(x, keys[i], parts[i]);
+        if (e->save != NULL)
+            json_object_set_new(x, "save", json_string(e->save));
+        if (e->desc != NULL)
+            json_object_set_new(x, "summary", json_string(e->desc));
+        json_t *body = json_object_get(op, "requestBody");
+        json_t *content = body != NULL ? json_object_get(body, "content") : NULL;
+        const char *media = r->consumes != NULL ? r->consumes : "application/json";
+        json_t *mt = content != NULL ? json_object_get(content, media) : NULL;
+        if (mt != NULL && parts[2] != NULL) {
+            if (json_object_get(mt, "examples") == NULL)
+                json_object_set_new(mt, "examples", json_object());
+            char name[16];
+            snprintf(name, sizeof name, "step%d", step);
+            json_object_set_new(json_object_get(mt, "examples"), name,
+                                json_pack("{s:O}", "value", parts[2]));
+        }
+        json_array_append_new(list, x);
+    }
+    return list;
+}
+
+static json_t *operation(const gh_route *r)
+{
+    json_t *op = json_pack("{s:s, s:[s]}", "summary", r->summary, "tags", r->tag);
+    json_object_set_new(op, "responses", responses(r));
+    if (r->consumes != NULL)
+        json_object_set_new(op, "requestBody",
+                            json_pack("{s:b, s:{s:{s:{s:s}}}}", "required", 1, "content",
+                                      r->consumes, "schema", "type", "string"));
+    if (r->body != NULL)
+        json_object_set_new(op, "requestBody",
+                            json_pack("{s:b, s:{s:{s:o}}}", "required", !r->body_optional,
+                                      "content", "application/json", "schema",
+                                      object_schema(r->body)));
+    json_t *params = parameters(r);
     if (json_array_size(params) > 0)
         json_object_set_new(op, "parameters", params);
     else
         json_decref(params);
+    if (r->query_open)
+        json_object_set_new(op, "x-query-open", json_true());
+    json_object_set_new(op, "x-examples", examples_of(r, op));
     if (r->auth == GH_AUTH_PUBLIC) {
         json_object_set_new(op, "security", json_array());
     } else if (r->auth == GH_AUTH_STAGE) {
@@ -223,6 +465,18 @@ static json_t *operation(const gh_route *r)
     return op;
 }
 
+#define DESCRIPTION                                                                                \
+    "Back-office user administration. Errors are application/problem+json (Problem). Each "        \
+    "operation lists the query parameters it takes and no other: any other one is refused "        \
+    "with 400 and the code <name>.unknown (but on x-query-open operations, which ignore them). "   \
+    "Examples: each operation's x-examples are steps of one sequence that runs in step order "     \
+    "against a fresh server whose administrator is $admin (username and password) with a bearer "  \
+    "token; a step has as (token: that bearer token; session: the cookie the last sign-in set; "   \
+    "none), params (path), query, body, the status it gets, and save (a name under which its "     \
+    "answer is kept). A string \"$name.a.b\" stands for member a.b of the answer saved as name "   \
+    "(\"$totp:name.a\": the current TOTP code of that base32 secret). Request bodies show the "    \
+    "same examples as requestBody examples step<N>."
+
 json_t *gh_openapi(void)
 {
     json_t *paths = json_object();
@@ -241,12 +495,11 @@ json_t *gh_openapi(void)
         method[i] = '\0';
         json_object_set_new(item, method, operation(r));
     }
-    return json_pack(
-        "{s:s, s:{s:s, s:s, s:s}, s:o, s:{s:{s:{s:s, s:s}, s:{s:s, s:s, s:s}}, s:{s:o}}, "
-        "s:[{s:[]}, {s:[]}]}",
-        "openapi", "3.1.0", "info", "title", "Gatehouse", "version", "0.1.0", "description",
-        "Back-office user administration. Errors are application/problem+json.", "paths", paths,
-        "components", "securitySchemes", "bearer", "type", "http", "scheme", "bearer", "session",
-        "type", "apiKey", "in", "cookie", "name", "gh_session", "schemas", "Problem",
-        problem_schema(), "security", "bearer", "session");
+    return json_pack("{s:s, s:{s:s, s:s, s:s}, s:o, s:{s:{s:{s:s, s:s}, s:{s:s, s:s, s:s}}, s:o}, "
+                     "s:[{s:[]}, {s:[]}]}",
+                     "openapi", "3.1.0", "info", "title", "Gatehouse", "version", "0.1.0",
+                     "description", DESCRIPTION, "paths", paths, "components", "securitySchemes",
+                     "bearer", "type", "http", "scheme", "bearer", "session", "type", "apiKey",
+                     "in", "cookie", "name", "gh_session", "schemas", schemas(), "security",
+                     "bearer", "session");
 }

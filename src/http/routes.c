@@ -260,11 +260,90 @@ static const gh_field change_password_fields[] = {
     {NULL},
 };
 
+/* ---- query parameters: the only ones each route takes (json.c gh_query_route) ---- */
+
+#define PAGE_QUERY                                                                                 \
+    {"limit", GH_Q_COUNT, GH_PAGE_MAX, NULL, "page size (default 50)"},                            \
+    {                                                                                              \
+        "cursor", GH_Q_CURSOR, GH_MAX_CURSOR, NULL, "next_cursor of the previous page"             \
+    }
+
+#define USER_FILTER_QUERY                                                                          \
+    {"q", GH_Q_TEXT, GH_MAX_QUERY_TEXT, NULL,                                                      \
+     "search: username, names or e-mail (words match prefixes)"},                                  \
+        {"role_id", GH_Q_ID, 0, NULL, "holding this role"},                                        \
+        {"group_id", GH_Q_ID, 0, NULL, "in this group"},                                           \
+        {"tenant_id", GH_Q_ID, 0, NULL, "with access to this tenant"},                             \
+    {                                                                                              \
+        "inactive_days", GH_Q_COUNT, GH_MAX_DORMANT_DAYS, NULL,                                    \
+            "not signed in for at least this many days"                                            \
+    }
+
+#define USER_STATUS_QUERY                                                                          \
+    {"status", GH_Q_ENUM, 0, "active invited disabled banned deleted", "the status tab"},          \
+    {                                                                                              \
+        "sort", GH_Q_ENUM, 0,                                                                      \
+            "name username email last_login created id -name -username -email -last_login "        \
+            "-created -id",                                                                        \
+            "sort order, - to reverse (default: name, or id for a search)"                         \
+    }
+
+static const gh_qparam users_list_query[] = {
+    USER_FILTER_QUERY, USER_STATUS_QUERY, PAGE_QUERY, {NULL}};
+static const gh_qparam users_counts_query[] = {USER_FILTER_QUERY, {NULL}};
+static const gh_qparam users_csv_query[] = {
+    USER_FILTER_QUERY,
+    USER_STATUS_QUERY,
+    {"bom", GH_Q_ENUM, 0, "0 1", "1: start with a byte-order mark (for Excel)"},
+    {NULL}};
+static const gh_qparam import_query[] = {
+    {"dry_run", GH_Q_ENUM, 0, "0 1", "1: check every row and keep nothing"}, {NULL}};
+static const gh_qparam tenants_query[] = {
+    {"parent_id", GH_Q_ID, 0, NULL, "children of this tenant"},
+    {"kind", GH_Q_ENUM, 0, "service_provider platform_account sub_account", "of this kind"},
+    PAGE_QUERY,
+    {NULL}};
+/* roles and groups: a provider's, or "global" (the global ones) */
+static const gh_qparam catalog_query[] = {
+    {"provider_id", GH_Q_ID_OR, 0, "global", "a service provider's, or global"},
+    PAGE_QUERY,
+    {NULL}};
+/* SSO sources, SCIM clients and webhooks: a provider's, or "platform" (the platform staff's) */
+static const gh_qparam provider_page_query[] = {
+    {"provider_id", GH_Q_ID_OR, 0, "platform", "a service provider's, or the platform's"},
+    PAGE_QUERY,
+    {NULL}};
+static const gh_qparam scim_page_query[] = {
+    {"provider_id", GH_Q_ID, 0, NULL, "a service provider's"}, PAGE_QUERY, {NULL}};
+static const gh_qparam provider_query[] = {
+    {"provider_id", GH_Q_ID_OR, 0, "platform", "one service provider, or the platform"}, {NULL}};
+static const gh_qparam audit_query[] = {
+    {"actor_id", GH_Q_ID, 0, NULL, "by this user"},
+    {"actor", GH_Q_TEXT, GH_MAX_USERNAME, NULL, "by this username"},
+    {"target_id", GH_Q_ID, 0, NULL, "about this object"},
+    {"target_type", GH_Q_TEXT, GH_MAX_NAME, NULL, "about objects of this type (user, role...)"},
+    {"action", GH_Q_TEXT, GH_MAX_NAME, NULL, "this action (GET /api/v1/audit/actions)"},
+    {"since", GH_Q_TIME, 0, NULL, "at or after"},
+    {"until", GH_Q_TIME, 0, NULL, "before"},
+    PAGE_QUERY,
+    {NULL}};
+static const gh_qparam sso_start_query[] = {
+    {"next", GH_Q_TEXT, GH_MAX_URL_BYTES, NULL, "the console path to return to"}, {NULL}};
+/* the identity provider's redirect: these, and whatever else it adds (query_open) */
+static const gh_qparam sso_callback_query[] = {
+    {"code", GH_Q_TEXT, GH_MAX_URL_BYTES, NULL, "the authorization code"},
+    {"state", GH_Q_TEXT, GH_MAX_URL_BYTES, NULL, "the flow's state"},
+    {"error", GH_Q_TEXT, GH_MAX_URL_BYTES, NULL, "the provider's error"},
+    {"iss", GH_Q_TEXT, GH_MAX_URL_BYTES, NULL, "the issuer (RFC 9207)"},
+    {NULL}};
+static const gh_qparam auth_return_query[] = {
+    {"rd", GH_Q_TEXT, GH_MAX_URL_BYTES, NULL, "the application URL to return to"}, {NULL}};
+
 /* A page or file of the web console: GET, public, tag "console". */
 #define CONSOLE(path)                                                                              \
     {                                                                                              \
         .method = "GET", .pattern = path, .handler = gh_h_web, .auth = GH_AUTH_PUBLIC,             \
-        .summary = "Web console", .tag = "console"                                                 \
+        .summary = "Web console", .tag = "console", .query_open = true                             \
     }
 
 #define S(stage)    GH_STAGE_BIT(GH_STAGE_##stage)
@@ -274,24 +353,28 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/healthz",
      .handler = gh_h_health,
+     .produces = "text/plain",
      .auth = GH_AUTH_PUBLIC,
      .summary = "Liveness",
      .tag = "operations"},
     {.method = "GET",
      .pattern = "/readyz",
      .handler = gh_h_ready,
+     .produces = "text/plain",
      .auth = GH_AUTH_PUBLIC,
      .summary = "Readiness: the database answers",
      .tag = "operations"},
     {.method = "GET",
      .pattern = "/metrics",
      .handler = gh_h_metrics,
+     .produces = "text/plain",
      .auth = GH_AUTH_PUBLIC,
      .summary = "Prometheus metrics",
      .tag = "operations"},
     {.method = "GET",
      .pattern = "/api/v1/password-policy",
      .handler = gh_h_password_policy,
+     .response = "PasswordPolicy",
      .auth = GH_AUTH_PUBLIC,
      .summary = "The password policy's figures, for forms to show: min_length and max_length "
                 "(characters), min_distinct (different characters), own_data_min (the length from "
@@ -301,6 +384,7 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/openapi.json",
      .handler = gh_h_openapi,
+     .response = "OpenApiDocument",
      .auth = GH_AUTH_PUBLIC,
      .summary = "This document",
      .tag = "operations"},
@@ -336,6 +420,7 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/permissions",
      .handler = gh_h_permissions,
+     .response = "Permissions",
      .auth = GH_AUTH_PERM,
      .perm = 0, /* any signed-in principal */
      .summary = "The permission catalogue",
@@ -343,6 +428,8 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/users",
      .handler = gh_h_users_list,
+     .response = "UserPage",
+     .query = users_list_query,
      .auth = GH_AUTH_PERM,
      .perm = P(USERS_READ),
      .summary =
@@ -352,6 +439,7 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/users",
      .handler = gh_h_users_create,
+     .response = "User",
      .auth = GH_AUTH_PERM,
      .perm = P(USERS_CREATE),
      .body = user_create_fields,
@@ -360,6 +448,7 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/users.csv",
      .handler = gh_h_users_csv,
+     .query = users_csv_query,
      .auth = GH_AUTH_PERM,
      .perm = P(USERS_READ),
      .produces = "text/csv",
@@ -374,6 +463,8 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/users/import",
      .handler = gh_h_users_import,
+     .response = "ImportResult",
+     .query = import_query,
      .auth = GH_AUTH_PERM,
      .perm = P(USERS_CREATE) | P(USERS_UPDATE),
      .consumes = "text/csv",
@@ -386,6 +477,7 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/users/bulk",
      .handler = gh_h_users_bulk,
+     .response = "BulkResult",
      .auth = GH_AUTH_PERM,
      .perm = P(USERS_DISABLE),
      .body = bulk_fields,
@@ -394,6 +486,8 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/users/counts",
      .handler = gh_h_users_counts,
+     .response = "UserCounts",
+     .query = users_counts_query,
      .auth = GH_AUTH_PERM,
      .perm = P(USERS_READ),
      .summary = "Each status tab's user count for the list's filter (q, role_id, group_id, "
@@ -402,6 +496,7 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/users/{id}",
      .handler = gh_h_users_get,
+     .response = "User",
      .auth = GH_AUTH_PERM,
      .perm = P(USERS_READ),
      .summary = "Read a user (ETag)",
@@ -409,6 +504,7 @@ const gh_route gh_routes[] = {
     {.method = "PATCH",
      .pattern = "/api/v1/users/{id}",
      .handler = gh_h_users_patch,
+     .response = "User",
      .auth = GH_AUTH_PERM,
      .perm = P(USERS_UPDATE),
      .body = user_patch_fields,
@@ -424,6 +520,7 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/users/{id}/disable",
      .handler = gh_h_users_disable,
+     .response = "User",
      .auth = GH_AUTH_PERM,
      .perm = P(USERS_DISABLE),
      .summary = "Disable a user",
@@ -431,6 +528,7 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/users/{id}/enable",
      .handler = gh_h_users_enable,
+     .response = "User",
      .auth = GH_AUTH_PERM,
      .perm = P(USERS_DISABLE),
      .summary = "Enable a user",
@@ -438,6 +536,8 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/tenants",
      .handler = gh_h_tenants_list,
+     .response = "TenantPage",
+     .query = tenants_query,
      .auth = GH_AUTH_PERM,
      .perm = P(TENANTS_READ),
      .summary = "List tenants (parent_id, kind, limit, cursor)",
@@ -445,6 +545,7 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/tenants",
      .handler = gh_h_tenants_create,
+     .response = "Tenant",
      .auth = GH_AUTH_PERM,
      .perm = P(TENANTS_CREATE),
      .body = tenant_create_fields,
@@ -453,6 +554,7 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/tenants/{id}",
      .handler = gh_h_tenants_get,
+     .response = "Tenant",
      .auth = GH_AUTH_PERM,
      .perm = P(TENANTS_READ),
      .summary = "Read a tenant",
@@ -460,6 +562,7 @@ const gh_route gh_routes[] = {
     {.method = "PATCH",
      .pattern = "/api/v1/tenants/{id}",
      .handler = gh_h_tenants_patch,
+     .response = "Tenant",
      .auth = GH_AUTH_PERM,
      .perm = P(TENANTS_UPDATE),
      .body = tenant_patch_fields,
@@ -475,6 +578,8 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/roles",
      .handler = gh_h_roles_list,
+     .response = "RolePage",
+     .query = catalog_query,
      .auth = GH_AUTH_PERM,
      .perm = P(ROLES_READ),
      .summary = "List roles (provider_id, limit, cursor)",
@@ -482,6 +587,7 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/roles",
      .handler = gh_h_roles_create,
+     .response = "Role",
      .auth = GH_AUTH_PERM,
      .perm = P(ROLES_CREATE),
      .body = role_create_fields,
@@ -490,6 +596,7 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/roles/{id}",
      .handler = gh_h_roles_get,
+     .response = "Role",
      .auth = GH_AUTH_PERM,
      .perm = P(ROLES_READ),
      .summary = "Read a role",
@@ -497,6 +604,7 @@ const gh_route gh_routes[] = {
     {.method = "PATCH",
      .pattern = "/api/v1/roles/{id}",
      .handler = gh_h_roles_patch,
+     .response = "Role",
      .auth = GH_AUTH_PERM,
      .perm = P(ROLES_UPDATE),
      .body = role_patch_fields,
@@ -512,6 +620,8 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/groups",
      .handler = gh_h_groups_list,
+     .response = "GroupPage",
+     .query = catalog_query,
      .auth = GH_AUTH_PERM,
      .perm = P(GROUPS_READ),
      .summary = "List groups (provider_id, limit, cursor)",
@@ -519,6 +629,7 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/groups",
      .handler = gh_h_groups_create,
+     .response = "Group",
      .auth = GH_AUTH_PERM,
      .perm = P(GROUPS_CREATE),
      .body = group_create_fields,
@@ -527,6 +638,7 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/groups/{id}",
      .handler = gh_h_groups_get,
+     .response = "Group",
      .auth = GH_AUTH_PERM,
      .perm = P(GROUPS_READ),
      .summary = "Read a group",
@@ -534,6 +646,7 @@ const gh_route gh_routes[] = {
     {.method = "PATCH",
      .pattern = "/api/v1/groups/{id}",
      .handler = gh_h_groups_patch,
+     .response = "Group",
      .auth = GH_AUTH_PERM,
      .perm = P(GROUPS_UPDATE),
      .body = group_patch_fields,
@@ -549,6 +662,8 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/sso-sources",
      .handler = gh_h_sso_list,
+     .response = "SsoSourcePage",
+     .query = provider_page_query,
      .auth = GH_AUTH_PERM,
      .perm = P(SETTINGS_READ),
      .summary = "List SSO sources (provider_id or platform, limit, cursor); never a client secret",
@@ -556,6 +671,7 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/sso-sources",
      .handler = gh_h_sso_create,
+     .response = "SsoSource",
      .auth = GH_AUTH_PERM,
      .perm = P(SETTINGS_UPDATE),
      .body = sso_create_fields,
@@ -564,12 +680,15 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/sso-sources/public",
      .handler = gh_h_sso_public,
+     .response = "SsoButtons",
+     .query = provider_query,
      .auth = GH_AUTH_PUBLIC,
      .summary = "The SSO sources' buttons for the sign-in page: name, display_name, start_url",
      .tag = "sso"},
     {.method = "POST",
      .pattern = "/api/v1/sso-sources/{id}/test",
      .handler = gh_h_sso_test,
+     .response = "SsoTest",
      .auth = GH_AUTH_PERM,
      .perm = P(SETTINGS_UPDATE),
      .summary = "Test an SSO source: fetch the provider's discovery document and keys, report "
@@ -579,12 +698,17 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/sso/{name}/start",
      .handler = gh_h_sso_start,
+     .success = 302,
+     .query = sso_start_query,
      .auth = GH_AUTH_PUBLIC,
      .summary = "Sign in through an SSO source: 302 to the provider (next: where to return)",
      .tag = "sso"},
     {.method = "GET",
      .pattern = "/sso/{name}/callback",
      .handler = gh_h_sso_callback,
+     .success = 302,
+     .query = sso_callback_query,
+     .query_open = true,
      .auth = GH_AUTH_PUBLIC,
      .summary = "The provider's redirect back (code, state): signs in, 302 to next or to "
                 "/signin?sso_error=",
@@ -592,12 +716,14 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/sso/{name}/logout",
      .handler = gh_h_sso_logout,
+     .success = 302,
      .auth = GH_AUTH_PUBLIC,
      .summary = "After signing out: 302 to the provider's end_session_endpoint (RP logout)",
      .tag = "sso"},
     {.method = "GET",
      .pattern = "/auth/verify",
      .handler = gh_h_auth_verify,
+     .response = "ForwardIdentity",
      .auth = GH_AUTH_PUBLIC,
      .summary = "Forward-auth for nginx auth_request: 200 with Remote-User, Remote-Email, "
                 "Remote-Name, Remote-Groups and Remote-Permissions; 401 when not signed in; 403 "
@@ -606,6 +732,7 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/auth/forward",
      .handler = gh_h_auth_forward,
+     .response = "ForwardIdentity",
      .auth = GH_AUTH_PUBLIC,
      .summary = "Forward-auth for Traefik and Caddy: as /auth/verify, but 302 to the sign-in "
                 "(with the X-Forwarded-Proto/Host/Uri URL to return to) when not signed in",
@@ -613,6 +740,8 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/auth/return",
      .handler = gh_h_auth_return,
+     .success = 302,
+     .query = auth_return_query,
      .auth = GH_AUTH_PUBLIC,
      .summary = "After the sign-in: 302 to rd when its host is a protected application, else to "
                 "the console",
@@ -620,6 +749,7 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/sso-sources/{id}",
      .handler = gh_h_sso_get,
+     .response = "SsoSource",
      .auth = GH_AUTH_PERM,
      .perm = P(SETTINGS_READ),
      .summary = "Read an SSO source (ETag)",
@@ -627,6 +757,7 @@ const gh_route gh_routes[] = {
     {.method = "PATCH",
      .pattern = "/api/v1/sso-sources/{id}",
      .handler = gh_h_sso_patch,
+     .response = "SsoSource",
      .auth = GH_AUTH_PERM,
      .perm = P(SETTINGS_UPDATE),
      .body = sso_patch_fields,
@@ -642,6 +773,8 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/scim-clients",
      .handler = gh_h_scim_clients_list,
+     .response = "ScimClientPage",
+     .query = scim_page_query,
      .auth = GH_AUTH_PERM,
      .perm = P(SETTINGS_READ),
      .summary = "List SCIM clients (provider_id, limit, cursor); never a token",
@@ -649,6 +782,7 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/scim-clients",
      .handler = gh_h_scim_clients_create,
+     .response = "ScimClient",
      .auth = GH_AUTH_PERM,
      .perm = P(SETTINGS_UPDATE),
      .body = scim_client_fields,
@@ -659,6 +793,7 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/scim-clients/{id}",
      .handler = gh_h_scim_clients_get,
+     .response = "ScimClient",
      .auth = GH_AUTH_PERM,
      .perm = P(SETTINGS_READ),
      .summary = "Read a SCIM client",
@@ -673,6 +808,8 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/webhooks",
      .handler = gh_h_webhooks_list,
+     .response = "WebhookPage",
+     .query = provider_page_query,
      .auth = GH_AUTH_PERM,
      .perm = P(SETTINGS_READ),
      .summary = "List webhook subscriptions (provider_id, limit, cursor); never a secret",
@@ -680,6 +817,7 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/webhooks",
      .handler = gh_h_webhooks_create,
+     .response = "Webhook",
      .auth = GH_AUTH_PERM,
      .perm = P(SETTINGS_UPDATE),
      .body = webhook_fields,
@@ -690,6 +828,7 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/webhooks/{id}",
      .handler = gh_h_webhooks_get,
+     .response = "Webhook",
      .auth = GH_AUTH_PERM,
      .perm = P(SETTINGS_READ),
      .summary = "Read a webhook subscription",
@@ -697,6 +836,7 @@ const gh_route gh_routes[] = {
     {.method = "PATCH",
      .pattern = "/api/v1/webhooks/{id}",
      .handler = gh_h_webhooks_patch,
+     .response = "Webhook",
      .auth = GH_AUTH_PERM,
      .perm = P(SETTINGS_UPDATE),
      .body = webhook_patch_fields,
@@ -713,6 +853,7 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/webhooks/{id}/deliveries",
      .handler = gh_h_webhooks_deliveries,
+     .response = "WebhookDeliveries",
      .auth = GH_AUTH_PERM,
      .perm = P(SETTINGS_READ),
      .summary = "The last deliveries of a subscription, newest first: state, attempts, response "
@@ -721,6 +862,7 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/webhooks/{id}/deliveries/{sid}/resend",
      .handler = gh_h_webhooks_resend,
+     .response = "Resent",
      .auth = GH_AUTH_PERM,
      .perm = P(SETTINGS_UPDATE),
      .summary = "Send a delivery again now (same webhook-id), its attempts counted afresh",
@@ -729,6 +871,8 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/audit",
      .handler = gh_h_audit_list,
+     .response = "AuditPage",
+     .query = audit_query,
      .auth = GH_AUTH_PERM,
      .perm = P(AUDIT_READ),
      .summary = "The audit trail (actor_id, actor, target_id, target_type, action, since, until, "
@@ -737,6 +881,7 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/audit/actions",
      .handler = gh_h_audit_actions,
+     .response = "AuditActions",
      .auth = GH_AUTH_PERM,
      .perm = P(AUDIT_READ),
      .summary = "The actions the audit trail records (for its filter)",
@@ -744,6 +889,7 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/session",
      .handler = gh_h_session_create,
+     .response = "SignIn",
      .auth = GH_AUTH_PUBLIC,
      .body = signin_fields,
      .summary = "Sign in with username and password; the body's next says what follows",
@@ -752,6 +898,7 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/session",
      .handler = gh_h_session_get,
+     .response = "WhoAmI",
      .auth = GH_AUTH_STAGE,
      .summary = "Who am I: user, permissions, scope and the next sign-in step",
      .tag = "session",
@@ -767,6 +914,7 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/session/totp",
      .handler = gh_h_session_totp,
+     .response = "Next",
      .auth = GH_AUTH_STAGE,
      .body = code_fields,
      .summary = "The two-factor step",
@@ -776,6 +924,7 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/session/password",
      .handler = gh_h_session_password,
+     .response = "Next",
      .auth = GH_AUTH_STAGE,
      .body = new_password_fields,
      .summary = "The forced password change",
@@ -785,6 +934,7 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/me/sessions",
      .handler = gh_h_me_sessions,
+     .response = "SessionPage",
      .auth = GH_AUTH_STAGE,
      .summary = "My sessions",
      .tag = "me",
@@ -799,6 +949,7 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/me/tokens",
      .handler = gh_h_me_tokens,
+     .response = "TokenPage",
      .auth = GH_AUTH_STAGE,
      .summary = "My API tokens (id, name, created_at, expires_at; never the token)",
      .tag = "me",
@@ -806,6 +957,7 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/me/tokens",
      .handler = gh_h_me_token_create,
+     .response = "Token",
      .auth = GH_AUTH_STAGE,
      .body = token_create_fields,
      .summary = "Create an API token of my own from a signed-in session, with the current password "
@@ -824,6 +976,8 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/me/grantable",
      .handler = gh_h_me_grantable,
+     .response = "Grantable",
+     .query = provider_query,
      .auth = GH_AUTH_PERM,
      .perm = 0, /* any signed-in principal: it answers for itself */
      .summary = "What I may grant (provider_id: one provider, or platform): per service provider "
@@ -842,6 +996,7 @@ const gh_route gh_routes[] = {
     {.method = "PATCH",
      .pattern = "/api/v1/me/profile",
      .handler = gh_h_me_profile,
+     .response = "UserRecord",
      .auth = GH_AUTH_STAGE,
      .body = me_profile_fields,
      .summary = "Set my own language and timezone",
@@ -850,6 +1005,7 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/me/totp",
      .handler = gh_h_me_totp_get,
+     .response = "TotpState",
      .auth = GH_AUTH_STAGE,
      .summary = "My two-factor state",
      .tag = "me",
@@ -857,6 +1013,7 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/me/totp",
      .handler = gh_h_me_totp_start,
+     .response = "TotpEnrolment",
      .auth = GH_AUTH_STAGE,
      .body = totp_start_fields,
      .summary =
@@ -869,6 +1026,7 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/me/totp/confirm",
      .handler = gh_h_me_totp_confirm,
+     .response = "RecoveryCodes",
      .auth = GH_AUTH_STAGE,
      .body = code_fields,
      .summary = "Confirm enrolment with a code; returns ten recovery codes once",
@@ -878,6 +1036,7 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/users/{id}/unban",
      .handler = gh_h_users_unban,
+     .response = "UserRecord",
      .auth = GH_AUTH_PERM,
      .perm = P(USERS_UNBAN),
      .summary = "Lift a lock-out ban",
@@ -885,6 +1044,7 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/users/{id}/force-password-reset",
      .handler = gh_h_users_force_reset,
+     .response = "UserRecord",
      .auth = GH_AUTH_PERM,
      .perm = P(USERS_FORCE_RESET),
      .summary = "Make the user set a new password at next sign-in",
@@ -892,6 +1052,7 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/users/{id}/reset-mfa",
      .handler = gh_h_users_reset_mfa,
+     .response = "UserRecord",
      .auth = GH_AUTH_PERM,
      .perm = P(USERS_MFA_RESET),
      .summary = "Refresh two-factor: enrol a new device at next sign-in",
@@ -899,6 +1060,7 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/users/{id}/sessions",
      .handler = gh_h_users_sessions,
+     .response = "SessionPage",
      .auth = GH_AUTH_PERM,
      .perm = P(USERS_READ),
      .summary = "A user's sessions",
@@ -920,6 +1082,7 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/users/{id}/tokens",
      .handler = gh_h_users_tokens,
+     .response = "TokenPage",
      .auth = GH_AUTH_PERM,
      .perm = P(USERS_READ),
      .summary = "A user's API tokens (never the token itself)",
@@ -934,6 +1097,7 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/users/{id}/resend-onboarding",
      .handler = gh_h_users_resend_onboarding,
+     .response = "UserRecord",
      .auth = GH_AUTH_PERM,
      .perm = P(USERS_ONBOARD),
      .summary =
@@ -943,6 +1107,7 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/users/{id}/onboarding-link",
      .handler = gh_h_users_onboarding_link,
+     .response = "OnboardingLink",
      .auth = GH_AUTH_PERM,
      .perm = P(USERS_ONBOARD),
      .summary =
@@ -953,12 +1118,14 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/onboarding/{token}",
      .handler = gh_h_onboarding_get,
+     .response = "LinkState",
      .auth = GH_AUTH_PUBLIC,
      .summary = "Whether an onboarding link is pending, expired or used (does not use it)",
      .tag = "onboarding"},
     {.method = "POST",
      .pattern = "/api/v1/onboarding/{token}",
      .handler = gh_h_onboarding_complete,
+     .response = "LinkUsed",
      .auth = GH_AUTH_PUBLIC,
      .body = new_password_fields,
      .summary =
@@ -968,6 +1135,7 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/password-reset",
      .handler = gh_h_password_reset_request,
+     .response = "Accepted",
      .auth = GH_AUTH_PUBLIC,
      .body = reset_request_fields,
      .summary =
@@ -977,12 +1145,14 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/password-reset/{token}",
      .handler = gh_h_password_reset_get,
+     .response = "LinkState",
      .auth = GH_AUTH_PUBLIC,
      .summary = "Whether a password-reset link is pending, expired or used (does not use it)",
      .tag = "onboarding"},
     {.method = "POST",
      .pattern = "/api/v1/password-reset/{token}",
      .handler = gh_h_password_reset_complete,
+     .response = "LinkUsed",
      .auth = GH_AUTH_PUBLIC,
      .body = new_password_fields,
      .summary = "Set a new password from a reset link; ends every session",
@@ -991,6 +1161,7 @@ const gh_route gh_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/setup/{token}",
      .handler = gh_h_setup_get,
+     .response = "SetupState",
      .auth = GH_AUTH_PUBLIC,
      .summary = "Whether the set-up link that serve printed is pending, expired, used or void "
                 "(does not use "
@@ -999,6 +1170,7 @@ const gh_route gh_routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/setup/{token}",
      .handler = gh_h_setup_complete,
+     .response = "SetupDone",
      .auth = GH_AUTH_PUBLIC,
      .body = setup_fields,
      .summary =

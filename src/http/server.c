@@ -398,6 +398,9 @@ static gh_err raw_body_check(gh_req *r, const char *media)
 
 static gh_err read_body(gh_req *r, const gh_route *route)
 {
+    gh_err qerr = gh_query_route(r, route); /* the route's query table, for every route */
+    if (qerr != GH_OK)
+        return qerr;
     if (route->consumes != NULL)
         return raw_body_check(r, route->consumes);
     if (route->body == NULL)

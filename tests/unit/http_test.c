@@ -761,10 +761,13 @@ static void openapi_lists_every_route(void **state)
                     fail_msg("%s %s: field %s missing", r->method, r->pattern, fd->name);
             assert_int_equal(json_object_size(schema), fd_count(r->body));
         }
-        /* every path parameter ({id}, {sid}, {token}) is described, and only those */
+        /* every path parameter ({id}, {sid}, {token}) and query parameter (the route's query
+         * table) is described, and only those */
         json_t *params = json_object_get(op, "parameters");
         size_t braces = 0;
         for (const char *c = r->pattern; (c = strchr(c, '{')) != NULL; c++)
+            braces++;
+        for (const gh_qparam *q = r->query; q != NULL && q->name != NULL; q++)
             braces++;
         assert_int_equal(params != NULL ? json_array_size(params) : 0, braces);
     }
@@ -774,6 +777,72 @@ static void openapi_lists_every_route(void **state)
     json_t *item;
     json_object_foreach(paths, key, item) ops += json_object_size(item);
     assert_int_equal(ops, routes);
+    json_decref(doc);
+}
+
+/* Every "$ref" under v names a schema of schemas; counts them into *n. */
+static void refs_resolve(json_t *v, json_t *schemas, size_t *n)
+{
+    const char *key;
+    json_t *x;
+    size_t i;
+    if (json_is_array(v))
+        json_array_foreach(v, i, x) refs_resolve(x, schemas, n);
+    if (!json_is_object(v))
+        return;
+    json_object_foreach(v, key, x)
+    {
+        if (strcmp(key, "$ref") == 0) {
+            const char *ref = json_string_value(x);
+            assert_non_null(ref);
+            assert_int_equal(strncmp(ref, "#/components/schemas/", 21), 0);
+            if (json_object_get(schemas, ref + 21) == NULL)
+                fail_msg("%s is not a schema", ref);
+            ++*n;
+        } else {
+            refs_resolve(x, schemas, n);
+        }
+    }
+}
+
+/* Response schemas, their references and the examples: each route's .response names a schema
+ * of gh_schemas, every $ref of the document resolves, every example names a route and its
+ * JSON parts parse. */
+static void openapi_responses_and_examples(void **state)
+{
+    (void)state;
+    json_t *doc = gh_openapi();
+    json_t *schemas = json_object_get(json_object_get(doc, "components"), "schemas");
+    assert_non_null(json_object_get(schemas, "Problem"));
+    for (const gh_schema *sc = gh_schemas; sc->name != NULL; sc++)
+        assert_true(json_is_object(json_object_get(schemas, sc->name)));
+    size_t refs = 0;
+    refs_resolve(doc, schemas, &refs);
+    assert_true(refs > 100);
+    for (const gh_route *r = gh_routes; r->method != NULL; r++)
+        if (r->response != NULL && json_object_get(schemas, r->response) == NULL)
+            fail_msg("%s %s: no schema %s", r->method, r->pattern, r->response);
+    for (const gh_example *e = gh_examples; e->method != NULL; e++) {
+        const gh_route *r = gh_routes;
+        while (r->method != NULL &&
+               (strcmp(r->method, e->method) != 0 || strcmp(r->pattern, e->pattern) != 0))
+            r++;
+        if (r->method == NULL)
+            fail_msg("example %s %s: no such route", e->method, e->pattern);
+        const char *parts[] = {e->params, e->query, r->consumes == NULL ? e->body : NULL};
+        for (size_t i = 0; i < 3; i++) {
+            if (parts[i] == NULL)
+                continue;
+            char *copy = strdup(parts[i]);
+            for (char *p = copy; *p; p++)
+                *p = *p == '\'' ? '"' : *p;
+            json_t *j = json_loads(copy, JSON_REJECT_DUPLICATES, NULL);
+            if (j == NULL)
+                fail_msg("example %s %s: %s does not parse", e->method, e->pattern, parts[i]);
+            json_decref(j);
+            free(copy);
+        }
+    }
     json_decref(doc);
 }
 
@@ -840,6 +909,7 @@ int main(void)
         cmocka_unit_test(forward_apps),
         cmocka_unit_test(routes_deny_by_default),
         cmocka_unit_test(openapi_lists_every_route),
+        cmocka_unit_test(openapi_responses_and_examples),
     };
 #undef J
     return cmocka_run_group_tests(tests, NULL, NULL);
