@@ -160,7 +160,8 @@ typedef struct gh_route {
     const gh_qparam *query; /* the query parameters it takes, ended by {NULL}; NULL: none */
     bool query_open;        /* also ignores others (an identity provider's redirect, a page) */
     /* the success answer's JSON body: the name of a schema of gh_schemas (openapi.c emits it as
-     * components.schemas.<name>); NULL for 204, redirects and produces */
+     * components.schemas.<name>); NULL for redirects and produces; on a 204 route, the body of
+     * the 200 it answers instead at times */
     const char *response;
 } gh_route;
 

@@ -269,6 +269,8 @@ static int success_code(const gh_route *r)
 static json_t *success_response(const gh_route *r)
 {
     json_t *res = json_pack("{s:s}", "description", "success");
+    if (success_code(r) == 204)
+        return res;
     if (r->produces != NULL)
         json_object_set_new(res, "content",
                             json_pack("{s:{s:{s:s}}}", r->produces, "schema", "type", "string"));
@@ -301,8 +303,15 @@ static json_t *responses(const gh_route *r)
     };
     json_t *out = json_object();
     char code[8];
-    snprintf(code, sizeof code, "%d", success_code(r));
+    int success = success_code(r);
+    snprintf(code, sizeof code, "%d", success);
     json_object_set_new(out, code, success_response(r));
+    if (success == 204 && r->response != NULL) /* sometimes a body after all (a sign-out) */
+        json_object_set_new(out, "200",
+                            json_pack("{s:s, s:{s:{s:{s:s+}}}}", "description",
+                                      "success, with something to do", "content",
+                                      "application/json", "schema", "$ref", "#/components/schemas/",
+                                      r->response));
     for (size_t i = 0; i < sizeof errors / sizeof *errors; i++)
         if (errors[i].applies)
             json_object_set_new(

@@ -106,6 +106,9 @@ const gh_schema gh_schemas[] = {
      "~current:bool",
      "current: in my own list, the session asking"},
     {"SessionPage", PAGE("Session"), NULL},
+    {"SignOut", "logout_url:str",
+     "200 instead of 204: a session of an SSO source that signs out at the provider too goes on "
+     "to logout_url"},
     {"SignIn", "next:" SIGNIN_STAGES " session:Session", NULL},
     {"WhoAmI",
      "next:" SIGNIN_STAGES " ~language:str ~user:UserRecord ~permissions:[str] ~scope:Access "

@@ -125,7 +125,10 @@ test('the document is valid OpenAPI 3.1 and describes every routed operation com
       }
       for (const p of op.parameters ?? [])
         if (p.in === 'path')
-          assert.ok(op['x-examples']?.every((x) => x.params?.[p.name] !== undefined), `${key}`);
+          assert.ok(
+            op['x-examples']?.every((x) => x.params?.[p.name] !== undefined),
+            `${key}`,
+          );
     }
     assert.deepEqual(missing, [], missing.join('\n'));
     // the Problem keeps its reasons, the operations their permissions and stages
