@@ -167,9 +167,10 @@ typedef struct gh_route {
 
 /* A response body's shape (schemas.c), components.schemas.<name> of the OpenAPI document. spec
  * lists its members, space-separated, each "name:type": type is str, int, bool, time (RFC 3339
- * text), any (any JSON), a schema's name (an object of that shape), [type] (an array of it) or
- * a|b|c (one of those strings); a trailing ? also allows null, and a leading ~ on the name marks
- * a member that is not always there. Every object is closed (additionalProperties false), so
+ * text), object (any object), any (any JSON), a schema's name (an object of that shape), [type]
+ * (an array of it), a|b|c (one of those strings; "a|" is the one string a) or type|word (either);
+ * a trailing ? also allows null, and a leading ~ on the name marks a member that is not always
+ * there. Every object is closed (additionalProperties false), so
  * the replay of the examples (tests/api/openapi.test.mjs) fails on a member an encoder adds
  * without its schema. A spec starting with "=" is a whole type instead ("=[Role]"). */
 typedef struct gh_schema {

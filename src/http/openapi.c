@@ -167,10 +167,15 @@ static json_t *named_type(const char *t, size_t len)
     return NULL; /* a word: one of an enumeration's strings */
 }
 
-/* "a|b|c" (words: one of those strings; empty ones skipped) or "[int]|all" (either); a lone
- * word is that one string */
+/* "a|b|c" (words: one of those strings; empty ones skipped, so "a|" is the one string a) or
+ * "[int]|all" (either) */
 static json_t *plain_type(const char *t, size_t len)
 {
+    json_t *known = named_type(t, len);
+    if (known != NULL)
+        return known;
+    if (memchr(t, '|', len) == NULL) /* a typo: tests/unit/http_test.c names it */
+        return json_pack("{s:s#}", "x-unknown-type", t, (int)len);
     json_t *words = json_array(), *types = json_array();
     for (size_t i = 0; i <= len;) {
         size_t n = 0;

@@ -96,9 +96,9 @@ const gh_schema gh_schemas[] = {
     {"OnboardingLink", "url:str expires_at:time?", "the link (its last segment is the token)"},
     {"LinkState", "state:" LINK_STATES " expires_at:time? ~username:str ~language:str",
      "an onboarding or password-reset link's state"},
-    {"LinkUsed", "state:completed username:str next:sign_in", NULL},
+    {"LinkUsed", "state:completed| username:str next:sign_in|", NULL},
     {"SetupState", "state:" LINK_STATES " expires_at:time?", NULL},
-    {"SetupDone", "state:completed id:int username:str next:sign_in", NULL},
+    {"SetupDone", "state:completed| id:int username:str next:sign_in|", NULL},
     {"Accepted", "detail:str", NULL},
     /* ---- sessions, me ---- */
     {"Session",
@@ -163,7 +163,7 @@ const gh_schema gh_schemas[] = {
      "error:str? created_at:time? last_attempt_at:time? next_attempt_at:time? sent_at:time?",
      NULL},
     {"WebhookDeliveries", NAMED_LIST("WebhookDelivery"), "newest first"},
-    {"Resent", "id:int state:queued", NULL},
+    {"Resent", "id:int state:queued|", NULL},
     /* ---- audit ---- */
     {"AuditEntry",
      "id:int at:time? actor_id:int? actor:str action:str target_type:str target_id:int? "
