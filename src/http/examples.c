@@ -16,6 +16,14 @@
 #define ALICE_NEXT  "Qpw7-zorbel-kwinth-fentrax"
 #define ALICE_LAST  "Qpw7-zorbel-kwinth-brenquist"
 
+/* a failed sign-in of ex-carol */
+#define WRONG_PASSWORD                                                                             \
+    {                                                                                              \
+        "POST", "/api/v1/session", NONE, NULL, NULL,                                               \
+            "{'username': 'ex-carol', 'password': 'not her password at all'}", 401, NULL,          \
+            "a wrong password"                                                                     \
+    }
+
 const gh_example gh_examples[] = {
     /* ---- operations ---- */
     {"GET", "/healthz", NONE, NULL, NULL, NULL, 200, NULL, "liveness"},
@@ -138,12 +146,23 @@ const gh_example gh_examples[] = {
      "her tokens"},
     {"DELETE", "/api/v1/users/{id}/tokens/{tid}", TOKEN,
      "{'id': '$alice.id', 'tid': '$mytoken.id'}", NULL, NULL, 404, NULL, "a revoked token"},
-    {"POST", "/api/v1/users/{id}/unban", TOKEN, "{'id': '$alice.id'}", NULL, NULL, 200, NULL,
-     "lift a ban"},
+
     {"POST", "/api/v1/users/{id}/force-password-reset", TOKEN, "{'id': '$alice.id'}", NULL, NULL,
      200, NULL, "a new password at next sign-in"},
     {"POST", "/api/v1/users/{id}/reset-mfa", TOKEN, "{'id': '$alice.id'}", NULL, NULL, 200, NULL,
      "a new device at next sign-in"},
+    /* ---- five wrong passwords ban ex-carol; the banned tab shows it, unban lifts it ---- */
+    WRONG_PASSWORD,
+    WRONG_PASSWORD,
+    WRONG_PASSWORD,
+    WRONG_PASSWORD,
+    WRONG_PASSWORD,
+    {"GET", "/api/v1/users", TOKEN, NULL, "{'status': 'banned'}", NULL, 200, NULL,
+     "the banned tab, with each one's lock-out"},
+    {"POST", "/api/v1/users/{id}/unban", TOKEN, "{'id': '$carol.id'}", NULL, NULL, 200, NULL,
+     "lift the ban"},
+    {"GET", "/api/v1/me/grantable", TOKEN, NULL, "{'provider_id': '$provider.id'}", NULL, 200, NULL,
+     "what the administrator may grant in the provider"},
     /* ---- sign-in links without a valid token ---- */
     {"POST", "/api/v1/password-reset", NONE, NULL, NULL, "{'username': 'ex-alice'}", 202, NULL,
      "e-mail a link"},
@@ -189,18 +208,23 @@ const gh_example gh_examples[] = {
      "revoke it"},
     /* ---- webhooks ---- */
     {"POST", "/api/v1/webhooks", TOKEN, NULL, NULL,
-     "{'provider_id': null, 'url': 'http://127.0.0.1:9/hook', 'events': ['user.created']}", 201,
-     "hook", "a subscription for platform staff"},
-    {"GET", "/api/v1/webhooks", TOKEN, NULL, "{'provider_id': 'platform'}", NULL, 200, NULL,
-     "the platform's"},
+     "{'provider_id': '$provider.id', 'url': 'http://127.0.0.1:9/hook', 'events': "
+     "['user.created']}",
+     201, "hook", "a subscription to the provider's new users"},
+    {"POST", "/api/v1/users", TOKEN, NULL, NULL,
+     "{'username': 'ex-erin', 'email': 'erin@example.com', 'provider_id': '$provider.id', "
+     "'access': {'level': 'account', 'account_ids': ['$account.id']}, 'role_ids': ['$role.id']}",
+     201, NULL, "a provider's user with access to one account, invited (the webhook hears it)"},
+    {"GET", "/api/v1/webhooks", TOKEN, NULL, "{'provider_id': '$provider.id'}", NULL, 200, NULL,
+     "the provider's"},
     {"GET", "/api/v1/webhooks/{id}", TOKEN, "{'id': '$hook.id'}", NULL, NULL, 200, NULL,
      "the subscription"},
     {"PATCH", "/api/v1/webhooks/{id}", TOKEN, "{'id': '$hook.id'}", NULL, "{'enabled': false}", 200,
      NULL, "pause it"},
-    {"GET", "/api/v1/webhooks/{id}/deliveries", TOKEN, "{'id': '$hook.id'}", NULL, NULL, 200, NULL,
-     "its deliveries"},
+    {"GET", "/api/v1/webhooks/{id}/deliveries", TOKEN, "{'id': '$hook.id'}", NULL, NULL, 200,
+     "deliveries", "ex-erin's creation"},
     {"POST", "/api/v1/webhooks/{id}/deliveries/{sid}/resend", TOKEN,
-     "{'id': '$hook.id', 'sid': '999999'}", NULL, NULL, 404, NULL, "a delivery it never had"},
+     "{'id': '$hook.id', 'sid': '$deliveries.items.0.id'}", NULL, NULL, 202, NULL, "send it again"},
     {"DELETE", "/api/v1/webhooks/{id}", TOKEN, "{'id': '$hook.id'}", NULL, NULL, 204, NULL,
      "delete it"},
     /* ---- the audit trail ---- */
@@ -214,9 +238,12 @@ const gh_example gh_examples[] = {
      "delete ex-bob"},
     {"DELETE", "/api/v1/groups/{id}", TOKEN, "{'id': '$group.id'}", NULL, NULL, 204, NULL,
      "delete the group"},
-    {"DELETE", "/api/v1/roles/{id}", TOKEN, "{'id': '$role.id'}", NULL, NULL, 204, NULL,
-     "delete the role, which its group held"},
-    {"DELETE", "/api/v1/tenants/{id}", TOKEN, "{'id': '$account.id'}", NULL, NULL, 204, NULL,
-     "remove the empty account"},
+    {"DELETE", "/api/v1/roles/{id}", TOKEN, "{'id': '$role.id'}", NULL, NULL, 409, NULL,
+     "a role ex-erin still holds"},
+    {"POST", "/api/v1/tenants", TOKEN, NULL, NULL,
+     "{'kind': 'sub_account', 'parent_id': '$account.id', 'name': 'Example Sub-account'}", 201,
+     "sub", "a sub-account of the account"},
+    {"DELETE", "/api/v1/tenants/{id}", TOKEN, "{'id': '$sub.id'}", NULL, NULL, 204, NULL,
+     "remove it while it is empty"},
     {NULL},
 };
