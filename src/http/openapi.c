@@ -398,9 +398,43 @@ static json_t *example_json(const char *text, bool is_text)
     return j != NULL ? j : json_pack("{s:s}", "x-unreadable", text);
 }
 
+/* Adds value to the OpenAPI examples map of obj as step<N>. */
+static void add_example(json_t *obj, int step, json_t *value)
+{
+    if (json_object_get(obj, "examples") == NULL)
+        json_object_set_new(obj, "examples", json_object());
+    char name[16];
+    snprintf(name, sizeof name, "step%d", step);
+    json_object_set_new(json_object_get(obj, "examples"), name, json_pack("{s:O}", "value", value));
+}
+
+/* The step's body as an example of the request body, its params and query as examples of the
+ * parameters they give. */
+static void native_examples(const gh_route *r, json_t *op, int step, json_t *const parts[3])
+{
+    json_t *body = json_object_get(op, "requestBody");
+    json_t *content = body != NULL ? json_object_get(body, "content") : NULL;
+    json_t *mt = content != NULL
+                     ? json_object_get(content, r->consumes ? r->consumes : "application/json")
+                     : NULL;
+    if (mt != NULL && parts[2] != NULL)
+        add_example(mt, step, parts[2]);
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(op, "parameters"), i, p)
+    {
+        bool in_path = strcmp(json_string_value(json_object_get(p, "in")), "path") == 0;
+        json_t *given =
+            json_object_get(parts[in_path ? 0 : 1], json_string_value(json_object_get(p, "name")));
+        if (given != NULL)
+            add_example(p, step, given);
+    }
+}
+
 /* x-examples of the operation: its steps of gh_examples, in replay order. */
 static json_t *examples_of(const gh_route *r, json_t *op)
 {
+    static const char *const keys[] = {"params", "query", "body"};
     json_t *list = json_array();
     int step = 0;
     for (const gh_example *e = gh_examples; e->method != NULL; e++) {
@@ -408,9 +442,9 @@ static json_t *examples_of(const gh_route *r, json_t *op)
         if (strcmp(e->method, r->method) != 0 || strcmp(e->pattern, r->pattern) != 0)
             continue;
         json_t *x = json_pack("{s:i, s:s, s:i}", "step", step, "as", e->as, "status", e->status);
-        json_t *parts[] = {example_json(e->params, false), example_json(e->query, false),
-                           example_json(e->body, r->consumes != NULL)};
-        static const char *const keys[] = {"params", "query", "body"};
+        json_t *parts[3] = {example_json(e->params, false), example_json(e->query, false),
+                            example_json(e->body, r->consumes != NULL)};
+        native_examples(r, op, step, parts);
         for (size_t i = 0; i < 3; i++)
             if (parts[i] != NULL)
                 json_object_set_new(x, keys[i], parts[i]);
@@ -418,18 +452,6 @@ static json_t *examples_of(const gh_route *r, json_t *op)
             json_object_set_new(x, "save", json_string(e->save));
         if (e->desc != NULL)
             json_object_set_new(x, "summary", json_string(e->desc));
-        json_t *body = json_object_get(op, "requestBody");
-        json_t *content = body != NULL ? json_object_get(body, "content") : NULL;
-        const char *media = r->consumes != NULL ? r->consumes : "application/json";
-        json_t *mt = content != NULL ? json_object_get(content, media) : NULL;
-        if (mt != NULL && parts[2] != NULL) {
-            if (json_object_get(mt, "examples") == NULL)
-                json_object_set_new(mt, "examples", json_object());
-            char name[16];
-            snprintf(name, sizeof name, "step%d", step);
-            json_object_set_new(json_object_get(mt, "examples"), name,
-                                json_pack("{s:O}", "value", parts[2]));
-        }
         json_array_append_new(list, x);
     }
     return list;
@@ -488,8 +510,9 @@ static json_t *operation(const gh_route *r)
     "token; a step has as (token: that bearer token; session: the cookie the last sign-in set; "   \
     "none), params (path), query, body, the status it gets, and save (a name under which its "     \
     "answer is kept). A string \"$name.a.b\" stands for member a.b of the answer saved as name "   \
-    "(\"$totp:name.a\": the current TOTP code of that base32 secret). Request bodies show the "    \
-    "same examples as requestBody examples step<N>."
+    "(\"$totp:name.a\": the current TOTP code of that base32 secret; \"$tail:name.a\": the last "  \
+    "segment of that URL). The request bodies and parameters show the same values as their "       \
+    "examples step<N>."
 
 json_t *gh_openapi(void)
 {
