@@ -188,8 +188,16 @@ test('every example replays in order with the documented status and a body of it
       const params = fill(x.params ?? {}, saved, where);
       const path = key.split(' ')[1];
       let url = path.replace(/\{(\w+)\}/g, (_, n) => encodeURIComponent(String(params[n])));
+      const filledQuery = fill(x.query ?? {}, saved, where);
+      for (const [name, v] of Object.entries({ ...params, ...filledQuery })) {
+        const p = (op.parameters ?? []).find((q) => q.name === name);
+        assert.ok(p, `${where}: ${name} is not a documented parameter`);
+        const value = /^[1-9]\d*$/.test(String(v)) && !p.schema.enum ? Number(v) : v;
+        const bad = x.status < 300 && check(p.schema, value);
+        assert.ok(!bad, `${where}: ${name}=${v} is not of its schema: ${bad}`);
+      }
       const query = new URLSearchParams(
-        Object.entries(fill(x.query ?? {}, saved, where)).map(([k, v]) => [k, String(v)]),
+        Object.entries(filledQuery).map(([k, v]) => [k, String(v)]),
       ).toString();
       if (query) url += `?${query}`;
       const headers = {};
@@ -203,8 +211,11 @@ test('every example replays in order with the documented status and a body of it
       if (x.body !== undefined) {
         const consumes = Object.keys(op.requestBody?.content ?? {})[0];
         headers['content-type'] = consumes;
-        body =
-          consumes === 'application/json' ? JSON.stringify(fill(x.body, saved, where)) : x.body;
+        const filled = consumes === 'application/json' ? fill(x.body, saved, where) : x.body;
+        // a body the server takes is one its documented schema describes
+        const bad = x.status < 300 && check(op.requestBody.content[consumes].schema, filled);
+        assert.ok(!bad, `${where}: the example's body is not of its schema: ${bad}`);
+        body = consumes === 'application/json' ? JSON.stringify(filled) : filled;
       }
       const res = await fetch(srv.base + url, { method, headers, body, redirect: 'manual' });
       const text = await res.text();
