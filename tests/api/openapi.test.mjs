@@ -127,7 +127,7 @@ test('the document is valid OpenAPI 3.1 and describes every routed operation com
         if (p.in === 'path')
           assert.ok(
             op['x-examples']?.every((x) => x.params?.[p.name] !== undefined),
-            `${key}`,
+            `${key}: an example without its path parameter ${p.name}`,
           );
     }
     assert.deepEqual(missing, [], missing.join('\n'));
