@@ -9,6 +9,7 @@
 #include "core/internal.h"
 #include "core/sso.h"
 #include "util/log.h"
+#include "util/metrics.h"
 
 const gh_signin_config gh_signin_defaults = {
     .max_failures = 5,
@@ -121,6 +122,8 @@ gh_err gh_signin_count_failure(gh_ctx *ctx, const gh_credentials *c, const char 
             err = gh_core_emit_id(ctx, "user.banned", c->provider_id, c->user_id);
         err = gh_core_finish(ctx, err);
     }
+    if (err == GH_OK && banned_now)
+        gh_metric_add(GH_M_LOCKOUTS, 1, NULL);
     ctx->who = saved;
     return err != GH_OK ? err : refused(ctx);
 }
