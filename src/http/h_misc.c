@@ -34,9 +34,16 @@ gh_err gh_h_health(gh_req *r)
     const gh_library *l = gh_libraries();
     for (int i = 0; libs != NULL && i < GH_LIBRARIES; i++)
         json_object_set_new(libs, l[i].name, json_string(l[i].version));
-    r->out = json_pack("{s:s, s:s, s:s, s:o*}", "status", "ok", "version", gh_version(), "commit",
-                       gh_commit(), "libraries", libs);
-    return r->out != NULL ? GH_OK : GH_ENOMEM;
+    json_t *o = json_pack("{s:s, s:s, s:s, s:o*}", "status", "ok", "version", gh_version(),
+                          "commit", gh_commit(), "libraries", libs);
+    char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    /* ended by a newline, as the "ok\n" of old: for a person with curl, and for clients that
+     * read a kept-alive connection's answers line by line */
+    r->text = text != NULL ? gh_arena_printf(r->a, "%s\n", text) : NULL;
+    r->content_type = "application/json";
+    free(text);
+    return r->text != NULL ? GH_OK : GH_ENOMEM;
 }
 
 gh_err gh_h_ready(gh_req *r)
