@@ -16,7 +16,6 @@ import {
   startEmptyServer,
   rawHttp,
   loopbackAddress,
-  createUser,
   auditRows,
 } from './lib/server.mjs';
 import { uniq } from './lib/helpers.mjs';
@@ -32,15 +31,6 @@ before(async () => {
 after(async () => {
   await srv?.stop();
 });
-
-const records = () =>
-  srv.logs.flatMap((l) => {
-    try {
-      return [JSON.parse(l)];
-    } catch {
-      return [];
-    }
-  });
 
 // GET path over a raw connection from a loopback address, with extra header lines; returns the
 // status and the answer's X-Request-Id.
