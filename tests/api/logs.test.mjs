@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   BIN,
   startServer,
@@ -175,31 +176,9 @@ test('without a terminal: JSON lines only, besides the set-up block', async () =
   }
 });
 
-// serve under a pseudo-terminal (python3's pty module): its stderr is a terminal.
-const PTY = `
-import os, pty, signal, sys, time
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[1], sys.argv[1:])
-out, deadline = b'', time.time() + 15
-while b' listening ' not in out and time.time() < deadline:
-    try:
-        out += os.read(fd, 4096)
-    except OSError:
-        break
-os.kill(pid, signal.SIGTERM)
-while True:
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    out += chunk
-_, status = os.waitpid(pid, 0)
-sys.stdout.write(out.decode('utf-8', 'replace'))
-sys.exit(os.waitstatus_to_exitcode(status))
-`;
+// Runs a command under a pseudo-terminal (lib/pty-run.py, python3's pty module) until it logs that
+// it listens, then signals it; returns spawnSync's result.
+const PTY_RUN = join(dirname(fileURLToPath(import.meta.url)), 'lib/pty-run.py');
 
 test('at a terminal: a banner with the console, database and set-up link, then text logs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-pty-'));
@@ -207,7 +186,7 @@ test('at a terminal: a banner with the console, database and set-up link, then t
     const db = join(dir, 'g.db');
     const r = spawnSync(
       'python3',
-      ['-c', PTY, BIN, 'serve', '--db', db, '--listen', '127.0.0.1:0'],
+      [PTY_RUN, 'TERM', BIN, 'serve', '--db', db, '--listen', '127.0.0.1:0'],
       {
         encoding: 'utf8',
         env: Object.fromEntries(
