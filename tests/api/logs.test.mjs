@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -230,4 +230,19 @@ test('--banner prints the banner without a terminal; the set-up link stays parse
   } finally {
     await empty.stop();
   }
+});
+
+test('docs/logging.md names every event the source logs', () => {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+  const doc = readFileSync(join(root, 'docs/logging.md'), 'utf8');
+  const files = readdirSync(join(root, 'src'), { recursive: true }).filter((f) => f.endsWith('.c'));
+  const events = new Set();
+  for (const f of files) {
+    const text = readFileSync(join(root, 'src', f), 'utf8');
+    // gh_log(level, event, ...): the event may be a conditional of two literals
+    for (const m of text.matchAll(/gh_log\(\s*[^,]+,\s*([^,]+),/g))
+      for (const e of m[1].matchAll(/"([a-z_]+)"/g)) events.add(e[1]);
+  }
+  assert.ok(events.size > 40, `${events.size} events found`);
+  for (const e of events) assert.ok(doc.includes(`\`${e}\``), `docs/logging.md lists ${e}`);
 });
