@@ -158,8 +158,12 @@ static void count_request(const gh_req *r)
 
 void gh_http_gauges_of(const gh_req *r, gh_http_gauges *out)
 {
+    /* the daemon through the connection (libmicrohttpd answers the master one, whose count sums
+     * its thread pool's): s->d is written once the threads already run */
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_DAEMON);
     const union MHD_DaemonInfo *di =
-        MHD_get_daemon_info(r->srv->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        ci != NULL ? MHD_get_daemon_info(ci->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS) : NULL;
     int depth = 0, cap = 0;
     gh_hashpool_depth(r->srv->hashes, &depth, &cap);
     *out = (gh_http_gauges){.connections = di != NULL ? (long)di->num_connections : 0,
@@ -548,8 +552,10 @@ gh_err gh_http_hash_async(gh_req *r, gh_handler then)
 static void *outbound_main(void *arg)
 {
     gh_req *r = arg;
-    gh_server *s = r->srv; /* r may be gone once the connection is resumed */
+    gh_server *s = r->srv;         /* r may be gone once the connection is resumed */
+    gh_log_request(r->request_id); /* what the outbound call logs names the request */
     r->work(r);
+    gh_log_request(NULL);
     MHD_resume_connection(r->conn);
     atomic_fetch_sub(&s->outbound, 1);
     return NULL;
