@@ -162,7 +162,7 @@ test('sign-in steps are counted by factor and outcome, and a lock-out is counted
   const u = await readyUser(srv); // one password success (then the forced change)
   const wrong = await signIn(srv, u.username, 'not the password at all, sorry');
   assert.equal(wrong.status, 401);
-  const { secret } = await enrolTotp(srv, u.as, clock);
+  const { secret, recovery_codes } = await enrolTotp(srv, u.as, clock);
   const s = await signIn(srv, u.username, u.password); // a second password success
   assert.equal(s.body.next, 'totp');
   const as = withCookie(srv, s.cookie);
@@ -171,6 +171,12 @@ test('sign-in steps are counted by factor and outcome, and a lock-out is counted
   const bad = String((Number(good) + 1) % 1000000).padStart(6, '0');
   assert.equal((await as('POST', '/api/v1/session/totp', { body: { code: bad } })).status, 401);
   assert.equal((await as('POST', '/api/v1/session/totp', { body: { code: good } })).status, 200);
+  const again = await signIn(srv, u.username, u.password); // a third password success
+  const code = recovery_codes[0];
+  const rec = await withCookie(srv, again.cookie)('POST', '/api/v1/session/totp', {
+    body: { code },
+  });
+  assert.equal(rec.status, 200);
 
   const victim = await createUser(srv);
   for (let i = 0; i < 5; i++)
@@ -178,7 +184,8 @@ test('sign-in steps are counted by factor and outcome, and a lock-out is counted
 
   const after = await scrape();
   const moved = (key) => value(after, key) - value(before, key);
-  assert.equal(moved(signins('password', 'success')), 2);
+  assert.equal(moved(signins('password', 'success')), 3);
+  assert.equal(moved(signins('recovery_code', 'success')), 1);
   assert.equal(moved(signins('password', 'failure')), 6);
   assert.equal(moved(signins('totp', 'failure')), 1);
   assert.equal(moved(signins('totp', 'success')), 1);
