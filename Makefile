@@ -19,7 +19,7 @@ BUILD_PKGS := cmake gcc make pkg-config libmicrohttpd-dev libjansson-dev libsodi
               tzdata libcurl4-openssl-dev libpq-dev libcjose-dev libunistring-dev
 TEST_PKGS  := $(BUILD_PKGS) libcmocka-dev nodejs sqlite3 sqlmap curl oathtool python3-aiosmtpd \
               postgresql postgresql-contrib chromium fonts-wqy-zenhei nginx caddy \
-              clang-format
+              clang-format prometheus
 
 .PHONY: all build run test test-suites deps test-deps unit api api-alone e2e pg pg-plain asan tsan \
         tsan-build sqlmap bench \
@@ -38,8 +38,22 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGH_WERROR=OFF >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-run: build
-	./$(BUILD)/gatehouse serve --db $(DB) --listen $(LISTEN)
+# Builds the server only (not the tests), quietly: cmake's output goes to $(BUILD)/run-build.log,
+# shown only when the build fails, and one progress line stands for it. An existing build folder
+# keeps its settings (no re-configure that would rebuild everything). Then serve greets with its
+# banner at a terminal and logs text; LOG_FORMAT=json for JSON lines, RUN_ARGS= for more options.
+LOG_FORMAT ?=
+RUN_ARGS   ?=
+run: deps
+	@mkdir -p $(BUILD)
+	@printf 'Building gatehouse... '; \
+	{ test -f $(BUILD)/CMakeCache.txt || \
+	  cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGH_WERROR=OFF; } \
+	  >$(BUILD)/run-build.log 2>&1 && \
+	cmake --build $(BUILD) -j $(JOBS) --target gatehouse >>$(BUILD)/run-build.log 2>&1 \
+	&& echo done || { echo failed; cat $(BUILD)/run-build.log; exit 1; }
+	@exec $(BUILD)/gatehouse serve --db $(DB) --listen $(LISTEN) \
+		$(if $(LOG_FORMAT),--log-format $(LOG_FORMAT)) $(RUN_ARGS)
 
 unit: test-deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGH_WERROR=$(TEST_WERROR) >/dev/null

@@ -144,3 +144,11 @@ gh_err gh_hashpool_submit(gh_hashpool *p, gh_hash_job *job)
         gh_hashpool_submit_reserved(p, job);
     return err;
 }
+
+void gh_hashpool_depth(gh_hashpool *p, int *depth, int *cap)
+{
+    pthread_mutex_lock(&p->mu);
+    *depth = p->queued;
+    *cap = p->cap;
+    pthread_mutex_unlock(&p->mu);
+}

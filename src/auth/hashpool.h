@@ -41,5 +41,9 @@ gh_err gh_hashpool_submit(gh_hashpool *p, gh_hash_job *job) GH_MUST_USE;
  * server suspends the connection): reserve a place, then submit into it (never refused). */
 gh_err gh_hashpool_reserve(gh_hashpool *p) GH_MUST_USE;
 void gh_hashpool_submit_reserved(gh_hashpool *p, gh_hash_job *job);
+/* The jobs queued or reserved, waiting for a worker (*depth), and how many may be (*cap), for
+ * metrics.
+ * Thread-safe. */
+void gh_hashpool_depth(gh_hashpool *p, int *depth, int *cap);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/ops.h"
 #include "http/encode.h"
 #include "auth/auth.h"
 #include "auth/policy.h"
@@ -47,6 +48,8 @@ typedef struct opts {
     bool trust_idp_mfa, rp_logout;
     bool sso_allow_loopback;   /* serve: providers on this machine may be called (I13) */
     bool hooks_allow_loopback; /* serve: webhook receivers on this machine or network (I13) */
+    const char *log_format;    /* json or text; default: text at a terminal, else json */
+    bool banner;               /* serve: the start banner even when stderr is no terminal */
     gh_signin_config signin;   /* gh_signin_defaults with the options above applied (main) */
 } opts;
 
@@ -93,6 +96,8 @@ static const opt_def opt_defs[] = {
     {"--search-budget", "GATEHOUSE_SEARCH_BUDGET", offsetof(opts, search_budget), 'i'},
     {"--dormant-interval-seconds", "GATEHOUSE_DORMANT_INTERVAL_SECONDS",
      offsetof(opts, dormant_interval), 'i'},
+    {"--log-format", "GATEHOUSE_LOG_FORMAT", offsetof(opts, log_format), 's'},
+    {"--banner", "GATEHOUSE_BANNER", offsetof(opts, banner), 'b'},
     {"--to", NULL, offsetof(opts, to), 's'},
     /* tests only, and never from the environment: an inherited variable must not move the clock
      * of a real server */
@@ -150,8 +155,11 @@ static int usage(void)
         "            [--search-budget %d]  (users a search may walk through before it answers\n"
         "            a page marked partial)\n"
         "            [--dormant-interval-seconds 3600]  (how often the dormant rules run)\n"
+        "            [--log-format json|text]  (default: text at a terminal, else JSON lines)\n"
+        "            [--banner]  (the start banner even when stderr is not a terminal)\n"
         "            [--test-clock FILE]  (tests only: adds the seconds written in FILE to the\n"
         "            clock; refused unless --listen is a loopback address)\n"
+        "  version   (also --version) the version, its commit and the libraries' versions\n"
         "  migrate   [--db gatehouse.db]\n"
         "  admin create --username U --email E [--password-stdin]\n"
         "  token create --user U [--name N] [--expires-in 30d|12h|3600|never]  (default 90d)\n"
@@ -711,13 +719,18 @@ static int cmd_user(const char *verb, const char *ref, const opts *o)
  * (core/setup.h), shown once on the terminal as a plain line for a person, not as a log record
  * (no token in any log, L3); the log only says that one was printed. Each start voids the links
  * of earlier starts. */
-static int announce_setup(gh_ctx *ctx)
+static int announce_setup(gh_ctx *ctx, char **for_banner)
 {
     char *url = NULL;
     int64_t expires_at = 0;
     ctx->now = gh_clock_now();
     int rc = report(ctx, gh_core_setup_issue(ctx, &url, &expires_at));
-    if (rc == 0 && url != NULL) {
+    if (rc == 0 && url != NULL && for_banner != NULL) { /* the banner shows it (serve_banner) */
+        char until[32];
+        gh_clock_format(expires_at, until, sizeof until);
+        *for_banner = url; /* ctx's arena: wiped by serve_banner */
+        gh_log("info", "setup_link_printed", "expires_at", until, NULL);
+    } else if (rc == 0 && url != NULL) {
         char until[32];
         gh_clock_format(expires_at, until, sizeof until);
         fprintf(stderr,
@@ -1058,6 +1071,30 @@ static int use_test_clock(const opts *o, const char *host)
     return 0;
 }
 
+/* Whether serve greets a person: stderr is a terminal, or --banner. */
+static bool wants_banner(const opts *o)
+{
+    return o->banner || isatty(STDERR_FILENO);
+}
+
+/* The start banner (cli/ops.h) for the server on host:port; wipes setup (the link's token). */
+static void serve_banner(const opts *o, const char *host, int port, char *setup)
+{
+    char console[300], db[512];
+    if (o->external_url != NULL)
+        snprintf(console, sizeof console, "%s", o->external_url);
+    else
+        snprintf(console, sizeof console, "http://%s:%d/",
+                 strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host, port);
+    gh_db_describe_url(o->db, db, sizeof db); /* no password (A7) */
+    bool pg = strncmp(o->db, "postgres://", 11) == 0 || strncmp(o->db, "postgresql://", 13) == 0;
+    gh_cli_banner b = {
+        .console = console, .database = db, .engine = pg ? "PostgreSQL" : "SQLite", .setup = setup};
+    gh_cli_print_banner(stderr, &b);
+    if (setup != NULL)
+        sodium_memzero(setup, strlen(setup));
+}
+
 static int cmd_serve(const opts *o)
 {
     char host[64];
@@ -1154,12 +1191,17 @@ static int cmd_serve(const opts *o)
                             .sso = sso,
                             .hooks = hooks};
     gh_server *s = NULL;
+    char *setup = NULL; /* the set-up link, for the banner */
+    bool banner = wants_banner(o);
     if (gh_server_start(&cfg, &s) != GH_OK || start_mail(o, mail, host, gh_server_port(s)) != 0 ||
         gh_hooks_start(hooks) != GH_OK ||
-        announce_setup(&ctx) != 0) { /* after start_mail: the link points at the site */
+        announce_setup(&ctx, banner ? &setup : NULL) != 0) { /* after start_mail: the link
+                                                              * points at the site */
         close_ctx(&ctx);
         return 1;
     }
+    if (banner)
+        serve_banner(o, host, gh_server_port(s), setup);
     close_ctx(&ctx);
     gh_job *job = NULL;
     if (gh_core_job_start(o->db, o->dormant_interval > 0 ? o->dormant_interval : 3600, &signin,
@@ -1391,10 +1433,27 @@ static int cmd_dormant_run(const opts *o)
     return rc;
 }
 
+/* The log's format: --log-format (or GATEHOUSE_LOG_FORMAT), else text for a person at a
+ * terminal and JSON lines for a machine. False for a name that is neither. */
+static bool set_log_format(const opts *o)
+{
+    gh_log_format f = isatty(STDERR_FILENO) ? GH_LOG_TEXT : GH_LOG_JSON;
+    if (o->log_format != NULL && !gh_log_parse_format(o->log_format, &f)) {
+        fprintf(stderr, "gatehouse: --log-format takes json or text\n");
+        return false;
+    }
+    gh_log_set_format(f);
+    return true;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
         return usage();
+    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+        gh_cli_print_version(stdout);
+        return 0;
+    }
     const char *cmd = argv[1], *sub = argc > 2 ? argv[2] : "";
     const char *pos = NULL;
     opts o;
@@ -1404,6 +1463,8 @@ int main(int argc, char **argv)
                      strcmp(cmd, "webhook") == 0 || strcmp(cmd, "dormant") == 0;
     if (!parse_opts(argc, argv, two_words ? 3 : 2, &o, &pos))
         return usage();
+    if (!set_log_format(&o))
+        return 2;
     if (gh_auth_init() != GH_OK || gh_smtp_init() != GH_OK)
         return 1;
     o.signin = signin_policy(&o);

@@ -6,6 +6,7 @@
 
 #include "auth/auth.h"
 #include "core/internal.h"
+#include "core/ops.h"
 #include "core/validate.h"
 #include "util/log.h"
 
@@ -147,6 +148,7 @@ gh_err gh_core_audit(gh_ctx *ctx, gh_audit_action action, const char *target_typ
         .ip = ctx->ip,
         .request_id = ctx->request_id,
     };
+    gh_core_count_signin(action, after); /* every sign-in step is audited: counted here too */
     return gh_audit_record(ctx->db, ctx->a, &e, before, after);
 }
 

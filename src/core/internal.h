@@ -85,6 +85,11 @@ gh_err gh_core_reauth_use_code(gh_ctx *ctx, const gh_credentials *c, int64_t ste
  * records the completed sign-in. Inside the caller's transaction. */
 gh_err gh_signin_advance(gh_ctx *ctx, const gh_session *sess, const gh_credentials *c,
                          gh_signin_stage passed, gh_signin_stage *next) GH_MUST_USE;
+/* The same, recording factor (core/ops.h) as what passed the step instead of the step's name:
+ * a recovery code passes the TOTP step. */
+gh_err gh_signin_advance_by(gh_ctx *ctx, const gh_session *sess, const gh_credentials *c,
+                            gh_signin_stage passed, const char *factor,
+                            gh_signin_stage *next) GH_MUST_USE;
 /* Whether code is exactly six ASCII digits (a TOTP code, not a recovery code). */
 bool gh_signin_six_digits(const char *code);
 /* Checks a TOTP code against a sealed secret (key: the secret key) for a step after last_step;

@@ -9,6 +9,7 @@
 #include "core/internal.h"
 #include "core/sso.h"
 #include "util/log.h"
+#include "util/metrics.h"
 
 const gh_signin_config gh_signin_defaults = {
     .max_failures = 5,
@@ -121,6 +122,8 @@ gh_err gh_signin_count_failure(gh_ctx *ctx, const gh_credentials *c, const char 
             err = gh_core_emit_id(ctx, "user.banned", c->provider_id, c->user_id);
         err = gh_core_finish(ctx, err);
     }
+    if (err == GH_OK && banned_now)
+        gh_metric_add(GH_M_LOCKOUTS, 1, NULL);
     ctx->who = saved;
     return err != GH_OK ? err : refused(ctx);
 }
@@ -327,6 +330,12 @@ gh_err gh_signin_sso(gh_ctx *ctx, const gh_sso_source *src, const gh_oidc_claims
 gh_err gh_signin_advance(gh_ctx *ctx, const gh_session *sess, const gh_credentials *c,
                          gh_signin_stage passed, gh_signin_stage *next)
 {
+    return gh_signin_advance_by(ctx, sess, c, passed, gh_signin_stage_name(passed), next);
+}
+
+gh_err gh_signin_advance_by(gh_ctx *ctx, const gh_session *sess, const gh_credentials *c,
+                            gh_signin_stage passed, const char *factor, gh_signin_stage *next)
+{
     gh_credentials steps = *c;
     if (sess->sso_source_id != 0) /* signed in through its provider: no password to change */
         steps.must_change_password = false;
@@ -337,8 +346,7 @@ gh_err gh_signin_advance(gh_ctx *ctx, const gh_session *sess, const gh_credentia
     if (err == GH_OK)
         err =
             gh_core_audit(ctx, GH_ACT_LOGIN_SUCCESS, "user", c->user_id, c->user_id, c->provider_id,
-                          GH_AUDIT_NOTHING,
-                          GH_AUDIT_DETAIL_OF(.factor = gh_signin_stage_name(passed), .next = next));
+                          GH_AUDIT_NOTHING, GH_AUDIT_DETAIL_OF(.factor = factor, .next = next));
     if (err == GH_OK && *next == GH_STAGE_DONE)
         err = gh_core_emit_id(ctx, "user.signed_in", c->provider_id, c->user_id);
     return err;
@@ -413,7 +421,8 @@ gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code, gh_
     if (err == GH_OK)
         err = gh_store_login_reset(ctx->db, c.user_id);
     if (err == GH_OK)
-        err = gh_signin_advance(ctx, sess, &c, GH_STAGE_TOTP, next);
+        err = gh_signin_advance_by(ctx, sess, &c, GH_STAGE_TOTP, totp ? "totp" : "recovery_code",
+                                   next);
     return gh_core_finish(ctx, err);
 }
 

@@ -9,6 +9,7 @@
 #include "db/driver.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/metrics.h"
 
 #define CACHE_SLOTS 512
 
@@ -54,6 +55,14 @@ static bool is_postgres_url(const char *url)
     return strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0;
 }
 
+/* err, counted in gatehouse_db_errors_total under op when it is a database error. */
+static gh_err counted(gh_err err, const char *op)
+{
+    if (err == GH_EDB)
+        gh_metric_add(GH_M_DB_ERRORS, 1, GH_LABELS(op));
+    return err;
+}
+
 gh_err gh_db_open(const char *url, gh_db **out)
 {
     gh_db *db = calloc(1, sizeof *db);
@@ -62,7 +71,7 @@ gh_err gh_db_open(const char *url, gh_db **out)
         return GH_ENOMEM;
     }
     db->drv = is_postgres_url(url) ? &gh_db_postgres_driver : &gh_db_sqlite_driver;
-    gh_err err = db->drv->open(url, &db->conn);
+    gh_err err = counted(db->drv->open(url, &db->conn), "connect");
     if (err != GH_OK) {
         free(db->url);
         free(db);
@@ -157,7 +166,7 @@ static gh_err revive(gh_db *db)
     void *conn = NULL;
     gh_err err = db->drv->open(db->url, &conn);
     if (err != GH_OK)
-        return GH_EDB;
+        return counted(GH_EDB, "connect");
     close_conn(db);
     db->conn = conn;
     gh_log("info", "db_reconnected", NULL);
@@ -172,7 +181,7 @@ gh_db_kind gh_db_kind_of(const gh_db *db)
 gh_err gh_db_exec(gh_db *db, const char *sql)
 {
     gh_err err = revive(db);
-    return err != GH_OK ? err : db->drv->exec(db->conn, sql);
+    return err != GH_OK ? err : counted(db->drv->exec(db->conn, sql), "exec");
 }
 
 /* Transaction control through the statement cache: parsed once per connection, not per request. */
@@ -210,7 +219,7 @@ gh_err gh_db_begin_read(gh_db *db)
 
 gh_err gh_db_commit(gh_db *db)
 {
-    gh_err err = run_cached(db, "COMMIT");
+    gh_err err = counted(run_cached(db, "COMMIT"), "commit");
     if (err != GH_OK) {
         gh_db_rollback(db);
         return err;
@@ -245,7 +254,7 @@ gh_err gh_db_prepare(gh_db *db, const char *sql, gh_stmt **out)
         return GH_OK;
     }
     void *raw = NULL;
-    err = db->drv->prepare(db->conn, sql, &raw);
+    err = counted(db->drv->prepare(db->conn, sql, &raw), "prepare");
     if (err != GH_OK)
         return err;
     st = calloc(1, sizeof *st);
@@ -288,7 +297,7 @@ void gh_stmt_bind_null(gh_stmt *st, int idx)
 
 gh_err gh_stmt_step(gh_stmt *st, bool *row)
 {
-    return st->db->drv->step(st->raw, row);
+    return counted(st->db->drv->step(st->raw, row), "step");
 }
 
 int64_t gh_stmt_int(gh_stmt *st, int col)

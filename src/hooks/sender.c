@@ -12,6 +12,7 @@
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/metrics.h"
 
 #define POLL_MS      1000 /* without a kick, look for due deliveries this often */
 #define SECRET_MAX   128  /* a secret's text, "whsec_" included */
@@ -90,6 +91,9 @@ static gh_err record(gh_db *db, const gh_webhook_delivery *d, long status, bool 
                           : permanent || d->attempts >= GH_HOOKS_MAX_ATTEMPTS ? GH_MAIL_FAILED
                                                                               : GH_MAIL_QUEUED;
     int64_t next = state == GH_MAIL_QUEUED ? now + gh_hooks_backoff(d->attempts) : 0;
+    if (!ok)
+        gh_metric_add(GH_M_DELIVERY_FAILURES, 1,
+                      GH_LABELS("webhooks", state == GH_MAIL_FAILED ? "failed" : "retry"));
     gh_err err = gh_db_begin(db);
     if (err != GH_OK)
         return err;

@@ -42,7 +42,7 @@ typedef struct export
     gh_csv_buf out;   /* the text not yet handed over, from sent on */
     size_t sent;
     bool done;
-    char request_id[33];
+    char request_id[65]; /* gh_req's */
 }
 export;
 
@@ -205,7 +205,7 @@ gh_err gh_h_users_csv(gh_req *r)
     x->srv = r->srv;
     x->keep = gh_arena_new();
     x->now = r->ctx.now;
-    memcpy(x->request_id, r->request_id, sizeof x->request_id);
+    snprintf(x->request_id, sizeof x->request_id, "%s", r->request_id);
     copy_principal(x->keep, r->ctx.who, &x->who);
     x->f = f;
     x->f.q = f.q != NULL ? gh_arena_strdup(x->keep, f.q) : NULL;

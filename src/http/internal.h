@@ -115,8 +115,12 @@ struct gh_req {
     gh_err work_err;
     char *set_cookie; /* Set-Cookie value to send */
     const char *retry_after;
-    char request_id[33];
+    char request_id[65]; /* ours (32 hex digits) or a trusted proxy's X-Request-Id (at most 64) */
     char ip[64];
+    /* metrics: when the headers were in (CLOCK_MONOTONIC, ns), and the route's pattern (a
+     * constant string; "unmatched" until a route matched) */
+    int64_t started_ns;
+    const char *route_label;
     /* response */
     int status;
     json_t *out;
@@ -138,6 +142,13 @@ struct gh_req {
     const gh_scim_client *scim_client;
     gh_scim_client scim_client_v;
 };
+
+/* What /metrics reads of r's server at scrape time: open connections, requests in flight, and
+ * Argon2id checks queued or running with the queue's capacity. */
+typedef struct gh_http_gauges {
+    long connections, in_flight, hash_queue, hash_capacity;
+} gh_http_gauges;
+void gh_http_gauges_of(const gh_req *r, gh_http_gauges *out);
 
 /* PUBLIC: anyone. PERM: a bearer token or a session that finished signing in, holding `perm`.
  * STAGE: a session (not a token) at one of the sign-in stages in the bit set `stages`. */

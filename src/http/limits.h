@@ -51,7 +51,9 @@
 #define GH_DEADLINE_MAX_S    3600 /* the largest either flag takes */
 /* The longest X-Forwarded-For chain read (all its header lines joined), right to left (I11). */
 #define GH_MAX_FORWARDED_HOPS 32
-#define GH_MAX_USER_AGENT     200 /* bytes of User-Agent kept, cut on a character boundary */
+/* The longest X-Request-Id taken from a trusted proxy (characters of [A-Za-z0-9._-]). */
+#define GH_REQUEST_ID_MAX 64
+#define GH_MAX_USER_AGENT 200 /* bytes of User-Agent kept, cut on a character boundary */
 /* Per-connection pool of libmicrohttpd (request line, headers, arguments). libmicrohttpd zeroes
  * it for every request, so it is kept small; a request that does not fit is refused by
  * libmicrohttpd itself before any handler runs: 414 when the request line does not fit, 431 when

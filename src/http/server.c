@@ -22,6 +22,7 @@
 #include "http/limits.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/utf8.h"
 #include "http/forward.h"
 
@@ -127,6 +128,50 @@ static void count_response(gh_server *s, int status)
         atomic_fetch_add(&s->by_class[c], 1);
 }
 
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The method as a label: one of a fixed set (libmicrohttpd passes any token a client sends). */
+static const char *method_label(const char *method)
+{
+    static const char *const known[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+    for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+        if (method != NULL && strcmp(method, known[i]) == 0)
+            return known[i];
+    return "other";
+}
+
+/* The request's count and latency by route pattern, method and status (util/metrics.h). */
+static void count_request(const gh_req *r)
+{
+    char status[8];
+    snprintf(status, sizeof status, "%d", r->status);
+    const char *const *labels = GH_LABELS(r->route_label != NULL ? r->route_label : "unmatched",
+                                          method_label(r->method), status);
+    gh_metric_add(GH_M_HTTP_REQUESTS, 1, labels);
+    gh_metric_observe(GH_M_HTTP_DURATION, (double)(mono_ns() - r->started_ns) / 1e9, labels);
+}
+
+void gh_http_gauges_of(const gh_req *r, gh_http_gauges *out)
+{
+    /* the daemon through the connection (libmicrohttpd answers the master one, whose count sums
+     * its thread pool's): s->d is written once the threads already run */
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_DAEMON);
+    const union MHD_DaemonInfo *di =
+        ci != NULL ? MHD_get_daemon_info(ci->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS) : NULL;
+    int depth = 0, cap = 0;
+    gh_hashpool_depth(r->srv->hashes, &depth, &cap);
+    *out = (gh_http_gauges){.connections = di != NULL ? (long)di->num_connections : 0,
+                            .in_flight = atomic_load(&r->srv->inflight),
+                            .hash_queue = depth,
+                            .hash_capacity = cap};
+}
+
 static void req_free(gh_req *r)
 {
     if (r == NULL)
@@ -208,7 +253,8 @@ static void forwarded_ip(const server_conf *conf, struct MHD_Connection *c, char
     free(f);
 }
 
-static void client_ip(const server_conf *conf, struct MHD_Connection *c, char *buf, size_t cap)
+/* The address of the connection's peer (the proxy's, behind one) into buf, or "unknown". */
+static void peer_ip(struct MHD_Connection *c, char *buf, size_t cap)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -220,7 +266,37 @@ static void client_ip(const server_conf *conf, struct MHD_Connection *c, char *b
         inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)cap);
     else if (sa->sa_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)cap);
+}
+
+static void client_ip(const server_conf *conf, struct MHD_Connection *c, char *buf, size_t cap)
+{
+    peer_ip(c, buf, cap);
     forwarded_ip(conf, c, buf, cap);
+}
+
+/* An incoming X-Request-Id may name the request only when a trusted proxy sent it (the trust of
+ * X-Forwarded-For) and it is 1 to 64 of [A-Za-z0-9._-]: it goes into log records, audit rows and
+ * the answer's header, so nothing that could break a line or a header is taken. */
+static bool safe_request_id(const char *id)
+{
+    size_t n = id != NULL ? strlen(id) : 0;
+    return n >= 1 && n < GH_REQUEST_ID_MAX + 1 &&
+           strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+/* r's request id: the trusted proxy's, or 128 random bits in hex. */
+static void request_id(gh_req *r, struct MHD_Connection *c)
+{
+    char peer[64];
+    peer_ip(c, peer, sizeof peer);
+    const char *given = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
+    if (is_trusted_proxy(&r->srv->conf, peer) && safe_request_id(given)) {
+        snprintf(r->request_id, sizeof r->request_id, "%s", given);
+        return;
+    }
+    unsigned char rid[16];
+    randombytes_buf(rid, sizeof rid);
+    sodium_bin2hex(r->request_id, sizeof r->request_id, rid, sizeof rid);
 }
 
 /* Behind TLS the cookie is __Host- prefixed and Secure (S6); scoped to a parent domain for
@@ -479,8 +555,10 @@ gh_err gh_http_hash_async(gh_req *r, gh_handler then)
 static void *outbound_main(void *arg)
 {
     gh_req *r = arg;
-    gh_server *s = r->srv; /* r may be gone once the connection is resumed */
+    gh_server *s = r->srv;         /* r may be gone once the connection is resumed */
+    gh_log_request(r->request_id); /* what the outbound call logs names the request */
     r->work(r);
+    gh_log_request(NULL);
     MHD_resume_connection(r->conn);
     atomic_fetch_sub(&s->outbound, 1);
     return NULL;
@@ -525,9 +603,13 @@ static gh_err dispatch(gh_req *r)
         return err;
     if (strcmp(r->method, "HEAD") == 0) /* a GET whose body libmicrohttpd leaves out */
         r->method = "GET";
-    if (strncmp(r->path, "/scim/v2/", 9) == 0 || strcmp(r->path, "/scim/v2") == 0)
+    if (strncmp(r->path, "/scim/v2/", 9) == 0 || strcmp(r->path, "/scim/v2") == 0) {
+        r->route_label = "/scim/v2/*";
         return gh_scim_dispatch(r);
+    }
     const gh_route *route = gh_route_match(r->method, r->path, &id, &sub, &path_known);
+    if (route != NULL)
+        r->route_label = route->pattern; /* never the raw path: one series per route */
     if (route == NULL && path_known) {
         char allow[128];
         gh_route_allow(r->path, allow, sizeof allow);
@@ -730,6 +812,7 @@ static enum MHD_Result respond(gh_req *r, gh_err err)
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     count_response(r->srv, r->status);
+    count_request(r);
     if (r->status >= 500 || r->srv->conf.access_log) {
         char status[8];
         snprintf(status, sizeof status, "%d", r->status);
@@ -980,9 +1063,9 @@ static void req_start(gh_req *r, struct MHD_Connection *c, const char *url, cons
     r->conn = c;
     r->method = gh_arena_strdup(r->a, method);
     r->path = gh_arena_strdup(r->a, url);
-    unsigned char rid[16];
-    randombytes_buf(rid, sizeof rid);
-    sodium_bin2hex(r->request_id, sizeof r->request_id, rid, sizeof rid);
+    request_id(r, c);
+    r->started_ns = mono_ns();
+    r->route_label = "unmatched";
     client_ip(&r->srv->conf, c, r->ip, sizeof r->ip);
     r->ctx = (gh_ctx){.a = r->a,
                       .ip = r->ip,
@@ -1015,17 +1098,9 @@ static enum MHD_Result on_headers(gh_req *r, const char *method, const char *ver
     return MHD_YES;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version, const char *upload_data,
-                                  size_t *upload_size, void **con_cls)
+static enum MHD_Result handle(gh_req *r, struct MHD_Connection *c, const char *upload_data,
+                              size_t *upload_size)
 {
-    gh_req *r = *con_cls;
-    if (r == NULL)
-        return MHD_NO; /* no memory in on_uri: libmicrohttpd closes the connection */
-    if (!r->started) {
-        req_start(r, c, url, method);
-        return on_headers(r, method, version);
-    }
     if (r->status != 0) { /* answered already: drop whatever still arrives */
         *upload_size = 0;
         return MHD_YES;
@@ -1062,6 +1137,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (r->suspended && err == GH_OK)
         return MHD_YES; /* waits for the hash pool */
     return respond(r, err);
+}
+
+/* libmicrohttpd's request callback: the records logged while it runs name the request. */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
+{
+    gh_req *r = *con_cls;
+    if (r == NULL)
+        return MHD_NO; /* no memory in on_uri: libmicrohttpd closes the connection */
+    enum MHD_Result ret;
+    if (!r->started) {
+        req_start(r, c, url, method);
+        gh_log_request(r->request_id);
+        ret = on_headers(r, method, version);
+    } else {
+        gh_log_request(r->request_id);
+        ret = handle(r, c, upload_data, upload_size);
+    }
+    gh_log_request(NULL);
+    return ret;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,

@@ -13,6 +13,7 @@
 #include "mail/templates.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/metrics.h"
 
 #define POLL_MS        1000 /* without a kick, look for due messages this often */
 #define SMTP_ERR_CHARS 512
@@ -160,6 +161,8 @@ static gh_err record(gh_db *db, gh_arena *a, const gh_mail_config *c, const gh_m
     int64_t now = gh_clock_now();
     int max = c->max_attempts > 0 ? c->max_attempts : GH_MAIL_MAX_ATTEMPTS;
     bool failed = !ok && (permanent || m->attempts >= max);
+    if (!ok)
+        gh_metric_add(GH_M_DELIVERY_FAILURES, 1, GH_LABELS("mail", failed ? "failed" : "retry"));
     gh_err err = gh_db_begin(db);
     if (err != GH_OK)
         return err;

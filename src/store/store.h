@@ -563,4 +563,9 @@ gh_err gh_store_delivery_finish(gh_db *db, int64_t id, gh_mail_state state, int6
                                 const char *error, int64_t next_attempt_at,
                                 int64_t now) GH_MUST_USE;
 
+/* ---- operations (store/ops.c) ---- */
+
+/* E-mails (*mail) and webhook deliveries (*hooks) queued for delivery, due or not. */
+gh_err gh_store_outbox_depth(gh_db *db, int64_t *mail, int64_t *hooks) GH_MUST_USE;
+
 #endif

@@ -11,10 +11,14 @@ after(async () => {
   await srv.stop();
 });
 
-test('healthz answers ok without a token', async () => {
+test('healthz answers ok without a token, with the version, commit and libraries', async () => {
   const r = await srv.api('GET', '/healthz', { token: null });
   assert.equal(r.status, 200);
-  assert.equal(r.body, 'ok\n');
+  assert.equal(r.body.status, 'ok');
+  assert.match(r.body.version, /^\d+\.\d+\.\d+$/);
+  assert.match(r.body.commit, /^([0-9a-f]{7,40}|unknown)$/);
+  for (const lib of ['sqlite', 'libpq', 'libmicrohttpd', 'libsodium', 'libcurl', 'jansson'])
+    assert.match(r.body.libraries[lib], /^\d+\.\d+/, lib);
 });
 
 test('readyz answers ready when the database is migrated', async () => {
