@@ -152,6 +152,24 @@ test('SIGHUP applies a new password minimum, names what needs a restart, keeps a
       body: { username: 'shortpw', email: 'shortpw@example.com', password: PW22 },
     });
     assert.equal(fits.status, 201, JSON.stringify(fits.body));
+
+    // reloads while requests run (the swap is atomic: ThreadSanitizer builds check it); each
+    // answer is one of the minimums the file held
+    const seen = new Set();
+    let reloading = true;
+    const readers = [1, 2, 3, 4].map(async () => {
+      while (reloading) seen.add(await minLength(srv));
+    });
+    for (const min of [16, 17, 19, 21]) {
+      conf.write(`password-min-length = ${min}\n`);
+      n = srv.logs.length;
+      srv.proc.kill('SIGHUP');
+      await reloaded(n);
+      assert.equal(await minLength(srv), min);
+    }
+    reloading = false;
+    await Promise.all(readers);
+    for (const v of seen) assert.ok([18, 16, 17, 19, 21].includes(v), `min_length ${v}`);
   } finally {
     await srv.stop();
     conf.remove();
