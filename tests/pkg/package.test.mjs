@@ -1,5 +1,6 @@
 // The Debian package (issue 18): `make deb`'s .deb is lintian-clean, holds the program, the unit,
-// the conffile and the postinst that makes the gatehouse user; its unit passes systemd-analyze
+// the conffile and the postinst that makes the gatehouse user; dpkg --root unpacks it into a
+// fresh root; its unit passes systemd-analyze
 // verify (and its sandbox rates OK in systemd-analyze security); and the installed program, run
 // from a fresh root with the installed configuration file (database and port moved to temporary
 // places), serves /healthz and prints the set-up link. GATEHOUSE_DEB names the .deb (make pkg
@@ -14,8 +15,10 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -25,6 +28,7 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const work = mkdtempSync(join(tmpdir(), 'gatehouse-pkg-'));
 const root = join(work, 'root'); // the package's files, as dpkg would install them
 let deb = process.env.GATEHOUSE_DEB || '';
+let unpackedConffile = false; // dpkg left the conffile as gatehouse.conf.dpkg-new
 
 const sh = (cmd, args, opts = {}) => execFileSync(cmd, args, { encoding: 'utf8', ...opts });
 
@@ -39,8 +43,27 @@ before(() => {
       readdirSync(join(work, 'deb')).find((f) => /^gatehouse_.*\.deb$/.test(f)),
     );
   }
-  mkdirSync(root);
-  sh('dpkg-deb', ['-x', deb, root]);
+  // dpkg itself installs it into the fresh root, as far as a root without a system allows:
+  // unpacked and registered (the preinst runs, with DPKG_ROOT set, and does nothing on a first
+  // install); not configured, since the postinst would run adduser outside the root
+  for (const d of ['var/lib/dpkg/info', 'var/lib/dpkg/updates', 'var/log'])
+    mkdirSync(join(root, d), { recursive: true });
+  writeFileSync(join(root, 'var/lib/dpkg/status'), '');
+  writeFileSync(join(root, 'var/lib/dpkg/available'), '');
+  const dpkg = [
+    `--root=${root}`,
+    `--log=${join(root, 'var/log/dpkg.log')}`,
+    '--force-depends',
+    '--force-script-chrootless',
+    '--unpack',
+    deb,
+  ];
+  if (process.getuid() === 0) sh('dpkg', dpkg);
+  else sh('fakeroot', ['dpkg', '--force-not-root', ...dpkg]);
+  // a new conffile waits as .dpkg-new until configuration, which then renames it: done here
+  const conf = join(root, 'etc/gatehouse/gatehouse.conf');
+  unpackedConffile = existsSync(conf + '.dpkg-new') && !existsSync(conf);
+  if (unpackedConffile) renameSync(conf + '.dpkg-new', conf);
 });
 
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -52,6 +75,29 @@ test('lintian finds nothing, even at pedantic level', () => {
   const tags = r.stdout.split('\n').filter((l) => /^[EWIPXO]: /.test(l));
   assert.deepEqual(tags, [], r.stdout + r.stderr);
   assert.equal(r.status, 0, r.stderr);
+});
+
+test('dpkg --root unpacked and registered the package and its conffile', () => {
+  const status = sh('dpkg', [`--root=${root}`, '-s', 'gatehouse']);
+  assert.match(status, /^Status: install ok unpacked$/m);
+  assert.match(status, /^ \/etc\/gatehouse\/gatehouse\.conf newconffile$/m, 'a conffile, new');
+  assert.ok(unpackedConffile, 'unpacked as /etc/gatehouse/gatehouse.conf.dpkg-new');
+  const files = sh('dpkg', [`--root=${root}`, '-L', 'gatehouse']).split('\n');
+  for (const f of [
+    '/usr/bin/gatehouse',
+    '/etc/gatehouse/gatehouse.conf',
+    '/lib/systemd/system/gatehouse.service',
+    '/usr/share/man/man1/gatehouse.1.gz',
+    '/usr/share/doc/gatehouse/copyright',
+  ])
+    assert.ok(files.includes(f), `${f} is the package's`);
+  const v = spawnSync('dpkg', [`--root=${root}`, '--verify', 'gatehouse'], { encoding: 'utf8' });
+  assert.equal(v.status, 0, v.stdout + v.stderr);
+  // (the conffile has no sum yet before configuration: dpkg cannot check it)
+  const changed = v.stdout
+    .split('\n')
+    .filter((l) => l && !/ c \/etc\/gatehouse\/gatehouse\.conf$/.test(l));
+  assert.deepEqual(changed, [], 'every file as the package has it');
 });
 
 test('the layout: the program, the unit, the conffile and the user made by postinst', () => {
