@@ -109,7 +109,7 @@ static const opt_def opt_defs[] = {
      offsetof(opts, hooks_allow_loopback), 'b'},
     {"--search-budget", "GATEHOUSE_SEARCH_BUDGET", offsetof(opts, search_budget), 'i'},
     {"--dormant-interval-seconds", "GATEHOUSE_DORMANT_INTERVAL_SECONDS",
-     offsetof(opts, dormant_interval), 'i'},
+     offsetof(opts, dormant_interval), 'i', true},
     {"--config", "GATEHOUSE_CONFIG", offsetof(opts, config), 's'},
     {"--to", NULL, offsetof(opts, to), 's'},
     {"--from", NULL, offsetof(opts, from), 's'},
@@ -1171,6 +1171,14 @@ static int use_test_clock(const opts *o, const char *host)
     return 0;
 }
 
+#define GH_DORMANT_INTERVAL_MAX (7 * 86400)
+
+/* --dormant-interval-seconds, 0 meaning the default of an hour. */
+static int dormant_interval(const opts *o)
+{
+    return o->dormant_interval > 0 ? o->dormant_interval : 3600;
+}
+
 /* serve's argv, for a reload to parse again exactly as the start did (main sets them). */
 static int serve_argc, serve_first;
 static char **serve_argv;
@@ -1214,13 +1222,14 @@ static void add_name(char *buf, size_t cap, const char *flag)
 }
 
 /* SIGHUP: the configuration file (and the environment and flags, which still win) read again.
- * What can change while serving, the options marked reload (the password minimum, lock-out and
- * session lifetimes: one gh_signin_config swapped atomically), takes effect for the requests
- * that start from now on; the others are named in a log line and stay as they started. A file
- * that does not parse changes nothing (logged). Only option names reach the log, never values.
- * live: what the last reload applied; started: what serve started with. */
+ * What can change while serving, the options marked reload, takes effect: the password minimum,
+ * lock-out and session lifetimes (one gh_signin_config swapped atomically, for the requests that
+ * start from now on) and the dormant job's interval (counted from now); the others are named in a
+ * log line and stay as they started. A file that does not parse changes nothing (logged). Only
+ * option names reach the log, never values. live: what the last reload applied; started: what serve
+ * started with. */
 static void reload_opts(const opts *started, opts *live, const gh_signin_config *base, gh_server *s,
-                        signin_snapshot **kept)
+                        gh_job *job, signin_snapshot **kept)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -1229,6 +1238,11 @@ static void reload_opts(const opts *started, opts *live, const gh_signin_config 
     opts n;
     const char *pos = NULL;
     int rc = parse_opts(serve_argc, serve_argv, serve_first, &n, &pos);
+    if (rc == 0 && (n.dormant_interval < 0 || n.dormant_interval > GH_DORMANT_INTERVAL_MAX)) {
+        snprintf(opt_error, sizeof opt_error, "dormant-interval-seconds takes 1 to %d",
+                 GH_DORMANT_INTERVAL_MAX);
+        rc = 1;
+    }
     signin_snapshot *k = rc == 0 ? calloc(1, sizeof *k) : NULL;
     if (k == NULL) {
         gh_log("error", "reload_failed", "detail", rc == 0 ? "out of memory" : opt_error, "kept",
@@ -1252,6 +1266,8 @@ static void reload_opts(const opts *started, opts *live, const gh_signin_config 
     k->next = *kept;
     *kept = k;
     gh_server_set_signin(s, &k->c);
+    if (n.dormant_interval != live->dormant_interval)
+        gh_core_job_set_interval(job, dormant_interval(&n));
     *live = n;
     gh_log("info", "reloaded", "config", n.config != NULL ? n.config : "(none)", "applied",
            applied[0] ? applied : "(nothing changed)", NULL);
@@ -1289,8 +1305,9 @@ static int cmd_serve(const opts *o)
     }
     if (o->search_budget != 0)
         gh_core_set_search_budget(o->search_budget);
-    if (o->dormant_interval < 0 || o->dormant_interval > 7 * 86400) { /* 0: the default */
-        fputs("gatehouse: --dormant-interval-seconds takes 1 to 604800\n", stderr);
+    if (o->dormant_interval < 0 || o->dormant_interval > GH_DORMANT_INTERVAL_MAX) { /* 0: default */
+        fprintf(stderr, "gatehouse: --dormant-interval-seconds takes 1 to %d\n",
+                GH_DORMANT_INTERVAL_MAX);
         return 2;
     }
     int live_fd = -1; /* held until the process ends: restore refuses while it is */
@@ -1376,8 +1393,7 @@ static int cmd_serve(const opts *o)
     }
     close_ctx(&ctx);
     gh_job *job = NULL;
-    if (gh_core_job_start(o->db, o->dormant_interval > 0 ? o->dormant_interval : 3600, &signin,
-                          &job) != GH_OK) {
+    if (gh_core_job_start(o->db, dormant_interval(o), &signin, &job) != GH_OK) {
         gh_log("error", "dormant_job_failed", NULL);
         gh_server_stop(s);
         gh_mailer_free(mail);
@@ -1394,7 +1410,7 @@ static int cmd_serve(const opts *o)
     opts live = *o;
     signin_snapshot *kept = NULL;
     while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
-        reload_opts(o, &live, &signin, s, &kept);
+        reload_opts(o, &live, &signin, s, job, &kept);
     sd_notify(0, "STOPPING=1");
     gh_log("info", "stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
     gh_core_job_stop(job);

@@ -12,7 +12,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, cliResult } from './lib/server.mjs';
+import { startServer, cliResult, testClock, adminWith } from './lib/server.mjs';
+import { uniq, USERS_ALL } from './lib/helpers.mjs';
 
 const PW22 = 'x7!kQ9#mZ2$pL4&wR8@vT3'; // 22 characters, no dictionary word
 
@@ -172,6 +173,57 @@ test('SIGHUP applies a new password minimum, names what needs a restart, keeps a
     for (const v of seen) assert.ok([18, 16, 17, 19, 21].includes(v), `min_length ${v}`);
   } finally {
     await srv.stop();
+    conf.remove();
+  }
+});
+
+test('SIGHUP applies a new dormant interval: the job runs on it from the reload', async () => {
+  const conf = confFile('dormant-interval-seconds = 3600\n'); // no run within this test
+  const c = testClock();
+  const srv = await startServer({ args: ['--config', conf.path], clock: c });
+  try {
+    const t = await srv.api('POST', '/api/v1/tenants', {
+      body: { kind: 'service_provider', name: uniq('sp') },
+    });
+    await adminWith(srv, USERS_ALL, { provider_id: t.body.id });
+    const name = uniq('dormant');
+    const u = await srv.api('POST', '/api/v1/users', {
+      body: {
+        username: name,
+        email: `${name}@example.com`,
+        provider_id: t.body.id,
+        password: 'a long enough password for tests',
+      },
+    });
+    assert.equal(u.status, 201, JSON.stringify(u.body));
+    const rule = await srv.api('PATCH', `/api/v1/tenants/${t.body.id}`, {
+      body: { dormant_days: 3 },
+    });
+    assert.equal(rule.status, 200, JSON.stringify(rule.body));
+    c.advance(4 * 86400); // dormant now, but the next run is an hour away
+
+    conf.write('dormant-interval-seconds = 1\n');
+    const n = srv.logs.length;
+    srv.proc.kill('SIGHUP');
+    const line = await srv.waitForLog(
+      (l) => l.includes('"event":"reloaded"') && srv.logs.indexOf(l) >= n,
+      { what: 'the reloaded line' },
+    );
+    assert.equal(JSON.parse(line).applied, 'dormant-interval-seconds');
+    await srv.waitForLog((l) => l.includes('"event":"dormant_run"'), { what: 'a dormant run' });
+    assert.equal((await srv.api('GET', `/api/v1/users/${u.body.id}`)).body.status, 'disabled');
+
+    conf.write('dormant-interval-seconds = 700000\n');
+    const m = srv.logs.length;
+    srv.proc.kill('SIGHUP');
+    const failed = await srv.waitForLog(
+      (l) => l.includes('"event":"reload_failed"') && srv.logs.indexOf(l) >= m,
+      { what: 'the reload_failed line' },
+    );
+    assert.match(JSON.parse(failed).detail, /dormant-interval-seconds takes 1 to 604800/);
+  } finally {
+    await srv.stop();
+    c.remove();
     conf.remove();
   }
 });
