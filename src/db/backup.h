@@ -32,7 +32,7 @@ gh_err gh_db_restore(const char *path, const char *in, bool force, gh_db_copy_in
 
 /* For a server on url: a shared lock (flock) on url's lock file (<path>.lock), held on *fd
  * until the process ends, which restore's exclusive lock cannot take while it is held. -1 in
- * *fd and GH_OK for a PostgreSQL url or ":memory:"; GH_EBUSY-like failure (GH_ECONFLICT) while
+ * *fd and GH_OK for a PostgreSQL url or ":memory:"; GH_ECONFLICT while
  * a restore holds it; GH_EDB when the lock file cannot be made. */
 gh_err gh_db_hold_live(const char *url, int *fd) GH_MUST_USE;
 
