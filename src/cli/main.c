@@ -1,14 +1,19 @@
 /* The gatehouse command: serve, migrate and the operator's commands. Each command calls the same
  * core functions as the HTTP handlers, acting as the platform's system principal. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/ops.h"
+#include "cli/conffile.h"
 #include "http/encode.h"
 #include "auth/auth.h"
 #include "auth/policy.h"
@@ -18,6 +23,7 @@
 #include "core/setup.h"
 #include "core/signin.h"
 #include "core/sso.h"
+#include "db/backup.h"
 #include "http/server.h"
 #include "http/limits.h"
 #include "hooks/hooks.h"
@@ -25,6 +31,10 @@
 #include "util/clock.h"
 #include "util/csv.h"
 #include "util/log.h"
+
+/* The configuration file read when neither --config nor GATEHOUSE_CONFIG names one (if it
+ * exists): the Debian package's conffile. */
+#define GH_DEFAULT_CONFIG "/etc/gatehouse/gatehouse.conf"
 
 typedef struct opts {
     const char *db, *listen, *trusted_proxy, *external_url, *secret_key_file, *clock_file;
@@ -51,12 +61,16 @@ typedef struct opts {
     const char *log_format;    /* json or text; default: text at a terminal, else json */
     bool banner;               /* serve: the start banner even when stderr is no terminal */
     gh_signin_config signin;   /* gh_signin_defaults with the options above applied (main) */
+    const char *config;        /* the configuration file read (NULL: none) */
+    const char *from;          /* restore: the backup to restore */
+    bool force;                /* backup, restore: replace an existing file */
 } opts;
 
 typedef struct opt_def {
     const char *flag, *env;
     size_t off;
-    char kind; /* s: string, i: int, b: bool */
+    char kind;   /* s: string, i: int, b: bool */
+    bool reload; /* serve applies a new value on SIGHUP (reload_opts); others need a restart */
 } opt_def;
 
 static const opt_def opt_defs[] = {
@@ -70,12 +84,15 @@ static const opt_def opt_defs[] = {
     {"--protect", "GATEHOUSE_PROTECT", offsetof(opts, protect), 's'},
     {"--cookie-domain", "GATEHOUSE_COOKIE_DOMAIN", offsetof(opts, cookie_domain), 's'},
     {"--secret-key-file", "GATEHOUSE_SECRET_KEY_FILE", offsetof(opts, secret_key_file), 's'},
-    {"--lockout-threshold", "GATEHOUSE_LOCKOUT_THRESHOLD", offsetof(opts, lockout_threshold), 'i'},
-    {"--lockout-seconds", "GATEHOUSE_LOCKOUT_SECONDS", offsetof(opts, lockout_seconds), 'i'},
-    {"--session-idle-seconds", "GATEHOUSE_SESSION_IDLE_SECONDS", offsetof(opts, session_idle), 'i'},
+    {"--lockout-threshold", "GATEHOUSE_LOCKOUT_THRESHOLD", offsetof(opts, lockout_threshold), 'i',
+     true},
+    {"--lockout-seconds", "GATEHOUSE_LOCKOUT_SECONDS", offsetof(opts, lockout_seconds), 'i', true},
+    {"--session-idle-seconds", "GATEHOUSE_SESSION_IDLE_SECONDS", offsetof(opts, session_idle), 'i',
+     true},
     {"--session-lifetime-seconds", "GATEHOUSE_SESSION_LIFETIME_SECONDS",
-     offsetof(opts, session_lifetime), 'i'},
-    {"--password-min-length", "GATEHOUSE_PASSWORD_MIN_LENGTH", offsetof(opts, password_min), 'i'},
+     offsetof(opts, session_lifetime), 'i', true},
+    {"--password-min-length", "GATEHOUSE_PASSWORD_MIN_LENGTH", offsetof(opts, password_min), 'i',
+     true},
     {"--signin-rate-per-minute", "GATEHOUSE_SIGNIN_RATE_PER_MINUTE", offsetof(opts, signin_rate),
      'i'},
     {"--smtp-url", "GATEHOUSE_SMTP_URL", offsetof(opts, smtp_url), 's'},
@@ -95,10 +112,13 @@ static const opt_def opt_defs[] = {
      offsetof(opts, hooks_allow_loopback), 'b'},
     {"--search-budget", "GATEHOUSE_SEARCH_BUDGET", offsetof(opts, search_budget), 'i'},
     {"--dormant-interval-seconds", "GATEHOUSE_DORMANT_INTERVAL_SECONDS",
-     offsetof(opts, dormant_interval), 'i'},
+     offsetof(opts, dormant_interval), 'i', true},
+    {"--config", "GATEHOUSE_CONFIG", offsetof(opts, config), 's'},
     {"--log-format", "GATEHOUSE_LOG_FORMAT", offsetof(opts, log_format), 's'},
     {"--banner", "GATEHOUSE_BANNER", offsetof(opts, banner), 'b'},
     {"--to", NULL, offsetof(opts, to), 's'},
+    {"--from", NULL, offsetof(opts, from), 's'},
+    {"--force", NULL, offsetof(opts, force), 'b'},
     /* tests only, and never from the environment: an inherited variable must not move the clock
      * of a real server */
     {"--test-clock", NULL, offsetof(opts, clock_file), 's'},
@@ -161,6 +181,11 @@ static int usage(void)
         "            clock; refused unless --listen is a loopback address)\n"
         "  version   (also --version) the version, its commit and the libraries' versions\n"
         "  migrate   [--db gatehouse.db]\n"
+        "  backup --to FILE [--force]  an online, consistent copy of the SQLite database (the\n"
+        "            server may run); PostgreSQL: use pg_dump\n"
+        "  restore --from FILE [--force]  replace the SQLite database by a checked backup; "
+        "refused\n"
+        "            while a server runs on it\n"
         "  admin create --username U --email E [--password-stdin]\n"
         "  token create --user U [--name N] [--expires-in 30d|12h|3600|never]  (default 90d)\n"
         "  token list [--user U]\n"
@@ -190,12 +215,21 @@ static int usage(void)
         "  webhook delete ID\n"
         "  mail test --to ADDRESS [--smtp-url URL] [--smtp-user U --smtp-password-file PATH]\n"
         "            [--mail-from ADDR]  send a test message and print the SMTP outcome\n"
-        "Every option but --test-clock can also come from the environment as GATEHOUSE_<NAME>.\n",
+        "Every option but --test-clock can also come from the environment as GATEHOUSE_<NAME>,\n"
+        "and serve's and --db from the configuration file: --config FILE (or GATEHOUSE_CONFIG;\n"
+        "default " GH_DEFAULT_CONFIG " when it exists), `name = value` lines with the\n"
+        "option's name without its dashes. Flags win over the environment, which wins over the\n"
+        "file. serve re-reads the file on SIGHUP (see the README's Operations section).\n",
         d->max_failures, (long long)d->ban_seconds, (long long)d->idle_seconds,
         (long long)d->absolute_seconds, d->password_min, GH_SEARCH_BUDGET_DEFAULT);
     return 2;
 }
 
+#define N_OPT_DEFS (sizeof opt_defs / sizeof *opt_defs)
+
+/* Sets d's field of o from v (kept, not copied). A bool takes no value on the command line (v
+ * is "") and true/false, yes/no, on/off or 1/0 from the environment and the file. An int must
+ * be a whole decimal number that fits. */
 static bool set_opt(opts *o, const opt_def *d, const char *v)
 {
     char *end = NULL;
@@ -203,47 +237,126 @@ static bool set_opt(opts *o, const opt_def *d, const char *v)
     case 's':
         *(const char **)((char *)o + d->off) = v;
         return true;
-    case 'i':
-        *(int *)((char *)o + d->off) = (int)strtol(v, &end, 10);
-        return end != v && *end == '\0';
-    default:
-        *(bool *)((char *)o + d->off) = true;
+    case 'i': {
+        errno = 0;
+        long n = strtol(v, &end, 10);
+        if (end == v || *end != '\0' || errno != 0 || n < INT_MIN || n > INT_MAX)
+            return false;
+        *(int *)((char *)o + d->off) = (int)n;
         return true;
+    }
+    default: {
+        bool on = *v == '\0' || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 ||
+                  strcmp(v, "on") == 0 || strcmp(v, "1") == 0;
+        bool off = strcmp(v, "false") == 0 || strcmp(v, "no") == 0 || strcmp(v, "off") == 0 ||
+                   strcmp(v, "0") == 0;
+        *(bool *)((char *)o + d->off) = on;
+        return on || off;
+    }
     }
 }
 
-/* Fills o from the environment, then from argv[first..]; positional words go to *pos. */
-static bool parse_opts(int argc, char **argv, int first, opts *o, const char **pos)
+static const opt_def *flag_def(const char *flag)
+{
+    for (size_t k = 0; k < N_OPT_DEFS; k++)
+        if (strcmp(flag, opt_defs[k].flag) == 0)
+            return &opt_defs[k];
+    return NULL;
+}
+
+/* Why the last parse_opts failed, for serve's reload to log (the start prints it). */
+static char opt_error[600];
+
+/* The configuration file of this run: --config in argv, else GATEHOUSE_CONFIG, else
+ * GH_DEFAULT_CONFIG when it exists; NULL for none. */
+static const char *config_path(int argc, char **argv, int first)
+{
+    for (int i = first; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--config") == 0)
+            return argv[i + 1];
+    const char *env = getenv("GATEHOUSE_CONFIG");
+    if (env != NULL && *env != '\0')
+        return env;
+    return access(GH_DEFAULT_CONFIG, F_OK) == 0 ? GH_DEFAULT_CONFIG : NULL;
+}
+
+/* Every file read stays loaded: the options (and a running server's configuration) point into
+ * it. A reload adds one; they are reachable from here until the process ends. */
+static struct loaded_conf {
+    gh_conf_file f;
+    struct loaded_conf *next;
+} * loaded_confs;
+
+/* The settings of path into o: the names of the options that have an environment variable
+ * (serve's and the database's), without their dashes; not config itself. */
+static bool apply_file(opts *o, const char *path)
+{
+    struct loaded_conf *l = calloc(1, sizeof *l);
+    if (l == NULL || gh_conffile_read(path, &l->f, opt_error, sizeof opt_error) != 0) {
+        if (l == NULL)
+            snprintf(opt_error, sizeof opt_error, "%s: out of memory", path);
+        free(l);
+        return false;
+    }
+    l->next = loaded_confs;
+    loaded_confs = l;
+    for (size_t i = 0; i < l->f.n; i++) {
+        const gh_conf_entry *e = &l->f.v[i];
+        char flag[80];
+        snprintf(flag, sizeof flag, "--%s", e->name);
+        const opt_def *d = flag_def(flag);
+        if (d == NULL || d->env == NULL || d->off == offsetof(opts, config)) {
+            snprintf(opt_error, sizeof opt_error, "%s:%d: unknown setting %s", path, e->line,
+                     e->name);
+            return false;
+        }
+        if (!set_opt(o, d, e->value)) { /* the value is not repeated: it may be secret */
+            snprintf(opt_error, sizeof opt_error, "%s:%d: bad value for %s", path, e->line,
+                     e->name);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Fills o from the defaults, the configuration file, the environment, then argv[first..] (each
+ * overriding the one before); positional words go to *pos. 0, 1 (a bad file or variable:
+ * opt_error says why) or 2 (bad flags: the usage applies). */
+static int parse_opts(int argc, char **argv, int first, opts *o, const char **pos)
 {
     *o = (opts){.db = "gatehouse.db",
                 .listen = "127.0.0.1:8080",
                 .threads = 2,
                 .per_ip = GH_MAX_CONNECTIONS_PER_IP,
                 .limit = 20};
-    for (size_t i = 0; i < sizeof opt_defs / sizeof *opt_defs; i++) {
+    opt_error[0] = '\0';
+    o->config = config_path(argc, argv, first);
+    if (o->config != NULL && !apply_file(o, o->config))
+        return 1;
+    for (size_t i = 0; i < N_OPT_DEFS; i++) {
         const char *v = opt_defs[i].env ? getenv(opt_defs[i].env) : NULL;
-        if (v != NULL && !set_opt(o, &opt_defs[i], v))
-            return false;
+        if (v != NULL && !set_opt(o, &opt_defs[i], v)) {
+            snprintf(opt_error, sizeof opt_error, "bad value in the environment for %s",
+                     opt_defs[i].env);
+            return 1;
+        }
     }
     for (int i = first; i < argc; i++) {
-        const opt_def *d = NULL;
-        for (size_t k = 0; k < sizeof opt_defs / sizeof *opt_defs; k++)
-            if (opt_defs[k].flag != NULL && strcmp(argv[i], opt_defs[k].flag) == 0)
-                d = &opt_defs[k];
+        const opt_def *d = flag_def(argv[i]);
         if (d == NULL && argv[i][0] != '-' && *pos == NULL) {
             *pos = argv[i];
             continue;
         }
         if (d == NULL || (d->kind != 'b' && i + 1 >= argc)) {
             fprintf(stderr, "gatehouse: unknown or incomplete option %s\n", argv[i]);
-            return false;
+            return 2;
         }
         if (!set_opt(o, d, d->kind == 'b' ? "" : argv[++i])) {
             fprintf(stderr, "gatehouse: bad value for %s\n", d->flag);
-            return false;
+            return 2;
         }
     }
-    return true;
+    return 0;
 }
 
 /* Opens and migrates the database and prepares a system context. */
@@ -1095,6 +1208,114 @@ static void serve_banner(const opts *o, const char *host, int port, char *setup)
         sodium_memzero(setup, strlen(setup));
 }
 
+#define GH_DORMANT_INTERVAL_MAX (7 * 86400)
+
+/* --dormant-interval-seconds, 0 meaning the default of an hour. */
+static int dormant_interval(const opts *o)
+{
+    return o->dormant_interval > 0 ? o->dormant_interval : 3600;
+}
+
+/* serve's argv, for a reload to parse again exactly as the start did (main sets them). */
+static int serve_argc, serve_first;
+static char **serve_argv;
+
+/* The sign-in settings each reload made: the server's requests may use any of them until it
+ * stops, so they are freed only then (free_snapshots). */
+typedef struct signin_snapshot {
+    gh_signin_config c;
+    struct signin_snapshot *next;
+} signin_snapshot;
+
+static void free_snapshots(signin_snapshot *k)
+{
+    while (k != NULL) {
+        signin_snapshot *next = k->next;
+        free(k);
+        k = next;
+    }
+}
+
+static bool opt_differs(const opts *a, const opts *b, const opt_def *d)
+{
+    const char *pa = (const char *)a + d->off, *pb = (const char *)b + d->off;
+    switch (d->kind) {
+    case 's': {
+        const char *x = *(const char *const *)pa, *y = *(const char *const *)pb;
+        return (x == NULL) != (y == NULL) || (x != NULL && strcmp(x, y) != 0);
+    }
+    case 'i':
+        return *(const int *)pa != *(const int *)pb;
+    default:
+        return *(const bool *)pa != *(const bool *)pb;
+    }
+}
+
+/* Appends name (without its dashes) to the comma-separated list buf. */
+static void add_name(char *buf, size_t cap, const char *flag)
+{
+    size_t n = strlen(buf);
+    snprintf(buf + n, cap - n, "%s%s", n > 0 ? "," : "", flag + 2);
+}
+
+/* SIGHUP: the configuration file (and the environment and flags, which still win) read again.
+ * What can change while serving, the options marked reload, takes effect: the password minimum,
+ * lock-out and session lifetimes (one gh_signin_config swapped atomically, for the requests that
+ * start from now on) and the dormant job's interval (counted from now); the others are named in a
+ * log line and stay as they started. A file that does not parse changes nothing (logged). Only
+ * option names reach the log, never values. live: what the last reload applied; started: what serve
+ * started with. */
+static void reload_opts(const opts *started, opts *live, const gh_signin_config *base, gh_server *s,
+                        gh_job *job, signin_snapshot **kept)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+               (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+    opts n;
+    const char *pos = NULL;
+    int rc = parse_opts(serve_argc, serve_argv, serve_first, &n, &pos);
+    if (rc == 0 && (n.dormant_interval < 0 || n.dormant_interval > GH_DORMANT_INTERVAL_MAX)) {
+        snprintf(opt_error, sizeof opt_error, "dormant-interval-seconds takes 1 to %d",
+                 GH_DORMANT_INTERVAL_MAX);
+        rc = 1;
+    }
+    signin_snapshot *k = rc == 0 ? calloc(1, sizeof *k) : NULL;
+    if (k == NULL) {
+        gh_log("error", "reload_failed", "detail", rc == 0 ? "out of memory" : opt_error, "kept",
+               "the configuration that was running", NULL);
+        sd_notify(0, "READY=1");
+        return;
+    }
+    char applied[1024] = "", restart[1024] = "";
+    for (size_t i = 0; i < N_OPT_DEFS; i++) {
+        const opt_def *d = &opt_defs[i];
+        if (d->env == NULL || d->off == offsetof(opts, config))
+            continue;
+        if (d->reload && opt_differs(live, &n, d))
+            add_name(applied, sizeof applied, d->flag);
+        else if (!d->reload && opt_differs(started, &n, d))
+            add_name(restart, sizeof restart, d->flag);
+    }
+    k->c = signin_policy(&n);
+    k->c.secret_key = base->secret_key;
+    k->c.issuer = base->issuer;
+    k->next = *kept;
+    *kept = k;
+    gh_server_set_signin(s, &k->c);
+    if (n.dormant_interval != live->dormant_interval)
+        gh_core_job_set_interval(job, dormant_interval(&n));
+    *live = n;
+    gh_log("info", "reloaded", "config", n.config != NULL ? n.config : "(none)", "applied",
+           applied[0] ? applied : "(nothing changed)", NULL);
+    if (restart[0] != '\0')
+        gh_log("warn", "reload_needs_restart", "settings", restart, "detail",
+               "these settings changed but apply only when the server starts again: kept as they "
+               "were",
+               NULL);
+    sd_notify(0, "READY=1");
+}
+
 static int cmd_serve(const opts *o)
 {
     char host[64];
@@ -1121,9 +1342,18 @@ static int cmd_serve(const opts *o)
     }
     if (o->search_budget != 0)
         gh_core_set_search_budget(o->search_budget);
-    if (o->dormant_interval < 0 || o->dormant_interval > 7 * 86400) { /* 0: the default */
-        fputs("gatehouse: --dormant-interval-seconds takes 1 to 604800\n", stderr);
+    if (o->dormant_interval < 0 || o->dormant_interval > GH_DORMANT_INTERVAL_MAX) { /* 0: default */
+        fprintf(stderr, "gatehouse: --dormant-interval-seconds takes 1 to %d\n",
+                GH_DORMANT_INTERVAL_MAX);
         return 2;
+    }
+    int live_fd = -1; /* held until the process ends: restore refuses while it is */
+    gh_err held = gh_db_hold_live(o->db, &live_fd);
+    if (held != GH_OK) {
+        fprintf(stderr, "gatehouse: %s\n",
+                held == GH_ECONFLICT ? "a restore is running on this database"
+                                     : "cannot create the database's lock file (DB.lock)");
+        return 1;
     }
     gh_ctx ctx; /* the database, migrated before the first request; kept for the set-up link */
     gh_principal sys;
@@ -1171,6 +1401,7 @@ static int cmd_serve(const opts *o)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);                /* reload_opts */
     pthread_sigmask(SIG_BLOCK, &set, NULL); /* server threads inherit the mask */
     signal(SIGPIPE, SIG_IGN);
     gh_server_config cfg = {.listen_host = host,
@@ -1204,8 +1435,7 @@ static int cmd_serve(const opts *o)
         serve_banner(o, host, gh_server_port(s), setup);
     close_ctx(&ctx);
     gh_job *job = NULL;
-    if (gh_core_job_start(o->db, o->dormant_interval > 0 ? o->dormant_interval : 3600, &signin,
-                          &job) != GH_OK) {
+    if (gh_core_job_start(o->db, dormant_interval(o), &signin, &job) != GH_OK) {
         gh_log("error", "dormant_job_failed", NULL);
         gh_server_stop(s);
         gh_mailer_free(mail);
@@ -1217,15 +1447,23 @@ static int cmd_serve(const opts *o)
     char db[512];
     gh_db_describe_url(o->db, db, sizeof db); /* no password in the log */
     gh_log("info", "listening", "host", host, "port", port, "db", db, NULL);
+    sd_notify(0, "READY=1"); /* systemd's Type=notify: migrated, listening, jobs running */
     int sig = 0;
-    sigwait(&set, &sig);
+    opts live = *o;
+    signin_snapshot *kept = NULL;
+    while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
+        reload_opts(o, &live, &signin, s, job, &kept);
+    sd_notify(0, "STOPPING=1");
     gh_log("info", "stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
     gh_core_job_stop(job);
     gh_server_stop(s);
     gh_mailer_free(mail); /* after the server: no request kicks it any more */
     gh_hooks_free(hooks);
     gh_sso_env_free(sso);
+    free_snapshots(kept); /* after the server: no request reads them any more */
     sodium_memzero(secret_key, sizeof secret_key);
+    if (live_fd >= 0)
+        close(live_fd);
     gh_log("info", "stopped", NULL);
     return 0;
 }
@@ -1446,6 +1684,43 @@ static bool set_log_format(const opts *o)
     return true;
 }
 
+/* backup --to OUT: an online copy of the SQLite database, while servers go on. The secret key
+ * is not in it: the command says where it is, to be kept with the copy (but apart from it). */
+static int cmd_backup(const opts *o)
+{
+    if (o->to == NULL)
+        return usage();
+    char why[600] = "";
+    gh_db_copy_info info;
+    if (gh_db_backup(o->db, o->to, o->force, &info, why, sizeof why) != GH_OK) {
+        fprintf(stderr, "gatehouse: backup: %s\n", why);
+        return 1;
+    }
+    printf("copied %s to %s: %lld pages, %lld bytes, schema version %d, one consistent "
+           "snapshot\n",
+           o->db, o->to, info.pages, info.bytes, info.schema_version);
+    printf("the secret key (%s%s, or --secret-key-file) is not in the copy: keep a copy of it "
+           "too, apart from the backup\n",
+           o->secret_key_file ? o->secret_key_file : o->db, o->secret_key_file ? "" : ".key");
+    return 0;
+}
+
+/* restore --from IN: the database replaced by a checked backup, never under a running server. */
+static int cmd_restore(const opts *o)
+{
+    if (o->from == NULL)
+        return usage();
+    char why[600] = "";
+    gh_db_copy_info info;
+    if (gh_db_restore(o->db, o->from, o->force, &info, why, sizeof why) != GH_OK) {
+        fprintf(stderr, "gatehouse: restore: %s\n", why);
+        return 1;
+    }
+    printf("restored %s from %s: %lld pages, %lld bytes, schema version %d (integrity ok)\n", o->db,
+           o->from, info.pages, info.bytes, info.schema_version);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -1461,8 +1736,16 @@ int main(int argc, char **argv)
                      strcmp(cmd, "user") == 0 || strcmp(cmd, "mail") == 0 ||
                      strcmp(cmd, "sso") == 0 || strcmp(cmd, "scim") == 0 ||
                      strcmp(cmd, "webhook") == 0 || strcmp(cmd, "dormant") == 0;
-    if (!parse_opts(argc, argv, two_words ? 3 : 2, &o, &pos))
+    serve_argc = argc;
+    serve_argv = argv;
+    serve_first = two_words ? 3 : 2;
+    int prc = parse_opts(argc, argv, serve_first, &o, &pos);
+    if (prc == 2)
         return usage();
+    if (prc != 0) {
+        fprintf(stderr, "gatehouse: %s\n", opt_error);
+        return 2;
+    }
     if (!set_log_format(&o))
         return 2;
     if (gh_auth_init() != GH_OK || gh_smtp_init() != GH_OK)
@@ -1486,6 +1769,10 @@ int main(int argc, char **argv)
         close_ctx(&ctx);
         return err == GH_OK ? 0 : 1;
     }
+    if (strcmp(cmd, "backup") == 0)
+        return cmd_backup(&o);
+    if (strcmp(cmd, "restore") == 0)
+        return cmd_restore(&o);
     if (strcmp(cmd, "admin") == 0 && strcmp(sub, "create") == 0)
         return cmd_admin_create(&o);
     if (strcmp(cmd, "token") == 0 && strcmp(sub, "create") == 0)

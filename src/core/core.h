@@ -110,6 +110,9 @@ struct gh_signin_config;
 gh_err gh_core_job_start(const char *db_url, int interval_s, const struct gh_signin_config *signin,
                          gh_job **out) GH_MUST_USE;
 void gh_core_job_stop(gh_job *j);
+/* Makes the job wait interval_s seconds between runs, counted from now (a reload of serve's
+ * configuration). Thread-safe. */
+void gh_core_job_set_interval(gh_job *j, int interval_s);
 /* at[i]: when the rule of users[i]'s provider disables it (0: none), for the API's dormant_at. */
 gh_err gh_core_users_dormant_at(gh_ctx *ctx, const gh_user *users, size_t n,
                                 int64_t *at) GH_MUST_USE;

@@ -21,21 +21,37 @@ struct gh_job {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool stopping;
+    unsigned interval_gen; /* moves when gh_core_job_set_interval changes interval_s */
 };
 
-/* Waits one interval; false when the job is stopping. */
+/* Waits one interval (under mu, as interval_s is read); false when the job is stopping. A new
+ * interval starts the wait again from the moment it was set. */
 static bool wait_interval(gh_job *j)
 {
     struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += j->interval_s;
     pthread_mutex_lock(&j->mu);
-    while (!j->stopping)
-        if (pthread_cond_timedwait(&j->cv, &j->mu, &until) != 0)
+    unsigned gen = j->interval_gen - 1;
+    while (!j->stopping) {
+        if (gen != j->interval_gen) {
+            gen = j->interval_gen;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += j->interval_s;
+        }
+        if (pthread_cond_timedwait(&j->cv, &j->mu, &until) != 0 && gen == j->interval_gen)
             break;
+    }
     bool go = !j->stopping;
     pthread_mutex_unlock(&j->mu);
     return go;
+}
+
+void gh_core_job_set_interval(gh_job *j, int interval_s)
+{
+    pthread_mutex_lock(&j->mu);
+    j->interval_s = interval_s;
+    j->interval_gen++;
+    pthread_cond_signal(&j->cv);
+    pthread_mutex_unlock(&j->mu);
 }
 
 static void run_once(gh_job *j, gh_db **db)

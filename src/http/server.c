@@ -62,6 +62,9 @@ struct gh_server {
     atomic_ullong by_class[6]; /* responses by status class, [1] to [5]: 1xx to 5xx (metrics) */
     atomic_int inflight;       /* requests whose headers are in and that are not completed */
     atomic_int outbound;       /* gh_http_run_async jobs running */
+    /* the sign-in settings a reload swapped in (gh_server_set_signin), NULL: conf.signin; each
+     * request reads it once, so that it runs with one snapshot from start to end */
+    _Atomic(const gh_signin_config *) live_signin;
     pthread_mutex_t dbs_mu;
     gh_db *dbs[MAX_THREAD_DBS]; /* one per server thread that asked for one */
     int n_dbs;
@@ -72,6 +75,17 @@ struct gh_server {
     bool reaper_stop;
     pthread_t reaper;
 };
+
+static const gh_signin_config *current_signin(gh_server *s)
+{
+    const gh_signin_config *c = atomic_load(&s->live_signin);
+    return c != NULL ? c : s->conf.signin;
+}
+
+void gh_server_set_signin(gh_server *s, const gh_signin_config *c)
+{
+    atomic_store(&s->live_signin, c);
+}
 
 /* The connection of this thread, and the server it belongs to (a thread serves one server). */
 static __thread gh_server *thread_srv;
@@ -1071,7 +1085,7 @@ static void req_start(gh_req *r, struct MHD_Connection *c, const char *url, cons
                       .ip = r->ip,
                       .request_id = r->request_id,
                       .now = gh_clock_now(),
-                      .signin = r->srv->conf.signin,
+                      .signin = current_signin(r->srv),
                       .mail = r->srv->conf.mail,
                       .sso = r->srv->conf.sso,
                       .hooks = r->srv->conf.hooks};
@@ -1268,6 +1282,7 @@ static gh_err server_new(const server_conf *conf, gh_server **out)
     pthread_mutex_init(&s->watch_mu, NULL);
     atomic_init(&s->inflight, 0);
     atomic_init(&s->outbound, 0);
+    atomic_init(&s->live_signin, NULL);
     for (int c = 0; c < 6; c++)
         atomic_init(&s->by_class[c], 0);
     *out = s;

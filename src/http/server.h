@@ -67,6 +67,11 @@ int gh_server_port(const gh_server *s);
  * tests: a whole request through the real server, no port. Thread-safe. */
 gh_err gh_server_add_connection(gh_server *s, int fd, const struct sockaddr *peer,
                                 socklen_t len) GH_MUST_USE;
+/* Makes c the sign-in settings of the requests that start from now on (a reload of the
+ * configuration: password minimum, lock-out, session lifetimes); requests under way keep the
+ * settings they started with. The caller keeps c alive and unchanged until gh_server_stop.
+ * Thread-safe (an atomic swap). */
+void gh_server_set_signin(gh_server *s, const struct gh_signin_config *c);
 /* Stops accepting, lets in-flight requests finish (up to GH_SHUTDOWN_GRACE_S), stops the daemon,
  * then its hash pool and throttle, and frees it all. NULL: nothing. */
 void gh_server_stop(gh_server *s);

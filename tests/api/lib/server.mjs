@@ -13,6 +13,10 @@ import { uniq } from './helpers.mjs';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BIN = process.env.GATEHOUSE_BIN || join(root, 'build/gatehouse');
 export const ROOT_PASSWORD = 'correct horse battery staple';
+// No configuration file unless a test names one: on a machine with the Debian package installed,
+// serve and the commands would otherwise read /etc/gatehouse/gatehouse.conf (an empty file is
+// no setting).
+process.env.GATEHOUSE_CONFIG ??= '/dev/null';
 
 export function cli(db, args, input) {
   return execFileSync(BIN, [...args, '--db', db], {
