@@ -180,6 +180,7 @@ static json_t *detail_json(const gh_audit_detail *d)
     set_bool(o, "sent", d->sent);
     set_str(o, "reason", d->reason);
     set_str(o, "source", d->source);
+    set_str(o, "name", d->name);
     set_int(o, "message_id", d->message_id);
     set_str(o, "kind", d->kind);
     set_int(o, "attempts", d->attempts);
