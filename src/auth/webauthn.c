@@ -105,16 +105,18 @@ gh_err gh_webauthn_client_data(gh_arena *a, const gh_webauthn_rp *rp, const unsi
     const char *t = NULL, *ch = NULL, *origin = NULL;
     json_t *cross = NULL;
     if (o == NULL || json_unpack(o, "{s:s, s:s, s:s, s?o}", "type", &t, "challenge", &ch, "origin",
-                                 &origin, "crossOrigin", &cross) != 0)
-        err = fail(why, GH_WA_MALFORMED);
-    else if (strcmp(t, type) != 0)
+                                 &origin, "crossOrigin", &cross) != 0) {
+        json_decref(o);
+        return fail(why, GH_WA_MALFORMED);
+    }
+    *challenge = gh_arena_strdup(a, ch); /* also on failure: the caller spends it */
+    if (strcmp(t, type) != 0)
         err = fail(why, GH_WA_TYPE);
     else if (strcmp(origin, rp->origin) != 0)
         err = fail(why, GH_WA_ORIGIN);
     else if (cross != NULL && !json_is_false(cross))
         err = fail(why, GH_WA_CROSS_ORIGIN);
     else {
-        *challenge = gh_arena_strdup(a, ch);
         *why = GH_WA_OK;
         err = GH_OK;
     }

@@ -51,8 +51,10 @@ typedef struct gh_webauthn_rp {
 gh_err gh_webauthn_rp_of(gh_arena *a, const char *url, gh_webauthn_rp *out) GH_MUST_USE;
 
 /* Checks clientDataJSON (raw bytes): type is `type` ("webauthn.create" or "webauthn.get"),
- * origin is exactly rp->origin, crossOrigin absent or false; *challenge gets its challenge (a,
- * base64url as sent) for the caller to consume. GH_EINVAL with *why otherwise. */
+ * origin is exactly rp->origin, crossOrigin absent or false. *challenge gets its challenge (a,
+ * base64url as sent) for the caller to consume, also when a check fails (only a challenge
+ * spent whatever the outcome serves one attempt); it stays as it was when the JSON is not
+ * client data. GH_EINVAL with *why on failure. */
 gh_err gh_webauthn_client_data(gh_arena *a, const gh_webauthn_rp *rp, const unsigned char *cdj,
                                size_t len, const char *type, const char **challenge,
                                gh_webauthn_failure *why) GH_MUST_USE;

@@ -374,13 +374,13 @@ gh_err gh_signin_webauthn(gh_ctx *ctx, const gh_session *sess, const gh_webauthn
         return blocked(ctx, &c, "webauthn");
     assertion as = {0};
     gh_webauthn_failure why = GH_WA_MALFORMED;
-    if (!assertion_parse(ctx, rp, resp, &as, &why))
-        return assertion_failed(ctx, &c, NULL, why, "webauthn");
-    err = spend_challenge(ctx, as.challenge, PURPOSE_SIGNIN, sess->id);
-    if (err == GH_ENOTFOUND)
-        return assertion_failed(ctx, &c, NULL, GH_WA_MALFORMED, "webauthn");
-    if (err != GH_OK)
+    bool parsed = assertion_parse(ctx, rp, resp, &as, &why);
+    err = as.challenge != NULL ? spend_challenge(ctx, as.challenge, PURPOSE_SIGNIN, sess->id)
+                               : GH_ENOTFOUND;
+    if (err != GH_OK && err != GH_ENOTFOUND)
         return err;
+    if (!parsed || err == GH_ENOTFOUND)
+        return assertion_failed(ctx, &c, NULL, why, "webauthn");
     gh_passkey pk;
     err = gh_store_passkey_by_credential(ctx->db, ctx->a, resp->raw_id, &pk);
     if (err == GH_ENOTFOUND || (err == GH_OK && pk.user_id != c.user_id))
@@ -454,9 +454,11 @@ static gh_err passwordless_check(gh_ctx *ctx, const gh_webauthn_rp *rp,
     gh_webauthn_failure why = GH_WA_MALFORMED;
     const char *handle = NULL;
     bool allowed = false;
-    gh_err err = assertion_parse(ctx, rp, resp, &as, &why)
-                     ? spend_challenge(ctx, as.challenge, PURPOSE_PASSWORDLESS, 0)
-                     : GH_ENOTFOUND;
+    bool parsed = assertion_parse(ctx, rp, resp, &as, &why);
+    gh_err err = as.challenge != NULL ? spend_challenge(ctx, as.challenge, PURPOSE_PASSWORDLESS, 0)
+                                      : GH_ENOTFOUND;
+    if (err == GH_OK && !parsed)
+        err = GH_ENOTFOUND;
     if (err == GH_OK)
         err = gh_store_passkey_by_credential(ctx->db, ctx->a, resp->raw_id, pk);
     if (err == GH_OK)

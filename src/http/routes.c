@@ -116,6 +116,8 @@ static const gh_field tenant_patch_fields[] = {
      "service providers: disable users not signed in for this many days (0: never)"},
     {"dormant_warn_days", GH_T_NUMBER, GH_MAX_DORMANT_DAYS - 1, false, NULL,
      "service providers: e-mail a warning this many days before (0: none; < dormant_days)"},
+    {"passkey_signin", GH_T_BOOL, 0, false, NULL,
+     "service providers: its users may sign in with a passkey alone (user verified)"},
     {NULL},
 };
 

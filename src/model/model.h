@@ -159,6 +159,7 @@ typedef struct gh_tenant {
     const char *name;
     int64_t created_at, updated_at, version;
     int64_t dormant_days, dormant_warn_days; /* service providers: the dormant rule (0: off) */
+    bool passkey_signin; /* service providers: users may sign in with a passkey alone */
 } gh_tenant;
 
 typedef struct gh_role {
