@@ -47,6 +47,7 @@ const ROUTES = [
 
 const STEP_PATHS = {
   totp: '/signin/totp',
+  webauthn: '/signin/webauthn',
   enroll_totp: '/signin/enroll',
   change_password: '/signin/password',
 };
