@@ -19,7 +19,7 @@ import { toast, closeMenu, errorBox } from './ui.js';
 // [pattern, module, needs sign-in, permission to see it]
 const ROUTES = [
   [/^\/signin$/, 'signin.js', false],
-  [/^\/signin\/(totp|enroll|password)$/, 'signin.js', false],
+  [/^\/signin\/(totp|webauthn|enroll|password)$/, 'signin.js', false],
   [/^\/forgot$/, 'links.js', false],
   [/^\/onboarding\/([A-Za-z0-9_-]+)$/, 'links.js', false],
   [/^\/reset\/([A-Za-z0-9_-]+)$/, 'links.js', false],

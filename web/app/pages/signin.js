@@ -252,7 +252,8 @@ function passkeySignin(ctx, alert) {
       if (err.name === 'AbortError') return;
       if (err.name === 'NotAllowedError') showAlert(alert, t('passkey.cancelled'));
       else showAlert(alert, err.status === 401 ? t('passkey.signin_failed') : problemText(err));
-      if (mediation === 'conditional') run('conditional');
+      // the autofill is not offered again after a refusal (an authenticator that answers at
+      // once would loop): the button stays
     }
   };
   conditionalAvailable().then((yes) => {
