@@ -125,26 +125,24 @@ test('add a passkey on My profile, sign out, sign in with the password and the p
   await page.context().close();
 });
 
-test('at the passkey step a code is offered instead; a cancelled passkey says so', async () => {
+test('at the passkey step a code or a recovery code is offered instead', async () => {
   const u = await ready();
-  const { page, cdp, authenticatorId } = await pageWithAuthenticator();
+  const { page } = await pageWithAuthenticator();
   await signInUI(page, u.username, u.password);
   await signedIn(page);
   await addPasskey(page, 'Laptop');
   await signOut(page);
   await signInUI(page, u.username, u.password);
   await page.waitForURL('**/signin/webauthn');
-  await page.getByRole('link', { name: /Use a code/ }).waitFor();
-  // the user declines: the authenticator cannot verify them
-  await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: false });
-  await cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId, enabled: false });
+  await page.getByRole('link', { name: /Use a code/ }).click();
+  await page.waitForURL('**/signin/totp');
+  await page.getByLabel('Code').fill('000000');
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.getByRole('alert').getByText('The code is not correct.', { exact: false }).waitFor();
+  await page.getByRole('link', { name: 'Use your passkey instead' }).click();
   await page.getByRole('button', { name: 'Use your passkey' }).click();
-  await page
-    .getByRole('alert')
-    .getByText(/cancelled or timed out|not accepted/)
-    .waitFor({
-      timeout: 20000,
-    });
+  await signedIn(page);
+  page.assertClean();
   await page.context().close();
 });
 
@@ -164,18 +162,27 @@ test('password-less sign-in where the provider allows it; a removed passkey is r
   await addPasskey(page, 'Phone');
   await signOut(page);
 
+  // conditional UI: the username field's autofill offers the passkey; the virtual
+  // authenticator (automatic presence) picks it at once, and the page signs in by itself
   await page.goto('/signin');
   assert.equal(
     await page.getByLabel('User Name').getAttribute('autocomplete'),
     'username webauthn',
   );
+  await signedIn(page);
+  let ok = await auditRows(srv, 'login.success', u.user.id);
+  assert.equal(ok.filter((r) => r.after?.factor === 'passkey').length, 1, 'by the autofill');
+  await signOut(page);
+
+  // from now on a browser without conditional UI: the button
+  await page.addInitScript(() => {
+    PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+  });
+  await page.goto('/signin');
   await page.getByRole('button', { name: 'Continue with a passkey' }).click();
   await signedIn(page);
-  const ok = await auditRows(srv, 'login.success', u.user.id);
-  assert.ok(
-    ok.some((r) => r.after?.factor === 'passkey'),
-    'signed in by the passkey alone',
-  );
+  ok = await auditRows(srv, 'login.success', u.user.id);
+  assert.equal(ok.filter((r) => r.after?.factor === 'passkey').length, 2, 'by the button');
 
   // remove it (with the password as proof), then the same passkey is refused
   await page.goto('/profile');
@@ -209,6 +216,7 @@ test('a cloned authenticator (its counter behind) is refused and audited', async
   const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
   assert.ok(credentials[0].signCount >= 1, `signCount ${credentials[0].signCount}`);
   // a copy with a lower counter in a second authenticator, the original gone
+  await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
   const { authenticatorId: copy } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
     options: {
       protocol: 'ctap2',
@@ -223,7 +231,6 @@ test('a cloned authenticator (its counter behind) is refused and audited', async
     authenticatorId: copy,
     credential: { ...credentials[0], signCount: 0 },
   });
-  await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
   await signOut(page);
   await passkeyStep(page, u);
   await page
