@@ -250,6 +250,10 @@ function passkeySignin(ctx, alert) {
       await afterSignIn(sessionStorage.getItem(NEXT_KEY) || undefined);
     } catch (err) {
       if (err.name === 'AbortError') return;
+      if (err.status === 409) {
+        part.hidden = true; // the server has no external URL: no passkeys here
+        return;
+      }
       if (err.name === 'NotAllowedError') showAlert(alert, t('passkey.cancelled'));
       else showAlert(alert, err.status === 401 ? t('passkey.signin_failed') : problemText(err));
       // the autofill is not offered again after a refusal (an authenticator that answers at
@@ -265,12 +269,13 @@ function passkeySignin(ctx, alert) {
     text: t('passkey.signin_button'),
     on: { click: () => busy(button, () => run(undefined)) },
   });
-  return h(
+  const part = h(
     'div',
     { class: 'passkey-signin' },
     h('p', { class: 'or', text: t('passkey.or') }),
     button,
   );
+  return part;
 }
 
 function stepGuard(ctx, stage) {
