@@ -23,6 +23,7 @@ import {
   oathtool,
   auditRows,
   sansRequestId,
+  dbQuery,
 } from './lib/server.mjs';
 import { closedPort } from './lib/smtp.mjs';
 import { SoftAuthenticator } from './lib/webauthn.mjs';
@@ -303,7 +304,7 @@ test('A4: five failed assertions ban the account; the right one is then refused'
   assert.ok(failures.filter((r) => r.after?.factor === 'webauthn').length >= 5);
 });
 
-test('A5: a disabled account cannot pass the step; reset-MFA clears passkeys', async () => {
+test('A5: a disabled account cannot pass the step; reset-MFA and deletion clear passkeys', async () => {
   const u = await ready();
   const auth = authenticator();
   await registered(u, auth);
@@ -322,6 +323,15 @@ test('A5: a disabled account cannot pass the step; reset-MFA clears passkeys', a
     (await asCookie(srv, after.cookie)('GET', '/api/v1/session')).body.next,
     'enroll_totp',
   );
+  const count = (id) => Number(dbQuery(srv, `SELECT COUNT(*) FROM passkeys WHERE user_id = ${id}`));
+  assert.equal(count(v.user.id), 0, 'reset-MFA removed the passkeys');
+
+  // deleting a user removes its passkeys: none can sign in any more
+  const w = await ready();
+  await registered(w, authenticator());
+  assert.equal(count(w.user.id), 1);
+  assert.equal((await srv.api('DELETE', `/api/v1/users/${w.user.id}`)).status, 204);
+  assert.equal(count(w.user.id), 0);
 });
 
 test('registration refusals: another origin, a replayed challenge, a bad attestation', async () => {
