@@ -140,6 +140,11 @@ static gh_err register_in_tx(gh_ctx *ctx, const gh_session *sess, const gh_crede
     if (err == GH_ECONFLICT)
         return gh_fail(ctx, GH_ECONFLICT, "credential", "taken",
                        "this passkey is registered already");
+    gh_credentials with = *c;
+    with.has_passkeys = true;
+    gh_signin_stage next = GH_STAGE_DONE;
+    if (err == GH_OK && sess->stage == GH_STAGE_ENROLL_TOTP) /* the second factor it was due */
+        err = gh_signin_advance(ctx, sess, &with, GH_STAGE_ENROLL_TOTP, &next);
     if (err == GH_OK)
         err = gh_core_audit(ctx, GH_ACT_PASSKEY_ADDED, "user", c->user_id, c->user_id,
                             c->provider_id, GH_AUDIT_NOTHING,
@@ -167,6 +172,11 @@ gh_err gh_passkey_register(gh_ctx *ctx, const gh_session *sess, const gh_webauth
         return err;
     if (n >= GH_PASSKEY_MAX_PER_USER)
         return gh_fail(ctx, GH_ECONFLICT, NULL, NULL, "remove a passkey before adding another");
+    /* at the enrolment step only while no second factor is there: a session opened before
+     * another one enrolled neither adds to it nor skips it (A13) */
+    if (sess->stage == GH_STAGE_ENROLL_TOTP && has_second_factor(&c))
+        return gh_fail(ctx, GH_EFORBIDDEN, NULL, NULL,
+                       "two-factor is already set up for this account; sign in again");
     if (needs_proof(&c) &&
         (err = gh_core_reauth(ctx, &c, re,
                               "to add a passkey, confirm with your current password or a code "

@@ -43,7 +43,9 @@ gh_err gh_passkey_register_options(gh_ctx *ctx, const gh_session *sess, const gh
 gh_err gh_core_passkey_reauth_hash(gh_ctx *ctx, bool password_given,
                                    const char **verify_hash) GH_MUST_USE;
 /* Registers the passkey of resp under name; needs re (current password or TOTP code) once the
- * account has a second factor (S10). GH_EINVAL naming credential when the ceremony fails. */
+ * account has a second factor (S10). At the enroll_totp step (a second factor is required and
+ * none is there yet) the passkey is that factor: the session moves past the step. GH_EINVAL
+ * naming credential when the ceremony fails. */
 gh_err gh_passkey_register(gh_ctx *ctx, const gh_session *sess, const gh_webauthn_rp *rp,
                            const char *name, const gh_webauthn_response *resp, const gh_reauth *re,
                            gh_passkey *out) GH_MUST_USE;

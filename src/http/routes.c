@@ -956,7 +956,7 @@ const gh_route gh_routes[] = {
      .summary = "Options to register a passkey (PublicKeyCredentialCreationOptionsJSON): a "
                 "single-use challenge, the user handle, the passkeys to exclude",
      .tag = "me",
-     .stages = S(DONE),
+     .stages = S(ENROLL_TOTP) | S(DONE),
      .success = 200},
     {.method = "GET",
      .pattern = "/api/v1/me/passkeys",
@@ -973,7 +973,7 @@ const gh_route gh_routes[] = {
      .summary = "Register a passkey; once the account has a second factor, with the current "
                 "password or a current code as proof",
      .tag = "me",
-     .stages = S(DONE),
+     .stages = S(ENROLL_TOTP) | S(DONE),
      .success = 201},
     {.method = "PATCH",
      .pattern = "/api/v1/me/passkeys/{id}",

@@ -231,6 +231,25 @@ test('at the webauthn step a TOTP code or a recovery code is accepted instead', 
   assert.equal(rec.body.next, 'done');
 });
 
+test('a user who must use two factors may enrol a passkey instead of TOTP', async () => {
+  const u = await ready(srv, { mfa_required: true });
+  // ready() passed the forced change; the session now stands at enroll_totp
+  assert.equal((await whoami(u.as)).body.next, 'enroll_totp');
+  const auth = authenticator();
+  const pk = await register(u, auth);
+  assert.equal(pk.status, 201, JSON.stringify(pk.body));
+  assert.equal((await whoami(u.as)).body.next, 'done', 'the passkey was the factor due');
+  const st = await atWebauthn(srv, u);
+  assert.equal((await assertStep(st.as, auth.get(st.opts))).body.next, 'done');
+  // an enrolment session opened before the passkey came cannot add another one unproven
+  const v = await ready(srv, { mfa_required: true });
+  const early = await signIn(srv, v.username, v.password);
+  assert.equal(early.body.next, 'enroll_totp');
+  await registered(v, authenticator());
+  const late = await register({ as: asCookie(srv, early.cookie) }, authenticator());
+  assert.equal(late.status, 403, JSON.stringify(late.body));
+});
+
 test('refused assertions: replayed, expired, origin, type, RP ID, clone, another user', async () => {
   const u = await ready();
   const auth = authenticator();

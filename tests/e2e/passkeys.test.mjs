@@ -242,6 +242,24 @@ test('a cloned authenticator (its counter behind) is refused and audited', async
   await page.context().close();
 });
 
+test('a user who must use two factors enrols a passkey instead of an app', async () => {
+  const u = await ready({ mfa_required: true });
+  const { page } = await pageWithAuthenticator();
+  await signInUI(page, u.username, u.password);
+  await page.waitForURL('**/signin/enroll');
+  await page.getByRole('button', { name: 'Use a passkey instead of an authenticator app' }).click();
+  await page.getByLabel('Name').fill('Laptop');
+  await page.getByRole('button', { name: 'Create passkey' }).click();
+  await signedIn(page);
+  const who = await srv.api('GET', `/api/v1/audit?action=passkey.added&target_id=${u.user.id}`);
+  assert.equal(who.body.items.length, 1);
+  await signOut(page);
+  await passkeyStep(page, u);
+  await signedIn(page);
+  page.assertClean();
+  await page.context().close();
+});
+
 test('screenshots: the Passkeys section and the passkey step, en and zh, 1280 and 390 wide', async () => {
   for (const language of ['en', 'zh']) {
     const u = await ready({ language });

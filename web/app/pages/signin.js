@@ -11,7 +11,7 @@ import { api, ApiError } from '../api.js';
 import { session } from '../session.js';
 import { field, showFieldErrors } from '../ui.js';
 import { attachRules } from '../password.js';
-import { passkeysSupported, conditionalAvailable, getPasskey } from '../webauthn.js';
+import { passkeysSupported, conditionalAvailable, getPasskey, createPasskey } from '../webauthn.js';
 import {
   afterSignIn,
   navigate,
@@ -509,10 +509,70 @@ function showRecovery(container, conf, onDone) {
   done.focus();
 }
 
+// At the enrolment step a passkey may be the second factor instead of an authenticator app.
+function passkeyInstead() {
+  if (!passkeysSupported()) return null;
+  const alert = alertBox();
+  const name = field(
+    t('passkey.name'),
+    h('input', { type: 'text', name: 'passkey_name', autocomplete: 'off', maxLength: 100 }),
+    { required: true, hint: t('passkey.name_hint') },
+  );
+  const submit = h('button', { type: 'submit', text: t('passkey.create') });
+  const form = h(
+    'form',
+    { class: 'form', attrs: { novalidate: true, 'aria-label': t('passkey.enrol_instead') } },
+    alert,
+    name.el,
+    submit,
+  );
+  form.hidden = true;
+  const open = h('button', {
+    type: 'button',
+    class: 'link',
+    text: t('passkey.enrol_instead'),
+    on: {
+      click: () => {
+        form.hidden = false;
+        open.hidden = true;
+        name.input.focus();
+      },
+    },
+  });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    name.setError('');
+    showAlert(alert, '');
+    if (!name.input.value.trim()) {
+      name.setError(t('passkey.name_required'));
+      return;
+    }
+    busy(submit, async () => {
+      try {
+        const { data: o } = await api('POST', '/me/passkeys/options');
+        const credential = await createPasskey(o);
+        await api('POST', '/me/passkeys', { body: { name: name.input.value.trim(), credential } });
+        await afterSignIn(sessionStorage.getItem(NEXT_KEY) || undefined);
+      } catch (err) {
+        if (err.name === 'NotAllowedError') showAlert(alert, t('passkey.cancelled'));
+        else showAlert(alert, problemText(err));
+      }
+    });
+  });
+  return h('div', { class: 'passkey-enrol' }, h('p', { class: 'auth-links' }, open), form);
+}
+
 async function enrollPage(ctx) {
   if (!stepGuard(ctx, 'enroll_totp')) return;
   const box = h('div', { class: 'enrol' });
-  card(ctx, t('enrol.title'), h('p', { text: t('enrol.intro') }), box, cancelLink());
+  card(
+    ctx,
+    t('enrol.title'),
+    h('p', { text: t('enrol.intro') }),
+    box,
+    passkeyInstead(),
+    cancelLink(),
+  );
   await enrolment(box, {
     signal: ctx.signal,
     onDone: () => afterSignIn(sessionStorage.getItem(NEXT_KEY) || undefined),
