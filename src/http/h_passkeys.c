@@ -198,13 +198,17 @@ gh_err gh_h_session_webauthn(gh_req *r)
     return err;
 }
 
+/* Public and writing a challenge row: an address out of sign-in attempts gets none (I8). */
 gh_err gh_h_session_passkey_options(gh_req *r)
 {
+    if (gh_http_signin_throttled(r, "passkey"))
+        return GH_ERATE;
     if ((r->ctx.db = gh_http_db(r)) == NULL)
         return gh_fail(&r->ctx, GH_EDB, NULL, NULL, "the database is unavailable");
     gh_passkey_options o;
     const gh_webauthn_rp *rp = rp_of(r);
     gh_err err = gh_passkey_signin_options(&r->ctx, rp, &o);
+    gh_http_signin_settle(r, err);
     if (err == GH_OK)
         r->out = request_options(rp, &o);
     return err;
