@@ -19,16 +19,13 @@
 #define GH_MAX_PHONE              16
 #define GH_MAX_TIMEZONE           64
 #define GH_MAX_SSO_ID             255
-#define GH_MAX_LANGUAGE           2    /* en or zh */
-#define GH_MAX_COUNTRY            2    /* ISO 3166-1 alpha-2 */
-#define GH_MAX_ACCESS_LEVEL       16   /* access.level: platform, provider, account, sub_account */
-#define GH_MAX_BULK_ACTION        16   /* bulk action: disable, enable or delete */
-#define GH_MAX_KIND               32   /* a tenant's or a role's kind */
-#define GH_MAX_CODE               32   /* a 6-digit TOTP code or a recovery code */
-#define GH_MAX_WEBAUTHN_ID        1400 /* a credential id (WebAuthn: 1023 bytes) as base64url */
-#define GH_MAX_WEBAUTHN_DATA      8192 /* clientDataJSON, authenticator data, attestation, sig */
-#define GH_MAX_WEBAUTHN_WORD      32   /* type, authenticatorAttachment, a transport */
-#define GH_MAX_ROLE_PERMISSIONS   64   /* permission names in one role */
+#define GH_MAX_LANGUAGE           2  /* en or zh */
+#define GH_MAX_COUNTRY            2  /* ISO 3166-1 alpha-2 */
+#define GH_MAX_ACCESS_LEVEL       16 /* access.level: platform, provider, account, sub_account */
+#define GH_MAX_BULK_ACTION        16 /* bulk action: disable, enable or delete */
+#define GH_MAX_KIND               32 /* a tenant's or a role's kind */
+#define GH_MAX_CODE               32 /* a 6-digit TOTP code or a recovery code */
+#define GH_MAX_ROLE_PERMISSIONS   64 /* permission names in one role */
 #define GH_MAX_DESCRIPTION        1000
 #define GH_MAX_PASSWORD_BYTES     1024  /* 256 characters of up to 4 bytes */
 #define GH_MAX_QUERY_TEXT         100   /* q= search text */
@@ -86,5 +83,10 @@
 #define GH_MAX_SSO_CLAIM         64   /* an ID-token claim name */
 #define GH_MAX_WEBHOOK_URL       2048 /* a webhook's https URL */
 #define GH_MAX_WEBHOOK_EVENTS    16   /* names in a webhook's events */
+
+/* passkeys (WebAuthn JSON fields, base64url) */
+#define GH_MAX_WEBAUTHN_ID   1400 /* a credential id (WebAuthn: up to 1023 bytes) */
+#define GH_MAX_WEBAUTHN_DATA 8192 /* clientDataJSON, authenticator data, attestation, sig */
+#define GH_MAX_WEBAUTHN_WORD 32   /* type, authenticatorAttachment, a transport */
 
 #endif
