@@ -16,7 +16,8 @@ TEST_WERROR ?= ON
 
 BUILD_PKGS := cmake gcc make pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev \
               libsqlite3-dev liboath-dev libqrencode-dev libcrack2-dev cracklib-runtime wamerican \
-              tzdata libcurl4-openssl-dev libpq-dev libcjose-dev libunistring-dev libsystemd-dev
+              tzdata libcurl4-openssl-dev libpq-dev libcjose-dev libunistring-dev libsystemd-dev \
+              libfido2-dev libcbor-dev libssl-dev
 TEST_PKGS  := $(BUILD_PKGS) libcmocka-dev nodejs sqlite3 sqlmap curl oathtool python3-aiosmtpd \
               postgresql postgresql-contrib chromium fonts-wqy-zenhei nginx caddy \
               clang-format prometheus debhelper dpkg-dev fakeroot lintian systemd

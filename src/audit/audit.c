@@ -125,6 +125,7 @@ static json_t *tenant_json(const gh_tenant *t)
     if (j != NULL && t->kind == GH_TENANT_SERVICE_PROVIDER) {
         json_object_set_new(j, "dormant_days", json_integer((json_int_t)t->dormant_days));
         json_object_set_new(j, "dormant_warn_days", json_integer((json_int_t)t->dormant_warn_days));
+        json_object_set_new(j, "passkey_signin", json_boolean(t->passkey_signin));
     }
     return j;
 }
@@ -180,6 +181,7 @@ static json_t *detail_json(const gh_audit_detail *d)
     set_bool(o, "sent", d->sent);
     set_str(o, "reason", d->reason);
     set_str(o, "source", d->source);
+    set_str(o, "name", d->name);
     set_int(o, "message_id", d->message_id);
     set_str(o, "kind", d->kind);
     set_int(o, "attempts", d->attempts);

@@ -28,6 +28,10 @@
     X(ONBOARDING_LINK_COPIED, "onboarding.link_copied")                                            \
     X(ONBOARDING_RESEND, "onboarding.resend")                                                      \
     X(ONBOARDING_SENT, "onboarding.sent")                                                          \
+    X(PASSKEY_ADDED, "passkey.added")                                                              \
+    X(PASSKEY_CLONE_REFUSED, "passkey.clone_refused")                                              \
+    X(PASSKEY_REMOVED, "passkey.removed")                                                          \
+    X(PASSKEY_RENAMED, "passkey.renamed")                                                          \
     X(PASSWORD_RESET_COMPLETED, "password_reset.completed")                                        \
     X(PASSWORD_RESET_REQUESTED, "password_reset.requested")                                        \
     X(ROLE_CREATE, "role.create")                                                                  \
@@ -114,6 +118,7 @@ typedef struct gh_audit_detail {
     const char *events;          /* webhook: the events it takes, comma-separated */
     gh_audit_int delivery_id;    /* webhook: a delivery sent again */
     gh_audit_bool enabled;       /* webhook: whether it receives events */
+    const char *name;            /* passkey: its name (id: its id) */
 } gh_audit_detail;
 
 typedef enum {

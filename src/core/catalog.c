@@ -133,7 +133,10 @@ static gh_err tenant_update_tx(gh_ctx *ctx, const gh_tenant *cur, const gh_tenan
     bool dormant = c->dormant_days_given || c->dormant_warn_days_given;
     if (dormant && (err = check_dormant(ctx, cur, c, &days, &warn)) != GH_OK)
         return err;
-    if (c->name == NULL && !dormant)
+    if (c->passkey_signin_given && cur->kind != GH_TENANT_SERVICE_PROVIDER)
+        return gh_fail(ctx, GH_EINVAL, "passkey_signin", "not_allowed",
+                       "only a service provider allows password-less sign-in");
+    if (c->name == NULL && !dormant && !c->passkey_signin_given)
         return gh_fail(ctx, GH_EINVAL, "name", "required", "give a name or a dormant rule");
     if (c->name != NULL)
         err = gh_store_tenant_rename(ctx->db, cur->id, c->name, ctx->now);
@@ -141,6 +144,8 @@ static gh_err tenant_update_tx(gh_ctx *ctx, const gh_tenant *cur, const gh_tenan
         return gh_fail(ctx, err, "name", "taken", "a tenant with this name already exists here");
     if (err == GH_OK && dormant)
         err = gh_store_tenant_set_dormant(ctx->db, cur->id, days, warn, ctx->now);
+    if (err == GH_OK && c->passkey_signin_given)
+        err = gh_store_tenant_set_passkey_signin(ctx->db, cur->id, c->passkey_signin);
     if (err == GH_OK)
         err = gh_store_tenant_get(ctx->db, ctx->a, cur->id, out);
     if (err == GH_OK)

@@ -335,6 +335,7 @@ typedef struct gh_tenant_change {
     const char *name;
     bool dormant_days_given, dormant_warn_days_given;
     int64_t dormant_days, dormant_warn_days;
+    bool passkey_signin_given, passkey_signin; /* password-less sign-in with passkeys */
 } gh_tenant_change;
 gh_err gh_core_tenant_update(gh_ctx *ctx, int64_t id, const gh_tenant_change *c,
                              int64_t expect_version, gh_tenant *out) GH_MUST_USE;

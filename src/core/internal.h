@@ -97,4 +97,20 @@ bool gh_signin_six_digits(const char *code);
 gh_err gh_signin_check_totp(const unsigned char *key, const char *sealed, const char *code,
                             int64_t now, int64_t last_step, int64_t *step) GH_MUST_USE;
 
+/* The sign-in pieces core/passkeys.c shares (core/signin.c): the step after passed for c; c's
+ * own principal; an audit row in its own transaction as c's user (c NULL: "unknown"); the one
+ * refusal (GH_EUNAUTH, GH_SIGNIN_REFUSED); whether c may open a session (active, login enabled,
+ * not SSO-only, not banned) or go on with one; a new session at stage next (inside the caller's
+ * transaction). */
+gh_signin_stage gh_signin_next_stage(const gh_credentials *c, gh_signin_stage passed);
+gh_principal gh_signin_self(const gh_credentials *c);
+void gh_signin_audit_alone(gh_ctx *ctx, gh_audit_action action, const gh_credentials *c,
+                           gh_audit_obj detail);
+gh_err gh_signin_refused(gh_ctx *ctx);
+bool gh_signin_can_sign_in(const gh_credentials *c, int64_t now);
+bool gh_signin_can_continue(const gh_credentials *c, int64_t now);
+gh_err gh_signin_open_session(gh_ctx *ctx, const gh_credentials *c, gh_signin_stage next,
+                              const char *user_agent, int64_t sso_source_id,
+                              gh_signin_result *out) GH_MUST_USE;
+
 #endif

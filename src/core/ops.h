@@ -13,6 +13,8 @@
     X(password)                                                                                    \
     X(totp)                                                                                        \
     X(recovery_code)                                                                               \
+    X(webauthn)                                                                                    \
+    X(passkey)                                                                                     \
     X(sso)
 
 /* Counts a sign-in step from its audit row: login.success, login.failure and login.throttled

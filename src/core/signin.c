@@ -43,18 +43,20 @@ static void make_dummy(void)
 static bool stage_applies(const gh_credentials *c, gh_signin_stage stage)
 {
     switch (stage) {
-    case GH_STAGE_TOTP:
-        return c->mfa_enrolled;
+    case GH_STAGE_TOTP: /* a user with passkeys is offered them, its code as an alternative */
+        return c->mfa_enrolled && !c->has_passkeys;
+    case GH_STAGE_WEBAUTHN:
+        return c->has_passkeys;
     case GH_STAGE_CHANGE_PASSWORD:
         return c->must_change_password;
     case GH_STAGE_ENROLL_TOTP:
-        return c->mfa_required && !c->mfa_enrolled;
+        return c->mfa_required && !c->mfa_enrolled && !c->has_passkeys;
     default:
         return true;
     }
 }
 
-static gh_signin_stage next_stage(const gh_credentials *c, gh_signin_stage passed)
+gh_signin_stage gh_signin_next_stage(const gh_credentials *c, gh_signin_stage passed)
 {
     for (int i = (int)passed + 1; i < GH_STAGE_DONE; i++)
         if (stage_applies(c, (gh_signin_stage)i))
@@ -62,17 +64,17 @@ static gh_signin_stage next_stage(const gh_credentials *c, gh_signin_stage passe
     return GH_STAGE_DONE;
 }
 
-static gh_principal self_of(const gh_credentials *c)
+gh_principal gh_signin_self(const gh_credentials *c)
 {
     return (gh_principal){
         .user_id = c->user_id, .username = c->username, .provider_id = c->provider_id};
 }
 
 /* Records an audit row in its own transaction, acting as the signing-in user. */
-static void audit_alone(gh_ctx *ctx, gh_audit_action action, const gh_credentials *c,
-                        gh_audit_obj detail)
+void gh_signin_audit_alone(gh_ctx *ctx, gh_audit_action action, const gh_credentials *c,
+                           gh_audit_obj detail)
 {
-    gh_principal self = c != NULL ? self_of(c) : (gh_principal){.username = "unknown"};
+    gh_principal self = c != NULL ? gh_signin_self(c) : (gh_principal){.username = "unknown"};
     const gh_principal *saved = ctx->who;
     ctx->who = &self;
     if (gh_db_begin(ctx->db) == GH_OK &&
@@ -94,7 +96,7 @@ gh_err gh_signin_begin(gh_ctx *ctx, const char *username, gh_signin *s)
     return GH_OK;
 }
 
-static gh_err refused(gh_ctx *ctx)
+gh_err gh_signin_refused(gh_ctx *ctx)
 {
     return gh_fail(ctx, GH_EUNAUTH, NULL, NULL, GH_SIGNIN_REFUSED);
 }
@@ -103,7 +105,7 @@ static gh_err refused(gh_ctx *ctx)
 gh_err gh_signin_count_failure(gh_ctx *ctx, const gh_credentials *c, const char *factor)
 {
     bool banned_now = false;
-    gh_principal self = self_of(c);
+    gh_principal self = gh_signin_self(c);
     const gh_principal *saved = ctx->who;
     ctx->who = &self;
     gh_err err = gh_db_begin(ctx->db);
@@ -125,10 +127,10 @@ gh_err gh_signin_count_failure(gh_ctx *ctx, const gh_credentials *c, const char 
     if (err == GH_OK && banned_now)
         gh_metric_add(GH_M_LOCKOUTS, 1, NULL);
     ctx->who = saved;
-    return err != GH_OK ? err : refused(ctx);
+    return err != GH_OK ? err : gh_signin_refused(ctx);
 }
 
-static bool can_sign_in(const gh_credentials *c, int64_t now)
+bool gh_signin_can_sign_in(const gh_credentials *c, int64_t now)
 {
     return c->status == GH_STATUS_ACTIVE && c->login_enabled && !c->enforce_sso &&
            c->banned_until <= now;
@@ -137,13 +139,13 @@ static bool can_sign_in(const gh_credentials *c, int64_t now)
 /* Whether c's session, past its first step, may go on: as can_sign_in, but whatever enforce_sso
  * says (a session of an SSO-only user was opened by single sign-on: a password one ended when
  * the flag was set, S11). */
-static bool can_continue(const gh_credentials *c, int64_t now)
+bool gh_signin_can_continue(const gh_credentials *c, int64_t now)
 {
     return c->status == GH_STATUS_ACTIVE && c->login_enabled && c->banned_until <= now;
 }
 
-static gh_err open_session(gh_ctx *ctx, const gh_credentials *c, gh_signin_stage next,
-                           const char *user_agent, int64_t sso_source_id, gh_signin_result *out)
+gh_err gh_signin_open_session(gh_ctx *ctx, const gh_credentials *c, gh_signin_stage next,
+                              const char *user_agent, int64_t sso_source_id, gh_signin_result *out)
 {
     char token[GH_TOKEN_CHARS], hash[GH_TOKEN_HASH_CHARS];
     gh_token_new(token, hash);
@@ -170,50 +172,50 @@ gh_err gh_signin_finish(gh_ctx *ctx, gh_signin *s, bool password_ok, const char 
 {
     gh_credentials *c = &s->cred;
     if (!s->found) {
-        audit_alone(ctx, GH_ACT_LOGIN_FAILURE, NULL,
-                    GH_AUDIT_DETAIL_OF(.factor = "password", .known = GH_AUDIT_FALSE));
-        return refused(ctx);
+        gh_signin_audit_alone(ctx, GH_ACT_LOGIN_FAILURE, NULL,
+                              GH_AUDIT_DETAIL_OF(.factor = "password", .known = GH_AUDIT_FALSE));
+        return gh_signin_refused(ctx);
     }
     if (c->banned_until > ctx->now) {
-        audit_alone(ctx, GH_ACT_LOGIN_FAILURE, c,
-                    GH_AUDIT_DETAIL_OF(.factor = "password", .banned = GH_AUDIT_TRUE));
-        return refused(ctx);
+        gh_signin_audit_alone(ctx, GH_ACT_LOGIN_FAILURE, c,
+                              GH_AUDIT_DETAIL_OF(.factor = "password", .banned = GH_AUDIT_TRUE));
+        return gh_signin_refused(ctx);
     }
     if (!password_ok)
         return gh_signin_count_failure(ctx, c, "password");
-    if (!can_sign_in(c, ctx->now)) {
-        audit_alone(ctx, GH_ACT_LOGIN_FAILURE, c,
-                    GH_AUDIT_DETAIL_OF(.factor = "password", .blocked = GH_AUDIT_TRUE));
-        return refused(ctx);
+    if (!gh_signin_can_sign_in(c, ctx->now)) {
+        gh_signin_audit_alone(ctx, GH_ACT_LOGIN_FAILURE, c,
+                              GH_AUDIT_DETAIL_OF(.factor = "password", .blocked = GH_AUDIT_TRUE));
+        return gh_signin_refused(ctx);
     }
-    gh_principal self = self_of(c);
+    gh_principal self = gh_signin_self(c);
     const gh_principal *saved = ctx->who;
     ctx->who = &self;
-    gh_signin_stage next = next_stage(c, GH_STAGE_PASSWORD);
+    gh_signin_stage next = gh_signin_next_stage(c, GH_STAGE_PASSWORD);
     gh_credentials fresh;
     gh_err err = gh_db_begin(ctx->db);
     /* The Argon2id check took a while: a ban (parallel wrong passwords) or a disable committed
      * since the read above still holds (A4, A5). Read again inside the write transaction. */
     if (err == GH_OK &&
         (err = gh_store_credentials_locked(ctx->db, ctx->a, c->user_id, &fresh)) == GH_OK &&
-        !can_sign_in(&fresh, ctx->now)) {
+        !gh_signin_can_sign_in(&fresh, ctx->now)) {
         gh_db_rollback(ctx->db);
         ctx->who = saved;
-        audit_alone(ctx, GH_ACT_LOGIN_FAILURE, c,
-                    GH_AUDIT_DETAIL_OF(.factor = "password", .blocked = GH_AUDIT_TRUE));
-        return refused(ctx);
+        gh_signin_audit_alone(ctx, GH_ACT_LOGIN_FAILURE, c,
+                              GH_AUDIT_DETAIL_OF(.factor = "password", .blocked = GH_AUDIT_TRUE));
+        return gh_signin_refused(ctx);
     }
     if (err == GH_OK) {
         /* The count restarts only once every guessable factor passed: were the password step
          * to reset it, someone holding the password could try four codes per sign-in for ever
          * (A4, A10). The TOTP step resets it when it passes. */
-        if (next != GH_STAGE_TOTP)
+        if (next != GH_STAGE_TOTP && next != GH_STAGE_WEBAUTHN)
             err = gh_store_login_reset(ctx->db, c->user_id);
         if (err == GH_OK && rehash != NULL)
             err = gh_store_user_set_password(ctx->db, c->user_id, rehash, c->must_change_password,
                                              ctx->now);
         if (err == GH_OK)
-            err = open_session(ctx, c, next, user_agent, 0, out);
+            err = gh_signin_open_session(ctx, c, next, user_agent, 0, out);
         if (err == GH_OK && next == GH_STAGE_DONE)
             err = gh_store_set_last_login(ctx->db, c->user_id, ctx->now);
         if (err == GH_OK)
@@ -247,8 +249,8 @@ static gh_signin_stage sso_next_stage(const gh_credentials *c, const gh_sso_sour
     gh_credentials steps = *c;
     steps.must_change_password = false;
     if (src->trust_idp_mfa && claims->amr_mfa)
-        steps.mfa_enrolled = steps.mfa_required = false;
-    return next_stage(&steps, GH_STAGE_PASSWORD);
+        steps.mfa_enrolled = steps.mfa_required = steps.has_passkeys = false;
+    return gh_signin_next_stage(&steps, GH_STAGE_PASSWORD);
 }
 
 static gh_err sso_open(gh_ctx *ctx, const gh_credentials *c, const gh_sso_source *src,
@@ -265,10 +267,11 @@ static gh_err sso_open(gh_ctx *ctx, const gh_credentials *c, const gh_sso_source
                                 c->provider_id, GH_AUDIT_NOTHING,
                                 GH_AUDIT_DETAIL_OF(.factor = "sso", .source = src->name));
     }
-    if (err == GH_OK && next != GH_STAGE_TOTP) /* nothing guessable is left to pass (A4) */
+    if (err == GH_OK && next != GH_STAGE_TOTP &&
+        next != GH_STAGE_WEBAUTHN) /* nothing guessable is left to pass (A4) */
         err = gh_store_login_reset(ctx->db, c->user_id);
     if (err == GH_OK)
-        err = open_session(ctx, c, next, user_agent, src->id, out);
+        err = gh_signin_open_session(ctx, c, next, user_agent, src->id, out);
     if (err == GH_OK && next == GH_STAGE_DONE)
         err = gh_store_set_last_login(ctx->db, c->user_id, ctx->now);
     if (err == GH_OK)
@@ -290,14 +293,14 @@ gh_err gh_signin_sso(gh_ctx *ctx, const gh_sso_source *src, const gh_oidc_claims
         gh_sso_failed(ctx, src,
                       err == GH_ENOTFOUND ? "no account has this SSO ID"
                                           : "several accounts have this SSO ID");
-        return refused(ctx);
+        return gh_signin_refused(ctx);
     }
     if (err != GH_OK)
         return err;
     /* C10: a source serves its own provider's users only (0: the platform's staff) */
     bool ours = c.provider_id == src->provider_id;
     if (!ours || !can_sign_in_sso(&c, ctx->now)) {
-        audit_alone(
+        gh_signin_audit_alone(
             ctx, GH_ACT_LOGIN_FAILURE, &c,
             c.banned_until > ctx->now
                 ? GH_AUDIT_DETAIL_OF(.factor = "sso", .source = src->name, .banned = GH_AUDIT_TRUE)
@@ -305,9 +308,9 @@ gh_err gh_signin_sso(gh_ctx *ctx, const gh_sso_source *src, const gh_oidc_claims
                                      .reason = ours ? NULL
                                                     : "the SSO source serves another "
                                                       "service provider"));
-        return refused(ctx);
+        return gh_signin_refused(ctx);
     }
-    gh_principal self = self_of(&c);
+    gh_principal self = gh_signin_self(&c);
     const gh_principal *saved = ctx->who;
     ctx->who = &self;
     if ((err = gh_db_begin(ctx->db)) == GH_OK &&
@@ -315,10 +318,10 @@ gh_err gh_signin_sso(gh_ctx *ctx, const gh_sso_source *src, const gh_oidc_claims
         !can_sign_in_sso(&fresh, ctx->now)) { /* a ban or a disable committed meanwhile */
         gh_db_rollback(ctx->db);
         ctx->who = saved;
-        audit_alone(
+        gh_signin_audit_alone(
             ctx, GH_ACT_LOGIN_FAILURE, &c,
             GH_AUDIT_DETAIL_OF(.factor = "sso", .source = src->name, .blocked = GH_AUDIT_TRUE));
-        return refused(ctx);
+        return gh_signin_refused(ctx);
     }
     if (err == GH_OK)
         err = gh_core_finish(ctx, sso_open(ctx, &fresh, src, claims, user_agent, out));
@@ -339,7 +342,7 @@ gh_err gh_signin_advance_by(gh_ctx *ctx, const gh_session *sess, const gh_creden
     gh_credentials steps = *c;
     if (sess->sso_source_id != 0) /* signed in through its provider: no password to change */
         steps.must_change_password = false;
-    *next = next_stage(&steps, passed);
+    *next = gh_signin_next_stage(&steps, passed);
     gh_err err = gh_store_session_set_stage(ctx->db, sess->id, *next);
     if (err == GH_OK && *next == GH_STAGE_DONE)
         err = gh_store_set_last_login(ctx->db, c->user_id, ctx->now);
@@ -378,11 +381,11 @@ gh_err gh_signin_check_totp(const unsigned char *key, const char *sealed, const 
  * (A6) and recorded as one (L1), but not counted again. */
 static gh_err totp_blocked(gh_ctx *ctx, const gh_credentials *c)
 {
-    audit_alone(ctx, GH_ACT_LOGIN_FAILURE, c,
-                c->banned_until > ctx->now
-                    ? GH_AUDIT_DETAIL_OF(.factor = "totp", .banned = GH_AUDIT_TRUE)
-                    : GH_AUDIT_DETAIL_OF(.factor = "totp", .blocked = GH_AUDIT_TRUE));
-    return refused(ctx);
+    gh_signin_audit_alone(ctx, GH_ACT_LOGIN_FAILURE, c,
+                          c->banned_until > ctx->now
+                              ? GH_AUDIT_DETAIL_OF(.factor = "totp", .banned = GH_AUDIT_TRUE)
+                              : GH_AUDIT_DETAIL_OF(.factor = "totp", .blocked = GH_AUDIT_TRUE));
+    return gh_signin_refused(ctx);
 }
 
 gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code, gh_signin_stage *next)
@@ -390,10 +393,11 @@ gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code, gh_
     gh_credentials c, fresh;
     gh_err err = gh_store_credentials(ctx->db, ctx->a, NULL, sess->user_id, &c);
     if (err != GH_OK)
-        return err == GH_ENOTFOUND ? refused(ctx) : err;
-    if (sess->stage != GH_STAGE_TOTP)
-        return refused(ctx);
-    if (!can_continue(&c, ctx->now))
+        return err == GH_ENOTFOUND ? gh_signin_refused(ctx) : err;
+    /* the webauthn stage takes a code or a recovery code instead of the passkey */
+    if (sess->stage != GH_STAGE_TOTP && sess->stage != GH_STAGE_WEBAUTHN)
+        return gh_signin_refused(ctx);
+    if (!gh_signin_can_continue(&c, ctx->now))
         return totp_blocked(ctx, &c);
     int64_t step = 0;
     bool totp = gh_signin_six_digits(code);
@@ -406,7 +410,7 @@ gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code, gh_
         return err;
     /* A ban by parallel failures committed since the read above still holds (A4, A5). */
     if ((err = gh_store_credentials_locked(ctx->db, ctx->a, c.user_id, &fresh)) == GH_OK &&
-        !can_continue(&fresh, ctx->now)) {
+        !gh_signin_can_continue(&fresh, ctx->now)) {
         gh_db_rollback(ctx->db);
         return totp_blocked(ctx, &fresh);
     }
@@ -421,7 +425,7 @@ gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code, gh_
     if (err == GH_OK)
         err = gh_store_login_reset(ctx->db, c.user_id);
     if (err == GH_OK)
-        err = gh_signin_advance_by(ctx, sess, &c, GH_STAGE_TOTP, totp ? "totp" : "recovery_code",
+        err = gh_signin_advance_by(ctx, sess, &c, sess->stage, totp ? "totp" : "recovery_code",
                                    next);
     return gh_core_finish(ctx, err);
 }

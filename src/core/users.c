@@ -410,6 +410,8 @@ static gh_err apply_action(gh_ctx *ctx, const gh_user *cur, gh_user_action actio
     case GH_USER_DELETE: { /* the name stays reserved; roles, groups and access go */
         err = gh_store_user_set_status(ctx->db, cur->id, GH_STATUS_DELETED, ctx->now,
                                        ctx->who->user_id);
+        if (err == GH_OK) /* nor can its passkeys sign in any more */
+            err = gh_store_passkeys_clear(ctx->db, cur->id, NULL);
         return err == GH_OK ? gh_store_user_unlink(ctx->db, cur->id) : err;
     }
     case GH_USER_UNBAN: /* like enable: unbanning a user who is not banned changes nothing */
@@ -420,9 +422,13 @@ static gh_err apply_action(gh_ctx *ctx, const gh_user *cur, gh_user_action actio
     case GH_USER_FORCE_RESET:
         return gh_store_set_must_change(ctx->db, cur->id, true);
     case GH_USER_RESET_MFA: { /* an enrolled user stays on two-factor: a new device is due */
+        int64_t passkeys = 0;
         err = gh_store_totp_clear(ctx->db, cur->id);
-        return err == GH_OK && cur->mfa_enrolled ? gh_store_set_mfa_required(ctx->db, cur->id)
-                                                 : err;
+        if (err == GH_OK) /* passkeys are second factors too */
+            err = gh_store_passkeys_clear(ctx->db, cur->id, &passkeys);
+        return err == GH_OK && (cur->mfa_enrolled || passkeys > 0)
+                   ? gh_store_set_mfa_required(ctx->db, cur->id)
+                   : err;
     }
     }
     return GH_EINTERNAL;

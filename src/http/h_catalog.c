@@ -100,7 +100,9 @@ gh_err gh_h_tenants_patch(gh_req *r)
                           .dormant_days_given = days != NULL,
                           .dormant_days = json_integer_value(days),
                           .dormant_warn_days_given = warn != NULL,
-                          .dormant_warn_days = json_integer_value(warn)};
+                          .dormant_warn_days = json_integer_value(warn),
+                          .passkey_signin_given = json_object_get(r->in, "passkey_signin") != NULL,
+                          .passkey_signin = json_is_true(json_object_get(r->in, "passkey_signin"))};
     if (err == GH_OK)
         err = gh_core_tenant_update(&r->ctx, r->id, &c, version, &t);
     if (err == GH_OK)

@@ -15,7 +15,7 @@
 #include "util/log.h"
 #include "util/utf8.h"
 
-static json_t *session_json(const gh_session *s)
+json_t *gh_http_session_json(const gh_session *s)
 {
     return json_pack("{s:I, s:o, s:o, s:o, s:s, s:s}", "id", (json_int_t)s->id, "created_at",
                      gh_json_time(s->created_at), "last_seen_at", gh_json_time(s->last_seen_at),
@@ -25,7 +25,7 @@ static json_t *session_json(const gh_session *s)
 
 /* The client's User-Agent as stored with the session (I11): valid UTF-8, at most
  * GH_MAX_USER_AGENT bytes, cut between characters; jansson could not show it otherwise. */
-static const char *user_agent(gh_req *r)
+const char *gh_http_user_agent(gh_req *r)
 {
     const char *ua = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "User-Agent");
     return gh_utf8_clean(r->a, ua, GH_MAX_USER_AGENT);
@@ -36,7 +36,7 @@ static const char *user_agent(gh_req *r)
 /* Whether the client address has no failed sign-in steps left in its budget: then the request
  * gets 429 with Retry-After before any Argon2id work (and whatever the account). Otherwise one
  * attempt is taken, which settle() gives back unless the step fails. */
-static bool throttled(gh_req *r, const char *factor)
+bool gh_http_signin_throttled(gh_req *r, const char *factor)
 {
     int64_t retry = 0;
     bool first = false;
@@ -56,7 +56,7 @@ static bool throttled(gh_req *r, const char *factor)
 }
 
 /* Only a failed step (GH_EUNAUTH, whatever the reason: A6) keeps its attempt. */
-static void settle(gh_req *r, gh_err err)
+void gh_http_signin_settle(gh_req *r, gh_err err)
 {
     if (err != GH_EUNAUTH)
         gh_throttle_give_back(gh_http_throttle(r), r->ip, gh_clock_now());
@@ -77,22 +77,22 @@ static gh_err signin_finish(gh_req *r)
     if (r->ctx.db == NULL)
         return gh_fail(&r->ctx, GH_EDB, NULL, NULL, "the database is unavailable");
     r->ctx.now = gh_clock_now();
-    gh_err err = gh_signin_finish(&r->ctx, &st->s, r->job.ok, rehash, user_agent(r), &res);
-    settle(r, err);
+    gh_err err = gh_signin_finish(&r->ctx, &st->s, r->job.ok, rehash, gh_http_user_agent(r), &res);
+    gh_http_signin_settle(r, err);
     sodium_memzero(r->job.new_hash, sizeof r->job.new_hash);
     if (err != GH_OK)
         return err;
     r->set_cookie =
         gh_http_session_cookie(r, res.token, gh_signin_config_of(&r->ctx)->absolute_seconds);
     r->out = json_pack("{s:s, s:o}", "next", gh_signin_stage_name(res.next), "session",
-                       session_json(&res.session));
+                       gh_http_session_json(&res.session));
     sodium_memzero(res.token, strlen(res.token));
     return GH_OK;
 }
 
 gh_err gh_h_session_create(gh_req *r)
 {
-    if (throttled(r, "password"))
+    if (gh_http_signin_throttled(r, "password"))
         return GH_ERATE;
     if ((r->ctx.db = gh_http_db(r)) == NULL)
         return gh_fail(&r->ctx, GH_EDB, NULL, NULL, "the database is unavailable");
@@ -131,7 +131,7 @@ gh_err gh_h_session_get(gh_req *r)
     json_t *user = gh_json_user(&w.user);
     r->out = json_pack("{s:s, s:o, s:o, s:O, s:o}", "next", next, "user", user, "permissions",
                        perms_json(w.permissions), "scope", json_object_get(user, "access"),
-                       "session", session_json(&r->session));
+                       "session", gh_http_session_json(&r->session));
     return GH_OK;
 }
 
@@ -155,11 +155,11 @@ gh_err gh_h_session_delete(gh_req *r)
 
 gh_err gh_h_session_totp(gh_req *r)
 {
-    if (throttled(r, "totp"))
+    if (gh_http_signin_throttled(r, "totp"))
         return GH_ERATE;
     gh_signin_stage next = GH_STAGE_DONE;
     gh_err err = gh_signin_totp(&r->ctx, &r->session, gh_json_str(r->in, "code"), &next);
-    settle(r, err);
+    gh_http_signin_settle(r, err);
     if (err == GH_OK)
         r->out = json_pack("{s:s}", "next", gh_signin_stage_name(next));
     return err;
@@ -211,7 +211,7 @@ gh_err gh_h_me_sessions(gh_req *r)
         return err;
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_t *s = session_json(&items[i]);
+        json_t *s = gh_http_session_json(&items[i]);
         json_object_set_new(s, "current", json_boolean(items[i].id == r->session.id));
         json_array_append_new(arr, s);
     }
@@ -351,7 +351,7 @@ gh_err gh_h_users_sessions(gh_req *r)
         return err;
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, session_json(&items[i]));
+        json_array_append_new(arr, gh_http_session_json(&items[i]));
     r->out = json_pack("{s:o, s:n}", "items", arr, "next_cursor");
     return GH_OK;
 }

@@ -329,6 +329,22 @@ gh_err gh_h_me_tokens(gh_req *r); /* API tokens (h_tokens.c) */
 gh_err gh_h_me_token_delete(gh_req *r);
 gh_err gh_h_me_token_create(gh_req *r);
 gh_err gh_h_password_policy(gh_req *r); /* h_misc.c */
+/* Shared by the sign-in handlers (h_session.c): the client's User-Agent as stored; the
+ * per-address throttle of failed steps (true: answered 429) and its settling after the step;
+ * a session's JSON. */
+const char *gh_http_user_agent(gh_req *r);
+bool gh_http_signin_throttled(gh_req *r, const char *factor);
+void gh_http_signin_settle(gh_req *r, gh_err err);
+json_t *gh_http_session_json(const gh_session *s);
+gh_err gh_h_me_passkey_options(gh_req *r); /* passkeys (h_passkeys.c) */
+gh_err gh_h_me_passkeys(gh_req *r);
+gh_err gh_h_me_passkey_create(gh_req *r);
+gh_err gh_h_me_passkey_rename(gh_req *r);
+gh_err gh_h_me_passkey_delete(gh_req *r);
+gh_err gh_h_session_webauthn_options(gh_req *r);
+gh_err gh_h_session_webauthn(gh_req *r);
+gh_err gh_h_session_passkey_options(gh_req *r);
+gh_err gh_h_session_passkey(gh_req *r);
 gh_err gh_h_users_tokens(gh_req *r);
 gh_err gh_h_users_token_delete(gh_req *r);
 gh_err gh_h_web(gh_req *r);          /* the web console's files and pages (h_web.c) */

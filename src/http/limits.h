@@ -86,4 +86,9 @@
 #define GH_MAX_WEBHOOK_URL       2048 /* a webhook's https URL */
 #define GH_MAX_WEBHOOK_EVENTS    16   /* names in a webhook's events */
 
+/* passkeys (WebAuthn JSON fields, base64url) */
+#define GH_MAX_WEBAUTHN_ID   1400 /* a credential id (WebAuthn: up to 1023 bytes) */
+#define GH_MAX_WEBAUTHN_DATA 8192 /* clientDataJSON, authenticator data, attestation, sig */
+#define GH_MAX_WEBAUTHN_WORD 32   /* type, authenticatorAttachment, a transport */
+
 #endif

@@ -484,8 +484,9 @@ static json_t *operation(const gh_route *r)
         /* a signed-in session's own routes: the cookie only, in the listed sign-in stages */
         json_object_set_new(op, "security", json_pack("[{s:[]}]", "session"));
         /* in the order the document has always listed them */
-        static const gh_signin_stage order[] = {GH_STAGE_TOTP, GH_STAGE_ENROLL_TOTP,
-                                                GH_STAGE_CHANGE_PASSWORD, GH_STAGE_DONE};
+        static const gh_signin_stage order[] = {GH_STAGE_TOTP, GH_STAGE_WEBAUTHN,
+                                                GH_STAGE_ENROLL_TOTP, GH_STAGE_CHANGE_PASSWORD,
+                                                GH_STAGE_DONE};
         json_t *stages = json_array();
         for (size_t i = 0; i < sizeof order / sizeof *order; i++)
             if (r->stages & GH_STAGE_BIT(order[i]))

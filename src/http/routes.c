@@ -116,6 +116,8 @@ static const gh_field tenant_patch_fields[] = {
      "service providers: disable users not signed in for this many days (0: never)"},
     {"dormant_warn_days", GH_T_NUMBER, GH_MAX_DORMANT_DAYS - 1, false, NULL,
      "service providers: e-mail a warning this many days before (0: none; < dormant_days)"},
+    {"passkey_signin", GH_T_BOOL, 0, false, NULL,
+     "service providers: its users may sign in with a passkey alone (user verified)"},
     {NULL},
 };
 
@@ -339,6 +341,70 @@ static const gh_qparam sso_callback_query[] = {
 static const gh_qparam auth_return_query[] = {
     {"rd", GH_Q_TEXT, GH_MAX_URL_BYTES, NULL, "the application URL to return to"}, {NULL}};
 
+/* Passkeys: a PublicKeyCredential in the WebAuthn JSON serialisation (base64url fields). */
+static const gh_field attestation_response_fields[] = {
+    {"clientDataJSON", GH_T_STRING, GH_MAX_WEBAUTHN_DATA, true, NULL, "base64url"},
+    {"attestationObject", GH_T_STRING, GH_MAX_WEBAUTHN_DATA, true, NULL,
+     "base64url CBOR; attestation format none"},
+    {"transports", GH_T_STRINGS, 8, false, NULL, "as getTransports() reports them"},
+    {NULL},
+};
+
+static const gh_field assertion_response_fields[] = {
+    {"clientDataJSON", GH_T_STRING, GH_MAX_WEBAUTHN_DATA, true, NULL, "base64url"},
+    {"authenticatorData", GH_T_STRING, GH_MAX_WEBAUTHN_DATA, true, NULL, "base64url"},
+    {"signature", GH_T_STRING, GH_MAX_WEBAUTHN_DATA, true, NULL, "base64url"},
+    {"userHandle", GH_T_STRING_NULL, GH_MAX_WEBAUTHN_ID, false, NULL,
+     "base64url (a discoverable passkey: needed for password-less sign-in)"},
+    {NULL},
+};
+
+#define CREDENTIAL_FIELDS(response)                                                                \
+    {"id", GH_T_STRING, GH_MAX_WEBAUTHN_ID, true, NULL, "credential id, base64url"},               \
+        {"rawId", GH_T_STRING, GH_MAX_WEBAUTHN_ID, true, NULL, "the same"},                        \
+        {"type", GH_T_STRING, GH_MAX_WEBAUTHN_WORD, true, NULL, "public-key"},                     \
+        {"authenticatorAttachment",   GH_T_STRING_NULL, GH_MAX_WEBAUTHN_WORD, false, NULL,         \
+         "platform or cross-platform"},                                                            \
+        {"clientExtensionResults", GH_T_OBJECT, 0, false, empty_fields, "{} (none asked for)"},    \
+    {                                                                                              \
+        "response", GH_T_OBJECT, 0, true, response, "the authenticator's response"                 \
+    }
+
+static const gh_field empty_fields[] = {{NULL}};
+static const gh_field attestation_fields[] = {CREDENTIAL_FIELDS(attestation_response_fields),
+                                              {NULL}};
+static const gh_field assertion_fields[] = {CREDENTIAL_FIELDS(assertion_response_fields), {NULL}};
+
+static const gh_field passkey_create_fields[] = {
+    {"name", GH_T_STRING, GH_MAX_NAME, true, NULL, "what the passkey is (e.g. Work laptop)"},
+    {"credential", GH_T_OBJECT, 0, true, attestation_fields,
+     "navigator.credentials.create()'s answer to the options"},
+    {"current_password", GH_T_STRING, GH_MAX_PASSWORD_BYTES, false, NULL,
+     "once the account has a second factor: the current password"},
+    {"code", GH_T_STRING, GH_MAX_CODE, false, NULL,
+     "or, instead, a current 6-digit code of the two-factor device"},
+    {NULL},
+};
+
+static const gh_field passkey_rename_fields[] = {
+    {"name", GH_T_STRING, GH_MAX_NAME, true, NULL, "the new name"},
+    {NULL},
+};
+
+static const gh_field passkey_delete_fields[] = {
+    {"current_password", GH_T_STRING, GH_MAX_PASSWORD_BYTES, false, NULL,
+     "the proof: the current password"},
+    {"code", GH_T_STRING, GH_MAX_CODE, false, NULL,
+     "or, instead, a current 6-digit code of the two-factor device"},
+    {NULL},
+};
+
+static const gh_field passkey_assert_fields[] = {
+    {"credential", GH_T_OBJECT, 0, true, assertion_fields,
+     "navigator.credentials.get()'s answer to the options"},
+    {NULL},
+};
+
 /* A page or file of the web console: GET, public, tag "console". */
 #define CONSOLE(path)                                                                              \
     {                                                                                              \
@@ -347,7 +413,7 @@ static const gh_qparam auth_return_query[] = {
     }
 
 #define S(stage)    GH_STAGE_BIT(GH_STAGE_##stage)
-#define SESSION_ANY (S(TOTP) | S(ENROLL_TOTP) | S(CHANGE_PASSWORD) | S(DONE))
+#define SESSION_ANY (S(TOTP) | S(WEBAUTHN) | S(ENROLL_TOTP) | S(CHANGE_PASSWORD) | S(DONE))
 
 const gh_route gh_routes[] = {
     {.method = "GET",
@@ -920,9 +986,45 @@ const gh_route gh_routes[] = {
      .response = "Next",
      .auth = GH_AUTH_STAGE,
      .body = code_fields,
-     .summary = "The two-factor step",
+     .summary = "The two-factor step: a TOTP code or a recovery code (also at the webauthn step, "
+                "instead of the passkey)",
      .tag = "session",
-     .stages = S(TOTP),
+     .stages = S(TOTP) | S(WEBAUTHN),
+     .success = 200},
+    {.method = "POST",
+     .pattern = "/api/v1/session/webauthn/options",
+     .handler = gh_h_session_webauthn_options,
+     .auth = GH_AUTH_STAGE,
+     .summary = "The webauthn step's options (PublicKeyCredentialRequestOptionsJSON): a fresh "
+                "single-use challenge and the user's passkeys",
+     .tag = "session",
+     .stages = S(WEBAUTHN),
+     .success = 200},
+    {.method = "POST",
+     .pattern = "/api/v1/session/webauthn",
+     .handler = gh_h_session_webauthn,
+     .auth = GH_AUTH_STAGE,
+     .body = passkey_assert_fields,
+     .summary = "The webauthn step: an assertion of one of the user's passkeys",
+     .tag = "session",
+     .stages = S(WEBAUTHN),
+     .success = 200},
+    {.method = "POST",
+     .pattern = "/api/v1/session/passkey/options",
+     .handler = gh_h_session_passkey_options,
+     .auth = GH_AUTH_PUBLIC,
+     .summary = "Password-less sign-in's options: a challenge, no user named, user verification "
+                "required",
+     .tag = "session",
+     .success = 200},
+    {.method = "POST",
+     .pattern = "/api/v1/session/passkey",
+     .handler = gh_h_session_passkey,
+     .auth = GH_AUTH_PUBLIC,
+     .body = passkey_assert_fields,
+     .summary = "Password-less sign-in with a discoverable passkey (user verified), where the "
+                "user's service provider allows it; the body's next says what follows",
+     .tag = "session",
      .success = 200},
     {.method = "POST",
      .pattern = "/api/v1/session/password",
@@ -1005,6 +1107,51 @@ const gh_route gh_routes[] = {
      .summary = "Set my own language and timezone",
      .tag = "me",
      .stages = S(DONE)},
+    {.method = "POST",
+     .pattern = "/api/v1/me/passkeys/options",
+     .handler = gh_h_me_passkey_options,
+     .auth = GH_AUTH_STAGE,
+     .summary = "Options to register a passkey (PublicKeyCredentialCreationOptionsJSON): a "
+                "single-use challenge, the user handle, the passkeys to exclude",
+     .tag = "me",
+     .stages = S(ENROLL_TOTP) | S(DONE),
+     .success = 200},
+    {.method = "GET",
+     .pattern = "/api/v1/me/passkeys",
+     .handler = gh_h_me_passkeys,
+     .auth = GH_AUTH_STAGE,
+     .summary = "My passkeys",
+     .tag = "me",
+     .stages = S(DONE)},
+    {.method = "POST",
+     .pattern = "/api/v1/me/passkeys",
+     .handler = gh_h_me_passkey_create,
+     .auth = GH_AUTH_STAGE,
+     .body = passkey_create_fields,
+     .summary = "Register a passkey; once the account has a second factor, with the current "
+                "password or a current code as proof",
+     .tag = "me",
+     .stages = S(ENROLL_TOTP) | S(DONE),
+     .success = 201},
+    {.method = "PATCH",
+     .pattern = "/api/v1/me/passkeys/{id}",
+     .handler = gh_h_me_passkey_rename,
+     .auth = GH_AUTH_STAGE,
+     .body = passkey_rename_fields,
+     .summary = "Rename one of my passkeys",
+     .tag = "me",
+     .stages = S(DONE),
+     .success = 204},
+    {.method = "DELETE",
+     .pattern = "/api/v1/me/passkeys/{id}",
+     .handler = gh_h_me_passkey_delete,
+     .auth = GH_AUTH_STAGE,
+     .body = passkey_delete_fields,
+     .summary = "Remove one of my passkeys, with the current password or a current code as proof",
+     .tag = "me",
+     .stages = S(DONE),
+     .success = 204,
+     .body_optional = true},
     {.method = "GET",
      .pattern = "/api/v1/me/totp",
      .handler = gh_h_me_totp_get,

@@ -36,6 +36,7 @@
 #define GH_SIGNIN_STAGES(X)                                                                        \
     X(GH_STAGE_PASSWORD, "password")                                                               \
     X(GH_STAGE_TOTP, "totp")                                                                       \
+    X(GH_STAGE_WEBAUTHN, "webauthn")                                                               \
     X(GH_STAGE_CHANGE_PASSWORD, "change_password")                                                 \
     X(GH_STAGE_ENROLL_TOTP, "enroll_totp")                                                         \
     X(GH_STAGE_DONE, "done")
@@ -158,6 +159,7 @@ typedef struct gh_tenant {
     const char *name;
     int64_t created_at, updated_at, version;
     int64_t dormant_days, dormant_warn_days; /* service providers: the dormant rule (0: off) */
+    bool passkey_signin; /* service providers: users may sign in with a passkey alone */
 } gh_tenant;
 
 typedef struct gh_role {
@@ -267,7 +269,16 @@ typedef struct gh_credentials {
     gh_user_status status;
     const char *username, *password_hash, *totp_secret, *totp_pending;
     bool login_enabled, enforce_sso, mfa_required, mfa_enrolled, must_change_password;
+    bool has_passkeys; /* at least one passkey registered: the second step is webauthn */
 } gh_credentials;
+
+/* A registered passkey (WebAuthn credential); binary values as unpadded base64url. */
+typedef struct gh_passkey {
+    int64_t id, user_id, sign_count, created_at, last_used_at;
+    int alg; /* COSE algorithm */
+    const char *name, *credential_id, *public_key, *aaguid, *transports;
+    bool uv, backup_eligible, backed_up;
+} gh_passkey;
 
 /* A user list's status filter: every user but the deleted ones (LIVE, the default), one stored
  * status (ACTIVE then also means not banned), or BANNED: active users whose ban lies ahead, a list

@@ -155,7 +155,8 @@ gh_err gh_store_session_list(gh_db *db, gh_arena *a, int64_t user_id, int64_t no
 #define SQL_CREDENTIALS                                                                            \
     "SELECT id, provider_id, banned_until, totp_last_step, username, status, password_hash, "      \
     "totp_secret, totp_pending, login_enabled, enforce_sso, " SQL_MFA_REQUIRED ", mfa_enrolled, "  \
-    "must_change_password FROM users "
+    "must_change_password, EXISTS (SELECT 1 FROM passkeys pk WHERE pk.user_id = users.id) "        \
+    "FROM users "
 
 static gh_err read_credentials(gh_db *db, gh_arena *a, const char *sql, const char *username,
                                int64_t user_id, gh_credentials *out);
@@ -222,6 +223,7 @@ static void credentials_row(gh_stmt *st, gh_arena *a, gh_credentials *out)
         .mfa_required = gh_stmt_int(st, 11) != 0,
         .mfa_enrolled = gh_stmt_int(st, 12) != 0,
         .must_change_password = gh_stmt_int(st, 13) != 0,
+        .has_passkeys = gh_stmt_int(st, 14) != 0,
     };
 }
 

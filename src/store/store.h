@@ -568,4 +568,41 @@ gh_err gh_store_delivery_finish(gh_db *db, int64_t id, gh_mail_state state, int6
 /* E-mails (*mail) and webhook deliveries (*hooks) queued for delivery, due or not. */
 gh_err gh_store_outbox_depth(gh_db *db, int64_t *mail, int64_t *hooks) GH_MUST_USE;
 
+/* ---- passkeys (store/passkeys.c) ----
+ * WebAuthn credentials and ceremonies' challenges; see migration 015. Strings of results in a. */
+#define GH_STORE_MAX_PASSKEYS 50 /* listed per user at most (registration refuses more) */
+/* GH_ECONFLICT when the credential id is registered already. */
+gh_err gh_store_passkey_insert(gh_db *db, const gh_passkey *p, int64_t *id) GH_MUST_USE;
+gh_err gh_store_passkey_list(gh_db *db, gh_arena *a, int64_t user_id, gh_passkey **items,
+                             size_t *n) GH_MUST_USE;
+gh_err gh_store_passkey_by_credential(gh_db *db, gh_arena *a, const char *credential_id,
+                                      gh_passkey *out) GH_MUST_USE;
+/* GH_ENOTFOUND when user_id has no passkey id. */
+gh_err gh_store_passkey_rename(gh_db *db, int64_t user_id, int64_t id,
+                               const char *name) GH_MUST_USE;
+gh_err gh_store_passkey_delete(gh_db *db, int64_t user_id, int64_t id) GH_MUST_USE;
+/* Deletes every passkey of the user; *count (may be NULL) how many. */
+gh_err gh_store_passkeys_clear(gh_db *db, int64_t user_id, int64_t *count) GH_MUST_USE;
+/* Compare-and-set of the signature counter (and last_used_at): GH_ECONFLICT when another
+ * assertion moved it first. */
+gh_err gh_store_passkey_used(gh_db *db, int64_t id, int64_t old_count, int64_t new_count,
+                             int64_t now) GH_MUST_USE;
+/* The user's WebAuthn user handle; fresh becomes it when it has none yet. */
+gh_err gh_store_webauthn_handle(gh_db *db, gh_arena *a, int64_t user_id, const char *fresh,
+                                const char **out) GH_MUST_USE;
+/* The handle or NULL when none was made. */
+gh_err gh_store_webauthn_handle_of(gh_db *db, gh_arena *a, int64_t user_id,
+                                   const char **out) GH_MUST_USE;
+/* Records a challenge (purpose register, signin or passwordless) and drops expired ones. */
+gh_err gh_store_challenge_insert(gh_db *db, const char *challenge, const char *purpose,
+                                 int64_t session_id, int64_t user_id, int64_t now,
+                                 int64_t expires_at) GH_MUST_USE;
+/* Spends a challenge: one conditional UPDATE (unused, unexpired, of this purpose and session);
+ * GH_ENOTFOUND when there is no such challenge (replayed, expired, another session's). */
+gh_err gh_store_challenge_use(gh_db *db, const char *challenge, const char *purpose,
+                              int64_t session_id, int64_t now) GH_MUST_USE;
+/* Whether service provider provider_id allows password-less sign-in with passkeys. */
+gh_err gh_store_passkey_signin_allowed(gh_db *db, int64_t provider_id, bool *out) GH_MUST_USE;
+gh_err gh_store_tenant_set_passkey_signin(gh_db *db, int64_t tenant_id, bool on) GH_MUST_USE;
+
 #endif

@@ -5,7 +5,7 @@
 
 #define TENANT_COLS                                                                                \
     "t.id, t.kind, t.parent_id, t.provider_id, t.name, t.created_at, t.updated_at, t.version, "    \
-    "t.dormant_days, t.dormant_warn_days"
+    "t.dormant_days, t.dormant_warn_days, t.passkey_signin"
 
 static void read_tenant(gh_stmt *st, gh_arena *a, gh_tenant *t)
 {
@@ -19,6 +19,7 @@ static void read_tenant(gh_stmt *st, gh_arena *a, gh_tenant *t)
     t->version = gh_stmt_int(st, 7);
     t->dormant_days = gh_stmt_int(st, 8);
     t->dormant_warn_days = gh_stmt_int(st, 9);
+    t->passkey_signin = gh_stmt_int(st, 10) != 0;
 }
 
 gh_err gh_store_tenant_insert(gh_db *db, const gh_tenant *t, int64_t *id)

@@ -289,7 +289,8 @@ test('the OpenAPI document lists permissions for every non-public route', () => 
     for (const p of r.perms || [])
       assert.ok(allPerms.includes(p), `${r.method} ${r.pattern}: unknown permission ${p}`);
   }
-  // The only public routes are the operations endpoints, signing in, the e-mailed links, the
+  // The only public routes are the operations endpoints, signing in (with a password, or with a
+  // passkey alone: its options and its assertion), the e-mailed links, the
   // first administrator's set-up link (whose token is the credential) and the sign-in page's SSO
   // buttons (names only), single sign-on's browser pages (redirects only) and the password
   // policy's figures (for the forms of those links), and forward-auth's answers to a reverse
@@ -306,6 +307,8 @@ test('the OpenAPI document lists permissions for every non-public route', () => 
       'GET /metrics',
       'GET /readyz',
       'POST /api/v1/session',
+      'POST /api/v1/session/passkey/options',
+      'POST /api/v1/session/passkey',
       'GET /api/v1/onboarding/{token}',
       'POST /api/v1/onboarding/{token}',
       'POST /api/v1/password-reset',

@@ -119,7 +119,7 @@ static const char *const golden[] = {
     "40Z\"}",
     "{\"id\":10,\"kind\":\"service_provider\",\"parent_id\":null,\"provider_id\":10,\""
     "name\":\"Acme\",\"created_at\":\"2020-09-13T12:26:40Z\",\"updated_at\":null,"
-    "\"dormant_days\":0,\"dormant_warn_days\":0}",
+    "\"dormant_days\":0,\"dormant_warn_days\":0,\"passkey_signin\":false}",
     "{\"id\":11,\"kind\":\"platform_account\",\"parent_id\":9,\"provider_id\":7,\"name"
     "\":\"Acme\",\"created_at\":\"2020-09-13T12:26:40Z\",\"updated_at\":null}",
     "{\"id\":12,\"kind\":\"sub_account\",\"parent_id\":9,\"provider_id\":7,\"name\":\"Ac"

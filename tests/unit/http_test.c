@@ -609,6 +609,12 @@ static bool is_public_ok(const gh_route *r)
     for (const char *const *p = forward; *p != NULL; p++)
         if (strcmp(r->pattern, *p) == 0)
             return strcmp(r->method, "GET") == 0 && r->body == NULL;
+    /* password-less sign-in with a passkey: its options (a challenge, no body), and the
+     * assertion, a body checked field by field */
+    if (strcmp(r->pattern, "/api/v1/session/passkey/options") == 0)
+        return strcmp(r->method, "POST") == 0 && r->body == NULL;
+    if (strcmp(r->pattern, "/api/v1/session/passkey") == 0)
+        return strcmp(r->method, "POST") == 0 && r->body != NULL;
     /* signing in is the one public change; it takes a body checked field by field */
     return strcmp(r->method, "POST") == 0 && strcmp(r->pattern, "/api/v1/session") == 0 &&
            r->body != NULL;
@@ -667,9 +673,9 @@ static void routes_deny_by_default(void **state)
             if (strcmp(q->method, r->method) == 0 && strcmp(q->pattern, r->pattern) == 0)
                 fail_msg("%s %s listed twice", r->method, r->pattern);
     }
-    /* the operations endpoints, signing in, the link routes, set-up included, the SSO buttons
-     * and the password policy (console pages aside) */
-    assert_int_equal(public, 20);
+    /* the operations endpoints, signing in (password-less too), the link routes, set-up included,
+     * the SSO buttons and the password policy (console pages aside) */
+    assert_int_equal(public, 22);
     assert_true(n > public);
     assert_true(console >= 10);
     /* spot checks of the permission each route needs */

@@ -1704,6 +1704,75 @@ static void recovery_codes(void **state)
     assert_int_equal(gh_store_recovery_use(x->db, uid, "code-4", 2004), GH_ENOTFOUND);
 }
 
+/* Passkeys: a credential id belongs to one passkey; the counter moves by compare-and-set;
+ * rename and delete only the owner's; the credentials say has_passkeys; clear removes them all.
+ * Challenges: single use, per purpose and session, and not after their expiry. The user handle
+ * is made once. */
+static void passkeys(void **state)
+{
+    fx *x = *state;
+    gh_user u = user_base("Passkey", 0), o = user_base("Otherkey", 0);
+    int64_t uid = mk_user(x->db, &u), oid = mk_user(x->db, &o);
+    gh_passkey pk = {.user_id = uid,
+                     .name = "Laptop",
+                     .credential_id = "Y3JlZC0x",
+                     .public_key = "a2V5",
+                     .alg = -7,
+                     .sign_count = 3,
+                     .aaguid = "00000000-0000-0000-0000-000000000000",
+                     .uv = true,
+                     .created_at = 1000};
+    int64_t id = 0, dup = 0;
+    assert_false(creds(x, uid).has_passkeys);
+    assert_int_equal(gh_store_passkey_insert(x->db, &pk, &id), GH_OK);
+    assert_true(creds(x, uid).has_passkeys);
+    gh_passkey theirs = pk;
+    theirs.user_id = oid;
+    assert_int_equal(gh_store_passkey_insert(x->db, &theirs, &dup), GH_ECONFLICT);
+    gh_passkey got;
+    assert_int_equal(gh_store_passkey_by_credential(x->db, x->a, "Y3JlZC0x", &got), GH_OK);
+    assert_int_equal(got.id, id);
+    assert_int_equal(got.user_id, uid);
+    assert_int_equal(got.sign_count, 3);
+    assert_true(got.uv);
+    assert_int_equal(gh_store_passkey_by_credential(x->db, x->a, "bm9uZQ", &got), GH_ENOTFOUND);
+    assert_int_equal(gh_store_passkey_used(x->db, id, 3, 4, 2000), GH_OK);
+    assert_int_equal(gh_store_passkey_used(x->db, id, 3, 5, 2001), GH_ECONFLICT); /* raced */
+    assert_int_equal(gh_store_passkey_rename(x->db, oid, id, "Mine"), GH_ENOTFOUND);
+    assert_int_equal(gh_store_passkey_rename(x->db, uid, id, "Phone"), GH_OK);
+    gh_passkey *items = NULL;
+    size_t n = 0;
+    assert_int_equal(gh_store_passkey_list(x->db, x->a, uid, &items, &n), GH_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(items[0].name, "Phone");
+    assert_int_equal(items[0].sign_count, 4);
+    assert_int_equal(items[0].last_used_at, 2000);
+    assert_int_equal(gh_store_passkey_delete(x->db, oid, id), GH_ENOTFOUND);
+    assert_int_equal(gh_store_passkey_delete(x->db, uid, id), GH_OK);
+    assert_false(creds(x, uid).has_passkeys);
+    pk.credential_id = "Y3JlZC0y";
+    assert_int_equal(gh_store_passkey_insert(x->db, &pk, &id), GH_OK);
+    int64_t cleared = 0;
+    assert_int_equal(gh_store_passkeys_clear(x->db, uid, &cleared), GH_OK);
+    assert_int_equal(cleared, 1);
+
+    const char *h1 = NULL, *h2 = NULL;
+    assert_int_equal(gh_store_webauthn_handle(x->db, x->a, uid, "aGFuZGxlLTE", &h1), GH_OK);
+    assert_int_equal(gh_store_webauthn_handle(x->db, x->a, uid, "aGFuZGxlLTI", &h2), GH_OK);
+    assert_string_equal(h1, "aGFuZGxlLTE");
+    assert_string_equal(h2, "aGFuZGxlLTE"); /* stable */
+
+    assert_int_equal(gh_store_challenge_insert(x->db, "Y2gx", "signin", 7, uid, 1000, 1300), GH_OK);
+    assert_int_equal(gh_store_challenge_use(x->db, "Y2gx", "register", 7, 1001), GH_ENOTFOUND);
+    assert_int_equal(gh_store_challenge_use(x->db, "Y2gx", "signin", 8, 1001), GH_ENOTFOUND);
+    assert_int_equal(gh_store_challenge_use(x->db, "Y2gx", "signin", 7, 1001), GH_OK);
+    assert_int_equal(gh_store_challenge_use(x->db, "Y2gx", "signin", 7, 1002), GH_ENOTFOUND);
+    assert_int_equal(gh_store_challenge_insert(x->db, "Y2gy", "passwordless", 0, 0, 1000, 1300),
+                     GH_OK);
+    assert_int_equal(gh_store_challenge_use(x->db, "Y2gy", "passwordless", 0, 1300),
+                     GH_ENOTFOUND); /* expired */
+}
+
 static int64_t mk_session(fx *x, int64_t uid, const char *hash, int64_t created, int64_t expires)
 {
     gh_session s = {.user_id = uid,
@@ -2460,6 +2529,7 @@ int main(void)
         T(credentials),
         T(totp_state),
         T(recovery_codes),
+        T(passkeys),
         T(session_auth),
         T(session_list_delete),
         T(mail_claim_finish),

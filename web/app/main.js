@@ -19,7 +19,7 @@ import { toast, closeMenu, errorBox } from './ui.js';
 // [pattern, module, needs sign-in, permission to see it]
 const ROUTES = [
   [/^\/signin$/, 'signin.js', false],
-  [/^\/signin\/(totp|enroll|password)$/, 'signin.js', false],
+  [/^\/signin\/(totp|webauthn|enroll|password)$/, 'signin.js', false],
   [/^\/forgot$/, 'links.js', false],
   [/^\/onboarding\/([A-Za-z0-9_-]+)$/, 'links.js', false],
   [/^\/reset\/([A-Za-z0-9_-]+)$/, 'links.js', false],
@@ -47,6 +47,7 @@ const ROUTES = [
 
 const STEP_PATHS = {
   totp: '/signin/totp',
+  webauthn: '/signin/webauthn',
   enroll_totp: '/signin/enroll',
   change_password: '/signin/password',
 };

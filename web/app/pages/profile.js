@@ -1,5 +1,6 @@
 // /profile: My profile: language and timezone (PATCH /api/v1/me/profile), password (needs the
-// current one), two-factor authentication (register a device, or a new one), my sessions and my
+// current one), two-factor authentication (register a device, or a new one), my passkeys
+// (passkeys.js), my sessions and my
 // API tokens (made with the current password or a code, shown once with a copy button, revoked).
 
 import { h, mount } from '../dom.js';
@@ -22,6 +23,7 @@ import { attachRules } from '../password.js';
 import { comboField } from '../combo.js';
 import { enrolment } from './signin.js';
 import { tokensTable } from '../tokens.js';
+import { passkeysSection } from '../passkeys.js';
 
 export default async function profilePage(ctx) {
   ctx.setTitle(t('profile.title'));
@@ -445,6 +447,8 @@ export default async function profilePage(ctx) {
   };
   drawTokens(tokens.items);
   mount(tokNew, newTokenButton());
+  const passkeyBox = h('div', { class: 'passkeys-box' });
+  await passkeysSection(passkeyBox, totp);
   mount(tokBox, h('p', { class: 'muted', text: t('profile.tokens_intro') }), tokList, tokNew);
 
   mount(
@@ -465,6 +469,12 @@ export default async function profilePage(ctx) {
       h('section', { class: 'panel' }, h('h2', { text: t('profile.prefs') }), prefs),
       h('section', { class: 'panel' }, h('h2', { text: t('profile.password') }), pwForm),
       h('section', { class: 'panel' }, h('h2', { text: t('profile.mfa') }), mfaBox),
+      h(
+        'section',
+        { class: 'panel wide', id: 'passkeys' },
+        h('h2', { text: t('passkey.title') }),
+        passkeyBox,
+      ),
       h('section', { class: 'panel wide' }, h('h2', { text: t('profile.sessions') }), sessBox),
       h('section', { class: 'panel wide' }, h('h2', { text: t('profile.tokens') }), tokBox),
     ),

@@ -1,5 +1,7 @@
-// Signing in: /signin (username and password), /signin/totp (the two-factor step),
-// /signin/enroll (first enrolment with the QR code, then the recovery codes) and
+// Signing in: /signin (username and password, or a passkey alone where the provider allows
+// it: offered in the username field's autofill and by a button), /signin/totp (the two-factor
+// step), /signin/webauthn (the passkey step of a user with passkeys; a code or a recovery code
+// instead), /signin/enroll (first enrolment with the QR code, then the recovery codes) and
 // /signin/password (the forced password change). Each step posts to the API, whose answer's
 // `next` says which step follows.
 
@@ -9,6 +11,7 @@ import { api, ApiError } from '../api.js';
 import { session } from '../session.js';
 import { field, showFieldErrors } from '../ui.js';
 import { attachRules } from '../password.js';
+import { passkeysSupported, conditionalAvailable, getPasskey, createPasskey } from '../webauthn.js';
 import {
   afterSignIn,
   navigate,
@@ -123,7 +126,7 @@ async function signinPage(ctx) {
     t('signin.username'),
     h('input', {
       name: 'username',
-      autocomplete: 'username',
+      autocomplete: 'username webauthn',
       autocapitalize: 'none',
       spellcheck: false,
       value: ctx.query.get('username') || '',
@@ -201,7 +204,8 @@ async function signinPage(ctx) {
     class: 'link',
     text: t('signin.with_password'),
   });
-  const passwordPart = h('div', { class: 'password-part' }, form, forgot);
+  const passkeyPart = passkeySignin(ctx, alert);
+  const passwordPart = h('div', { class: 'password-part' }, form, forgot, passkeyPart);
   if (buttons) {
     passwordPart.hidden = !ctx.query.get('username');
     withPassword.hidden = !passwordPart.hidden;
@@ -228,12 +232,58 @@ async function signinPage(ctx) {
   else pass.input.focus();
 }
 
+// Password-less sign-in: the passkey the user picks in the username field's autofill
+// (conditional mediation, where the browser offers it) or after the button. Refused (the
+// provider does not allow it, an unknown passkey) like a wrong password.
+function passkeySignin(ctx, alert) {
+  if (!passkeysSupported()) return null;
+  let pending = null; // the conditional request waiting in the autofill
+  const run = async (mediation) => {
+    pending?.abort();
+    const ctl = new AbortController();
+    if (mediation === 'conditional') pending = ctl;
+    ctx.signal?.addEventListener('abort', () => ctl.abort());
+    try {
+      const { data: o } = await api('POST', '/session/passkey/options', { quiet401: true });
+      const credential = await getPasskey(o, { mediation, signal: ctl.signal });
+      await api('POST', '/session/passkey', { body: { credential }, quiet401: true });
+      await afterSignIn(sessionStorage.getItem(NEXT_KEY) || undefined);
+    } catch (err) {
+      if (err.name === 'AbortError') return;
+      if (err.status === 409) {
+        part.hidden = true; // the server has no external URL: no passkeys here
+        return;
+      }
+      if (err.name === 'NotAllowedError') showAlert(alert, t('passkey.cancelled'));
+      else showAlert(alert, err.status === 401 ? t('passkey.signin_failed') : problemText(err));
+      // the autofill is not offered again after a refusal (an authenticator that answers at
+      // once would loop): the button stays
+    }
+  };
+  conditionalAvailable().then((yes) => {
+    if (yes && !ctx.signal?.aborted) run('conditional');
+  });
+  const button = h('button', {
+    type: 'button',
+    class: 'wide passkey-button',
+    text: t('passkey.signin_button'),
+    on: { click: () => busy(button, () => run(undefined)) },
+  });
+  const part = h(
+    'div',
+    { class: 'passkey-signin' },
+    h('p', { class: 'or', text: t('passkey.or') }),
+    button,
+  );
+  return part;
+}
+
 function stepGuard(ctx, stage) {
   if (!session.next) {
     navigate('/signin', { replace: true });
     return false;
   } // no session at all
-  if (session.next !== stage) {
+  if (Array.isArray(stage) ? !stage.includes(session.next) : session.next !== stage) {
     afterSignIn(sessionStorage.getItem(NEXT_KEY) || undefined);
     return false;
   }
@@ -253,7 +303,7 @@ const cancelLink = () =>
   );
 
 async function totpPage(ctx) {
-  if (!stepGuard(ctx, 'totp')) return;
+  if (!stepGuard(ctx, ['totp', 'webauthn'])) return;
   const alert = alertBox();
   const code = field(
     t('totp.code'),
@@ -300,8 +350,68 @@ async function totpPage(ctx) {
       }
     });
   });
-  card(ctx, t('totp.title'), h('p', { text: t('totp.intro') }), form, cancelLink());
+  // a user with passkeys came here from the passkey step: the way back
+  const back =
+    session.next === 'webauthn'
+      ? h(
+          'p',
+          { class: 'auth-links' },
+          h('a', { href: '/signin/webauthn', text: t('passkey.use_instead') }),
+        )
+      : null;
+  card(ctx, t('totp.title'), h('p', { text: t('totp.intro') }), form, back, cancelLink());
   code.input.focus();
+}
+
+// The passkey step: one button; a code from the authenticator app or a recovery code instead.
+async function webauthnPage(ctx) {
+  if (!stepGuard(ctx, 'webauthn')) return;
+  const alert = alertBox();
+  const use = h('button', {
+    type: 'button',
+    class: 'primary wide',
+    text: t('passkey.use'),
+    attrs: { autofocus: true },
+  });
+  use.addEventListener('click', () =>
+    busy(use, async () => {
+      showAlert(alert, '');
+      try {
+        const { data: o } = await api('POST', '/session/webauthn/options', { quiet401: true });
+        const credential = await getPasskey(o, { signal: ctx.signal });
+        await api('POST', '/session/webauthn', { body: { credential }, quiet401: true });
+        await afterSignIn(sessionStorage.getItem(NEXT_KEY) || undefined);
+      } catch (err) {
+        if (err.name === 'AbortError') return;
+        if (err.name === 'NotAllowedError') {
+          showAlert(alert, t('passkey.cancelled'));
+          return;
+        }
+        if (err.status === 401 || err.status === 403) {
+          const still = await api('GET', '/session', { quiet401: true }).then(
+            () => true,
+            () => false,
+          );
+          if (!still) {
+            showAlert(alert, t('signin.failed_code_ended'));
+            setTimeout(() => navigate('/signin', { replace: true }), 2500);
+            return;
+          }
+          showAlert(alert, t('passkey.step_failed'));
+        } else showAlert(alert, problemText(err));
+      }
+    }),
+  );
+  card(
+    ctx,
+    t('passkey.step_title'),
+    h('p', { text: t('passkey.step_intro') }),
+    alert,
+    passkeysSupported() ? use : h('p', { class: 'muted', text: t('passkey.unsupported') }),
+    h('p', { class: 'auth-links' }, h('a', { href: '/signin/totp', text: t('passkey.use_code') })),
+    cancelLink(),
+  );
+  use.focus();
 }
 
 // The enrolment: shows the QR code and the secret, takes the first code, then shows the
@@ -399,10 +509,70 @@ function showRecovery(container, conf, onDone) {
   done.focus();
 }
 
+// At the enrolment step a passkey may be the second factor instead of an authenticator app.
+function passkeyInstead() {
+  if (!passkeysSupported()) return null;
+  const alert = alertBox();
+  const name = field(
+    t('passkey.name'),
+    h('input', { type: 'text', name: 'passkey_name', autocomplete: 'off', maxLength: 100 }),
+    { required: true, hint: t('passkey.name_hint') },
+  );
+  const submit = h('button', { type: 'submit', text: t('passkey.create') });
+  const form = h(
+    'form',
+    { class: 'form', attrs: { novalidate: true, 'aria-label': t('passkey.enrol_instead') } },
+    alert,
+    name.el,
+    submit,
+  );
+  form.hidden = true;
+  const open = h('button', {
+    type: 'button',
+    class: 'link',
+    text: t('passkey.enrol_instead'),
+    on: {
+      click: () => {
+        form.hidden = false;
+        open.hidden = true;
+        name.input.focus();
+      },
+    },
+  });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    name.setError('');
+    showAlert(alert, '');
+    if (!name.input.value.trim()) {
+      name.setError(t('passkey.name_required'));
+      return;
+    }
+    busy(submit, async () => {
+      try {
+        const { data: o } = await api('POST', '/me/passkeys/options');
+        const credential = await createPasskey(o);
+        await api('POST', '/me/passkeys', { body: { name: name.input.value.trim(), credential } });
+        await afterSignIn(sessionStorage.getItem(NEXT_KEY) || undefined);
+      } catch (err) {
+        if (err.name === 'NotAllowedError') showAlert(alert, t('passkey.cancelled'));
+        else showAlert(alert, problemText(err));
+      }
+    });
+  });
+  return h('div', { class: 'passkey-enrol' }, h('p', { class: 'auth-links' }, open), form);
+}
+
 async function enrollPage(ctx) {
   if (!stepGuard(ctx, 'enroll_totp')) return;
   const box = h('div', { class: 'enrol' });
-  card(ctx, t('enrol.title'), h('p', { text: t('enrol.intro') }), box, cancelLink());
+  card(
+    ctx,
+    t('enrol.title'),
+    h('p', { text: t('enrol.intro') }),
+    box,
+    passkeyInstead(),
+    cancelLink(),
+  );
   await enrolment(box, {
     signal: ctx.signal,
     onDone: () => afterSignIn(sessionStorage.getItem(NEXT_KEY) || undefined),
@@ -478,6 +648,7 @@ async function passwordPage(ctx) {
 export default function page(ctx) {
   const step = ctx.params[0];
   if (step === 'totp') return totpPage(ctx);
+  if (step === 'webauthn') return webauthnPage(ctx);
   if (step === 'enroll') return enrollPage(ctx);
   if (step === 'password') return passwordPage(ctx);
   return signinPage(ctx);

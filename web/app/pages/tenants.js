@@ -254,6 +254,26 @@ function node(x, signal) {
         },
       }),
     );
+    // password-less sign-in with passkeys for this provider's users (PATCH passkey_signin)
+    const box = h('input', {
+      type: 'checkbox',
+      class: 'passkey-signin-toggle',
+      checked: !!x.passkey_signin,
+      attrs: { title: t('tenants.passkey_signin_hint') },
+    });
+    box.addEventListener('change', async () => {
+      try {
+        const { data } = await api('PATCH', `/tenants/${x.id}`, {
+          body: { passkey_signin: box.checked },
+        });
+        x.passkey_signin = data.passkey_signin;
+        toast(t('common.saved'));
+      } catch (e) {
+        box.checked = !box.checked;
+        toast(e.message, 'error');
+      }
+    });
+    buttons.append(h('label', { class: 'small-toggle' }, box, t('tenants.passkey_signin')));
   }
   if (can('tenants.delete') && manages(x.kind) && !x.above) {
     buttons.append(
