@@ -16,6 +16,13 @@
 #define ALICE_NEXT  "Qpw7-zorbel-kwinth-fentrax"
 #define ALICE_LAST  "Qpw7-zorbel-kwinth-brenquist"
 
+/* what an assertion or attestation that answers no challenge of ours gets */
+#define PASSKEY_REFUSED        400
+#define PASSKEY_SIGNIN_REFUSED 401
+#define AN_ASSERTION                                                                               \
+    "{'credential': {'id': 'AAAA', 'rawId': 'AAAA', 'type': 'public-key', 'response': "            \
+    "{'clientDataJSON': 'e30', 'authenticatorData': 'AA', 'signature': 'AA'}}}"
+
 /* a failed sign-in of ex-carol */
 #define WRONG_PASSWORD                                                                             \
     {                                                                                              \
@@ -112,6 +119,19 @@ const gh_example gh_examples[] = {
     {"GET", "/api/v1/me/tokens", SESSION, NULL, NULL, NULL, 200, NULL, "my tokens"},
     {"DELETE", "/api/v1/me/tokens/{id}", SESSION, "{'id': '$mytoken.id'}", NULL, NULL, 204, NULL,
      "revoke it"},
+    /* passkeys: a real registration needs an authenticator (tests/api/passkeys.test.mjs has a
+     * software one), so the replay shows the options and the refusals */
+    {"GET", "/api/v1/me/passkeys", SESSION, NULL, NULL, NULL, 200, NULL, "no passkeys yet"},
+    {"POST", "/api/v1/me/passkeys/options", SESSION, NULL, NULL, NULL, 200, NULL,
+     "options for navigator.credentials.create()"},
+    {"POST", "/api/v1/me/passkeys", SESSION, NULL, NULL,
+     "{'name': 'Work laptop', 'credential': {'id': 'AAAA', 'rawId': 'AAAA', 'type': "
+     "'public-key', 'response': {'clientDataJSON': 'e30', 'attestationObject': 'oA'}}}",
+     PASSKEY_REFUSED, NULL, "an answer to no challenge of ours is refused"},
+    {"PATCH", "/api/v1/me/passkeys/{id}", SESSION, "{'id': '999999'}", NULL, "{'name': 'Phone'}",
+     404, NULL, "not one of my passkeys"},
+    {"DELETE", "/api/v1/me/passkeys/{id}", SESSION, "{'id': '999999'}", NULL, NULL, 404, NULL,
+     "not one of my passkeys"},
     {"GET", "/api/v1/me/totp", SESSION, NULL, NULL, NULL, 200, NULL, "not enrolled"},
     {"POST", "/api/v1/me/totp", SESSION, NULL, NULL, NULL, 201, "enrol", "start enrolment"},
     {"POST", "/api/v1/me/totp/confirm", SESSION, NULL, NULL, "{'code': '$totp:enrol.secret'}", 200,
@@ -163,6 +183,15 @@ const gh_example gh_examples[] = {
      "lift the ban"},
     {"GET", "/api/v1/me/grantable", TOKEN, NULL, "{'provider_id': '$provider.id'}", NULL, 200, NULL,
      "what the administrator may grant in the provider"},
+    /* ---- passkeys at sign-in: password-less (public options) and the webauthn step ---- */
+    {"POST", "/api/v1/session/passkey/options", NONE, NULL, NULL, NULL, 200, NULL,
+     "options for navigator.credentials.get(), no user named"},
+    {"POST", "/api/v1/session/passkey", NONE, NULL, NULL, AN_ASSERTION, PASSKEY_SIGNIN_REFUSED,
+     NULL, "an assertion of no passkey signs no one in"},
+    {"POST", "/api/v1/session/webauthn/options", NONE, NULL, NULL, NULL, 401, NULL,
+     "only for a session at the webauthn step"},
+    {"POST", "/api/v1/session/webauthn", NONE, NULL, NULL, AN_ASSERTION, 401, NULL,
+     "only for a session at the webauthn step"},
     /* ---- sign-in links without a valid token ---- */
     {"POST", "/api/v1/password-reset", NONE, NULL, NULL, "{'username': 'ex-alice'}", 202, NULL,
      "e-mail a link"},

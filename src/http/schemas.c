@@ -47,6 +47,10 @@ const gh_schema gh_schemas[] = {
     {"Delivery", "state:" MAIL_STATES " error:str? attempts:int", "an e-mail's delivery"},
     {"Next", "next:" SIGNIN_STAGES, "the next sign-in step (done: signed in)"},
     /* ---- operations ---- */
+    {"Health", "status:ok| version:str commit:str libraries:Libraries",
+     "the process answers; its version, the commit it was built from and its libraries"},
+    {"Libraries", "sqlite:str libpq:str libmicrohttpd:str libsodium:str libcurl:str jansson:str",
+     "the versions of the libraries as linked at run time (util/version.c)"},
     {"PasswordPolicy", "min_length:int max_length:int min_distinct:int own_data_min:int", NULL},
     {"OpenApiDocument", "=object", "this document"},
     {"Permissions", NAMED_LIST("Permission"), NULL},
@@ -54,8 +58,9 @@ const gh_schema gh_schemas[] = {
     /* ---- tenants, roles, groups ---- */
     {"Tenant",
      "id:int kind:" TENANT_KINDS " parent_id:int? provider_id:int? name:str created_at:time? "
-     "updated_at:time? ~dormant_days:int ~dormant_warn_days:int",
-     "a tenant; a service provider's has its dormant rule"},
+     "updated_at:time? ~dormant_days:int ~dormant_warn_days:int ~passkey_signin:bool",
+     "a tenant; a service provider's has its dormant rule and whether its users may sign in "
+     "with a passkey alone"},
     {"TenantPage", PAGE("Tenant"), NULL},
     {"Role",
      "id:int provider_id:int? name:str description:str kind:" ROLE_KINDS " permissions:[str] "
@@ -117,6 +122,28 @@ const gh_schema gh_schemas[] = {
     {"Token", "id:int user_id:int name:str created_at:time? expires_at:time? ~token:str",
      "an API token; token: once, in the create's answer"},
     {"TokenPage", PAGE("Token"), NULL},
+    {"Passkey",
+     "id:int name:str credential_id:str aaguid:str user_verified:bool backed_up:bool "
+     "transports:str created_at:time? last_used_at:time?",
+     "a registered passkey (credential_id base64url; transports space-separated)"},
+    {"PasskeyPage", PAGE("Passkey"), "all of my passkeys (next_cursor always null)"},
+    {"CredentialDescriptor", "type:public-key| id:str", NULL},
+    {"CreationOptions",
+     "challenge:str rp:RelyingParty user:WebAuthnUser pubKeyCredParams:[CredentialParameter] "
+     "timeout:int excludeCredentials:[CredentialDescriptor] "
+     "authenticatorSelection:AuthenticatorSelection attestation:none|",
+     "PublicKeyCredentialCreationOptionsJSON for navigator.credentials.create()"},
+    {"RelyingParty", "id:str name:str", NULL},
+    {"WebAuthnUser", "id:str name:str displayName:str", "id: the user handle, base64url"},
+    {"CredentialParameter", "type:public-key| alg:int", NULL},
+    {"AuthenticatorSelection",
+     "residentKey:discouraged|preferred|required| requireResidentKey:bool "
+     "userVerification:discouraged|preferred|required|",
+     NULL},
+    {"RequestOptions",
+     "challenge:str rpId:str timeout:int allowCredentials:[CredentialDescriptor] "
+     "userVerification:discouraged|preferred|required|",
+     "PublicKeyCredentialRequestOptionsJSON for navigator.credentials.get()"},
     {"TotpState", "enrolled:bool pending:bool required:bool", NULL},
     {"TotpEnrolment", "secret:str otpauth_uri:str qr_svg:str", NULL},
     {"RecoveryCodes", "recovery_codes:[str] next:" SIGNIN_STAGES, "shown once"},
