@@ -425,8 +425,8 @@ gh_err gh_signin_totp(gh_ctx *ctx, const gh_session *sess, const char *code, gh_
     if (err == GH_OK)
         err = gh_store_login_reset(ctx->db, c.user_id);
     if (err == GH_OK)
-        err = gh_signin_advance_by(ctx, sess, &c, sess->stage, totp ? "totp" : "recovery_code",
-                                   next);
+        err =
+            gh_signin_advance_by(ctx, sess, &c, sess->stage, totp ? "totp" : "recovery_code", next);
     return gh_core_finish(ctx, err);
 }
 
