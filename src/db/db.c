@@ -412,16 +412,28 @@ static gh_err migrate_locked(gh_db *db, int *applied)
                "the database was migrated by a newer gatehouse; refusing to run", NULL);
         return GH_EDB;
     }
+    /* one line for the lot, however many ran: a new database takes every migration, and a person
+     * reading `make run`'s terminal wants the banner, not a page of them */
+    const char *first = NULL, *last = NULL;
     for (const gh_migration *m = db->drv->migrations; m->sql != NULL; m++) {
         if (m->version <= have)
             continue;
         err = apply_one(db, m);
         if (err != GH_OK) {
-            gh_log("error", "migration_failed", "name", m->name, NULL);
+            char n[16];
+            snprintf(n, sizeof n, "%d", count);
+            gh_log("error", "migration_failed", "name", m->name, "applied_before", n, NULL);
             return err;
         }
-        gh_log("info", "migration_applied", "name", m->name, NULL);
+        if (first == NULL)
+            first = m->name;
+        last = m->name;
         count++;
+    }
+    if (count > 0) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", count);
+        gh_log("info", "migrations_applied", "count", n, "first", first, "last", last, NULL);
     }
     if (applied != NULL)
         *applied = count;
