@@ -203,7 +203,9 @@ test('the installed program serves with the installed configuration and prints t
     });
     const r = await fetch(`http://127.0.0.1:${port}/healthz`);
     assert.equal(r.status, 200);
-    assert.equal(await r.text(), 'ok\n');
+    const health = await r.json();
+    assert.equal(health.status, 'ok');
+    assert.match(health.version, /^\d+\.\d+\.\d+$/, 'the installed program knows its version');
     const link = lines.find((l) => !l.startsWith('{') && /https?:\/\/\S+\/setup\/[\w-]+/.test(l));
     assert.ok(link, `the set-up link is printed:\n${lines.join('\n')}`);
     assert.ok(existsSync(join(data, 'gatehouse.db')), 'the database went where GATEHOUSE_DB says');
