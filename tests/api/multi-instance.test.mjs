@@ -601,6 +601,11 @@ test(
             await new Promise((ok) => setTimeout(ok, 100));
           }
           assert.equal(r.status, 200, `recovered: ${r.status} ${JSON.stringify(r.body)}`);
+          // what the outage cost shows in the metrics: database errors, by operation
+          const metrics = await (await fetch(`${s.base}/metrics`)).text();
+          const errors = [...metrics.matchAll(/^gatehouse_db_errors_total\{op="\w+"\} (\d+)$/gm)];
+          const total = errors.reduce((n, m) => n + Number(m[1]), 0);
+          assert.ok(total > 0, `gatehouse_db_errors_total moved during the outage:\n${metrics}`);
         }
         await new Promise((ok) => setTimeout(ok, 700));
       } finally {
