@@ -84,6 +84,27 @@ gh_err gh_totp_enrol_start(gh_ctx *ctx, const gh_session *sess, const gh_reauth 
     return gh_core_finish(ctx, err);
 }
 
+gh_err gh_core_recovery_codes_new(gh_ctx *ctx, int64_t user_id, char ***shown)
+{
+    char codes[GH_RECOVERY_CODES][GH_RECOVERY_CODE_CHARS + 1];
+    char hashes[GH_RECOVERY_CODES][65];
+    const char *hash_ptrs[GH_RECOVERY_CODES];
+    char **out = gh_arena_alloc(ctx->a, (GH_RECOVERY_CODES + 1) * sizeof *out);
+    gh_recovery_codes_new(codes);
+    for (int i = 0; i < GH_RECOVERY_CODES; i++) {
+        gh_recovery_code_hash(codes[i], hashes[i]);
+        hash_ptrs[i] = hashes[i];
+        out[i] = gh_arena_strdup(ctx->a, codes[i]);
+    }
+    out[GH_RECOVERY_CODES] = NULL;
+    sodium_memzero(codes, sizeof codes);
+    gh_err err = gh_store_recovery_replace(ctx->db, user_id, hash_ptrs, GH_RECOVERY_CODES);
+    sodium_memzero(hashes, sizeof hashes);
+    if (err == GH_OK)
+        *shown = out;
+    return err;
+}
+
 gh_err gh_totp_enrol_confirm(gh_ctx *ctx, const gh_session *sess, const char *code,
                              char ***recovery_codes, gh_signin_stage *next)
 {
@@ -100,22 +121,12 @@ gh_err gh_totp_enrol_confirm(gh_ctx *ctx, const gh_session *sess, const char *co
                              0, &step) != GH_OK)
         return gh_fail(ctx, GH_EINVAL, "code", "wrong",
                        "the code does not match; check the device clock");
-    char codes[GH_RECOVERY_CODES][GH_RECOVERY_CODE_CHARS + 1];
-    char hashes[GH_RECOVERY_CODES][65];
-    const char *hash_ptrs[GH_RECOVERY_CODES];
-    char **shown = gh_arena_alloc(ctx->a, (GH_RECOVERY_CODES + 1) * sizeof *shown);
-    gh_recovery_codes_new(codes);
-    for (int i = 0; i < GH_RECOVERY_CODES; i++) {
-        gh_recovery_code_hash(codes[i], hashes[i]);
-        hash_ptrs[i] = hashes[i];
-        shown[i] = gh_arena_strdup(ctx->a, codes[i]);
-    }
-    sodium_memzero(codes, sizeof codes);
+    char **shown = NULL;
     if ((err = gh_db_begin(ctx->db)) != GH_OK)
         return err;
     err = gh_store_totp_confirm(ctx->db, c.user_id, step);
     if (err == GH_OK)
-        err = gh_store_recovery_replace(ctx->db, c.user_id, hash_ptrs, GH_RECOVERY_CODES);
+        err = gh_core_recovery_codes_new(ctx, c.user_id, &shown);
     bool replaced = c.mfa_enrolled;
     c.mfa_enrolled = true;
     *next = sess->stage;

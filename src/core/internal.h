@@ -90,6 +90,10 @@ gh_err gh_signin_advance(gh_ctx *ctx, const gh_session *sess, const gh_credentia
 gh_err gh_signin_advance_by(gh_ctx *ctx, const gh_session *sess, const gh_credentials *c,
                             gh_signin_stage passed, const char *factor,
                             gh_signin_stage *next) GH_MUST_USE;
+/* Ten new recovery codes for user_id, replacing any it had (only their hashes are kept), inside
+ * the caller's transaction; *shown: the codes, NULL-ended, in ctx's arena, to show once (a TOTP
+ * enrolment's, or the first passkey's of an account without another second factor). */
+gh_err gh_core_recovery_codes_new(gh_ctx *ctx, int64_t user_id, char ***shown) GH_MUST_USE;
 /* Whether code is exactly six ASCII digits (a TOTP code, not a recovery code). */
 bool gh_signin_six_digits(const char *code);
 /* Checks a TOTP code against a sealed secret (key: the secret key) for a step after last_step;

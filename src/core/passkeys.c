@@ -127,7 +127,8 @@ static gh_err verify_registration(gh_ctx *ctx, const gh_webauthn_rp *rp,
 }
 
 static gh_err register_in_tx(gh_ctx *ctx, const gh_session *sess, const gh_credentials *c,
-                             const char *challenge, int64_t step, gh_passkey *pk)
+                             const char *challenge, int64_t step, gh_passkey *pk,
+                             char ***recovery_codes)
 {
     gh_err err = gh_store_challenge_use(ctx->db, challenge, PURPOSE_REGISTER, sess->id, ctx->now);
     if (err == GH_ENOTFOUND)
@@ -140,6 +141,9 @@ static gh_err register_in_tx(gh_ctx *ctx, const gh_session *sess, const gh_crede
     if (err == GH_ECONFLICT)
         return gh_fail(ctx, GH_ECONFLICT, "credential", "taken",
                        "this passkey is registered already");
+    /* the account's first second factor: recovery codes, as a TOTP enrolment gives */
+    if (err == GH_OK && !has_second_factor(c))
+        err = gh_core_recovery_codes_new(ctx, c->user_id, recovery_codes);
     gh_credentials with = *c;
     with.has_passkeys = true;
     gh_signin_stage next = GH_STAGE_DONE;
@@ -157,8 +161,9 @@ static gh_err register_in_tx(gh_ctx *ctx, const gh_session *sess, const gh_crede
 
 gh_err gh_passkey_register(gh_ctx *ctx, const gh_session *sess, const gh_webauthn_rp *rp,
                            const char *name, const gh_webauthn_response *resp, const gh_reauth *re,
-                           gh_passkey *out)
+                           gh_passkey *out, char ***recovery_codes)
 {
+    *recovery_codes = NULL;
     if (rp == NULL)
         return unavailable(ctx);
     gh_credentials c;
@@ -201,9 +206,12 @@ gh_err gh_passkey_register(gh_ctx *ctx, const gh_session *sess, const gh_webauth
                      .created_at = ctx->now};
     if ((err = gh_db_begin(ctx->db)) != GH_OK)
         return err;
-    err = gh_core_finish(ctx, register_in_tx(ctx, sess, &c, challenge, step, &pk));
-    if (err == GH_OK)
+    char **codes = NULL;
+    err = gh_core_finish(ctx, register_in_tx(ctx, sess, &c, challenge, step, &pk, &codes));
+    if (err == GH_OK) {
         *out = pk;
+        *recovery_codes = codes;
+    }
     return err;
 }
 

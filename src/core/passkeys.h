@@ -44,11 +44,13 @@ gh_err gh_core_passkey_reauth_hash(gh_ctx *ctx, bool password_given,
                                    const char **verify_hash) GH_MUST_USE;
 /* Registers the passkey of resp under name; needs re (current password or TOTP code) once the
  * account has a second factor (S10). At the enroll_totp step (a second factor is required and
- * none is there yet) the passkey is that factor: the session moves past the step. GH_EINVAL
+ * none is there yet) the passkey is that factor: the session moves past the step. The first
+ * passkey of an account without TOTP comes with ten recovery codes (*recovery_codes, NULL-ended,
+ * to show once; NULL otherwise), so that a lost device is not a locked account. GH_EINVAL
  * naming credential when the ceremony fails. */
 gh_err gh_passkey_register(gh_ctx *ctx, const gh_session *sess, const gh_webauthn_rp *rp,
                            const char *name, const gh_webauthn_response *resp, const gh_reauth *re,
-                           gh_passkey *out) GH_MUST_USE;
+                           gh_passkey *out, char ***recovery_codes) GH_MUST_USE;
 gh_err gh_passkey_list(gh_ctx *ctx, gh_passkey **items, size_t *n) GH_MUST_USE;
 gh_err gh_passkey_rename(gh_ctx *ctx, int64_t id, const char *name) GH_MUST_USE;
 /* Removes one of ctx->who's passkeys with a fresh proof (S10). */

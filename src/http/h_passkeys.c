@@ -96,12 +96,19 @@ gh_err gh_h_me_passkeys(gh_req *r)
 static gh_err create_with(gh_req *r, const gh_reauth *re)
 {
     gh_passkey p;
+    char **codes = NULL;
     gh_webauthn_response resp = response_of(r, json_object_get(r->in, "credential"));
     gh_err err = gh_passkey_register(&r->ctx, &r->session, rp_of(r), gh_json_str(r->in, "name"),
-                                     &resp, re, &p);
+                                     &resp, re, &p, &codes);
     if (err == GH_OK) {
         r->status = 201;
         r->out = passkey_json(&p);
+        if (codes != NULL) { /* the account's first second factor: shown once */
+            json_t *arr = json_array();
+            for (int i = 0; codes[i] != NULL; i++)
+                json_array_append_new(arr, json_string(codes[i]));
+            json_object_set_new(r->out, "recovery_codes", arr);
+        }
     }
     return err;
 }

@@ -124,8 +124,9 @@ const gh_schema gh_schemas[] = {
     {"TokenPage", PAGE("Token"), NULL},
     {"Passkey",
      "id:int name:str credential_id:str aaguid:str user_verified:bool backed_up:bool "
-     "transports:str created_at:time? last_used_at:time?",
-     "a registered passkey (credential_id base64url; transports space-separated)"},
+     "transports:str created_at:time? last_used_at:time? ~recovery_codes:[str]",
+     "a registered passkey (credential_id base64url; transports space-separated); the first one "
+     "of an account without TOTP comes with ten recovery codes, shown once"},
     {"PasskeyPage", PAGE("Passkey"), "all of my passkeys (next_cursor always null)"},
     {"CredentialDescriptor", "type:public-key| id:str", NULL},
     {"CreationOptions",

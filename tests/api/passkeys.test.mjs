@@ -231,6 +231,45 @@ test('at the webauthn step a TOTP code or a recovery code is accepted instead', 
   assert.equal(rec.body.next, 'done');
 });
 
+test('the first passkey of an account without TOTP comes with ten recovery codes, each good once', async () => {
+  const u = await ready();
+  const first = await registered(u, authenticator(), { name: 'Phone' });
+  assert.equal(first.recovery_codes?.length, 10, JSON.stringify(first));
+  assert.equal(new Set(first.recovery_codes).size, 10, 'ten different codes');
+  const second = await registered(u, authenticator(), {
+    name: 'Key',
+    proof: { current_password: u.password },
+  });
+  assert.equal(second.recovery_codes, undefined, 'only the first second factor brings codes');
+  const list = await u.as('GET', '/api/v1/me/passkeys');
+  assert.ok(
+    list.body.items.every((p) => p.recovery_codes === undefined),
+    'the list never shows them',
+  );
+  // the device lost: a recovery code passes the webauthn step, once
+  const st = await atWebauthn(srv, u);
+  const rec = await st.as('POST', '/api/v1/session/totp', {
+    body: { code: first.recovery_codes[3] },
+  });
+  assert.equal(rec.status, 200, JSON.stringify(rec.body));
+  assert.equal(rec.body.next, 'done');
+  const st2 = await atWebauthn(srv, u);
+  const again = await st2.as('POST', '/api/v1/session/totp', {
+    body: { code: first.recovery_codes[3] },
+  });
+  assert.equal(again.status, 401, 'a recovery code is single use');
+  // with TOTP first, a passkey brings none (the enrolment gave them)
+  const v = await ready();
+  const start = await v.as('POST', '/api/v1/me/totp');
+  clock.advance(60);
+  const conf = await v.as('POST', '/api/v1/me/totp/confirm', {
+    body: { code: oathtool(start.body.secret, clock.now()) },
+  });
+  assert.equal(conf.status, 200, JSON.stringify(conf.body));
+  const pk = await registered(v, authenticator(), { proof: { current_password: v.password } });
+  assert.equal(pk.recovery_codes, undefined);
+});
+
 test('a user who must use two factors may enrol a passkey instead of TOTP', async () => {
   const u = await ready(srv, { mfa_required: true });
   // ready() passed the forced change; the session now stands at enroll_totp

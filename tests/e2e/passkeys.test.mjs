@@ -82,7 +82,17 @@ async function addPasskey(page, name, { password } = {}) {
   await box.getByRole('button', { name: 'Create passkey' }).click();
   await page.getByRole('status').getByText('Passkey added.').waitFor();
   await box.getByRole('cell', { name, exact: true }).waitFor();
-  return box;
+  // the first passkey of an account without an authenticator app comes with recovery codes
+  let codes = [];
+  if (!password) {
+    const recovery = box.getByRole('region', { name: 'Recovery codes' });
+    await recovery.waitFor();
+    codes = await recovery.locator('li code').allTextContents();
+    assert.equal(codes.length, 10, 'ten recovery codes, shown once');
+    await recovery.getByRole('button', { name: 'I have saved them: continue' }).click();
+    await box.getByRole('button', { name: 'Add a passkey' }).waitFor();
+  }
+  return { box, codes };
 }
 
 // Signs in with the password, then passes the passkey step with the button.
@@ -100,7 +110,7 @@ test('add a passkey on My profile, sign out, sign in with the password and the p
   const { page, cdp, authenticatorId } = await pageWithAuthenticator();
   await signInUI(page, u.username, u.password);
   await signedIn(page);
-  const box = await addPasskey(page, 'Work laptop');
+  const { box } = await addPasskey(page, 'Work laptop');
   const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
   assert.equal(credentials.length, 1);
   assert.equal(credentials[0].isResidentCredential, true, 'a discoverable credential');
@@ -130,7 +140,7 @@ test('at the passkey step a code or a recovery code is offered instead', async (
   const { page } = await pageWithAuthenticator();
   await signInUI(page, u.username, u.password);
   await signedIn(page);
-  await addPasskey(page, 'Laptop');
+  const { codes } = await addPasskey(page, 'Laptop');
   await signOut(page);
   await signInUI(page, u.username, u.password);
   await page.waitForURL('**/signin/webauthn');
@@ -141,6 +151,14 @@ test('at the passkey step a code or a recovery code is offered instead', async (
   await page.getByRole('alert').getByText('The code is not correct.', { exact: false }).waitFor();
   await page.getByRole('link', { name: 'Use your passkey instead' }).click();
   await page.getByRole('button', { name: 'Use your passkey' }).click();
+  await signedIn(page);
+  // the device lost: one of the recovery codes the passkey came with signs in instead
+  await signOut(page);
+  await signInUI(page, u.username, u.password);
+  await page.waitForURL('**/signin/webauthn');
+  await page.getByRole('link', { name: /Use a code/ }).click();
+  await page.getByLabel('Code').fill(codes[0]);
+  await page.getByRole('button', { name: 'Verify' }).click();
   await signedIn(page);
   page.assertClean();
   await page.context().close();
@@ -157,18 +175,21 @@ test('password-less sign-in where the provider allows it; a removed passkey is r
   assert.equal(allow.status, 200);
   const u = await ready({ provider_id: sp.body.id });
   const { page } = await pageWithAuthenticator();
-  await signInUI(page, u.username, u.password);
-  await signedIn(page);
-  await addPasskey(page, 'Phone');
-  await signOut(page);
-
-  // conditional UI: the username field's autofill offers the passkey; the virtual
-  // authenticator (automatic presence) picks it at once, and the page signs in by itself
+  // the username field offers passkeys in its autofill (read while there is none to pick: once
+  // there is, the page signs in before a test could read the field)
   await page.goto('/signin');
   assert.equal(
     await page.getByLabel('User Name').getAttribute('autocomplete'),
     'username webauthn',
   );
+  await signInUI(page, u.username, u.password);
+  await signedIn(page);
+  await addPasskey(page, 'Phone');
+  await signOut(page);
+
+  // conditional UI: the virtual authenticator (automatic presence) picks the passkey at once,
+  // and the page signs in by itself
+  await page.goto('/signin');
   await signedIn(page);
   let ok = await auditRows(srv, 'login.success', u.user.id);
   assert.equal(ok.filter((r) => r.after?.factor === 'passkey').length, 1, 'by the autofill');
@@ -250,6 +271,10 @@ test('a user who must use two factors enrols a passkey instead of an app', async
   await page.getByRole('button', { name: 'Use a passkey instead of an authenticator app' }).click();
   await page.getByLabel('Name').fill('Laptop');
   await page.getByRole('button', { name: 'Create passkey' }).click();
+  // a passkey as the account's first second factor: its recovery codes, then the console
+  await page.getByRole('heading', { level: 2, name: 'Recovery codes' }).waitFor();
+  assert.equal(await page.locator('ul.recovery li').count(), 10);
+  await page.getByRole('button', { name: 'I have saved them: continue' }).click();
   await signedIn(page);
   const who = await srv.api('GET', `/api/v1/audit?action=passkey.added&target_id=${u.user.id}`);
   assert.equal(who.body.items.length, 1);
@@ -275,6 +300,9 @@ test('screenshots: the Passkeys section and the passkey step, en and zh, 1280 an
       .fill(language === 'en' ? 'Work laptop' : '工作笔记本');
     await box.locator('button[type=submit]').click();
     await box.locator('tbody tr').waitFor();
+    await box.locator('.passkey-recovery').waitFor();
+    await box.screenshot({ path: `tests/e2e/artifacts/passkeys-recovery-${language}.png` });
+    await box.locator('.passkey-recovery button.primary').click();
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: 860 });
       await box.screenshot({

@@ -117,6 +117,32 @@ export async function passkeysSection(box, totp) {
         })
       : null;
 
+  // The account's first second factor came with recovery codes: shown once, here.
+  const drawRecovery = (codes) => {
+    const done = h('button', {
+      type: 'button',
+      class: 'primary',
+      text: t('enrol.continue'),
+      on: { click: idle },
+    });
+    mount(
+      form,
+      h(
+        'section',
+        { class: 'passkey-recovery', attrs: { 'aria-label': t('enrol.recovery_title') } },
+        h('h3', { text: t('enrol.recovery_title') }),
+        h('p', { text: t('passkey.recovery_intro') }),
+        h(
+          'ul',
+          { class: 'recovery' },
+          codes.map((c) => h('li', {}, h('code', { text: c }))),
+        ),
+        done,
+      ),
+    );
+    done.focus();
+  };
+
   const drawAdd = (useCode = false) => {
     const name = field(
       t('passkey.name'),
@@ -150,7 +176,7 @@ export async function passkeysSection(box, totp) {
       try {
         const { data: o } = await api('POST', '/me/passkeys/options');
         const credential = await createPasskey(o);
-        await api('POST', '/me/passkeys', {
+        const { data } = await api('POST', '/me/passkeys', {
           body: {
             name: name.input.value.trim(),
             credential,
@@ -158,7 +184,8 @@ export async function passkeysSection(box, totp) {
           },
         });
         toast(t('passkey.added'));
-        idle();
+        if (data.recovery_codes) drawRecovery(data.recovery_codes);
+        else idle();
         await reload();
       } catch (err) {
         if (err.name === 'NotAllowedError' || err.name === 'InvalidStateError') {

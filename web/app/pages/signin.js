@@ -502,7 +502,7 @@ function showRecovery(container, conf, onDone) {
     container,
     h('div', { class: 'alert alert-ok', attrs: { role: 'status' }, text: t('enrol.done') }),
     h('h2', { text: t('enrol.recovery_title') }),
-    h('p', { text: t('enrol.recovery_intro') }),
+    h('p', { text: t(conf.intro || 'enrol.recovery_intro') }),
     list,
     done,
   );
@@ -551,15 +551,31 @@ function passkeyInstead() {
       try {
         const { data: o } = await api('POST', '/me/passkeys/options');
         const credential = await createPasskey(o);
-        await api('POST', '/me/passkeys', { body: { name: name.input.value.trim(), credential } });
-        await afterSignIn(sessionStorage.getItem(NEXT_KEY) || undefined);
+        const { data } = await api('POST', '/me/passkeys', {
+          body: { name: name.input.value.trim(), credential },
+        });
+        const next = sessionStorage.getItem(NEXT_KEY) || undefined;
+        if (!data.recovery_codes) {
+          await afterSignIn(next);
+          return;
+        }
+        // the account's first second factor: its recovery codes, once, in place of the app's
+        // set-up
+        document.querySelector('.enrol')?.remove();
+        const recovery = {
+          recovery_codes: data.recovery_codes,
+          next,
+          intro: 'passkey.recovery_intro',
+        };
+        showRecovery(wrap, recovery, afterSignIn);
       } catch (err) {
         if (err.name === 'NotAllowedError') showAlert(alert, t('passkey.cancelled'));
         else showAlert(alert, problemText(err));
       }
     });
   });
-  return h('div', { class: 'passkey-enrol' }, h('p', { class: 'auth-links' }, open), form);
+  const wrap = h('div', { class: 'passkey-enrol' }, h('p', { class: 'auth-links' }, open), form);
+  return wrap;
 }
 
 async function enrollPage(ctx) {
