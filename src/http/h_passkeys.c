@@ -135,33 +135,14 @@ static gh_err delete_verified(gh_req *r)
     return delete_with(r, &re);
 }
 
-/* The S10 proof of a request: a given current password is checked by one Argon2id job first
- * (then next runs), a code by core. */
-static gh_err with_proof(gh_req *r, gh_handler verified,
-                         gh_err (*plain)(gh_req *, const gh_reauth *))
-{
-    const char *pw = r->in != NULL ? gh_json_str(r->in, "current_password") : NULL;
-    const char *hash = NULL;
-    gh_err err = gh_core_passkey_reauth_hash(&r->ctx, pw != NULL, &hash);
-    if (err != GH_OK)
-        return err;
-    if (hash != NULL) {
-        r->job = (gh_hash_job){.password = pw, .hash = hash};
-        return gh_http_hash_async(r, verified);
-    }
-    gh_reauth re = {.password_given = pw != NULL,
-                    .code = r->in != NULL ? gh_json_str(r->in, "code") : NULL};
-    return plain(r, &re);
-}
-
 gh_err gh_h_me_passkey_create(gh_req *r)
 {
-    return with_proof(r, create_verified, create_with);
+    return gh_http_with_proof(r, gh_core_passkey_reauth_hash, create_verified, create_with);
 }
 
 gh_err gh_h_me_passkey_delete(gh_req *r)
 {
-    return with_proof(r, delete_verified, delete_with);
+    return gh_http_with_proof(r, gh_core_passkey_reauth_hash, delete_verified, delete_with);
 }
 
 gh_err gh_h_me_passkey_rename(gh_req *r)

@@ -279,22 +279,28 @@ static gh_err totp_start_verified(gh_req *r)
     return totp_start(r, &re);
 }
 
-/* Enrolment, or the replacement of an enrolled device with the current password (checked by one
- * Argon2id job first) or a current code as proof (S10). */
-gh_err gh_h_me_totp_start(gh_req *r)
+gh_err gh_http_with_proof(gh_req *r, gh_reauth_hash_fn hash_of, gh_handler verified,
+                          gh_err (*plain)(gh_req *, const struct gh_reauth *))
 {
     const char *pw = r->in != NULL ? gh_json_str(r->in, "current_password") : NULL;
     const char *hash = NULL;
-    gh_err err = gh_core_totp_reauth_hash(&r->ctx, pw != NULL, &hash);
+    gh_err err = hash_of(&r->ctx, pw != NULL, &hash);
     if (err != GH_OK)
         return err;
     if (hash != NULL) {
         r->job = (gh_hash_job){.password = pw, .hash = hash};
-        return gh_http_hash_async(r, totp_start_verified);
+        return gh_http_hash_async(r, verified);
     }
     gh_reauth re = {.password_given = pw != NULL,
                     .code = r->in != NULL ? gh_json_str(r->in, "code") : NULL};
-    return totp_start(r, &re);
+    return plain(r, &re);
+}
+
+/* Enrolment, or the replacement of an enrolled device with the current password (checked by one
+ * Argon2id job first) or a current code as proof (S10). */
+gh_err gh_h_me_totp_start(gh_req *r)
+{
+    return gh_http_with_proof(r, gh_core_totp_reauth_hash, totp_start_verified, totp_start);
 }
 
 gh_err gh_h_me_totp_confirm(gh_req *r)

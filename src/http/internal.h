@@ -394,6 +394,12 @@ json_t *gh_scim_error(gh_req *r, gh_err err);
 /* Suspends the request until the hash job finishes, then runs `then` on the server thread.
  * GH_ERATE (answer 429) when the hash pool is full. */
 gh_err gh_http_hash_async(gh_req *r, gh_handler then);
+/* A route whose change needs the S10 proof (h_session.c): hash_of says whether a given
+ * current_password must be verified and against what; then one Argon2id job checks it and
+ * verified runs (its gh_reauth from r->job), else plain runs at once with the body's code. */
+typedef gh_err (*gh_reauth_hash_fn)(gh_ctx *ctx, bool password_given, const char **verify_hash);
+gh_err gh_http_with_proof(gh_req *r, gh_reauth_hash_fn hash_of, gh_handler verified,
+                          gh_err (*plain)(gh_req *, const struct gh_reauth *));
 /* Suspends the request and runs work(r) on a thread of its own (outbound calls that may take up
  * to their timeouts: single sign-on), then `then` on the server thread; work must not touch the
  * connection or a database connection of the server. GH_ERATE (429) when GH_MAX_OUTBOUND_JOBS

@@ -8,8 +8,9 @@ import { field, toast, dataTable, showFieldErrors } from './ui.js';
 import { timeEl } from './format.js';
 import { passkeysSupported, createPasskey } from './webauthn.js';
 
-// The proof field: the current password, or (useCode) a TOTP code.
-function proofField(useCode) {
+// The S10 proof field: the current password, or (useCode) a TOTP code (also the profile's
+// replacement of a two-factor device).
+export function proofField(useCode) {
   return useCode
     ? field(
         t('totp.code'),

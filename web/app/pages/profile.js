@@ -23,7 +23,7 @@ import { attachRules } from '../password.js';
 import { comboField } from '../combo.js';
 import { enrolment } from './signin.js';
 import { tokensTable } from '../tokens.js';
-import { passkeysSection } from '../passkeys.js';
+import { passkeysSection, proofField } from '../passkeys.js';
 
 export default async function profilePage(ctx) {
   ctx.setTitle(t('profile.title'));
@@ -170,27 +170,7 @@ export default async function profilePage(ctx) {
     enrolment(mfaBox, { proof, onDone: async () => drawMfa(await get('/me/totp')) });
   // Replacing a registered device needs the current password, or a code from that device (S10).
   const confirmReplace = (useCode = false) => {
-    const proof = useCode
-      ? field(
-          t('totp.code'),
-          h('input', {
-            name: 'code',
-            autocomplete: 'one-time-code',
-            inputMode: 'numeric',
-            spellcheck: false,
-            attrs: { maxlength: '6' },
-          }),
-          { required: true },
-        )
-      : field(
-          t('password.current'),
-          h('input', {
-            type: 'password',
-            name: 'current_password',
-            autocomplete: 'current-password',
-          }),
-          { required: true },
-        );
+    const proof = proofField(useCode);
     const form = h(
       'form',
       { class: 'form', attrs: { novalidate: true, 'aria-label': t('profile.mfa_replace') } },
