@@ -335,16 +335,7 @@ async function totpPage(ctx) {
         code.input.value = '';
         if (err.status === 401 || err.status === 403) {
           // a wrong code; after too many the account is banned and the session gone
-          const still = await api('GET', '/session', { quiet401: true }).then(
-            () => true,
-            () => false,
-          );
-          if (!still) {
-            showAlert(alert, t('signin.failed_code_ended'));
-            setTimeout(() => navigate('/signin', { replace: true }), 2500);
-            return;
-          }
-          showAlert(alert, t('totp.failed'));
+          if (!(await sessionGoes(alert))) showAlert(alert, t('totp.failed'));
         } else showAlert(alert, problemText(err));
         code.input.focus();
       }
@@ -361,6 +352,19 @@ async function totpPage(ctx) {
       : null;
   card(ctx, t('totp.title'), h('p', { text: t('totp.intro') }), form, back, cancelLink());
   code.input.focus();
+}
+
+// After a refused second step: true (and back to the sign-in page, saying so) when the session
+// ended, as it does once too many failures ban the account.
+async function sessionGoes(alert) {
+  const still = await api('GET', '/session', { quiet401: true }).then(
+    () => true,
+    () => false,
+  );
+  if (still) return false;
+  showAlert(alert, t('signin.failed_code_ended'));
+  setTimeout(() => navigate('/signin', { replace: true }), 2500);
+  return true;
 }
 
 // The passkey step: one button; a code from the authenticator app or a recovery code instead.
@@ -388,16 +392,7 @@ async function webauthnPage(ctx) {
           return;
         }
         if (err.status === 401 || err.status === 403) {
-          const still = await api('GET', '/session', { quiet401: true }).then(
-            () => true,
-            () => false,
-          );
-          if (!still) {
-            showAlert(alert, t('signin.failed_code_ended'));
-            setTimeout(() => navigate('/signin', { replace: true }), 2500);
-            return;
-          }
-          showAlert(alert, t('passkey.step_failed'));
+          if (!(await sessionGoes(alert))) showAlert(alert, t('passkey.step_failed'));
         } else showAlert(alert, problemText(err));
       }
     }),
