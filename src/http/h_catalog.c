@@ -14,16 +14,6 @@ static gh_err bad(gh_req *r, const char *field, const char *reason, const char *
     return gh_fail(&r->ctx, GH_EINVAL, field, reason, detail);
 }
 
-/* Simple lists page by id: cursor is the last id of the previous page. Which parameters a list
- * takes is its route's query table, checked before the handler runs. */
-static gh_err page_args(gh_req *r, int *limit, int64_t *after)
-{
-    gh_err err = gh_query_limit(r, limit);
-    if (err == GH_OK)
-        err = gh_query_id(r, "cursor", after);
-    return err;
-}
-
 /* Lists fetch one row more than asked: a next cursor only when that row exists. */
 static void send_list(gh_req *r, json_t *items, size_t fetched, int limit, int64_t last_id)
 {
@@ -45,7 +35,7 @@ gh_err gh_h_tenants_list(gh_req *r)
     int64_t after, parent;
     const char *kind_name = gh_query(r, "kind");
     gh_tenant_kind kind;
-    gh_err err = page_args(r, &limit, &after);
+    gh_err err = gh_query_page(r, &limit, &after);
     if (err == GH_OK)
         err = gh_query_id(r, "parent_id", &parent);
     if (err == GH_OK && kind_name != NULL && !gh_tenant_kind_parse(kind_name, &kind))
@@ -152,7 +142,7 @@ gh_err gh_h_roles_list(gh_req *r)
 {
     int limit;
     int64_t after, provider;
-    gh_err err = page_args(r, &limit, &after);
+    gh_err err = gh_query_page(r, &limit, &after);
     if (err == GH_OK)
         err = list_provider_arg(r, &provider);
     gh_role *items = NULL;
@@ -248,7 +238,7 @@ gh_err gh_h_groups_list(gh_req *r)
 {
     int limit;
     int64_t after, provider;
-    gh_err err = page_args(r, &limit, &after);
+    gh_err err = gh_query_page(r, &limit, &after);
     if (err == GH_OK)
         err = list_provider_arg(r, &provider);
     gh_group *items = NULL;
@@ -336,7 +326,7 @@ gh_err gh_h_audit_list(gh_req *r)
     gh_audit_filter f = {.action = gh_query(r, "action"),
                          .actor = gh_query(r, "actor"),
                          .target_type = gh_query(r, "target_type")};
-    gh_err err = page_args(r, &f.limit, &f.before_id);
+    gh_err err = gh_query_page(r, &f.limit, &f.before_id);
     if (err == GH_OK)
         err = gh_query_id(r, "actor_id", &f.actor_id);
     if (err == GH_OK)

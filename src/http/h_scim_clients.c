@@ -48,9 +48,7 @@ gh_err gh_h_scim_clients_list(gh_req *r)
 {
     int limit;
     int64_t after, provider;
-    gh_err err = gh_query_limit(r, &limit);
-    if (err == GH_OK)
-        err = gh_query_id(r, "cursor", &after);
+    gh_err err = gh_query_page(r, &limit, &after);
     if (err == GH_OK)
         err = gh_query_id(r, "provider_id", &provider);
     gh_scim_client *items = NULL;

@@ -245,6 +245,9 @@ gh_err gh_query_limit(gh_req *r, int *out);
 /* The provider_id parameter of a list of a provider's objects: "platform" -1 (the platform's
  * own), an id, absent 0 (every provider the reader sees). */
 gh_err gh_query_provider(gh_req *r, int64_t *out);
+/* The limit and cursor of a list paged by id (cursor: the last id of the previous page, 0 when
+ * absent). */
+gh_err gh_query_page(gh_req *r, int *limit, int64_t *after);
 /* A page of a list keyed by id: {"items": items, "next_cursor": last_id as text when more, else
  * null} (the list asked for limit + 1 rows: more when it got them). */
 json_t *gh_id_page(json_t *items, bool more, int64_t last_id);

@@ -357,6 +357,14 @@ gh_err gh_query_provider(gh_req *r, int64_t *out)
     return gh_query_id(r, "provider_id", out);
 }
 
+gh_err gh_query_page(gh_req *r, int *limit, int64_t *after)
+{
+    gh_err err = gh_query_limit(r, limit);
+    if (err == GH_OK)
+        err = gh_query_id(r, "cursor", after);
+    return err;
+}
+
 json_t *gh_id_page(json_t *items, bool more, int64_t last_id)
 {
     char next[24];
